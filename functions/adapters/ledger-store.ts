@@ -1,0 +1,104 @@
+// Ledger table: one earn record per order (sk `o#<orderId>`), refunds recorded on it by refundId.
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Claim, LedgerPort, OrderRecord } from '../../shared/member';
+import { isConditionFailure } from './errors';
+
+interface OrderItem {
+  memberId: string;
+  sk: string;
+  day: number;
+  pts: number;
+  ec: number;
+  skus: string[];
+  rv: number;
+  ce: string;
+  cs: string;
+  cq: string;
+  rf: Record<string, { e: string; s: string; q: string; p: number }>;
+}
+
+const orderKey = (orderId: string) => `o#${orderId}`;
+
+function toRecord(item: OrderItem): OrderRecord {
+  const refunds: OrderRecord['refunds'] = {};
+  for (const [refundId, r] of Object.entries(item.rf ?? {})) {
+    refunds[refundId] = { eventId: r.e, shardId: r.s, seq: r.q, revokedPoints: r.p };
+  }
+  return {
+    orderId: item.sk.slice(2),
+    day: item.day,
+    points: item.pts,
+    eligibleCents: item.ec,
+    eligibleSkus: item.skus ?? [],
+    revokedPoints: item.rv,
+    claim: { eventId: item.ce, shardId: item.cs, seq: item.cq },
+    refunds,
+  };
+}
+
+export class DynamoLedger implements LedgerPort {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async claimPurchase(memberId: string, order: OrderRecord): Promise<OrderRecord> {
+    const item: OrderItem = {
+      memberId,
+      sk: orderKey(order.orderId),
+      day: order.day,
+      pts: order.points,
+      ec: order.eligibleCents,
+      skus: order.eligibleSkus,
+      rv: 0,
+      ce: order.claim.eventId,
+      cs: order.claim.shardId,
+      cq: order.claim.seq,
+      rf: {},
+    };
+    try {
+      await this.client.send(
+        new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(sk)' }),
+      );
+      return toRecord(item);
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const stored = await this.getOrder(memberId, order.orderId);
+      if (!stored) throw new Error('order claim conflicted but the order cannot be read back');
+      return stored;
+    }
+  }
+
+  async getOrder(memberId: string, orderId: string): Promise<OrderRecord | null> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: { memberId, sk: orderKey(orderId) }, ConsistentRead: true }),
+    );
+    return out.Item ? toRecord(out.Item as OrderItem) : null;
+  }
+
+  async claimRefund(memberId: string, orderId: string, refundId: string, refund: Claim & { revokedPoints: number }, expectedRevoked: number): Promise<OrderRecord> {
+    try {
+      const out = await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { memberId, sk: orderKey(orderId) },
+          UpdateExpression: 'SET rf.#rid = :refund, rv = rv + :points',
+          ConditionExpression: 'attribute_not_exists(rf.#rid) AND rv = :expected',
+          ExpressionAttributeNames: { '#rid': refundId },
+          ExpressionAttributeValues: {
+            ':refund': { e: refund.eventId, s: refund.shardId, q: refund.seq, p: refund.revokedPoints },
+            ':points': refund.revokedPoints,
+            ':expected': expectedRevoked,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toRecord(out.Attributes as OrderItem);
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const stored = await this.getOrder(memberId, orderId);
+      if (!stored?.refunds[refundId]) throw new Error('refund claim raced with another refund of the same order; retrying the record');
+      return stored;
+    }
+  }
+}

@@ -1,0 +1,137 @@
+// The member item's storage layout: short attribute names keep it under 1 KB (one write unit).
+import { decodeRecent, encodeRecent } from '../../shared/activity';
+import { hash53 } from '../../shared/hash';
+import type { MemberState } from '../../shared/member';
+import type { PointsEntry } from '../../shared/tiers';
+
+export const REVIEW_BUCKETS = 10;
+
+export interface MemberItem {
+  memberId: string;
+  /** version */ v: number;
+  /** joinedOn */ j: number;
+  /** acquisitionChannel */ ac?: string;
+  /** lastActiveOn */ la?: number;
+  /** activeDays */ ad: number;
+  /** recent active days bitmap, bit i = lastActiveOn − i */ rb?: Uint8Array;
+  /** high-water shard and sequence */ hs?: string;
+  hq?: string;
+  /** ring of 6-byte eventId hashes */ ev?: Uint8Array;
+  /** lifetime points */ lp: number;
+  /** points history `day:points,…` */ ph?: string;
+  /** tier index, since, review day, tier before the latest upgrade, order ref of that upgrade */
+  t: number;
+  ts?: number;
+  tr?: number;
+  tb?: number;
+  to?: string;
+  /** tierSince / tierReviewOn before the latest upgrade (restored by a refund revert); -1 = null */
+  tbs?: number;
+  tbr?: number;
+  /** sparse TierReviewIndex keys: only members above the base tier */
+  rvb?: string;
+  rv?: number;
+}
+
+function encodeRing(hashes: readonly number[]): Uint8Array {
+  const bytes = new Uint8Array(hashes.length * 6);
+  hashes.forEach((h, i) => {
+    let value = h;
+    for (let b = 5; b >= 0; b--) {
+      bytes[i * 6 + b] = value % 256;
+      value = Math.floor(value / 256);
+    }
+  });
+  return bytes;
+}
+
+function decodeRing(bytes: Uint8Array | undefined): number[] {
+  const out: number[] = [];
+  if (!bytes) return out;
+  for (let i = 0; i + 6 <= bytes.length; i += 6) {
+    let value = 0;
+    for (let b = 0; b < 6; b++) value = value * 256 + bytes[i + b];
+    out.push(value);
+  }
+  return out;
+}
+
+function encodeHistory(history: readonly PointsEntry[]): string | undefined {
+  return history.length ? history.map((e) => `${e.day}:${e.points}`).join(',') : undefined;
+}
+
+function decodeHistory(text: string | undefined): PointsEntry[] {
+  if (!text) return [];
+  return text.split(',').map((pair) => {
+    const [day, points] = pair.split(':');
+    return { day: Number(day), points: Number(points) };
+  });
+}
+
+export function reviewBucket(memberId: string): string {
+  return String(hash53(memberId) % REVIEW_BUCKETS);
+}
+
+/** The item to write for `state`, whose version becomes `state.version + 1`. */
+export function toMemberItem(state: MemberState): MemberItem {
+  const { activity, tier } = state;
+  const item: MemberItem = {
+    memberId: state.memberId,
+    v: state.version + 1,
+    j: state.joinedOn,
+    ad: activity.activeDays,
+    lp: state.lifetimePoints,
+    t: tier.tier,
+  };
+  if (state.acquisitionChannel) item.ac = state.acquisitionChannel;
+  if (activity.lastActiveOn !== null) {
+    item.la = activity.lastActiveOn;
+    item.rb = encodeRecent(activity.lastActiveOn, activity.recent);
+  }
+  if (state.highWater) {
+    item.hs = state.highWater.shardId;
+    item.hq = state.highWater.seq;
+  }
+  if (state.recentEventIds.length) item.ev = encodeRing(state.recentEventIds);
+  item.ph = encodeHistory(state.history);
+  if (tier.tierSince !== null) item.ts = tier.tierSince;
+  if (tier.tierReviewOn !== null) item.tr = tier.tierReviewOn;
+  if (tier.tierBeforeUpgrade !== null) item.tb = tier.tierBeforeUpgrade;
+  if (tier.upgradeOrder !== null) item.to = tier.upgradeOrder;
+  if (tier.sinceBeforeUpgrade !== undefined && tier.upgradeOrder !== null) item.tbs = tier.sinceBeforeUpgrade ?? -1;
+  if (tier.reviewBeforeUpgrade !== undefined && tier.upgradeOrder !== null) item.tbr = tier.reviewBeforeUpgrade ?? -1;
+  if (tier.tier > 0 && tier.tierReviewOn !== null) {
+    item.rvb = reviewBucket(state.memberId);
+    item.rv = tier.tierReviewOn;
+  }
+  return item;
+}
+
+export function fromMemberItem(item: MemberItem): MemberState {
+  const lastActiveOn = item.la ?? null;
+  return {
+    memberId: item.memberId,
+    version: item.v,
+    joinedOn: item.j,
+    acquisitionChannel: item.ac ?? null,
+    activity: {
+      lastActiveOn,
+      recent: lastActiveOn === null ? [] : decodeRecent(lastActiveOn, item.rb),
+      activeDays: item.ad,
+    },
+    highWater: item.hs && item.hq ? { shardId: item.hs, seq: item.hq } : null,
+    recentEventIds: decodeRing(item.ev),
+    lifetimePoints: item.lp,
+    history: decodeHistory(item.ph),
+    tier: {
+      tier: item.t,
+      tierSince: item.ts ?? null,
+      tierReviewOn: item.tr ?? null,
+      tierBeforeUpgrade: item.tb ?? null,
+      upgradeOrder: item.to ?? null,
+      sinceBeforeUpgrade: item.tbs === undefined ? undefined : item.tbs === -1 ? null : item.tbs,
+      reviewBeforeUpgrade: item.tbr === undefined ? undefined : item.tbr === -1 ? null : item.tbr,
+    },
+    contribution: new Map(),
+  };
+}

@@ -1,0 +1,35 @@
+// Events consumer: Kinesis EventsStream → members, ledger and quarantine (one write per member per batch).
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { processBatch, type StreamRecord } from '../shared/process-batch';
+import { loadProgram } from '../shared/programme';
+import { stores } from './adapters/stores';
+
+const logger = new Logger({ serviceName: 'memberflow', logRecordOrder: ['level', 'message'] });
+
+function shardOf(eventId: string): string {
+  // eventID is "<shardId>:<sequenceNumber>".
+  return eventId.slice(0, eventId.indexOf(':'));
+}
+
+export function toStreamRecords(event: KinesisStreamEvent): StreamRecord[] {
+  return event.Records.map((record) => ({
+    shardId: shardOf(record.eventID),
+    seq: record.kinesis.sequenceNumber,
+    data: Buffer.from(record.kinesis.data, 'base64'),
+    arrivedAt: Math.round(record.kinesis.approximateArrivalTimestamp * 1000),
+  }));
+}
+
+export const handler = async (event: KinesisStreamEvent, context?: Context): Promise<KinesisStreamBatchResponse> => {
+  if (context) logger.addContext(context);
+  const result = await processBatch(toStreamRecords(event), {
+    ...stores(),
+    program: loadProgram(),
+    now: Date.now,
+    // Error messages only: they never carry member data.
+    onMemberError: (error) => logger.warn('member batch failed; will be retried', { error: (error as Error).message }),
+  });
+  logger.info('batch processed', { ...result, failedSeqs: result.failedSeqs.length });
+  return { batchItemFailures: result.failedSeqs.map((seq) => ({ itemIdentifier: seq })) };
+};

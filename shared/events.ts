@@ -1,0 +1,146 @@
+// Behaviour events (contract §2): the zod schemas and the record decoder.
+// A decoded record is either a valid event or a quarantine verdict with a machine-readable reason.
+import { z } from 'zod';
+
+export const MAX_RECORD_BYTES = 32 * 1024;
+export const MAX_FUTURE_MS = 5 * 60 * 1000;
+export const RAW_KEEP_BYTES = 2 * 1024;
+
+const memberId = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.:@-]+$/, 'must be 1–128 chars of [A-Za-z0-9_.:@-]');
+const cents = z.number().int('must be an integer number of cents').min(0, 'must be ≥ 0').max(Number.MAX_SAFE_INTEGER);
+const count = z.number().int('must be an integer').min(0, 'must be ≥ 0').max(Number.MAX_SAFE_INTEGER);
+const channel = z.enum(['store', 'app', 'mini_program', 'third_party']);
+const id = z.string().min(1).max(128);
+
+const common = {
+  eventId: id,
+  memberId,
+  occurredAt: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 timestamp with Z or an offset' }),
+  channel: channel.optional(),
+  attributes: z.record(z.string(), z.unknown()).optional(),
+};
+
+const signup = z.object({ ...common, type: z.literal('signup'), acquisitionChannel: z.string().min(1).max(64).optional() });
+const appOpen = z.object({ ...common, type: z.literal('app_open') });
+const pageView = z.object({ ...common, type: z.literal('page_view'), page: z.string().max(512).optional() });
+const sessionEnd = z.object({ ...common, type: z.literal('session_end'), durationSeconds: count, pageViews: count });
+const purchase = z.object({
+  ...common,
+  type: z.literal('purchase'),
+  channel,
+  orderId: id,
+  lines: z.array(z.object({ sku: id, category: z.string().min(1).max(64), amountCents: cents })).min(1).max(500),
+  shippingCents: cents.default(0),
+});
+const refund = z.object({
+  ...common,
+  type: z.literal('refund'),
+  channel,
+  orderId: id,
+  refundId: id.optional(),
+  lines: z.array(z.object({ sku: id, amountCents: cents })).min(1).max(500),
+});
+const recharge = z.object({
+  ...common,
+  type: z.literal('recharge'),
+  channel,
+  amountCents: z.number().int('must be an integer number of cents').positive('must be > 0').max(Number.MAX_SAFE_INTEGER),
+});
+
+export const behaviourEvent = z.discriminatedUnion('type', [signup, appOpen, pageView, sessionEnd, purchase, refund, recharge]);
+export type BehaviourEvent = z.infer<typeof behaviourEvent>;
+export type EventType = BehaviourEvent['type'];
+export type PurchaseEvent = z.infer<typeof purchase>;
+export type RefundEvent = z.infer<typeof refund>;
+export type SessionEndEvent = z.infer<typeof sessionEnd>;
+
+/** Machine-readable quarantine reasons. */
+export type QuarantineReason =
+  | 'not_utf8'
+  | 'not_json'
+  | 'too_large'
+  | 'invalid_event'
+  | 'future_occurred_at'
+  | 'unknown_order';
+
+export interface Quarantined {
+  ok: false;
+  reason: QuarantineReason;
+  /** Human-readable detail naming the field, e.g. `lines[0].amountCents: must be ≥ 0`. */
+  detail: string;
+  eventId?: string;
+  memberId?: string;
+  raw: string;
+}
+
+export interface Decoded {
+  ok: true;
+  event: BehaviourEvent;
+  /** occurredAt as epoch milliseconds. */
+  at: number;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function fieldPath(path: PropertyKey[]): string {
+  let out = '';
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out ? `.${String(part)}` : String(part);
+  return out || '(record)';
+}
+
+function rawPreview(bytes: Uint8Array): string {
+  const head = bytes.subarray(0, RAW_KEEP_BYTES);
+  return new TextDecoder('utf-8').decode(head);
+}
+
+function stringField(value: unknown, key: string): string | undefined {
+  if (value && typeof value === 'object' && typeof (value as Record<string, unknown>)[key] === 'string') {
+    return ((value as Record<string, unknown>)[key] as string).slice(0, 128);
+  }
+  return undefined;
+}
+
+/** Validates an already-parsed JSON value against the contract (no size or clock checks). */
+export function parseEvent(value: unknown): { ok: true; event: BehaviourEvent } | { ok: false; detail: string } {
+  const result = behaviourEvent.safeParse(value);
+  if (result.success) return { ok: true, event: result.data };
+  const issue = result.error.issues[0];
+  return { ok: false, detail: `${fieldPath(issue.path)}: ${issue.message}` };
+}
+
+/** Decodes one stream record's bytes into an event or a quarantine verdict. */
+export function decodeRecord(bytes: Uint8Array, nowMs: number): Decoded | Quarantined {
+  if (bytes.byteLength > MAX_RECORD_BYTES) {
+    return { ok: false, reason: 'too_large', detail: `record is ${bytes.byteLength} bytes; the limit is ${MAX_RECORD_BYTES}`, raw: rawPreview(bytes) };
+  }
+  let text: string;
+  try {
+    text = strictUtf8.decode(bytes);
+  } catch {
+    return { ok: false, reason: 'not_utf8', detail: 'record is not valid UTF-8', raw: rawPreview(bytes) };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, reason: 'not_json', detail: `record is not JSON: ${(error as Error).message}`, raw: text.slice(0, RAW_KEEP_BYTES) };
+  }
+  const eventId = stringField(value, 'eventId');
+  const memberIdValue = stringField(value, 'memberId');
+  const parsed = parseEvent(value);
+  if (!parsed.ok) {
+    return { ok: false, reason: 'invalid_event', detail: parsed.detail, eventId, memberId: memberIdValue, raw: text.slice(0, RAW_KEEP_BYTES) };
+  }
+  const at = Date.parse(parsed.event.occurredAt);
+  if (at > nowMs + MAX_FUTURE_MS) {
+    return {
+      ok: false,
+      reason: 'future_occurred_at',
+      detail: `occurredAt: ${parsed.event.occurredAt} is more than 5 minutes in the future`,
+      eventId,
+      memberId: memberIdValue,
+      raw: text.slice(0, RAW_KEEP_BYTES),
+    };
+  }
+  return { ok: true, event: parsed.event, at };
+}

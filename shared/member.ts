@@ -1,0 +1,304 @@
+// The member reducer: applies one batch's new records of one member to its state, exactly once.
+// Pure but for the ledger port, which makes purchases once per order and refunds once per refund.
+import { markActive, type Activity } from './activity';
+import { bump, C, sessionBucket, type Contribution } from './contribution';
+import { dayOf } from './days';
+import type { BehaviourEvent, PurchaseEvent, RefundEvent } from './events';
+import { hash48, hashHex } from './hash';
+import type { Program } from './programme';
+import { purchasePoints, refundRevocation } from './points';
+import { applyEarn, applyRefundRevert, initialTierState, type PointsEntry, type TierChange, type TierState } from './tiers';
+
+export const EVENT_RING_SIZE = 64;
+
+export interface StreamPosition {
+  shardId: string;
+  /** Decimal sequence number (longer than a DynamoDB Number can hold). */
+  seq: string;
+}
+
+export interface IncomingRecord {
+  position: StreamPosition;
+  event: BehaviourEvent;
+  /** occurredAt, epoch ms. */
+  at: number;
+}
+
+export interface MemberState {
+  memberId: string;
+  /** Optimistic-lock version; 0 for a member not stored yet. */
+  version: number;
+  joinedOn: number;
+  acquisitionChannel: string | null;
+  activity: Activity;
+  /** The last stream record applied: records at or before it are retries. */
+  highWater: StreamPosition | null;
+  /** hash48 of the latest applied eventIds, oldest first. */
+  recentEventIds: number[];
+  lifetimePoints: number;
+  /** Net points per purchase day (0-point purchases included: they mark paying days), ascending. */
+  history: PointsEntry[];
+  tier: TierState;
+  /** Counts this write adds to the daily metrics. */
+  contribution: Contribution;
+}
+
+export interface Claim {
+  eventId: string;
+  shardId: string;
+  seq: string;
+}
+
+export interface OrderRecord {
+  orderId: string;
+  day: number;
+  points: number;
+  eligibleCents: number;
+  eligibleSkus: string[];
+  revokedPoints: number;
+  claim: Claim;
+  refunds: Record<string, Claim & { revokedPoints: number }>;
+}
+
+/** Where per-order earn records live (a DynamoDB table in production, a Map in tests). */
+export interface LedgerPort {
+  /** Stores the order unless one with its id exists; returns the stored record either way. */
+  claimPurchase(memberId: string, order: OrderRecord): Promise<OrderRecord>;
+  getOrder(memberId: string, orderId: string): Promise<OrderRecord | null>;
+  /**
+   * Records a refund unless its refundId is already on the order; `expectedRevoked` guards the
+   * running total. Returns the stored order either way.
+   */
+  claimRefund(memberId: string, orderId: string, refundId: string, refund: Claim & { revokedPoints: number }, expectedRevoked: number): Promise<OrderRecord>;
+}
+
+export interface Rejection {
+  position: StreamPosition;
+  event: BehaviourEvent;
+  reason: 'unknown_order';
+  detail: string;
+}
+
+export interface BatchOutcome {
+  state: MemberState;
+  /** Whether anything changed: false means the member need not be written. */
+  changed: boolean;
+  rejections: Rejection[];
+  tierChanges: TierChange[];
+}
+
+export function compareSeq(a: string, b: string): number {
+  return a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
+}
+
+function covers(highWater: StreamPosition | null, position: StreamPosition): boolean {
+  return highWater !== null && highWater.shardId === position.shardId && compareSeq(highWater.seq, position.seq) >= 0;
+}
+
+/** A claim was applied to the member when a later write moved the high-water mark past it. */
+function claimApplied(state: MemberState, claim: Claim): boolean {
+  if (!state.highWater) return false;
+  // A claim from another shard (after resharding) is taken as applied: at most once, never twice.
+  if (state.highWater.shardId !== claim.shardId) return true;
+  return compareSeq(state.highWater.seq, claim.seq) >= 0;
+}
+
+function claimedLater(claim: Claim, position: StreamPosition): boolean {
+  return claim.shardId === position.shardId && compareSeq(claim.seq, position.seq) > 0;
+}
+
+function isOurs(stored: Claim, position: StreamPosition, eventId: string): boolean {
+  return stored.eventId === eventId && stored.shardId === position.shardId && stored.seq === position.seq;
+}
+
+export function newMember(memberId: string, joinedOn: number): MemberState {
+  return {
+    memberId,
+    version: 0,
+    joinedOn,
+    acquisitionChannel: null,
+    activity: { lastActiveOn: null, recent: [], activeDays: 0 },
+    highWater: null,
+    recentEventIds: [],
+    lifetimePoints: 0,
+    history: [],
+    tier: initialTierState(joinedOn),
+    contribution: new Map(),
+  };
+}
+
+function addHistory(history: PointsEntry[], day: number, points: number): boolean {
+  const at = history.findIndex((entry) => entry.day >= day);
+  if (at >= 0 && history[at].day === day) {
+    history[at] = { day, points: history[at].points + points };
+    return false;
+  }
+  if (at < 0) history.push({ day, points });
+  else history.splice(at, 0, { day, points });
+  return true;
+}
+
+/** Keeps history entries that can still count towards a qualification window. */
+function pruneHistory(state: MemberState, program: Program): void {
+  const latest = Math.max(state.activity.lastActiveOn ?? 0, ...state.history.slice(-1).map((e) => e.day));
+  const floor = latest - program.qualificationWindowDays - program.activity.lateActivityLimitDays;
+  if (state.history.length && state.history[0].day < floor) state.history = state.history.filter((e) => e.day >= floor);
+}
+
+export interface ReducerContext {
+  program: Program;
+  ledger: LedgerPort;
+}
+
+/**
+ * Applies the records of one member, in arrival order. `stored` is the member as read (null when
+ * unknown). Records covered by the high-water mark or whose eventId is in the recent ring are
+ * skipped: they were applied by an earlier delivery.
+ */
+export async function applyRecords(
+  memberId: string,
+  stored: MemberState | null,
+  records: readonly IncomingRecord[],
+  { program, ledger }: ReducerContext,
+): Promise<BatchOutcome> {
+  const tz = program.timezone;
+  let state: MemberState | null = stored ? { ...stored, contribution: new Map() } : null;
+  if (state) {
+    state.activity = { ...state.activity, recent: [...state.activity.recent] };
+    state.recentEventIds = [...state.recentEventIds];
+    state.history = state.history.map((e) => ({ ...e }));
+  }
+  const rejections: Rejection[] = [];
+  const tierChanges: TierChange[] = [];
+  let changed = false;
+
+  for (const record of records) {
+    const { event, position } = record;
+    if (state && covers(state.highWater, position)) continue;
+    const idHash = hash48(event.eventId);
+    if (state && state.recentEventIds.includes(idHash)) {
+      state.highWater = position;
+      changed = true;
+      continue;
+    }
+    const day = dayOf(record.at, tz);
+    if (event.type === 'refund') {
+      // A refund never creates a member: without a member there is no order to refund.
+      const order = state ? await ledger.getOrder(memberId, event.orderId) : null;
+      // An order first claimed by a later record was unknown when this refund arrived.
+      if (!state || !order || claimedLater(order.claim, position)) {
+        rejections.push({ position, event, reason: 'unknown_order', detail: `orderId: no purchase ${event.orderId} by member ${memberId}` });
+        continue;
+      }
+      applyRefund(state, event, order, day, position, await claimRefundOnce(ledger, memberId, event, order, position), program, tierChanges);
+    } else {
+      if (!state) state = newMember(memberId, day);
+      if (event.type === 'signup' && event.acquisitionChannel && !state.acquisitionChannel) {
+        state.acquisitionChannel = event.acquisitionChannel;
+      }
+      const outcome = markActive(state.activity, day, program.activity.lateActivityLimitDays);
+      if (outcome === 'late') bump(state.contribution, day, C.lateActivity);
+      countEvent(state.contribution, event, day);
+      if (event.type === 'purchase') await applyPurchase(state, event, day, position, ledger, program, tierChanges);
+    }
+    state.recentEventIds.push(idHash);
+    if (state.recentEventIds.length > EVENT_RING_SIZE) state.recentEventIds.splice(0, state.recentEventIds.length - EVENT_RING_SIZE);
+    state.highWater = position;
+    changed = true;
+  }
+  if (!state) return { state: newMember(memberId, 0), changed: false, rejections, tierChanges };
+  pruneHistory(state, program);
+  return { state, changed, rejections, tierChanges };
+}
+
+function countEvent(contribution: Contribution, event: BehaviourEvent, day: number): void {
+  switch (event.type) {
+    case 'app_open':
+      bump(contribution, day, C.launches);
+      break;
+    case 'page_view':
+      bump(contribution, day, C.pageViews);
+      break;
+    case 'session_end': {
+      bump(contribution, day, C.sessions);
+      bump(contribution, day, C.sessionSeconds, event.durationSeconds);
+      const bucket = sessionBucket(event.pageViews);
+      if (bucket >= 0) bump(contribution, day, C.bucketBase + bucket);
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+async function applyPurchase(
+  state: MemberState,
+  event: PurchaseEvent,
+  day: number,
+  position: StreamPosition,
+  ledger: LedgerPort,
+  program: Program,
+  tierChanges: TierChange[],
+): Promise<void> {
+  const earned = purchasePoints(program, event);
+  const claim: Claim = { eventId: event.eventId, shardId: position.shardId, seq: position.seq };
+  const stored = await ledger.claimPurchase(state.memberId, {
+    orderId: event.orderId,
+    day,
+    points: earned.points,
+    eligibleCents: earned.eligibleCents,
+    eligibleSkus: earned.eligibleSkus,
+    revokedPoints: 0,
+    claim,
+    refunds: {},
+  });
+  // Another event already claimed this order, or this one was applied by an earlier write.
+  if (!isOurs(stored.claim, position, event.eventId) || claimApplied(state, stored.claim)) return;
+  const revenue = event.lines.reduce((sum, line) => sum + line.amountCents, 0);
+  bump(state.contribution, day, C.orders);
+  bump(state.contribution, day, C.revenueCents, revenue);
+  if (addHistory(state.history, day, stored.points)) bump(state.contribution, day, C.payingMembers);
+  state.lifetimePoints += stored.points;
+  if (stored.points > 0) {
+    const result = applyEarn(program, state.tier, state.history, day, hashHex(event.orderId));
+    state.tier = result.state;
+    if (result.change) tierChanges.push(result.change);
+  }
+}
+
+function applyRefund(
+  state: MemberState,
+  event: RefundEvent,
+  before: OrderRecord,
+  day: number,
+  position: StreamPosition,
+  after: OrderRecord,
+  program: Program,
+  tierChanges: TierChange[],
+): void {
+  const refundId = event.refundId ?? event.eventId;
+  const stored = after.refunds[refundId];
+  if (!stored || !isOurs(stored, position, event.eventId) || claimApplied(state, stored)) return;
+  const revoked = stored.revokedPoints;
+  if (revoked === 0) return;
+  state.lifetimePoints -= revoked;
+  const entry = state.history.find((e) => e.day === before.day);
+  if (entry) entry.points -= revoked;
+  const result = applyRefundRevert(program, state.tier, state.history, day, hashHex(event.orderId));
+  state.tier = result.state;
+  if (result.change) tierChanges.push(result.change);
+}
+
+/** Computes a refund's revocation from the order as stored and records it on the ledger once. */
+export async function claimRefundOnce(ledger: LedgerPort, memberId: string, event: RefundEvent, order: OrderRecord, position: StreamPosition): Promise<OrderRecord> {
+  const refundId = event.refundId ?? event.eventId;
+  if (order.refunds[refundId]) return order;
+  const { revokedPoints } = refundRevocation(order, event.lines);
+  return ledger.claimRefund(
+    memberId,
+    order.orderId,
+    refundId,
+    { eventId: event.eventId, shardId: position.shardId, seq: position.seq, revokedPoints },
+    order.revokedPoints,
+  );
+}

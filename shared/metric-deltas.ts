@@ -1,0 +1,129 @@
+// Counter deltas from one member write (its old and new state). Every delta is keyed by a metrics
+// item (`d#<day>` or `totals`) and a counter name; the read side (metric-read.ts) reassembles the
+// contract's figures. Keyed so that a write touches the items of its own new active days.
+import { CONTRIBUTION_WIDTH } from './contribution';
+import type { MemberState } from './member';
+
+export const RETENTION_DAYS = 30;
+export const CHANNEL_RETENTION_OFFSETS = [1, 7, 14, 30];
+export const TOTALS_KEY = 'totals';
+
+/** item key → counter → delta */
+export type Deltas = Map<string, Map<string, number>>;
+
+export const dayKey = (day: number) => `d#${day}`;
+
+export const CONTRIBUTION_COUNTERS = [
+  'launches',
+  'sessions',
+  'sessionSeconds',
+  'pageViews',
+  'orders',
+  'revenueCents',
+  'payingMembers',
+  'lateActivity',
+  'b0',
+  'b1',
+  'b2',
+  'b3',
+  'b4',
+  'b5',
+] as const;
+
+export function add(deltas: Deltas, item: string, counter: string, by: number): void {
+  if (by === 0) return;
+  let counters = deltas.get(item);
+  if (!counters) {
+    counters = new Map();
+    deltas.set(item, counters);
+  }
+  counters.set(counter, (counters.get(counter) ?? 0) + by);
+}
+
+export const channelOf = (state: MemberState) => state.acquisitionChannel ?? 'unknown';
+
+/** Adds the deltas of one write. `old` is null for a member's first write. */
+export function memberDeltas(old: MemberState | null, next: MemberState, deltas: Deltas): void {
+  const j = next.joinedOn;
+  if (!old) {
+    add(deltas, dayKey(j), 'new', 1);
+    add(deltas, dayKey(j), `nc|${channelOf(next)}`, 1);
+    add(deltas, TOTALS_KEY, 'members', 1);
+    add(deltas, TOTALS_KEY, `tier${next.tier.tier}`, 1);
+  } else {
+    if (!old.acquisitionChannel && next.acquisitionChannel) {
+      add(deltas, dayKey(j), 'nc|unknown', -1);
+      add(deltas, dayKey(j), `nc|${next.acquisitionChannel}`, 1);
+    }
+    if (old.tier.tier !== next.tier.tier) {
+      add(deltas, TOTALS_KEY, `tier${old.tier.tier}`, -1);
+      add(deltas, TOTALS_KEY, `tier${next.tier.tier}`, 1);
+    }
+  }
+
+  for (const [day, row] of next.contribution) {
+    for (let i = 0; i < CONTRIBUTION_WIDTH; i++) if (row[i]) add(deltas, dayKey(day), CONTRIBUTION_COUNTERS[i], row[i]);
+  }
+
+  activityDeltas(old, next, deltas);
+}
+
+function activityDeltas(old: MemberState | null, next: MemberState, deltas: Deltas): void {
+  const before = new Set(old?.activity.recent ?? []);
+  const added = next.activity.recent.filter((d) => !before.has(d));
+  if (added.length === 0) return;
+  const j = next.joinedOn;
+  const channel = channelOf(next);
+  const active = before;
+  for (const d of added) {
+    const key = dayKey(d);
+    add(deltas, key, 'dau', 1);
+    const prevActive = active.has(d - 1);
+    const nextActive = active.has(d + 1);
+    if (d !== j) add(deltas, key, prevActive ? 'lcRet' : 'lcRes', 1);
+    if (nextActive && d + 1 !== j) {
+      // Day d+1 was counted as resurrecting; with d active it is returning.
+      add(deltas, key, 'lcResN', -1);
+      add(deltas, key, 'lcRetN', 1);
+    }
+    if (!nextActive) add(deltas, key, 'dormN', 1);
+    if (prevActive) add(deltas, key, 'dormS', -1);
+
+    let p = -Infinity;
+    let n = Infinity;
+    for (const a of active) {
+      if (a < d && a > p) p = a;
+      if (a > d && a < n) n = a;
+    }
+    rangeCell(deltas, key, 'w', d, p, n, 7);
+    rangeCell(deltas, key, 'm', d, p, n, 30);
+
+    const offset = d - j;
+    if (offset >= 0 && offset <= RETENTION_DAYS) {
+      add(deltas, key, `rd${j}`, 1);
+      if (CHANNEL_RETENTION_OFFSETS.includes(offset)) add(deltas, key, `rc|${channel}|${j}`, 1);
+    }
+    active.add(d);
+  }
+
+  // onOrAfterDay[N] counts members whose latest active day is ≥ cohort + N: when that day moves
+  // from L to la, offsets (L−j, la−j] ∩ [0, 30] become true. Kept in the item of min(la, j+30),
+  // so a cohort's figures live in its own 31 day items.
+  const la = next.activity.lastActiveOn;
+  const previous = old?.activity.lastActiveOn ?? null;
+  if (la !== null && (previous === null || la > previous)) {
+    const lo = previous === null ? 0 : Math.max(previous - j + 1, 0);
+    const hi = Math.min(la - j, RETENTION_DAYS);
+    if (lo <= hi) add(deltas, dayKey(Math.min(la, j + RETENTION_DAYS)), `ra${j}.${lo}.${hi}`, 1);
+  }
+}
+
+/**
+ * The days newly covered by a rolling window of `width` days once `d` is active, given the nearest
+ * active days before (p) and after (n): [max(p+width, d), min(n−1, d+width−1)], as offsets from d.
+ */
+function rangeCell(deltas: Deltas, key: string, prefix: string, d: number, p: number, n: number, width: number): void {
+  const a = Math.max(p + width - d, 0);
+  const b = Math.min(n - 1 - d, width - 1);
+  if (a <= b) add(deltas, key, `${prefix}${a}.${b}`, 1);
+}

@@ -1,0 +1,280 @@
+// One batch of records from one shard, end to end, against ports: decode, quarantine the bad ones,
+// group by member, reduce, then write — quarantine, actions, counters, and last each changed member.
+//
+// Exactly once: counters are written before members. Each counter item is kept per (metric key,
+// source shard) and carries the last sequence number it includes (`hw`); a retried batch adds
+// only what its records beyond that mark contribute. Members written by an earlier attempt skip
+// their records (their own high-water mark), so a retry recomputes exactly the missing part.
+import { dayString } from './days';
+import { decodeRecord, type QuarantineReason } from './events';
+import { hashHex } from './hash';
+import { forEachLimited } from './limit';
+import { applyRecords, compareSeq, type IncomingRecord, type LedgerPort, type MemberState, type Rejection } from './member';
+import { memberDeltas, type Deltas } from './metric-deltas';
+import type { Program } from './programme';
+import type { TierChange } from './tiers';
+
+export interface StreamRecord {
+  shardId: string;
+  seq: string;
+  data: Uint8Array;
+  /** Arrival time at the stream, epoch ms. */
+  arrivedAt: number;
+}
+
+export interface QuarantineItem {
+  receivedAt: string;
+  reason: QuarantineReason;
+  detail: string;
+  eventId?: string;
+  memberId?: string;
+  raw: string;
+  shardId: string;
+  seq: string;
+}
+
+export interface Action {
+  actionId: string;
+  type: 'tier_upgraded' | 'tier_downgraded' | 'tier_at_risk' | 'winback_offer' | 'segment_entered' | 'segment_exited';
+  memberId: string;
+  day: string;
+  details: Record<string, unknown>;
+}
+
+export interface CounterItem {
+  /** Last sequence number of the source shard included; null for a new item. */
+  hw: string | null;
+  counters: Record<string, number>;
+}
+
+export interface MemberPort {
+  getMany(memberIds: readonly string[]): Promise<Map<string, MemberState>>;
+  /** Conditional on `state.version`; false when the member changed since it was read. */
+  put(state: MemberState): Promise<boolean>;
+}
+
+export interface QuarantinePort {
+  putAll(items: readonly QuarantineItem[]): Promise<void>;
+}
+
+export interface MetricsPort {
+  read(keys: readonly string[], shardId: string): Promise<Map<string, CounterItem>>;
+  /** Writes the item if its mark is still `previousHw`; throws otherwise. */
+  write(key: string, shardId: string, item: CounterItem, previousHw: string | null): Promise<void>;
+}
+
+export interface ActionsPort {
+  publish(actions: readonly Action[]): Promise<void>;
+}
+
+export interface BatchPorts {
+  members: MemberPort;
+  ledger: LedgerPort;
+  quarantine: QuarantinePort;
+  metrics: MetricsPort;
+  actions: ActionsPort;
+  program: Program;
+  now: () => number;
+  /** Members reduced at once (each member's own records stay sequential). */
+  concurrency?: number;
+  onMemberError?: (error: unknown) => void;
+}
+
+export interface BatchResult {
+  /** Sequence numbers to report as batch item failures (the lowest failed). */
+  failedSeqs: string[];
+  events: number;
+  members: number;
+  written: number;
+  quarantined: number;
+  counterItems: number;
+  actions: number;
+}
+
+interface Decoded {
+  byMember: Map<string, IncomingRecord[]>;
+  quarantine: QuarantineItem[];
+}
+
+function decodeAll(records: readonly StreamRecord[], now: number): Decoded {
+  const quarantine: QuarantineItem[] = [];
+  const byMember = new Map<string, IncomingRecord[]>();
+  for (const record of records) {
+    const decoded = decodeRecord(record.data, now);
+    if (!decoded.ok) {
+      const { ok: _ok, ...verdict } = decoded;
+      quarantine.push({ ...verdict, receivedAt: new Date(record.arrivedAt).toISOString(), shardId: record.shardId, seq: record.seq });
+      continue;
+    }
+    const incoming: IncomingRecord = { position: { shardId: record.shardId, seq: record.seq }, event: decoded.event, at: decoded.at };
+    const list = byMember.get(decoded.event.memberId);
+    if (list) list.push(incoming);
+    else byMember.set(decoded.event.memberId, [incoming]);
+  }
+  return { byMember, quarantine };
+}
+
+export function tierAction(program: Program, memberId: string, change: TierChange): Action {
+  const type = change.kind === 'upgrade' ? 'tier_upgraded' : 'tier_downgraded';
+  const day = dayString(change.day);
+  const from = program.tiers[change.from].id;
+  const to = program.tiers[change.to].id;
+  return {
+    actionId: `${type}-${hashHex(`${memberId}|${day}|${from}|${to}|${change.reason}`)}`,
+    type,
+    memberId,
+    day,
+    details: { from, to, reason: change.reason },
+  };
+}
+
+/** One member's result over one segment of the batch. */
+interface SegmentResult {
+  /** Last sequence number of the segment. */
+  end: string;
+  deltas: Deltas;
+}
+
+interface MemberResult {
+  memberId: string;
+  firstSeq: string;
+  final: MemberState | null;
+  changed: boolean;
+  segments: SegmentResult[];
+  rejections: Rejection[];
+  actions: Action[];
+}
+
+/** Splits a member's records at the cut points (each segment ends at or before a cut point). */
+function splitAt(records: readonly IncomingRecord[], cuts: readonly string[]): { end: string; records: IncomingRecord[] }[] {
+  const segments: { end: string; records: IncomingRecord[] }[] = [];
+  let ci = 0;
+  for (const record of records) {
+    while (ci < cuts.length && compareSeq(record.position.seq, cuts[ci]) > 0) ci++;
+    const end = ci < cuts.length ? cuts[ci] : '';
+    const last = segments[segments.length - 1];
+    if (last && last.end === end) last.records.push(record);
+    else segments.push({ end, records: [record] });
+  }
+  return segments;
+}
+
+async function reduceMember(
+  memberId: string,
+  stored: MemberState | null,
+  records: readonly IncomingRecord[],
+  cuts: readonly string[],
+  batchEnd: string,
+  ports: BatchPorts,
+): Promise<MemberResult> {
+  const result: MemberResult = { memberId, firstSeq: records[0].position.seq, final: stored, changed: false, segments: [], rejections: [], actions: [] };
+  let state = stored;
+  for (const segment of splitAt(records, cuts)) {
+    const outcome = await applyRecords(memberId, state, segment.records, { program: ports.program, ledger: ports.ledger });
+    result.rejections.push(...outcome.rejections);
+    result.actions.push(...outcome.tierChanges.map((change) => tierAction(ports.program, memberId, change)));
+    if (!outcome.changed) continue;
+    const deltas: Deltas = new Map();
+    memberDeltas(state, outcome.state, deltas);
+    result.segments.push({ end: segment.end || batchEnd, deltas });
+    state = outcome.state;
+    result.changed = true;
+  }
+  result.final = state;
+  return result;
+}
+
+function addInto(target: Record<string, number>, deltas: Map<string, number>): void {
+  for (const [name, value] of deltas) {
+    const next = (target[name] ?? 0) + value;
+    if (next === 0) delete target[name];
+    else target[name] = next;
+  }
+}
+
+export async function processBatch(records: readonly StreamRecord[], ports: BatchPorts): Promise<BatchResult> {
+  const empty = { failedSeqs: [], events: records.length, members: 0, written: 0, quarantined: 0, counterItems: 0, actions: 0 };
+  if (records.length === 0) return empty;
+  const shardId = records[0].shardId;
+  const first = records[0].seq;
+  const last = records[records.length - 1].seq;
+  const { byMember, quarantine } = decodeAll(records, ports.now());
+  const stored = await ports.members.getMany([...byMember.keys()]);
+  const concurrency = ports.concurrency ?? 16;
+
+  const reduceAll = async (cuts: readonly string[]) => {
+    const results: MemberResult[] = [];
+    await forEachLimited([...byMember], concurrency, async ([memberId, incoming]) => {
+      results.push(await reduceMember(memberId, stored.get(memberId) ?? null, incoming, cuts, last, ports));
+    });
+    return results;
+  };
+
+  // Usually one pass. When a counter item already includes part of this batch (a retried batch
+  // that grew), reduce again in segments cut at those marks, so each item takes only what it lacks.
+  let results = await reduceAll([]);
+  const keys = new Set<string>();
+  for (const r of results) for (const s of r.segments) for (const key of s.deltas.keys()) keys.add(key);
+  const counterItems = await ports.metrics.read([...keys], shardId);
+  const cuts = [...new Set([...counterItems.values()].map((i) => i.hw).filter((hw): hw is string => hw !== null && compareSeq(hw, first) >= 0 && compareSeq(hw, last) < 0))].sort(compareSeq);
+  if (cuts.length) results = await reduceAll(cuts);
+
+  // Quarantine first: records skipped by a member's high-water mark are never looked at again.
+  const rejected: QuarantineItem[] = results.flatMap((r) =>
+    r.rejections.map((rej) => ({
+      receivedAt: new Date(records.find((x) => x.seq === rej.position.seq)?.arrivedAt ?? ports.now()).toISOString(),
+      reason: rej.reason,
+      detail: rej.detail,
+      eventId: rej.event.eventId,
+      memberId: r.memberId,
+      raw: JSON.stringify(rej.event).slice(0, 2048),
+      shardId: rej.position.shardId,
+      seq: rej.position.seq,
+    })),
+  );
+  const allQuarantined = [...quarantine, ...rejected];
+  if (allQuarantined.length) await ports.quarantine.putAll(allQuarantined);
+  const actions = results.flatMap((r) => r.actions);
+  if (actions.length) await ports.actions.publish(actions);
+
+  const pending = new Map<string, Map<string, number>[]>();
+  for (const r of results) {
+    for (const segment of r.segments) {
+      for (const [key, deltas] of segment.deltas) {
+        const hw = counterItems.get(key)?.hw ?? null;
+        if (hw !== null && compareSeq(segment.end, hw) <= 0) continue;
+        const list = pending.get(key);
+        if (list) list.push(deltas);
+        else pending.set(key, [deltas]);
+      }
+    }
+  }
+  await forEachLimited([...pending], concurrency, async ([key, deltaList]) => {
+    const current = counterItems.get(key) ?? { hw: null, counters: {} };
+    const counters = { ...current.counters };
+    for (const deltas of deltaList) addInto(counters, deltas);
+    await ports.metrics.write(key, shardId, { hw: last, counters }, current.hw);
+  });
+
+  const failed: string[] = [];
+  let written = 0;
+  await forEachLimited(results.filter((r) => r.changed && r.final), concurrency, async (r) => {
+    try {
+      if (!(await ports.members.put(r.final!))) throw new Error('member changed while the batch was applied');
+      written++;
+    } catch (error) {
+      ports.onMemberError?.(error);
+      failed.push(r.firstSeq);
+    }
+  });
+  failed.sort(compareSeq);
+  return {
+    failedSeqs: failed.slice(0, 1),
+    events: records.length,
+    members: byMember.size,
+    written,
+    quarantined: allQuarantined.length,
+    counterItems: pending.size,
+    actions: actions.length,
+  };
+}
