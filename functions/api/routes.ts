@@ -1,0 +1,72 @@
+// The read routes of the HTTP API (contract §4).
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { todayIn } from '../../shared/days';
+import { dayKey } from '../../shared/metric-deltas';
+import { channelRetention, cohortRow, dailyRow, sessionsRow, type DayCounters } from '../../shared/metric-read';
+import { memberView } from '../../shared/member-view';
+import type { Program } from '../../shared/programme';
+import type { stores } from '../adapters/stores';
+import { dayParam, dayRange, HttpError, query } from './http';
+
+export interface RouteContext {
+  program: Program;
+  stores: ReturnType<typeof stores>;
+  now: () => number;
+}
+
+/** Loads the summed counters of days [from, to] and returns a lookup that reads missing days as empty. */
+async function dayCounters(ctx: RouteContext, from: number, to: number): Promise<DayCounters> {
+  const keys: string[] = [];
+  for (let d = from; d <= to; d++) keys.push(dayKey(d));
+  const sums = await ctx.stores.metrics.sum(keys);
+  const empty = new Map<string, number>();
+  return (day) => sums.get(dayKey(day)) ?? empty;
+}
+
+const memberIdPattern = /^[A-Za-z0-9_.:@-]{1,128}$/;
+
+export async function getMember(ctx: RouteContext, event: APIGatewayProxyEventV2, memberId: string) {
+  if (!memberIdPattern.test(memberId)) throw new HttpError(400, 'invalid_parameter', 'memberId: must be 1–128 chars of [A-Za-z0-9_.:@-]');
+  const { asOf } = query(event, { asOf: dayParam.optional() });
+  const found = await ctx.stores.members.getMany([memberId]);
+  const state = found.get(memberId);
+  if (!state) throw new HttpError(404, 'member_not_found', `memberId: no member ${memberId}`);
+  return memberView(ctx.program, state, asOf ?? todayIn(ctx.program.timezone, ctx.now()));
+}
+
+export async function getDaily(ctx: RouteContext, event: APIGatewayProxyEventV2) {
+  const { from, to } = dayRange(event);
+  const items = await dayCounters(ctx, from - 30, to);
+  const days = [];
+  for (let d = from; d <= to; d++) days.push(dailyRow(items, d));
+  return { timezone: ctx.program.timezone, days };
+}
+
+export async function getRetention(ctx: RouteContext, event: APIGatewayProxyEventV2) {
+  const { from, to } = dayRange(event);
+  const items = await dayCounters(ctx, from, to + 30);
+  const cohorts = [];
+  for (let c = from; c <= to; c++) cohorts.push(cohortRow(items, c));
+  return { cohorts };
+}
+
+export async function getRetentionByChannel(ctx: RouteContext, event: APIGatewayProxyEventV2) {
+  const { from, to } = dayRange(event);
+  const items = await dayCounters(ctx, from, to + 30);
+  return { channels: channelRetention(items, from, to) };
+}
+
+export async function getSessions(ctx: RouteContext, event: APIGatewayProxyEventV2) {
+  const { from, to } = dayRange(event);
+  const items = await dayCounters(ctx, from, to);
+  const days = [];
+  for (let d = from; d <= to; d++) days.push(sessionsRow(items, d));
+  return { days };
+}
+
+export async function getQuarantine(ctx: RouteContext, event: APIGatewayProxyEventV2) {
+  const { limit } = query(event, { limit: z.coerce.number().int('must be an integer').min(1, 'must be ≥ 1').max(1000, 'must be ≤ 1000').optional() });
+  const entries = await ctx.stores.quarantine.newest(limit ?? 100, ctx.now());
+  return entries.map(({ receivedAt, reason, detail, eventId, memberId, raw }) => ({ receivedAt, reason, detail, eventId: eventId ?? null, memberId: memberId ?? null, raw }));
+}

@@ -1,0 +1,87 @@
+// In-memory implementations of the batch ports: the benchmark's no-I/O runs and fast unit tests.
+// They keep the same semantics as the DynamoDB adapters (conditional writes, claims).
+import type { Claim, LedgerPort, MemberState, OrderRecord } from './member';
+import type { Action, ActionsPort, CounterItem, MemberPort, MetricsPort, QuarantineItem, QuarantinePort } from './process-batch';
+
+const clone = <T>(value: T): T => structuredClone(value);
+
+export class MemoryMembers implements MemberPort {
+  readonly items = new Map<string, MemberState>();
+  async getMany(memberIds: readonly string[]) {
+    const out = new Map<string, MemberState>();
+    for (const id of memberIds) {
+      const found = this.items.get(id);
+      if (found) out.set(id, clone(found));
+    }
+    return out;
+  }
+  async put(state: MemberState) {
+    const current = this.items.get(state.memberId)?.version ?? 0;
+    if (current !== state.version) return false;
+    this.items.set(state.memberId, clone({ ...state, version: state.version + 1, contribution: new Map() }));
+    return true;
+  }
+}
+
+export class MemoryLedger implements LedgerPort {
+  readonly orders = new Map<string, OrderRecord>();
+  async claimPurchase(memberId: string, order: OrderRecord) {
+    const key = `${memberId}|${order.orderId}`;
+    if (!this.orders.has(key)) this.orders.set(key, clone(order));
+    return clone(this.orders.get(key)!);
+  }
+  async getOrder(memberId: string, orderId: string) {
+    const found = this.orders.get(`${memberId}|${orderId}`);
+    return found ? clone(found) : null;
+  }
+  async claimRefund(memberId: string, orderId: string, refundId: string, refund: Claim & { revokedPoints: number }, expectedRevoked: number) {
+    const order = this.orders.get(`${memberId}|${orderId}`)!;
+    if (!order.refunds[refundId]) {
+      if (order.revokedPoints !== expectedRevoked) throw new Error('refund claim raced');
+      order.refunds[refundId] = { ...refund };
+      order.revokedPoints += refund.revokedPoints;
+    }
+    return clone(order);
+  }
+}
+
+export class MemoryQuarantine implements QuarantinePort {
+  readonly items = new Map<string, QuarantineItem>();
+  async putAll(items: readonly QuarantineItem[]) {
+    for (const item of items) this.items.set(`${item.shardId}/${item.seq}`, clone(item));
+  }
+}
+
+export class MemoryMetrics implements MetricsPort {
+  /** key → shard → item */
+  readonly items = new Map<string, Map<string, CounterItem>>();
+  async read(keys: readonly string[], shardId: string) {
+    const out = new Map<string, CounterItem>();
+    for (const key of keys) {
+      const found = this.items.get(key)?.get(shardId);
+      if (found) out.set(key, clone(found));
+    }
+    return out;
+  }
+  async write(key: string, shardId: string, item: CounterItem, previousHw: string | null) {
+    let shards = this.items.get(key);
+    if (!shards) this.items.set(key, (shards = new Map()));
+    if ((shards.get(shardId)?.hw ?? null) !== previousHw) throw new Error(`counter item ${key} moved on`);
+    shards.set(shardId, clone(item));
+  }
+  /** Sums a key over its shard items. */
+  sum(key: string): Map<string, number> {
+    const total = new Map<string, number>();
+    for (const item of this.items.get(key)?.values() ?? []) {
+      for (const [name, value] of Object.entries(item.counters)) total.set(name, (total.get(name) ?? 0) + value);
+    }
+    return total;
+  }
+}
+
+export class MemoryActions implements ActionsPort {
+  readonly byId = new Map<string, Action>();
+  async publish(actions: readonly Action[]) {
+    for (const action of actions) this.byId.set(action.actionId, clone(action));
+  }
+}

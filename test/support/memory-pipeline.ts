@@ -1,0 +1,80 @@
+// Drives processBatch over in-memory ports the way Lambda drives it: per shard, batches in
+// sequence order, a failed batch retried from the lowest reported sequence number.
+import { dayNumber } from '../../shared/days';
+import type { MemberState } from '../../shared/member';
+import { MemoryActions, MemoryLedger, MemoryMembers, MemoryMetrics, MemoryQuarantine } from '../../shared/memory-ports';
+import { dailyRow, cohortRow, sessionsRow } from '../../shared/metric-read';
+import { dayKey } from '../../shared/metric-deltas';
+import { processBatch, type BatchPorts, type StreamRecord } from '../../shared/process-batch';
+import { defaultProgram, type Program } from '../../shared/programme';
+
+export class MemoryPipeline {
+  readonly members = new MemoryMembers();
+  readonly ledger = new MemoryLedger();
+  readonly quarantine = new MemoryQuarantine();
+  readonly metrics = new MemoryMetrics();
+  readonly actions = new MemoryActions();
+  private seq = 0;
+  retries = 0;
+
+  constructor(
+    readonly program: Program = defaultProgram(),
+    readonly now: () => number = () => Date.parse('2027-06-01T00:00:00Z'),
+  ) {}
+
+  ports(overrides: Partial<BatchPorts> = {}): BatchPorts {
+    return { members: this.members, ledger: this.ledger, quarantine: this.quarantine, metrics: this.metrics, actions: this.actions, program: this.program, now: this.now, ...overrides };
+  }
+
+  /** Appends lines to a shard as new records (as a producer's PutRecords does). */
+  records(lines: readonly string[], shardId = 'shardId-000000000000'): StreamRecord[] {
+    const encoder = new TextEncoder();
+    return lines.map((line) => ({ shardId, seq: String(++this.seq).padStart(20, '0'), data: encoder.encode(line), arrivedAt: this.now() }));
+  }
+
+  /** Delivers records in batches of `batchSize`, retrying failed batches from the reported record. */
+  async deliver(records: readonly StreamRecord[], batchSize = 100, overrides: Partial<BatchPorts> = {}): Promise<void> {
+    let at = 0;
+    while (at < records.length) {
+      const batch = records.slice(at, at + batchSize);
+      let failedSeq: string | undefined;
+      try {
+        const result = await processBatch(batch, this.ports(overrides));
+        failedSeq = result.failedSeqs[0];
+      } catch {
+        failedSeq = batch[0].seq;
+      }
+      if (failedSeq === undefined) {
+        at += batch.length;
+      } else {
+        this.retries++;
+        if (this.retries > 10_000) throw new Error('too many retries');
+        at = records.findIndex((r) => r.seq === failedSeq);
+      }
+    }
+  }
+
+  member(memberId: string): MemberState | undefined {
+    return this.members.items.get(memberId);
+  }
+
+  private counters = (day: number) => this.metrics.sum(dayKey(day));
+
+  daily(from: string, to: string) {
+    const rows = [];
+    for (let d = dayNumber(from); d <= dayNumber(to); d++) rows.push(dailyRow(this.counters, d));
+    return rows;
+  }
+
+  retention(from: string, to: string) {
+    const rows = [];
+    for (let d = dayNumber(from); d <= dayNumber(to); d++) rows.push(cohortRow(this.counters, d));
+    return rows;
+  }
+
+  sessions(from: string, to: string) {
+    const rows = [];
+    for (let d = dayNumber(from); d <= dayNumber(to); d++) rows.push(sessionsRow(this.counters, d));
+    return rows;
+  }
+}
