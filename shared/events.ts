@@ -47,9 +47,26 @@ const recharge = z.object({
   amountCents: z.number().int('must be an integer number of cents').positive('must be > 0').max(Number.MAX_SAFE_INTEGER),
 });
 
+/**
+ * Commands the daily jobs put on the events stream, so that the events consumer stays the only
+ * writer of member state (and of the counters derived from it). Not behaviour: no activity.
+ */
+const tierReview = z.object({
+  eventId: id,
+  memberId,
+  occurredAt: common.occurredAt,
+  type: z.literal('tier_review'),
+  asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a day YYYY-MM-DD'),
+});
+export const COMMAND_TYPES = ['tier_review'] as const;
+export const jobCommand = z.discriminatedUnion('type', [tierReview]);
+export type JobCommand = z.infer<typeof jobCommand>;
+
 export const behaviourEvent = z.discriminatedUnion('type', [signup, appOpen, pageView, sessionEnd, purchase, refund, recharge]);
 export type BehaviourEvent = z.infer<typeof behaviourEvent>;
 export type EventType = BehaviourEvent['type'];
+/** Anything the events consumer accepts from the stream. */
+export type StreamEvent = BehaviourEvent | JobCommand;
 export type PurchaseEvent = z.infer<typeof purchase>;
 export type RefundEvent = z.infer<typeof refund>;
 export type SessionEndEvent = z.infer<typeof sessionEnd>;
@@ -75,7 +92,7 @@ export interface Quarantined {
 
 export interface Decoded {
   ok: true;
-  event: BehaviourEvent;
+  event: StreamEvent;
   /** occurredAt as epoch milliseconds. */
   at: number;
 }
@@ -101,8 +118,10 @@ function stringField(value: unknown, key: string): string | undefined {
 }
 
 /** Validates an already-parsed JSON value against the contract (no size or clock checks). */
-export function parseEvent(value: unknown): { ok: true; event: BehaviourEvent } | { ok: false; detail: string } {
-  const result = behaviourEvent.safeParse(value);
+export function parseEvent(value: unknown): { ok: true; event: StreamEvent } | { ok: false; detail: string } {
+  const type = (value as { type?: unknown } | null)?.type;
+  const schema = (COMMAND_TYPES as readonly unknown[]).includes(type) ? jobCommand : behaviourEvent;
+  const result = schema.safeParse(value);
   if (result.success) return { ok: true, event: result.data };
   const issue = result.error.issues[0];
   return { ok: false, detail: `${fieldPath(issue.path)}: ${issue.message}` };

@@ -2,12 +2,14 @@
 // Pure but for the ledger port, which makes purchases once per order and refunds once per refund.
 import { markActive, type Activity } from './activity';
 import { bump, C, sessionBucket, type Contribution } from './contribution';
-import { dayOf } from './days';
-import type { BehaviourEvent, PurchaseEvent, RefundEvent } from './events';
+import { dayOf, todayIn } from './days';
+import { dayNumber, dayString } from './days';
+import { makeAction, type Action } from './actions';
+import type { PurchaseEvent, RefundEvent, StreamEvent } from './events';
 import { hash48, hashHex } from './hash';
 import type { Program } from './programme';
 import { purchasePoints, refundRevocation } from './points';
-import { applyEarn, applyRefundRevert, initialTierState, type PointsEntry, type TierChange, type TierState } from './tiers';
+import { applyEarn, applyRefundRevert, initialTierState, isAtRisk, pointsRequiredToRemain, reviewTier, type PointsEntry, type TierChange, type TierState } from './tiers';
 
 export const EVENT_RING_SIZE = 64;
 
@@ -19,7 +21,7 @@ export interface StreamPosition {
 
 export interface IncomingRecord {
   position: StreamPosition;
-  event: BehaviourEvent;
+  event: StreamEvent;
   /** occurredAt, epoch ms. */
   at: number;
 }
@@ -39,6 +41,8 @@ export interface MemberState {
   /** Net points per purchase day (0-point purchases included: they mark paying days), ascending. */
   history: PointsEntry[];
   tier: TierState;
+  /** The tierReviewOn for which a tier_at_risk notice went out (one notice per review). */
+  atRiskNotifiedFor: number | null;
   /** Counts this write adds to the daily metrics. */
   contribution: Contribution;
 }
@@ -74,8 +78,8 @@ export interface LedgerPort {
 
 export interface Rejection {
   position: StreamPosition;
-  event: BehaviourEvent;
-  reason: 'unknown_order';
+  event: StreamEvent;
+  reason: 'unknown_order' | 'invalid_event';
   detail: string;
 }
 
@@ -85,6 +89,8 @@ export interface BatchOutcome {
   changed: boolean;
   rejections: Rejection[];
   tierChanges: TierChange[];
+  /** Other actions (tier_at_risk notices). */
+  actions: Action[];
 }
 
 export function compareSeq(a: string, b: string): number {
@@ -123,6 +129,7 @@ export function newMember(memberId: string, joinedOn: number): MemberState {
     lifetimePoints: 0,
     history: [],
     tier: initialTierState(joinedOn),
+    atRiskNotifiedFor: null,
     contribution: new Map(),
   };
 }
@@ -148,6 +155,8 @@ function pruneHistory(state: MemberState, program: Program): void {
 export interface ReducerContext {
   program: Program;
   ledger: LedgerPort;
+  /** Epoch ms; commands for a day after today are rejected. */
+  now: number;
 }
 
 /**
@@ -159,7 +168,7 @@ export async function applyRecords(
   memberId: string,
   stored: MemberState | null,
   records: readonly IncomingRecord[],
-  { program, ledger }: ReducerContext,
+  { program, ledger, now }: ReducerContext,
 ): Promise<BatchOutcome> {
   const tz = program.timezone;
   let state: MemberState | null = stored ? { ...stored, contribution: new Map() } : null;
@@ -170,6 +179,7 @@ export async function applyRecords(
   }
   const rejections: Rejection[] = [];
   const tierChanges: TierChange[] = [];
+  const actions: Action[] = [];
   let changed = false;
 
   for (const record of records) {
@@ -182,7 +192,16 @@ export async function applyRecords(
       continue;
     }
     const day = dayOf(record.at, tz);
-    if (event.type === 'refund') {
+    if (event.type === 'tier_review') {
+      // A command: it never creates a member and is not activity.
+      if (!state) continue;
+      const asOf = dayNumber(event.asOf);
+      if (!(asOf <= todayIn(tz, now))) {
+        rejections.push({ position, event, reason: 'invalid_event', detail: `asOf: ${event.asOf} is after today` });
+        continue;
+      }
+      applyReview(state, asOf, program, tierChanges, actions);
+    } else if (event.type === 'refund') {
       // A refund never creates a member: without a member there is no order to refund.
       const order = state ? await ledger.getOrder(memberId, event.orderId) : null;
       // An order first claimed by a later record was unknown when this refund arrived.
@@ -206,12 +225,27 @@ export async function applyRecords(
     state.highWater = position;
     changed = true;
   }
-  if (!state) return { state: newMember(memberId, 0), changed: false, rejections, tierChanges };
+  if (!state) return { state: newMember(memberId, 0), changed: false, rejections, tierChanges, actions };
   pruneHistory(state, program);
-  return { state, changed, rejections, tierChanges };
+  return { state, changed, rejections, tierChanges, actions };
 }
 
-function countEvent(contribution: Contribution, event: BehaviourEvent, day: number): void {
+/** The daily review as of R (contract §3 "Review" and "At risk"). */
+function applyReview(state: MemberState, asOf: number, program: Program, tierChanges: TierChange[], actions: Action[]): void {
+  const step = reviewTier(program, state.tier, state.history, asOf);
+  state.tier = step.state;
+  if (step.change) tierChanges.push(step.change);
+  const reviewOn = state.tier.tierReviewOn;
+  if (reviewOn !== null && state.atRiskNotifiedFor !== reviewOn && isAtRisk(program, state.tier, state.history, asOf)) {
+    state.atRiskNotifiedFor = reviewOn;
+    const tier = program.tiers[state.tier.tier].id;
+    actions.push(
+      makeAction('tier_at_risk', state.memberId, asOf, { tier, tierReviewOn: dayString(reviewOn), pointsRequiredToRemain: pointsRequiredToRemain(program, state.tier, state.history, asOf) }, [reviewOn, tier]),
+    );
+  }
+}
+
+function countEvent(contribution: Contribution, event: StreamEvent, day: number): void {
   switch (event.type) {
     case 'app_open':
       bump(contribution, day, C.launches);

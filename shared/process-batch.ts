@@ -5,14 +5,12 @@
 // source shard) and carries the last sequence number it includes (`hw`); a retried batch adds
 // only what its records beyond that mark contribute. Members written by an earlier attempt skip
 // their records (their own high-water mark), so a retry recomputes exactly the missing part.
-import { dayString } from './days';
+import { tierAction, type Action } from './actions';
 import { decodeRecord, type QuarantineReason } from './events';
-import { hashHex } from './hash';
 import { forEachLimited } from './limit';
 import { applyRecords, compareSeq, type IncomingRecord, type LedgerPort, type MemberState, type Rejection } from './member';
 import { memberDeltas, type Deltas } from './metric-deltas';
 import type { Program } from './programme';
-import type { TierChange } from './tiers';
 
 export interface StreamRecord {
   shardId: string;
@@ -33,14 +31,6 @@ export interface QuarantineItem {
   seq: string;
 }
 
-export interface Action {
-  actionId: string;
-  type: 'tier_upgraded' | 'tier_downgraded' | 'tier_at_risk' | 'winback_offer' | 'segment_entered' | 'segment_exited';
-  memberId: string;
-  day: string;
-  details: Record<string, unknown>;
-}
-
 export interface CounterItem {
   /** Last sequence number of the source shard included; null for a new item. */
   hw: string | null;
@@ -56,6 +46,8 @@ export interface MemberPort {
 export interface QuarantinePort {
   putAll(items: readonly QuarantineItem[]): Promise<void>;
 }
+
+export type { Action };
 
 export interface MetricsPort {
   read(keys: readonly string[], shardId: string): Promise<Map<string, CounterItem>>;
@@ -114,20 +106,6 @@ function decodeAll(records: readonly StreamRecord[], now: number): Decoded {
   return { byMember, quarantine };
 }
 
-export function tierAction(program: Program, memberId: string, change: TierChange): Action {
-  const type = change.kind === 'upgrade' ? 'tier_upgraded' : 'tier_downgraded';
-  const day = dayString(change.day);
-  const from = program.tiers[change.from].id;
-  const to = program.tiers[change.to].id;
-  return {
-    actionId: `${type}-${hashHex(`${memberId}|${day}|${from}|${to}|${change.reason}`)}`,
-    type,
-    memberId,
-    day,
-    details: { from, to, reason: change.reason },
-  };
-}
-
 /** One member's result over one segment of the batch. */
 interface SegmentResult {
   /** Last sequence number of the segment. */
@@ -170,9 +148,9 @@ async function reduceMember(
   const result: MemberResult = { memberId, firstSeq: records[0].position.seq, final: stored, changed: false, segments: [], rejections: [], actions: [] };
   let state = stored;
   for (const segment of splitAt(records, cuts)) {
-    const outcome = await applyRecords(memberId, state, segment.records, { program: ports.program, ledger: ports.ledger });
+    const outcome = await applyRecords(memberId, state, segment.records, { program: ports.program, ledger: ports.ledger, now: ports.now() });
     result.rejections.push(...outcome.rejections);
-    result.actions.push(...outcome.tierChanges.map((change) => tierAction(ports.program, memberId, change)));
+    result.actions.push(...outcome.tierChanges.map((change) => tierAction(ports.program, memberId, change)), ...outcome.actions);
     if (!outcome.changed) continue;
     const deltas: Deltas = new Map();
     memberDeltas(state, outcome.state, deltas);

@@ -144,7 +144,7 @@ const EarningSchema = z
       earningChannels: z
         .array(z.enum(CHANNELS, { error: `must be one of ${CHANNELS.join(', ')}` }), { error: 'must be an array' })
         .refine((a) => new Set(a).size === a.length, { error: 'must not repeat a channel' })
-        .default(() => ['store', 'app', 'mini_program']),
+        .default((): Channel[] => ['store', 'app', 'mini_program']),
       excludedCategories: z
         .array(z.string({ error: 'must be a string' }).min(1, { error: 'must be a non-empty string' }), {
           error: 'must be an array',

@@ -1,8 +1,8 @@
 // Actions stream: one JSON record per action, partition key = memberId. Ids are deterministic,
 // so a retried batch re-sends the same actions rather than different ones.
-import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Action, ActionsPort } from '../../shared/process-batch';
-import { chunks, untilDone } from './retry';
+import { putJsonRecords } from './events-producer';
 
 export class ActionsPublisher implements ActionsPort {
   constructor(
@@ -11,13 +11,6 @@ export class ActionsPublisher implements ActionsPort {
   ) {}
 
   async publish(actions: readonly Action[]): Promise<void> {
-    const encoder = new TextEncoder();
-    for (const batch of chunks(actions, 500)) {
-      const entries = batch.map((action) => ({ Data: encoder.encode(JSON.stringify(action)), PartitionKey: action.memberId }));
-      await untilDone(entries, async (pending) => {
-        const out = await this.client.send(new PutRecordsCommand({ StreamName: this.stream, Records: pending }));
-        return pending.filter((_, i) => out.Records?.[i]?.ErrorCode);
-      }, 'PutRecords actions');
-    }
+    await putJsonRecords(this.client, this.stream, actions);
   }
 }

@@ -6,6 +6,7 @@ export interface ResourceNames {
   quarantineTable: string;
   exportsTable: string;
   actionsStream: string;
+  eventsStream: string;
   exportsBucket: string;
 }
 
@@ -23,6 +24,7 @@ export function resourceNames(): ResourceNames {
     get quarantineTable() { return required('QUARANTINE_TABLE'); },
     get exportsTable() { return required('EXPORTS_TABLE'); },
     get actionsStream() { return required('ACTIONS_STREAM'); },
+    get eventsStream() { return required('EVENTS_STREAM'); },
     get exportsBucket() { return required('EXPORTS_BUCKET'); },
   };
 }

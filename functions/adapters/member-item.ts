@@ -28,6 +28,7 @@ export interface MemberItem {
   /** tierSince / tierReviewOn before the latest upgrade (restored by a refund revert); -1 = null */
   tbs?: number;
   tbr?: number;
+  /** tierReviewOn of the last tier_at_risk notice */ ar?: number;
   /** sparse TierReviewIndex keys: only members above the base tier */
   rvb?: string;
   rv?: number;
@@ -100,6 +101,7 @@ export function toMemberItem(state: MemberState): MemberItem {
   if (tier.upgradeOrder !== null) item.to = tier.upgradeOrder;
   if (tier.sinceBeforeUpgrade !== undefined && tier.upgradeOrder !== null) item.tbs = tier.sinceBeforeUpgrade ?? -1;
   if (tier.reviewBeforeUpgrade !== undefined && tier.upgradeOrder !== null) item.tbr = tier.reviewBeforeUpgrade ?? -1;
+  if (state.atRiskNotifiedFor !== null) item.ar = state.atRiskNotifiedFor;
   if (tier.tier > 0 && tier.tierReviewOn !== null) {
     item.rvb = reviewBucket(state.memberId);
     item.rv = tier.tierReviewOn;
@@ -132,6 +134,7 @@ export function fromMemberItem(item: MemberItem): MemberState {
       sinceBeforeUpgrade: item.tbs === undefined ? undefined : item.tbs === -1 ? null : item.tbs,
       reviewBeforeUpgrade: item.tbr === undefined ? undefined : item.tbr === -1 ? null : item.tbr,
     },
+    atRiskNotifiedFor: item.ar ?? null,
     contribution: new Map(),
   };
 }

@@ -1,0 +1,83 @@
+import * as path from 'node:path';
+import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { acknowledge, pinLogicalId } from './ids';
+
+/** Metadata key the local runtime uses to find a function's handler file. */
+export const ENTRY_METADATA = 'memberflow:entry';
+
+export interface HandlerProps {
+  /** Absolute path of the repository (for the entry, lock file and esbuild). */
+  readonly repoRoot: string;
+  /** Handler file relative to the repository root, e.g. `functions/api.ts`. */
+  readonly entry: string;
+  readonly description: string;
+  readonly memorySize: number;
+  readonly timeout: Duration;
+  readonly environment: Record<string, string>;
+  /** Validated programme JSON, inlined at bundle time as `process.env.MEMBERFLOW_PROGRAM_JSON`. */
+  readonly programJson?: string;
+}
+
+/**
+ * One Lambda handler: a NodejsFunction on nodejs22.x/arm64 with its own role and log group.
+ * The construct id is also the function's pinned logical id (e.g. `ApiFunction`).
+ */
+export class Handler extends Construct {
+  readonly fn: NodejsFunction;
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, logicalId: string, props: HandlerProps) {
+    super(scope, logicalId);
+    // An explicit role scoped to its own log group replaces AWSLambdaBasicExecutionRole
+    // (a managed policy allowing logs:* on every log group).
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `memberflow ${props.entry}`,
+    });
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH });
+    logGroup.grantWrite(this.role);
+
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: path.join(props.repoRoot, props.entry),
+      handler: 'handler',
+      projectRoot: props.repoRoot,
+      depsLockFilePath: path.join(props.repoRoot, 'package-lock.json'),
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      role: this.role,
+      logGroup,
+      // Stack traces point at the TypeScript sources.
+      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        // Bundled CommonJS dependencies still call require(); give ESM output one.
+        banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
+        minify: true,
+        sourceMap: true,
+        // Pin the SDK version we test with instead of the runtime's.
+        bundleAwsSDK: true,
+        forceDockerBundling: false,
+        define: props.programJson === undefined
+          ? undefined
+          // Local bundling spawns esbuild without a shell, so the JS string literal needs no quoting.
+          : { 'process.env.MEMBERFLOW_PROGRAM_JSON': JSON.stringify(props.programJson) },
+      },
+    });
+    const cfn = pinLogicalId(this.fn, logicalId);
+    cfn.addMetadata(ENTRY_METADATA, props.entry);
+    acknowledge(this.fn, 'AwsSolutions-L1',
+      'Pinned to nodejs22.x on purpose: the handlers and their dependencies are tested on Node 22 LTS; '
+      + 'moving to a newer runtime is a deliberate, tested change.');
+  }
+}
+

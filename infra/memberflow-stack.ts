@@ -1,0 +1,136 @@
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { Buckets } from './constructs/buckets';
+import { DailyJobs } from './constructs/daily-jobs';
+import { Handler } from './constructs/handler';
+import { HttpApi } from './constructs/http-api';
+import { acknowledge } from './constructs/ids';
+import { consumeEvents, consumeMemberChanges } from './constructs/stream-consumers';
+import { Streams } from './constructs/streams';
+import { Tables } from './constructs/tables';
+
+/** Repository root, from which handler entries (`functions/*.ts`) are resolved. */
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const EXPORT_SEGMENT_ENTRY = 'functions/export-segment.ts';
+
+export interface MemberflowStackProps extends StackProps {
+  /** Validated programme JSON, inlined into every handler bundle. */
+  readonly programJson?: string;
+  /** Programme time zone (IANA); default `Asia/Shanghai`. */
+  readonly timezone?: string;
+  /** Provisioned shards of EventsStream; default 4. */
+  readonly eventShards?: number;
+  /** Provisioned shards of ActionsStream; default 1. */
+  readonly actionShards?: number;
+}
+
+/** The whole AWS deployment; logical ids follow docs/architecture.md. */
+export class MemberflowStack extends Stack {
+  constructor(scope: Construct, id: string, props: MemberflowStackProps = {}) {
+    super(scope, id, { description: 'memberflow: membership analytics on Kinesis, Lambda and DynamoDB', ...props });
+    const timezone = props.timezone ?? 'Asia/Shanghai';
+
+    const streams = new Streams(this, 'Streams', { eventShards: props.eventShards ?? 4, actionShards: props.actionShards ?? 1 });
+    const tables = new Tables(this, 'Tables');
+    const buckets = new Buckets(this, 'Buckets');
+
+    // Every handler sees the same resource names (the local runtime does the same); what each
+    // may do with them is decided by the grants below.
+    const environment: Record<string, string> = {
+      MEMBERS_TABLE: tables.members.tableName,
+      LEDGER_TABLE: tables.ledger.tableName,
+      METRICS_TABLE: tables.metrics.tableName,
+      QUARANTINE_TABLE: tables.quarantine.tableName,
+      EXPORTS_TABLE: tables.exports.tableName,
+      ACTIONS_STREAM: streams.actions.streamName,
+      EXPORTS_BUCKET: buckets.exports.bucketName,
+      POWERTOOLS_SERVICE_NAME: 'memberflow',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      MEMBERFLOW_TZ: timezone,
+    };
+    const handler = (logicalId: string, entry: string, description: string, memorySize: number, timeout: Duration) =>
+      new Handler(this, logicalId, {
+        repoRoot: REPO_ROOT, entry, description, memorySize, timeout, environment, programJson: props.programJson,
+      }).fn;
+    const indexReason = 'Scoped to MembersTable: the /index/* wildcard (added by grant*Data) covers only its '
+      + 'TierReviewIndex, which daily jobs query for due members.';
+
+    // Behaviour events → member state, per-order ledger, quarantine.
+    const processEvents = handler('ProcessEventsFunction', 'functions/process-events.ts',
+      'EventsStream consumer: applies behaviour events to members', 1024, Duration.minutes(2));
+    tables.members.grantReadWriteData(processEvents);
+    tables.ledger.grantReadWriteData(processEvents);
+    tables.quarantine.grantWriteData(processEvents);
+    consumeEvents(processEvents, streams.events, buckets.failedBatches);
+    acknowledge(processEvents.role!, 'AwsSolutions-IAM5[Resource::<MembersTable.Arn>/index/*]', indexReason);
+
+    // Member changes → counters, tier history, actions.
+    const aggregate = handler('AggregateMemberChangesFunction', 'functions/aggregate-member-changes.ts',
+      'MembersTable stream consumer: counters and actions', 1024, Duration.minutes(2));
+    tables.metrics.grantReadWriteData(aggregate);
+    tables.ledger.grantWriteData(aggregate);
+    streams.actions.grantWrite(aggregate);
+    consumeMemberChanges(aggregate, tables.members, buckets.failedBatches);
+
+    // Read-mostly HTTP API; it only writes export requests.
+    const api = handler('ApiFunction', 'functions/api.ts', 'HTTP API', 512, Duration.seconds(29));
+    for (const table of [tables.members, tables.ledger, tables.metrics, tables.quarantine]) table.grantReadData(api);
+    tables.exports.grantReadWriteData(api);
+    // Pre-signing a download URL needs s3:GetObject on the export objects, nothing more.
+    api.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [buckets.exports.arnForObjects('*')] }));
+    const exportsReason = 'Export object keys are generated per request, so access is granted on any key of '
+      + 'ExportsBucket only (GetObject for the API, PutObject for the export job).';
+    acknowledge(api.role!, 'AwsSolutions-IAM5[Resource::<MembersTable.Arn>/index/*]', indexReason);
+    acknowledge(api.role!, 'AwsSolutions-IAM5[Resource::<ExportsBucket.Arn>/*]', exportsReason);
+
+    // Segment export (the handler lands later: included only once its file exists).
+    if (existsSync(path.join(REPO_ROOT, EXPORT_SEGMENT_ENTRY))) {
+      const exportSegment = handler('ExportSegmentFunction', EXPORT_SEGMENT_ENTRY,
+        'Writes a segment export to S3', 1024, Duration.minutes(15));
+      tables.members.grantReadData(exportSegment);
+      tables.metrics.grantReadData(exportSegment);
+      tables.exports.grantReadWriteData(exportSegment);
+      exportSegment.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [buckets.exports.arnForObjects('*')],
+      }));
+      acknowledge(exportSegment.role!, 'AwsSolutions-IAM5[Resource::<MembersTable.Arn>/index/*]', indexReason);
+      acknowledge(exportSegment.role!, 'AwsSolutions-IAM5[Resource::<ExportsBucket.Arn>/*]', exportsReason);
+      // The API starts an export with an asynchronous invoke of exactly this function.
+      api.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [exportSegment.functionArn] }));
+      api.addEnvironment('EXPORT_SEGMENT_FUNCTION', exportSegment.functionName);
+    }
+
+    // Daily jobs: find due members through the index, update them, count, emit actions.
+    const job = (logicalId: string, entry: string, description: string) => {
+      const fn = handler(logicalId, entry, description, 1024, Duration.minutes(15));
+      tables.members.grantReadWriteData(fn);
+      tables.ledger.grantReadData(fn);
+      tables.metrics.grantReadWriteData(fn);
+      streams.actions.grantWrite(fn);
+      acknowledge(fn.role!, 'AwsSolutions-IAM5[Resource::<MembersTable.Arn>/index/*]', indexReason);
+      return fn;
+    };
+    const tierReview = job('TierReviewFunction', 'functions/tier-review.ts', 'Daily tier review');
+    const winback = job('WinbackFunction', 'functions/winback.ts', 'Daily win-back offers');
+    const rfm = job('RfmFunction', 'functions/rfm.ts', 'Daily RFM cut-offs and classes');
+    new DailyJobs(this, 'DailyJobs', {
+      timezone,
+      jobs: [
+        { logicalId: 'TierReviewSchedule', job: 'tier-review', handler: tierReview, hour: 0, minute: 15 },
+        { logicalId: 'WinbackSchedule', job: 'winback', handler: winback, hour: 0, minute: 30 },
+        { logicalId: 'RfmSchedule', job: 'rfm', handler: rfm, hour: 0, minute: 45 },
+      ],
+    });
+
+    const http = new HttpApi(this, 'Api', { handler: api });
+
+    new CfnOutput(this, 'ApiUrl', { value: http.stage.url });
+    new CfnOutput(this, 'EventsStreamName', { value: streams.events.streamName });
+    new CfnOutput(this, 'ActionsStreamName', { value: streams.actions.streamName });
+    new CfnOutput(this, 'ExportsBucketName', { value: buckets.exports.bucketName });
+  }
+}

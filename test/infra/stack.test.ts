@@ -1,0 +1,429 @@
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, it, expect } from 'vitest';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { API_ROUTES } from '../../infra/constructs/http-api';
+import { EXPORT_SEGMENT_ENTRY, REPO_ROOT } from '../../infra/memberflow-stack';
+import { createStack, synthTemplate } from '../../infra/synth';
+
+const template = Template.fromStack(createStack());
+const resources: Record<string, any> = template.toJSON().Resources;
+const hasExportSegment = existsSync(path.join(REPO_ROOT, EXPORT_SEGMENT_ENTRY));
+
+const FUNCTIONS: Record<string, string> = {
+  ProcessEventsFunction: 'functions/process-events.ts',
+  AggregateMemberChangesFunction: 'functions/aggregate-member-changes.ts',
+  ApiFunction: 'functions/api.ts',
+  TierReviewFunction: 'functions/tier-review.ts',
+  WinbackFunction: 'functions/winback.ts',
+  RfmFunction: 'functions/rfm.ts',
+  ...(hasExportSegment ? { ExportSegmentFunction: EXPORT_SEGMENT_ENTRY } : {}),
+};
+const JOBS = ['TierReviewFunction', 'WinbackFunction', 'RfmFunction'];
+const arn = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
+
+describe('logical ids (the contract with the local runtime)', () => {
+  it.each([
+    ['EventsStream', 'AWS::Kinesis::Stream'],
+    ['ActionsStream', 'AWS::Kinesis::Stream'],
+    ['MembersTable', 'AWS::DynamoDB::Table'],
+    ['LedgerTable', 'AWS::DynamoDB::Table'],
+    ['MetricsTable', 'AWS::DynamoDB::Table'],
+    ['QuarantineTable', 'AWS::DynamoDB::Table'],
+    ['ExportsTable', 'AWS::DynamoDB::Table'],
+    ['ExportsBucket', 'AWS::S3::Bucket'],
+    ['FailedBatchesBucket', 'AWS::S3::Bucket'],
+    ['EventsMapping', 'AWS::Lambda::EventSourceMapping'],
+    ['MemberChangesMapping', 'AWS::Lambda::EventSourceMapping'],
+    ['HttpApi', 'AWS::ApiGatewayV2::Api'],
+    ['TierReviewSchedule', 'AWS::Scheduler::Schedule'],
+    ['WinbackSchedule', 'AWS::Scheduler::Schedule'],
+    ['RfmSchedule', 'AWS::Scheduler::Schedule'],
+    ...Object.keys(FUNCTIONS).map((id) => [id, 'AWS::Lambda::Function']),
+  ])('%s is a %s', (id, type) => {
+    expect(resources[id]?.Type).toBe(type);
+  });
+
+  it('includes ExportSegmentFunction exactly when its handler file exists', () => {
+    expect('ExportSegmentFunction' in resources).toBe(hasExportSegment);
+  });
+
+  it('synthTemplate() returns the same template for the local runtime', () => {
+    const synthesised = synthTemplate({ timezone: 'Europe/Berlin' });
+    expect(Object.keys(synthesised.Resources).sort()).toEqual(Object.keys(resources).sort());
+    expect(synthesised.Resources.RfmSchedule.Properties.ScheduleExpressionTimezone).toBe('Europe/Berlin');
+  });
+});
+
+describe('Kinesis streams', () => {
+  it.each(['EventsStream', 'ActionsStream'])('%s is KMS-encrypted and provisioned', (id) => {
+    expect(resources[id].Properties).toMatchObject({
+      StreamEncryption: { EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' },
+      StreamModeDetails: { StreamMode: 'PROVISIONED' },
+    });
+  });
+
+  it('EventsStream has 4 shards by default, and eventShards configures it', () => {
+    expect(resources.EventsStream.Properties.ShardCount).toBe(4);
+    const custom = Template.fromStack(createStack({ eventShards: 8 })).toJSON().Resources;
+    expect(custom.EventsStream.Properties.ShardCount).toBe(8);
+  });
+});
+
+describe('DynamoDB tables', () => {
+  const key = (hash: string, range?: string) => [
+    { AttributeName: hash, KeyType: 'HASH' },
+    ...(range ? [{ AttributeName: range, KeyType: 'RANGE' }] : []),
+  ];
+  it.each([
+    ['MembersTable', key('memberId')],
+    ['LedgerTable', key('memberId', 'sk')],
+    ['MetricsTable', key('pk', 'sk')],
+    ['QuarantineTable', key('pk', 'sk')],
+    ['ExportsTable', key('exportId')],
+  ])('%s: keys, on-demand, PITR, SSE, retained', (id, keySchema) => {
+    const table = resources[id];
+    expect(table.Properties).toMatchObject({
+      KeySchema: keySchema,
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+    });
+    for (const attr of table.Properties.AttributeDefinitions) {
+      expect(attr.AttributeType).toBe(attr.AttributeName === 'rv' ? 'N' : 'S');
+    }
+    expect(table.DeletionPolicy).toBe('Retain');
+  });
+
+  it('MembersTable streams NEW_AND_OLD_IMAGES and has the sparse TierReviewIndex', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: key('memberId'),
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      AttributeDefinitions: Match.arrayWith([
+        { AttributeName: 'rvb', AttributeType: 'S' },
+        { AttributeName: 'rv', AttributeType: 'N' },
+      ]),
+      GlobalSecondaryIndexes: [{
+        IndexName: 'TierReviewIndex',
+        KeySchema: key('rvb', 'rv'),
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      }],
+    });
+  });
+
+  it('QuarantineTable expires items on expiresAt', () => {
+    expect(resources.QuarantineTable.Properties.TimeToLiveSpecification)
+      .toEqual({ AttributeName: 'expiresAt', Enabled: true });
+  });
+});
+
+describe('S3 buckets', () => {
+  const logsBucket = Object.keys(resources).find((id) => /AccessLogsBucket[0-9A-F]{8}$/.test(id))!;
+
+  it.each(['ExportsBucket', 'FailedBatchesBucket'])('%s: encrypted, private, access-logged, retained', (id) => {
+    expect(resources[id].Properties).toMatchObject({
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true,
+      },
+      LoggingConfiguration: { DestinationBucketName: { Ref: logsBucket } },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+    });
+    expect(resources[id].DeletionPolicy).toBe('Retain');
+  });
+
+  it.each(['ExportsBucket', 'FailedBatchesBucket', logsBucket])('%s denies non-TLS requests', (id) => {
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: id },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Effect: 'Deny',
+          Action: 's3:*',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        })]),
+      },
+    });
+  });
+
+  it('exports expire after 30 days', () => {
+    expect(resources.ExportsBucket.Properties.LifecycleConfiguration.Rules)
+      .toEqual([expect.objectContaining({ ExpirationInDays: 30, Status: 'Enabled' })]);
+  });
+});
+
+describe('Lambda functions', () => {
+  it.each(Object.entries(FUNCTIONS))('%s: nodejs22.x on arm64, entry metadata %s', (id, entry) => {
+    const fn = resources[id];
+    expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
+    expect(fn.Metadata['memberflow:entry']).toBe(entry);
+    expect(existsSync(path.join(REPO_ROOT, entry))).toBe(true);
+  });
+
+  it.each(Object.keys(FUNCTIONS))('%s has the shared environment', (id) => {
+    expect(resources[id].Properties.Environment.Variables).toMatchObject({
+      MEMBERS_TABLE: { Ref: 'MembersTable' },
+      LEDGER_TABLE: { Ref: 'LedgerTable' },
+      METRICS_TABLE: { Ref: 'MetricsTable' },
+      QUARANTINE_TABLE: { Ref: 'QuarantineTable' },
+      EXPORTS_TABLE: { Ref: 'ExportsTable' },
+      ACTIONS_STREAM: { Ref: 'ActionsStream' },
+      EXPORTS_BUCKET: { Ref: 'ExportsBucket' },
+      POWERTOOLS_SERVICE_NAME: 'memberflow',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      MEMBERFLOW_TZ: 'Asia/Shanghai',
+    });
+  });
+
+  it('uses no AWS managed policies (each role writes only to its own log group)', () => {
+    for (const role of Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Role')) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+});
+
+describe('event source mappings', () => {
+  const settings = {
+    BatchSize: 500,
+    MaximumBatchingWindowInSeconds: 2,
+    BisectBatchOnFunctionError: true,
+    FunctionResponseTypes: ['ReportBatchItemFailures'],
+    MaximumRetryAttempts: 5,
+    MaximumRecordAgeInSeconds: 86400,
+    StartingPosition: 'TRIM_HORIZON',
+    ParallelizationFactor: 1,
+    DestinationConfig: { OnFailure: { Destination: arn('FailedBatchesBucket') } },
+  };
+
+  it('EventsMapping: EventsStream → ProcessEventsFunction', () => {
+    expect(resources.EventsMapping.Properties).toEqual({
+      ...settings,
+      EventSourceArn: arn('EventsStream'),
+      FunctionName: { Ref: 'ProcessEventsFunction' },
+    });
+  });
+
+  it('MemberChangesMapping: MembersTable stream → AggregateMemberChangesFunction', () => {
+    expect(resources.MemberChangesMapping.Properties).toEqual({
+      ...settings,
+      EventSourceArn: { 'Fn::GetAtt': ['MembersTable', 'StreamArn'] },
+      FunctionName: { Ref: 'AggregateMemberChangesFunction' },
+    });
+  });
+});
+
+describe('HTTP API', () => {
+  const routes = Object.values(resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Route');
+
+  it('has every contract route, each IAM authorised and proxied to ApiFunction (payload v2)', () => {
+    expect(routes.map((r) => r.Properties.RouteKey).sort())
+      .toEqual(API_ROUTES.map(([method, p]) => `${method} ${p}`).sort());
+    for (const route of routes) {
+      expect(route.Properties).toMatchObject({ ApiId: { Ref: 'HttpApi' }, AuthorizationType: 'AWS_IAM' });
+    }
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      ApiId: { Ref: 'HttpApi' },
+      IntegrationType: 'AWS_PROXY',
+      IntegrationUri: arn('ApiFunction'),
+      PayloadFormatVersion: '2.0',
+    });
+    expect(resources.HttpApi.Properties.ProtocolType).toBe('HTTP');
+  });
+
+  it.each([
+    ['GET', '/health'], ['GET', '/members/{memberId}'], ['GET', '/metrics/daily'], ['GET', '/metrics/retention'],
+    ['GET', '/metrics/sessions'], ['GET', '/metrics/program'], ['GET', '/metrics/winback'],
+    ['GET', '/metrics/retention-by-channel'], ['GET', '/segments'], ['GET', '/segments/{id}/members'],
+    ['POST', '/segments/{id}/exports'], ['GET', '/exports/{exportId}'], ['GET', '/quarantine'],
+    ['GET', '/'], ['GET', '/console/{proxy+}'],
+  ])('routes %s %s', (method, p) => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: `${method} ${p}`, AuthorizationType: 'AWS_IAM' });
+  });
+
+  it('default stage throttles and writes access logs', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      ApiId: { Ref: 'HttpApi' },
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingBurstLimit: Match.anyValue(), ThrottlingRateLimit: Match.anyValue() },
+      AccessLogSettings: {
+        DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('AccessLogs'), 'Arn'] },
+        Format: Match.stringLikeRegexp('\\$context\\.requestId'),
+      },
+    });
+  });
+
+  it('API Gateway may invoke only ApiFunction', () => {
+    const permissions = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Permission');
+    expect(permissions).toHaveLength(1);
+    expect(permissions[0].Properties).toMatchObject({
+      FunctionName: arn('ApiFunction'),
+      Principal: 'apigateway.amazonaws.com',
+    });
+  });
+});
+
+describe('daily schedules', () => {
+  it.each([
+    ['TierReviewSchedule', 'TierReviewFunction', 'tier-review', 'cron(15 0 * * ? *)'],
+    ['WinbackSchedule', 'WinbackFunction', 'winback', 'cron(30 0 * * ? *)'],
+    ['RfmSchedule', 'RfmFunction', 'rfm', 'cron(45 0 * * ? *)'],
+  ])('%s invokes %s daily in the programme time zone', (id, fnId, job, cron) => {
+    const props = resources[id].Properties;
+    expect(props).toMatchObject({
+      ScheduleExpression: cron,
+      ScheduleExpressionTimezone: 'Asia/Shanghai',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      State: 'ENABLED',
+      Target: { Arn: arn(fnId), RetryPolicy: { MaximumRetryAttempts: expect.any(Number) } },
+    });
+    expect(JSON.parse(props.Target.Input)).toEqual({ job });
+    // The schedule's role may invoke exactly that one function and nothing else.
+    const roleId = props.Target.RoleArn['Fn::GetAtt'][0];
+    expect(resources[roleId].Properties.AssumeRolePolicyDocument.Statement[0].Principal)
+      .toEqual({ Service: 'scheduler.amazonaws.com' });
+    expect(statementsOfRole(roleId)).toEqual([{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: arn(fnId) }]);
+  });
+
+  it('follows the timezone prop', () => {
+    const custom = Template.fromStack(createStack({ timezone: 'America/New_York' }));
+    custom.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpressionTimezone: 'America/New_York' });
+    custom.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ MEMBERFLOW_TZ: 'America/New_York' }) },
+    });
+  });
+});
+
+// ---- least privilege --------------------------------------------------------------------------
+
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+
+function statementsOfRole(roleId: string): Statement[] {
+  return Object.values(resources)
+    .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((x: any) => x.Ref === roleId))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement);
+}
+
+function statementsOf(fnId: string): Statement[] {
+  return statementsOfRole(resources[fnId].Properties.Role['Fn::GetAtt'][0]);
+}
+
+/** Actions a function may perform on a resource (by `GetAtt <id>.<attribute>`, also inside Fn::Join). */
+function actionsOn(fnId: string, targetId: string, attribute = 'Arn'): string[] {
+  const needle = JSON.stringify({ 'Fn::GetAtt': [targetId, attribute] });
+  const actions = statementsOf(fnId)
+    .filter((s) => s.Effect === 'Allow' && [s.Resource].flat().some((r) => JSON.stringify(r).includes(needle)))
+    .flatMap((s) => [s.Action].flat());
+  return [...new Set(actions)].sort();
+}
+
+const DDB_WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+const DDB_READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
+type Access = 'none' | 'read' | 'write' | 'readwrite';
+
+function accessTo(fnId: string, tableId: string): Access {
+  const actions = actionsOn(fnId, tableId);
+  const reads = DDB_READ.every((a) => actions.includes(a));
+  const writes = DDB_WRITE.every((a) => actions.includes(a));
+  const anyWrite = DDB_WRITE.some((a) => actions.includes(a));
+  const anyRead = DDB_READ.some((a) => actions.includes(a)) || actions.includes('dynamodb:Scan');
+  if (anyWrite && !writes) throw new Error(`${fnId} has partial write access to ${tableId}: ${actions}`);
+  if (anyRead && !reads) throw new Error(`${fnId} has partial read access to ${tableId}: ${actions}`);
+  return reads ? (writes ? 'readwrite' : 'read') : writes ? 'write' : 'none';
+}
+
+describe('least-privilege grants', () => {
+  const tables = ['MembersTable', 'LedgerTable', 'MetricsTable', 'QuarantineTable', 'ExportsTable'];
+  const matrix: Record<string, Access[]> = {
+    //                                  Members      Ledger       Metrics      Quarantine   Exports
+    ProcessEventsFunction:           ['readwrite', 'readwrite', 'none',      'write',     'none'],
+    AggregateMemberChangesFunction:  ['none',      'write',     'readwrite', 'none',      'none'],
+    ApiFunction:                     ['read',      'read',      'read',      'read',      'readwrite'],
+    TierReviewFunction:              ['readwrite', 'read',      'readwrite', 'none',      'none'],
+    WinbackFunction:                 ['readwrite', 'read',      'readwrite', 'none',      'none'],
+    RfmFunction:                     ['readwrite', 'read',      'readwrite', 'none',      'none'],
+    ...(hasExportSegment ? { ExportSegmentFunction: ['read', 'none', 'read', 'none', 'readwrite'] as Access[] } : {}),
+  };
+
+  it.each(Object.entries(matrix))('%s table access', (fnId, expected) => {
+    expect(tables.map((t) => accessTo(fnId, t))).toEqual(expected);
+  });
+
+  it('the api function cannot write member state', () => {
+    expect(actionsOn('ApiFunction', 'MembersTable').filter((a) => DDB_WRITE.includes(a))).toEqual([]);
+  });
+
+  it('the daily jobs may query TierReviewIndex', () => {
+    for (const fnId of JOBS) {
+      const onIndex = statementsOf(fnId)
+        .filter((s) => JSON.stringify(s.Resource).includes('/index/*'))
+        .flatMap((s) => [s.Action].flat());
+      expect(onIndex, fnId).toContain('dynamodb:Query');
+    }
+  });
+
+  it('only the aggregate consumer reads the MembersTable stream', () => {
+    for (const fnId of Object.keys(FUNCTIONS)) {
+      const stream = actionsOn(fnId, 'MembersTable', 'StreamArn');
+      if (fnId === 'AggregateMemberChangesFunction') {
+        expect(stream).toEqual(expect.arrayContaining(['dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:DescribeStream']));
+      } else {
+        expect(stream, fnId).toEqual([]);
+      }
+    }
+  });
+
+  it('only process-events reads EventsStream, and it cannot write to it', () => {
+    for (const fnId of Object.keys(FUNCTIONS)) {
+      const actions = actionsOn(fnId, 'EventsStream');
+      if (fnId === 'ProcessEventsFunction') {
+        expect(actions).toEqual(expect.arrayContaining(['kinesis:GetRecords', 'kinesis:GetShardIterator']));
+        expect(actions.filter((a) => a.startsWith('kinesis:Put'))).toEqual([]);
+      } else {
+        expect(actions, fnId).toEqual([]);
+      }
+    }
+  });
+
+  it('only the aggregate consumer and the jobs put to ActionsStream, and none read it', () => {
+    const writers = ['AggregateMemberChangesFunction', ...JOBS];
+    for (const fnId of Object.keys(FUNCTIONS)) {
+      const actions = actionsOn(fnId, 'ActionsStream');
+      if (writers.includes(fnId)) {
+        expect(actions).toEqual(expect.arrayContaining(['kinesis:PutRecord', 'kinesis:PutRecords']));
+      } else {
+        expect(actions.filter((a) => a.startsWith('kinesis:Put')), fnId).toEqual([]);
+      }
+      expect(actions.filter((a) => a === 'kinesis:GetRecords'), fnId).toEqual([]);
+    }
+  });
+
+  it('the stream consumers may only add objects to FailedBatchesBucket', () => {
+    for (const fnId of Object.keys(FUNCTIONS)) {
+      const actions = actionsOn(fnId, 'FailedBatchesBucket');
+      const consumer = fnId === 'ProcessEventsFunction' || fnId === 'AggregateMemberChangesFunction';
+      expect(actions, fnId).toEqual(consumer ? ['s3:ListBucket', 's3:PutObject'] : []);
+    }
+  });
+
+  it('the api may only read export objects (to pre-sign them); only the export job writes them', () => {
+    for (const fnId of Object.keys(FUNCTIONS)) {
+      const expected = fnId === 'ApiFunction' ? ['s3:GetObject']
+        : fnId === 'ExportSegmentFunction' ? ['s3:AbortMultipartUpload', 's3:PutObject'] : [];
+      expect(actionsOn(fnId, 'ExportsBucket'), fnId).toEqual(expected);
+    }
+  });
+
+  it('no statement grants wildcard actions', () => {
+    for (const fnId of Object.keys(FUNCTIONS)) {
+      for (const s of statementsOf(fnId)) {
+        for (const action of [s.Action].flat()) expect(action, fnId).not.toContain('*');
+      }
+    }
+  });
+
+  it.runIf(hasExportSegment)('the api may invoke ExportSegmentFunction (and knows its name)', () => {
+    expect(actionsOn('ApiFunction', 'ExportSegmentFunction')).toEqual(['lambda:InvokeFunction']);
+    expect(resources.ApiFunction.Properties.Environment.Variables.EXPORT_SEGMENT_FUNCTION)
+      .toEqual({ Ref: 'ExportSegmentFunction' });
+  });
+});
