@@ -9,7 +9,7 @@ import { DailyJobs } from './constructs/daily-jobs';
 import { Handler } from './constructs/handler';
 import { HttpApi } from './constructs/http-api';
 import { acknowledge } from './constructs/ids';
-import { consumeEvents, consumeMemberChanges } from './constructs/stream-consumers';
+import { consumeEvents } from './constructs/stream-consumers';
 import { Streams } from './constructs/streams';
 import { Tables } from './constructs/tables';
 
@@ -46,6 +46,7 @@ export class MemberflowStack extends Stack {
       METRICS_TABLE: tables.metrics.tableName,
       QUARANTINE_TABLE: tables.quarantine.tableName,
       EXPORTS_TABLE: tables.exports.tableName,
+      EVENTS_STREAM: streams.events.streamName,
       ACTIONS_STREAM: streams.actions.streamName,
       EXPORTS_BUCKET: buckets.exports.bucketName,
       POWERTOOLS_SERVICE_NAME: 'memberflow',
@@ -59,22 +60,17 @@ export class MemberflowStack extends Stack {
     const indexReason = 'Scoped to MembersTable: the /index/* wildcard (added by grant*Data) covers only its '
       + 'TierReviewIndex, which daily jobs query for due members.';
 
-    // Behaviour events → member state, per-order ledger, quarantine.
+    // Behaviour events and job commands → member state, per-order ledger, counters, quarantine,
+    // actions. The only writer of members and counters, which is what makes counting exact.
     const processEvents = handler('ProcessEventsFunction', 'functions/process-events.ts',
-      'EventsStream consumer: applies behaviour events to members', 1024, Duration.minutes(2));
+      'EventsStream consumer: applies behaviour events to members and counters', 1024, Duration.minutes(2));
     tables.members.grantReadWriteData(processEvents);
     tables.ledger.grantReadWriteData(processEvents);
+    tables.metrics.grantReadWriteData(processEvents);
     tables.quarantine.grantWriteData(processEvents);
+    streams.actions.grantWrite(processEvents);
     consumeEvents(processEvents, streams.events, buckets.failedBatches);
     acknowledge(processEvents.role!, 'AwsSolutions-IAM5[Resource::<MembersTable.Arn>/index/*]', indexReason);
-
-    // Member changes → counters, tier history, actions.
-    const aggregate = handler('AggregateMemberChangesFunction', 'functions/aggregate-member-changes.ts',
-      'MembersTable stream consumer: counters and actions', 1024, Duration.minutes(2));
-    tables.metrics.grantReadWriteData(aggregate);
-    tables.ledger.grantWriteData(aggregate);
-    streams.actions.grantWrite(aggregate);
-    consumeMemberChanges(aggregate, tables.members, buckets.failedBatches);
 
     // Read-mostly HTTP API; it only writes export requests.
     const api = handler('ApiFunction', 'functions/api.ts', 'HTTP API', 512, Duration.seconds(29));
@@ -104,13 +100,12 @@ export class MemberflowStack extends Stack {
       api.addEnvironment('EXPORT_SEGMENT_FUNCTION', exportSegment.functionName);
     }
 
-    // Daily jobs: find due members through the index, update them, count, emit actions.
+    // Daily jobs: find due members through the sparse index and put a command per member on the
+    // events stream; they never write member state themselves.
     const job = (logicalId: string, entry: string, description: string) => {
       const fn = handler(logicalId, entry, description, 1024, Duration.minutes(15));
-      tables.members.grantReadWriteData(fn);
-      tables.ledger.grantReadData(fn);
-      tables.metrics.grantReadWriteData(fn);
-      streams.actions.grantWrite(fn);
+      tables.members.grantReadData(fn);
+      streams.events.grantWrite(fn);
       acknowledge(fn.role!, 'AwsSolutions-IAM5[Resource::<MembersTable.Arn>/index/*]', indexReason);
       return fn;
     };

@@ -74,6 +74,9 @@ export interface LedgerPort {
    * running total. Returns the stored order either way.
    */
   claimRefund(memberId: string, orderId: string, refundId: string, refund: Claim & { revokedPoints: number }, expectedRevoked: number): Promise<OrderRecord>;
+  /** Appends tier changes to the member's history (keyed by content, so a retry rewrites the same entries). */
+  recordTierChanges(memberId: string, changes: readonly TierChange[]): Promise<void>;
+  tierHistory(memberId: string): Promise<TierChange[]>;
 }
 
 export interface Rejection {
@@ -91,6 +94,11 @@ export interface BatchOutcome {
   tierChanges: TierChange[];
   /** Other actions (tier_at_risk notices). */
   actions: Action[];
+}
+
+/** Sort key and identity of a history entry: a retried batch rewrites the same key. */
+export function tierChangeKey(change: TierChange): string {
+  return `t#${String(change.day).padStart(6, '0')}#${change.kind}#${change.reason}#${change.from}-${change.to}`;
 }
 
 export function compareSeq(a: string, b: string): number {

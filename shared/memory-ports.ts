@@ -1,6 +1,7 @@
 // In-memory implementations of the batch ports: the benchmark's no-I/O runs and fast unit tests.
 // They keep the same semantics as the DynamoDB adapters (conditional writes, claims).
-import type { Claim, LedgerPort, MemberState, OrderRecord } from './member';
+import { tierChangeKey, type Claim, type LedgerPort, type MemberState, type OrderRecord } from './member';
+import type { TierChange } from './tiers';
 import type { Action, ActionsPort, CounterItem, MemberPort, MetricsPort, QuarantineItem, QuarantinePort } from './process-batch';
 
 const clone = <T>(value: T): T => structuredClone(value);
@@ -25,6 +26,15 @@ export class MemoryMembers implements MemberPort {
 
 export class MemoryLedger implements LedgerPort {
   readonly orders = new Map<string, OrderRecord>();
+  readonly tiers = new Map<string, Map<string, TierChange>>();
+  async recordTierChanges(memberId: string, changes: readonly TierChange[]) {
+    let history = this.tiers.get(memberId);
+    if (!history) this.tiers.set(memberId, (history = new Map()));
+    for (const change of changes) history.set(tierChangeKey(change), { ...change });
+  }
+  async tierHistory(memberId: string) {
+    return [...(this.tiers.get(memberId)?.entries() ?? [])].sort(([a], [b]) => a.localeCompare(b)).map(([, c]) => c);
+  }
   async claimPurchase(memberId: string, order: OrderRecord) {
     const key = `${memberId}|${order.orderId}`;
     if (!this.orders.has(key)) this.orders.set(key, clone(order));

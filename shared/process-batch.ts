@@ -11,6 +11,7 @@ import { forEachLimited } from './limit';
 import { applyRecords, compareSeq, type IncomingRecord, type LedgerPort, type MemberState, type Rejection } from './member';
 import { memberDeltas, type Deltas } from './metric-deltas';
 import type { Program } from './programme';
+import type { TierChange } from './tiers';
 
 export interface StreamRecord {
   shardId: string;
@@ -120,6 +121,7 @@ interface MemberResult {
   changed: boolean;
   segments: SegmentResult[];
   rejections: Rejection[];
+  tierChanges: TierChange[];
   actions: Action[];
 }
 
@@ -145,11 +147,12 @@ async function reduceMember(
   batchEnd: string,
   ports: BatchPorts,
 ): Promise<MemberResult> {
-  const result: MemberResult = { memberId, firstSeq: records[0].position.seq, final: stored, changed: false, segments: [], rejections: [], actions: [] };
+  const result: MemberResult = { memberId, firstSeq: records[0].position.seq, final: stored, changed: false, segments: [], rejections: [], tierChanges: [], actions: [] };
   let state = stored;
   for (const segment of splitAt(records, cuts)) {
     const outcome = await applyRecords(memberId, state, segment.records, { program: ports.program, ledger: ports.ledger, now: ports.now() });
     result.rejections.push(...outcome.rejections);
+    result.tierChanges.push(...outcome.tierChanges);
     result.actions.push(...outcome.tierChanges.map((change) => tierAction(ports.program, memberId, change)), ...outcome.actions);
     if (!outcome.changed) continue;
     const deltas: Deltas = new Map();
@@ -212,6 +215,7 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   );
   const allQuarantined = [...quarantine, ...rejected];
   if (allQuarantined.length) await ports.quarantine.putAll(allQuarantined);
+  await forEachLimited(results.filter((r) => r.tierChanges.length), concurrency, (r) => ports.ledger.recordTierChanges(r.memberId, r.tierChanges));
   const actions = results.flatMap((r) => r.actions);
   if (actions.length) await ports.actions.publish(actions);
 

@@ -1,6 +1,8 @@
 // Ledger table: one earn record per order (sk `o#<orderId>`), refunds recorded on it by refundId.
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Claim, LedgerPort, OrderRecord } from '../../shared/member';
+import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { tierChangeKey, type Claim, type LedgerPort, type OrderRecord } from '../../shared/member';
+import type { TierChange } from '../../shared/tiers';
+import { chunks, untilDone } from './retry';
 import { isConditionFailure } from './errors';
 
 interface OrderItem {
@@ -100,5 +102,26 @@ export class DynamoLedger implements LedgerPort {
       if (!stored?.refunds[refundId]) throw new Error('refund claim raced with another refund of the same order; retrying the record');
       return stored;
     }
+  }
+
+  async recordTierChanges(memberId: string, changes: readonly TierChange[]): Promise<void> {
+    for (const batch of chunks(changes, 25)) {
+      const requests = batch.map((change) => ({ PutRequest: { Item: { memberId, sk: tierChangeKey(change), ...change } } }));
+      await untilDone(requests, async (pending) => {
+        const out = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } }));
+        return (out.UnprocessedItems?.[this.table] ?? []) as typeof requests;
+      }, 'BatchWriteItem tier history');
+    }
+  }
+
+  async tierHistory(memberId: string): Promise<TierChange[]> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'memberId = :m AND begins_with(sk, :t)',
+        ExpressionAttributeValues: { ':m': memberId, ':t': 't#' },
+      }),
+    );
+    return (out.Items ?? []).map((item) => ({ kind: item.kind, reason: item.reason, from: item.from, to: item.to, day: item.day }) as TierChange);
   }
 }

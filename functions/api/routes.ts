@@ -1,7 +1,7 @@
 // The read routes of the HTTP API (contract §4).
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
-import { todayIn } from '../../shared/days';
+import { dayString, todayIn } from '../../shared/days';
 import { dayKey } from '../../shared/metric-deltas';
 import { channelRetention, cohortRow, dailyRow, sessionsRow, type DayCounters } from '../../shared/metric-read';
 import { memberView } from '../../shared/member-view';
@@ -32,7 +32,11 @@ export async function getMember(ctx: RouteContext, event: APIGatewayProxyEventV2
   const found = await ctx.stores.members.getMany([memberId]);
   const state = found.get(memberId);
   if (!state) throw new HttpError(404, 'member_not_found', `memberId: no member ${memberId}`);
-  return memberView(ctx.program, state, asOf ?? todayIn(ctx.program.timezone, ctx.now()));
+  const history = await ctx.stores.ledger.tierHistory(memberId);
+  return {
+    ...memberView(ctx.program, state, asOf ?? todayIn(ctx.program.timezone, ctx.now())),
+    tierHistory: history.map((c) => ({ day: dayString(c.day), from: ctx.program.tiers[c.from].id, to: ctx.program.tiers[c.to].id, reason: c.reason })),
+  };
 }
 
 export async function getDaily(ctx: RouteContext, event: APIGatewayProxyEventV2) {

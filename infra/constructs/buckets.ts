@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledge, pinLogicalId } from './ids';
+import { pinLogicalId } from './ids';
 
 /** S3 buckets: segment exports, failed stream batches, and the access-log target for both. */
 export class Buckets extends Construct {
@@ -15,12 +15,12 @@ export class Buckets extends Construct {
     // buckets can keep ACLs disabled (BucketOwnerEnforced). Must be set before children exist.
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
 
+    // Not access-logged itself (that would loop); cdk-nag's S1 already accepts a bucket that is
+    // another bucket's log destination, so there is nothing to acknowledge.
     this.logs = new s3.Bucket(this, 'AccessLogsBucket', {
       ...secure(),
       lifecycleRules: [{ expiration: Duration.days(90) }],
     });
-    acknowledge(this.logs, 'AwsSolutions-S1',
-      'This bucket is the server access log target; logging it into itself would loop.');
 
     this.exports = new s3.Bucket(this, 'ExportsBucket', {
       ...secure(),

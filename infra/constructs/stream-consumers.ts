@@ -1,10 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import {
-  DynamoEventSource, KinesisEventSource, S3OnFailureDestination, type StreamEventSourceProps,
+  KinesisEventSource, S3OnFailureDestination, type StreamEventSourceProps,
 } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { acknowledge, pinLogicalId } from './ids';
@@ -55,16 +54,6 @@ export function consumeEvents(fn: lambda.Function, stream: kinesis.IStream, fail
   fn.addEventSource(new KinesisEventSource(stream, mappingSettings(failedBatches)));
   pinMapping(fn, 'EventsMapping');
   acknowledgeFailedBatchWrites(fn);
-}
-
-/** MembersTable change stream → aggregate-member-changes, pinned as `MemberChangesMapping`. */
-export function consumeMemberChanges(fn: lambda.Function, table: dynamodb.ITable, failedBatches: s3.IBucket): void {
-  fn.addEventSource(new DynamoEventSource(table, mappingSettings(failedBatches)));
-  pinMapping(fn, 'MemberChangesMapping');
-  acknowledgeFailedBatchWrites(fn);
-  acknowledge(roleOf(fn), 'AwsSolutions-IAM5[Resource::*]',
-    'dynamodb:ListStreams (added by grantStreamRead for the event source mapping) has no resource-level '
-    + 'permissions; every other stream action is scoped to the MembersTable stream ARN.');
 }
 
 function pinMapping(fn: lambda.Function, logicalId: string): void {

@@ -19,10 +19,7 @@ export class Tables extends Construct {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    this.members = this.table('MembersTable', { partitionKey: { name: 'memberId', type: S } }, {
-      // The aggregate consumer derives every counter from the before/after images.
-      stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
-    });
+    this.members = this.table('MembersTable', { partitionKey: { name: 'memberId', type: S } });
     // Sparse (only non-base tiers carry rvb/rv) and KEYS_ONLY, so a member write that does not
     // move the review day costs no index write; the job reads full items afterwards.
     this.members.addGlobalSecondaryIndex({

