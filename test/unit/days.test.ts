@@ -196,17 +196,4 @@ describe('dayOf / todayIn', () => {
     expect(() => dayOf('2026-11-23T10:00:00', SH)).toThrow(RangeError);
     expect(() => dayOf(Number.NaN, SH)).toThrow(RangeError);
   });
-
-  it('is fast: a few µs per call at most', () => {
-    const base = Date.parse('2026-11-22T00:00:00Z');
-    const stamps = Array.from({ length: 2000 }, (_, i) => new Date(base + i * 37_000).toISOString());
-    for (const s of stamps) dayOf(s, SH); // warm up
-    const n = 200_000;
-    const t0 = performance.now();
-    let acc = 0;
-    for (let i = 0; i < n; i++) acc += dayOf(stamps[i % stamps.length], SH);
-    const perCallUs = ((performance.now() - t0) * 1000) / n;
-    expect(acc).toBeGreaterThan(0);
-    expect(perCallUs).toBeLessThan(5);
-  });
 });

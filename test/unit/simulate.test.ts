@@ -366,14 +366,11 @@ describe('simulate: behaviour', () => {
     expect(silentAtEnd).toBeGreaterThan(0);
   });
 
-  it('is fast and moderate in volume', () => {
-    const t0 = performance.now();
+  it('is moderate in volume (speed is measured by npm run bench, not asserted)', () => {
     let n = 0;
     for (const _ of simulate({ members: 2000, days: 30, seed: 1 })) n++;
-    const seconds = (performance.now() - t0) / 1000;
     expect(n).toBeGreaterThan(60_000);
     expect(n).toBeLessThan(150_000);
-    expect(n / seconds).toBeGreaterThan(50_000); // loose: the target is ≥ 200k/s, CI machines vary
   });
 });
 
