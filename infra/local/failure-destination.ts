@@ -1,8 +1,8 @@
 // The on-failure destination of a local event source mapping: an S3 object per discarded batch,
 // shaped like Lambda's S3 destination record (which, unlike SQS/SNS, carries the full payload).
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from './aws.js';
-import type { SourceRecord } from './stream-sources.js';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from './aws';
+import type { SourceRecord } from './stream-sources';
 
 export type FailureCondition = 'RetryAttemptsExhausted' | 'RecordAgeExceeded';
 

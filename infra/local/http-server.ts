@@ -6,7 +6,7 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer } from 'aws-lambda';
-import { LOCAL_ACCOUNT } from './aws.js';
+import { LOCAL_ACCOUNT } from './aws';
 
 /** Route keys used when the template defines none (the contract's §4 routes). */
 export const DEFAULT_ROUTES = [

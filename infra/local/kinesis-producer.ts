@@ -2,8 +2,8 @@
 // partition key = the line's memberId (else a hash of the line), failed entries retried.
 import { createHash } from 'node:crypto';
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
-import { kinesisClient, sleep } from './aws.js';
-import { readRunningState } from './state.js';
+import { kinesisClient, sleep } from './aws';
+import { readRunningState } from './state';
 
 export interface PutLinesOptions {
   /** Default: MEMBERFLOW_EVENTS_STREAM, else the running stack's EventsStream. */

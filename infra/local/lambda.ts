@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from './aws.js';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from './aws';
 
 export type Handler = (event: unknown, context: Context) => unknown;
 

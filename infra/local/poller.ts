@@ -3,8 +3,8 @@
 // ReportBatchItemFailures (checkpoint at the lowest failed sequence number); bisect on error;
 // bounded retries and record age, then the on-failure destination; child shards after parents.
 import { performance } from 'node:perf_hooks';
-import type { FailedBatch, FailureCondition, FailureDestination } from './failure-destination.js';
-import { compareSeq, type ShardDesc, type SourceRecord, type StreamSource } from './stream-sources.js';
+import type { FailedBatch, FailureCondition, FailureDestination } from './failure-destination';
+import { compareSeq, type ShardDesc, type SourceRecord, type StreamSource } from './stream-sources';
 
 export interface MappingConfig {
   /** Logical id of the mapping (names the failure objects). */
@@ -42,6 +42,7 @@ export interface PollerOptions {
 }
 
 const MAX_PAYLOAD = 6 * 1024 * 1024 - 16 * 1024;
+const WINDOW_POLL_MS = 100;
 
 type Outcome = { kind: 'ok' } | { kind: 'partial'; index: number } | { kind: 'error'; error: string };
 
@@ -141,7 +142,12 @@ class ShardWorker {
           this.buffer.push(...res.records);
           this.lastFetched = res.records[res.records.length - 1].sequenceNumber;
           this.idleStreak = 0;
-        } else if (!this.buffer.length && !this.closed && !(res.millisBehindLatest && res.millisBehindLatest > 0)) {
+        } else if (!this.buffer.length && !this.closed) {
+          if (res.millisBehindLatest && res.millisBehindLatest > 0) {
+            // An empty page of a shard that has more data further on: read on, without spinning.
+            await this.m.timer.sleep(this.m.poll.min);
+            return;
+          }
           this.lastIdlePoll = pollStart;
           this.idleStreak++;
           const p = this.m.poll;
@@ -157,7 +163,8 @@ class ShardWorker {
     const full = this.buffer.length >= cfg.batchSize || this.payloadBytes() >= MAX_PAYLOAD;
     const windowLeft = cfg.maximumBatchingWindowInSeconds * 1000 - (performance.now() - this.windowStart);
     if (!full && !this.closed && windowLeft > 0) {
-      await this.m.timer.sleep(Math.min(windowLeft, this.m.poll.min));
+      // Gather more during the window; every poll costs kinesis-mock O(records in the shard).
+      await this.m.timer.sleep(Math.min(windowLeft, WINDOW_POLL_MS));
       return;
     }
     const batch = this.takeBatch();

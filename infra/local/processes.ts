@@ -2,7 +2,7 @@
 // groups, s3rver in-process. Children never outlive the parent:
 //  - stop() and the SIGINT/SIGTERM/uncaught-error/exit hooks kill each child's process group;
 //  - a SIGKILLed parent cannot run hooks, so every child runs under a tiny sh supervisor that
-//    polls the parent pid and kills its own group when the parent is gone.
+//    sees EOF on a pipe from the parent when the parent is gone, and then kills its own group.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -13,7 +13,7 @@ import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
-import { dynamoClient, kinesisClient, s3Client, sleep, waitFor, type LocalEndpoints } from './aws.js';
+import { dynamoClient, kinesisClient, s3Client, sleep, waitFor, type LocalEndpoints } from './aws';
 
 export type Logger = (message: string) => void;
 
@@ -409,12 +409,13 @@ export function onShutdown(hook: () => Promise<void>, log: Logger = console.erro
     process.on('SIGINT', () => void run(130));
     process.on('SIGTERM', () => void run(143));
     process.on('SIGHUP', () => void run(129));
+    // A crash is always reported on stderr, whatever the logger.
     process.on('uncaughtException', (err) => {
-      log(`uncaught exception: ${err?.stack ?? err}`);
+      console.error(`uncaught exception: ${err?.stack ?? err}`);
       void run(1);
     });
     process.on('unhandledRejection', (err) => {
-      log(`unhandled rejection: ${(err as Error)?.stack ?? err}`);
+      console.error(`unhandled rejection: ${(err as Error)?.stack ?? err}`);
       void run(1);
     });
   }

@@ -9,8 +9,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, ResourceInUseException as KinesisInUse } from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { LOCAL_ACCOUNT, LOCAL_REGION, dynamoClient, kinesisClient, localSdkEnv, s3Client, waitFor, type LocalEndpoints } from './aws.js';
-import type { TemplateModel } from './template.js';
+import { LOCAL_ACCOUNT, LOCAL_REGION, dynamoClient, kinesisClient, localSdkEnv, s3Client, waitFor, type LocalEndpoints } from './aws';
+import type { TemplateModel } from './template';
 
 export interface LocalNames {
   /** logical id → physical name */

@@ -2,9 +2,9 @@
 // running `npm start`; --wait also waits until the consumers have processed everything.
 import { createReadStream } from 'node:fs';
 import readline from 'node:readline';
-import { kinesisClient } from './aws.js';
-import { putLines } from './kinesis-producer.js';
-import { readRunningState } from './state.js';
+import { kinesisClient } from './aws';
+import { putLines } from './kinesis-producer';
+import { readRunningState } from './state';
 
 const CHUNK_LINES = 5000;
 

@@ -3,17 +3,17 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { dynamoClient, dynamoStreamsClient, kinesisClient, s3Client, type LocalEndpoints } from './aws.js';
-import { s3FailureDestination } from './failure-destination.js';
-import { generateToken, startApiServer, type ApiServer } from './http-server.js';
-import { putLines } from './kinesis-producer.js';
-import { invokeFunction, type LocalFunction } from './lambda.js';
-import { EventSourceMapping, Poller, type MappingConfig, type PollerOptions } from './poller.js';
-import { PORT_ENV, claimPort, startLocalProcesses, type ChildInfo, type LocalProcesses, type ProcessPorts } from './processes.js';
-import { createResources, functionEnvironment, type LocalNames } from './resources.js';
-import { createScheduler, type Scheduler } from './scheduler.js';
-import { dynamoStreamSource, kinesisSource } from './stream-sources.js';
-import { parseTemplate, type CfnTemplate, type TemplateModel } from './template.js';
+import { dynamoClient, dynamoStreamsClient, kinesisClient, s3Client, type LocalEndpoints } from './aws';
+import { s3FailureDestination } from './failure-destination';
+import { generateToken, startApiServer, type ApiServer } from './http-server';
+import { putLines } from './kinesis-producer';
+import { invokeFunction, type LocalFunction } from './lambda';
+import { EventSourceMapping, Poller, type MappingConfig, type PollerOptions } from './poller';
+import { PORT_ENV, claimPort, startLocalProcesses, type ChildInfo, type LocalProcesses, type ProcessPorts } from './processes';
+import { createResources, functionEnvironment, type LocalNames } from './resources';
+import { createScheduler, type Scheduler } from './scheduler';
+import { dynamoStreamSource, kinesisSource } from './stream-sources';
+import { parseTemplate, type CfnTemplate, type TemplateModel } from './template';
 
 export interface AttachOptions {
   /** Physical names are `<prefix><LogicalId>`; default ''. */
@@ -100,7 +100,7 @@ function defaultApiPort(): number {
 }
 
 async function loadTemplate(programPath: string | undefined): Promise<CfnTemplate> {
-  const { synthTemplate } = await import('../synth.js');
+  const { synthTemplate } = await import('../synth');
   if (!programPath) return synthTemplate() as CfnTemplate;
   const raw = JSON.parse(readFileSync(programPath, 'utf8'));
   return synthTemplate({ programJson: JSON.stringify(raw), timezone: typeof raw.timezone === 'string' ? raw.timezone : undefined }) as CfnTemplate;
@@ -208,7 +208,7 @@ export async function attachLocalStack(opts: AttachOptions & { endpoints?: Local
       // The function whose entry is functions/api.ts, else the one with logical id ApiFunction.
       const apiFn = [...functions.values()].find((f) => f.entry === API_ENTRY) ?? functions.get('ApiFunction');
       if (!apiFn) throw new Error(`no function with entry ${API_ENTRY} in the template`);
-      token = opts.token ?? process.env.MEMBERFLOW_API_TOKEN ?? generateToken();
+      token = opts.token || process.env.MEMBERFLOW_API_TOKEN || generateToken();
       api = await startApiServer({
         port: opts.apiPort ?? defaultApiPort(),
         token,

@@ -1,7 +1,7 @@
 // `npm start`: the embedded stack on loopback until Ctrl-C / SIGTERM.
-import { onShutdown, pidAlive } from './processes.js';
-import { startLocalStack } from './stack.js';
-import { clearState, readState, stateFile, writeState } from './state.js';
+import { onShutdown, pidAlive } from './processes';
+import { startLocalStack } from './stack';
+import { clearState, readState, stateFile, writeState } from './state';
 
 const log = (msg: string) => console.log(`[memberflow] ${msg}`);
 

@@ -1,11 +1,11 @@
 // `.memberflow/stack.json`: how `npm run send` / `npm run job` find the running `npm start`.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { LocalEndpoints } from './aws.js';
-import { REPO_ROOT } from './lambda.js';
-import type { ChildInfo } from './processes.js';
-import { pidAlive } from './processes.js';
-import type { LocalNames } from './resources.js';
+import type { LocalEndpoints } from './aws';
+import { REPO_ROOT } from './lambda';
+import type { ChildInfo } from './processes';
+import { pidAlive } from './processes';
+import type { LocalNames } from './resources';
 
 export interface StackState {
   pid: number;

@@ -16,7 +16,7 @@ import {
   type _Record as KinesisRecord,
 } from '@aws-sdk/client-kinesis';
 import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from './aws.js';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from './aws';
 
 export interface SourceRecord {
   sequenceNumber: string;
