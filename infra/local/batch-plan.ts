@@ -1,0 +1,93 @@
+// A fixed delivery plan: records split over N shards by the MD5 of their partition key (as
+// Kinesis does), delivered in arrival order in batches of B records per shard, as real
+// KinesisStreamEvent objects. The benchmark and the large oracle test use it so their figures are
+// deterministic and do not depend on kinesis-mock's speed.
+import { createHash } from 'node:crypto';
+import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { partitionKeyFor } from './kinesis-producer';
+
+const HASH_SPACE = 2n ** 128n;
+
+export function shardIndexFor(partitionKey: string, shards: number): number {
+  const hash = BigInt(`0x${createHash('md5').update(partitionKey).digest('hex')}`);
+  return Number((hash * BigInt(shards)) / HASH_SPACE);
+}
+
+export interface BatchPlan {
+  shards: number;
+  /** Per shard, its batches in order. */
+  batches: KinesisStreamEvent[][];
+  records: number;
+}
+
+export function planBatches(lines: readonly string[], opts: { shards?: number; batchSize?: number; streamArn?: string; arrivedAt?: number } = {}): BatchPlan {
+  const shards = opts.shards ?? 4;
+  const batchSize = opts.batchSize ?? 500;
+  const arn = opts.streamArn ?? 'arn:aws:kinesis:us-east-1:000000000000:stream/EventsStream';
+  const arrival = (opts.arrivedAt ?? Date.now()) / 1000;
+  const perShard: KinesisStreamRecord[][] = Array.from({ length: shards }, () => []);
+  lines.forEach((line, i) => {
+    const key = partitionKeyFor(line);
+    const shard = shardIndexFor(key, shards);
+    const shardId = `shardId-${String(shard).padStart(12, '0')}`;
+    const seq = `4959${String(shard).padStart(4, '0')}${String(i + 1).padStart(48, '0')}`;
+    perShard[shard].push({
+      kinesis: {
+        kinesisSchemaVersion: '1.0',
+        partitionKey: key,
+        sequenceNumber: seq,
+        data: Buffer.from(line, 'utf8').toString('base64'),
+        approximateArrivalTimestamp: arrival,
+      },
+      eventSource: 'aws:kinesis',
+      eventVersion: '1.0',
+      eventID: `${shardId}:${seq}`,
+      eventName: 'aws:kinesis:record',
+      invokeIdentityArn: 'arn:aws:iam::000000000000:role/local',
+      awsRegion: 'us-east-1',
+      eventSourceARN: arn,
+    });
+  });
+  const batches = perShard.map((records) => {
+    const out: KinesisStreamEvent[] = [];
+    for (let i = 0; i < records.length; i += batchSize) out.push({ Records: records.slice(i, i + batchSize) });
+    return out;
+  });
+  return { shards, batches, records: lines.length };
+}
+
+/**
+ * Invokes `handler` over the plan as Lambda would (one batch at a time per shard, shards in
+ * parallel), re-delivering from the lowest reported failure. Returns the number of re-deliveries.
+ */
+export async function deliverPlan(
+  plan: BatchPlan,
+  handler: (event: KinesisStreamEvent) => Promise<{ batchItemFailures: { itemIdentifier: string }[] } | void>,
+  opts: { onBatch?: (records: number) => void; maxRetries?: number } = {},
+): Promise<number> {
+  let retries = 0;
+  await Promise.all(
+    plan.batches.map(async (batches) => {
+      const records = batches.flatMap((b) => b.Records);
+      const batchSize = Math.max(...batches.map((b) => b.Records.length), 1);
+      let at = 0;
+      while (at < records.length) {
+        const event = { Records: records.slice(at, at + batchSize) };
+        let failed: string | undefined;
+        try {
+          failed = (await handler(event))?.batchItemFailures?.[0]?.itemIdentifier;
+        } catch {
+          failed = event.Records[0].kinesis.sequenceNumber;
+        }
+        if (failed === undefined) {
+          at += event.Records.length;
+          opts.onBatch?.(event.Records.length);
+        } else {
+          if (++retries > (opts.maxRetries ?? 1000)) throw new Error(`gave up after ${retries} re-deliveries`);
+          at = records.findIndex((r) => r.kinesis.sequenceNumber === failed);
+        }
+      }
+    }),
+  );
+  return retries;
+}
