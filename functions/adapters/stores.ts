@@ -6,6 +6,7 @@ import { DynamoLedger } from './ledger-store';
 import { MemberStore } from './member-store';
 import { MetricsStore } from './metrics-store';
 import { QuarantineStore } from './quarantine-store';
+import { SegmentStore } from './segment-store';
 
 export function stores() {
   const client = documentClient();
@@ -15,6 +16,7 @@ export function stores() {
     ledger: new DynamoLedger(client, names.ledgerTable),
     quarantine: new QuarantineStore(client, names.quarantineTable),
     metrics: new MetricsStore(client, names.metricsTable),
+    segments: new SegmentStore(client, names.metricsTable),
     actions: new ActionsPublisher(kinesisClient(), names.actionsStream),
   };
 }

@@ -1,0 +1,74 @@
+// Segment membership items in the metrics table: pk `sm#<segmentId>#<bucket>`, sk memberId.
+// Written by the events consumer only when a member enters or leaves (never a rebuild); a listing
+// walks the buckets in order with an opaque cursor.
+import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { hash53 } from '../../shared/hash';
+import { chunks, untilDone } from './retry';
+
+export const SEGMENT_BUCKETS = 8;
+const key = (segmentId: string, memberId: string) => `sm#${segmentId}#${hash53(memberId) % SEGMENT_BUCKETS}`;
+
+export interface SegmentPage {
+  members: string[];
+  nextCursor: string | null;
+}
+
+export class InvalidCursorError extends Error {}
+
+function decodeCursor(cursor: string | undefined): { b: number; k?: string } {
+  if (!cursor) return { b: 0 };
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Number.isInteger(value.b) && value.b >= 0 && value.b < SEGMENT_BUCKETS && (value.k === undefined || typeof value.k === 'string')) return value;
+  } catch {
+    /* fall through */
+  }
+  throw new InvalidCursorError('cursor: not a cursor this API returned');
+}
+
+const encodeCursor = (b: number, k?: string) => Buffer.from(JSON.stringify({ b, k })).toString('base64url');
+
+export class SegmentStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  /** Applies membership changes: puts for entered, deletes for exited (both idempotent). */
+  async apply(changes: readonly { memberId: string; entered: readonly string[]; exited: readonly string[] }[]): Promise<void> {
+    const requests = changes.flatMap(({ memberId, entered, exited }) => [
+      ...entered.map((segmentId) => ({ PutRequest: { Item: { pk: key(segmentId, memberId), sk: memberId } } })),
+      ...exited.map((segmentId) => ({ DeleteRequest: { Key: { pk: key(segmentId, memberId), sk: memberId } } })),
+    ]);
+    for (const batch of chunks(requests, 25)) {
+      await untilDone(batch, async (pending) => {
+        const out = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } }));
+        return (out.UnprocessedItems?.[this.table] ?? []) as typeof batch;
+      }, 'BatchWriteItem segment membership');
+    }
+  }
+
+  /** One page of a segment's members (each member appears exactly once across the pages). */
+  async list(segmentId: string, limit: number, cursor?: string): Promise<SegmentPage> {
+    let { b, k } = decodeCursor(cursor);
+    const members: string[] = [];
+    while (b < SEGMENT_BUCKETS && members.length < limit) {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `sm#${segmentId}#${b}` },
+          ExclusiveStartKey: k ? { pk: `sm#${segmentId}#${b}`, sk: k } : undefined,
+          Limit: limit - members.length,
+        }),
+      );
+      for (const item of page.Items ?? []) members.push(item.sk as string);
+      if (page.LastEvaluatedKey) k = page.LastEvaluatedKey.sk as string;
+      else {
+        b++;
+        k = undefined;
+      }
+    }
+    return { members, nextCursor: b < SEGMENT_BUCKETS ? encodeCursor(b, k) : null };
+  }
+}
