@@ -2,8 +2,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { loadProgram } from '../shared/programme';
-import { errorResponse, HttpError, json } from './api/http';
-import { getDaily, getMember, getQuarantine, getRetention, getRetentionByChannel, getSessions, type RouteContext } from './api/routes';
+import { getExport, postSegmentExport } from './api/export-routes';
+import { errorResponse, HttpError, json, Reply } from './api/http';
+import { getDaily, getMember, getProgram, getWinback, getQuarantine, getRetention, getRetentionByChannel, getSessions, type RouteContext } from './api/routes';
+import { getSegmentMembers, getSegments } from './api/segment-routes';
 import { stores } from './adapters/stores';
 
 const logger = new Logger({ serviceName: 'memberflow' });
@@ -17,7 +19,13 @@ const routes: [method: string, pattern: RegExp, handler: Handler][] = [
   ['GET', /^\/metrics\/retention$/, getRetention],
   ['GET', /^\/metrics\/retention-by-channel$/, getRetentionByChannel],
   ['GET', /^\/metrics\/sessions$/, getSessions],
+  ['GET', /^\/metrics\/program$/, getProgram],
+  ['GET', /^\/metrics\/winback$/, getWinback],
   ['GET', /^\/quarantine$/, getQuarantine],
+  ['GET', /^\/segments$/, getSegments],
+  ['GET', /^\/segments\/([^/]+)\/members$/, getSegmentMembers],
+  ['POST', /^\/segments\/([^/]+)\/exports$/, postSegmentExport],
+  ['GET', /^\/exports\/([^/]+)$/, getExport],
 ];
 
 export const handler = async (event: APIGatewayProxyEventV2, context?: Context): Promise<APIGatewayProxyStructuredResultV2> => {
@@ -31,7 +39,7 @@ export const handler = async (event: APIGatewayProxyEventV2, context?: Context):
       if (routeMethod !== method) throw new HttpError(405, 'method_not_allowed', `${method} ${path}: method not allowed`);
       const params = match.slice(1).map((p) => decodeURIComponent(p));
       const body = await route({ program: loadProgram(), stores: stores(), now: Date.now }, event, ...params);
-      return json(200, body);
+      return body instanceof Reply ? json(body.status, body.body) : json(200, body);
     }
     throw new HttpError(404, 'route_not_found', `${method} ${path}: no such route`);
   } catch (error) {

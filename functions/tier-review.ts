@@ -3,7 +3,8 @@
 // — the only writer of member state — applies it exactly once.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { dayString } from '../shared/days';
-import { needsReviewCommand, reviewHorizon, tierReviewCommand } from '../shared/jobs/tier-review';
+import { tierReviewCommand } from '../shared/jobs/commands';
+import { needsReviewCommand, reviewHorizon } from '../shared/jobs/tier-review';
 import { loadProgram } from '../shared/programme';
 import { documentClient, kinesisClient } from './adapters/clients';
 import { resourceNames } from './adapters/config';

@@ -100,11 +100,19 @@ export class MemberflowStack extends Stack {
       api.addEnvironment('EXPORT_SEGMENT_FUNCTION', exportSegment.functionName);
     }
 
-    // Daily jobs: find due members through the sparse index and put a command per member on the
-    // events stream; they never write member state themselves.
+    // Daily jobs: find due members through the sparse index or the consumer's hints and put a
+    // command per member on the events stream; they never write member state or counters.
     const job = (logicalId: string, entry: string, description: string) => {
       const fn = handler(logicalId, entry, description, 1024, Duration.minutes(15));
       tables.members.grantReadData(fn);
+      // Candidate hints live in the metrics table; the job writes only its own progress item
+      // (`job#…` keys), so the consumer stays the only writer of counters.
+      tables.metrics.grantReadData(fn);
+      fn.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['dynamodb:PutItem'],
+        resources: [tables.metrics.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['job#*'] } },
+      }));
       streams.events.grantWrite(fn);
       acknowledge(fn.role!, 'AwsSolutions-IAM5[Resource::<MembersTable.Arn>/index/*]', indexReason);
       return fn;

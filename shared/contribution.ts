@@ -10,8 +10,10 @@ export const C = {
   lateActivity: 7,
   /** Sessions by pages per session: six buckets from here on. */
   bucketBase: 8,
+  winbackOffers: 14,
+  winbackConversions: 15,
 } as const;
-export const CONTRIBUTION_WIDTH = 14;
+export const CONTRIBUTION_WIDTH = 16;
 export const SESSION_BUCKETS = ['1-2', '3-5', '6-9', '10-29', '30-50', '51+'] as const;
 
 /** Day number → counts indexed by `C`. */

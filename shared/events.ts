@@ -1,6 +1,7 @@
 // Behaviour events (contract §2): the zod schemas and the record decoder.
 // A decoded record is either a valid event or a quarantine verdict with a machine-readable reason.
 import { z } from 'zod';
+import { RFM_CLASSES } from './programme';
 
 export const MAX_RECORD_BYTES = 32 * 1024;
 export const MAX_FUTURE_MS = 5 * 60 * 1000;
@@ -58,8 +59,24 @@ const tierReview = z.object({
   type: z.literal('tier_review'),
   asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a day YYYY-MM-DD'),
 });
-export const COMMAND_TYPES = ['tier_review'] as const;
-export const jobCommand = z.discriminatedUnion('type', [tierReview]);
+const statusCheck = tierReview.extend({ type: z.literal('status_check') });
+const rfmScore = z.number().int().min(1).max(5);
+const rfmUpdate = tierReview.extend({
+  type: z.literal('rfm_update'),
+  rfm: z
+    .object({
+      recencyDays: count,
+      frequency: count,
+      monetaryCents: count,
+      r: rfmScore,
+      f: rfmScore,
+      m: rfmScore,
+      segment: z.enum(RFM_CLASSES),
+    })
+    .nullable(),
+});
+export const COMMAND_TYPES = ['tier_review', 'status_check', 'rfm_update'] as const;
+export const jobCommand = z.discriminatedUnion('type', [tierReview, statusCheck, rfmUpdate]);
 export type JobCommand = z.infer<typeof jobCommand>;
 
 export const behaviourEvent = z.discriminatedUnion('type', [signup, appOpen, pageView, sessionEnd, purchase, refund, recharge]);

@@ -2,6 +2,8 @@
 import { dayString } from './days';
 import type { MemberState } from './member';
 import type { MemberStatus, Program } from './programme';
+import { memberFacts, rfmInputs } from './member-facts';
+import { memberSegments } from './segments';
 import { pointsRequiredToRemain, pointsToNextTier, qualifyingPoints } from './tiers';
 
 /** The member's latest active day on or before `asOf`, as far as the state can tell. */
@@ -19,6 +21,21 @@ export function statusAsOf(program: Program, lastActive: number | null, asOf: nu
   if (silence < program.status.silentAfterDays) return 'active';
   if (silence < program.status.churnedAfterDays) return 'silent';
   return 'churned';
+}
+
+/** R, F, M as of the day; scores and class as the latest rfm job set them (null before it ran). */
+function rfmView(program: Program, state: MemberState, asOf: number) {
+  const inputs = rfmInputs(program, state.purchases, asOf);
+  if (!inputs && !state.rfm) return null;
+  return {
+    recencyDays: inputs?.recencyDays ?? null,
+    frequency: inputs?.frequency ?? 0,
+    monetaryCents: inputs?.monetaryCents ?? 0,
+    r: state.rfm?.r ?? null,
+    f: state.rfm?.f ?? null,
+    m: state.rfm?.m ?? null,
+    segment: state.rfm?.segment ?? null,
+  };
 }
 
 export function memberView(program: Program, state: MemberState, asOf: number) {
@@ -40,7 +57,7 @@ export function memberView(program: Program, state: MemberState, asOf: number) {
     lastActiveOn: state.activity.lastActiveOn === null ? null : dayString(state.activity.lastActiveOn),
     activeDays: state.activity.activeDays,
     status,
-    rfm: null,
-    segments: [`tier-${tier.id}`, `status-${status}`],
+    rfm: rfmView(program, state, asOf),
+    segments: memberSegments(program, memberFacts(program, state, asOf)),
   };
 }

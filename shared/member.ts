@@ -7,7 +7,9 @@ import { dayNumber, dayString } from './days';
 import { makeAction, type Action } from './actions';
 import type { PurchaseEvent, RefundEvent, StreamEvent } from './events';
 import { hash48, hashHex } from './hash';
-import type { Program } from './programme';
+import type { Program, RfmClass } from './programme';
+import { evaluateSegments, type PurchaseStat } from './member-facts';
+import { applyWinbackCheck, endSilence, type WinbackState } from './winback';
 import { purchasePoints, refundRevocation } from './points';
 import { applyEarn, applyRefundRevert, initialTierState, isAtRisk, pointsRequiredToRemain, reviewTier, type PointsEntry, type TierChange, type TierState } from './tiers';
 
@@ -43,6 +45,15 @@ export interface MemberState {
   tier: TierState;
   /** The tierReviewOn for which a tier_at_risk notice went out (one notice per review). */
   atRiskNotifiedFor: number | null;
+  /** Orders and eligible spend per purchase day (RFM inputs), ascending. */
+  purchases: PurchaseStat[];
+  /** The RFM scores and class the daily rfm job last set. */
+  rfm: RfmSnapshot | null;
+  /** The current silence spell's win-back offers. */
+  winback: WinbackState | null;
+  /** Segment ids the member is in, and the day they were last changed. */
+  segments: string[];
+  segmentsOn: number | null;
   /** Counts this write adds to the daily metrics. */
   contribution: Contribution;
 }
@@ -92,8 +103,21 @@ export interface BatchOutcome {
   changed: boolean;
   rejections: Rejection[];
   tierChanges: TierChange[];
-  /** Other actions (tier_at_risk notices). */
+  /** Other actions (tier_at_risk, winback_offer, segment_entered/exited). */
   actions: Action[];
+  segmentChanges: { entered: string[]; exited: string[] };
+}
+
+export interface RfmSnapshot {
+  recencyDays: number;
+  frequency: number;
+  monetaryCents: number;
+  r: number;
+  f: number;
+  m: number;
+  segment: RfmClass;
+  /** The day the job computed it. */
+  asOf: number;
 }
 
 /** Sort key and identity of a history entry: a retried batch rewrites the same key. */
@@ -138,6 +162,11 @@ export function newMember(memberId: string, joinedOn: number): MemberState {
     history: [],
     tier: initialTierState(joinedOn),
     atRiskNotifiedFor: null,
+    purchases: [],
+    rfm: null,
+    winback: null,
+    segments: [],
+    segmentsOn: null,
     contribution: new Map(),
   };
 }
@@ -153,11 +182,23 @@ function addHistory(history: PointsEntry[], day: number, points: number): boolea
   return true;
 }
 
+function addPurchaseStat(purchases: PurchaseStat[], day: number, cents: number): void {
+  const found = purchases.find((p) => p.day === day);
+  if (found) {
+    found.orders += 1;
+    found.cents += cents;
+    return;
+  }
+  const at = purchases.findIndex((p) => p.day > day);
+  purchases.splice(at < 0 ? purchases.length : at, 0, { day, orders: 1, cents });
+}
+
 /** Keeps history entries that can still count towards a qualification window. */
 function pruneHistory(state: MemberState, program: Program): void {
   const latest = Math.max(state.activity.lastActiveOn ?? 0, ...state.history.slice(-1).map((e) => e.day));
   const floor = latest - program.qualificationWindowDays - program.activity.lateActivityLimitDays;
   if (state.history.length && state.history[0].day < floor) state.history = state.history.filter((e) => e.day >= floor);
+  if (state.purchases.length && state.purchases[0].day < floor) state.purchases = state.purchases.filter((p) => p.day >= floor);
 }
 
 export interface ReducerContext {
@@ -179,11 +220,15 @@ export async function applyRecords(
   { program, ledger, now }: ReducerContext,
 ): Promise<BatchOutcome> {
   const tz = program.timezone;
+  const today = todayIn(tz, now);
   let state: MemberState | null = stored ? { ...stored, contribution: new Map() } : null;
   if (state) {
     state.activity = { ...state.activity, recent: [...state.activity.recent] };
     state.recentEventIds = [...state.recentEventIds];
     state.history = state.history.map((e) => ({ ...e }));
+    state.purchases = state.purchases.map((p) => ({ ...p }));
+    state.segments = [...state.segments];
+    state.winback = state.winback ? { ...state.winback } : null;
   }
   const rejections: Rejection[] = [];
   const tierChanges: TierChange[] = [];
@@ -200,15 +245,17 @@ export async function applyRecords(
       continue;
     }
     const day = dayOf(record.at, tz);
-    if (event.type === 'tier_review') {
-      // A command: it never creates a member and is not activity.
+    if (event.type === 'tier_review' || event.type === 'status_check' || event.type === 'rfm_update') {
+      // A job command: it never creates a member and is not activity.
       if (!state) continue;
       const asOf = dayNumber(event.asOf);
-      if (!(asOf <= todayIn(tz, now))) {
+      if (!(asOf <= today)) {
         rejections.push({ position, event, reason: 'invalid_event', detail: `asOf: ${event.asOf} is after today` });
         continue;
       }
-      applyReview(state, asOf, program, tierChanges, actions);
+      if (event.type === 'tier_review') applyReview(state, asOf, program, tierChanges, actions);
+      else if (event.type === 'status_check') applyWinbackCheck(program, state, asOf, actions);
+      else state.rfm = event.rfm ? { ...event.rfm, asOf } : null;
     } else if (event.type === 'refund') {
       // A refund never creates a member: without a member there is no order to refund.
       const order = state ? await ledger.getOrder(memberId, event.orderId) : null;
@@ -223,8 +270,10 @@ export async function applyRecords(
       if (event.type === 'signup' && event.acquisitionChannel && !state.acquisitionChannel) {
         state.acquisitionChannel = event.acquisitionChannel;
       }
+      const previous = state.activity.lastActiveOn;
       const outcome = markActive(state.activity, day, program.activity.lateActivityLimitDays);
       if (outcome === 'late') bump(state.contribution, day, C.lateActivity);
+      if (outcome === 'new' && (previous === null || day > previous)) endSilence(program, state, previous, day, state.contribution);
       countEvent(state.contribution, event, day);
       if (event.type === 'purchase') await applyPurchase(state, event, day, position, ledger, program, tierChanges);
     }
@@ -233,9 +282,13 @@ export async function applyRecords(
     state.highWater = position;
     changed = true;
   }
-  if (!state) return { state: newMember(memberId, 0), changed: false, rejections, tierChanges, actions };
+  if (!state) return { state: newMember(memberId, 0), changed: false, rejections, tierChanges, actions, segmentChanges: { entered: [], exited: [] } };
   pruneHistory(state, program);
-  return { state, changed, rejections, tierChanges, actions };
+  const segmentChanges = changed ? evaluateSegments(program, state, today) : { entered: [], exited: [] };
+  for (const [type, ids] of [['segment_entered', segmentChanges.entered], ['segment_exited', segmentChanges.exited]] as const) {
+    for (const segmentId of ids) actions.push(makeAction(type, memberId, today, { segmentId }, [segmentId, state.version]));
+  }
+  return { state, changed, rejections, tierChanges, actions, segmentChanges };
 }
 
 /** The daily review as of R (contract §3 "Review" and "At risk"). */
@@ -300,6 +353,7 @@ async function applyPurchase(
   bump(state.contribution, day, C.orders);
   bump(state.contribution, day, C.revenueCents, revenue);
   if (addHistory(state.history, day, stored.points)) bump(state.contribution, day, C.payingMembers);
+  addPurchaseStat(state.purchases, day, stored.eligibleCents);
   state.lifetimePoints += stored.points;
   if (stored.points > 0) {
     const result = applyEarn(program, state.tier, state.history, day, hashHex(event.orderId));

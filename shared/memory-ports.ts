@@ -2,7 +2,7 @@
 // They keep the same semantics as the DynamoDB adapters (conditional writes, claims).
 import { tierChangeKey, type Claim, type LedgerPort, type MemberState, type OrderRecord } from './member';
 import type { TierChange } from './tiers';
-import type { Action, ActionsPort, CounterItem, MemberPort, MetricsPort, QuarantineItem, QuarantinePort } from './process-batch';
+import type { Action, ActionsPort, CounterItem, HintPort, MemberPort, MetricsPort, QuarantineItem, QuarantinePort, SegmentPort } from './process-batch';
 
 const clone = <T>(value: T): T => structuredClone(value);
 
@@ -86,6 +86,30 @@ export class MemoryMetrics implements MetricsPort {
       for (const [name, value] of Object.entries(item.counters)) total.set(name, (total.get(name) ?? 0) + value);
     }
     return total;
+  }
+}
+
+export class MemorySegments implements SegmentPort {
+  readonly members = new Map<string, Set<string>>();
+  async apply(changes: readonly { memberId: string; entered: readonly string[]; exited: readonly string[] }[]) {
+    for (const { memberId, entered, exited } of changes) {
+      for (const id of entered) {
+        if (!this.members.has(id)) this.members.set(id, new Set());
+        this.members.get(id)!.add(memberId);
+      }
+      for (const id of exited) this.members.get(id)?.delete(memberId);
+    }
+  }
+}
+
+export class MemoryHints implements HintPort {
+  readonly items = new Map<string, Map<string, string[]>>();
+  async put(key: string, source: string, memberIds: readonly string[]) {
+    if (!this.items.has(key)) this.items.set(key, new Map());
+    this.items.get(key)!.set(source, [...memberIds]);
+  }
+  ids(key: string): string[] {
+    return [...new Set([...(this.items.get(key)?.values() ?? [])].flat())];
   }
 }
 

@@ -28,6 +28,8 @@ export const CONTRIBUTION_COUNTERS = [
   'b3',
   'b4',
   'b5',
+  'wbOffers',
+  'wbConversions',
 ] as const;
 
 export function add(deltas: Deltas, item: string, counter: string, by: number): void {
@@ -45,21 +47,33 @@ export const channelOf = (state: MemberState) => state.acquisitionChannel ?? 'un
 /** Adds the deltas of one write. `old` is null for a member's first write. */
 export function memberDeltas(old: MemberState | null, next: MemberState, deltas: Deltas): void {
   const j = next.joinedOn;
+  // Totals (members, tiers, segment sizes) are also booked on the day they take effect, so a
+  // figure as of an earlier day is the total minus the later days' deltas.
+  const total = (day: number, counter: string, by: number) => {
+    add(deltas, TOTALS_KEY, counter, by);
+    add(deltas, dayKey(day), counter, by);
+  };
   if (!old) {
     add(deltas, dayKey(j), 'new', 1);
     add(deltas, dayKey(j), `nc|${channelOf(next)}`, 1);
     add(deltas, TOTALS_KEY, 'members', 1);
-    add(deltas, TOTALS_KEY, `tier${next.tier.tier}`, 1);
+    total(j, `tier${next.tier.tier}`, 1);
   } else {
     if (!old.acquisitionChannel && next.acquisitionChannel) {
       add(deltas, dayKey(j), 'nc|unknown', -1);
       add(deltas, dayKey(j), `nc|${next.acquisitionChannel}`, 1);
     }
     if (old.tier.tier !== next.tier.tier) {
-      add(deltas, TOTALS_KEY, `tier${old.tier.tier}`, -1);
-      add(deltas, TOTALS_KEY, `tier${next.tier.tier}`, 1);
+      const day = next.segmentsOn ?? j;
+      total(day, `tier${old.tier.tier}`, -1);
+      total(day, `tier${next.tier.tier}`, 1);
     }
   }
+  const before = new Set(old?.segments ?? []);
+  const after = new Set(next.segments);
+  const segmentDay = next.segmentsOn ?? j;
+  for (const id of after) if (!before.has(id)) total(segmentDay, `seg|${id}`, 1);
+  for (const id of before) if (!after.has(id)) total(segmentDay, `seg|${id}`, -1);
 
   for (const [day, row] of next.contribution) {
     for (let i = 0; i < CONTRIBUTION_WIDTH; i++) if (row[i]) add(deltas, dayKey(day), CONTRIBUTION_COUNTERS[i], row[i]);

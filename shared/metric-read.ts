@@ -2,6 +2,7 @@
 import { SESSION_BUCKETS } from './contribution';
 import { dayString } from './days';
 import { CHANNEL_RETENTION_OFFSETS, RETENTION_DAYS } from './metric-deltas';
+import { MEMBER_STATUSES, RFM_CLASSES, type Program } from './programme';
 
 /** Summed counters of one day item; missing days read as empty. */
 export type DayCounters = (day: number) => Map<string, number>;
@@ -91,4 +92,35 @@ export function channelRetention(items: DayCounters, from: number, to: number) {
     }
   }
   return [...byChannel.values()].filter((r) => r.size !== 0 || r.d1 || r.d7 || r.d30).sort((a, b) => a.channel.localeCompare(b.channel));
+}
+
+export function winbackRow(items: DayCounters, x: number) {
+  const today = items(x);
+  return { day: dayString(x), offers: get(today, 'wbOffers'), conversions: get(today, 'wbConversions') };
+}
+
+/**
+ * The programme at a glance as of a day: the running totals minus what the days after it added.
+ * `later` holds the day items of (asOf, today].
+ */
+export function programRow(program: Program, totals: Map<string, number>, later: Map<string, number>[], asOfDay: number) {
+  const asOf = (name: string) => get(totals, name) - later.reduce((sum, day) => sum + get(day, name), 0);
+  const members = get(totals, 'members') - later.reduce((sum, day) => sum + get(day, 'new'), 0);
+  const byTier = Object.fromEntries(program.tiers.map((t, i) => [t.id, asOf(`tier${i}`)]));
+  const byStatus = Object.fromEntries(MEMBER_STATUSES.map((s) => [s, asOf(`seg|status-${s}`)]));
+  const byRfm = Object.fromEntries(RFM_CLASSES.map((c) => [c, asOf(`seg|rfm-${c}`)]));
+  const share = (n: number) => (members === 0 ? 0 : Math.round((n / members) * 10_000) / 10_000);
+  return {
+    asOf: dayString(asOfDay),
+    members,
+    byTier,
+    byStatus,
+    byRfm,
+    kpis: {
+      importantValueShare: share(byRfm['important-value']),
+      importantValueGoal: 0.2,
+      churnedShare: share(byStatus.churned),
+      churnedGoal: 0.05,
+    },
+  };
 }

@@ -56,6 +56,19 @@ export interface MetricsPort {
   write(key: string, shardId: string, item: CounterItem, previousHw: string | null): Promise<void>;
 }
 
+export interface SegmentPort {
+  /** Membership changes: puts for entered, deletes for exited (idempotent). */
+  apply(changes: readonly { memberId: string; entered: readonly string[]; exited: readonly string[] }[]): Promise<void>;
+}
+
+/**
+ * Candidate lists for the daily jobs (`la#<day>`: members whose last active day became that day;
+ * `pu#<day>`: members who purchased on that day). Hints only: a job re-reads each member.
+ */
+export interface HintPort {
+  put(key: string, source: string, memberIds: readonly string[]): Promise<void>;
+}
+
 export interface ActionsPort {
   publish(actions: readonly Action[]): Promise<void>;
 }
@@ -66,6 +79,8 @@ export interface BatchPorts {
   quarantine: QuarantinePort;
   metrics: MetricsPort;
   actions: ActionsPort;
+  segments: SegmentPort;
+  hints: HintPort;
   program: Program;
   now: () => number;
   /** Members reduced at once (each member's own records stay sequential). */
@@ -146,11 +161,12 @@ async function reduceMember(
   cuts: readonly string[],
   batchEnd: string,
   ports: BatchPorts,
+  now: number,
 ): Promise<MemberResult> {
   const result: MemberResult = { memberId, firstSeq: records[0].position.seq, final: stored, changed: false, segments: [], rejections: [], tierChanges: [], actions: [] };
   let state = stored;
   for (const segment of splitAt(records, cuts)) {
-    const outcome = await applyRecords(memberId, state, segment.records, { program: ports.program, ledger: ports.ledger, now: ports.now() });
+    const outcome = await applyRecords(memberId, state, segment.records, { program: ports.program, ledger: ports.ledger, now });
     result.rejections.push(...outcome.rejections);
     result.tierChanges.push(...outcome.tierChanges);
     result.actions.push(...outcome.tierChanges.map((change) => tierAction(ports.program, memberId, change)), ...outcome.actions);
@@ -163,6 +179,24 @@ async function reduceMember(
   }
   result.final = state;
   return result;
+}
+
+async function writeHints(results: readonly MemberResult[], stored: Map<string, MemberState>, source: string, hints: HintPort): Promise<void> {
+  const lists = new Map<string, string[]>();
+  const note = (key: string, memberId: string) => {
+    const list = lists.get(key);
+    if (list) list.push(memberId);
+    else lists.set(key, [memberId]);
+  };
+  for (const r of results) {
+    if (!r.changed || !r.final) continue;
+    const before = stored.get(r.memberId);
+    const la = r.final.activity.lastActiveOn;
+    if (la !== null && la !== (before?.activity.lastActiveOn ?? null)) note(`la#${la}`, r.memberId);
+    const known = new Map((before?.purchases ?? []).map((p) => [p.day, p.orders]));
+    for (const p of r.final.purchases) if ((known.get(p.day) ?? 0) !== p.orders) note(`pu#${p.day}`, r.memberId);
+  }
+  await Promise.all([...lists].map(([key, ids]) => hints.put(key, source, ids)));
 }
 
 function addInto(target: Record<string, number>, deltas: Map<string, number>): void {
@@ -179,14 +213,15 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   const shardId = records[0].shardId;
   const first = records[0].seq;
   const last = records[records.length - 1].seq;
-  const { byMember, quarantine } = decodeAll(records, ports.now());
+  const now = ports.now();
+  const { byMember, quarantine } = decodeAll(records, now);
   const stored = await ports.members.getMany([...byMember.keys()]);
   const concurrency = ports.concurrency ?? 16;
 
   const reduceAll = async (cuts: readonly string[]) => {
     const results: MemberResult[] = [];
     await forEachLimited([...byMember], concurrency, async ([memberId, incoming]) => {
-      results.push(await reduceMember(memberId, stored.get(memberId) ?? null, incoming, cuts, last, ports));
+      results.push(await reduceMember(memberId, stored.get(memberId) ?? null, incoming, cuts, last, ports, now));
     });
     return results;
   };
@@ -203,7 +238,7 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   // Quarantine first: records skipped by a member's high-water mark are never looked at again.
   const rejected: QuarantineItem[] = results.flatMap((r) =>
     r.rejections.map((rej) => ({
-      receivedAt: new Date(records.find((x) => x.seq === rej.position.seq)?.arrivedAt ?? ports.now()).toISOString(),
+      receivedAt: new Date(records.find((x) => x.seq === rej.position.seq)?.arrivedAt ?? now).toISOString(),
       reason: rej.reason,
       detail: rej.detail,
       eventId: rej.event.eventId,
@@ -218,6 +253,15 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   await forEachLimited(results.filter((r) => r.tierChanges.length), concurrency, (r) => ports.ledger.recordTierChanges(r.memberId, r.tierChanges));
   const actions = results.flatMap((r) => r.actions);
   if (actions.length) await ports.actions.publish(actions);
+  const membership = results.flatMap((r) => {
+    const before = new Set(stored.get(r.memberId)?.segments ?? []);
+    const after = new Set(r.final?.segments ?? []);
+    const entered = [...after].filter((id) => !before.has(id));
+    const exited = [...before].filter((id) => !after.has(id));
+    return entered.length || exited.length ? [{ memberId: r.memberId, entered, exited }] : [];
+  });
+  if (membership.length) await ports.segments.apply(membership);
+  await writeHints(results, stored, `${shardId}#${last}`, ports.hints);
 
   const pending = new Map<string, Map<string, number>[]>();
   for (const r of results) {

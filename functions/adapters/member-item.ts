@@ -2,6 +2,7 @@
 import { decodeRecent, encodeRecent } from '../../shared/activity';
 import { hash53 } from '../../shared/hash';
 import type { MemberState } from '../../shared/member';
+import type { RfmClass } from '../../shared/programme';
 import type { PointsEntry } from '../../shared/tiers';
 
 export const REVIEW_BUCKETS = 10;
@@ -29,6 +30,11 @@ export interface MemberItem {
   tbs?: number;
   tbr?: number;
   /** tierReviewOn of the last tier_at_risk notice */ ar?: number;
+  /** purchase stats `day:orders:cents,…` */ ps?: string;
+  /** RFM snapshot `recency:frequency:monetary:r:f:m:class:asOf` */ rf?: string;
+  /** win-back spell `spellFrom:offers:lastOfferOn` */ wb?: string;
+  /** segment ids, comma-separated, and the day they last changed */ sg?: string;
+  so?: number;
   /** sparse TierReviewIndex keys: only members above the base tier */
   rvb?: string;
   rv?: number;
@@ -69,6 +75,12 @@ function decodeHistory(text: string | undefined): PointsEntry[] {
   });
 }
 
+function decodeRfm(text: string | undefined): MemberState['rfm'] {
+  if (!text) return null;
+  const [recencyDays, frequency, monetaryCents, r, f, m, segment, asOf] = text.split(':');
+  return { recencyDays: +recencyDays, frequency: +frequency, monetaryCents: +monetaryCents, r: +r, f: +f, m: +m, segment: segment as RfmClass, asOf: +asOf };
+}
+
 export function reviewBucket(memberId: string): string {
   return String(hash53(memberId) % REVIEW_BUCKETS);
 }
@@ -102,6 +114,14 @@ export function toMemberItem(state: MemberState): MemberItem {
   if (tier.sinceBeforeUpgrade !== undefined && tier.upgradeOrder !== null) item.tbs = tier.sinceBeforeUpgrade ?? -1;
   if (tier.reviewBeforeUpgrade !== undefined && tier.upgradeOrder !== null) item.tbr = tier.reviewBeforeUpgrade ?? -1;
   if (state.atRiskNotifiedFor !== null) item.ar = state.atRiskNotifiedFor;
+  if (state.purchases.length) item.ps = state.purchases.map((p) => `${p.day}:${p.orders}:${p.cents}`).join(',');
+  if (state.rfm) {
+    const r = state.rfm;
+    item.rf = [r.recencyDays, r.frequency, r.monetaryCents, r.r, r.f, r.m, r.segment, r.asOf].join(':');
+  }
+  if (state.winback) item.wb = `${state.winback.spellFrom}:${state.winback.offers}:${state.winback.lastOfferOn}`;
+  if (state.segments.length) item.sg = state.segments.join(',');
+  if (state.segmentsOn !== null) item.so = state.segmentsOn;
   if (tier.tier > 0 && tier.tierReviewOn !== null) {
     item.rvb = reviewBucket(state.memberId);
     item.rv = tier.tierReviewOn;
@@ -135,6 +155,16 @@ export function fromMemberItem(item: MemberItem): MemberState {
       reviewBeforeUpgrade: item.tbr === undefined ? undefined : item.tbr === -1 ? null : item.tbr,
     },
     atRiskNotifiedFor: item.ar ?? null,
+    purchases: item.ps
+      ? item.ps.split(',').map((entry) => {
+          const [day, orders, cents] = entry.split(':').map(Number);
+          return { day, orders, cents };
+        })
+      : [],
+    rfm: decodeRfm(item.rf),
+    winback: item.wb ? (([spellFrom, offers, lastOfferOn]) => ({ spellFrom, offers, lastOfferOn }))(item.wb.split(':').map(Number)) : null,
+    segments: item.sg ? item.sg.split(',') : [],
+    segmentsOn: item.so ?? null,
     contribution: new Map(),
   };
 }

@@ -1,7 +1,7 @@
 // Metrics table: counter items per (metric key, source shard), each with the last sequence number
 // it includes. Reads of a metric sum its shard items.
 import { BatchGetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { CounterItem, MetricsPort } from '../../shared/process-batch';
+import type { CounterItem, HintPort, MetricsPort } from '../../shared/process-batch';
 import { isConditionFailure } from './errors';
 import { chunks, untilDone } from './retry';
 
@@ -12,7 +12,7 @@ interface StoredCounterItem {
   m?: Record<string, number>;
 }
 
-export class MetricsStore implements MetricsPort {
+export class MetricsStore implements MetricsPort, HintPort {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
@@ -46,6 +46,23 @@ export class MetricsStore implements MetricsPort {
       if (isConditionFailure(error)) throw new Error(`counter item ${key} moved on while this batch was applied`);
       throw error;
     }
+  }
+
+  /** A job hint list (see HintPort); `source` = shard and batch, so a retried batch rewrites it. */
+  async put(key: string, source: string, memberIds: readonly string[]): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.table, Item: { pk: key, sk: source, ids: memberIds } }));
+  }
+
+  /** The union of a hint key's lists. */
+  async hintIds(key: string): Promise<string[]> {
+    const ids = new Set<string>();
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': key }, ExclusiveStartKey: startKey }));
+      for (const item of page.Items ?? []) for (const id of (item.ids as string[]) ?? []) ids.add(id);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return [...ids];
   }
 
   /** Sums the shard items of each key (missing keys read as empty). */

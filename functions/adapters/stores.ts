@@ -11,11 +11,13 @@ import { SegmentStore } from './segment-store';
 export function stores() {
   const client = documentClient();
   const names = resourceNames();
+  const metrics = new MetricsStore(client, names.metricsTable);
   return {
+    hints: metrics,
     members: new MemberStore(client, names.membersTable),
     ledger: new DynamoLedger(client, names.ledgerTable),
     quarantine: new QuarantineStore(client, names.quarantineTable),
-    metrics: new MetricsStore(client, names.metricsTable),
+    metrics,
     segments: new SegmentStore(client, names.metricsTable),
     actions: new ActionsPublisher(kinesisClient(), names.actionsStream),
   };

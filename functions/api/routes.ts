@@ -2,8 +2,8 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { dayString, todayIn } from '../../shared/days';
-import { dayKey } from '../../shared/metric-deltas';
-import { channelRetention, cohortRow, dailyRow, sessionsRow, type DayCounters } from '../../shared/metric-read';
+import { dayKey, TOTALS_KEY } from '../../shared/metric-deltas';
+import { channelRetention, cohortRow, dailyRow, programRow, sessionsRow, winbackRow, type DayCounters } from '../../shared/metric-read';
 import { memberView } from '../../shared/member-view';
 import type { Program } from '../../shared/programme';
 import type { stores } from '../adapters/stores';
@@ -73,4 +73,25 @@ export async function getQuarantine(ctx: RouteContext, event: APIGatewayProxyEve
   const { limit } = query(event, { limit: z.coerce.number().int('must be an integer').min(1, 'must be ≥ 1').max(1000, 'must be ≤ 1000').optional() });
   const entries = await ctx.stores.quarantine.newest(limit ?? 100, ctx.now());
   return entries.map(({ receivedAt, reason, detail, eventId, memberId, raw }) => ({ receivedAt, reason, detail, eventId: eventId ?? null, memberId: memberId ?? null, raw }));
+}
+
+export async function getWinback(ctx: RouteContext, event: APIGatewayProxyEventV2) {
+  const { from, to } = dayRange(event);
+  const items = await dayCounters(ctx, from, to);
+  const days = [];
+  for (let d = from; d <= to; d++) days.push(winbackRow(items, d));
+  return { days };
+}
+
+export async function getProgram(ctx: RouteContext, event: APIGatewayProxyEventV2) {
+  const today = todayIn(ctx.program.timezone, ctx.now());
+  const { asOf: requested } = query(event, { asOf: dayParam.optional() });
+  const asOf = requested ?? today;
+  if (asOf > today) throw new HttpError(400, 'invalid_parameter', 'asOf: must not be after today');
+  if (today - asOf > 366) throw new HttpError(400, 'invalid_parameter', 'asOf: at most 366 days back');
+  const keys = [TOTALS_KEY];
+  for (let d = asOf + 1; d <= today + 1; d++) keys.push(dayKey(d));
+  const sums = await ctx.stores.metrics.sum(keys);
+  const later = keys.slice(1).map((k) => sums.get(k) ?? new Map<string, number>());
+  return programRow(ctx.program, sums.get(TOTALS_KEY) ?? new Map(), later, asOf);
 }

@@ -311,7 +311,7 @@ describe('daily schedules', () => {
 
 // ---- least privilege --------------------------------------------------------------------------
 
-type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
 
 function statementsOfRole(roleId: string): Statement[] {
   return Object.values(resources)
@@ -323,11 +323,14 @@ function statementsOf(fnId: string): Statement[] {
   return statementsOfRole(resources[fnId].Properties.Role['Fn::GetAtt'][0]);
 }
 
-/** Actions a function may perform on a resource (by `GetAtt <id>.<attribute>`, also inside Fn::Join). */
+/**
+ * Actions a function may perform on a resource (by `GetAtt <id>.<attribute>`, also inside
+ * Fn::Join), unconditionally: statements narrowed by a Condition are checked on their own.
+ */
 function actionsOn(fnId: string, targetId: string, attribute = 'Arn'): string[] {
   const needle = JSON.stringify({ 'Fn::GetAtt': [targetId, attribute] });
   const actions = statementsOf(fnId)
-    .filter((s) => s.Effect === 'Allow' && [s.Resource].flat().some((r) => JSON.stringify(r).includes(needle)))
+    .filter((s) => s.Effect === 'Allow' && !s.Condition && [s.Resource].flat().some((r) => JSON.stringify(r).includes(needle)))
     .flatMap((s) => [s.Action].flat());
   return [...new Set(actions)].sort();
 }
@@ -376,9 +379,9 @@ describe('least-privilege grants', () => {
     //                                  Members      Ledger       Metrics      Quarantine   Exports
     ProcessEventsFunction:           ['readwrite', 'readwrite', 'readwrite', 'write',     'none'],
     ApiFunction:                     ['read',      'read',      'read',      'read',      'readwrite'],
-    TierReviewFunction:              ['read',      'none',      'none',      'none',      'none'],
-    WinbackFunction:                 ['read',      'none',      'none',      'none',      'none'],
-    RfmFunction:                     ['read',      'none',      'none',      'none',      'none'],
+    TierReviewFunction:              ['read',      'none',      'read',      'none',      'none'],
+    WinbackFunction:                 ['read',      'none',      'read',      'none',      'none'],
+    RfmFunction:                     ['read',      'none',      'read',      'none',      'none'],
     ...(hasExportSegment ? { ExportSegmentFunction: ['read', 'none', 'read', 'none', 'readwrite'] as Access[] } : {}),
   };
 
@@ -395,9 +398,9 @@ describe('least-privilege grants', () => {
       ProcessEventsFunction: ['ActionsStream', 'EventsStream', 'FailedBatchesBucket', 'LedgerTable', 'MembersTable', 'MetricsTable', 'QuarantineTable'],
       ApiFunction: ['ExportsBucket', 'ExportsTable', 'LedgerTable', 'MembersTable', 'MetricsTable', 'QuarantineTable',
         ...(hasExportSegment ? ['ExportSegmentFunction'] : [])],
-      TierReviewFunction: ['EventsStream', 'MembersTable'],
-      WinbackFunction: ['EventsStream', 'MembersTable'],
-      RfmFunction: ['EventsStream', 'MembersTable'],
+      TierReviewFunction: ['EventsStream', 'MembersTable', 'MetricsTable'],
+      WinbackFunction: ['EventsStream', 'MembersTable', 'MetricsTable'],
+      RfmFunction: ['EventsStream', 'MembersTable', 'MetricsTable'],
       ExportSegmentFunction: ['ExportsBucket', 'ExportsTable', 'MembersTable', 'MetricsTable'],
     };
     expect(resourcesNamedBy(fnId)).toEqual(expected[fnId].sort());
@@ -409,6 +412,14 @@ describe('least-privilege grants', () => {
         const writes = actionsOn(fnId, table).filter((a) => DDB_WRITE.includes(a));
         expect(writes, `${fnId} on ${table}`).toEqual(fnId === 'ProcessEventsFunction' ? [...DDB_WRITE].sort() : []);
       }
+    }
+  });
+
+  it('the daily jobs may put only their own progress items (job#…) into MetricsTable', () => {
+    for (const fnId of JOBS) {
+      const statements = statementsOf(fnId).filter((st: any) => [st.Action].flat().includes('dynamodb:PutItem'));
+      expect(statements, fnId).toHaveLength(1);
+      expect(statements[0].Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['job#*'] } });
     }
   });
 

@@ -1,7 +1,7 @@
 // Points, refunds, tiers and the review command through the batch path (in-memory ports).
 import { describe, expect, it } from 'vitest';
 import { dayNumber } from '../../shared/days';
-import { tierReviewCommand } from '../../shared/jobs/tier-review';
+import { tierReviewCommand } from '../../shared/jobs/commands';
 import { memberView } from '../../shared/member-view';
 import { MemoryPipeline } from '../support/memory-pipeline';
 
