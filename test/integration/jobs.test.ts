@@ -1,0 +1,76 @@
+// The daily jobs on the local stack: candidates from the consumer's hints, commands through the
+// events stream, offers and conversions on a crafted timeline, RFM classes, idempotent re-runs.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { attachLocalStack, type LocalStack } from '../../infra/local/stack';
+import { addDays, dayString, todayIn } from '../../shared/days';
+
+const token = 'jobs-token';
+let stack: LocalStack;
+const T = todayIn('Asia/Shanghai');
+const at = (day: number, time = '09:00:00') => `${dayString(day)}T${time}+08:00`;
+
+async function get(path: string) {
+  const res = await fetch(`${stack.apiUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  expect(res.status, path).toBe(200);
+  return (await res.json()) as any;
+}
+async function job(name: string, asOf: number) {
+  const out = (await stack.runJob(name, dayString(asOf))) as { commands: number };
+  await stack.drain();
+  return out;
+}
+const send = async (events: object[]) => {
+  await stack.putRecords(events.map((e) => JSON.stringify(e)));
+  await stack.drain();
+};
+
+beforeAll(async () => {
+  stack = await attachLocalStack({ endpoints: inject('endpoints'), prefix: `jobs${process.pid}-`, apiPort: 0, token, withScheduler: false, mappingOverrides: { maximumBatchingWindowInSeconds: 0 } });
+}, 120_000);
+afterAll(() => stack?.stop());
+
+describe('winback job', () => {
+  it('offers at 30 and 60 days of silence, once each, and counts a conversion', async () => {
+    await send([{ eventId: 'wb-1', type: 'app_open', memberId: 'wb-member', occurredAt: at(addDays(T, -61)) }]);
+    expect((await job('winback', addDays(T, -31))).commands).toBe(1);
+    expect((await job('winback', addDays(T, -31))).commands).toBe(0);
+    // Catches up the days in between; the 60-day mark is yesterday.
+    expect((await job('winback', addDays(T, -1))).commands).toBe(1);
+    expect((await job('winback', addDays(T, -1))).commands).toBe(0);
+    expect((await get('/members/wb-member')).status).toBe('silent');
+    await send([{ eventId: 'wb-2', type: 'app_open', memberId: 'wb-member', occurredAt: new Date().toISOString() }]);
+    const days = (await get(`/metrics/winback?from=${dayString(addDays(T, -31))}&to=${dayString(addDays(T, -1))}`)).days;
+    expect(days.filter((d: any) => d.offers || d.conversions)).toEqual([
+      { day: dayString(addDays(T, -31)), offers: 1, conversions: 0 },
+      { day: dayString(addDays(T, -1)), offers: 1, conversions: 1 },
+    ]);
+    expect((await get('/members/wb-member')).status).toBe('active');
+  });
+});
+
+describe('rfm job', () => {
+  it('scores purchasers, classes them into rfm segments, and is idempotent for the day', async () => {
+    const purchases = Array.from({ length: 12 }, (_, i) => ({
+      eventId: `rfm-p${i}`,
+      type: 'purchase',
+      memberId: `rfm-${i % 6}`,
+      occurredAt: at(addDays(T, -(i * 7) - 1)),
+      channel: 'app',
+      orderId: `rfm-o${i}`,
+      lines: [{ sku: 'x', category: 'dairy', amountCents: 1000 * (i + 1) * ((i % 6) + 1) }],
+    }));
+    await send(purchases);
+    const first = await job('rfm', T);
+    expect(first.commands).toBe(6);
+    expect((await job('rfm', T)).commands).toBe(0);
+    const views = await Promise.all(Array.from({ length: 6 }, (_, i) => get(`/members/rfm-${i}`)));
+    for (const v of views) {
+      expect(v.rfm).toMatchObject({ frequency: 2, r: expect.any(Number), f: expect.any(Number), m: expect.any(Number), segment: expect.stringMatching(/^(important|general)-/) });
+      expect(v.segments).toContain(`rfm-${v.rfm.segment}`);
+    }
+    const program = await get('/metrics/program');
+    expect(Object.values(program.byRfm).reduce((a: number, b: any) => a + b, 0)).toBe(6);
+    expect(program.members).toBe(Object.values(program.byTier).reduce((a: number, b: any) => a + b, 0));
+    expect(program.kpis).toMatchObject({ importantValueShare: expect.any(Number), churnedShare: expect.any(Number) });
+  });
+});
