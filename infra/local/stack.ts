@@ -8,6 +8,7 @@ import { s3FailureDestination } from './failure-destination';
 import { generateToken, startApiServer, type ApiServer } from './http-server';
 import { putLines } from './kinesis-producer';
 import { invokeFunction, type LocalFunction } from './lambda';
+import { startLambdaEndpoint, type LambdaEndpoint } from './lambda-endpoint';
 import { EventSourceMapping, Poller, type MappingConfig, type PollerOptions } from './poller';
 import { PORT_ENV, claimPort, startLocalProcesses, type ChildInfo, type LocalProcesses, type ProcessPorts } from './processes';
 import { createResources, functionEnvironment, type LocalNames } from './resources';
@@ -32,6 +33,8 @@ export interface AttachOptions {
   /** Applied to every event source mapping (e.g. `{ maximumBatchingWindowInSeconds: 0 }` in tests). */
   mappingOverrides?: Partial<Omit<MappingConfig, 'name' | 'functionName'>>;
   pollerOptions?: PollerOptions;
+  /** Delays before the two retries of a failed asynchronous invocation (default [1000, 2000] ms). */
+  asyncRetryDelaysMs?: number[];
   log?: (msg: string) => void;
 }
 
@@ -55,7 +58,12 @@ export interface LocalStack {
   processes: ChildInfo[];
   poller?: Poller;
   scheduler: Scheduler;
-  /** Resolves when every consumer has processed everything written so far (see Poller.drain). */
+  /** The local Lambda Invoke endpoint (AWS_ENDPOINT_URL_LAMBDA of the handlers). */
+  lambdaUrl: string;
+  /**
+   * Resolves when every consumer has processed everything written so far (see Poller.drain) and
+   * every asynchronous Lambda invocation (e.g. a segment export) has finished.
+   */
   drain(opts?: { timeoutMs?: number }): Promise<void>;
   /** Runs a daily job now: `tier-review`, `winback`, `rfm`; `asOf` = programme day. */
   runJob(name: string, asOf?: string): Promise<unknown>;
@@ -134,10 +142,10 @@ export async function attachLocalStack(opts: AttachOptions & { endpoints?: Local
     }
   }
   Object.assign(env, functionEnvironment({}, names, endpoints));
+  // The handlers' log level (the template's INFO logs every batch; the demo prefers quiet).
+  if (process.env.MEMBERFLOW_LOG_LEVEL) env.POWERTOOLS_LOG_LEVEL = process.env.MEMBERFLOW_LOG_LEVEL;
   if (names.streams.EventsStream) env.MEMBERFLOW_EVENTS_STREAM = names.streams.EventsStream;
   if (programPath) env.MEMBERFLOW_PROGRAM = path.resolve(programPath);
-  const previousEnv = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
 
   const functions = new Map<string, LocalFunction>();
   for (const f of model.functions) {
@@ -150,11 +158,29 @@ export async function attachLocalStack(opts: AttachOptions & { endpoints?: Local
   };
   const invoke = (idOrEntry: string, event: unknown) => invokeFunction(findFunction(idOrEntry), event, log);
 
+  // The Lambda Invoke API for handlers that invoke functions (the api starting an export).
+  const byName = (name: string) => [...functions.values()].find((f) => f.name === name) ?? functions.get(name);
+  const lambda: LambdaEndpoint = await startLambdaEndpoint({
+    resolve: byName,
+    run: (name, event) => invokeFunction(byName(name)!, event, log),
+    asyncRetryDelaysMs: opts.asyncRetryDelaysMs,
+    log,
+  });
+  env.AWS_ENDPOINT_URL_LAMBDA = lambda.url;
+  const previousEnv = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+
   const ddb = dynamoClient(endpoints);
   const ddbStreams = dynamoStreamsClient(endpoints);
   const kin: KinesisClient = kinesisClient(endpoints);
   const s3 = s3Client(endpoints);
-  const cleanup: Array<() => Promise<void> | void> = [];
+  const cleanup: Array<() => Promise<void> | void> = [
+    // Stop taking invocations, then let the running ones finish before the environment goes.
+    async () => {
+      await lambda.close();
+      await lambda.idle({ timeoutMs: 60_000 }).catch((err: Error) => log(err.message));
+    },
+  ];
   let poller: Poller | undefined;
   let api: ApiServer | undefined;
 
@@ -202,7 +228,14 @@ export async function attachLocalStack(opts: AttachOptions & { endpoints?: Local
       cleanup.push(() => scheduler.stop());
     }
 
-    const drain = (o?: { timeoutMs?: number }) => (poller ? poller.drain(o) : Promise.resolve());
+    const drain = async (o?: { timeoutMs?: number }) => {
+      // Consumers, then asynchronous invocations, until both are quiet (an invocation may write
+      // to a stream, a consumer may invoke a function).
+      do {
+        if (poller) await poller.drain(o);
+        await lambda.idle(o);
+      } while (lambda.inFlight > 0);
+    };
     let token: string | undefined;
     if (opts.withApi !== false) {
       // The function whose entry is functions/api.ts, else the one with logical id ApiFunction.
@@ -233,6 +266,7 @@ export async function attachLocalStack(opts: AttachOptions & { endpoints?: Local
       processes: [],
       poller,
       scheduler,
+      lambdaUrl: lambda.url,
       drain,
       runJob: (name, asOf) => scheduler.runJob(name, asOf),
       putRecords: (lines, onProgress) => putLines(lines, { client: kin, streamName: names.streams.EventsStream, onProgress }),

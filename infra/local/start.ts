@@ -1,55 +1,6 @@
 // `npm start`: the embedded stack on loopback until Ctrl-C / SIGTERM.
-import { onShutdown, pidAlive } from './processes';
-import { startLocalStack } from './stack';
-import { clearState, readState, stateFile, writeState } from './state';
+import { fail, launchStack } from './launch';
 
-const log = (msg: string) => console.log(`[memberflow] ${msg}`);
-
-function portFromEnv(name: string): number | undefined {
-  const v = process.env[name];
-  if (v === undefined || v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name}=${v} is not a port number`);
-  return n;
-}
-
-async function main(): Promise<void> {
-  const running = readState();
-  if (running && running.pid !== process.pid && pidAlive(running.pid)) {
-    throw new Error(`memberflow is already running (pid ${running.pid}, API ${running.apiUrl}); stop it first or set MEMBERFLOW_STATE_DIR`);
-  }
-  const stack = await startLocalStack({
-    ports: {
-      api: portFromEnv('MEMBERFLOW_API_PORT') ?? 3000,
-      dynamodb: portFromEnv('MEMBERFLOW_DYNAMODB_PORT'),
-      kinesis: portFromEnv('MEMBERFLOW_KINESIS_PORT'),
-      s3: portFromEnv('MEMBERFLOW_S3_PORT'),
-    },
-    prefix: process.env.MEMBERFLOW_PREFIX ?? '',
-    handleSignals: true,
-    log,
-  });
-  writeState({
-    pid: process.pid,
-    startedAt: new Date().toISOString(),
-    prefix: stack.prefix,
-    endpoints: stack.endpoints,
-    names: stack.names,
-    apiUrl: stack.apiUrl,
-    token: stack.token,
-    processes: stack.processes,
-  });
-  onShutdown(async () => {
-    log('stopping');
-    clearState();
-    await stack.stop();
-  }, log);
-  for (const j of stack.scheduler.next()) log(`job ${j.job} next runs at ${j.at?.toISOString() ?? 'never'}`);
-  log(`state in ${stateFile()}; send events with: npm run send -- FILE`);
-  console.log(`memberflow ready — API ${stack.apiUrl} token ${stack.token}`);
-}
-
-main().catch((err) => {
-  console.error(`memberflow: ${err instanceof Error ? err.message : err}`);
-  process.exit(1);
-});
+launchStack()
+  .then((stack) => console.log(`memberflow ready — API ${stack.apiUrl} token ${stack.token}`))
+  .catch(fail);

@@ -1,0 +1,78 @@
+// `npm run demo`: the embedded stack, a simulated month streamed through it with a progress bar,
+// the daily jobs for today, a short summary — and the API left running.
+import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
+import { addDays, dayString, todayIn } from '../../shared/days';
+import { loadProgram } from '../../shared/programme';
+import { eventsToJsonLines, simulate } from '../../shared/simulate';
+import { fail, launchStack, log } from './launch';
+
+const { values } = parseArgs({
+  options: {
+    members: { type: 'string', default: '300' },
+    days: { type: 'string', default: '30' },
+    seed: { type: 'string', default: '42' },
+  },
+});
+const members = Number(values.members);
+const days = Number(values.days);
+const seed = Number(values.seed);
+if (![members, days, seed].every(Number.isInteger) || members < 1 || days < 1) fail('--members and --days must be positive integers, --seed an integer');
+
+async function main(): Promise<void> {
+  process.env.MEMBERFLOW_LOG_LEVEL ??= 'WARN';
+  const stack = await launchStack();
+  const api = async (path: string) => {
+    const res = await fetch(`${stack.apiUrl}${path}`, { headers: { authorization: `Bearer ${stack.token}` } });
+    if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status}`);
+    return (await res.json()) as any;
+  };
+  const program = loadProgram();
+  const today = todayIn(program.timezone);
+  // The month ends yesterday: nothing is in the future, and today's jobs see all of it.
+  const start = addDays(today, -days);
+  const lines = [...eventsToJsonLines(simulate({ members, days, seed, start: dayString(start), timezone: program.timezone }))];
+  log(`streaming ${lines.length} events of ${members} members over ${days} days (${dayString(start)} … ${dayString(addDays(today, -1))})`);
+
+  const bar = new cliProgress.SingleBar({ format: '  sending  [{bar}] {percentage}% | {value}/{total} events | {eta_formatted} left', hideCursor: true }, cliProgress.Presets.shades_classic);
+  bar.start(lines.length, 0);
+  let sent = 0;
+  for (let i = 0; i < lines.length; i += 2000) {
+    const chunk = lines.slice(i, i + 2000);
+    await stack.putRecords(chunk, (n) => bar.update(sent + n));
+    sent += chunk.length;
+    bar.update(sent);
+  }
+  bar.stop();
+  log('waiting for the consumer to catch up');
+  await stack.drain({ timeoutMs: 600_000 });
+  for (const job of ['tier-review', 'winback', 'rfm']) {
+    const out = await stack.runJob(job, dayString(today));
+    log(`job ${job}: ${JSON.stringify(out)}`);
+  }
+  await stack.drain({ timeoutMs: 600_000 });
+
+  const yesterday = dayString(addDays(today, -1));
+  const daily = (await api(`/metrics/daily?from=${yesterday}&to=${yesterday}`)).days[0];
+  const cohorts = (await api(`/metrics/retention?from=${dayString(start)}&to=${dayString(addDays(start, 6))}`)).cohorts;
+  const programView = await api('/metrics/program');
+  const quarantined = (await api('/quarantine?limit=1000')).length;
+  const share = (n: number, d: number) => (d ? `${((100 * n) / d).toFixed(1)}%` : '—');
+  const firstWeek = cohorts.reduce((acc: any, c: any) => ({ size: acc.size + c.size, d1: acc.d1 + c.onDay[1], d7: acc.d7 + c.onDay[7] }), { size: 0, d1: 0, d7: 0 });
+  console.log(`
+memberflow demo — ${lines.length} events streamed
+  members            ${programView.members}
+  quarantined        ${quarantined}
+  active ${yesterday}  DAU ${daily.dau}, WAU ${daily.wau}, MAU ${daily.mau} (stickiness DAU/MAU ${share(daily.dau, daily.mau)})
+  first-week cohorts D1 ${share(firstWeek.d1, firstWeek.size)}, D7 ${share(firstWeek.d7, firstWeek.size)}
+  tiers              ${Object.entries(programView.byTier).map(([k, v]) => `${k} ${v}`).join(', ')}
+  status             ${Object.entries(programView.byStatus).map(([k, v]) => `${k} ${v}`).join(', ')}
+  KPIs               important-value ${share(programView.kpis.importantValueShare * 10_000, 10_000)} (goal ≥ 20%), churned ${share(programView.kpis.churnedShare * 10_000, 10_000)} (goal ≤ 5%)
+
+  API      ${stack.apiUrl}   (Authorization: Bearer ${stack.token})
+  try      curl -H 'Authorization: Bearer ${stack.token}' '${stack.apiUrl}/metrics/daily?from=${dayString(start)}&to=${yesterday}'
+  Ctrl-C stops everything.`);
+  console.log(`memberflow ready — API ${stack.apiUrl} token ${stack.token}`);
+}
+
+main().catch(fail);
