@@ -24,11 +24,6 @@ const USAGE = `usage: npm run simulate -- [--members N] [--days D] [--seed S] [-
 const SEND_CHUNK = 5_000;
 const WRITE_CHUNK_CHARS = 1 << 16;
 
-/** The part of `./kinesis-producer` this command uses. */
-interface KinesisProducer {
-  putLines(lines: string[], opts?: { onProgress?: (n: number) => void }): Promise<number>;
-}
-
 class UsageError extends Error {}
 
 function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
@@ -103,8 +98,7 @@ async function printLines(lines: Iterable<string>): Promise<void> {
 
 async function sendLines(opts: Required<SimulateOptions>): Promise<number> {
   // Loaded only here, so printing JSON lines needs neither the AWS SDK nor a running stack.
-  const producerModule = './kinesis-producer';
-  const { putLines } = (await import(producerModule)) as KinesisProducer;
+  const { putLines } = await import('./kinesis-producer');
   let total = 0;
   for (const _ of simulate(opts)) total++; // a cheap first pass, for the progress bar
   const bar = new cliProgress.SingleBar(
