@@ -2,22 +2,14 @@
 // record's stream position, so a retried batch rewrites the same item instead of adding one.
 import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { hashHex } from '../../shared/hash';
+import type { QuarantineItem, QuarantinePort } from '../../shared/process-batch';
 import { chunks, untilDone } from './retry';
 
 export const QUARANTINE_TTL_DAYS = 30;
 
-export interface QuarantineEntry {
-  receivedAt: string;
-  reason: string;
-  detail: string;
-  eventId?: string;
-  memberId?: string;
-  raw: string;
-  shardId: string;
-  seq: string;
-}
+export type QuarantineEntry = QuarantineItem;
 
-export class QuarantineStore {
+export class QuarantineStore implements QuarantinePort {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
