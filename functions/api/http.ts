@@ -13,6 +13,14 @@ export class HttpError extends Error {
   }
 }
 
+/** A route's answer with a status other than 200 (e.g. `202 Accepted`). */
+export class Reply {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {}
+}
+
 export function json(status: number, body: unknown): APIGatewayProxyStructuredResultV2 {
   return { statusCode: status, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: JSON.stringify(body) };
 }

@@ -1,0 +1,42 @@
+// Segment routes of the HTTP API (contract §4): the catalogue with sizes, and a segment's members
+// page by page. Exports of a segment are in export-routes.ts.
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { allSegments, segmentById, type Segment } from '../../shared/segments';
+import { InvalidCursorError } from '../adapters/segment-store';
+import { HttpError, query } from './http';
+import type { RouteContext } from './routes';
+
+/** The metrics item holding the segment size counters (`seg|<segmentId>`), summed over shards. */
+export const TOTALS_KEY = 'totals';
+export const segmentSizeCounter = (segmentId: string) => `seg|${segmentId}`;
+
+/** The segment named by the path, or a 404. */
+export function knownSegment(ctx: RouteContext, id: string): Segment {
+  const segment = segmentById(ctx.program, id);
+  if (!segment) throw new HttpError(404, 'segment_not_found', `id: no segment ${id}`);
+  return segment;
+}
+
+/** `GET /segments` → `[{ id, name, size }]`, built-in segments first, then the programme's. */
+export async function getSegments(ctx: RouteContext, event: APIGatewayProxyEventV2) {
+  query(event, {});
+  const totals = (await ctx.stores.metrics.sum([TOTALS_KEY])).get(TOTALS_KEY) ?? new Map<string, number>();
+  return allSegments(ctx.program).map(({ id, name }) => ({ id, name, size: Math.max(0, totals.get(segmentSizeCounter(id)) ?? 0) }));
+}
+
+/** `GET /segments/{id}/members?limit=&cursor=` → `{ members: [memberId], nextCursor }`. */
+export async function getSegmentMembers(ctx: RouteContext, event: APIGatewayProxyEventV2, id: string) {
+  knownSegment(ctx, id);
+  const { limit, cursor } = query(event, {
+    limit: z.coerce.number().int('must be an integer').min(1, 'must be ≥ 1').max(1000, 'must be ≤ 1000').optional(),
+    cursor: z.string().min(1, 'must not be empty').max(2048, 'is not a cursor this API returned').optional(),
+  });
+  try {
+    const page = await ctx.stores.segments.list(id, limit ?? 100, cursor);
+    return { members: page.members, nextCursor: page.nextCursor };
+  } catch (error) {
+    if (error instanceof InvalidCursorError) throw new HttpError(400, 'invalid_parameter', 'cursor: not a cursor this API returned');
+    throw error;
+  }
+}
