@@ -2,7 +2,7 @@
 // sequence order, a failed batch retried from the lowest reported sequence number.
 import { dayNumber } from '../../shared/days';
 import type { MemberState } from '../../shared/member';
-import { MemoryActions, MemoryLedger, MemoryMembers, MemoryMetrics, MemoryQuarantine } from '../../shared/memory-ports';
+import { MemoryActions, MemoryHints, MemoryLedger, MemoryMembers, MemoryMetrics, MemoryQuarantine, MemorySegments } from '../../shared/memory-ports';
 import { dailyRow, cohortRow, sessionsRow } from '../../shared/metric-read';
 import { dayKey } from '../../shared/metric-deltas';
 import { processBatch, type BatchPorts, type StreamRecord } from '../../shared/process-batch';
@@ -14,6 +14,8 @@ export class MemoryPipeline {
   readonly quarantine = new MemoryQuarantine();
   readonly metrics = new MemoryMetrics();
   readonly actions = new MemoryActions();
+  readonly segments = new MemorySegments();
+  readonly hints = new MemoryHints();
   private seq = 0;
   retries = 0;
 
@@ -23,7 +25,7 @@ export class MemoryPipeline {
   ) {}
 
   ports(overrides: Partial<BatchPorts> = {}): BatchPorts {
-    return { members: this.members, ledger: this.ledger, quarantine: this.quarantine, metrics: this.metrics, actions: this.actions, program: this.program, now: this.now, ...overrides };
+    return { members: this.members, ledger: this.ledger, quarantine: this.quarantine, metrics: this.metrics, actions: this.actions, segments: this.segments, hints: this.hints, program: this.program, now: this.now, ...overrides };
   }
 
   /** Appends lines to a shard as new records (as a producer's PutRecords does). */
