@@ -142,7 +142,11 @@ describe('the events path end to end', () => {
     const again = (await stack.runJob('tier-review')) as { commands: number };
     expect(again.commands).toBe(0);
     const actions = (await actionsOnStream()).filter((a) => a.memberId === 'vip-1');
-    expect(actions.map((a) => a.type).sort()).toEqual(['tier_downgraded', 'tier_upgraded']);
-    expect(new Set(actions.map((a) => a.actionId)).size).toBe(2);
+    const tierActions = actions.filter((a) => a.type.startsWith('tier_'));
+    expect(tierActions.map((a) => a.type).sort()).toEqual(['tier_downgraded', 'tier_upgraded']);
+    expect(new Set(tierActions.map((a) => a.actionId)).size).toBe(2);
+    // The tier segments follow: member → gold → silver.
+    const moves = actions.filter((a) => a.type.startsWith('segment_') && a.details.segmentId.startsWith('tier-')).map((a) => `${a.type}:${a.details.segmentId}`);
+    expect(moves.sort()).toEqual(['segment_entered:tier-gold', 'segment_entered:tier-member', 'segment_entered:tier-silver', 'segment_exited:tier-gold', 'segment_exited:tier-member'].sort());
   });
 });
