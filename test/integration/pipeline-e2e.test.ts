@@ -145,8 +145,8 @@ describe('the events path end to end', () => {
     const tierActions = actions.filter((a) => a.type.startsWith('tier_'));
     expect(tierActions.map((a) => a.type).sort()).toEqual(['tier_downgraded', 'tier_upgraded']);
     expect(new Set(tierActions.map((a) => a.actionId)).size).toBe(2);
-    // The tier segments follow: member → gold → silver.
+    // The tier segments follow (a member is evaluated once per batch: created straight into gold).
     const moves = actions.filter((a) => a.type.startsWith('segment_') && a.details.segmentId.startsWith('tier-')).map((a) => `${a.type}:${a.details.segmentId}`);
-    expect(moves.sort()).toEqual(['segment_entered:tier-gold', 'segment_entered:tier-member', 'segment_entered:tier-silver', 'segment_exited:tier-gold', 'segment_exited:tier-member'].sort());
+    expect(moves.sort()).toEqual(['segment_entered:tier-gold', 'segment_entered:tier-silver', 'segment_exited:tier-gold'].sort());
   });
 });
