@@ -1,10 +1,11 @@
 // The member reducer: applies one batch's new records of one member to its state, exactly once.
 // Pure but for the ledger port, which makes purchases once per order and refunds once per refund.
+// Job commands (tier_review, status_check, rfm_update) arrive on the same stream and apply here too,
+// so this is the only place member state changes.
 import { markActive, type Activity } from './activity';
 import { bump, C, sessionBucket, type Contribution } from './contribution';
-import { dayOf, todayIn } from './days';
-import { dayNumber, dayString } from './days';
 import { makeAction, type Action } from './actions';
+import { dayNumber, dayOf, dayString, todayIn } from './days';
 import type { PurchaseEvent, RefundEvent, StreamEvent } from './events';
 import { hash48, hashHex } from './hash';
 import type { Program, RfmClass } from './programme';
