@@ -6,6 +6,7 @@ import { getExport, postSegmentExport } from './api/export-routes';
 import { errorResponse, HttpError, json, Reply } from './api/http';
 import { getDaily, getMember, getProgram, getWinback, getQuarantine, getRetention, getRetentionByChannel, getSessions, type RouteContext } from './api/routes';
 import { getSegmentMembers, getSegments } from './api/segment-routes';
+import { getConsoleAsset, getConsolePage, StaticReply } from './console/serve';
 import { stores } from './adapters/stores';
 
 const logger = new Logger({ serviceName: 'memberflow' });
@@ -26,6 +27,8 @@ const routes: [method: string, pattern: RegExp, handler: Handler][] = [
   ['GET', /^\/segments\/([^/]+)\/members$/, getSegmentMembers],
   ['POST', /^\/segments\/([^/]+)\/exports$/, postSegmentExport],
   ['GET', /^\/exports\/([^/]+)$/, getExport],
+  ['GET', /^\/$/, getConsolePage],
+  ['GET', /^\/console\/([^/]+)$/, getConsoleAsset],
 ];
 
 export const handler = async (event: APIGatewayProxyEventV2, context?: Context): Promise<APIGatewayProxyStructuredResultV2> => {
@@ -39,6 +42,7 @@ export const handler = async (event: APIGatewayProxyEventV2, context?: Context):
       if (routeMethod !== method) throw new HttpError(405, 'method_not_allowed', `${method} ${path}: method not allowed`);
       const params = match.slice(1).map((p) => decodeURIComponent(p));
       const body = await route({ program: loadProgram(), stores: stores(), now: Date.now }, event, ...params);
+      if (body instanceof StaticReply) return body.result; // the console's page and assets
       return body instanceof Reply ? json(body.status, body.body) : json(200, body);
     }
     throw new HttpError(404, 'route_not_found', `${method} ${path}: no such route`);

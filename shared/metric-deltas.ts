@@ -64,7 +64,9 @@ export function memberDeltas(old: MemberState | null, next: MemberState, deltas:
       add(deltas, dayKey(j), `nc|${next.acquisitionChannel}`, 1);
     }
     if (old.tier.tier !== next.tier.tier) {
-      const day = next.segmentsOn ?? j;
+      // Booked on the day the change took effect (an upgrade's purchase day, a review's day); a
+      // refund revert restores older dates, so it is booked on the reverted upgrade's day.
+      const day = Math.max(next.tier.tierSince ?? j, old.tier.tierSince ?? j);
       total(day, `tier${old.tier.tier}`, -1);
       total(day, `tier${next.tier.tier}`, 1);
     }

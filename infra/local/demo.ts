@@ -70,6 +70,7 @@ memberflow demo — ${lines.length} events streamed
   KPIs               important-value ${share(programView.kpis.importantValueShare * 10_000, 10_000)} (goal ≥ 20%), churned ${share(programView.kpis.churnedShare * 10_000, 10_000)} (goal ≤ 5%)
 
   API      ${stack.apiUrl}   (Authorization: Bearer ${stack.token})
+  console  ${stack.apiUrl}/   (the operations console; paste the token above)
   try      curl -H 'Authorization: Bearer ${stack.token}' '${stack.apiUrl}/metrics/daily?from=${dayString(start)}&to=${yesterday}'
   Ctrl-C stops everything.`);
   console.log(`memberflow ready — API ${stack.apiUrl} token ${stack.token}`);

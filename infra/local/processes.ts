@@ -308,6 +308,8 @@ export async function startKinesisMock(port: number, timeoutMs: number): Promise
       KINESIS_MOCK_TLS_PORT: String(tlsPort),
       LOG_LEVEL: 'WARN',
       CREATE_STREAM_DURATION: '200ms',
+      // The default 50 shards is exhausted by a test run's many prefixed stacks (5 shards each).
+      SHARD_LIMIT: '1000',
       NODE_OPTIONS: '',
     },
   });
