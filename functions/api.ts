@@ -31,6 +31,15 @@ const routes: [method: string, pattern: RegExp, handler: Handler][] = [
   ['GET', /^\/console\/([^/]+)$/, getConsoleAsset],
 ];
 
+/** A malformed percent-encoding in the path is the caller's error, not ours. */
+function decodePathParameter(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new HttpError(400, 'invalid_parameter', `path: ${JSON.stringify(raw)} is not valid percent-encoding`);
+  }
+}
+
 export const handler = async (event: APIGatewayProxyEventV2, context?: Context): Promise<APIGatewayProxyStructuredResultV2> => {
   if (context) logger.addContext(context);
   const method = event.requestContext?.http?.method ?? 'GET';
@@ -40,7 +49,7 @@ export const handler = async (event: APIGatewayProxyEventV2, context?: Context):
       const match = pattern.exec(path);
       if (!match) continue;
       if (routeMethod !== method) throw new HttpError(405, 'method_not_allowed', `${method} ${path}: method not allowed`);
-      const params = match.slice(1).map((p) => decodeURIComponent(p));
+      const params = match.slice(1).map(decodePathParameter);
       const body = await route({ program: loadProgram(), stores: stores(), now: Date.now }, event, ...params);
       if (body instanceof StaticReply) return body.result; // the console's page and assets
       return body instanceof Reply ? json(body.status, body.body) : json(200, body);

@@ -9,6 +9,7 @@ import { DailyJobs } from './constructs/daily-jobs';
 import { Handler } from './constructs/handler';
 import { HttpApi } from './constructs/http-api';
 import { acknowledge } from './constructs/ids';
+import { Monitoring } from './constructs/monitoring';
 import { consumeEvents } from './constructs/stream-consumers';
 import { Streams } from './constructs/streams';
 import { Tables } from './constructs/tables';
@@ -130,6 +131,7 @@ export class MemberflowStack extends Stack {
     });
 
     const http = new HttpApi(this, 'Api', { handler: api });
+    new Monitoring(this, 'Monitoring', { eventsStream: streams.events, consumer: processEvents, failedBatches: buckets.failedBatches, httpApi: http.api });
 
     new CfnOutput(this, 'ApiUrl', { value: http.stage.url });
     new CfnOutput(this, 'EventsStreamName', { value: streams.events.streamName });

