@@ -171,7 +171,7 @@ process.once('exit', () => {
 // The supervisor (group leader): runs the server with stdin from /dev/null and reaps it. Its own
 // stdin is a pipe from the parent that is never written to: EOF there means the parent is gone
 // (even after SIGKILL), and the watcher then kills the whole group. No polling, no sleep child.
-const SUPERVISOR = `
+export const SUPERVISOR = `
 exec 3<&0
 "$@" </dev/null &
 server=$!

@@ -17,35 +17,12 @@ import path from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { dynamoClient, kinesisClient, sleep, type LocalEndpoints } from '../../infra/local/aws';
-import { checkJava, freePort, groupAlive, startS3, stopGroup } from '../../infra/local/processes';
+import { checkJava, freePort, groupAlive, startS3, stopGroup, SUPERVISOR } from '../../infra/local/processes';
 
 const require = createRequire(import.meta.url);
 const LOOPBACK = '127.0.0.1';
 /** How often kinesis-mock writes its state to disk. */
 export const KINESIS_PERSIST_MS = 5000;
-
-const SUPERVISOR = `
-exec 3<&0
-"$@" </dev/null &
-server=$!
-(
-  while read -r line <&3; do :; done
-  trap '' TERM
-  kill -TERM 0 2>/dev/null
-  sleep 5
-  kill -KILL 0 2>/dev/null
-) &
-watcher=$!
-trap 'kill -TERM "$server" 2>/dev/null' TERM INT HUP
-status=0
-while kill -0 "$server" 2>/dev/null; do
-  wait "$server"
-  status=$?
-done
-kill -KILL "$watcher" 2>/dev/null
-wait "$watcher" 2>/dev/null
-exit $status
-`;
 
 interface Running {
   child: ChildProcess;
