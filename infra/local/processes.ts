@@ -249,7 +249,7 @@ function findServerPid(pgid: number): number {
 }
 
 /** Waits for `probe`, failing fast with the child's output if it dies first. */
-async function waitReady(name: string, sup: Supervised, probe: () => Promise<unknown>, timeoutMs: number): Promise<void> {
+export async function waitReady(name: string, sup: Pick<Supervised, 'child' | 'output'>, probe: () => Promise<unknown>, timeoutMs: number): Promise<void> {
   let exited: string | undefined;
   sup.child.once('exit', (code, signal) => {
     exited = `exited with ${signal ?? `code ${code}`}`;

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { dynamoClient, kinesisClient, sleep, type LocalEndpoints } from '../../infra/local/aws';
-import { checkJava, freePort, groupAlive, startS3, stopGroup, SUPERVISOR } from '../../infra/local/processes';
+import { checkJava, freePort, groupAlive, startS3, stopGroup, SUPERVISOR, waitReady } from '../../infra/local/processes';
 
 const require = createRequire(import.meta.url);
 const LOOPBACK = '127.0.0.1';
@@ -62,25 +62,6 @@ function spawnSupervised(name: string, command: string, args: string[], cwd: str
   return { child, pgid, output: () => tail };
 }
 
-async function waitReady(name: string, run: Running, probe: () => Promise<unknown>, timeoutMs = 60_000): Promise<void> {
-  let exited: string | undefined;
-  run.child.once('exit', (code, signal) => {
-    exited = `exited with ${signal ?? `code ${code}`}`;
-  });
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    if (exited) throw new Error(`${name} ${exited}:\n${run.output()}`);
-    try {
-      await probe();
-      return;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`${name} did not answer within ${timeoutMs} ms (${(last as Error)?.message}):\n${run.output()}`);
-    await sleep(50);
-  }
-}
 
 async function kill(run: Running, hard = false): Promise<void> {
   if (hard) {
@@ -160,7 +141,7 @@ export async function startChaosServices(opts: { log?: (msg: string) => void } =
     );
     const client = dynamoClient(endpoints);
     try {
-      await waitReady('DynamoDB Local', run, () => client.send(new ListTablesCommand({ Limit: 1 })));
+      await waitReady('DynamoDB Local', run, () => client.send(new ListTablesCommand({ Limit: 1 })), 60_000);
     } finally {
       client.destroy();
     }
@@ -182,7 +163,7 @@ export async function startChaosServices(opts: { log?: (msg: string) => void } =
     });
     const client = kinesisClient(endpoints);
     try {
-      await waitReady('kinesis-mock', run, () => client.send(new ListStreamsCommand({})));
+      await waitReady('kinesis-mock', run, () => client.send(new ListStreamsCommand({})), 60_000);
     } finally {
       client.destroy();
     }
