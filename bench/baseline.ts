@@ -24,11 +24,11 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { sessionBucket } from '../shared/contribution';
-import { dayOf } from '../shared/days';
-import { parseEvent, type StreamEvent } from '../shared/events';
-import { purchasePoints } from '../shared/points';
-import type { Program } from '../shared/programme';
+import { sessionBucket } from '../shared/metrics/contribution';
+import { dayOf } from '../shared/days/days';
+import { parseEvent, type StreamEvent } from '../shared/events/events';
+import { purchasePoints } from '../shared/points/points';
+import type { Program } from '../shared/programme/programme';
 
 export interface BaselineTables {
   idempotency: string;

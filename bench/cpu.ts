@@ -2,9 +2,9 @@
 // `processBatch` with the in-memory ports (no I/O), after a warm-up pass on separate ports.
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { toStreamRecords } from '../functions/process-events';
-import { MemoryActions, MemoryHints, MemoryLedger, MemoryMembers, MemoryMetrics, MemoryQuarantine, MemorySegments } from '../shared/memory-ports';
-import { processBatch, type BatchPorts } from '../shared/process-batch';
-import type { Program } from '../shared/programme';
+import { MemoryActions, MemoryHints, MemoryLedger, MemoryMembers, MemoryMetrics, MemoryQuarantine, MemorySegments } from '../test/support/memory-ports';
+import { processBatch, type BatchPorts } from '../shared/batch/process-batch';
+import type { Program } from '../shared/programme/programme';
 import { batchTime } from './clock';
 
 export interface CpuResult {

@@ -22,9 +22,9 @@ import { dynamoClient, LOCAL_CREDENTIALS, LOCAL_REGION, type LocalEndpoints } fr
 import { deliverPlan, planBatches, type BatchPlan } from '../infra/local/batch-plan';
 import { startLocalProcesses } from '../infra/local/processes';
 import { attachLocalStack } from '../infra/local/stack';
-import { dayNumber, dayOf, dayString, isDayString } from '../shared/days';
-import { loadProgram, type Program } from '../shared/programme';
-import { eventsToJsonLines, simulate, SIMULATE_DEFAULTS } from '../shared/simulate';
+import { dayNumber, dayOf, dayString, isDayString } from '../shared/days/days';
+import { loadProgram, type Program } from '../shared/programme/programme';
+import { eventsToJsonLines, simulate, SIMULATE_DEFAULTS } from '../simulator';
 import { arriveLive, atTime, batchTime, currentTime } from './clock';
 import { createBaselineTables, makeBaselineHandler, readBaselineDays, SIMPLE_COUNTERS } from './baseline';
 import { ASSUMPTIONS, capacityRow, costPerMillionEvents, PRICES, type CapacityRow, type CostBreakdown, type Measured, type PerEvent } from './cost';

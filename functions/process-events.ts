@@ -1,8 +1,8 @@
 // Events consumer: Kinesis EventsStream → members, ledger and quarantine (one write per member per batch).
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { processBatch, type StreamRecord } from '../shared/process-batch';
-import { loadProgram } from '../shared/programme';
+import { processBatch, type StreamRecord } from '../shared/batch/process-batch';
+import { loadProgram } from '../shared/programme/programme';
 import { stores } from './adapters/stores';
 
 const logger = new Logger({ serviceName: 'memberflow', logRecordOrder: ['level', 'message'] });

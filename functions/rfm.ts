@@ -2,11 +2,11 @@
 // hints), recomputes the quintile cut-offs, and puts an rfm_update command for each member whose
 // scores or class changed. The cut-offs are kept for GET /metrics/program.
 import { Logger } from '@aws-lambda-powertools/logger';
-import { dayString } from '../shared/days';
+import { dayString } from '../shared/days/days';
 import { rfmUpdateCommand } from '../shared/jobs/commands';
 import { rfmChanges } from '../shared/jobs/rfm';
-import { forEachLimited } from '../shared/limit';
-import { loadProgram } from '../shared/programme';
+import { forEachLimited } from '../shared/util/limit';
+import { loadProgram } from '../shared/programme/programme';
 import { kinesisClient } from './adapters/clients';
 import { resourceNames } from './adapters/config';
 import { putJsonRecords } from './adapters/events-producer';

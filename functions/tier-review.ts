@@ -2,10 +2,10 @@
 // review index and puts a review command per member on the events stream, so the events consumer
 // — the only writer of member state — applies it exactly once.
 import { Logger } from '@aws-lambda-powertools/logger';
-import { dayString } from '../shared/days';
+import { dayString } from '../shared/days/days';
 import { tierReviewCommand } from '../shared/jobs/commands';
 import { needsReviewCommand, reviewHorizon } from '../shared/jobs/tier-review';
-import { loadProgram } from '../shared/programme';
+import { loadProgram } from '../shared/programme/programme';
 import { documentClient, kinesisClient } from './adapters/clients';
 import { resourceNames } from './adapters/config';
 import { jobDay } from './adapters/job-event';

@@ -2,12 +2,12 @@
 // (through the consumer's last-active-day hints, never a scan) and puts a status_check command
 // per member on the events stream. A skipped day catches up.
 import { Logger } from '@aws-lambda-powertools/logger';
-import { dayString } from '../shared/days';
+import { dayString } from '../shared/days/days';
 import { statusCheckCommand } from '../shared/jobs/commands';
 import { daysToRun, silenceThresholds } from '../shared/jobs/winback';
-import type { JobCommand } from '../shared/events';
-import { forEachLimited } from '../shared/limit';
-import { loadProgram } from '../shared/programme';
+import type { JobCommand } from '../shared/events/events';
+import { forEachLimited } from '../shared/util/limit';
+import { loadProgram } from '../shared/programme/programme';
 import { kinesisClient } from './adapters/clients';
 import { resourceNames } from './adapters/config';
 import { putJsonRecords } from './adapters/events-producer';

@@ -1,6 +1,6 @@
 // The scheduled jobs' input: EventBridge Scheduler sends `{ "job": NAME }`; `npm run job` adds `asOf`.
 import { z } from 'zod';
-import { dayNumber, isDayString, todayIn } from '../../shared/days';
+import { dayNumber, isDayString, todayIn } from '../../shared/days/days';
 
 const jobInput = z.object({ job: z.string().optional(), asOf: z.string().refine(isDayString, 'asOf: must be a day YYYY-MM-DD').optional() });
 

@@ -1,7 +1,7 @@
 // Ledger table: one earn record per order (sk `o#<orderId>`), refunds recorded on it by refundId.
 import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { tierChangeKey, type Claim, type LedgerPort, type OrderRecord } from '../../shared/member';
-import type { TierChange } from '../../shared/tiers';
+import { tierChangeKey, type Claim, type LedgerPort, type OrderRecord } from '../../shared/member/reducer';
+import type { TierChange } from '../../shared/points/tiers';
 import { chunks, untilDone } from './retry';
 import { isConditionFailure } from './errors';
 

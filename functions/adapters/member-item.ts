@@ -1,9 +1,9 @@
 // The member item's storage layout: short attribute names keep it under 1 KB (one write unit).
-import { decodeRecent, encodeRecent } from '../../shared/activity';
-import { hash53 } from '../../shared/hash';
-import type { MemberState } from '../../shared/member';
-import type { RfmClass } from '../../shared/programme';
-import type { PointsEntry } from '../../shared/tiers';
+import { decodeRecent, encodeRecent } from '../../shared/member/activity';
+import { hash53 } from '../../shared/util/hash';
+import type { MemberState } from '../../shared/member/reducer';
+import type { RfmClass } from '../../shared/programme/programme';
+import type { PointsEntry } from '../../shared/points/tiers';
 
 export const REVIEW_BUCKETS = 10;
 

@@ -1,8 +1,8 @@
 // Members table: batched consistent reads and one version-conditioned write per member.
 import { isConditionFailure } from './errors';
 import { BatchGetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { MemberState } from '../../shared/member';
-import type { MemberPort } from '../../shared/process-batch';
+import type { MemberState } from '../../shared/member/reducer';
+import type { MemberPort } from '../../shared/batch/process-batch';
 import { fromMemberItem, toMemberItem, type MemberItem } from './member-item';
 import { chunks, untilDone } from './retry';
 

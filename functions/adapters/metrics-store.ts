@@ -1,7 +1,7 @@
 // Metrics table: counter items per (metric key, source shard), each with the last sequence number
 // it includes. Reads of a metric sum its shard items.
 import { BatchGetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { CounterItem, HintPort, MetricsPort } from '../../shared/process-batch';
+import type { CounterItem, HintPort, MetricsPort } from '../../shared/batch/process-batch';
 import { isConditionFailure } from './errors';
 import { chunks, untilDone } from './retry';
 

@@ -1,8 +1,8 @@
 // Quarantine table: bad records with their reason, kept 30 days. Keys are derived from the
 // record's stream position, so a retried batch rewrites the same item instead of adding one.
 import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { hashHex } from '../../shared/hash';
-import type { QuarantineItem, QuarantinePort } from '../../shared/process-batch';
+import { hashHex } from '../../shared/util/hash';
+import type { QuarantineItem, QuarantinePort } from '../../shared/batch/process-batch';
 import { chunks, untilDone } from './retry';
 
 export const QUARANTINE_TTL_DAYS = 30;

@@ -2,7 +2,7 @@
 // Written by the events consumer only when a member enters or leaves (never a rebuild); a listing
 // walks the buckets in order with an opaque cursor.
 import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { hash53 } from '../../shared/hash';
+import { hash53 } from '../../shared/util/hash';
 import { chunks, untilDone } from './retry';
 
 export const SEGMENT_BUCKETS = 8;

@@ -1,7 +1,7 @@
 // HTTP plumbing for the api Lambda: JSON responses, contract-shaped errors, query validation.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
-import { dayNumber, isDayString } from '../../shared/days';
+import { dayNumber, isDayString } from '../../shared/days/days';
 
 export class HttpError extends Error {
   constructor(

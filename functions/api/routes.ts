@@ -1,11 +1,11 @@
 // The read routes of the HTTP API (contract §4).
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
-import { dayString, todayIn } from '../../shared/days';
-import { dayKey, TOTALS_KEY } from '../../shared/metric-deltas';
-import { channelRetention, cohortRow, dailyRow, programRow, sessionsRow, winbackRow, type DayCounters } from '../../shared/metric-read';
-import { memberView } from '../../shared/member-view';
-import type { Program } from '../../shared/programme';
+import { dayString, todayIn } from '../../shared/days/days';
+import { dayKey, TOTALS_KEY } from '../../shared/metrics/deltas';
+import { channelRetention, cohortRow, dailyRow, programRow, sessionsRow, winbackRow, type DayCounters } from '../../shared/metrics/read';
+import { memberView } from '../../shared/member/view';
+import type { Program } from '../../shared/programme/programme';
 import type { stores } from '../adapters/stores';
 import { dayParam, dayRange, HttpError, query } from './http';
 

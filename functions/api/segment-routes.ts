@@ -2,7 +2,7 @@
 // page by page. Exports of a segment are in export-routes.ts.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
-import { allSegments, segmentById, type Segment } from '../../shared/segments';
+import { allSegments, segmentById, type Segment } from '../../shared/segments/segments';
 import { InvalidCursorError } from '../adapters/segment-store';
 import { HttpError, query } from './http';
 import type { RouteContext } from './routes';

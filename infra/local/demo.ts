@@ -2,9 +2,9 @@
 // the daily jobs for today, a short summary — and the API left running.
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { addDays, dayString, todayIn } from '../../shared/days';
-import { loadProgram } from '../../shared/programme';
-import { eventsToJsonLines, simulate } from '../../shared/simulate';
+import { addDays, dayString, todayIn } from '../../shared/days/days';
+import { loadProgram } from '../../shared/programme/programme';
+import { eventsToJsonLines, simulate } from '../../simulator';
 import { fail, launchStack, log } from './launch';
 
 const { values } = parseArgs({

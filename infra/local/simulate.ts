@@ -7,9 +7,9 @@
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { addDays, dayString, isDayString, isTimeZone, todayIn } from '../../shared/days';
-import { loadProgram } from '../../shared/programme';
-import { eventsToJsonLines, simulate, SIMULATE_DEFAULTS, type SimulateOptions } from '../../shared/simulate';
+import { addDays, dayString, isDayString, isTimeZone, todayIn } from '../../shared/days/days';
+import { loadProgram } from '../../shared/programme/programme';
+import { eventsToJsonLines, simulate, SIMULATE_DEFAULTS, type SimulateOptions } from '../../simulator';
 
 const USAGE = `usage: npm run simulate -- [--members N] [--days D] [--seed S] [--start YYYY-MM-DD] [--timezone ZONE] [--send]
 

@@ -1,8 +1,8 @@
 // Job commands with deterministic eventIds: re-running a job for a day is a no-op for members
 // that already applied it (their ring of recent eventIds), and the consumer applies them in order.
-import { dayString } from '../days';
-import type { JobCommand } from '../events';
-import type { RfmSnapshot } from '../member';
+import { dayString } from '../days/days';
+import type { JobCommand } from '../events/events';
+import type { RfmSnapshot } from '../member/reducer';
 
 type CommandType = JobCommand['type'];
 

@@ -1,9 +1,9 @@
 // The rfm job: scores every member who purchased in the window, and names those whose scores or
 // class changed (or who left the window) — only they get a command.
-import type { MemberState, RfmSnapshot } from '../member';
-import { rfmInputs } from '../member-facts';
-import type { Program } from '../programme';
-import { computeRfm, type RfmResult } from '../rfm';
+import type { MemberState, RfmSnapshot } from '../member/reducer';
+import { rfmInputs } from '../member/facts';
+import type { Program } from '../programme/programme';
+import { computeRfm, type RfmResult } from '../rfm/rfm';
 
 export function rfmChanges(program: Program, members: readonly MemberState[], asOf: number): { result: RfmResult; changes: { memberId: string; rfm: Omit<RfmSnapshot, 'asOf'> | null }[] } {
   const rows = [];

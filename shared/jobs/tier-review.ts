@@ -1,7 +1,7 @@
 // The tier-review job's decision: which candidates need a review command as of day R.
-import type { MemberState } from '../member';
-import type { Program } from '../programme';
-import { isAtRisk, isReviewDue } from '../tiers';
+import type { MemberState } from '../member/reducer';
+import type { Program } from '../programme/programme';
+import { isAtRisk, isReviewDue } from '../points/tiers';
 
 /** Candidates are read through the sparse review index: tierReviewOn ≤ R + atRiskNoticeDays. */
 export function reviewHorizon(program: Program, asOf: number): number {

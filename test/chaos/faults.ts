@@ -17,7 +17,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../infra/local/aws';
-import { Rng } from '../../shared/simulate/rng';
+import { Rng } from '../../simulator/rng';
 
 /** Faults injected into process-events invocations (the harness adds the stream-level ones). */
 export const INVOCATION_FAULTS = [

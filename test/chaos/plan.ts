@@ -13,7 +13,7 @@
 // REPEAT_WINDOW of its member's distinct events old when it arrives again (the member item keeps
 // the latest 64); a line of a replayed chunk that would be older is left out of the replay.
 import { readFileSync } from 'node:fs';
-import { Rng } from '../../shared/simulate/rng';
+import { Rng } from '../../simulator/rng';
 
 export const REPEAT_WINDOW = 48;
 

@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { addDay, formatCell, formatCount, formatShare, formatYuan, ratio, RFM_GRID, tierSampleDays } from '../../functions/console/format';
 import { kinesisClient } from '../../infra/local/aws';
 import { attachLocalStack, type LocalStack } from '../../infra/local/stack';
-import { dayString, todayIn } from '../../shared/days';
-import { EXPORT_COLUMNS } from '../../shared/export-format';
-import { eventsToJsonLines, simulate } from '../../shared/simulate';
+import { dayString, todayIn } from '../../shared/days/days';
+import { EXPORT_COLUMNS } from '../../shared/segments/export-format';
+import { eventsToJsonLines, simulate } from '../../simulator';
 
 const token = 'console-test-token';
 const MEMBERS = 200;

@@ -16,12 +16,12 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION, sleep } from '../../infra/local/aws';
 import { TOKEN_NAME } from '../../infra/local/http-server';
 import { startLambdaEndpoint } from '../../infra/local/lambda-endpoint';
 import { attachLocalStack, type LocalStack } from '../../infra/local/stack';
-import { dayNumber, todayIn } from '../../shared/days';
-import { EXPORT_COLUMNS } from '../../shared/export-format';
-import { newMember, type MemberState } from '../../shared/member';
-import { memberView } from '../../shared/member-view';
-import { loadProgram, RFM_CLASSES, type Program } from '../../shared/programme';
-import { allSegments } from '../../shared/segments';
+import { dayNumber, todayIn } from '../../shared/days/days';
+import { EXPORT_COLUMNS } from '../../shared/segments/export-format';
+import { newMember, type MemberState } from '../../shared/member/reducer';
+import { memberView } from '../../shared/member/view';
+import { loadProgram, RFM_CLASSES, type Program } from '../../shared/programme/programme';
+import { allSegments } from '../../shared/segments/segments';
 
 const token = 'exports-test-token';
 const MEMBERS = 10_000;

@@ -2,7 +2,7 @@
 // events stream, offers and conversions on a crafted timeline, RFM classes, idempotent re-runs.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { attachLocalStack, type LocalStack } from '../../infra/local/stack';
-import { addDays, dayString, todayIn } from '../../shared/days';
+import { addDays, dayString, todayIn } from '../../shared/days/days';
 
 const token = 'jobs-token';
 let stack: LocalStack;

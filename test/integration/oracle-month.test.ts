@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { deliverPlan, planBatches } from '../../infra/local/batch-plan';
 import { attachLocalStack, type LocalStack } from '../../infra/local/stack';
-import { eventsToJsonLines, simulate } from '../../shared/simulate';
+import { eventsToJsonLines, simulate } from '../../simulator';
 import { buildActivityOracle, type OracleEvent } from '../oracle/activity-oracle';
 
 const MEMBERS = 2000;

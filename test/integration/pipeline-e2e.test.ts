@@ -5,7 +5,7 @@ import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { kinesisClient } from '../../infra/local/aws';
 import { attachLocalStack, type LocalStack } from '../../infra/local/stack';
-import { addDays, dayString, todayIn } from '../../shared/days';
+import { addDays, dayString, todayIn } from '../../shared/days/days';
 import { buildActivityOracle, type OracleEvent } from '../oracle/activity-oracle';
 
 const read = (file: string) => readFileSync(new URL(`../../events/${file}`, import.meta.url), 'utf8').split('\n').filter((l) => l.trim());

@@ -5,7 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import { deliverPlan, planBatches } from '../../infra/local/batch-plan';
 import type { LocalStack } from '../../infra/local/stack';
-import { eventsToJsonLines, simulate } from '../../shared/simulate';
+import { eventsToJsonLines, simulate } from '../../simulator';
 
 export const MAX_CLIENTS = 64;
 export const MAX_DURATION_MS = 60_000;

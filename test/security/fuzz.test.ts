@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { dynamoClient, s3Client } from '../../infra/local/aws';
 import { deliverPlan, planBatches } from '../../infra/local/batch-plan';
 import { attachLocalStack, type LocalStack } from '../../infra/local/stack';
-import { decodeRecord, MAX_FUTURE_MS, parseEvent } from '../../shared/events';
+import { decodeRecord, MAX_FUTURE_MS, parseEvent } from '../../shared/events/events';
 
 const NOW = Date.parse('2026-11-01T00:00:00Z');
 const REASONS = new Set(['not_utf8', 'not_json', 'too_large', 'invalid_event', 'future_occurred_at', 'unknown_order']);

@@ -1,12 +1,12 @@
 // Drives processBatch over in-memory ports the way Lambda drives it: per shard, batches in
 // sequence order, a failed batch retried from the lowest reported sequence number.
-import { dayNumber } from '../../shared/days';
-import type { MemberState } from '../../shared/member';
-import { MemoryActions, MemoryHints, MemoryLedger, MemoryMembers, MemoryMetrics, MemoryQuarantine, MemorySegments } from '../../shared/memory-ports';
-import { dailyRow, cohortRow, sessionsRow } from '../../shared/metric-read';
-import { dayKey } from '../../shared/metric-deltas';
-import { processBatch, type BatchPorts, type StreamRecord } from '../../shared/process-batch';
-import { defaultProgram, type Program } from '../../shared/programme';
+import { dayNumber } from '../../shared/days/days';
+import type { MemberState } from '../../shared/member/reducer';
+import { MemoryActions, MemoryHints, MemoryLedger, MemoryMembers, MemoryMetrics, MemoryQuarantine, MemorySegments } from './memory-ports';
+import { dailyRow, cohortRow, sessionsRow } from '../../shared/metrics/read';
+import { dayKey } from '../../shared/metrics/deltas';
+import { processBatch, type BatchPorts, type StreamRecord } from '../../shared/batch/process-batch';
+import { defaultProgram, type Program } from '../../shared/programme/programme';
 
 export class MemoryPipeline {
   readonly members = new MemoryMembers();

@@ -11,7 +11,7 @@ import {
   parseInstant,
   todayIn,
   zoneOffsetMs,
-} from '../../shared/days';
+} from '../../shared/days/days';
 
 const SH = 'Asia/Shanghai';
 const NY = 'America/New_York';

@@ -7,7 +7,7 @@ import {
   csvRow,
   jsonlRow,
   type ExportRow,
-} from '../../shared/export-format';
+} from '../../shared/segments/export-format';
 
 const base: ExportRow = {
   memberId: 'm-001',

@@ -1,7 +1,7 @@
 // The whole batch path (decode → reduce → counters) over in-memory ports, against the
 // independent oracle, clean and under replays, duplicates, crashes and splits.
 import { describe, expect, it } from 'vitest';
-import { eventsToJsonLines, simulate } from '../../shared/simulate';
+import { eventsToJsonLines, simulate } from '../../simulator';
 import { buildActivityOracle, type OracleEvent } from '../oracle/activity-oracle';
 import { MemoryPipeline } from '../support/memory-pipeline';
 
@@ -82,7 +82,7 @@ describe('events pipeline against the oracle', () => {
     const records = pipeline.records(lines);
     // Attempt a batch whose member writes all fail after the counters were written…
     const failing = { getMany: (ids: readonly string[]) => pipeline.members.getMany(ids), put: async () => false };
-    const { processBatch } = await import('../../shared/process-batch');
+    const { processBatch } = await import('../../shared/batch/process-batch');
     await processBatch(records.slice(0, 80), pipeline.ports({ members: failing }));
     // …then Lambda re-delivers a longer batch, bisected.
     await pipeline.deliver(records.slice(0, 160), 53);

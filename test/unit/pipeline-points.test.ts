@@ -1,8 +1,8 @@
 // Points, refunds, tiers and the review command through the batch path (in-memory ports).
 import { describe, expect, it } from 'vitest';
-import { dayNumber } from '../../shared/days';
+import { dayNumber } from '../../shared/days/days';
 import { tierReviewCommand } from '../../shared/jobs/commands';
-import { memberView } from '../../shared/member-view';
+import { memberView } from '../../shared/member/view';
 import { MemoryPipeline } from '../support/memory-pipeline';
 
 const at = (day: string, time = '10:00:00') => `${day}T${time}+08:00`;

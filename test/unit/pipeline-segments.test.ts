@@ -1,11 +1,11 @@
 // Segments, status, win-back and RFM through the batch path (in-memory ports).
 import { describe, expect, it } from 'vitest';
-import { dayNumber, dayString } from '../../shared/days';
+import { dayNumber, dayString } from '../../shared/days/days';
 import { rfmUpdateCommand, statusCheckCommand } from '../../shared/jobs/commands';
 import { rfmChanges } from '../../shared/jobs/rfm';
-import { dayKey, TOTALS_KEY } from '../../shared/metric-deltas';
-import { programRow, winbackRow } from '../../shared/metric-read';
-import { eventsToJsonLines, simulate } from '../../shared/simulate';
+import { dayKey, TOTALS_KEY } from '../../shared/metrics/deltas';
+import { programRow, winbackRow } from '../../shared/metrics/read';
+import { eventsToJsonLines, simulate } from '../../simulator';
 import { MemoryPipeline } from '../support/memory-pipeline';
 
 const open = (memberId: string, day: number, n: string) =>

@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { dayNumber } from '../../shared/days';
-import { parseProgram, type Program } from '../../shared/programme';
-import { purchasePoints, refundRevocation, type OrderEarnRecord } from '../../shared/points';
+import { dayNumber } from '../../shared/days/days';
+import { parseProgram, type Program } from '../../shared/programme/programme';
+import { purchasePoints, refundRevocation, type OrderEarnRecord } from '../../shared/points/points';
 import {
   addPoints,
   applyEarn,
@@ -19,7 +19,7 @@ import {
   reviewTier,
   type PointsEntry,
   type TierState,
-} from '../../shared/tiers';
+} from '../../shared/points/tiers';
 import { PointsReference, REF_DEFAULT, type RefConfig, type RefEvent } from '../reference/points-reference';
 
 const RUNS = 300;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { dayNumber } from '../../shared/days';
-import { defaultProgram, parseProgram, type Program } from '../../shared/programme';
-import { divRoundHalfUp, purchasePoints, refundRevocation, type OrderEarnRecord } from '../../shared/points';
+import { dayNumber } from '../../shared/days/days';
+import { defaultProgram, parseProgram, type Program } from '../../shared/programme/programme';
+import { divRoundHalfUp, purchasePoints, refundRevocation, type OrderEarnRecord } from '../../shared/points/points';
 import {
   addPoints,
   applyEarn,
@@ -19,7 +19,7 @@ import {
   totalPoints,
   type PointsEntry,
   type TierState,
-} from '../../shared/tiers';
+} from '../../shared/points/tiers';
 
 const P = defaultProgram();
 const balance = parseProgram({ downgradePolicy: 'balance_based' });

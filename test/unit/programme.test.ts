@@ -10,7 +10,7 @@ import {
   parseProgram,
   resetProgramCache,
   type SegmentFacts,
-} from '../../shared/programme';
+} from '../../shared/programme/programme';
 
 const defaultsFromContract = {
   timezone: 'Asia/Shanghai',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { RFM_CLASSES } from '../../shared/programme';
-import { computeRfm, rfmClass, rfmCutoffs, rfmMeans, rfmScores, type RfmRow } from '../../shared/rfm';
+import { RFM_CLASSES } from '../../shared/programme/programme';
+import { computeRfm, rfmClass, rfmCutoffs, rfmMeans, rfmScores, type RfmRow } from '../../shared/rfm/rfm';
 
 const row = (memberId: string, recencyDays: number, frequency: number, monetaryCents: number): RfmRow => ({
   memberId,

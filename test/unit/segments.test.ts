@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { defaultProgram, parseProgram, type SegmentFacts } from '../../shared/programme';
-import { allSegments, builtInSegments, memberSegments, segmentById, segmentDiff } from '../../shared/segments';
+import { defaultProgram, parseProgram, type SegmentFacts } from '../../shared/programme/programme';
+import { allSegments, builtInSegments, memberSegments, segmentById, segmentDiff } from '../../shared/segments/segments';
 
 const program = defaultProgram(); // default tiers + the two example custom segments
 

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { addDays, dayNumber, dayOf, dayString, parseInstant } from '../../shared/days';
-import { decodeRecord, parseEvent } from '../../shared/events';
-import { eventsToJsonLines, simulate, type SimulateOptions } from '../../shared/simulate';
+import { addDays, dayNumber, dayOf, dayString, parseInstant } from '../../shared/days/days';
+import { decodeRecord, parseEvent } from '../../shared/events/events';
+import { eventsToJsonLines, simulate, type SimulateOptions } from '../../simulator';
 
 // ---------------------------------------------------------------------------------------------
 // helpers

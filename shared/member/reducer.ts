@@ -3,16 +3,16 @@
 // Job commands (tier_review, status_check, rfm_update) arrive on the same stream and apply here too,
 // so this is the only place member state changes.
 import { markActive, type Activity } from './activity';
-import { bump, C, sessionBucket, type Contribution } from './contribution';
-import { makeAction, type Action } from './actions';
-import { dayNumber, dayOf, dayString, todayIn } from './days';
-import type { PurchaseEvent, RefundEvent, StreamEvent } from './events';
-import { hash48, hashHex } from './hash';
-import type { Program, RfmClass } from './programme';
-import { evaluateSegments, type PurchaseStat } from './member-facts';
-import { applyWinbackCheck, endSilence, type WinbackState } from './winback';
-import { purchasePoints, refundRevocation } from './points';
-import { applyEarn, applyRefundRevert, initialTierState, isAtRisk, pointsRequiredToRemain, reviewTier, type PointsEntry, type TierChange, type TierState } from './tiers';
+import { bump, C, sessionBucket, type Contribution } from '../metrics/contribution';
+import { makeAction, type Action } from '../actions/actions';
+import { dayNumber, dayOf, dayString, todayIn } from '../days/days';
+import type { PurchaseEvent, RefundEvent, StreamEvent } from '../events/events';
+import { hash48, hashHex } from '../util/hash';
+import type { Program, RfmClass } from '../programme/programme';
+import { evaluateSegments, type PurchaseStat } from './facts';
+import { applyWinbackCheck, endSilence, type WinbackState } from '../winback/winback';
+import { purchasePoints, refundRevocation } from '../points/points';
+import { applyEarn, applyRefundRevert, initialTierState, isAtRisk, pointsRequiredToRemain, reviewTier, type PointsEntry, type TierChange, type TierState } from '../points/tiers';
 
 export const EVENT_RING_SIZE = 64;
 

@@ -11,8 +11,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { isTimeZone } from './days';
-import defaultProgramJson from '../programme/default.json' with { type: 'json' };
+import { isTimeZone } from '../days/days';
+import defaultProgramJson from '../../programme/default.json' with { type: 'json' };
 
 // ---------------------------------------------------------------------------------------------
 // Vocabulary shared with the rest of the domain

@@ -15,7 +15,7 @@ import {
   type RfmClass,
   type SegmentDefinition,
   type SegmentFacts,
-} from './programme';
+} from '../programme/programme';
 
 export interface BuiltInSegment {
   id: string;

@@ -1,9 +1,9 @@
 // What a member "is" as of a day: the facts segment rules read, and the RFM inputs.
-import type { MemberState } from './member';
-import { lastActiveAsOf, statusAsOf } from './member-view';
-import type { Program, SegmentFacts } from './programme';
-import { memberSegments, segmentDiff } from './segments';
-import { qualifyingPoints } from './tiers';
+import type { MemberState } from './reducer';
+import { lastActiveAsOf, statusAsOf } from './view';
+import type { Program, SegmentFacts } from '../programme/programme';
+import { memberSegments, segmentDiff } from '../segments/segments';
+import { qualifyingPoints } from '../points/tiers';
 
 export interface PurchaseStat {
   day: number;

@@ -1,8 +1,8 @@
 // In-memory implementations of the batch ports: the benchmark's no-I/O runs and fast unit tests.
 // They keep the same semantics as the DynamoDB adapters (conditional writes, claims).
-import { tierChangeKey, type Claim, type LedgerPort, type MemberState, type OrderRecord } from './member';
-import type { TierChange } from './tiers';
-import type { Action, ActionsPort, CounterItem, HintPort, MemberPort, MetricsPort, QuarantineItem, QuarantinePort, SegmentPort } from './process-batch';
+import { tierChangeKey, type Claim, type LedgerPort, type MemberState, type OrderRecord } from '../../shared/member/reducer';
+import type { TierChange } from '../../shared/points/tiers';
+import type { Action, ActionsPort, CounterItem, HintPort, MemberPort, MetricsPort, QuarantineItem, QuarantinePort, SegmentPort } from '../../shared/batch/process-batch';
 
 const clone = <T>(value: T): T => structuredClone(value);
 

@@ -5,13 +5,13 @@
 // source shard) and carries the last sequence number it includes (`hw`); a retried batch adds
 // only what its records beyond that mark contribute. Members written by an earlier attempt skip
 // their records (their own high-water mark), so a retry recomputes exactly the missing part.
-import { tierAction, type Action } from './actions';
-import { decodeRecord, type QuarantineReason } from './events';
-import { forEachLimited } from './limit';
-import { applyRecords, compareSeq, type IncomingRecord, type LedgerPort, type MemberState, type Rejection } from './member';
-import { memberDeltas, type Deltas } from './metric-deltas';
-import type { Program } from './programme';
-import type { TierChange } from './tiers';
+import { tierAction, type Action } from '../actions/actions';
+import { decodeRecord, type QuarantineReason } from '../events/events';
+import { forEachLimited } from '../util/limit';
+import { applyRecords, compareSeq, type IncomingRecord, type LedgerPort, type MemberState, type Rejection } from '../member/reducer';
+import { memberDeltas, type Deltas } from '../metrics/deltas';
+import type { Program } from '../programme/programme';
+import type { TierChange } from '../points/tiers';
 
 export interface StreamRecord {
   shardId: string;

@@ -29,8 +29,8 @@
  *
  * Event objects are fresh and never touched again after they are yielded.
  */
-import { dayNumber, isTimeZone, MS_PER_DAY, zoneOffsetMs } from '../days';
-import type { BehaviourEvent } from '../events';
+import { dayNumber, isTimeZone, MS_PER_DAY, zoneOffsetMs } from '../shared/days/days';
+import type { BehaviourEvent } from '../shared/events/events';
 import { IsoFormatter } from './format';
 import { cumulative, Rng } from './rng';
 

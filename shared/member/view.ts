@@ -1,10 +1,10 @@
 // What GET /members/{memberId} answers, computed from the stored state as of a day.
-import { dayString } from './days';
-import type { MemberState } from './member';
-import type { MemberStatus, Program } from './programme';
-import { memberFacts, rfmInputs } from './member-facts';
-import { memberSegments } from './segments';
-import { pointsRequiredToRemain, pointsToNextTier, qualifyingPoints } from './tiers';
+import { dayString } from '../days/days';
+import type { MemberState } from './reducer';
+import type { MemberStatus, Program } from '../programme/programme';
+import { memberFacts, rfmInputs } from './facts';
+import { memberSegments } from '../segments/segments';
+import { pointsRequiredToRemain, pointsToNextTier, qualifyingPoints } from '../points/tiers';
 
 /** The member's latest active day on or before `asOf`, as far as the state can tell. */
 export function lastActiveAsOf(state: MemberState, asOf: number): number | null {

@@ -1,9 +1,9 @@
 // Outbound actions (contract §5) with deterministic ids: a retried batch or job re-sends the same
 // action, never a different one.
-import { dayString } from './days';
-import { hashHex } from './hash';
-import type { Program } from './programme';
-import type { TierChange } from './tiers';
+import { dayString } from '../days/days';
+import { hashHex } from '../util/hash';
+import type { Program } from '../programme/programme';
+import type { TierChange } from '../points/tiers';
 
 export type ActionType = 'tier_upgraded' | 'tier_downgraded' | 'tier_at_risk' | 'winback_offer' | 'segment_entered' | 'segment_exited';
 

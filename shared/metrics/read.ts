@@ -1,8 +1,8 @@
 // Reassembles the contract's metrics from the summed counters of the day items (metric-deltas.ts).
 import { SESSION_BUCKETS } from './contribution';
-import { dayString } from './days';
-import { CHANNEL_RETENTION_OFFSETS, RETENTION_DAYS } from './metric-deltas';
-import { MEMBER_STATUSES, RFM_CLASSES, type Program } from './programme';
+import { dayString } from '../days/days';
+import { CHANNEL_RETENTION_OFFSETS, RETENTION_DAYS } from './deltas';
+import { MEMBER_STATUSES, RFM_CLASSES, type Program } from '../programme/programme';
 
 /** Summed counters of one day item; missing days read as empty. */
 export type DayCounters = (day: number) => Map<string, number>;

@@ -1,9 +1,9 @@
 // Win-back (contract §3): offers at 30 and 60 days of silence, at most one per threshold per
 // silence spell; a member active again within 14 days of an offer converts it.
-import { makeAction, type Action } from './actions';
-import { bump, C, type Contribution } from './contribution';
-import type { MemberState } from './member';
-import type { Program } from './programme';
+import { makeAction, type Action } from '../actions/actions';
+import { bump, C, type Contribution } from '../metrics/contribution';
+import type { MemberState } from '../member/reducer';
+import type { Program } from '../programme/programme';
 
 export interface WinbackState {
   /** The lastActiveOn whose silence the offers belong to. */

@@ -3,7 +3,7 @@
  * `2026-10-01T16:15:30.123+08:00`. The date part is cached per day, the rest is table lookups,
  * so rendering costs one string concatenation per event (no Date objects).
  */
-import { dayString, MS_PER_DAY } from '../days';
+import { dayString, MS_PER_DAY } from '../shared/days/days';
 
 const P2: string[] = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
 const P3: string[] = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
