@@ -10,7 +10,7 @@ import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { dayString, todayIn } from '../shared/days/days';
 import { csvHeader, csvRow, jsonlRow, type ExportRow } from '../shared/segments/export-format';
-import type { MemberState } from '../shared/member/reducer';
+import type { MemberState } from '../shared/member/state';
 import { memberView } from '../shared/member/view';
 import { loadProgram, type Program, type RfmClass } from '../shared/programme/programme';
 import { segmentById } from '../shared/segments/segments';

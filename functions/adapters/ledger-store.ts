@@ -1,6 +1,7 @@
 // Ledger table: one earn record per order (sk `o#<orderId>`), refunds recorded on it by refundId.
 import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { tierChangeKey, type Claim, type LedgerPort, type OrderRecord } from '../../shared/member/reducer';
+import { orderIdOf, orderKey, TIER_CHANGE_PREFIX, tierChangeKey } from '../../shared/keys/ledger-keys';
+import { type Claim, type LedgerPort, type OrderRecord } from '../../shared/member/ledger';
 import type { TierChange } from '../../shared/points/tiers';
 import { chunks, untilDone } from './retry';
 import { isConditionFailure } from './errors';
@@ -19,15 +20,13 @@ interface OrderItem {
   rf: Record<string, { e: string; s: string; q: string; p: number }>;
 }
 
-const orderKey = (orderId: string) => `o#${orderId}`;
-
 function toRecord(item: OrderItem): OrderRecord {
   const refunds: OrderRecord['refunds'] = {};
   for (const [refundId, r] of Object.entries(item.rf ?? {})) {
     refunds[refundId] = { eventId: r.e, shardId: r.s, seq: r.q, revokedPoints: r.p };
   }
   return {
-    orderId: item.sk.slice(2),
+    orderId: orderIdOf(item.sk),
     day: item.day,
     points: item.pts,
     eligibleCents: item.ec,
@@ -119,7 +118,7 @@ export class DynamoLedger implements LedgerPort {
       new QueryCommand({
         TableName: this.table,
         KeyConditionExpression: 'memberId = :m AND begins_with(sk, :t)',
-        ExpressionAttributeValues: { ':m': memberId, ':t': 't#' },
+        ExpressionAttributeValues: { ':m': memberId, ':t': TIER_CHANGE_PREFIX },
       }),
     );
     return (out.Items ?? []).map((item) => ({ kind: item.kind, reason: item.reason, from: item.from, to: item.to, day: item.day }) as TierChange);

@@ -1,7 +1,7 @@
 // The member item's storage layout: short attribute names keep it under 1 KB (one write unit).
 import { decodeRecent, encodeRecent } from '../../shared/member/activity';
 import { hash53 } from '../../shared/util/hash';
-import type { MemberState } from '../../shared/member/reducer';
+import type { MemberState } from '../../shared/member/state';
 import type { RfmClass } from '../../shared/programme/programme';
 import type { PointsEntry } from '../../shared/points/tiers';
 

@@ -1,7 +1,7 @@
 // Members table: batched consistent reads and one version-conditioned write per member.
 import { isConditionFailure } from './errors';
 import { BatchGetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { MemberState } from '../../shared/member/reducer';
+import type { MemberState } from '../../shared/member/state';
 import type { MemberPort } from '../../shared/batch/process-batch';
 import { fromMemberItem, toMemberItem, type MemberItem } from './member-item';
 import { chunks, untilDone } from './retry';

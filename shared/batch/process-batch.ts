@@ -8,7 +8,10 @@
 import { tierAction, type Action } from '../actions/actions';
 import { decodeRecord, type QuarantineReason } from '../events/events';
 import { forEachLimited } from '../util/limit';
-import { applyRecords, compareSeq, type IncomingRecord, type LedgerPort, type MemberState, type Rejection } from '../member/reducer';
+import { applyRecords, type Rejection } from '../member/reducer';
+import { compareSeq } from '../stream/position';
+import { type IncomingRecord, type MemberState } from '../member/state';
+import { type LedgerPort } from '../member/ledger';
 import { memberDeltas, type Deltas } from '../metrics/deltas';
 import type { Program } from '../programme/programme';
 import type { TierChange } from '../points/tiers';

@@ -2,7 +2,7 @@
 // that already applied it (their ring of recent eventIds), and the consumer applies them in order.
 import { dayString } from '../days/days';
 import type { JobCommand } from '../events/events';
-import type { RfmSnapshot } from '../member/reducer';
+import type { RfmSnapshot } from '../member/state';
 
 type CommandType = JobCommand['type'];
 

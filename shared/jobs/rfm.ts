@@ -1,6 +1,6 @@
 // The rfm job: scores every member who purchased in the window, and names those whose scores or
 // class changed (or who left the window) — only they get a command.
-import type { MemberState, RfmSnapshot } from '../member/reducer';
+import type { MemberState, RfmSnapshot } from '../member/state';
 import { rfmInputs } from '../member/facts';
 import type { Program } from '../programme/programme';
 import { computeRfm, type RfmResult } from '../rfm/rfm';

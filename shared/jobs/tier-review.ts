@@ -1,5 +1,5 @@
 // The tier-review job's decision: which candidates need a review command as of day R.
-import type { MemberState } from '../member/reducer';
+import type { MemberState } from '../member/state';
 import type { Program } from '../programme/programme';
 import { isAtRisk, isReviewDue } from '../points/tiers';
 

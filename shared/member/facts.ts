@@ -1,16 +1,9 @@
 // What a member "is" as of a day: the facts segment rules read, and the RFM inputs.
-import type { MemberState } from './reducer';
-import { lastActiveAsOf, statusAsOf } from './view';
+import type { MemberState, PurchaseStat } from './state';
+import { lastActiveAsOf, statusAsOf } from './status';
 import type { Program, SegmentFacts } from '../programme/programme';
 import { memberSegments, segmentDiff } from '../segments/segments';
 import { qualifyingPoints } from '../points/tiers';
-
-export interface PurchaseStat {
-  day: number;
-  orders: number;
-  /** Eligible spend (cents) of that day's orders. */
-  cents: number;
-}
 
 /** R, F, M over purchases in [asOf − window + 1, asOf]; null when none. */
 export function rfmInputs(program: Program, purchases: readonly PurchaseStat[], asOf: number) {

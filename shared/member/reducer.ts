@@ -2,94 +2,20 @@
 // Pure but for the ledger port, which makes purchases once per order and refunds once per refund.
 // Job commands (tier_review, status_check, rfm_update) arrive on the same stream and apply here too,
 // so this is the only place member state changes.
-import { markActive, type Activity } from './activity';
+import { markActive } from './activity';
 import { bump, C, sessionBucket, type Contribution } from '../metrics/contribution';
 import { makeAction, type Action } from '../actions/actions';
 import { dayNumber, dayOf, dayString, todayIn } from '../days/days';
 import type { PurchaseEvent, RefundEvent, StreamEvent } from '../events/events';
 import { hash48, hashHex } from '../util/hash';
-import type { Program, RfmClass } from '../programme/programme';
-import { evaluateSegments, type PurchaseStat } from './facts';
-import { applyWinbackCheck, endSilence, type WinbackState } from '../winback/winback';
+import type { Program } from '../programme/programme';
+import { evaluateSegments } from './facts';
+import type { Claim, LedgerPort, OrderRecord } from './ledger';
+import { EVENT_RING_SIZE, newMember, type IncomingRecord, type MemberState, type PurchaseStat } from './state';
+import { applyWinbackCheck, endSilence } from '../winback/winback';
 import { purchasePoints, refundRevocation } from '../points/points';
-import { applyEarn, applyRefundRevert, initialTierState, isAtRisk, pointsRequiredToRemain, reviewTier, type PointsEntry, type TierChange, type TierState } from '../points/tiers';
-
-export const EVENT_RING_SIZE = 64;
-
-export interface StreamPosition {
-  shardId: string;
-  /** Decimal sequence number (longer than a DynamoDB Number can hold). */
-  seq: string;
-}
-
-export interface IncomingRecord {
-  position: StreamPosition;
-  event: StreamEvent;
-  /** occurredAt, epoch ms. */
-  at: number;
-}
-
-export interface MemberState {
-  memberId: string;
-  /** Optimistic-lock version; 0 for a member not stored yet. */
-  version: number;
-  joinedOn: number;
-  acquisitionChannel: string | null;
-  activity: Activity;
-  /** The last stream record applied: records at or before it are retries. */
-  highWater: StreamPosition | null;
-  /** hash48 of the latest applied eventIds, oldest first. */
-  recentEventIds: number[];
-  lifetimePoints: number;
-  /** Net points per purchase day (0-point purchases included: they mark paying days), ascending. */
-  history: PointsEntry[];
-  tier: TierState;
-  /** The tierReviewOn for which a tier_at_risk notice went out (one notice per review). */
-  atRiskNotifiedFor: number | null;
-  /** Orders and eligible spend per purchase day (RFM inputs), ascending. */
-  purchases: PurchaseStat[];
-  /** The RFM scores and class the daily rfm job last set. */
-  rfm: RfmSnapshot | null;
-  /** The current silence spell's win-back offers. */
-  winback: WinbackState | null;
-  /** Segment ids the member is in, and the day they were last changed. */
-  segments: string[];
-  segmentsOn: number | null;
-  /** Counts this write adds to the daily metrics. */
-  contribution: Contribution;
-}
-
-export interface Claim {
-  eventId: string;
-  shardId: string;
-  seq: string;
-}
-
-export interface OrderRecord {
-  orderId: string;
-  day: number;
-  points: number;
-  eligibleCents: number;
-  eligibleSkus: string[];
-  revokedPoints: number;
-  claim: Claim;
-  refunds: Record<string, Claim & { revokedPoints: number }>;
-}
-
-/** Where per-order earn records live (a DynamoDB table in production, a Map in tests). */
-export interface LedgerPort {
-  /** Stores the order unless one with its id exists; returns the stored record either way. */
-  claimPurchase(memberId: string, order: OrderRecord): Promise<OrderRecord>;
-  getOrder(memberId: string, orderId: string): Promise<OrderRecord | null>;
-  /**
-   * Records a refund unless its refundId is already on the order; `expectedRevoked` guards the
-   * running total. Returns the stored order either way.
-   */
-  claimRefund(memberId: string, orderId: string, refundId: string, refund: Claim & { revokedPoints: number }, expectedRevoked: number): Promise<OrderRecord>;
-  /** Appends tier changes to the member's history (keyed by content, so a retry rewrites the same entries). */
-  recordTierChanges(memberId: string, changes: readonly TierChange[]): Promise<void>;
-  tierHistory(memberId: string): Promise<TierChange[]>;
-}
+import { applyEarn, applyRefundRevert, isAtRisk, pointsRequiredToRemain, reviewTier, type PointsEntry, type TierChange } from '../points/tiers';
+import { compareSeq, type StreamPosition } from '../stream/position';
 
 export interface Rejection {
   position: StreamPosition;
@@ -107,27 +33,6 @@ export interface BatchOutcome {
   /** Other actions (tier_at_risk, winback_offer, segment_entered/exited). */
   actions: Action[];
   segmentChanges: { entered: string[]; exited: string[] };
-}
-
-export interface RfmSnapshot {
-  recencyDays: number;
-  frequency: number;
-  monetaryCents: number;
-  r: number;
-  f: number;
-  m: number;
-  segment: RfmClass;
-  /** The day the job computed it. */
-  asOf: number;
-}
-
-/** Sort key and identity of a history entry: a retried batch rewrites the same key. */
-export function tierChangeKey(change: TierChange): string {
-  return `t#${String(change.day).padStart(6, '0')}#${change.kind}#${change.reason}#${change.from}-${change.to}`;
-}
-
-export function compareSeq(a: string, b: string): number {
-  return a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
 }
 
 function covers(highWater: StreamPosition | null, position: StreamPosition): boolean {
@@ -148,28 +53,6 @@ function claimedLater(claim: Claim, position: StreamPosition): boolean {
 
 function isOurs(stored: Claim, position: StreamPosition, eventId: string): boolean {
   return stored.eventId === eventId && stored.shardId === position.shardId && stored.seq === position.seq;
-}
-
-export function newMember(memberId: string, joinedOn: number): MemberState {
-  return {
-    memberId,
-    version: 0,
-    joinedOn,
-    acquisitionChannel: null,
-    activity: { lastActiveOn: null, recent: [], activeDays: 0 },
-    highWater: null,
-    recentEventIds: [],
-    lifetimePoints: 0,
-    history: [],
-    tier: initialTierState(joinedOn),
-    atRiskNotifiedFor: null,
-    purchases: [],
-    rfm: null,
-    winback: null,
-    segments: [],
-    segmentsOn: null,
-    contribution: new Map(),
-  };
 }
 
 function addHistory(history: PointsEntry[], day: number, points: number): boolean {

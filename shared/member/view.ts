@@ -1,27 +1,11 @@
 // What GET /members/{memberId} answers, computed from the stored state as of a day.
 import { dayString } from '../days/days';
-import type { MemberState } from './reducer';
-import type { MemberStatus, Program } from '../programme/programme';
+import type { Program } from '../programme/programme';
+import type { MemberState } from './state';
+import { lastActiveAsOf, statusAsOf } from './status';
 import { memberFacts, rfmInputs } from './facts';
 import { memberSegments } from '../segments/segments';
 import { pointsRequiredToRemain, pointsToNextTier, qualifyingPoints } from '../points/tiers';
-
-/** The member's latest active day on or before `asOf`, as far as the state can tell. */
-export function lastActiveAsOf(state: MemberState, asOf: number): number | null {
-  const { lastActiveOn, recent } = state.activity;
-  if (lastActiveOn === null) return null;
-  if (lastActiveOn <= asOf) return lastActiveOn;
-  for (let i = recent.length - 1; i >= 0; i--) if (recent[i] <= asOf) return recent[i];
-  return null;
-}
-
-export function statusAsOf(program: Program, lastActive: number | null, asOf: number): MemberStatus {
-  if (lastActive === null) return 'churned';
-  const silence = asOf - lastActive;
-  if (silence < program.status.silentAfterDays) return 'active';
-  if (silence < program.status.churnedAfterDays) return 'silent';
-  return 'churned';
-}
 
 /** R, F, M as of the day; scores and class as the latest rfm job set them (null before it ran). */
 function rfmView(program: Program, state: MemberState, asOf: number) {

@@ -2,7 +2,7 @@
 // item (`d#<day>` or `totals`) and a counter name; the read side (metric-read.ts) reassembles the
 // contract's figures. Keyed so that a write touches the items of its own new active days.
 import { CONTRIBUTION_WIDTH } from './contribution';
-import type { MemberState } from '../member/reducer';
+import type { MemberState } from '../member/state';
 
 export const RETENTION_DAYS = 30;
 export const CHANNEL_RETENTION_OFFSETS = [1, 7, 14, 30];

@@ -2,15 +2,8 @@
 // silence spell; a member active again within 14 days of an offer converts it.
 import { makeAction, type Action } from '../actions/actions';
 import { bump, C, type Contribution } from '../metrics/contribution';
-import type { MemberState } from '../member/reducer';
+import type { MemberState } from '../member/state';
 import type { Program } from '../programme/programme';
-
-export interface WinbackState {
-  /** The lastActiveOn whose silence the offers belong to. */
-  spellFrom: number;
-  offers: number;
-  lastOfferOn: number;
-}
 
 /** The status check as of day `asOf`: sends the offers the silence has reached. */
 export function applyWinbackCheck(program: Program, state: MemberState, asOf: number, actions: Action[]): void {

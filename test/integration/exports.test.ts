@@ -18,7 +18,7 @@ import { startLambdaEndpoint } from '../../infra/local/lambda-endpoint';
 import { attachLocalStack, type LocalStack } from '../../infra/local/stack';
 import { dayNumber, todayIn } from '../../shared/days/days';
 import { EXPORT_COLUMNS } from '../../shared/segments/export-format';
-import { newMember, type MemberState } from '../../shared/member/reducer';
+import { newMember, type MemberState } from '../../shared/member/state';
 import { memberView } from '../../shared/member/view';
 import { loadProgram, RFM_CLASSES, type Program } from '../../shared/programme/programme';
 import { allSegments } from '../../shared/segments/segments';

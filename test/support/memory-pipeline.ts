@@ -1,7 +1,7 @@
 // Drives processBatch over in-memory ports the way Lambda drives it: per shard, batches in
 // sequence order, a failed batch retried from the lowest reported sequence number.
 import { dayNumber } from '../../shared/days/days';
-import type { MemberState } from '../../shared/member/reducer';
+import type { MemberState } from '../../shared/member/state';
 import { MemoryActions, MemoryHints, MemoryLedger, MemoryMembers, MemoryMetrics, MemoryQuarantine, MemorySegments } from './memory-ports';
 import { dailyRow, cohortRow, sessionsRow } from '../../shared/metrics/read';
 import { dayKey } from '../../shared/metrics/deltas';

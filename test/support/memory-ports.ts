@@ -1,6 +1,8 @@
 // In-memory implementations of the batch ports: the benchmark's no-I/O runs and fast unit tests.
 // They keep the same semantics as the DynamoDB adapters (conditional writes, claims).
-import { tierChangeKey, type Claim, type LedgerPort, type MemberState, type OrderRecord } from '../../shared/member/reducer';
+import { tierChangeKey } from '../../shared/keys/ledger-keys';
+import { type Claim, type LedgerPort, type OrderRecord } from '../../shared/member/ledger';
+import { type MemberState } from '../../shared/member/state';
 import type { TierChange } from '../../shared/points/tiers';
 import type { Action, ActionsPort, CounterItem, HintPort, MemberPort, MetricsPort, QuarantineItem, QuarantinePort, SegmentPort } from '../../shared/batch/process-batch';
 

@@ -1,0 +1,34 @@
+// The reducer's port to the per-order earn records (LedgerTable in production, a Map in tests).
+import type { TierChange } from '../points/tiers';
+
+export interface Claim {
+  eventId: string;
+  shardId: string;
+  seq: string;
+}
+
+export interface OrderRecord {
+  orderId: string;
+  day: number;
+  points: number;
+  eligibleCents: number;
+  eligibleSkus: string[];
+  revokedPoints: number;
+  claim: Claim;
+  refunds: Record<string, Claim & { revokedPoints: number }>;
+}
+
+/** Where per-order earn records live (a DynamoDB table in production, a Map in tests). */
+export interface LedgerPort {
+  /** Stores the order unless one with its id exists; returns the stored record either way. */
+  claimPurchase(memberId: string, order: OrderRecord): Promise<OrderRecord>;
+  getOrder(memberId: string, orderId: string): Promise<OrderRecord | null>;
+  /**
+   * Records a refund unless its refundId is already on the order; `expectedRevoked` guards the
+   * running total. Returns the stored order either way.
+   */
+  claimRefund(memberId: string, orderId: string, refundId: string, refund: Claim & { revokedPoints: number }, expectedRevoked: number): Promise<OrderRecord>;
+  /** Appends tier changes to the member's history (keyed by content, so a retry rewrites the same entries). */
+  recordTierChanges(memberId: string, changes: readonly TierChange[]): Promise<void>;
+  tierHistory(memberId: string): Promise<TierChange[]>;
+}

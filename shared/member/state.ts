@@ -1,0 +1,95 @@
+// The member's stored state and the records the reducer applies to it. Types only (and the empty
+// member), so the reducer, the facts, the views, the jobs and the adapters share them without a loop.
+import type { Activity } from './activity';
+import type { Contribution } from '../metrics/contribution';
+import type { StreamEvent } from '../events/events';
+import type { RfmClass } from '../programme/programme';
+import type { StreamPosition } from '../stream/position';
+import { initialTierState, type PointsEntry, type TierState } from '../points/tiers';
+
+export const EVENT_RING_SIZE = 64;
+
+export interface IncomingRecord {
+  position: StreamPosition;
+  event: StreamEvent;
+  /** occurredAt, epoch ms. */
+  at: number;
+}
+
+export interface PurchaseStat {
+  day: number;
+  orders: number;
+  /** Eligible spend (cents) of that day's orders. */
+  cents: number;
+}
+
+export interface WinbackState {
+  /** The lastActiveOn whose silence the offers belong to. */
+  spellFrom: number;
+  offers: number;
+  lastOfferOn: number;
+}
+
+export interface MemberState {
+  memberId: string;
+  /** Optimistic-lock version; 0 for a member not stored yet. */
+  version: number;
+  joinedOn: number;
+  acquisitionChannel: string | null;
+  activity: Activity;
+  /** The last stream record applied: records at or before it are retries. */
+  highWater: StreamPosition | null;
+  /** hash48 of the latest applied eventIds, oldest first. */
+  recentEventIds: number[];
+  lifetimePoints: number;
+  /** Net points per purchase day (0-point purchases included: they mark paying days), ascending. */
+  history: PointsEntry[];
+  tier: TierState;
+  /** The tierReviewOn for which a tier_at_risk notice went out (one notice per review). */
+  atRiskNotifiedFor: number | null;
+  /** Orders and eligible spend per purchase day (RFM inputs), ascending. */
+  purchases: PurchaseStat[];
+  /** The RFM scores and class the daily rfm job last set. */
+  rfm: RfmSnapshot | null;
+  /** The current silence spell's win-back offers. */
+  winback: WinbackState | null;
+  /** Segment ids the member is in, and the day they were last changed. */
+  segments: string[];
+  segmentsOn: number | null;
+  /** Counts this write adds to the daily metrics. */
+  contribution: Contribution;
+}
+
+export interface RfmSnapshot {
+  recencyDays: number;
+  frequency: number;
+  monetaryCents: number;
+  r: number;
+  f: number;
+  m: number;
+  segment: RfmClass;
+  /** The day the job computed it. */
+  asOf: number;
+}
+
+export function newMember(memberId: string, joinedOn: number): MemberState {
+  return {
+    memberId,
+    version: 0,
+    joinedOn,
+    acquisitionChannel: null,
+    activity: { lastActiveOn: null, recent: [], activeDays: 0 },
+    highWater: null,
+    recentEventIds: [],
+    lifetimePoints: 0,
+    history: [],
+    tier: initialTierState(joinedOn),
+    atRiskNotifiedFor: null,
+    purchases: [],
+    rfm: null,
+    winback: null,
+    segments: [],
+    segmentsOn: null,
+    contribution: new Map(),
+  };
+}
