@@ -28,7 +28,7 @@ import { sessionBucket } from '../shared/metrics/contribution';
 import { dayOf } from '../shared/days/days';
 import { parseEvent, type StreamEvent } from '../shared/events/events';
 import { purchasePoints } from '../shared/points/points';
-import type { Program } from '../shared/programme/programme';
+import type { Program } from '../shared/programme/vocabulary';
 
 export interface BaselineTables {
   idempotency: string;

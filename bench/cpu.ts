@@ -4,7 +4,7 @@ import type { KinesisStreamEvent } from 'aws-lambda';
 import { toStreamRecords } from '../functions/process-events';
 import { MemoryActions, MemoryHints, MemoryLedger, MemoryMembers, MemoryMetrics, MemoryQuarantine, MemorySegments } from '../test/support/memory-ports';
 import { processBatch, type BatchPorts } from '../shared/batch/process-batch';
-import type { Program } from '../shared/programme/programme';
+import type { Program } from '../shared/programme/vocabulary';
 import { batchTime } from './clock';
 
 export interface CpuResult {

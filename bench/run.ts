@@ -23,7 +23,8 @@ import { deliverPlan, planBatches, type BatchPlan } from '../infra/local/batch-p
 import { startLocalProcesses } from '../infra/local/processes';
 import { attachLocalStack } from '../infra/local/stack';
 import { dayNumber, dayOf, dayString, isDayString } from '../shared/days/days';
-import { loadProgram, type Program } from '../shared/programme/programme';
+import { loadProgram } from '../shared/programme/load';
+import { type Program } from '../shared/programme/vocabulary';
 import { eventsToJsonLines, simulate, SIMULATE_DEFAULTS } from '../simulator';
 import { arriveLive, atTime, batchTime, currentTime } from './clock';
 import { createBaselineTables, makeBaselineHandler, readBaselineDays, SIMPLE_COUNTERS } from './baseline';

@@ -1,7 +1,7 @@
 // The api Lambda behind API Gateway (HTTP API, IAM auth) and the local HTTP server.
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { loadProgram } from '../shared/programme/programme';
+import { loadProgram } from '../shared/programme/load';
 import { getExport, postSegmentExport } from './api/export-routes';
 import { errorResponse, HttpError, json, Reply } from './api/http';
 import { getDaily, getMember, getProgram, getWinback, getQuarantine, getRetention, getRetentionByChannel, getSessions, type RouteContext } from './api/routes';

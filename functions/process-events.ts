@@ -2,7 +2,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { processBatch, type StreamRecord } from '../shared/batch/process-batch';
-import { loadProgram } from '../shared/programme/programme';
+import { loadProgram } from '../shared/programme/load';
 import { stores } from './adapters/stores';
 
 const logger = new Logger({ serviceName: 'memberflow', logRecordOrder: ['level', 'message'] });

@@ -6,7 +6,7 @@ import { dayString } from '../shared/days/days';
 import { rfmUpdateCommand } from '../shared/jobs/commands';
 import { rfmChanges } from '../shared/jobs/rfm';
 import { forEachLimited } from '../shared/util/limit';
-import { loadProgram } from '../shared/programme/programme';
+import { loadProgram } from '../shared/programme/load';
 import { kinesisClient } from './adapters/clients';
 import { resourceNames } from './adapters/config';
 import { putJsonRecords } from './adapters/events-producer';

@@ -5,7 +5,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { dayString } from '../shared/days/days';
 import { tierReviewCommand } from '../shared/jobs/commands';
 import { needsReviewCommand, reviewHorizon } from '../shared/jobs/tier-review';
-import { loadProgram } from '../shared/programme/programme';
+import { loadProgram } from '../shared/programme/load';
 import { documentClient, kinesisClient } from './adapters/clients';
 import { resourceNames } from './adapters/config';
 import { jobDay } from './adapters/job-event';

@@ -7,7 +7,7 @@ import { statusCheckCommand } from '../shared/jobs/commands';
 import { daysToRun, silenceThresholds } from '../shared/jobs/winback';
 import type { JobCommand } from '../shared/events/events';
 import { forEachLimited } from '../shared/util/limit';
-import { loadProgram } from '../shared/programme/programme';
+import { loadProgram } from '../shared/programme/load';
 import { kinesisClient } from './adapters/clients';
 import { resourceNames } from './adapters/config';
 import { putJsonRecords } from './adapters/events-producer';

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { parseProgram } from '../shared/programme/programme';
+import { parseProgram } from '../shared/programme/schema';
 import { MemberflowStack, REPO_ROOT } from './memberflow-stack';
 
 const DEFAULT_TIMEZONE = 'Asia/Shanghai';

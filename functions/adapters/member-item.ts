@@ -2,7 +2,7 @@
 import { decodeRecent, encodeRecent } from '../../shared/member/activity';
 import { hash53 } from '../../shared/util/hash';
 import type { MemberState } from '../../shared/member/state';
-import type { RfmClass } from '../../shared/programme/programme';
+import type { RfmClass } from '../../shared/programme/vocabulary';
 import type { PointsEntry } from '../../shared/points/tiers';
 
 export const REVIEW_BUCKETS = 10;

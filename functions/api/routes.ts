@@ -5,7 +5,7 @@ import { dayString, todayIn } from '../../shared/days/days';
 import { dayKey, TOTALS_KEY } from '../../shared/metrics/deltas';
 import { channelRetention, cohortRow, dailyRow, programRow, sessionsRow, winbackRow, type DayCounters } from '../../shared/metrics/read';
 import { memberView } from '../../shared/member/view';
-import type { Program } from '../../shared/programme/programme';
+import type { Program } from '../../shared/programme/vocabulary';
 import type { stores } from '../adapters/stores';
 import { dayParam, dayRange, HttpError, query } from './http';
 

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { addDays, dayString, todayIn } from '../../shared/days/days';
-import { loadProgram } from '../../shared/programme/programme';
+import { loadProgram } from '../../shared/programme/load';
 import { eventsToJsonLines, simulate } from '../../simulator';
 import { fail, launchStack, log } from './launch';
 

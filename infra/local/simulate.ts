@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { addDays, dayString, isDayString, isTimeZone, todayIn } from '../../shared/days/days';
-import { loadProgram } from '../../shared/programme/programme';
+import { loadProgram } from '../../shared/programme/load';
 import { eventsToJsonLines, simulate, SIMULATE_DEFAULTS, type SimulateOptions } from '../../simulator';
 
 const USAGE = `usage: npm run simulate -- [--members N] [--days D] [--seed S] [--start YYYY-MM-DD] [--timezone ZONE] [--send]

@@ -2,7 +2,7 @@
 // action, never a different one.
 import { dayString } from '../days/days';
 import { hashHex } from '../util/hash';
-import type { Program } from '../programme/programme';
+import type { Program } from '../programme/vocabulary';
 import type { TierChange } from '../points/tiers';
 
 export type ActionType = 'tier_upgraded' | 'tier_downgraded' | 'tier_at_risk' | 'winback_offer' | 'segment_entered' | 'segment_exited';

@@ -13,7 +13,7 @@ import { compareSeq } from '../stream/position';
 import { type IncomingRecord, type MemberState } from '../member/state';
 import { type LedgerPort } from '../member/ledger';
 import { memberDeltas, type Deltas } from '../metrics/deltas';
-import type { Program } from '../programme/programme';
+import type { Program } from '../programme/vocabulary';
 import type { TierChange } from '../points/tiers';
 
 export interface StreamRecord {

@@ -1,7 +1,7 @@
 // Behaviour events (contract §2): the zod schemas and the record decoder.
 // A decoded record is either a valid event or a quarantine verdict with a machine-readable reason.
 import { z } from 'zod';
-import { RFM_CLASSES } from '../programme/programme';
+import { RFM_CLASSES } from '../programme/vocabulary';
 
 export const MAX_RECORD_BYTES = 32 * 1024;
 export const MAX_FUTURE_MS = 5 * 60 * 1000;

@@ -2,7 +2,7 @@
 // class changed (or who left the window) — only they get a command.
 import type { MemberState, RfmSnapshot } from '../member/state';
 import { rfmInputs } from '../member/facts';
-import type { Program } from '../programme/programme';
+import type { Program } from '../programme/vocabulary';
 import { computeRfm, type RfmResult } from '../rfm/rfm';
 
 export function rfmChanges(program: Program, members: readonly MemberState[], asOf: number): { result: RfmResult; changes: { memberId: string; rfm: Omit<RfmSnapshot, 'asOf'> | null }[] } {

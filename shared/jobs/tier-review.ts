@@ -1,6 +1,6 @@
 // The tier-review job's decision: which candidates need a review command as of day R.
 import type { MemberState } from '../member/state';
-import type { Program } from '../programme/programme';
+import type { Program } from '../programme/vocabulary';
 import { isAtRisk, isReviewDue } from '../points/tiers';
 
 /** Candidates are read through the sparse review index: tierReviewOn ≤ R + atRiskNoticeDays. */

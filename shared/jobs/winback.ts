@@ -1,6 +1,6 @@
 // The winback (status) job: on day X, the members whose last active day is X − k for a status or
 // win-back threshold k just crossed it. They are found through the consumer's `la#<day>` hints.
-import type { Program } from '../programme/programme';
+import type { Program } from '../programme/vocabulary';
 
 export const MAX_CATCH_UP_DAYS = 31;
 

@@ -1,7 +1,7 @@
 // What a member "is" as of a day: the facts segment rules read, and the RFM inputs.
 import type { MemberState, PurchaseStat } from './state';
 import { lastActiveAsOf, statusAsOf } from './status';
-import type { Program, SegmentFacts } from '../programme/programme';
+import type { Program, SegmentFacts } from '../programme/vocabulary';
 import { memberSegments, segmentDiff } from '../segments/segments';
 import { qualifyingPoints } from '../points/tiers';
 

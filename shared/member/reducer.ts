@@ -8,7 +8,7 @@ import { makeAction, type Action } from '../actions/actions';
 import { dayNumber, dayOf, dayString, todayIn } from '../days/days';
 import type { PurchaseEvent, RefundEvent, StreamEvent } from '../events/events';
 import { hash48, hashHex } from '../util/hash';
-import type { Program } from '../programme/programme';
+import type { Program } from '../programme/vocabulary';
 import { evaluateSegments } from './facts';
 import type { Claim, LedgerPort, OrderRecord } from './ledger';
 import { EVENT_RING_SIZE, newMember, type IncomingRecord, type MemberState, type PurchaseStat } from './state';

@@ -3,7 +3,7 @@
 import type { Activity } from './activity';
 import type { Contribution } from '../metrics/contribution';
 import type { StreamEvent } from '../events/events';
-import type { RfmClass } from '../programme/programme';
+import type { RfmClass } from '../programme/vocabulary';
 import type { StreamPosition } from '../stream/position';
 import { initialTierState, type PointsEntry, type TierState } from '../points/tiers';
 

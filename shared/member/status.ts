@@ -1,5 +1,5 @@
 // A member's activity status as of a day: shared by the write side (segment facts) and the views.
-import type { MemberStatus, Program } from '../programme/programme';
+import type { MemberStatus, Program } from '../programme/vocabulary';
 import type { MemberState } from './state';
 
 /** The member's latest active day on or before `asOf`, as far as the state can tell. */

@@ -1,6 +1,6 @@
 // What GET /members/{memberId} answers, computed from the stored state as of a day.
 import { dayString } from '../days/days';
-import type { Program } from '../programme/programme';
+import type { Program } from '../programme/vocabulary';
 import type { MemberState } from './state';
 import { lastActiveAsOf, statusAsOf } from './status';
 import { memberFacts, rfmInputs } from './facts';

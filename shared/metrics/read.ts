@@ -2,7 +2,7 @@
 import { SESSION_BUCKETS } from './contribution';
 import { dayString } from '../days/days';
 import { CHANNEL_RETENTION_OFFSETS, RETENTION_DAYS } from './deltas';
-import { MEMBER_STATUSES, RFM_CLASSES, type Program } from '../programme/programme';
+import { MEMBER_STATUSES, RFM_CLASSES, type Program } from '../programme/vocabulary';
 
 /** Summed counters of one day item; missing days read as empty. */
 export type DayCounters = (day: number) => Map<string, number>;

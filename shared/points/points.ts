@@ -2,7 +2,7 @@
  * Tier points (会员力): what a purchase earns and what a refund revokes (contract §3).
  * Integers only: money in cents, points whole; every rounding is exact integer arithmetic.
  */
-import type { Program } from '../programme/programme';
+import type { Program } from '../programme/vocabulary';
 
 export interface PurchaseLine {
   sku: string;

@@ -9,7 +9,7 @@
  * Tiers are referred to by their index in `program.tiers` (0 = the base tier).
  * Every function is pure and returns a new state (or the same object when nothing changes).
  */
-import type { Program } from '../programme/programme';
+import type { Program } from '../programme/vocabulary';
 
 export interface PointsEntry {
   day: number;

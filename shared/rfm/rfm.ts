@@ -18,7 +18,7 @@
  * "High" is a score strictly above the dimension's mean score, so a population whose scores are all
  * equal has no high member (its members are all `general-retain`).
  */
-import { RFM_CLASSES, type RfmClass } from '../programme/programme';
+import { RFM_CLASSES, type RfmClass } from '../programme/vocabulary';
 
 /** One member who purchased in the window. */
 export interface RfmRow {

@@ -14,7 +14,7 @@
  *
  * `null` (or a missing field) is an empty CSV field and a JSON `null`.
  */
-import type { MemberStatus, RfmClass } from '../programme/programme';
+import type { MemberStatus, RfmClass } from '../programme/vocabulary';
 
 export const EXPORT_COLUMNS = [
   'memberId',

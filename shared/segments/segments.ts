@@ -6,16 +6,8 @@
  * segments in file order. Custom ids cannot collide with built-ins (the programme schema forbids the
  * built-in prefixes), so an id names one segment.
  */
-import {
-  MEMBER_STATUSES,
-  RFM_CLASSES,
-  matchesRule,
-  type MemberStatus,
-  type Program,
-  type RfmClass,
-  type SegmentDefinition,
-  type SegmentFacts,
-} from '../programme/programme';
+import { MEMBER_STATUSES, RFM_CLASSES, type MemberStatus, type Program, type RfmClass, type SegmentDefinition, type SegmentFacts } from '../programme/vocabulary';
+import { matchesRule } from '../programme/rules';
 
 export interface BuiltInSegment {
   id: string;

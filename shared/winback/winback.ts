@@ -3,7 +3,7 @@
 import { makeAction, type Action } from '../actions/actions';
 import { bump, C, type Contribution } from '../metrics/contribution';
 import type { MemberState } from '../member/state';
-import type { Program } from '../programme/programme';
+import type { Program } from '../programme/vocabulary';
 
 /** The status check as of day `asOf`: sends the offers the silence has reached. */
 export function applyWinbackCheck(program: Program, state: MemberState, asOf: number, actions: Action[]): void {

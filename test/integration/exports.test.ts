@@ -20,7 +20,8 @@ import { dayNumber, todayIn } from '../../shared/days/days';
 import { EXPORT_COLUMNS } from '../../shared/segments/export-format';
 import { newMember, type MemberState } from '../../shared/member/state';
 import { memberView } from '../../shared/member/view';
-import { loadProgram, RFM_CLASSES, type Program } from '../../shared/programme/programme';
+import { loadProgram } from '../../shared/programme/load';
+import { RFM_CLASSES, type Program } from '../../shared/programme/vocabulary';
 import { allSegments } from '../../shared/segments/segments';
 
 const token = 'exports-test-token';

@@ -6,7 +6,8 @@ import { MemoryActions, MemoryHints, MemoryLedger, MemoryMembers, MemoryMetrics,
 import { dailyRow, cohortRow, sessionsRow } from '../../shared/metrics/read';
 import { dayKey } from '../../shared/metrics/deltas';
 import { processBatch, type BatchPorts, type StreamRecord } from '../../shared/batch/process-batch';
-import { defaultProgram, type Program } from '../../shared/programme/programme';
+import { defaultProgram } from '../../shared/programme/load';
+import { type Program } from '../../shared/programme/vocabulary';
 
 export class MemoryPipeline {
   readonly members = new MemoryMembers();

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { dayNumber } from '../../shared/days/days';
-import { parseProgram, type Program } from '../../shared/programme/programme';
+import { parseProgram } from '../../shared/programme/schema';
+import { type Program } from '../../shared/programme/vocabulary';
 import { purchasePoints, refundRevocation, type OrderEarnRecord } from '../../shared/points/points';
 import {
   addPoints,

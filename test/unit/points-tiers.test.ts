@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { dayNumber } from '../../shared/days/days';
-import { defaultProgram, parseProgram, type Program } from '../../shared/programme/programme';
+import { defaultProgram } from '../../shared/programme/load';
+import { parseProgram } from '../../shared/programme/schema';
+import { type Program } from '../../shared/programme/vocabulary';
 import { divRoundHalfUp, purchasePoints, refundRevocation, type OrderEarnRecord } from '../../shared/points/points';
 import {
   addPoints,

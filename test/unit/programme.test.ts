@@ -2,15 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ProgramError,
-  defaultProgram,
-  loadProgram,
-  matchesRule,
-  parseProgram,
-  resetProgramCache,
-  type SegmentFacts,
-} from '../../shared/programme/programme';
+import { ProgramError, parseProgram } from '../../shared/programme/schema';
+import { defaultProgram, loadProgram, resetProgramCache } from '../../shared/programme/load';
+import { matchesRule } from '../../shared/programme/rules';
+import { type SegmentFacts } from '../../shared/programme/vocabulary';
 
 const defaultsFromContract = {
   timezone: 'Asia/Shanghai',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { RFM_CLASSES } from '../../shared/programme/programme';
+import { RFM_CLASSES } from '../../shared/programme/vocabulary';
 import { computeRfm, rfmClass, rfmCutoffs, rfmMeans, rfmScores, type RfmRow } from '../../shared/rfm/rfm';
 
 const row = (memberId: string, recencyDays: number, frequency: number, monetaryCents: number): RfmRow => ({

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { defaultProgram, parseProgram, type SegmentFacts } from '../../shared/programme/programme';
+import { defaultProgram } from '../../shared/programme/load';
+import { parseProgram } from '../../shared/programme/schema';
+import { type SegmentFacts } from '../../shared/programme/vocabulary';
 import { allSegments, builtInSegments, memberSegments, segmentById, segmentDiff } from '../../shared/segments/segments';
 
 const program = defaultProgram(); // default tiers + the two example custom segments

@@ -1,69 +1,28 @@
 /**
- * The programme: the configuration of tiers, tier points and the daily rules (contract §3).
+ * The programme's zod schema and its error messages.
  *
  * `parseProgram` validates a programme JSON (every field has the contract's default, so `{}` is
  * the default programme) and throws a {@link ProgramError} whose message names each bad field by
  * its path, e.g. `programme.tiers[2].threshold: must be a non-negative integer`.
- *
- * `loadProgram` resolves, once: env `MEMBERFLOW_PROGRAM_JSON` (the JSON itself, inlined at bundle
- * time for Lambda) → env `MEMBERFLOW_PROGRAM` (a path, read with node:fs) → `programme/default.json`
- * (imported statically, so a bundle carries it). Field-by-field documentation: docs/programme.md.
+ * Field-by-field documentation: docs/programme.md.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { isTimeZone } from '../days/days';
-import defaultProgramJson from '../../programme/default.json' with { type: 'json' };
+import {
+  BUILT_IN_SEGMENT_PREFIXES,
+  CHANNELS,
+  DOWNGRADE_POLICIES,
+  MEMBER_STATUSES,
+  RFM_CLASSES,
+  RULE_FIELDS,
+  RULE_OPS,
+  type Channel,
+  type Program,
+  type RuleField,
+  type SegmentRule,
+} from './vocabulary';
 
-// ---------------------------------------------------------------------------------------------
-// Vocabulary shared with the rest of the domain
-
-export const CHANNELS = ['store', 'app', 'mini_program', 'third_party'] as const;
-export type Channel = (typeof CHANNELS)[number];
-
-export const DOWNGRADE_POLICIES = ['one_down', 'balance_based'] as const;
-export type DowngradePolicy = (typeof DOWNGRADE_POLICIES)[number];
-
-export const MEMBER_STATUSES = ['active', 'silent', 'churned'] as const;
-export type MemberStatus = (typeof MEMBER_STATUSES)[number];
-
-export const RFM_CLASSES = [
-  'important-value',
-  'important-develop',
-  'important-keep',
-  'important-retain',
-  'general-value',
-  'general-develop',
-  'general-keep',
-  'general-retain',
-] as const;
-export type RfmClass = (typeof RFM_CLASSES)[number];
-
-/** Prefixes of the built-in segment ids (`tier-gold`, `status-silent`, `rfm-important-value`). */
-export const BUILT_IN_SEGMENT_PREFIXES = ['tier-', 'status-', 'rfm-'] as const;
-
-/**
- * The member facts a custom segment rule may test, and their kind:
- * - `number`: every op; `null` facts (e.g. `daysSinceLastPurchase` of a member who never bought)
- *   only match `eq null` / `ne <x>`.
- * - `tier`: a tier id; every op, the ordering ones by the programme's tier order (`gte gold`).
- * - `status` / `rfm` / `string`: `eq`, `ne`, `in`.
- */
-export const RULE_FIELDS = {
-  tier: 'tier',
-  qualifyingPoints: 'number',
-  lifetimePoints: 'number',
-  status: 'status',
-  rfmSegment: 'rfm',
-  activeDays: 'number',
-  acquisitionChannel: 'string',
-  monetaryCents: 'number',
-  daysSinceLastPurchase: 'number',
-} as const;
-export type RuleField = keyof typeof RULE_FIELDS;
 const RULE_FIELD_NAMES = Object.keys(RULE_FIELDS) as RuleField[];
-
-export const RULE_OPS = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in'] as const;
-export type RuleOp = (typeof RULE_OPS)[number];
 
 /** Fields whose fact may be missing (`null`): a rule may compare them with `null` (eq / ne). */
 const NULLABLE_FIELDS: ReadonlySet<RuleField> = new Set<RuleField>([
@@ -71,17 +30,6 @@ const NULLABLE_FIELDS: ReadonlySet<RuleField> = new Set<RuleField>([
   'acquisitionChannel',
   'daysSinceLastPurchase',
 ]);
-
-export type RuleValue = string | number | null;
-export interface ConditionRule {
-  field: RuleField;
-  op: RuleOp;
-  value: RuleValue | RuleValue[];
-}
-export type SegmentRule = { all: SegmentRule[] } | { any: SegmentRule[] } | ConditionRule;
-
-// ---------------------------------------------------------------------------------------------
-// Schema
 
 const ID_RE = /^[a-z0-9-]+$/;
 
@@ -310,39 +258,6 @@ export const ProgramSchema = z
 
 type ParsedProgram = z.output<typeof ProgramSchema>;
 
-export interface Tier {
-  id: string;
-  threshold: number;
-}
-
-export interface SegmentDefinition {
-  id: string;
-  name: string;
-  rule: SegmentRule;
-}
-
-export interface Program {
-  name?: string;
-  description?: string;
-  timezone: string;
-  /** Ordered by threshold, strictly increasing; index 0 is the base tier (threshold 0). */
-  tiers: Tier[];
-  earning: {
-    pointsPerYuan: number;
-    minimumEligibleCents: number;
-    earningChannels: Channel[];
-    excludedCategories: string[];
-  };
-  qualificationWindowDays: number;
-  reviewPeriodDays: number;
-  downgradePolicy: DowngradePolicy;
-  atRiskNoticeDays: number;
-  activity: { lateActivityLimitDays: number };
-  status: { silentAfterDays: number; churnedAfterDays: number };
-  winback: { offerDays: number[]; conversionWindowDays: number };
-  segments: SegmentDefinition[];
-}
-
 // Compile-time check that the schema's output and the declared type agree.
 const _check: (p: ParsedProgram) => Program = (p) => p;
 void _check;
@@ -407,124 +322,4 @@ export function parseProgram(json: unknown): Program {
   const problems: string[] = [];
   for (const issue of r.error.issues) describe(issue as unknown as LooseIssue, [], json, problems);
   throw new ProgramError(problems);
-}
-
-function deepFreeze<T>(v: T): T {
-  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const k of Object.keys(v)) deepFreeze((v as Record<string, unknown>)[k]);
-  }
-  return v;
-}
-
-let defaultCache: Program | undefined;
-
-/** The default programme (`programme/default.json`), parsed and frozen. */
-export function defaultProgram(): Program {
-  return (defaultCache ??= deepFreeze(parseProgram(defaultProgramJson)));
-}
-
-let loaded: Program | undefined;
-
-/**
- * The programme in force, resolved once and cached (frozen):
- * `MEMBERFLOW_PROGRAM_JSON` (inline JSON) → `MEMBERFLOW_PROGRAM` (path) → the default programme.
- */
-export function loadProgram(env: Record<string, string | undefined> = process.env): Program {
-  if (loaded) return loaded;
-  const inline = env.MEMBERFLOW_PROGRAM_JSON;
-  const path = env.MEMBERFLOW_PROGRAM;
-  let program: Program;
-  if (inline !== undefined && inline.trim() !== '') {
-    let json: unknown;
-    try {
-      json = JSON.parse(inline);
-    } catch (e) {
-      throw new ProgramError([`MEMBERFLOW_PROGRAM_JSON: not valid JSON (${(e as Error).message})`]);
-    }
-    program = parseProgram(json);
-  } else if (path !== undefined && path.trim() !== '') {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (e) {
-      throw new ProgramError([`MEMBERFLOW_PROGRAM: cannot read ${path} (${(e as Error).message})`]);
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (e) {
-      throw new ProgramError([`MEMBERFLOW_PROGRAM: ${path} is not valid JSON (${(e as Error).message})`]);
-    }
-    program = parseProgram(json);
-  } else {
-    program = defaultProgram();
-  }
-  return (loaded = deepFreeze(program));
-}
-
-/** Forgets the cached programme (tests, or a process that changed its env). */
-export function resetProgramCache(): void {
-  loaded = undefined;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Tier and rule helpers
-
-/** Index of a tier id in the programme, or -1. */
-export function tierIndexById(program: Program, tierId: string): number {
-  return program.tiers.findIndex((t) => t.id === tierId);
-}
-
-/** The member facts a segment rule is evaluated on. */
-export interface SegmentFacts {
-  tier: string;
-  qualifyingPoints: number;
-  lifetimePoints: number;
-  status: MemberStatus;
-  rfmSegment: RfmClass | null;
-  activeDays: number;
-  acquisitionChannel: string | null;
-  monetaryCents: number;
-  daysSinceLastPurchase: number | null;
-}
-
-function compare(op: RuleOp, a: number, b: number): boolean {
-  switch (op) {
-    case 'eq':
-      return a === b;
-    case 'ne':
-      return a !== b;
-    case 'gt':
-      return a > b;
-    case 'gte':
-      return a >= b;
-    case 'lt':
-      return a < b;
-    case 'lte':
-      return a <= b;
-    case 'in':
-      return false; // handled by the caller
-  }
-}
-
-/**
- * Whether a member's facts satisfy a (validated) segment rule. `all` needs every sub-rule, `any`
- * one. Tiers compare by their order in the programme. A `null` fact equals only `null`; ordering
- * ops on a `null` fact are false.
- */
-export function matchesRule(program: Program, rule: SegmentRule, facts: SegmentFacts): boolean {
-  if ('all' in rule) return rule.all.every((r) => matchesRule(program, r, facts));
-  if ('any' in rule) return rule.any.some((r) => matchesRule(program, r, facts));
-  const raw = facts[rule.field];
-  const values = Array.isArray(rule.value) ? rule.value : [rule.value];
-  const norm = (v: RuleValue): RuleValue =>
-    rule.field === 'tier' && typeof v === 'string' ? tierIndexById(program, v) : v;
-  const fact = norm(raw as RuleValue);
-  if (rule.op === 'in') return values.some((v) => norm(v) === fact);
-  const value = norm(values[0]);
-  if (rule.op === 'eq') return fact === value;
-  if (rule.op === 'ne') return fact !== value;
-  if (typeof fact !== 'number' || typeof value !== 'number') return false;
-  return compare(rule.op, fact, value);
 }

@@ -1,0 +1,103 @@
+// The programme's vocabulary (contract §3): channels, statuses, RFM classes, segment-rule fields and
+// ops, and the Program type every rule reads. No validation or loading here (schema.ts, load.ts).
+
+export const CHANNELS = ['store', 'app', 'mini_program', 'third_party'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export const DOWNGRADE_POLICIES = ['one_down', 'balance_based'] as const;
+export type DowngradePolicy = (typeof DOWNGRADE_POLICIES)[number];
+
+export const MEMBER_STATUSES = ['active', 'silent', 'churned'] as const;
+export type MemberStatus = (typeof MEMBER_STATUSES)[number];
+
+export const RFM_CLASSES = [
+  'important-value',
+  'important-develop',
+  'important-keep',
+  'important-retain',
+  'general-value',
+  'general-develop',
+  'general-keep',
+  'general-retain',
+] as const;
+export type RfmClass = (typeof RFM_CLASSES)[number];
+
+/** Prefixes of the built-in segment ids (`tier-gold`, `status-silent`, `rfm-important-value`). */
+export const BUILT_IN_SEGMENT_PREFIXES = ['tier-', 'status-', 'rfm-'] as const;
+
+/**
+ * The member facts a custom segment rule may test, and their kind:
+ * - `number`: every op; `null` facts (e.g. `daysSinceLastPurchase` of a member who never bought)
+ *   only match `eq null` / `ne <x>`.
+ * - `tier`: a tier id; every op, the ordering ones by the programme's tier order (`gte gold`).
+ * - `status` / `rfm` / `string`: `eq`, `ne`, `in`.
+ */
+export const RULE_FIELDS = {
+  tier: 'tier',
+  qualifyingPoints: 'number',
+  lifetimePoints: 'number',
+  status: 'status',
+  rfmSegment: 'rfm',
+  activeDays: 'number',
+  acquisitionChannel: 'string',
+  monetaryCents: 'number',
+  daysSinceLastPurchase: 'number',
+} as const;
+export type RuleField = keyof typeof RULE_FIELDS;
+
+export const RULE_OPS = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in'] as const;
+export type RuleOp = (typeof RULE_OPS)[number];
+
+export type RuleValue = string | number | null;
+export interface ConditionRule {
+  field: RuleField;
+  op: RuleOp;
+  value: RuleValue | RuleValue[];
+}
+export type SegmentRule = { all: SegmentRule[] } | { any: SegmentRule[] } | ConditionRule;
+
+export interface Tier {
+  id: string;
+  threshold: number;
+}
+
+export interface SegmentDefinition {
+  id: string;
+  name: string;
+  rule: SegmentRule;
+}
+
+export interface Program {
+  name?: string;
+  description?: string;
+  timezone: string;
+  /** Ordered by threshold, strictly increasing; index 0 is the base tier (threshold 0). */
+  tiers: Tier[];
+  earning: {
+    pointsPerYuan: number;
+    minimumEligibleCents: number;
+    earningChannels: Channel[];
+    excludedCategories: string[];
+  };
+  qualificationWindowDays: number;
+  reviewPeriodDays: number;
+  downgradePolicy: DowngradePolicy;
+  atRiskNoticeDays: number;
+  activity: { lateActivityLimitDays: number };
+  status: { silentAfterDays: number; churnedAfterDays: number };
+  winback: { offerDays: number[]; conversionWindowDays: number };
+  segments: SegmentDefinition[];
+}
+
+/** The member facts a segment rule is evaluated on. */
+export interface SegmentFacts {
+  tier: string;
+  qualifyingPoints: number;
+  lifetimePoints: number;
+  status: MemberStatus;
+  rfmSegment: RfmClass | null;
+  activeDays: number;
+  acquisitionChannel: string | null;
+  monetaryCents: number;
+  daysSinceLastPurchase: number | null;
+}
