@@ -121,7 +121,7 @@ export class MemberflowStack extends Stack {
     const tierReview = job('TierReviewFunction', 'functions/tier-review.ts', 'Daily tier review');
     const winback = job('WinbackFunction', 'functions/winback.ts', 'Daily win-back offers');
     const rfm = job('RfmFunction', 'functions/rfm.ts', 'Daily RFM cut-offs and classes');
-    new DailyJobs(this, 'DailyJobs', {
+    const dailyJobs = new DailyJobs(this, 'DailyJobs', {
       timezone,
       jobs: [
         { logicalId: 'TierReviewSchedule', job: 'tier-review', handler: tierReview, hour: 0, minute: 15 },
@@ -131,7 +131,13 @@ export class MemberflowStack extends Stack {
     });
 
     const http = new HttpApi(this, 'Api', { handler: api });
-    new Monitoring(this, 'Monitoring', { eventsStream: streams.events, consumer: processEvents, failedBatches: buckets.failedBatches, httpApi: http.api });
+    new Monitoring(this, 'Monitoring', {
+      eventsStream: streams.events,
+      consumer: processEvents,
+      failedBatches: buckets.failedBatches,
+      httpApi: http.api,
+      jobs: { failures: dailyJobs.jobFailures, deadLetters: dailyJobs.scheduleDeadLetters },
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: http.stage.url });
     new CfnOutput(this, 'EventsStreamName', { value: streams.events.streamName });

@@ -10,8 +10,11 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENTRY_METADATA } from './handler';
+import { MAX_RECORD_AGE } from './stream-consumers';
+import { EVENTS_RETENTION } from './streams';
 
 export interface MonitoringProps {
   /** The behaviour events stream. */
@@ -21,6 +24,13 @@ export interface MonitoringProps {
   /** On-failure destination of the consumer's event source mapping. */
   readonly failedBatches: s3.Bucket;
   readonly httpApi: apigw.HttpApi;
+  /** Where failed daily job runs end up (infra/constructs/daily-jobs.ts). */
+  readonly jobs: {
+    /** Lambda's on-failure destination of the jobs (a run still failing after its retries). */
+    readonly failures: sqs.IQueue;
+    /** The schedules' dead-letter queue (a run Scheduler could not deliver). */
+    readonly deadLetters: sqs.IQueue;
+  };
 }
 
 /** Filter id of the S3 request metrics of FailedBatchesBucket (the whole bucket). */
@@ -28,6 +38,13 @@ export const FAILED_BATCHES_METRICS_FILTER = 'EntireBucket';
 
 /** Iterator age (ms) that means the consumer is falling behind when sustained. */
 export const ITERATOR_AGE_ALARM_MS = 60_000;
+
+/**
+ * Iterator age (ms) that means act now: an hour behind, with 11 hours left before the oldest
+ * records reach the mapping's maximum record age (12 h, then FailedBatchesBucket) and days before
+ * EventsStream trims them (7 days). Asserted against both in test/infra/monitoring.test.ts.
+ */
+export const ITERATOR_AGE_CRITICAL_MS = 3_600_000;
 
 /** Records quarantined in an hour that mean a producer is sending bad data. */
 export const QUARANTINE_ALARM_PER_HOUR = 100;
@@ -47,7 +64,8 @@ function logicalIdOf(construct: Construct): string {
  * topic they notify (KMS-encrypted, TLS only), and one dashboard.
  *
  * - the events consumer falling behind: the Lambda `IteratorAge` of the consumer and the stream's
- *   `GetRecords.IteratorAgeMilliseconds`, over a minute for five minutes (a shard stuck);
+ *   `GetRecords.IteratorAgeMilliseconds`, over a minute for five minutes (a shard stuck), and the
+ *   consumer over an hour behind (critical: long before the record age and the stream's retention);
  * - the quarantine growing: a metric filter on the consumer's "batch processed" log line;
  * - batches given up on: S3 has no real-time object count, so FailedBatchesBucket gets S3 request
  *   metrics (1-minute `PutRequests`; the only writer is the mapping's on-failure destination) and
@@ -55,6 +73,7 @@ function logicalIdOf(construct: Construct): string {
  *   destination could not be written (records lost until replayed from the stream);
  * - errors and throttles of every handler (the functions carrying `memberflow:entry`, found in the
  *   stack); the consumer's errors alarm only when they persist (a retried batch is normal);
+ * - daily job runs given up on: a message in JobFailuresQueue or ScheduleDeadLetterQueue;
  * - DynamoDB read/write throttle events per table; producers throttled on EventsStream;
  * - API Gateway 5xx.
  * Functions and tables are discovered in the stack, so the one line that adds this construct must
@@ -125,6 +144,14 @@ export class Monitoring extends Construct {
       datapointsToAlarm: 5,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    alarm('ConsumerIteratorAgeCriticalAlarm', {
+      alarmDescription: `process-events is over an hour behind EventsStream: records older than ${MAX_RECORD_AGE.toHours()} hours stop being retried and go to FailedBatchesBucket (then replay them), and EventsStream drops records after ${EVENTS_RETENTION.toDays()} days (README, Runbook).`,
+      metric: consumerIteratorAge,
+      threshold: ITERATOR_AGE_CRITICAL_MS,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
     const producerThrottles = props.eventsStream.metricWriteProvisionedThroughputExceeded({ statistic: 'Sum', period: minutes(5) });
     alarm('EventsStreamWriteThrottledAlarm', {
       alarmDescription: 'Producers were throttled on EventsStream (add shards).',
@@ -156,6 +183,27 @@ export class Monitoring extends Construct {
     alarm('ConsumerDestinationDeliveryFailuresAlarm', {
       alarmDescription: 'A failed batch could not even be written to FailedBatchesBucket: replay it from EventsStream before it expires (24 h).',
       metric: destinationFailures,
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    // ---- daily jobs given up on ----
+    const queued = (queue: sqs.IQueue) => queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: minutes(5) });
+    const jobFailures = queued(props.jobs.failures);
+    const scheduleDeadLetters = queued(props.jobs.deadLetters);
+    alarm('JobFailuresQueueAlarm', {
+      alarmDescription: 'A daily job run failed 3 times (Lambda asynchronous retries exhausted) or waited over 6 hours: its event is in JobFailuresQueue, the error in the job\'s log; fix, then run the job for that day (README, Runbook).',
+      metric: jobFailures,
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm('ScheduleDeadLetterQueueAlarm', {
+      alarmDescription: 'EventBridge Scheduler could not deliver a daily job run to Lambda (retry policy exhausted): the message in ScheduleDeadLetterQueue names the schedule and the error; run the job for that day (README, Runbook).',
+      metric: scheduleDeadLetters,
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
@@ -246,7 +294,7 @@ export class Monitoring extends Construct {
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 4 }),
     );
     this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Events consumer: iterator age (ms)', left: [consumerIteratorAge, streamIteratorAge], leftAnnotations: [{ value: ITERATOR_AGE_ALARM_MS, label: 'alarm' }], width: 12 }),
+      new cloudwatch.GraphWidget({ title: 'Events consumer: iterator age (ms)', left: [consumerIteratorAge, streamIteratorAge], leftAnnotations: [{ value: ITERATOR_AGE_ALARM_MS, label: 'alarm' }, { value: ITERATOR_AGE_CRITICAL_MS, label: 'critical' }], width: 12 }),
       new cloudwatch.GraphWidget({
         title: 'Events consumer: invocations, errors, batches given up on',
         left: [props.consumer.metricInvocations({ period: minutes(1) }), props.consumer.metricErrors({ period: minutes(1) })],
@@ -271,6 +319,9 @@ export class Monitoring extends Construct {
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({ title: 'API: requests, 4xx, 5xx', left: [props.httpApi.metricCount({ period: minutes(5) }), props.httpApi.metricClientError({ period: minutes(5) }), api5xx], width: 12 }),
       new cloudwatch.GraphWidget({ title: 'API: latency p50 / p99 (ms)', left: [props.httpApi.metricLatency({ statistic: 'p50', period: minutes(5) }), props.httpApi.metricLatency({ statistic: 'p99', period: minutes(5) })], width: 12 }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'Daily jobs: failed runs (JobFailuresQueue, ScheduleDeadLetterQueue)', left: [jobFailures, scheduleDeadLetters], width: 24 }),
     );
   }
 }

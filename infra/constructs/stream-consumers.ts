@@ -31,9 +31,28 @@ class PutOnlyS3OnFailureDestination extends S3OnFailureDestination {
 }
 
 /**
- * Shared mapping settings (docs/architecture.md): finite retries and record age, bisect on error,
- * partial batch responses and an S3 copy of anything given up on, so one bad record never blocks
- * a shard.
+ * A record older than this is not invoked any more: its batch goes to FailedBatchesBucket and the
+ * shard moves on. It bounds how long one failing batch can hold its shard (half a day: a night
+ * without an operator, and yesterday's figures complete by midday), and it is the limit that
+ * binds the retries (`RETRY_ATTEMPTS`). Far below EventsStream's retention (`EVENTS_RETENTION`,
+ * 7 days), so a record is given up on, with a failure object, long before Kinesis trims it.
+ */
+export const MAX_RECORD_AGE = Duration.hours(12);
+
+/**
+ * Retries of a failing batch (10,000, the most a Kinesis mapping allows). AWS documents neither
+ * the backoff between stream retries nor how retries are counted across bisected halves, so a
+ * small count could be spent in seconds on an outage that lasts minutes (a DynamoDB throttling
+ * burst, a deployment). With this count an outage is ridden out for at least 10,000 attempts, and
+ * unless Lambda retries faster than one attempt every 4.32 s the record age above is what ends the
+ * retries. Bisecting does not use the retry quota (docs/aws.md).
+ */
+export const RETRY_ATTEMPTS = 10_000;
+
+/**
+ * Shared mapping settings (docs/architecture.md, docs/aws.md): retries bounded by record age,
+ * bisect on error, partial batch responses and an S3 copy of anything given up on, so one bad
+ * record never blocks a shard for longer than the record age.
  */
 function mappingSettings(failedBatches: s3.IBucket): StreamEventSourceProps {
   return {
@@ -42,8 +61,8 @@ function mappingSettings(failedBatches: s3.IBucket): StreamEventSourceProps {
     maxBatchingWindow: Duration.seconds(2),
     bisectBatchOnError: true,
     reportBatchItemFailures: true,
-    retryAttempts: 5,
-    maxRecordAge: Duration.days(1),
+    retryAttempts: RETRY_ATTEMPTS,
+    maxRecordAge: MAX_RECORD_AGE,
     parallelizationFactor: 1,
     onFailure: new PutOnlyS3OnFailureDestination(failedBatches),
   };

@@ -3,7 +3,7 @@
 // TLS-only SNS topic, and a dashboard.
 import { describe, expect, it } from 'vitest';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { FAILED_BATCHES_METRICS_FILTER, ITERATOR_AGE_ALARM_MS, METRICS_NAMESPACE, QUARANTINE_ALARM_PER_HOUR } from '../../infra/constructs/monitoring';
+import { FAILED_BATCHES_METRICS_FILTER, ITERATOR_AGE_ALARM_MS, ITERATOR_AGE_CRITICAL_MS, METRICS_NAMESPACE, QUARANTINE_ALARM_PER_HOUR } from '../../infra/constructs/monitoring';
 import { createStack } from '../../infra/synth';
 
 const template = Template.fromStack(createStack());
@@ -47,8 +47,14 @@ describe('alarm notifications', () => {
 
 describe('the events consumer', () => {
   it('alarms when process-events is over a minute behind for 5 minutes (Lambda IteratorAge)', () => {
-    const [a] = alarmOn('IteratorAge', 'AWS/Lambda', { Name: 'FunctionName', Value: { Ref: 'ProcessEventsFunction' } });
+    const [a] = alarmOn('IteratorAge', 'AWS/Lambda', { Name: 'FunctionName', Value: { Ref: 'ProcessEventsFunction' } }).filter((x) => x.Threshold === ITERATOR_AGE_ALARM_MS);
     expect(a).toMatchObject({ Statistic: 'Maximum', Period: 60, Threshold: ITERATOR_AGE_ALARM_MS, EvaluationPeriods: 5, DatapointsToAlarm: 5, ComparisonOperator: 'GreaterThanThreshold' });
+  });
+
+  it('alarms critically when process-events is over an hour behind (long before the 12-hour record age)', () => {
+    const [a] = alarmOn('IteratorAge', 'AWS/Lambda', { Name: 'FunctionName', Value: { Ref: 'ProcessEventsFunction' } }).filter((x) => x.Threshold === ITERATOR_AGE_CRITICAL_MS);
+    expect(a).toMatchObject({ Statistic: 'Maximum', Period: 60, Threshold: 3_600_000, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(a.AlarmDescription).toMatch(/12 hours.*7 days/);
   });
 
   it('alarms on the stream side too (Kinesis GetRecords.IteratorAgeMilliseconds of EventsStream)', () => {
@@ -81,6 +87,14 @@ describe('the events consumer', () => {
 
   it('alarms when producers are throttled on EventsStream', () => {
     expect(alarmOn('WriteProvisionedThroughputExceeded', 'AWS/Kinesis', { Name: 'StreamName', Value: { Ref: 'EventsStream' } })).toHaveLength(1);
+  });
+});
+
+describe('daily jobs', () => {
+  it.each(['JobFailuresQueue', 'ScheduleDeadLetterQueue'])('alarms as soon as a message is in %s', (queueId) => {
+    const mine = alarmOn('ApproximateNumberOfMessagesVisible', 'AWS/SQS', { Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } });
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ Statistic: 'Maximum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1 });
   });
 });
 
@@ -125,7 +139,7 @@ describe('the dashboard', () => {
     const dashboards = ofType('AWS::CloudWatch::Dashboard');
     expect(dashboards).toHaveLength(1);
     const body = JSON.stringify(dashboards[0][1].Properties.DashboardBody);
-    for (const needle of ['IteratorAge', 'GetRecords.IteratorAgeMilliseconds', 'PutRequests', 'DestinationDeliveryFailures', 'Errors', 'Throttles', 'Duration', 'ReadThrottleEvents', 'ConsumedWriteCapacityUnits', 'IncomingRecords', 'QuarantinedRecords', '5xx', '4xx', 'Latency', '"type\\":\\"alarm\\"']) {
+    for (const needle of ['IteratorAge', 'GetRecords.IteratorAgeMilliseconds', 'PutRequests', 'DestinationDeliveryFailures', 'Errors', 'Throttles', 'Duration', 'ReadThrottleEvents', 'ConsumedWriteCapacityUnits', 'IncomingRecords', 'QuarantinedRecords', 'ApproximateNumberOfMessagesVisible', '5xx', '4xx', 'Latency', '"type\\":\\"alarm\\"']) {
       expect(body, needle).toContain(needle);
     }
   });

@@ -205,8 +205,8 @@ describe('event source mappings', () => {
     MaximumBatchingWindowInSeconds: 2,
     BisectBatchOnFunctionError: true,
     FunctionResponseTypes: ['ReportBatchItemFailures'],
-    MaximumRetryAttempts: 5,
-    MaximumRecordAgeInSeconds: 86400,
+    MaximumRetryAttempts: 10000,
+    MaximumRecordAgeInSeconds: 43200,
     StartingPosition: 'TRIM_HORIZON',
     ParallelizationFactor: 1,
     DestinationConfig: { OnFailure: { Destination: arn('FailedBatchesBucket') } },
@@ -292,12 +292,15 @@ describe('daily schedules', () => {
       State: 'ENABLED',
       Target: { Arn: arn(fnId), RetryPolicy: { MaximumRetryAttempts: expect.any(Number) } },
     });
-    expect(JSON.parse(props.Target.Input)).toEqual({ job });
+    expect(JSON.parse(props.Target.Input)).toEqual({ job, scheduledTime: '<aws.scheduler.scheduled-time>' });
     // The schedule's role may invoke exactly that one function and nothing else.
     const roleId = props.Target.RoleArn['Fn::GetAtt'][0];
     expect(resources[roleId].Properties.AssumeRolePolicyDocument.Statement[0].Principal)
       .toEqual({ Service: 'scheduler.amazonaws.com' });
-    expect(statementsOfRole(roleId)).toEqual([{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: arn(fnId) }]);
+    expect(statementsOfRole(roleId)).toEqual([
+      { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: arn(fnId) },
+      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arn('ScheduleDeadLetterQueue') },
+    ]);
   });
 
   it('follows the timezone prop', () => {
@@ -398,9 +401,9 @@ describe('least-privilege grants', () => {
       ProcessEventsFunction: ['ActionsStream', 'EventsStream', 'FailedBatchesBucket', 'LedgerTable', 'MembersTable', 'MetricsTable', 'QuarantineTable'],
       ApiFunction: ['ExportsBucket', 'ExportsTable', 'LedgerTable', 'MembersTable', 'MetricsTable', 'QuarantineTable',
         ...(hasExportSegment ? ['ExportSegmentFunction'] : [])],
-      TierReviewFunction: ['EventsStream', 'MembersTable', 'MetricsTable'],
-      WinbackFunction: ['EventsStream', 'MembersTable', 'MetricsTable'],
-      RfmFunction: ['EventsStream', 'MembersTable', 'MetricsTable'],
+      TierReviewFunction: ['EventsStream', 'JobFailuresQueue', 'MembersTable', 'MetricsTable'],
+      WinbackFunction: ['EventsStream', 'JobFailuresQueue', 'MembersTable', 'MetricsTable'],
+      RfmFunction: ['EventsStream', 'JobFailuresQueue', 'MembersTable', 'MetricsTable'],
       ExportSegmentFunction: ['ExportsBucket', 'ExportsTable', 'MembersTable', 'MetricsTable'],
     };
     expect(resourcesNamedBy(fnId)).toEqual(expected[fnId].sort());

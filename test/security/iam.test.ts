@@ -60,6 +60,8 @@ const job: Inventory = {
   'MembersTable/index/*': DDB_READ,
   MetricsTable: DDB_READ,
   [JOB_PROGRESS]: ['dynamodb:PutItem'],
+  // Lambda's on-failure destination of the job's asynchronous invocations (send only).
+  JobFailuresQueue: ['sqs:SendMessage'],
   'own log group': LOGS,
 };
 
