@@ -4,8 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { AuditTable } from './constructs/audit-table';
 import { Buckets } from './constructs/buckets';
 import { DailyJobs } from './constructs/daily-jobs';
+import { ErasureSalt } from './constructs/erasure-salt';
 import { Handler } from './constructs/handler';
 import { HttpApi } from './constructs/http-api';
 import { acknowledge } from './constructs/ids';
@@ -38,6 +40,8 @@ export class MemberflowStack extends Stack {
     const streams = new Streams(this, 'Streams', { eventShards: props.eventShards ?? 4, actionShards: props.actionShards ?? 1 });
     const tables = new Tables(this, 'Tables');
     const buckets = new Buckets(this, 'Buckets');
+    const audit = new AuditTable(this, 'Audit');
+    const erasureSalt = new ErasureSalt(this, 'Privacy');
 
     // Every handler sees the same resource names (the local runtime does the same); what each
     // may do with them is decided by the grants below.
@@ -50,6 +54,8 @@ export class MemberflowStack extends Stack {
       EVENTS_STREAM: streams.events.streamName,
       ACTIONS_STREAM: streams.actions.streamName,
       EXPORTS_BUCKET: buckets.exports.bucketName,
+      AUDIT_TABLE: audit.table.tableName,
+      ERASURE_SALT_SECRET: erasureSalt.secret.secretName,
       POWERTOOLS_SERVICE_NAME: 'memberflow',
       POWERTOOLS_LOG_LEVEL: 'INFO',
       MEMBERFLOW_TZ: timezone,
@@ -77,6 +83,12 @@ export class MemberflowStack extends Stack {
     const api = handler('ApiFunction', 'functions/api.ts', 'HTTP API', 512, Duration.seconds(29));
     for (const table of [tables.members, tables.ledger, tables.metrics, tables.quarantine]) table.grantReadData(api);
     tables.exports.grantReadWriteData(api);
+    // The audit log is append-only: reads and PutItem (new seqs only, by its condition), never
+    // UpdateItem or DeleteItem.
+    audit.table.grantReadData(api);
+    api.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [audit.table.tableArn] }));
+    acknowledge(api.role!, 'AwsSolutions-IAM5[Resource::<AuditTable.Arn>/index/*]', 'Scoped to AuditTable: its AuditTimeIndex lists entries by time for GET /audit.');
+    erasureSalt.secret.grantRead(api);
     // Pre-signing a download URL needs s3:GetObject on the export objects, nothing more.
     api.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [buckets.exports.arnForObjects('*')] }));
     const exportsReason = 'Export object keys are generated per request, so access is granted on any key of '

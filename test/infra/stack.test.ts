@@ -399,7 +399,7 @@ describe('least-privilege grants', () => {
   it.each(Object.keys(FUNCTIONS))('%s names only the resources it needs', (fnId) => {
     const expected: Record<string, string[]> = {
       ProcessEventsFunction: ['ActionsStream', 'EventsStream', 'FailedBatchesBucket', 'LedgerTable', 'MembersTable', 'MetricsTable', 'QuarantineTable'],
-      ApiFunction: ['ExportsBucket', 'ExportsTable', 'LedgerTable', 'MembersTable', 'MetricsTable', 'QuarantineTable',
+      ApiFunction: ['AuditTable', 'ErasureSaltSecret', 'ExportsBucket', 'ExportsTable', 'LedgerTable', 'MembersTable', 'MetricsTable', 'QuarantineTable',
         ...(hasExportSegment ? ['ExportSegmentFunction'] : [])],
       TierReviewFunction: ['EventsStream', 'JobFailuresQueue', 'MembersTable', 'MetricsTable'],
       WinbackFunction: ['EventsStream', 'JobFailuresQueue', 'MembersTable', 'MetricsTable'],
@@ -415,6 +415,13 @@ describe('least-privilege grants', () => {
         const writes = actionsOn(fnId, table).filter((a) => DDB_WRITE.includes(a));
         expect(writes, `${fnId} on ${table}`).toEqual(fnId === 'ProcessEventsFunction' ? [...DDB_WRITE].sort() : []);
       }
+    }
+  });
+
+  it('the audit log is append-only: writers may only PutItem (the append is a conditional put of a new seq)', () => {
+    for (const fnId of Object.keys(FUNCTIONS)) {
+      const writes = actionsOn(fnId, 'AuditTable').filter((a) => DDB_WRITE.includes(a));
+      expect(writes, fnId).toEqual(fnId === 'ApiFunction' ? ['dynamodb:PutItem'] : []);
     }
   });
 
