@@ -1,0 +1,5 @@
+export * from './programme';
+export * from './earning';
+export * from './lots';
+export * from './ledger';
+export * from './book';
