@@ -4,7 +4,7 @@
  * reversal, adjustments, exactly-once keys and the daily catch-up.
  */
 import { describe, expect, it } from 'vitest';
-import { dayNumber } from '../../shared/days';
+import { dayNumber } from '../../shared/days/days';
 import {
   CoinBook,
   CoinsProgramError,

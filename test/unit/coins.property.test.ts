@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { dayNumber } from '../../shared/days';
+import { dayNumber } from '../../shared/days/days';
 import { CoinBook, purchaseCoins, type CoinEntry, type CoinsRules } from '../../shared/coins';
 import { CoinsReference } from '../reference/coins-reference';
 
