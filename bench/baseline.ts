@@ -24,6 +24,8 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { dayKey } from '../shared/keys/metrics-keys';
+import { sessionBucketCounter } from '../shared/metrics/catalogue';
 import { sessionBucket } from '../shared/metrics/contribution';
 import { dayOf } from '../shared/days/days';
 import { parseEvent, type StreamEvent } from '../shared/events/events';
@@ -39,7 +41,7 @@ export interface BaselineTables {
 /** The per-day figures both designs keep, by memberflow's counter names. */
 export const SIMPLE_COUNTERS = ['dau', 'new', 'launches', 'sessions', 'sessionSeconds', 'pageViews', 'orders', 'revenueCents', 'payingMembers', 'b0', 'b1', 'b2', 'b3', 'b4', 'b5'] as const;
 
-export const dayItemKey = (day: number) => `d#${day}`;
+export const dayItemKey = dayKey;
 
 export async function createBaselineTables(client: DynamoDBClient, prefix: string): Promise<BaselineTables> {
   const tables: BaselineTables = {
@@ -158,7 +160,7 @@ export function makeBaselineHandler(opts: { client: DynamoDBClient; tables: Base
         counters.sessions = 1;
         counters.sessionSeconds = event.durationSeconds;
         const bucket = sessionBucket(event.pageViews);
-        if (bucket >= 0) counters[`b${bucket}`] = 1;
+        if (bucket >= 0) counters[sessionBucketCounter(bucket)] = 1;
         break;
       }
       case 'purchase':

@@ -32,6 +32,7 @@ import { ASSUMPTIONS, capacityRow, costPerMillionEvents, PRICES, type CapacityRo
 import { measureHandlerCpu, type CpuResult } from './cpu';
 import { lowerBound, type LowerBound } from './lower-bound';
 import { CapacityMeter, describeWith, type AttrMap, type MeterSnapshot, type PeakShare, type TableTotals } from './meter';
+import { dayKey } from '../shared/keys/metrics-keys';
 
 const SHARDS = 4;
 const BATCH_SIZE = 500;
@@ -322,8 +323,8 @@ async function runMemberflow(endpoints: LocalEndpoints, w: Workload, program: Pr
       k.maxWriteUnits = Math.max(k.maxWriteUnits, p.maxWriteUnits);
     }
     const store = new MetricsStore(DynamoDBDocumentClient.from(raw), metricsTable);
-    const sums = await store.sum(w.dayRange.map((d) => `d#${d}`));
-    const days = new Map(w.dayRange.map((d) => [d, sums.get(`d#${d}`) ?? new Map<string, number>()]));
+    const sums = await store.sum(w.dayRange.map(dayKey));
+    const days = new Map(w.dayRange.map((d) => [d, sums.get(dayKey(d)) ?? new Map<string, number>()]));
     return { figures: f, days };
   } finally {
     await stack.stop();

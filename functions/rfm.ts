@@ -5,6 +5,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { dayString } from '../shared/days/days';
 import { rfmUpdateCommand } from '../shared/jobs/commands';
 import { rfmChanges } from '../shared/jobs/rfm';
+import { purchaseHintKey } from '../shared/keys/metrics-keys';
 import { forEachLimited } from '../shared/util/limit';
 import { loadProgram } from '../shared/programme/load';
 import { kinesisClient } from './adapters/clients';
@@ -27,7 +28,7 @@ export const handler = async (event: unknown) => {
   for (let d = Math.min(previous, asOf - 1) - window + 1; d <= asOf; d++) days.push(d);
   const ids = new Set<string>();
   await forEachLimited(days, 16, async (d) => {
-    for (const id of await hints.hintIds(`pu#${d}`)) ids.add(id);
+    for (const id of await hints.hintIds(purchaseHintKey(d))) ids.add(id);
   });
   const found = await members.getMany([...ids]);
   const { result, changes } = rfmChanges(program, [...found.values()], asOf);

@@ -6,6 +6,7 @@ import { dayString } from '../shared/days/days';
 import { statusCheckCommand } from '../shared/jobs/commands';
 import { daysToRun, silenceThresholds } from '../shared/jobs/winback';
 import type { JobCommand } from '../shared/events/events';
+import { lastActiveHintKey } from '../shared/keys/metrics-keys';
 import { forEachLimited } from '../shared/util/limit';
 import { loadProgram } from '../shared/programme/load';
 import { kinesisClient } from './adapters/clients';
@@ -28,7 +29,7 @@ export const handler = async (event: unknown) => {
   for (const day of days) {
     const wanted = new Map<string, number>();
     await forEachLimited(silenceThresholds(program), 4, async (k) => {
-      for (const id of await hints.hintIds(`la#${day - k}`)) wanted.set(id, day - k);
+      for (const id of await hints.hintIds(lastActiveHintKey(day - k))) wanted.set(id, day - k);
     });
     candidates += wanted.size;
     const found = await members.getMany([...wanted.keys()]);

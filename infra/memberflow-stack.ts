@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { JOB_PROGRESS_PREFIX } from '../shared/keys/metrics-keys';
 import { AuditTable } from './constructs/audit-table';
 import { Buckets } from './constructs/buckets';
 import { DailyJobs } from './constructs/daily-jobs';
@@ -124,7 +125,7 @@ export class MemberflowStack extends Stack {
       fn.addToRolePolicy(new iam.PolicyStatement({
         actions: ['dynamodb:PutItem'],
         resources: [tables.metrics.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['job#*'] } },
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${JOB_PROGRESS_PREFIX}*`] } },
       }));
       streams.events.grantWrite(fn);
       acknowledge(fn.role!, 'AwsSolutions-IAM5[Resource::<MembersTable.Arn>/index/*]', indexReason);

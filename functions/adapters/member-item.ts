@@ -1,11 +1,10 @@
 // The member item's storage layout: short attribute names keep it under 1 KB (one write unit).
 import { decodeRecent, encodeRecent } from '../../shared/member/activity';
+import { REVIEW_BUCKETS } from '../../shared/keys/members-keys';
 import { hash53 } from '../../shared/util/hash';
 import type { MemberState } from '../../shared/member/state';
 import type { RfmClass } from '../../shared/programme/vocabulary';
 import type { PointsEntry } from '../../shared/points/tiers';
-
-export const REVIEW_BUCKETS = 10;
 
 export interface MemberItem {
   memberId: string;

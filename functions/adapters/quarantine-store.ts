@@ -3,9 +3,8 @@
 import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { hashHex } from '../../shared/util/hash';
 import type { QuarantineItem, QuarantinePort } from '../../shared/batch/process-batch';
+import { QUARANTINE_TTL_DAYS, quarantineDayKey, quarantineSortKey } from '../../shared/keys/quarantine-keys';
 import { chunks, untilDone } from './retry';
-
-export const QUARANTINE_TTL_DAYS = 30;
 
 export type QuarantineEntry = QuarantineItem;
 
@@ -20,8 +19,8 @@ export class QuarantineStore implements QuarantinePort {
       const requests = batch.map((entry) => ({
         PutRequest: {
           Item: {
-            pk: `q#${entry.receivedAt.slice(0, 10)}`,
-            sk: `${entry.receivedAt}#${hashHex(`${entry.shardId}/${entry.seq}`)}`,
+            pk: quarantineDayKey(entry.receivedAt.slice(0, 10)),
+            sk: quarantineSortKey(entry.receivedAt, hashHex(`${entry.shardId}/${entry.seq}`)),
             ...entry,
             expiresAt: Math.floor(Date.parse(entry.receivedAt) / 1000) + QUARANTINE_TTL_DAYS * 86_400,
           },
@@ -45,7 +44,7 @@ export class QuarantineStore implements QuarantinePort {
           new QueryCommand({
             TableName: this.table,
             KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': `q#${day}` },
+            ExpressionAttributeValues: { ':pk': quarantineDayKey(day) },
             ScanIndexForward: false,
             Limit: limit - out.length,
             ExclusiveStartKey: startKey,

@@ -1,9 +1,7 @@
 // The sparse TierReviewIndex on the members table: only members above the base tier carry its
 // keys (`rvb` bucket, `rv` review day), so the job reads the members due, not all members.
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { REVIEW_BUCKETS } from './member-item';
-
-export const TIER_REVIEW_INDEX = 'TierReviewIndex';
+import { REVIEW_BUCKETS, TIER_REVIEW_INDEX } from '../../shared/keys/members-keys';
 
 export async function membersWithReviewBy(client: DynamoDBDocumentClient, table: string, lastDay: number): Promise<string[]> {
   const ids: string[] = [];

@@ -2,11 +2,11 @@
 // Written by the events consumer only when a member enters or leaves (never a rebuild); a listing
 // walks the buckets in order with an opaque cursor.
 import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SEGMENT_BUCKETS, segmentMemberKey } from '../../shared/keys/metrics-keys';
 import { hash53 } from '../../shared/util/hash';
 import { chunks, untilDone } from './retry';
 
-export const SEGMENT_BUCKETS = 8;
-const key = (segmentId: string, memberId: string) => `sm#${segmentId}#${hash53(memberId) % SEGMENT_BUCKETS}`;
+const key = (segmentId: string, memberId: string) => segmentMemberKey(segmentId, hash53(memberId) % SEGMENT_BUCKETS);
 
 export interface SegmentPage {
   members: string[];
@@ -57,8 +57,8 @@ export class SegmentStore {
         new QueryCommand({
           TableName: this.table,
           KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': `sm#${segmentId}#${b}` },
-          ExclusiveStartKey: k ? { pk: `sm#${segmentId}#${b}`, sk: k } : undefined,
+          ExpressionAttributeValues: { ':pk': segmentMemberKey(segmentId, b) },
+          ExclusiveStartKey: k ? { pk: segmentMemberKey(segmentId, b), sk: k } : undefined,
           Limit: limit - members.length,
         }),
       );

@@ -2,7 +2,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { dayString, todayIn } from '../../shared/days/days';
-import { dayKey, TOTALS_KEY } from '../../shared/metrics/deltas';
+import { dayKey, TOTALS_KEY } from '../../shared/keys/metrics-keys';
 import { channelRetention, cohortRow, dailyRow, programRow, sessionsRow, winbackRow, type DayCounters } from '../../shared/metrics/read';
 import { memberView } from '../../shared/member/view';
 import type { Program } from '../../shared/programme/vocabulary';

@@ -3,13 +3,11 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { allSegments, segmentById, type Segment } from '../../shared/segments/segments';
+import { TOTALS_KEY } from '../../shared/keys/metrics-keys';
+import { segmentSizeCounter } from '../../shared/metrics/catalogue';
 import { InvalidCursorError } from '../adapters/segment-store';
 import { HttpError, query } from './http';
 import type { RouteContext } from './routes';
-
-/** The metrics item holding the segment size counters (`seg|<segmentId>`), summed over shards. */
-export const TOTALS_KEY = 'totals';
-export const segmentSizeCounter = (segmentId: string) => `seg|${segmentId}`;
 
 /** The segment named by the path, or a 404. */
 export function knownSegment(ctx: RouteContext, id: string): Segment {

@@ -1,13 +1,14 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
+import { TIER_REVIEW_INDEX } from '../../shared/keys/members-keys';
 import { pinLogicalId } from './ids';
 
 const S = dynamodb.AttributeType.STRING;
 const N = dynamodb.AttributeType.NUMBER;
 
 /** Name of the sparse index the tier-review job queries by due day. */
-export const TIER_REVIEW_INDEX = 'TierReviewIndex';
+export { TIER_REVIEW_INDEX };
 
 /** The DynamoDB tables; keys follow docs/architecture.md. */
 export class Tables extends Construct {

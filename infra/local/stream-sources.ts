@@ -16,6 +16,7 @@ import {
   type _Record as KinesisRecord,
 } from '@aws-sdk/client-kinesis';
 import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda';
+import { compareSeq } from '../../shared/stream/position';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './aws';
 
 export interface SourceRecord {
@@ -54,16 +55,8 @@ export interface StreamSource {
   read(iterator: string, limit: number, shardId: string): Promise<ReadResult>;
 }
 
-/** Compares decimal sequence numbers of any length. */
-export function compareSeq(a: string, b: string): number {
-  try {
-    const x = BigInt(a);
-    const y = BigInt(b);
-    return x < y ? -1 : x > y ? 1 : 0;
-  } catch {
-    return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
-  }
-}
+/** The one ordering of sequence numbers (shared with the consumer). */
+export { compareSeq };
 
 const INVOKE_IDENTITY = `arn:aws:iam::${LOCAL_ACCOUNT}:role/memberflow-local`;
 

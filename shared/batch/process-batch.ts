@@ -7,6 +7,7 @@
 // their records (their own high-water mark), so a retry recomputes exactly the missing part.
 import { tierAction, type Action } from '../actions/actions';
 import { decodeRecord, type QuarantineReason } from '../events/events';
+import { lastActiveHintKey, purchaseHintKey } from '../keys/metrics-keys';
 import { forEachLimited } from '../util/limit';
 import { applyRecords, type Rejection } from '../member/reducer';
 import { compareSeq } from '../stream/position';
@@ -195,9 +196,9 @@ async function writeHints(results: readonly MemberResult[], stored: Map<string, 
     if (!r.changed || !r.final) continue;
     const before = stored.get(r.memberId);
     const la = r.final.activity.lastActiveOn;
-    if (la !== null && la !== (before?.activity.lastActiveOn ?? null)) note(`la#${la}`, r.memberId);
+    if (la !== null && la !== (before?.activity.lastActiveOn ?? null)) note(lastActiveHintKey(la), r.memberId);
     const known = new Map((before?.purchases ?? []).map((p) => [p.day, p.orders]));
-    for (const p of r.final.purchases) if ((known.get(p.day) ?? 0) !== p.orders) note(`pu#${p.day}`, r.memberId);
+    for (const p of r.final.purchases) if ((known.get(p.day) ?? 0) !== p.orders) note(purchaseHintKey(p.day), r.memberId);
   }
   await Promise.all([...lists].map(([key, ids]) => hints.put(key, source, ids)));
 }

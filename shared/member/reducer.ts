@@ -3,7 +3,8 @@
 // Job commands (tier_review, status_check, rfm_update) arrive on the same stream and apply here too,
 // so this is the only place member state changes.
 import { markActive } from './activity';
-import { bump, C, sessionBucket, type Contribution } from '../metrics/contribution';
+import { C } from '../metrics/catalogue';
+import { bump, sessionBucket, type Contribution } from '../metrics/contribution';
 import { makeAction, type Action } from '../actions/actions';
 import { dayNumber, dayOf, dayString, todayIn } from '../days/days';
 import type { PurchaseEvent, RefundEvent, StreamEvent } from '../events/events';
@@ -202,7 +203,7 @@ function countEvent(contribution: Contribution, event: StreamEvent, day: number)
       bump(contribution, day, C.sessions);
       bump(contribution, day, C.sessionSeconds, event.durationSeconds);
       const bucket = sessionBucket(event.pageViews);
-      if (bucket >= 0) bump(contribution, day, C.bucketBase + bucket);
+      if (bucket >= 0) bump(contribution, day, C.b0 + bucket);
       break;
     }
     default:

@@ -1,22 +1,8 @@
-// The per-day event counts one member's records contribute to the daily metrics in one batch.
-export const C = {
-  launches: 0,
-  sessions: 1,
-  sessionSeconds: 2,
-  pageViews: 3,
-  orders: 4,
-  revenueCents: 5,
-  payingMembers: 6,
-  lateActivity: 7,
-  /** Sessions by pages per session: six buckets from here on. */
-  bucketBase: 8,
-  winbackOffers: 14,
-  winbackConversions: 15,
-} as const;
-export const CONTRIBUTION_WIDTH = 16;
-export const SESSION_BUCKETS = ['1-2', '3-5', '6-9', '10-29', '30-50', '51+'] as const;
+// The per-day event counts one member's records contribute to the daily metrics in one batch: a row
+// per day, indexed by the catalogue's contribution counters (`C`).
+import { CONTRIBUTION_WIDTH } from './catalogue';
 
-/** Day number → counts indexed by `C`. */
+/** Day number → counts indexed by `C` (catalogue.ts). */
 export type Contribution = Map<number, number[]>;
 
 /** Index of the pages-per-session bucket, or -1 for a session without pages. */

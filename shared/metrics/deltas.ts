@@ -1,36 +1,28 @@
 // Counter deltas from one member write (its old and new state). Every delta is keyed by a metrics
-// item (`d#<day>` or `totals`) and a counter name; the read side (metric-read.ts) reassembles the
-// contract's figures. Keyed so that a write touches the items of its own new active days.
-import { CONTRIBUTION_WIDTH } from './contribution';
+// item (`d#<day>` or `totals`, keys/metrics-keys.ts) and a counter of the catalogue (catalogue.ts);
+// the read side (read.ts) reassembles the contract's figures. Keyed so that a write touches the
+// items of its own new active days.
+import {
+  CHANNEL_RETENTION_OFFSETS,
+  channelRetentionCounter,
+  CONTRIBUTION_COUNTERS,
+  CONTRIBUTION_WIDTH,
+  COUNTER,
+  newByChannelCounter,
+  rangeCellCounter,
+  retainedOnDayCounter,
+  retainedRangeCounter,
+  RETENTION_DAYS,
+  segmentSizeCounter,
+  tierCounter,
+  UNKNOWN_CHANNEL,
+  type RangePrefix,
+} from './catalogue';
+import { dayKey, TOTALS_KEY } from '../keys/metrics-keys';
 import type { MemberState } from '../member/state';
-
-export const RETENTION_DAYS = 30;
-export const CHANNEL_RETENTION_OFFSETS = [1, 7, 14, 30];
-export const TOTALS_KEY = 'totals';
 
 /** item key → counter → delta */
 export type Deltas = Map<string, Map<string, number>>;
-
-export const dayKey = (day: number) => `d#${day}`;
-
-export const CONTRIBUTION_COUNTERS = [
-  'launches',
-  'sessions',
-  'sessionSeconds',
-  'pageViews',
-  'orders',
-  'revenueCents',
-  'payingMembers',
-  'lateActivity',
-  'b0',
-  'b1',
-  'b2',
-  'b3',
-  'b4',
-  'b5',
-  'wbOffers',
-  'wbConversions',
-] as const;
 
 export function add(deltas: Deltas, item: string, counter: string, by: number): void {
   if (by === 0) return;
@@ -42,7 +34,7 @@ export function add(deltas: Deltas, item: string, counter: string, by: number): 
   counters.set(counter, (counters.get(counter) ?? 0) + by);
 }
 
-export const channelOf = (state: MemberState) => state.acquisitionChannel ?? 'unknown';
+export const channelOf = (state: MemberState) => state.acquisitionChannel ?? UNKNOWN_CHANNEL;
 
 /** Adds the deltas of one write. `old` is null for a member's first write. */
 export function memberDeltas(old: MemberState | null, next: MemberState, deltas: Deltas): void {
@@ -54,28 +46,28 @@ export function memberDeltas(old: MemberState | null, next: MemberState, deltas:
     add(deltas, dayKey(day), counter, by);
   };
   if (!old) {
-    add(deltas, dayKey(j), 'new', 1);
-    add(deltas, dayKey(j), `nc|${channelOf(next)}`, 1);
-    add(deltas, TOTALS_KEY, 'members', 1);
-    total(j, `tier${next.tier.tier}`, 1);
+    add(deltas, dayKey(j), COUNTER.newMembers, 1);
+    add(deltas, dayKey(j), newByChannelCounter(channelOf(next)), 1);
+    add(deltas, TOTALS_KEY, COUNTER.members, 1);
+    total(j, tierCounter(next.tier.tier), 1);
   } else {
     if (!old.acquisitionChannel && next.acquisitionChannel) {
-      add(deltas, dayKey(j), 'nc|unknown', -1);
-      add(deltas, dayKey(j), `nc|${next.acquisitionChannel}`, 1);
+      add(deltas, dayKey(j), newByChannelCounter(UNKNOWN_CHANNEL), -1);
+      add(deltas, dayKey(j), newByChannelCounter(next.acquisitionChannel), 1);
     }
     if (old.tier.tier !== next.tier.tier) {
       // Booked on the day the change took effect (an upgrade's purchase day, a review's day); a
       // refund revert restores older dates, so it is booked on the reverted upgrade's day.
       const day = Math.max(next.tier.tierSince ?? j, old.tier.tierSince ?? j);
-      total(day, `tier${old.tier.tier}`, -1);
-      total(day, `tier${next.tier.tier}`, 1);
+      total(day, tierCounter(old.tier.tier), -1);
+      total(day, tierCounter(next.tier.tier), 1);
     }
   }
   const before = new Set(old?.segments ?? []);
   const after = new Set(next.segments);
   const segmentDay = next.segmentsOn ?? j;
-  for (const id of after) if (!before.has(id)) total(segmentDay, `seg|${id}`, 1);
-  for (const id of before) if (!after.has(id)) total(segmentDay, `seg|${id}`, -1);
+  for (const id of after) if (!before.has(id)) total(segmentDay, segmentSizeCounter(id), 1);
+  for (const id of before) if (!after.has(id)) total(segmentDay, segmentSizeCounter(id), -1);
 
   for (const [day, row] of next.contribution) {
     for (let i = 0; i < CONTRIBUTION_WIDTH; i++) if (row[i]) add(deltas, dayKey(day), CONTRIBUTION_COUNTERS[i], row[i]);
@@ -93,17 +85,17 @@ function activityDeltas(old: MemberState | null, next: MemberState, deltas: Delt
   const active = before;
   for (const d of added) {
     const key = dayKey(d);
-    add(deltas, key, 'dau', 1);
+    add(deltas, key, COUNTER.dau, 1);
     const prevActive = active.has(d - 1);
     const nextActive = active.has(d + 1);
-    if (d !== j) add(deltas, key, prevActive ? 'lcRet' : 'lcRes', 1);
+    if (d !== j) add(deltas, key, prevActive ? COUNTER.returning : COUNTER.resurrecting, 1);
     if (nextActive && d + 1 !== j) {
       // Day d+1 was counted as resurrecting; with d active it is returning.
-      add(deltas, key, 'lcResN', -1);
-      add(deltas, key, 'lcRetN', 1);
+      add(deltas, key, COUNTER.resurrectingNext, -1);
+      add(deltas, key, COUNTER.returningNext, 1);
     }
-    if (!nextActive) add(deltas, key, 'dormN', 1);
-    if (prevActive) add(deltas, key, 'dormS', -1);
+    if (!nextActive) add(deltas, key, COUNTER.dormantNext, 1);
+    if (prevActive) add(deltas, key, COUNTER.dormantSame, -1);
 
     let p = -Infinity;
     let n = Infinity;
@@ -116,8 +108,8 @@ function activityDeltas(old: MemberState | null, next: MemberState, deltas: Delt
 
     const offset = d - j;
     if (offset >= 0 && offset <= RETENTION_DAYS) {
-      add(deltas, key, `rd${j}`, 1);
-      if (CHANNEL_RETENTION_OFFSETS.includes(offset)) add(deltas, key, `rc|${channel}|${j}`, 1);
+      add(deltas, key, retainedOnDayCounter(j), 1);
+      if (CHANNEL_RETENTION_OFFSETS.includes(offset)) add(deltas, key, channelRetentionCounter(channel, j), 1);
     }
     active.add(d);
   }
@@ -130,7 +122,7 @@ function activityDeltas(old: MemberState | null, next: MemberState, deltas: Delt
   if (la !== null && (previous === null || la > previous)) {
     const lo = previous === null ? 0 : Math.max(previous - j + 1, 0);
     const hi = Math.min(la - j, RETENTION_DAYS);
-    if (lo <= hi) add(deltas, dayKey(Math.min(la, j + RETENTION_DAYS)), `ra${j}.${lo}.${hi}`, 1);
+    if (lo <= hi) add(deltas, dayKey(Math.min(la, j + RETENTION_DAYS)), retainedRangeCounter(j, lo, hi), 1);
   }
 }
 
@@ -138,8 +130,8 @@ function activityDeltas(old: MemberState | null, next: MemberState, deltas: Delt
  * The days newly covered by a rolling window of `width` days once `d` is active, given the nearest
  * active days before (p) and after (n): [max(p+width, d), min(n−1, d+width−1)], as offsets from d.
  */
-function rangeCell(deltas: Deltas, key: string, prefix: string, d: number, p: number, n: number, width: number): void {
+function rangeCell(deltas: Deltas, key: string, prefix: RangePrefix, d: number, p: number, n: number, width: number): void {
   const a = Math.max(p + width - d, 0);
   const b = Math.min(n - 1 - d, width - 1);
-  if (a <= b) add(deltas, key, `${prefix}${a}.${b}`, 1);
+  if (a <= b) add(deltas, key, rangeCellCounter(prefix, a, b), 1);
 }

@@ -1,23 +1,39 @@
-// Reassembles the contract's metrics from the summed counters of the day items (metric-deltas.ts).
-import { SESSION_BUCKETS } from './contribution';
+// Reassembles the contract's metrics from the summed counters of the day items (deltas.ts); every
+// counter name comes from the catalogue (catalogue.ts).
+import {
+  CHANNEL_RETENTION_OFFSETS,
+  channelRetentionOf,
+  COUNTER,
+  newByChannelOf,
+  rangeCellOf,
+  retainedOnDayCounter,
+  retainedRangeOf,
+  RETENTION_DAYS,
+  segmentSizeCounter,
+  SESSION_BUCKETS,
+  sessionBucketCounter,
+  tierCounter,
+  type ContributionCounter,
+  type RangePrefix,
+} from './catalogue';
 import { dayString } from '../days/days';
-import { CHANNEL_RETENTION_OFFSETS, RETENTION_DAYS } from './deltas';
 import { MEMBER_STATUSES, RFM_CLASSES, type Program } from '../programme/vocabulary';
 
 /** Summed counters of one day item; missing days read as empty. */
 export type DayCounters = (day: number) => Map<string, number>;
 
 const get = (counters: Map<string, number>, name: string) => counters.get(name) ?? 0;
+/** A contribution counter of the day, by its catalogue name. */
+const count = (counters: Map<string, number>, name: ContributionCounter) => get(counters, name);
 
 /** Sum of the range cells (`<prefix><a>.<b>`) of days [x−width+1, x] that cover x. */
-function rolling(items: DayCounters, prefix: string, x: number, width: number): number {
+function rolling(items: DayCounters, prefix: RangePrefix, x: number, width: number): number {
   let total = 0;
   for (let d = x - width + 1; d <= x; d++) {
     const offset = x - d;
     for (const [name, value] of items(d)) {
-      if (!name.startsWith(prefix) || !/^[wm]\d/.test(name)) continue;
-      const [a, b] = name.slice(1).split('.').map(Number);
-      if (a <= offset && offset <= b) total += value;
+      const cell = rangeCellOf(name, prefix);
+      if (cell && cell[0] <= offset && offset <= cell[1]) total += value;
     }
   }
   return total;
@@ -28,23 +44,23 @@ export function dailyRow(items: DayCounters, x: number) {
   const yesterday = items(x - 1);
   return {
     day: dayString(x),
-    dau: get(today, 'dau'),
+    dau: get(today, COUNTER.dau),
     wau: rolling(items, 'w', x, 7),
     mau: rolling(items, 'm', x, 30),
-    newMembers: get(today, 'new'),
-    launches: get(today, 'launches'),
-    sessions: get(today, 'sessions'),
-    sessionSeconds: get(today, 'sessionSeconds'),
-    pageViews: get(today, 'pageViews'),
-    orders: get(today, 'orders'),
-    revenueCents: get(today, 'revenueCents'),
-    payingMembers: get(today, 'payingMembers'),
-    lateActivity: get(today, 'lateActivity'),
+    newMembers: get(today, COUNTER.newMembers),
+    launches: count(today, 'launches'),
+    sessions: count(today, 'sessions'),
+    sessionSeconds: count(today, 'sessionSeconds'),
+    pageViews: count(today, 'pageViews'),
+    orders: count(today, 'orders'),
+    revenueCents: count(today, 'revenueCents'),
+    payingMembers: count(today, 'payingMembers'),
+    lateActivity: count(today, 'lateActivity'),
     lifecycle: {
-      new: get(today, 'new'),
-      returning: get(today, 'lcRet') + get(yesterday, 'lcRetN'),
-      resurrecting: get(today, 'lcRes') + get(yesterday, 'lcResN'),
-      dormant: get(yesterday, 'dormN') + get(today, 'dormS'),
+      new: get(today, COUNTER.newMembers),
+      returning: get(today, COUNTER.returning) + get(yesterday, COUNTER.returningNext),
+      resurrecting: get(today, COUNTER.resurrecting) + get(yesterday, COUNTER.resurrectingNext),
+      dormant: get(yesterday, COUNTER.dormantNext) + get(today, COUNTER.dormantSame),
     },
   };
 }
@@ -52,24 +68,22 @@ export function dailyRow(items: DayCounters, x: number) {
 export function sessionsRow(items: DayCounters, x: number) {
   const today = items(x);
   const buckets: Record<string, number> = {};
-  SESSION_BUCKETS.forEach((label, i) => (buckets[label] = get(today, `b${i}`)));
+  SESSION_BUCKETS.forEach((label, i) => (buckets[label] = get(today, sessionBucketCounter(i))));
   return { day: dayString(x), buckets };
 }
 
 export function cohortRow(items: DayCounters, cohort: number) {
   const onDay = new Array<number>(RETENTION_DAYS + 1).fill(0);
   const onOrAfterDay = new Array<number>(RETENTION_DAYS + 1).fill(0);
-  const rangePrefix = `ra${cohort}.`;
   for (let n = 0; n <= RETENTION_DAYS; n++) {
     const counters = items(cohort + n);
-    onDay[n] = get(counters, `rd${cohort}`);
+    onDay[n] = get(counters, retainedOnDayCounter(cohort));
     for (const [name, value] of counters) {
-      if (!name.startsWith(rangePrefix)) continue;
-      const [lo, hi] = name.slice(rangePrefix.length).split('.').map(Number);
-      for (let k = lo; k <= hi; k++) onOrAfterDay[k] += value;
+      const range = retainedRangeOf(name, cohort);
+      if (range) for (let k = range[0]; k <= range[1]; k++) onOrAfterDay[k] += value;
     }
   }
-  return { cohort: dayString(cohort), size: get(items(cohort), 'new'), onDay, onOrAfterDay };
+  return { cohort: dayString(cohort), size: get(items(cohort), COUNTER.newMembers), onDay, onOrAfterDay };
 }
 
 /** Per acquisition channel over cohorts [from, to]: sizes and members active on day 1/7/14/30. */
@@ -81,13 +95,15 @@ export function channelRetention(items: DayCounters, from: number, to: number) {
     return r;
   };
   for (let cohort = from; cohort <= to; cohort++) {
-    for (const [name, value] of items(cohort)) if (name.startsWith('nc|')) row(name.slice(3)).size += value;
+    for (const [name, value] of items(cohort)) {
+      const channel = newByChannelOf(name);
+      if (channel !== null) row(channel).size += value;
+    }
     for (const offset of CHANNEL_RETENTION_OFFSETS) {
-      const suffix = `|${cohort}`;
       for (const [name, value] of items(cohort + offset)) {
-        if (!name.startsWith('rc|') || !name.endsWith(suffix)) continue;
-        const r = row(name.slice(3, name.length - suffix.length));
-        r[`d${offset}` as 'd1' | 'd7' | 'd14' | 'd30'] += value;
+        const channel = channelRetentionOf(name, cohort);
+        if (channel === null) continue;
+        row(channel)[`d${offset}` as 'd1' | 'd7' | 'd14' | 'd30'] += value;
       }
     }
   }
@@ -96,7 +112,7 @@ export function channelRetention(items: DayCounters, from: number, to: number) {
 
 export function winbackRow(items: DayCounters, x: number) {
   const today = items(x);
-  return { day: dayString(x), offers: get(today, 'wbOffers'), conversions: get(today, 'wbConversions') };
+  return { day: dayString(x), offers: count(today, 'wbOffers'), conversions: count(today, 'wbConversions') };
 }
 
 /**
@@ -105,10 +121,10 @@ export function winbackRow(items: DayCounters, x: number) {
  */
 export function programRow(program: Program, totals: Map<string, number>, later: Map<string, number>[], asOfDay: number) {
   const asOf = (name: string) => get(totals, name) - later.reduce((sum, day) => sum + get(day, name), 0);
-  const members = get(totals, 'members') - later.reduce((sum, day) => sum + get(day, 'new'), 0);
-  const byTier = Object.fromEntries(program.tiers.map((t, i) => [t.id, asOf(`tier${i}`)]));
-  const byStatus = Object.fromEntries(MEMBER_STATUSES.map((s) => [s, asOf(`seg|status-${s}`)]));
-  const byRfm = Object.fromEntries(RFM_CLASSES.map((c) => [c, asOf(`seg|rfm-${c}`)]));
+  const members = get(totals, COUNTER.members) - later.reduce((sum, day) => sum + get(day, COUNTER.newMembers), 0);
+  const byTier = Object.fromEntries(program.tiers.map((t, i) => [t.id, asOf(tierCounter(i))]));
+  const byStatus = Object.fromEntries(MEMBER_STATUSES.map((s) => [s, asOf(segmentSizeCounter(`status-${s}`))]));
+  const byRfm = Object.fromEntries(RFM_CLASSES.map((c) => [c, asOf(segmentSizeCounter(`rfm-${c}`))]));
   const share = (n: number) => (members === 0 ? 0 : Math.round((n / members) * 10_000) / 10_000);
   return {
     asOf: dayString(asOfDay),

@@ -1,7 +1,8 @@
 // Win-back (contract §3): offers at 30 and 60 days of silence, at most one per threshold per
 // silence spell; a member active again within 14 days of an offer converts it.
 import { makeAction, type Action } from '../actions/actions';
-import { bump, C, type Contribution } from '../metrics/contribution';
+import { C } from '../metrics/catalogue';
+import { bump, type Contribution } from '../metrics/contribution';
 import type { MemberState } from '../member/state';
 import type { Program } from '../programme/vocabulary';
 
@@ -15,7 +16,7 @@ export function applyWinbackCheck(program: Program, state: MemberState, asOf: nu
     const offerDay = la + days;
     spell.offers = i + 1;
     spell.lastOfferOn = offerDay;
-    bump(state.contribution, offerDay, C.winbackOffers);
+    bump(state.contribution, offerDay, C.wbOffers);
     actions.push(makeAction('winback_offer', state.memberId, offerDay, { silenceDays: days, offer: i + 1 }, [la, days]));
   });
   if (spell.offers > 0) state.winback = spell;
@@ -25,6 +26,6 @@ export function applyWinbackCheck(program: Program, state: MemberState, asOf: nu
 export function endSilence(program: Program, state: MemberState, previous: number | null, day: number, contribution: Contribution): void {
   const spell = state.winback;
   if (!spell || previous === null || spell.spellFrom !== previous) return;
-  if (day > spell.lastOfferOn && day <= spell.lastOfferOn + program.winback.conversionWindowDays) bump(contribution, spell.lastOfferOn, C.winbackConversions);
+  if (day > spell.lastOfferOn && day <= spell.lastOfferOn + program.winback.conversionWindowDays) bump(contribution, spell.lastOfferOn, C.wbConversions);
   state.winback = null;
 }

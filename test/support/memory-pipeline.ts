@@ -4,7 +4,7 @@ import { dayNumber } from '../../shared/days/days';
 import type { MemberState } from '../../shared/member/state';
 import { MemoryActions, MemoryHints, MemoryLedger, MemoryMembers, MemoryMetrics, MemoryQuarantine, MemorySegments } from './memory-ports';
 import { dailyRow, cohortRow, sessionsRow } from '../../shared/metrics/read';
-import { dayKey } from '../../shared/metrics/deltas';
+import { dayKey } from '../../shared/keys/metrics-keys';
 import { processBatch, type BatchPorts, type StreamRecord } from '../../shared/batch/process-batch';
 import { defaultProgram } from '../../shared/programme/load';
 import { type Program } from '../../shared/programme/vocabulary';

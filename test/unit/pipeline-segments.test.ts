@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { dayNumber, dayString } from '../../shared/days/days';
 import { rfmUpdateCommand, statusCheckCommand } from '../../shared/jobs/commands';
 import { rfmChanges } from '../../shared/jobs/rfm';
-import { dayKey, TOTALS_KEY } from '../../shared/metrics/deltas';
+import { dayKey, TOTALS_KEY } from '../../shared/keys/metrics-keys';
 import { programRow, winbackRow } from '../../shared/metrics/read';
 import { eventsToJsonLines, simulate } from '../../simulator';
 import { MemoryPipeline } from '../support/memory-pipeline';
