@@ -1,16 +1,39 @@
 import { defineConfig } from 'vitest/config';
 
+// Three projects, `npm test` runs all of them:
+// - unit (`npm run test:unit`): no Java, no services, no CDK synth — the domain, the pipeline on
+//   in-memory stores, the oracles, the layering rule; seconds, not minutes.
+// - infra (`npm run test:infra`): synthesises the CDK app (esbuild bundles every handler) and checks
+//   the template, cdk-nag and IAM; no services either, but a minute of CPU.
+// - integration: everything else, against DynamoDB Local, kinesis-mock and s3rver (started once).
+const unit = ['test/unit/**/*.test.ts', 'test/oracle/**/*.test.ts'];
+const infra = ['test/infra/**/*.test.ts', 'test/security/iam.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // Starts DynamoDB Local, kinesis-mock and s3rver once; tests `inject('endpoints')` and call
-    // attachLocalStack with their own prefix (fresh tables/streams, no JVM restart per file).
-    globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // Handler logs (Powertools JSON lines) are held back and printed only for a failing test
+    // (MEMBERFLOW_TEST_VERBOSE=1 prints them as they come).
+    setupFiles: ['test/support/quiet-logs.ts'],
     // Two cores: at most two test files at once, each in its own process (handlers read process.env).
     pool: 'forks',
     fileParallelism: true,
     maxWorkers: 2,
+    projects: [
+      { extends: true, test: { name: 'unit', include: unit } },
+      { extends: true, test: { name: 'infra', include: infra } },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          exclude: [...unit, ...infra],
+          // Starts DynamoDB Local, kinesis-mock and s3rver once; tests `inject('endpoints')` and call
+          // attachLocalStack with their own prefix (fresh tables/streams, no JVM restart per file).
+          globalSetup: ['test/global-setup.ts'],
+        },
+      },
+    ],
   },
 });

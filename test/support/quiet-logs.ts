@@ -1,0 +1,40 @@
+// Vitest setup file: the handlers' Powertools log lines (JSON on stdout/stderr) are held back and
+// printed only when a test fails, so a green run is readable. Tests that capture the output
+// themselves (test/security/logs.test.ts) patch process.stdout.write over this and see every line.
+// MEMBERFLOW_TEST_VERBOSE=1 turns the holding off.
+import { beforeEach, onTestFailed } from 'vitest';
+
+// The SDK's Node-20 deprecation notice, once per worker, is noise here (README: Node 20 is supported).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const MAX_HELD = 2_000; // the newest lines are the ones that explain a failure
+const isHandlerLog = (text: string) => /^\{"(level|message|timestamp)":/.test(text) && text.includes('"level":"');
+
+if (!process.env.MEMBERFLOW_TEST_VERBOSE) {
+  let held: string[] = [];
+  const hold = (stream: NodeJS.WriteStream) => {
+    const write = stream.write.bind(stream);
+    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+      const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : null;
+      if (text !== null && isHandlerLog(text)) {
+        held.push(text);
+        if (held.length > MAX_HELD) held = held.slice(-MAX_HELD / 2);
+        const done = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+        done?.();
+        return true;
+      }
+      return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof stream.write;
+    return write;
+  };
+  const writeOut = hold(process.stdout);
+  hold(process.stderr);
+
+  beforeEach(() => {
+    onTestFailed(() => {
+      if (!held.length) return;
+      writeOut(`--- ${held.length} handler log lines held back before this failure ---\n${held.join('')}--- end of handler logs ---\n`);
+      held = [];
+    });
+  });
+}

@@ -1,0 +1,252 @@
+// The project's import graph and the layering rule it must keep (docs/architecture.md). Parsed with
+// oxc (a TypeScript parser that needs no `typescript` package: the project compiles with the native
+// TypeScript 7, which has no JavaScript API). Type-only and dynamic imports count like the others:
+// a loop through types is still a loop in the design.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { parseSync } from 'oxc-parser';
+
+/** The top-level folders whose TypeScript the graph covers. */
+export const SOURCE_ROOTS = ['shared', 'functions', 'infra', 'console', 'test', 'bench', 'tools'];
+
+export interface ImportEdge {
+  from: string; // repo-relative file
+  specifier: string; // as written
+  to: string | null; // repo-relative file for a relative import, null for a package
+  line: number;
+}
+
+export interface LayerRule {
+  layer: string; // a top-level folder
+  forbiddenFolders: string[];
+  forbiddenPackages: RegExp[];
+  why: string;
+}
+
+/** What may import what. Adding a folder? Give it a rule here and a line in docs/architecture.md. */
+export const LAYER_RULES: LayerRule[] = [
+  {
+    layer: 'shared',
+    forbiddenFolders: ['functions', 'infra', 'console', 'test', 'bench', 'tools'],
+    forbiddenPackages: [/^@aws-sdk\//, /^aws-lambda$/, /^@aws-lambda-powertools\//, /^@types\/aws-lambda$/],
+    why: 'the domain core is pure: no AWS, no adapters, no handlers, no tests',
+  },
+  {
+    layer: 'functions',
+    forbiddenFolders: ['infra', 'test', 'bench', 'tools'],
+    forbiddenPackages: [],
+    why: 'Lambda code must not pull the CDK app, the local runtime or test code into its bundle',
+  },
+  {
+    layer: 'infra',
+    forbiddenFolders: ['test', 'bench', 'tools'],
+    forbiddenPackages: [],
+    why: 'the deployment and the local runtime must not depend on tests',
+  },
+];
+
+export interface Violation {
+  edge: ImportEdge;
+  rule: LayerRule;
+}
+
+const TS_FILE = /\.(ts|tsx|mts|cts)$/;
+const SKIP_DIRS = new Set(['node_modules', 'cdk.out', 'dist', '.memberflow', 'test-artifacts']);
+
+export function listSourceFiles(repoRoot: string, roots = SOURCE_ROOTS): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      if (SKIP_DIRS.has(name) || name.startsWith('.')) continue;
+      const full = path.join(dir, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else if (TS_FILE.test(name) && !name.endsWith('.d.ts')) out.push(path.relative(repoRoot, full).split(path.sep).join('/'));
+    }
+  };
+  for (const root of roots) if (existsSync(path.join(repoRoot, root))) walk(path.join(repoRoot, root));
+  return out.sort();
+}
+
+/** Every module specifier a file names: static and dynamic imports, re-exports, `import('x')` types, require('x'). */
+export function importsOf(file: string, source: string): { specifier: string; offset: number }[] {
+  const result = parseSync(file, source, { sourceType: 'module' });
+  if (result.errors.length) throw new Error(`${file}: cannot parse: ${result.errors[0].message}`);
+  const found: { specifier: string; offset: number }[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const n of node) visit(n);
+      return;
+    }
+    if (!node || typeof node !== 'object') return;
+    const n = node as AstNode;
+    const literal = (s: unknown) => {
+      const lit = s as AstNode | undefined;
+      return lit?.type === 'Literal' && typeof lit.value === 'string' ? lit.value : null;
+    };
+    let spec: string | null = null;
+    switch (n.type) {
+      case 'ImportDeclaration':
+      case 'ExportAllDeclaration':
+      case 'ExportNamedDeclaration':
+      case 'ImportExpression':
+        spec = literal(n.source);
+        break;
+      case 'TSImportType':
+        spec =
+          literal((n.argument as AstNode | undefined)?.type === 'TSLiteralType' ? (n.argument as AstNode).literal : n.argument) ??
+          literal(n.source);
+        break;
+      case 'CallExpression':
+        if ((n.callee as AstNode | undefined)?.type === 'Identifier' && (n.callee as AstNode).name === 'require')
+          spec = literal((n.arguments as unknown[])[0]);
+        break;
+    }
+    if (spec !== null) found.push({ specifier: spec, offset: n.start as number });
+    for (const key of Object.keys(n)) if (key !== 'parent' && typeof n[key] === 'object') visit(n[key]);
+  };
+  visit(result.program);
+  return found;
+}
+
+type AstNode = { type?: string; [key: string]: unknown };
+
+const RESOLVE_SUFFIXES = ['', '.ts', '.tsx', '.mts', '/index.ts', '/index.tsx'];
+
+/** Resolves a relative specifier the way `moduleResolution: Bundler` does for this repository. */
+export function resolveRelative(repoRoot: string, fromFile: string, specifier: string): string {
+  const base = path.join(path.dirname(path.join(repoRoot, fromFile)), specifier);
+  const candidates = [...RESOLVE_SUFFIXES.map((s) => base + s), base.replace(/\.(c|m)?js$/, '.$1ts')];
+  for (const c of candidates) {
+    if (existsSync(c) && statSync(c).isFile()) return path.relative(repoRoot, c).split(path.sep).join('/');
+  }
+  throw new Error(`${fromFile}: cannot resolve '${specifier}'`);
+}
+
+export function buildGraph(
+  repoRoot: string,
+  files = listSourceFiles(repoRoot),
+  read = (f: string) => readFileSync(path.join(repoRoot, f), 'utf8'),
+): ImportEdge[] {
+  const edges: ImportEdge[] = [];
+  for (const file of files) {
+    const source = read(file);
+    for (const { specifier, offset } of importsOf(file, source)) {
+      const relative = specifier.startsWith('.') || specifier.startsWith('/');
+      const line = source.slice(0, offset).split('\n').length;
+      edges.push({ from: file, specifier, to: relative ? resolveRelative(repoRoot, file, specifier) : null, line });
+    }
+  }
+  return edges;
+}
+
+const topFolder = (file: string) => file.split('/')[0];
+
+export function layeringViolations(edges: ImportEdge[], rules = LAYER_RULES): Violation[] {
+  const out: Violation[] = [];
+  for (const edge of edges) {
+    for (const rule of rules) {
+      if (topFolder(edge.from) !== rule.layer) continue;
+      const bad =
+        edge.to !== null ? rule.forbiddenFolders.includes(topFolder(edge.to)) : rule.forbiddenPackages.some((p) => p.test(edge.specifier));
+      if (bad) out.push({ edge, rule });
+    }
+  }
+  return out;
+}
+
+/** Import cycles among the project's files (Tarjan's strongly connected components), each as a path that closes on itself. */
+export function findCycles(edges: ImportEdge[]): string[][] {
+  const next = new Map<string, string[]>();
+  for (const e of edges) {
+    if (e.to === null) continue;
+    if (!next.has(e.from)) next.set(e.from, []);
+    if (!next.has(e.to)) next.set(e.to, []);
+    if (!next.get(e.from)!.includes(e.to)) next.get(e.from)!.push(e.to);
+  }
+  let index = 0;
+  const idx = new Map<string, number>();
+  const low = new Map<string, number>();
+  const onStack = new Set<string>();
+  const stack: string[] = [];
+  const components: string[][] = [];
+  const strong = (v: string) => {
+    idx.set(v, index);
+    low.set(v, index++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of next.get(v)!) {
+      if (!idx.has(w)) {
+        strong(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, idx.get(w)!));
+    }
+    if (low.get(v) === idx.get(v)) {
+      const comp: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        comp.push(w);
+      } while (w !== v);
+      if (comp.length > 1 || next.get(v)!.includes(v)) components.push(comp);
+    }
+  };
+  for (const v of [...next.keys()].sort()) if (!idx.has(v)) strong(v);
+  // One readable loop per component: the shortest path back to its first file.
+  return components.map((comp) => shortestLoop(comp.sort()[0], new Set(comp), next));
+}
+
+function shortestLoop(start: string, within: Set<string>, next: Map<string, string[]>): string[] {
+  const prev = new Map<string, string>();
+  const queue = [start];
+  while (queue.length) {
+    const v = queue.shift()!;
+    for (const w of next.get(v)!) {
+      if (!within.has(w)) continue;
+      if (w === start) {
+        const loop = [v];
+        while (loop[0] !== start) loop.unshift(prev.get(loop[0])!);
+        return [...loop, start];
+      }
+      if (!prev.has(w)) {
+        prev.set(w, v);
+        queue.push(w);
+      }
+    }
+  }
+  return [start, start];
+}
+
+export const describeViolation = (v: Violation) =>
+  `${v.edge.from}:${v.edge.line} imports '${v.edge.specifier}' — ${v.rule.layer}/: ${v.rule.why}`;
+
+/**
+ * Breaches that predate the check (issue 11), tolerated until the reorganisation removes them; the
+ * formatting sweep empties this list. A tolerated breach that no longer exists fails the check, so
+ * the list cannot go stale.
+ */
+export const TOLERATED = {
+  layering: ['infra/local/chaos.ts -> ../../test/chaos/chaos-run', 'infra/local/load.ts -> ../../test/load/load-run'],
+  cycleFiles: ['shared/member.ts', 'shared/member-facts.ts'],
+};
+
+export interface CheckResult {
+  violations: Violation[];
+  cycles: string[][];
+  staleTolerations: string[];
+  edges: number;
+  files: number;
+}
+
+export function checkImports(edges: ImportEdge[], tolerated = TOLERATED): CheckResult {
+  const key = (v: Violation) => `${v.edge.from} -> ${v.edge.specifier}`;
+  const allViolations = layeringViolations(edges);
+  const allCycles = findCycles(edges);
+  const violations = allViolations.filter((v) => !tolerated.layering.includes(key(v)));
+  const cycles = allCycles.filter((c) => !c.every((f) => tolerated.cycleFiles.includes(f)));
+  const staleTolerations = [
+    ...tolerated.layering.filter((t) => !allViolations.some((v) => key(v) === t)),
+    ...tolerated.cycleFiles.filter((f) => !allCycles.some((c) => c.includes(f))).map((f) => `cycle through ${f}`),
+  ];
+  return { violations, cycles, staleTolerations, edges: edges.length, files: new Set(edges.map((e) => e.from)).size };
+}
