@@ -1,8 +1,9 @@
 // Vitest setup file: the handlers' Powertools log lines (JSON on stdout/stderr) are held back and
 // printed only when a test fails, so a green run is readable. Tests that capture the output
 // themselves (test/security/logs.test.ts) patch process.stdout.write over this and see every line.
-// MEMBERFLOW_TEST_VERBOSE=1 turns the holding off.
-import { beforeEach, onTestFailed } from 'vitest';
+// A failing beforeAll runs no test (and vitest skips afterAll then), so its held lines are not
+// printed: rerun that file with MEMBERFLOW_TEST_VERBOSE=1, which turns the holding off.
+import { beforeEach, onTestFinished } from 'vitest';
 
 // The SDK's Node-20 deprecation notice, once per worker, is noise here (README: Node 20 is supported).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -30,11 +31,18 @@ if (!process.env.MEMBERFLOW_TEST_VERBOSE) {
   const writeOut = hold(process.stdout);
   hold(process.stderr);
 
+  const flush = (why: string) => {
+    if (!held.length) return;
+    writeOut(`--- ${held.length} handler log lines held back ${why} ---\n${held.join('')}--- end of handler logs ---\n`);
+    held = [];
+  };
   beforeEach(() => {
-    onTestFailed(() => {
-      if (!held.length) return;
-      writeOut(`--- ${held.length} handler log lines held back before this failure ---\n${held.join('')}--- end of handler logs ---\n`);
-      held = [];
+    // Lines logged by a test that passes are dropped; lines from hooks (a beforeAll that fills the
+    // stack) stay held until a test fails or the file ends.
+    const start = held.length;
+    onTestFinished(({ task }) => {
+      if (task.result?.state === 'fail') flush(`before this failure (${task.name})`);
+      else held.length = Math.min(held.length, start);
     });
   });
 }
