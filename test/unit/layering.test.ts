@@ -58,12 +58,14 @@ describe('the checker', () => {
     ]);
   });
 
-  it('flags shared/ importing an adapter, infra, a test, or the AWS SDK (type-only imports included)', () => {
+  it('flags shared/ importing anything outside shared/ (any other folder, new ones too) or the AWS SDK (type-only imports included)', () => {
     expect(
       breaches({
         'shared/a.ts': `import { put } from '../functions/adapters/store';\nimport type { Context } from 'aws-lambda';`,
         'shared/b.ts': `import type { X } from '../test/support/x';\nimport { DynamoDBClient } from '@aws-sdk/client-dynamodb';`,
         'shared/c.ts': `import { Logger } from '@aws-lambda-powertools/logger';\nimport { s } from '../infra/stack';\nimport { b } from '../bench/run';`,
+        'shared/d.ts': `import { simulate } from '../simulator/simulate';`,
+        'simulator/simulate.ts': 'export const simulate = 1;',
         'shared/ok.ts': `import { z } from 'zod';\nimport { a } from './a';`,
         'functions/adapters/store.ts': 'export const put = 1;',
         'test/support/x.ts': 'export type X = 1;',
@@ -78,6 +80,7 @@ describe('the checker', () => {
       'shared/c.ts → @aws-lambda-powertools/logger',
       'shared/c.ts → ../infra/stack',
       'shared/c.ts → ../bench/run',
+      'shared/d.ts → ../simulator/simulate',
     ]);
   });
 
