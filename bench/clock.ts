@@ -1,5 +1,6 @@
-// The events' own clock. The benchmark replays a past month; the handler asks `Date.now()` what
-// "today" is (future-event check, member status and segments as of today). Replayed at today's
+// The events' own clock. The benchmark replays a past month; the consumer takes "today" from the
+// records' arrival times (future-event check, member status and segments as of today), and other
+// code asks `Date.now()` (e.g. quarantine expiry). Replayed at today's
 // wall-clock time, every member would look silent until the replay caught up, and the segment and
 // action writes would be an artefact of the replay. Live, a batch is processed moments after its
 // records arrive: so each invocation runs with `Date.now()` = its batch's arrival time + 1 s,

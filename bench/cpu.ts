@@ -5,7 +5,6 @@ import { toStreamRecords } from '../functions/process-events';
 import { MemoryActions, MemoryHints, MemoryLedger, MemoryMembers, MemoryMetrics, MemoryQuarantine, MemorySegments } from '../test/support/memory-ports';
 import { processBatch, type BatchPorts } from '../shared/batch/process-batch';
 import type { Program } from '../shared/programme/vocabulary';
-import { batchTime } from './clock';
 
 export interface CpuResult {
   events: number;
@@ -26,14 +25,11 @@ async function pass(batches: readonly (readonly KinesisStreamEvent[])[], program
     segments: new MemorySegments(),
     hints: new MemoryHints(),
     program,
-    now: Date.now,
   };
   let events = 0;
   // Shard after shard, each in order (shards do not share members, so this is the same work).
   for (const shard of batches) {
     for (const event of shard) {
-      const now = batchTime(event);
-      ports.now = () => now;
       const result = await processBatch(toStreamRecords(event), ports);
       if (result.failedSeqs.length) throw new Error('in-memory batch failed');
       events += event.Records.length;

@@ -26,7 +26,6 @@ export const handler = async (event: KinesisStreamEvent, context?: Context): Pro
   const result = await processBatch(toStreamRecords(event), {
     ...stores(),
     program: loadProgram(),
-    now: Date.now,
     // Error messages only: they never carry member data.
     onMemberError: (error) => logger.warn('member batch failed; will be retried', { error: (error as Error).message }),
   });

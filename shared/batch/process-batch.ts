@@ -1,6 +1,9 @@
 // One batch of records from one shard, end to end, against ports: decode, quarantine the bad ones,
 // group by member, reduce, then write — quarantine, actions, counters, and last each changed member.
 //
+// The batch's clock is its records' arrival times (never the wall clock): the future-event check
+// and the member's "today" come out the same on every attempt (shared/member/reducer.ts).
+//
 // Exactly once: counters are written before members. Each counter item is kept per (metric key,
 // source shard) and carries the last sequence number it includes (`hw`); a retried batch adds
 // only what its records beyond that mark contribute. Members written by an earlier attempt skip
@@ -86,7 +89,6 @@ export interface BatchPorts {
   segments: SegmentPort;
   hints: HintPort;
   program: Program;
-  now: () => number;
   /** Members reduced at once (each member's own records stay sequential). */
   concurrency?: number;
   onMemberError?: (error: unknown) => void;
@@ -108,17 +110,18 @@ interface Decoded {
   quarantine: QuarantineItem[];
 }
 
-function decodeAll(records: readonly StreamRecord[], now: number): Decoded {
+function decodeAll(records: readonly StreamRecord[]): Decoded {
   const quarantine: QuarantineItem[] = [];
   const byMember = new Map<string, IncomingRecord[]>();
   for (const record of records) {
-    const decoded = decodeRecord(record.data, now);
+    // "In the future" means after the record reached the stream, whenever it is processed.
+    const decoded = decodeRecord(record.data, record.arrivedAt);
     if (!decoded.ok) {
       const { ok: _ok, ...verdict } = decoded;
       quarantine.push({ ...verdict, receivedAt: new Date(record.arrivedAt).toISOString(), shardId: record.shardId, seq: record.seq });
       continue;
     }
-    const incoming: IncomingRecord = { position: { shardId: record.shardId, seq: record.seq }, event: decoded.event, at: decoded.at };
+    const incoming: IncomingRecord = { position: { shardId: record.shardId, seq: record.seq }, event: decoded.event, at: decoded.at, arrivedAt: record.arrivedAt };
     const list = byMember.get(decoded.event.memberId);
     if (list) list.push(incoming);
     else byMember.set(decoded.event.memberId, [incoming]);
@@ -165,12 +168,11 @@ async function reduceMember(
   cuts: readonly string[],
   batchEnd: string,
   ports: BatchPorts,
-  now: number,
 ): Promise<MemberResult> {
   const result: MemberResult = { memberId, firstSeq: records[0].position.seq, final: stored, changed: false, segments: [], rejections: [], tierChanges: [], actions: [] };
   let state = stored;
   for (const segment of splitAt(records, cuts)) {
-    const outcome = await applyRecords(memberId, state, segment.records, { program: ports.program, ledger: ports.ledger, now });
+    const outcome = await applyRecords(memberId, state, segment.records, { program: ports.program, ledger: ports.ledger });
     result.rejections.push(...outcome.rejections);
     result.tierChanges.push(...outcome.tierChanges);
     result.actions.push(...outcome.tierChanges.map((change) => tierAction(ports.program, memberId, change)), ...outcome.actions);
@@ -217,15 +219,14 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   const shardId = records[0].shardId;
   const first = records[0].seq;
   const last = records[records.length - 1].seq;
-  const now = ports.now();
-  const { byMember, quarantine } = decodeAll(records, now);
+  const { byMember, quarantine } = decodeAll(records);
   const stored = await ports.members.getMany([...byMember.keys()]);
   const concurrency = ports.concurrency ?? 16;
 
   const reduceAll = async (cuts: readonly string[]) => {
     const results: MemberResult[] = [];
     await forEachLimited([...byMember], concurrency, async ([memberId, incoming]) => {
-      results.push(await reduceMember(memberId, stored.get(memberId) ?? null, incoming, cuts, last, ports, now));
+      results.push(await reduceMember(memberId, stored.get(memberId) ?? null, incoming, cuts, last, ports));
     });
     return results;
   };
@@ -240,9 +241,10 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   if (cuts.length) results = await reduceAll(cuts);
 
   // Quarantine first: records skipped by a member's high-water mark are never looked at again.
+  const arrivals = new Map(records.map((x) => [x.seq, x.arrivedAt]));
   const rejected: QuarantineItem[] = results.flatMap((r) =>
     r.rejections.map((rej) => ({
-      receivedAt: new Date(records.find((x) => x.seq === rej.position.seq)?.arrivedAt ?? now).toISOString(),
+      receivedAt: new Date(arrivals.get(rej.position.seq)!).toISOString(),
       reason: rej.reason,
       detail: rej.detail,
       eventId: rej.event.eventId,

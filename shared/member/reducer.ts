@@ -89,23 +89,26 @@ function pruneHistory(state: MemberState, program: Program): void {
 export interface ReducerContext {
   program: Program;
   ledger: LedgerPort;
-  /** Epoch ms; commands for a day after today are rejected. */
-  now: number;
 }
 
 /**
  * Applies the records of one member, in arrival order. `stored` is the member as read (null when
  * unknown). Records covered by the high-water mark or whose eventId is in the recent ring are
  * skipped: they were applied by an earlier delivery.
+ *
+ * "Today" comes from the records, never from the wall clock, so a retry (minutes later, or after
+ * midnight) recomputes exactly what the first attempt computed: a command is checked against the
+ * day its own record arrived, and the member's segments are evaluated as of the day the last
+ * record arrived — the same last record whichever attempt, and however the batch was cut.
  */
 export async function applyRecords(
   memberId: string,
   stored: MemberState | null,
   records: readonly IncomingRecord[],
-  { program, ledger, now }: ReducerContext,
+  { program, ledger }: ReducerContext,
 ): Promise<BatchOutcome> {
   const tz = program.timezone;
-  const today = todayIn(tz, now);
+  const today = todayIn(tz, records[records.length - 1].arrivedAt);
   let state: MemberState | null = stored ? { ...stored, contribution: new Map() } : null;
   if (state) {
     state.activity = { ...state.activity, recent: [...state.activity.recent] };
@@ -134,7 +137,7 @@ export async function applyRecords(
       // A job command: it never creates a member and is not activity.
       if (!state) continue;
       const asOf = dayNumber(event.asOf);
-      if (!(asOf <= today)) {
+      if (!(asOf <= todayIn(tz, record.arrivedAt))) {
         rejections.push({ position, event, reason: 'invalid_event', detail: `asOf: ${event.asOf} is after today` });
         continue;
       }

@@ -14,6 +14,12 @@ export interface IncomingRecord {
   event: StreamEvent;
   /** occurredAt, epoch ms. */
   at: number;
+  /**
+   * When the record reached the stream (Kinesis approximateArrivalTimestamp), epoch ms: the
+   * record's clock. Every retry of the record sees the same value, so whatever is decided "as of
+   * now" is decided the same way on every attempt.
+   */
+  arrivedAt: number;
 }
 
 export interface PurchaseStat {

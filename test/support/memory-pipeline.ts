@@ -22,11 +22,12 @@ export class MemoryPipeline {
 
   constructor(
     readonly program: Program = defaultProgram(),
+    /** The stream's clock: each record arrives at `now()` (the batch path reads no other clock). */
     readonly now: () => number = () => Date.parse('2027-06-01T00:00:00Z'),
   ) {}
 
   ports(overrides: Partial<BatchPorts> = {}): BatchPorts {
-    return { members: this.members, ledger: this.ledger, quarantine: this.quarantine, metrics: this.metrics, actions: this.actions, segments: this.segments, hints: this.hints, program: this.program, now: this.now, ...overrides };
+    return { members: this.members, ledger: this.ledger, quarantine: this.quarantine, metrics: this.metrics, actions: this.actions, segments: this.segments, hints: this.hints, program: this.program, ...overrides };
   }
 
   /** Appends lines to a shard as new records (as a producer's PutRecords does). */
