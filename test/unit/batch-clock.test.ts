@@ -4,7 +4,7 @@
 // first attempt already hold its deltas and skip them on the retry.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { dayNumber } from '../../shared/days/days';
-import { dayKey, TOTALS_KEY } from '../../shared/metrics/deltas';
+import { dayKey, TOTALS_KEY } from '../../shared/keys/metrics-keys';
 import { processBatch, type MemberPort, type StreamRecord } from '../../shared/batch/process-batch';
 import type { MemberState } from '../../shared/member/state';
 import { MemoryPipeline } from '../support/memory-pipeline';
