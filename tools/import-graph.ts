@@ -43,6 +43,20 @@ export const LAYER_RULES: LayerRule[] = [
     why: 'the domain core is pure: it imports only shared/ (no AWS, adapters, handlers, infra, simulator or tests)',
   },
   {
+    layer: 'simulator',
+    onlyFolders: ['shared', 'programme'],
+    forbiddenFolders: [],
+    forbiddenPackages: [],
+    why: 'the simulator produces events from the domain alone, so demos, tests and the benchmark can share it',
+  },
+  {
+    layer: 'producer',
+    onlyFolders: ['shared', 'programme'],
+    forbiddenFolders: [],
+    forbiddenPackages: [],
+    why: 'the producer library encodes events with the domain only (no handlers, infra or tests)',
+  },
+  {
     layer: 'functions',
     forbiddenFolders: ['infra', 'test', 'bench', 'tools', 'simulator'],
     forbiddenPackages: [],
