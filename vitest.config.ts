@@ -1,5 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
+// The SDK's notice that its 2027 releases will need Node 22 would print once per test process: noise
+// here (the README's requirement is Node 20; the Lambda runtime is nodejs22.x).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 // Three projects, `npm test` runs all of them:
 // - unit (`npm run test:unit`): no Java, no services, no CDK synth — the domain, the pipeline on
 //   in-memory stores, the oracles, the layering rule; seconds, not minutes.

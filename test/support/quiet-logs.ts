@@ -5,9 +5,6 @@
 // printed: rerun that file with MEMBERFLOW_TEST_VERBOSE=1, which turns the holding off.
 import { beforeEach, onTestFinished } from 'vitest';
 
-// The SDK's Node-20 deprecation notice, once per worker, is noise here (README: Node 20 is supported).
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 const MAX_HELD = 2_000; // the newest lines are the ones that explain a failure
 const isHandlerLog = (text: string) => /^\{"(level|message|timestamp)":/.test(text) && text.includes('"level":"');
 
