@@ -2,34 +2,23 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { loadProgram } from '../shared/programme/load';
-import { getExport, postSegmentExport } from './api/export-routes';
 import { errorResponse, HttpError, json, Reply } from './api/http';
-import { getDaily, getMember, getProgram, getWinback, getQuarantine, getRetention, getRetentionByChannel, getSessions, type RouteContext } from './api/routes';
-import { getSegmentMembers, getSegments } from './api/segment-routes';
-import { getConsoleAsset, getConsolePage, StaticReply } from './console/serve';
+import { ROUTES, type RouteHandler } from './api/route-table';
+import { StaticReply } from './console/serve';
 import { stores } from './adapters/stores';
 
 const logger = new Logger({ serviceName: 'memberflow' });
 
-type Handler = (ctx: RouteContext, event: APIGatewayProxyEventV2, ...params: string[]) => Promise<unknown>;
+/** `{name}` matches one path segment, `{name+}` the rest of the path. */
+function pathPattern(path: string): RegExp {
+  const source = path
+    .split('/')
+    .map((seg) => (/^\{\w+\+\}$/.test(seg) ? '(.+)' : /^\{\w+\}$/.test(seg) ? '([^/]+)' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/');
+  return new RegExp(`^${source}$`);
+}
 
-const routes: [method: string, pattern: RegExp, handler: Handler][] = [
-  ['GET', /^\/health$/, async () => ({ status: 'ok' })],
-  ['GET', /^\/members\/([^/]+)$/, getMember],
-  ['GET', /^\/metrics\/daily$/, getDaily],
-  ['GET', /^\/metrics\/retention$/, getRetention],
-  ['GET', /^\/metrics\/retention-by-channel$/, getRetentionByChannel],
-  ['GET', /^\/metrics\/sessions$/, getSessions],
-  ['GET', /^\/metrics\/program$/, getProgram],
-  ['GET', /^\/metrics\/winback$/, getWinback],
-  ['GET', /^\/quarantine$/, getQuarantine],
-  ['GET', /^\/segments$/, getSegments],
-  ['GET', /^\/segments\/([^/]+)\/members$/, getSegmentMembers],
-  ['POST', /^\/segments\/([^/]+)\/exports$/, postSegmentExport],
-  ['GET', /^\/exports\/([^/]+)$/, getExport],
-  ['GET', /^\/$/, getConsolePage],
-  ['GET', /^\/console\/([^/]+)$/, getConsoleAsset],
-];
+const routes: [method: string, pattern: RegExp, handler: RouteHandler][] = ROUTES.map((r) => [r.method, pathPattern(r.path), r.handler]);
 
 /** A malformed percent-encoding in the path is the caller's error, not ours. */
 function decodePathParameter(raw: string): string {
@@ -45,15 +34,18 @@ export const handler = async (event: APIGatewayProxyEventV2, context?: Context):
   const method = event.requestContext?.http?.method ?? 'GET';
   const path = event.rawPath ?? '/';
   try {
+    let pathMatched = false;
     for (const [routeMethod, pattern, route] of routes) {
       const match = pattern.exec(path);
       if (!match) continue;
-      if (routeMethod !== method) throw new HttpError(405, 'method_not_allowed', `${method} ${path}: method not allowed`);
+      pathMatched = true;
+      if (routeMethod !== method) continue;
       const params = match.slice(1).map(decodePathParameter);
       const body = await route({ program: loadProgram(), stores: stores(), now: Date.now }, event, ...params);
       if (body instanceof StaticReply) return body.result; // the console's page and assets
       return body instanceof Reply ? json(body.status, body.body) : json(200, body);
     }
+    if (pathMatched) throw new HttpError(405, 'method_not_allowed', `${method} ${path}: method not allowed`);
     throw new HttpError(404, 'route_not_found', `${method} ${path}: no such route`);
   } catch (error) {
     if (error instanceof HttpError) return errorResponse(error);

@@ -156,5 +156,8 @@ export class MemberflowStack extends Stack {
     new CfnOutput(this, 'EventsStreamName', { value: streams.events.streamName });
     new CfnOutput(this, 'ActionsStreamName', { value: streams.actions.streamName });
     new CfnOutput(this, 'ExportsBucketName', { value: buckets.exports.bucketName });
+    // Contract §9: attach one of these to each caller of the API.
+    new CfnOutput(this, 'ViewerPolicyArn', { value: http.policies.viewer.managedPolicyArn, description: 'API viewer role: health, metrics, segment list' });
+    new CfnOutput(this, 'OperatorPolicyArn', { value: http.policies.operator.managedPolicyArn, description: 'API operator role: every route' });
   }
 }

@@ -3,30 +3,14 @@ import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { pinLogicalId } from './ids';
+import { ROLES, ROUTES, routesFor, type Role } from '../../functions/api/route-table';
+import { acknowledge, pinLogicalId } from './ids';
 
-const { GET, POST } = apigw.HttpMethod;
-
-/** The contract's routes (§4), plus `/` and `/console/{proxy+}` for the future console. */
-export const API_ROUTES: ReadonlyArray<readonly [apigw.HttpMethod, string]> = [
-  [GET, '/health'],
-  [GET, '/members/{memberId}'],
-  [GET, '/metrics/daily'],
-  [GET, '/metrics/retention'],
-  [GET, '/metrics/sessions'],
-  [GET, '/metrics/program'],
-  [GET, '/metrics/winback'],
-  [GET, '/metrics/retention-by-channel'],
-  [GET, '/segments'],
-  [GET, '/segments/{id}/members'],
-  [POST, '/segments/{id}/exports'],
-  [GET, '/exports/{exportId}'],
-  [GET, '/quarantine'],
-  [GET, '/'],
-  [GET, '/console/{proxy+}'],
-];
+/** The route table's path in an `execute-api` ARN: each `{param}` / `{proxy+}` segment is `*`. */
+export const iamPath = (routePath: string): string => routePath.replace(/\{[^}]+\}/g, '*');
 
 export interface HttpApiProps {
   readonly handler: lambda.IFunction;
@@ -35,10 +19,15 @@ export interface HttpApiProps {
   readonly burstLimit?: number;
 }
 
-/** HTTP API (`HttpApi`): every route IAM (SigV4) authorised and proxied to the api Lambda. */
+/**
+ * HTTP API (`HttpApi`): every route of the route table IAM (SigV4) authorised and proxied to the
+ * api Lambda, and one managed policy per role granting `execute-api:Invoke` on exactly its routes.
+ */
 export class HttpApi extends Construct {
   readonly api: apigw.HttpApi;
   readonly stage: apigw.HttpStage;
+  /** Attach to the callers' users or roles: `viewer` (aggregates) and `operator` (every route). */
+  readonly policies: Record<Role, iam.ManagedPolicy>;
 
   constructor(scope: Construct, id: string, props: HttpApiProps) {
     super(scope, id);
@@ -56,9 +45,28 @@ export class HttpApi extends Construct {
       payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
       scopePermissionToRoute: false,
     });
-    for (const [method, path] of API_ROUTES) {
-      this.api.addRoutes({ path, methods: [method], integration });
+    for (const route of ROUTES) {
+      this.api.addRoutes({ path: route.path, methods: [apigw.HttpMethod[route.method]], integration });
     }
+
+    const policy = (role: Role) => {
+      const managed = new iam.ManagedPolicy(this, `${role[0].toUpperCase()}${role.slice(1)}Policy`, {
+        description: `memberflow API, ${role} role: execute-api:Invoke on its routes`,
+        statements: [
+          new iam.PolicyStatement({
+            actions: ['execute-api:Invoke'],
+            // Any stage (`*`): the API has only $default.
+            resources: routesFor(role).map((r) => this.api.arnForExecuteApi(r.method, iamPath(r.path), '*')),
+          }),
+        ],
+      });
+      for (const r of routesFor(role)) {
+        acknowledge(managed, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<HttpApi>/*/${r.method}${iamPath(r.path)}]`,
+          `${r.method} ${r.path} only: \`*\` stands for the stage and the path parameters, not for other routes`);
+      }
+      return managed;
+    };
+    this.policies = Object.fromEntries(ROLES.map((role) => [role, policy(role)])) as Record<Role, iam.ManagedPolicy>;
 
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.THREE_MONTHS });
     this.stage = new apigw.HttpStage(this, 'DefaultStage', {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it, expect } from 'vitest';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { API_ROUTES } from '../../infra/constructs/http-api';
+import { ROUTES, routeKey } from '../../functions/api/route-table';
 import { EXPORT_SEGMENT_ENTRY, REPO_ROOT } from '../../infra/memberflow-stack';
 import { createStack, synthTemplate } from '../../infra/synth';
 
@@ -232,7 +232,7 @@ describe('HTTP API', () => {
 
   it('has every contract route, each IAM authorised and proxied to ApiFunction (payload v2)', () => {
     expect(routes.map((r) => r.Properties.RouteKey).sort())
-      .toEqual(API_ROUTES.map(([method, p]) => `${method} ${p}`).sort());
+      .toEqual(ROUTES.map(routeKey).sort());
     for (const route of routes) {
       expect(route.Properties).toMatchObject({ ApiId: { Ref: 'HttpApi' }, AuthorizationType: 'AWS_IAM' });
     }
@@ -245,14 +245,40 @@ describe('HTTP API', () => {
     expect(resources.HttpApi.Properties.ProtocolType).toBe('HTTP');
   });
 
-  it.each([
-    ['GET', '/health'], ['GET', '/members/{memberId}'], ['GET', '/metrics/daily'], ['GET', '/metrics/retention'],
-    ['GET', '/metrics/sessions'], ['GET', '/metrics/program'], ['GET', '/metrics/winback'],
-    ['GET', '/metrics/retention-by-channel'], ['GET', '/segments'], ['GET', '/segments/{id}/members'],
-    ['POST', '/segments/{id}/exports'], ['GET', '/exports/{exportId}'], ['GET', '/quarantine'],
-    ['GET', '/'], ['GET', '/console/{proxy+}'],
-  ])('routes %s %s', (method, p) => {
+  it.each(ROUTES.map((r) => [r.method, r.path]))('routes %s %s', (method, p) => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: `${method} ${p}`, AuthorizationType: 'AWS_IAM' });
+  });
+
+  // Contract §9: one managed policy per role, output by the stack, on exactly the role's routes.
+  const outputs: Record<string, any> = template.toJSON().Outputs;
+  /** A CloudFormation string (Fn::Join / Ref) as text, references as `${Name}`. */
+  const render = (v: any): string =>
+    typeof v === 'string' ? v : v.Ref ? `\${${v.Ref}}` : v['Fn::Join'] ? v['Fn::Join'][1].map(render).join(v['Fn::Join'][0]) : JSON.stringify(v);
+  const policyOf = (output: string) => {
+    const id = outputs[output].Value.Ref as string;
+    expect(resources[id].Type).toBe('AWS::IAM::ManagedPolicy');
+    const statements = resources[id].Properties.PolicyDocument.Statement as any[];
+    expect(statements.map((st) => [st.Effect, st.Action])).toEqual([['Allow', 'execute-api:Invoke']]);
+    return (statements[0].Resource as any[]).map(render).sort();
+  };
+  const viewer = policyOf('ViewerPolicyArn');
+  const operator = policyOf('OperatorPolicyArn');
+  const invokeArn = (method: string, p: string) =>
+    `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${HttpApi}/*/${method}${p.replace(/\{[^}]+\}/g, '*')}`;
+
+  it.each(ROUTES.map((r) => [r.method, r.path, r.role]))('%s %s (%s): in the operator policy, in the viewer policy only if a viewer route', (method, p, role) => {
+    expect(operator).toContain(invokeArn(method, p));
+    if (role === 'viewer') expect(viewer).toContain(invokeArn(method, p));
+    else expect(viewer).not.toContain(invokeArn(method, p));
+  });
+
+  it('grants nothing beyond the route table; the viewer only health, metrics, the segment list and the console', () => {
+    expect(operator).toEqual(ROUTES.map((r) => invokeArn(r.method, r.path)).sort());
+    expect(viewer).toEqual(ROUTES.filter((r) => r.role === 'viewer').map((r) => invokeArn(r.method, r.path)).sort());
+    for (const arnText of viewer) {
+      expect(arnText.split('/*/')[1], arnText).toMatch(/^GET\/(health|metrics\/[a-z-]+|segments|console\/\*|)$/);
+    }
+    expect(viewer.length).toBeGreaterThan(3);
   });
 
   it('default stage throttles and writes access logs', () => {
