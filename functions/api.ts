@@ -3,20 +3,11 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { loadProgram } from '../shared/programme/load';
 import { errorResponse, HttpError, json, Reply } from './api/http';
-import { ROUTES, type RouteHandler } from './api/route-table';
+import { pathPattern, ROUTES, type RouteHandler } from './api/route-table';
 import { StaticReply } from './console/serve';
 import { stores } from './adapters/stores';
 
 const logger = new Logger({ serviceName: 'memberflow' });
-
-/** `{name}` matches one path segment, `{name+}` the rest of the path. */
-function pathPattern(path: string): RegExp {
-  const source = path
-    .split('/')
-    .map((seg) => (/^\{\w+\+\}$/.test(seg) ? '(.+)' : /^\{\w+\}$/.test(seg) ? '([^/]+)' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
-    .join('/');
-  return new RegExp(`^${source}$`);
-}
 
 const routes: [method: string, pattern: RegExp, handler: RouteHandler][] = ROUTES.map((r) => [r.method, pathPattern(r.path), r.handler]);
 

@@ -48,6 +48,15 @@ export const ROUTES: readonly Route[] = [
 /** `GET /members/{memberId}`: API Gateway's route key. */
 export const routeKey = (route: Pick<Route, 'method' | 'path'>): string => `${route.method} ${route.path}`;
 
+/** The route's path as a regular expression: `{name}` captures one segment, `{name+}` the rest. */
+export function pathPattern(path: string): RegExp {
+  const source = path
+    .split('/')
+    .map((seg) => (/^\{\w+\+\}$/.test(seg) ? '(.+)' : /^\{\w+\}$/.test(seg) ? '([^/]+)' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/');
+  return new RegExp(`^${source}$`);
+}
+
 /** May a caller with `role` call `route`? */
 export const allows = (role: Role, route: Pick<Route, 'role'>): boolean => role === 'operator' || route.role === 'viewer';
 

@@ -261,6 +261,8 @@ function legendOptions() {
 
 const PAGES = ['overview', 'retention', 'tiers', 'member', 'quarantine', 'winback'] as const;
 type Page = (typeof PAGES)[number];
+/** Pages that read member data: operator routes (contract §9), hidden from a viewer. */
+const OPERATOR_PAGES: readonly Page[] = ['member', 'quarantine'];
 
 const state = {
   today: '',
@@ -272,11 +274,14 @@ const state = {
   generation: 0,
   booted: false,
   exporting: false,
+  /** `viewer` sees aggregates only: no member lookup, quarantine, segment members or exports. */
+  role: 'operator' as 'operator' | 'viewer',
 };
 
 function currentRoute(): { page: Page; arg?: string } {
   const [name, ...rest] = location.hash.replace(/^#/, '').split('/');
-  const page = (PAGES as readonly string[]).includes(name) ? (name as Page) : 'overview';
+  const known = (PAGES as readonly string[]).includes(name) && !(state.role === 'viewer' && OPERATOR_PAGES.includes(name as Page));
+  const page = known ? (name as Page) : 'overview';
   const arg = rest.length ? decodeURIComponent(rest.join('/')) : undefined;
   return { page, arg };
 }
@@ -338,6 +343,29 @@ function clearError(): void {
   $('banner').hidden = true;
 }
 
+/**
+ * The caller's role, from the answer to an operator route: a viewer's token gets 403 there
+ * (locally the HTTP server, in AWS the IAM policy). The probe asks for an export that cannot
+ * exist, so an operator's answer is a 404 that reads nothing.
+ */
+async function learnRole(): Promise<'operator' | 'viewer'> {
+  try {
+    await api('/exports/00000000-0000-4000-8000-000000000000');
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 403) return 'viewer';
+    if (!(error instanceof ApiError && error.status === 404)) throw error;
+  }
+  return 'operator';
+}
+
+/** Hides what the role may not use; the data calls behind it would be refused anyway. */
+function applyRole(): void {
+  const viewer = state.role === 'viewer';
+  for (const p of OPERATOR_PAGES) (document.querySelector(`.tabs a[data-page="${p}"]`) as HTMLElement | null)?.toggleAttribute('hidden', viewer);
+  $('export-controls').hidden = viewer;
+  document.body.dataset.role = state.role;
+}
+
 async function boot(): Promise<void> {
   try {
     // Also the token check: the first call that needs authorisation.
@@ -346,9 +374,11 @@ async function boot(): Promise<void> {
     state.tiers = Object.keys(program.byTier);
     const daily = await api<Daily>(`/metrics/daily?from=${state.today}&to=${state.today}`);
     state.timezone = daily.timezone;
+    state.role = await learnRole();
+    applyRole();
     $('signin').hidden = true;
     $('sign-out').hidden = !sessionStorage.getItem(TOKEN_KEY);
-    fill('session-info', `today ${state.today} · ${state.timezone}`);
+    fill('session-info', `today ${state.today} · ${state.timezone}${state.role === 'viewer' ? ' · viewer' : ''}`);
     if (!state.booted) initialRange();
     state.booted = true;
     await render();
@@ -626,13 +656,16 @@ async function renderTiers(stale: () => boolean): Promise<void> {
       h('td', { class: 'text' }, s.name),
       h('td', { class: 'text' }, h('code', {}, s.id)),
       h('td', { testid: `segment-${s.id}-size` }, formatCount(s.size)),
-      h(
-        'td',
-        {},
-        exportButton(s),
-        ' ',
-        button('Members', `members-${s.id}`, 'secondary', () => void peekMembers(s)),
-      ),
+      // A segment's members and its export are operator routes.
+      state.role === 'viewer'
+        ? h('td', {})
+        : h(
+            'td',
+            {},
+            exportButton(s),
+            ' ',
+            button('Members', `members-${s.id}`, 'secondary', () => void peekMembers(s)),
+          ),
     ),
   );
   fill('segments', h('table', { testid: 'segments' }, h('thead', {}, h('tr', {}, h('th', { class: 'text' }, 'Segment'), h('th', { class: 'text' }, 'Id'), h('th', {}, 'Members'), h('th', {}, ''))), h('tbody', {}, ...rows)));

@@ -5,7 +5,7 @@ import cliProgress from 'cli-progress';
 import { addDays, dayString, todayIn } from '../../shared/days/days';
 import { loadProgram } from '../../shared/programme/load';
 import { eventsToJsonLines, simulate } from '../../simulator';
-import { fail, launchStack, log } from './launch';
+import { fail, launchStack, log, operatorTokenHint, readyMessage } from './launch';
 
 const { values } = parseArgs({
   options: {
@@ -69,11 +69,11 @@ memberflow demo — ${lines.length} events streamed
   status             ${Object.entries(programView.byStatus).map(([k, v]) => `${k} ${v}`).join(', ')}
   KPIs               important-value ${share(programView.kpis.importantValueShare * 10_000, 10_000)} (goal ≥ 20%), churned ${share(programView.kpis.churnedShare * 10_000, 10_000)} (goal ≤ 5%)
 
-  API      ${stack.apiUrl}   (Authorization: Bearer ${stack.token})
-  console  ${stack.apiUrl}/   (the operations console; paste the token above)
-  try      curl -H 'Authorization: Bearer ${stack.token}' '${stack.apiUrl}/metrics/daily?from=${dayString(start)}&to=${yesterday}'
+  API      ${stack.apiUrl}   (Authorization: Bearer ${operatorTokenHint(stack)})
+  console  ${stack.apiUrl}/   (the operations console; paste the operator or the viewer token)
+  try      curl -H "Authorization: Bearer ${operatorTokenHint(stack)}" '${stack.apiUrl}/metrics/daily?from=${dayString(start)}&to=${yesterday}'
   Ctrl-C stops everything.`);
-  console.log(`memberflow ready — API ${stack.apiUrl} token ${stack.token}`);
+  console.log(readyMessage(stack));
 }
 
 main().catch(fail);

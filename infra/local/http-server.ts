@@ -1,26 +1,17 @@
 // The local stand-in for API Gateway (HTTP API, payload format 2.0): a loopback node:http server
-// that authenticates with a bearer token (instead of SigV4), builds APIGatewayProxyEventV2 events
-// for the api function, and writes its result back. Also a token-protected control endpoint
-// (/_local/...) used by `npm run job`.
+// that authenticates with bearer tokens (instead of SigV4) and enforces the route table's roles
+// (instead of the IAM policies), builds APIGatewayProxyEventV2 events for the api function, and
+// writes its result back. Also an operator-only control endpoint (/_local/...) used by `npm run job`.
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer } from 'aws-lambda';
+import { ROUTES, allows, routeKey, type Role, type Route } from '../../functions/api/route-table';
 import { LOCAL_ACCOUNT } from './aws';
 
-/** Route keys used when the template defines none (the contract's §4 routes). */
-export const DEFAULT_ROUTES = [
-  'GET /health',
-  'GET /members/{memberId}',
-  'GET /metrics/{name}',
-  'GET /segments',
-  'GET /segments/{id}/members',
-  'POST /segments/{id}/exports',
-  'GET /exports/{exportId}',
-  'GET /quarantine',
-];
-
+/** The caller names (IAM user names in the event's authorizer block) of the two tokens. */
 export const TOKEN_NAME = 'local-operator';
+export const VIEWER_TOKEN_NAME = 'local-viewer';
 const MAX_BODY = 10 * 1024 * 1024; // HTTP API payload limit
 
 export interface ApiControl {
@@ -32,9 +23,12 @@ export interface ApiServerOptions {
   /** 0 = a free port. */
   port: number;
   host?: string;
+  /** The operator token (every route). */
   token: string;
   tokenName?: string;
-  /** Route keys ("GET /members/{memberId}", "ANY /{proxy+}"); default DEFAULT_ROUTES. */
+  /** The viewer token (the route table's viewer routes); none = no viewer can sign in. */
+  viewerToken?: string;
+  /** Route keys ("GET /members/{memberId}", "ANY /{proxy+}"); default the route table's. */
   routes?: string[];
   invoke: (event: APIGatewayProxyEventV2WithIAMAuthorizer) => Promise<unknown>;
   control?: ApiControl;
@@ -232,8 +226,9 @@ function readBody(req: http.IncomingMessage): Promise<Buffer | undefined> {
 }
 
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
-  const routes = compile(opts.routes?.length ? opts.routes : DEFAULT_ROUTES);
+  const routes = compile(opts.routes?.length ? opts.routes : ROUTES.map(routeKey));
   const tokenName = opts.tokenName ?? TOKEN_NAME;
+  const table = new Map<string, Route>(ROUTES.map((r) => [routeKey(r), r]));
   const log = opts.log ?? (() => undefined);
   const host = opts.host ?? '127.0.0.1';
 
@@ -241,21 +236,36 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     try {
       const method = (req.method ?? 'GET').toUpperCase();
       const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
-      // GET /health, and GET / plus /console/* (the console's assets, served by the api function
-      // as in AWS) are open locally; everything else needs the bearer token.
-      const open = (method === 'GET' || method === 'HEAD') && (pathname === '/health' || pathname === '/' || pathname === '/console' || pathname.startsWith('/console/'));
+      const control = pathname.startsWith('/_local/');
+      const match = matchRoute(routes, method, pathname);
+      const route = table.get(match.routeKey);
+      // GET /health and the console's page and assets (served by the api function as in AWS) are
+      // open locally; everything else needs a bearer token.
+      const open = !control && route?.open === true;
       const auth = req.headers.authorization ?? '';
-      const authenticated = tokenMatches(/^Bearer\s+(\S+)\s*$/i.exec(auth)?.[1], opts.token);
-      if (!open && !authenticated) {
+      const presented = /^Bearer\s+(\S+)\s*$/i.exec(auth)?.[1];
+      const caller: { name: string; role: Role } | undefined = tokenMatches(presented, opts.token)
+        ? { name: tokenName, role: 'operator' }
+        : opts.viewerToken && tokenMatches(presented, opts.viewerToken)
+          ? { name: VIEWER_TOKEN_NAME, role: 'viewer' }
+          : undefined;
+      if (!open && !caller) {
         const message = auth ? 'invalid bearer token' : 'missing Authorization: Bearer <token> header';
         return sendError(res, 401, 'unauthorized', message, { 'www-authenticate': 'Bearer realm="memberflow"' });
+      }
+      // The role check the IAM policies make in AWS. A route the table does not know (a test
+      // template's) and the control endpoints are the operator's; no route ($default) is answered
+      // by the api function (404/405), as API Gateway answers it without asking IAM.
+      const required: Role | undefined = control ? 'operator' : route ? route.role : match.routeKey === '$default' ? undefined : 'operator';
+      if (caller && required && !allows(caller.role, { role: required })) {
+        return sendError(res, 403, 'forbidden', `${method} ${pathname}: the ${caller.role} role may not call this route`);
       }
       const body = await readBody(req);
       if (!body) return sendError(res, 413, 'payload_too_large', 'request body exceeds 10 MB');
 
-      if (pathname.startsWith('/_local/')) return await control(method, pathname, new URL(req.url ?? '/', 'http://localhost'), res);
+      if (control) return await controlEndpoint(method, pathname, new URL(req.url ?? '/', 'http://localhost'), res);
 
-      const event = buildEvent(req, body, matchRoute(routes, method, pathname), authenticated ? tokenName : undefined);
+      const event = buildEvent(req, body, match, caller?.name);
       let result: unknown;
       try {
         result = await opts.invoke(event);
@@ -271,7 +281,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     }
   });
 
-  async function control(method: string, pathname: string, url: URL, res: http.ServerResponse): Promise<void> {
+  async function controlEndpoint(method: string, pathname: string, url: URL, res: http.ServerResponse): Promise<void> {
     const job = /^\/_local\/jobs\/([\w.-]+)$/.exec(pathname);
     if (job && method === 'POST' && opts.control) {
       const asOf = url.searchParams.get('asOf') ?? undefined;

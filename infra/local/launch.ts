@@ -55,3 +55,15 @@ export function fail(err: unknown): never {
   process.exit(1);
 }
 
+
+/** The operator token as the user may repeat it: itself when generated here, else its variable. */
+export function operatorTokenHint(stack: LocalStack): string {
+  return stack.generatedTokens?.operator ? stack.token! : '$MEMBERFLOW_API_TOKEN';
+}
+
+/** The ready banner: the API and the tokens generated here (a token the user supplied is not echoed). */
+export function readyMessage(stack: LocalStack): string {
+  const operator = stack.generatedTokens?.operator ? ` token ${stack.token}` : ' (operator token: MEMBERFLOW_API_TOKEN)';
+  const viewer = stack.generatedTokens?.viewer ? `viewer token ${stack.viewerToken}` : 'viewer token: MEMBERFLOW_VIEWER_TOKEN';
+  return `memberflow ready — API ${stack.apiUrl}${operator}\nmemberflow ${viewer} (health, metrics and the segment list only)`;
+}

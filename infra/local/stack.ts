@@ -28,8 +28,10 @@ export interface AttachOptions {
   withScheduler?: boolean;
   /** API port; 0 = a free port. Default MEMBERFLOW_API_PORT or 3000. */
   apiPort?: number;
-  /** API bearer token; default MEMBERFLOW_API_TOKEN or a generated one. */
+  /** The operator's API bearer token; default MEMBERFLOW_API_TOKEN or a generated one. */
   token?: string;
+  /** The viewer's API bearer token; default MEMBERFLOW_VIEWER_TOKEN or a generated one. */
+  viewerToken?: string;
   /** Applied to every event source mapping (e.g. `{ maximumBatchingWindowInSeconds: 0 }` in tests). */
   mappingOverrides?: Partial<Omit<MappingConfig, 'name' | 'functionName'>>;
   pollerOptions?: PollerOptions;
@@ -53,7 +55,12 @@ export interface LocalStack {
   prefix: string;
   model: TemplateModel;
   apiUrl?: string;
+  /** The operator token (every route). */
   token?: string;
+  /** The viewer token (health, metrics, the segment list). */
+  viewerToken?: string;
+  /** Which tokens were generated here (printed at start) rather than supplied. */
+  generatedTokens?: { operator: boolean; viewer: boolean };
   /** Child processes (empty when attached to shared ones). */
   processes: ChildInfo[];
   poller?: Poller;
@@ -237,14 +244,22 @@ export async function attachLocalStack(opts: AttachOptions & { endpoints?: Local
       } while (lambda.inFlight > 0);
     };
     let token: string | undefined;
+    let viewerToken: string | undefined;
+    let generatedTokens: LocalStack['generatedTokens'];
     if (opts.withApi !== false) {
       // The function whose entry is functions/api.ts, else the one with logical id ApiFunction.
       const apiFn = [...functions.values()].find((f) => f.entry === API_ENTRY) ?? functions.get('ApiFunction');
       if (!apiFn) throw new Error(`no function with entry ${API_ENTRY} in the template`);
-      token = opts.token || process.env.MEMBERFLOW_API_TOKEN || generateToken();
+      const suppliedToken = opts.token || process.env.MEMBERFLOW_API_TOKEN;
+      const suppliedViewer = opts.viewerToken || process.env.MEMBERFLOW_VIEWER_TOKEN;
+      token = suppliedToken || generateToken();
+      viewerToken = suppliedViewer || generateToken();
+      if (viewerToken === token) throw new Error('the viewer token must differ from the operator token (MEMBERFLOW_VIEWER_TOKEN, MEMBERFLOW_API_TOKEN)');
+      generatedTokens = { operator: !suppliedToken, viewer: !suppliedViewer };
       api = await startApiServer({
         port: opts.apiPort ?? defaultApiPort(),
         token,
+        viewerToken,
         routes: model.routes,
         invoke: (event) => invokeFunction(apiFn, event, log),
         control: { runJob: (name, asOf) => scheduler.runJob(name, asOf), drain: () => drain() },
@@ -263,6 +278,8 @@ export async function attachLocalStack(opts: AttachOptions & { endpoints?: Local
       model,
       apiUrl: api?.url,
       token,
+      viewerToken,
+      generatedTokens,
       processes: [],
       poller,
       scheduler,

@@ -1,6 +1,6 @@
 // `npm start`: the embedded stack on loopback until Ctrl-C / SIGTERM.
-import { fail, launchStack } from './launch';
+import { fail, launchStack, readyMessage } from './launch';
 
 launchStack()
-  .then((stack) => console.log(`memberflow ready — API ${stack.apiUrl} token ${stack.token}`))
+  .then((stack) => console.log(readyMessage(stack)))
   .catch(fail);
