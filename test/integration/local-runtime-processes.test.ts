@@ -93,10 +93,10 @@ describe('npm start, send and job', () => {
   it('starts, accepts events and jobs, and leaves nothing behind on SIGTERM', async () => {
     const port = await freePort();
     const stateDir = path.join(tmp, 'state');
-    const env = { MEMBERFLOW_API_PORT: String(port), MEMBERFLOW_STATE_DIR: stateDir, MEMBERFLOW_API_TOKEN: '' };
+    const env = { MEMBERFLOW_API_PORT: String(port), MEMBERFLOW_STATE_DIR: stateDir, MEMBERFLOW_API_TOKEN: '', MEMBERFLOW_VIEWER_TOKEN: '' };
     const t0 = Date.now();
     const start = run(TSX, ['infra/local/start.ts'], env);
-    const [, apiUrl, token] = await waitForOutput(start, /memberflow ready — API (http:\/\/127\.0\.0\.1:\d+) token (\S+)/);
+    const [, apiUrl, token] = await waitForOutput(start, /memberflow ready — API (http:\/\/127\.0\.0\.1:\d+) token (\S+)/, 150_000);
     if (process.env.MEMBERFLOW_TEST_VERBOSE) console.log(`npm start ready in ${Date.now() - t0} ms`);
     expect(apiUrl).toBe(`http://127.0.0.1:${port}`);
 
@@ -108,6 +108,11 @@ describe('npm start, send and job', () => {
 
     expect(await (await fetch(`${apiUrl}/health`)).json()).toEqual({ status: 'ok' });
     expect((await fetch(`${apiUrl}/members/m1`)).status).toBe(401);
+    // Both tokens generated and printed; the viewer's reaches aggregates only.
+    const [, viewerToken] = await waitForOutput(start, /memberflow viewer token (\S+)/);
+    expect(viewerToken).not.toBe(token);
+    expect((await fetch(`${apiUrl}/members/m1`, { headers: { authorization: `Bearer ${viewerToken}` } })).status).toBe(403);
+    expect((await fetch(`${apiUrl}/segments`, { headers: { authorization: `Bearer ${viewerToken}` } })).status).toBe(200);
 
     const file = path.join(tmp, 'events.jsonl');
     writeFileSync(
@@ -141,7 +146,7 @@ describe('npm start, send and job', () => {
     const after = run(TSX, ['infra/local/send.ts', file], env);
     expect((await after.exited).code).toBe(1);
     expect(after.err()).toContain('the local stack is not running');
-  });
+  }, 300_000); // Java, CDK and four tsx processes on a shared two-core machine
 
   it('fails fast with a clear message when the API port is taken', async () => {
     const blocker = net.createServer();
