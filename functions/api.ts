@@ -1,13 +1,13 @@
 // The api Lambda behind API Gateway (HTTP API, IAM auth) and the local HTTP server.
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { loadProgram } from '../shared/programme/load';
 import { errorResponse, HttpError, json, Reply } from './api/http';
 import { pathPattern, ROUTES, type RouteHandler } from './api/route-table';
 import { StaticReply } from './console/serve';
 import { stores } from './adapters/stores';
+import { createLogger } from './adapters/logger';
 
-const logger = new Logger({ serviceName: 'memberflow' });
+const logger = createLogger();
 
 const routes: [method: string, pattern: RegExp, handler: RouteHandler][] = ROUTES.map((r) => [r.method, pathPattern(r.path), r.handler]);
 

@@ -1,11 +1,11 @@
 // Events consumer: Kinesis EventsStream → members, ledger and quarantine (one write per member per batch).
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { processBatch, type StreamRecord } from '../shared/batch/process-batch';
 import { loadProgram } from '../shared/programme/load';
 import { stores } from './adapters/stores';
+import { createLogger } from './adapters/logger';
 
-const logger = new Logger({ serviceName: 'memberflow', logRecordOrder: ['level', 'message'] });
+const logger = createLogger();
 
 function shardOf(eventId: string): string {
   // eventID is "<shardId>:<sequenceNumber>".

@@ -1,7 +1,13 @@
 // The adapters behind the domain's ports, wired from the environment.
+import type { ExportPorts, LogPort } from '../../shared/exports/ports';
+import type { JobPorts } from '../../shared/jobs/ports';
 import { ActionsPublisher } from './actions-publisher';
-import { documentClient, kinesisClient } from './clients';
+import { documentClient, kinesisClient, s3Client } from './clients';
 import { resourceNames } from './config';
+import { putJsonRecords } from './events-producer';
+import { ExportObjectWriter, PART_BYTES } from './export-file';
+import { exportsStore } from './exports-table';
+import { JobProgressStore, ReviewIndex } from './job-stores';
 import { DynamoLedger } from './ledger-store';
 import { MemberStore } from './member-store';
 import { MetricsStore } from './metrics-store';
@@ -20,5 +26,34 @@ export function stores() {
     metrics,
     segments: new SegmentStore(client, names.metricsTable),
     actions: new ActionsPublisher(kinesisClient(), names.actionsStream),
+  };
+}
+
+/** The daily jobs' ports: members and hints read, commands put on EventsStream, own progress. */
+export function jobPorts(): JobPorts {
+  const client = documentClient();
+  const names = resourceNames();
+  const { members, hints } = stores();
+  return {
+    members,
+    hints,
+    commands: { put: async (commands) => void (await putJsonRecords(kinesisClient(), names.eventsStream, commands)) },
+    progress: new JobProgressStore(client, names.metricsTable),
+    reviewIndex: new ReviewIndex(client, names.membersTable),
+    now: Date.now,
+  };
+}
+
+/** The export use case's ports; the file is an S3 object in ExportsBucket written part by part. */
+export function exportPorts(log: LogPort): ExportPorts {
+  const { members, segments } = stores();
+  const partBytes = Number(process.env.MEMBERFLOW_EXPORT_PART_BYTES) || PART_BYTES;
+  return {
+    records: exportsStore(),
+    openFile: (key, headers) => new ExportObjectWriter(s3Client(), resourceNames().exportsBucket, key, headers, partBytes),
+    members,
+    segments,
+    log,
+    now: Date.now,
   };
 }

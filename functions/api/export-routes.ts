@@ -3,18 +3,20 @@
 // never meets API Gateway's 29-second or payload limits. GET answers the export's state and, when
 // done, a pre-signed download URL valid 15 minutes.
 import { randomUUID } from 'node:crypto';
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { s3Client } from '../adapters/clients';
 import { resourceNames } from '../adapters/config';
-import { downloadUrl, EXPORT_FORMATS, exportsStore, type AuditRecord, type ExportRecord } from '../adapters/exports-store';
+import { EXPORT_FORMATS, type AuditRecord, type ExportRecord } from '../../shared/exports/export-record';
+import { downloadUrl } from '../adapters/export-file';
+import { exportsStore } from '../adapters/exports-table';
 import { invokeAsync } from '../adapters/lambda-invoker';
 import { HttpError, query, Reply } from './http';
 import type { RouteContext } from './routes';
 import { knownSegment } from './segment-routes';
+import { createLogger } from '../adapters/logger';
 
-const logger = new Logger({ serviceName: 'memberflow' });
+const logger = createLogger();
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -12,7 +12,7 @@ import { addDay, formatCell, formatCount, formatShare, formatYuan, ratio, RFM_GR
 import { kinesisClient } from '../../infra/local/aws';
 import { attachLocalStack, type LocalStack } from '../../infra/local/stack';
 import { dayString, todayIn } from '../../shared/days/days';
-import { EXPORT_COLUMNS } from '../../shared/segments/export-format';
+import { EXPORT_COLUMNS } from '../../shared/exports/export-format';
 import { eventsToJsonLines, simulate } from '../../simulator';
 import { findChromium } from '../support/chromium';
 

@@ -6,7 +6,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { downloadUrl } from '../../functions/adapters/exports-store';
+import { downloadUrl } from '../../functions/adapters/export-file';
 import { createStack } from '../../infra/synth';
 
 const resources: Record<string, any> = Template.fromStack(createStack()).toJSON().Resources;

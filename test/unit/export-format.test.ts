@@ -7,7 +7,7 @@ import {
   csvRow,
   jsonlRow,
   type ExportRow,
-} from '../../shared/segments/export-format';
+} from '../../shared/exports/export-format';
 
 const base: ExportRow = {
   memberId: 'm-001',

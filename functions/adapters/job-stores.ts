@@ -1,0 +1,53 @@
+// The daily jobs' adapters: their progress items in MetricsTable (pk `job#<name>`, the only keys
+// their role may write there) and the sparse TierReviewIndex of MembersTable.
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { JobName, JobProgressPort, ReviewIndexPort } from '../../shared/jobs/ports';
+import { REVIEW_BUCKETS, TIER_REVIEW_INDEX } from '../../shared/keys/members-keys';
+import { jobProgressKey } from '../../shared/keys/metrics-keys';
+
+export class JobProgressStore implements JobProgressPort {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async lastRun(job: JobName): Promise<number | null> {
+    const out = await this.client.send(new GetCommand({ TableName: this.table, Key: jobProgressKey(job), ConsistentRead: true }));
+    return (out.Item?.lastDay as number | undefined) ?? null;
+  }
+
+  async recordRun(job: JobName, day: number, details: Record<string, unknown> = {}): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.table, Item: { ...jobProgressKey(job), lastDay: day, ...details } }));
+  }
+}
+
+export class ReviewIndex implements ReviewIndexPort {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async membersWithReviewBy(lastDay: number): Promise<string[]> {
+    const ids: string[] = [];
+    await Promise.all(
+      Array.from({ length: REVIEW_BUCKETS }, async (_, bucket) => {
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          const page = await this.client.send(
+            new QueryCommand({
+              TableName: this.table,
+              IndexName: TIER_REVIEW_INDEX,
+              KeyConditionExpression: 'rvb = :bucket AND rv <= :last',
+              ExpressionAttributeValues: { ':bucket': String(bucket), ':last': lastDay },
+              ProjectionExpression: 'memberId',
+              ExclusiveStartKey: startKey,
+            }),
+          );
+          for (const item of page.Items ?? []) ids.push(item.memberId as string);
+          startKey = page.LastEvaluatedKey;
+        } while (startKey);
+      }),
+    );
+    return ids;
+  }
+}

@@ -1,0 +1,29 @@
+// What the daily jobs read and write, as ports: the jobs never write member state or counters, they
+// put one command per member on the events stream and keep their own progress.
+import type { JobCommand } from '../events/events';
+import type { MemberState } from '../member/state';
+
+export type JobName = 'tier-review' | 'winback' | 'rfm';
+
+export interface JobPorts {
+  members: { getMany(memberIds: readonly string[]): Promise<Map<string, MemberState>> };
+  /** The consumer's candidate lists (`la#<day>`, `pu#<day>`): hints only, each member is re-read. */
+  hints: { hintIds(key: string): Promise<string[]> };
+  /** The events stream (partition key = memberId). */
+  commands: { put(commands: readonly JobCommand[]): Promise<void> };
+  /** The last day a job ran for, with whatever it keeps beside it. */
+  progress: JobProgressPort;
+  reviewIndex: ReviewIndexPort;
+  /** Epoch ms (the commands' occurredAt). */
+  now: () => number;
+}
+
+export interface JobProgressPort {
+  lastRun(job: JobName): Promise<number | null>;
+  recordRun(job: JobName, day: number, details?: Record<string, unknown>): Promise<void>;
+}
+
+export interface ReviewIndexPort {
+  /** Member ids of the sparse TierReviewIndex with tierReviewOn ≤ lastDay. */
+  membersWithReviewBy(lastDay: number): Promise<string[]>;
+}
