@@ -1,4 +1,5 @@
-// `npm run chaos -- [--members N] [--days D] [--seed S] [--chunk N] [--verbose]`: the fault-injection run
+// `npm run chaos -- [--members N] [--days D] [--seed S] [--chunk N] [--grow-retries] [--retry-after-midnight] [--verbose]`:
+// the fault-injection run
 // (test/chaos/chaos-run.ts) on its own restartable local services: a simulated month through the
 // local stack while faults are injected, then every member and figure compared with the oracles.
 // Prints the report table and one JSON line; exits 1 unless there are zero differences and every
@@ -14,6 +15,10 @@ const { values } = parseArgs({
     start: { type: 'string' },
     chunk: { type: 'string' },
     verbose: { type: 'boolean', default: false },
+    // Retries re-read from the checkpoint with a larger batch (issue 17 item 7).
+    'grow-retries': { type: 'boolean', default: false },
+    // Every redelivery runs with the clock just after the next midnight (issue 17 item 2).
+    'retry-after-midnight': { type: 'boolean', default: false },
   },
 });
 
@@ -22,7 +27,7 @@ const days = Number(values.days);
 const seed = Number(values.seed);
 const chunkSize = values.chunk === undefined ? undefined : Number(values.chunk);
 if (![members, days, seed].every(Number.isInteger) || members < 1 || days < 1 || (chunkSize !== undefined && !(chunkSize >= 10))) {
-  console.error('usage: npm run chaos -- [--members N] [--days D] [--seed S] [--start YYYY-MM-DD] [--chunk N] [--verbose]');
+  console.error('usage: npm run chaos -- [--members N] [--days D] [--seed S] [--start YYYY-MM-DD] [--chunk N] [--grow-retries] [--retry-after-midnight] [--verbose]');
   process.exit(2);
 }
 // The handlers' own logs would drown the report (a crash logs a line per member it left unwritten).
@@ -30,7 +35,17 @@ process.env.MEMBERFLOW_LOG_LEVEL ??= values.verbose ? 'WARN' : 'ERROR';
 
 const log = (msg: string) => console.log(`[chaos] ${msg}`);
 
-runChaos({ members, days, seed, start: values.start, chunkSize, log, debug: values.verbose ? (m) => console.log(`  . ${m}`) : undefined })
+runChaos({
+  members,
+  days,
+  seed,
+  start: values.start,
+  chunkSize,
+  growRetries: values['grow-retries'],
+  retryAfterMidnight: values['retry-after-midnight'],
+  log,
+  debug: values.verbose ? (m) => console.log(`  . ${m}`) : undefined,
+})
   .then((report) => {
     console.log(`\n${formatReport(report)}\n`);
     console.log(JSON.stringify({ chaos: report }));

@@ -1,5 +1,9 @@
 // The on-failure destination of a local event source mapping: an S3 object per discarded batch,
-// shaped like Lambda's S3 destination record (which, unlike SQS/SNS, carries the full payload).
+// written as Lambda writes it (docs/aws.md, "On-failure destination"): the key
+// `aws/lambda/<mapping-uuid>/<shardId>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<uuid>`, the invocation
+// record with the batch's records (S3 destinations, unlike SQS/SNS, carry the payload), and no
+// error text — the error is in the function's log.
+import { createHash, randomUUID } from 'node:crypto';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './aws';
 import type { SourceRecord } from './stream-sources';
@@ -15,22 +19,30 @@ export interface FailedBatch {
   condition: FailureCondition;
   records: SourceRecord[];
   approximateInvokeCount: number;
-  /** Last error message / "partial batch failure" when the handler failed. */
-  error?: string;
+  /** How the last invocation ended (RetryAttemptsExhausted): a function error or a partial batch response. */
+  lastOutcome?: 'partial' | 'error';
 }
 
 export interface FailureDestination {
   send(batch: FailedBatch): Promise<void>;
 }
 
-/** Object key: `<mapping>/<shardId>/<firstSeq>-<lastSeq>.json`. */
-export function failureKey(batch: Pick<FailedBatch, 'mapping' | 'shardId' | 'records'>): string {
-  const first = batch.records[0].sequenceNumber;
-  const last = batch.records[batch.records.length - 1].sequenceNumber;
-  return `${batch.mapping}/${batch.shardId}/${first}-${last}.json`;
+/** The mapping's UUID: stable for a mapping of a stack (its logical id and its source's ARN). */
+export function mappingUuid(mapping: string, sourceArn: string): string {
+  const h = createHash('sha256').update(`${sourceArn}|${mapping}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-export function failureDocument(batch: FailedBatch): Record<string, unknown> {
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** `aws/lambda/<mapping-uuid>/<shardId>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<random uuid>` (UTC). */
+export function failureKey(batch: Pick<FailedBatch, 'mapping' | 'sourceArn' | 'shardId'>, at: Date): string {
+  const [y, m, d] = [at.getUTCFullYear(), pad(at.getUTCMonth() + 1), pad(at.getUTCDate())];
+  const time = `${y}-${m}-${d}T${pad(at.getUTCHours())}.${pad(at.getUTCMinutes())}.${pad(at.getUTCSeconds())}`;
+  return `aws/lambda/${mappingUuid(batch.mapping, batch.sourceArn)}/${batch.shardId}/${y}/${m}/${d}/${time}-${randomUUID()}`;
+}
+
+export function failureDocument(batch: FailedBatch, at: Date): Record<string, unknown> {
   const first = batch.records[0];
   const last = batch.records[batch.records.length - 1];
   const info = {
@@ -44,19 +56,18 @@ export function failureDocument(batch: FailedBatch): Record<string, unknown> {
   };
   return {
     requestContext: {
-      requestId: crypto.randomUUID(),
+      requestId: randomUUID(),
       functionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${batch.functionName}`,
       condition: batch.condition,
       approximateInvokeCount: batch.approximateInvokeCount,
     },
-    responseContext: {
-      statusCode: 200,
-      executedVersion: '$LATEST',
-      functionError: batch.error ? 'Unhandled' : undefined,
-      error: batch.error,
-    },
+    // Records that aged out carry no response; otherwise the last one, without its error text:
+    // "Unhandled" for a function error, null for a partial batch response.
+    ...(batch.condition === 'RecordAgeExceeded'
+      ? {}
+      : { responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: batch.lastOutcome === 'error' ? 'Unhandled' : null } }),
     version: '1.0',
-    timestamp: new Date().toISOString(),
+    timestamp: at.toISOString(),
     [batch.sourceKind === 'kinesis' ? 'KinesisBatchInfo' : 'DDBStreamBatchInfo']: info,
     payload: { Records: batch.records.map((r) => r.lambdaRecord) },
   };
@@ -65,11 +76,12 @@ export function failureDocument(batch: FailedBatch): Record<string, unknown> {
 export function s3FailureDestination(client: S3Client, bucket: string): FailureDestination {
   return {
     async send(batch) {
+      const at = new Date();
       await client.send(
         new PutObjectCommand({
           Bucket: bucket,
-          Key: failureKey(batch),
-          Body: JSON.stringify(failureDocument(batch)),
+          Key: failureKey(batch, at),
+          Body: JSON.stringify(failureDocument(batch, at)),
           ContentType: 'application/json',
         }),
       );

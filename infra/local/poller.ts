@@ -2,6 +2,8 @@
 // one batch in flight per shard, in order; batch size, batching window and the 6 MB payload cap;
 // ReportBatchItemFailures (checkpoint at the lowest failed sequence number); bisect on error;
 // bounded retries and record age, then the on-failure destination; child shards after parents.
+// Optionally (`growRetries`) a retry re-reads from the checkpoint with a larger batch, as Lambda's
+// does when more records arrived since the first attempt.
 import { performance } from 'node:perf_hooks';
 import type { FailedBatch, FailureCondition, FailureDestination } from './failure-destination';
 import { compareSeq, type ShardDesc, type SourceRecord, type StreamSource } from './stream-sources';
@@ -28,6 +30,10 @@ export interface MappingStats {
   recordsDelivered: number;
   failedInvocations: number;
   recordsToDestination: number;
+  /** Retries that re-read past the end of the attempt before (`growRetries`). */
+  grownRetries: number;
+  /** Records those retries added. */
+  recordsAddedOnRetry: number;
 }
 
 export interface PollerOptions {
@@ -38,6 +44,14 @@ export interface PollerOptions {
   discoveryMs?: number;
   /** Backoff before retrying a failed batch: base * 2^(retries-1), capped at 2 s. */
   retryBaseMs?: number;
+  /**
+   * Grown retry batches. Lambda retries a failed batch by reading the shard again from the
+   * checkpoint, so a retry can carry records the first attempt did not (those that arrived after a
+   * batch its window cut short). Here first attempts take at most half the batch size, and a retry
+   * from the checkpoint (after a partial failure, or an error not bisected) is refilled with the
+   * records that follow, up to the full batch size.
+   */
+  growRetries?: boolean;
   log?: (msg: string) => void;
 }
 
@@ -134,13 +148,10 @@ class ShardWorker {
         if (!this.iterator) this.closed = true;
       }
       if (this.iterator) {
-        const res = await this.m.source.read(this.iterator, Math.max(cfg.batchSize - this.buffer.length, 100), this.shard.shardId);
-        this.iterator = res.nextIterator;
-        if (!res.nextIterator) this.closed = true;
+        const wasEmpty = !this.buffer.length;
+        const res = await this.readMore(Math.max(cfg.batchSize - this.buffer.length, 100));
         if (res.records.length) {
-          if (!this.buffer.length) this.windowStart = performance.now();
-          this.buffer.push(...res.records);
-          this.lastFetched = res.records[res.records.length - 1].sequenceNumber;
+          if (wasEmpty) this.windowStart = performance.now();
           this.idleStreak = 0;
         } else if (!this.buffer.length && !this.closed) {
           if (res.millisBehindLatest && res.millisBehindLatest > 0) {
@@ -177,6 +188,30 @@ class ShardWorker {
     }
   }
 
+  /** One GetRecords into the buffer. */
+  private async readMore(limit: number): Promise<{ records: SourceRecord[]; millisBehindLatest?: number }> {
+    const res = await this.m.source.read(this.iterator!, limit, this.shard.shardId);
+    this.iterator = res.nextIterator;
+    if (!res.nextIterator) this.closed = true;
+    if (res.records.length) {
+      this.buffer.push(...res.records);
+      this.lastFetched = res.records[res.records.length - 1].sequenceNumber;
+    }
+    return res;
+  }
+
+  /** The records that follow the batch in flight, up to `n` (read from the stream if needed). */
+  private async following(n: number): Promise<SourceRecord[]> {
+    if (this.buffer.length < n && this.iterator && !this.closed) {
+      try {
+        await this.readMore(Math.max(n - this.buffer.length, 100));
+      } catch {
+        this.iterator = undefined; // re-acquired by the next step; the retry goes ahead as it is
+      }
+    }
+    return this.buffer.splice(0, n);
+  }
+
   private payloadBytes(): number {
     let n = 0;
     for (const r of this.buffer) {
@@ -189,7 +224,8 @@ class ShardWorker {
   private takeBatch(): SourceRecord[] {
     let n = 0;
     let bytes = 0;
-    while (n < this.buffer.length && n < this.m.config.batchSize) {
+    const size = this.m.growRetries ? Math.ceil(this.m.config.batchSize / 2) : this.m.config.batchSize;
+    while (n < this.buffer.length && n < size) {
       bytes += this.buffer[n].sizeBytes + 1;
       if (n > 0 && bytes > MAX_PAYLOAD) break;
       n++;
@@ -238,15 +274,26 @@ class ShardWorker {
       }
       item.retries++;
       if (cfg.maximumRetryAttempts >= 0 && item.retries > cfg.maximumRetryAttempts) {
-        await this.toDestination(item.records, 'RetryAttemptsExhausted', item.invokes, outcome.kind === 'error' ? outcome.error : 'partial batch failure');
+        await this.toDestination(item.records, 'RetryAttemptsExhausted', item.invokes, outcome.kind);
         queue.shift();
         continue;
       }
       await this.m.timer.sleep(Math.min(this.m.retryBaseMs * 2 ** (item.retries - 1), 2000));
+      // Only the last item of the queue is followed by the unread records (bisected halves are not).
+      if (this.m.growRetries && queue.length === 1) await this.grow(item);
     }
   }
 
-  private async toDestination(records: SourceRecord[], condition: FailureCondition, invokes: number, error?: string): Promise<void> {
+  /** Re-reads from the checkpoint: the retry carries the records that follow, up to the batch size. */
+  private async grow(item: { records: SourceRecord[] }): Promise<void> {
+    const added = await this.following(this.m.config.batchSize - item.records.length);
+    if (!added.length) return;
+    item.records = [...item.records, ...added];
+    this.m.stats.grownRetries++;
+    this.m.stats.recordsAddedOnRetry += added.length;
+  }
+
+  private async toDestination(records: SourceRecord[], condition: FailureCondition, invokes: number, lastOutcome?: 'partial' | 'error'): Promise<void> {
     const batch: FailedBatch = {
       mapping: this.m.config.name,
       functionName: this.m.config.functionName,
@@ -256,7 +303,7 @@ class ShardWorker {
       condition,
       records,
       approximateInvokeCount: invokes,
-      error,
+      lastOutcome,
     };
     await this.m.sendToDestination(batch);
   }
@@ -273,9 +320,10 @@ export class EventSourceMapping {
   readonly waker = new Waker();
   /** Batching windows and retry backoff: only stop() cuts these short. */
   readonly timer = new Waker();
-  readonly stats: MappingStats = { invocations: 0, recordsDelivered: 0, failedInvocations: 0, recordsToDestination: 0 };
+  readonly stats: MappingStats = { invocations: 0, recordsDelivered: 0, failedInvocations: 0, recordsToDestination: 0, grownRetries: 0, recordsAddedOnRetry: 0 };
   readonly poll: { min: number; max: number };
   readonly retryBaseMs: number;
+  readonly growRetries: boolean;
   readonly log: (msg: string) => void;
   private workers = new Map<string, ShardWorker>();
   private finished = new Set<string>();
@@ -296,6 +344,7 @@ export class EventSourceMapping {
   ) {
     this.poll = { min: opts.minPollMs ?? 25, max: opts.maxPollMs ?? 500 };
     this.retryBaseMs = opts.retryBaseMs ?? 100;
+    this.growRetries = opts.growRetries ?? false;
     this.log = opts.log ?? (() => undefined);
   }
 

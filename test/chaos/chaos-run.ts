@@ -15,17 +15,18 @@
 // The goal: zero differences.
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { kinesisClient, s3Client, sleep, type LocalEndpoints } from '../../infra/local/aws';
+import { inStreamOrder, readFailedBatches } from '../../infra/local/failed-batches';
 import { partitionKeyFor } from '../../infra/local/kinesis-producer';
 import { attachLocalStack, type LocalStack } from '../../infra/local/stack';
 import { synthTemplate } from '../../infra/synth';
 import { setDocumentClient } from '../../functions/adapters/clients';
-import { addDays, dayString, todayIn } from '../../shared/days/days';
+import { addDays, dayString, MS_PER_DAY, todayIn, zoneOffsetMs } from '../../shared/days/days';
 import { eventsToJsonLines, simulate } from '../../simulator';
 import { buildActivityOracle, type OracleEvent } from '../oracle/activity-oracle';
 import { DEFAULT_RATES, FaultController, installController, INVOCATION_FAULTS, SDK_RETRIED_FAULTS, type FaultRates } from './faults';
+import { installRetryClock } from './chaos-process-events';
 import { buildPlan, type SendRecord } from './plan';
 import { buildPointsOracle } from './points-oracle';
 import { startChaosServices, type ChaosServices } from './services';
@@ -65,6 +66,10 @@ export interface ChaosOptions {
   rates?: Partial<FaultRates>;
   /** Batching window of the local mapping (AWS: 2 s). */
   batchWindowSeconds?: number;
+  /** Retries re-read from the checkpoint with a larger batch (infra/local/poller.ts `growRetries`). */
+  growRetries?: boolean;
+  /** Every redelivery runs with the wall clock just after the next midnight (programme time zone). */
+  retryAfterMidnight?: boolean;
 }
 
 export interface Difference {
@@ -99,6 +104,11 @@ export interface ChaosReport {
     recordsRetried: number;
     toDestination: number;
     replayedFromDestination: number;
+    /** Retries that re-read past the attempt before, and the records they added. */
+    grownRetries: number;
+    recordsAddedOnRetry: number;
+    /** Redeliveries run with the clock after the next midnight. */
+    retriesAfterMidnight: number;
   };
   quarantined: { expected: number; actual: number; byReason: Record<string, number>; expectedByReason: Record<string, number> };
   restarts: { kinesisOutageMs: number | null; dynamodbOutageMs: number | null; dynamodbRestartedAfterRecords: number | null };
@@ -106,6 +116,12 @@ export interface ChaosReport {
   differences: number;
   sampleDifferences: Difference[];
   durationMs: number;
+}
+
+/** Five minutes past the next midnight in the programme's time zone (a retry that lands on the next day). */
+function afterNextMidnight(now: number): number {
+  const next = (todayIn(TIMEZONE, now) + 1) * MS_PER_DAY;
+  return next - zoneOffsetMs(TIMEZONE, next) + 5 * 60_000;
 }
 
 // ---- producing -----------------------------------------------------------------------------
@@ -240,11 +256,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       mappingOverrides: { maximumBatchingWindowInSeconds: opts.batchWindowSeconds ?? 1 },
       // Backoff between retries of a failed batch: 0.5, 1, 2, 2, 2 s — the five retries span a
       // DynamoDB Local restart (a JVM start, several seconds on a busy machine).
-      pollerOptions: { retryBaseMs: 500 },
+      pollerOptions: { retryBaseMs: 500, growRetries: opts.growRetries ?? false },
       log: debug,
     });
     const faulty = new FaultController(opts.seed, stack.names.tables.MembersTable, { ...DEFAULT_RATES, ...opts.rates });
     installController(faulty);
+    const retryClock = installRetryClock(opts.retryAfterMidnight ? afterNextMidnight : undefined);
     setDocumentClient(faulty.documentClient(endpoints.dynamodb));
     faulty.enabled = true;
     const mapping = stack.poller!.mappings[0];
@@ -292,18 +309,14 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       log(`all ${recordsSent} records sent in ${((Date.now() - t0) / 1000).toFixed(1)} s; draining`);
       await stack.drain({ timeoutMs: 900_000 });
 
-      // Runbook: replay whatever reached the on-failure destination (none, when all goes well).
+      // Runbook: replay whatever reached the on-failure destination (none, when all goes well),
+      // in stream order, each record once.
       let replayedFromDestination = 0;
       const s3 = s3Client(endpoints);
       try {
-        const bucket = stack.names.buckets.FailedBatchesBucket;
-        const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
-        for (const obj of listed.Contents ?? []) {
-          const doc = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: obj.Key! }))).Body!.transformToString());
-          const records: SendRecord[] = doc.payload.Records.map((r: any) => ({ data: Buffer.from(r.kinesis.data, 'base64'), memberId: r.kinesis.partitionKey }));
-          await sendRecords(kin, stream, records);
-          replayedFromDestination += records.length;
-        }
+        const failed = inStreamOrder(await readFailedBatches(s3, stack.names.buckets.FailedBatchesBucket));
+        await sendRecords(kin, stream, failed.map((r): SendRecord => ({ data: r.data, memberId: r.partitionKey })));
+        replayedFromDestination = failed.length;
       } finally {
         s3.destroy();
       }
@@ -420,6 +433,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
           recordsRetried: stats.recordsDelivered - recordsSent - replayedFromDestination,
           toDestination: stats.recordsToDestination,
           replayedFromDestination,
+          grownRetries: stats.grownRetries,
+          recordsAddedOnRetry: stats.recordsAddedOnRetry,
+          retriesAfterMidnight: retryClock?.retries ?? 0,
         },
         quarantined: { expected: plan.counts.poison, actual: (quarantine.body ?? []).length, byReason: sortKeys(byReason), expectedByReason: sortKeys(plan.counts.poisonByReason) },
         restarts,
@@ -441,6 +457,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       kin.destroy();
       faulty.enabled = false;
       installController(undefined);
+      installRetryClock(undefined);
       setDocumentClient(undefined);
     }
   } finally {
@@ -476,6 +493,8 @@ export function formatReport(r: ChaosReport): string {
     row('records retried (delivered again)', r.delivery.recordsRetried),
     row('records to the on-failure destination', r.delivery.toDestination),
     row('records replayed from it', r.delivery.replayedFromDestination),
+    row('grown retries (records they added)', `${r.delivery.grownRetries} (${r.delivery.recordsAddedOnRetry})`),
+    row('retries run after the next midnight', r.delivery.retriesAfterMidnight),
     row('kinesis-mock restart outage', r.restarts.kinesisOutageMs === null ? 'not restarted' : `${r.restarts.kinesisOutageMs} ms`),
     row('DynamoDB Local restart outage', r.restarts.dynamodbOutageMs === null ? 'not restarted' : `${r.restarts.dynamodbOutageMs} ms (after ${r.restarts.dynamodbRestartedAfterRecords} deliveries)`),
     '',

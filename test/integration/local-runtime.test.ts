@@ -6,6 +6,7 @@ import { GetObjectCommand, HeadBucketCommand, ListObjectsV2Command } from '@aws-
 import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { dynamoClient, kinesisClient, s3Client, sleep } from '../../infra/local/aws';
+import { mappingUuid } from '../../infra/local/failure-destination';
 import { interpretResponse } from '../../infra/local/poller';
 import { attachLocalStack, type AttachOptions, type LocalStack } from '../../infra/local/stack';
 import type { SourceRecord } from '../../infra/local/stream-sources';
@@ -49,6 +50,14 @@ async function failureObjects(stack: LocalStack): Promise<Array<{ key: string; d
 }
 
 const decode = (r: any) => JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString('utf8'));
+
+/** The key Lambda gives a failure object: `aws/lambda/<mapping-uuid>/<shardId>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<uuid>`. */
+function expectAwsKey(stack: LocalStack, key: string, shardId = 'shardId-000000000000'): void {
+  const uuid = mappingUuid('EventsMapping', stack.names.streamArns.EventsStream);
+  const uuidRe = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+  expect(uuid).toMatch(new RegExp(`^${uuidRe}$`));
+  expect(key).toMatch(new RegExp(`^aws/lambda/${uuid}/${shardId}/(\\d{4})/(\\d{2})/(\\d{2})/\\1-\\2-\\3T\\d{2}\\.\\d{2}\\.\\d{2}-${uuidRe}$`));
+}
 
 describe('resources from the template', () => {
   it('creates tables, streams and buckets under <prefix><LogicalId> and resolves the environment', async () => {
@@ -132,9 +141,14 @@ describe('Kinesis event source mapping', () => {
     expect(calls('bisect').map((c) => c.ids)).toEqual([range(8), range(4), range(4, 4), [4, 5], [4], [5], [5], [5], [6, 7]]);
     const poison = calls('bisect')[5].records[0];
     const failed = await failureObjects(stack);
-    expect(failed.map((f) => f.key)).toEqual([`EventsMapping/shardId-000000000000/${seqOf(poison)}-${seqOf(poison)}.json`]);
+    expect(failed).toHaveLength(1);
+    expectAwsKey(stack, failed[0].key);
     const doc = failed[0].doc;
+    expect(Object.keys(doc).sort()).toEqual(['KinesisBatchInfo', 'payload', 'requestContext', 'responseContext', 'timestamp', 'version']);
     expect(doc.requestContext).toMatchObject({ condition: 'RetryAttemptsExhausted', approximateInvokeCount: 3 });
+    // No error text (AWS writes none: the error is in the function's log).
+    expect(doc.responseContext).toEqual({ statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' });
+    expect(JSON.stringify(doc)).not.toContain('poison record');
     expect(doc.requestContext.functionArn).toContain(`${stack.prefix}ProcessEventsFunction`);
     expect(doc.KinesisBatchInfo).toMatchObject({ shardId: 'shardId-000000000000', batchSize: 1, startSequenceNumber: seqOf(poison) });
     expect(doc.payload.Records.map(decode)).toEqual([{ t: 'bisect', i: 5, memberId: 'm2', fail: 'throw' }]);
@@ -149,9 +163,10 @@ describe('Kinesis event source mapping', () => {
     expect(calls('whole').map((c) => c.ids)).toEqual([range(4), range(4)]);
     const [failed] = await failureObjects(stack);
     const seqs = calls('whole')[0].records.map(seqOf);
-    expect(failed.key).toBe(`EventsMapping/shardId-000000000000/${seqs[0]}-${seqs[3]}.json`);
+    expectAwsKey(stack, failed.key);
+    expect(failed.doc.KinesisBatchInfo).toMatchObject({ startSequenceNumber: seqs[0], endSequenceNumber: seqs[3], batchSize: 4 });
     expect(failed.doc.payload.Records.map(decode).map((b: any) => b.i)).toEqual(range(4));
-    expect(failed.doc.responseContext.error).toContain('poison record');
+    expect(failed.doc.responseContext).toEqual({ statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' });
 
     // The shard is not blocked: later records flow.
     await stack.putRecords([line('whole', 4)]);
@@ -197,7 +212,36 @@ describe('Kinesis event source mapping', () => {
     const failed = await failureObjects(consumer);
     expect(failed).toHaveLength(1);
     expect(failed[0].doc.requestContext.condition).toBe('RecordAgeExceeded');
+    // Never invoked: no response context.
+    expect(failed[0].doc.responseContext).toBeUndefined();
     expect(failed[0].doc.payload.Records.map(decode).map((b: any) => b.i)).toEqual([0, 1, 2]);
+  });
+
+  it('after partial batch responses, the failure object says functionError null', async () => {
+    const stack = await attach(
+      fixtureTemplate({ events: { BatchSize: 10, MaximumBatchingWindowInSeconds: 1, BisectBatchOnFunctionError: true, MaximumRetryAttempts: 1 } }),
+    );
+    await stack.putRecords(range(3).map((i) => line('exhausted-partial', i, i === 1 ? 'partial' : undefined)));
+    await stack.drain({ timeoutMs: 30_000 });
+    // Checkpoint at the failed record, then its retry; both report it again.
+    expect(calls('exhausted-partial').map((c) => c.ids)).toEqual([range(3), [1, 2]]);
+    const [failed] = await failureObjects(stack);
+    expectAwsKey(stack, failed.key);
+    expect(failed.doc.requestContext).toMatchObject({ condition: 'RetryAttemptsExhausted', approximateInvokeCount: 2 });
+    expect(failed.doc.responseContext).toEqual({ statusCode: 200, executedVersion: '$LATEST', functionError: null });
+    expect(failed.doc.payload.Records.map(decode).map((b: any) => b.i)).toEqual([1, 2]);
+  });
+
+  it('growRetries: a retry re-reads from the checkpoint with a larger batch', async () => {
+    const stack = await attach(fixtureTemplate({ events: { BatchSize: 8, MaximumBatchingWindowInSeconds: 1 } }), { pollerOptions: { growRetries: true } });
+    await stack.putRecords(range(8).map((i) => line('grow', i, i === 1 ? 'partial-once' : undefined)));
+    await stack.drain({ timeoutMs: 30_000 });
+    // The first attempt is cut short (half the batch size); its retry starts at the failed record
+    // and carries the records that followed, up to the batch size.
+    expect(calls('grow').map((c) => c.ids)).toEqual([range(4), range(7, 1)]);
+    const stats = stack.poller!.mappings[0].stats;
+    expect(stats).toMatchObject({ grownRetries: 1, recordsAddedOnRetry: 4, recordsToDestination: 0 });
+    expect(await failureObjects(stack)).toEqual([]);
   });
 });
 
