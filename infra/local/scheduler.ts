@@ -1,5 +1,8 @@
 // The local EventBridge Scheduler: fires each schedule's function at its cron/rate expression in
-// the schedule's time zone with the schedule's Input as the event, and runs jobs on demand.
+// the schedule's time zone with the schedule's Input as the event, and runs jobs on demand. As in
+// AWS (docs/aws.md): context attributes such as `<aws.scheduler.scheduled-time>` are substituted,
+// a wall-clock time repeated by a daylight-saving fall-back fires once (a skipped one not at all),
+// and a run that fails is retried twice with the same event (Lambda's asynchronous retries).
 
 export interface LocalSchedule {
   name: string;
@@ -10,6 +13,27 @@ export interface LocalSchedule {
   input: Record<string, unknown>;
   enabled: boolean;
   invoke: (event: Record<string, unknown>) => Promise<unknown>;
+}
+
+export interface SchedulerOptions {
+  /**
+   * Waits before the retries of a failed run. AWS: Lambda's two asynchronous retries, 1 and 2
+   * minutes after the failures (then JobFailuresQueue); locally 1 s and 2 s by default.
+   */
+  retryDelaysMs?: readonly number[];
+  log?: (msg: string) => void;
+}
+
+/** Scheduler's context attributes in a target's input, for one attempt of the run scheduled at `at`. */
+export function withContextAttributes(input: Record<string, unknown>, scheduleName: string, at: Date, attempt: number): Record<string, unknown> {
+  const values: Record<string, string> = {
+    '<aws.scheduler.scheduled-time>': at.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    '<aws.scheduler.schedule-arn>': `arn:aws:scheduler:us-east-1:000000000000:schedule/default/${scheduleName}`,
+    '<aws.scheduler.execution-id>': `${scheduleName}-${at.getTime()}`,
+    '<aws.scheduler.attempt-number>': String(attempt),
+  };
+  const text = JSON.stringify(input).replace(/<aws\.scheduler\.[a-z-]+>/g, (m) => values[m] ?? m);
+  return JSON.parse(text) as Record<string, unknown>;
 }
 
 export interface Scheduler {
@@ -81,6 +105,15 @@ function wallClock(date: Date, timeZone: string) {
   };
 }
 
+const sameWallClock = (a: ReturnType<typeof wallClock>, b: ReturnType<typeof wallClock>) =>
+  a.year === b.year && a.month === b.month && a.day === b.day && a.hour === b.hour && a.minute === b.minute;
+
+/** True when the wall-clock minute of `t` already occurred earlier (the repeat of a fall-back). */
+function repeatedWallTime(t: number, timeZone: string): boolean {
+  const w = wallClock(new Date(t), timeZone);
+  return [30, 60, 120].some((m) => sameWallClock(wallClock(new Date(t - m * 60_000), timeZone), w));
+}
+
 /**
  * Next time strictly after `from` matching `cron(min hour dom month dow year)` or
  * `rate(n unit)` (rate: from `from`). Scans minute by minute over at most ~400 days.
@@ -106,16 +139,37 @@ export function nextFire(expression: string, timeZone: string, from: Date): Date
   let t = Math.floor(from.getTime() / 60_000) * 60_000 + 60_000;
   for (let i = 0; i < 400 * 24 * 60; i++, t += 60_000) {
     const w = wallClock(new Date(t), timeZone);
-    if (mi(w.minute) && ho(w.hour) && dom(w.day) && mon(w.month) && dow(w.weekday) && yr(w.year)) return new Date(t);
+    if (mi(w.minute) && ho(w.hour) && dom(w.day) && mon(w.month) && dow(w.weekday) && yr(w.year) && !repeatedWallTime(t, timeZone)) return new Date(t);
     // Skip to the next hour when the minute field cannot match the rest of this hour.
     if (!ho(w.hour) || !dom(w.day) || !mon(w.month) || !dow(w.weekday)) t += (59 - w.minute) * 60_000;
   }
   return undefined;
 }
 
-export function createScheduler(schedules: LocalSchedule[], log: (msg: string) => void = () => undefined): Scheduler {
+export function createScheduler(schedules: LocalSchedule[], logOrOptions: ((msg: string) => void) | SchedulerOptions = {}): Scheduler {
+  const opts: SchedulerOptions = typeof logOrOptions === 'function' ? { log: logOrOptions } : logOrOptions;
+  const log = opts.log ?? (() => undefined);
+  const retryDelays = opts.retryDelaysMs ?? [1000, 2000];
   const timers = new Map<string, NodeJS.Timeout>();
   let running = false;
+
+  /** One scheduled run: the first attempt and, after failures, the retries (same scheduled time). */
+  const fire = async (s: LocalSchedule, at: Date) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await s.invoke(withContextAttributes(s.input, s.name, at, 1));
+        return;
+      } catch (err) {
+        const retriesLeft = retryDelays.length - (attempt - 1);
+        log(`scheduler: ${s.job} failed (attempt ${attempt}): ${(err as Error).stack ?? err}`);
+        if (retriesLeft <= 0 || !running) {
+          log(`scheduler: ${s.job} run of ${at.toISOString()} given up after ${attempt} attempts (in AWS: its event goes to JobFailuresQueue)`);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, retryDelays[attempt - 1]).unref());
+      }
+    }
+  };
 
   const byJob = (name: string) => schedules.find((s) => s.job === name || s.name === name);
 
@@ -127,12 +181,9 @@ export function createScheduler(schedules: LocalSchedule[], log: (msg: string) =
     const timer = setTimeout(async () => {
       if (Date.now() + 1000 < at.getTime()) return arm(s, new Date());
       log(`scheduler: running ${s.job} (${s.expression} ${s.timezone})`);
-      try {
-        await s.invoke({ ...s.input });
-      } catch (err) {
-        log(`scheduler: ${s.job} failed: ${(err as Error).stack ?? err}`);
-      }
+      // The next run is armed now: a run being retried does not hold up the schedule.
       arm(s, at);
+      await fire(s, at);
     }, Math.max(0, delay));
     timer.unref();
     timers.set(s.name, timer);
@@ -146,7 +197,8 @@ export function createScheduler(schedules: LocalSchedule[], log: (msg: string) =
       if (asOf !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(asOf)) {
         throw Object.assign(new Error(`asOf must be a day YYYY-MM-DD, got "${asOf}"`), { code: 'bad_request' });
       }
-      return s.invoke(asOf ? { ...s.input, job: s.job, asOf } : { ...s.input, job: s.job });
+      const input = withContextAttributes(s.input, s.name, new Date(), 1);
+      return s.invoke(asOf ? { ...input, job: s.job, asOf } : { ...input, job: s.job });
     },
     next(from = new Date()) {
       return schedules.map((s) => ({ job: s.job, at: s.enabled ? nextFire(s.expression, s.timezone, from) : undefined }));
