@@ -2,7 +2,6 @@
 // s3rver only accepts the access key "S3RVER", DynamoDB Local runs with -sharedDb (so the key
 // does not namespace tables) and kinesis-mock maps any non-numeric key to its default account.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -43,10 +42,6 @@ const common = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttemp
 
 export function dynamoClient(endpoints: Pick<LocalEndpoints, 'dynamodb'>): DynamoDBClient {
   return new DynamoDBClient({ ...common, endpoint: endpoints.dynamodb });
-}
-
-export function dynamoStreamsClient(endpoints: Pick<LocalEndpoints, 'dynamodb'>): DynamoDBStreamsClient {
-  return new DynamoDBStreamsClient({ ...common, endpoint: endpoints.dynamodb });
 }
 
 /** kinesis-mock's plain port speaks HTTP/1.1 only; the SDK's default Kinesis handler is HTTP/2. */

@@ -1,4 +1,4 @@
-// A local event source mapping with Lambda's stream semantics (Kinesis and DynamoDB Streams):
+// A local event source mapping with Lambda's stream semantics (Kinesis):
 // one batch in flight per shard, in order; batch size, batching window and the 6 MB payload cap;
 // ReportBatchItemFailures (checkpoint at the lowest failed sequence number); bisect on error;
 // bounded retries and record age, then the on-failure destination; child shards after parents.

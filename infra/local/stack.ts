@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { dynamoClient, dynamoStreamsClient, kinesisClient, s3Client, type LocalEndpoints } from './aws';
+import { dynamoClient, kinesisClient, s3Client, type LocalEndpoints } from './aws';
 import { s3FailureDestination } from './failure-destination';
 import { generateToken, startApiServer, type ApiServer } from './http-server';
 import { putLines } from './kinesis-producer';
@@ -13,7 +13,7 @@ import { EventSourceMapping, Poller, type MappingConfig, type PollerOptions } fr
 import { PORT_ENV, claimPort, startLocalProcesses, type ChildInfo, type LocalProcesses, type ProcessPorts } from './processes';
 import { createResources, functionEnvironment, type LocalNames } from './resources';
 import { createScheduler, type Scheduler } from './scheduler';
-import { dynamoStreamSource, kinesisSource } from './stream-sources';
+import { kinesisSource } from './stream-sources';
 import { parseTemplate, type CfnTemplate, type TemplateModel } from './template';
 
 export interface AttachOptions {
@@ -178,7 +178,6 @@ export async function attachLocalStack(opts: AttachOptions & { endpoints?: Local
   Object.assign(process.env, env);
 
   const ddb = dynamoClient(endpoints);
-  const ddbStreams = dynamoStreamsClient(endpoints);
   const kin: KinesisClient = kinesisClient(endpoints);
   const s3 = s3Client(endpoints);
   const cleanup: Array<() => Promise<void> | void> = [
@@ -197,10 +196,7 @@ export async function attachLocalStack(opts: AttachOptions & { endpoints?: Local
       for (const m of model.mappings.filter((x) => x.enabled)) {
         const fn = functions.get(m.functionLogicalId);
         if (!fn) continue;
-        const source =
-          m.source.kind === 'kinesis'
-            ? kinesisSource(kin, names.streams[m.source.streamLogicalId], names.streamArns[m.source.streamLogicalId])
-            : await dynamoStreamSource(ddb, ddbStreams, names.tables[m.source.tableLogicalId]);
+        const source = kinesisSource(kin, names.streams[m.source.streamLogicalId], names.streamArns[m.source.streamLogicalId]);
         const destination = m.onFailureBucketLogicalId ? s3FailureDestination(s3, names.buckets[m.onFailureBucketLogicalId]) : undefined;
         const config: MappingConfig = {
           name: m.logicalId,
@@ -291,7 +287,7 @@ export async function attachLocalStack(opts: AttachOptions & { endpoints?: Local
       stop: () =>
         (stopping ??= (async () => {
           for (const c of cleanup.reverse()) await c();
-          for (const client of [ddb, ddbStreams, kin, s3]) client.destroy();
+          for (const client of [ddb, kin, s3]) client.destroy();
           for (const [k, v] of Object.entries(previousEnv)) {
             if (v === undefined) delete process.env[k];
             else process.env[k] = v;
@@ -300,7 +296,7 @@ export async function attachLocalStack(opts: AttachOptions & { endpoints?: Local
     };
   } catch (err) {
     for (const c of cleanup.reverse()) await c();
-    for (const client of [ddb, ddbStreams, kin, s3]) client.destroy();
+    for (const client of [ddb, kin, s3]) client.destroy();
     throw err;
   }
 }

@@ -29,7 +29,7 @@ export interface FunctionDef {
   memoryMb: number;
 }
 
-export type MappingSourceDef = { kind: 'kinesis'; streamLogicalId: string } | { kind: 'dynamodb'; tableLogicalId: string };
+export type MappingSourceDef = { kind: 'kinesis'; streamLogicalId: string };
 
 export interface MappingDef {
   logicalId: string;
@@ -93,7 +93,6 @@ function firstOfType(resources: Record<string, CfnResource>, expr: unknown, type
   return referencedIds(expr).find((id) => types.includes(resources[id]?.Type));
 }
 
-const TABLE_TYPES = ['AWS::DynamoDB::Table', 'AWS::DynamoDB::GlobalTable'];
 const FUNCTION_TYPES = ['AWS::Lambda::Function'];
 
 export function parseTemplate(template: CfnTemplate): TemplateModel {
@@ -147,12 +146,12 @@ export function parseTemplate(template: CfnTemplate): TemplateModel {
         deferred.push(() => {
           const fn = firstOfType(resources, p.FunctionName, FUNCTION_TYPES);
           const streamId = firstOfType(resources, p.EventSourceArn, ['AWS::Kinesis::Stream']);
-          const tableId = firstOfType(resources, p.EventSourceArn, TABLE_TYPES);
-          if (!fn || (!streamId && !tableId)) return;
+          // Only Kinesis sources: the stack reads no DynamoDB stream.
+          if (!fn || !streamId) return;
           model.mappings.push({
             logicalId,
             functionLogicalId: fn,
-            source: streamId ? { kind: 'kinesis', streamLogicalId: streamId } : { kind: 'dynamodb', tableLogicalId: tableId! },
+            source: { kind: 'kinesis', streamLogicalId: streamId },
             batchSize: Number(p.BatchSize ?? 100),
             maximumBatchingWindowInSeconds: Number(p.MaximumBatchingWindowInSeconds ?? 0),
             bisectBatchOnFunctionError: p.BisectBatchOnFunctionError === true,
