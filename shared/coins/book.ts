@@ -65,16 +65,19 @@ export class CoinBook {
   private readonly orders = new Map<string, OrderRecord>();
   private readonly redemptions = new Map<string, RedemptionRecord>();
   private readonly adjustments = new Set<string>();
+  private lots = 0;
 
+  /** `lotFor` numbers the lots; by default 1, 2, 3… in the order they are made (readable tests). */
   constructor(
     private readonly rules: CoinsRules,
     private readonly fenPerCoin = 1,
+    private readonly lotFor: (kind: 'order' | 'adjustment', id: string) => number = () => ++this.lots,
   ) {}
 
   /** Coins of a purchase, once per order. Returns the coins earned (0 for a repeat). */
   purchase(orderId: string, day: number, coins: number, eligibleCents: number): number {
     if (this.orders.has(orderId)) return 0;
-    const step = earnCoins(this.state, { orderId, day, coins }, this.rules);
+    const step = earnCoins(this.state, { orderId, day, coins, lot: coins > 0 ? this.lotFor('order', orderId) : 0 }, this.rules);
     this.orders.set(orderId, { coins, eligibleCents, revokedCoins: 0, lot: step.lot, refunds: new Set() });
     this.commit(step.state, step.entries);
     return coins;
@@ -127,7 +130,7 @@ export class CoinBook {
   /** Returns false when the adjustment is refused (insufficient coins, no debt allowed). */
   adjust(adjustmentId: string, day: number, coins: number): boolean {
     if (this.adjustments.has(adjustmentId)) return true;
-    const r = adjustCoins(this.state, { adjustmentId, day, coins }, this.rules);
+    const r = adjustCoins(this.state, { adjustmentId, day, coins, lot: coins > 0 ? this.lotFor('adjustment', adjustmentId) : 0 }, this.rules);
     if (!r.ok) return false;
     this.adjustments.add(adjustmentId);
     this.commit(r.state, r.entries);

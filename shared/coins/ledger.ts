@@ -74,14 +74,12 @@ const delta = (available: number, pending: number, debt: number): CoinDelta => (
 /** A working copy of a state that operations mutate before handing it back. */
 class Draft {
   readonly lots: CoinLot[];
-  nextSeq: number;
   debt: number;
   asOf: number | null;
   readonly entries: CoinEntry[] = [];
 
   constructor(state: CoinState) {
     this.lots = state.lots.map((l) => ({ ...l }));
-    this.nextSeq = state.nextSeq;
     this.debt = state.debt;
     this.asOf = state.asOf;
   }
@@ -140,7 +138,7 @@ class Draft {
   }
 
   done(): CoinStep {
-    const state: CoinState = { nextSeq: this.nextSeq, lots: this.lots.filter((l) => l.left > 0), debt: this.debt, asOf: this.asOf };
+    const state: CoinState = { lots: this.lots.filter((l) => l.left > 0), debt: this.debt, asOf: this.asOf };
     return { state, entries: this.entries };
   }
 }
@@ -158,10 +156,10 @@ export function advanceCoins(state: CoinState, day: number): CoinStep {
 
 /**
  * A purchase's coins: later earnings repay debt first; the rest is a new lot, available on
- * `day + pendingDays` and expiring `expiryDays` after that. Returns the lot's sequence number (null
+ * `day + pendingDays` and expiring `expiryDays` after that (lot number `p.lot`). Returns the lot number (null
  * when no lot was made: no coins, or all of them repaid debt).
  */
-export function earnCoins(state: CoinState, p: { orderId: string; day: number; coins: number }, rules: CoinsRules): CoinStep & { lot: number | null } {
+export function earnCoins(state: CoinState, p: { orderId: string; day: number; coins: number; lot: number }, rules: CoinsRules): CoinStep & { lot: number | null } {
   checkCoins(p.coins, 'coins');
   const d = new Draft(state);
   const today = d.day(p.day);
@@ -172,7 +170,7 @@ export function earnCoins(state: CoinState, p: { orderId: string; day: number; c
   const left = p.coins - repaid;
   let seq: number | null = null;
   if (left > 0) {
-    seq = d.nextSeq++;
+    seq = p.lot;
     const availableOn = p.day + rules.pendingDays;
     d.insert({ seq, availableOn, expiresOn: availableOn + rules.expiryDays, left, booked: false, noticed: false });
   }
@@ -274,7 +272,7 @@ export function reverseCoins(
  */
 export function adjustCoins(
   state: CoinState,
-  p: { adjustmentId: string; day: number; coins: number },
+  p: { adjustmentId: string; day: number; coins: number; lot: number },
   rules: CoinsRules,
 ): (CoinStep & { ok: true }) | Insufficient {
   if (!Number.isSafeInteger(p.coins) || p.coins === 0) throw new RangeError(`coins must be a non-zero integer, got ${p.coins}`);
@@ -283,7 +281,7 @@ export function adjustCoins(
   d.advance(today);
   const base = `adjust:${p.adjustmentId}`;
   if (p.coins > 0) {
-    const seq = d.nextSeq++;
+    const seq = p.lot;
     d.insert({ seq, availableOn: today, expiresOn: today + rules.expiryDays, left: p.coins, booked: true, noticed: false });
     d.book({ id: `${base}:${lotId(seq)}`, day: p.day, kind: 'adjust', coins: p.coins, lot: seq, ref: p.adjustmentId, delta: delta(p.coins, 0, 0) });
     return { ok: true, ...d.done() };

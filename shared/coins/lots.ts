@@ -1,3 +1,5 @@
+import { hash48 } from '../util/hash';
+
 /**
  * A member's coin state: its live lots and its debt, and the read-only views over it.
  *
@@ -8,7 +10,11 @@
  */
 
 export interface CoinLot {
-  /** Per-member sequence number; the lot id is `L<seq>` (see {@link lotId}). */
+  /**
+   * The lot's number, unique per member: in production {@link lotNumber} of its order or
+   * adjustment (so the stream consumer and the API, which both make lots, never need a shared
+   * counter); the lot id is `L<base 36>` (see {@link lotId}).
+   */
   seq: number;
   availableOn: number;
   expiresOn: number;
@@ -21,8 +27,6 @@ export interface CoinLot {
 }
 
 export interface CoinState {
-  /** Sequence number of the next lot. */
-  nextSeq: number;
   /** Live lots in spending order: by `expiresOn`, then by `seq`. */
   lots: CoinLot[];
   /** Coins revoked after they were spent, repaid by later earnings first. */
@@ -31,14 +35,19 @@ export interface CoinState {
   asOf: number | null;
 }
 
-export const EMPTY_COINS: CoinState = Object.freeze({ nextSeq: 1, lots: [], debt: 0, asOf: null }) as CoinState;
+export const EMPTY_COINS: CoinState = Object.freeze({ lots: [], debt: 0, asOf: null }) as CoinState;
 
 export function emptyCoins(): CoinState {
-  return { nextSeq: 1, lots: [], debt: 0, asOf: null };
+  return { lots: [], debt: 0, asOf: null };
 }
 
 export function lotId(seq: number): string {
-  return `L${seq}`;
+  return `L${seq.toString(36)}`;
+}
+
+/** The lot number of an order's or an adjustment's lot: 48 bits of a hash of its key. */
+export function lotNumber(kind: 'order' | 'adjustment', id: string): number {
+  return hash48(`${kind === 'order' ? 'o' : 'a'}:${id}`);
 }
 
 /** The spending order: the lot that expires first, then the lower sequence number. */

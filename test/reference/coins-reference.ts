@@ -104,9 +104,11 @@ export class CoinsReference {
     const repay = this.debt < rest ? this.debt : rest;
     this.debt -= repay;
     rest -= repay;
+    // every earning purchase takes a lot number, even when debt absorbs all of it
+    const number = this.nextId;
+    if (coins > 0) this.nextId += 1;
     if (rest > 0) {
-      lot = this.nextId;
-      this.nextId += 1;
+      lot = number;
       const availableOn = day + this.cfg.pendingDays;
       this.lots.push({ id: lot, availableOn, expiresOn: availableOn + this.cfg.expiryDays, left: rest, noticed: false });
       this.tick(day);

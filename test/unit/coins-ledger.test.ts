@@ -15,6 +15,8 @@ import {
   earnRateProblems,
   emptyCoins,
   nextCoinDueDay,
+  lotId,
+  lotNumber,
   parseCoinsSection,
   purchaseCoins,
   redeemCoins,
@@ -129,7 +131,7 @@ describe('lots: pending, available, expiry', () => {
   });
 
   it('the balance by the calendar, for any day', () => {
-    const s = earnCoins(emptyCoins(), { orderId: 'o', day: D, coins: 9 }, RULES).state;
+    const s = earnCoins(emptyCoins(), { orderId: 'o', day: D, coins: 9, lot: 1 }, RULES).state;
     expect(coinBalance(s, D + 6)).toMatchObject({ available: 0, pending: 9 });
     expect(coinBalance(s, D + 7)).toMatchObject({ available: 9, pending: 0 });
     expect(coinBalance(s, D + 372)).toMatchObject({ available: 0, pending: 0, nextExpiry: null });
@@ -173,6 +175,9 @@ describe('refunds', () => {
     // next earning: 25 coins, 20 repay the debt, the lot holds 5
     b.purchase('o4', D + 11, 25, 2_500);
     expect(b.entries.at(-1)).toMatchObject({ kind: 'earn', coins: 25, lot: 4, delta: { pending: 5, debt: -20 } });
+    expect(lotId(4)).toBe('L4');
+    expect(lotId(lotNumber('order', 'o4'))).toMatch(/^L[0-9a-z]{1,10}$/);
+    expect(lotNumber('order', 'x')).not.toBe(lotNumber('adjustment', 'x'));
     expect(b.balance(D + 11)).toMatchObject({ available: 0, pending: 5, debt: 0 });
   });
 
@@ -318,7 +323,7 @@ describe('the daily job', () => {
   });
 
   it('the next due day feeds the job index', () => {
-    const s = earnCoins(emptyCoins(), { orderId: 'o', day: D, coins: 9 }, RULES).state;
+    const s = earnCoins(emptyCoins(), { orderId: 'o', day: D, coins: 9, lot: 1 }, RULES).state;
     expect(nextCoinDueDay(s, 30)).toBe(D + 7);
     const s2 = advanceCoins(s, D + 7).state;
     expect(nextCoinDueDay(s2, 30)).toBe(D + 342);
