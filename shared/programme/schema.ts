@@ -6,6 +6,7 @@
  * its path, e.g. `programme.tiers[2].threshold: must be a non-negative integer`.
  * Field-by-field documentation: docs/programme.md.
  */
+import { CoinsSchema, DEFAULT_EARN_RATES } from '../coins/programme';
 import { z } from 'zod';
 import { isTimeZone } from '../days/days';
 import {
@@ -226,6 +227,7 @@ export const ProgramSchema = z
           { error: 'must be an object' },
         )
         .prefault({}),
+      coins: CoinsSchema,
       segments: z
         .array(SegmentSchema, { error: 'must be an array of segments' })
         .superRefine((segs, ctx) => {
@@ -254,6 +256,12 @@ export const ProgramSchema = z
       }
     };
     p.segments.forEach((s, i) => walk(s.rule, ['segments', i, 'rule']));
+    // Coin rates must name tiers of this programme (unless they are the untouched defaults).
+    const rates = p.coins.earnRates;
+    const defaults = Object.keys(rates).length === Object.keys(DEFAULT_EARN_RATES).length && Object.entries(rates).every(([k, v]) => DEFAULT_EARN_RATES[k] === v);
+    for (const id of Object.keys(rates)) {
+      if (!defaults && !tierIds.has(id)) ctx.addIssue({ code: 'custom', path: ['coins', 'earnRates', id], message: `unknown tier "${id}"` });
+    }
   });
 
 type ParsedProgram = z.output<typeof ProgramSchema>;

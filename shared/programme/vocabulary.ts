@@ -1,6 +1,8 @@
 // The programme's vocabulary (contract §3): channels, statuses, RFM classes, segment-rule fields and
 // ops, and the Program type every rule reads. No validation or loading here (schema.ts, load.ts).
 
+import type { CoinsProgram } from '../coins/programme';
+
 export const CHANNELS = ['store', 'app', 'mini_program', 'third_party'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
@@ -86,6 +88,8 @@ export interface Program {
   activity: { lateActivityLimitDays: number };
   status: { silentAfterDays: number; churnedAfterDays: number };
   winback: { offerDays: number[]; conversionWindowDays: number };
+  /** Coins (contract §7): see shared/coins/programme.ts and docs/programme.md. */
+  coins: CoinsProgram;
   segments: SegmentDefinition[];
 }
 

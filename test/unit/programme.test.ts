@@ -28,6 +28,14 @@ const defaultsFromContract = {
   activity: { lateActivityLimitDays: 60 },
   status: { silentAfterDays: 30, churnedAfterDays: 90 },
   winback: { offerDays: [30, 60], conversionWindowDays: 14 },
+  coins: {
+    fenPerCoin: 1,
+    earnRates: { member: 1, silver: 2, gold: 3, platinum: 5 },
+    pendingDays: 7,
+    expiryDays: 365,
+    expiryNoticeDays: 30,
+    allowDebt: true,
+  },
 };
 
 function problem(json: unknown): string {
@@ -252,5 +260,21 @@ describe('loadProgram', () => {
     expect(() => loadProgram({ MEMBERFLOW_PROGRAM_JSON: '{"reviewPeriodDays": 0}' })).toThrow(
       'programme.reviewPeriodDays: must be a positive integer',
     );
+  });
+});
+
+describe('programme coins section', () => {
+  it('names the bad coin fields by path', () => {
+    expect(problem({ coins: { fenPerCoin: 0 } })).toBe('programme.coins.fenPerCoin: must be a positive integer');
+    expect(problem({ coins: { earnRates: { gold: -1 } } })).toBe('programme.coins.earnRates.gold: must be a non-negative integer');
+    expect(problem({ coins: { earnRates: { member: 1, diamond: 7 } } })).toBe('programme.coins.earnRates.diamond: unknown tier "diamond"');
+    expect(problem({ coins: { expiryDays: 20 } })).toBe('programme.coins.expiryNoticeDays: must be less than expiryDays');
+    expect(problem({ coins: { allowDebt: 1 } })).toBe('programme.coins.allowDebt: must be true or false');
+    expect(problem({ coins: { extra: 1 } })).toBe('programme.coins.extra: unknown field');
+  });
+
+  it('a programme with its own tiers and no coins section loads', () => {
+    const p = parseProgram({ tiers: [{ id: 'basic', threshold: 0 }, { id: 'vip', threshold: 10 }] });
+    expect(p.coins.pendingDays).toBe(7);
   });
 });
