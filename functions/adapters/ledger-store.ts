@@ -14,16 +14,19 @@ interface OrderItem {
   ec: number;
   skus: string[];
   rv: number;
+  /** coins the order earned, and revoked so far (absent on orders stored before coins) */
+  co?: number;
+  rc?: number;
   ce: string;
   cs: string;
   cq: string;
-  rf: Record<string, { e: string; s: string; q: string; p: number }>;
+  rf: Record<string, { e: string; s: string; q: string; p: number; c?: number }>;
 }
 
 function toRecord(item: OrderItem): OrderRecord {
   const refunds: OrderRecord['refunds'] = {};
   for (const [refundId, r] of Object.entries(item.rf ?? {})) {
-    refunds[refundId] = { eventId: r.e, shardId: r.s, seq: r.q, revokedPoints: r.p };
+    refunds[refundId] = { eventId: r.e, shardId: r.s, seq: r.q, revokedPoints: r.p, revokedCoins: r.c ?? 0 };
   }
   return {
     orderId: orderIdOf(item.sk),
@@ -32,6 +35,8 @@ function toRecord(item: OrderItem): OrderRecord {
     eligibleCents: item.ec,
     eligibleSkus: item.skus ?? [],
     revokedPoints: item.rv,
+    coins: item.co ?? 0,
+    revokedCoins: item.rc ?? 0,
     claim: { eventId: item.ce, shardId: item.cs, seq: item.cq },
     refunds,
   };
@@ -52,6 +57,8 @@ export class DynamoLedger implements LedgerPort {
       ec: order.eligibleCents,
       skus: order.eligibleSkus,
       rv: 0,
+      co: order.coins,
+      rc: 0,
       ce: order.claim.eventId,
       cs: order.claim.shardId,
       cq: order.claim.seq,
@@ -77,18 +84,20 @@ export class DynamoLedger implements LedgerPort {
     return out.Item ? toRecord(out.Item as OrderItem) : null;
   }
 
-  async claimRefund(memberId: string, orderId: string, refundId: string, refund: Claim & { revokedPoints: number }, expectedRevoked: number): Promise<OrderRecord> {
+  async claimRefund(memberId: string, orderId: string, refundId: string, refund: Claim & { revokedPoints: number; revokedCoins: number }, expectedRevoked: number): Promise<OrderRecord> {
     try {
       const out = await this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { memberId, sk: orderKey(orderId) },
-          UpdateExpression: 'SET rf.#rid = :refund, rv = rv + :points',
+          UpdateExpression: 'SET rf.#rid = :refund, rv = rv + :points, rc = if_not_exists(rc, :zero) + :coins',
           ConditionExpression: 'attribute_not_exists(rf.#rid) AND rv = :expected',
           ExpressionAttributeNames: { '#rid': refundId },
           ExpressionAttributeValues: {
-            ':refund': { e: refund.eventId, s: refund.shardId, q: refund.seq, p: refund.revokedPoints },
+            ':refund': { e: refund.eventId, s: refund.shardId, q: refund.seq, p: refund.revokedPoints, c: refund.revokedCoins },
             ':points': refund.revokedPoints,
+            ':coins': refund.revokedCoins,
+            ':zero': 0,
             ':expected': expectedRevoked,
           },
           ReturnValues: 'ALL_NEW',

@@ -19,6 +19,8 @@ import { type LedgerPort } from '../member/ledger';
 import { memberDeltas, type Deltas } from '../metrics/deltas';
 import type { Program } from '../programme/vocabulary';
 import type { TierChange } from '../points/tiers';
+import { coinCounts, mergeCounts, type CoinCounts, type CoinOutbox } from '../coins/outbox';
+import type { CoinEntry } from '../coins/ledger';
 
 export interface StreamRecord {
   shardId: string;
@@ -145,6 +147,7 @@ interface MemberResult {
   rejections: Rejection[];
   tierChanges: TierChange[];
   actions: Action[];
+  coinEntries: CoinEntry[];
 }
 
 /** Splits a member's records at the cut points (each segment ends at or before a cut point). */
@@ -169,12 +172,13 @@ async function reduceMember(
   batchEnd: string,
   ports: BatchPorts,
 ): Promise<MemberResult> {
-  const result: MemberResult = { memberId, firstSeq: records[0].position.seq, final: stored, changed: false, segments: [], rejections: [], tierChanges: [], actions: [] };
+  const result: MemberResult = { memberId, firstSeq: records[0].position.seq, final: stored, changed: false, segments: [], rejections: [], tierChanges: [], actions: [], coinEntries: [] };
   let state = stored;
   for (const segment of splitAt(records, cuts)) {
     const outcome = await applyRecords(memberId, state, segment.records, { program: ports.program, ledger: ports.ledger });
     result.rejections.push(...outcome.rejections);
     result.tierChanges.push(...outcome.tierChanges);
+    result.coinEntries.push(...outcome.coinEntries);
     result.actions.push(...outcome.tierChanges.map((change) => tierAction(ports.program, memberId, change)), ...outcome.actions);
     if (!outcome.changed) continue;
     const deltas: Deltas = new Map();
@@ -240,6 +244,27 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   const cuts = [...new Set([...counterItems.values()].map((i) => i.hw).filter((hw): hw is string => hw !== null && compareSeq(hw, first) >= 0 && compareSeq(hw, last) < 0))].sort(compareSeq);
   if (cuts.length) results = await reduceAll(cuts);
 
+  // Coin counts ride on the member write (coinOut) and are added to the coin counters after it.
+  const coinKeys = new Set<string>();
+  for (const r of results) {
+    for (const key of Object.keys(coinCounts(r.coinEntries))) coinKeys.add(key);
+    const old = stored.get(r.memberId)?.coinOut;
+    if (old && old.shardId === shardId) for (const key of Object.keys(old.counts)) coinKeys.add(key);
+  }
+  const coinItems = coinKeys.size ? await ports.metrics.read([...coinKeys], shardId) : new Map<string, CounterItem>();
+  const notYetCounted = (out: CoinOutbox) =>
+    out.shardId !== shardId ? [] : Object.keys(out.counts).filter((key) => {
+      const hw = coinItems.get(key)?.hw ?? null;
+      return hw === null || compareSeq(hw, out.seq) < 0;
+    });
+  for (const r of results) {
+    if (!r.changed || !r.final) continue;
+    const counts = coinCounts(r.coinEntries);
+    const old = stored.get(r.memberId)?.coinOut;
+    if (old) mergeCounts(counts, old.counts, notYetCounted(old));
+    r.final = { ...r.final, coinOut: Object.keys(counts).length ? { shardId, seq: last, counts } : null };
+  }
+
   // Quarantine first: records skipped by a member's high-water mark are never looked at again.
   const arrivals = new Map(records.map((x) => [x.seq, x.arrivedAt]));
   const rejected: QuarantineItem[] = results.flatMap((r) =>
@@ -290,14 +315,28 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
 
   const failed: string[] = [];
   let written = 0;
+  const coinFlush: CoinCounts = {};
   await forEachLimited(results.filter((r) => r.changed && r.final), concurrency, async (r) => {
     try {
       if (!(await ports.members.put(r.final!))) throw new Error('member changed while the batch was applied');
       written++;
+      const out = r.final!.coinOut;
+      if (out) mergeCounts(coinFlush, out.counts, notYetCounted(out));
     } catch (error) {
       ports.onMemberError?.(error);
       failed.push(r.firstSeq);
     }
+  });
+  // Members this delivery did not rewrite may still carry counts an interrupted attempt left.
+  for (const r of results) {
+    const old = r.changed ? null : stored.get(r.memberId)?.coinOut;
+    if (old) mergeCounts(coinFlush, old.counts, notYetCounted(old));
+  }
+  await forEachLimited(Object.entries(coinFlush), concurrency, async ([key, counts]) => {
+    const current = coinItems.get(key) ?? { hw: null, counters: {} };
+    const counters = { ...current.counters };
+    addInto(counters, new Map(Object.entries(counts)));
+    await ports.metrics.write(key, shardId, { hw: last, counters }, current.hw);
   });
   failed.sort(compareSeq);
   return {

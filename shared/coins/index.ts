@@ -3,3 +3,4 @@ export * from './earning';
 export * from './lots';
 export * from './ledger';
 export * from './book';
+export * from './outbox';

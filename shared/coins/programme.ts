@@ -43,7 +43,11 @@ export const CoinsSchema = z
       /** A lot becomes available on purchase day + pendingDays (the return window). */
       pendingDays: nonNegInt(7),
       /** A lot available on day A expires on A + expiryDays. */
-      expiryDays: posInt(365),
+      expiryDays: z
+        .int({ error: 'must be a positive integer' })
+        .min(1, { error: 'must be a positive integer' })
+        .max(36_500, { error: 'must be at most 36500 (100 years)' })
+        .default(365),
       /** `coins_expiring` goes out on expiresOn − expiryNoticeDays. */
       expiryNoticeDays: nonNegInt(30),
       /** Whether a refund of coins already spent leaves a debt that later earnings repay. */

@@ -60,6 +60,8 @@ const tierReview = z.object({
   asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a day YYYY-MM-DD'),
 });
 const statusCheck = tierReview.extend({ type: z.literal('status_check') });
+/** The daily coins job: book due lots, expiries and notices up to `asOf`. */
+const coinsDay = tierReview.extend({ type: z.literal('coins_day') });
 const rfmScore = z.number().int().min(1).max(5);
 const rfmUpdate = tierReview.extend({
   type: z.literal('rfm_update'),
@@ -75,8 +77,8 @@ const rfmUpdate = tierReview.extend({
     })
     .nullable(),
 });
-export const COMMAND_TYPES = ['tier_review', 'status_check', 'rfm_update'] as const;
-export const jobCommand = z.discriminatedUnion('type', [tierReview, statusCheck, rfmUpdate]);
+export const COMMAND_TYPES = ['tier_review', 'status_check', 'rfm_update', 'coins_day'] as const;
+export const jobCommand = z.discriminatedUnion('type', [tierReview, statusCheck, rfmUpdate, coinsDay]);
 export type JobCommand = z.infer<typeof jobCommand>;
 
 export const behaviourEvent = z.discriminatedUnion('type', [signup, appOpen, pageView, sessionEnd, purchase, refund, recharge]);

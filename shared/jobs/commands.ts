@@ -19,6 +19,10 @@ export function statusCheckCommand(memberId: string, asOf: number, nowMs: number
   return { type: 'status_check', ...base('status_check', memberId, asOf, nowMs) };
 }
 
+export function coinsDayCommand(memberId: string, asOf: number, nowMs: number): JobCommand {
+  return { type: 'coins_day', ...base('coins_day', memberId, asOf, nowMs) };
+}
+
 export function rfmUpdateCommand(memberId: string, asOf: number, rfm: Omit<RfmSnapshot, 'asOf'> | null, nowMs: number): JobCommand {
   return { type: 'rfm_update', ...base('rfm_update', memberId, asOf, nowMs), rfm };
 }

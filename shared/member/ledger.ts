@@ -14,8 +14,12 @@ export interface OrderRecord {
   eligibleCents: number;
   eligibleSkus: string[];
   revokedPoints: number;
+  /** Coins the order earned (fixed when it is claimed: the tier rate before its own points). */
+  coins: number;
+  /** Coins revoked from the order by its refunds so far. */
+  revokedCoins: number;
   claim: Claim;
-  refunds: Record<string, Claim & { revokedPoints: number }>;
+  refunds: Record<string, Claim & { revokedPoints: number; revokedCoins: number }>;
 }
 
 /** Where per-order earn records live (a DynamoDB table in production, a Map in tests). */
@@ -27,7 +31,7 @@ export interface LedgerPort {
    * Records a refund unless its refundId is already on the order; `expectedRevoked` guards the
    * running total. Returns the stored order either way.
    */
-  claimRefund(memberId: string, orderId: string, refundId: string, refund: Claim & { revokedPoints: number }, expectedRevoked: number): Promise<OrderRecord>;
+  claimRefund(memberId: string, orderId: string, refundId: string, refund: Claim & { revokedPoints: number; revokedCoins: number }, expectedRevoked: number): Promise<OrderRecord>;
   /** Appends tier changes to the member's history (keyed by content, so a retry rewrites the same entries). */
   recordTierChanges(memberId: string, changes: readonly TierChange[]): Promise<void>;
   tierHistory(memberId: string): Promise<TierChange[]>;

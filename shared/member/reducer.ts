@@ -17,6 +17,10 @@ import { applyWinbackCheck, endSilence } from '../winback/winback';
 import { purchasePoints, refundRevocation } from '../points/points';
 import { applyEarn, applyRefundRevert, isAtRisk, pointsRequiredToRemain, reviewTier, type PointsEntry, type TierChange } from '../points/tiers';
 import { compareSeq, type StreamPosition } from '../stream/position';
+import { earnRate } from '../coins/programme';
+import { purchaseCoins, refundCoins } from '../coins/earning';
+import { earnCoins, revokeCoins, runCoinDay, type CoinEntry } from '../coins/ledger';
+import { lotId, lotNumber } from '../coins/lots';
 
 export interface Rejection {
   position: StreamPosition;
@@ -31,8 +35,10 @@ export interface BatchOutcome {
   changed: boolean;
   rejections: Rejection[];
   tierChanges: TierChange[];
-  /** Other actions (tier_at_risk, winback_offer, segment_entered/exited). */
+  /** Other actions (tier_at_risk, winback_offer, segment_entered/exited, coins_expiring). */
   actions: Action[];
+  /** Coin ledger entries this batch booked (earn, revoke, available, expire). */
+  coinEntries: CoinEntry[];
   segmentChanges: { entered: string[]; exited: string[] };
 }
 
@@ -121,6 +127,7 @@ export async function applyRecords(
   const rejections: Rejection[] = [];
   const tierChanges: TierChange[] = [];
   const actions: Action[] = [];
+  const coinEntries: CoinEntry[] = [];
   let changed = false;
 
   for (const record of records) {
@@ -133,7 +140,7 @@ export async function applyRecords(
       continue;
     }
     const day = dayOf(record.at, tz);
-    if (event.type === 'tier_review' || event.type === 'status_check' || event.type === 'rfm_update') {
+    if (event.type === 'tier_review' || event.type === 'status_check' || event.type === 'rfm_update' || event.type === 'coins_day') {
       // A job command: it never creates a member and is not activity.
       if (!state) continue;
       const asOf = dayNumber(event.asOf);
@@ -143,6 +150,7 @@ export async function applyRecords(
       }
       if (event.type === 'tier_review') applyReview(state, asOf, program, tierChanges, actions);
       else if (event.type === 'status_check') applyWinbackCheck(program, state, asOf, actions);
+      else if (event.type === 'coins_day') applyCoinDay(state, asOf, program, actions, coinEntries);
       else state.rfm = event.rfm ? { ...event.rfm, asOf } : null;
     } else if (event.type === 'refund') {
       // A refund never creates a member: without a member there is no order to refund.
@@ -152,7 +160,7 @@ export async function applyRecords(
         rejections.push({ position, event, reason: 'unknown_order', detail: `orderId: no purchase ${event.orderId} by member ${memberId}` });
         continue;
       }
-      applyRefund(state, event, order, day, position, await claimRefundOnce(ledger, memberId, event, order, position), program, tierChanges);
+      applyRefund(state, event, order, day, position, await claimRefundOnce(ledger, memberId, event, order, position), program, tierChanges, coinEntries);
     } else {
       if (!state) state = newMember(memberId, day);
       if (event.type === 'signup' && event.acquisitionChannel && !state.acquisitionChannel) {
@@ -163,20 +171,31 @@ export async function applyRecords(
       if (outcome === 'late') bump(state.contribution, day, C.lateActivity);
       if (outcome === 'new' && (previous === null || day > previous)) endSilence(program, state, previous, day, state.contribution);
       countEvent(state.contribution, event, day);
-      if (event.type === 'purchase') await applyPurchase(state, event, day, position, ledger, program, tierChanges);
+      if (event.type === 'purchase') await applyPurchase(state, event, day, position, ledger, program, tierChanges, coinEntries);
     }
     state.recentEventIds.push(idHash);
     if (state.recentEventIds.length > EVENT_RING_SIZE) state.recentEventIds.splice(0, state.recentEventIds.length - EVENT_RING_SIZE);
     state.highWater = position;
     changed = true;
   }
-  if (!state) return { state: newMember(memberId, 0), changed: false, rejections, tierChanges, actions, segmentChanges: { entered: [], exited: [] } };
+  if (!state) return { state: newMember(memberId, 0), changed: false, rejections, tierChanges, actions, coinEntries, segmentChanges: { entered: [], exited: [] } };
   pruneHistory(state, program);
   const segmentChanges = changed ? evaluateSegments(program, state, today) : { entered: [], exited: [] };
   for (const [type, ids] of [['segment_entered', segmentChanges.entered], ['segment_exited', segmentChanges.exited]] as const) {
     for (const segmentId of ids) actions.push(makeAction(type, memberId, today, { segmentId }, [segmentId, state.version]));
   }
-  return { state, changed, rejections, tierChanges, actions, segmentChanges };
+  return { state, changed, rejections, tierChanges, actions, coinEntries, segmentChanges };
+}
+
+/** The daily coins job as of R: book due lots and expiries, send the due `coins_expiring` notices. */
+function applyCoinDay(state: MemberState, asOf: number, program: Program, actions: Action[], coinEntries: CoinEntry[]): void {
+  const step = runCoinDay(state.coins, asOf, program.coins);
+  state.coins = step.state;
+  coinEntries.push(...step.entries);
+  for (const n of step.notices) {
+    const lot = lotId(n.lot);
+    actions.push(makeAction('coins_expiring', state.memberId, n.day, { lotId: lot, coins: n.coins, expiresOn: dayString(n.expiresOn) }, [lot]));
+  }
 }
 
 /** The daily review as of R (contract §3 "Review" and "At risk"). */
@@ -222,8 +241,11 @@ async function applyPurchase(
   ledger: LedgerPort,
   program: Program,
   tierChanges: TierChange[],
+  coinEntries: CoinEntry[],
 ): Promise<void> {
   const earned = purchasePoints(program, event);
+  // Coins by the tier at the moment the purchase is applied, before its own points.
+  const coins = purchaseCoins(earned.eligibleCents, earned.points, earnRate(program.coins, program.tiers[state.tier.tier].id));
   const claim: Claim = { eventId: event.eventId, shardId: position.shardId, seq: position.seq };
   const stored = await ledger.claimPurchase(state.memberId, {
     orderId: event.orderId,
@@ -232,6 +254,8 @@ async function applyPurchase(
     eligibleCents: earned.eligibleCents,
     eligibleSkus: earned.eligibleSkus,
     revokedPoints: 0,
+    coins,
+    revokedCoins: 0,
     claim,
     refunds: {},
   });
@@ -243,6 +267,11 @@ async function applyPurchase(
   if (addHistory(state.history, day, stored.points)) bump(state.contribution, day, C.payingMembers);
   addPurchaseStat(state.purchases, day, stored.eligibleCents);
   state.lifetimePoints += stored.points;
+  if (stored.coins > 0) {
+    const step = earnCoins(state.coins, { orderId: event.orderId, day, coins: stored.coins, lot: lotNumber('order', event.orderId) }, program.coins);
+    state.coins = step.state;
+    coinEntries.push(...step.entries);
+  }
   if (stored.points > 0) {
     const result = applyEarn(program, state.tier, state.history, day, hashHex(event.orderId));
     state.tier = result.state;
@@ -259,10 +288,16 @@ function applyRefund(
   after: OrderRecord,
   program: Program,
   tierChanges: TierChange[],
+  coinEntries: CoinEntry[],
 ): void {
   const refundId = event.refundId ?? event.eventId;
   const stored = after.refunds[refundId];
   if (!stored || !isOurs(stored, position, event.eventId) || claimApplied(state, stored)) return;
+  if (stored.revokedCoins > 0) {
+    const step = revokeCoins(state.coins, { orderId: event.orderId, refundId, day, coins: stored.revokedCoins, lot: lotNumber('order', event.orderId) }, program.coins);
+    state.coins = step.state;
+    coinEntries.push(...step.entries);
+  }
   const revoked = stored.revokedPoints;
   if (revoked === 0) return;
   state.lifetimePoints -= revoked;
@@ -277,12 +312,13 @@ function applyRefund(
 export async function claimRefundOnce(ledger: LedgerPort, memberId: string, event: RefundEvent, order: OrderRecord, position: StreamPosition): Promise<OrderRecord> {
   const refundId = event.refundId ?? event.eventId;
   if (order.refunds[refundId]) return order;
-  const { revokedPoints } = refundRevocation(order, event.lines);
+  const { revokedPoints, refundedEligibleCents } = refundRevocation(order, event.lines);
+  const revokedCoins = refundCoins({ coins: order.coins, eligibleCents: order.eligibleCents, revokedCoins: order.revokedCoins }, refundedEligibleCents);
   return ledger.claimRefund(
     memberId,
     order.orderId,
     refundId,
-    { eventId: event.eventId, shardId: position.shardId, seq: position.seq, revokedPoints },
+    { eventId: event.eventId, shardId: position.shardId, seq: position.seq, revokedPoints, revokedCoins },
     order.revokedPoints,
   );
 }

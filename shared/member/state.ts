@@ -5,6 +5,8 @@ import type { Contribution } from '../metrics/contribution';
 import type { StreamEvent } from '../events/events';
 import type { RfmClass } from '../programme/vocabulary';
 import type { StreamPosition } from '../stream/position';
+import { emptyCoins, type CoinState } from '../coins/lots';
+import type { CoinOutbox } from '../coins/outbox';
 import { initialTierState, type PointsEntry, type TierState } from '../points/tiers';
 
 export const EVENT_RING_SIZE = 64;
@@ -64,6 +66,13 @@ export interface MemberState {
   segmentsOn: number | null;
   /** Counts this write adds to the daily metrics. */
   contribution: Contribution;
+  /** The member's coin lots and debt (contract §7). */
+  coins: CoinState;
+  /**
+   * Coin counts of the consumer's latest write of this member, added to the coin counters after
+   * the member write (see shared/coins/outbox.ts); null when there are none left to add.
+   */
+  coinOut: CoinOutbox | null;
 }
 
 export interface RfmSnapshot {
@@ -97,5 +106,7 @@ export function newMember(memberId: string, joinedOn: number): MemberState {
     segments: [],
     segmentsOn: null,
     contribution: new Map(),
+    coins: emptyCoins(),
+    coinOut: null,
   };
 }

@@ -46,12 +46,13 @@ export class MemoryLedger implements LedgerPort {
     const found = this.orders.get(`${memberId}|${orderId}`);
     return found ? clone(found) : null;
   }
-  async claimRefund(memberId: string, orderId: string, refundId: string, refund: Claim & { revokedPoints: number }, expectedRevoked: number) {
+  async claimRefund(memberId: string, orderId: string, refundId: string, refund: Claim & { revokedPoints: number; revokedCoins: number }, expectedRevoked: number) {
     const order = this.orders.get(`${memberId}|${orderId}`)!;
     if (!order.refunds[refundId]) {
       if (order.revokedPoints !== expectedRevoked) throw new Error('refund claim raced');
       order.refunds[refundId] = { ...refund };
       order.revokedPoints += refund.revokedPoints;
+      order.revokedCoins = (order.revokedCoins ?? 0) + refund.revokedCoins;
     }
     return clone(order);
   }

@@ -1,0 +1,140 @@
+/**
+ * Coin counters: per-day movement counts (`cd#<day>`) and the running sums of available, pending
+ * and debt (`cd#all`), from which end-of-day figures are derived.
+ *
+ * Why an outbox. Two writers change a member's coins: the stream consumer and the API (a
+ * redemption at the till). The consumer writes its other counters *before* the member; if an API
+ * write lands in between, the consumer's member write fails and the batch is redone on the new
+ * state, where the same refund may split differently between lots and debt. Counting coin
+ * movements before the member write would then keep the first, wrong split. So the consumer
+ * counts coins *after* a successful member write, from the counts that write carried in
+ * `coinOut`: a crash between the two leaves them on the member, and the redelivered batch adds
+ * them (each counter item's mark `hw` says which shard batches it already holds).
+ */
+import { dayString } from '../days/days';
+import type { CoinEntry } from './ledger';
+
+export const COIN_DAY_PREFIX = 'cd#';
+export const COIN_TOTALS_KEY = 'cd#all';
+export const coinDayKey = (day: number) => `${COIN_DAY_PREFIX}${dayString(day)}`;
+
+/** Counter names: movements per day, and the deltas of the three end-of-day figures. */
+export const COIN_COUNTERS = {
+  issued: 'issued',
+  available: 'available',
+  revoked: 'revoked',
+  redeemed: 'redeemed',
+  reversed: 'reversed',
+  expired: 'expired',
+  adjusted: 'adjusted',
+  dAvailable: 'dA',
+  dPending: 'dP',
+  dDebt: 'dD',
+} as const;
+
+export type CoinCounts = Record<string, Record<string, number>>;
+
+export interface CoinOutbox {
+  /** The consumer batch that wrote them: shard and last sequence number. */
+  shardId: string;
+  seq: string;
+  counts: CoinCounts;
+}
+
+function add(counts: CoinCounts, key: string, name: string, n: number): void {
+  if (n === 0) return;
+  const item = (counts[key] ??= {});
+  const next = (item[name] ?? 0) + n;
+  if (next === 0) delete item[name];
+  else item[name] = next;
+  if (Object.keys(item).length === 0) delete counts[key];
+}
+
+const MOVEMENT: Record<CoinEntry['kind'], [string, number]> = {
+  earn: [COIN_COUNTERS.issued, 1],
+  available: [COIN_COUNTERS.available, 1],
+  revoke: [COIN_COUNTERS.revoked, -1],
+  redeem: [COIN_COUNTERS.redeemed, -1],
+  reverse: [COIN_COUNTERS.reversed, 1],
+  expire: [COIN_COUNTERS.expired, -1],
+  adjust: [COIN_COUNTERS.adjusted, 1],
+};
+
+/** The counter deltas of some ledger entries, booked on each entry's own day. */
+export function coinCounts(entries: readonly CoinEntry[], into: CoinCounts = {}): CoinCounts {
+  for (const e of entries) {
+    const key = coinDayKey(e.day);
+    const [name, sign] = MOVEMENT[e.kind];
+    add(into, key, name, sign * e.coins);
+    for (const k of [key, COIN_TOTALS_KEY]) {
+      add(into, k, COIN_COUNTERS.dAvailable, e.delta.available);
+      add(into, k, COIN_COUNTERS.dPending, e.delta.pending);
+      add(into, k, COIN_COUNTERS.dDebt, e.delta.debt);
+    }
+  }
+  return into;
+}
+
+export function mergeCounts(into: CoinCounts, more: CoinCounts, keys: Iterable<string> = Object.keys(more)): CoinCounts {
+  for (const key of keys) for (const [name, n] of Object.entries(more[key] ?? {})) add(into, key, name, n);
+  return into;
+}
+
+export interface CoinDayFigures {
+  day: string;
+  issued: number;
+  available: number;
+  revoked: number;
+  redeemed: number;
+  reversed: number;
+  expired: number;
+  adjusted: number;
+  outstanding: number;
+  pending: number;
+  debt: number;
+  liabilityFen: number;
+}
+
+/**
+ * `/metrics/coins` from summed counters: `days` are the requested day numbers ascending, `byDay`
+ * the summed counters of every day from the first requested one up to the last day that has any,
+ * `totals` the summed `cd#all`. End-of-day figures = totals − the deltas of later days.
+ */
+export function coinFigures(days: readonly number[], byDay: Map<number, Record<string, number>>, totals: Record<string, number>, fenPerCoin: number): CoinDayFigures[] {
+  const later = [...byDay.keys()].sort((a, b) => b - a);
+  const out: CoinDayFigures[] = [];
+  let a = totals[COIN_COUNTERS.dAvailable] ?? 0;
+  let p = totals[COIN_COUNTERS.dPending] ?? 0;
+  let d = totals[COIN_COUNTERS.dDebt] ?? 0;
+  const ends = new Map<number, [number, number, number]>();
+  let i = 0;
+  for (const day of [...days].sort((x, y) => y - x)) {
+    while (i < later.length && later[i] > day) {
+      const m = byDay.get(later[i])!;
+      a -= m[COIN_COUNTERS.dAvailable] ?? 0;
+      p -= m[COIN_COUNTERS.dPending] ?? 0;
+      d -= m[COIN_COUNTERS.dDebt] ?? 0;
+      i++;
+    }
+    ends.set(day, [a, p, d]);
+  }
+  for (const day of days) {
+    const m = byDay.get(day) ?? {};
+    const [outstanding, pending, debt] = ends.get(day)!;
+    out.push({
+      day: dayString(day),
+      issued: m.issued ?? 0,
+      available: m.available ?? 0,
+      revoked: m.revoked ?? 0,
+      redeemed: m.redeemed ?? 0,
+      reversed: m.reversed ?? 0,
+      expired: m.expired ?? 0,
+      adjusted: m.adjusted ?? 0,
+      outstanding,
+      pending,
+      debt,
+      liabilityFen: (outstanding + pending) * fenPerCoin,
+    });
+  }
+  return out;
+}
