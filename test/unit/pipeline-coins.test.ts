@@ -1,0 +1,130 @@
+// Coins through the events consumer (in-memory ports): earning by tier, refunds, the coins_day
+// command and its notices, the coin counters — exact under retries, a crash between the member
+// write and the coin counters, and an API write racing the consumer's member write.
+import { describe, expect, it } from 'vitest';
+import { dayNumber } from '../../shared/days/days';
+import { coinsDayCommand } from '../../shared/jobs/commands';
+import { coinBalance, lotNumber } from '../../shared/coins/lots';
+import { redeemCoins } from '../../shared/coins/ledger';
+import { COIN_TOTALS_KEY, coinCounts, coinDayKey, coinFigures } from '../../shared/coins/outbox';
+import type { MemberState } from '../../shared/member/state';
+import { MemoryPipeline } from '../support/memory-pipeline';
+import { defaultProgram } from '../../shared/programme/load';
+
+const at = (day: string, time = '10:00:00') => `${day}T${time}+08:00`;
+let n = 0;
+const purchase = (memberId: string, orderId: string, day: string, cents: number) =>
+  JSON.stringify({ eventId: `p${++n}`, type: 'purchase', memberId, occurredAt: at(day), channel: 'store', orderId, lines: [{ sku: 'a', category: 'meat', amountCents: cents }] });
+const refund = (memberId: string, orderId: string, day: string, cents: number, refundId: string) =>
+  JSON.stringify({ eventId: `r${++n}`, type: 'refund', memberId, occurredAt: at(day), channel: 'store', orderId, refundId, lines: [{ sku: 'a', amountCents: cents }] });
+const coinsDay = (memberId: string, day: string) => JSON.stringify(coinsDayCommand(memberId, dayNumber(day), Date.parse(at(day))));
+
+function figures(p: MemoryPipeline, from: string, to: string) {
+  const days: number[] = [];
+  for (let d = dayNumber(from); d <= dayNumber(to); d++) days.push(d);
+  const byDay = new Map<number, Record<string, number>>();
+  for (let d = dayNumber(from); d <= dayNumber('2028-12-31'); d++) {
+    const m = p.metrics.sum(coinDayKey(d));
+    if (m.size) byDay.set(d, Object.fromEntries(m));
+  }
+  return coinFigures(days, byDay, Object.fromEntries(p.metrics.sum(COIN_TOTALS_KEY)), 1);
+}
+
+const bookedTotals = (m: MemberState) => {
+  let available = 0;
+  let pending = 0;
+  for (const lot of m.coins.lots) (lot.booked ? (available += lot.left) : (pending += lot.left));
+  return Object.fromEntries(Object.entries({ dA: available, dP: pending, dD: m.coins.debt }).filter(([, v]) => v !== 0));
+};
+
+describe('coins through the events consumer', () => {
+  it('earns by the tier before the purchase, revokes once per refundId, books the day and notices once', async () => {
+    const p = new MemoryPipeline(defaultProgram(), () => Date.parse('2028-01-01T00:00:00Z'));
+    const lines = [
+      purchase('m1', 'o1', '2026-11-01', 12_345), // member rate 1: 123 coins (and 123 points)
+      purchase('m1', 'o2', '2026-11-02', 500_000), // still member when applied: 5000 coins; now gold
+      purchase('m1', 'o3', '2026-11-03', 10_000), // gold rate 3: 300 coins
+      refund('m1', 'o3', '2026-11-04', 5_000, 'f1'), // 150 from o3's own pending lot
+      refund('m1', 'o3', '2026-11-04', 5_000, 'f1'), // the same refundId: nothing
+      coinsDay('m1', '2026-11-10'), // o1, o2, o3 available (Nov 8, 9, 10)
+      coinsDay('m1', '2027-10-10'), // notices for all three (expire 2027-11-08/09/10, notice 30 days before)
+      coinsDay('m1', '2027-10-10'), // again: nothing
+    ];
+    await p.deliver(p.records(lines), 3);
+    const m = p.member('m1')!;
+    expect(m.tier.tier).toBe(2);
+    expect(coinBalance(m.coins, dayNumber('2026-11-10'))).toMatchObject({ available: 123 + 5000 + 150, pending: 0, debt: 0 });
+    expect(m.coins.lots.find((l) => l.seq === lotNumber('order', 'o3'))?.left).toBe(150);
+    const notices = [...p.actions.byId.values()].filter((a) => a.type === 'coins_expiring');
+    // o1 expires 2027-11-08 (notice 10-09), o2 2027-11-09 (notice 10-10), o3 2027-11-10 (not yet)
+    expect(notices.map((a) => [a.day, a.details.coins, a.details.expiresOn]).sort()).toEqual([
+      ['2027-10-09', 123, '2027-11-08'],
+      ['2027-10-10', 5000, '2027-11-09'],
+    ]);
+    const f = figures(p, '2026-11-01', '2026-11-10');
+    expect(f.map((d) => [d.day, d.issued, d.revoked, d.available, d.outstanding, d.pending])).toEqual([
+      ['2026-11-01', 123, 0, 0, 0, 123],
+      ['2026-11-02', 5000, 0, 0, 0, 5123],
+      ['2026-11-03', 300, 0, 0, 0, 5423],
+      ['2026-11-04', 0, 150, 0, 0, 5273],
+      ['2026-11-05', 0, 0, 0, 0, 5273],
+      ['2026-11-06', 0, 0, 0, 0, 5273],
+      ['2026-11-07', 0, 0, 0, 0, 5273],
+      ['2026-11-08', 0, 0, 123, 123, 5150],
+      ['2026-11-09', 0, 0, 5000, 5123, 150],
+      ['2026-11-10', 0, 0, 150, 5273, 0],
+    ]);
+    expect(f[9].liabilityFen).toBe(5273);
+  });
+
+  it('counts exactly when the coin counter write fails after the member write (the batch is redelivered)', async () => {
+    const lines = [purchase('m2', 'o1', '2026-11-01', 10_000), purchase('m3', 'o1', '2026-11-01', 20_000), refund('m2', 'o1', '2026-11-02', 10_000, 'f'), coinsDay('m3', '2026-11-09')];
+    const clean = new MemoryPipeline();
+    await clean.deliver(clean.records(lines), 2);
+    const p = new MemoryPipeline();
+    let fails = 3;
+    const flaky = {
+      read: p.metrics.read.bind(p.metrics),
+      write: async (...args: Parameters<typeof p.metrics.write>) => {
+        if (args[0].startsWith('cd#') && fails-- > 0) throw new Error('injected: coin counter write failed');
+        return p.metrics.write(...args);
+      },
+    };
+    await p.deliver(p.records(lines), 2, { metrics: flaky });
+    expect(p.retries).toBeGreaterThan(0);
+    expect(figures(p, '2026-11-01', '2026-11-09')).toEqual(figures(clean, '2026-11-01', '2026-11-09'));
+    expect(Object.fromEntries(p.metrics.sum(COIN_TOTALS_KEY))).toEqual({ dA: 200 });
+  });
+
+  it('an API write racing the consumer: the consumer redoes the member and its coin counts follow the state it wrote', async () => {
+    const p = new MemoryPipeline();
+    await p.deliver(p.records([purchase('m4', 'o1', '2026-11-01', 10_000), purchase('m4', 'o2', '2026-11-01', 5_000), coinsDay('m4', '2026-11-08')]), 10);
+    // m4: 100 + 50 available. Now a refund of all of o1 arrives while the till redeems 120 coins.
+    let raced = false;
+    const racing = {
+      getMany: (ids: readonly string[]) => p.members.getMany(ids),
+      put: async (state: MemberState) => {
+        if (!raced) {
+          raced = true;
+          // the API's write lands first: redemption of 120 (o1's 100, o2's 20) with its own counts
+          const stored = p.members.items.get('m4')!;
+          const r = redeemCoins(stored.coins, { redemptionId: 'till-1', day: dayNumber('2026-11-09'), coins: 120 });
+          if (!r.ok) throw new Error('unexpected');
+          p.members.items.set('m4', { ...stored, coins: r.state, version: stored.version + 1 });
+          const counts = coinCounts(r.entries);
+          for (const [key, c] of Object.entries(counts)) await p.metrics.write(key, 'api#0', { hw: null, counters: { ...(p.metrics.items.get(key)?.get('api#0')?.counters ?? {}), ...c } }, p.metrics.items.get(key)?.get('api#0')?.hw ?? null);
+        }
+        return p.members.put(state);
+      },
+    };
+    await p.deliver(p.records([refund('m4', 'o1', '2026-11-09', 10_000, 'f1')]), 10, { members: racing });
+    expect(raced).toBe(true);
+    expect(p.retries).toBeGreaterThan(0);
+    const m = p.member('m4')!;
+    // after the redemption o1's lot was empty: the refund took o2's 30 left and 70 became debt
+    expect(coinBalance(m.coins, dayNumber('2026-11-09'))).toMatchObject({ available: 0, pending: 0, debt: 70 });
+    expect(Object.fromEntries([...p.metrics.sum(COIN_TOTALS_KEY)].filter(([, v]) => v !== 0))).toEqual(bookedTotals(m));
+    const day = figures(p, '2026-11-09', '2026-11-09')[0];
+    expect(day).toMatchObject({ redeemed: 120, revoked: 100, outstanding: 0, debt: 70, liabilityFen: 0 });
+  });
+});
