@@ -12,25 +12,12 @@
  * them (each counter item's mark `hw` says which shard batches it already holds).
  */
 import { dayString } from '../days/days';
+import { COIN_DAY_PREFIX, COIN_TOTALS_KEY, coinDayKey as coinDayKeyOf } from '../keys/metrics-keys';
+import { COIN_COUNTERS } from '../metrics/catalogue';
 import type { CoinEntry } from './ledger';
 
-export const COIN_DAY_PREFIX = 'cd#';
-export const COIN_TOTALS_KEY = 'cd#all';
-export const coinDayKey = (day: number) => `${COIN_DAY_PREFIX}${dayString(day)}`;
-
-/** Counter names: movements per day, and the deltas of the three end-of-day figures. */
-export const COIN_COUNTERS = {
-  issued: 'issued',
-  available: 'available',
-  revoked: 'revoked',
-  redeemed: 'redeemed',
-  reversed: 'reversed',
-  expired: 'expired',
-  adjusted: 'adjusted',
-  dAvailable: 'dA',
-  dPending: 'dP',
-  dDebt: 'dD',
-} as const;
+export { COIN_COUNTERS, COIN_DAY_PREFIX, COIN_TOTALS_KEY };
+export const coinDayKey = (day: number) => coinDayKeyOf(dayString(day));
 
 export type CoinCounts = Record<string, Record<string, number>>;
 

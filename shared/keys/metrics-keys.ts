@@ -7,6 +7,12 @@ export const TOTALS_KEY = 'totals';
 /** A day's counters (`d#<day number>`); sk = source shard. */
 export const dayKey = (day: number) => `d#${day}`;
 
+/** Coin movements booked on a day (`cd#<YYYY-MM-DD>`); sk = source shard, or `api#<n>` for the API. */
+export const COIN_DAY_PREFIX = 'cd#';
+export const coinDayKey = (day: string) => `${COIN_DAY_PREFIX}${day}`;
+/** Running sums of the coin figures' deltas (`cd#all`); sk as for coin days. */
+export const COIN_TOTALS_KEY = 'cd#all';
+
 /** Job hint: members whose last active day became `day` (`la#<day>`); sk = shard and batch. */
 export const lastActiveHintKey = (day: number) => `la#${day}`;
 /** Job hint: members who purchased on `day` (`pu#<day>`); sk = shard and batch. */

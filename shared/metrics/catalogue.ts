@@ -2,8 +2,11 @@
 // read side sums. Deltas (deltas.ts, contribution.ts), reads (read.ts) and the stored-counter table
 // in docs/metrics.md all derive from here. The names are stored attribute names: never rename one.
 
-/** Where a counter lives: day items (`d#<day>`), the `totals` item, or both. */
-export type CounterItemKind = 'day' | 'totals' | 'day+totals';
+/**
+ * Where a counter lives: day items (`d#<day>`), the `totals` item, or both; coin counters live in
+ * coin day items (`cd#<YYYY-MM-DD>`) and the coin totals item (`cd#all`).
+ */
+export type CounterItemKind = 'day' | 'totals' | 'day+totals' | 'coinDay' | 'coinDay+coinTotals';
 
 export interface CounterSpec {
   /** The stored name, or its pattern with `<…>` placeholders. */
@@ -109,6 +112,24 @@ export function rangeCellOf(name: string, prefix: RangePrefix): [a: number, b: n
   return [a, b];
 }
 
+/**
+ * Coin counters (contract §7). The consumer adds them after its member write (from the write's
+ * outbox, shared/coins/outbox.ts); the API adds its own in the transaction of its member write,
+ * in items with sk `api#<n>`.
+ */
+export const COIN_COUNTERS = {
+  issued: 'issued',
+  available: 'available',
+  revoked: 'revoked',
+  redeemed: 'redeemed',
+  reversed: 'reversed',
+  expired: 'expired',
+  adjusted: 'adjusted',
+  dAvailable: 'dA',
+  dPending: 'dP',
+  dDebt: 'dD',
+} as const;
+
 /** Every counter, for docs/metrics.md (a test keeps that table equal to this list). */
 export const COUNTER_CATALOGUE: readonly CounterSpec[] = [
   { name: 'members', item: 'totals', doc: 'members ever created' },
@@ -139,4 +160,14 @@ export const COUNTER_CATALOGUE: readonly CounterSpec[] = [
   { name: 'ra<cohort>.<lo>.<hi>', item: 'day', doc: 'cohort members whose latest active day now covers offsets lo…hi' },
   { name: 'w<a>.<b>', item: 'day', doc: 'members newly counted in the WAU of days day+a…day+b' },
   { name: 'm<a>.<b>', item: 'day', doc: 'members newly counted in the MAU of days day+a…day+b' },
+  { name: 'issued', item: 'coinDay', doc: 'coins earned by purchases booked on the day' },
+  { name: 'available', item: 'coinDay', doc: 'coins whose lot became available on the day' },
+  { name: 'revoked', item: 'coinDay', doc: 'coins revoked by refunds (from lots or as debt)' },
+  { name: 'redeemed', item: 'coinDay', doc: 'coins redeemed (API)' },
+  { name: 'reversed', item: 'coinDay', doc: 'coins put back by redemption reversals (API)' },
+  { name: 'expired', item: 'coinDay', doc: 'coins expired' },
+  { name: 'adjusted', item: 'coinDay', doc: 'net coins of operator adjustments (API)' },
+  { name: 'dA', item: 'coinDay+coinTotals', doc: 'change of the available (outstanding) coins' },
+  { name: 'dP', item: 'coinDay+coinTotals', doc: 'change of the pending coins' },
+  { name: 'dD', item: 'coinDay+coinTotals', doc: 'change of the coin debt' },
 ];
