@@ -21,6 +21,10 @@ import type { Program } from '../programme/vocabulary';
 import type { TierChange } from '../points/tiers';
 import { coinCounts, mergeCounts, type CoinCounts, type CoinOutbox } from '../coins/outbox';
 import type { CoinEntry } from '../coins/ledger';
+import { dayOf } from '../days/days';
+import { erasureDeltas, memberErasedAction, type EraseRecord, type ErasurePort } from '../privacy/erasure';
+import { planErasures, type ErasurePlan } from '../privacy/erasure-plan';
+import { allSegments } from '../segments/segments';
 
 export interface StreamRecord {
   shardId: string;
@@ -90,6 +94,8 @@ export interface BatchPorts {
   actions: ActionsPort;
   segments: SegmentPort;
   hints: HintPort;
+  /** Erasure (contract §9); without it erase commands are quarantined as not requested. */
+  erasure?: ErasurePort;
   program: Program;
   /** Members reduced at once (each member's own records stay sequential). */
   concurrency?: number;
@@ -109,12 +115,14 @@ export interface BatchResult {
 
 interface Decoded {
   byMember: Map<string, IncomingRecord[]>;
+  erases: Map<string, EraseRecord[]>;
   quarantine: QuarantineItem[];
 }
 
 function decodeAll(records: readonly StreamRecord[]): Decoded {
   const quarantine: QuarantineItem[] = [];
   const byMember = new Map<string, IncomingRecord[]>();
+  const erases = new Map<string, EraseRecord[]>();
   for (const record of records) {
     // "In the future" means after the record reached the stream, whenever it is processed.
     const decoded = decodeRecord(record.data, record.arrivedAt);
@@ -123,12 +131,19 @@ function decodeAll(records: readonly StreamRecord[]): Decoded {
       quarantine.push({ ...verdict, receivedAt: new Date(record.arrivedAt).toISOString(), shardId: record.shardId, seq: record.seq });
       continue;
     }
+    if (decoded.event.type === 'erase_member') {
+      const entry: EraseRecord = { position: { shardId: record.shardId, seq: record.seq }, command: decoded.event, arrivedAt: record.arrivedAt };
+      const list = erases.get(decoded.event.memberId);
+      if (list) list.push(entry);
+      else erases.set(decoded.event.memberId, [entry]);
+      continue;
+    }
     const incoming: IncomingRecord = { position: { shardId: record.shardId, seq: record.seq }, event: decoded.event, at: decoded.at, arrivedAt: record.arrivedAt };
     const list = byMember.get(decoded.event.memberId);
     if (list) list.push(incoming);
     else byMember.set(decoded.event.memberId, [incoming]);
   }
-  return { byMember, quarantine };
+  return { byMember, erases, quarantine };
 }
 
 /** One member's result over one segment of the batch. */
@@ -148,6 +163,8 @@ interface MemberResult {
   tierChanges: TierChange[];
   actions: Action[];
   coinEntries: CoinEntry[];
+  /** Rejected records of a member erased in this batch: quarantined without payload. */
+  erasedRejections?: Rejection[];
 }
 
 /** Splits a member's records at the cut points (each segment ends at or before a cut point). */
@@ -217,15 +234,54 @@ function addInto(target: Record<string, number>, deltas: Map<string, number>): v
   }
 }
 
+/**
+ * Turns the results of members erased in this batch into their erasure: the totals booked out on
+ * the erasure day (a segment ending at the command), no member write, no hints, no segment
+ * changes (the sweep removes memberships), no actions naming the member but `member_erased`, and
+ * rejected records kept without payload.
+ */
+function applyErasures(results: MemberResult[], plan: ErasurePlan, stored: Map<string, MemberState>): MemberResult[] {
+  if (plan.erasing.size === 0) return results;
+  const byId = new Map(results.map((r) => [r.memberId, r]));
+  for (const [memberId, erasing] of plan.erasing) {
+    const state = byId.get(memberId)?.final ?? stored.get(memberId)!;
+    const deltas: Deltas = new Map();
+    erasureDeltas(state, erasing.day, deltas);
+    const previous = byId.get(memberId);
+    byId.set(memberId, {
+      memberId,
+      firstSeq: previous?.firstSeq ?? erasing.position.seq,
+      final: null,
+      changed: false,
+      segments: [...(previous?.segments ?? []), { end: erasing.position.seq, deltas }],
+      rejections: [],
+      tierChanges: [],
+      actions: [memberErasedAction(erasing.memberHash, erasing.erasureId, erasing.day)],
+      // Coins of records applied just before the erasure are not booked: the member is gone.
+      coinEntries: [],
+      erasedRejections: previous?.rejections ?? [],
+    });
+  }
+  return [...byId.values()];
+}
+
 export async function processBatch(records: readonly StreamRecord[], ports: BatchPorts): Promise<BatchResult> {
   const empty = { failedSeqs: [], events: records.length, members: 0, written: 0, quarantined: 0, counterItems: 0, actions: 0 };
   if (records.length === 0) return empty;
   const shardId = records[0].shardId;
   const first = records[0].seq;
   const last = records[records.length - 1].seq;
-  const { byMember, quarantine } = decodeAll(records);
-  const stored = await ports.members.getMany([...byMember.keys()]);
+  const { byMember, erases, quarantine } = decodeAll(records);
+  const stored = await ports.members.getMany([...new Set([...byMember.keys(), ...erases.keys()])]);
   const concurrency = ports.concurrency ?? 16;
+  const arrivedAt = (position: { seq: string }) => records.find((x) => x.seq === position.seq)?.arrivedAt ?? records[records.length - 1].arrivedAt;
+  const plan: ErasurePlan = ports.erasure
+    ? await planErasures(byMember, erases, stored, ports.erasure, (at) => dayOf(at, ports.program.timezone), arrivedAt)
+    : { erasing: new Map(), resweep: new Set(), quarantine: [...erases.values()].flat().map((e) => ({ reason: 'erasure_not_requested' as const, detail: 'erasure is not configured', position: e.position, arrivedAt: e.arrivedAt })) };
+  for (const q of plan.quarantine) {
+    // No payload, no event id, no member id: the record may belong to an erased member.
+    quarantine.push({ receivedAt: new Date(q.arrivedAt).toISOString(), reason: q.reason, detail: q.detail, raw: '', shardId: q.position.shardId, seq: q.position.seq });
+  }
 
   const reduceAll = async (cuts: readonly string[]) => {
     const results: MemberResult[] = [];
@@ -243,6 +299,10 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   const counterItems = await ports.metrics.read([...keys], shardId);
   const cuts = [...new Set([...counterItems.values()].map((i) => i.hw).filter((hw): hw is string => hw !== null && compareSeq(hw, first) >= 0 && compareSeq(hw, last) < 0))].sort(compareSeq);
   if (cuts.length) results = await reduceAll(cuts);
+  results = applyErasures(results, plan, stored);
+  // The erasure's own counter items (totals, the erasure day) join the ones read above.
+  const erasureKeys = [...new Set(results.flatMap((r) => (plan.erasing.has(r.memberId) ? r.segments.flatMap((sg) => [...sg.deltas.keys()]) : [])))].filter((k) => !keys.has(k));
+  if (erasureKeys.length) for (const [k, v] of await ports.metrics.read(erasureKeys, shardId)) counterItems.set(k, v);
 
   // Coin counts ride on the member write (coinOut) and are added to the coin counters after it.
   const coinKeys = new Set<string>();
@@ -279,7 +339,17 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
       seq: rej.position.seq,
     })),
   );
-  const allQuarantined = [...quarantine, ...rejected];
+  const erasedRejected: QuarantineItem[] = results.flatMap((r) =>
+    (r.erasedRejections ?? []).map((rej) => ({
+      receivedAt: new Date(arrivedAt(rej.position)).toISOString(),
+      reason: 'erased_member' as const,
+      detail: 'the member was erased; the record is not kept',
+      raw: '',
+      shardId: rej.position.shardId,
+      seq: rej.position.seq,
+    })),
+  );
+  const allQuarantined = [...quarantine, ...rejected, ...erasedRejected];
   if (allQuarantined.length) await ports.quarantine.putAll(allQuarantined);
   await forEachLimited(results.filter((r) => r.tierChanges.length), concurrency, (r) => ports.ledger.recordTierChanges(r.memberId, r.tierChanges));
   const actions = results.flatMap((r) => r.actions);
@@ -338,6 +408,19 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
     addInto(counters, new Map(Object.entries(counts)));
     await ports.metrics.write(key, shardId, { hw: last, counters }, current.hw);
   });
+  // Erasures last: delete the member item, then sweep every other trace (idempotent; a failure
+  // fails the batch, whose retry finds the tombstone and sweeps again).
+  const segmentIds = allSegments(ports.program).map((sg) => sg.id);
+  await forEachLimited([...plan.erasing], concurrency, async ([memberId, erasing]) => {
+    const version = stored.get(memberId)!.version;
+    if (!(await ports.erasure!.deleteMember(memberId, version))) {
+      ports.onMemberError?.(new Error('member changed while its erasure was applied'));
+      failed.push(erasing.position.seq);
+      return;
+    }
+    await ports.erasure!.sweep(memberId, segmentIds);
+  });
+  await forEachLimited([...plan.resweep], concurrency, (memberId) => ports.erasure!.sweep(memberId, segmentIds));
   failed.sort(compareSeq);
   return {
     failedSeqs: failed.slice(0, 1),

@@ -81,6 +81,20 @@ export const COMMAND_TYPES = ['tier_review', 'status_check', 'rfm_update', 'coin
 export const jobCommand = z.discriminatedUnion('type', [tierReview, statusCheck, rfmUpdate, coinsDay]);
 export type JobCommand = z.infer<typeof jobCommand>;
 
+/**
+ * The erasure command (contract §9): the api writes the member's tombstone, then puts this on the
+ * stream (partition key = memberId) so the consumer, the single writer of member state, removes
+ * the member in stream order. Without a tombstone it is refused (a producer cannot erase).
+ */
+export const eraseMemberCommand = z.object({
+  eventId: id,
+  memberId,
+  occurredAt: common.occurredAt,
+  type: z.literal('erase_member'),
+  erasureId: id,
+});
+export type EraseMemberCommand = z.infer<typeof eraseMemberCommand>;
+
 export const behaviourEvent = z.discriminatedUnion('type', [signup, appOpen, pageView, sessionEnd, purchase, refund, recharge]);
 export type BehaviourEvent = z.infer<typeof behaviourEvent>;
 export type EventType = BehaviourEvent['type'];
@@ -97,7 +111,11 @@ export type QuarantineReason =
   | 'too_large'
   | 'invalid_event'
   | 'future_occurred_at'
-  | 'unknown_order';
+  | 'unknown_order'
+  /** An event of an erased member: kept without its payload, never applied. */
+  | 'erased_member'
+  /** An erase_member command without the tombstone the api writes first. */
+  | 'erasure_not_requested';
 
 export interface Quarantined {
   ok: false;
@@ -111,7 +129,7 @@ export interface Quarantined {
 
 export interface Decoded {
   ok: true;
-  event: StreamEvent;
+  event: StreamEvent | EraseMemberCommand;
   /** occurredAt as epoch milliseconds. */
   at: number;
 }
@@ -137,9 +155,9 @@ function stringField(value: unknown, key: string): string | undefined {
 }
 
 /** Validates an already-parsed JSON value against the contract (no size or clock checks). */
-export function parseEvent(value: unknown): { ok: true; event: StreamEvent } | { ok: false; detail: string } {
+export function parseEvent(value: unknown): { ok: true; event: StreamEvent | EraseMemberCommand } | { ok: false; detail: string } {
   const type = (value as { type?: unknown } | null)?.type;
-  const schema = (COMMAND_TYPES as readonly unknown[]).includes(type) ? jobCommand : behaviourEvent;
+  const schema = type === 'erase_member' ? eraseMemberCommand : (COMMAND_TYPES as readonly unknown[]).includes(type) ? jobCommand : behaviourEvent;
   const result = schema.safeParse(value);
   if (result.success) return { ok: true, event: result.data };
   const issue = result.error.issues[0];

@@ -51,6 +51,8 @@ export const sessionBucketCounter = (bucket: number) => `b${bucket}` as Contribu
 export const COUNTER = {
   members: 'members',
   newMembers: 'new',
+  /** Members erased on the day (contract §9): they leave `members` in the totals that day. */
+  erased: 'erased',
   dau: 'dau',
   /** Active on the day and the day before (not joined on it). */
   returning: 'lcRet',
@@ -132,8 +134,9 @@ export const COIN_COUNTERS = {
 
 /** Every counter, for docs/metrics.md (a test keeps that table equal to this list). */
 export const COUNTER_CATALOGUE: readonly CounterSpec[] = [
-  { name: 'members', item: 'totals', doc: 'members ever created' },
+  { name: 'members', item: 'totals', doc: 'members ever created, less the erased' },
   { name: 'new', item: 'day', doc: 'members who joined on the day' },
+  { name: 'erased', item: 'day', doc: 'members erased on the day (they leave the totals that day)' },
   { name: 'dau', item: 'day', doc: 'members active on the day' },
   { name: 'lcRet', item: 'day', doc: 'returning on the day, as far as the day itself knows' },
   { name: 'lcRes', item: 'day', doc: 'resurrecting on the day, as far as the day itself knows' },
