@@ -2,6 +2,7 @@
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { processBatch, type StreamRecord } from '../shared/batch/process-batch';
 import { loadProgram } from '../shared/programme/load';
+import { erasureAdapter } from './adapters/erasure-store';
 import { stores } from './adapters/stores';
 import { createLogger } from './adapters/logger';
 
@@ -25,6 +26,7 @@ export const handler = async (event: KinesisStreamEvent, context?: Context): Pro
   if (context) logger.addContext(context);
   const result = await processBatch(toStreamRecords(event), {
     ...stores(),
+    erasure: await erasureAdapter(),
     program: loadProgram(),
     // Error messages only: they never carry member data.
     onMemberError: (error) => logger.warn('member batch failed; will be retried', { error: (error as Error).message }),

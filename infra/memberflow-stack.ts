@@ -75,7 +75,9 @@ export class MemberflowStack extends Stack {
     tables.members.grantReadWriteData(processEvents);
     tables.ledger.grantReadWriteData(processEvents);
     tables.metrics.grantReadWriteData(processEvents);
-    tables.quarantine.grantWriteData(processEvents);
+    // Read too: an erasure finds and deletes the member's quarantined records.
+    tables.quarantine.grantReadWriteData(processEvents);
+    erasureSalt.secret.grantRead(processEvents);
     streams.actions.grantWrite(processEvents);
     consumeEvents(processEvents, streams.events, buckets.failedBatches);
     acknowledge(processEvents.role!, 'AwsSolutions-IAM5[Resource::<MembersTable.Arn>/index/*]', indexReason);
@@ -90,6 +92,14 @@ export class MemberflowStack extends Stack {
     api.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [audit.table.tableArn] }));
     acknowledge(api.role!, 'AwsSolutions-IAM5[Resource::<AuditTable.Arn>/index/*]', 'Scoped to AuditTable: its AuditTimeIndex lists entries by time for GET /audit.');
     erasureSalt.secret.grantRead(api);
+    // Erasure: the api writes only tombstones (`erased#<salted hash>` keys) into MembersTable and
+    // puts the erase_member command on EventsStream; the consumer does the rest in stream order.
+    api.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['dynamodb:PutItem'],
+      resources: [tables.members.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['erased#*'] } },
+    }));
+    streams.events.grantWrite(api);
     // Pre-signing a download URL needs s3:GetObject on the export objects, nothing more.
     api.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [buckets.exports.arnForObjects('*')] }));
     const exportsReason = 'Export object keys are generated per request, so access is granted on any key of '

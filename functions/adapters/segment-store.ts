@@ -7,6 +7,8 @@ import { hash53 } from '../../shared/util/hash';
 import { chunks, untilDone } from './retry';
 
 const key = (segmentId: string, memberId: string) => segmentMemberKey(segmentId, hash53(memberId) % SEGMENT_BUCKETS);
+/** The key of a member's membership item in a segment (erasure deletes it). */
+export const membershipKey = (segmentId: string, memberId: string) => ({ pk: key(segmentId, memberId), sk: memberId });
 
 export interface SegmentPage {
   members: string[];

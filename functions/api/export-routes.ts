@@ -10,6 +10,7 @@ import { resourceNames } from '../adapters/config';
 import { EXPORT_FORMATS, type AuditRecord, type ExportRecord } from '../../shared/exports/export-record';
 import { downloadUrl } from '../adapters/export-file';
 import { exportsStore } from '../adapters/exports-table';
+import { auditLog } from '../adapters/audit-store';
 import { invokeAsync } from '../adapters/lambda-invoker';
 import { HttpError, query, Reply } from './http';
 import type { RouteContext } from './routes';
@@ -84,6 +85,8 @@ export async function postSegmentExport(ctx: RouteContext, event: APIGatewayProx
   };
   const store = exportsStore();
   await store.create(record, audit);
+  // The same request in the hash-chained audit log (the record above stays as the export's own trail).
+  await auditLog().append({ actor: requestedBy, action: 'segment_export_requested', target: `segment:${id}`, details: { exportId, segmentId: id, format, requestId: audit.requestId } });
   // No personal data in the log: the caller is in the audit record, not here.
   logger.info('segment export requested', { audit: 'segment_export_requested', exportId, segmentId: id, format, requestId: audit.requestId });
 

@@ -5,6 +5,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { getConsoleAsset, getConsolePage } from '../console/serve';
 import { getExport, postSegmentExport } from './export-routes';
+import { getAudit, getSubjectAccess, postErasure } from './privacy-routes';
 import { getDaily, getMember, getProgram, getQuarantine, getRetention, getRetentionByChannel, getSessions, getWinback, type RouteContext } from './routes';
 import { getSegmentMembers, getSegments } from './segment-routes';
 
@@ -29,6 +30,9 @@ export interface Route {
 export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/health', role: 'viewer', open: true, handler: async () => ({ status: 'ok' }) },
   { method: 'GET', path: '/members/{memberId}', role: 'operator', handler: getMember },
+  { method: 'GET', path: '/members/{memberId}/data', role: 'operator', handler: getSubjectAccess },
+  { method: 'POST', path: '/members/{memberId}/erasure', role: 'operator', handler: postErasure },
+  { method: 'GET', path: '/audit', role: 'operator', handler: getAudit },
   { method: 'GET', path: '/metrics/daily', role: 'viewer', handler: getDaily },
   { method: 'GET', path: '/metrics/retention', role: 'viewer', handler: getRetention },
   { method: 'GET', path: '/metrics/retention-by-channel', role: 'viewer', handler: getRetentionByChannel },

@@ -406,7 +406,7 @@ describe('least-privilege grants', () => {
   const tables = ['MembersTable', 'LedgerTable', 'MetricsTable', 'QuarantineTable', 'ExportsTable'];
   const matrix: Record<string, Access[]> = {
     //                                  Members      Ledger       Metrics      Quarantine   Exports
-    ProcessEventsFunction:           ['readwrite', 'readwrite', 'readwrite', 'write',     'none'],
+    ProcessEventsFunction:           ['readwrite', 'readwrite', 'readwrite', 'readwrite', 'none'],
     ApiFunction:                     ['read',      'read',      'read',      'read',      'readwrite'],
     TierReviewFunction:              ['read',      'none',      'read',      'none',      'none'],
     WinbackFunction:                 ['read',      'none',      'read',      'none',      'none'],
@@ -424,8 +424,8 @@ describe('least-privilege grants', () => {
 
   it.each(Object.keys(FUNCTIONS))('%s names only the resources it needs', (fnId) => {
     const expected: Record<string, string[]> = {
-      ProcessEventsFunction: ['ActionsStream', 'EventsStream', 'FailedBatchesBucket', 'LedgerTable', 'MembersTable', 'MetricsTable', 'QuarantineTable'],
-      ApiFunction: ['AuditTable', 'ErasureSaltSecret', 'ExportsBucket', 'ExportsTable', 'LedgerTable', 'MembersTable', 'MetricsTable', 'QuarantineTable',
+      ProcessEventsFunction: ['ActionsStream', 'ErasureSaltSecret', 'EventsStream', 'FailedBatchesBucket', 'LedgerTable', 'MembersTable', 'MetricsTable', 'QuarantineTable'],
+      ApiFunction: ['AuditTable', 'ErasureSaltSecret', 'EventsStream', 'ExportsBucket', 'ExportsTable', 'LedgerTable', 'MembersTable', 'MetricsTable', 'QuarantineTable',
         ...(hasExportSegment ? ['ExportSegmentFunction'] : [])],
       TierReviewFunction: ['EventsStream', 'JobFailuresQueue', 'MembersTable', 'MetricsTable'],
       WinbackFunction: ['EventsStream', 'JobFailuresQueue', 'MembersTable', 'MetricsTable'],
@@ -449,6 +449,13 @@ describe('least-privilege grants', () => {
       const writes = actionsOn(fnId, 'AuditTable').filter((a) => DDB_WRITE.includes(a));
       expect(writes, fnId).toEqual(fnId === 'ApiFunction' ? ['dynamodb:PutItem'] : []);
     }
+  });
+
+  it('the api may put only tombstones (erased#…) into MembersTable', () => {
+    const puts = statementsOf('ApiFunction').filter((st: any) => [st.Action].flat().includes('dynamodb:PutItem') && JSON.stringify(st.Resource).includes('MembersTable'));
+    expect(puts).toHaveLength(1);
+    expect(puts[0].Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['erased#*'] } });
+    expect([puts[0].Action].flat()).toEqual(['dynamodb:PutItem']);
   });
 
   it('the daily jobs may put only their own progress items (job#…) into MetricsTable', () => {

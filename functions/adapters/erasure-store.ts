@@ -1,0 +1,173 @@
+// Erasure's storage side (shared/privacy/erasure.ts): tombstones in MembersTable keyed
+// `erased#<salted hash>` (a member id never contains '#'), the conditional delete of the member
+// item, and the sweep of every other place that can hold the member id.
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DeleteCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import type { ErasurePort } from '../../shared/privacy/erasure';
+import type { IdHasher } from '../../shared/privacy/salted-hash';
+import { documentClient } from './clients';
+import { resourceNames } from './config';
+import { memberIdHasher } from './erasure-salt';
+import { isConditionFailure } from './errors';
+import { QUARANTINE_TTL_DAYS } from './quarantine-store';
+import { chunks, untilDone } from './retry';
+import { membershipKey } from './segment-store';
+
+export const tombstoneKey = (memberHash: string) => `erased#${memberHash}`;
+
+export interface Tombstone {
+  memberId: string;
+  kind: 'tombstone';
+  erasureId: string;
+  requestedAt: string;
+  requestedBy: string;
+}
+
+export interface ErasureTables {
+  members: string;
+  ledger: string;
+  metrics: string;
+  quarantine: string;
+}
+
+type Key = Record<string, unknown>;
+
+export class DynamoErasure implements ErasurePort {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tables: ErasureTables,
+    readonly hash: IdHasher,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async tombstones(hashes: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (const batch of chunks(hashes, 100)) {
+      await untilDone(batch.map((h) => ({ memberId: tombstoneKey(h) })), async (keys) => {
+        const out = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tables.members]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'memberId' } } }));
+        for (const item of out.Responses?.[this.tables.members] ?? []) found.add((item.memberId as string).slice('erased#'.length));
+        return (out.UnprocessedKeys?.[this.tables.members]?.Keys ?? []) as { memberId: string }[];
+      }, 'BatchGetItem tombstones');
+    }
+    return found;
+  }
+
+  async getTombstone(memberHash: string): Promise<Tombstone | null> {
+    const found = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tables.members]: { Keys: [{ memberId: tombstoneKey(memberHash) }], ConsistentRead: true } } }));
+    return (found.Responses?.[this.tables.members]?.[0] as Tombstone | undefined) ?? null;
+  }
+
+  /** Writes the tombstone unless one exists; returns the stored one either way. */
+  async putTombstone(memberHash: string, erasureId: string, requestedBy: string, requestedAt: string): Promise<Tombstone> {
+    const item: Tombstone = { memberId: tombstoneKey(memberHash), kind: 'tombstone', erasureId, requestedAt, requestedBy };
+    try {
+      await this.client.send(new PutCommand({ TableName: this.tables.members, Item: item, ConditionExpression: 'attribute_not_exists(memberId)' }));
+      return item;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const stored = await this.getTombstone(memberHash);
+      if (!stored) throw error;
+      return stored;
+    }
+  }
+
+  async deleteMember(memberId: string, version: number): Promise<boolean> {
+    try {
+      await this.client.send(new DeleteCommand({ TableName: this.tables.members, Key: { memberId }, ConditionExpression: 'v = :v', ExpressionAttributeValues: { ':v': version } }));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async sweep(memberId: string, segmentIds: readonly string[]): Promise<void> {
+    await Promise.all([
+      this.sweepLedger(memberId),
+      this.deleteKeys(this.tables.metrics, segmentIds.map((id) => membershipKey(id, memberId))),
+      this.sweepHints(memberId),
+      this.sweepQuarantine(memberId),
+    ]);
+  }
+
+  /** Every LedgerTable item of the member: orders and refunds, tier history, coins, actions. */
+  private async sweepLedger(memberId: string): Promise<void> {
+    let start: Key | undefined;
+    do {
+      const page = await this.client.send(new QueryCommand({
+        TableName: this.tables.ledger,
+        KeyConditionExpression: 'memberId = :m',
+        ExpressionAttributeValues: { ':m': memberId },
+        ProjectionExpression: 'memberId, sk',
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }));
+      await this.deleteKeys(this.tables.ledger, (page.Items ?? []) as Key[]);
+      start = page.LastEvaluatedKey;
+    } while (start);
+  }
+
+  /**
+   * Job hint lists (`la#…`, `pu#…` in MetricsTable) naming the member are rewritten without it.
+   * Hints have no index by member, so this is one filtered scan of the table: erasure is rare.
+   */
+  private async sweepHints(memberId: string): Promise<void> {
+    let start: Key | undefined;
+    do {
+      const page = await this.client.send(new ScanCommand({
+        TableName: this.tables.metrics,
+        FilterExpression: '(begins_with(pk, :la) OR begins_with(pk, :pu)) AND contains(ids, :m)',
+        ExpressionAttributeValues: { ':la': 'la#', ':pu': 'pu#', ':m': memberId },
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }));
+      for (const item of page.Items ?? []) {
+        const ids = (item.ids as string[]).filter((id) => id !== memberId);
+        await this.client.send(new PutCommand({ TableName: this.tables.metrics, Item: { ...item, ids } }));
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+  }
+
+  /** Quarantined records of the member (by member id, event id or raw text) of the last 30 days (older ones expired). */
+  private async sweepQuarantine(memberId: string): Promise<void> {
+    for (let back = 0; back <= QUARANTINE_TTL_DAYS + 1; back++) {
+      const day = new Date(this.now() - back * 86_400_000).toISOString().slice(0, 10);
+      let start: Key | undefined;
+      do {
+        const page = await this.client.send(new QueryCommand({
+          TableName: this.tables.quarantine,
+          KeyConditionExpression: 'pk = :pk',
+          FilterExpression: 'memberId = :m OR contains(eventId, :m) OR contains(raw, :m) OR contains(detail, :m)',
+          ExpressionAttributeValues: { ':pk': `q#${day}`, ':m': memberId },
+          ProjectionExpression: 'pk, sk',
+          ExclusiveStartKey: start,
+        }));
+        await this.deleteKeys(this.tables.quarantine, (page.Items ?? []) as Key[]);
+        start = page.LastEvaluatedKey;
+      } while (start);
+    }
+  }
+
+  private async deleteKeys(table: string, keys: readonly Key[]): Promise<void> {
+    for (const batch of chunks(keys.map((Key) => ({ DeleteRequest: { Key } })), 25)) {
+      await untilDone(batch, async (pending) => {
+        const out = await this.client.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+        return (out.UnprocessedItems?.[table] ?? []) as typeof batch;
+      }, `BatchWriteItem erasure deletes on ${table}`);
+    }
+  }
+}
+
+/** The erasure adapter of this stack (loads the salt once per container). */
+export async function erasureAdapter(): Promise<DynamoErasure> {
+  const names = resourceNames();
+  return new DynamoErasure(documentClient(), { members: names.membersTable, ledger: names.ledgerTable, metrics: names.metricsTable, quarantine: names.quarantineTable }, await memberIdHasher());
+}

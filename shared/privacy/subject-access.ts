@@ -1,0 +1,73 @@
+// The subject access document (contract §9, GET /members/{id}/data): everything stored about one
+// member, from its member item and its LedgerTable items. Documented field by field in
+// docs/privacy.md. Actions are not stored per member: the ones derivable from stored data are
+// listed with their deterministic actionIds (see `actions` below and docs/privacy.md).
+import { tierAction, type Action } from '../actions/actions';
+import { dayString } from '../days/days';
+import { ORDER_PREFIX, TIER_CHANGE_PREFIX } from '../keys/ledger-keys';
+import type { MemberState } from '../member/state';
+import { memberView } from '../member/view';
+import type { TierChange } from '../points/tiers';
+import type { Program } from '../programme/vocabulary';
+
+/** A LedgerTable item as stored (pk memberId, sk kind-prefixed). */
+export type LedgerRecord = Record<string, unknown> & { memberId: string; sk: string };
+
+const day = (d: number | null | undefined) => (d === null || d === undefined ? null : dayString(d));
+
+function order(item: LedgerRecord) {
+  const refunds = Object.entries((item.rf ?? {}) as Record<string, { e: string; p: number }>).map(([refundId, r]) => ({ refundId, eventId: r.e, revokedPoints: r.p }));
+  return {
+    orderId: item.sk.slice(ORDER_PREFIX.length),
+    day: day(item.day as number),
+    eventId: item.ce ?? null,
+    points: item.pts ?? 0,
+    eligibleCents: item.ec ?? 0,
+    eligibleSkus: item.skus ?? [],
+    revokedPoints: item.rv ?? 0,
+    refunds,
+  };
+}
+
+export function subjectAccessDocument(program: Program, state: MemberState, ledger: readonly LedgerRecord[], today: number, generatedAt: string) {
+  const tierChanges = ledger.filter((i) => i.sk.startsWith(TIER_CHANGE_PREFIX)).map((i) => ({ kind: i.kind, reason: i.reason, from: i.from, to: i.to, day: i.day }) as TierChange);
+  const other = ledger.filter((i) => !i.sk.startsWith(ORDER_PREFIX) && !i.sk.startsWith(TIER_CHANGE_PREFIX));
+  const derivedActions: Action[] = tierChanges.map((c) => tierAction(program, state.memberId, c));
+  return {
+    memberId: state.memberId,
+    generatedAt,
+    profile: memberView(program, state, today),
+    identities: ((state as { identities?: string[] }).identities ?? []) as string[],
+    activity: {
+      lastActiveOn: day(state.activity.lastActiveOn),
+      recentActiveDays: state.activity.recent.map((d) => dayString(d)),
+      activeDays: state.activity.activeDays,
+    },
+    points: {
+      lifetimePoints: state.lifetimePoints,
+      byPurchaseDay: state.history.map((h) => ({ day: dayString(h.day), points: h.points })),
+    },
+    tierHistory: tierChanges.map((c) => ({ day: dayString(c.day), kind: c.kind, reason: c.reason, from: program.tiers[c.from]?.id ?? c.from, to: program.tiers[c.to]?.id ?? c.to })),
+    orders: ledger.filter((i) => i.sk.startsWith(ORDER_PREFIX)).map(order),
+    purchasesByDay: state.purchases.map((p) => ({ day: dayString(p.day), orders: p.orders, eligibleCents: p.cents })),
+    rfm: state.rfm ? { ...state.rfm, asOf: dayString(state.rfm.asOf) } : null,
+    segments: state.segments,
+    winback: state.winback ? { spellFrom: dayString(state.winback.spellFrom), offers: state.winback.offers, lastOfferOn: dayString(state.winback.lastOfferOn) } : null,
+    /** Other ledger records (e.g. the coin ledger), as stored, grouped by their key prefix. */
+    otherRecords: groupByPrefix(other),
+    actions: {
+      stored: false,
+      note: 'Actions are sent on the actions stream and not kept per member; these are the ones derivable from the stored tier history (same actionIds as sent).',
+      derived: derivedActions,
+    },
+  };
+}
+
+function groupByPrefix(items: readonly LedgerRecord[]): Record<string, Record<string, unknown>[]> {
+  const out: Record<string, Record<string, unknown>[]> = {};
+  for (const { memberId: _m, ...rest } of items) {
+    const prefix = rest.sk.includes('#') ? rest.sk.slice(0, rest.sk.indexOf('#')) : rest.sk;
+    (out[prefix] ??= []).push(rest);
+  }
+  return out;
+}
