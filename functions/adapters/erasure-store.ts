@@ -123,7 +123,8 @@ export class DynamoErasure implements ErasurePort {
     do {
       const page = await this.client.send(new ScanCommand({
         TableName: this.tables.metrics,
-        FilterExpression: '(begins_with(pk, :la) OR begins_with(pk, :pu)) AND contains(ids, :m)',
+        FilterExpression: '(begins_with(#pk, :la) OR begins_with(#pk, :pu)) AND contains(#ids, :m)',
+        ExpressionAttributeNames: { '#pk': 'pk', '#ids': 'ids' },
         ExpressionAttributeValues: { ':la': 'la#', ':pu': 'pu#', ':m': memberId },
         ConsistentRead: true,
         ExclusiveStartKey: start,
@@ -144,10 +145,12 @@ export class DynamoErasure implements ErasurePort {
       do {
         const page = await this.client.send(new QueryCommand({
           TableName: this.tables.quarantine,
-          KeyConditionExpression: 'pk = :pk',
-          FilterExpression: 'memberId = :m OR contains(eventId, :m) OR contains(raw, :m) OR contains(detail, :m)',
+          KeyConditionExpression: '#pk = :pk',
+          // RAW is a DynamoDB reserved word: every attribute goes through a name placeholder.
+          FilterExpression: '#m = :m OR contains(#e, :m) OR contains(#r, :m) OR contains(#d, :m)',
+          ExpressionAttributeNames: { '#m': 'memberId', '#e': 'eventId', '#r': 'raw', '#d': 'detail', '#pk': 'pk', '#sk': 'sk' },
           ExpressionAttributeValues: { ':pk': `q#${day}`, ':m': memberId },
-          ProjectionExpression: 'pk, sk',
+          ProjectionExpression: '#pk, #sk',
           ExclusiveStartKey: start,
         }));
         await this.deleteKeys(this.tables.quarantine, (page.Items ?? []) as Key[]);

@@ -23,7 +23,7 @@ import { coinCounts, mergeCounts, type CoinCounts, type CoinOutbox } from '../co
 import type { CoinEntry } from '../coins/ledger';
 import { dayOf } from '../days/days';
 import { erasureDeltas, memberErasedAction, type EraseRecord, type ErasurePort } from '../privacy/erasure';
-import { planErasures, type ErasurePlan } from '../privacy/erasure-plan';
+import { planErasures, scrubErasedQuarantine, type ErasurePlan } from '../privacy/erasure-plan';
 import { allSegments } from '../segments/segments';
 
 export interface StreamRecord {
@@ -349,7 +349,8 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
       seq: rej.position.seq,
     })),
   );
-  const allQuarantined = [...quarantine, ...rejected, ...erasedRejected];
+  const candidates = [...quarantine, ...rejected];
+  const allQuarantined = [...(ports.erasure ? await scrubErasedQuarantine(candidates, ports.erasure) : candidates), ...erasedRejected];
   if (allQuarantined.length) await ports.quarantine.putAll(allQuarantined);
   await forEachLimited(results.filter((r) => r.tierChanges.length), concurrency, (r) => ports.ledger.recordTierChanges(r.memberId, r.tierChanges));
   const actions = results.flatMap((r) => r.actions);

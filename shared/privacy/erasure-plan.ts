@@ -81,3 +81,31 @@ export async function planErasures(
   }
   return plan;
 }
+
+/** A member id named by a record that could not be decoded (valid JSON or not). */
+export function namedMemberId(item: { memberId?: string; raw: string }): string | undefined {
+  if (item.memberId) return item.memberId;
+  const match = /"memberId"\s*:\s*"([A-Za-z0-9_.:@-]{1,128})"/.exec(item.raw);
+  return match?.[1];
+}
+
+/**
+ * Bad records of erased members lose their payload too: a record whose member id (parsed or
+ * found in its text) has a tombstone is quarantined as `erased_member` with nothing of it kept.
+ */
+export async function scrubErasedQuarantine<T extends { reason: string; detail: string; memberId?: string; eventId?: string; raw: string }>(
+  items: T[],
+  port: ErasurePort,
+): Promise<T[]> {
+  const named = items.map((item) => namedMemberId(item));
+  const hashes = new Map<string, string>();
+  for (const id of named) if (id && !hashes.has(id)) hashes.set(id, port.hash(id));
+  if (hashes.size === 0) return items;
+  const tombstoned = await port.tombstones([...new Set(hashes.values())]);
+  return items.map((item, i) => {
+    const id = named[i];
+    if (!id || !tombstoned.has(hashes.get(id)!)) return item;
+    const { memberId: _m, eventId: _e, ...rest } = item;
+    return { ...rest, reason: 'erased_member', detail: ERASED_DETAIL, raw: '' } as T;
+  });
+}
