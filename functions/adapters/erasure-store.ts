@@ -10,17 +10,18 @@ import {
   ScanCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { TOMBSTONE_PREFIX, tombstoneKey } from '../../shared/keys/members-keys';
+import { QUARANTINE_TTL_DAYS, quarantineDayKey } from '../../shared/keys/quarantine-keys';
 import type { ErasurePort } from '../../shared/privacy/erasure';
 import type { IdHasher } from '../../shared/privacy/salted-hash';
 import { documentClient } from './clients';
 import { resourceNames } from './config';
 import { memberIdHasher } from './erasure-salt';
 import { isConditionFailure } from './errors';
-import { QUARANTINE_TTL_DAYS } from './quarantine-store';
 import { chunks, untilDone } from './retry';
 import { membershipKey } from './segment-store';
 
-export const tombstoneKey = (memberHash: string) => `erased#${memberHash}`;
+export { tombstoneKey };
 
 export interface Tombstone {
   memberId: string;
@@ -52,7 +53,7 @@ export class DynamoErasure implements ErasurePort {
     for (const batch of chunks(hashes, 100)) {
       await untilDone(batch.map((h) => ({ memberId: tombstoneKey(h) })), async (keys) => {
         const out = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tables.members]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'memberId' } } }));
-        for (const item of out.Responses?.[this.tables.members] ?? []) found.add((item.memberId as string).slice('erased#'.length));
+        for (const item of out.Responses?.[this.tables.members] ?? []) found.add((item.memberId as string).slice(TOMBSTONE_PREFIX.length));
         return (out.UnprocessedKeys?.[this.tables.members]?.Keys ?? []) as { memberId: string }[];
       }, 'BatchGetItem tombstones');
     }
@@ -149,7 +150,7 @@ export class DynamoErasure implements ErasurePort {
           // RAW is a DynamoDB reserved word: every attribute goes through a name placeholder.
           FilterExpression: '#m = :m OR contains(#e, :m) OR contains(#r, :m) OR contains(#d, :m)',
           ExpressionAttributeNames: { '#m': 'memberId', '#e': 'eventId', '#r': 'raw', '#d': 'detail', '#pk': 'pk', '#sk': 'sk' },
-          ExpressionAttributeValues: { ':pk': `q#${day}`, ':m': memberId },
+          ExpressionAttributeValues: { ':pk': quarantineDayKey(day), ':m': memberId },
           ProjectionExpression: '#pk, #sk',
           ExclusiveStartKey: start,
         }));

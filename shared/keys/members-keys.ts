@@ -2,3 +2,11 @@
 // keys: `rvb` = bucket "0".."9" (spreads the index's partitions), `rv` = tierReviewOn day number.
 export const TIER_REVIEW_INDEX = 'TierReviewIndex';
 export const REVIEW_BUCKETS = 10;
+
+/**
+ * An erased member's tombstone (`erased#<salted hash>`; a member id never contains '#'): written
+ * once by the api when it accepts an erasure, read by the consumer and the api. The api may write
+ * only these keys.
+ */
+export const TOMBSTONE_PREFIX = 'erased#';
+export const tombstoneKey = (memberHash: string) => `${TOMBSTONE_PREFIX}${memberHash}`;
