@@ -5,15 +5,14 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { MS_PER_DAY, todayIn, zoneOffsetMs } from '../../shared/days/days';
-import type { MemberState } from '../../shared/member/state';
 import { subjectAccessDocument, type LedgerRecord } from '../../shared/privacy/subject-access';
 import { auditLog, InvalidCursor } from '../adapters/audit-store';
 import { documentClient, kinesisClient } from '../adapters/clients';
 import { resourceNames } from '../adapters/config';
-import { erasureAdapter, tombstoneKey } from '../adapters/erasure-store';
+import { erasureAdapter } from '../adapters/erasure-store';
 import { putJsonRecords } from '../adapters/events-producer';
-import { fromMemberItem, type MemberItem } from '../adapters/member-item';
 import { dayParam, HttpError, query, Reply } from './http';
+import { erasedError, memberOrTombstone } from './member-lookup';
 import type { RouteContext } from './routes';
 
 const logger = new Logger({ serviceName: 'memberflow' });
@@ -59,23 +58,6 @@ function parse<T>(schema: z.ZodType<T>, body: Record<string, unknown>, expected:
   throw new HttpError(400, 'invalid_parameter', `${String(issue.path[0] ?? 'body')}: ${issue.message}`);
 }
 
-/** The member item and whether the member is erased (tombstone), in one read. */
-async function memberOrTombstone(ctx: RouteContext, memberId: string, memberHash: string): Promise<{ state: MemberState | null; erased: boolean }> {
-  const items = await ctx.stores.members.getItems([memberId, tombstoneKey(memberHash)]);
-  const item = items.get(memberId);
-  return { state: item ? fromMemberItem(item as MemberItem) : null, erased: items.has(tombstoneKey(memberHash)) };
-}
-
-const erasedError = () => new HttpError(404, 'member_erased', 'memberId: this member was erased');
-
-/** For GET /members/{id}: 404 member_erased once an erasure is accepted (even before it is applied). */
-export async function assertNotErased(ctx: RouteContext, memberId: string): Promise<MemberState | null> {
-  const erasure = await erasureAdapter();
-  const { state, erased } = await memberOrTombstone(ctx, memberId, erasure.hash(memberId));
-  if (erased) throw erasedError();
-  return state;
-}
-
 /** `POST /members/{memberId}/erasure` body `{ erasureId, reason }` → 202. Idempotent on erasureId. */
 export async function postErasure(ctx: RouteContext, event: APIGatewayProxyEventV2, rawMemberId: string) {
   const memberId = memberIdParam(rawMemberId);
@@ -89,7 +71,7 @@ export async function postErasure(ctx: RouteContext, event: APIGatewayProxyEvent
   const existing = await erasure.getTombstone(memberHash);
   if (existing && existing.erasureId !== erasureId) throw erasedError();
   if (!existing) {
-    const { state } = await memberOrTombstone(ctx, memberId, memberHash);
+    const { state } = await memberOrTombstone(ctx.stores.members, memberId, memberHash);
     if (!state) throw new HttpError(404, 'member_not_found', `memberId: no member ${memberId}`);
     const stored = await erasure.putTombstone(memberHash, erasureId, actor, now);
     if (stored.erasureId !== erasureId) throw erasedError(); // another erasure won the race
@@ -110,7 +92,7 @@ export async function getSubjectAccess(ctx: RouteContext, event: APIGatewayProxy
   query(event, {});
   const erasure = await erasureAdapter();
   const memberHash = erasure.hash(memberId);
-  const { state, erased } = await memberOrTombstone(ctx, memberId, memberHash);
+  const { state, erased } = await memberOrTombstone(ctx.stores.members, memberId, memberHash);
   if (erased) throw erasedError();
   if (!state) throw new HttpError(404, 'member_not_found', `memberId: no member ${memberId}`);
   const ledger: LedgerRecord[] = [];

@@ -8,7 +8,7 @@ import { memberView } from '../../shared/member/view';
 import type { Program } from '../../shared/programme/vocabulary';
 import type { stores } from '../adapters/stores';
 import { dayParam, dayRange, HttpError, query } from './http';
-import { assertNotErased } from './privacy-routes';
+import { assertNotErased } from './member-lookup';
 
 export interface RouteContext {
   program: Program;
@@ -30,7 +30,7 @@ const memberIdPattern = /^[A-Za-z0-9_.:@-]{1,128}$/;
 export async function getMember(ctx: RouteContext, event: APIGatewayProxyEventV2, memberId: string) {
   if (!memberIdPattern.test(memberId)) throw new HttpError(400, 'invalid_parameter', 'memberId: must be 1–128 chars of [A-Za-z0-9_.:@-]');
   const { asOf } = query(event, { asOf: dayParam.optional() });
-  const state = await assertNotErased(ctx, memberId);
+  const state = await assertNotErased(ctx.stores.members, memberId);
   if (!state) throw new HttpError(404, 'member_not_found', `memberId: no member ${memberId}`);
   const history = await ctx.stores.ledger.tierHistory(memberId);
   return {
