@@ -153,9 +153,10 @@ async function api<T>(path: string, init: { method?: string; body?: unknown } = 
   } catch (error) {
     throw new ApiError(0, 'network', `${method} ${path}: the API could not be reached (${(error as Error).message})`);
   }
-  // 401 locally (bearer token); 403 from API Gateway when the SigV4 signature is missing or wrong.
-  if (res.status === 401) throw new Unauthorized(Boolean(token));
   const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+  // A missing or wrong token: 403 `unauthorized` locally, as API Gateway answers 403 to a missing
+  // or wrong SigV4 signature (a 403 `forbidden` is a role refusing a route; 401 from older stacks).
+  if (res.status === 401 || (res.status === 403 && body?.error?.code === 'unauthorized')) throw new Unauthorized(Boolean(token));
   if (!res.ok) {
     const err = body?.error;
     throw new ApiError(res.status, err?.code ?? 'http_error', `${method} ${path}: ${res.status} ${err?.code ?? ''} — ${err?.message ?? res.statusText}`);
@@ -323,7 +324,7 @@ function askForToken(wrongToken: boolean): void {
   sessionStorage.removeItem(TOKEN_KEY);
   state.generation++;
   const error = $('token-error');
-  error.textContent = wrongToken ? 'Wrong or expired token: the API answered 401 Unauthorized. Enter the current API token.' : '';
+  error.textContent = wrongToken ? 'Wrong or expired token: the API refused it. Enter the current API token.' : '';
   error.hidden = !wrongToken;
   $('signin').hidden = false;
   $('sign-out').hidden = true;

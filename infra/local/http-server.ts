@@ -136,7 +136,8 @@ export function buildEvent(
   const now = new Date();
   const method = (req.method ?? 'GET').toUpperCase();
   const isText = !body.length || TEXT_TYPES.test(headers['content-type'] ?? '');
-  const userArn = `arn:local:iam::${LOCAL_ACCOUNT}:user/${tokenName}`;
+  // The form API Gateway gives an IAM user (the token's name stands for the user).
+  const userArn = `arn:aws:iam::${LOCAL_ACCOUNT}:user/${tokenName}`;
   return {
     version: '2.0',
     routeKey: match.routeKey,
@@ -239,6 +240,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const control = pathname.startsWith('/_local/');
       const match = matchRoute(routes, method, pathname);
       const route = table.get(match.routeKey);
+      // No route: API Gateway answers 404 itself (before any authorisation) and never invokes the
+      // function; the routes are the template's, i.e. the route table (functions/api/route-table.ts).
+      if (!control && match.routeKey === '$default') return sendError(res, 404, 'route_not_found', `no route ${method} ${pathname}`);
       // GET /health and the console's page and assets (served by the api function as in AWS) are
       // open locally; everything else needs a bearer token.
       const open = !control && route?.open === true;
@@ -250,13 +254,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
           ? { name: VIEWER_TOKEN_NAME, role: 'viewer' }
           : undefined;
       if (!open && !caller) {
+        // 403, as API Gateway answers a request without a valid SigV4 signature on an IAM route.
         const message = auth ? 'invalid bearer token' : 'missing Authorization: Bearer <token> header';
-        return sendError(res, 401, 'unauthorized', message, { 'www-authenticate': 'Bearer realm="memberflow"' });
+        return sendError(res, 403, 'unauthorized', message);
       }
       // The role check the IAM policies make in AWS. A route the table does not know (a test
-      // template's) and the control endpoints are the operator's; no route ($default) is answered
-      // by the api function (404/405), as API Gateway answers it without asking IAM.
-      const required: Role | undefined = control ? 'operator' : route ? route.role : match.routeKey === '$default' ? undefined : 'operator';
+      // template's) and the control endpoints are the operator's.
+      const required: Role = control ? 'operator' : route ? route.role : 'operator';
       if (caller && required && !allows(caller.role, { role: required })) {
         return sendError(res, 403, 'forbidden', `${method} ${pathname}: the ${caller.role} role may not call this route`);
       }

@@ -60,9 +60,13 @@ const WINDOW_POLL_MS = 100;
 
 type Outcome = { kind: 'ok' } | { kind: 'partial'; index: number } | { kind: 'error'; error: string };
 
-/** Interprets a handler's answer (ReportBatchItemFailures rules from the Lambda docs). */
+/**
+ * Interprets a handler's answer (ReportBatchItemFailures rules from the Lambda docs, docs/aws.md):
+ * nothing, `""`, `[]`, `{}` and an empty or null `batchItemFailures` are complete success.
+ */
 export function interpretResponse(response: unknown, batch: SourceRecord[], reportBatchItemFailures: boolean): Outcome {
-  if (!reportBatchItemFailures || response === null || response === undefined) return { kind: 'ok' };
+  if (!reportBatchItemFailures || response === null || response === undefined || response === '') return { kind: 'ok' };
+  if (Array.isArray(response) && response.length === 0) return { kind: 'ok' };
   if (typeof response !== 'object' || Array.isArray(response)) return { kind: 'error', error: 'malformed response: not an object' };
   const failures = (response as { batchItemFailures?: unknown }).batchItemFailures;
   if (failures === null || failures === undefined) return { kind: 'ok' };

@@ -43,16 +43,15 @@ describe('HTTP API', () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
 
-  it('rejects requests without a token or with a wrong one', async () => {
+  it('rejects requests without a token or with a wrong one with 403, as API Gateway an unsigned request', async () => {
     const missing = await get('/members/m1', {});
-    expect(missing.status).toBe(401);
+    expect(missing.status).toBe(403);
     expect(missing.body).toEqual({ error: { code: 'unauthorized', message: expect.any(String) } });
-    expect(missing.headers.get('www-authenticate')).toContain('Bearer');
     const wrong = await get('/members/m1', { authorization: 'Bearer nope' });
-    expect(wrong.status).toBe(401);
+    expect(wrong.status).toBe(403);
     expect(wrong.body.error.code).toBe('unauthorized');
-    expect((await get('/members/m1', { authorization: token })).status).toBe(401); // no "Bearer"
-    expect((await get('/_local/jobs/tier-review', {})).status).toBe(401);
+    expect((await get('/members/m1', { authorization: token })).status).toBe(403); // no "Bearer"
+    expect((await get('/_local/jobs/tier-review', {})).status).toBe(403);
   });
 
   it('serves GET /health without a token, with no authorizer block', async () => {
@@ -78,16 +77,25 @@ describe('HTTP API', () => {
         routeKey: 'GET /members/{memberId}',
         stage: '$default',
         http: { method: 'GET', path: '/members/a%20b%3Ac', sourceIp: '127.0.0.1' },
-        authorizer: { iam: { userArn: 'arn:local:iam::000000000000:user/local-operator' } },
+        authorizer: { iam: { userArn: 'arn:aws:iam::000000000000:user/local-operator' } },
       },
     });
     expect(e.headers['x-custom']).toBe('Yes');
     expect(Object.keys(e.headers).every((k: string) => k === k.toLowerCase())).toBe(true);
   });
 
-  it('routes unknown paths to $default and greedy paths to their route', async () => {
-    expect((await get('/nothing/here')).body.routeKey).toBe('$default');
-    expect((await get('/members')).body.routeKey).toBe('$default');
+  it('answers a request no route matches with 404 itself, never invoking the function; greedy paths reach their route', async () => {
+    const echoes = () => calls('api-echo').length;
+    const before = echoes();
+    for (const [method, path] of [['GET', '/nothing/here'], ['GET', '/members'], ['DELETE', '/members/m1'], ['POST', '/health']]) {
+      // Matching comes before authorisation, as in API Gateway: no token needed for the 404.
+      const res = await fetch(`${url}${path}`, { method });
+      expect(res.status, `${method} ${path}`).toBe(404);
+      expect(await res.json()).toEqual({ error: { code: 'route_not_found', message: `no route ${method} ${path}` } });
+    }
+    expect(echoes()).toBe(before);
+    expect((await get('/members/m1')).body.routeKey).toBe('GET /members/{memberId}');
+    expect(echoes()).toBe(before + 1);
     const consoleAsset = await get('/console/js/app.js', {});
     expect(consoleAsset.status).toBe(200); // console assets are open, as /health
     expect(consoleAsset.body).toMatchObject({ routeKey: 'GET /console/{proxy+}', pathParameters: { proxy: 'js/app.js' } });
@@ -98,7 +106,7 @@ describe('HTTP API', () => {
     const e = await text.json();
     expect(e).toMatchObject({ routeKey: 'POST /segments/{id}/exports', pathParameters: { id: 's1' }, body: '{"format":"csv"}', isBase64Encoded: false });
     const bin = await fetch(`${url}/upload`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/octet-stream' }, body: Buffer.from([0, 255, 1]) });
-    expect(await bin.json()).toMatchObject({ routeKey: '$default', body: Buffer.from([0, 255, 1]).toString('base64'), isBase64Encoded: true });
+    expect(await bin.json()).toMatchObject({ routeKey: 'PUT /upload', body: Buffer.from([0, 255, 1]).toString('base64'), isBase64Encoded: true });
 
     const created = await fetch(`${url}/created`, { headers: auth });
     expect(created.status).toBe(201);

@@ -107,7 +107,7 @@ describe('npm start, send and job', () => {
     expect(pids.every(pidAlive)).toBe(true);
 
     expect(await (await fetch(`${apiUrl}/health`)).json()).toEqual({ status: 'ok' });
-    expect((await fetch(`${apiUrl}/members/m1`)).status).toBe(401);
+    expect((await fetch(`${apiUrl}/members/m1`)).status).toBe(403);
     // Both tokens generated and printed; the viewer's reaches aggregates only.
     const [, viewerToken] = await waitForOutput(start, /memberflow viewer token (\S+)/);
     expect(viewerToken).not.toBe(token);

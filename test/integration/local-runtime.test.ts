@@ -251,6 +251,8 @@ describe('partial batch response rules', () => {
     ['undefined', undefined, { kind: 'ok' }],
     ['null', null, { kind: 'ok' }],
     ['an empty object', {}, { kind: 'ok' }],
+    ['an empty string', '', { kind: 'ok' }],
+    ['an empty array', [], { kind: 'ok' }],
     ['a null list', { batchItemFailures: null }, { kind: 'ok' }],
     ['an empty list', { batchItemFailures: [] }, { kind: 'ok' }],
     ['failures (lowest wins)', { batchItemFailures: [{ itemIdentifier: '300' }, { itemIdentifier: '200' }] }, { kind: 'partial', index: 1 }],
@@ -263,6 +265,7 @@ describe('partial batch response rules', () => {
     ['an unknown sequence number', { batchItemFailures: [{ itemIdentifier: '999' }] }],
     ['a non-list', { batchItemFailures: 'x' }],
     ['a string', 'ok'],
+    ['a non-empty array', [{ itemIdentifier: '100' }]],
   ])('%s is a whole-batch failure', (_name, response) => {
     expect(interpretResponse(response, batch, true).kind).toBe('error');
   });

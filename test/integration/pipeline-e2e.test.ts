@@ -87,7 +87,7 @@ describe('the events path end to end', () => {
     expect(res.body.every((q: any) => typeof q.raw === 'string' && q.raw.length <= 2048)).toBe(true);
   });
 
-  it('rejects bad parameters with a 400 naming them, and missing tokens with a 401', async () => {
+  it('rejects bad parameters with a 400 naming them, and missing tokens with a 403', async () => {
     const badDay = await get('/metrics/daily?from=2026-13-01&to=2026-10-02');
     expect(badDay.status).toBe(400);
     expect(badDay.body.error.message).toMatch(/^from:/);
@@ -95,7 +95,7 @@ describe('the events path end to end', () => {
     expect((await get('/quarantine?limit=0')).body.error.message).toMatch(/^limit:/);
     expect((await get('/members/m00001?asOf=yesterday')).body.error.message).toMatch(/^asOf:/);
     expect((await get('/members/m00001?color=red')).body.error.message).toMatch(/^color:/);
-    expect((await get('/metrics/daily?from=2026-10-01&to=2026-10-02', {})).status).toBe(401);
+    expect((await get('/metrics/daily?from=2026-10-01&to=2026-10-02', {})).status).toBe(403);
     expect((await get('/health', {})).body).toEqual({ status: 'ok' });
   });
 

@@ -71,7 +71,7 @@ describe('the viewer token', () => {
     const operator = await call(route, operatorToken);
     expect(operator.status).not.toBe(403);
     expect(operator.status).toBeLessThan(500);
-    expect((await call(route)).status).toBe(401);
+    expect((await call(route)).status).toBe(403);
   });
 
   it.each(viewerRoutes.map((r) => [routeKey(r), r] as const))('is accepted on %s with the operator’s answer', async (_key, route) => {
@@ -81,17 +81,18 @@ describe('the viewer token', () => {
     expect(viewer).toEqual(operator);
   });
 
-  it('is refused the local control endpoints; a wrong token is still a 401', async () => {
+  it('is refused the local control endpoints; a wrong token is a 403 unauthorized', async () => {
     const viewer = await fetch(`${stack.apiUrl}/_local/drain`, { method: 'POST', headers: { authorization: `Bearer ${viewerToken}` } });
     expect(viewer.status).toBe(403);
     expect((await viewer.json()).error.code).toBe('forbidden');
     const operator = await fetch(`${stack.apiUrl}/_local/drain`, { method: 'POST', headers: { authorization: `Bearer ${operatorToken}` } });
     expect(operator.status).toBe(200);
     const wrong = await fetch(`${stack.apiUrl}/metrics/program`, { headers: { authorization: 'Bearer not-a-token' } });
-    expect(wrong.status).toBe(401);
+    expect(wrong.status).toBe(403);
+    expect((await wrong.json()).error.code).toBe('unauthorized');
   });
 
-  it('gets the api function’s 404 on an unknown path, not a 403', async () => {
+  it('gets a 404 on an unknown path (the server answers it, as API Gateway does), not a 403', async () => {
     const res = await fetch(`${stack.apiUrl}/no/such/route`, { headers: { authorization: `Bearer ${viewerToken}` } });
     expect(res.status).toBe(404);
     expect((await res.json()).error.code).toBe('route_not_found');

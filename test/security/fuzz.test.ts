@@ -336,6 +336,7 @@ describe('every API route under fuzzed parameters', () => {
         const url = `${stack.apiUrl}${rawPathOf(r)}${qs ? `?${qs}` : ''}`;
         const pathname = new URL(url).pathname; // as normalised by the client ('..' segments go)
         const open = TABLE.some((t) => t.open && t.method === r.method && pathPattern(t.path).test(pathname));
+        const routed = TABLE.some((t) => t.method === r.method && pathPattern(t.path).test(pathname));
         const res = await fetch(url, {
           method: r.method,
           headers: withToken ? { authorization: `Bearer ${token}`, 'content-type': 'application/json' } : {},
@@ -344,8 +345,15 @@ describe('every API route under fuzzed parameters', () => {
         const text = await res.text();
         statuses[res.status] = (statuses[res.status] ?? 0) + 1;
         expect(res.status, `${r.method} ${url} → ${res.status} ${text}`).toBeLessThan(500);
+        // No route: 404 from the server itself (as from API Gateway), before any authorisation.
+        if (!routed) {
+          expect(res.status, `${r.method} ${pathname}`).toBe(404);
+          expect(JSON.parse(text).error.code).toBe('route_not_found');
+          return;
+        }
+        // A route without a valid token: 403 (API Gateway's answer to an unsigned request).
         if (!withToken && !open) {
-          expect(res.status).toBe(401);
+          expect(res.status).toBe(403);
           return;
         }
         if (pathname !== rawPathOf(r)) return; // the client rewrote the path ('..'): not the route fuzzed

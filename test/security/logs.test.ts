@@ -135,7 +135,7 @@ describe('the logs', () => {
     expect(text.includes(token)).toBe(false);
     expect(text.includes('not-the-token-9d8c7b')).toBe(false);
     expect(text).not.toMatch(/Bearer\s+\S/);
-    expect(text).not.toContain('arn:local:iam::000000000000:user/');
+    expect(text).not.toContain('arn:aws:iam::000000000000:user/');
     expect(text).not.toContain('local-operator');
     expect(handlerOutput.join('\n')).not.toContain('127.0.0.1');
     expect(text).not.toContain('X-Amz-Signature');
