@@ -3,7 +3,8 @@
 // is captured while a month of sample events and the bad records go through the stack — with
 // injected failures, so the error and retry paths log too — and while the API is used (member,
 // metrics, quarantine, bad parameters, an unknown member, a malformed path, a segment export and
-// its download URL, an unauthenticated call). Then the capture is searched for member ids, event
+// its download URL, subject access, an erasure and a replay after it, the audit log, an
+// unauthenticated call). Then the capture is searched for member ids, event
 // and order ids, SKUs, raw event fields, the bearer token, the caller's identity and IP, and
 // pre-signed URLs.
 import { readFileSync } from 'node:fs';
@@ -87,6 +88,19 @@ beforeAll(async () => {
   const started = await call('/segments/tier-member/exports', { method: 'POST', body: JSON.stringify({ format: 'csv' }) });
   await stack.drain({ timeoutMs: 60_000 });
   if (started.body?.exportId) await call(`/exports/${started.body.exportId}`);
+  // Privacy routes: subject access, an erasure (its reason names the member), the consumer's
+  // erasure, a replay of the member's events after it, bad requests, the audit log.
+  await call('/members/m00002/data');
+  await call('/members/m00002/erasure', { method: 'POST', body: JSON.stringify({ erasureId: 'logs-er-1', reason: 'm00002 asked to be forgotten' }) });
+  await call('/members/m00002/erasure', { method: 'POST', body: JSON.stringify({ erasureId: 'bad id!', reason: '' }) });
+  await call('/members/no-such-member-7/erasure', { method: 'POST', body: JSON.stringify({ erasureId: 'logs-er-2', reason: 'r' }) });
+  await stack.drain({ timeoutMs: 60_000 });
+  await stack.putRecords(sample.filter((l) => l.includes('"memberId":"m00002"')));
+  await stack.drain({ timeoutMs: 60_000 });
+  await call('/members/m00002');
+  await call('/members/m00002/data');
+  await call('/audit?limit=100');
+  await call('/audit?from=2026-10-10&to=2026-10-01');
   await call('/members/m00001', {}, false);
   await call('/metrics/daily?from=2026-10-01&to=2026-10-02', { headers: { authorization: 'Bearer not-the-token-9d8c7b' } }, false);
 }, 240_000);
@@ -114,6 +128,10 @@ describe('the logs', () => {
     // The API did answer with member data (so it was there to leak).
     expect(answers.find((a) => a.path === '/members/m00001' && a.status === 200)?.body).toContain('"memberId":"m00001"');
     expect(answers.find((a) => a.path.startsWith('/exports/'))?.body).toContain('X-Amz-Signature');
+    expect(answers.find((a) => a.path === '/members/m00002/data' && a.status === 200)?.body).toContain('"memberId":"m00002"');
+    expect(answers.find((a) => a.path === '/members/m00002/erasure')?.status).toBe(202);
+    expect(answers.find((a) => a.path === '/members/m00002')?.body).toContain('member_erased');
+    expect(text).toContain('member_erasure_requested');
   });
 
   it('hold no member id, event id, order id, SKU or raw event field', () => {
