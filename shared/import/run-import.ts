@@ -1,0 +1,153 @@
+// The import use case: a history, already in time order, applied through the consumer's own batch
+// use case (processBatch) from one synthetic source shard, with the daily jobs caught up between
+// days — so the end state is what a live run reaches.
+//
+// Exactly once across interruptions: every event gets a sequence number from its place in the
+// sorted order (importSeq), so members' high-water marks and counter items' marks skip what an
+// earlier run applied; the checkpoint (saved after each committed batch) only saves the work.
+// The jobs of a day are computed once and saved in the checkpoint before they are applied, so a
+// resumed import applies exactly the same command records at exactly the same positions.
+import { processBatch, type BatchPorts, type BatchResult, type StreamRecord } from '../batch/process-batch';
+import { dayOf, MS_PER_DAY, todayIn, zoneOffsetMs } from '../days/days';
+import type { JobCommand } from '../events/events';
+import type { JobPorts } from '../jobs/ports';
+import { runRfm } from '../jobs/run-rfm';
+import { runTierReview } from '../jobs/run-tier-review';
+import { runWinback } from '../jobs/run-winback';
+import { importSeq } from './sequence';
+
+/** One event line with its occurredAt (epoch ms); the input is sorted by `at`. */
+export interface ImportEvent {
+  at: number;
+  line: string;
+}
+
+export interface ImportCheckpoint {
+  /** Events (1-based place in the sorted order) up to which every batch is committed. */
+  applied: number;
+  /** The last day whose daily jobs are applied; null before the first. */
+  jobsThrough: number | null;
+  /** A day's job commands computed but not yet committed (applied again, identically, on resume). */
+  pending: { day: number; after: number; lines: string[] } | null;
+}
+
+export const NEW_CHECKPOINT: ImportCheckpoint = { applied: 0, jobsThrough: null, pending: null };
+
+export interface ImportPorts {
+  batch: BatchPorts;
+  /** The jobs' read ports; null imports events only (no job catch-up). */
+  jobs: Pick<JobPorts, 'members' | 'hints' | 'progress' | 'reviewIndex'> | null;
+  saveCheckpoint(checkpoint: ImportCheckpoint): Promise<void>;
+  onBatch?(progress: { applied: number; result: BatchResult; kind: 'events' | 'jobs' }): void;
+}
+
+export interface ImportOptions {
+  sourceId: string;
+  /** The records' arrival time (the import's clock, the same on every resume). */
+  arrivedAt: number;
+  batchSize: number;
+  checkpoint?: ImportCheckpoint;
+}
+
+export interface ImportSummary {
+  events: number;
+  skipped: number;
+  quarantined: number;
+  jobDays: number;
+  jobCommands: number;
+}
+
+const encoder = new TextEncoder();
+const MAX_RETRIES = 20;
+
+/** Applies records as Lambda would: a failed member write is retried from the reported record. */
+async function applyBatch(records: StreamRecord[], ports: BatchPorts): Promise<BatchResult> {
+  let pending = records;
+  let quarantined = 0;
+  for (let attempt = 0; ; attempt++) {
+    const result = await processBatch(pending, ports);
+    quarantined += result.quarantined;
+    if (!result.failedSeqs.length) return { ...result, events: records.length, quarantined };
+    if (attempt >= MAX_RETRIES) throw new Error(`a batch kept failing after ${MAX_RETRIES} retries`);
+    const from = pending.findIndex((r) => r.seq === result.failedSeqs[0]);
+    pending = pending.slice(Math.max(0, from));
+  }
+}
+
+/** Local midnight of a programme day: the jobs' commands carry it as occurredAt. */
+function startOfDay(day: number, tz: string): number {
+  const guess = day * MS_PER_DAY;
+  return guess - zoneOffsetMs(tz, guess);
+}
+
+export async function runImport(events: AsyncIterable<ImportEvent>, opts: ImportOptions, ports: ImportPorts): Promise<ImportSummary> {
+  const program = ports.batch.program;
+  const tz = program.timezone;
+  const today = todayIn(tz, opts.arrivedAt);
+  const checkpoint: ImportCheckpoint = { ...(opts.checkpoint ?? NEW_CHECKPOINT) };
+  const summary: ImportSummary = { events: 0, skipped: 0, quarantined: 0, jobDays: 0, jobCommands: 0 };
+  const record = (seq: string, line: string): StreamRecord => ({ shardId: opts.sourceId, seq, data: encoder.encode(line), arrivedAt: opts.arrivedAt });
+
+  const applyJobLines = async (pending: NonNullable<ImportCheckpoint['pending']>) => {
+    const records = pending.lines.map((line, i) => record(importSeq(pending.after, i + 1), line));
+    for (let i = 0; i < records.length; i += opts.batchSize) {
+      const result = await applyBatch(records.slice(i, i + opts.batchSize), ports.batch);
+      summary.quarantined += result.quarantined;
+      ports.onBatch?.({ applied: checkpoint.applied, result, kind: 'jobs' });
+    }
+    Object.assign(checkpoint, { jobsThrough: pending.day, pending: null });
+    await ports.saveCheckpoint({ ...checkpoint });
+    summary.jobDays++;
+    summary.jobCommands += records.length;
+  };
+
+  // The jobs as a day's scheduled run sees them: after the previous days' events, before its own.
+  const runJobs = async (day: number, after: number) => {
+    if (!ports.jobs || day > today || (checkpoint.jobsThrough !== null && day <= checkpoint.jobsThrough)) return;
+    const commands: JobCommand[][] = [];
+    const jobPorts = { ...ports.jobs, commands: { put: async (c: readonly JobCommand[]) => void commands.push([...c].sort((a, b) => (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0))) }, now: () => startOfDay(day, tz) };
+    await runTierReview(program, day, jobPorts);
+    await runWinback(program, day, jobPorts);
+    await runRfm(program, day, jobPorts);
+    const pending = { day, after, lines: commands.flat().map((c) => JSON.stringify(c)) };
+    Object.assign(checkpoint, { pending });
+    await ports.saveCheckpoint({ ...checkpoint });
+    await applyJobLines(pending);
+  };
+
+  if (checkpoint.pending) await applyJobLines(checkpoint.pending);
+
+  let batch: StreamRecord[] = [];
+  let index = 0;
+  const flush = async () => {
+    if (!batch.length) return;
+    const result = await applyBatch(batch, ports.batch);
+    summary.events += batch.length;
+    summary.quarantined += result.quarantined;
+    checkpoint.applied = index;
+    batch = [];
+    await ports.saveCheckpoint({ ...checkpoint });
+    ports.onBatch?.({ applied: index, result, kind: 'events' });
+  };
+
+  let previousDay: number | null = null;
+  for await (const event of events) {
+    const day = dayOf(event.at, tz);
+    if (previousDay !== null && day > previousDay) {
+      await flush();
+      for (let d = previousDay + 1; d <= day; d++) await runJobs(d, index);
+    }
+    previousDay = Math.max(previousDay ?? day, day);
+    index++;
+    if (index <= checkpoint.applied) {
+      summary.skipped++;
+      continue;
+    }
+    batch.push(record(importSeq(index), event.line));
+    if (batch.length >= opts.batchSize) await flush();
+  }
+  await flush();
+  // The next morning's run after the last imported day (if that day has come).
+  if (previousDay !== null) await runJobs(previousDay + 1, index);
+  return summary;
+}
