@@ -12,6 +12,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 // - integration: everything else, against DynamoDB Local, kinesis-mock and s3rver (started once).
 const unit = ['test/unit/**/*.test.ts', 'test/oracle/**/*.test.ts'];
 const infra = ['test/infra/**/*.test.ts', 'test/security/iam.test.ts'];
+// The console bundle the api function serves is build output: every project builds it first.
+const buildConsole = 'test/support/build-console.ts';
 
 export default defineConfig({
   test: {
@@ -25,8 +27,8 @@ export default defineConfig({
     fileParallelism: true,
     maxWorkers: 2,
     projects: [
-      { extends: true, test: { name: 'unit', include: unit } },
-      { extends: true, test: { name: 'infra', include: infra } },
+      { extends: true, test: { name: 'unit', include: unit, globalSetup: [buildConsole] } },
+      { extends: true, test: { name: 'infra', include: infra, globalSetup: [buildConsole] } },
       {
         extends: true,
         test: {
@@ -35,7 +37,7 @@ export default defineConfig({
           exclude: [...unit, ...infra],
           // Starts DynamoDB Local, kinesis-mock and s3rver once; tests `inject('endpoints')` and call
           // attachLocalStack with their own prefix (fresh tables/streams, no JVM restart per file).
-          globalSetup: ['test/global-setup.ts'],
+          globalSetup: [buildConsole, 'test/global-setup.ts'],
         },
       },
     ],

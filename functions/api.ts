@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { loadProgram } from '../shared/programme/load';
 import { errorResponse, HttpError, json, Reply } from './api/http';
 import { pathPattern, ROUTES, type RouteHandler } from './api/route-table';
-import { StaticReply } from './console/serve';
+import { StaticReply } from './api/console-assets';
 import { stores } from './adapters/stores';
 import { createLogger } from './adapters/logger';
 

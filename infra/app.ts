@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { parseProgram } from '../shared/programme/schema';
+import { ensureConsoleAssets } from './build-console';
 import { MemberflowStack, REPO_ROOT } from './memberflow-stack';
 
 const DEFAULT_TIMEZONE = 'Asia/Shanghai';
@@ -30,6 +31,8 @@ function loadProgramme(): { json?: string; timezone?: string } {
   return { json: JSON.stringify(raw), timezone: program.timezone };
 }
 
+// The api function's bundle inlines the console's (build output, not committed): built from console/ first.
+await ensureConsoleAssets();
 const programme = loadProgramme();
 const app = new App();
 new MemberflowStack(app, 'Memberflow', {

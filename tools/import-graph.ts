@@ -63,6 +63,13 @@ export const LAYER_RULES: LayerRule[] = [
     why: 'Lambda code must not pull the CDK app, the local runtime, the simulator or test code into its bundle',
   },
   {
+    layer: 'console',
+    onlyFolders: ['functions'], // only the API's response types (functions/api/responses.ts), type-only
+    forbiddenFolders: [],
+    forbiddenPackages: [/^node:/, /^@aws-sdk\//, /^aws-lambda$/, /^@aws-lambda-powertools\//],
+    why: 'the browser app is bundled alone: it takes only the API response types from functions/',
+  },
+  {
     layer: 'infra',
     forbiddenFolders: ['test', 'bench', 'tools'],
     forbiddenPackages: [],
@@ -135,7 +142,8 @@ export function importsOf(file: string, source: string): { specifier: string; of
 
 type AstNode = { type?: string; [key: string]: unknown };
 
-const RESOLVE_SUFFIXES = ['', '.ts', '.tsx', '.mts', '/index.ts', '/index.tsx'];
+// `.d.ts`: the types of build output that is not committed (functions/api/console-assets.generated).
+const RESOLVE_SUFFIXES = ['', '.ts', '.tsx', '.mts', '.d.ts', '/index.ts', '/index.tsx'];
 
 /** Resolves a relative specifier the way `moduleResolution: Bundler` does for this repository. */
 export function resolveRelative(repoRoot: string, fromFile: string, specifier: string): string {

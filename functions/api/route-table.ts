@@ -3,7 +3,7 @@
 // matching, tokens and roles) and the route tests all read it: adding a route is one entry here
 // plus its handler.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { getConsoleAsset, getConsolePage } from '../console/serve';
+import { getConsoleAsset, getConsolePage } from './console-assets';
 import { getExport, postSegmentExport } from './export-routes';
 import { getAudit, getSubjectAccess, postErasure } from './privacy-routes';
 import { getDaily, getMember, getProgram, getQuarantine, getRetention, getRetentionByChannel, getSessions, getWinback, type RouteContext } from './routes';

@@ -1,4 +1,5 @@
 // Starting the embedded stack for `npm start` and `npm run demo`.
+import { ensureConsoleAssets } from '../build-console';
 import { onShutdown, pidAlive } from './processes';
 import { startLocalStack, type LocalStack } from './stack';
 import { clearState, readState, stateFile, writeState } from './state';
@@ -19,6 +20,8 @@ export async function launchStack(): Promise<LocalStack> {
   if (running && running.pid !== process.pid && pidAlive(running.pid)) {
     throw new Error(`memberflow is already running (pid ${running.pid}, API ${running.apiUrl}); stop it first or set MEMBERFLOW_STATE_DIR`);
   }
+  // The api function serves the console's bundle, which is build output: built from console/ now.
+  if ((await ensureConsoleAssets()) === 'written') log('console bundle built');
   const stack = await startLocalStack({
     ports: {
       api: portFromEnv('MEMBERFLOW_API_PORT') ?? 3000,

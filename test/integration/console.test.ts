@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { DeleteStreamCommand } from '@aws-sdk/client-kinesis';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { addDay, formatCell, formatCount, formatShare, formatYuan, ratio, RFM_GRID, tierSampleDays } from '../../functions/console/format';
+import { addDay, formatCell, formatCount, formatShare, formatYuan, ratio, RFM_GRID, tierSampleDays } from '../../console/format';
 import { kinesisClient } from '../../infra/local/aws';
 import { attachLocalStack, type LocalStack } from '../../infra/local/stack';
 import { dayString, todayIn } from '../../shared/days/days';

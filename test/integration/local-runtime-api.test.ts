@@ -126,7 +126,7 @@ describe('HTTP API', () => {
     expect(calls('job:tier-review').at(-1)!.event).toEqual({ job: 'tier-review', asOf: '2026-02-03' });
     const unknown = await fetch(`${url}/_local/jobs/nope`, { method: 'POST', headers: auth });
     expect(unknown.status).toBe(404);
-    expect((await unknown.json()).error.message).toContain('tier-review');
+    expect(((await unknown.json()) as { error: { code: string; message: string } }).error.message).toContain('tier-review');
     const bad = await fetch(`${url}/_local/jobs/tier-review?asOf=tomorrow`, { method: 'POST', headers: auth });
     expect(bad.status).toBe(400);
     const drained = await fetch(`${url}/_local/drain`, { method: 'POST', headers: auth });

@@ -84,7 +84,7 @@ describe('the viewer token', () => {
   it('is refused the local control endpoints; a wrong token is a 403 unauthorized', async () => {
     const viewer = await fetch(`${stack.apiUrl}/_local/drain`, { method: 'POST', headers: { authorization: `Bearer ${viewerToken}` } });
     expect(viewer.status).toBe(403);
-    expect((await viewer.json()).error.code).toBe('forbidden');
+    expect(((await viewer.json()) as { error: { code: string; message: string } }).error.code).toBe('forbidden');
     const operator = await fetch(`${stack.apiUrl}/_local/drain`, { method: 'POST', headers: { authorization: `Bearer ${operatorToken}` } });
     expect(operator.status).toBe(200);
     const wrong = await fetch(`${stack.apiUrl}/metrics/program`, { headers: { authorization: 'Bearer not-a-token' } });
@@ -95,7 +95,7 @@ describe('the viewer token', () => {
   it('gets a 404 on an unknown path (the server answers it, as API Gateway does), not a 403', async () => {
     const res = await fetch(`${stack.apiUrl}/no/such/route`, { headers: { authorization: `Bearer ${viewerToken}` } });
     expect(res.status).toBe(404);
-    expect((await res.json()).error.code).toBe('route_not_found');
+    expect(((await res.json()) as { error: { code: string; message: string } }).error.code).toBe('route_not_found');
   });
 });
 

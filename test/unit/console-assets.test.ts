@@ -1,11 +1,12 @@
-// The console's generated assets module is what a fresh build makes (so it can't go stale), and the
-// api function serves it with the right types, caching and Content-Security-Policy.
+// The console's assets module (built by test/support/build-console.ts before the tests, not
+// committed) is what a fresh build makes, and the api function serves it with the right types,
+// caching and Content-Security-Policy.
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { CONSOLE_CSS, CONSOLE_HTML, CONSOLE_JS, CONSOLE_VERSION } from '../../functions/console/assets.generated';
-import { addDay, daysOf, formatCell, formatCount, formatShare, formatYuan, isDay, tierSampleDays } from '../../functions/console/format';
+import { CONSOLE_CSS, CONSOLE_HTML, CONSOLE_JS, CONSOLE_VERSION } from '../../functions/api/console-assets.generated';
+import { addDay, daysOf, formatCell, formatCount, formatShare, formatYuan, isDay, tierSampleDays } from '../../console/format';
 import { handler } from '../../functions/api';
 import { generatedModule, GENERATED } from '../../infra/build-console';
 
@@ -31,7 +32,7 @@ process.env.AWS_REGION ??= 'us-east-1';
 const call = async (e: APIGatewayProxyEventV2) => (await handler(e)) as APIGatewayProxyStructuredResultV2 & { headers: Record<string, string> };
 
 describe('the generated console assets', () => {
-  it('equal a fresh build of functions/console (run `npx tsx infra/build-console.ts` when this fails)', async () => {
+  it('equal a fresh build of console/ (the build is deterministic)', async () => {
     expect(readFileSync(GENERATED, 'utf8') === (await generatedModule())).toBe(true);
   }, 60_000);
 

@@ -1,5 +1,5 @@
 // The operations console: a small page over the HTTP API (contract §4). Bundled with chart.js into
-// one script by infra/build-console.ts and served by the api function (functions/console/serve.ts),
+// one script by infra/build-console.ts and served by the api function (functions/api/console-assets.ts),
 // so it needs no network beyond the API it came from. Everything it shows it reads from the API;
 // every piece of text from the API is set with textContent, never parsed as HTML.
 import {
@@ -31,6 +31,19 @@ import {
   RFM_GRID,
   tierSampleDays,
 } from './format';
+import type {
+  DailyResponse,
+  ExportResponse,
+  ExportStartedResponse,
+  MemberResponse,
+  ProgramResponse,
+  QuarantineResponse,
+  RetentionByChannelResponse,
+  RetentionResponse,
+  SegmentMembersResponse,
+  SegmentsResponse,
+  WinbackResponse,
+} from '../functions/api/responses';
 
 Chart.register(BarController, BarElement, CategoryScale, Filler, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip);
 Chart.defaults.animation = false;
@@ -38,86 +51,13 @@ Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", Roboto, "Not
 Chart.defaults.color = '#5b6477';
 
 // ---------------------------------------------------------------------------------------------
-// API answers (contract §4)
+// API answers: the route handlers' own return types (functions/api/responses.ts), type-only.
 
-interface DailyDay {
-  day: string;
-  dau: number;
-  wau: number;
-  mau: number;
-  newMembers: number;
-}
-interface Daily {
-  timezone: string;
-  days: DailyDay[];
-}
-interface Cohort {
-  cohort: string;
-  size: number;
-  onDay: number[];
-  onOrAfterDay: number[];
-}
-interface ChannelRetention {
-  channel: string;
-  size: number;
-  d1: number;
-  d7: number;
-  d14: number;
-  d30: number;
-}
-interface ProgramView {
-  asOf: string;
-  members: number;
-  byTier: Record<string, number>;
-  byStatus: Record<string, number>;
-  byRfm: Record<string, number>;
-  kpis: { importantValueShare: number; importantValueGoal: number; churnedShare: number; churnedGoal: number };
-}
-interface Segment {
-  id: string;
-  name: string;
-  size: number;
-}
-interface ExportState {
-  exportId: string;
-  segmentId: string;
-  format: string;
-  status: 'pending' | 'running' | 'done' | 'failed';
-  rowCount: number;
-  url: string | null;
-  error?: string;
-}
-interface MemberView {
-  memberId: string;
-  joinedOn: string;
-  acquisitionChannel: string | null;
-  tier: string;
-  tierSince: string | null;
-  tierReviewOn: string | null;
-  qualifyingPoints: number;
-  lifetimePoints: number;
-  pointsToNextTier: number | null;
-  pointsRequiredToRemain: number;
-  lastActiveOn: string | null;
-  activeDays: number;
-  status: string;
-  rfm: { recencyDays: number | null; frequency: number; monetaryCents: number; r: number | null; f: number | null; m: number | null; segment: string | null } | null;
-  segments: string[];
-  tierHistory?: { day: string; from: string; to: string; reason: string }[];
-}
-interface QuarantineEntry {
-  receivedAt: string;
-  reason: string;
-  detail?: string;
-  eventId: string | null;
-  memberId: string | null;
-  raw: string;
-}
-interface WinbackDay {
-  day: string;
-  offers: number;
-  conversions: number;
-}
+type Daily = DailyResponse;
+type Cohort = RetentionResponse['cohorts'][number];
+type ProgramView = ProgramResponse;
+type Segment = SegmentsResponse[number];
+type MemberView = MemberResponse;
 
 // ---------------------------------------------------------------------------------------------
 // The API client: one token per browser tab (sessionStorage), asked for when the API wants one.
@@ -553,8 +493,8 @@ function reached(cohorts: Cohort[], mode: 'onDay' | 'onOrAfterDay', day: number)
 async function renderRetention(stale: () => boolean): Promise<void> {
   const { from, to } = state;
   const [retention, byChannel] = await Promise.all([
-    api<{ cohorts: Cohort[] }>(`/metrics/retention?from=${from}&to=${to}`),
-    api<{ channels: ChannelRetention[] }>(`/metrics/retention-by-channel?from=${from}&to=${to}`),
+    api<RetentionResponse>(`/metrics/retention?from=${from}&to=${to}`),
+    api<RetentionByChannelResponse>(`/metrics/retention-by-channel?from=${from}&to=${to}`),
   ]);
   if (stale()) return;
   const cohorts = retention.cohorts;
@@ -600,7 +540,7 @@ async function renderTiers(stale: () => boolean): Promise<void> {
   const from = state.from < addDay(state.today, -366) ? addDay(state.today, -366) : state.from;
   const to = clampAsOf(state.to);
   const sampleDays = from <= to ? tierSampleDays(from, to) : [to];
-  const [views, segments] = await Promise.all([pool(sampleDays, 6, (d) => api<ProgramView>(`/metrics/program?asOf=${d}`)), api<Segment[]>('/segments')]);
+  const [views, segments] = await Promise.all([pool(sampleDays, 6, (d) => api<ProgramView>(`/metrics/program?asOf=${d}`)), api<SegmentsResponse>('/segments')]);
   if (stale()) return;
   const latest = views[views.length - 1];
   const tiers = Object.keys(latest.byTier);
@@ -704,9 +644,9 @@ async function runExport(segment: Segment): Promise<void> {
   setExportButtons(true);
   try {
     show('starting', h('progress', { testid: 'export-progress' }), `Starting the ${format} export of ${segment.name}…`);
-    const { exportId } = await api<{ exportId: string; status: string }>(`/segments/${enc(segment.id)}/exports`, { method: 'POST', body: { format } });
+    const { exportId } = await api<ExportStartedResponse>(`/segments/${enc(segment.id)}/exports`, { method: 'POST', body: { format } });
     for (let delay = 400; ; delay = Math.min(2000, delay * 1.5)) {
-      const e = await api<ExportState>(`/exports/${enc(exportId)}`);
+      const e = await api<ExportResponse>(`/exports/${enc(exportId)}`);
       if (e.status === 'done' && e.url) {
         const file = `${segment.id}.${e.format}`;
         const link = h('a', { href: e.url, download: file, rel: 'noopener noreferrer', testid: 'export-download', 'data-export-id': exportId }, `Download ${file}`);
@@ -733,7 +673,7 @@ async function peekMembers(segment: Segment): Promise<void> {
   box.hidden = false;
   box.replaceChildren(h('p', { class: 'loading' }, `Loading members of ${segment.name}…`));
   try {
-    const page = await api<{ members: string[]; nextCursor: string | null }>(`/segments/${enc(segment.id)}/members?limit=50`);
+    const page = await api<SegmentMembersResponse>(`/segments/${enc(segment.id)}/members?limit=50`);
     const chips = page.members.map((m) => {
       const b = h('button', { type: 'button', class: 'chip', 'data-member': m }, m);
       b.addEventListener('click', () => (location.hash = `member/${enc(m)}`));
@@ -833,7 +773,7 @@ async function renderMember(stale: () => boolean, memberId?: string): Promise<vo
 
 async function renderQuarantine(stale: () => boolean): Promise<void> {
   const limit = ($('quarantine-limit') as HTMLSelectElement).value;
-  const entries = await api<QuarantineEntry[]>(`/quarantine?limit=${limit}`);
+  const entries = await api<QuarantineResponse>(`/quarantine?limit=${limit}`);
   if (stale()) return;
   const byReason = new Map<string, number>();
   for (const e of entries) byReason.set(e.reason, (byReason.get(e.reason) ?? 0) + 1);
@@ -867,7 +807,7 @@ async function renderQuarantine(stale: () => boolean): Promise<void> {
 
 async function renderWinback(stale: () => boolean): Promise<void> {
   const { from, to } = state;
-  const { days } = await api<{ days: WinbackDay[] }>(`/metrics/winback?from=${from}&to=${to}`);
+  const { days } = await api<WinbackResponse>(`/metrics/winback?from=${from}&to=${to}`);
   if (stale()) return;
   const offers = days.reduce((s, d) => s + d.offers, 0);
   const conversions = days.reduce((s, d) => s + d.conversions, 0);
