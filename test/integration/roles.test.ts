@@ -89,7 +89,7 @@ describe('the viewer token', () => {
     expect(operator.status).toBe(200);
     const wrong = await fetch(`${stack.apiUrl}/metrics/program`, { headers: { authorization: 'Bearer not-a-token' } });
     expect(wrong.status).toBe(403);
-    expect((await wrong.json()).error.code).toBe('unauthorized');
+    expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
   });
 
   it('gets a 404 on an unknown path (the server answers it, as API Gateway does), not a 403', async () => {
