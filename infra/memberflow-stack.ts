@@ -79,6 +79,9 @@ export class MemberflowStack extends Stack {
     tables.quarantine.grantReadWriteData(processEvents);
     erasureSalt.secret.grantRead(processEvents);
     streams.actions.grantWrite(processEvents);
+    // Put on its own stream only to forward a KPL aggregated sub-record to its member's shard
+    // (an aggregate lands on one shard; each member keeps a single writer).
+    streams.events.grantWrite(processEvents);
     consumeEvents(processEvents, streams.events, buckets.failedBatches);
     acknowledge(processEvents.role!, 'AwsSolutions-IAM5[Resource::<MembersTable.Arn>/index/*]', indexReason);
 

@@ -13,11 +13,13 @@ import { MemberStore } from './member-store';
 import { MetricsStore } from './metrics-store';
 import { QuarantineStore } from './quarantine-store';
 import { SegmentStore } from './segment-store';
+import { StreamShards } from './stream-shards';
 
 export function stores() {
   const client = documentClient();
   const names = resourceNames();
   const metrics = new MetricsStore(client, names.metricsTable);
+  const eventsStream = new StreamShards(kinesisClient(), names.eventsStream);
   return {
     hints: metrics,
     members: new MemberStore(client, names.membersTable),
@@ -26,6 +28,9 @@ export function stores() {
     metrics,
     segments: new SegmentStore(client, names.metricsTable),
     actions: new ActionsPublisher(kinesisClient(), names.actionsStream),
+    // Aggregated sub-records of another shard's members: found by hash range, forwarded there.
+    shards: eventsStream,
+    forward: eventsStream,
   };
 }
 

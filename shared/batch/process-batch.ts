@@ -9,11 +9,11 @@
 // only what its records beyond that mark contribute. Members written by an earlier attempt skip
 // their records (their own high-water mark), so a retry recomputes exactly the missing part.
 import { tierAction, type Action } from '../actions/actions';
-import { decodeRecord, type QuarantineReason } from '../events/events';
 import { lastActiveHintKey, purchaseHintKey } from '../keys/metrics-keys';
 import { forEachLimited } from '../util/limit';
 import { applyRecords, type Rejection } from '../member/reducer';
-import { compareSeq } from '../stream/position';
+import { compareSeq, parentSeq } from '../stream/position';
+import { decodeBatch, type ForwardPort, type QuarantineItem, type ShardRangePort, type StreamRecord } from './decode';
 import { type IncomingRecord, type MemberState } from '../member/state';
 import { type LedgerPort } from '../member/ledger';
 import { memberDeltas, type Deltas } from '../metrics/deltas';
@@ -26,24 +26,7 @@ import { erasureDeltas, memberErasedAction, type EraseRecord, type ErasurePort }
 import { planErasures, scrubErasedQuarantine, type ErasurePlan } from '../privacy/erasure-plan';
 import { allSegments } from '../segments/segments';
 
-export interface StreamRecord {
-  shardId: string;
-  seq: string;
-  data: Uint8Array;
-  /** Arrival time at the stream, epoch ms. */
-  arrivedAt: number;
-}
-
-export interface QuarantineItem {
-  receivedAt: string;
-  reason: QuarantineReason;
-  detail: string;
-  eventId?: string;
-  memberId?: string;
-  raw: string;
-  shardId: string;
-  seq: string;
-}
+export type { ForwardedRecord, ForwardPort, QuarantineItem, ShardRangePort, StreamRecord } from './decode';
 
 export interface CounterItem {
   /** Last sequence number of the source shard included; null for a new item. */
@@ -97,6 +80,10 @@ export interface BatchPorts {
   /** Erasure (contract §9); without it erase commands are quarantined as not requested. */
   erasure?: ErasurePort;
   program: Program;
+  /** This shard's hash key range, to find aggregated sub-records of another shard's members. */
+  shards?: ShardRangePort;
+  /** Where such sub-records are forwarded (without it they are quarantined as misrouted). */
+  forward?: ForwardPort;
   /** Members reduced at once (each member's own records stay sequential). */
   concurrency?: number;
   onMemberError?: (error: unknown) => void;
@@ -105,45 +92,15 @@ export interface BatchPorts {
 export interface BatchResult {
   /** Sequence numbers to report as batch item failures (the lowest failed). */
   failedSeqs: string[];
+  /** User records (an aggregate counts its sub-records). */
   events: number;
+  /** Sub-records forwarded to their member's shard. */
+  forwarded?: number;
   members: number;
   written: number;
   quarantined: number;
   counterItems: number;
   actions: number;
-}
-
-interface Decoded {
-  byMember: Map<string, IncomingRecord[]>;
-  erases: Map<string, EraseRecord[]>;
-  quarantine: QuarantineItem[];
-}
-
-function decodeAll(records: readonly StreamRecord[]): Decoded {
-  const quarantine: QuarantineItem[] = [];
-  const byMember = new Map<string, IncomingRecord[]>();
-  const erases = new Map<string, EraseRecord[]>();
-  for (const record of records) {
-    // "In the future" means after the record reached the stream, whenever it is processed.
-    const decoded = decodeRecord(record.data, record.arrivedAt);
-    if (!decoded.ok) {
-      const { ok: _ok, ...verdict } = decoded;
-      quarantine.push({ ...verdict, receivedAt: new Date(record.arrivedAt).toISOString(), shardId: record.shardId, seq: record.seq });
-      continue;
-    }
-    if (decoded.event.type === 'erase_member') {
-      const entry: EraseRecord = { position: { shardId: record.shardId, seq: record.seq }, command: decoded.event, arrivedAt: record.arrivedAt };
-      const list = erases.get(decoded.event.memberId);
-      if (list) list.push(entry);
-      else erases.set(decoded.event.memberId, [entry]);
-      continue;
-    }
-    const incoming: IncomingRecord = { position: { shardId: record.shardId, seq: record.seq }, event: decoded.event, at: decoded.at, arrivedAt: record.arrivedAt };
-    const list = byMember.get(decoded.event.memberId);
-    if (list) list.push(incoming);
-    else byMember.set(decoded.event.memberId, [incoming]);
-  }
-  return { byMember, erases, quarantine };
 }
 
 /** One member's result over one segment of the batch. */
@@ -269,12 +226,14 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   const empty = { failedSeqs: [], events: records.length, members: 0, written: 0, quarantined: 0, counterItems: 0, actions: 0 };
   if (records.length === 0) return empty;
   const shardId = records[0].shardId;
-  const first = records[0].seq;
-  const last = records[records.length - 1].seq;
-  const { byMember, erases, quarantine } = decodeAll(records);
+  // Positions, not sequence numbers: inside an aggregate each sub-record has its own.
+  const { byMember, erases, quarantine, forward, first, last, userRecords } = await decodeBatch(records, { shards: ports.shards, canForward: !!ports.forward });
+  // Sub-records of other shards' members go back to the stream first: a retry forwards them again,
+  // and their eventIds make that a duplicate the member's own shard absorbs.
+  if (forward.length) await ports.forward!.put(forward);
   const stored = await ports.members.getMany([...new Set([...byMember.keys(), ...erases.keys()])]);
   const concurrency = ports.concurrency ?? 16;
-  const arrivedAt = (position: { seq: string }) => records.find((x) => x.seq === position.seq)?.arrivedAt ?? records[records.length - 1].arrivedAt;
+  const arrivedAt = (position: { seq: string }) => records.find((x) => x.seq === parentSeq(position.seq))?.arrivedAt ?? records[records.length - 1].arrivedAt;
   const plan: ErasurePlan = ports.erasure
     ? await planErasures(byMember, erases, stored, ports.erasure, (at) => dayOf(at, ports.program.timezone), arrivedAt)
     : { erasing: new Map(), resweep: new Set(), quarantine: [...erases.values()].flat().map((e) => ({ reason: 'erasure_not_requested' as const, detail: 'erasure is not configured', position: e.position, arrivedAt: e.arrivedAt })) };
@@ -329,7 +288,7 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   const arrivals = new Map(records.map((x) => [x.seq, x.arrivedAt]));
   const rejected: QuarantineItem[] = results.flatMap((r) =>
     r.rejections.map((rej) => ({
-      receivedAt: new Date(arrivals.get(rej.position.seq)!).toISOString(),
+      receivedAt: new Date(arrivals.get(parentSeq(rej.position.seq))!).toISOString(),
       reason: rej.reason,
       detail: rej.detail,
       eventId: rej.event.eventId,
@@ -424,8 +383,10 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   await forEachLimited([...plan.resweep], concurrency, (memberId) => ports.erasure!.sweep(memberId, segmentIds));
   failed.sort(compareSeq);
   return {
-    failedSeqs: failed.slice(0, 1),
-    events: records.length,
+    // A batch item failure names the Kinesis record: an aggregate's, for one of its sub-records.
+    failedSeqs: failed.slice(0, 1).map(parentSeq),
+    events: userRecords,
+    forwarded: forward.length,
     members: byMember.size,
     written,
     quarantined: allQuarantined.length,

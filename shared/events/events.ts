@@ -115,7 +115,11 @@ export type QuarantineReason =
   /** An event of an erased member: kept without its payload, never applied. */
   | 'erased_member'
   /** An erase_member command without the tombstone the api writes first. */
-  | 'erasure_not_requested';
+  | 'erasure_not_requested'
+  /** A KPL aggregated record whose checksum or protobuf is broken (quarantined whole). */
+  | 'corrupt_aggregate'
+  /** A sub-record of an aggregate on a shard its member does not belong to, with nowhere to forward it. */
+  | 'misrouted_record';
 
 export interface Quarantined {
   ok: false;

@@ -69,8 +69,9 @@ const EXPECTED: Record<string, Inventory> = {
   ProcessEventsFunction: {
     // Put only (actions are outbound); ListShards comes with CDK's grantWrite.
     ActionsStream: ['kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'],
-    // What the event source mapping needs to read the stream (CDK's KinesisEventSource grant).
-    EventsStream: ['kinesis:DescribeStream', 'kinesis:DescribeStreamConsumer', 'kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards', 'kinesis:ListStreams', 'kinesis:SubscribeToShard'],
+    // What the event source mapping needs to read the stream (CDK's KinesisEventSource grant),
+    // and puts to forward an aggregated sub-record to its member's shard.
+    EventsStream: ['kinesis:DescribeStream', 'kinesis:DescribeStreamConsumer', 'kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards', 'kinesis:ListStreams', 'kinesis:PutRecord', 'kinesis:PutRecords', 'kinesis:SubscribeToShard'],
     FailedBatchesBucket: ['s3:ListBucket'],
     'FailedBatchesBucket/*': ['s3:PutObject'],
     LedgerTable: DDB_READ_WRITE,
