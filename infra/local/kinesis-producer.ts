@@ -1,8 +1,10 @@
-// Sends JSON lines to the events stream with PutRecords: chunks of ≤ 500 records and ≤ 5 MB,
-// partition key = the line's memberId (else a hash of the line), failed entries retried.
+// Sends records to the events stream of the local stack with the producer library: each line's
+// bytes unchanged, partition key = its memberId (else anonymousId, else a hash of the bytes),
+// PutRecords within the Kinesis limits, failed entries re-sent; optionally KPL-aggregated.
 import { createHash } from 'node:crypto';
-import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
-import { kinesisClient, sleep } from './aws';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { Producer, type ProducerCounters } from '../../producer';
+import { kinesisClient } from './aws';
 import { readRunningState } from './state';
 
 export interface PutLinesOptions {
@@ -12,17 +14,21 @@ export interface PutLinesOptions {
   onProgress?: (sent: number) => void;
   /** Default: a client for AWS_ENDPOINT_URL_KINESIS, else the running stack's endpoint. */
   client?: KinesisClient;
+  /** Pack records of one shard into KPL aggregated records. */
+  aggregate?: boolean;
+  /** Receives the producer's counters when done. */
+  onCounters?: (counters: ProducerCounters) => void;
 }
 
-const MAX_RECORDS = 500;
-const MAX_BYTES = 5 * 1024 * 1024;
-const MAX_RECORD_BYTES = 1024 * 1024;
-const MAX_ATTEMPTS = 10;
+// Progress granularity; aggregation packs only records sent together, so it gets larger chunks.
+const PROGRESS_CHUNK = 500;
+const AGGREGATE_CHUNK = 5000;
+const lenient = new TextDecoder('utf-8');
 
-export function partitionKeyFor(line: string): string {
+export function partitionKeyFor(line: string | Uint8Array): string {
   try {
-    const id = JSON.parse(line)?.memberId;
-    if (typeof id === 'string' && id.length > 0 && id.length <= 256) return id;
+    const value = JSON.parse(typeof line === 'string' ? line : lenient.decode(line));
+    for (const key of [value?.memberId, value?.anonymousId]) if (typeof key === 'string' && key.length > 0 && key.length <= 256) return key;
   } catch {
     /* not JSON: hash below */
   }
@@ -47,51 +53,27 @@ function target(opts: PutLinesOptions): { client: KinesisClient; streamName: str
   return { client, streamName, own };
 }
 
-/** Sends every line unchanged as one record; returns how many were sent. */
-export async function putLines(lines: string[], opts: PutLinesOptions = {}): Promise<number> {
+/** Sends each byte string unchanged as one user record; returns how many were sent. */
+export async function putRaw(items: readonly Uint8Array[], opts: PutLinesOptions = {}): Promise<number> {
   const { client, streamName, own } = target(opts);
+  const producer = new Producer({ client, streamName, aggregate: opts.aggregate, maxAttempts: 10 });
   let sent = 0;
   try {
-    let chunk: PutRecordsRequestEntry[] = [];
-    let bytes = 0;
-    const flush = async () => {
-      if (!chunk.length) return;
-      await putChunk(client, streamName, chunk);
-      sent += chunk.length;
+    const size = opts.aggregate ? AGGREGATE_CHUNK : PROGRESS_CHUNK;
+    for (let i = 0; i < items.length; i += size) {
+      const chunk = items.slice(i, i + size).map((data) => ({ data, partitionKey: partitionKeyFor(data) }));
+      sent += (await producer.send(chunk)).sent;
       opts.onProgress?.(sent);
-      chunk = [];
-      bytes = 0;
-    };
-    for (let i = 0; i < lines.length; i++) {
-      const Data = Buffer.from(lines[i], 'utf8');
-      const PartitionKey = partitionKeyFor(lines[i]);
-      const size = Data.length + Buffer.byteLength(PartitionKey);
-      if (size > MAX_RECORD_BYTES) throw new Error(`line ${i + 1} is ${size} bytes; a Kinesis record holds at most 1 MiB`);
-      if (chunk.length >= MAX_RECORDS || bytes + size > MAX_BYTES) await flush();
-      chunk.push({ Data, PartitionKey });
-      bytes += size;
     }
-    await flush();
   } finally {
+    opts.onCounters?.(producer.counters);
     if (own) client.destroy();
   }
   return sent;
 }
 
-async function putChunk(client: KinesisClient, StreamName: string, entries: PutRecordsRequestEntry[]): Promise<void> {
-  let pending = entries;
-  for (let attempt = 1; ; attempt++) {
-    let failed: PutRecordsRequestEntry[];
-    try {
-      const res = await client.send(new PutRecordsCommand({ StreamName, Records: pending }));
-      failed = res.FailedRecordCount ? pending.filter((_, i) => res.Records?.[i]?.ErrorCode) : [];
-    } catch (err) {
-      if (attempt >= MAX_ATTEMPTS) throw err;
-      failed = pending; // throttling or a transient network error: resend the whole chunk
-    }
-    if (!failed.length) return;
-    if (attempt >= MAX_ATTEMPTS) throw new Error(`${failed.length} records still failing after ${attempt} PutRecords attempts`);
-    pending = failed;
-    await sleep(Math.min(50 * 2 ** attempt, 2000));
-  }
+/** Sends every line unchanged (UTF-8) as one user record; returns how many were sent. */
+export function putLines(lines: readonly string[], opts: PutLinesOptions = {}): Promise<number> {
+  const encoder = new TextEncoder();
+  return putRaw(lines.map((l) => encoder.encode(l)), opts);
 }

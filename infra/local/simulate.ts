@@ -1,5 +1,5 @@
 /**
- * `npm run simulate -- --members N --days D --seed S [--start DAY] [--timezone ZONE] [--send]`
+ * `npm run simulate -- --members N --days D --seed S [--start DAY] [--timezone ZONE] [--send [--aggregate]]`
  *
  * Deterministic synthetic behaviour events (contract §2), one JSON line each, to stdout — or, with
  * `--send`, into the events stream of the running local stack (in chunks, progress on stderr).
@@ -11,7 +11,7 @@ import { addDays, dayString, isDayString, isTimeZone, todayIn } from '../../shar
 import { loadProgram } from '../../shared/programme/load';
 import { eventsToJsonLines, simulate, SIMULATE_DEFAULTS, type SimulateOptions } from '../../simulator';
 
-const USAGE = `usage: npm run simulate -- [--members N] [--days D] [--seed S] [--start YYYY-MM-DD] [--timezone ZONE] [--send]
+const USAGE = `usage: npm run simulate -- [--members N] [--days D] [--seed S] [--start YYYY-MM-DD] [--timezone ZONE] [--send [--aggregate]]
 
   --members N      members to simulate (1–1000000, default 1000)
   --days D         days to simulate (1–3660, default 30)
@@ -19,6 +19,7 @@ const USAGE = `usage: npm run simulate -- [--members N] [--days D] [--seed S] [-
   --start DAY      first day, YYYY-MM-DD in the programme time zone (default ${SIMULATE_DEFAULTS.start})
   --timezone ZONE  programme time zone (default: MEMBERFLOW_TZ, else the programme's timezone)
   --send           send the events to the running local stack instead of printing JSON lines
+  --aggregate      with --send: KPL-aggregate the records per shard (the producer library's option)
   -h, --help       this text`;
 
 const SEND_CHUNK = 5_000;
@@ -37,7 +38,7 @@ function integer(name: string, raw: string | undefined, fallback: number, min: n
   return value;
 }
 
-function parseOptions(argv: string[]): { opts: Required<SimulateOptions>; send: boolean } | null {
+function parseOptions(argv: string[]): { opts: Required<SimulateOptions>; send: boolean; aggregate: boolean } | null {
   let parsed;
   try {
     parsed = parseArgs({
@@ -51,6 +52,7 @@ function parseOptions(argv: string[]): { opts: Required<SimulateOptions>; send: 
         start: { type: 'string' },
         timezone: { type: 'string' },
         send: { type: 'boolean', default: false },
+        aggregate: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -73,7 +75,7 @@ function parseOptions(argv: string[]): { opts: Required<SimulateOptions>; send: 
     }
   }
   if (!isTimeZone(timezone)) throw new UsageError(`--timezone must be an IANA time zone such as Asia/Shanghai, got ${JSON.stringify(timezone)}`);
-  return { opts: { members, days, seed, start, timezone }, send: v.send };
+  return { opts: { members, days, seed, start, timezone }, send: v.send, aggregate: v.aggregate };
 }
 
 /** Writes lines to stdout in large chunks, honouring back-pressure; a closed pipe ends quietly. */
@@ -96,7 +98,7 @@ async function printLines(lines: Iterable<string>): Promise<void> {
   if (buffer !== '') out.write(buffer);
 }
 
-async function sendLines(opts: Required<SimulateOptions>): Promise<number> {
+async function sendLines(opts: Required<SimulateOptions>, aggregate: boolean): Promise<number> {
   // Loaded only here, so printing JSON lines needs neither the AWS SDK nor a running stack.
   const { putLines } = await import('./kinesis-producer');
   let total = 0;
@@ -114,7 +116,7 @@ async function sendLines(opts: Required<SimulateOptions>): Promise<number> {
   let sent = 0;
   const flush = async (chunk: string[]): Promise<void> => {
     const base = sent;
-    const n = await putLines(chunk, { onProgress: (k) => bar.update(base + Math.min(k, chunk.length)) });
+    const n = await putLines(chunk, { aggregate, onProgress: (k) => bar.update(base + Math.min(k, chunk.length)) });
     sent = base + n;
     bar.update(sent);
   };
@@ -148,7 +150,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const { opts, send } = parsed;
+  const { opts, send, aggregate } = parsed;
   const lastDay = addDays(opts.start, opts.days - 1);
   const today = dayString(todayIn(opts.timezone));
   if (lastDay > today) {
@@ -160,7 +162,7 @@ async function main(): Promise<number> {
     await printLines(eventsToJsonLines(simulate(opts)));
     return 0;
   }
-  const sent = await sendLines(opts);
+  const sent = await sendLines(opts, aggregate);
   process.stdout.write(`sent ${sent} events\n`);
   exitWhenDone = true; // the SDK's keep-alive sockets would hold the process open
   return 0;
