@@ -8,6 +8,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import type { BatchPlan } from '../infra/local/batch-plan';
+import { decodeAggregate, isAggregated } from '../shared/stream/kpl-aggregate';
 
 const clock = new AsyncLocalStorage<{ ms: number; patch: boolean }>();
 const realNow = Date.now.bind(Date);
@@ -44,7 +45,10 @@ export function arriveLive(plan: BatchPlan): void {
     for (const batch of shard) {
       for (const record of batch.Records) {
         try {
-          const at = Date.parse(JSON.parse(Buffer.from(record.kinesis.data, 'base64').toString('utf8')).occurredAt);
+          // An aggregated record is put when its last event is in: it arrives 1 s after the latest.
+          const bytes = Buffer.from(record.kinesis.data, 'base64');
+          const parts = isAggregated(bytes) ? decodeAggregate(bytes).map((r) => r.data) : [bytes];
+          const at = Math.max(...parts.map((p) => Date.parse(JSON.parse(Buffer.from(p).toString('utf8')).occurredAt)));
           if (Number.isFinite(at)) record.kinesis.approximateArrivalTimestamp = at / 1000 + 1;
         } catch {
           /* not an event: keeps the plan's arrival time */

@@ -17,6 +17,7 @@ export const ASSUMPTIONS = {
   lambdaMemoryGb: 1,
   /** Records per shard per second a shard takes (Kinesis write limit, 1,000 records/s or 1 MB/s). */
   shardRecordsPerSecond: 1000,
+  shardBytesPerSecond: 1024 * 1024,
   /** Average use of a shard's write limit we plan for (headroom for bursts and producer skew). */
   shardUtilisation: 0.7,
   /** Batch size of the event source mapping. */
@@ -41,6 +42,17 @@ export interface PerEvent {
   invocations: number;
   /** Kinesis PUT payload units per event (records ≤ 25 KB: 1). */
   payloadUnits: number;
+  /** Kinesis records per event (1 plain; 1/n when n events share an aggregated record). Default 1. */
+  kinesisRecords?: number;
+  /** Bytes put per event (data + partition key). Default: small enough that records bind. */
+  bytes?: number;
+}
+
+/** Events per second one shard takes at the planned utilisation: 1,000 records/s and 1 MiB/s both bind. */
+export function eventsPerShardSecond(e: Pick<PerEvent, 'kinesisRecords' | 'bytes'>): number {
+  const byRecords = ASSUMPTIONS.shardRecordsPerSecond / (e.kinesisRecords ?? 1);
+  const byBytes = e.bytes ? ASSUMPTIONS.shardBytesPerSecond / e.bytes : Infinity;
+  return Math.min(byRecords, byBytes) * ASSUMPTIONS.shardUtilisation;
 }
 
 export interface CostBreakdown {
@@ -55,7 +67,7 @@ export function costPerMillionEvents(e: PerEvent): CostBreakdown {
   const m = 1e6;
   const dynamodb = (e.writeUnits * m * PRICES.dynamoWriteRequestUnitsPerMillion + e.readUnits * m * PRICES.dynamoReadRequestUnitsPerMillion) / 1e6;
   const lambda = e.lambdaSeconds * m * ASSUMPTIONS.lambdaMemoryGb * PRICES.lambdaArmGbSecond + (e.invocations * m * PRICES.lambdaRequestsPerMillion) / 1e6;
-  const shardHours = m / (ASSUMPTIONS.shardRecordsPerSecond * ASSUMPTIONS.shardUtilisation * 3600);
+  const shardHours = m / (eventsPerShardSecond(e) * 3600);
   const kinesis = shardHours * PRICES.kinesisShardHour + (e.payloadUnits * m * PRICES.kinesisPutPayloadUnitsPerMillion) / 1e6;
   return { dynamodb, lambda, kinesis, total: dynamodb + lambda + kinesis };
 }
@@ -98,7 +110,7 @@ export interface CapacityRow {
 }
 
 export function capacityRow(rate: number, m: Measured): CapacityRow {
-  const perShard = ASSUMPTIONS.shardRecordsPerSecond * ASSUMPTIONS.shardUtilisation;
+  const perShard = eventsPerShardSecond(m.perEvent);
   const shards = Math.ceil(rate / perShard);
   const busiest = Object.entries(m.writeUnitsByTable).sort((a, b) => b[1] - a[1])[0] ?? ['-', 0];
   const monthEvents = rate * SECONDS_PER_MONTH;

@@ -19,7 +19,7 @@ import cliProgress from 'cli-progress';
 import { setDocumentClient } from '../functions/adapters/clients';
 import { MetricsStore } from '../functions/adapters/metrics-store';
 import { dynamoClient, LOCAL_CREDENTIALS, LOCAL_REGION, type LocalEndpoints } from '../infra/local/aws';
-import { deliverPlan, planBatches, type BatchPlan } from '../infra/local/batch-plan';
+import { deliverPlan, planAggregatedBatches, planBatches, type BatchPlan } from '../infra/local/batch-plan';
 import { startLocalProcesses } from '../infra/local/processes';
 import { attachLocalStack } from '../infra/local/stack';
 import { dayNumber, dayOf, dayString, isDayString } from '../shared/days/days';
@@ -28,11 +28,12 @@ import { type Program } from '../shared/programme/vocabulary';
 import { eventsToJsonLines, simulate, SIMULATE_DEFAULTS } from '../simulator';
 import { arriveLive, atTime, batchTime, currentTime } from './clock';
 import { createBaselineTables, makeBaselineHandler, readBaselineDays, SIMPLE_COUNTERS } from './baseline';
-import { ASSUMPTIONS, capacityRow, costPerMillionEvents, PRICES, type CapacityRow, type CostBreakdown, type Measured, type PerEvent } from './cost';
+import { ASSUMPTIONS, capacityRow, costPerMillionEvents, eventsPerShardSecond, PRICES, type CapacityRow, type CostBreakdown, type Measured, type PerEvent } from './cost';
 import { measureHandlerCpu, type CpuResult } from './cpu';
 import { lowerBound, type LowerBound } from './lower-bound';
 import { CapacityMeter, describeWith, type AttrMap, type MeterSnapshot, type PeakShare, type TableTotals } from './meter';
 import { dayKey } from '../shared/keys/metrics-keys';
+import { cohortRow, dailyRow, sessionsRow } from '../shared/metrics/read';
 
 const SHARDS = 4;
 const BATCH_SIZE = 500;
@@ -42,7 +43,7 @@ const DEFAULT_BASELINE_BATCHES = 10;
 const GOALS = { lowerBoundRatio: 1.25, baselineWriteRatio: 5, throughputRatio: 3, handlerMicros: 20, sweepSpread: 0.1 };
 
 const USAGE = `usage: npm run bench -- [--members N] [--days D] [--seed S] [--start YYYY-MM-DD] [--json] [--sweep]
-                        [--baseline-batches N] [--no-baseline]
+                        [--baseline-batches N] [--no-baseline] [--aggregate]
 
   --members N           members to simulate (default 2000)
   --days D              days to simulate (default 30)
@@ -54,6 +55,9 @@ const USAGE = `usage: npm run bench -- [--members N] [--days D] [--seed S] [--st
                         \`all\` = the whole workload (about 15 minutes at the default size: DynamoDB Local
                         takes ~400 writes/s and the baseline writes 4 items per event)
   --no-baseline         skip the baseline
+  --aggregate           also run memberflow on the same events KPL-aggregated per shard (the producer
+                        library's aggregation, 25 KiB records): Kinesis records, payload units, shards
+                        and cost per million events beside the plain run
   -h, --help            this text`;
 
 interface Options {
@@ -65,6 +69,7 @@ interface Options {
   sweep: boolean;
   baselineBatches: number | null;
   baseline: boolean;
+  aggregate: boolean;
 }
 
 function options(argv: string[]): Options {
@@ -79,6 +84,7 @@ function options(argv: string[]): Options {
       sweep: { type: 'boolean', default: false },
       'baseline-batches': { type: 'string' },
       'no-baseline': { type: 'boolean', default: false },
+      aggregate: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -103,6 +109,7 @@ function options(argv: string[]): Options {
     sweep: values.sweep ?? false,
     baselineBatches: values['baseline-batches'] === 'all' ? null : int('baseline-batches', values['baseline-batches'], DEFAULT_BASELINE_BATCHES, 1),
     baseline: !values['no-baseline'],
+    aggregate: values.aggregate ?? false,
   };
 }
 
@@ -114,6 +121,8 @@ interface Workload {
   seed: number;
   start: string;
   plan: BatchPlan;
+  /** The events as JSON lines (for the aggregated plan). */
+  lines: string[];
   lowerBound: LowerBound;
   /** Programme days the events fall on (±1 for sessions across midnight). */
   dayRange: number[];
@@ -125,7 +134,7 @@ function workload(members: number, days: number, seed: number, start: string, pr
   // A fixed arrival time: the figures do not depend on when the benchmark runs.
   const plan = planBatches(lines, { shards: SHARDS, batchSize: BATCH_SIZE });
   arriveLive(plan);
-  return { members, days, seed, start, plan, lowerBound: lowerBound(plan.batches), dayRange: Array.from({ length: days + 2 }, (_, i) => first - 1 + i) };
+  return { members, days, seed, start, plan, lines, lowerBound: lowerBound(plan.batches), dayRange: Array.from({ length: days + 2 }, (_, i) => first - 1 + i) };
 }
 
 function subPlan(plan: BatchPlan, batchesPerShard: number | null): BatchPlan {
@@ -218,6 +227,8 @@ function progress(tty: boolean): Progress {
 
 interface RunFigures {
   events: number;
+  /** What went through Kinesis: records, PUT payload units and bytes (data + partition keys). */
+  kinesis?: { records: number; payloadUnits: number; bytes: number };
   batches: number;
   seconds: number;
   eventsPerSecond: number;
@@ -274,6 +285,7 @@ function figures(plan: BatchPlan, run: { seconds: number; redeliveries: number; 
   for (const [t, v] of Object.entries(snap.byTable)) byTable[logical(t)] = v;
   return {
     events: plan.records,
+    kinesis: plan.kinesisRecords !== undefined ? { records: plan.kinesisRecords, payloadUnits: plan.payloadUnits ?? plan.kinesisRecords, bytes: plan.bytes ?? 0 } : undefined,
     batches: batchCount(plan),
     seconds: run.seconds,
     eventsPerSecond: plan.records / run.seconds,
@@ -395,7 +407,8 @@ function perEvent(f: RunFigures): PerEvent {
     readUnits: f.readUnits / f.events,
     lambdaSeconds: (f.secondsPerBatch * f.batches) / f.events,
     invocations: f.batches / f.events,
-    payloadUnits: 1,
+    payloadUnits: f.kinesis ? f.kinesis.payloadUnits / f.events : 1,
+    ...(f.kinesis ? { kinesisRecords: f.kinesis.records / f.events, bytes: f.kinesis.bytes / f.events } : {}),
   };
 }
 
@@ -459,6 +472,56 @@ function capacityTable(rows: CapacityRow[]): string {
   return table(out);
 }
 
+/** Plain vs aggregated: Kinesis records, payload units, shards and cost per million events, and whether every day counter agrees. */
+function aggregationReport(plain: MemberflowRun, agg: MemberflowRun) {
+  const runs = [plain.figures, agg.figures];
+  const per = runs.map(perEvent);
+  const costs = per.map(costPerMillionEvents);
+  const rates = [1000, 10_000, 100_000];
+  const shards = per.map((e) => rates.map((r) => Math.ceil(r / eventsPerShardSecond(e))));
+  // The figures the API answers (daily, retention, sessions) for every day. The raw counters
+  // may differ in encoding (retention ranges split where batches end) and in what is evaluated
+  // "as of" a record's arrival (tier and segment sizes per day): an aggregate arrives when its
+  // last event is in.
+  let differences = 0;
+  const items = (run: MemberflowRun) => (day: number) => run.days.get(day) ?? new Map<string, number>();
+  for (const day of plain.days.keys()) {
+    for (const read of [dailyRow, sessionsRow, cohortRow]) {
+      if (JSON.stringify(read(items(plain), day)) !== JSON.stringify(read(items(agg), day))) differences++;
+    }
+  }
+  const row = (label: string, cell: (i: number) => string) => [label, cell(0), cell(1)];
+  const text = table([
+    ['', 'one event per record', 'aggregated'],
+    row('events', (i) => n0(runs[i].events)),
+    row('Kinesis records', (i) => n0(runs[i].kinesis!.records)),
+    row('events per Kinesis record', (i) => n2(runs[i].events / runs[i].kinesis!.records)),
+    row('PUT payload units', (i) => n0(runs[i].kinesis!.payloadUnits)),
+    row('payload units / million events', (i) => n0(per[i].payloadUnits * 1e6)),
+    row('bytes put / event', (i) => n0(per[i].bytes ?? 0)),
+    row(`events/s per shard (${ASSUMPTIONS.shardUtilisation * 100}% of limits)`, (i) => n0(eventsPerShardSecond(per[i]))),
+    ...rates.map((r, k) => row(`shards for ${n0(r)} events/s`, (i) => n0(shards[i][k]))),
+    row('Lambda invocations', (i) => n0(runs[i].batches)),
+    row('write units / event', (i) => n3(per[i].writeUnits)),
+    row('USD / million events', (i) => usd(costs[i].total)),
+    row('  DynamoDB', (i) => usd(costs[i].dynamodb)),
+    row('  Lambda', (i) => usd(costs[i].lambda)),
+    row('  Kinesis', (i) => usd(costs[i].kinesis)),
+  ]);
+  const json = runs.map((f, i) => ({
+    events: f.events,
+    kinesisRecords: f.kinesis!.records,
+    payloadUnits: f.kinesis!.payloadUnits,
+    bytes: f.kinesis!.bytes,
+    eventsPerShardSecond: eventsPerShardSecond(per[i]),
+    shardsAt: Object.fromEntries(rates.map((r, k) => [r, shards[i][k]])),
+    invocations: f.batches,
+    writeUnitsPerEvent: per[i].writeUnits,
+    costPerMillionEventsUsd: costs[i],
+  }));
+  return { text: `${text}\ndaily, session and retention figures of every day compared: ${differences === 0 ? 'identical' : `${differences} differences`}`, json: { plain: json[0], aggregated: json[1], figureDifferences: differences } };
+}
+
 async function main(): Promise<void> {
   const opts = options(process.argv.slice(2));
   const program = loadProgram();
@@ -507,6 +570,10 @@ async function main(): Promise<void> {
     status(`${w.plan.records} events in ${batchCount(w.plan)} batches; handler CPU with in-memory ports…`);
     const cpu: CpuResult = await measureHandlerCpu(w.plan.batches, program);
     const mf = await runMemberflow(procs.endpoints, w, program, bar, 'memberflow');
+    // The same events as the producer library aggregates them (per shard, 25 KiB KPL records).
+    const aggPlan = opts.aggregate ? planAggregatedBatches(w.lines, { shards: SHARDS, batchSize: BATCH_SIZE }) : null;
+    if (aggPlan) arriveLive(aggPlan);
+    const agg = aggPlan ? await runMemberflow(procs.endpoints, w, program, bar, 'memberflow (aggregated)', aggPlan) : null;
     const bl = opts.baseline ? await runBaseline(procs.endpoints, w, program, bar, opts.baselineBatches) : null;
     // On a subset, memberflow runs the baseline's batches too: the comparison is on the same events.
     const same = bl && bl.batchesPerShard !== null ? await runMemberflow(procs.endpoints, w, program, bar, 'memberflow (subset)', subPlan(w.plan, bl.batchesPerShard)) : bl ? mf : null;
@@ -546,6 +613,12 @@ async function main(): Promise<void> {
         ['  Kinesis', '-', usd(cost.kinesis), ...(sameCost ? [usd(sameCost.kinesis)] : []), ...(blCost ? [usd(blCost.kinesis)] : [])],
       ]),
     );
+    const aggregation = agg ? aggregationReport(mf, agg) : null;
+    if (aggregation) {
+      say();
+      say('aggregation (npm run bench -- --aggregate): the same events, one per Kinesis record vs KPL-aggregated per shard');
+      say(aggregation.text);
+    }
     say();
     say(`handler CPU (in-memory ports, no I/O): ${cpu.microsPerEvent.toFixed(1)} µs per event (fastest of ${cpu.passes.length} passes: ${cpu.passes.map((x) => x.toFixed(1)).join(', ')} µs)`);
     say(`ratios: memberflow / lower bound = ${n2(f.writeUnits / lb.writeUnits)}×` + (bl && sf ? `; baseline / memberflow write units per event = ${n2(blWuPerEvent / sameWuPerEvent)}× (whole-run memberflow: ${n2(blWuPerEvent / wuPerEvent)}×); memberflow / baseline events per second = ${n2(sf.eventsPerSecond / bl.figures.eventsPerSecond)}× (whole run: ${n2(f.eventsPerSecond / bl.figures.eventsPerSecond)}×)` : ''));
@@ -656,6 +729,7 @@ async function main(): Promise<void> {
           stateCheck: state ? { compared: state.compared, differences: state.differences.length } : null,
           goals: goals.map(({ goal, figure, met }) => ({ goal, figure, met })),
           capacity,
+          aggregation: aggregation?.json ?? null,
           prices: PRICES,
           assumptions: ASSUMPTIONS,
         }),

@@ -4,6 +4,8 @@
 // deterministic and do not depend on kinesis-mock's speed.
 import { createHash } from 'node:crypto';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { aggregateEntries } from '../../producer/aggregator';
+import { payloadUnits, type UserRecordInput } from '../../producer/batching';
 import { partitionKeyFor } from './kinesis-producer';
 
 const HASH_SPACE = 2n ** 128n;
@@ -17,7 +19,14 @@ export interface BatchPlan {
   shards: number;
   /** Per shard, its batches in order. */
   batches: KinesisStreamEvent[][];
+  /** User records (events). */
   records: number;
+  /** Kinesis records (fewer than `records` when aggregated). */
+  kinesisRecords?: number;
+  /** PUT payload units of those records (25 KB each, rounded up per record). */
+  payloadUnits?: number;
+  /** Bytes put (data + partition key), for the 1 MB/s per shard limit. */
+  bytes?: number;
 }
 
 export function planBatches(lines: readonly string[], opts: { shards?: number; batchSize?: number; streamArn?: string; arrivedAt?: number } = {}): BatchPlan {
@@ -53,7 +62,15 @@ export function planBatches(lines: readonly string[], opts: { shards?: number; b
     for (let i = 0; i < records.length; i += batchSize) out.push({ Records: records.slice(i, i + batchSize) });
     return out;
   });
-  return { shards, batches, records: lines.length };
+  const sizes = lines.map((line) => ({ data: Buffer.from(line, 'utf8'), partitionKey: partitionKeyFor(line) }));
+  return {
+    shards,
+    batches,
+    records: lines.length,
+    kinesisRecords: lines.length,
+    payloadUnits: sizes.reduce((n, e) => n + payloadUnits(e), 0),
+    bytes: sizes.reduce((n, e) => n + e.data.byteLength + Buffer.byteLength(e.partitionKey), 0),
+  };
 }
 
 /**
@@ -90,4 +107,62 @@ export async function deliverPlan(
     }),
   );
   return retries;
+}
+
+/** Lambda's limit on an invocation's payload (6 MB), less room for the event envelope. */
+const INVOKE_PAYLOAD_BYTES = 5.5 * 1024 * 1024;
+
+/**
+ * The same events as the producer library's aggregation puts them: per shard, KPL aggregated
+ * records of up to `maxBytes`, delivered in batches of at most `batchSize` Kinesis records and at
+ * most a Lambda payload (base64) per invocation.
+ */
+export function planAggregatedBatches(lines: readonly string[], opts: { shards?: number; batchSize?: number; maxBytes?: number; streamArn?: string; arrivedAt?: number } = {}): BatchPlan {
+  const shards = opts.shards ?? 4;
+  const batchSize = opts.batchSize ?? 500;
+  const arn = opts.streamArn ?? 'arn:aws:kinesis:us-east-1:000000000000:stream/EventsStream';
+  const arrival = (opts.arrivedAt ?? Date.now()) / 1000;
+  const encoder = new TextEncoder();
+  const perShard: UserRecordInput[][] = Array.from({ length: shards }, () => []);
+  for (const line of lines) {
+    const key = partitionKeyFor(line);
+    perShard[shardIndexFor(key, shards)].push({ partitionKey: key, data: encoder.encode(line) });
+  }
+  let kinesisRecords = 0;
+  let units = 0;
+  let bytes = 0;
+  let n = 0;
+  const batches = perShard.map((records, shard) => {
+    const shardId = `shardId-${String(shard).padStart(12, '0')}`;
+    const whole = [{ shardId, start: 0n, end: HASH_SPACE - 1n }];
+    const out: KinesisStreamEvent[] = [];
+    let current: KinesisStreamRecord[] = [];
+    let payload = 0;
+    for (const entry of aggregateEntries(records, whole, opts.maxBytes)) {
+      kinesisRecords++;
+      units += payloadUnits(entry);
+      bytes += entry.data.byteLength + Buffer.byteLength(entry.partitionKey);
+      const data = Buffer.from(entry.data).toString('base64');
+      if (current.length >= batchSize || (current.length && payload + data.length > INVOKE_PAYLOAD_BYTES)) {
+        out.push({ Records: current });
+        current = [];
+        payload = 0;
+      }
+      const seq = `4959${String(shard).padStart(4, '0')}${String(++n).padStart(48, '0')}`;
+      current.push({
+        kinesis: { kinesisSchemaVersion: '1.0', partitionKey: entry.partitionKey, sequenceNumber: seq, data, approximateArrivalTimestamp: arrival },
+        eventSource: 'aws:kinesis',
+        eventVersion: '1.0',
+        eventID: `${shardId}:${seq}`,
+        eventName: 'aws:kinesis:record',
+        invokeIdentityArn: 'arn:aws:iam::000000000000:role/local',
+        awsRegion: 'us-east-1',
+        eventSourceARN: arn,
+      });
+      payload += data.length;
+    }
+    if (current.length) out.push({ Records: current });
+    return out;
+  });
+  return { shards, batches, records: lines.length, kinesisRecords, payloadUnits: units, bytes };
 }
