@@ -76,7 +76,7 @@ describe('aggregated records through the local stack', () => {
     }
     const daily = (await get(agg, `/metrics/daily?from=${FROM}&to=${TO}`)).body.days;
     expect(daily.reduce((n: number, d: any) => n + d.dau, 0)).toBeGreaterThan(50);
-  });
+  }, 240_000);
 
   it('give every member of the plain run', async () => {
     const ids = [...new Set(sample.map((l) => JSON.parse(l).memberId as string))];
@@ -85,7 +85,7 @@ describe('aggregated records through the local stack', () => {
       const [a, b] = await Promise.all([get(plain, `/members/${id}?asOf=${TO}`), get(agg, `/members/${id}?asOf=${TO}`)]);
       expect(b.body, id).toEqual(a.body);
     }
-  });
+  }, 240_000);
 
   it('quarantine the same bad records with the same reasons', async () => {
     const reasons = async (stack: LocalStack) => ((await get(stack, '/quarantine?limit=100')).body as any[]).map((q) => `${q.reason} ${q.eventId ?? ''} ${q.detail}`).sort();
