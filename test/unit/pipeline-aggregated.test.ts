@@ -36,8 +36,19 @@ function figures(pipeline: MemoryPipeline) {
   return { daily: pipeline.daily(FROM, TO), retention: pipeline.retention(FROM, TO), sessions: pipeline.sessions(FROM, TO) };
 }
 
+/** Stream positions differ between the two ways by design (`<seq>.<index>` inside aggregates): blanked. */
+function withoutPositions(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutPositions);
+  if (value instanceof Map) return new Map([...value].map(([k, v]) => [k, withoutPositions(v)]));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === 'seq' || k === 'shardId' ? '' : withoutPositions(v)]));
+  return value;
+}
+
 function memberSnapshot(pipeline: MemoryPipeline) {
-  return [...pipeline.members.items.values()].map((m) => ({ ...m, version: 0, highWater: null, recentEventIds: [] })).sort((a, b) => a.memberId.localeCompare(b.memberId));
+  return [...pipeline.members.items.values()]
+    // coinOut is the latest write's outbox (per batch, like the high-water mark).
+    .map((m) => withoutPositions({ ...m, version: 0, highWater: null, recentEventIds: [], coinOut: null }) as { memberId: string })
+    .sort((a, b) => a.memberId.localeCompare(b.memberId));
 }
 
 const reasons = (pipeline: MemoryPipeline) => [...pipeline.quarantine.items.values()].map((q) => `${q.reason}:${q.eventId ?? ''}`).sort();
