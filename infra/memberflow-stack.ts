@@ -87,7 +87,10 @@ export class MemberflowStack extends Stack {
 
     // Read-mostly HTTP API; it only writes export requests.
     const api = handler('ApiFunction', 'functions/api.ts', 'HTTP API', 512, Duration.seconds(29));
-    for (const table of [tables.members, tables.ledger, tables.metrics, tables.quarantine]) table.grantReadData(api);
+    // Coin operations (redemption, reversal, adjustment) write the member, its ledger item and the
+    // API's coin counters in one conditional transaction.
+    for (const table of [tables.members, tables.ledger, tables.metrics]) table.grantReadWriteData(api);
+    tables.quarantine.grantReadData(api);
     tables.exports.grantReadWriteData(api);
     // The audit log is append-only: reads and PutItem (new seqs only, by its condition), never
     // UpdateItem or DeleteItem.

@@ -6,6 +6,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { getConsoleAsset, getConsolePage } from './console-assets';
 import { getExport, postSegmentExport } from './export-routes';
 import { getAudit, getSubjectAccess, postErasure } from './privacy-routes';
+import { getCoinLedger, getCoinMetrics, postAdjustment, postRedemption, postReversal } from './coin-routes';
 import { getDaily, getMember, getProgram, getQuarantine, getRetention, getRetentionByChannel, getSessions, getWinback, type RouteContext } from './routes';
 import { getSegmentMembers, getSegments } from './segment-routes';
 
@@ -40,6 +41,11 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/metrics/program', role: 'viewer', handler: getProgram },
   { method: 'GET', path: '/metrics/winback', role: 'viewer', handler: getWinback },
   { method: 'GET', path: '/quarantine', role: 'operator', handler: getQuarantine },
+  { method: 'POST', path: '/members/{memberId}/coins/redemptions', role: 'operator', handler: postRedemption },
+  { method: 'POST', path: '/members/{memberId}/coins/redemptions/{redemptionId}/reversal', role: 'operator', handler: postReversal },
+  { method: 'POST', path: '/members/{memberId}/coins/adjustments', role: 'operator', handler: postAdjustment },
+  { method: 'GET', path: '/members/{memberId}/coins/ledger', role: 'operator', handler: getCoinLedger },
+  { method: 'GET', path: '/metrics/coins', role: 'viewer', handler: getCoinMetrics },
   { method: 'GET', path: '/segments', role: 'viewer', handler: getSegments },
   { method: 'GET', path: '/segments/{id}/members', role: 'operator', handler: getSegmentMembers },
   { method: 'POST', path: '/segments/{id}/exports', role: 'operator', handler: postSegmentExport },

@@ -5,6 +5,7 @@ import { dayString, todayIn } from '../../shared/days/days';
 import { dayKey, TOTALS_KEY } from '../../shared/keys/metrics-keys';
 import { channelRetention, cohortRow, dailyRow, programRow, sessionsRow, winbackRow, type DayCounters } from '../../shared/metrics/read';
 import { memberView } from '../../shared/member/view';
+import { coinBalance } from '../../shared/coins/lots';
 import type { Program } from '../../shared/programme/vocabulary';
 import type { stores } from '../adapters/stores';
 import { dayParam, dayRange, HttpError, query } from './http';
@@ -33,8 +34,11 @@ export async function getMember(ctx: RouteContext, event: APIGatewayProxyEventV2
   const state = await assertNotErased(ctx.stores.members, memberId);
   if (!state) throw new HttpError(404, 'member_not_found', `memberId: no member ${memberId}`);
   const history = await ctx.stores.ledger.tierHistory(memberId);
+  const day = asOf ?? todayIn(ctx.program.timezone, ctx.now());
+  const coins = coinBalance(state.coins, day);
   return {
-    ...memberView(ctx.program, state, asOf ?? todayIn(ctx.program.timezone, ctx.now())),
+    ...memberView(ctx.program, state, day),
+    coins: { available: coins.available, pending: coins.pending, debt: coins.debt, nextExpiry: coins.nextExpiry ? { day: dayString(coins.nextExpiry.day), coins: coins.nextExpiry.coins } : null },
     tierHistory: history.map((c) => ({ day: dayString(c.day), from: ctx.program.tiers[c.from].id, to: ctx.program.tiers[c.to].id, reason: c.reason })),
   };
 }

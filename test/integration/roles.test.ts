@@ -10,7 +10,7 @@ const viewerToken = 'roles-viewer-token';
 let stack: LocalStack;
 
 /** A concrete request for a route: path parameters filled in, the query its handler needs. */
-const SAMPLE_PARAMS: Record<string, string> = { memberId: 'm-roles', id: 'tier-member', exportId: '00000000-0000-4000-8000-000000000000', proxy: 'app.js' };
+const SAMPLE_PARAMS: Record<string, string> = { memberId: 'm-roles', redemptionId: 'r-roles', id: 'tier-member', exportId: '00000000-0000-4000-8000-000000000000', proxy: 'app.js' };
 function requestFor(route: Route): { path: string; init: RequestInit } {
   const path = route.path.replace(/\{(\w+)\+?\}/g, (_, name: string) => {
     if (!(name in SAMPLE_PARAMS)) throw new Error(`roles test: no sample value for {${name}} in ${routeKey(route)}`);
