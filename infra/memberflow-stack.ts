@@ -89,8 +89,8 @@ export class MemberflowStack extends Stack {
     const api = handler('ApiFunction', 'functions/api.ts', 'HTTP API', 512, Duration.seconds(29));
     // Coin operations (redemption, reversal, adjustment) write the member, its ledger item and the
     // API's coin counters in one conditional transaction.
-    for (const table of [tables.members, tables.ledger, tables.metrics]) table.grantReadWriteData(api);
-    tables.quarantine.grantReadData(api);
+    for (const table of [tables.members, tables.ledger, tables.metrics, tables.quarantine]) table.grantReadData(api);
+    api.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [tables.members.tableArn, tables.ledger.tableArn, tables.metrics.tableArn] }));
     tables.exports.grantReadWriteData(api);
     // The audit log is append-only: reads and PutItem (new seqs only, by its condition), never
     // UpdateItem or DeleteItem.

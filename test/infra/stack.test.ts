@@ -366,7 +366,7 @@ function actionsOn(fnId: string, targetId: string, attribute = 'Arn'): string[] 
 
 const DDB_WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 const DDB_READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
-type Access = 'none' | 'read' | 'write' | 'readwrite';
+type Access = 'none' | 'read' | 'write' | 'readwrite' | 'read+put';
 
 function accessTo(fnId: string, tableId: string): Access {
   const actions = actionsOn(fnId, tableId);
@@ -374,6 +374,8 @@ function accessTo(fnId: string, tableId: string): Access {
   const writes = DDB_WRITE.every((a) => actions.includes(a));
   const anyWrite = DDB_WRITE.some((a) => actions.includes(a));
   const anyRead = DDB_READ.some((a) => actions.includes(a)) || actions.includes('dynamodb:Scan');
+  // PutItem alone: the api's coin operations (conditional puts in one transaction), nothing else.
+  if (anyWrite && !writes && DDB_WRITE.filter((a) => actions.includes(a)).join() === 'dynamodb:PutItem' && reads) return 'read+put';
   if (anyWrite && !writes) throw new Error(`${fnId} has partial write access to ${tableId}: ${actions}`);
   if (anyRead && !reads) throw new Error(`${fnId} has partial read access to ${tableId}: ${actions}`);
   return reads ? (writes ? 'readwrite' : 'read') : writes ? 'write' : 'none';
@@ -407,7 +409,7 @@ describe('least-privilege grants', () => {
   const matrix: Record<string, Access[]> = {
     //                                  Members      Ledger       Metrics      Quarantine   Exports
     ProcessEventsFunction:           ['readwrite', 'readwrite', 'readwrite', 'readwrite', 'none'],
-    ApiFunction:                     ['read',      'read',      'read',      'read',      'readwrite'],
+    ApiFunction:                     ['read+put',  'read+put',  'read+put',  'read',      'readwrite'],
     TierReviewFunction:              ['read',      'none',      'read',      'none',      'none'],
     WinbackFunction:                 ['read',      'none',      'read',      'none',      'none'],
     RfmFunction:                     ['read',      'none',      'read',      'none',      'none'],
@@ -439,7 +441,8 @@ describe('least-privilege grants', () => {
     for (const fnId of Object.keys(FUNCTIONS)) {
       for (const table of ['MembersTable', 'MetricsTable', 'LedgerTable']) {
         const writes = actionsOn(fnId, table).filter((a) => DDB_WRITE.includes(a));
-        expect(writes, `${fnId} on ${table}`).toEqual(fnId === 'ProcessEventsFunction' ? [...DDB_WRITE].sort() : []);
+        // The api's coin operations put the member, the operation's ledger item and its counters.
+        expect(writes, `${fnId} on ${table}`).toEqual(fnId === 'ProcessEventsFunction' ? [...DDB_WRITE].sort() : fnId === 'ApiFunction' ? ['dynamodb:PutItem'] : []);
       }
     }
   });
@@ -452,7 +455,8 @@ describe('least-privilege grants', () => {
   });
 
   it('the api may put only tombstones (erased#…) into MembersTable', () => {
-    const puts = statementsOf('ApiFunction').filter((st: any) => [st.Action].flat().includes('dynamodb:PutItem') && JSON.stringify(st.Resource).includes('MembersTable'));
+    // (besides the coin operations' PutItem on members, ledger and metrics, asserted above)
+    const puts = statementsOf('ApiFunction').filter((st: any) => [st.Action].flat().includes('dynamodb:PutItem') && JSON.stringify(st.Resource).includes('MembersTable') && st.Condition);
     expect(puts).toHaveLength(1);
     expect(puts[0].Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['erased#*'] } });
     expect([puts[0].Action].flat()).toEqual(['dynamodb:PutItem']);
@@ -466,8 +470,8 @@ describe('least-privilege grants', () => {
     }
   });
 
-  it('the api function cannot write member state', () => {
-    expect(actionsOn('ApiFunction', 'MembersTable').filter((a) => DDB_WRITE.includes(a))).toEqual([]);
+  it('the api function writes member state only by PutItem (coin operations, conditional on the version)', () => {
+    expect(actionsOn('ApiFunction', 'MembersTable').filter((a) => DDB_WRITE.includes(a))).toEqual(['dynamodb:PutItem']);
   });
 
   it('the daily jobs may query TierReviewIndex', () => {
