@@ -95,7 +95,7 @@ export async function decodeBatch(records: readonly StreamRecord[], opts: Decode
       return;
     }
     // "In the future" means after the record reached the stream, whenever it is processed.
-    const incoming: IncomingRecord = { position: { shardId: record.shardId, seq }, event: decoded.event, at: decoded.at, arrivedAt: record.arrivedAt };
+    const incoming: IncomingRecord = { position: { shardId: record.shardId, seq }, event: decoded.event, at: decoded.at, arrivedAt: record.arrivedAt, raw: decoded.raw };
     const key = decoded.event.memberId;
     const list = out.byMember.get(key);
     if (list) list.push(incoming);

@@ -243,9 +243,11 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   }
 
   const reduceAll = async (cuts: readonly string[]) => {
-    const results: MemberResult[] = [];
-    await forEachLimited([...byMember], concurrency, async ([memberId, incoming]) => {
-      results.push(await reduceMember(memberId, stored.get(memberId) ?? null, incoming, cuts, last, ports));
+    // In the batch's member order, whatever order the reductions finish in: the writes that follow
+    // (and so which of them a fault hits) do not depend on I/O timing.
+    const results: MemberResult[] = new Array(byMember.size);
+    await forEachLimited([...byMember].map((entry, i) => [i, entry] as const), concurrency, async ([i, [memberId, incoming]]) => {
+      results[i] = await reduceMember(memberId, stored.get(memberId) ?? null, incoming, cuts, last, ports);
     });
     return results;
   };
@@ -286,6 +288,8 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
 
   // Quarantine first: records skipped by a member's high-water mark are never looked at again.
   const arrivals = new Map(records.map((x) => [x.seq, x.arrivedAt]));
+  // The original text, never a re-serialisation of the parsed event (which may nest thousands deep).
+  const raws = new Map([...byMember.values()].flatMap((list) => list.map((x) => [x.position.seq, x.raw ?? ''] as const)));
   const rejected: QuarantineItem[] = results.flatMap((r) =>
     r.rejections.map((rej) => ({
       receivedAt: new Date(arrivals.get(parentSeq(rej.position.seq))!).toISOString(),
@@ -293,7 +297,7 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
       detail: rej.detail,
       eventId: rej.event.eventId,
       memberId: r.memberId,
-      raw: JSON.stringify(rej.event).slice(0, 2048),
+      raw: raws.get(rej.position.seq) ?? '',
       shardId: rej.position.shardId,
       seq: rej.position.seq,
     })),

@@ -1,36 +1,72 @@
 // Behaviour events (contract §2): the zod schemas and the record decoder.
 // A decoded record is either a valid event or a quarantine verdict with a machine-readable reason.
 import { z } from 'zod';
+import { isDayString } from '../days/days';
 import { RFM_CLASSES } from '../programme/vocabulary';
 
 export const MAX_RECORD_BYTES = 32 * 1024;
 export const MAX_FUTURE_MS = 5 * 60 * 1000;
 export const RAW_KEEP_BYTES = 2 * 1024;
+/**
+ * Sane bounds, so that no valid event can overflow the arithmetic downstream (sums of cents and
+ * points stay far below 2^53) or fall outside the day arithmetic's years: ¥100,000,000 per amount
+ * and per order; occurredAt from 2000-01-01 (UTC); attributes nested at most 16 levels.
+ */
+export const MAX_CENTS = 10_000_000_000;
+export const MIN_OCCURRED_AT = '2000-01-01T00:00:00Z';
+export const MAX_ATTRIBUTE_DEPTH = 16;
+const MIN_OCCURRED_MS = Date.parse(MIN_OCCURRED_AT);
 
 const memberId = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.:@-]+$/, 'must be 1–128 chars of [A-Za-z0-9_.:@-]');
-const cents = z.number().int('must be an integer number of cents').min(0, 'must be ≥ 0').max(Number.MAX_SAFE_INTEGER);
+const cents = z.number().int('must be an integer number of cents').min(0, 'must be ≥ 0').max(MAX_CENTS, `must be ≤ ${MAX_CENTS}`);
 const count = z.number().int('must be an integer').min(0, 'must be ≥ 0').max(Number.MAX_SAFE_INTEGER);
+const sessionCount = z.number().int('must be an integer').min(0, 'must be ≥ 0').max(10_000_000, 'must be ≤ 10000000');
 const channel = z.enum(['store', 'app', 'mini_program', 'third_party']);
 const id = z.string().min(1).max(128);
+
+/** Nesting depth of a JSON value, without recursion (a 5,000-level value must not overflow the stack). */
+export function jsonDepth(value: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > max) max = depth;
+    if (max > MAX_ATTRIBUTE_DEPTH) return max;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return max;
+}
+
+const occurredAt = z.iso
+  .datetime({ offset: true, message: 'must be an ISO-8601 timestamp with Z or an offset' })
+  .refine((v) => Date.parse(v) >= MIN_OCCURRED_MS, `must be on or after ${MIN_OCCURRED_AT}`);
 
 const common = {
   eventId: id,
   memberId,
-  occurredAt: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 timestamp with Z or an offset' }),
+  occurredAt,
   channel: channel.optional(),
-  attributes: z.record(z.string(), z.unknown()).optional(),
+  attributes: z
+    .record(z.string(), z.unknown())
+    .refine((v) => jsonDepth(v) <= MAX_ATTRIBUTE_DEPTH, `must be nested at most ${MAX_ATTRIBUTE_DEPTH} levels deep`)
+    .optional(),
 };
+
+/** The sum of an order's (or a refund's) line amounts stays within the per-amount bound too. */
+const linesTotal = (lines: readonly { amountCents: number }[]) => lines.reduce((sum, line) => sum + line.amountCents, 0) <= MAX_CENTS;
+const totalMessage = `amounts add up to more than ${MAX_CENTS}`;
 
 const signup = z.object({ ...common, type: z.literal('signup'), acquisitionChannel: z.string().min(1).max(64).optional() });
 const appOpen = z.object({ ...common, type: z.literal('app_open') });
 const pageView = z.object({ ...common, type: z.literal('page_view'), page: z.string().max(512).optional() });
-const sessionEnd = z.object({ ...common, type: z.literal('session_end'), durationSeconds: count, pageViews: count });
+const sessionEnd = z.object({ ...common, type: z.literal('session_end'), durationSeconds: sessionCount, pageViews: sessionCount });
 const purchase = z.object({
   ...common,
   type: z.literal('purchase'),
   channel,
   orderId: id,
-  lines: z.array(z.object({ sku: id, category: z.string().min(1).max(64), amountCents: cents })).min(1).max(500),
+  lines: z.array(z.object({ sku: id, category: z.string().min(1).max(64), amountCents: cents })).min(1).max(500).refine(linesTotal, totalMessage),
   shippingCents: cents.default(0),
 });
 const refund = z.object({
@@ -39,13 +75,13 @@ const refund = z.object({
   channel,
   orderId: id,
   refundId: id.optional(),
-  lines: z.array(z.object({ sku: id, amountCents: cents })).min(1).max(500),
+  lines: z.array(z.object({ sku: id, amountCents: cents })).min(1).max(500).refine(linesTotal, totalMessage),
 });
 const recharge = z.object({
   ...common,
   type: z.literal('recharge'),
   channel,
-  amountCents: z.number().int('must be an integer number of cents').positive('must be > 0').max(Number.MAX_SAFE_INTEGER),
+  amountCents: z.number().int('must be an integer number of cents').positive('must be > 0').max(MAX_CENTS, `must be ≤ ${MAX_CENTS}`),
 });
 
 /**
@@ -55,9 +91,9 @@ const recharge = z.object({
 const tierReview = z.object({
   eventId: id,
   memberId,
-  occurredAt: common.occurredAt,
+  occurredAt,
   type: z.literal('tier_review'),
-  asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a day YYYY-MM-DD'),
+  asOf: z.string().refine(isDayString, 'must be a day YYYY-MM-DD'),
 });
 const statusCheck = tierReview.extend({ type: z.literal('status_check') });
 /** The daily coins job: book due lots, expiries and notices up to `asOf`. */
@@ -136,6 +172,8 @@ export interface Decoded {
   event: StreamEvent | EraseMemberCommand;
   /** occurredAt as epoch milliseconds. */
   at: number;
+  /** The record's original text (its first 2 KiB), for the quarantine should the reducer reject it. */
+  raw: string;
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -147,8 +185,21 @@ function fieldPath(path: PropertyKey[]): string {
 }
 
 function rawPreview(bytes: Uint8Array): string {
-  const head = bytes.subarray(0, RAW_KEEP_BYTES);
-  return new TextDecoder('utf-8').decode(head);
+  return rawHead(new TextDecoder('utf-8').decode(bytes.subarray(0, RAW_KEEP_BYTES)));
+}
+
+/** The text's first 2 KiB of UTF-8 (cut at a character boundary): what the quarantine keeps. */
+export function rawHead(text: string): string {
+  if (text.length * 3 <= RAW_KEEP_BYTES) return text;
+  let bytes = 0;
+  let end = 0;
+  for (const ch of text) {
+    const cp = ch.codePointAt(0)!;
+    bytes += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    if (bytes > RAW_KEEP_BYTES) break;
+    end += ch.length;
+  }
+  return text.slice(0, end);
 }
 
 function stringField(value: unknown, key: string): string | undefined {
@@ -168,8 +219,19 @@ export function parseEvent(value: unknown): { ok: true; event: StreamEvent | Era
   return { ok: false, detail: `${fieldPath(issue.path)}: ${issue.message}` };
 }
 
-/** Decodes one stream record's bytes into an event or a quarantine verdict. */
+/**
+ * Decodes one stream record's bytes into an event or a quarantine verdict. Never throws: whatever
+ * the bytes, the record gets a verdict, so no input can fail its batch.
+ */
 export function decodeRecord(bytes: Uint8Array, nowMs: number): Decoded | Quarantined {
+  try {
+    return decodeChecked(bytes, nowMs);
+  } catch (error) {
+    return { ok: false, reason: 'invalid_event', detail: `(record): could not be decoded: ${(error as Error)?.message ?? String(error)}`.slice(0, 512), raw: rawPreview(bytes) };
+  }
+}
+
+function decodeChecked(bytes: Uint8Array, nowMs: number): Decoded | Quarantined {
   if (bytes.byteLength > MAX_RECORD_BYTES) {
     return { ok: false, reason: 'too_large', detail: `record is ${bytes.byteLength} bytes; the limit is ${MAX_RECORD_BYTES}`, raw: rawPreview(bytes) };
   }
@@ -183,13 +245,13 @@ export function decodeRecord(bytes: Uint8Array, nowMs: number): Decoded | Quaran
   try {
     value = JSON.parse(text);
   } catch (error) {
-    return { ok: false, reason: 'not_json', detail: `record is not JSON: ${(error as Error).message}`, raw: text.slice(0, RAW_KEEP_BYTES) };
+    return { ok: false, reason: 'not_json', detail: `record is not JSON: ${(error as Error).message}`, raw: rawHead(text) };
   }
   const eventId = stringField(value, 'eventId');
   const memberIdValue = stringField(value, 'memberId');
   const parsed = parseEvent(value);
   if (!parsed.ok) {
-    return { ok: false, reason: 'invalid_event', detail: parsed.detail, eventId, memberId: memberIdValue, raw: text.slice(0, RAW_KEEP_BYTES) };
+    return { ok: false, reason: 'invalid_event', detail: parsed.detail, eventId, memberId: memberIdValue, raw: rawHead(text) };
   }
   const at = Date.parse(parsed.event.occurredAt);
   if (at > nowMs + MAX_FUTURE_MS) {
@@ -199,8 +261,8 @@ export function decodeRecord(bytes: Uint8Array, nowMs: number): Decoded | Quaran
       detail: `occurredAt: ${parsed.event.occurredAt} is more than 5 minutes in the future`,
       eventId,
       memberId: memberIdValue,
-      raw: text.slice(0, RAW_KEEP_BYTES),
+      raw: rawHead(text),
     };
   }
-  return { ok: true, event: parsed.event, at };
+  return { ok: true, event: parsed.event, at, raw: rawHead(text) };
 }

@@ -92,6 +92,40 @@ function pruneHistory(state: MemberState, program: Program): void {
   if (state.purchases.length && state.purchases[0].day < floor) state.purchases = state.purchases.filter((p) => p.day >= floor);
 }
 
+/** An error of a port (I/O), as opposed to one of the rules: it must fail the batch, not the record. */
+class PortFailure extends Error {
+  constructor(readonly original: unknown) {
+    super('port failure');
+  }
+}
+
+/** The ledger with its failures marked as port failures. */
+function guarded(ledger: LedgerPort): LedgerPort {
+  return new Proxy(ledger, {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver);
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        try {
+          return await value.apply(target, args);
+        } catch (error) {
+          throw new PortFailure(error);
+        }
+      };
+    },
+  });
+}
+
+/** A record the rules threw on (not a port): it is rejected and the member reduced again without it. */
+class RecordFailure extends Error {
+  constructor(
+    readonly seq: string,
+    readonly detail: string,
+  ) {
+    super(detail);
+  }
+}
+
 export interface ReducerContext {
   program: Program;
   ledger: LedgerPort;
@@ -107,12 +141,30 @@ export interface ReducerContext {
  * day its own record arrived, and the member's segments are evaluated as of the day the last
  * record arrived — the same last record whichever attempt, and however the batch was cut.
  */
-export async function applyRecords(
+export async function applyRecords(memberId: string, stored: MemberState | null, records: readonly IncomingRecord[], context: ReducerContext): Promise<BatchOutcome> {
+  // Each record applies whole or not at all: a record the rules cannot apply (a bug, a value no
+  // bound foresaw) is rejected with its reason and the member reduced again from the stored state
+  // without it — the ledger's claims are idempotent, so the records before it apply as before.
+  // A failing port (the ledger) fails the batch instead, which Lambda retries.
+  const poisoned = new Map<string, string>();
+  for (;;) {
+    try {
+      return await applyRecordsOnce(memberId, stored, records, context, poisoned);
+    } catch (error) {
+      if (!(error instanceof RecordFailure)) throw error;
+      poisoned.set(error.seq, error.detail);
+    }
+  }
+}
+
+async function applyRecordsOnce(
   memberId: string,
   stored: MemberState | null,
   records: readonly IncomingRecord[],
-  { program, ledger }: ReducerContext,
+  { program, ledger: port }: ReducerContext,
+  poisoned: ReadonlyMap<string, string>,
 ): Promise<BatchOutcome> {
+  const ledger = guarded(port);
   const tz = program.timezone;
   const today = todayIn(tz, records[records.length - 1].arrivedAt);
   let state: MemberState | null = stored ? { ...stored, contribution: new Map() } : null;
@@ -133,50 +185,60 @@ export async function applyRecords(
   for (const record of records) {
     const { event, position } = record;
     if (state && covers(state.highWater, position)) continue;
-    const idHash = hash48(event.eventId);
-    if (state && state.recentEventIds.includes(idHash)) {
-      state.highWater = position;
-      changed = true;
+    const poison = poisoned.get(position.seq);
+    if (poison !== undefined) {
+      rejections.push({ position, event, reason: 'invalid_event', detail: poison });
       continue;
     }
-    const day = dayOf(record.at, tz);
-    if (event.type === 'tier_review' || event.type === 'status_check' || event.type === 'rfm_update' || event.type === 'coins_day') {
-      // A job command: it never creates a member and is not activity.
-      if (!state) continue;
-      const asOf = dayNumber(event.asOf);
-      if (!(asOf <= todayIn(tz, record.arrivedAt))) {
-        rejections.push({ position, event, reason: 'invalid_event', detail: `asOf: ${event.asOf} is after today` });
+    try {
+      const idHash = hash48(event.eventId);
+      if (state && state.recentEventIds.includes(idHash)) {
+        state.highWater = position;
+        changed = true;
         continue;
       }
-      if (event.type === 'tier_review') applyReview(state, asOf, program, tierChanges, actions);
-      else if (event.type === 'status_check') applyWinbackCheck(program, state, asOf, actions);
-      else if (event.type === 'coins_day') applyCoinDay(state, asOf, program, actions, coinEntries);
-      else state.rfm = event.rfm ? { ...event.rfm, asOf } : null;
-    } else if (event.type === 'refund') {
-      // A refund never creates a member: without a member there is no order to refund.
-      const order = state ? await ledger.getOrder(memberId, event.orderId) : null;
-      // An order first claimed by a later record was unknown when this refund arrived.
-      if (!state || !order || claimedLater(order.claim, position)) {
-        rejections.push({ position, event, reason: 'unknown_order', detail: `orderId: no purchase ${event.orderId} by member ${memberId}` });
-        continue;
+      const day = dayOf(record.at, tz);
+      if (event.type === 'tier_review' || event.type === 'status_check' || event.type === 'rfm_update' || event.type === 'coins_day') {
+        // A job command: it never creates a member and is not activity.
+        if (!state) continue;
+        const asOf = dayNumber(event.asOf);
+        if (!(asOf <= todayIn(tz, record.arrivedAt))) {
+          rejections.push({ position, event, reason: 'invalid_event', detail: `asOf: ${event.asOf} is after today` });
+          continue;
+        }
+        if (event.type === 'tier_review') applyReview(state, asOf, program, tierChanges, actions);
+        else if (event.type === 'status_check') applyWinbackCheck(program, state, asOf, actions);
+        else if (event.type === 'coins_day') applyCoinDay(state, asOf, program, actions, coinEntries);
+        else state.rfm = event.rfm ? { ...event.rfm, asOf } : null;
+      } else if (event.type === 'refund') {
+        // A refund never creates a member: without a member there is no order to refund.
+        const order = state ? await ledger.getOrder(memberId, event.orderId) : null;
+        // An order first claimed by a later record was unknown when this refund arrived.
+        if (!state || !order || claimedLater(order.claim, position)) {
+          rejections.push({ position, event, reason: 'unknown_order', detail: `orderId: no purchase ${event.orderId} by member ${memberId}` });
+          continue;
+        }
+        applyRefund(state, event, order, day, position, await claimRefundOnce(ledger, memberId, event, order, position), program, tierChanges, coinEntries);
+      } else {
+        if (!state) state = newMember(memberId, day);
+        if (event.type === 'signup' && event.acquisitionChannel && !state.acquisitionChannel) {
+          state.acquisitionChannel = event.acquisitionChannel;
+        }
+        const previous = state.activity.lastActiveOn;
+        const outcome = markActive(state.activity, day, program.activity.lateActivityLimitDays);
+        if (outcome === 'late') bump(state.contribution, day, C.lateActivity);
+        if (outcome === 'new' && (previous === null || day > previous)) endSilence(program, state, previous, day, state.contribution);
+        countEvent(state.contribution, event, day);
+        if (event.type === 'purchase') await applyPurchase(state, event, day, position, ledger, program, tierChanges, coinEntries);
       }
-      applyRefund(state, event, order, day, position, await claimRefundOnce(ledger, memberId, event, order, position), program, tierChanges, coinEntries);
-    } else {
-      if (!state) state = newMember(memberId, day);
-      if (event.type === 'signup' && event.acquisitionChannel && !state.acquisitionChannel) {
-        state.acquisitionChannel = event.acquisitionChannel;
-      }
-      const previous = state.activity.lastActiveOn;
-      const outcome = markActive(state.activity, day, program.activity.lateActivityLimitDays);
-      if (outcome === 'late') bump(state.contribution, day, C.lateActivity);
-      if (outcome === 'new' && (previous === null || day > previous)) endSilence(program, state, previous, day, state.contribution);
-      countEvent(state.contribution, event, day);
-      if (event.type === 'purchase') await applyPurchase(state, event, day, position, ledger, program, tierChanges, coinEntries);
+      state.recentEventIds.push(idHash);
+      if (state.recentEventIds.length > EVENT_RING_SIZE) state.recentEventIds.splice(0, state.recentEventIds.length - EVENT_RING_SIZE);
+      state.highWater = position;
+      changed = true;
+    } catch (error) {
+      if (error instanceof PortFailure) throw error.original;
+      throw new RecordFailure(position.seq, `(record): could not be applied: ${String((error as Error)?.message ?? error)}`.slice(0, 512));
     }
-    state.recentEventIds.push(idHash);
-    if (state.recentEventIds.length > EVENT_RING_SIZE) state.recentEventIds.splice(0, state.recentEventIds.length - EVENT_RING_SIZE);
-    state.highWater = position;
-    changed = true;
   }
   if (!state) return { state: newMember(memberId, 0), changed: false, rejections, tierChanges, actions, coinEntries, segmentChanges: { entered: [], exited: [] } };
   pruneHistory(state, program);

@@ -22,6 +22,8 @@ export interface IncomingRecord {
    * now" is decided the same way on every attempt.
    */
   arrivedAt: number;
+  /** The record's original text (first 2 KiB), kept for the quarantine. */
+  raw?: string;
 }
 
 export interface PurchaseStat {
