@@ -26,6 +26,7 @@ export function applyWinbackCheck(program: Program, state: MemberState, asOf: nu
 export function endSilence(program: Program, state: MemberState, previous: number | null, day: number, contribution: Contribution): void {
   const spell = state.winback;
   if (!spell || previous === null || spell.spellFrom !== previous) return;
-  if (day > spell.lastOfferOn && day <= spell.lastOfferOn + program.winback.conversionWindowDays) bump(contribution, spell.lastOfferOn, C.wbConversions);
+  // Active again on the offer's own day (after the job sent it) converts too: "within 14 days after".
+  if (day >= spell.lastOfferOn && day <= spell.lastOfferOn + program.winback.conversionWindowDays) bump(contribution, spell.lastOfferOn, C.wbConversions);
   state.winback = null;
 }
