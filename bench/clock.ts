@@ -7,7 +7,7 @@
 // scoped to that invocation (AsyncLocalStorage); everything else sees the real clock.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import type { BatchPlan } from '../infra/local/batch-plan';
+import type { BatchPlan } from '../infra/local/engine/batch-plan';
 import { decodeAggregate, isAggregated } from '../shared/stream/kpl-aggregate';
 
 const clock = new AsyncLocalStorage<{ ms: number; patch: boolean }>();

@@ -18,10 +18,10 @@ import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda'
 import cliProgress from 'cli-progress';
 import { setDocumentClient } from '../functions/adapters/clients';
 import { MetricsStore } from '../functions/adapters/metrics-store';
-import { dynamoClient, LOCAL_CREDENTIALS, LOCAL_REGION, type LocalEndpoints } from '../infra/local/aws';
-import { deliverPlan, planAggregatedBatches, planBatches, type BatchPlan } from '../infra/local/batch-plan';
-import { startLocalProcesses } from '../infra/local/processes';
-import { attachLocalStack } from '../infra/local/stack';
+import { dynamoClient, LOCAL_CREDENTIALS, LOCAL_REGION, type LocalEndpoints } from '../infra/local/engine/aws';
+import { deliverPlan, planAggregatedBatches, planBatches, type BatchPlan } from '../infra/local/engine/batch-plan';
+import { startLocalProcesses } from '../infra/local/engine/processes';
+import { attachLocalStack } from '../infra/local/engine/stack';
 import { dayNumber, dayOf, dayString, isDayString } from '../shared/days/days';
 import { loadProgram } from '../shared/programme/load';
 import { type Program } from '../shared/programme/vocabulary';

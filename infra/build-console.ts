@@ -1,6 +1,6 @@
 // Bundles the operations console (console/: index.html, app.ts with chart.js, styles.css) into
 // functions/api/console-assets.generated.js, a module of three strings the api function serves.
-// The generated file is build output (gitignored): `npm start`/`npm run demo` (infra/local/launch.ts),
+// The generated file is build output (gitignored): `npm start`/`npm run demo` (infra/local/cli/launch.ts),
 // `cdk synth` (infra/app.ts) and the tests (test/support/build-console.ts) build it first. Its types
 // are the committed console-assets.generated.d.ts, so type-checking a fresh clone needs no build.
 //

@@ -1,7 +1,7 @@
 // Starts the local services once for the whole test run and provides their endpoints.
 import type { TestProject } from 'vitest/node';
-import type { LocalEndpoints } from '../infra/local/aws';
-import { startLocalProcesses } from '../infra/local/processes';
+import type { LocalEndpoints } from '../infra/local/engine/aws';
+import { startLocalProcesses } from '../infra/local/engine/processes';
 
 declare module 'vitest' {
   export interface ProvidedContext {

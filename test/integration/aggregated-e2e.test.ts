@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { kinesisClient } from '../../infra/local/aws';
-import { partitionKeyFor } from '../../infra/local/kinesis-producer';
-import { attachLocalStack, type LocalStack } from '../../infra/local/stack';
+import { kinesisClient } from '../../infra/local/engine/aws';
+import { partitionKeyFor } from '../../infra/local/engine/kinesis-producer';
+import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
 import { aggregateEntries, Producer } from '../../producer';
 import { encodeAggregate } from '../../shared/stream/kpl-aggregate';
 

@@ -8,9 +8,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CHAIN, DynamoAuditLog } from '../../functions/adapters/audit-store';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../infra/local/aws';
-import { attachLocalStack, type LocalStack } from '../../infra/local/stack';
-import { writeState } from '../../infra/local/state';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../infra/local/engine/aws';
+import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
+import { writeState } from '../../infra/local/engine/state';
 import type { AuditEntry } from '../../shared/audit/entry';
 
 const REPO = path.resolve(__dirname, '../..');
@@ -29,7 +29,7 @@ function newLog(): DynamoAuditLog {
 }
 
 function verifyCli(): { code: number | null; out: string } {
-  const run = spawnSync(TSX, ['infra/local/audit.ts', 'verify'], {
+  const run = spawnSync(TSX, ['infra/local/cli/audit.ts', 'verify'], {
     cwd: REPO,
     env: { ...process.env, MEMBERFLOW_STATE_DIR: stateDir },
     encoding: 'utf8',

@@ -5,7 +5,7 @@
 // 404 unknown member, 400 naming the field, reversal once, adjustments.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { addDays, dayString, todayIn } from '../../shared/days/days';
-import { attachLocalStack, type LocalStack } from '../../infra/local/stack';
+import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
 
 const token = 'coins-operator-token';
 const viewerToken = 'coins-viewer-token';

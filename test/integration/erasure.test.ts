@@ -9,8 +9,8 @@ import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { auditLog } from '../../functions/adapters/audit-store';
-import { dynamoClient, s3Client } from '../../infra/local/aws';
-import { attachLocalStack, type LocalStack } from '../../infra/local/stack';
+import { dynamoClient, s3Client } from '../../infra/local/engine/aws';
+import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
 import { dayString, todayIn } from '../../shared/days/days';
 
 const token = 'erasure-test-token';

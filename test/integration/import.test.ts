@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { attachLocalStack, type LocalStack } from '../../infra/local/stack';
+import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
 import { addDays, dayString, todayIn } from '../../shared/days/days';
 import { Rng } from '../../simulator';
 import { eventsToJsonLines, simulate } from '../../simulator';

@@ -1,7 +1,7 @@
 // The daily jobs on the local stack: candidates from the consumer's hints, commands through the
 // events stream, offers and conversions on a crafted timeline, RFM classes, idempotent re-runs.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { attachLocalStack, type LocalStack } from '../../infra/local/stack';
+import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
 import { addDays, dayString, todayIn } from '../../shared/days/days';
 
 const token = 'jobs-token';

@@ -1,9 +1,9 @@
 // The local HTTP API (bearer auth, API Gateway v2 events), the scheduler and the producer,
 // against the shared local services.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { partitionKeyFor } from '../../infra/local/kinesis-producer';
-import { nextFire } from '../../infra/local/scheduler';
-import { attachLocalStack, type LocalStack } from '../../infra/local/stack';
+import { partitionKeyFor } from '../../infra/local/engine/kinesis-producer';
+import { nextFire } from '../../infra/local/engine/scheduler';
+import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
 import { calls } from '../fixtures/local-runtime/recording-handler';
 import { fixtureTemplate } from '../fixtures/local-runtime/template';
 

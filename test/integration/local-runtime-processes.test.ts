@@ -6,9 +6,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sleep } from '../../infra/local/aws';
-import { REPO_ROOT } from '../../infra/local/lambda';
-import { freePort, pidAlive, type ChildInfo } from '../../infra/local/processes';
+import { sleep } from '../../infra/local/engine/aws';
+import { REPO_ROOT } from '../../infra/local/engine/lambda';
+import { freePort, pidAlive, type ChildInfo } from '../../infra/local/engine/processes';
 
 const TSX = path.join(REPO_ROOT, 'node_modules/.bin/tsx');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'memberflow-proc-test-'));
@@ -95,7 +95,7 @@ describe('npm start, send and job', () => {
     const stateDir = path.join(tmp, 'state');
     const env = { MEMBERFLOW_API_PORT: String(port), MEMBERFLOW_STATE_DIR: stateDir, MEMBERFLOW_API_TOKEN: '', MEMBERFLOW_VIEWER_TOKEN: '' };
     const t0 = Date.now();
-    const start = run(TSX, ['infra/local/start.ts'], env);
+    const start = run(TSX, ['infra/local/cli/start.ts'], env);
     const [, apiUrl, token] = await waitForOutput(start, /memberflow ready — API (http:\/\/127\.0\.0\.1:\d+) token (\S+)/, 150_000);
     if (process.env.MEMBERFLOW_TEST_VERBOSE) console.log(`npm start ready in ${Date.now() - t0} ms`);
     expect(apiUrl).toBe(`http://127.0.0.1:${port}`);
@@ -125,16 +125,16 @@ describe('npm start, send and job', () => {
         '',
       ].join('\n'),
     );
-    const send = run(TSX, ['infra/local/send.ts', file, '--wait'], env);
+    const send = run(TSX, ['infra/local/cli/send.ts', file, '--wait'], env);
     expect((await send.exited).code).toBe(0);
     expect(send.out()).toContain('sent 3 records');
 
-    const job = run(TSX, ['infra/local/job.ts', 'tier-review', '--as-of', '2026-01-06'], env);
+    const job = run(TSX, ['infra/local/cli/job.ts', 'tier-review', '--as-of', '2026-01-06'], env);
     const jobExit = await job.exited;
     expect(job.err()).toBe('');
     expect(jobExit.code).toBe(0);
     expect(job.out()).toContain('job tier-review done (as of 2026-01-06)');
-    const unknownJob = run(TSX, ['infra/local/job.ts', 'nope'], env);
+    const unknownJob = run(TSX, ['infra/local/cli/job.ts', 'nope'], env);
     expect((await unknownJob.exited).code).toBe(1);
     expect(unknownJob.err()).toContain('unknown job "nope"');
 
@@ -143,7 +143,7 @@ describe('npm start, send and job', () => {
     await expectAllGone(pids);
     expect(existsSync(path.join(stateDir, 'stack.json'))).toBe(false);
 
-    const after = run(TSX, ['infra/local/send.ts', file], env);
+    const after = run(TSX, ['infra/local/cli/send.ts', file], env);
     expect((await after.exited).code).toBe(1);
     expect(after.err()).toContain('the local stack is not running');
   }, 300_000); // Java, CDK and four tsx processes on a shared two-core machine
@@ -153,7 +153,7 @@ describe('npm start, send and job', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
     const port = (blocker.address() as net.AddressInfo).port;
     try {
-      const start = run(TSX, ['infra/local/start.ts'], { MEMBERFLOW_API_PORT: String(port), MEMBERFLOW_STATE_DIR: path.join(tmp, 'busy') });
+      const start = run(TSX, ['infra/local/cli/start.ts'], { MEMBERFLOW_API_PORT: String(port), MEMBERFLOW_STATE_DIR: path.join(tmp, 'busy') });
       expect((await start.exited).code).toBe(1);
       expect(start.err()).toContain(`port ${port} is in use; set MEMBERFLOW_API_PORT`);
     } finally {

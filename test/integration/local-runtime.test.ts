@@ -5,11 +5,11 @@ import { DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import { GetObjectCommand, HeadBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
-import { dynamoClient, kinesisClient, s3Client, sleep } from '../../infra/local/aws';
-import { mappingUuid } from '../../infra/local/failure-destination';
-import { interpretResponse } from '../../infra/local/poller';
-import { attachLocalStack, type AttachOptions, type LocalStack } from '../../infra/local/stack';
-import type { SourceRecord } from '../../infra/local/stream-sources';
+import { dynamoClient, kinesisClient, s3Client, sleep } from '../../infra/local/engine/aws';
+import { mappingUuid } from '../../infra/local/engine/failure-destination';
+import { interpretResponse } from '../../infra/local/engine/poller';
+import { attachLocalStack, type AttachOptions, type LocalStack } from '../../infra/local/engine/stack';
+import type { SourceRecord } from '../../infra/local/engine/stream-sources';
 import { calls } from '../fixtures/local-runtime/recording-handler';
 import { fixtureTemplate } from '../fixtures/local-runtime/template';
 

@@ -4,10 +4,10 @@
 // so the run measures our code, not kinesis-mock's throughput (the Kinesis path itself is covered
 // end to end by pipeline-e2e.test.ts).
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { deliverPlan, planBatches } from '../../infra/local/batch-plan';
-import { attachLocalStack, type LocalStack } from '../../infra/local/stack';
+import { deliverPlan, planBatches } from '../../infra/local/engine/batch-plan';
+import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
 import { eventsToJsonLines, simulate } from '../../simulator';
-import { buildActivityOracle, type OracleEvent } from '../oracle/activity-oracle';
+import { buildActivityOracle, type OracleEvent } from '../../harness/oracle/activity-oracle';
 
 const MEMBERS = 2000;
 const DAYS = 45;

@@ -3,10 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { kinesisClient } from '../../infra/local/aws';
-import { attachLocalStack, type LocalStack } from '../../infra/local/stack';
+import { kinesisClient } from '../../infra/local/engine/aws';
+import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
 import { addDays, dayString, todayIn } from '../../shared/days/days';
-import { buildActivityOracle, type OracleEvent } from '../oracle/activity-oracle';
+import { buildActivityOracle, type OracleEvent } from '../../harness/oracle/activity-oracle';
 
 const read = (file: string) => readFileSync(new URL(`../../events/${file}`, import.meta.url), 'utf8').split('\n').filter((l) => l.trim());
 const sample = read('sample-month.jsonl');

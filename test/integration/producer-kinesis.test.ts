@@ -17,9 +17,9 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { kinesisClient, waitFor } from '../../infra/local/aws';
-import { byteLines, isBlank } from '../../infra/local/byte-lines';
-import { partitionKeyFor, putRaw } from '../../infra/local/kinesis-producer';
+import { kinesisClient, waitFor } from '../../infra/local/engine/aws';
+import { byteLines, isBlank } from '../../infra/local/cli/byte-lines';
+import { partitionKeyFor, putRaw } from '../../infra/local/engine/kinesis-producer';
 import { events, listOpenShards, Producer, SendError, shardFor, type BuiltEvent } from '../../producer';
 import { decodeAggregate, hashKeyOf, isAggregated } from '../../shared/stream/kpl-aggregate';
 

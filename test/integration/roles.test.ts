@@ -2,8 +2,8 @@
 // viewer routes, the operator token every route; the routes come from the table, not a hand list.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ROUTES, routeKey, type Route } from '../../functions/api/route-table';
-import { readyMessage } from '../../infra/local/launch';
-import { attachLocalStack, type LocalStack } from '../../infra/local/stack';
+import { readyMessage } from '../../infra/local/cli/launch';
+import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
 
 const operatorToken = 'roles-operator-token';
 const viewerToken = 'roles-viewer-token';

@@ -3,8 +3,8 @@
 // Only that it ran and made no errors is asserted — the figures (printed) depend on the machine;
 // `npm run load` gives the README's.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { attachLocalStack, type LocalStack } from '../../infra/local/stack';
-import { fillStack, formatLoad, loadRoutes, runLoad, type FilledStack } from './load-run';
+import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
+import { fillStack, formatLoad, loadRoutes, runLoad, type FilledStack } from '../../harness/load/load-run';
 
 const LOAD = { clients: 8, durationMs: 3000, maxRequests: 1500 };
 let stack: LocalStack;

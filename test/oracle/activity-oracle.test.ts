@@ -7,7 +7,7 @@ import {
   dayInZone,
   daysBetween,
   type OracleEvent,
-} from './activity-oracle';
+} from '../../harness/oracle/activity-oracle';
 
 // Tiny event factory: ids are unique unless given explicitly.
 let seq = 0;

@@ -13,9 +13,9 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import fc from 'fast-check';
 import { auditLog } from '../../functions/adapters/audit-store';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { dynamoClient, s3Client } from '../../infra/local/aws';
-import { deliverPlan, planBatches } from '../../infra/local/batch-plan';
-import { attachLocalStack, type LocalStack } from '../../infra/local/stack';
+import { dynamoClient, s3Client } from '../../infra/local/engine/aws';
+import { deliverPlan, planBatches } from '../../infra/local/engine/batch-plan';
+import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
 import { pathPattern, routeKey, ROUTES as TABLE } from '../../functions/api/route-table';
 import { decodeRecord, MAX_FUTURE_MS, parseEvent } from '../../shared/events/events';
 

@@ -11,9 +11,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { setDocumentClient } from '../../functions/adapters/clients';
-import { attachLocalStack, type LocalStack } from '../../infra/local/stack';
+import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
 import { synthTemplate } from '../../infra/synth';
-import { FaultController, installController } from '../chaos/faults';
+import { FaultController, installController } from '../../harness/chaos/faults';
 
 const read = (file: string) => readFileSync(new URL(`../../events/${file}`, import.meta.url), 'utf8').split('\n').filter((l) => l.trim());
 const sample = read('sample-month.jsonl');

@@ -4,8 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { LocalStack } from '../../infra/local/stack';
-import { writeState } from '../../infra/local/state';
+import type { LocalStack } from '../../infra/local/engine/stack';
+import { writeState } from '../../infra/local/engine/state';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -16,7 +16,7 @@ export function stateDirFor(stack: LocalStack): string {
 }
 
 export function startImport(stateDir: string, args: string[], nodeOptions = ''): { child: ChildProcess; done: Promise<{ code: number | null; out: string }> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'infra/local/import.ts'), ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'infra/local/cli/import.ts'), ...args], {
     cwd: ROOT,
     env: { ...process.env, MEMBERFLOW_STATE_DIR: stateDir, NODE_OPTIONS: nodeOptions },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { mergeRuns, sortToRuns } from '../../infra/local/import-sort';
+import { mergeRuns, sortToRuns } from '../../infra/local/cli/import-sort';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'mf-sort-'));
 let peak = 0;

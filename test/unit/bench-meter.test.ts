@@ -20,7 +20,7 @@ import {
   type AttrMap,
   type TableInfo,
 } from '../../bench/meter';
-import { planBatches } from '../../infra/local/batch-plan';
+import { planBatches } from '../../infra/local/engine/batch-plan';
 
 const S = (s: string) => ({ S: s });
 const N = (n: string | number) => ({ N: String(n) });

@@ -1,9 +1,9 @@
 // The replay reads failure objects in both layouts — AWS's (what the local runtime writes now) and
 // the local runtime's earlier one — and hands back the records in stream order (issue 17 item 4).
 import { describe, expect, it } from 'vitest';
-import { failureDocument, failureKey, type FailedBatch } from '../../infra/local/failure-destination';
-import { inStreamOrder, parseFailureObject } from '../../infra/local/failed-batches';
-import type { SourceRecord } from '../../infra/local/stream-sources';
+import { failureDocument, failureKey, type FailedBatch } from '../../infra/local/engine/failure-destination';
+import { inStreamOrder, parseFailureObject } from '../../infra/local/engine/failed-batches';
+import type { SourceRecord } from '../../infra/local/engine/stream-sources';
 
 const ARN = 'arn:aws:kinesis:us-east-1:000000000000:stream/p-EventsStream';
 const rec = (shardId: string, seq: string, line: object): SourceRecord => ({

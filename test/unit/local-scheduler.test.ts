@@ -2,7 +2,7 @@
 // a fall-back hour fires once, the scheduled time is substituted into the input, and a failed run
 // is retried twice with the same event.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createScheduler, nextFire, withContextAttributes, type LocalSchedule } from '../../infra/local/scheduler';
+import { createScheduler, nextFire, withContextAttributes, type LocalSchedule } from '../../infra/local/engine/scheduler';
 
 afterEach(() => {
   vi.useRealTimers();

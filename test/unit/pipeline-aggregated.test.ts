@@ -7,7 +7,7 @@ import { processBatch, type ForwardedRecord, type StreamRecord } from '../../sha
 import { hashKeyOf, isAggregated } from '../../shared/stream/kpl-aggregate';
 import { compareSeq, parentSeq, subRecordSeq } from '../../shared/stream/position';
 import { eventsToJsonLines, simulate } from '../../simulator';
-import { buildActivityOracle, type OracleEvent } from '../oracle/activity-oracle';
+import { buildActivityOracle, type OracleEvent } from '../../harness/oracle/activity-oracle';
 import { MemoryPipeline } from '../support/memory-pipeline';
 
 const events = [...simulate({ members: 120, days: 40, seed: 11 })] as unknown as OracleEvent[];

@@ -2,7 +2,7 @@
 // independent oracle, clean and under replays, duplicates, crashes and splits.
 import { describe, expect, it } from 'vitest';
 import { eventsToJsonLines, simulate } from '../../simulator';
-import { buildActivityOracle, type OracleEvent } from '../oracle/activity-oracle';
+import { buildActivityOracle, type OracleEvent } from '../../harness/oracle/activity-oracle';
 import { MemoryPipeline } from '../support/memory-pipeline';
 
 const events = [...simulate({ members: 150, days: 40, seed: 7 })] as unknown as OracleEvent[];

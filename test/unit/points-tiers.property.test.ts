@@ -1,7 +1,7 @@
 /**
  * Property tests: random purchase/refund/review histories give the same lifetime points,
  * qualifying points, tiers, at-risk flags and points-to-remain in shared/points + shared/tiers as
- * in the plain reference model (test/reference/points-reference.ts).
+ * in the plain reference model (harness/reference/points-reference.ts).
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -21,7 +21,7 @@ import {
   type PointsEntry,
   type TierState,
 } from '../../shared/points/tiers';
-import { PointsReference, REF_DEFAULT, type RefConfig, type RefEvent } from '../reference/points-reference';
+import { PointsReference, REF_DEFAULT, type RefConfig, type RefEvent } from '../../harness/reference/points-reference';
 
 const RUNS = 300;
 const START = dayNumber('2026-01-01');

@@ -2,9 +2,9 @@
 // the daily jobs for today, a short summary — and the API left running.
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { addDays, dayString, todayIn } from '../../shared/days/days';
-import { loadProgram } from '../../shared/programme/load';
-import { eventsToJsonLines, simulate } from '../../simulator';
+import { addDays, dayString, todayIn } from '../../../shared/days/days';
+import { loadProgram } from '../../../shared/programme/load';
+import { eventsToJsonLines, simulate } from '../../../simulator';
 import { fail, launchStack, log, operatorTokenHint, readyMessage } from './launch';
 
 const { values } = parseArgs({

@@ -3,23 +3,23 @@
 // source mapping, the real process-events handler, DynamoDB Local, the HTTP API — while faults
 // are injected at every level:
 //   stream     reordered records (across members), producer repeats, re-confirmed orders,
-//              replayed files, poison records (test/chaos/plan.ts);
+//              replayed files, poison records (harness/chaos/plan.ts);
 //   handler    crashes after some member writes, DynamoDB throttling and timeouts, before or after
 //              the write committed, surfaced to the handler or retried by the SDK
-//              (test/chaos/faults.ts);
+//              (harness/chaos/faults.ts);
 //   services   kinesis-mock and DynamoDB Local stopped and restarted mid-run (with their data:
-//              test/chaos/services.ts).
+//              harness/chaos/services.ts).
 // Then every member (activity, points, tier) and every daily, retention, session and channel
 // figure is read back through the HTTP API and compared with the independent oracles
-// (test/oracle/activity-oracle.ts, test/reference/points-reference.ts via points-oracle.ts).
+// (harness/oracle/activity-oracle.ts, harness/reference/points-reference.ts via points-oracle.ts).
 // The goal: zero differences.
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
-import { kinesisClient, s3Client, sleep, type LocalEndpoints } from '../../infra/local/aws';
-import { inStreamOrder, readFailedBatches } from '../../infra/local/failed-batches';
-import { partitionKeyFor } from '../../infra/local/kinesis-producer';
-import { attachLocalStack, type LocalStack } from '../../infra/local/stack';
+import { kinesisClient, s3Client, sleep, type LocalEndpoints } from '../../infra/local/engine/aws';
+import { inStreamOrder, readFailedBatches } from '../../infra/local/engine/failed-batches';
+import { partitionKeyFor } from '../../infra/local/engine/kinesis-producer';
+import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
 import { synthTemplate } from '../../infra/synth';
 import { setDocumentClient } from '../../functions/adapters/clients';
 import { addDays, dayString, MS_PER_DAY, todayIn, zoneOffsetMs } from '../../shared/days/days';
@@ -66,7 +66,7 @@ export interface ChaosOptions {
   rates?: Partial<FaultRates>;
   /** Batching window of the local mapping (AWS: 2 s). */
   batchWindowSeconds?: number;
-  /** Retries re-read from the checkpoint with a larger batch (infra/local/poller.ts `growRetries`). */
+  /** Retries re-read from the checkpoint with a larger batch (infra/local/engine/poller.ts `growRetries`). */
   growRetries?: boolean;
   /** Every redelivery runs with the wall clock just after the next midnight (programme time zone). */
   retryAfterMidnight?: boolean;

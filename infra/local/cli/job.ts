@@ -1,6 +1,6 @@
 // `npm run job -- NAME [--as-of DAY]`: runs a daily job once inside the running `npm start`
 // (through its loopback control endpoint), then waits until its effects are aggregated.
-import { readRunningState } from './state';
+import { readRunningState } from '../engine/state';
 
 function parseArgs(argv: string[]): { name: string; asOf?: string } {
   let name: string | undefined;

@@ -4,8 +4,8 @@
 // deterministic and do not depend on kinesis-mock's speed.
 import { createHash } from 'node:crypto';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { aggregateEntries } from '../../producer/aggregator';
-import { payloadUnits, type UserRecordInput } from '../../producer/batching';
+import { aggregateEntries } from '../../../producer/aggregator';
+import { payloadUnits, type UserRecordInput } from '../../../producer/batching';
 import { partitionKeyFor } from './kinesis-producer';
 
 const HASH_SPACE = 2n ** 128n;

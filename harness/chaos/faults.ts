@@ -7,7 +7,7 @@
 //  - a "crash": after k member items of a batch were written, every further call of that
 //    invocation fails and the handler throws — the process died mid-batch;
 // all only inside process-events invocations (an AsyncLocalStorage context set by the wrapper
-// handler test/chaos/chaos-process-events.ts), never for the API or the harness's own reads.
+// handler harness/chaos/chaos-process-events.ts), never for the API or the harness's own reads.
 //
 // Progress is guaranteed: an invocation gets at most one planned fault, and a shard whose last
 // two invocations failed with an injected fault gets a clean one next, so no batch can exhaust
@@ -16,7 +16,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../infra/local/aws';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../infra/local/engine/aws';
 import { Rng } from '../../simulator/rng';
 
 /** Faults injected into process-events invocations (the harness adds the stream-level ones). */

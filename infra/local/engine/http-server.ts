@@ -6,7 +6,7 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer } from 'aws-lambda';
-import { ROUTES, allows, routeKey, type Role, type Route } from '../../functions/api/route-table';
+import { ROUTES, allows, routeKey, type Role, type Route } from '../../../functions/api/route-table';
 import { LOCAL_ACCOUNT } from './aws';
 
 /** The caller names (IAM user names in the event's authorizer block) of the two tokens. */

@@ -4,9 +4,9 @@
 // usual AWS credentials and region.
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoAuditLog } from '../../functions/adapters/audit-store';
-import { dynamoClient } from './aws';
-import { readRunningState } from './state';
+import { DynamoAuditLog } from '../../../functions/adapters/audit-store';
+import { dynamoClient } from '../engine/aws';
+import { readRunningState } from '../engine/state';
 
 const USAGE = 'usage: npm run audit -- verify [--table AUDIT_TABLE_NAME]';
 

@@ -5,7 +5,7 @@
 // they first arrived.
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { KinesisStreamRecord } from 'aws-lambda';
-import { compareSeq } from '../../shared/stream/position';
+import { compareSeq } from '../../../shared/stream/position';
 
 export interface FailedRecord {
   shardId: string;

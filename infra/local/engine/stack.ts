@@ -115,7 +115,7 @@ function defaultApiPort(): number {
 }
 
 async function loadTemplate(programPath: string | undefined): Promise<CfnTemplate> {
-  const { synthTemplate } = await import('../synth');
+  const { synthTemplate } = await import('../../synth');
   if (!programPath) return synthTemplate() as CfnTemplate;
   const raw = JSON.parse(readFileSync(programPath, 'utf8'));
   return synthTemplate({ programJson: JSON.stringify(raw), timezone: typeof raw.timezone === 'string' ? raw.timezone : undefined }) as CfnTemplate;

@@ -1,4 +1,4 @@
-// Points and tiers per member from the plain reference model (test/reference/points-reference.ts),
+// Points and tiers per member from the plain reference model (harness/reference/points-reference.ts),
 // fed with the events in arrival order the way contract §2 defines repeats: an eventId applies
 // once per member, a purchase once per (member, orderId) and a refund once per (member, orderId,
 // refundId — default its eventId), forever. A refund of an order the member never bought is

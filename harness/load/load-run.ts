@@ -3,8 +3,8 @@
 // of requests, whichever comes first. The clients run in a worker thread, so they do not share an
 // event loop with the API server and handlers they measure.
 import { Worker } from 'node:worker_threads';
-import { deliverPlan, planBatches } from '../../infra/local/batch-plan';
-import type { LocalStack } from '../../infra/local/stack';
+import { deliverPlan, planBatches } from '../../infra/local/engine/batch-plan';
+import type { LocalStack } from '../../infra/local/engine/stack';
 import { eventsToJsonLines, simulate } from '../../simulator';
 
 export const MAX_CLIENTS = 64;

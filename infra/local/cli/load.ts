@@ -5,9 +5,9 @@
 // Prints a table and one JSON line; exits 1 if any request failed.
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { addDays, dayString, todayIn } from '../../shared/days/days';
-import { fillStack, formatLoad, loadRoutes, MAX_CLIENTS, MAX_DURATION_MS } from '../../test/load/load-run';
-import { startLocalStack } from './stack';
+import { addDays, dayString, todayIn } from '../../../shared/days/days';
+import { fillStack, formatLoad, loadRoutes, MAX_CLIENTS, MAX_DURATION_MS } from '../../../harness/load/load-run';
+import { startLocalStack } from '../engine/stack';
 
 const { values } = parseArgs({
   options: {

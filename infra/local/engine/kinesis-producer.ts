@@ -3,7 +3,7 @@
 // PutRecords within the Kinesis limits, failed entries re-sent; optionally KPL-aggregated.
 import { createHash } from 'node:crypto';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { Producer, type ProducerCounters } from '../../producer';
+import { Producer, type ProducerCounters } from '../../../producer';
 import { kinesisClient } from './aws';
 import { readRunningState } from './state';
 

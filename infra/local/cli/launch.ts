@@ -1,8 +1,8 @@
 // Starting the embedded stack for `npm start` and `npm run demo`.
-import { ensureConsoleAssets } from '../build-console';
-import { onShutdown, pidAlive } from './processes';
-import { startLocalStack, type LocalStack } from './stack';
-import { clearState, readState, stateFile, writeState } from './state';
+import { ensureConsoleAssets } from '../../build-console';
+import { onShutdown, pidAlive } from '../engine/processes';
+import { startLocalStack, type LocalStack } from '../engine/stack';
+import { clearState, readState, stateFile, writeState } from '../engine/state';
 
 export const log = (msg: string) => console.log(`[memberflow] ${msg}`);
 

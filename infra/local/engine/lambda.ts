@@ -18,7 +18,7 @@ export interface LocalFunction {
 }
 
 /** Repository root: two levels above infra/local. */
-export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
+export const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url)).replace(/\/$/, '');
 
 const loaded = new Map<string, Promise<Handler>>();
 

@@ -9,8 +9,8 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { once } from 'node:events';
 import { createGunzip } from 'node:zlib';
-import { decodeRecord, type QuarantineReason } from '../../shared/events/events';
-import type { ImportEvent } from '../../shared/import/run-import';
+import { decodeRecord, type QuarantineReason } from '../../../shared/events/events';
+import type { ImportEvent } from '../../../shared/import/run-import';
 
 export interface BadLine {
   file: string;

@@ -7,9 +7,9 @@
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { addDays, dayString, isDayString, isTimeZone, todayIn } from '../../shared/days/days';
-import { loadProgram } from '../../shared/programme/load';
-import { eventsToJsonLines, simulate, SIMULATE_DEFAULTS, type SimulateOptions } from '../../simulator';
+import { addDays, dayString, isDayString, isTimeZone, todayIn } from '../../../shared/days/days';
+import { loadProgram } from '../../../shared/programme/load';
+import { eventsToJsonLines, simulate, SIMULATE_DEFAULTS, type SimulateOptions } from '../../../simulator';
 
 const USAGE = `usage: npm run simulate -- [--members N] [--days D] [--seed S] [--start YYYY-MM-DD] [--timezone ZONE] [--send [--aggregate]]
 
@@ -100,7 +100,7 @@ async function printLines(lines: Iterable<string>): Promise<void> {
 
 async function sendLines(opts: Required<SimulateOptions>, aggregate: boolean): Promise<number> {
   // Loaded only here, so printing JSON lines needs neither the AWS SDK nor a running stack.
-  const { putLines } = await import('./kinesis-producer');
+  const { putLines } = await import('../engine/kinesis-producer');
   let total = 0;
   for (const _ of simulate(opts)) total++; // a cheap first pass, for the progress bar
   const bar = new cliProgress.SingleBar(

@@ -8,7 +8,7 @@ import {
   type _Record as KinesisRecord,
 } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamRecord } from 'aws-lambda';
-import { compareSeq } from '../../shared/stream/position';
+import { compareSeq } from '../../../shared/stream/position';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './aws';
 
 export interface SourceRecord {

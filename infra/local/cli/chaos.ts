@@ -1,11 +1,11 @@
 // `npm run chaos -- [--members N] [--days D] [--seed S] [--chunk N] [--grow-retries] [--retry-after-midnight] [--verbose]`:
 // the fault-injection run
-// (test/chaos/chaos-run.ts) on its own restartable local services: a simulated month through the
+// (harness/chaos/chaos-run.ts) on its own restartable local services: a simulated month through the
 // local stack while faults are injected, then every member and figure compared with the oracles.
 // Prints the report table and one JSON line; exits 1 unless there are zero differences and every
 // fault kind was injected.
 import { parseArgs } from 'node:util';
-import { formatReport, runChaos } from '../../test/chaos/chaos-run';
+import { formatReport, runChaos } from '../../../harness/chaos/chaos-run';
 
 const { values } = parseArgs({
   options: {

@@ -1,5 +1,5 @@
 // The chaos run's stand-in for functions/process-events.ts: the very same handler, run under the
-// fault controller (test/chaos/faults.ts) when one is installed. The harness points the template's
+// fault controller (harness/chaos/faults.ts) when one is installed. The harness points the template's
 // `memberflow:entry` of ProcessEventsFunction at this file, so the local event source mapping
 // (batching, partial batch responses, bisect, retries, on-failure destination) drives it exactly
 // as it drives the real one.

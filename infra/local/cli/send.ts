@@ -4,10 +4,10 @@
 // --aggregate packs the records into KPL aggregated records per shard; --wait also waits until the
 // consumers have processed everything.
 import { createReadStream } from 'node:fs';
-import { kinesisClient } from './aws';
+import { kinesisClient } from '../engine/aws';
 import { byteLines, isBlank } from './byte-lines';
-import { putRaw } from './kinesis-producer';
-import { readRunningState } from './state';
+import { putRaw } from '../engine/kinesis-producer';
+import { readRunningState } from '../engine/state';
 
 const CHUNK_LINES = 5000;
 async function main(): Promise<void> {

@@ -7,14 +7,14 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { jobPorts, stores } from '../../functions/adapters/stores';
-import { runImport, type ImportCheckpoint } from '../../shared/import/run-import';
-import { importSourceId } from '../../shared/import/sequence';
-import { loadProgram } from '../../shared/programme/load';
-import type { QuarantineItem } from '../../shared/batch/process-batch';
-import { localSdkEnv } from './aws';
+import { jobPorts, stores } from '../../../functions/adapters/stores';
+import { runImport, type ImportCheckpoint } from '../../../shared/import/run-import';
+import { importSourceId } from '../../../shared/import/sequence';
+import { loadProgram } from '../../../shared/programme/load';
+import type { QuarantineItem } from '../../../shared/batch/process-batch';
+import { localSdkEnv } from '../engine/aws';
 import { mergeRuns, sortToRuns, type BadLine } from './import-sort';
-import { readRunningState, stateFile } from './state';
+import { readRunningState, stateFile } from '../engine/state';
 
 interface SavedImport {
   sourceId: string;

@@ -7,7 +7,7 @@
 //  - s3rver in-process (not restarted).
 // Each server runs detached in its own process group under a small sh supervisor that kills the
 // group when this process goes away (even on SIGKILL: EOF on its stdin pipe), as
-// infra/local/processes.ts does for the shared services. Ports stay fixed across restarts, so the
+// infra/local/engine/processes.ts does for the shared services. Ports stay fixed across restarts, so the
 // handlers' endpoints never change.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -16,8 +16,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
-import { dynamoClient, kinesisClient, sleep, type LocalEndpoints } from '../../infra/local/aws';
-import { checkJava, freePort, groupAlive, startS3, stopGroup, SUPERVISOR, waitReady } from '../../infra/local/processes';
+import { dynamoClient, kinesisClient, sleep, type LocalEndpoints } from '../../infra/local/engine/aws';
+import { checkJava, freePort, groupAlive, startS3, stopGroup, SUPERVISOR, waitReady } from '../../infra/local/engine/processes';
 
 const require = createRequire(import.meta.url);
 const LOOPBACK = '127.0.0.1';
