@@ -1,11 +1,4 @@
-export {
-  ACQUISITION_CHANNELS,
-  CATEGORIES,
-  eventsToJsonLines,
-  GIFT_CARD_CATEGORY,
-  PAGE_VIEW_EVENTS_PER_SESSION,
-  simulate,
-  SIMULATE_DEFAULTS,
-  type SimulateOptions,
-} from './simulate';
+export { ACQUISITION_CHANNELS, CATEGORIES, GIFT_CARD_CATEGORY, PAGE_VIEW_EVENTS_PER_SESSION } from './model';
+export { SIMULATE_DEFAULTS, type SimulateOptions } from './options';
+export { eventsToJsonLines, simulate } from './simulate';
 export { Rng } from './rng';

@@ -3,163 +3,64 @@
  *
  * `simulate({ members, days, seed })` yields plain event objects in arrival order (nondecreasing
  * `occurredAt`), day by day in the programme time zone. Same options ⇒ byte-identical output.
- *
- * The model, per member:
- * - ~35% of the members existed before the window (no `signup`; their first event is of another
- *   type); the others sign up on a day of the window (weekends and one campaign day busier), with
- *   an acquisition channel (`sem`, `weibo`, `wechat`, `referral`, `store_flyer`) whose retention
- *   quality differs (referral best, sem worst).
- * - an engagement propensity drives daily activity: the signup day, then a day-1 return chance
- *   that decays towards a long-tail rate. Weekends are a little busier.
- * - an active day has 1–6 app sessions (`app_open`, a few `page_view`s, `session_end` with
- *   `durationSeconds` and `pageViews` — every pages-per-session bucket occurs, and some 0) and/or
- *   store visits; sessions can start before and end after local midnight.
- * - purchases on store / app / mini_program / third_party with 1–8 distinct fresh-goods lines,
- *   now and then a `gift_card` line, some tiny (< 1 yuan) orders, app and mini-program shipping
- *   fees under a free-shipping threshold. A few heavy spenders and "whales" (chosen among the
- *   members present in the first quarter of the window) reach silver and gold.
- * - ~5% of orders are refunded later by the same member: fully, partly, or in two partial
- *   refunds with distinct refund ids; a refund never exceeds what its order's lines still hold.
- * - occasional recharges; ~10% of the ordinary members fall silent for 31–75 days on a random
- *   day, and most of them come back (forced activity on the day before and the day after the
- *   spell makes the spell exact).
- *
- * `page_view` events are a sample: at most {@link PAGE_VIEW_EVENTS_PER_SESSION} per session (the
- * first pages); `session_end.pageViews` carries the full count. This keeps the volume moderate.
- *
+ * The model (per member) is described in model.ts. `page_view` events are a sample: at most
+ * {@link PAGE_VIEW_EVENTS_PER_SESSION} per session (the first pages); `session_end.pageViews` carries the full count. This keeps the volume moderate.
  * Event objects are fresh and never touched again after they are yielded.
  */
-import { dayNumber, isTimeZone, MS_PER_DAY, zoneOffsetMs } from '../shared/days/days';
+import { dayNumber, MS_PER_DAY, zoneOffsetMs } from '../shared/days/days';
+import { normalise, type Normalised, type SimulateOptions } from './options';
 import type { BehaviourEvent } from '../shared/events/events';
 import { IsoFormatter } from './format';
+import {
+  ACQ_CUM,
+  ACQ_QUALITY,
+  ACQUISITION_CHANNELS,
+  APP_VERSIONS,
+  CAMPAIGNS,
+  CAT_CUM,
+  CAT_MAX,
+  CAT_MIN,
+  CATEGORIES,
+  CATEGORY_PAGES,
+  type Channel,
+  type DayBuffer,
+  FREE_SHIPPING_CENTS,
+  GIFT_CARD_CATEGORY,
+  GIFT_CENTS,
+  GIFT_SKUS,
+  hasSku,
+  HOUR,
+  HOURS_APP,
+  HOURS_STORE,
+  LINES_HEAVY,
+  LINES_NORMAL,
+  type Member,
+  MINUTE,
+  OS,
+  PAGE_VIEW_EVENTS_PER_SESSION,
+  PAGES_FIXED,
+  PAYMENTS,
+  type Platform,
+  PLATFORMS_3P,
+  PREEXISTING_SHARE,
+  PRODUCT_PAGES,
+  type PurchaseLine,
+  PV_CASUAL,
+  PV_ENGAGED,
+  PV_HI,
+  PV_LO,
+  REFUND_RATE,
+  REFUND_REASONS,
+  type RefundLine,
+  SILENCE_NEVER_BACK,
+  SILENCE_SHARE,
+  SKUS,
+  SKUS_PER_CATEGORY,
+  Spender,
+  weightedBinary,
+} from './model';
+import { arrivalOrder } from './arrival-order';
 import { cumulative, Rng } from './rng';
-
-export interface SimulateOptions {
-  /** Number of members (ids `m00001`…). */
-  members: number;
-  /** Number of days simulated, starting at `start`. */
-  days: number;
-  /** Any safe integer; the same options give the same events. */
-  seed: number;
-  /** First day, `YYYY-MM-DD` in `timezone`. Default `2026-10-01`. */
-  start?: string;
-  /** Programme time zone (IANA). Default `Asia/Shanghai`. */
-  timezone?: string;
-}
-
-export const SIMULATE_DEFAULTS = { start: '2026-10-01', timezone: 'Asia/Shanghai' } as const;
-
-/** Most `page_view` events emitted per session (the session's `pageViews` is the full count). */
-export const PAGE_VIEW_EVENTS_PER_SESSION = 3;
-
-export const ACQUISITION_CHANNELS = ['sem', 'weibo', 'wechat', 'referral', 'store_flyer'] as const;
-const ACQ_CUM = cumulative([0.22, 0.16, 0.3, 0.14, 0.18]);
-/** Retention quality multiplier per acquisition channel. */
-const ACQ_QUALITY = [0.7, 0.8, 1.1, 1.35, 1.0];
-
-export const CATEGORIES = ['fresh_produce', 'meat', 'seafood', 'dairy', 'bakery', 'pantry'] as const;
-const CAT_PREFIX = ['fp', 'mt', 'sf', 'dy', 'bk', 'pt'];
-const CAT_CUM = cumulative([0.3, 0.15, 0.08, 0.17, 0.12, 0.18]);
-const CAT_MIN = [300, 1500, 2000, 400, 300, 500];
-const CAT_MAX = [2000, 6000, 12000, 2500, 2000, 4000];
-const SKUS_PER_CATEGORY = 40;
-const SKUS: string[][] = CAT_PREFIX.map((p) =>
-  Array.from({ length: SKUS_PER_CATEGORY }, (_, i) => `sku-${p}-${String(i + 1).padStart(3, '0')}`),
-);
-const GIFT_SKUS = ['gc-100', 'gc-200', 'gc-500'];
-const GIFT_CENTS = [10_000, 20_000, 50_000];
-export const GIFT_CARD_CATEGORY = 'gift_card';
-
-const PAGES_FIXED = ['cart', 'promotions', 'member/center', 'search', 'orders'];
-const CATEGORY_PAGES = CATEGORIES.map((c) => `category/${c}`);
-const PRODUCT_PAGES: string[][] = SKUS.map((list) => list.map((s) => `product/${s}`));
-
-const OS = ['ios', 'android', 'harmonyos'];
-const APP_VERSIONS = ['5.2.0', '5.3.1', '5.4.0'];
-const PAYMENTS = ['wechat_pay', 'alipay', 'balance'];
-const PLATFORMS_3P = ['meituan', 'eleme', 'jddj'];
-const REFUND_REASONS = ['quality', 'missing_item', 'damaged', 'changed_mind'];
-const CAMPAIGNS = ['autumn-fresh', 'golden-week', 'new-member-gift'];
-
-// Hour-of-day weights (local time): app use all day with evening peak and a thin night.
-const HOURS_APP = cumulative([0.8, 0.4, 0.2, 0.15, 0.15, 0.3, 1.2, 3, 4, 3.5, 3, 3.5, 4.5, 3.5, 2.5, 2.5, 3, 4, 5, 5.5, 6, 5.5, 4, 2.2]);
-// Stores open 07:00–22:00.
-const HOURS_STORE = cumulative([0, 0, 0, 0, 0, 0, 0, 2, 4, 4, 3.5, 3, 3, 2, 2, 2.5, 3.5, 5, 6, 5, 3, 1.5, 0, 0]);
-
-// Pages-per-session buckets 0, 1-2, 3-5, 6-9, 10-29, 30-50, 51+.
-const PV_CASUAL = cumulative([0.04, 0.36, 0.3, 0.15, 0.12, 0.02, 0.01]);
-const PV_ENGAGED = cumulative([0.02, 0.18, 0.25, 0.2, 0.25, 0.06, 0.04]);
-const PV_LO = [0, 1, 3, 6, 10, 30, 51];
-const PV_HI = [0, 2, 5, 9, 29, 50, 51];
-
-const LINES_NORMAL = cumulative([0.2, 0.18, 0.17, 0.14, 0.11, 0.09, 0.06, 0.05]);
-const LINES_HEAVY = cumulative([0.03, 0.05, 0.08, 0.12, 0.17, 0.2, 0.18, 0.17]);
-
-const PREEXISTING_SHARE = 0.35;
-const SILENCE_SHARE = 0.1;
-const SILENCE_NEVER_BACK = 0.35;
-const REFUND_RATE = 0.05;
-const FREE_SHIPPING_CENTS = 5900;
-
-const MINUTE = 60_000;
-const HOUR = 3_600_000;
-
-type Channel = 'store' | 'app' | 'mini_program' | 'third_party';
-type Platform = 'app' | 'mini_program';
-type PurchaseLine = { sku: string; category: string; amountCents: number };
-type RefundLine = { sku: string; amountCents: number };
-
-const Spender = { Normal: 0, Heavy: 1, Whale: 2 } as const;
-type Spender = (typeof Spender)[keyof typeof Spender];
-
-interface Member {
-  id: string;
-  /** Day index of the signup, or -1 when the member existed before the window. */
-  joinDay: number;
-  acq: number;
-  /** Engagement propensity 0..1. */
-  e: number;
-  r1: number;
-  tail: number;
-  platform: Platform;
-  os: string;
-  appVersion: string;
-  spender: Spender;
-  buyP: number;
-  scale: number;
-  /** Preferred purchase channel. */
-  primary: Channel;
-  storeId: string;
-  silentFrom: number;
-  silentUntil: number;
-  /** No new session starts before this instant (a session may run past midnight). */
-  busyUntil: number;
-}
-
-interface DayBuffer {
-  t: number[];
-  ev: BehaviourEvent[];
-}
-
-interface Normalised {
-  members: number;
-  days: number;
-  seed: number;
-  start: string;
-  timezone: string;
-}
-
-function normalise(opts: SimulateOptions): Normalised {
-  const { members, days, seed } = opts;
-  if (!Number.isSafeInteger(members) || members < 0) throw new RangeError(`members must be a whole number ≥ 0, got ${members}`);
-  if (!Number.isSafeInteger(days) || days < 1) throw new RangeError(`days must be a whole number ≥ 1, got ${days}`);
-  if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be a safe integer, got ${seed}`);
-  const start = opts.start ?? SIMULATE_DEFAULTS.start;
-  dayNumber(start); // throws a RangeError naming the bad value
-  const timezone = opts.timezone ?? SIMULATE_DEFAULTS.timezone;
-  if (!isTimeZone(timezone)) throw new RangeError(`unknown time zone: ${JSON.stringify(timezone)}`);
-  return { members, days, seed, start, timezone };
-}
 
 class Simulation {
   private readonly rng: Rng;
@@ -580,52 +481,6 @@ class Simulation {
         : { ...common, orderId, lines, attributes },
     );
   }
-}
-
-const ORDER_SLOTS = 2 ** 22;
-
-/**
- * Indices of `ts` by time, ties kept in insertion order. Fast path: each key packs the offset from
- * the day start (< 2^27 ms) with the index (< 2^22) into one exactly representable double, sorted
- * natively without a comparator.
- */
-function arrivalOrder(ts: number[], dayStart: number): ArrayLike<number> {
-  const n = ts.length;
-  if (n < ORDER_SLOTS) {
-    const keys = new Float64Array(n);
-    let ok = true;
-    for (let i = 0; i < n; i++) {
-      const rel = ts[i] - dayStart;
-      if (!(rel >= 0 && rel < 2 ** 30)) ok = false;
-      keys[i] = rel * ORDER_SLOTS + i;
-    }
-    if (ok) {
-      keys.sort();
-      const order = new Uint32Array(n);
-      for (let i = 0; i < n; i++) order[i] = keys[i] % ORDER_SLOTS;
-      return order;
-    }
-  }
-  const order: number[] = new Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  return order.sort((a, b) => ts[a] - ts[b] || a - b);
-}
-
-function hasSku(lines: PurchaseLine[], sku: string): boolean {
-  for (let i = 0; i < lines.length; i++) if (lines[i].sku === sku) return true;
-  return false;
-}
-
-function weightedBinary(rng: Rng, cum: Float64Array): number {
-  const x = rng.next() * cum[cum.length - 1];
-  let lo = 0;
-  let hi = cum.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (x < cum[mid]) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
 }
 
 /**

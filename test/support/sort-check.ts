@@ -8,7 +8,7 @@ import { mergeRuns, sortToRuns } from '../../infra/local/cli/import-sort';
 const dir = mkdtempSync(path.join(tmpdir(), 'mf-sort-'));
 let peak = 0;
 const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().heapUsed)), 20);
-const sorted = await sortToRuns(process.argv.slice(2), { dir, nowMs: Date.now(), runChars: 8 * 1024 * 1024, onBad: () => undefined });
+const sorted = await sortToRuns(process.argv.slice(2), { dir, nowMs: Date.now(), runChars: 4 * 1024 * 1024, onBad: () => undefined });
 let events = 0;
 let last = -Infinity;
 let ordered = true;
