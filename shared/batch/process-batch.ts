@@ -22,7 +22,7 @@ import type { TierChange } from '../points/tiers';
 import { coinCounts, mergeCounts, type CoinCounts, type CoinOutbox } from '../coins/outbox';
 import type { CoinEntry } from '../coins/ledger';
 import { dayOf } from '../days/days';
-import { erasureDeltas, memberErasedAction, type EraseRecord, type ErasurePort } from '../privacy/erasure';
+import { erasureDeltas, memberErasedAction, type ErasurePort } from '../privacy/erasure';
 import { planErasures, scrubErasedQuarantine, type ErasurePlan } from '../privacy/erasure-plan';
 import { allSegments } from '../segments/segments';
 

@@ -1,7 +1,7 @@
 // The export use case's ports: the export records (ExportsTable), the file (an S3 object written
 // part by part), the members and segment listings it reads, and the log.
 import type { MemberState } from '../member/state';
-import type { ExportRecord, StartResult } from './export-record';
+import type { StartResult } from './export-record';
 
 export interface ExportRecordsPort {
   /** Claims the export for run `runId` (`running`); a done export is never redone. */

@@ -13,7 +13,6 @@ import { eventsToJsonLines, simulate } from '../../simulator';
 // cannot be held at once, as UTF-16 strings in objects even less.
 // (The 1M-event, 256 MB run is a manual figure in the README.)
 const MEMBERS = 2000;
-const DAYS = 90;
 
 describe('import external sort', () => {
   it('sorts a history larger than the heap limit', async () => {

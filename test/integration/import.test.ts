@@ -8,8 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
 import { addDays, dayString, todayIn } from '../../shared/days/days';
-import { Rng } from '../../simulator';
-import { eventsToJsonLines, simulate } from '../../simulator';
+import { Rng, eventsToJsonLines, simulate } from '../../simulator';
 import { appliedSoFar, startImport, stateDirFor } from '../support/import-cli';
 
 const TZ = 'Asia/Shanghai';

@@ -33,7 +33,10 @@ function figures(p: MemoryPipeline, from: string, to: string) {
 const bookedTotals = (m: MemberState) => {
   let available = 0;
   let pending = 0;
-  for (const lot of m.coins.lots) (lot.booked ? (available += lot.left) : (pending += lot.left));
+  for (const lot of m.coins.lots) {
+    if (lot.booked) available += lot.left;
+    else pending += lot.left;
+  }
   return Object.fromEntries(Object.entries({ dA: available, dP: pending, dD: m.coins.debt }).filter(([, v]) => v !== 0));
 };
 
