@@ -24,7 +24,7 @@ describe('import external sort', () => {
     let written = 0;
     let rawBytes = 0;
     for (let block = 11; block >= 0; block--) {
-      for (const line of eventsToJsonLines(simulate({ members: MEMBERS, days: 10, seed: block, start: `2026-${String(1 + block).padStart(2, '0')}-01` }))) {
+      for (const line of eventsToJsonLines(simulate({ members: MEMBERS, days: 10, seed: block, start: `2025-${String(1 + block).padStart(2, '0')}-01` }))) {
         if (!gz.write(`${line}\n`)) await once(gz, 'drain');
         written++;
         rawBytes += line.length + 1;
