@@ -39,7 +39,23 @@ export interface BaselineTables {
 }
 
 /** The per-day figures both designs keep, by memberflow's counter names. */
-export const SIMPLE_COUNTERS = ['dau', 'new', 'launches', 'sessions', 'sessionSeconds', 'pageViews', 'orders', 'revenueCents', 'payingMembers', 'b0', 'b1', 'b2', 'b3', 'b4', 'b5'] as const;
+export const SIMPLE_COUNTERS = [
+  'dau',
+  'new',
+  'launches',
+  'sessions',
+  'sessionSeconds',
+  'pageViews',
+  'orders',
+  'revenueCents',
+  'payingMembers',
+  'b0',
+  'b1',
+  'b2',
+  'b3',
+  'b4',
+  'b5',
+] as const;
 
 export const dayItemKey = dayKey;
 
@@ -62,7 +78,9 @@ export async function createBaselineTables(client: DynamoDBClient, prefix: strin
   await create(tables.members, 'memberId');
   await create(tables.counters, 'pk');
   // Powertools' record expiry attribute is `expiration` (epoch seconds): the table's TTL.
-  await client.send(new UpdateTimeToLiveCommand({ TableName: tables.idempotency, TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true } }));
+  await client.send(
+    new UpdateTimeToLiveCommand({ TableName: tables.idempotency, TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true } }),
+  );
   return tables;
 }
 
@@ -192,7 +210,11 @@ export function makeBaselineHandler(opts: { client: DynamoDBClient; tables: Base
 }
 
 /** The baseline's day items (missing days read as empty). */
-export async function readBaselineDays(client: DynamoDBClient, tables: BaselineTables, days: readonly number[]): Promise<Map<number, Counters>> {
+export async function readBaselineDays(
+  client: DynamoDBClient,
+  tables: BaselineTables,
+  days: readonly number[],
+): Promise<Map<number, Counters>> {
   const doc = DynamoDBDocumentClient.from(client);
   const out = new Map<number, Counters>(days.map((d) => [d, {}]));
   for (let i = 0; i < days.length; i += 100) {

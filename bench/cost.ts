@@ -65,8 +65,11 @@ export interface CostBreakdown {
 /** USD per million events, with shards used at `ASSUMPTIONS.shardUtilisation` on average. */
 export function costPerMillionEvents(e: PerEvent): CostBreakdown {
   const m = 1e6;
-  const dynamodb = (e.writeUnits * m * PRICES.dynamoWriteRequestUnitsPerMillion + e.readUnits * m * PRICES.dynamoReadRequestUnitsPerMillion) / 1e6;
-  const lambda = e.lambdaSeconds * m * ASSUMPTIONS.lambdaMemoryGb * PRICES.lambdaArmGbSecond + (e.invocations * m * PRICES.lambdaRequestsPerMillion) / 1e6;
+  const dynamodb =
+    (e.writeUnits * m * PRICES.dynamoWriteRequestUnitsPerMillion + e.readUnits * m * PRICES.dynamoReadRequestUnitsPerMillion) / 1e6;
+  const lambda =
+    e.lambdaSeconds * m * ASSUMPTIONS.lambdaMemoryGb * PRICES.lambdaArmGbSecond +
+    (e.invocations * m * PRICES.lambdaRequestsPerMillion) / 1e6;
   const shardHours = m / (eventsPerShardSecond(e) * 3600);
   const kinesis = shardHours * PRICES.kinesisShardHour + (e.payloadUnits * m * PRICES.kinesisPutPayloadUnitsPerMillion) / 1e6;
   return { dynamodb, lambda, kinesis, total: dynamodb + lambda + kinesis };
@@ -114,10 +117,18 @@ export function capacityRow(rate: number, m: Measured): CapacityRow {
   const shards = Math.ceil(rate / perShard);
   const busiest = Object.entries(m.writeUnitsByTable).sort((a, b) => b[1] - a[1])[0] ?? ['-', 0];
   const monthEvents = rate * SECONDS_PER_MONTH;
-  const dynamodb = monthEvents * (m.perEvent.writeUnits * PRICES.dynamoWriteRequestUnitsPerMillion + m.perEvent.readUnits * PRICES.dynamoReadRequestUnitsPerMillion) / 1e6;
-  const lambda = monthEvents * (m.perEvent.lambdaSeconds * ASSUMPTIONS.lambdaMemoryGb * PRICES.lambdaArmGbSecond + (m.perEvent.invocations * PRICES.lambdaRequestsPerMillion) / 1e6);
+  const dynamodb =
+    (monthEvents *
+      (m.perEvent.writeUnits * PRICES.dynamoWriteRequestUnitsPerMillion + m.perEvent.readUnits * PRICES.dynamoReadRequestUnitsPerMillion)) /
+    1e6;
+  const lambda =
+    monthEvents *
+    (m.perEvent.lambdaSeconds * ASSUMPTIONS.lambdaMemoryGb * PRICES.lambdaArmGbSecond +
+      (m.perEvent.invocations * PRICES.lambdaRequestsPerMillion) / 1e6);
   // Events stream shards + the one-shard actions stream, all month; payload units per event.
-  const kinesis = (shards + 1) * ASSUMPTIONS.hoursPerMonth * PRICES.kinesisShardHour + (monthEvents * m.perEvent.payloadUnits * PRICES.kinesisPutPayloadUnitsPerMillion) / 1e6;
+  const kinesis =
+    (shards + 1) * ASSUMPTIONS.hoursPerMonth * PRICES.kinesisShardHour +
+    (monthEvents * m.perEvent.payloadUnits * PRICES.kinesisPutPayloadUnitsPerMillion) / 1e6;
   return {
     eventsPerSecond: rate,
     shards,

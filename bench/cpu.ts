@@ -2,7 +2,15 @@
 // `processBatch` with the in-memory ports (no I/O), after a warm-up pass on separate ports.
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { toStreamRecords } from '../functions/process-events';
-import { MemoryActions, MemoryHints, MemoryLedger, MemoryMembers, MemoryMetrics, MemoryQuarantine, MemorySegments } from '../test/support/memory-ports';
+import {
+  MemoryActions,
+  MemoryHints,
+  MemoryLedger,
+  MemoryMembers,
+  MemoryMetrics,
+  MemoryQuarantine,
+  MemorySegments,
+} from '../test/support/memory-ports';
 import { processBatch, type BatchPorts } from '../shared/batch/process-batch';
 import type { Program } from '../shared/programme/vocabulary';
 
@@ -43,7 +51,11 @@ async function pass(batches: readonly (readonly KinesisStreamEvent[])[], program
  * is the code's own cost; slower passes measure neighbours on the machine (shared cores, caches,
  * frequency), which process CPU time does not exclude.
  */
-export async function measureHandlerCpu(batches: readonly (readonly KinesisStreamEvent[])[], program: Program, opts: { warmup?: boolean; passes?: number } = {}): Promise<CpuResult> {
+export async function measureHandlerCpu(
+  batches: readonly (readonly KinesisStreamEvent[])[],
+  program: Program,
+  opts: { warmup?: boolean; passes?: number } = {},
+): Promise<CpuResult> {
   if (opts.warmup !== false) await pass(batches, program);
   const runs: { events: number; cpuMicros: number }[] = [];
   for (let i = 0; i < (opts.passes ?? 5); i++) {

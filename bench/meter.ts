@@ -100,7 +100,12 @@ export function fromDocument(value: unknown): AttributeValue {
     return { NS: [...value].map((x) => String((x as { value?: string }).value ?? x)) };
   }
   if (Array.isArray(value)) return { L: value.map(fromDocument) };
-  if (typeof value === 'object' && 'value' in value && Object.keys(value).length === 1 && typeof (value as { value: unknown }).value === 'string') {
+  if (
+    typeof value === 'object' &&
+    'value' in value &&
+    Object.keys(value).length === 1 &&
+    typeof (value as { value: unknown }).value === 'string'
+  ) {
     return { N: (value as { value: string }).value }; // NumberValue
   }
   const m: AttrMap = {};
@@ -149,7 +154,8 @@ export function parseUpdateExpression(expr: string, names: Record<string, string
   const peek = () => t[i];
   const take = (expected?: string) => {
     const token = t[i++];
-    if (token === undefined || (expected !== undefined && token !== expected)) throw new Error(`update expression: expected ${expected ?? 'a token'} at ${i - 1} in ${JSON.stringify(expr)}`);
+    if (token === undefined || (expected !== undefined && token !== expected))
+      throw new Error(`update expression: expected ${expected ?? 'a token'} at ${i - 1} in ${JSON.stringify(expr)}`);
     return token;
   };
   const name = (token: string) => {
@@ -397,7 +403,16 @@ export interface MeterSnapshot {
   unsupported: number;
 }
 
-const emptyTotals = (): TableTotals => ({ writeUnits: 0, indexWriteUnits: 0, readUnits: 0, writes: 0, failedConditions: 0, reads: 0, maxItemBytes: 0, multiUnitWrites: 0 });
+const emptyTotals = (): TableTotals => ({
+  writeUnits: 0,
+  indexWriteUnits: 0,
+  readUnits: 0,
+  writes: 0,
+  failedConditions: 0,
+  reads: 0,
+  maxItemBytes: 0,
+  multiUnitWrites: 0,
+});
 
 interface Outcome {
   output?: Record<string, any>;
@@ -406,7 +421,11 @@ interface Outcome {
   documentOutput?: boolean;
 }
 
-type WriteOp = { kind: 'put'; table: string; item: AttrMap; condition: boolean } | { kind: 'update'; table: string; key: AttrMap; input: any } | { kind: 'delete'; table: string; key: AttrMap } | { kind: 'check'; table: string; key: AttrMap };
+type WriteOp =
+  | { kind: 'put'; table: string; item: AttrMap; condition: boolean }
+  | { kind: 'update'; table: string; key: AttrMap; input: any }
+  | { kind: 'delete'; table: string; key: AttrMap }
+  | { kind: 'check'; table: string; key: AttrMap };
 
 function keyString(info: TableInfo, item: AttrMap): string {
   return info.keys
@@ -431,7 +450,12 @@ const sameValue = (a: AttrMap, b: AttrMap) => JSON.stringify(canonical(a)) === J
 function canonical(v: unknown): unknown {
   if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
   if (Array.isArray(v)) return v.map(canonical);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+    );
   return v;
 }
 
@@ -494,7 +518,8 @@ export class CapacityMeter {
       (next, context) => async (args) => {
         if (!this.enabled) return next(args);
         const command = (context.commandName ?? '').replace(/Command$/, '');
-        const doc = () => (context as { __aws_sdk_context?: { features?: Record<string, string> } }).__aws_sdk_context?.features?.DDB_MAPPER === 'd';
+        const doc = () =>
+          (context as { __aws_sdk_context?: { features?: Record<string, string> } }).__aws_sdk_context?.features?.DDB_MAPPER === 'd';
         let result;
         try {
           result = await next(args);
@@ -502,7 +527,10 @@ export class CapacityMeter {
           await this.observe(command, args.input as Record<string, any>, { error });
           throw error;
         }
-        await this.observe(command, args.input as Record<string, any>, { output: result.output as Record<string, any>, documentOutput: doc() });
+        await this.observe(command, args.input as Record<string, any>, {
+          output: result.output as Record<string, any>,
+          documentOutput: doc(),
+        });
         return result;
       },
       // After serialisation: the document client's input is already marshalled here.
@@ -551,7 +579,7 @@ export class CapacityMeter {
       h.maxWriteUnits = Math.max(h.maxWriteUnits, units + indexUnits);
       map.set(k, h);
     };
-    bump(this.itemStats, `${table}\u0000${key}`, key.replace(/\u0001/g, ' | '));
+    bump(this.itemStats, `${table}\u0000${key}`, key.replaceAll('\u0001', ' | '));
     const pk = key.split('\u0001')[0];
     bump(this.partitionStats, `${table}\u0000${pk}`, pk);
     const epoch = this.epoch?.();
@@ -567,7 +595,10 @@ export class CapacityMeter {
    * The partitions whose write units per event of the workload are highest in their busiest epoch
    * (needs `epoch`; `eventsPerEpoch` counts the events of the batches of each epoch).
    */
-  peakShares(eventsPerEpoch: ReadonlyMap<string, number>, opts: { top?: number; table?: string; epochs?: (epoch: string) => boolean } = {}): PeakShare[] {
+  peakShares(
+    eventsPerEpoch: ReadonlyMap<string, number>,
+    opts: { top?: number; table?: string; epochs?: (epoch: string) => boolean } = {},
+  ): PeakShare[] {
     const out: PeakShare[] = [];
     for (const p of this.partitionEpochs.values()) {
       if (opts.table !== undefined && p.table !== opts.table) continue;
@@ -612,7 +643,15 @@ export class CapacityMeter {
     const afterSize = itemSize(after);
     if (after) store.set(key, after);
     else store.delete(key);
-    this.charge(op.table, info, keyItem, writeUnitsFor(Math.max(beforeSize, afterSize)) * factor, indexWriteUnits(info, before, after), false, Math.max(beforeSize, afterSize));
+    this.charge(
+      op.table,
+      info,
+      keyItem,
+      writeUnitsFor(Math.max(beforeSize, afterSize)) * factor,
+      indexWriteUnits(info, before, after),
+      false,
+      Math.max(beforeSize, afterSize),
+    );
   }
 
   private async read(table: string, keys: AttrMap[], consistent: boolean, factor: number): Promise<void> {
@@ -647,7 +686,11 @@ export class CapacityMeter {
     const asItem = (x: Record<string, unknown>) => (outcome.documentOutput ? itemFromDocument(x) : (x as AttrMap));
     switch (command) {
       case 'PutItem':
-        return this.write({ kind: 'put', table: input.TableName, item: input.Item, condition: Boolean(input.ConditionExpression) }, 1, failedCondition);
+        return this.write(
+          { kind: 'put', table: input.TableName, item: input.Item, condition: Boolean(input.ConditionExpression) },
+          1,
+          failedCondition,
+        );
       case 'UpdateItem':
         return this.write({ kind: 'update', table: input.TableName, key: input.Key, input }, 1, failedCondition);
       case 'DeleteItem':
@@ -656,12 +699,18 @@ export class CapacityMeter {
         for (const [table, requests] of Object.entries(input.RequestItems as Record<string, any[]>)) {
           const info = await this.info(table);
           const unprocessed = new Set(
-            ((out.UnprocessedItems?.[table] ?? []) as any[]).map((r) => keyString(info, asItem(r.PutRequest?.Item ?? r.DeleteRequest?.Key))),
+            ((out.UnprocessedItems?.[table] ?? []) as any[]).map((r) =>
+              keyString(info, asItem(r.PutRequest?.Item ?? r.DeleteRequest?.Key)),
+            ),
           );
           for (const r of requests) {
             const item = r.PutRequest?.Item ?? r.DeleteRequest?.Key;
             if (unprocessed.has(keyString(info, item))) continue;
-            await this.write(r.PutRequest ? { kind: 'put', table, item, condition: false } : { kind: 'delete', table, key: item }, 1, false);
+            await this.write(
+              r.PutRequest ? { kind: 'put', table, item, condition: false } : { kind: 'delete', table, key: item },
+              1,
+              false,
+            );
           }
         }
         return;
@@ -670,10 +719,18 @@ export class CapacityMeter {
         // A cancelled transaction is charged like failed conditions: the items as they stand.
         const cancelled = Boolean(outcome.error);
         for (const action of input.TransactItems as any[]) {
-          if (action.Put) await this.write({ kind: 'put', table: action.Put.TableName, item: action.Put.Item, condition: true }, 2, cancelled);
-          else if (action.Update) await this.write({ kind: 'update', table: action.Update.TableName, key: action.Update.Key, input: action.Update }, 2, cancelled);
-          else if (action.Delete) await this.write({ kind: 'delete', table: action.Delete.TableName, key: action.Delete.Key }, 2, cancelled);
-          else if (action.ConditionCheck) await this.write({ kind: 'check', table: action.ConditionCheck.TableName, key: action.ConditionCheck.Key }, 2, cancelled);
+          if (action.Put)
+            await this.write({ kind: 'put', table: action.Put.TableName, item: action.Put.Item, condition: true }, 2, cancelled);
+          else if (action.Update)
+            await this.write(
+              { kind: 'update', table: action.Update.TableName, key: action.Update.Key, input: action.Update },
+              2,
+              cancelled,
+            );
+          else if (action.Delete)
+            await this.write({ kind: 'delete', table: action.Delete.TableName, key: action.Delete.Key }, 2, cancelled);
+          else if (action.ConditionCheck)
+            await this.write({ kind: 'check', table: action.ConditionCheck.TableName, key: action.ConditionCheck.Key }, 2, cancelled);
         }
         return;
       }
@@ -693,7 +750,12 @@ export class CapacityMeter {
         return;
       case 'Query':
       case 'Scan':
-        return this.readPage(input.TableName, input.IndexName, ((out.Items ?? []) as Record<string, unknown>[]).map(asItem), Boolean(input.ConsistentRead));
+        return this.readPage(
+          input.TableName,
+          input.IndexName,
+          ((out.Items ?? []) as Record<string, unknown>[]).map(asItem),
+          Boolean(input.ConsistentRead),
+        );
       default:
         if (/^(Execute|BatchExecute)/.test(command)) this.unsupported++;
     }
@@ -707,7 +769,11 @@ export class CapacityMeter {
   snapshot(top = 5): MeterSnapshot {
     const byTable = Object.fromEntries([...this.totals].map(([t, v]) => [t, { ...v }]));
     const sum = (f: (t: TableTotals) => number) => [...this.totals.values()].reduce((s, t) => s + f(t), 0);
-    const hottest = (m: Map<string, HotSpot>) => [...m.values()].sort((a, b) => b.writeUnits - a.writeUnits || b.writes - a.writes).slice(0, top).map((h) => ({ ...h }));
+    const hottest = (m: Map<string, HotSpot>) =>
+      [...m.values()]
+        .sort((a, b) => b.writeUnits - a.writeUnits || b.writes - a.writes)
+        .slice(0, top)
+        .map((h) => ({ ...h }));
     return {
       writeUnits: sum((t) => t.writeUnits),
       readUnits: sum((t) => t.readUnits),

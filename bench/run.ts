@@ -28,7 +28,17 @@ import { type Program } from '../shared/programme/vocabulary';
 import { eventsToJsonLines, simulate, SIMULATE_DEFAULTS } from '../simulator';
 import { arriveLive, atTime, batchTime, currentTime } from './clock';
 import { createBaselineTables, makeBaselineHandler, readBaselineDays, SIMPLE_COUNTERS } from './baseline';
-import { ASSUMPTIONS, capacityRow, costPerMillionEvents, eventsPerShardSecond, PRICES, type CapacityRow, type CostBreakdown, type Measured, type PerEvent } from './cost';
+import {
+  ASSUMPTIONS,
+  capacityRow,
+  costPerMillionEvents,
+  eventsPerShardSecond,
+  PRICES,
+  type CapacityRow,
+  type CostBreakdown,
+  type Measured,
+  type PerEvent,
+} from './cost';
 import { measureHandlerCpu, type CpuResult } from './cpu';
 import { lowerBound, type LowerBound } from './lower-bound';
 import { CapacityMeter, describeWith, type AttrMap, type MeterSnapshot, type PeakShare, type TableTotals } from './meter';
@@ -107,7 +117,8 @@ function options(argv: string[]): Options {
     start,
     json: values.json ?? false,
     sweep: values.sweep ?? false,
-    baselineBatches: values['baseline-batches'] === 'all' ? null : int('baseline-batches', values['baseline-batches'], DEFAULT_BASELINE_BATCHES, 1),
+    baselineBatches:
+      values['baseline-batches'] === 'all' ? null : int('baseline-batches', values['baseline-batches'], DEFAULT_BASELINE_BATCHES, 1),
     baseline: !values['no-baseline'],
     aggregate: values.aggregate ?? false,
   };
@@ -134,7 +145,16 @@ function workload(members: number, days: number, seed: number, start: string, pr
   // A fixed arrival time: the figures do not depend on when the benchmark runs.
   const plan = planBatches(lines, { shards: SHARDS, batchSize: BATCH_SIZE });
   arriveLive(plan);
-  return { members, days, seed, start, plan, lines, lowerBound: lowerBound(plan.batches), dayRange: Array.from({ length: days + 2 }, (_, i) => first - 1 + i) };
+  return {
+    members,
+    days,
+    seed,
+    start,
+    plan,
+    lines,
+    lowerBound: lowerBound(plan.batches),
+    dayRange: Array.from({ length: days + 2 }, (_, i) => first - 1 + i),
+  };
 }
 
 function subPlan(plan: BatchPlan, batchesPerShard: number | null): BatchPlan {
@@ -275,24 +295,40 @@ async function deliver(plan: BatchPlan, handler: Handler, bar: Progress, label: 
   }
 }
 
-function figures(plan: BatchPlan, run: { seconds: number; redeliveries: number; secondsPerBatch: number }, meter: CapacityMeter, logical: (physical: string) => string, check: RunFigures['meterCheck'], timezone: string): RunFigures {
+function figures(
+  plan: BatchPlan,
+  run: { seconds: number; redeliveries: number; secondsPerBatch: number },
+  meter: CapacityMeter,
+  logical: (physical: string) => string,
+  check: RunFigures['meterCheck'],
+  timezone: string,
+): RunFigures {
   const snap = meter.snapshot();
   const perDay = eventsPerDay(plan, timezone);
   const firstDay = Math.min(...[...perDay.keys()].map(Number));
   const peakShares = meter.peakShares(perDay).map((p) => ({ ...p, table: logical(p.table) }));
-  const steadyPeakShares = meter.peakShares(perDay, { epochs: (e) => Number(e) >= firstDay + 7 }).map((p) => ({ ...p, table: logical(p.table) }));
+  const steadyPeakShares = meter
+    .peakShares(perDay, { epochs: (e) => Number(e) >= firstDay + 7 })
+    .map((p) => ({ ...p, table: logical(p.table) }));
   const byTable: Record<string, TableTotals> = {};
   for (const [t, v] of Object.entries(snap.byTable)) byTable[logical(t)] = v;
   return {
     events: plan.records,
-    kinesis: plan.kinesisRecords !== undefined ? { records: plan.kinesisRecords, payloadUnits: plan.payloadUnits ?? plan.kinesisRecords, bytes: plan.bytes ?? 0 } : undefined,
+    kinesis:
+      plan.kinesisRecords !== undefined
+        ? { records: plan.kinesisRecords, payloadUnits: plan.payloadUnits ?? plan.kinesisRecords, bytes: plan.bytes ?? 0 }
+        : undefined,
     batches: batchCount(plan),
     seconds: run.seconds,
     eventsPerSecond: plan.records / run.seconds,
     writeUnits: snap.writeUnits,
     readUnits: snap.readUnits,
     byTable,
-    meter: { ...snap, hottestItems: snap.hottestItems.map((h) => ({ ...h, table: logical(h.table) })), hottestPartitions: snap.hottestPartitions.map((h) => ({ ...h, table: logical(h.table) })) },
+    meter: {
+      ...snap,
+      hottestItems: snap.hottestItems.map((h) => ({ ...h, table: logical(h.table) })),
+      hottestPartitions: snap.hottestPartitions.map((h) => ({ ...h, table: logical(h.table) })),
+    },
     secondsPerBatch: run.secondsPerBatch,
     redeliveries: run.redeliveries,
     meterCheck: check,
@@ -307,9 +343,22 @@ interface MemberflowRun {
   days: Map<number, Map<string, number>>;
 }
 
-async function runMemberflow(endpoints: LocalEndpoints, w: Workload, program: Program, bar: Progress, label: string, plan: BatchPlan = w.plan): Promise<MemberflowRun> {
+async function runMemberflow(
+  endpoints: LocalEndpoints,
+  w: Workload,
+  program: Program,
+  bar: Progress,
+  label: string,
+  plan: BatchPlan = w.plan,
+): Promise<MemberflowRun> {
   const tag = plan === w.plan ? '' : `s${batchCount(plan)}`;
-  const stack = await attachLocalStack({ endpoints, prefix: `bench${process.pid}m${w.members}${tag}-`, withApi: false, withPollers: false, withScheduler: false });
+  const stack = await attachLocalStack({
+    endpoints,
+    prefix: `bench${process.pid}m${w.members}${tag}-`,
+    withApi: false,
+    withPollers: false,
+    withScheduler: false,
+  });
   const raw = dynamoClient(endpoints);
   try {
     const meter = newMeter(raw, program.timezone);
@@ -351,7 +400,13 @@ interface BaselineRun {
   batchesPerShard: number | null;
 }
 
-async function runBaseline(endpoints: LocalEndpoints, w: Workload, program: Program, bar: Progress, batchesPerShard: number | null): Promise<BaselineRun> {
+async function runBaseline(
+  endpoints: LocalEndpoints,
+  w: Workload,
+  program: Program,
+  bar: Progress,
+  batchesPerShard: number | null,
+): Promise<BaselineRun> {
   const raw = dynamoClient(endpoints);
   try {
     const prefix = `bench${process.pid}b${w.members}-`;
@@ -438,7 +493,15 @@ const pricesText = () =>
 function tableBreakdown(f: RunFigures): string {
   const rows = [['table', 'writes', 'write units', 'WU/event', '>1 KB writes', 'largest item', 'read units']];
   for (const [t, v] of Object.entries(f.byTable).sort((a, b) => b[1].writeUnits - a[1].writeUnits)) {
-    rows.push([t, n0(v.writes), n0(v.writeUnits), n3(v.writeUnits / f.events), n0(v.multiUnitWrites), `${n0(v.maxItemBytes)} B`, n0(v.readUnits)]);
+    rows.push([
+      t,
+      n0(v.writes),
+      n0(v.writeUnits),
+      n3(v.writeUnits / f.events),
+      n0(v.multiUnitWrites),
+      `${n0(v.maxItemBytes)} B`,
+      n0(v.readUnits),
+    ]);
   }
   return table(rows);
 }
@@ -452,7 +515,22 @@ interface Goal {
 }
 
 function capacityTable(rows: CapacityRow[]): string {
-  const out = [['events/s', 'shards', 'Lambda concurrency', 'WU/s', 'RU/s', 'busiest table WU/s', 'hot partition WU/s', 'first week', 'baseline hot partition', 'hot item writes/s', 'batch budget', 'USD/month']];
+  const out = [
+    [
+      'events/s',
+      'shards',
+      'Lambda concurrency',
+      'WU/s',
+      'RU/s',
+      'busiest table WU/s',
+      'hot partition WU/s',
+      'first week',
+      'baseline hot partition',
+      'hot item writes/s',
+      'batch budget',
+      'USD/month',
+    ],
+  ];
   for (const r of rows) {
     out.push([
       n0(r.eventsPerSecond),
@@ -463,7 +541,9 @@ function capacityTable(rows: CapacityRow[]): string {
       `${n0(r.busiestTableWriteUnitsPerSecond.units)} (${r.busiestTableWriteUnitsPerSecond.table})`,
       `${n0(r.hotPartitionWriteUnitsPerSecond)} / ${ASSUMPTIONS.partitionWriteUnitsPerSecond}`,
       `${n0(r.coldStartHotPartitionWriteUnitsPerSecond)} / ${ASSUMPTIONS.partitionWriteUnitsPerSecond}`,
-      r.baselineHotPartitionWriteUnitsPerSecond === null ? '-' : `${n0(r.baselineHotPartitionWriteUnitsPerSecond)} / ${ASSUMPTIONS.partitionWriteUnitsPerSecond}`,
+      r.baselineHotPartitionWriteUnitsPerSecond === null
+        ? '-'
+        : `${n0(r.baselineHotPartitionWriteUnitsPerSecond)} / ${ASSUMPTIONS.partitionWriteUnitsPerSecond}`,
       n2(r.hotItemWritesPerSecond),
       `${n2(r.batchBudgetSeconds)} s`,
       n0(r.monthlyUsd.total),
@@ -519,7 +599,10 @@ function aggregationReport(plain: MemberflowRun, agg: MemberflowRun) {
     writeUnitsPerEvent: per[i].writeUnits,
     costPerMillionEventsUsd: costs[i],
   }));
-  return { text: `${text}\ndaily, session and retention figures of every day compared: ${differences === 0 ? 'identical' : `${differences} differences`}`, json: { plain: json[0], aggregated: json[1], figureDifferences: differences } };
+  return {
+    text: `${text}\ndaily, session and retention figures of every day compared: ${differences === 0 ? 'identical' : `${differences} differences`}`,
+    json: { plain: json[0], aggregated: json[1], figureDifferences: differences },
+  };
 }
 
 async function main(): Promise<void> {
@@ -534,33 +617,98 @@ async function main(): Promise<void> {
   const procs = await startLocalProcesses();
   try {
     if (opts.sweep) {
-      const rows: { members: number; events: number; lowerBound: number; writeUnits: number; readUnits: number; eventsPerSecond: number; cost: CostBreakdown; meterCheck: RunFigures['meterCheck'] }[] = [];
+      const rows: {
+        members: number;
+        events: number;
+        lowerBound: number;
+        writeUnits: number;
+        readUnits: number;
+        eventsPerSecond: number;
+        cost: CostBreakdown;
+        meterCheck: RunFigures['meterCheck'];
+      }[] = [];
       for (const members of SWEEP) {
         status(`simulating ${members} members × ${opts.days} days (seed ${opts.seed})…`);
         const w = workload(members, opts.days, opts.seed, opts.start, program);
         const mf = await runMemberflow(procs.endpoints, w, program, bar, `memberflow ${members}`);
         const f = mf.figures;
-        rows.push({ members, events: f.events, lowerBound: w.lowerBound.writeUnits, writeUnits: f.writeUnits, readUnits: f.readUnits, eventsPerSecond: f.eventsPerSecond, cost: costPerMillionEvents(perEvent(f)), meterCheck: f.meterCheck });
+        rows.push({
+          members,
+          events: f.events,
+          lowerBound: w.lowerBound.writeUnits,
+          writeUnits: f.writeUnits,
+          readUnits: f.readUnits,
+          eventsPerSecond: f.eventsPerSecond,
+          cost: costPerMillionEvents(perEvent(f)),
+          meterCheck: f.meterCheck,
+        });
       }
       const perEventWu = rows.map((r) => r.writeUnits / r.events);
       const mean = perEventWu.reduce((a, b) => a + b, 0) / perEventWu.length;
       const spread = Math.max(...perEventWu.map((x) => Math.abs(x / mean - 1)));
       say();
-      say(`memberflow write units across the workload (${opts.days} days, seed ${opts.seed}, ${SHARDS} shards × ${BATCH_SIZE}-record batches, DynamoDB Local)`);
+      say(
+        `memberflow write units across the workload (${opts.days} days, seed ${opts.seed}, ${SHARDS} shards × ${BATCH_SIZE}-record batches, DynamoDB Local)`,
+      );
       say();
       say(
         table([
-          ['members', 'events', 'lower bound WU', 'write units', 'WU/event', 'LB WU/event', 'WU / LB', 'RU/event', 'events/s', 'USD / M events'],
-          ...rows.map((r) => [n0(r.members), n0(r.events), n0(r.lowerBound), n0(r.writeUnits), n3(r.writeUnits / r.events), n3(r.lowerBound / r.events), n2(r.writeUnits / r.lowerBound), n3(r.readUnits / r.events), n0(r.eventsPerSecond), usd(r.cost.total)]),
+          [
+            'members',
+            'events',
+            'lower bound WU',
+            'write units',
+            'WU/event',
+            'LB WU/event',
+            'WU / LB',
+            'RU/event',
+            'events/s',
+            'USD / M events',
+          ],
+          ...rows.map((r) => [
+            n0(r.members),
+            n0(r.events),
+            n0(r.lowerBound),
+            n0(r.writeUnits),
+            n3(r.writeUnits / r.events),
+            n3(r.lowerBound / r.events),
+            n2(r.writeUnits / r.lowerBound),
+            n3(r.readUnits / r.events),
+            n0(r.eventsPerSecond),
+            usd(r.cost.total),
+          ]),
         ]),
       );
       say();
-      say(`write units per event vary by at most ${(spread * 100).toFixed(1)}% from their mean ${n3(mean)} (goal ±${GOALS.sweepSpread * 100}%): ${spread <= GOALS.sweepSpread ? 'met' : 'MISSED'}`);
-      say(`meter check: ${rows.every((r) => r.meterCheck.mismatched === 0) ? 'the meter\'s item sizes equal the stored items\' in every run' : rows.map((r) => `${r.members}: ${r.meterCheck.mismatched} mismatched`).join(', ')}`);
+      say(
+        `write units per event vary by at most ${(spread * 100).toFixed(1)}% from their mean ${n3(mean)} (goal ±${GOALS.sweepSpread * 100}%): ${spread <= GOALS.sweepSpread ? 'met' : 'MISSED'}`,
+      );
+      say(
+        `meter check: ${rows.every((r) => r.meterCheck.mismatched === 0) ? "the meter's item sizes equal the stored items' in every run" : rows.map((r) => `${r.members}: ${r.meterCheck.mismatched} mismatched`).join(', ')}`,
+      );
       say(pricesText());
       say(`total ${((performance.now() - t0) / 1000).toFixed(0)} s`);
       if (opts.json) {
-        say(JSON.stringify({ mode: 'sweep', days: opts.days, seed: opts.seed, rows: rows.map((r) => ({ members: r.members, events: r.events, lowerBoundWriteUnits: r.lowerBound, writeUnits: r.writeUnits, readUnits: r.readUnits, writeUnitsPerEvent: r.writeUnits / r.events, eventsPerSecond: r.eventsPerSecond, costPerMillionEventsUsd: r.cost.total })), writeUnitsPerEventSpread: spread, flat: spread <= GOALS.sweepSpread, prices: PRICES }));
+        say(
+          JSON.stringify({
+            mode: 'sweep',
+            days: opts.days,
+            seed: opts.seed,
+            rows: rows.map((r) => ({
+              members: r.members,
+              events: r.events,
+              lowerBoundWriteUnits: r.lowerBound,
+              writeUnits: r.writeUnits,
+              readUnits: r.readUnits,
+              writeUnitsPerEvent: r.writeUnits / r.events,
+              eventsPerSecond: r.eventsPerSecond,
+              costPerMillionEventsUsd: r.cost.total,
+            })),
+            writeUnitsPerEventSpread: spread,
+            flat: spread <= GOALS.sweepSpread,
+            prices: PRICES,
+          }),
+        );
       }
       return;
     }
@@ -576,7 +724,12 @@ async function main(): Promise<void> {
     const agg = aggPlan ? await runMemberflow(procs.endpoints, w, program, bar, 'memberflow (aggregated)', aggPlan) : null;
     const bl = opts.baseline ? await runBaseline(procs.endpoints, w, program, bar, opts.baselineBatches) : null;
     // On a subset, memberflow runs the baseline's batches too: the comparison is on the same events.
-    const same = bl && bl.batchesPerShard !== null ? await runMemberflow(procs.endpoints, w, program, bar, 'memberflow (subset)', subPlan(w.plan, bl.batchesPerShard)) : bl ? mf : null;
+    const same =
+      bl && bl.batchesPerShard !== null
+        ? await runMemberflow(procs.endpoints, w, program, bar, 'memberflow (subset)', subPlan(w.plan, bl.batchesPerShard))
+        : bl
+          ? mf
+          : null;
 
     const f = mf.figures;
     const lb = w.lowerBound;
@@ -590,11 +743,22 @@ async function main(): Promise<void> {
     const capacity = [1000, 10_000, 100_000].map((rate) => capacityRow(rate, measured(f, bl?.figures)));
 
     say();
-    say(`memberflow benchmark — ${n0(opts.members)} members × ${opts.days} days from ${opts.start}, seed ${opts.seed}: ${n0(f.events)} events, ${SHARDS} shards × ${BATCH_SIZE}-record batches (${f.batches} batches), DynamoDB Local`);
+    say(
+      `memberflow benchmark — ${n0(opts.members)} members × ${opts.days} days from ${opts.start}, seed ${opts.seed}: ${n0(f.events)} events, ${SHARDS} shards × ${BATCH_SIZE}-record batches (${f.batches} batches), DynamoDB Local`,
+    );
     const subset = bl !== null && bl.batchesPerShard !== null && sf !== undefined;
-    if (subset) say(`the baseline ran the first ${bl.batchesPerShard} batches of each shard (${n0(bl.figures.events)} events, ${bl.figures.batches} batches); memberflow ran them too (column "same batches"): ratios compare those two runs`);
+    if (subset)
+      say(
+        `the baseline ran the first ${bl.batchesPerShard} batches of each shard (${n0(bl.figures.events)} events, ${bl.figures.batches} batches); memberflow ran them too (column "same batches"): ratios compare those two runs`,
+      );
     say();
-    const header = ['', 'lower bound', 'memberflow', ...(subset ? ['memberflow (same batches)'] : []), ...(bl ? ['baseline (Powertools)'] : [])];
+    const header = [
+      '',
+      'lower bound',
+      'memberflow',
+      ...(subset ? ['memberflow (same batches)'] : []),
+      ...(bl ? ['baseline (Powertools)'] : []),
+    ];
     const sub = (cell: (x: RunFigures) => string) => (subset ? [cell(sf!)] : []);
     const sameCost = subset ? costPerMillionEvents(perEvent(sf!)) : null;
     say(
@@ -602,11 +766,35 @@ async function main(): Promise<void> {
         header,
         ['events', n0(lb.events), n0(f.events), ...sub((x) => n0(x.events)), ...(bl ? [n0(bl.figures.events)] : [])],
         ['write units', n0(lb.writeUnits), n0(f.writeUnits), ...sub((x) => n0(x.writeUnits)), ...(bl ? [n0(bl.figures.writeUnits)] : [])],
-        ['write units / event', n3(lb.writeUnits / lb.events), n3(wuPerEvent), ...sub((x) => n3(x.writeUnits / x.events)), ...(bl ? [n3(blWuPerEvent)] : [])],
+        [
+          'write units / event',
+          n3(lb.writeUnits / lb.events),
+          n3(wuPerEvent),
+          ...sub((x) => n3(x.writeUnits / x.events)),
+          ...(bl ? [n3(blWuPerEvent)] : []),
+        ],
         ['read units', '-', n0(f.readUnits), ...sub((x) => n0(x.readUnits)), ...(bl ? [n0(bl.figures.readUnits)] : [])],
-        ['read units / event', '-', n3(f.readUnits / f.events), ...sub((x) => n3(x.readUnits / x.events)), ...(bl ? [n3(bl.figures.readUnits / bl.figures.events)] : [])],
-        ['events / s (DynamoDB Local)', '-', n0(f.eventsPerSecond), ...sub((x) => n0(x.eventsPerSecond)), ...(bl ? [n0(bl.figures.eventsPerSecond)] : [])],
-        ['mean invocation (500 records)', '-', `${n0(f.secondsPerBatch * 1000)} ms`, ...sub((x) => `${n0(x.secondsPerBatch * 1000)} ms`), ...(bl ? [`${n0(bl.figures.secondsPerBatch * 1000)} ms`] : [])],
+        [
+          'read units / event',
+          '-',
+          n3(f.readUnits / f.events),
+          ...sub((x) => n3(x.readUnits / x.events)),
+          ...(bl ? [n3(bl.figures.readUnits / bl.figures.events)] : []),
+        ],
+        [
+          'events / s (DynamoDB Local)',
+          '-',
+          n0(f.eventsPerSecond),
+          ...sub((x) => n0(x.eventsPerSecond)),
+          ...(bl ? [n0(bl.figures.eventsPerSecond)] : []),
+        ],
+        [
+          'mean invocation (500 records)',
+          '-',
+          `${n0(f.secondsPerBatch * 1000)} ms`,
+          ...sub((x) => `${n0(x.secondsPerBatch * 1000)} ms`),
+          ...(bl ? [`${n0(bl.figures.secondsPerBatch * 1000)} ms`] : []),
+        ],
         ['USD / million events', '-', usd(cost.total), ...(sameCost ? [usd(sameCost.total)] : []), ...(blCost ? [usd(blCost.total)] : [])],
         ['  DynamoDB', '-', usd(cost.dynamodb), ...(sameCost ? [usd(sameCost.dynamodb)] : []), ...(blCost ? [usd(blCost.dynamodb)] : [])],
         ['  Lambda', '-', usd(cost.lambda), ...(sameCost ? [usd(sameCost.lambda)] : []), ...(blCost ? [usd(blCost.lambda)] : [])],
@@ -620,8 +808,15 @@ async function main(): Promise<void> {
       say(aggregation.text);
     }
     say();
-    say(`handler CPU (in-memory ports, no I/O): ${cpu.microsPerEvent.toFixed(1)} µs per event (fastest of ${cpu.passes.length} passes: ${cpu.passes.map((x) => x.toFixed(1)).join(', ')} µs)`);
-    say(`ratios: memberflow / lower bound = ${n2(f.writeUnits / lb.writeUnits)}×` + (bl && sf ? `; baseline / memberflow write units per event = ${n2(blWuPerEvent / sameWuPerEvent)}× (whole-run memberflow: ${n2(blWuPerEvent / wuPerEvent)}×); memberflow / baseline events per second = ${n2(sf.eventsPerSecond / bl.figures.eventsPerSecond)}× (whole run: ${n2(f.eventsPerSecond / bl.figures.eventsPerSecond)}×)` : ''));
+    say(
+      `handler CPU (in-memory ports, no I/O): ${cpu.microsPerEvent.toFixed(1)} µs per event (fastest of ${cpu.passes.length} passes: ${cpu.passes.map((x) => x.toFixed(1)).join(', ')} µs)`,
+    );
+    say(
+      `ratios: memberflow / lower bound = ${n2(f.writeUnits / lb.writeUnits)}×` +
+        (bl && sf
+          ? `; baseline / memberflow write units per event = ${n2(blWuPerEvent / sameWuPerEvent)}× (whole-run memberflow: ${n2(blWuPerEvent / wuPerEvent)}×); memberflow / baseline events per second = ${n2(sf.eventsPerSecond / bl.figures.eventsPerSecond)}× (whole run: ${n2(f.eventsPerSecond / bl.figures.eventsPerSecond)}×)`
+          : ''),
+    );
     say();
     say('memberflow write units by table');
     say(tableBreakdown(f));
@@ -639,14 +834,27 @@ async function main(): Promise<void> {
       say(tableBreakdown(bl.figures));
     }
     say();
-    const peak = (shares: PeakShare[]) => shares.slice(0, 3).map((p) => `${p.table} ${p.key} ${n0(p.writeUnits)} WU / ${n0(p.events)} events on day ${dayString(Number(p.epoch))} (${n3(p.share)} WU per event)`).join('; ');
+    const peak = (shares: PeakShare[]) =>
+      shares
+        .slice(0, 3)
+        .map(
+          (p) =>
+            `${p.table} ${p.key} ${n0(p.writeUnits)} WU / ${n0(p.events)} events on day ${dayString(Number(p.epoch))} (${n3(p.share)} WU per event)`,
+        )
+        .join('; ');
     say(`busiest partitions at their peak day, memberflow: ${peak(f.peakShares)}`);
     say(`  from the second week on: ${peak(f.steadyPeakShares)}`);
     if (bl) say(`busiest partitions at their peak day, baseline: ${peak(bl.figures.peakShares)}`);
     const checks = [f.meterCheck, ...(bl ? [bl.figures.meterCheck] : []), ...(subset ? [sf!.meterCheck] : [])];
-    say(`meter check: ${checks.every((c) => c.mismatched === 0 && c.untracked === 0) ? `the meter's copy of every item (${n0(checks.reduce((s, c) => s + c.items, 0))}) has the stored item's size` : checks.flatMap((c) => c.examples).join('; ')}`);
-    if (state) say(`state check${subset ? ' (same batches)' : ''}: baseline and memberflow agree on ${state.compared - state.differences.length} of ${state.compared} day counters (${SIMPLE_COUNTERS.join(', ')})${state.differences.length ? `; differences: ${state.differences.slice(0, 5).join('; ')}` : ''}`);
-    if (f.redeliveries || bl?.figures.redeliveries) say(`re-deliveries: memberflow ${f.redeliveries}, baseline ${bl?.figures.redeliveries ?? 0}`);
+    say(
+      `meter check: ${checks.every((c) => c.mismatched === 0 && c.untracked === 0) ? `the meter's copy of every item (${n0(checks.reduce((s, c) => s + c.items, 0))}) has the stored item's size` : checks.flatMap((c) => c.examples).join('; ')}`,
+    );
+    if (state)
+      say(
+        `state check${subset ? ' (same batches)' : ''}: baseline and memberflow agree on ${state.compared - state.differences.length} of ${state.compared} day counters (${SIMPLE_COUNTERS.join(', ')})${state.differences.length ? `; differences: ${state.differences.slice(0, 5).join('; ')}` : ''}`,
+      );
+    if (f.redeliveries || bl?.figures.redeliveries)
+      say(`re-deliveries: memberflow ${f.redeliveries}, baseline ${bl?.figures.redeliveries ?? 0}`);
 
     // Goals.
     const goals: Goal[] = [];
@@ -664,15 +872,35 @@ async function main(): Promise<void> {
     });
     if (bl && sf) {
       const r = blWuPerEvent / sameWuPerEvent;
-      goals.push({ goal: `≥ ${GOALS.baselineWriteRatio}× fewer write units than the baseline`, figure: `${n2(r)}×`, met: r >= GOALS.baselineWriteRatio });
+      goals.push({
+        goal: `≥ ${GOALS.baselineWriteRatio}× fewer write units than the baseline`,
+        figure: `${n2(r)}×`,
+        met: r >= GOALS.baselineWriteRatio,
+      });
       const t = sf.eventsPerSecond / bl.figures.eventsPerSecond;
-      goals.push({ goal: `≥ ${GOALS.throughputRatio}× the baseline's events per second`, figure: `${n2(t)}×`, met: t >= GOALS.throughputRatio });
+      goals.push({
+        goal: `≥ ${GOALS.throughputRatio}× the baseline's events per second`,
+        figure: `${n2(t)}×`,
+        met: t >= GOALS.throughputRatio,
+      });
     }
-    goals.push({ goal: `handler CPU ≤ ${GOALS.handlerMicros} µs per event`, figure: `${cpu.microsPerEvent.toFixed(1)} µs`, met: cpu.microsPerEvent <= GOALS.handlerMicros, next: 'see docs/capacity.md (profile)' });
-    goals.push({ goal: `write units per event flat (±${GOALS.sweepSpread * 100}%) across 1,000–4,000 members`, figure: 'run with --sweep', met: null });
+    goals.push({
+      goal: `handler CPU ≤ ${GOALS.handlerMicros} µs per event`,
+      figure: `${cpu.microsPerEvent.toFixed(1)} µs`,
+      met: cpu.microsPerEvent <= GOALS.handlerMicros,
+      next: 'see docs/capacity.md (profile)',
+    });
+    goals.push({
+      goal: `write units per event flat (±${GOALS.sweepSpread * 100}%) across 1,000–4,000 members`,
+      figure: 'run with --sweep',
+      met: null,
+    });
     say();
     say('goals');
-    for (const g of goals) say(`  ${g.met === null ? '·' : g.met ? '✓' : '✗'} ${g.goal}: ${g.figure}${g.met === false && g.cause ? ` — ${g.cause}` : ''}${g.met === false && g.next ? ` (next: ${g.next})` : ''}`);
+    for (const g of goals)
+      say(
+        `  ${g.met === null ? '·' : g.met ? '✓' : '✗'} ${g.goal}: ${g.figure}${g.met === false && g.cause ? ` — ${g.cause}` : ''}${g.met === false && g.next ? ` (next: ${g.next})` : ''}`,
+      );
     say();
     say('capacity model (from the figures above; docs/capacity.md)');
     say(capacityTable(capacity));
@@ -704,7 +932,9 @@ async function main(): Promise<void> {
           // When the baseline ran a subset: its units per event × this workload's events (an extrapolation).
           baselineWriteUnitsExtrapolated: bl && bl.batchesPerShard !== null ? blWuPerEvent * f.events : null,
           baselineBatchesPerShard: bl?.batchesPerShard ?? null,
-          sameBatches: subset ? { events: sf!.events, writeUnits: sf!.writeUnits, readUnits: sf!.readUnits, eventsPerSecond: sf!.eventsPerSecond } : null,
+          sameBatches: subset
+            ? { events: sf!.events, writeUnits: sf!.writeUnits, readUnits: sf!.readUnits, eventsPerSecond: sf!.eventsPerSecond }
+            : null,
           baselineWriteUnitsByTable: bl ? Object.fromEntries(Object.entries(bl.figures.byTable).map(([t, v]) => [t, v.writeUnits])) : null,
           eventsPerSecond: f.eventsPerSecond,
           baselineEventsPerSecond: bl?.figures.eventsPerSecond ?? null,

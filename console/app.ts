@@ -1,4 +1,4 @@
-// The operations console: a small page over the HTTP API (contract §4). Bundled with chart.js into
+// The operations console: a small page over the HTTP API (docs/api.md). Bundled with chart.js into
 // one script by infra/build-console.ts and served by the api function (functions/api/console-assets.ts),
 // so it needs no network beyond the API it came from. Everything it shows it reads from the API;
 // every piece of text from the API is set with textContent, never parsed as HTML.
@@ -89,7 +89,12 @@ async function api<T>(path: string, init: { method?: string; body?: unknown } = 
   const method = init.method ?? 'GET';
   let res: Response;
   try {
-    res = await fetch(`${API_BASE}${path}`, { method, headers, body: init.body === undefined ? undefined : JSON.stringify(init.body), cache: 'no-store' });
+    res = await fetch(`${API_BASE}${path}`, {
+      method,
+      headers,
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      cache: 'no-store',
+    });
   } catch (error) {
     throw new ApiError(0, 'network', `${method} ${path}: the API could not be reached (${(error as Error).message})`);
   }
@@ -99,7 +104,11 @@ async function api<T>(path: string, init: { method?: string; body?: unknown } = 
   if (res.status === 401 || (res.status === 403 && body?.error?.code === 'unauthorized')) throw new Unauthorized(Boolean(token));
   if (!res.ok) {
     const err = body?.error;
-    throw new ApiError(res.status, err?.code ?? 'http_error', `${method} ${path}: ${res.status} ${err?.code ?? ''} — ${err?.message ?? res.statusText}`);
+    throw new ApiError(
+      res.status,
+      err?.code ?? 'http_error',
+      `${method} ${path}: ${res.status} ${err?.code ?? ''} — ${err?.message ?? res.statusText}`,
+    );
   }
   return body as T;
 }
@@ -155,7 +164,13 @@ function fill(id: string, ...children: Child[]): HTMLElement {
 
 /** A figure card: label, big value (with the test id), optional note. */
 function card(label: string, value: string, testid: string, note?: Child, tone?: 'good' | 'bad'): HTMLElement {
-  return h('div', { class: `card${tone ? ` ${tone}` : ''}` }, h('div', { class: 'label' }, label), h('div', { class: 'value', testid }, value), note ? h('div', { class: 'note' }, note) : null);
+  return h(
+    'div',
+    { class: `card${tone ? ` ${tone}` : ''}` },
+    h('div', { class: 'label' }, label),
+    h('div', { class: 'value', testid }, value),
+    note ? h('div', { class: 'note' }, note) : null,
+  );
 }
 
 /** A plain table of cell texts; the first `textColumns` columns are left-aligned, the rest (figures) right. */
@@ -189,8 +204,23 @@ function dayAxis(labels: string[]) {
   };
 }
 
-function lineDataset(label: string, data: (number | null)[], colour: string, extra: Partial<ChartDataset<'line'>> = {}): ChartDataset<'line'> {
-  return { label, data, borderColor: colour, backgroundColor: colour, pointRadius: 0, pointHoverRadius: 4, borderWidth: 2, tension: 0.25, ...extra };
+function lineDataset(
+  label: string,
+  data: (number | null)[],
+  colour: string,
+  extra: Partial<ChartDataset<'line'>> = {},
+): ChartDataset<'line'> {
+  return {
+    label,
+    data,
+    borderColor: colour,
+    backgroundColor: colour,
+    pointRadius: 0,
+    pointHoverRadius: 4,
+    borderWidth: 2,
+    tension: 0.25,
+    ...extra,
+  };
 }
 
 function legendOptions() {
@@ -202,7 +232,7 @@ function legendOptions() {
 
 const PAGES = ['overview', 'retention', 'tiers', 'member', 'quarantine', 'winback'] as const;
 type Page = (typeof PAGES)[number];
-/** Pages that read member data: operator routes (contract §9), hidden from a viewer. */
+/** Pages that read member data: operator routes (docs/api.md#privacy-erasure-and-subject-access), hidden from a viewer. */
 const OPERATOR_PAGES: readonly Page[] = ['member', 'quarantine'];
 
 const state = {
@@ -302,7 +332,8 @@ async function learnRole(): Promise<'operator' | 'viewer'> {
 /** Hides what the role may not use; the data calls behind it would be refused anyway. */
 function applyRole(): void {
   const viewer = state.role === 'viewer';
-  for (const p of OPERATOR_PAGES) (document.querySelector(`.tabs a[data-page="${p}"]`) as HTMLElement | null)?.toggleAttribute('hidden', viewer);
+  for (const p of OPERATOR_PAGES)
+    (document.querySelector(`.tabs a[data-page="${p}"]`) as HTMLElement | null)?.toggleAttribute('hidden', viewer);
   $('export-controls').hidden = viewer;
   document.body.dataset.role = state.role;
 }
@@ -374,8 +405,18 @@ function goalCard(label: string, share: number, goal: number, atLeast: boolean, 
   (bar.firstElementChild as HTMLElement).style.width = `${Math.min(100, (share / scale) * 100)}%`;
   (bar.firstElementChild as HTMLElement).style.background = met ? '#15803d' : '#b42318';
   (bar.lastElementChild as HTMLElement).style.left = `${(goal / scale) * 100}%`;
-  const badge = h('span', { class: `badge ${met ? 'good' : 'bad'}`, testid: `${testid}-status`, 'data-met': String(met) }, met ? 'on target' : atLeast ? 'below goal' : 'above goal');
-  const c = card(label, formatShare(share, 2), testid, h('span', {}, `goal ${atLeast ? '≥' : '≤'} ${formatShare(goal, 0)}`, badge), met ? 'good' : 'bad');
+  const badge = h(
+    'span',
+    { class: `badge ${met ? 'good' : 'bad'}`, testid: `${testid}-status`, 'data-met': String(met) },
+    met ? 'on target' : atLeast ? 'below goal' : 'above goal',
+  );
+  const c = card(
+    label,
+    formatShare(share, 2),
+    testid,
+    h('span', {}, `goal ${atLeast ? '≥' : '≤'} ${formatShare(goal, 0)}`, badge),
+    met ? 'good' : 'bad',
+  );
   c.append(bar);
   return c;
 }
@@ -383,7 +424,10 @@ function goalCard(label: string, share: number, goal: number, atLeast: boolean, 
 async function renderOverview(stale: () => boolean): Promise<void> {
   const { from, to } = state;
   const asOf = clampAsOf(to);
-  const [daily, program] = await Promise.all([api<Daily>(`/metrics/daily?from=${from}&to=${to}`), api<ProgramView>(`/metrics/program?asOf=${asOf}`)]);
+  const [daily, program] = await Promise.all([
+    api<Daily>(`/metrics/daily?from=${from}&to=${to}`),
+    api<ProgramView>(`/metrics/program?asOf=${asOf}`),
+  ]);
   if (stale()) return;
   const days = daily.days;
   const last = days[days.length - 1];
@@ -395,14 +439,40 @@ async function renderOverview(stale: () => boolean): Promise<void> {
   fill(
     'overview-cards',
     card('Members', formatCount(program.members), 'kpi-members', `as of ${program.asOf}`),
-    card(last.day === state.today ? 'Active today (so far)' : `Active on ${last.day}`, formatCount(last.dau), 'kpi-active-today', h('span', {}, 'WAU ', h('b', { testid: 'kpi-wau' }, formatCount(last.wau)), ' · MAU ', h('b', { testid: 'kpi-mau' }, formatCount(last.mau)))),
-    card('Stickiness DAU/MAU', formatShare(ratio(last.dau, last.mau)), 'kpi-stickiness', h('span', {}, 'range average ', h('b', { testid: 'kpi-stickiness-avg' }, formatShare(avgStickiness)))),
+    card(
+      last.day === state.today ? 'Active today (so far)' : `Active on ${last.day}`,
+      formatCount(last.dau),
+      'kpi-active-today',
+      h(
+        'span',
+        {},
+        'WAU ',
+        h('b', { testid: 'kpi-wau' }, formatCount(last.wau)),
+        ' · MAU ',
+        h('b', { testid: 'kpi-mau' }, formatCount(last.mau)),
+      ),
+    ),
+    card(
+      'Stickiness DAU/MAU',
+      formatShare(ratio(last.dau, last.mau)),
+      'kpi-stickiness',
+      h('span', {}, 'range average ', h('b', { testid: 'kpi-stickiness-avg' }, formatShare(avgStickiness))),
+    ),
     card('New members', formatCount(newTotal), 'kpi-new-members', `${from} – ${to}`),
     card(
       'Active (status)',
       formatShare(ratio(program.byStatus.active ?? 0, program.members)),
       'kpi-active-share',
-      h('span', {}, 'active ', h('b', { testid: 'status-active' }, formatCount(program.byStatus.active ?? 0)), ' · silent ', h('b', { testid: 'status-silent' }, formatCount(program.byStatus.silent ?? 0)), ' · churned ', h('b', { testid: 'status-churned' }, formatCount(program.byStatus.churned ?? 0))),
+      h(
+        'span',
+        {},
+        'active ',
+        h('b', { testid: 'status-active' }, formatCount(program.byStatus.active ?? 0)),
+        ' · silent ',
+        h('b', { testid: 'status-silent' }, formatCount(program.byStatus.silent ?? 0)),
+        ' · churned ',
+        h('b', { testid: 'status-churned' }, formatCount(program.byStatus.churned ?? 0)),
+      ),
     ),
     goalCard('Important-value share', kpis.importantValueShare, kpis.importantValueGoal, true, 'kpi-important-value'),
     goalCard('Churned share', kpis.churnedShare, kpis.churnedGoal, false, 'kpi-churned'),
@@ -414,30 +484,86 @@ async function renderOverview(stale: () => boolean): Promise<void> {
     data: {
       labels,
       datasets: [
-        lineDataset('DAU', days.map((d) => d.dau), PALETTE[0], { fill: { target: 'origin' }, backgroundColor: 'rgba(37, 99, 235, 0.12)' }),
-        lineDataset('WAU', days.map((d) => d.wau), PALETTE[1]),
-        lineDataset('MAU', days.map((d) => d.mau), PALETTE[2]),
+        lineDataset(
+          'DAU',
+          days.map((d) => d.dau),
+          PALETTE[0],
+          { fill: { target: 'origin' }, backgroundColor: 'rgba(37, 99, 235, 0.12)' },
+        ),
+        lineDataset(
+          'WAU',
+          days.map((d) => d.wau),
+          PALETTE[1],
+        ),
+        lineDataset(
+          'MAU',
+          days.map((d) => d.mau),
+          PALETTE[2],
+        ),
       ],
     },
-    options: { maintainAspectRatio: false, interaction: { mode: 'index', intersect: false }, plugins: { legend: legendOptions() }, scales: { x: dayAxis(labels), y: { beginAtZero: true, ticks: { precision: 0 } } } },
+    options: {
+      maintainAspectRatio: false,
+      interaction: { mode: 'index', intersect: false },
+      plugins: { legend: legendOptions() },
+      scales: { x: dayAxis(labels), y: { beginAtZero: true, ticks: { precision: 0 } } },
+    },
   });
   drawChart('chart-new', {
     type: 'bar',
-    data: { labels, datasets: [{ label: 'New members', data: days.map((d) => d.newMembers), backgroundColor: PALETTE[4], borderRadius: 3 }] },
-    options: { maintainAspectRatio: false, plugins: { legend: { display: false } }, scales: { x: dayAxis(labels), y: { beginAtZero: true, ticks: { precision: 0 } } } },
+    data: {
+      labels,
+      datasets: [{ label: 'New members', data: days.map((d) => d.newMembers), backgroundColor: PALETTE[4], borderRadius: 3 }],
+    },
+    options: {
+      maintainAspectRatio: false,
+      plugins: { legend: { display: false } },
+      scales: { x: dayAxis(labels), y: { beginAtZero: true, ticks: { precision: 0 } } },
+    },
   });
   drawChart('chart-stickiness', {
     type: 'line',
-    data: { labels, datasets: [lineDataset('DAU/MAU', daily_.map((x) => (x === null ? null : Math.round(x * 1000) / 10)), PALETTE[3], { spanGaps: true })] },
+    data: {
+      labels,
+      datasets: [
+        lineDataset(
+          'DAU/MAU',
+          daily_.map((x) => (x === null ? null : Math.round(x * 1000) / 10)),
+          PALETTE[3],
+          { spanGaps: true },
+        ),
+      ],
+    },
     options: {
       maintainAspectRatio: false,
       plugins: { legend: { display: false }, tooltip: { callbacks: { label: (c) => `DAU/MAU ${c.parsed.y}%` } } },
       scales: { x: dayAxis(labels), y: { beginAtZero: true, ticks: { callback: (v) => `${v}%` } } },
     },
   });
-  fill('table-active', table('table-active', ['Day', 'DAU', 'WAU', 'MAU'], days.map((d) => [d.day, formatCount(d.dau), formatCount(d.wau), formatCount(d.mau)])));
-  fill('table-new', table('table-new', ['Day', 'New members'], days.map((d) => [d.day, formatCount(d.newMembers)])));
-  fill('table-stickiness', table('table-stickiness', ['Day', 'DAU/MAU'], days.map((d, i) => [d.day, formatShare(daily_[i])])));
+  fill(
+    'table-active',
+    table(
+      'table-active',
+      ['Day', 'DAU', 'WAU', 'MAU'],
+      days.map((d) => [d.day, formatCount(d.dau), formatCount(d.wau), formatCount(d.mau)]),
+    ),
+  );
+  fill(
+    'table-new',
+    table(
+      'table-new',
+      ['Day', 'New members'],
+      days.map((d) => [d.day, formatCount(d.newMembers)]),
+    ),
+  );
+  fill(
+    'table-stickiness',
+    table(
+      'table-stickiness',
+      ['Day', 'DAU/MAU'],
+      days.map((d, i) => [d.day, formatShare(daily_[i])]),
+    ),
+  );
 }
 
 /** Blue, stronger with the share; white text on the dark end. */
@@ -449,7 +575,13 @@ function heat(el: HTMLElement, share: number): void {
 function heatmap(mode: 'onDay' | 'onOrAfterDay', cohorts: Cohort[]): HTMLTableElement {
   const key = new Set<number>(KEY_RETENTION_DAYS);
   const n = 31;
-  const head = h('tr', {}, h('th', { class: 'cohort' }, 'Cohort'), h('th', {}, 'Size'), ...Array.from({ length: n }, (_, i) => h('th', { class: key.has(i) ? 'key' : undefined }, `D${i}`)));
+  const head = h(
+    'tr',
+    {},
+    h('th', { class: 'cohort' }, 'Cohort'),
+    h('th', {}, 'Size'),
+    ...Array.from({ length: n }, (_, i) => h('th', { class: key.has(i) ? 'key' : undefined }, `D${i}`)),
+  );
   const rows = cohorts.map((c) =>
     h(
       'tr',
@@ -458,7 +590,11 @@ function heatmap(mode: 'onDay' | 'onOrAfterDay', cohorts: Cohort[]): HTMLTableEl
       h('td', { class: 'size' }, formatCount(c.size)),
       ...c[mode].slice(0, n).map((count, i) => {
         const future = addDay(c.cohort, i) >= state.today;
-        const td = h('td', { class: [key.has(i) ? 'key' : '', future ? 'future' : ''].join(' ').trim() || undefined, 'data-n': count, 'data-day': i }, future ? '' : formatCell(count, c.size));
+        const td = h(
+          'td',
+          { class: [key.has(i) ? 'key' : '', future ? 'future' : ''].join(' ').trim() || undefined, 'data-n': count, 'data-day': i },
+          future ? '' : formatCell(count, c.size),
+        );
         if (!future && c.size) {
           heat(td, count / c.size);
           td.title = `${c.cohort} D${i}: ${formatCount(count)} of ${formatCount(c.size)} (${formatShare(count / c.size)})`;
@@ -468,10 +604,19 @@ function heatmap(mode: 'onDay' | 'onOrAfterDay', cohorts: Cohort[]): HTMLTableEl
     ),
   );
   // Weighted over the cohorts that have reached the day.
-  const all = h('tr', { class: 'all', 'data-cohort': 'all' }, h('td', { class: 'cohort' }, 'All cohorts'), h('td', { class: 'size' }, formatCount(cohorts.reduce((s, c) => s + c.size, 0))));
+  const all = h(
+    'tr',
+    { class: 'all', 'data-cohort': 'all' },
+    h('td', { class: 'cohort' }, 'All cohorts'),
+    h('td', { class: 'size' }, formatCount(cohorts.reduce((s, c) => s + c.size, 0))),
+  );
   for (let i = 0; i < n; i++) {
     const { count, size } = reached(cohorts, mode, i);
-    const td = h('td', { class: key.has(i) ? 'key' : undefined, 'data-n': count, 'data-size': size, 'data-day': i }, size ? formatCell(count, size) : '');
+    const td = h(
+      'td',
+      { class: key.has(i) ? 'key' : undefined, 'data-n': count, 'data-size': size, 'data-day': i },
+      size ? formatCell(count, size) : '',
+    );
     if (size) heat(td, count / size);
     all.append(td);
   }
@@ -503,7 +648,12 @@ async function renderRetention(stale: () => boolean): Promise<void> {
     ...KEY_RETENTION_DAYS.map((d) => {
       const on = reached(cohorts, 'onDay', d);
       const after = reached(cohorts, 'onOrAfterDay', d);
-      return card(`D${d} retention`, formatShare(ratio(on.count, on.size)), `ret-d${d}`, h('span', {}, 'on or after: ', h('b', { testid: `ret-d${d}-after` }, formatShare(ratio(after.count, after.size)))));
+      return card(
+        `D${d} retention`,
+        formatShare(ratio(on.count, on.size)),
+        `ret-d${d}`,
+        h('span', {}, 'on or after: ', h('b', { testid: `ret-d${d}-after` }, formatShare(ratio(after.count, after.size)))),
+      );
     }),
   );
   fill('ret-heatmap-onDay', heatmap('onDay', cohorts));
@@ -514,7 +664,18 @@ async function renderRetention(stale: () => boolean): Promise<void> {
   fill(
     'ret-channels',
     channels.length
-      ? table('ret-channels', ['Channel', 'Members', 'D1', 'D7', 'D14', 'D30'], channels.map((c) => [c.channel, formatCount(c.size), cell(c.d1, c.size), cell(c.d7, c.size), cell(c.d14, c.size), cell(c.d30, c.size)]))
+      ? table(
+          'ret-channels',
+          ['Channel', 'Members', 'D1', 'D7', 'D14', 'D30'],
+          channels.map((c) => [
+            c.channel,
+            formatCount(c.size),
+            cell(c.d1, c.size),
+            cell(c.d7, c.size),
+            cell(c.d14, c.size),
+            cell(c.d30, c.size),
+          ]),
+        )
       : h('p', { class: 'empty' }, 'No cohorts in this range.'),
   );
   drawChart('chart-channels', {
@@ -540,13 +701,23 @@ async function renderTiers(stale: () => boolean): Promise<void> {
   const from = state.from < addDay(state.today, -366) ? addDay(state.today, -366) : state.from;
   const to = clampAsOf(state.to);
   const sampleDays = from <= to ? tierSampleDays(from, to) : [to];
-  const [views, segments] = await Promise.all([pool(sampleDays, 6, (d) => api<ProgramView>(`/metrics/program?asOf=${d}`)), api<SegmentsResponse>('/segments')]);
+  const [views, segments] = await Promise.all([
+    pool(sampleDays, 6, (d) => api<ProgramView>(`/metrics/program?asOf=${d}`)),
+    api<SegmentsResponse>('/segments'),
+  ]);
   if (stale()) return;
   const latest = views[views.length - 1];
   const tiers = Object.keys(latest.byTier);
   fill(
     'tier-cards',
-    ...tiers.map((t) => card(t, formatCount(latest.byTier[t]), `tier-${t}`, `${formatShare(ratio(latest.byTier[t], latest.members))} of members · ${latest.asOf}`)),
+    ...tiers.map((t) =>
+      card(
+        t,
+        formatCount(latest.byTier[t]),
+        `tier-${t}`,
+        `${formatShare(ratio(latest.byTier[t], latest.members))} of members · ${latest.asOf}`,
+      ),
+    ),
     card('Members', formatCount(latest.members), 'tier-members', `as of ${latest.asOf}`),
   );
   const labels = views.map((v) => v.asOf);
@@ -556,12 +727,17 @@ async function renderTiers(stale: () => boolean): Promise<void> {
       labels,
       // Stacked areas. The base tier dwarfs the others, so it starts hidden (its legend entry shows it).
       datasets: tiers.map((t, i) =>
-        lineDataset(t, views.map((v) => v.byTier[t] ?? 0), TIER_COLOURS[i % TIER_COLOURS.length], {
-          fill: i === 0 ? 'origin' : '-1',
-          backgroundColor: `${TIER_COLOURS[i % TIER_COLOURS.length]}99`,
-          tension: 0.1,
-          hidden: i === 0 && tiers.length > 1,
-        }),
+        lineDataset(
+          t,
+          views.map((v) => v.byTier[t] ?? 0),
+          TIER_COLOURS[i % TIER_COLOURS.length],
+          {
+            fill: i === 0 ? 'origin' : '-1',
+            backgroundColor: `${TIER_COLOURS[i % TIER_COLOURS.length]}99`,
+            tension: 0.1,
+            hidden: i === 0 && tiers.length > 1,
+          },
+        ),
       ),
     },
     options: {
@@ -571,7 +747,14 @@ async function renderTiers(stale: () => boolean): Promise<void> {
       scales: { x: dayAxis(labels), y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } },
     },
   });
-  fill('table-tiers', table('table-tiers', ['Day', ...tiers, 'Members'], views.map((v) => [v.asOf, ...tiers.map((t) => formatCount(v.byTier[t] ?? 0)), formatCount(v.members)])));
+  fill(
+    'table-tiers',
+    table(
+      'table-tiers',
+      ['Day', ...tiers, 'Members'],
+      views.map((v) => [v.asOf, ...tiers.map((t) => formatCount(v.byTier[t] ?? 0)), formatCount(v.members)]),
+    ),
+  );
 
   // RFM: rows M high / M low, columns by R and F.
   const rfmTotal = Object.values(latest.byRfm).reduce((a, b) => a + b, 0);
@@ -581,13 +764,32 @@ async function renderTiers(stale: () => boolean): Promise<void> {
     grid.append(h('div', { class: 'rowhead' }, row.label));
     for (const cls of row.classes) {
       const n = latest.byRfm[cls] ?? 0;
-      const cell = h('div', { class: 'cell', 'data-class': cls }, h('div', { class: 'name' }, cls), h('div', { class: 'count', testid: `rfm-${cls}` }, formatCount(n)), h('div', { class: 'share muted' }, formatShare(ratio(n, rfmTotal))));
+      const cell = h(
+        'div',
+        { class: 'cell', 'data-class': cls },
+        h('div', { class: 'name' }, cls),
+        h('div', { class: 'count', testid: `rfm-${cls}` }, formatCount(n)),
+        h('div', { class: 'share muted' }, formatShare(ratio(n, rfmTotal))),
+      );
       const strength = n / max;
-      cell.style.backgroundColor = row.row === 'important' ? `rgba(124, 58, 237, ${(0.05 + 0.35 * strength).toFixed(3)})` : `rgba(8, 145, 178, ${(0.05 + 0.3 * strength).toFixed(3)})`;
+      cell.style.backgroundColor =
+        row.row === 'important'
+          ? `rgba(124, 58, 237, ${(0.05 + 0.35 * strength).toFixed(3)})`
+          : `rgba(8, 145, 178, ${(0.05 + 0.3 * strength).toFixed(3)})`;
       grid.append(cell);
     }
   }
-  fill('rfm-grid', grid, h('p', { class: 'muted small' }, 'Classed members: ', h('b', { testid: 'rfm-total' }, formatCount(rfmTotal)), ` · as of ${latest.asOf}`));
+  fill(
+    'rfm-grid',
+    grid,
+    h(
+      'p',
+      { class: 'muted small' },
+      'Classed members: ',
+      h('b', { testid: 'rfm-total' }, formatCount(rfmTotal)),
+      ` · as of ${latest.asOf}`,
+    ),
+  );
 
   // Segments with sizes, an export button and a peek at their members.
   const rows = segments.map((s) =>
@@ -609,7 +811,19 @@ async function renderTiers(stale: () => boolean): Promise<void> {
           ),
     ),
   );
-  fill('segments', h('table', { testid: 'segments' }, h('thead', {}, h('tr', {}, h('th', { class: 'text' }, 'Segment'), h('th', { class: 'text' }, 'Id'), h('th', {}, 'Members'), h('th', {}, ''))), h('tbody', {}, ...rows)));
+  fill(
+    'segments',
+    h(
+      'table',
+      { testid: 'segments' },
+      h(
+        'thead',
+        {},
+        h('tr', {}, h('th', { class: 'text' }, 'Segment'), h('th', { class: 'text' }, 'Id'), h('th', {}, 'Members'), h('th', {}, '')),
+      ),
+      h('tbody', {}, ...rows),
+    ),
+  );
 }
 
 function button(label: string, testid: string, kind: string, onClick: () => void): HTMLButtonElement {
@@ -638,7 +852,11 @@ async function runExport(segment: Segment): Promise<void> {
     box.hidden = false;
     box.dataset.status = status;
     box.className = `export-status ${status}`;
-    box.replaceChildren(...children.filter((c): c is Node | string => c !== null && c !== undefined && c !== false).map((c) => (c instanceof Node ? c : String(c))));
+    box.replaceChildren(
+      ...children
+        .filter((c): c is Node | string => c !== null && c !== undefined && c !== false)
+        .map((c) => (c instanceof Node ? c : String(c))),
+    );
   };
   const elapsed = () => `${Math.round((Date.now() - started) / 1000)} s`;
   setExportButtons(true);
@@ -649,15 +867,32 @@ async function runExport(segment: Segment): Promise<void> {
       const e = await api<ExportResponse>(`/exports/${enc(exportId)}`);
       if (e.status === 'done' && e.url) {
         const file = `${segment.id}.${e.format}`;
-        const link = h('a', { href: e.url, download: file, rel: 'noopener noreferrer', testid: 'export-download', 'data-export-id': exportId }, `Download ${file}`);
-        show('done', `Export of ${segment.name} done: `, h('b', { testid: 'export-rows' }, formatCount(e.rowCount)), ' rows. ', link, h('span', { class: 'muted small' }, ' (the link is valid for 15 minutes)'));
+        const link = h(
+          'a',
+          { href: e.url, download: file, rel: 'noopener noreferrer', testid: 'export-download', 'data-export-id': exportId },
+          `Download ${file}`,
+        );
+        show(
+          'done',
+          `Export of ${segment.name} done: `,
+          h('b', { testid: 'export-rows' }, formatCount(e.rowCount)),
+          ' rows. ',
+          link,
+          h('span', { class: 'muted small' }, ' (the link is valid for 15 minutes)'),
+        );
         return;
       }
       if (e.status === 'failed') {
         show('failed', `Export of ${segment.name} failed: ${e.error ?? 'unknown reason'}`);
         return;
       }
-      show(e.status, h('progress', { testid: 'export-progress' }), `Exporting ${segment.name} (${format}): ${e.status}`, e.rowCount ? ` · ${formatCount(e.rowCount)} rows` : '', ` · ${elapsed()}`);
+      show(
+        e.status,
+        h('progress', { testid: 'export-progress' }),
+        `Exporting ${segment.name} (${format}): ${e.status}`,
+        e.rowCount ? ` · ${formatCount(e.rowCount)} rows` : '',
+        ` · ${elapsed()}`,
+      );
       await sleep(delay);
     }
   } catch (error) {
@@ -695,7 +930,9 @@ async function renderMember(stale: () => boolean, memberId?: string): Promise<vo
   const idInput = $('member-id') as HTMLInputElement;
   const result = $('member-result');
   if (!memberId) {
-    result.replaceChildren(h('p', { class: 'muted' }, 'Enter a member id — or open one from a segment\'s member list on the Tiers & segments page.'));
+    result.replaceChildren(
+      h('p', { class: 'muted' }, "Enter a member id — or open one from a segment's member list on the Tiers & segments page."),
+    );
     idInput.focus();
     return;
   }
@@ -714,7 +951,7 @@ async function renderMember(stale: () => boolean, memberId?: string): Promise<vo
   }
   if (stale()) return;
   const tierIndex = state.tiers.indexOf(m.tier);
-  const next = m.pointsToNextTier === null ? null : state.tiers[tierIndex + 1] ?? 'the next tier';
+  const next = m.pointsToNextTier === null ? null : (state.tiers[tierIndex + 1] ?? 'the next tier');
   const progress = m.pointsToNextTier === null ? 1 : m.qualifyingPoints / (m.qualifyingPoints + m.pointsToNextTier);
   const bar = h('div', { class: 'progress' }, h('div', { class: 'fill', testid: 'member-progress', 'data-share': progress.toFixed(4) }));
   (bar.firstElementChild as HTMLElement).style.width = `${(progress * 100).toFixed(1)}%`;
@@ -723,7 +960,14 @@ async function renderMember(stale: () => boolean, memberId?: string): Promise<vo
   const fact = (label: string, value: string, testid: string) => [h('dt', {}, label), h('dd', { testid }, value)];
   const rfm = m.rfm;
   result.replaceChildren(
-    h('div', { class: 'member-head' }, h('h2', { testid: 'member-name' }, m.memberId), pill, h('span', { class: `badge ${m.status === 'active' ? 'good' : 'bad'}`, testid: 'member-status' }, m.status), h('span', { class: 'muted' }, `as of ${asOf}`)),
+    h(
+      'div',
+      { class: 'member-head' },
+      h('h2', { testid: 'member-name' }, m.memberId),
+      pill,
+      h('span', { class: `badge ${m.status === 'active' ? 'good' : 'bad'}`, testid: 'member-status' }, m.status),
+      h('span', { class: 'muted' }, `as of ${asOf}`),
+    ),
     h(
       'div',
       { class: 'grid two' },
@@ -739,7 +983,11 @@ async function renderMember(stale: () => boolean, memberId?: string): Promise<vo
           ...fact('Tier since', m.tierSince ?? '—', 'member-tier-since'),
           ...fact('Review date', m.tierReviewOn ?? '— (the base tier is not reviewed)', 'member-review'),
           ...fact('Still needed by review', formatCount(m.pointsRequiredToRemain), 'member-remain'),
-          ...fact('Next tier', next === null ? 'top tier reached' : `${formatCount(m.pointsToNextTier ?? 0)} points to ${next}`, 'member-next'),
+          ...fact(
+            'Next tier',
+            next === null ? 'top tier reached' : `${formatCount(m.pointsToNextTier ?? 0)} points to ${next}`,
+            'member-next',
+          ),
         ),
         bar,
       ),
@@ -754,19 +1002,41 @@ async function renderMember(stale: () => boolean, memberId?: string): Promise<vo
           ...fact('Active days', formatCount(m.activeDays), 'member-active-days'),
           ...fact('Joined', m.joinedOn, 'member-joined'),
           ...fact('Acquisition channel', m.acquisitionChannel ?? '—', 'member-channel'),
-          ...fact('Last purchase', rfm?.recencyDays === null || rfm === null ? 'none in 365 days' : `${rfm.recencyDays} days ago`, 'member-rfm-recency'),
+          ...fact(
+            'Last purchase',
+            rfm?.recencyDays === null || rfm === null ? 'none in 365 days' : `${rfm.recencyDays} days ago`,
+            'member-rfm-recency',
+          ),
           ...fact('Orders (365 days)', formatCount(rfm?.frequency ?? 0), 'member-rfm-frequency'),
           ...fact('Spend (365 days)', formatYuan(rfm?.monetaryCents ?? 0), 'member-rfm-monetary'),
           ...fact('RFM class', rfm?.segment ? `${rfm.segment} (R${rfm.r} F${rfm.f} M${rfm.m})` : '—', 'member-rfm-segment'),
         ),
       ),
     ),
-    h('div', { class: 'panel' }, h('h2', {}, 'Segments'), m.segments.length ? h('div', { class: 'chips', testid: 'member-segments' }, ...m.segments.map((s) => h('span', { class: 'chip', 'data-segment': s }, s))) : h('p', { class: 'empty', testid: 'member-segments' }, 'None.')),
+    h(
+      'div',
+      { class: 'panel' },
+      h('h2', {}, 'Segments'),
+      m.segments.length
+        ? h(
+            'div',
+            { class: 'chips', testid: 'member-segments' },
+            ...m.segments.map((s) => h('span', { class: 'chip', 'data-segment': s }, s)),
+          )
+        : h('p', { class: 'empty', testid: 'member-segments' }, 'None.'),
+    ),
     h(
       'div',
       { class: 'panel' },
       h('h2', {}, 'Tier history'),
-      m.tierHistory?.length ? table('member-history', ['Day', 'From', 'To', 'Reason'], m.tierHistory.map((c) => [c.day, c.from, c.to, c.reason]), 4) : h('p', { class: 'empty', testid: 'member-history' }, 'No tier changes.'),
+      m.tierHistory?.length
+        ? table(
+            'member-history',
+            ['Day', 'From', 'To', 'Reason'],
+            m.tierHistory.map((c) => [c.day, c.from, c.to, c.reason]),
+            4,
+          )
+        : h('p', { class: 'empty', testid: 'member-history' }, 'No tier changes.'),
     ),
   );
 }
@@ -780,7 +1050,9 @@ async function renderQuarantine(stale: () => boolean): Promise<void> {
   fill(
     'quarantine-summary',
     h('span', { class: 'chip' }, 'records', h('b', { testid: 'quarantine-count' }, formatCount(entries.length))),
-    ...[...byReason].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([reason, n]) => h('span', { class: 'chip' }, reason, h('b', { testid: `quarantine-reason-${reason}` }, formatCount(n)))),
+    ...[...byReason]
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .map(([reason, n]) => h('span', { class: 'chip' }, reason, h('b', { testid: `quarantine-reason-${reason}` }, formatCount(n)))),
   );
   if (!entries.length) {
     fill('quarantine-table', h('p', { class: 'empty', testid: 'quarantine-empty' }, 'Nothing quarantined in the last 30 days.'));
@@ -798,10 +1070,24 @@ async function renderQuarantine(stale: () => boolean): Promise<void> {
       h('td', { class: 'wrap', title: e.raw }, h('code', {}, e.raw.length > 160 ? `${e.raw.slice(0, 160)}…` : e.raw)),
     ),
   );
-  const columns = h('colgroup', {}, ...['received', 'reason', 'detail', 'event', 'member', 'raw'].map((c) => h('col', { class: `q-${c}` })));
+  const columns = h(
+    'colgroup',
+    {},
+    ...['received', 'reason', 'detail', 'event', 'member', 'raw'].map((c) => h('col', { class: `q-${c}` })),
+  );
   fill(
     'quarantine-table',
-    h('table', { class: 'quarantine', testid: 'quarantine-table' }, columns, h('thead', {}, h('tr', {}, ...['Received', 'Reason', 'Detail', 'Event id', 'Member', 'Raw record'].map((x) => h('th', { class: 'text' }, x)))), h('tbody', {}, ...rows)),
+    h(
+      'table',
+      { class: 'quarantine', testid: 'quarantine-table' },
+      columns,
+      h(
+        'thead',
+        {},
+        h('tr', {}, ...['Received', 'Reason', 'Detail', 'Event id', 'Member', 'Raw record'].map((x) => h('th', { class: 'text' }, x))),
+      ),
+      h('tbody', {}, ...rows),
+    ),
   );
 }
 
@@ -828,9 +1114,21 @@ async function renderWinback(stale: () => boolean): Promise<void> {
         { label: 'Conversions', data: days.map((d) => d.conversions), backgroundColor: '#16a34a', borderRadius: 3 },
       ],
     },
-    options: { maintainAspectRatio: false, interaction: { mode: 'index', intersect: false }, plugins: { legend: legendOptions() }, scales: { x: dayAxis(labels), y: { beginAtZero: true, ticks: { precision: 0 } } } },
+    options: {
+      maintainAspectRatio: false,
+      interaction: { mode: 'index', intersect: false },
+      plugins: { legend: legendOptions() },
+      scales: { x: dayAxis(labels), y: { beginAtZero: true, ticks: { precision: 0 } } },
+    },
   });
-  fill('table-winback', table('table-winback', ['Day', 'Offers', 'Conversions'], days.map((d) => [d.day, formatCount(d.offers), formatCount(d.conversions)])));
+  fill(
+    'table-winback',
+    table(
+      'table-winback',
+      ['Day', 'Offers', 'Conversions'],
+      days.map((d) => [d.day, formatCount(d.offers), formatCount(d.conversions)]),
+    ),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -65,7 +65,11 @@ export function tierSampleDays(from: string, to: string): string[] {
 
 /** The RFM eight classes as the console's grid lays them out: rows M high / M low, then R/F. */
 export const RFM_GRID: ReadonlyArray<{ row: 'important' | 'general'; label: string; classes: string[] }> = [
-  { row: 'important', label: 'M high — important', classes: ['important-value', 'important-develop', 'important-keep', 'important-retain'] },
+  {
+    row: 'important',
+    label: 'M high — important',
+    classes: ['important-value', 'important-develop', 'important-keep', 'important-retain'],
+  },
   { row: 'general', label: 'M low — general', classes: ['general-value', 'general-develop', 'general-keep', 'general-retain'] },
 ];
 export const RFM_COLUMNS = ['R high · F high (value)', 'R high · F low (develop)', 'R low · F high (keep)', 'R low · F low (retain)'];

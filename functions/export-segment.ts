@@ -17,7 +17,9 @@ export const handler = async (event: unknown, context?: Context): Promise<Export
   if (context) logger.addContext(context);
   const parsed = ExportEvent.safeParse(event);
   if (!parsed.success) {
-    logger.error('export event rejected', { issue: `${parsed.error.issues[0].path.join('.') || 'event'}: ${parsed.error.issues[0].message}` });
+    logger.error('export event rejected', {
+      issue: `${parsed.error.issues[0].path.join('.') || 'event'}: ${parsed.error.issues[0].message}`,
+    });
     return { exportId: String((event as { exportId?: unknown } | null)?.exportId ?? ''), status: 'invalid' };
   }
   return runExport(loadProgram(), parsed.data.exportId, context?.awsRequestId ?? randomUUID(), exportPorts(logger));

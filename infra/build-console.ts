@@ -41,7 +41,8 @@ export async function buildConsoleAssets(): Promise<ConsoleAssets> {
     define: { 'process.env.NODE_ENV': '"production"' },
   });
   const js = bundle.outputFiles[0].text;
-  const css = (await transform(readFileSync(path.join(SOURCE, 'styles.css'), 'utf8'), { loader: 'css', minify: true, charset: 'ascii' })).code;
+  const css = (await transform(readFileSync(path.join(SOURCE, 'styles.css'), 'utf8'), { loader: 'css', minify: true, charset: 'ascii' }))
+    .code;
   const version = createHash('sha256').update(js).update('\0').update(css).digest('hex').slice(0, 16);
   const html = readFileSync(path.join(SOURCE, 'index.html'), 'utf8').replaceAll('{{version}}', version);
   return { html, js, css, version };

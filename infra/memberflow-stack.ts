@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Construct } from 'constructs';
+import { type Construct } from 'constructs';
 import { JOB_PROGRESS_PREFIX } from '../shared/keys/metrics-keys';
 import { AuditTable } from './constructs/audit-table';
 import { Buckets } from './constructs/buckets';
@@ -63,15 +63,27 @@ export class MemberflowStack extends Stack {
     };
     const handler = (logicalId: string, entry: string, description: string, memorySize: number, timeout: Duration) =>
       new Handler(this, logicalId, {
-        repoRoot: REPO_ROOT, entry, description, memorySize, timeout, environment, programJson: props.programJson,
+        repoRoot: REPO_ROOT,
+        entry,
+        description,
+        memorySize,
+        timeout,
+        environment,
+        programJson: props.programJson,
       }).fn;
-    const indexReason = 'Scoped to MembersTable: the /index/* wildcard (added by grant*Data) covers only its '
-      + 'TierReviewIndex, which daily jobs query for due members.';
+    const indexReason =
+      'Scoped to MembersTable: the /index/* wildcard (added by grant*Data) covers only its ' +
+      'TierReviewIndex, which daily jobs query for due members.';
 
     // Behaviour events and job commands → member state, per-order ledger, counters, quarantine,
     // actions. The only writer of members and counters, which is what makes counting exact.
-    const processEvents = handler('ProcessEventsFunction', 'functions/process-events.ts',
-      'EventsStream consumer: applies behaviour events to members and counters', 1024, Duration.minutes(2));
+    const processEvents = handler(
+      'ProcessEventsFunction',
+      'functions/process-events.ts',
+      'EventsStream consumer: applies behaviour events to members and counters',
+      1024,
+      Duration.minutes(2),
+    );
     tables.members.grantReadWriteData(processEvents);
     tables.ledger.grantReadWriteData(processEvents);
     tables.metrics.grantReadWriteData(processEvents);
@@ -96,7 +108,11 @@ export class MemberflowStack extends Stack {
     // UpdateItem or DeleteItem.
     audit.table.grantReadData(api);
     api.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [audit.table.tableArn] }));
-    acknowledge(api.role!, 'AwsSolutions-IAM5[Resource::<AuditTable.Arn>/index/*]', 'Scoped to AuditTable: its AuditTimeIndex lists entries by time for GET /audit.');
+    acknowledge(
+      api.role!,
+      'AwsSolutions-IAM5[Resource::<AuditTable.Arn>/index/*]',
+      'Scoped to AuditTable: its AuditTimeIndex lists entries by time for GET /audit.',
+    );
     erasureSalt.secret.grantRead(api);
     // Erasure: the api writes only tombstones (`erased#<salted hash>` keys) into MembersTable and
     // puts the erase_member command on EventsStream; the consumer does the rest in stream order.
@@ -108,21 +124,30 @@ export class MemberflowStack extends Stack {
     streams.events.grantWrite(api);
     // Pre-signing a download URL needs s3:GetObject on the export objects, nothing more.
     api.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [buckets.exports.arnForObjects('*')] }));
-    const exportsReason = 'Export object keys are generated per request, so access is granted on any key of '
-      + 'ExportsBucket only (GetObject for the API, PutObject for the export job).';
+    const exportsReason =
+      'Export object keys are generated per request, so access is granted on any key of ' +
+      'ExportsBucket only (GetObject for the API, PutObject for the export job).';
     acknowledge(api.role!, 'AwsSolutions-IAM5[Resource::<MembersTable.Arn>/index/*]', indexReason);
     acknowledge(api.role!, 'AwsSolutions-IAM5[Resource::<ExportsBucket.Arn>/*]', exportsReason);
 
     // Segment export (the handler lands later: included only once its file exists).
     if (existsSync(path.join(REPO_ROOT, EXPORT_SEGMENT_ENTRY))) {
-      const exportSegment = handler('ExportSegmentFunction', EXPORT_SEGMENT_ENTRY,
-        'Writes a segment export to S3', 1024, Duration.minutes(15));
+      const exportSegment = handler(
+        'ExportSegmentFunction',
+        EXPORT_SEGMENT_ENTRY,
+        'Writes a segment export to S3',
+        1024,
+        Duration.minutes(15),
+      );
       tables.members.grantReadData(exportSegment);
       tables.metrics.grantReadData(exportSegment);
       tables.exports.grantReadWriteData(exportSegment);
-      exportSegment.addToRolePolicy(new iam.PolicyStatement({
-        actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [buckets.exports.arnForObjects('*')],
-      }));
+      exportSegment.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+          resources: [buckets.exports.arnForObjects('*')],
+        }),
+      );
       acknowledge(exportSegment.role!, 'AwsSolutions-IAM5[Resource::<MembersTable.Arn>/index/*]', indexReason);
       acknowledge(exportSegment.role!, 'AwsSolutions-IAM5[Resource::<ExportsBucket.Arn>/*]', exportsReason);
       // The API starts an export with an asynchronous invoke of exactly this function.
@@ -138,11 +163,13 @@ export class MemberflowStack extends Stack {
       // Candidate hints live in the metrics table; the job writes only its own progress item
       // (`job#…` keys), so the consumer stays the only writer of counters.
       tables.metrics.grantReadData(fn);
-      fn.addToRolePolicy(new iam.PolicyStatement({
-        actions: ['dynamodb:PutItem'],
-        resources: [tables.metrics.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${JOB_PROGRESS_PREFIX}*`] } },
-      }));
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:PutItem'],
+          resources: [tables.metrics.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${JOB_PROGRESS_PREFIX}*`] } },
+        }),
+      );
       streams.events.grantWrite(fn);
       acknowledge(fn.role!, 'AwsSolutions-IAM5[Resource::<MembersTable.Arn>/index/*]', indexReason);
       return fn;
@@ -172,8 +199,14 @@ export class MemberflowStack extends Stack {
     new CfnOutput(this, 'EventsStreamName', { value: streams.events.streamName });
     new CfnOutput(this, 'ActionsStreamName', { value: streams.actions.streamName });
     new CfnOutput(this, 'ExportsBucketName', { value: buckets.exports.bucketName });
-    // Contract §9: attach one of these to each caller of the API.
-    new CfnOutput(this, 'ViewerPolicyArn', { value: http.policies.viewer.managedPolicyArn, description: 'API viewer role: health, metrics, segment list' });
-    new CfnOutput(this, 'OperatorPolicyArn', { value: http.policies.operator.managedPolicyArn, description: 'API operator role: every route' });
+    // docs/api.md#privacy-erasure-and-subject-access: attach one of these to each caller of the API.
+    new CfnOutput(this, 'ViewerPolicyArn', {
+      value: http.policies.viewer.managedPolicyArn,
+      description: 'API viewer role: health, metrics, segment list',
+    });
+    new CfnOutput(this, 'OperatorPolicyArn', {
+      value: http.policies.operator.managedPolicyArn,
+      description: 'API operator role: every route',
+    });
   }
 }

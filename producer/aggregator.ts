@@ -9,7 +9,11 @@ import { shardFor } from './shard-map';
 /** One PUT payload unit (25 KB): fills units without rounding waste and keeps a retry small. */
 export const DEFAULT_AGGREGATE_BYTES = 25 * 1024;
 
-export function aggregateEntries(records: readonly UserRecordInput[], shards: readonly ShardRange[], maxBytes = DEFAULT_AGGREGATE_BYTES): PutEntry[] {
+export function aggregateEntries(
+  records: readonly UserRecordInput[],
+  shards: readonly ShardRange[],
+  maxBytes = DEFAULT_AGGREGATE_BYTES,
+): PutEntry[] {
   const limit = Math.min(maxBytes, MAX_RECORD_BYTES);
   const byShard = new Map<string, UserRecordInput[]>();
   const out: PutEntry[] = [];

@@ -34,13 +34,17 @@ export function payloadUnits(entry: Pick<PutEntry, 'data' | 'partitionKey'>): nu
 }
 
 /** Splits entries into requests, in order; throws RecordTooLargeError for a record over 1 MiB. */
-export function planRequests(entries: readonly PutEntry[], limits = { records: MAX_REQUEST_RECORDS, bytes: MAX_REQUEST_BYTES }): PutEntry[][] {
+export function planRequests(
+  entries: readonly PutEntry[],
+  limits = { records: MAX_REQUEST_RECORDS, bytes: MAX_REQUEST_BYTES },
+): PutEntry[][] {
   const requests: PutEntry[][] = [];
   let current: PutEntry[] = [];
   let bytes = 0;
   for (const entry of entries) {
     const size = entryBytes(entry);
-    if (size > MAX_RECORD_BYTES) throw new RecordTooLargeError(`a record of ${size} bytes (data + partition key) is over the 1 MiB Kinesis limit`);
+    if (size > MAX_RECORD_BYTES)
+      throw new RecordTooLargeError(`a record of ${size} bytes (data + partition key) is over the 1 MiB Kinesis limit`);
     if (current.length >= limits.records || bytes + size > limits.bytes) {
       requests.push(current);
       current = [];

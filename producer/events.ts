@@ -44,15 +44,23 @@ function digest(...parts: string[]): string {
  * orderId, a refund's orderId + refundId, or `key`), so a resend of the same business fact is the same
  * event to the consumer's idempotency; random otherwise.
  */
-export function deterministicEventId(input: { type: string; memberId?: string; anonymousId?: string; orderId?: string; refundId?: string; key?: string }): string | undefined {
+export function deterministicEventId(input: {
+  type: string;
+  memberId?: string;
+  anonymousId?: string;
+  orderId?: string;
+  refundId?: string;
+  key?: string;
+}): string | undefined {
   const who = input.memberId ?? input.anonymousId ?? '';
   if (input.key !== undefined) return `${input.type}-${digest(input.type, who, input.key)}`;
   if (input.type === 'purchase' && input.orderId !== undefined) return `purchase-${digest('purchase', who, input.orderId)}`;
-  if (input.type === 'refund' && input.orderId !== undefined && input.refundId !== undefined) return `refund-${digest('refund', who, input.orderId, input.refundId)}`;
+  if (input.type === 'refund' && input.orderId !== undefined && input.refundId !== undefined)
+    return `refund-${digest('refund', who, input.orderId, input.refundId)}`;
   return undefined;
 }
 
-/** Contract §2/§8: the partition key is `memberId`, else `anonymousId`. */
+/** docs/events.md#behaviour-events: the partition key is `memberId`, else `anonymousId`. */
 export function partitionKeyOf(event: { memberId?: unknown; anonymousId?: unknown }): string | undefined {
   if (typeof event.memberId === 'string' && event.memberId) return event.memberId;
   if (typeof event.anonymousId === 'string' && event.anonymousId) return event.anonymousId;
@@ -72,7 +80,8 @@ export function buildEvent(input: EventInput, now: number = Date.now()): BuiltEv
 function builder<T extends EventTypeName>(type: T) {
   return (fields: EventFields<T>, now: number = Date.now()): BuiltEvent => {
     const { key, ...rest } = fields as EventFields<T> & Record<string, unknown>;
-    const eventId = (rest.eventId as string | undefined) ?? deterministicEventId({ ...(rest as object), type, key } as never) ?? randomUUID();
+    const eventId =
+      (rest.eventId as string | undefined) ?? deterministicEventId({ ...(rest as object), type, key } as never) ?? randomUUID();
     const occurredAt = (rest.occurredAt as string | undefined) ?? new Date(now).toISOString();
     return buildEvent({ ...rest, eventId, type, occurredAt } as EventInput, now);
   };

@@ -8,7 +8,14 @@ export { buildEvent, deterministicEventId, events, EVENT_TYPES, InvalidEventErro
 export type { BuiltEvent, EventBuilders, EventFields, EventTypeName } from './events';
 export { isRetryable, Producer, SendError } from './producer';
 export type { ProducerCounters, ProducerOptions, SendResult } from './producer';
-export { MAX_RECORD_BYTES, MAX_REQUEST_BYTES, MAX_REQUEST_RECORDS, PAYLOAD_UNIT_BYTES, planRequests, RecordTooLargeError } from './batching';
+export {
+  MAX_RECORD_BYTES,
+  MAX_REQUEST_BYTES,
+  MAX_REQUEST_RECORDS,
+  PAYLOAD_UNIT_BYTES,
+  planRequests,
+  RecordTooLargeError,
+} from './batching';
 export type { PutEntry, UserRecordInput } from './batching';
 export { aggregateEntries, DEFAULT_AGGREGATE_BYTES } from './aggregator';
 export { listOpenShards, ShardMap, shardFor } from './shard-map';

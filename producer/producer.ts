@@ -60,7 +60,15 @@ export class SendError extends Error {
   }
 }
 
-const RETRYABLE = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'LimitExceededException', 'KMSThrottlingException', 'InternalFailure', 'ServiceUnavailable', 'TimeoutError']);
+const RETRYABLE = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'LimitExceededException',
+  'KMSThrottlingException',
+  'InternalFailure',
+  'ServiceUnavailable',
+  'TimeoutError',
+]);
 
 /** Throttling, 5xx and network errors are worth another try; a validation or access error is not. */
 export function isRetryable(error: unknown): boolean {
@@ -106,7 +114,11 @@ export class Producer {
     if (undelivered.records.length) {
       if (!this.spool) {
         this.counters.failed += undelivered.records.length;
-        throw new SendError(`${undelivered.records.length} of ${records.length} records not delivered: ${describe(undelivered.cause)}`, undelivered.records, undelivered.cause);
+        throw new SendError(
+          `${undelivered.records.length} of ${records.length} records not delivered: ${describe(undelivered.cause)}`,
+          undelivered.records,
+          undelivered.cause,
+        );
       }
       this.spool.append(undelivered.records);
       this.counters.spooled += undelivered.records.length;
@@ -142,7 +154,8 @@ export class Producer {
 
   private async entries(records: readonly UserRecordInput[]): Promise<PutEntry[]> {
     if (!this.shards) return records.map(plainEntry);
-    const max = typeof this.opts.aggregate === 'object' ? (this.opts.aggregate.maxBytes ?? DEFAULT_AGGREGATE_BYTES) : DEFAULT_AGGREGATE_BYTES;
+    const max =
+      typeof this.opts.aggregate === 'object' ? (this.opts.aggregate.maxBytes ?? DEFAULT_AGGREGATE_BYTES) : DEFAULT_AGGREGATE_BYTES;
     let shards;
     try {
       shards = await this.shards.current();
@@ -176,7 +189,9 @@ export class Producer {
       let failed: PutEntry[];
       try {
         this.counters.requests++;
-        const out = await this.opts.client.send(new PutRecordsCommand({ StreamName: this.opts.streamName, Records: pending.map(toRequestEntry) }));
+        const out = await this.opts.client.send(
+          new PutRecordsCommand({ StreamName: this.opts.streamName, Records: pending.map(toRequestEntry) }),
+        );
         failed = [];
         pending.forEach((entry, i) => {
           const result: PutRecordsResultEntry | undefined = out.Records?.[i];

@@ -45,7 +45,11 @@ export class Spool {
   /** Rewrites a file with fewer records, atomically, keeping its place in the order. */
   replace(file: string, records: readonly UserRecordInput[]): void {
     const tmp = `${file}.tmp`;
-    writeFileSync(tmp, records.map((r) => `${JSON.stringify({ k: r.partitionKey, d: Buffer.from(r.data).toString('base64') })}\n`).join(''), { flush: true });
+    writeFileSync(
+      tmp,
+      records.map((r) => `${JSON.stringify({ k: r.partitionKey, d: Buffer.from(r.data).toString('base64') })}\n`).join(''),
+      { flush: true },
+    );
     renameSync(tmp, file);
   }
 

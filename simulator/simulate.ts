@@ -1,5 +1,5 @@
 /**
- * Deterministic synthetic member behaviour (contract §2 events) for demos, tests and benchmarks.
+ * Deterministic synthetic member behaviour (docs/events.md) for demos, tests and benchmarks.
  *
  * `simulate({ members, days, seed })` yields plain event objects in arrival order (nondecreasing
  * `occurredAt`), day by day in the programme time zone. Same options ⇒ byte-identical output.

@@ -41,7 +41,14 @@ export function decodeAuditCursor(cursor: string): Record<string, unknown> {
     throw new InvalidCursor();
   }
   const k = key as Record<string, unknown> | null;
-  if (!k || typeof k !== 'object' || k.chain !== CHAIN || !Number.isInteger(k.seq) || typeof k.at !== 'string' || Object.keys(k).length !== 3) {
+  if (
+    !k ||
+    typeof k !== 'object' ||
+    k.chain !== CHAIN ||
+    !Number.isInteger(k.seq) ||
+    typeof k.at !== 'string' ||
+    Object.keys(k).length !== 3
+  ) {
     throw new InvalidCursor();
   }
   return k;
@@ -64,14 +71,16 @@ export class DynamoAuditLog implements AuditPort {
 
   /** The latest entry, or null for an empty chain. */
   async head(): Promise<AuditEntry | null> {
-    const out = await this.client.send(new QueryCommand({
-      TableName: this.table,
-      KeyConditionExpression: 'chain = :c',
-      ExpressionAttributeValues: { ':c': CHAIN },
-      ScanIndexForward: false,
-      Limit: 1,
-      ConsistentRead: true,
-    }));
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'chain = :c',
+        ExpressionAttributeValues: { ':c': CHAIN },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
     return out.Items?.[0] ? toEntry(out.Items[0]) : null;
   }
 
@@ -89,7 +98,9 @@ export class DynamoAuditLog implements AuditPort {
       }
       // Someone holds this seq. It may be us: the SDK may have retried a put that had in fact
       // succeeded. Otherwise that entry is the new head to chain after.
-      const taken = await this.client.send(new GetCommand({ TableName: this.table, Key: { chain: CHAIN, seq: entry.seq }, ConsistentRead: true }));
+      const taken = await this.client.send(
+        new GetCommand({ TableName: this.table, Key: { chain: CHAIN, seq: entry.seq }, ConsistentRead: true }),
+      );
       if (taken.Item?.appendId === appendId) return toEntry(taken.Item);
       head = taken.Item ? toEntry(taken.Item) : await this.head();
       if (attempt > 2) await sleep(Math.random() * Math.min(100, 5 * attempt));
@@ -100,15 +111,17 @@ export class DynamoAuditLog implements AuditPort {
   async list(query: AuditQuery): Promise<AuditPage> {
     const from = query.fromAt ?? '0000';
     const to = query.toAt ?? '9999';
-    const out = await this.client.send(new QueryCommand({
-      TableName: this.table,
-      IndexName: AUDIT_TIME_INDEX,
-      KeyConditionExpression: 'chain = :c AND #at BETWEEN :from AND :to',
-      ExpressionAttributeNames: { '#at': 'at' },
-      ExpressionAttributeValues: { ':c': CHAIN, ':from': from, ':to': to },
-      Limit: query.limit,
-      ExclusiveStartKey: query.cursor ? decodeAuditCursor(query.cursor) : undefined,
-    }));
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: AUDIT_TIME_INDEX,
+        KeyConditionExpression: 'chain = :c AND #at BETWEEN :from AND :to',
+        ExpressionAttributeNames: { '#at': 'at' },
+        ExpressionAttributeValues: { ':c': CHAIN, ':from': from, ':to': to },
+        Limit: query.limit,
+        ExclusiveStartKey: query.cursor ? decodeAuditCursor(query.cursor) : undefined,
+      }),
+    );
     // Entries with the same `at` may come back in any order from the index: keep seq order.
     const entries = (out.Items ?? []).map(toEntry).sort((a, b) => a.seq - b.seq);
     return { entries, nextCursor: encodeCursor(out.LastEvaluatedKey) };
@@ -125,14 +138,16 @@ export class DynamoAuditLog implements AuditPort {
   async *all(pageSize = 500): AsyncGenerator<AuditEntry> {
     let start: Record<string, unknown> | undefined;
     do {
-      const out = await this.client.send(new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'chain = :c',
-        ExpressionAttributeValues: { ':c': CHAIN },
-        ConsistentRead: true,
-        Limit: pageSize,
-        ExclusiveStartKey: start,
-      }));
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'chain = :c',
+          ExpressionAttributeValues: { ':c': CHAIN },
+          ConsistentRead: true,
+          Limit: pageSize,
+          ExclusiveStartKey: start,
+        }),
+      );
       for (const item of out.Items ?? []) yield toEntry(item);
       start = out.LastEvaluatedKey;
     } while (start);

@@ -18,13 +18,29 @@ function required(name: string): string {
 
 export function resourceNames(): ResourceNames {
   return {
-    get membersTable() { return required('MEMBERS_TABLE'); },
-    get ledgerTable() { return required('LEDGER_TABLE'); },
-    get metricsTable() { return required('METRICS_TABLE'); },
-    get quarantineTable() { return required('QUARANTINE_TABLE'); },
-    get exportsTable() { return required('EXPORTS_TABLE'); },
-    get actionsStream() { return required('ACTIONS_STREAM'); },
-    get eventsStream() { return required('EVENTS_STREAM'); },
-    get exportsBucket() { return required('EXPORTS_BUCKET'); },
+    get membersTable() {
+      return required('MEMBERS_TABLE');
+    },
+    get ledgerTable() {
+      return required('LEDGER_TABLE');
+    },
+    get metricsTable() {
+      return required('METRICS_TABLE');
+    },
+    get quarantineTable() {
+      return required('QUARANTINE_TABLE');
+    },
+    get exportsTable() {
+      return required('EXPORTS_TABLE');
+    },
+    get actionsStream() {
+      return required('ACTIONS_STREAM');
+    },
+    get eventsStream() {
+      return required('EVENTS_STREAM');
+    },
+    get exportsBucket() {
+      return required('EXPORTS_BUCKET');
+    },
   };
 }

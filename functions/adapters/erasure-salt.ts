@@ -11,8 +11,10 @@ import { idHasher, type IdHasher } from '../../shared/privacy/salted-hash';
 let cached: Promise<string> | undefined;
 
 export function localSaltFile(): string {
-  return process.env.MEMBERFLOW_ERASURE_SALT_FILE
-    || path.join(process.env.MEMBERFLOW_STATE_DIR || path.join(process.cwd(), '.memberflow'), 'erasure-salt');
+  return (
+    process.env.MEMBERFLOW_ERASURE_SALT_FILE ||
+    path.join(process.env.MEMBERFLOW_STATE_DIR || path.join(process.cwd(), '.memberflow'), 'erasure-salt')
+  );
 }
 
 /** Reads the local salt file, creating it first if absent (exclusive create: two racers agree). */

@@ -6,10 +6,14 @@ export async function putJsonRecords(client: KinesisClient, stream: string, reco
   const encoder = new TextEncoder();
   for (const batch of chunks(records, 500)) {
     const entries = batch.map((record) => ({ Data: encoder.encode(JSON.stringify(record)), PartitionKey: record.memberId }));
-    await untilDone(entries, async (pending) => {
-      const out = await client.send(new PutRecordsCommand({ StreamName: stream, Records: pending }));
-      return pending.filter((_, i) => out.Records?.[i]?.ErrorCode);
-    }, 'PutRecords events');
+    await untilDone(
+      entries,
+      async (pending) => {
+        const out = await client.send(new PutRecordsCommand({ StreamName: stream, Records: pending }));
+        return pending.filter((_, i) => out.Records?.[i]?.ErrorCode);
+      },
+      'PutRecords events',
+    );
   }
   return records.length;
 }

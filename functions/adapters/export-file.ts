@@ -72,7 +72,12 @@ export class ExportObjectWriter implements ExportFile {
     }
     if (this.pendingBytes > 0) await this.uploadPart();
     await this.s3.send(
-      new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: this.key, UploadId: this.uploadId, MultipartUpload: { Parts: this.parts } }),
+      new CompleteMultipartUploadCommand({
+        Bucket: this.bucket,
+        Key: this.key,
+        UploadId: this.uploadId,
+        MultipartUpload: { Parts: this.parts },
+      }),
     );
   }
 
@@ -93,7 +98,8 @@ export class ExportObjectWriter implements ExportFile {
 
   private async uploadPart(): Promise<void> {
     if (this.uploadId === undefined) {
-      if (this.partBytes < MIN_PART_BYTES && process.env.MEMBERFLOW_LOCAL !== '1') throw new Error(`part size ${this.partBytes} is under S3's 5 MiB minimum`);
+      if (this.partBytes < MIN_PART_BYTES && process.env.MEMBERFLOW_LOCAL !== '1')
+        throw new Error(`part size ${this.partBytes} is under S3's 5 MiB minimum`);
       const created = await this.s3.send(
         new CreateMultipartUploadCommand({
           Bucket: this.bucket,
@@ -108,7 +114,14 @@ export class ExportObjectWriter implements ExportFile {
     }
     const PartNumber = this.parts.length + 1;
     const out = await this.s3.send(
-      new UploadPartCommand({ Bucket: this.bucket, Key: this.key, UploadId: this.uploadId, PartNumber, Body: this.take(), ChecksumAlgorithm: 'CRC32' }),
+      new UploadPartCommand({
+        Bucket: this.bucket,
+        Key: this.key,
+        UploadId: this.uploadId,
+        PartNumber,
+        Body: this.take(),
+        ChecksumAlgorithm: 'CRC32',
+      }),
     );
     this.parts.push({ PartNumber, ETag: out.ETag, ChecksumCRC32: out.ChecksumCRC32 });
   }

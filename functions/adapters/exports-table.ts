@@ -36,7 +36,9 @@ export class ExportsStore implements ExportRecordsPort {
   }
 
   async getAudit(createdAt: string, exportId: string): Promise<AuditRecord | null> {
-    const out = await this.client.send(new GetCommand({ TableName: this.table, Key: { exportId: auditKey(createdAt, exportId) }, ConsistentRead: true }));
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: { exportId: auditKey(createdAt, exportId) }, ConsistentRead: true }),
+    );
     return (out.Item as AuditRecord | undefined) ?? null;
   }
 
@@ -50,10 +52,20 @@ export class ExportsStore implements ExportRecordsPort {
         new UpdateCommand({
           TableName: this.table,
           Key: { exportId },
-          UpdateExpression: 'SET #s = :running, runId = :run, asOf = :asOf, rowCount = :zero, startedAt = :now, updatedAt = :now, attempts = if_not_exists(attempts, :zero) + :one REMOVE #e, finishedAt',
+          UpdateExpression:
+            'SET #s = :running, runId = :run, asOf = :asOf, rowCount = :zero, startedAt = :now, updatedAt = :now, attempts = if_not_exists(attempts, :zero) + :one REMOVE #e, finishedAt',
           ConditionExpression: 'attribute_exists(exportId) AND kind = :export AND #s <> :done',
           ExpressionAttributeNames: { '#s': 'status', '#e': 'error' },
-          ExpressionAttributeValues: { ':running': 'running', ':run': runId, ':asOf': asOf, ':zero': 0, ':one': 1, ':now': now, ':export': 'export', ':done': 'done' },
+          ExpressionAttributeValues: {
+            ':running': 'running',
+            ':run': runId,
+            ':asOf': asOf,
+            ':zero': 0,
+            ':one': 1,
+            ':now': now,
+            ':export': 'export',
+            ':done': 'done',
+          },
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -69,7 +81,12 @@ export class ExportsStore implements ExportRecordsPort {
 
   /** Progress of a run (false when another run took the export over). */
   async progress(exportId: string, runId: string, rowCount: number, now = new Date().toISOString()): Promise<boolean> {
-    return this.conditional(exportId, 'SET rowCount = :rows, updatedAt = :now', 'runId = :run AND #s = :running', { ':rows': rowCount, ':now': now, ':run': runId, ':running': 'running' });
+    return this.conditional(exportId, 'SET rowCount = :rows, updatedAt = :now', 'runId = :run AND #s = :running', {
+      ':rows': rowCount,
+      ':now': now,
+      ':run': runId,
+      ':running': 'running',
+    });
   }
 
   async finish(exportId: string, runId: string, rowCount: number, objectKey: string, now = new Date().toISOString()): Promise<boolean> {
@@ -93,7 +110,10 @@ export class ExportsStore implements ExportRecordsPort {
   /** Marks a pending export failed (the api could not start it). */
   async failPending(exportId: string, reason: string, now = new Date().toISOString()): Promise<boolean> {
     return this.conditional(exportId, 'SET #s = :failed, #e = :reason, finishedAt = :now, updatedAt = :now', '#s = :pending', {
-      ':failed': 'failed', ':reason': reason.slice(0, 500), ':now': now, ':pending': 'pending',
+      ':failed': 'failed',
+      ':reason': reason.slice(0, 500),
+      ':now': now,
+      ':pending': 'pending',
     });
   }
 

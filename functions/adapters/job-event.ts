@@ -3,7 +3,8 @@
 import { z } from 'zod';
 import { dayNumber, isDayString, todayIn } from '../../shared/days/days';
 
-const isoTime = (s: string) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(s) && Number.isFinite(Date.parse(s));
+const isoTime = (s: string) =>
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(s) && Number.isFinite(Date.parse(s));
 
 const jobInput = z.object({
   job: z.string().optional(),

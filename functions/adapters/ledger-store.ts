@@ -65,9 +65,7 @@ export class DynamoLedger implements LedgerPort {
       rf: {},
     };
     try {
-      await this.client.send(
-        new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(sk)' }),
-      );
+      await this.client.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(sk)' }));
       return toRecord(item);
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
@@ -84,7 +82,13 @@ export class DynamoLedger implements LedgerPort {
     return out.Item ? toRecord(out.Item as OrderItem) : null;
   }
 
-  async claimRefund(memberId: string, orderId: string, refundId: string, refund: Claim & { revokedPoints: number; revokedCoins: number }, expectedRevoked: number): Promise<OrderRecord> {
+  async claimRefund(
+    memberId: string,
+    orderId: string,
+    refundId: string,
+    refund: Claim & { revokedPoints: number; revokedCoins: number },
+    expectedRevoked: number,
+  ): Promise<OrderRecord> {
     try {
       const out = await this.client.send(
         new UpdateCommand({
@@ -115,10 +119,14 @@ export class DynamoLedger implements LedgerPort {
   async recordTierChanges(memberId: string, changes: readonly TierChange[]): Promise<void> {
     for (const batch of chunks(changes, 25)) {
       const requests = batch.map((change) => ({ PutRequest: { Item: { memberId, sk: tierChangeKey(change), ...change } } }));
-      await untilDone(requests, async (pending) => {
-        const out = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } }));
-        return (out.UnprocessedItems?.[this.table] ?? []) as typeof requests;
-      }, 'BatchWriteItem tier history');
+      await untilDone(
+        requests,
+        async (pending) => {
+          const out = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } }));
+          return (out.UnprocessedItems?.[this.table] ?? []) as typeof requests;
+        },
+        'BatchWriteItem tier history',
+      );
     }
   }
 
@@ -130,6 +138,8 @@ export class DynamoLedger implements LedgerPort {
         ExpressionAttributeValues: { ':m': memberId, ':t': TIER_CHANGE_PREFIX },
       }),
     );
-    return (out.Items ?? []).map((item) => ({ kind: item.kind, reason: item.reason, from: item.from, to: item.to, day: item.day }) as TierChange);
+    return (out.Items ?? []).map(
+      (item) => ({ kind: item.kind, reason: item.reason, from: item.from, to: item.to, day: item.day }) as TierChange,
+    );
   }
 }

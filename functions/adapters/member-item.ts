@@ -129,7 +129,16 @@ function decodeHistory(text: string | undefined): PointsEntry[] {
 function decodeRfm(text: string | undefined): MemberState['rfm'] {
   if (!text) return null;
   const [recencyDays, frequency, monetaryCents, r, f, m, segment, asOf] = text.split(':');
-  return { recencyDays: +recencyDays, frequency: +frequency, monetaryCents: +monetaryCents, r: +r, f: +f, m: +m, segment: segment as RfmClass, asOf: +asOf };
+  return {
+    recencyDays: +recencyDays,
+    frequency: +frequency,
+    monetaryCents: +monetaryCents,
+    r: +r,
+    f: +f,
+    m: +m,
+    segment: segment as RfmClass,
+    asOf: +asOf,
+  };
 }
 
 export function reviewBucket(memberId: string): string {

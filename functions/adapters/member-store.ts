@@ -24,13 +24,15 @@ export class MemberStore implements MemberPort {
   async getItems(memberIds: readonly string[]): Promise<Map<string, MemberItem>> {
     const found = new Map<string, MemberItem>();
     for (const batch of chunks(memberIds, 100)) {
-      await untilDone(batch.map((memberId) => ({ memberId })), async (keys) => {
-        const out = await this.client.send(
-          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }),
-        );
-        for (const item of out.Responses?.[this.table] ?? []) found.set(item.memberId as string, item as MemberItem);
-        return (out.UnprocessedKeys?.[this.table]?.Keys ?? []) as { memberId: string }[];
-      }, 'BatchGetItem members');
+      await untilDone(
+        batch.map((memberId) => ({ memberId })),
+        async (keys) => {
+          const out = await this.client.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }));
+          for (const item of out.Responses?.[this.table] ?? []) found.set(item.memberId as string, item as MemberItem);
+          return (out.UnprocessedKeys?.[this.table]?.Keys ?? []) as { memberId: string }[];
+        },
+        'BatchGetItem members',
+      );
     }
     return found;
   }

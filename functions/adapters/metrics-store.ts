@@ -21,13 +21,19 @@ export class MetricsStore implements MetricsPort, HintPort {
   async read(keys: readonly string[], shardId: string): Promise<Map<string, CounterItem>> {
     const found = new Map<string, CounterItem>();
     for (const batch of chunks(keys, 100)) {
-      await untilDone(batch.map((pk) => ({ pk, sk: shardId })), async (pending) => {
-        const out = await this.client.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }));
-        for (const item of (out.Responses?.[this.table] ?? []) as StoredCounterItem[]) {
-          found.set(item.pk, { hw: item.hw ?? null, counters: item.m ?? {} });
-        }
-        return (out.UnprocessedKeys?.[this.table]?.Keys ?? []) as { pk: string; sk: string }[];
-      }, 'BatchGetItem metrics');
+      await untilDone(
+        batch.map((pk) => ({ pk, sk: shardId })),
+        async (pending) => {
+          const out = await this.client.send(
+            new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }),
+          );
+          for (const item of (out.Responses?.[this.table] ?? []) as StoredCounterItem[]) {
+            found.set(item.pk, { hw: item.hw ?? null, counters: item.m ?? {} });
+          }
+          return (out.UnprocessedKeys?.[this.table]?.Keys ?? []) as { pk: string; sk: string }[];
+        },
+        'BatchGetItem metrics',
+      );
     }
     return found;
   }
@@ -58,7 +64,14 @@ export class MetricsStore implements MetricsPort, HintPort {
     const ids = new Set<string>();
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.client.send(new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': key }, ExclusiveStartKey: startKey }));
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': key },
+          ExclusiveStartKey: startKey,
+        }),
+      );
       for (const item of page.Items ?? []) for (const id of (item.ids as string[]) ?? []) ids.add(id);
       startKey = page.LastEvaluatedKey;
     } while (startKey);
@@ -76,7 +89,12 @@ export class MetricsStore implements MetricsPort, HintPort {
         let startKey: Record<string, unknown> | undefined;
         do {
           const page = await this.client.send(
-            new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': key }, ExclusiveStartKey: startKey }),
+            new QueryCommand({
+              TableName: this.table,
+              KeyConditionExpression: 'pk = :pk',
+              ExpressionAttributeValues: { ':pk': key },
+              ExclusiveStartKey: startKey,
+            }),
           );
           for (const item of (page.Items ?? []) as StoredCounterItem[]) {
             for (const [name, value] of Object.entries(item.m ?? {})) total.set(name, (total.get(name) ?? 0) + value);

@@ -26,10 +26,14 @@ export class QuarantineStore implements QuarantinePort {
           },
         },
       }));
-      await untilDone(requests, async (pending) => {
-        const out = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } }));
-        return (out.UnprocessedItems?.[this.table] ?? []) as typeof requests;
-      }, 'BatchWriteItem quarantine');
+      await untilDone(
+        requests,
+        async (pending) => {
+          const out = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } }));
+          return (out.UnprocessedItems?.[this.table] ?? []) as typeof requests;
+        },
+        'BatchWriteItem quarantine',
+      );
     }
   }
 

@@ -21,7 +21,8 @@ function decodeCursor(cursor: string | undefined): { b: number; k?: string } {
   if (!cursor) return { b: 0 };
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Number.isInteger(value.b) && value.b >= 0 && value.b < SEGMENT_BUCKETS && (value.k === undefined || typeof value.k === 'string')) return value;
+    if (Number.isInteger(value.b) && value.b >= 0 && value.b < SEGMENT_BUCKETS && (value.k === undefined || typeof value.k === 'string'))
+      return value;
   } catch {
     /* fall through */
   }
@@ -43,10 +44,14 @@ export class SegmentStore {
       ...exited.map((segmentId) => ({ DeleteRequest: { Key: { pk: key(segmentId, memberId), sk: memberId } } })),
     ]);
     for (const batch of chunks(requests, 25)) {
-      await untilDone(batch, async (pending) => {
-        const out = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } }));
-        return (out.UnprocessedItems?.[this.table] ?? []) as typeof batch;
-      }, 'BatchWriteItem segment membership');
+      await untilDone(
+        batch,
+        async (pending) => {
+          const out = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } }));
+          return (out.UnprocessedItems?.[this.table] ?? []) as typeof batch;
+        },
+        'BatchWriteItem segment membership',
+      );
     }
   }
 

@@ -1,4 +1,4 @@
-// Coin routes (contract §7): synchronous redemption at the till, its reversal, operator
+// Coin routes (docs/rules.md#coins): synchronous redemption at the till, its reversal, operator
 // adjustments, the member's coin ledger, and /metrics/coins. The writes go through CoinStore
 // (member + operation item + counters in one transaction, conditional on the member's version).
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';

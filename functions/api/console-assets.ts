@@ -51,14 +51,29 @@ function header(event: APIGatewayProxyEventV2, name: string): string {
 }
 
 function respond(event: APIGatewayProxyEventV2, asset: Asset, cacheControl: string): StaticReply {
-  const headers: Record<string, string> = { ...SECURITY_HEADERS, 'content-type': asset.type, 'cache-control': cacheControl, etag: asset.etag, vary: 'accept-encoding' };
-  if (header(event, 'if-none-match').split(',').some((t) => t.trim() === asset.etag)) {
+  const headers: Record<string, string> = {
+    ...SECURITY_HEADERS,
+    'content-type': asset.type,
+    'cache-control': cacheControl,
+    etag: asset.etag,
+    vary: 'accept-encoding',
+  };
+  if (
+    header(event, 'if-none-match')
+      .split(',')
+      .some((t) => t.trim() === asset.etag)
+  ) {
     return new StaticReply({ statusCode: 304, headers, body: '' });
   }
   // API Gateway's HTTP API does not compress: the bundle (chart.js included) goes gzipped when it may.
   if (/\bgzip\b/i.test(header(event, 'accept-encoding'))) {
     asset.gzipped ??= gzipSync(asset.body, { level: 9 }).toString('base64');
-    return new StaticReply({ statusCode: 200, headers: { ...headers, 'content-encoding': 'gzip' }, body: asset.gzipped, isBase64Encoded: true });
+    return new StaticReply({
+      statusCode: 200,
+      headers: { ...headers, 'content-encoding': 'gzip' },
+      body: asset.gzipped,
+      isBase64Encoded: true,
+    });
   }
   return new StaticReply({ statusCode: 200, headers, body: asset.body });
 }

@@ -1,4 +1,4 @@
-// Export routes of the HTTP API (contract §4). POST starts an export and returns at once (202):
+// Export routes of the HTTP API (docs/api.md#segments-and-exports). POST starts an export and returns at once (202):
 // the file is written by the export-segment Lambda, invoked asynchronously, so a large segment
 // never meets API Gateway's 29-second or payload limits. GET answers the export's state and, when
 // done, a pre-signed download URL valid 15 minutes.
@@ -46,7 +46,8 @@ function parseExportRequest(event: APIGatewayProxyEventV2) {
   const result = ExportRequest.safeParse(body);
   if (!result.success) {
     const issue = result.error.issues[0];
-    if (issue.code === 'unrecognized_keys') throw new HttpError(400, 'invalid_parameter', `${issue.keys[0]}: unknown field (expected format)`);
+    if (issue.code === 'unrecognized_keys')
+      throw new HttpError(400, 'invalid_parameter', `${issue.keys[0]}: unknown field (expected format)`);
     throw new HttpError(400, 'invalid_parameter', `${String(issue.path[0] ?? 'body')}: ${issue.message}`);
   }
   return result.data;
@@ -66,11 +67,22 @@ export async function postSegmentExport(ctx: RouteContext, event: APIGatewayProx
   const { format } = parseExportRequest(event);
   const requestedBy = caller(event);
   const functionName = process.env.EXPORT_SEGMENT_FUNCTION;
-  if (!functionName) throw new HttpError(503, 'exports_unavailable', 'segment exports are not deployed (EXPORT_SEGMENT_FUNCTION is not set)');
+  if (!functionName)
+    throw new HttpError(503, 'exports_unavailable', 'segment exports are not deployed (EXPORT_SEGMENT_FUNCTION is not set)');
 
   const exportId = randomUUID();
   const createdAt = new Date(ctx.now()).toISOString();
-  const record: ExportRecord = { exportId, kind: 'export', segmentId: id, format, status: 'pending', rowCount: 0, requestedBy, createdAt, updatedAt: createdAt };
+  const record: ExportRecord = {
+    exportId,
+    kind: 'export',
+    segmentId: id,
+    format,
+    status: 'pending',
+    rowCount: 0,
+    requestedBy,
+    createdAt,
+    updatedAt: createdAt,
+  };
   const audit: AuditRecord = {
     exportId: `audit#${createdAt}#${exportId}`,
     kind: 'audit',
@@ -88,7 +100,13 @@ export async function postSegmentExport(ctx: RouteContext, event: APIGatewayProx
   // The same request in the hash-chained audit log (the record above stays as the export's own trail).
   await auditLog().append({ actor: requestedBy, action: 'segment_export_requested', target: `segment:${id}`, details: { exportId, segmentId: id, format, requestId: audit.requestId } });
   // No personal data in the log: the caller is in the audit record, not here.
-  logger.info('segment export requested', { audit: 'segment_export_requested', exportId, segmentId: id, format, requestId: audit.requestId });
+  logger.info('segment export requested', {
+    audit: 'segment_export_requested',
+    exportId,
+    segmentId: id,
+    format,
+    requestId: audit.requestId,
+  });
 
   try {
     await invokeAsync(functionName, { exportId });
@@ -107,7 +125,8 @@ export async function getExport(ctx: RouteContext, event: APIGatewayProxyEventV2
   // Only export ids name exports (audit items share the table).
   const record = UUID.test(exportId) ? await exportsStore().get(exportId) : null;
   if (!record) throw new HttpError(404, 'export_not_found', `exportId: no export ${exportId}`);
-  const url = record.status === 'done' && record.objectKey ? await downloadUrl(s3Client(), resourceNames().exportsBucket, record.objectKey) : null;
+  const url =
+    record.status === 'done' && record.objectKey ? await downloadUrl(s3Client(), resourceNames().exportsBucket, record.objectKey) : null;
   return {
     exportId: record.exportId,
     segmentId: record.segmentId,

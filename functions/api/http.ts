@@ -22,7 +22,11 @@ export class Reply {
 }
 
 export function json(status: number, body: unknown): APIGatewayProxyStructuredResultV2 {
-  return { statusCode: status, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: JSON.stringify(body) };
+  return {
+    statusCode: status,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+    body: JSON.stringify(body),
+  };
 }
 
 export function errorResponse(error: HttpError): APIGatewayProxyStructuredResultV2 {
@@ -36,7 +40,8 @@ export function query<T extends z.ZodRawShape>(event: APIGatewayProxyEventV2, sh
   const params = event.queryStringParameters ?? {};
   const known = new Set(Object.keys(shape));
   for (const name of Object.keys(params)) {
-    if (!known.has(name)) throw new HttpError(400, 'unknown_parameter', `${name}: unknown query parameter (expected ${[...known].join(', ') || 'none'})`);
+    if (!known.has(name))
+      throw new HttpError(400, 'unknown_parameter', `${name}: unknown query parameter (expected ${[...known].join(', ') || 'none'})`);
   }
   const result = z.object(shape).safeParse(params);
   if (!result.success) {

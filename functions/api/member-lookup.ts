@@ -1,4 +1,4 @@
-// A member read that also sees its tombstone (contract §9): once an erasure is accepted the member
+// A member read that also sees its tombstone (docs/api.md#privacy-erasure-and-subject-access): once an erasure is accepted the member
 // answers 404 member_erased, even before the consumer has applied it.
 import { tombstoneKey } from '../../shared/keys/members-keys';
 import type { MemberState } from '../../shared/member/state';

@@ -1,4 +1,4 @@
-// Privacy routes (contract §9): erasure, subject access and the audit log. Every operator action
+// Privacy routes (docs/api.md#privacy-erasure-and-subject-access): erasure, subject access and the audit log. Every operator action
 // here appends to the audit chain; member ids appear there only as salted hashes.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';

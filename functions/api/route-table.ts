@@ -1,4 +1,4 @@
-// The one list of the HTTP API's routes (contract §4, roles §9). The api function's router, the
+// The one list of the HTTP API's routes (docs/api.md, roles §9). The api function's router, the
 // CDK HTTP API (routes and the viewer/operator IAM policies), the local HTTP server (route
 // matching, tokens and roles) and the route tests all read it: adding a route is one entry here
 // plus its handler.
@@ -7,7 +7,17 @@ import { getConsoleAsset, getConsolePage } from './console-assets';
 import { getExport, postSegmentExport } from './export-routes';
 import { getAudit, getSubjectAccess, postErasure } from './privacy-routes';
 import { getCoinLedger, getCoinMetrics, postAdjustment, postRedemption, postReversal } from './coin-routes';
-import { getDaily, getMember, getProgram, getQuarantine, getRetention, getRetentionByChannel, getSessions, getWinback, type RouteContext } from './routes';
+import {
+  getDaily,
+  getMember,
+  getProgram,
+  getQuarantine,
+  getRetention,
+  getRetentionByChannel,
+  getSessions,
+  getWinback,
+  type RouteContext,
+} from './routes';
 import { getSegmentMembers, getSegments } from './segment-routes';
 
 /** `viewer` reads aggregates only; `operator` may call every route (member data, exports, quarantine). */

@@ -1,4 +1,4 @@
-// The read routes of the HTTP API (contract §4).
+// The read routes of the HTTP API (docs/api.md).
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { dayString, todayIn } from '../../shared/days/days';
@@ -38,8 +38,18 @@ export async function getMember(ctx: RouteContext, event: APIGatewayProxyEventV2
   const coins = coinBalance(state.coins, day);
   return {
     ...memberView(ctx.program, state, day),
-    coins: { available: coins.available, pending: coins.pending, debt: coins.debt, nextExpiry: coins.nextExpiry ? { day: dayString(coins.nextExpiry.day), coins: coins.nextExpiry.coins } : null },
-    tierHistory: history.map((c) => ({ day: dayString(c.day), from: ctx.program.tiers[c.from].id, to: ctx.program.tiers[c.to].id, reason: c.reason })),
+    coins: {
+      available: coins.available,
+      pending: coins.pending,
+      debt: coins.debt,
+      nextExpiry: coins.nextExpiry ? { day: dayString(coins.nextExpiry.day), coins: coins.nextExpiry.coins } : null,
+    },
+    tierHistory: history.map((c) => ({
+      day: dayString(c.day),
+      from: ctx.program.tiers[c.from].id,
+      to: ctx.program.tiers[c.to].id,
+      reason: c.reason,
+    })),
   };
 }
 
@@ -74,9 +84,18 @@ export async function getSessions(ctx: RouteContext, event: APIGatewayProxyEvent
 }
 
 export async function getQuarantine(ctx: RouteContext, event: APIGatewayProxyEventV2) {
-  const { limit } = query(event, { limit: z.coerce.number().int('must be an integer').min(1, 'must be ≥ 1').max(1000, 'must be ≤ 1000').optional() });
+  const { limit } = query(event, {
+    limit: z.coerce.number().int('must be an integer').min(1, 'must be ≥ 1').max(1000, 'must be ≤ 1000').optional(),
+  });
   const entries = await ctx.stores.quarantine.newest(limit ?? 100, ctx.now());
-  return entries.map(({ receivedAt, reason, detail, eventId, memberId, raw }) => ({ receivedAt, reason, detail, eventId: eventId ?? null, memberId: memberId ?? null, raw }));
+  return entries.map(({ receivedAt, reason, detail, eventId, memberId, raw }) => ({
+    receivedAt,
+    reason,
+    detail,
+    eventId: eventId ?? null,
+    memberId: memberId ?? null,
+    raw,
+  }));
 }
 
 export async function getWinback(ctx: RouteContext, event: APIGatewayProxyEventV2) {

@@ -1,4 +1,4 @@
-// Segment routes of the HTTP API (contract §4): the catalogue with sizes, and a segment's members
+// Segment routes of the HTTP API (docs/api.md#segments-and-exports): the catalogue with sizes, and a segment's members
 // page by page. Exports of a segment are in export-routes.ts.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';

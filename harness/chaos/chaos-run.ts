@@ -15,7 +15,14 @@
 // The goal: zero differences.
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListShardsCommand,
+  PutRecordsCommand,
+  type KinesisClient,
+  type PutRecordsRequestEntry,
+} from '@aws-sdk/client-kinesis';
 import { kinesisClient, s3Client, sleep, type LocalEndpoints } from '../../infra/local/engine/aws';
 import { inStreamOrder, readFailedBatches } from '../../infra/local/engine/failed-batches';
 import { partitionKeyFor } from '../../infra/local/engine/kinesis-producer';
@@ -112,7 +119,15 @@ export interface ChaosReport {
   };
   quarantined: { expected: number; actual: number; byReason: Record<string, number>; expectedByReason: Record<string, number> };
   restarts: { kinesisOutageMs: number | null; dynamodbOutageMs: number | null; dynamodbRestartedAfterRecords: number | null };
-  compared: { members: number; memberFields: number; days: number; cohorts: number; figures: number; upgradeActions: number; actionRecords: number };
+  compared: {
+    members: number;
+    memberFields: number;
+    days: number;
+    cohorts: number;
+    figures: number;
+    upgradeActions: number;
+    actionRecords: number;
+  };
   differences: number;
   sampleDifferences: Difference[];
   durationMs: number;
@@ -162,7 +177,9 @@ async function readStream(client: KinesisClient, StreamName: string): Promise<an
   const out: any[] = [];
   const shards = await client.send(new ListShardsCommand({ StreamName }));
   for (const shard of shards.Shards ?? []) {
-    let iterator = (await client.send(new GetShardIteratorCommand({ StreamName, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+    let iterator = (
+      await client.send(new GetShardIteratorCommand({ StreamName, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))
+    ).ShardIterator;
     while (iterator) {
       const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
       for (const r of page.Records ?? []) out.push(JSON.parse(Buffer.from(r.Data!).toString('utf8')));
@@ -189,7 +206,11 @@ class Differ {
       }
       const keys = new Set([...Object.keys(expected as object), ...Object.keys(actual as object)]);
       for (const k of keys) {
-        this.compare(Array.isArray(expected) ? `${what}[${k}]` : `${what}.${k}`, (expected as Record<string, unknown>)[k], (actual as Record<string, unknown>)[k]);
+        this.compare(
+          Array.isArray(expected) ? `${what}[${k}]` : `${what}.${k}`,
+          (expected as Record<string, unknown>)[k],
+          (actual as Record<string, unknown>)[k],
+        );
       }
       return;
     }
@@ -209,9 +230,11 @@ async function api(stack: LocalStack, path: string): Promise<{ status: number; b
 
 async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]);
+    }),
+  );
 }
 
 // ---- the run -------------------------------------------------------------------------------
@@ -225,16 +248,22 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const to = addDays(from, opts.days - 1);
   if (to >= dayString(today)) throw new Error(`the simulated month must end before today (${dayString(today)}); it ends ${to}`);
 
-  const lines = [...eventsToJsonLines(simulate({ members: opts.members, days: opts.days, seed: opts.seed, start: from, timezone: TIMEZONE }))];
+  const lines = [
+    ...eventsToJsonLines(simulate({ members: opts.members, days: opts.days, seed: opts.seed, start: from, timezone: TIMEZONE })),
+  ];
   const restartable = !opts.endpoints;
   const plan = buildPlan(lines, { seed: opts.seed, chunkSize: opts.chunkSize, restarts: { kinesis: restartable, dynamodb: restartable } });
   const arrivals: OracleEvent[] = [];
   let recordsSent = 0;
-  for (const step of plan.steps) if (step.kind === 'records') for (const r of step.records) {
-    recordsSent++;
-    if (r.event) arrivals.push(r.event as OracleEvent);
-  }
-  log(`simulated ${lines.length} events of ${opts.members} members, ${from} … ${to}; plan: ${recordsSent} records in ${plan.steps.filter((s) => s.kind === 'records').length} sends, ${plan.counts.restarts} restarts`);
+  for (const step of plan.steps)
+    if (step.kind === 'records')
+      for (const r of step.records) {
+        recordsSent++;
+        if (r.event) arrivals.push(r.event as OracleEvent);
+      }
+  log(
+    `simulated ${lines.length} events of ${opts.members} members, ${from} … ${to}; plan: ${recordsSent} records in ${plan.steps.filter((s) => s.kind === 'records').length} sends, ${plan.counts.restarts} restarts`,
+  );
 
   let services: ChaosServices | undefined;
   let stack: LocalStack | undefined;
@@ -281,7 +310,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
           debug(`sent ${step.label} (${step.records.length} records); consumer at ${mapping.stats.recordsDelivered} deliveries`);
           if (sent - reported >= recordsSent / 5) {
             reported = sent;
-            log(`sent ${sent}/${recordsSent} records (${((Date.now() - t0) / 1000).toFixed(0)} s); consumer at ${mapping.stats.recordsDelivered} deliveries`);
+            log(
+              `sent ${sent}/${recordsSent} records (${((Date.now() - t0) / 1000).toFixed(0)} s); consumer at ${mapping.stats.recordsDelivered} deliveries`,
+            );
           }
           continue;
         }
@@ -315,7 +346,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       const s3 = s3Client(endpoints);
       try {
         const failed = inStreamOrder(await readFailedBatches(s3, stack.names.buckets.FailedBatchesBucket));
-        await sendRecords(kin, stream, failed.map((r): SendRecord => ({ data: r.data, memberId: r.partitionKey })));
+        await sendRecords(
+          kin,
+          stream,
+          failed.map((r): SendRecord => ({ data: r.data, memberId: r.partitionKey })),
+        );
         replayedFromDestination = failed.length;
       } finally {
         s3.destroy();
@@ -347,7 +382,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         differ.compare(`member ${memberId}`, expected, actual);
       });
       for (const ghost of plan.poisonOnlyMembers) {
-        differ.compare(`member ${ghost} (named only by poison records): status`, 404, (await api(stack, `/members/${ghost}?asOf=${to}`)).status);
+        differ.compare(
+          `member ${ghost} (named only by poison records): status`,
+          404,
+          (await api(stack, `/members/${ghost}?asOf=${to}`)).status,
+        );
       }
       const daily = await api(stack, `/metrics/daily?from=${from}&to=${to}`);
       differ.compare('daily', activity.daily(from, to), daily.body?.days);
@@ -437,7 +476,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
           recordsAddedOnRetry: stats.recordsAddedOnRetry,
           retriesAfterMidnight: retryClock?.retries ?? 0,
         },
-        quarantined: { expected: plan.counts.poison, actual: (quarantine.body ?? []).length, byReason: sortKeys(byReason), expectedByReason: sortKeys(plan.counts.poisonByReason) },
+        quarantined: {
+          expected: plan.counts.poison,
+          actual: (quarantine.body ?? []).length,
+          byReason: sortKeys(byReason),
+          expectedByReason: sortKeys(plan.counts.poisonByReason),
+        },
         restarts,
         compared: {
           members: memberIds.length,
@@ -479,7 +523,10 @@ export function formatReport(r: ChaosReport): string {
     row('valid records (to the oracle)', r.events.validRecords),
     row('  producer repeats', r.events.duplicates),
     row('  re-confirmed orders', r.events.reconfirmedOrders),
-    row('  replayed files / records', `${r.events.replays} / ${r.events.replayedRecords}${r.events.replayLeftOut ? ` (${r.events.replayLeftOut} beyond the 64-event window left out)` : ''}`),
+    row(
+      '  replayed files / records',
+      `${r.events.replays} / ${r.events.replayedRecords}${r.events.replayLeftOut ? ` (${r.events.replayLeftOut} beyond the 64-event window left out)` : ''}`,
+    ),
     row('  records reordered (across members)', r.events.reorderedRecords),
     row('  poison records', r.events.poison),
     '',
@@ -496,11 +543,21 @@ export function formatReport(r: ChaosReport): string {
     row('grown retries (records they added)', `${r.delivery.grownRetries} (${r.delivery.recordsAddedOnRetry})`),
     row('retries run after the next midnight', r.delivery.retriesAfterMidnight),
     row('kinesis-mock restart outage', r.restarts.kinesisOutageMs === null ? 'not restarted' : `${r.restarts.kinesisOutageMs} ms`),
-    row('DynamoDB Local restart outage', r.restarts.dynamodbOutageMs === null ? 'not restarted' : `${r.restarts.dynamodbOutageMs} ms (after ${r.restarts.dynamodbRestartedAfterRecords} deliveries)`),
+    row(
+      'DynamoDB Local restart outage',
+      r.restarts.dynamodbOutageMs === null
+        ? 'not restarted'
+        : `${r.restarts.dynamodbOutageMs} ms (after ${r.restarts.dynamodbRestartedAfterRecords} deliveries)`,
+    ),
     '',
     'quarantine',
     row('quarantined / expected', `${r.quarantined.actual} / ${r.quarantined.expected}`),
-    row('by reason', Object.entries(r.quarantined.byReason).map(([k, v]) => `${k} ${v}`).join(', ')),
+    row(
+      'by reason',
+      Object.entries(r.quarantined.byReason)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
+    ),
     '',
     'comparison with the oracles',
     row('members compared (fields)', `${r.compared.members} (${r.compared.memberFields})`),

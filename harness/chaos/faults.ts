@@ -60,7 +60,18 @@ interface Invocation {
   injected: HandlerFault[];
 }
 
-const WRITE_COMMANDS = new Set(['PutItemCommand', 'PutCommand', 'UpdateItemCommand', 'UpdateCommand', 'DeleteItemCommand', 'DeleteCommand', 'BatchWriteItemCommand', 'BatchWriteCommand', 'TransactWriteItemsCommand', 'TransactWriteCommand']);
+const WRITE_COMMANDS = new Set([
+  'PutItemCommand',
+  'PutCommand',
+  'UpdateItemCommand',
+  'UpdateCommand',
+  'DeleteItemCommand',
+  'DeleteCommand',
+  'BatchWriteItemCommand',
+  'BatchWriteCommand',
+  'TransactWriteItemsCommand',
+  'TransactWriteCommand',
+]);
 const MAX_CONSECUTIVE_FAULTED = 2;
 
 function sdkError(name: string, message: string, extra: Record<string, unknown> = {}): Error {
@@ -76,7 +87,9 @@ export class FaultController {
   /** Injection on/off (off for verification and while a service restarts). */
   enabled = false;
   paused = false;
-  readonly counts: Record<HandlerFault, number> = Object.fromEntries([...INVOCATION_FAULTS, ...SDK_RETRIED_FAULTS].map((k) => [k, 0])) as Record<HandlerFault, number>;
+  readonly counts: Record<HandlerFault, number> = Object.fromEntries(
+    [...INVOCATION_FAULTS, ...SDK_RETRIED_FAULTS].map((k) => [k, 0]),
+  ) as Record<HandlerFault, number>;
   readonly als = new AsyncLocalStorage<Invocation>();
   private readonly rng: Rng;
   private readonly consecutive = new Map<string, number>();
@@ -104,7 +117,10 @@ export class FaultController {
     const least = Math.min(...INVOCATION_FAULTS.map((k) => this.counts[k]));
     const candidates = INVOCATION_FAULTS.filter((k) => this.counts[k] === least);
     const kind = candidates[this.nextKind++ % candidates.length];
-    const at = kind === 'crash_after_member_writes' || kind === 'member_write_throttled' || kind === 'timeout_after_commit_surfaced' ? 1 + this.rng.int(3) : 1 + this.rng.int(12);
+    const at =
+      kind === 'crash_after_member_writes' || kind === 'member_write_throttled' || kind === 'timeout_after_commit_surfaced'
+        ? 1 + this.rng.int(3)
+        : 1 + this.rng.int(12);
     return { kind, at, done: false };
   }
 
@@ -148,14 +164,20 @@ export class FaultController {
               if (inv.calls >= plan.at) {
                 plan.done = true;
                 this.record(inv, plan.kind);
-                throw sdkError('ThrottlingException', 'Rate of requests exceeds the allowed throughput.', { $retryable: { throttling: true } });
+                throw sdkError('ThrottlingException', 'Rate of requests exceeds the allowed throughput.', {
+                  $retryable: { throttling: true },
+                });
               }
               break;
             case 'provisioned_throughput_surfaced':
               if (inv.calls >= plan.at) {
                 plan.done = true;
                 this.record(inv, plan.kind);
-                throw sdkError('ProvisionedThroughputExceededException', 'The level of configured provisioned throughput for the table was exceeded.', { $retryable: { throttling: true } });
+                throw sdkError(
+                  'ProvisionedThroughputExceededException',
+                  'The level of configured provisioned throughput for the table was exceeded.',
+                  { $retryable: { throttling: true } },
+                );
               }
               break;
             case 'timeout_before_send_surfaced':
@@ -212,7 +234,10 @@ export class FaultController {
         }
         // After the write committed: the SDK sends it again, and a conditional write then finds
         // its own effect (ConditionalCheckFailed), which the stores must take in their stride.
-        if (WRITE_COMMANDS.has(context.commandName ?? '') && (this.counts.timeout_after_commit_sdk_retried === 0 || this.rng.next() < this.rates.sdkTimeoutAfterCommit)) {
+        if (
+          WRITE_COMMANDS.has(context.commandName ?? '') &&
+          (this.counts.timeout_after_commit_sdk_retried === 0 || this.rng.next() < this.rates.sdkTimeoutAfterCommit)
+        ) {
           await next(args);
           this.record(inv, 'timeout_after_commit_sdk_retried');
           throw sdkError('TimeoutError', 'Socket timed out after the request was sent');

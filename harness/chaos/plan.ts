@@ -2,14 +2,14 @@
 // stream-level faults mixed in (all deterministic for a seed):
 //  - reordered: each chunk is a random interleaving of its members' records — records of
 //    different members change places, each member's own records keep their order (the partition
-//    key keeps them in one shard, in order, as contract §2 relies on);
+//    key keeps them in one shard, in order, as docs/events.md#exactly-once relies on);
 //  - duplicate_record: a producer retry — the same line again a few records later;
 //  - reconfirmed_order: a purchase confirmed twice — the same order under a new eventId;
 //  - poison_record: records that must be quarantined (not JSON, not UTF-8, over 32 KiB, invalid,
 //    in the future, refund of an unknown order), for real members and for unknown ones;
 //  - replayed_file: an already-sent chunk sent again as a whole (poison included);
 //  - kinesis_restart / dynamodb_restart: markers where the harness restarts a service.
-// Repeats are kept within what contract §2 makes exact: a repeated eventId is at most
+// Repeats are kept within what docs/events.md#exactly-once makes exact: a repeated eventId is at most
 // REPEAT_WINDOW of its member's distinct events old when it arrives again (the member item keeps
 // the latest 64); a line of a replayed chunk that would be older is left out of the replay.
 import { readFileSync } from 'node:fs';
@@ -17,9 +17,7 @@ import { Rng } from '../../simulator/rng';
 
 export const REPEAT_WINDOW = 48;
 
-export type Step =
-  | { kind: 'records'; label: string; records: SendRecord[] }
-  | { kind: 'restart'; service: 'kinesis' | 'dynamodb' };
+export type Step = { kind: 'records'; label: string; records: SendRecord[] } | { kind: 'restart'; service: 'kinesis' | 'dynamodb' };
 
 export interface SendRecord {
   data: Buffer;
@@ -138,7 +136,11 @@ export function buildPlan(lines: readonly string[], opts: PlanOptions): SendPlan
   let badNext = 0;
   let poisonSerial = 0;
   const poisonOnly = new Set<string>();
-  const validRecord = (event: Record<string, any>): SendRecord => ({ data: Buffer.from(JSON.stringify(event), 'utf8'), event, memberId: event.memberId });
+  const validRecord = (event: Record<string, any>): SendRecord => ({
+    data: Buffer.from(JSON.stringify(event), 'utf8'),
+    event,
+    memberId: event.memberId,
+  });
   const poison = (realMember: string): SendRecord => {
     const n = ++poisonSerial;
     const pick = n % 8;
@@ -154,25 +156,64 @@ export function buildPlan(lines: readonly string[], opts: PlanOptions): SendPlan
           return { data: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d, n & 0x7f]), poison: 'not_utf8' };
         case 2:
           return {
-            data: Buffer.from(JSON.stringify({ eventId: `chaos-p${n}`, type: 'app_open', memberId: realMember, occurredAt: new Date(nowMs - 3600_000).toISOString(), attributes: { padding: 'x'.repeat(33 * 1024) } }), 'utf8'),
+            data: Buffer.from(
+              JSON.stringify({
+                eventId: `chaos-p${n}`,
+                type: 'app_open',
+                memberId: realMember,
+                occurredAt: new Date(nowMs - 3600_000).toISOString(),
+                attributes: { padding: 'x'.repeat(33 * 1024) },
+              }),
+              'utf8',
+            ),
             poison: 'too_large',
             memberId: realMember,
           };
         case 3:
           return {
-            data: Buffer.from(JSON.stringify({ eventId: `chaos-p${n}`, type: 'purchase', memberId: realMember, occurredAt: new Date(nowMs - 3600_000).toISOString(), channel: 'app', orderId: `chaos-o${n}`, lines: [{ sku: 's', category: 'meat', amountCents: -100 }] }), 'utf8'),
+            data: Buffer.from(
+              JSON.stringify({
+                eventId: `chaos-p${n}`,
+                type: 'purchase',
+                memberId: realMember,
+                occurredAt: new Date(nowMs - 3600_000).toISOString(),
+                channel: 'app',
+                orderId: `chaos-o${n}`,
+                lines: [{ sku: 's', category: 'meat', amountCents: -100 }],
+              }),
+              'utf8',
+            ),
             poison: 'invalid_event',
             memberId: realMember,
           };
         case 4:
           return {
-            data: Buffer.from(JSON.stringify({ eventId: `chaos-p${n}`, type: 'app_open', memberId: realMember, occurredAt: new Date(nowMs + 86_400_000).toISOString() }), 'utf8'),
+            data: Buffer.from(
+              JSON.stringify({
+                eventId: `chaos-p${n}`,
+                type: 'app_open',
+                memberId: realMember,
+                occurredAt: new Date(nowMs + 86_400_000).toISOString(),
+              }),
+              'utf8',
+            ),
             poison: 'future_occurred_at',
             memberId: realMember,
           };
         case 5:
           return {
-            data: Buffer.from(JSON.stringify({ eventId: `chaos-p${n}`, type: 'refund', memberId: realMember, occurredAt: new Date(nowMs - 3600_000).toISOString(), channel: 'store', orderId: `chaos-unknown-${n}`, lines: [{ sku: 's', amountCents: 100 }] }), 'utf8'),
+            data: Buffer.from(
+              JSON.stringify({
+                eventId: `chaos-p${n}`,
+                type: 'refund',
+                memberId: realMember,
+                occurredAt: new Date(nowMs - 3600_000).toISOString(),
+                channel: 'store',
+                orderId: `chaos-unknown-${n}`,
+                lines: [{ sku: 's', amountCents: 100 }],
+              }),
+              'utf8',
+            ),
             poison: 'unknown_order',
             memberId: realMember,
           };
@@ -181,7 +222,18 @@ export function buildPlan(lines: readonly string[], opts: PlanOptions): SendPlan
           const memberId = `chaos-ghost-${n}`;
           poisonOnly.add(memberId);
           return {
-            data: Buffer.from(JSON.stringify({ eventId: `chaos-p${n}`, type: 'refund', memberId, occurredAt: new Date(nowMs - 3600_000).toISOString(), channel: 'store', orderId: `chaos-unknown-${n}`, lines: [{ sku: 's', amountCents: 100 }] }), 'utf8'),
+            data: Buffer.from(
+              JSON.stringify({
+                eventId: `chaos-p${n}`,
+                type: 'refund',
+                memberId,
+                occurredAt: new Date(nowMs - 3600_000).toISOString(),
+                channel: 'store',
+                orderId: `chaos-unknown-${n}`,
+                lines: [{ sku: 's', amountCents: 100 }],
+              }),
+              'utf8',
+            ),
             poison: 'unknown_order',
             memberId,
           };
@@ -190,7 +242,16 @@ export function buildPlan(lines: readonly string[], opts: PlanOptions): SendPlan
           const memberId = `chaos-ghost-${n}`;
           poisonOnly.add(memberId);
           return {
-            data: Buffer.from(JSON.stringify({ eventId: `chaos-p${n}`, type: 'session_end', memberId, occurredAt: new Date(nowMs - 3600_000).toISOString(), durationSeconds: 30 }), 'utf8'),
+            data: Buffer.from(
+              JSON.stringify({
+                eventId: `chaos-p${n}`,
+                type: 'session_end',
+                memberId,
+                occurredAt: new Date(nowMs - 3600_000).toISOString(),
+                durationSeconds: 30,
+              }),
+              'utf8',
+            ),
             poison: 'invalid_event',
             memberId,
           };

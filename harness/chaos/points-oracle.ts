@@ -1,5 +1,5 @@
 // Points and tiers per member from the plain reference model (harness/reference/points-reference.ts),
-// fed with the events in arrival order the way contract §2 defines repeats: an eventId applies
+// fed with the events in arrival order the way docs/events.md#exactly-once defines repeats: an eventId applies
 // once per member, a purchase once per (member, orderId) and a refund once per (member, orderId,
 // refundId — default its eventId), forever. A refund of an order the member never bought is
 // quarantined, so it is left out. Shares no code with shared/ (days via the activity oracle's Intl
@@ -34,7 +34,9 @@ export interface PointsOracle {
   upgradesOf(memberId: string, joinedOn: string): string[];
 }
 
-type Step = { kind: 'purchase'; day: number; orderId: string; channel: string; lines: { sku: string; category: string; amountCents: number }[] } | { kind: 'refund'; day: number; orderId: string; lines: { sku: string; amountCents: number }[] };
+type Step =
+  | { kind: 'purchase'; day: number; orderId: string; channel: string; lines: { sku: string; category: string; amountCents: number }[] }
+  | { kind: 'refund'; day: number; orderId: string; lines: { sku: string; amountCents: number }[] };
 
 export function buildPointsOracle(events: readonly OracleEvent[], timeZone: string): PointsOracle {
   const steps = new Map<string, Step[]>();
@@ -53,13 +55,24 @@ export function buildPointsOracle(events: readonly OracleEvent[], timeZone: stri
     if (e.type === 'purchase') {
       if (orders.has(orderKey)) continue;
       orders.add(orderKey);
-      list.push({ kind: 'purchase', day, orderId: e.orderId!, channel: e.channel ?? '', lines: (e.lines ?? []).map((l) => ({ sku: l.sku, category: l.category ?? '', amountCents: l.amountCents })) });
+      list.push({
+        kind: 'purchase',
+        day,
+        orderId: e.orderId!,
+        channel: e.channel ?? '',
+        lines: (e.lines ?? []).map((l) => ({ sku: l.sku, category: l.category ?? '', amountCents: l.amountCents })),
+      });
     } else {
       if (!orders.has(orderKey)) continue; // unknown order: quarantined
       const refundKey = `${orderKey}\u0000${e.refundId ?? e.eventId}`;
       if (refunds.has(refundKey)) continue;
       refunds.add(refundKey);
-      list.push({ kind: 'refund', day, orderId: e.orderId!, lines: (e.lines ?? []).map((l) => ({ sku: l.sku, amountCents: l.amountCents })) });
+      list.push({
+        kind: 'refund',
+        day,
+        orderId: e.orderId!,
+        lines: (e.lines ?? []).map((l) => ({ sku: l.sku, amountCents: l.amountCents })),
+      });
     }
   }
 

@@ -62,7 +62,6 @@ function spawnSupervised(name: string, command: string, args: string[], cwd: str
   return { child, pgid, output: () => tail };
 }
 
-
 async function kill(run: Running, hard = false): Promise<void> {
   if (hard) {
     try {
@@ -136,7 +135,17 @@ export async function startChaosServices(opts: { log?: (msg: string) => void } =
     const run = spawnSupervised(
       'dynamodb',
       'java',
-      ['-Djava.library.path=./DynamoDBLocal_lib', '-jar', 'DynamoDBLocal.jar', '-dbPath', ddbDir, '-sharedDb', '-disableTelemetry', '-port', String(ddbPort)],
+      [
+        '-Djava.library.path=./DynamoDBLocal_lib',
+        '-jar',
+        'DynamoDBLocal.jar',
+        '-dbPath',
+        ddbDir,
+        '-sharedDb',
+        '-disableTelemetry',
+        '-port',
+        String(ddbPort),
+      ],
       ddbCwd,
     );
     const client = dynamoClient(endpoints);

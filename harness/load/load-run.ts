@@ -80,7 +80,8 @@ function percentile(sorted: number[], p: number): number {
 
 export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const url = new URL(opts.apiUrl);
-  if (url.hostname !== '127.0.0.1' && url.hostname !== 'localhost' && url.hostname !== '::1') throw new Error(`load runs on loopback only, not ${url.hostname}`);
+  if (url.hostname !== '127.0.0.1' && url.hostname !== 'localhost' && url.hostname !== '::1')
+    throw new Error(`load runs on loopback only, not ${url.hostname}`);
   if (!(opts.clients >= 1 && opts.clients <= MAX_CLIENTS)) throw new Error(`clients must be 1..${MAX_CLIENTS}`);
   if (!(opts.durationMs > 0 && opts.durationMs <= MAX_DURATION_MS)) throw new Error(`duration must be at most ${MAX_DURATION_MS} ms`);
   if (!opts.paths.length) throw new Error('no paths');
@@ -135,12 +136,24 @@ export interface RouteLoad {
 }
 
 /** Loads GET /members/{id} (every member in turn), then GET /metrics/daily (the month, and weeks of it). */
-export async function loadRoutes(stack: LocalStack, filled: FilledStack, opts: { clients: number; durationMs: number; maxRequests: number }): Promise<RouteLoad[]> {
-  const common = { apiUrl: stack.apiUrl!, token: stack.token!, clients: opts.clients, durationMs: opts.durationMs, maxRequests: opts.maxRequests };
+export async function loadRoutes(
+  stack: LocalStack,
+  filled: FilledStack,
+  opts: { clients: number; durationMs: number; maxRequests: number },
+): Promise<RouteLoad[]> {
+  const common = {
+    apiUrl: stack.apiUrl!,
+    token: stack.token!,
+    clients: opts.clients,
+    durationMs: opts.durationMs,
+    maxRequests: opts.maxRequests,
+  };
   const members = filled.memberIds.map((id) => `/members/${encodeURIComponent(id)}?asOf=${filled.to}`);
   const dailyPaths: string[] = [`/metrics/daily?from=${filled.from}&to=${filled.to}`];
   for (let d = Date.parse(`${filled.from}T00:00:00Z`); d + 6 * 86_400_000 <= Date.parse(`${filled.to}T00:00:00Z`); d += 86_400_000) {
-    dailyPaths.push(`/metrics/daily?from=${new Date(d).toISOString().slice(0, 10)}&to=${new Date(d + 6 * 86_400_000).toISOString().slice(0, 10)}`);
+    dailyPaths.push(
+      `/metrics/daily?from=${new Date(d).toISOString().slice(0, 10)}&to=${new Date(d + 6 * 86_400_000).toISOString().slice(0, 10)}`,
+    );
   }
   return [
     { route: 'GET /members/{memberId}', result: await runLoad({ ...common, paths: members }) },
@@ -150,8 +163,13 @@ export async function loadRoutes(stack: LocalStack, filled: FilledStack, opts: {
 
 export function formatLoad(routes: RouteLoad[], opts: { clients: number; durationMs: number; maxRequests: number }): string {
   const head = `${'route'.padEnd(26)} ${'requests'.padStart(9)} ${'errors'.padStart(7)} ${'req/s'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p90 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)}`;
-  const rows = routes.map(({ route, result: r }) =>
-    `${route.padEnd(26)} ${String(r.requests).padStart(9)} ${String(r.errors).padStart(7)} ${String(r.rps).padStart(7)} ${String(r.p50).padStart(8)} ${String(r.p90).padStart(8)} ${String(r.p99).padStart(8)} ${String(r.max).padStart(8)}`,
+  const rows = routes.map(
+    ({ route, result: r }) =>
+      `${route.padEnd(26)} ${String(r.requests).padStart(9)} ${String(r.errors).padStart(7)} ${String(r.rps).padStart(7)} ${String(r.p50).padStart(8)} ${String(r.p90).padStart(8)} ${String(r.p99).padStart(8)} ${String(r.max).padStart(8)}`,
   );
-  return [`${opts.clients} concurrent clients on loopback, ${opts.durationMs / 1000} s or ${opts.maxRequests} requests per route, whichever first`, head, ...rows].join('\n');
+  return [
+    `${opts.clients} concurrent clients on loopback, ${opts.durationMs / 1000} s or ${opts.maxRequests} requests per route, whichever first`,
+    head,
+    ...rows,
+  ].join('\n');
 }

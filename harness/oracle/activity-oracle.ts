@@ -1,11 +1,11 @@
 /**
- * Independent oracle for the activity metrics of contract §3 "Activity" and the routes
- * `/metrics/daily`, `/metrics/retention`, `/metrics/sessions` (contract §4).
+ * Independent oracle for the activity metrics of docs/rules.md#activity-and-status and the routes
+ * `/metrics/daily`, `/metrics/retention`, `/metrics/sessions` (docs/api.md#metrics).
  *
  * Deliberately plain: it replays the whole list of events in arrival order into in-memory maps,
  * then answers every question by brute force over those maps. It shares NO code with `shared/`
  * (own types, own day conversion via Intl, own day arithmetic) so that the streaming
- * implementation can be checked against it. Inputs are assumed valid per contract §2.
+ * implementation can be checked against it. Inputs are assumed valid per docs/events.md.
  *
  * The definitions are written down in docs/metrics.md.
  */

@@ -1,5 +1,5 @@
 /**
- * A deliberately plain reference model of tier points and tiers (contract §3), for the property
+ * A deliberately plain reference model of tier points and tiers (docs/rules.md: tier points, tiers), for the property
  * tests. It shares no code with shared/*: it keeps every order with its day, points and revoked
  * points, and recomputes everything from them with straightforward loops. Numbers only; every
  * division is done on exact integers (remainder first), never by rounding a float quotient.

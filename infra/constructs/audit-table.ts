@@ -7,7 +7,7 @@ import { pinLogicalId } from './ids';
 export const AUDIT_TIME_INDEX = 'AuditTimeIndex';
 
 /**
- * The append-only audit log (contract §9): one hash chain, pk `chain` (S, always `main`), sk `seq`
+ * The append-only audit log (docs/api.md#audit-log): one hash chain, pk `chain` (S, always `main`), sk `seq`
  * (N). An append is a put conditional on the seq not existing yet, so two concurrent appenders
  * never both take the same seq (no fork) and nobody writes seq n+1 before n exists (no gap).
  * Encrypted, point-in-time recovery, retained on stack deletion. Who may write it is decided by

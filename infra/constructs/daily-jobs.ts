@@ -1,6 +1,6 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -50,9 +50,12 @@ function failureQueue(scope: Construct, logicalId: string): sqs.Queue {
     retentionPeriod: Duration.days(14),
   });
   pinLogicalId(queue, logicalId);
-  acknowledge(queue, 'AwsSolutions-SQS3',
-    'This queue is itself the end of the line: the failure destination of the daily jobs or the dead-letter '
-    + 'queue of their schedules, read by an operator (README, Runbook); a DLQ of a DLQ would only move the problem.');
+  acknowledge(
+    queue,
+    'AwsSolutions-SQS3',
+    'This queue is itself the end of the line: the failure destination of the daily jobs or the dead-letter ' +
+      'queue of their schedules, read by an operator (README, Runbook); a DLQ of a DLQ would only move the problem.',
+  );
   return queue;
 }
 
@@ -97,14 +100,18 @@ export class DailyJobs extends Construct {
         description: `memberflow scheduler: invoke the ${job.job} job`,
       });
       // Exactly the one function (no `:*` qualifiers), unlike grantInvoke.
-      role.addToPolicy(new iam.PolicyStatement({
-        actions: ['lambda:InvokeFunction'],
-        resources: [job.handler.functionArn],
-      }));
-      role.addToPolicy(new iam.PolicyStatement({
-        actions: ['sqs:SendMessage'],
-        resources: [this.scheduleDeadLetters.queueArn],
-      }));
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['lambda:InvokeFunction'],
+          resources: [job.handler.functionArn],
+        }),
+      );
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['sqs:SendMessage'],
+          resources: [this.scheduleDeadLetters.queueArn],
+        }),
+      );
       const schedule = new scheduler.CfnSchedule(this, job.logicalId, {
         description: `memberflow daily ${job.job} job`,
         scheduleExpression: `cron(${job.minute} ${job.hour} * * ? *)`,

@@ -22,7 +22,10 @@ export class ErasureSalt extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     pinLogicalId(this.secret, 'ErasureSaltSecret');
-    acknowledge(this.secret, 'AwsSolutions-SMG4',
-      'Not rotated on purpose: tombstones are keyed by hashes made with this salt; a rotated salt would no longer recognise erased members.');
+    acknowledge(
+      this.secret,
+      'AwsSolutions-SMG4',
+      'Not rotated on purpose: tombstones are keyed by hashes made with this salt; a rotated salt would no longer recognise erased members.',
+    );
   }
 }

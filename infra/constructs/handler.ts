@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration } from 'aws-cdk-lib';
+import { type Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -67,17 +67,20 @@ export class Handler extends Construct {
         // Pin the SDK version we test with instead of the runtime's.
         bundleAwsSDK: true,
         forceDockerBundling: false,
-        define: props.programJson === undefined
-          ? undefined
-          // Local bundling spawns esbuild without a shell, so the JS string literal needs no quoting.
-          : { 'process.env.MEMBERFLOW_PROGRAM_JSON': JSON.stringify(props.programJson) },
+        define:
+          props.programJson === undefined
+            ? undefined
+            : // Local bundling spawns esbuild without a shell, so the JS string literal needs no quoting.
+              { 'process.env.MEMBERFLOW_PROGRAM_JSON': JSON.stringify(props.programJson) },
       },
     });
     const cfn = pinLogicalId(this.fn, logicalId);
     cfn.addMetadata(ENTRY_METADATA, props.entry);
-    acknowledge(this.fn, 'AwsSolutions-L1',
-      'Pinned to nodejs22.x on purpose: the handlers and their dependencies are tested on Node 22 LTS; '
-      + 'moving to a newer runtime is a deliberate, tested change.');
+    acknowledge(
+      this.fn,
+      'AwsSolutions-L1',
+      'Pinned to nodejs22.x on purpose: the handlers and their dependencies are tested on Node 22 LTS; ' +
+        'moving to a newer runtime is a deliberate, tested change.',
+    );
   }
 }
-

@@ -61,8 +61,11 @@ export class HttpApi extends Construct {
         ],
       });
       for (const r of routesFor(role)) {
-        acknowledge(managed, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<HttpApi>/*/${r.method}${iamPath(r.path)}]`,
-          `${r.method} ${r.path} only: \`*\` stands for the stage and the path parameters, not for other routes`);
+        acknowledge(
+          managed,
+          `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<HttpApi>/*/${r.method}${iamPath(r.path)}]`,
+          `${r.method} ${r.path} only: \`*\` stands for the stage and the path parameters, not for other routes`,
+        );
       }
       return managed;
     };
@@ -76,17 +79,19 @@ export class HttpApi extends Construct {
       throttle: { rateLimit: props.rateLimit ?? 100, burstLimit: props.burstLimit ?? 200 },
       accessLogSettings: {
         destination: new apigw.LogGroupLogDestination(accessLogs),
-        format: AccessLogFormat.custom(JSON.stringify({
-          requestId: '$context.requestId',
-          requestTime: '$context.requestTime',
-          routeKey: '$context.routeKey',
-          status: '$context.status',
-          latencyMs: '$context.responseLatency',
-          caller: '$context.identity.caller',
-          userArn: '$context.identity.userArn',
-          sourceIp: '$context.identity.sourceIp',
-          integrationError: '$context.integrationErrorMessage',
-        })),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            requestTime: '$context.requestTime',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            latencyMs: '$context.responseLatency',
+            caller: '$context.identity.caller',
+            userArn: '$context.identity.userArn',
+            sourceIp: '$context.identity.sourceIp',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
       },
     });
   }

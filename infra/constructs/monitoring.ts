@@ -1,5 +1,5 @@
 import { type CfnElement, Duration, Stack } from 'aws-cdk-lib';
-import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -94,13 +94,15 @@ export class Monitoring extends Construct {
       description: 'memberflow alarm notifications (SNS server-side encryption)',
       enableKeyRotation: true,
     });
-    key.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AllowCloudWatchAlarmsToPublish',
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-      resources: ['*'], // in a key policy, "*" is this key
-      conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-    }));
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'], // in a key policy, "*" is this key
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+    );
     this.topic = new sns.Topic(this, 'AlarmTopic', {
       displayName: 'memberflow alarms',
       masterKey: key,
@@ -115,18 +117,21 @@ export class Monitoring extends Construct {
       return a;
     };
 
-    const functions = stack.node.findAll()
+    const functions = stack.node
+      .findAll()
       .filter((c): c is lambda.Function => c instanceof lambda.Function)
       .filter((fn) => (fn.node.defaultChild as lambda.CfnFunction).getMetadata(ENTRY_METADATA) !== undefined)
       .map((fn) => ({ fn, id: logicalIdOf(fn) }));
-    const tables = stack.node.findAll()
+    const tables = stack.node
+      .findAll()
       .filter((c): c is dynamodb.Table => c instanceof dynamodb.Table)
       .map((table) => ({ table, id: logicalIdOf(table) }));
 
     // ---- the events consumer ----
     const consumerIteratorAge = props.consumer.metric('IteratorAge', { statistic: 'Maximum', period: minutes(1) });
     alarm('ConsumerIteratorAgeAlarm', {
-      alarmDescription: 'process-events is more than a minute behind EventsStream for 5 minutes: a shard may be stuck on a failing batch (see README, Runbook).',
+      alarmDescription:
+        'process-events is more than a minute behind EventsStream for 5 minutes: a shard may be stuck on a failing batch (see README, Runbook).',
       metric: consumerIteratorAge,
       threshold: ITERATOR_AGE_ALARM_MS,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -172,7 +177,8 @@ export class Monitoring extends Construct {
       period: minutes(1),
     });
     alarm('FailedBatchesWrittenAlarm', {
-      alarmDescription: 'A batch of EventsStream went to FailedBatchesBucket (retries or record age exhausted): fix the cause, then replay it (README, Runbook).',
+      alarmDescription:
+        'A batch of EventsStream went to FailedBatchesBucket (retries or record age exhausted): fix the cause, then replay it (README, Runbook).',
       metric: failedBatchWrites,
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -181,7 +187,8 @@ export class Monitoring extends Construct {
     });
     const destinationFailures = props.consumer.metric('DestinationDeliveryFailures', { statistic: 'Sum', period: minutes(1) });
     alarm('ConsumerDestinationDeliveryFailuresAlarm', {
-      alarmDescription: 'A failed batch could not even be written to FailedBatchesBucket: replay it from EventsStream before it expires (24 h).',
+      alarmDescription:
+        'A failed batch could not even be written to FailedBatchesBucket: replay it from EventsStream before it expires (24 h).',
       metric: destinationFailures,
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -194,7 +201,8 @@ export class Monitoring extends Construct {
     const jobFailures = queued(props.jobs.failures);
     const scheduleDeadLetters = queued(props.jobs.deadLetters);
     alarm('JobFailuresQueueAlarm', {
-      alarmDescription: 'A daily job run failed 3 times (Lambda asynchronous retries exhausted) or waited over 6 hours: its event is in JobFailuresQueue, the error in the job\'s log; fix, then run the job for that day (README, Runbook).',
+      alarmDescription:
+        "A daily job run failed 3 times (Lambda asynchronous retries exhausted) or waited over 6 hours: its event is in JobFailuresQueue, the error in the job's log; fix, then run the job for that day (README, Runbook).",
       metric: jobFailures,
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -202,7 +210,8 @@ export class Monitoring extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     alarm('ScheduleDeadLetterQueueAlarm', {
-      alarmDescription: 'EventBridge Scheduler could not deliver a daily job run to Lambda (retry policy exhausted): the message in ScheduleDeadLetterQueue names the schedule and the error; run the job for that day (README, Runbook).',
+      alarmDescription:
+        'EventBridge Scheduler could not deliver a daily job run to Lambda (retry policy exhausted): the message in ScheduleDeadLetterQueue names the schedule and the error; run the job for that day (README, Runbook).',
       metric: scheduleDeadLetters,
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -215,12 +224,20 @@ export class Monitoring extends Construct {
     // retried batch logs its bad records again, so this over-counts a little: an alarm, not a tally.
     new logs.MetricFilter(this, 'QuarantinedRecordsFilter', {
       logGroup: props.consumer.logGroup,
-      filterPattern: logs.FilterPattern.all(logs.FilterPattern.stringValue('$.message', '=', 'batch processed'), logs.FilterPattern.numberValue('$.quarantined', '>', 0)),
+      filterPattern: logs.FilterPattern.all(
+        logs.FilterPattern.stringValue('$.message', '=', 'batch processed'),
+        logs.FilterPattern.numberValue('$.quarantined', '>', 0),
+      ),
       metricNamespace: METRICS_NAMESPACE,
       metricName: 'QuarantinedRecords',
       metricValue: '$.quarantined',
     });
-    const quarantined = new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: 'QuarantinedRecords', statistic: 'Sum', period: Duration.hours(1) });
+    const quarantined = new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: 'QuarantinedRecords',
+      statistic: 'Sum',
+      period: Duration.hours(1),
+    });
     alarm('QuarantineGrowingAlarm', {
       alarmDescription: `Over ${QUARANTINE_ALARM_PER_HOUR} records quarantined in an hour: see GET /quarantine for the reasons (README, Runbook).`,
       metric: quarantined,
@@ -290,11 +307,17 @@ export class Monitoring extends Construct {
 
     // ---- the dashboard ----
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
+    this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 4 }));
     this.dashboard.addWidgets(
-      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 4 }),
-    );
-    this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Events consumer: iterator age (ms)', left: [consumerIteratorAge, streamIteratorAge], leftAnnotations: [{ value: ITERATOR_AGE_ALARM_MS, label: 'alarm' }, { value: ITERATOR_AGE_CRITICAL_MS, label: 'critical' }], width: 12 }),
+      new cloudwatch.GraphWidget({
+        title: 'Events consumer: iterator age (ms)',
+        left: [consumerIteratorAge, streamIteratorAge],
+        leftAnnotations: [
+          { value: ITERATOR_AGE_ALARM_MS, label: 'alarm' },
+          { value: ITERATOR_AGE_CRITICAL_MS, label: 'critical' },
+        ],
+        width: 12,
+      }),
       new cloudwatch.GraphWidget({
         title: 'Events consumer: invocations, errors, batches given up on',
         left: [props.consumer.metricInvocations({ period: minutes(1) }), props.consumer.metricErrors({ period: minutes(1) })],
@@ -303,9 +326,21 @@ export class Monitoring extends Construct {
       }),
     );
     this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Handlers: errors', left: functions.map(({ fn, id: fnId }) => fn.metricErrors({ label: fnId, period: minutes(5) })), width: 8 }),
-      new cloudwatch.GraphWidget({ title: 'Handlers: throttles', left: functions.map(({ fn, id: fnId }) => fn.metricThrottles({ label: fnId, period: minutes(5) })), width: 8 }),
-      new cloudwatch.GraphWidget({ title: 'Handlers: duration p99 (ms)', left: functions.map(({ fn, id: fnId }) => fn.metricDuration({ label: fnId, statistic: 'p99', period: minutes(5) })), width: 8 }),
+      new cloudwatch.GraphWidget({
+        title: 'Handlers: errors',
+        left: functions.map(({ fn, id: fnId }) => fn.metricErrors({ label: fnId, period: minutes(5) })),
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Handlers: throttles',
+        left: functions.map(({ fn, id: fnId }) => fn.metricThrottles({ label: fnId, period: minutes(5) })),
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Handlers: duration p99 (ms)',
+        left: functions.map(({ fn, id: fnId }) => fn.metricDuration({ label: fnId, statistic: 'p99', period: minutes(5) })),
+        width: 8,
+      }),
     );
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({ title: 'DynamoDB: throttle events', left: tableThrottles, width: 8 }),
@@ -314,14 +349,34 @@ export class Monitoring extends Construct {
         left: tables.map(({ table, id: tableId }) => table.metricConsumedWriteCapacityUnits({ label: tableId, period: minutes(5) })),
         width: 8,
       }),
-      new cloudwatch.GraphWidget({ title: 'EventsStream: incoming records, producer throttles', left: [props.eventsStream.metricIncomingRecords({ period: minutes(5) })], right: [producerThrottles], width: 8 }),
+      new cloudwatch.GraphWidget({
+        title: 'EventsStream: incoming records, producer throttles',
+        left: [props.eventsStream.metricIncomingRecords({ period: minutes(5) })],
+        right: [producerThrottles],
+        width: 8,
+      }),
     );
     this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'API: requests, 4xx, 5xx', left: [props.httpApi.metricCount({ period: minutes(5) }), props.httpApi.metricClientError({ period: minutes(5) }), api5xx], width: 12 }),
-      new cloudwatch.GraphWidget({ title: 'API: latency p50 / p99 (ms)', left: [props.httpApi.metricLatency({ statistic: 'p50', period: minutes(5) }), props.httpApi.metricLatency({ statistic: 'p99', period: minutes(5) })], width: 12 }),
+      new cloudwatch.GraphWidget({
+        title: 'API: requests, 4xx, 5xx',
+        left: [props.httpApi.metricCount({ period: minutes(5) }), props.httpApi.metricClientError({ period: minutes(5) }), api5xx],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'API: latency p50 / p99 (ms)',
+        left: [
+          props.httpApi.metricLatency({ statistic: 'p50', period: minutes(5) }),
+          props.httpApi.metricLatency({ statistic: 'p99', period: minutes(5) }),
+        ],
+        width: 12,
+      }),
     );
     this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Daily jobs: failed runs (JobFailuresQueue, ScheduleDeadLetterQueue)', left: [jobFailures, scheduleDeadLetters], width: 24 }),
+      new cloudwatch.GraphWidget({
+        title: 'Daily jobs: failed runs (JobFailuresQueue, ScheduleDeadLetterQueue)',
+        left: [jobFailures, scheduleDeadLetters],
+        width: 24,
+      }),
     );
   }
 }

@@ -2,9 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import {
-  KinesisEventSource, S3OnFailureDestination, type StreamEventSourceProps,
-} from 'aws-cdk-lib/aws-lambda-event-sources';
+import { KinesisEventSource, S3OnFailureDestination, type StreamEventSourceProps } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { acknowledge, pinLogicalId } from './ids';
 
@@ -18,14 +16,18 @@ class PutOnlyS3OnFailureDestination extends S3OnFailureDestination {
   }
 
   override bind(_mapping: lambda.IEventSourceMapping, handler: lambda.IFunction): lambda.DlqDestinationConfig {
-    handler.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['s3:ListBucket'],
-      resources: [this.target.bucketArn],
-    }));
-    handler.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['s3:PutObject'],
-      resources: [this.target.arnForObjects('*')],
-    }));
+    handler.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [this.target.bucketArn],
+      }),
+    );
+    handler.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: [this.target.arnForObjects('*')],
+      }),
+    );
     return { destination: this.target.bucketArn };
   }
 }
@@ -82,9 +84,12 @@ function pinMapping(fn: lambda.Function, logicalId: string): void {
 }
 
 function acknowledgeFailedBatchWrites(fn: lambda.Function): void {
-  acknowledge(roleOf(fn), 'AwsSolutions-IAM5[Resource::<FailedBatchesBucket.Arn>/*]',
-    'Lambda names each failed-batch object itself, so s3:PutObject (and nothing else) is granted on '
-    + 'any key of the FailedBatchesBucket.');
+  acknowledge(
+    roleOf(fn),
+    'AwsSolutions-IAM5[Resource::<FailedBatchesBucket.Arn>/*]',
+    'Lambda names each failed-batch object itself, so s3:PutObject (and nothing else) is granted on ' +
+      'any key of the FailedBatchesBucket.',
+  );
 }
 
 /** Findings about a function's policy sit on its role's DefaultPolicy, so acknowledge them there. */

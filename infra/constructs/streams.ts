@@ -36,7 +36,11 @@ export class Streams extends Construct {
     this.events = new kinesis.Stream(this, 'EventsStream', { ...common, shardCount: props.eventShards, retentionPeriod: EVENTS_RETENTION });
     // ActionsStream is the outbound interface; its consumers are outside memberflow and read it
     // within the day (the 24 h default).
-    this.actions = new kinesis.Stream(this, 'ActionsStream', { ...common, shardCount: props.actionShards, retentionPeriod: Duration.hours(24) });
+    this.actions = new kinesis.Stream(this, 'ActionsStream', {
+      ...common,
+      shardCount: props.actionShards,
+      retentionPeriod: Duration.hours(24),
+    });
     pinLogicalId(this.events, 'EventsStream');
     pinLogicalId(this.actions, 'ActionsStream');
   }

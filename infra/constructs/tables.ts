@@ -37,10 +37,14 @@ export class Tables extends Construct {
       partitionKey: { name: 'pk', type: S },
       sortKey: { name: 'sk', type: S },
     });
-    this.quarantine = this.table('QuarantineTable', {
-      partitionKey: { name: 'pk', type: S },
-      sortKey: { name: 'sk', type: S },
-    }, { timeToLiveAttribute: 'expiresAt' });
+    this.quarantine = this.table(
+      'QuarantineTable',
+      {
+        partitionKey: { name: 'pk', type: S },
+        sortKey: { name: 'sk', type: S },
+      },
+      { timeToLiveAttribute: 'expiresAt' },
+    );
     this.exports = this.table('ExportsTable', { partitionKey: { name: 'exportId', type: S } });
   }
 

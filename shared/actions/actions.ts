@@ -1,4 +1,4 @@
-// Outbound actions (contract §5) with deterministic ids: a retried batch or job re-sends the same
+// Outbound actions (docs/events.md#outbound-actions) with deterministic ids: a retried batch or job re-sends the same
 // action, never a different one.
 import { dayString } from '../days/days';
 import { hashHex } from '../util/hash';
@@ -16,12 +16,24 @@ export interface Action {
 }
 
 /** `identity` lists what makes this action unique besides its type and member. */
-export function makeAction(type: ActionType, memberId: string, day: number, details: Record<string, unknown>, identity: readonly (string | number)[]): Action {
+export function makeAction(
+  type: ActionType,
+  memberId: string,
+  day: number,
+  details: Record<string, unknown>,
+  identity: readonly (string | number)[],
+): Action {
   return { actionId: `${type}-${hashHex([memberId, ...identity].join('|'))}`, type, memberId, day: dayString(day), details };
 }
 
 export function tierAction(program: Program, memberId: string, change: TierChange): Action {
   const from = program.tiers[change.from].id;
   const to = program.tiers[change.to].id;
-  return makeAction(change.kind === 'upgrade' ? 'tier_upgraded' : 'tier_downgraded', memberId, change.day, { from, to, reason: change.reason }, [change.day, from, to, change.reason]);
+  return makeAction(
+    change.kind === 'upgrade' ? 'tier_upgraded' : 'tier_downgraded',
+    memberId,
+    change.day,
+    { from, to, reason: change.reason },
+    [change.day, from, to, change.reason],
+  );
 }

@@ -1,4 +1,4 @@
-// One entry of the tamper-evident audit log (contract §9). Entries form a single hash chain:
+// One entry of the tamper-evident audit log (docs/api.md#audit-log). Entries form a single hash chain:
 // entry n carries the hash of entry n−1 (`prevHash`) and its own
 // `hash = sha256(prevHash + canonical entry)`, so changing, removing or inserting any stored entry
 // breaks the chain at that entry.
@@ -36,7 +36,9 @@ export function canonicalEntry(entry: Omit<AuditEntry, 'hash' | 'prevHash'>): st
 }
 
 export function entryHash(prevHash: string, entry: Omit<AuditEntry, 'hash' | 'prevHash'>): string {
-  return createHash('sha256').update(prevHash + canonicalEntry(entry), 'utf8').digest('hex');
+  return createHash('sha256')
+    .update(prevHash + canonicalEntry(entry), 'utf8')
+    .digest('hex');
 }
 
 /**

@@ -26,11 +26,17 @@ export class ChainVerifier {
     if (!isWellFormed(entry)) return fail('malformed', `entry ${String(entry.seq)}: missing or mistyped fields`);
     if (entry.seq !== this.expectedSeq) {
       // The entry that should be here is missing (or the seqs were rewritten): name the missing one.
-      this.broken = { seq: this.expectedSeq, reason: 'seq_gap', message: `entry ${this.expectedSeq}: missing (next stored entry is ${entry.seq})` };
+      this.broken = {
+        seq: this.expectedSeq,
+        reason: 'seq_gap',
+        message: `entry ${this.expectedSeq}: missing (next stored entry is ${entry.seq})`,
+      };
       return false;
     }
-    if (entry.prevHash !== this.prevHash) return fail('prev_hash_mismatch', `entry ${entry.seq}: prevHash does not match the hash of entry ${entry.seq - 1}`);
-    if (entryHash(entry.prevHash, entry) !== entry.hash) return fail('hash_mismatch', `entry ${entry.seq}: hash does not match its content`);
+    if (entry.prevHash !== this.prevHash)
+      return fail('prev_hash_mismatch', `entry ${entry.seq}: prevHash does not match the hash of entry ${entry.seq - 1}`);
+    if (entryHash(entry.prevHash, entry) !== entry.hash)
+      return fail('hash_mismatch', `entry ${entry.seq}: hash does not match its content`);
     if (entry.at < this.prevAt) return fail('time_reversed', `entry ${entry.seq}: at is before entry ${entry.seq - 1}'s`);
     this.expectedSeq++;
     this.prevHash = entry.hash;
@@ -51,7 +57,16 @@ export function verifyChain(entries: Iterable<AuditEntry>): VerifyResult {
 }
 
 function isWellFormed(e: AuditEntry): boolean {
-  return Number.isInteger(e.seq) && typeof e.at === 'string' && typeof e.actor === 'string' && typeof e.action === 'string'
-    && typeof e.target === 'string' && typeof e.details === 'object' && e.details !== null && !Array.isArray(e.details)
-    && typeof e.prevHash === 'string' && typeof e.hash === 'string';
+  return (
+    Number.isInteger(e.seq) &&
+    typeof e.at === 'string' &&
+    typeof e.actor === 'string' &&
+    typeof e.action === 'string' &&
+    typeof e.target === 'string' &&
+    typeof e.details === 'object' &&
+    e.details !== null &&
+    !Array.isArray(e.details) &&
+    typeof e.prevHash === 'string' &&
+    typeof e.hash === 'string'
+  );
 }

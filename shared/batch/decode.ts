@@ -46,7 +46,7 @@ export interface ForwardedRecord {
 
 export interface DecodedBatch {
   byMember: Map<string, IncomingRecord[]>;
-  /** Erase commands by member (contract §9), planned apart from the member's events. */
+  /** Erase commands by member (docs/api.md#privacy-erasure-and-subject-access), planned apart from the member's events. */
   erases: Map<string, EraseRecord[]>;
   quarantine: QuarantineItem[];
   forward: ForwardedRecord[];
@@ -68,7 +68,7 @@ function preview(bytes: Uint8Array): string {
 }
 
 function memberKey(event: { memberId?: unknown; anonymousId?: unknown }): string {
-  // Contract §2/§8: the partition key is memberId, else anonymousId.
+  // docs/events.md#behaviour-events: the partition key is memberId, else anonymousId.
   return typeof event.memberId === 'string' && event.memberId ? event.memberId : String(event.anonymousId ?? '');
 }
 

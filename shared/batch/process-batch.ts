@@ -77,7 +77,7 @@ export interface BatchPorts {
   actions: ActionsPort;
   segments: SegmentPort;
   hints: HintPort;
-  /** Erasure (contract §9); without it erase commands are quarantined as not requested. */
+  /** Erasure (docs/api.md#privacy-erasure-and-subject-access); without it erase commands are quarantined as not requested. */
   erasure?: ErasurePort;
   program: Program;
   /** This shard's hash key range, to find aggregated sub-records of another shard's members. */
@@ -146,7 +146,17 @@ async function reduceMember(
   batchEnd: string,
   ports: BatchPorts,
 ): Promise<MemberResult> {
-  const result: MemberResult = { memberId, firstSeq: records[0].position.seq, final: stored, changed: false, segments: [], rejections: [], tierChanges: [], actions: [], coinEntries: [] };
+  const result: MemberResult = {
+    memberId,
+    firstSeq: records[0].position.seq,
+    final: stored,
+    changed: false,
+    segments: [],
+    rejections: [],
+    tierChanges: [],
+    actions: [],
+    coinEntries: [],
+  };
   let state = stored;
   for (const segment of splitAt(records, cuts)) {
     const outcome = await applyRecords(memberId, state, segment.records, { program: ports.program, ledger: ports.ledger });
@@ -165,7 +175,12 @@ async function reduceMember(
   return result;
 }
 
-async function writeHints(results: readonly MemberResult[], stored: Map<string, MemberState>, source: string, hints: HintPort): Promise<void> {
+async function writeHints(
+  results: readonly MemberResult[],
+  stored: Map<string, MemberState>,
+  source: string,
+  hints: HintPort,
+): Promise<void> {
   const lists = new Map<string, string[]>();
   const note = (key: string, memberId: string) => {
     const list = lists.get(key);
@@ -227,28 +242,54 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   if (records.length === 0) return empty;
   const shardId = records[0].shardId;
   // Positions, not sequence numbers: inside an aggregate each sub-record has its own.
-  const { byMember, erases, quarantine, forward, first, last, userRecords } = await decodeBatch(records, { shards: ports.shards, canForward: !!ports.forward });
+  const { byMember, erases, quarantine, forward, first, last, userRecords } = await decodeBatch(records, {
+    shards: ports.shards,
+    canForward: !!ports.forward,
+  });
   // Sub-records of other shards' members go back to the stream first: a retry forwards them again,
   // and their eventIds make that a duplicate the member's own shard absorbs.
   if (forward.length) await ports.forward!.put(forward);
   const stored = await ports.members.getMany([...new Set([...byMember.keys(), ...erases.keys()])]);
   const concurrency = ports.concurrency ?? 16;
-  const arrivedAt = (position: { seq: string }) => records.find((x) => x.seq === parentSeq(position.seq))?.arrivedAt ?? records[records.length - 1].arrivedAt;
+  const arrivedAt = (position: { seq: string }) =>
+    records.find((x) => x.seq === parentSeq(position.seq))?.arrivedAt ?? records[records.length - 1].arrivedAt;
   const plan: ErasurePlan = ports.erasure
     ? await planErasures(byMember, erases, stored, ports.erasure, (at) => dayOf(at, ports.program.timezone), arrivedAt)
-    : { erasing: new Map(), resweep: new Set(), quarantine: [...erases.values()].flat().map((e) => ({ reason: 'erasure_not_requested' as const, detail: 'erasure is not configured', position: e.position, arrivedAt: e.arrivedAt })) };
+    : {
+        erasing: new Map(),
+        resweep: new Set(),
+        quarantine: [...erases.values()]
+          .flat()
+          .map((e) => ({
+            reason: 'erasure_not_requested' as const,
+            detail: 'erasure is not configured',
+            position: e.position,
+            arrivedAt: e.arrivedAt,
+          })),
+      };
   for (const q of plan.quarantine) {
     // No payload, no event id, no member id: the record may belong to an erased member.
-    quarantine.push({ receivedAt: new Date(q.arrivedAt).toISOString(), reason: q.reason, detail: q.detail, raw: '', shardId: q.position.shardId, seq: q.position.seq });
+    quarantine.push({
+      receivedAt: new Date(q.arrivedAt).toISOString(),
+      reason: q.reason,
+      detail: q.detail,
+      raw: '',
+      shardId: q.position.shardId,
+      seq: q.position.seq,
+    });
   }
 
   const reduceAll = async (cuts: readonly string[]) => {
     // In the batch's member order, whatever order the reductions finish in: the writes that follow
     // (and so which of them a fault hits) do not depend on I/O timing.
     const results: MemberResult[] = new Array(byMember.size);
-    await forEachLimited([...byMember].map((entry, i) => [i, entry] as const), concurrency, async ([i, [memberId, incoming]]) => {
-      results[i] = await reduceMember(memberId, stored.get(memberId) ?? null, incoming, cuts, last, ports);
-    });
+    await forEachLimited(
+      [...byMember].map((entry, i) => [i, entry] as const),
+      concurrency,
+      async ([i, [memberId, incoming]]) => {
+        results[i] = await reduceMember(memberId, stored.get(memberId) ?? null, incoming, cuts, last, ports);
+      },
+    );
     return results;
   };
 
@@ -258,11 +299,19 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   const keys = new Set<string>();
   for (const r of results) for (const s of r.segments) for (const key of s.deltas.keys()) keys.add(key);
   const counterItems = await ports.metrics.read([...keys], shardId);
-  const cuts = [...new Set([...counterItems.values()].map((i) => i.hw).filter((hw): hw is string => hw !== null && compareSeq(hw, first) >= 0 && compareSeq(hw, last) < 0))].sort(compareSeq);
+  const cuts = [
+    ...new Set(
+      [...counterItems.values()]
+        .map((i) => i.hw)
+        .filter((hw): hw is string => hw !== null && compareSeq(hw, first) >= 0 && compareSeq(hw, last) < 0),
+    ),
+  ].sort(compareSeq);
   if (cuts.length) results = await reduceAll(cuts);
   results = applyErasures(results, plan, stored);
   // The erasure's own counter items (totals, the erasure day) join the ones read above.
-  const erasureKeys = [...new Set(results.flatMap((r) => (plan.erasing.has(r.memberId) ? r.segments.flatMap((sg) => [...sg.deltas.keys()]) : [])))].filter((k) => !keys.has(k));
+  const erasureKeys = [
+    ...new Set(results.flatMap((r) => (plan.erasing.has(r.memberId) ? r.segments.flatMap((sg) => [...sg.deltas.keys()]) : []))),
+  ].filter((k) => !keys.has(k));
   if (erasureKeys.length) for (const [k, v] of await ports.metrics.read(erasureKeys, shardId)) counterItems.set(k, v);
 
   // Coin counts ride on the member write (coinOut) and are added to the coin counters after it.
@@ -274,10 +323,12 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   }
   const coinItems = coinKeys.size ? await ports.metrics.read([...coinKeys], shardId) : new Map<string, CounterItem>();
   const notYetCounted = (out: CoinOutbox) =>
-    out.shardId !== shardId ? [] : Object.keys(out.counts).filter((key) => {
-      const hw = coinItems.get(key)?.hw ?? null;
-      return hw === null || compareSeq(hw, out.seq) < 0;
-    });
+    out.shardId !== shardId
+      ? []
+      : Object.keys(out.counts).filter((key) => {
+          const hw = coinItems.get(key)?.hw ?? null;
+          return hw === null || compareSeq(hw, out.seq) < 0;
+        });
   for (const r of results) {
     if (!r.changed || !r.final) continue;
     const counts = coinCounts(r.coinEntries);
@@ -315,7 +366,11 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   const candidates = [...quarantine, ...rejected];
   const allQuarantined = [...(ports.erasure ? await scrubErasedQuarantine(candidates, ports.erasure) : candidates), ...erasedRejected];
   if (allQuarantined.length) await ports.quarantine.putAll(allQuarantined);
-  await forEachLimited(results.filter((r) => r.tierChanges.length), concurrency, (r) => ports.ledger.recordTierChanges(r.memberId, r.tierChanges));
+  await forEachLimited(
+    results.filter((r) => r.tierChanges.length),
+    concurrency,
+    (r) => ports.ledger.recordTierChanges(r.memberId, r.tierChanges),
+  );
   const actions = results.flatMap((r) => r.actions);
   if (actions.length) await ports.actions.publish(actions);
   const membership = results.flatMap((r) => {
@@ -350,17 +405,21 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   const failed: string[] = [];
   let written = 0;
   const coinFlush: CoinCounts = {};
-  await forEachLimited(results.filter((r) => r.changed && r.final), concurrency, async (r) => {
-    try {
-      if (!(await ports.members.put(r.final!))) throw new Error('member changed while the batch was applied');
-      written++;
-      const out = r.final!.coinOut;
-      if (out) mergeCounts(coinFlush, out.counts, notYetCounted(out));
-    } catch (error) {
-      ports.onMemberError?.(error);
-      failed.push(r.firstSeq);
-    }
-  });
+  await forEachLimited(
+    results.filter((r) => r.changed && r.final),
+    concurrency,
+    async (r) => {
+      try {
+        if (!(await ports.members.put(r.final!))) throw new Error('member changed while the batch was applied');
+        written++;
+        const out = r.final!.coinOut;
+        if (out) mergeCounts(coinFlush, out.counts, notYetCounted(out));
+      } catch (error) {
+        ports.onMemberError?.(error);
+        failed.push(r.firstSeq);
+      }
+    },
+  );
   // Members this delivery did not rewrite may still carry counts an interrupted attempt left.
   for (const r of results) {
     const old = r.changed ? null : stored.get(r.memberId)?.coinOut;

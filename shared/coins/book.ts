@@ -49,8 +49,7 @@ interface RedemptionRecord {
 }
 
 export type RedeemOutcome =
-  | { status: 201 | 200; answer: RedemptionAnswer }
-  | { status: 409; code: 'idempotency_mismatch' | 'insufficient_coins' };
+  { status: 201 | 200; answer: RedemptionAnswer } | { status: 409; code: 'idempotency_mismatch' | 'insufficient_coins' };
 
 export type ReverseOutcome = { status: 200; balance: CoinBalance; repeated: boolean } | { status: 404 };
 

@@ -1,5 +1,5 @@
 /**
- * How many coins a purchase earns and a refund revokes (contract §7). Integer arithmetic only.
+ * How many coins a purchase earns and a refund revokes (docs/rules.md#coins). Integer arithmetic only.
  */
 
 /** `round_half_up(a × b / c)` for non-negative integers a, b and positive c, exactly. */

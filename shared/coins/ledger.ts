@@ -1,5 +1,5 @@
 /**
- * The coin ledger as a pure state machine (contract §7). Every operation takes a member's
+ * The coin ledger as a pure state machine (docs/rules.md#coins). Every operation takes a member's
  * {@link CoinState} and returns the new state plus the ledger entries it booked; nothing is
  * mutated. Exactly-once (per order, refund, redemption, adjustment) is the caller's business:
  * these functions apply what they are given (see `book.ts` for the keyed, in-memory composition).
@@ -105,12 +105,28 @@ class Draft {
         lot.booked = true;
         if (lot.left > 0) {
           const id = lotId(lot.seq);
-          this.book({ id: `available:${id}`, day: lot.availableOn, kind: 'available', coins: lot.left, lot: lot.seq, ref: id, delta: delta(lot.left, -lot.left, 0) });
+          this.book({
+            id: `available:${id}`,
+            day: lot.availableOn,
+            kind: 'available',
+            coins: lot.left,
+            lot: lot.seq,
+            ref: id,
+            delta: delta(lot.left, -lot.left, 0),
+          });
         }
       }
       if (lot.expiresOn <= day && lot.left > 0) {
         const id = lotId(lot.seq);
-        this.book({ id: `expire:${id}`, day: lot.expiresOn, kind: 'expire', coins: -lot.left, lot: lot.seq, ref: id, delta: delta(-lot.left, 0, 0) });
+        this.book({
+          id: `expire:${id}`,
+          day: lot.expiresOn,
+          kind: 'expire',
+          coins: -lot.left,
+          lot: lot.seq,
+          ref: id,
+          delta: delta(-lot.left, 0, 0),
+        });
         lot.left = 0;
       }
     }
@@ -159,7 +175,11 @@ export function advanceCoins(state: CoinState, day: number): CoinStep {
  * `day + pendingDays` and expiring `expiryDays` after that (lot number `p.lot`). Returns the lot number (null
  * when no lot was made: no coins, or all of them repaid debt).
  */
-export function earnCoins(state: CoinState, p: { orderId: string; day: number; coins: number; lot: number }, rules: CoinsRules): CoinStep & { lot: number | null } {
+export function earnCoins(
+  state: CoinState,
+  p: { orderId: string; day: number; coins: number; lot: number },
+  rules: CoinsRules,
+): CoinStep & { lot: number | null } {
   checkCoins(p.coins, 'coins');
   const d = new Draft(state);
   const today = d.day(p.day);
@@ -200,10 +220,26 @@ export function revokeCoins(
     const n = Math.min(own.left, need);
     own.left -= n;
     need -= n;
-    d.book({ id: `${base}:${lotId(own.seq)}`, day: p.day, kind: 'revoke', coins: -n, lot: own.seq, ref: p.refundId, delta: own.booked ? delta(-n, 0, 0) : delta(0, -n, 0) });
+    d.book({
+      id: `${base}:${lotId(own.seq)}`,
+      day: p.day,
+      kind: 'revoke',
+      coins: -n,
+      lot: own.seq,
+      ref: p.refundId,
+      delta: own.booked ? delta(-n, 0, 0) : delta(0, -n, 0),
+    });
   }
   need -= d.takeFifo(need, null, (lot, n) =>
-    d.book({ id: `${base}:${lotId(lot.seq)}`, day: p.day, kind: 'revoke', coins: -n, lot: lot.seq, ref: p.refundId, delta: delta(-n, 0, 0) }),
+    d.book({
+      id: `${base}:${lotId(lot.seq)}`,
+      day: p.day,
+      kind: 'revoke',
+      coins: -n,
+      lot: lot.seq,
+      ref: p.refundId,
+      delta: delta(-n, 0, 0),
+    }),
   );
   if (need > 0 && rules.allowDebt) {
     d.debt += need;
@@ -229,7 +265,15 @@ export function redeemCoins(
   const takes: CoinTake[] = [];
   d.takeFifo(p.coins, null, (lot, n) => {
     takes.push({ lot: lot.seq, availableOn: lot.availableOn, expiresOn: lot.expiresOn, coins: n, noticed: lot.noticed });
-    d.book({ id: `redeem:${p.redemptionId}:${lotId(lot.seq)}`, day: p.day, kind: 'redeem', coins: -n, lot: lot.seq, ref: p.redemptionId, delta: delta(-n, 0, 0) });
+    d.book({
+      id: `redeem:${p.redemptionId}:${lotId(lot.seq)}`,
+      day: p.day,
+      kind: 'redeem',
+      coins: -n,
+      lot: lot.seq,
+      ref: p.redemptionId,
+      delta: delta(-n, 0, 0),
+    });
   });
   return { ok: true, ...d.done(), takes };
 }
@@ -249,9 +293,25 @@ export function reverseCoins(
   d.advance(today);
   for (const t of p.takes) {
     const id = lotId(t.lot);
-    d.book({ id: `reverse:${p.redemptionId}:${id}`, day: p.day, kind: 'reverse', coins: t.coins, lot: t.lot, ref: p.redemptionId, delta: delta(t.coins, 0, 0) });
+    d.book({
+      id: `reverse:${p.redemptionId}:${id}`,
+      day: p.day,
+      kind: 'reverse',
+      coins: t.coins,
+      lot: t.lot,
+      ref: p.redemptionId,
+      delta: delta(t.coins, 0, 0),
+    });
     if (t.expiresOn <= today) {
-      d.book({ id: `expire:${p.redemptionId}:${id}`, day: p.day, kind: 'expire', coins: -t.coins, lot: t.lot, ref: p.redemptionId, delta: delta(-t.coins, 0, 0) });
+      d.book({
+        id: `expire:${p.redemptionId}:${id}`,
+        day: p.day,
+        kind: 'expire',
+        coins: -t.coins,
+        lot: t.lot,
+        ref: p.redemptionId,
+        delta: delta(-t.coins, 0, 0),
+      });
       continue;
     }
     const lot = d.lots.find((l) => l.seq === t.lot);
@@ -283,18 +343,42 @@ export function adjustCoins(
   if (p.coins > 0) {
     const seq = p.lot;
     d.insert({ seq, availableOn: today, expiresOn: today + rules.expiryDays, left: p.coins, booked: true, noticed: false });
-    d.book({ id: `${base}:${lotId(seq)}`, day: p.day, kind: 'adjust', coins: p.coins, lot: seq, ref: p.adjustmentId, delta: delta(p.coins, 0, 0) });
+    d.book({
+      id: `${base}:${lotId(seq)}`,
+      day: p.day,
+      kind: 'adjust',
+      coins: p.coins,
+      lot: seq,
+      ref: p.adjustmentId,
+      delta: delta(p.coins, 0, 0),
+    });
     return { ok: true, ...d.done() };
   }
   const want = -p.coins;
   const available = d.available();
   if (want > available && !rules.allowDebt) return { ok: false, code: 'insufficient_coins', available };
   const taken = d.takeFifo(want, null, (lot, n) =>
-    d.book({ id: `${base}:${lotId(lot.seq)}`, day: p.day, kind: 'adjust', coins: -n, lot: lot.seq, ref: p.adjustmentId, delta: delta(-n, 0, 0) }),
+    d.book({
+      id: `${base}:${lotId(lot.seq)}`,
+      day: p.day,
+      kind: 'adjust',
+      coins: -n,
+      lot: lot.seq,
+      ref: p.adjustmentId,
+      delta: delta(-n, 0, 0),
+    }),
   );
   if (want > taken) {
     d.debt += want - taken;
-    d.book({ id: `${base}:debt`, day: p.day, kind: 'adjust', coins: -(want - taken), lot: null, ref: p.adjustmentId, delta: delta(0, 0, want - taken) });
+    d.book({
+      id: `${base}:debt`,
+      day: p.day,
+      kind: 'adjust',
+      coins: -(want - taken),
+      lot: null,
+      ref: p.adjustmentId,
+      delta: delta(0, 0, want - taken),
+    });
   }
   return { ok: true, ...d.done() };
 }

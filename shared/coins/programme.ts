@@ -1,5 +1,5 @@
 /**
- * The programme's `coins` section (contract §7): what a coin is worth, how many a purchase earns
+ * The programme's `coins` section (docs/rules.md#coins): what a coin is worth, how many a purchase earns
  * per tier, how long lots stay pending, when they expire, when members are told, and whether a
  * refund of spent coins may leave a debt.
  *
@@ -17,15 +17,8 @@ export const DEFAULT_EARN_RATES: Readonly<Record<string, number>> = Object.freez
 });
 
 const nonNegInt = (def: number) =>
-  z
-    .int({ error: 'must be a non-negative integer' })
-    .min(0, { error: 'must be a non-negative integer' })
-    .default(def);
-const posInt = (def: number) =>
-  z
-    .int({ error: 'must be a positive integer' })
-    .min(1, { error: 'must be a positive integer' })
-    .default(def);
+  z.int({ error: 'must be a non-negative integer' }).min(0, { error: 'must be a non-negative integer' }).default(def);
+const posInt = (def: number) => z.int({ error: 'must be a positive integer' }).min(1, { error: 'must be a positive integer' }).default(def);
 
 export const CoinsSchema = z
   .strictObject(

@@ -3,7 +3,7 @@
  *
  * Inside the domain a *day* is an integer: the number of days since 1970-01-01 (a "day number";
  * 1970-01-01 is 0, 1969-12-31 is -1). At the edges (events, API, JSON) a day is a `YYYY-MM-DD`
- * string. A day is always a calendar date in the programme time zone (contract §1): an instant
+ * string. A day is always a calendar date in the programme time zone (docs/events.md#conventions): an instant
  * becomes a day with {@link dayOf}.
  *
  * Pure: no I/O. The time-zone offsets come from `@date-fns/tz` (which reads the runtime's IANA
@@ -86,8 +86,7 @@ export function addDays(day: number | string, n: number): number | string {
 // Instants
 
 // YYYY-MM-DDTHH:MM[:SS[.fraction]] followed by Z or an offset ±HH[:MM] / ±HHMM.
-const INSTANT_RE =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)$/;
+const INSTANT_RE = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)$/;
 
 /**
  * Strict ISO-8601 instant with `Z` or a UTC offset → epoch milliseconds, or `NaN` when the string

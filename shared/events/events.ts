@@ -1,4 +1,4 @@
-// Behaviour events (contract §2): the zod schemas and the record decoder.
+// Behaviour events (docs/events.md): the zod schemas and the record decoder.
 // A decoded record is either a valid event or a quarantine verdict with a machine-readable reason.
 import { z } from 'zod';
 import { isDayString } from '../days/days';
@@ -118,7 +118,7 @@ export const jobCommand = z.discriminatedUnion('type', [tierReview, statusCheck,
 export type JobCommand = z.infer<typeof jobCommand>;
 
 /**
- * The erasure command (contract §9): the api writes the member's tombstone, then puts this on the
+ * The erasure command (docs/api.md#privacy-erasure-and-subject-access): the api writes the member's tombstone, then puts this on the
  * stream (partition key = memberId) so the consumer, the single writer of member state, removes
  * the member in stream order. Without a tombstone it is refused (a producer cannot erase).
  */

@@ -1,5 +1,5 @@
 /**
- * Segment export rows (contract §4 `GET /exports/{exportId}`), as CSV or JSON lines.
+ * Segment export rows (docs/api.md#get-exportsexportid), as CSV or JSON lines.
  *
  * CSV is RFC 4180: fields separated by `,`, lines ended by CRLF, a field containing `,`, `"`, CR or
  * LF is wrapped in `"` with inner quotes doubled. Every line returned here carries its terminator,

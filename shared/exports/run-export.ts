@@ -24,7 +24,7 @@ export interface ExportResult {
   rowCount?: number;
 }
 
-/** The export row of a member as of `asOf` (contract §4 columns). */
+/** The export row of a member as of `asOf` (columns: docs/api.md#get-exportsexportid). */
 export function exportRow(program: Program, state: MemberState, asOf: number): ExportRow {
   const view = memberView(program, state, asOf);
   const rfm: { segment?: string | null } | null = view.rfm;
@@ -69,7 +69,14 @@ export async function runExport(program: Program, exportId: string, runId: strin
     if (!(await records.finish(exportId, runId, out.rowCount, out.key))) {
       log.warn('export finished, but another run owns the record now', logFields);
     }
-    log.info('export done', { ...logFields, rowCount: out.rowCount, bytes: out.bytes, multipart: out.multipart, skipped: out.skipped, ms: ports.now() - started });
+    log.info('export done', {
+      ...logFields,
+      rowCount: out.rowCount,
+      bytes: out.bytes,
+      multipart: out.multipart,
+      skipped: out.skipped,
+      ms: ports.now() - started,
+    });
     return { exportId, status: 'done', rowCount: out.rowCount };
   } catch (error) {
     const err = error as Error;
@@ -87,7 +94,10 @@ export async function runExport(program: Program, exportId: string, runId: strin
 async function writeExport(program: Program, record: ExportRecord, asOf: number, runId: string, ports: ExportPorts) {
   const { segmentId, format, exportId } = record;
   const key = exportObjectKey(segmentId, exportId, format);
-  const file = ports.openFile(key, { contentType: CONTENT_TYPES[format], contentDisposition: `attachment; filename="${segmentId}-${exportId}.${format}"` });
+  const file = ports.openFile(key, {
+    contentType: CONTENT_TYPES[format],
+    contentDisposition: `attachment; filename="${segmentId}-${exportId}.${format}"`,
+  });
   const toLine = format === 'csv' ? csvRow : jsonlRow;
   let rowCount = 0;
   let skipped = 0;
@@ -117,7 +127,9 @@ async function writeExport(program: Program, record: ExportRecord, asOf: number,
     }
     await file.close();
   } catch (error) {
-    await file.abort().catch((abortError: Error) => ports.log.warn('could not abort the multipart upload', { exportId, error: abortError.message }));
+    await file
+      .abort()
+      .catch((abortError: Error) => ports.log.warn('could not abort the multipart upload', { exportId, error: abortError.message }));
     throw error;
   }
   return { key, rowCount, skipped, bytes: file.bytes, multipart: file.multipart };

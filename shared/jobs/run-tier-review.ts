@@ -8,7 +8,11 @@ import { daysToRun } from './catch-up';
 import type { JobPorts } from './ports';
 import { reviewCommands, reviewHorizon } from './tier-review';
 
-export async function runTierReview(program: Program, asOf: number, ports: Pick<JobPorts, 'members' | 'reviewIndex' | 'commands' | 'progress' | 'now'>) {
+export async function runTierReview(
+  program: Program,
+  asOf: number,
+  ports: Pick<JobPorts, 'members' | 'reviewIndex' | 'commands' | 'progress' | 'now'>,
+) {
   const last = await ports.progress.lastRun('tier-review');
   // A run for a day already done (a retry, `npm run job`) reviews that day again: its commands
   // are idempotent per day (deterministic eventIds).

@@ -9,7 +9,11 @@ import { statusCheckCommand } from './commands';
 import type { JobPorts } from './ports';
 import { daysToRun, silenceThresholds } from './winback';
 
-export async function runWinback(program: Program, asOf: number, ports: Pick<JobPorts, 'members' | 'hints' | 'commands' | 'progress' | 'now'>) {
+export async function runWinback(
+  program: Program,
+  asOf: number,
+  ports: Pick<JobPorts, 'members' | 'hints' | 'commands' | 'progress' | 'now'>,
+) {
   const days = daysToRun(await ports.progress.lastRun('winback'), asOf);
   const now = ports.now();
   const commands: JobCommand[] = [];

@@ -5,5 +5,7 @@ import type { Program } from '../programme/vocabulary';
 export { daysToRun, MAX_CATCH_UP_DAYS } from './catch-up';
 
 export function silenceThresholds(program: Program): number[] {
-  return [...new Set([program.status.silentAfterDays, program.status.churnedAfterDays, ...program.winback.offerDays])].sort((a, b) => a - b);
+  return [...new Set([program.status.silentAfterDays, program.status.churnedAfterDays, ...program.winback.offerDays])].sort(
+    (a, b) => a - b,
+  );
 }

@@ -31,7 +31,13 @@ export interface LedgerPort {
    * Records a refund unless its refundId is already on the order; `expectedRevoked` guards the
    * running total. Returns the stored order either way.
    */
-  claimRefund(memberId: string, orderId: string, refundId: string, refund: Claim & { revokedPoints: number; revokedCoins: number }, expectedRevoked: number): Promise<OrderRecord>;
+  claimRefund(
+    memberId: string,
+    orderId: string,
+    refundId: string,
+    refund: Claim & { revokedPoints: number; revokedCoins: number },
+    expectedRevoked: number,
+  ): Promise<OrderRecord>;
   /** Appends tier changes to the member's history (keyed by content, so a retry rewrites the same entries). */
   recordTierChanges(memberId: string, changes: readonly TierChange[]): Promise<void>;
   tierHistory(memberId: string): Promise<TierChange[]>;

@@ -15,7 +15,15 @@ import type { Claim, LedgerPort, OrderRecord } from './ledger';
 import { EVENT_RING_SIZE, newMember, type IncomingRecord, type MemberState, type PurchaseStat } from './state';
 import { applyWinbackCheck, endSilence } from '../winback/winback';
 import { purchasePoints, refundRevocation } from '../points/points';
-import { applyEarn, applyRefundRevert, isAtRisk, pointsRequiredToRemain, reviewTier, type PointsEntry, type TierChange } from '../points/tiers';
+import {
+  applyEarn,
+  applyRefundRevert,
+  isAtRisk,
+  pointsRequiredToRemain,
+  reviewTier,
+  type PointsEntry,
+  type TierChange,
+} from '../points/tiers';
 import { compareSeq, type StreamPosition } from '../stream/position';
 import { earnRate } from '../coins/programme';
 import { purchaseCoins, refundCoins } from '../coins/earning';
@@ -141,7 +149,12 @@ export interface ReducerContext {
  * day its own record arrived, and the member's segments are evaluated as of the day the last
  * record arrived — the same last record whichever attempt, and however the batch was cut.
  */
-export async function applyRecords(memberId: string, stored: MemberState | null, records: readonly IncomingRecord[], context: ReducerContext): Promise<BatchOutcome> {
+export async function applyRecords(
+  memberId: string,
+  stored: MemberState | null,
+  records: readonly IncomingRecord[],
+  context: ReducerContext,
+): Promise<BatchOutcome> {
   // Each record applies whole or not at all: a record the rules cannot apply (a bug, a value no
   // bound foresaw) is rejected with its reason and the member reduced again from the stored state
   // without it — the ledger's claims are idempotent, so the records before it apply as before.
@@ -215,10 +228,25 @@ async function applyRecordsOnce(
         const order = state ? await ledger.getOrder(memberId, event.orderId) : null;
         // An order first claimed by a later record was unknown when this refund arrived.
         if (!state || !order || claimedLater(order.claim, position)) {
-          rejections.push({ position, event, reason: 'unknown_order', detail: `orderId: no purchase ${event.orderId} by member ${memberId}` });
+          rejections.push({
+            position,
+            event,
+            reason: 'unknown_order',
+            detail: `orderId: no purchase ${event.orderId} by member ${memberId}`,
+          });
           continue;
         }
-        applyRefund(state, event, order, day, position, await claimRefundOnce(ledger, memberId, event, order, position), program, tierChanges, coinEntries);
+        applyRefund(
+          state,
+          event,
+          order,
+          day,
+          position,
+          await claimRefundOnce(ledger, memberId, event, order, position),
+          program,
+          tierChanges,
+          coinEntries,
+        );
       } else {
         if (!state) state = newMember(memberId, day);
         if (event.type === 'signup' && event.acquisitionChannel && !state.acquisitionChannel) {
@@ -240,10 +268,22 @@ async function applyRecordsOnce(
       throw new RecordFailure(position.seq, `(record): could not be applied: ${String((error as Error)?.message ?? error)}`.slice(0, 512));
     }
   }
-  if (!state) return { state: newMember(memberId, 0), changed: false, rejections, tierChanges, actions, coinEntries, segmentChanges: { entered: [], exited: [] } };
+  if (!state)
+    return {
+      state: newMember(memberId, 0),
+      changed: false,
+      rejections,
+      tierChanges,
+      actions,
+      coinEntries,
+      segmentChanges: { entered: [], exited: [] },
+    };
   pruneHistory(state, program);
   const segmentChanges = changed ? evaluateSegments(program, state, today) : { entered: [], exited: [] };
-  for (const [type, ids] of [['segment_entered', segmentChanges.entered], ['segment_exited', segmentChanges.exited]] as const) {
+  for (const [type, ids] of [
+    ['segment_entered', segmentChanges.entered],
+    ['segment_exited', segmentChanges.exited],
+  ] as const) {
     for (const segmentId of ids) actions.push(makeAction(type, memberId, today, { segmentId }, [segmentId, state.version]));
   }
   return { state, changed, rejections, tierChanges, actions, coinEntries, segmentChanges };
@@ -256,11 +296,13 @@ function applyCoinDay(state: MemberState, asOf: number, program: Program, action
   coinEntries.push(...step.entries);
   for (const n of step.notices) {
     const lot = lotId(n.lot);
-    actions.push(makeAction('coins_expiring', state.memberId, n.day, { lotId: lot, coins: n.coins, expiresOn: dayString(n.expiresOn) }, [lot]));
+    actions.push(
+      makeAction('coins_expiring', state.memberId, n.day, { lotId: lot, coins: n.coins, expiresOn: dayString(n.expiresOn) }, [lot]),
+    );
   }
 }
 
-/** The daily review as of R (contract §3 "Review" and "At risk"). */
+/** The daily review as of R (docs/rules.md#tiers: "Review" and "At risk"). */
 function applyReview(state: MemberState, asOf: number, program: Program, tierChanges: TierChange[], actions: Action[]): void {
   const step = reviewTier(program, state.tier, state.history, asOf);
   state.tier = step.state;
@@ -270,7 +312,17 @@ function applyReview(state: MemberState, asOf: number, program: Program, tierCha
     state.atRiskNotifiedFor = reviewOn;
     const tier = program.tiers[state.tier.tier].id;
     actions.push(
-      makeAction('tier_at_risk', state.memberId, asOf, { tier, tierReviewOn: dayString(reviewOn), pointsRequiredToRemain: pointsRequiredToRemain(program, state.tier, state.history, asOf) }, [reviewOn, tier]),
+      makeAction(
+        'tier_at_risk',
+        state.memberId,
+        asOf,
+        {
+          tier,
+          tierReviewOn: dayString(reviewOn),
+          pointsRequiredToRemain: pointsRequiredToRemain(program, state.tier, state.history, asOf),
+        },
+        [reviewOn, tier],
+      ),
     );
   }
 }
@@ -330,7 +382,11 @@ async function applyPurchase(
   addPurchaseStat(state.purchases, day, stored.eligibleCents);
   state.lifetimePoints += stored.points;
   if (stored.coins > 0) {
-    const step = earnCoins(state.coins, { orderId: event.orderId, day, coins: stored.coins, lot: lotNumber('order', event.orderId) }, program.coins);
+    const step = earnCoins(
+      state.coins,
+      { orderId: event.orderId, day, coins: stored.coins, lot: lotNumber('order', event.orderId) },
+      program.coins,
+    );
     state.coins = step.state;
     coinEntries.push(...step.entries);
   }
@@ -356,7 +412,11 @@ function applyRefund(
   const stored = after.refunds[refundId];
   if (!stored || !isOurs(stored, position, event.eventId) || claimApplied(state, stored)) return;
   if (stored.revokedCoins > 0) {
-    const step = revokeCoins(state.coins, { orderId: event.orderId, refundId, day, coins: stored.revokedCoins, lot: lotNumber('order', event.orderId) }, program.coins);
+    const step = revokeCoins(
+      state.coins,
+      { orderId: event.orderId, refundId, day, coins: stored.revokedCoins, lot: lotNumber('order', event.orderId) },
+      program.coins,
+    );
     state.coins = step.state;
     coinEntries.push(...step.entries);
   }
@@ -371,11 +431,20 @@ function applyRefund(
 }
 
 /** Computes a refund's revocation from the order as stored and records it on the ledger once. */
-export async function claimRefundOnce(ledger: LedgerPort, memberId: string, event: RefundEvent, order: OrderRecord, position: StreamPosition): Promise<OrderRecord> {
+export async function claimRefundOnce(
+  ledger: LedgerPort,
+  memberId: string,
+  event: RefundEvent,
+  order: OrderRecord,
+  position: StreamPosition,
+): Promise<OrderRecord> {
   const refundId = event.refundId ?? event.eventId;
   if (order.refunds[refundId]) return order;
   const { revokedPoints, refundedEligibleCents } = refundRevocation(order, event.lines);
-  const revokedCoins = refundCoins({ coins: order.coins, eligibleCents: order.eligibleCents, revokedCoins: order.revokedCoins }, refundedEligibleCents);
+  const revokedCoins = refundCoins(
+    { coins: order.coins, eligibleCents: order.eligibleCents, revokedCoins: order.revokedCoins },
+    refundedEligibleCents,
+  );
   return ledger.claimRefund(
     memberId,
     order.orderId,

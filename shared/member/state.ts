@@ -68,7 +68,7 @@ export interface MemberState {
   segmentsOn: number | null;
   /** Counts this write adds to the daily metrics. */
   contribution: Contribution;
-  /** The member's coin lots and debt (contract §7). */
+  /** The member's coin lots and debt (docs/rules.md#coins). */
   coins: CoinState;
   /**
    * Coin counts of the consumer's latest write of this member, added to the coin counters after

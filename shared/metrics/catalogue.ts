@@ -41,7 +41,9 @@ export type ContributionCounter = (typeof CONTRIBUTION_COUNTERS)[number];
 export const CONTRIBUTION_WIDTH = CONTRIBUTION_COUNTERS.length;
 
 /** Row index of each contribution counter. */
-export const C = Object.freeze(Object.fromEntries(CONTRIBUTION_COUNTERS.map((name, i) => [name, i]))) as { readonly [K in ContributionCounter]: number };
+export const C = Object.freeze(Object.fromEntries(CONTRIBUTION_COUNTERS.map((name, i) => [name, i]))) as {
+  readonly [K in ContributionCounter]: number;
+};
 
 /** Labels of the pages-per-session buckets `b0`…`b5` (GET /metrics/sessions). */
 export const SESSION_BUCKETS = ['1-2', '3-5', '6-9', '10-29', '30-50', '51+'] as const;
@@ -51,7 +53,7 @@ export const sessionBucketCounter = (bucket: number) => `b${bucket}` as Contribu
 export const COUNTER = {
   members: 'members',
   newMembers: 'new',
-  /** Members erased on the day (contract §9): they leave `members` in the totals that day. */
+  /** Members erased on the day (docs/api.md#privacy-erasure-and-subject-access): they leave `members` in the totals that day. */
   erased: 'erased',
   dau: 'dau',
   /** Active on the day and the day before (not joined on it). */
@@ -115,7 +117,7 @@ export function rangeCellOf(name: string, prefix: RangePrefix): [a: number, b: n
 }
 
 /**
- * Coin counters (contract §7). The consumer adds them after its member write (from the write's
+ * Coin counters (docs/rules.md#coins). The consumer adds them after its member write (from the write's
  * outbox, shared/coins/outbox.ts); the API adds its own in the transaction of its member write,
  * in items with sk `api#<n>`.
  */
@@ -158,7 +160,11 @@ export const COUNTER_CATALOGUE: readonly CounterSpec[] = [
   { name: 'tier<index>', item: 'day+totals', doc: 'members in the tier (day items: the change booked that day)' },
   { name: 'seg|<segmentId>', item: 'day+totals', doc: 'segment size (day items: the change booked that day)' },
   { name: 'nc|<channel>', item: 'day', doc: `members who joined on the day by acquisition channel (\`${UNKNOWN_CHANNEL}\` without one)` },
-  { name: 'rc|<channel>|<cohort>', item: 'day', doc: `cohort members by channel active on the day, for offsets ${CHANNEL_RETENTION_OFFSETS.join('/')}` },
+  {
+    name: 'rc|<channel>|<cohort>',
+    item: 'day',
+    doc: `cohort members by channel active on the day, for offsets ${CHANNEL_RETENTION_OFFSETS.join('/')}`,
+  },
   { name: 'rd<cohort>', item: 'day', doc: `cohort members active on the day (offsets 0…${RETENTION_DAYS})` },
   { name: 'ra<cohort>.<lo>.<hi>', item: 'day', doc: 'cohort members whose latest active day now covers offsets lo…hi' },
   { name: 'w<a>.<b>', item: 'day', doc: 'members newly counted in the WAU of days day+a…day+b' },

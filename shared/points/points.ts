@@ -1,5 +1,5 @@
 /**
- * Tier points (会员力): what a purchase earns and what a refund revokes (contract §3).
+ * Tier points (会员力): what a purchase earns and what a refund revokes (docs/rules.md#tier-points).
  * Integers only: money in cents, points whole; every rounding is exact integer arithmetic.
  */
 import type { Program } from '../programme/vocabulary';
@@ -91,8 +91,7 @@ export function purchasePoints(program: Program, purchase: PurchaseInput): Purch
     }
   }
   checkCents(eligibleCents, 'eligibleCents');
-  const points =
-    eligibleCents < earning.minimumEligibleCents ? 0 : mulDivRoundHalfUp(eligibleCents, earning.pointsPerYuan, 100);
+  const points = eligibleCents < earning.minimumEligibleCents ? 0 : mulDivRoundHalfUp(eligibleCents, earning.pointsPerYuan, 100);
   return { points, eligibleCents, eligibleSkus };
 }
 

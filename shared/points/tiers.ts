@@ -1,5 +1,5 @@
 /**
- * Qualifying points and tiers (contract §3): upgrade, refund revert, review, at risk.
+ * Qualifying points and tiers (docs/rules.md#tiers): upgrade, refund revert, review, at risk.
  *
  * A *points history* is an array of `{ day, points }` sorted by day, one entry per purchase day:
  * the net points of the member's purchases made that day, after the revocations of refunds
@@ -134,13 +134,7 @@ function qp(program: Program, history: PointsHistory, day: number): number {
  * `tierSince` = day, `tierReviewOn` = day + reviewPeriodDays; it remembers the tier (and dates)
  * before it and `orderRef`, for a refund revert. Never lowers a tier.
  */
-export function applyEarn(
-  program: Program,
-  state: TierState,
-  history: PointsHistory,
-  day: number,
-  orderRef: string,
-): TierStep {
+export function applyEarn(program: Program, state: TierState, history: PointsHistory, day: number, orderRef: string): TierStep {
   const target = tierIndexFor(program, qp(program, history, day));
   if (target <= state.tier) return { state, change: null };
   return {
@@ -168,13 +162,7 @@ export function applyEarn(
  * `tierSince` = day, `tierReviewOn` = null; otherwise (a tier between, or old dates unknown) the
  * upgrade's dates are kept. The upgrade memory is cleared, so it reverts at most once.
  */
-export function applyRefundRevert(
-  program: Program,
-  state: TierState,
-  history: PointsHistory,
-  day: number,
-  orderRef: string,
-): TierStep {
+export function applyRefundRevert(program: Program, state: TierState, history: PointsHistory, day: number, orderRef: string): TierStep {
   if (state.tier === 0 || state.upgradeOrder === null || state.upgradeOrder !== orderRef) return { state, change: null };
   const points = qp(program, history, day);
   if (points >= tierThreshold(program, state.tier)) return { state, change: null };
@@ -273,12 +261,7 @@ export function pointsToNextTier(program: Program, state: TierState, qualifying:
  * Points still to earn by `tierReviewOn` to keep the tier at the review: threshold − projected
  * review points (purchases up to `asOfDay`, default all), at least 0; 0 for the base tier.
  */
-export function pointsRequiredToRemain(
-  program: Program,
-  state: TierState,
-  history: PointsHistory,
-  asOfDay?: number,
-): number {
+export function pointsRequiredToRemain(program: Program, state: TierState, history: PointsHistory, asOfDay?: number): number {
   if (state.tier === 0) return 0;
   const projected = projectedReviewPoints(program, state, history, asOfDay);
   if (projected === null) return 0;

@@ -1,4 +1,4 @@
-// Erasure as the events consumer applies it (contract §9). The api has already written the
+// Erasure as the events consumer applies it (docs/api.md#privacy-erasure-and-subject-access). The api has already written the
 // member's tombstone (keyed by the salted hash) and put an `erase_member` command on the stream;
 // the consumer, the single writer of member state, applies it in stream order:
 //  - the member's records before the command are applied as usual (they happened before);

@@ -1,4 +1,4 @@
-// The subject access document (contract §9, GET /members/{id}/data): everything stored about one
+// The subject access document (docs/api.md#privacy-erasure-and-subject-access, GET /members/{id}/data): everything stored about one
 // member, from its member item and its LedgerTable items. Documented field by field in
 // docs/privacy.md. Actions are not stored per member: the ones derivable from stored data are
 // listed with their deterministic actionIds (see `actions` below and docs/privacy.md).

@@ -35,8 +35,7 @@ export function matchesRule(program: Program, rule: SegmentRule, facts: SegmentF
   if ('any' in rule) return rule.any.some((r) => matchesRule(program, r, facts));
   const raw = facts[rule.field];
   const values = Array.isArray(rule.value) ? rule.value : [rule.value];
-  const norm = (v: RuleValue): RuleValue =>
-    rule.field === 'tier' && typeof v === 'string' ? tierIndexById(program, v) : v;
+  const norm = (v: RuleValue): RuleValue => (rule.field === 'tier' && typeof v === 'string' ? tierIndexById(program, v) : v);
   const fact = norm(raw as RuleValue);
   if (rule.op === 'in') return values.some((v) => norm(v) === fact);
   const value = norm(values[0]);

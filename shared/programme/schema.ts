@@ -26,32 +26,19 @@ import {
 const RULE_FIELD_NAMES = Object.keys(RULE_FIELDS) as RuleField[];
 
 /** Fields whose fact may be missing (`null`): a rule may compare them with `null` (eq / ne). */
-const NULLABLE_FIELDS: ReadonlySet<RuleField> = new Set<RuleField>([
-  'rfmSegment',
-  'acquisitionChannel',
-  'daysSinceLastPurchase',
-]);
+const NULLABLE_FIELDS: ReadonlySet<RuleField> = new Set<RuleField>(['rfmSegment', 'acquisitionChannel', 'daysSinceLastPurchase']);
 
 const ID_RE = /^[a-z0-9-]+$/;
 
 const nonNegInt = (def: number) =>
-  z
-    .int({ error: 'must be a non-negative integer' })
-    .min(0, { error: 'must be a non-negative integer' })
-    .default(def);
-const posInt = (def: number) =>
-  z
-    .int({ error: 'must be a positive integer' })
-    .min(1, { error: 'must be a positive integer' })
-    .default(def);
+  z.int({ error: 'must be a non-negative integer' }).min(0, { error: 'must be a non-negative integer' }).default(def);
+const posInt = (def: number) => z.int({ error: 'must be a positive integer' }).min(1, { error: 'must be a positive integer' }).default(def);
 const id = z.string({ error: 'must be a string' }).regex(ID_RE, { error: 'must match [a-z0-9-]+' });
 
 const TierSchema = z.strictObject(
   {
     id,
-    threshold: z
-      .int({ error: 'must be a non-negative integer' })
-      .min(0, { error: 'must be a non-negative integer' }),
+    threshold: z.int({ error: 'must be a non-negative integer' }).min(0, { error: 'must be a non-negative integer' }),
   },
   { error: 'must be an object { id, threshold }' },
 );
@@ -142,8 +129,7 @@ const ConditionSchema = z
           if (typeof v !== 'string' || !ID_RE.test(v)) return bad('must be a tier id');
           break; // existence is checked against the programme's tiers below
         case 'status':
-          if (!(MEMBER_STATUSES as readonly unknown[]).includes(v))
-            return bad(`must be one of ${MEMBER_STATUSES.join(', ')}`);
+          if (!(MEMBER_STATUSES as readonly unknown[]).includes(v)) return bad(`must be one of ${MEMBER_STATUSES.join(', ')}`);
           break;
         case 'rfm':
           if (!(RFM_CLASSES as readonly unknown[]).includes(v)) return bad(`must be one of ${RFM_CLASSES.join(', ')}`);
@@ -158,8 +144,12 @@ const ConditionSchema = z
 export const SegmentRuleSchema: z.ZodType<SegmentRule> = z.lazy(() =>
   z.union(
     [
-      z.strictObject({ all: z.array(SegmentRuleSchema, { error: 'must be an array of rules' }).min(1, { error: 'must list at least one rule' }) }),
-      z.strictObject({ any: z.array(SegmentRuleSchema, { error: 'must be an array of rules' }).min(1, { error: 'must list at least one rule' }) }),
+      z.strictObject({
+        all: z.array(SegmentRuleSchema, { error: 'must be an array of rules' }).min(1, { error: 'must list at least one rule' }),
+      }),
+      z.strictObject({
+        any: z.array(SegmentRuleSchema, { error: 'must be an array of rules' }).min(1, { error: 'must list at least one rule' }),
+      }),
       ConditionSchema,
     ],
     { error: 'must be a rule: { all: [rules] }, { any: [rules] } or { field, op, value }' },
@@ -191,13 +181,9 @@ export const ProgramSchema = z
       earning: EarningSchema,
       qualificationWindowDays: posInt(365),
       reviewPeriodDays: posInt(365),
-      downgradePolicy: z
-        .enum(DOWNGRADE_POLICIES, { error: `must be one of ${DOWNGRADE_POLICIES.join(', ')}` })
-        .default('one_down'),
+      downgradePolicy: z.enum(DOWNGRADE_POLICIES, { error: `must be one of ${DOWNGRADE_POLICIES.join(', ')}` }).default('one_down'),
       atRiskNoticeDays: nonNegInt(30),
-      activity: z
-        .strictObject({ lateActivityLimitDays: nonNegInt(60) }, { error: 'must be an object' })
-        .prefault({}),
+      activity: z.strictObject({ lateActivityLimitDays: nonNegInt(60) }, { error: 'must be an object' }).prefault({}),
       status: z
         .strictObject({ silentAfterDays: posInt(30), churnedAfterDays: posInt(90) }, { error: 'must be an object' })
         .superRefine((s, ctx) => {
@@ -210,10 +196,9 @@ export const ProgramSchema = z
         .strictObject(
           {
             offerDays: z
-              .array(
-                z.int({ error: 'must be a positive integer' }).min(1, { error: 'must be a positive integer' }),
-                { error: 'must be an array of days' },
-              )
+              .array(z.int({ error: 'must be a positive integer' }).min(1, { error: 'must be a positive integer' }), {
+                error: 'must be an array of days',
+              })
               .superRefine((a, ctx) => {
                 a.forEach((d, i) => {
                   if (i > 0 && d <= a[i - 1]) {

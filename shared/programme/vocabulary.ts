@@ -1,4 +1,4 @@
-// The programme's vocabulary (contract §3): channels, statuses, RFM classes, segment-rule fields and
+// The programme's vocabulary (docs/rules.md): channels, statuses, RFM classes, segment-rule fields and
 // ops, and the Program type every rule reads. No validation or loading here (schema.ts, load.ts).
 
 import type { CoinsProgram } from '../coins/programme';
@@ -88,7 +88,7 @@ export interface Program {
   activity: { lateActivityLimitDays: number };
   status: { silentAfterDays: number; churnedAfterDays: number };
   winback: { offerDays: number[]; conversionWindowDays: number };
-  /** Coins (contract §7): see shared/coins/programme.ts and docs/programme.md. */
+  /** Coins (docs/rules.md#coins): see shared/coins/programme.ts and docs/programme.md. */
   coins: CoinsProgram;
   segments: SegmentDefinition[];
 }

@@ -1,5 +1,5 @@
 /**
- * RFM scoring (contract §3) of the members who purchased in `[D−364, D]`.
+ * RFM scoring (docs/rules.md#rfm) of the members who purchased in `[D−364, D]`.
  *
  * Quantile definition (nearest rank, on the "goodness" order): order the n values of a dimension
  * from worst to best — R from the most days since the last purchase down, F and M from the smallest
@@ -81,9 +81,18 @@ function sortedColumn(rows: readonly RfmValues[], pick: (r: RfmValues) => number
 
 export function rfmCutoffs(rows: readonly RfmValues[]): RfmCutoffs {
   return {
-    r: quintileCutoffs(sortedColumn(rows, (x) => x.recencyDays), true),
-    f: quintileCutoffs(sortedColumn(rows, (x) => x.frequency), false),
-    m: quintileCutoffs(sortedColumn(rows, (x) => x.monetaryCents), false),
+    r: quintileCutoffs(
+      sortedColumn(rows, (x) => x.recencyDays),
+      true,
+    ),
+    f: quintileCutoffs(
+      sortedColumn(rows, (x) => x.frequency),
+      false,
+    ),
+    m: quintileCutoffs(
+      sortedColumn(rows, (x) => x.monetaryCents),
+      false,
+    ),
   };
 }
 
@@ -118,7 +127,7 @@ export function rfmMeans(rows: readonly RfmValues[], cutoffs: RfmCutoffs): RfmMe
 }
 
 /**
- * Contract §3: M decides important/general; (R, F) high/low decide value/develop/keep/retain.
+ * docs/rules.md#rfm: M decides important/general; (R, F) high/low decide value/develop/keep/retain.
  * Picks from `RFM_CLASSES` (important-value…retain, then general-*) rather than building a string.
  */
 export function rfmClass(scores: RfmScores, means: RfmMeans): RfmClass {

@@ -1,12 +1,20 @@
 /**
- * The segment catalogue (contract §4 `GET /segments`) and a member's segment memberships.
+ * The segment catalogue (docs/api.md#get-segments-viewer) and a member's segment memberships.
  *
  * Built-in segments come first, in a fixed order: `tier-<id>` in programme tier order,
  * `status-active|silent|churned`, `rfm-<class>` in `RFM_CLASSES` order; then the programme's custom
  * segments in file order. Custom ids cannot collide with built-ins (the programme schema forbids the
  * built-in prefixes), so an id names one segment.
  */
-import { MEMBER_STATUSES, RFM_CLASSES, type MemberStatus, type Program, type RfmClass, type SegmentDefinition, type SegmentFacts } from '../programme/vocabulary';
+import {
+  MEMBER_STATUSES,
+  RFM_CLASSES,
+  type MemberStatus,
+  type Program,
+  type RfmClass,
+  type SegmentDefinition,
+  type SegmentFacts,
+} from '../programme/vocabulary';
 import { matchesRule } from '../programme/rules';
 
 export interface BuiltInSegment {
@@ -66,10 +74,7 @@ export function memberSegments(program: Program, facts: SegmentFacts): string[] 
 }
 
 /** `entered`: in `after` only (in `after`'s order); `exited`: in `before` only. No duplicates. */
-export function segmentDiff(
-  before: readonly string[],
-  after: readonly string[],
-): { entered: string[]; exited: string[] } {
+export function segmentDiff(before: readonly string[], after: readonly string[]): { entered: string[]; exited: string[] } {
   const b = new Set(before);
   const a = new Set(after);
   return { entered: [...a].filter((id) => !b.has(id)), exited: [...b].filter((id) => !a.has(id)) };

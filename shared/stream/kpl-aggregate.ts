@@ -43,7 +43,11 @@ export function encodeAggregate(records: readonly UserRecord[]): Uint8Array {
     if (i === undefined) table.set(value, (i = table.size));
     return i;
   };
-  const entries = records.map((r) => ({ pk: index(keys, r.partitionKey), ehk: r.explicitHashKey === undefined ? undefined : index(hashKeys, r.explicitHashKey), data: r.data }));
+  const entries = records.map((r) => ({
+    pk: index(keys, r.partitionKey),
+    ehk: r.explicitHashKey === undefined ? undefined : index(hashKeys, r.explicitHashKey),
+    data: r.data,
+  }));
   const w = new BinaryWriter();
   for (const key of keys.keys()) w.tag(1, WireType.LengthDelimited).string(key);
   for (const key of hashKeys.keys()) w.tag(2, WireType.LengthDelimited).string(key);
@@ -83,7 +87,8 @@ export function decodeAggregate(bytes: Uint8Array): UserRecord[] {
   const body = bytes.subarray(KPL_MAGIC.length, bytes.byteLength - DIGEST_BYTES);
   const digest = bytes.subarray(bytes.byteLength - DIGEST_BYTES);
   const expected = md5(body);
-  if (!expected.every((b, i) => b === digest[i])) throw new CorruptAggregateError('aggregated record checksum (MD5) does not match its contents');
+  if (!expected.every((b, i) => b === digest[i]))
+    throw new CorruptAggregateError('aggregated record checksum (MD5) does not match its contents');
   const keys: string[] = [];
   const hashKeys: string[] = [];
   const raw: { pk: number; ehk?: number; data?: Uint8Array }[] = [];

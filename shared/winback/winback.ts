@@ -1,4 +1,4 @@
-// Win-back (contract §3): offers at 30 and 60 days of silence, at most one per threshold per
+// Win-back (docs/rules.md#win-back): offers at 30 and 60 days of silence, at most one per threshold per
 // silence spell; a member active again within 14 days of an offer converts it.
 import { makeAction, type Action } from '../actions/actions';
 import { C } from '../metrics/catalogue';
@@ -27,6 +27,7 @@ export function endSilence(program: Program, state: MemberState, previous: numbe
   const spell = state.winback;
   if (!spell || previous === null || spell.spellFrom !== previous) return;
   // Active again on the offer's own day (after the job sent it) converts too: "within 14 days after".
-  if (day >= spell.lastOfferOn && day <= spell.lastOfferOn + program.winback.conversionWindowDays) bump(contribution, spell.lastOfferOn, C.wbConversions);
+  if (day >= spell.lastOfferOn && day <= spell.lastOfferOn + program.winback.conversionWindowDays)
+    bump(contribution, spell.lastOfferOn, C.wbConversions);
   state.winback = null;
 }

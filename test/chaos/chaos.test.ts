@@ -14,7 +14,13 @@ describe('the chaos run', () => {
     process.env.MEMBERFLOW_LOG_LEVEL ??= 'ERROR';
     // A short run has few invocations: fault half of them (progress stays bounded by the harness's
     // consecutive-fault limit) so every kind is reached whatever the batch timing.
-    const report = await runChaos({ members: 150, days: 14, seed: 2026, rates: { invocation: 0.5 }, log: (m) => console.log(`[chaos] ${m}`) });
+    const report = await runChaos({
+      members: 150,
+      days: 14,
+      seed: 2026,
+      rates: { invocation: 0.5 },
+      log: (m) => console.log(`[chaos] ${m}`),
+    });
     console.log(formatReport(report));
     expect(report.faultKindsMissing, 'fault kinds not injected').toEqual([]);
     expect(report.sampleDifferences).toEqual([]);

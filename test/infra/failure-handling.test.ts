@@ -13,9 +13,13 @@ const resources: Record<string, any> = template.toJSON().Resources;
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 const arn = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
 const HOUR = 3600;
-const JOBS = [['TierReviewSchedule', 'TierReviewFunction'], ['WinbackSchedule', 'WinbackFunction'], ['RfmSchedule', 'RfmFunction']];
+const JOBS = [
+  ['TierReviewSchedule', 'TierReviewFunction'],
+  ['WinbackSchedule', 'WinbackFunction'],
+  ['RfmSchedule', 'RfmFunction'],
+];
 
-describe('records cannot expire unseen (stream retention vs the mapping\'s record age)', () => {
+describe("records cannot expire unseen (stream retention vs the mapping's record age)", () => {
   const retentionSeconds = resources.EventsStream.Properties.RetentionPeriodHours * HOUR;
   const mapping = resources.EventsMapping.Properties;
 
@@ -33,8 +37,13 @@ describe('records cannot expire unseen (stream retention vs the mapping\'s recor
   });
 
   it('iterator age alarms long before either: a warning after a minute, critical after an hour', () => {
-    const iteratorAlarms = ofType('AWS::CloudWatch::Alarm').map(([, r]) => r.Properties)
-      .filter((a) => a.MetricName === 'IteratorAge' && JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: 'ProcessEventsFunction' } }]));
+    const iteratorAlarms = ofType('AWS::CloudWatch::Alarm')
+      .map(([, r]) => r.Properties)
+      .filter(
+        (a) =>
+          a.MetricName === 'IteratorAge' &&
+          JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: 'ProcessEventsFunction' } }]),
+      );
     expect(iteratorAlarms.map((a) => a.Threshold).sort((a, b) => a - b)).toEqual([ITERATOR_AGE_ALARM_MS, ITERATOR_AGE_CRITICAL_MS]);
     const critical = iteratorAlarms.find((a) => a.Threshold === ITERATOR_AGE_CRITICAL_MS);
     expect(critical).toMatchObject({ Statistic: 'Maximum', EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanThreshold' });
@@ -56,7 +65,11 @@ describe('retry budget: many retries, bounded by record age', () => {
     expect(mapping.MaximumRetryAttempts).toBe(RETRY_ATTEMPTS);
     // Bisecting isolates a bad record without using the retry quota; partial responses
     // checkpoint at the first failed record, so a retry restarts there, in order.
-    expect(mapping).toMatchObject({ BisectBatchOnFunctionError: true, FunctionResponseTypes: ['ReportBatchItemFailures'], ParallelizationFactor: 1 });
+    expect(mapping).toMatchObject({
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ParallelizationFactor: 1,
+    });
     // At one attempt every 4.32 s or slower, the count lasts the whole record age.
     expect(mapping.MaximumRetryAttempts * 4.32).toBeGreaterThanOrEqual(mapping.MaximumRecordAgeInSeconds);
   });
@@ -67,14 +80,16 @@ describe('daily jobs: asynchronous invoke config, failure destination, schedule 
 
   it.each(JOBS)('%s → %s: function errors get 2 retries, events wait up to 6 hours, then JobFailuresQueue', (_schedule, fnId) => {
     const mine = invokeConfigs.filter((c) => c.FunctionName.Ref === fnId);
-    expect(mine).toEqual([{
-      FunctionName: { Ref: fnId },
-      // The schedule invokes the unqualified function, i.e. $LATEST, which this config covers.
-      Qualifier: '$LATEST',
-      MaximumRetryAttempts: 2,
-      MaximumEventAgeInSeconds: 6 * HOUR,
-      DestinationConfig: { OnFailure: { Destination: arn('JobFailuresQueue') } },
-    }]);
+    expect(mine).toEqual([
+      {
+        FunctionName: { Ref: fnId },
+        // The schedule invokes the unqualified function, i.e. $LATEST, which this config covers.
+        Qualifier: '$LATEST',
+        MaximumRetryAttempts: 2,
+        MaximumEventAgeInSeconds: 6 * HOUR,
+        DestinationConfig: { OnFailure: { Destination: arn('JobFailuresQueue') } },
+      },
+    ]);
     expect(JOB_RETRY_ATTEMPTS).toBe(2);
     expect(JOB_MAX_EVENT_AGE.toSeconds()).toBe(6 * HOUR);
   });
@@ -97,7 +112,9 @@ describe('daily jobs: asynchronous invoke config, failure destination, schedule 
     expect(resources[queueId].Properties).toEqual({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * HOUR });
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       Queues: [{ Ref: queueId }],
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
     });
   });
 

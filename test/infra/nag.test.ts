@@ -59,10 +59,15 @@ describe('cdk-nag AwsSolutions', () => {
   it('acknowledges only findings that exist (no stale acknowledgement)', () => {
     const findings = allFindings();
     expect(findings.length, 'the hook saw no findings: has cdk-nag changed?').toBeGreaterThan(0);
-    const acks = stack.node.findAll().flatMap((c) => c.node.metadata
-      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((m) => Object.keys(m.data as Record<string, string>)
-        .map((key) => ({ path: c.node.path, id: key.replace(/^annotation::/i, '') }))));
+    const acks = stack.node
+      .findAll()
+      .flatMap((c) =>
+        c.node.metadata
+          .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+          .flatMap((m) =>
+            Object.keys(m.data as Record<string, string>).map((key) => ({ path: c.node.path, id: key.replace(/^annotation::/i, '') })),
+          ),
+      );
     expect(acks.length).toBeGreaterThan(0);
     // An acknowledgement covers findings on its construct and everything below it.
     const stale = acks.filter((a) => !findings.some((f) => f.id === a.id && (f.path === a.path || f.path.startsWith(`${a.path}/`))));
@@ -74,7 +79,9 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('gives every acknowledgement a reason', () => {
-    const acks = stack.node.findAll().flatMap((c) => c.node.metadata)
+    const acks = stack.node
+      .findAll()
+      .flatMap((c) => c.node.metadata)
       .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
       .flatMap((m) => Object.entries(m.data as Record<string, string>));
     expect(acks.length).toBeGreaterThan(0);

@@ -114,11 +114,13 @@ describe('DynamoDB tables', () => {
         { AttributeName: 'rvb', AttributeType: 'S' },
         { AttributeName: 'rv', AttributeType: 'N' },
       ]),
-      GlobalSecondaryIndexes: [{
-        IndexName: 'TierReviewIndex',
-        KeySchema: key('rvb', 'rv'),
-        Projection: { ProjectionType: 'KEYS_ONLY' },
-      }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'TierReviewIndex',
+          KeySchema: key('rvb', 'rv'),
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
     });
   });
 
@@ -129,8 +131,7 @@ describe('DynamoDB tables', () => {
   });
 
   it('QuarantineTable expires items on expiresAt', () => {
-    expect(resources.QuarantineTable.Properties.TimeToLiveSpecification)
-      .toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    expect(resources.QuarantineTable.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
   });
 });
 
@@ -141,7 +142,10 @@ describe('S3 buckets', () => {
     expect(resources[id].Properties).toMatchObject({
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
       PublicAccessBlockConfiguration: {
-        BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true,
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
       },
       LoggingConfiguration: { DestinationBucketName: { Ref: logsBucket } },
       OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
@@ -153,18 +157,21 @@ describe('S3 buckets', () => {
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: id },
       PolicyDocument: {
-        Statement: Match.arrayWith([Match.objectLike({
-          Effect: 'Deny',
-          Action: 's3:*',
-          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-        })]),
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
       },
     });
   });
 
   it('exports expire after 30 days', () => {
-    expect(resources.ExportsBucket.Properties.LifecycleConfiguration.Rules)
-      .toEqual([expect.objectContaining({ ExpirationInDays: 30, Status: 'Enabled' })]);
+    expect(resources.ExportsBucket.Properties.LifecycleConfiguration.Rules).toEqual([
+      expect.objectContaining({ ExpirationInDays: 30, Status: 'Enabled' }),
+    ]);
   });
 });
 
@@ -231,8 +238,7 @@ describe('HTTP API', () => {
   const routes = Object.values(resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Route');
 
   it('has every contract route, each IAM authorised and proxied to ApiFunction (payload v2)', () => {
-    expect(routes.map((r) => r.Properties.RouteKey).sort())
-      .toEqual(ROUTES.map(routeKey).sort());
+    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(ROUTES.map(routeKey).sort());
     for (const route of routes) {
       expect(route.Properties).toMatchObject({ ApiId: { Ref: 'HttpApi' }, AuthorizationType: 'AWS_IAM' });
     }
@@ -249,11 +255,17 @@ describe('HTTP API', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: `${method} ${p}`, AuthorizationType: 'AWS_IAM' });
   });
 
-  // Contract §9: one managed policy per role, output by the stack, on exactly the role's routes.
+  // docs/api.md#privacy-erasure-and-subject-access: one managed policy per role, output by the stack, on exactly the role's routes.
   const outputs: Record<string, any> = template.toJSON().Outputs;
   /** A CloudFormation string (Fn::Join / Ref) as text, references as `${Name}`. */
   const render = (v: any): string =>
-    typeof v === 'string' ? v : v.Ref ? `\${${v.Ref}}` : v['Fn::Join'] ? v['Fn::Join'][1].map(render).join(v['Fn::Join'][0]) : JSON.stringify(v);
+    typeof v === 'string'
+      ? v
+      : v.Ref
+        ? `\${${v.Ref}}`
+        : v['Fn::Join']
+          ? v['Fn::Join'][1].map(render).join(v['Fn::Join'][0])
+          : JSON.stringify(v);
   const policyOf = (output: string) => {
     const id = outputs[output].Value.Ref as string;
     expect(resources[id].Type).toBe('AWS::IAM::ManagedPolicy');
@@ -266,15 +278,22 @@ describe('HTTP API', () => {
   const invokeArn = (method: string, p: string) =>
     `arn:\${AWS::Partition}:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${HttpApi}/*/${method}${p.replace(/\{[^}]+\}/g, '*')}`;
 
-  it.each(ROUTES.map((r) => [r.method, r.path, r.role]))('%s %s (%s): in the operator policy, in the viewer policy only if a viewer route', (method, p, role) => {
-    expect(operator).toContain(invokeArn(method, p));
-    if (role === 'viewer') expect(viewer).toContain(invokeArn(method, p));
-    else expect(viewer).not.toContain(invokeArn(method, p));
-  });
+  it.each(ROUTES.map((r) => [r.method, r.path, r.role]))(
+    '%s %s (%s): in the operator policy, in the viewer policy only if a viewer route',
+    (method, p, role) => {
+      expect(operator).toContain(invokeArn(method, p));
+      if (role === 'viewer') expect(viewer).toContain(invokeArn(method, p));
+      else expect(viewer).not.toContain(invokeArn(method, p));
+    },
+  );
 
   it('grants nothing beyond the route table; the viewer only health, metrics, the segment list and the console', () => {
     expect(operator).toEqual(ROUTES.map((r) => invokeArn(r.method, r.path)).sort());
-    expect(viewer).toEqual(ROUTES.filter((r) => r.role === 'viewer').map((r) => invokeArn(r.method, r.path)).sort());
+    expect(viewer).toEqual(
+      ROUTES.filter((r) => r.role === 'viewer')
+        .map((r) => invokeArn(r.method, r.path))
+        .sort(),
+    );
     for (const arnText of viewer) {
       expect(arnText.split('/*/')[1], arnText).toMatch(/^GET\/(health|metrics\/[a-z-]+|segments|console\/\*|)$/);
     }
@@ -321,8 +340,7 @@ describe('daily schedules', () => {
     expect(JSON.parse(props.Target.Input)).toEqual({ job, scheduledTime: '<aws.scheduler.scheduled-time>' });
     // The schedule's role may invoke exactly that one function and nothing else.
     const roleId = props.Target.RoleArn['Fn::GetAtt'][0];
-    expect(resources[roleId].Properties.AssumeRolePolicyDocument.Statement[0].Principal)
-      .toEqual({ Service: 'scheduler.amazonaws.com' });
+    expect(resources[roleId].Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Service: 'scheduler.amazonaws.com' });
     expect(statementsOfRole(roleId)).toEqual([
       { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: arn(fnId) },
       { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arn('ScheduleDeadLetterQueue') },
@@ -408,11 +426,11 @@ describe('least-privilege grants', () => {
   const tables = ['MembersTable', 'LedgerTable', 'MetricsTable', 'QuarantineTable', 'ExportsTable'];
   const matrix: Record<string, Access[]> = {
     //                                  Members      Ledger       Metrics      Quarantine   Exports
-    ProcessEventsFunction:           ['readwrite', 'readwrite', 'readwrite', 'readwrite', 'none'],
-    ApiFunction:                     ['read+put',  'read+put',  'read+put',  'read',      'readwrite'],
-    TierReviewFunction:              ['read',      'none',      'read',      'none',      'none'],
-    WinbackFunction:                 ['read',      'none',      'read',      'none',      'none'],
-    RfmFunction:                     ['read',      'none',      'read',      'none',      'none'],
+    ProcessEventsFunction: ['readwrite', 'readwrite', 'readwrite', 'readwrite', 'none'],
+    ApiFunction: ['read+put', 'read+put', 'read+put', 'read', 'readwrite'],
+    TierReviewFunction: ['read', 'none', 'read', 'none', 'none'],
+    WinbackFunction: ['read', 'none', 'read', 'none', 'none'],
+    RfmFunction: ['read', 'none', 'read', 'none', 'none'],
     ...(hasExportSegment ? { ExportSegmentFunction: ['read', 'none', 'read', 'none', 'readwrite'] as Access[] } : {}),
   };
 
@@ -426,9 +444,28 @@ describe('least-privilege grants', () => {
 
   it.each(Object.keys(FUNCTIONS))('%s names only the resources it needs', (fnId) => {
     const expected: Record<string, string[]> = {
-      ProcessEventsFunction: ['ActionsStream', 'ErasureSaltSecret', 'EventsStream', 'FailedBatchesBucket', 'LedgerTable', 'MembersTable', 'MetricsTable', 'QuarantineTable'],
-      ApiFunction: ['AuditTable', 'ErasureSaltSecret', 'EventsStream', 'ExportsBucket', 'ExportsTable', 'LedgerTable', 'MembersTable', 'MetricsTable', 'QuarantineTable',
-        ...(hasExportSegment ? ['ExportSegmentFunction'] : [])],
+      ProcessEventsFunction: [
+        'ActionsStream',
+        'ErasureSaltSecret',
+        'EventsStream',
+        'FailedBatchesBucket',
+        'LedgerTable',
+        'MembersTable',
+        'MetricsTable',
+        'QuarantineTable',
+      ],
+      ApiFunction: [
+        'AuditTable',
+        'ErasureSaltSecret',
+        'EventsStream',
+        'ExportsBucket',
+        'ExportsTable',
+        'LedgerTable',
+        'MembersTable',
+        'MetricsTable',
+        'QuarantineTable',
+        ...(hasExportSegment ? ['ExportSegmentFunction'] : []),
+      ],
       TierReviewFunction: ['EventsStream', 'JobFailuresQueue', 'MembersTable', 'MetricsTable'],
       WinbackFunction: ['EventsStream', 'JobFailuresQueue', 'MembersTable', 'MetricsTable'],
       RfmFunction: ['EventsStream', 'JobFailuresQueue', 'MembersTable', 'MetricsTable'],
@@ -442,7 +479,9 @@ describe('least-privilege grants', () => {
       for (const table of ['MembersTable', 'MetricsTable', 'LedgerTable']) {
         const writes = actionsOn(fnId, table).filter((a) => DDB_WRITE.includes(a));
         // The api's coin operations put the member, the operation's ledger item and its counters.
-        expect(writes, `${fnId} on ${table}`).toEqual(fnId === 'ProcessEventsFunction' ? [...DDB_WRITE].sort() : fnId === 'ApiFunction' ? ['dynamodb:PutItem'] : []);
+        expect(writes, `${fnId} on ${table}`).toEqual(
+          fnId === 'ProcessEventsFunction' ? [...DDB_WRITE].sort() : fnId === 'ApiFunction' ? ['dynamodb:PutItem'] : [],
+        );
       }
     }
   });
@@ -456,7 +495,9 @@ describe('least-privilege grants', () => {
 
   it('the api may put only tombstones (erased#…) into MembersTable', () => {
     // (besides the coin operations' PutItem on members, ledger and metrics, asserted above)
-    const puts = statementsOf('ApiFunction').filter((st: any) => [st.Action].flat().includes('dynamodb:PutItem') && JSON.stringify(st.Resource).includes('MembersTable') && st.Condition);
+    const puts = statementsOf('ApiFunction').filter(
+      (st: any) => [st.Action].flat().includes('dynamodb:PutItem') && JSON.stringify(st.Resource).includes('MembersTable') && st.Condition,
+    );
     expect(puts).toHaveLength(1);
     expect(puts[0].Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['erased#*'] } });
     expect([puts[0].Action].flat()).toEqual(['dynamodb:PutItem']);
@@ -480,14 +521,18 @@ describe('least-privilege grants', () => {
         .filter((s) => JSON.stringify(s.Resource).includes('/index/*'))
         .flatMap((s) => [s.Action].flat());
       expect(onIndex, fnId).toContain('dynamodb:Query');
-      expect(onIndex.filter((a) => DDB_WRITE.includes(a)), fnId).toEqual([]);
+      expect(
+        onIndex.filter((a) => DDB_WRITE.includes(a)),
+        fnId,
+      ).toEqual([]);
     }
   });
 
   it('nobody reads a DynamoDB stream (MembersTable has none)', () => {
     for (const fnId of Object.keys(FUNCTIONS)) {
       for (const table of tables) expect(actionsOn(fnId, table, 'StreamArn'), `${fnId} on ${table}`).toEqual([]);
-      const streamActions = statementsOf(fnId).flatMap((s) => [s.Action].flat())
+      const streamActions = statementsOf(fnId)
+        .flatMap((s) => [s.Action].flat())
         .filter((a) => ['dynamodb:ListStreams', 'dynamodb:DescribeStream'].includes(a));
       expect(streamActions, fnId).toEqual([]);
       expect(JSON.stringify(statementsOf(fnId)), fnId).not.toContain('StreamArn');
@@ -501,7 +546,10 @@ describe('least-privilege grants', () => {
         expect(actions).toEqual(expect.arrayContaining(['kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:DescribeStream']));
         expect(actions.filter((a) => a.startsWith('kinesis:Put'))).toEqual(['kinesis:PutRecord', 'kinesis:PutRecords']);
       } else {
-        expect(actions.filter((a) => KINESIS_GET.includes(a)), fnId).toEqual([]);
+        expect(
+          actions.filter((a) => KINESIS_GET.includes(a)),
+          fnId,
+        ).toEqual([]);
       }
     }
   });
@@ -520,7 +568,10 @@ describe('least-privilege grants', () => {
     for (const fnId of Object.keys(FUNCTIONS)) {
       const actions = actionsOn(fnId, 'ActionsStream');
       expect(actions, fnId).toEqual(fnId === 'ProcessEventsFunction' ? KINESIS_PUT : []);
-      expect(actions.filter((a) => KINESIS_GET.includes(a)), fnId).toEqual([]);
+      expect(
+        actions.filter((a) => KINESIS_GET.includes(a)),
+        fnId,
+      ).toEqual([]);
     }
   });
 
@@ -533,8 +584,8 @@ describe('least-privilege grants', () => {
 
   it('the api may only read export objects (to pre-sign them); only the export job writes them', () => {
     for (const fnId of Object.keys(FUNCTIONS)) {
-      const expected = fnId === 'ApiFunction' ? ['s3:GetObject']
-        : fnId === 'ExportSegmentFunction' ? ['s3:AbortMultipartUpload', 's3:PutObject'] : [];
+      const expected =
+        fnId === 'ApiFunction' ? ['s3:GetObject'] : fnId === 'ExportSegmentFunction' ? ['s3:AbortMultipartUpload', 's3:PutObject'] : [];
       expect(actionsOn(fnId, 'ExportsBucket'), fnId).toEqual(expected);
     }
   });
@@ -549,7 +600,6 @@ describe('least-privilege grants', () => {
 
   it.runIf(hasExportSegment)('the api may invoke ExportSegmentFunction (and knows its name)', () => {
     expect(actionsOn('ApiFunction', 'ExportSegmentFunction')).toEqual(['lambda:InvokeFunction']);
-    expect(resources.ApiFunction.Properties.Environment.Variables.EXPORT_SEGMENT_FUNCTION)
-      .toEqual({ Ref: 'ExportSegmentFunction' });
+    expect(resources.ApiFunction.Properties.Environment.Variables.EXPORT_SEGMENT_FUNCTION).toEqual({ Ref: 'ExportSegmentFunction' });
   });
 });

@@ -39,9 +39,22 @@ function verifyCli(): { code: number | null; out: string } {
 }
 
 beforeAll(async () => {
-  stack = await attachLocalStack({ prefix: `audit${Date.now() % 100000}-`, withApi: false, withPollers: false, withScheduler: false }, inject('endpoints'));
+  stack = await attachLocalStack(
+    { prefix: `audit${Date.now() % 100000}-`, withApi: false, withPollers: false, withScheduler: false },
+    inject('endpoints'),
+  );
   table = stack.names.tables.AuditTable;
-  writeState({ pid: process.pid, startedAt: new Date().toISOString(), prefix: stack.prefix, endpoints: stack.endpoints, names: stack.names, processes: [] }, path.join(stateDir, 'stack.json'));
+  writeState(
+    {
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      prefix: stack.prefix,
+      endpoints: stack.endpoints,
+      names: stack.names,
+      processes: [],
+    },
+    path.join(stateDir, 'stack.json'),
+  );
 });
 
 afterAll(async () => {
@@ -92,12 +105,14 @@ describe('audit log on DynamoDB Local', () => {
     expect(intact.code).toBe(0);
 
     const doc = DynamoDBDocumentClient.from(clients[0]);
-    await doc.send(new UpdateCommand({
-      TableName: table,
-      Key: { chain: CHAIN, seq: 7 },
-      UpdateExpression: 'SET details.i = :v',
-      ExpressionAttributeValues: { ':v': 700 },
-    }));
+    await doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { chain: CHAIN, seq: 7 },
+        UpdateExpression: 'SET details.i = :v',
+        ExpressionAttributeValues: { ':v': 700 },
+      }),
+    );
     const broken = verifyCli();
     expect(broken.out).toMatch(/BROKEN at entry 7 \(hash_mismatch\)/);
     expect(broken.code).toBe(1);

@@ -1,4 +1,4 @@
-// Coins on the local stack over a real socket (contract §7): 50 concurrent redemptions at one
+// Coins on the local stack over a real socket (docs/rules.md#coins): 50 concurrent redemptions at one
 // member while its purchases and refunds stream in — no overdraft, every successful redemption
 // counted once, the member's balance equal to its ledger and to /metrics/coins; idempotency on
 // redemptionId (same body → 200 and the same answer, another body → 409), 409 insufficient_coins,

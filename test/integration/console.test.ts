@@ -42,7 +42,9 @@ async function get<T = any>(path: string): Promise<T> {
 
 const text = async (testid: string) => ((await page.getByTestId(testid).first().textContent()) ?? '').trim();
 const rowsOf = (testid: string) =>
-  page.$$eval(`[data-testid="${testid}"] tbody tr`, (rows) => rows.map((r) => [...(r as HTMLTableRowElement).cells].map((c) => (c.textContent ?? '').trim())));
+  page.$$eval(`[data-testid="${testid}"] tbody tr`, (rows) =>
+    rows.map((r) => [...(r as HTMLTableRowElement).cells].map((c) => (c.textContent ?? '').trim())),
+  );
 
 /** Opens a page by its tab and waits until it has rendered its answers. */
 async function visit(name: string): Promise<void> {
@@ -67,11 +69,23 @@ async function screenshot(name: string): Promise<string> {
 beforeAll(async () => {
   if (!CHROMIUM) return;
   process.env.MEMBERFLOW_LOG_LEVEL ??= 'WARN'; // the handlers' per-batch INFO lines would drown the report
-  stack = await attachLocalStack({ endpoints: inject('endpoints'), prefix: `console${process.pid}-`, apiPort: 0, token, viewerToken, withScheduler: false, mappingOverrides: { maximumBatchingWindowInSeconds: 0 } });
+  stack = await attachLocalStack({
+    endpoints: inject('endpoints'),
+    prefix: `console${process.pid}-`,
+    apiPort: 0,
+    token,
+    viewerToken,
+    withScheduler: false,
+    mappingOverrides: { maximumBatchingWindowInSeconds: 0 },
+  });
   // A simulated month and a half up to now (nothing in the future), plus the sample bad records.
   const now = Date.now() - 60_000;
-  const events = [...simulate({ members: MEMBERS, days: DAYS, seed: 7, start: FROM, timezone: TZ })].filter((e) => Date.parse(e.occurredAt) <= now);
-  const bad = readFileSync(new URL('../../events/bad-records.jsonl', import.meta.url), 'utf8').split('\n').filter((l) => l.trim());
+  const events = [...simulate({ members: MEMBERS, days: DAYS, seed: 7, start: FROM, timezone: TZ })].filter(
+    (e) => Date.parse(e.occurredAt) <= now,
+  );
+  const bad = readFileSync(new URL('../../events/bad-records.jsonl', import.meta.url), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim());
   await stack.putRecords([...eventsToJsonLines(events), ...bad]);
   await stack.drain({ timeoutMs: 240_000 });
   // The daily jobs: win-back first as of day 31 (then today's run catches up the days between), RFM.
@@ -161,11 +175,16 @@ describe.skipIf(!CHROMIUM)('the operations console', () => {
     const stickiness = days.map((d) => ratio(d.dau, d.mau)).filter((x): x is number => x !== null);
     expect(await text('kpi-stickiness-avg')).toBe(formatShare(stickiness.reduce((a, b) => a + b, 0) / stickiness.length));
     expect(await text('kpi-new-members')).toBe(formatCount(days.reduce((s, d) => s + d.newMembers, 0)));
-    for (const status of ['active', 'silent', 'churned']) expect(await text(`status-${status}`)).toBe(formatCount(program.byStatus[status]));
+    for (const status of ['active', 'silent', 'churned'])
+      expect(await text(`status-${status}`)).toBe(formatCount(program.byStatus[status]));
     expect(await text('kpi-important-value')).toBe(formatShare(program.kpis.importantValueShare, 2));
-    expect(await page.getByTestId('kpi-important-value-status').getAttribute('data-met')).toBe(String(program.kpis.importantValueShare >= program.kpis.importantValueGoal));
+    expect(await page.getByTestId('kpi-important-value-status').getAttribute('data-met')).toBe(
+      String(program.kpis.importantValueShare >= program.kpis.importantValueGoal),
+    );
     expect(await text('kpi-churned')).toBe(formatShare(program.kpis.churnedShare, 2));
-    expect(await page.getByTestId('kpi-churned-status').getAttribute('data-met')).toBe(String(program.kpis.churnedShare <= program.kpis.churnedGoal));
+    expect(await page.getByTestId('kpi-churned-status').getAttribute('data-met')).toBe(
+      String(program.kpis.churnedShare <= program.kpis.churnedGoal),
+    );
 
     // The charts' data, as the tables under them show it.
     expect(await rowsOf('table-active')).toEqual(days.map((d) => [d.day, formatCount(d.dau), formatCount(d.wau), formatCount(d.mau)]));
@@ -177,7 +196,8 @@ describe.skipIf(!CHROMIUM)('the operations console', () => {
     await page.screenshot({ path: `${ARTIFACTS}overview-viewport.png` });
     await screenshot('overview');
     // The README's picture: refreshed on request (or when missing), so a test run leaves the tree clean.
-    if (process.env.MEMBERFLOW_UPDATE_SCREENSHOT || !existsSync(DOCS_SCREENSHOT)) copyFileSync(`${ARTIFACTS}overview-viewport.png`, DOCS_SCREENSHOT);
+    if (process.env.MEMBERFLOW_UPDATE_SCREENSHOT || !existsSync(DOCS_SCREENSHOT))
+      copyFileSync(`${ARTIFACTS}overview-viewport.png`, DOCS_SCREENSHOT);
     expect(statSync(`${ARTIFACTS}overview-viewport.png`).size).toBeLessThan(300 * 1024);
   }, 60_000);
 
@@ -191,14 +211,20 @@ describe.skipIf(!CHROMIUM)('the operations console', () => {
         rows.map((r) => ({
           cohort: r.getAttribute('data-cohort'),
           size: (r.children[1].textContent ?? '').trim(),
-          cells: [...r.querySelectorAll('td[data-day]')].map((td) => ({ n: Number(td.getAttribute('data-n')), text: (td.textContent ?? '').trim(), key: td.classList.contains('key') })),
+          cells: [...r.querySelectorAll('td[data-day]')].map((td) => ({
+            n: Number(td.getAttribute('data-n')),
+            text: (td.textContent ?? '').trim(),
+            key: td.classList.contains('key'),
+          })),
         })),
       );
       expect(shown.map((r) => r.cohort)).toEqual([...cohorts.map((c: any) => c.cohort), 'all']);
       for (const [i, c] of (cohorts as any[]).entries()) {
         expect(shown[i].size).toBe(formatCount(c.size));
         expect(shown[i].cells.map((x) => x.n)).toEqual(c[mode]);
-        expect(shown[i].cells.map((x) => x.text)).toEqual(c[mode].map((n: number, d: number) => (addDay(c.cohort, d) >= TODAY ? '' : formatCell(n, c.size))));
+        expect(shown[i].cells.map((x) => x.text)).toEqual(
+          c[mode].map((n: number, d: number) => (addDay(c.cohort, d) >= TODAY ? '' : formatCell(n, c.size))),
+        );
         expect(shown[i].cells.filter((x) => x.key).length).toBe(4);
       }
       // The weighted row over the cohorts that completed each day.
@@ -213,12 +239,35 @@ describe.skipIf(!CHROMIUM)('the operations console', () => {
     for (const d of [1, 7, 14, 30]) {
       const done = (cohorts as any[]).filter((c) => addDay(c.cohort, d) < TODAY);
       const size = done.reduce((s, c) => s + c.size, 0);
-      expect(await text(`ret-d${d}`)).toBe(formatShare(ratio(done.reduce((s, c) => s + c.onDay[d], 0), size)));
-      expect(await text(`ret-d${d}-after`)).toBe(formatShare(ratio(done.reduce((s, c) => s + c.onOrAfterDay[d], 0), size)));
+      expect(await text(`ret-d${d}`)).toBe(
+        formatShare(
+          ratio(
+            done.reduce((s, c) => s + c.onDay[d], 0),
+            size,
+          ),
+        ),
+      );
+      expect(await text(`ret-d${d}-after`)).toBe(
+        formatShare(
+          ratio(
+            done.reduce((s, c) => s + c.onOrAfterDay[d], 0),
+            size,
+          ),
+        ),
+      );
     }
     const cell = (n: number, size: number) => `${formatShare(ratio(n, size))} (${formatCount(n)})`;
     expect(channels.length).toBeGreaterThan(1);
-    expect(await rowsOf('ret-channels')).toEqual(channels.map((c: any) => [c.channel, formatCount(c.size), cell(c.d1, c.size), cell(c.d7, c.size), cell(c.d14, c.size), cell(c.d30, c.size)]));
+    expect(await rowsOf('ret-channels')).toEqual(
+      channels.map((c: any) => [
+        c.channel,
+        formatCount(c.size),
+        cell(c.d1, c.size),
+        cell(c.d7, c.size),
+        cell(c.d14, c.size),
+        cell(c.d30, c.size),
+      ]),
+    );
 
     await page.getByTestId('ret-mode-onOrAfterDay').check();
     expect(await page.getByTestId('ret-heatmap-onOrAfterDay').isVisible()).toBe(true);
@@ -233,7 +282,9 @@ describe.skipIf(!CHROMIUM)('the operations console', () => {
     const views = await Promise.all(tierSampleDays(FROM, TO).map((d) => get(`/metrics/program?asOf=${d}`)));
     const latest = views.at(-1);
     const tiers = Object.keys(latest.byTier);
-    expect(await rowsOf('table-tiers')).toEqual(views.map((v) => [v.asOf, ...tiers.map((t) => formatCount(v.byTier[t])), formatCount(v.members)]));
+    expect(await rowsOf('table-tiers')).toEqual(
+      views.map((v) => [v.asOf, ...tiers.map((t) => formatCount(v.byTier[t])), formatCount(v.members)]),
+    );
     for (const t of tiers) expect(await text(`tier-${t}`)).toBe(formatCount(latest.byTier[t]));
     const rfmTotal = Object.values(latest.byRfm as Record<string, number>).reduce((a, b) => a + b, 0);
     expect(rfmTotal).toBeGreaterThan(0);
@@ -241,7 +292,9 @@ describe.skipIf(!CHROMIUM)('the operations console', () => {
     for (const cls of RFM_GRID.flatMap((r) => r.classes)) expect(await text(`rfm-${cls}`)).toBe(formatCount(latest.byRfm[cls]));
 
     const segments = await get<{ id: string; name: string; size: number }[]>('/segments');
-    expect(await page.$$eval('[data-testid="segments"] tbody tr', (rows) => rows.map((r) => r.getAttribute('data-segment')))).toEqual(segments.map((s) => s.id));
+    expect(await page.$$eval('[data-testid="segments"] tbody tr', (rows) => rows.map((r) => r.getAttribute('data-segment')))).toEqual(
+      segments.map((s) => s.id),
+    );
     for (const s of segments) expect(await text(`segment-${s.id}-size`)).toBe(formatCount(s.size));
 
     // Export the largest tier segment as CSV: progress, then the link; download it and check the rows.
@@ -269,7 +322,9 @@ describe.skipIf(!CHROMIUM)('the operations console', () => {
     const members: string[] = [];
     let cursor: string | null = null;
     do {
-      const pageOf: { members: string[]; nextCursor: string | null } = await get(`/segments/${segment.id}/members?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const pageOf: { members: string[]; nextCursor: string | null } = await get(
+        `/segments/${segment.id}/members?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       members.push(...pageOf.members);
       cursor = pageOf.nextCursor;
     } while (cursor);
@@ -313,7 +368,9 @@ describe.skipIf(!CHROMIUM)('the operations console', () => {
     expect(await text('member-review')).toBe(m.tierReviewOn ?? '— (the base tier is not reviewed)');
     expect(await text('member-remain')).toBe(formatCount(m.pointsRequiredToRemain));
     const next = tiers[tiers.indexOf(m.tier) + 1];
-    expect(await text('member-next')).toBe(m.pointsToNextTier === null ? 'top tier reached' : `${formatCount(m.pointsToNextTier)} points to ${next}`);
+    expect(await text('member-next')).toBe(
+      m.pointsToNextTier === null ? 'top tier reached' : `${formatCount(m.pointsToNextTier)} points to ${next}`,
+    );
     const share = m.pointsToNextTier === null ? 1 : m.qualifyingPoints / (m.qualifyingPoints + m.pointsToNextTier);
     expect(Number(await page.getByTestId('member-progress').getAttribute('data-share'))).toBeCloseTo(share, 4);
     expect(await text('member-last-active')).toBe(m.lastActiveOn ?? 'never');
@@ -323,8 +380,11 @@ describe.skipIf(!CHROMIUM)('the operations console', () => {
     expect(await text('member-rfm-frequency')).toBe(formatCount(m.rfm?.frequency ?? 0));
     expect(await text('member-rfm-monetary')).toBe(formatYuan(m.rfm?.monetaryCents ?? 0));
     expect(await text('member-rfm-segment')).toBe(m.rfm?.segment ? `${m.rfm.segment} (R${m.rfm.r} F${m.rfm.f} M${m.rfm.m})` : '—');
-    expect(await page.$$eval('[data-testid="member-segments"] [data-segment]', (els) => els.map((e) => e.getAttribute('data-segment')))).toEqual(m.segments);
-    if (m.tierHistory.length) expect(await rowsOf('member-history')).toEqual(m.tierHistory.map((c: any) => [c.day, c.from, c.to, c.reason]));
+    expect(
+      await page.$$eval('[data-testid="member-segments"] [data-segment]', (els) => els.map((e) => e.getAttribute('data-segment'))),
+    ).toEqual(m.segments);
+    if (m.tierHistory.length)
+      expect(await rowsOf('member-history')).toEqual(m.tierHistory.map((c: any) => [c.day, c.from, c.to, c.reason]));
     await screenshot('member');
 
     await page.getByTestId('member-id').fill('nobody-here');
@@ -342,7 +402,9 @@ describe.skipIf(!CHROMIUM)('the operations console', () => {
     for (const e of entries) reasons.set(e.reason, (reasons.get(e.reason) ?? 0) + 1);
     for (const [reason, n] of reasons) expect(await text(`quarantine-reason-${reason}`)).toBe(formatCount(n));
     const rows = await rowsOf('quarantine-table');
-    expect(rows.map((r) => r.slice(0, 5))).toEqual(entries.map((e) => [e.receivedAt, e.reason, e.detail ?? '', e.eventId ?? '—', e.memberId ?? '—']));
+    expect(rows.map((r) => r.slice(0, 5))).toEqual(
+      entries.map((e) => [e.receivedAt, e.reason, e.detail ?? '', e.eventId ?? '—', e.memberId ?? '—']),
+    );
     await screenshot('quarantine');
   }, 60_000);
 

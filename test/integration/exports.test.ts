@@ -45,15 +45,21 @@ let today: number;
 const auth = { authorization: `Bearer ${token}` };
 
 async function api(method: string, p: string, body?: string) {
-  const res = await fetch(`${stack.apiUrl}${p}`, { method, headers: { ...auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body });
+  const res = await fetch(`${stack.apiUrl}${p}`, {
+    method,
+    headers: { ...auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body,
+  });
   return { status: res.status, body: (await res.json()) as any };
 }
 
 async function parallel<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await fn(items[next++]);
+    }),
+  );
 }
 
 /** Varied members: tiers round-robin, a fifth never active, a third with an RFM class. */
@@ -71,7 +77,16 @@ function seededMember(i: number): MemberState {
   }
   if (i % 3 === 0) {
     state.purchases = [{ day: today - (i % 300), orders: 1 + (i % 4), cents: 10_000 + i }];
-    state.rfm = { recencyDays: i % 300, frequency: 1 + (i % 4), monetaryCents: 10_000 + i, r: 1 + (i % 5), f: 1 + (i % 3), m: 1 + (i % 5), segment: RFM_CLASSES[i % RFM_CLASSES.length], asOf: today };
+    state.rfm = {
+      recencyDays: i % 300,
+      frequency: 1 + (i % 4),
+      monetaryCents: 10_000 + i,
+      r: 1 + (i % 5),
+      f: 1 + (i % 3),
+      m: 1 + (i % 5),
+      segment: RFM_CLASSES[i % RFM_CLASSES.length],
+      asOf: today,
+    };
   }
   return state;
 }
@@ -90,8 +105,18 @@ async function seed(): Promise<void> {
   const changes = members.map((m) => ({ memberId: m.memberId, entered: m.tier.tier === 3 ? [ALL, SMALL] : [ALL], exited: [] }));
   await parallel(chunks(changes, 100), 16, (batch) => stores().segments.apply(batch));
   // The consumer's segment size counters (`seg|<id>` in the `totals` item, one item per shard).
-  await client.send(new PutCommand({ TableName: stack.names.tables.MetricsTable, Item: { pk: 'totals', sk: 'shardId-000000000000', hw: '0', m: { [`seg|${ALL}`]: 6000, [`seg|${SMALL}`]: 2500 } } }));
-  await client.send(new PutCommand({ TableName: stack.names.tables.MetricsTable, Item: { pk: 'totals', sk: 'shardId-000000000001', hw: '0', m: { [`seg|${ALL}`]: 4000 } } }));
+  await client.send(
+    new PutCommand({
+      TableName: stack.names.tables.MetricsTable,
+      Item: { pk: 'totals', sk: 'shardId-000000000000', hw: '0', m: { [`seg|${ALL}`]: 6000, [`seg|${SMALL}`]: 2500 } },
+    }),
+  );
+  await client.send(
+    new PutCommand({
+      TableName: stack.names.tables.MetricsTable,
+      Item: { pk: 'totals', sk: 'shardId-000000000001', hw: '0', m: { [`seg|${ALL}`]: 4000 } },
+    }),
+  );
 }
 
 beforeAll(async () => {
@@ -217,7 +242,9 @@ describe('segment exports', () => {
       delete process.env.MEMBERFLOW_EXPORT_PART_BYTES;
     }
     expect(csvExport).toMatchObject({ exportId, segmentId: ALL, format: 'csv', status: 'done', rowCount: MEMBERS });
-    expect(Object.keys(csvExport).sort()).toEqual(['createdAt', 'exportId', 'format', 'requestedBy', 'rowCount', 'segmentId', 'status', 'url'].sort());
+    expect(Object.keys(csvExport).sort()).toEqual(
+      ['createdAt', 'exportId', 'format', 'requestedBy', 'rowCount', 'segmentId', 'status', 'url'].sort(),
+    );
     expect(csvExport.requestedBy).toBe(`arn:aws:iam::000000000000:user/${TOKEN_NAME}`);
     expect(csvExport.requestedBy).toContain(TOKEN_NAME);
     expect(new Date(csvExport.createdAt).toISOString()).toBe(csvExport.createdAt);
@@ -247,7 +274,13 @@ describe('segment exports', () => {
       expect(byId.get(id)).toBe(EXPORT_COLUMNS.map((c) => (expected[c] === null ? '' : String(expected[c]))).join(','));
     }
     // The columns carry what was seeded.
-    const cells = (id: string) => Object.fromEntries(byId.get(id)!.split(',').map((v, i) => [EXPORT_COLUMNS[i], v]));
+    const cells = (id: string) =>
+      Object.fromEntries(
+        byId
+          .get(id)!
+          .split(',')
+          .map((v, i) => [EXPORT_COLUMNS[i], v]),
+      );
     expect(cells(memberId(3))).toMatchObject({ tier: 'platinum', rfmSegment: RFM_CLASSES[3], lifetimePoints: String(20000 + 3 + 300) });
     expect(cells(memberId(10))).toMatchObject({ tier: 'gold', lastActiveOn: '', status: 'churned', rfmSegment: '' });
     expect(new Set(rows.map((r) => r.split(',')[5]))).toEqual(new Set(['active', 'silent', 'churned']));
@@ -262,7 +295,10 @@ describe('segment exports', () => {
     expect(download.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
     const text = await download.text();
     expect(text.endsWith('\n')).toBe(true);
-    const rows = text.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const rows = text
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rows).toHaveLength(2500);
     for (const row of rows) expect(Object.keys(row)).toEqual([...EXPORT_COLUMNS]);
 
@@ -309,8 +345,28 @@ describe('segment exports', () => {
     const exportId = '00000000-0000-4000-8000-000000000001';
     const createdAt = new Date().toISOString();
     await exportsStore().create(
-      { exportId, kind: 'export', segmentId: 'gone-from-the-programme', format: 'csv', status: 'pending', rowCount: 0, requestedBy: 'arn:test', createdAt, updatedAt: createdAt },
-      { exportId: `audit#${createdAt}#${exportId}`, kind: 'audit', action: 'segment_export_requested', targetExportId: exportId, segmentId: 'gone-from-the-programme', format: 'csv', requestedBy: 'arn:test', requestedAt: createdAt, requestId: 'test' },
+      {
+        exportId,
+        kind: 'export',
+        segmentId: 'gone-from-the-programme',
+        format: 'csv',
+        status: 'pending',
+        rowCount: 0,
+        requestedBy: 'arn:test',
+        createdAt,
+        updatedAt: createdAt,
+      },
+      {
+        exportId: `audit#${createdAt}#${exportId}`,
+        kind: 'audit',
+        action: 'segment_export_requested',
+        targetExportId: exportId,
+        segmentId: 'gone-from-the-programme',
+        format: 'csv',
+        requestedBy: 'arn:test',
+        requestedAt: createdAt,
+        requestId: 'test',
+      },
     );
     expect(await stack.invoke('ExportSegmentFunction', { exportId })).toEqual({ exportId, status: 'failed' });
     const res = await api('GET', `/exports/${exportId}`);
@@ -358,8 +414,12 @@ describe('the local Lambda Invoke endpoint', () => {
       const out = await lambda.send(new InvokeCommand({ FunctionName: arn, Payload: new TextEncoder().encode('{"exportId":"nope"}') }));
       expect(out.StatusCode).toBe(200);
       expect(JSON.parse(new TextDecoder().decode(out.Payload))).toEqual({ exportId: 'nope', status: 'invalid' });
-      await expect(lambda.send(new InvokeCommand({ FunctionName: 'NoSuchFunction', InvocationType: 'Event' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
-      const dry = await lambda.send(new InvokeCommand({ FunctionName: stack.names.functions.ExportSegmentFunction, InvocationType: 'DryRun' }));
+      await expect(lambda.send(new InvokeCommand({ FunctionName: 'NoSuchFunction', InvocationType: 'Event' }))).rejects.toMatchObject({
+        name: 'ResourceNotFoundException',
+      });
+      const dry = await lambda.send(
+        new InvokeCommand({ FunctionName: stack.names.functions.ExportSegmentFunction, InvocationType: 'DryRun' }),
+      );
       expect(dry.StatusCode).toBe(204);
     } finally {
       lambda.destroy();
@@ -380,7 +440,9 @@ describe('the local Lambda Invoke endpoint', () => {
     });
     const lambda = new LambdaClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: endpoint.url });
     try {
-      const out = await lambda.send(new InvokeCommand({ FunctionName: 'Flaky', InvocationType: 'Event', Payload: new TextEncoder().encode('{"n":1}') }));
+      const out = await lambda.send(
+        new InvokeCommand({ FunctionName: 'Flaky', InvocationType: 'Event', Payload: new TextEncoder().encode('{"n":1}') }),
+      );
       expect(out.StatusCode).toBe(202);
       expect(endpoint.inFlight).toBe(1);
       await endpoint.idle({ timeoutMs: 5000 });

@@ -25,7 +25,14 @@ const send = async (events: object[]) => {
 };
 
 beforeAll(async () => {
-  stack = await attachLocalStack({ endpoints: inject('endpoints'), prefix: `jobs${process.pid}-`, apiPort: 0, token, withScheduler: false, mappingOverrides: { maximumBatchingWindowInSeconds: 0 } });
+  stack = await attachLocalStack({
+    endpoints: inject('endpoints'),
+    prefix: `jobs${process.pid}-`,
+    apiPort: 0,
+    token,
+    withScheduler: false,
+    mappingOverrides: { maximumBatchingWindowInSeconds: 0 },
+  });
 }, 120_000);
 afterAll(() => stack?.stop());
 
@@ -65,7 +72,13 @@ describe('rfm job', () => {
     expect((await job('rfm', T)).commands).toBe(0);
     const views = await Promise.all(Array.from({ length: 6 }, (_, i) => get(`/members/rfm-${i}`)));
     for (const v of views) {
-      expect(v.rfm).toMatchObject({ frequency: 2, r: expect.any(Number), f: expect.any(Number), m: expect.any(Number), segment: expect.stringMatching(/^(important|general)-/) });
+      expect(v.rfm).toMatchObject({
+        frequency: 2,
+        r: expect.any(Number),
+        f: expect.any(Number),
+        m: expect.any(Number),
+        segment: expect.stringMatching(/^(important|general)-/),
+      });
       expect(v.segments).toContain(`rfm-${v.rfm.segment}`);
     }
     const program = await get('/metrics/program');

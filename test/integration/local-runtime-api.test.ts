@@ -87,7 +87,12 @@ describe('HTTP API', () => {
   it('answers a request no route matches with 404 itself, never invoking the function; greedy paths reach their route', async () => {
     const echoes = () => calls('api-echo').length;
     const before = echoes();
-    for (const [method, path] of [['GET', '/nothing/here'], ['GET', '/members'], ['DELETE', '/members/m1'], ['POST', '/health']]) {
+    for (const [method, path] of [
+      ['GET', '/nothing/here'],
+      ['GET', '/members'],
+      ['DELETE', '/members/m1'],
+      ['POST', '/health'],
+    ]) {
       // Matching comes before authorisation, as in API Gateway: no token needed for the 404.
       const res = await fetch(`${url}${path}`, { method });
       expect(res.status, `${method} ${path}`).toBe(404);
@@ -102,11 +107,28 @@ describe('HTTP API', () => {
   });
 
   it('passes bodies (text as is, binary base64) and writes the handler result back', async () => {
-    const text = await fetch(`${url}/segments/s1/exports`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"format":"csv"}' });
+    const text = await fetch(`${url}/segments/s1/exports`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: '{"format":"csv"}',
+    });
     const e = await text.json();
-    expect(e).toMatchObject({ routeKey: 'POST /segments/{id}/exports', pathParameters: { id: 's1' }, body: '{"format":"csv"}', isBase64Encoded: false });
-    const bin = await fetch(`${url}/upload`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/octet-stream' }, body: Buffer.from([0, 255, 1]) });
-    expect(await bin.json()).toMatchObject({ routeKey: 'PUT /upload', body: Buffer.from([0, 255, 1]).toString('base64'), isBase64Encoded: true });
+    expect(e).toMatchObject({
+      routeKey: 'POST /segments/{id}/exports',
+      pathParameters: { id: 's1' },
+      body: '{"format":"csv"}',
+      isBase64Encoded: false,
+    });
+    const bin = await fetch(`${url}/upload`, {
+      method: 'PUT',
+      headers: { ...auth, 'content-type': 'application/octet-stream' },
+      body: Buffer.from([0, 255, 1]),
+    });
+    expect(await bin.json()).toMatchObject({
+      routeKey: 'PUT /upload',
+      body: Buffer.from([0, 255, 1]).toString('base64'),
+      isBase64Encoded: true,
+    });
 
     const created = await fetch(`${url}/created`, { headers: auth });
     expect(created.status).toBe(201);
@@ -122,7 +144,11 @@ describe('HTTP API', () => {
   it('runs jobs through the token-protected control endpoint', async () => {
     const res = await fetch(`${url}/_local/jobs/tier-review?asOf=2026-02-03`, { method: 'POST', headers: auth });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ job: 'tier-review', asOf: '2026-02-03', result: { ok: true, job: 'tier-review', asOf: '2026-02-03' } });
+    expect(await res.json()).toEqual({
+      job: 'tier-review',
+      asOf: '2026-02-03',
+      result: { ok: true, job: 'tier-review', asOf: '2026-02-03' },
+    });
     expect(calls('job:tier-review').at(-1)!.event).toEqual({ job: 'tier-review', asOf: '2026-02-03' });
     const unknown = await fetch(`${url}/_local/jobs/nope`, { method: 'POST', headers: auth });
     expect(unknown.status).toBe(404);
@@ -141,7 +167,9 @@ describe('scheduler', () => {
     expect(nextFire(expr, 'Asia/Shanghai', new Date('2026-03-01T16:15:00Z'))?.toISOString()).toBe('2026-03-02T16:15:00.000Z');
     expect(nextFire(expr, 'UTC', new Date('2026-03-01T10:00:00Z'))?.toISOString()).toBe('2026-03-02T00:15:00.000Z');
     // America/New_York springs forward on 2026-03-08: 02:30 local does not exist that day.
-    expect(nextFire('cron(30 2 * * ? *)', 'America/New_York', new Date('2026-03-08T00:00:00Z'))?.toISOString()).toBe('2026-03-09T06:30:00.000Z');
+    expect(nextFire('cron(30 2 * * ? *)', 'America/New_York', new Date('2026-03-08T00:00:00Z'))?.toISOString()).toBe(
+      '2026-03-09T06:30:00.000Z',
+    );
     expect(nextFire('cron(0 9 ? * MON *)', 'UTC', new Date('2026-03-01T00:00:00Z'))?.toISOString()).toBe('2026-03-02T09:00:00.000Z');
     expect(nextFire('rate(5 minutes)', 'UTC', new Date('2026-03-01T00:00:00Z'))?.toISOString()).toBe('2026-03-01T00:05:00.000Z');
   });

@@ -93,7 +93,12 @@ describe('npm start, send and job', () => {
   it('starts, accepts events and jobs, and leaves nothing behind on SIGTERM', async () => {
     const port = await freePort();
     const stateDir = path.join(tmp, 'state');
-    const env = { MEMBERFLOW_API_PORT: String(port), MEMBERFLOW_STATE_DIR: stateDir, MEMBERFLOW_API_TOKEN: '', MEMBERFLOW_VIEWER_TOKEN: '' };
+    const env = {
+      MEMBERFLOW_API_PORT: String(port),
+      MEMBERFLOW_STATE_DIR: stateDir,
+      MEMBERFLOW_API_TOKEN: '',
+      MEMBERFLOW_VIEWER_TOKEN: '',
+    };
     const t0 = Date.now();
     const start = run(TSX, ['infra/local/cli/start.ts'], env);
     const [, apiUrl, token] = await waitForOutput(start, /memberflow ready — API (http:\/\/127\.0\.0\.1:\d+) token (\S+)/, 150_000);

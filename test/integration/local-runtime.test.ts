@@ -56,7 +56,9 @@ function expectAwsKey(stack: LocalStack, key: string, shardId = 'shardId-0000000
   const uuid = mappingUuid('EventsMapping', stack.names.streamArns.EventsStream);
   const uuidRe = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
   expect(uuid).toMatch(new RegExp(`^${uuidRe}$`));
-  expect(key).toMatch(new RegExp(`^aws/lambda/${uuid}/${shardId}/(\\d{4})/(\\d{2})/(\\d{2})/\\1-\\2-\\3T\\d{2}\\.\\d{2}\\.\\d{2}-${uuidRe}$`));
+  expect(key).toMatch(
+    new RegExp(`^aws/lambda/${uuid}/${shardId}/(\\d{4})/(\\d{2})/(\\d{2})/\\1-\\2-\\3T\\d{2}\\.\\d{2}\\.\\d{2}-${uuidRe}$`),
+  );
 }
 
 describe('resources from the template', () => {
@@ -132,7 +134,9 @@ describe('Kinesis event source mapping', () => {
 
   it('bisects a failing batch, retries the poison record a bounded number of times, then sends it to S3', async () => {
     const stack = await attach(
-      fixtureTemplate({ events: { BatchSize: 8, MaximumBatchingWindowInSeconds: 1, BisectBatchOnFunctionError: true, MaximumRetryAttempts: 2 } }),
+      fixtureTemplate({
+        events: { BatchSize: 8, MaximumBatchingWindowInSeconds: 1, BisectBatchOnFunctionError: true, MaximumRetryAttempts: 2 },
+      }),
     );
     await stack.putRecords(range(8).map((i) => line('bisect', i, i === 5 ? 'throw' : undefined)));
     await stack.drain({ timeoutMs: 30_000 });
@@ -156,7 +160,9 @@ describe('Kinesis event source mapping', () => {
 
   it('without bisect, retries the whole batch MaximumRetryAttempts times, then moves past it', async () => {
     const stack = await attach(
-      fixtureTemplate({ events: { BatchSize: 10, MaximumBatchingWindowInSeconds: 1, BisectBatchOnFunctionError: false, MaximumRetryAttempts: 1 } }),
+      fixtureTemplate({
+        events: { BatchSize: 10, MaximumBatchingWindowInSeconds: 1, BisectBatchOnFunctionError: false, MaximumRetryAttempts: 1 },
+      }),
     );
     await stack.putRecords(range(4).map((i) => line('whole', i, i === 2 ? 'throw' : undefined)));
     await stack.drain({ timeoutMs: 30_000 });
@@ -176,7 +182,9 @@ describe('Kinesis event source mapping', () => {
 
   it('treats a malformed batch response as a whole-batch failure', async () => {
     const stack = await attach(
-      fixtureTemplate({ events: { BatchSize: 10, MaximumBatchingWindowInSeconds: 1, BisectBatchOnFunctionError: false, MaximumRetryAttempts: 0 } }),
+      fixtureTemplate({
+        events: { BatchSize: 10, MaximumBatchingWindowInSeconds: 1, BisectBatchOnFunctionError: false, MaximumRetryAttempts: 0 },
+      }),
     );
     await stack.putRecords(range(3).map((i) => line('malformed', i, i === 1 ? 'malformed' : undefined)));
     await stack.drain({ timeoutMs: 30_000 });
@@ -197,7 +205,11 @@ describe('Kinesis event source mapping', () => {
     await sleep(300);
     await stack.putRecords([line('window', 27), line('window', 28)]);
     await stack.drain({ timeoutMs: 30_000 });
-    expect(calls('window').slice(3).map((c) => c.ids)).toEqual([[25, 26, 27, 28]]);
+    expect(
+      calls('window')
+        .slice(3)
+        .map((c) => c.ids),
+    ).toEqual([[25, 26, 27, 28]]);
   });
 
   it('sends records older than MaximumRecordAgeInSeconds to the destination without invoking', async () => {
@@ -219,7 +231,9 @@ describe('Kinesis event source mapping', () => {
 
   it('after partial batch responses, the failure object says functionError null', async () => {
     const stack = await attach(
-      fixtureTemplate({ events: { BatchSize: 10, MaximumBatchingWindowInSeconds: 1, BisectBatchOnFunctionError: true, MaximumRetryAttempts: 1 } }),
+      fixtureTemplate({
+        events: { BatchSize: 10, MaximumBatchingWindowInSeconds: 1, BisectBatchOnFunctionError: true, MaximumRetryAttempts: 1 },
+      }),
     );
     await stack.putRecords(range(3).map((i) => line('exhausted-partial', i, i === 1 ? 'partial' : undefined)));
     await stack.drain({ timeoutMs: 30_000 });
@@ -233,7 +247,9 @@ describe('Kinesis event source mapping', () => {
   });
 
   it('growRetries: a retry re-reads from the checkpoint with a larger batch', async () => {
-    const stack = await attach(fixtureTemplate({ events: { BatchSize: 8, MaximumBatchingWindowInSeconds: 1 } }), { pollerOptions: { growRetries: true } });
+    const stack = await attach(fixtureTemplate({ events: { BatchSize: 8, MaximumBatchingWindowInSeconds: 1 } }), {
+      pollerOptions: { growRetries: true },
+    });
     await stack.putRecords(range(8).map((i) => line('grow', i, i === 1 ? 'partial-once' : undefined)));
     await stack.drain({ timeoutMs: 30_000 });
     // The first attempt is cut short (half the batch size); its retry starts at the failed record
@@ -255,7 +271,11 @@ describe('partial batch response rules', () => {
     ['an empty array', [], { kind: 'ok' }],
     ['a null list', { batchItemFailures: null }, { kind: 'ok' }],
     ['an empty list', { batchItemFailures: [] }, { kind: 'ok' }],
-    ['failures (lowest wins)', { batchItemFailures: [{ itemIdentifier: '300' }, { itemIdentifier: '200' }] }, { kind: 'partial', index: 1 }],
+    [
+      'failures (lowest wins)',
+      { batchItemFailures: [{ itemIdentifier: '300' }, { itemIdentifier: '200' }] },
+      { kind: 'partial', index: 1 },
+    ],
   ])('%s', (_name, response, expected) => {
     expect(interpretResponse(response, batch, true)).toEqual(expected);
   });

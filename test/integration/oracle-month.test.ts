@@ -26,7 +26,14 @@ async function get(path: string) {
 }
 
 beforeAll(async () => {
-  stack = await attachLocalStack({ endpoints: inject('endpoints'), prefix: `oracle${process.pid}-`, apiPort: 0, token, withPollers: false, withScheduler: false });
+  stack = await attachLocalStack({
+    endpoints: inject('endpoints'),
+    prefix: `oracle${process.pid}-`,
+    apiPort: 0,
+    token,
+    withPollers: false,
+    withScheduler: false,
+  });
   const { handler } = await import('../../functions/process-events');
   await deliverPlan(planBatches(lines, { shards: 4, batchSize: 500 }), handler);
 }, 1_200_000);
@@ -46,14 +53,22 @@ describe(`a simulated ${DAYS}-day month of ${MEMBERS} members`, () => {
     expect((await get(`/metrics/retention?from=${FROM}&to=${TO}`)).cohorts).toEqual(oracle.retention(FROM, TO));
     expect((await get(`/metrics/sessions?from=${FROM}&to=${TO}`)).days).toEqual(oracle.sessions(FROM, TO));
     const channels = (await get(`/metrics/retention-by-channel?from=${FROM}&to=${TO}`)).channels;
-    expect(channels.map(({ channel, size, d1, d7, d30 }: any) => ({ channel, size, d1, d7, d30 }))).toEqual(oracle.retentionByChannel(FROM, TO));
+    expect(channels.map(({ channel, size, d1, d7, d30 }: any) => ({ channel, size, d1, d7, d30 }))).toEqual(
+      oracle.retentionByChannel(FROM, TO),
+    );
   });
 
   it('matches the oracle on every member', async () => {
     for (const memberId of oracle.memberIds()) {
       const m = oracle.member(memberId)!;
       const body = await get(`/members/${memberId}?asOf=${TO}`);
-      expect({ memberId, joinedOn: body.joinedOn, lastActiveOn: body.lastActiveOn, activeDays: body.activeDays, acquisitionChannel: body.acquisitionChannel }).toEqual({ memberId, ...m });
+      expect({
+        memberId,
+        joinedOn: body.joinedOn,
+        lastActiveOn: body.lastActiveOn,
+        activeDays: body.activeDays,
+        acquisitionChannel: body.acquisitionChannel,
+      }).toEqual({ memberId, ...m });
     }
   });
 });

@@ -8,7 +8,10 @@ import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stac
 import { addDays, dayString, todayIn } from '../../shared/days/days';
 import { buildActivityOracle, type OracleEvent } from '../../harness/oracle/activity-oracle';
 
-const read = (file: string) => readFileSync(new URL(`../../events/${file}`, import.meta.url), 'utf8').split('\n').filter((l) => l.trim());
+const read = (file: string) =>
+  readFileSync(new URL(`../../events/${file}`, import.meta.url), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim());
 const sample = read('sample-month.jsonl');
 const bad = read('bad-records.jsonl');
 const oracle = buildActivityOracle(sample.map((l) => JSON.parse(l)) as OracleEvent[], 'Asia/Shanghai');
@@ -42,7 +45,9 @@ async function actionsOnStream(): Promise<any[]> {
   const shards = await client.send(new ListShardsCommand({ StreamName }));
   const out: any[] = [];
   for (const shard of shards.Shards ?? []) {
-    let iterator = (await client.send(new GetShardIteratorCommand({ StreamName, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+    let iterator = (
+      await client.send(new GetShardIteratorCommand({ StreamName, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))
+    ).ShardIterator;
     for (let i = 0; iterator && i < 20; i++) {
       const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator }));
       for (const r of page.Records ?? []) out.push(JSON.parse(Buffer.from(r.Data!).toString('utf8')));
@@ -71,7 +76,14 @@ describe('the events path end to end', () => {
       const res = await get(`/members/${memberId}?asOf=${TO}`);
       expect(res.status).toBe(200);
       const expected = oracle.member(memberId)!;
-      expect(res.body).toMatchObject({ memberId, joinedOn: expected.joinedOn, lastActiveOn: expected.lastActiveOn, activeDays: expected.activeDays, acquisitionChannel: expected.acquisitionChannel, tier: expect.any(String) });
+      expect(res.body).toMatchObject({
+        memberId,
+        joinedOn: expected.joinedOn,
+        lastActiveOn: expected.lastActiveOn,
+        activeDays: expected.activeDays,
+        acquisitionChannel: expected.acquisitionChannel,
+        tier: expect.any(String),
+      });
       expect(res.body.segments).toContain(`tier-${res.body.tier}`);
     }
     expect((await get('/members/nobody-here')).status).toBe(404);
@@ -81,7 +93,9 @@ describe('the events path end to end', () => {
     const res = await get('/quarantine?limit=100');
     expect(res.status).toBe(200);
     expect(res.body).toHaveLength(bad.length);
-    expect(new Set(res.body.map((q: any) => q.reason))).toEqual(new Set(['not_json', 'too_large', 'invalid_event', 'future_occurred_at', 'unknown_order']));
+    expect(new Set(res.body.map((q: any) => q.reason))).toEqual(
+      new Set(['not_json', 'too_large', 'invalid_event', 'future_occurred_at', 'unknown_order']),
+    );
     const times = res.body.map((q: any) => q.receivedAt);
     expect([...times].sort().reverse()).toEqual(times);
     expect(res.body.every((q: any) => typeof q.raw === 'string' && q.raw.length <= 2048)).toBe(true);
@@ -99,7 +113,7 @@ describe('the events path end to end', () => {
     expect((await get('/health', {})).body).toEqual({ status: 'ok' });
   });
 
-  it('is unchanged when a recent stretch is re-sent (every repeat among its member\'s latest 64 events)', async () => {
+  it("is unchanged when a recent stretch is re-sent (every repeat among its member's latest 64 events)", async () => {
     const before = (await get(`/metrics/daily?from=${FROM}&to=${TO}`)).body;
     const member = (await get(`/members/m00001?asOf=${TO}`)).body;
     await stack.putRecords([...sample.slice(-250), ...bad]);
@@ -118,7 +132,7 @@ describe('the events path end to end', () => {
     await stack.putRecords(sample);
     await stack.drain({ timeoutMs: 120_000 });
     // Event counts (launches, page views, sessions) are exact only for repeats within a member's
-    // latest 64 events (contract §2); everything else is exact for any replay.
+    // latest 64 events (docs/events.md#exactly-once); everything else is exact for any replay.
     expect(activity((await get(`/metrics/daily?from=${FROM}&to=${TO}`)).body.days)).toEqual(activity(before));
     expect((await get(`/metrics/retention?from=${FROM}&to=${TO}`)).body).toEqual(retention);
     for (const m of members) expect((await get(`/members/${m.memberId}?asOf=${TO}`)).body).toEqual(m);
@@ -128,7 +142,15 @@ describe('the events path end to end', () => {
     const today = todayIn('Asia/Shanghai');
     const day = (n: number) => `${dayString(addDays(today, n))}T12:00:00+08:00`;
     const purchase = (eventId: string, orderId: string, occurredAt: string, amountCents: number) =>
-      JSON.stringify({ eventId, type: 'purchase', memberId: 'vip-1', occurredAt, channel: 'app', orderId, lines: [{ sku: 's', category: 'meat', amountCents }] });
+      JSON.stringify({
+        eventId,
+        type: 'purchase',
+        memberId: 'vip-1',
+        occurredAt,
+        channel: 'app',
+        orderId,
+        lines: [{ sku: 's', category: 'meat', amountCents }],
+      });
     // Gold 400 days ago; 1,200 points since: the review (due 35 days ago) moves gold → silver.
     await stack.putRecords([purchase('vip-p1', 'vip-o1', day(-400), 600_000), purchase('vip-p2', 'vip-o2', day(-100), 120_000)]);
     await stack.drain();
@@ -137,8 +159,17 @@ describe('the events path end to end', () => {
     expect(first.commands).toBe(1);
     await stack.drain();
     const after = (await get('/members/vip-1')).body;
-    expect(after).toMatchObject({ tier: 'silver', tierSince: dayString(today), tierReviewOn: dayString(addDays(today, 365)), qualifyingPoints: 1200, lifetimePoints: 7200 });
-    expect(after.tierHistory.map((h: any) => [h.from, h.to, h.reason])).toEqual([['member', 'gold', 'earn'], ['gold', 'silver', 'review']]);
+    expect(after).toMatchObject({
+      tier: 'silver',
+      tierSince: dayString(today),
+      tierReviewOn: dayString(addDays(today, 365)),
+      qualifyingPoints: 1200,
+      lifetimePoints: 7200,
+    });
+    expect(after.tierHistory.map((h: any) => [h.from, h.to, h.reason])).toEqual([
+      ['member', 'gold', 'earn'],
+      ['gold', 'silver', 'review'],
+    ]);
     const again = (await stack.runJob('tier-review')) as { commands: number };
     expect(again.commands).toBe(0);
     const actions = (await actionsOnStream()).filter((a) => a.memberId === 'vip-1');
@@ -146,7 +177,9 @@ describe('the events path end to end', () => {
     expect(tierActions.map((a) => a.type).sort()).toEqual(['tier_downgraded', 'tier_upgraded']);
     expect(new Set(tierActions.map((a) => a.actionId)).size).toBe(2);
     // The tier segments follow (a member is evaluated once per batch: created straight into gold).
-    const moves = actions.filter((a) => a.type.startsWith('segment_') && a.details.segmentId.startsWith('tier-')).map((a) => `${a.type}:${a.details.segmentId}`);
+    const moves = actions
+      .filter((a) => a.type.startsWith('segment_') && a.details.segmentId.startsWith('tier-'))
+      .map((a) => `${a.type}:${a.details.segmentId}`);
     expect(moves.sort()).toEqual(['segment_entered:tier-gold', 'segment_entered:tier-silver', 'segment_exited:tier-gold'].sort());
   });
 });

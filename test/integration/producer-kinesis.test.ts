@@ -63,13 +63,17 @@ async function readAll(StreamName: string): Promise<{ kinesisRecords: number; re
   const records: Stored[] = [];
   let kinesisRecords = 0;
   for (const shard of shards) {
-    let iterator = (await real.send(new GetShardIteratorCommand({ StreamName, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+    let iterator = (
+      await real.send(new GetShardIteratorCommand({ StreamName, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))
+    ).ShardIterator;
     while (iterator) {
       const page = await real.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
       for (const r of page.Records ?? []) {
         kinesisRecords++;
         const data = new Uint8Array(r.Data!);
-        if (isAggregated(data)) for (const sub of decodeAggregate(data)) records.push({ shardId: shard.ShardId!, partitionKey: sub.partitionKey, data: sub.data });
+        if (isAggregated(data))
+          for (const sub of decodeAggregate(data))
+            records.push({ shardId: shard.ShardId!, partitionKey: sub.partitionKey, data: sub.data });
         else records.push({ shardId: shard.ShardId!, partitionKey: r.PartitionKey!, data });
       }
       if (!page.Records?.length) break;
@@ -85,7 +89,13 @@ function makeEvents(n: number, members: number): BuiltEvent[] {
   const at = '2026-10-05T08:00:00Z';
   return Array.from({ length: n }, (_, i) =>
     i % 5 === 0
-      ? events.purchase({ memberId: `member-${i % members}`, occurredAt: at, channel: 'app', orderId: `o-${i}`, lines: [{ sku: `sku-${i % 17}`, category: 'tea', amountCents: 100 + i }] })
+      ? events.purchase({
+          memberId: `member-${i % members}`,
+          occurredAt: at,
+          channel: 'app',
+          orderId: `o-${i}`,
+          lines: [{ sku: `sku-${i % 17}`, category: 'tea', amountCents: 100 + i }],
+        })
       : events.page_view({ memberId: `member-${i % members}`, occurredAt: at, page: `/p/${i}`, key: `view-${i}` }),
   );
 }
@@ -93,7 +103,7 @@ function makeEvents(n: number, members: number): BuiltEvent[] {
 /** A deterministic pseudo-random source. */
 function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 interface Faults {
@@ -117,11 +127,17 @@ function faultyClient(faults: Faults, seed = 7) {
   stub.on(PutRecordsCommand).callsFake(async (input: PutRecordsCommandInput): Promise<PutRecordsCommandOutput> => {
     calls.push(input);
     const n = calls.length;
-    if (faults.throttleCalls?.includes(n)) throw Object.assign(new Error('Rate exceeded'), { name: 'ProvisionedThroughputExceededException', $metadata: { httpStatusCode: 400 } });
+    if (faults.throttleCalls?.includes(n))
+      throw Object.assign(new Error('Rate exceeded'), {
+        name: 'ProvisionedThroughputExceededException',
+        $metadata: { httpStatusCode: 400 },
+      });
     const entries = input.Records!;
     const failing = entries.map((e) => faults.alwaysFail?.has(e.PartitionKey!) || random() < (faults.failShare ?? 0));
     const forward = entries.filter((_, i) => !failing[i]);
-    const answer = forward.length ? await real.send(new PutRecordsCommand({ StreamName: input.StreamName, Records: forward })) : { Records: [] };
+    const answer = forward.length
+      ? await real.send(new PutRecordsCommand({ StreamName: input.StreamName, Records: forward }))
+      : { Records: [] };
     if (faults.lostAnswerCalls?.includes(n)) throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
     let j = 0;
     const Records = entries.map((_, i) =>
@@ -178,7 +194,15 @@ describe('producer against kinesis-mock with injected partial failures', () => {
     const streamName = await newStream(1);
     const { client, calls } = faultyClient({ alwaysFail: new Set(['member-3']) });
     const delays: number[] = [];
-    const producer = new Producer({ client, streamName, maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 1000, random: rng(11), sleep: async (ms) => void delays.push(ms) });
+    const producer = new Producer({
+      client,
+      streamName,
+      maxAttempts: 5,
+      baseDelayMs: 100,
+      maxDelayMs: 1000,
+      random: rng(11),
+      sleep: async (ms) => void delays.push(ms),
+    });
     const sent = makeEvents(200, 20);
     const error = await producer.send(sent).then(
       () => null,
@@ -186,7 +210,12 @@ describe('producer against kinesis-mock with injected partial failures', () => {
     );
     expect(error).toBeInstanceOf(SendError);
     const undelivered = (error as SendError).undelivered.map((r) => eventIdOf(r.data)).sort();
-    expect(undelivered).toEqual(sent.filter((e) => e.partitionKey === 'member-3').map((e) => e.event.eventId).sort());
+    expect(undelivered).toEqual(
+      sent
+        .filter((e) => e.partitionKey === 'member-3')
+        .map((e) => e.event.eventId)
+        .sort(),
+    );
     expect(calls.length).toBe(5);
     expect(delays.length).toBe(4);
     delays.forEach((d, i) => expect(d).toBeLessThanOrEqual(Math.min(1000, 100 * 2 ** (i + 1))));
@@ -223,7 +252,7 @@ describe('producer against kinesis-mock with injected partial failures', () => {
     }
   });
 
-  it('aggregates per destination shard: every sub-record on its member\'s shard, once, through failures', async () => {
+  it("aggregates per destination shard: every sub-record on its member's shard, once, through failures", async () => {
     const streamName = await newStream(4);
     const { client, calls } = faultyClient({ failShare: 0.25, throttleCalls: [2] }, 19);
     const producer = new Producer({ client, streamName, aggregate: true, ...noSleep });
@@ -245,7 +274,9 @@ describe('producer against kinesis-mock with injected partial failures', () => {
     const producer = new Producer({ client, streamName, aggregate: true, shardMapMaxAgeMs: 3_600_000, ...noSleep });
     await producer.send(makeEvents(200, 50));
     const [only] = await listOpenShards(real, streamName);
-    await real.send(new SplitShardCommand({ StreamName: streamName, ShardToSplit: only.shardId, NewStartingHashKey: (2n ** 127n).toString() }));
+    await real.send(
+      new SplitShardCommand({ StreamName: streamName, ShardToSplit: only.shardId, NewStartingHashKey: (2n ** 127n).toString() }),
+    );
     await waitActive(streamName);
     // The stale map groups every member together; Kinesis places the aggregates by their hash key.
     const stale = makeEvents(400, 50).slice(200, 300);

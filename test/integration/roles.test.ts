@@ -1,4 +1,4 @@
-// Roles on the local stack (contract §9): the viewer token reaches exactly the route table's
+// Roles on the local stack (docs/api.md#privacy-erasure-and-subject-access): the viewer token reaches exactly the route table's
 // viewer routes, the operator token every route; the routes come from the table, not a hand list.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ROUTES, routeKey, type Route } from '../../functions/api/route-table';
@@ -10,7 +10,13 @@ const viewerToken = 'roles-viewer-token';
 let stack: LocalStack;
 
 /** A concrete request for a route: path parameters filled in, the query its handler needs. */
-const SAMPLE_PARAMS: Record<string, string> = { memberId: 'm-roles', redemptionId: 'r-roles', id: 'tier-member', exportId: '00000000-0000-4000-8000-000000000000', proxy: 'app.js' };
+const SAMPLE_PARAMS: Record<string, string> = {
+  memberId: 'm-roles',
+  redemptionId: 'r-roles',
+  id: 'tier-member',
+  exportId: '00000000-0000-4000-8000-000000000000',
+  proxy: 'app.js',
+};
 function requestFor(route: Route): { path: string; init: RequestInit } {
   const path = route.path.replace(/\{(\w+)\+?\}/g, (_, name: string) => {
     if (!(name in SAMPLE_PARAMS)) throw new Error(`roles test: no sample value for {${name}} in ${routeKey(route)}`);
@@ -47,7 +53,9 @@ beforeAll(async () => {
     withScheduler: false,
     mappingOverrides: { maximumBatchingWindowInSeconds: 0 },
   });
-  await stack.putRecords([JSON.stringify({ eventId: 'roles-1', type: 'signup', memberId: 'm-roles', occurredAt: '2026-01-05T10:00:00+08:00' })]);
+  await stack.putRecords([
+    JSON.stringify({ eventId: 'roles-1', type: 'signup', memberId: 'm-roles', occurredAt: '2026-01-05T10:00:00+08:00' }),
+  ]);
   await stack.drain();
 }, 120_000);
 afterAll(() => stack?.stop());
@@ -64,15 +72,18 @@ describe('the viewer token', () => {
     for (const r of viewerRoutes) expect(routeKey(r)).toMatch(/^GET \/(health|metrics\/[a-z-]+|segments|console\/\{proxy\+\}|)$/);
   });
 
-  it.each(operatorRoutes.map((r) => [routeKey(r), r] as const))('is refused %s with 403 forbidden; the operator is not', async (_key, route) => {
-    const viewer = await call(route, viewerToken);
-    expect(viewer.status).toBe(403);
-    expect(viewer.body).toEqual({ error: { code: 'forbidden', message: expect.stringContaining('viewer') } });
-    const operator = await call(route, operatorToken);
-    expect(operator.status).not.toBe(403);
-    expect(operator.status).toBeLessThan(500);
-    expect((await call(route)).status).toBe(403);
-  });
+  it.each(operatorRoutes.map((r) => [routeKey(r), r] as const))(
+    'is refused %s with 403 forbidden; the operator is not',
+    async (_key, route) => {
+      const viewer = await call(route, viewerToken);
+      expect(viewer.status).toBe(403);
+      expect(viewer.body).toEqual({ error: { code: 'forbidden', message: expect.stringContaining('viewer') } });
+      const operator = await call(route, operatorToken);
+      expect(operator.status).not.toBe(403);
+      expect(operator.status).toBeLessThan(500);
+      expect((await call(route)).status).toBe(403);
+    },
+  );
 
   it.each(viewerRoutes.map((r) => [routeKey(r), r] as const))('is accepted on %s with the operator’s answer', async (_key, route) => {
     const viewer = await call(route, viewerToken);

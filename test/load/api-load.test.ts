@@ -12,7 +12,14 @@ let filled: FilledStack;
 
 beforeAll(async () => {
   process.env.MEMBERFLOW_LOG_LEVEL ??= 'ERROR';
-  stack = await attachLocalStack({ endpoints: inject('endpoints'), prefix: `load${process.pid}-`, apiPort: 0, token: 'load-token', withPollers: false, withScheduler: false });
+  stack = await attachLocalStack({
+    endpoints: inject('endpoints'),
+    prefix: `load${process.pid}-`,
+    apiPort: 0,
+    token: 'load-token',
+    withPollers: false,
+    withScheduler: false,
+  });
   filled = await fillStack({ members: 200, days: 14, seed: 5, start: '2026-10-01' });
 }, 180_000);
 afterAll(() => stack?.stop());
@@ -29,8 +36,14 @@ describe('the local API under concurrent clients', () => {
   }, 60_000);
 
   it('refuses to leave loopback or to run unbounded', async () => {
-    await expect(runLoad({ apiUrl: 'http://example.com', token: 't', paths: ['/health'], clients: 1, durationMs: 10, maxRequests: 1 })).rejects.toThrow(/loopback/);
-    await expect(runLoad({ apiUrl: stack.apiUrl!, token: 't', paths: ['/health'], clients: 1000, durationMs: 10, maxRequests: 1 })).rejects.toThrow(/clients/);
-    await expect(runLoad({ apiUrl: stack.apiUrl!, token: 't', paths: ['/health'], clients: 1, durationMs: 3_600_000, maxRequests: 1 })).rejects.toThrow(/duration/);
+    await expect(
+      runLoad({ apiUrl: 'http://example.com', token: 't', paths: ['/health'], clients: 1, durationMs: 10, maxRequests: 1 }),
+    ).rejects.toThrow(/loopback/);
+    await expect(
+      runLoad({ apiUrl: stack.apiUrl!, token: 't', paths: ['/health'], clients: 1000, durationMs: 10, maxRequests: 1 }),
+    ).rejects.toThrow(/clients/);
+    await expect(
+      runLoad({ apiUrl: stack.apiUrl!, token: 't', paths: ['/health'], clients: 1, durationMs: 3_600_000, maxRequests: 1 }),
+    ).rejects.toThrow(/duration/);
   });
 });

@@ -1,22 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import {
-  addDays,
-  bucketOf,
-  buildActivityOracle,
-  dayInZone,
-  daysBetween,
-  type OracleEvent,
-} from '../../harness/oracle/activity-oracle';
+import { addDays, bucketOf, buildActivityOracle, dayInZone, daysBetween, type OracleEvent } from '../../harness/oracle/activity-oracle';
 
 // Tiny event factory: ids are unique unless given explicitly.
 let seq = 0;
-function ev(
-  type: OracleEvent['type'],
-  memberId: string,
-  occurredAt: string,
-  extra: Partial<OracleEvent> = {},
-): OracleEvent {
+function ev(type: OracleEvent['type'], memberId: string, occurredAt: string, extra: Partial<OracleEvent> = {}): OracleEvent {
   seq += 1;
   return { eventId: `e${seq}`, type, memberId, occurredAt, ...extra };
 }
@@ -63,7 +51,19 @@ describe('day helpers', () => {
 
   it('buckets pages per session', () => {
     expect([0, 1, 2, 3, 5, 6, 9, 10, 29, 30, 50, 51, 1000].map(bucketOf)).toEqual([
-      null, '1-2', '1-2', '3-5', '3-5', '6-9', '6-9', '10-29', '10-29', '30-50', '30-50', '51+', '51+',
+      null,
+      '1-2',
+      '1-2',
+      '3-5',
+      '3-5',
+      '6-9',
+      '6-9',
+      '10-29',
+      '10-29',
+      '30-50',
+      '30-50',
+      '51+',
+      '51+',
     ]);
   });
 });

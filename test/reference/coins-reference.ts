@@ -1,5 +1,5 @@
 /**
- * A deliberately plain reference model of the coin ledger (contract §7), for the property tests
+ * A deliberately plain reference model of the coin ledger (docs/rules.md#coins), for the property tests
  * and the oracles. It shares no code with shared/coins: it keeps every lot ever made (never drops
  * one), finds spendable lots by looking at the calendar each time, and sorts candidates with a
  * plain comparison. Integers only.

@@ -21,7 +21,9 @@ import { decodeRecord, MAX_FUTURE_MS, parseEvent } from '../../shared/events/eve
 
 const NOW = Date.parse('2026-11-01T00:00:00Z');
 const REASONS = new Set(['not_utf8', 'not_json', 'too_large', 'invalid_event', 'future_occurred_at', 'unknown_order']);
-const sample = readFileSync(new URL('../../events/sample-month.jsonl', import.meta.url), 'utf8').split('\n').filter((l) => l.trim());
+const sample = readFileSync(new URL('../../events/sample-month.jsonl', import.meta.url), 'utf8')
+  .split('\n')
+  .filter((l) => l.trim());
 
 /** Every verdict of the decoder is either a valid event or a specific quarantine reason. */
 function checkVerdict(bytes: Uint8Array): void {
@@ -44,15 +46,24 @@ const utf8 = (s: string) => new TextEncoder().encode(s);
 
 describe('the event decoder under fuzz', () => {
   it('never throws on arbitrary bytes', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) => checkVerdict(bytes)), { numRuns: 3000 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) => checkVerdict(bytes)),
+      { numRuns: 3000 },
+    );
   });
 
   it('never throws on arbitrary JSON values, and gives each a specific verdict', () => {
-    fc.assert(fc.property(fc.jsonValue({ maxDepth: 4 }), (value) => checkVerdict(utf8(JSON.stringify(value) ?? 'null'))), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), (value) => checkVerdict(utf8(JSON.stringify(value) ?? 'null'))),
+      { numRuns: 2000 },
+    );
   });
 
   it('never throws on arbitrary text', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (text) => checkVerdict(utf8(text))), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (text) => checkVerdict(utf8(text))),
+      { numRuns: 2000 },
+    );
   });
 
   // One valid event of each type, then one field replaced by anything (or removed).
@@ -91,9 +102,14 @@ describe('the event decoder under fuzz', () => {
 
   it('quarantines oversized, non-UTF-8 and future records with their own reasons', () => {
     const base = templates.get('app_open')!;
-    expect(decodeRecord(utf8(JSON.stringify({ ...base, attributes: { pad: 'x'.repeat(33_000) } })), NOW)).toMatchObject({ ok: false, reason: 'too_large' });
+    expect(decodeRecord(utf8(JSON.stringify({ ...base, attributes: { pad: 'x'.repeat(33_000) } })), NOW)).toMatchObject({
+      ok: false,
+      reason: 'too_large',
+    });
     expect(decodeRecord(new Uint8Array([0x7b, 0xff, 0x7d]), NOW)).toMatchObject({ ok: false, reason: 'not_utf8' });
-    expect(decodeRecord(utf8(JSON.stringify({ ...base, occurredAt: new Date(NOW + MAX_FUTURE_MS + 1000).toISOString() })), NOW)).toMatchObject({ ok: false, reason: 'future_occurred_at', detail: expect.stringMatching(/^occurredAt: /) });
+    expect(
+      decodeRecord(utf8(JSON.stringify({ ...base, occurredAt: new Date(NOW + MAX_FUTURE_MS + 1000).toISOString() })), NOW),
+    ).toMatchObject({ ok: false, reason: 'future_occurred_at', detail: expect.stringMatching(/^occurredAt: /) });
   });
 });
 
@@ -106,7 +122,14 @@ let apiHandler: (event: APIGatewayProxyEventV2) => Promise<{ statusCode?: number
 
 beforeAll(async () => {
   process.env.MEMBERFLOW_LOG_LEVEL ??= 'ERROR';
-  stack = await attachLocalStack({ endpoints: inject('endpoints'), prefix: `fuzz${process.pid}-`, apiPort: 0, token, withPollers: false, withScheduler: false });
+  stack = await attachLocalStack({
+    endpoints: inject('endpoints'),
+    prefix: `fuzz${process.pid}-`,
+    apiPort: 0,
+    token,
+    withPollers: false,
+    withScheduler: false,
+  });
   const { handler } = await import('../../functions/process-events');
   await deliverPlan(planBatches(sample, { shards: 2, batchSize: 200 }), handler);
   apiHandler = (await import('../../functions/api')).handler as never;
@@ -194,18 +217,40 @@ const ROUTES: RouteSpec[] = TABLE.flatMap((route) => {
 const routeOf = (path: string): RouteSpec => ROUTES.find((r) => r.path === path)!;
 
 const dayLike = fc.oneof(
-  fc.constantFrom('2026-10-01', '2026-10-05', '2026-10-10', '2026-11-01', '2025-01-01', '2026-02-29', '2026-13-01', '2026-10-1', 'today', ''),
+  fc.constantFrom(
+    '2026-10-01',
+    '2026-10-05',
+    '2026-10-10',
+    '2026-11-01',
+    '2025-01-01',
+    '2026-02-29',
+    '2026-13-01',
+    '2026-10-1',
+    'today',
+    '',
+  ),
   fc.date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
 );
 const numberLike = fc.oneof(
   fc.constantFrom('0', '1', '100', '1000', '1001', '-1', '1.5', '1e3', 'NaN', 'Infinity', '0x10', ' 5', ''),
   fc.integer({ min: -10_000, max: 10_000 }).map(String),
 );
-const anyText = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }), fc.constantFrom('../../etc/passwd', "' OR 1=1 --", '<script>', '\u0000', '%', '%%', '{"b":0}'));
-const paramValue = (name: string) => (name === 'from' || name === 'to' || name === 'asOf' ? fc.oneof(dayLike, anyText) : name === 'limit' ? fc.oneof(numberLike, anyText) : anyText);
+const anyText = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.constantFrom('../../etc/passwd', "' OR 1=1 --", '<script>', '\u0000', '%', '%%', '{"b":0}'),
+);
+const paramValue = (name: string) =>
+  name === 'from' || name === 'to' || name === 'asOf'
+    ? fc.oneof(dayLike, anyText)
+    : name === 'limit'
+      ? fc.oneof(numberLike, anyText)
+      : anyText;
 
 /** A cursor the store would decode, with a random bucket and key. */
-const forgedCursor = fc.record({ b: fc.integer({ min: -2, max: 10 }), k: fc.option(fc.string({ maxLength: 1200 }), { nil: undefined }) }).map((c) => Buffer.from(JSON.stringify(c)).toString('base64url'));
+const forgedCursor = fc
+  .record({ b: fc.integer({ min: -2, max: 10 }), k: fc.option(fc.string({ maxLength: 1200 }), { nil: undefined }) })
+  .map((c) => Buffer.from(JSON.stringify(c)).toString('base64url'));
 
 const body = fc
   .oneof(
@@ -214,7 +259,15 @@ const body = fc
     fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v)),
     fc.record({ format: fc.oneof(anyText, fc.constantFrom('CSV', 'json', 'xlsx')) }).map((v) => JSON.stringify(v)),
     fc.constantFrom('{"format":"csv","extra":1}', '{"format":null}', '[]', 'null', '{"format":"jsonl","format2":"csv"}'),
-    fc.record({ erasureId: fc.oneof(anyText, fc.constantFrom('er-1', '', 'a'.repeat(129))), reason: fc.oneof(anyText, fc.constant(''), fc.integer()) }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
+    fc
+      .record(
+        {
+          erasureId: fc.oneof(anyText, fc.constantFrom('er-1', '', 'a'.repeat(129))),
+          reason: fc.oneof(anyText, fc.constant(''), fc.integer()),
+        },
+        { requiredKeys: [] },
+      )
+      .map((v) => JSON.stringify(v)),
   )
   // A valid request would start an export: that state change is tested in test/integration/exports.test.ts.
   .filter((b) => b !== JSON.stringify({ format: 'csv' }) && b !== JSON.stringify({ format: 'jsonl' }));
@@ -230,15 +283,31 @@ interface Request {
 const request: fc.Arbitrary<Request> = fc.constantFrom(...ROUTES).chain((route) =>
   fc.record({
     route: fc.constant(route),
-    method: fc.oneof({ weight: 9, arbitrary: fc.constant(route.method) }, { weight: 1, arbitrary: fc.constantFrom('GET', 'POST', 'DELETE', 'PUT') }),
-    pathValue: route.pathParam ? fc.oneof(fc.constantFrom(...route.validPath!), anyText.filter((s) => s.length > 0)) : fc.constant(undefined),
-    query: fc.dictionary(
-      fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...(route.query.length ? route.query : ['x'])) }, { weight: 1, arbitrary: fc.string({ minLength: 1, maxLength: 8 }) }),
-      fc.string(),
-      { maxKeys: 3 },
-    ).chain((keys) =>
-      fc.record(Object.fromEntries(Object.keys(keys).map((k) => [k, k === 'cursor' ? fc.oneof(anyText, forgedCursor) : paramValue(k)]))) as fc.Arbitrary<Record<string, string>>,
+    method: fc.oneof(
+      { weight: 9, arbitrary: fc.constant(route.method) },
+      { weight: 1, arbitrary: fc.constantFrom('GET', 'POST', 'DELETE', 'PUT') },
     ),
+    pathValue: route.pathParam
+      ? fc.oneof(
+          fc.constantFrom(...route.validPath!),
+          anyText.filter((s) => s.length > 0),
+        )
+      : fc.constant(undefined),
+    query: fc
+      .dictionary(
+        fc.oneof(
+          { weight: 4, arbitrary: fc.constantFrom(...(route.query.length ? route.query : ['x'])) },
+          { weight: 1, arbitrary: fc.string({ minLength: 1, maxLength: 8 }) },
+        ),
+        fc.string(),
+        { maxKeys: 3 },
+      )
+      .chain(
+        (keys) =>
+          fc.record(
+            Object.fromEntries(Object.keys(keys).map((k) => [k, k === 'cursor' ? fc.oneof(anyText, forgedCursor) : paramValue(k)])),
+          ) as fc.Arbitrary<Record<string, string>>,
+      ),
     body: route.method === 'POST' ? body : fc.constant(undefined),
   }),
 );
@@ -269,7 +338,17 @@ function apiEvent(r: Request): APIGatewayProxyEventV2 {
       stage: '$default',
       time: new Date().toISOString(),
       timeEpoch: Date.now(),
-      authorizer: { iam: { accessKey: 'AK', accountId: '000000000000', callerId: 'fuzz', cognitoIdentity: null, principalOrgId: '', userArn: 'arn:aws:iam::000000000000:user/fuzz', userId: 'fuzz' } },
+      authorizer: {
+        iam: {
+          accessKey: 'AK',
+          accountId: '000000000000',
+          callerId: 'fuzz',
+          cognitoIdentity: null,
+          principalOrgId: '',
+          userArn: 'arn:aws:iam::000000000000:user/fuzz',
+          userId: 'fuzz',
+        },
+      },
     } as never,
     body: r.body,
     isBase64Encoded: false,
@@ -296,10 +375,15 @@ function checkAnswer(r: Request, status: number, text: string): void {
       /* not JSON */
     }
     const names = [...NAMED, ...Object.keys(r.query), ...bodyFields];
-    expect(names.some((n) => parsed.error.message.startsWith(`${n}: `)), where).toBe(true);
+    expect(
+      names.some((n) => parsed.error.message.startsWith(`${n}: `)),
+      where,
+    ).toBe(true);
   }
   if (status === 404) {
-    expect(['member_not_found', 'member_erased', 'segment_not_found', 'export_not_found', 'route_not_found'], where).toContain(parsed.error.code);
+    expect(['member_not_found', 'member_erased', 'segment_not_found', 'export_not_found', 'route_not_found'], where).toContain(
+      parsed.error.code,
+    );
     if (parsed.error.code !== 'route_not_found') expect(parsed.error.message, where).toMatch(/^(memberId|id|exportId): /);
   }
   if (status === 405) expect(parsed.error.code, where).toBe('method_not_allowed');
@@ -331,36 +415,40 @@ describe('every API route under fuzzed parameters', () => {
     const before = await snapshot();
     const statuses: Record<number, number> = {};
     await fc.assert(
-      fc.asyncProperty(request, fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }), async (r, withToken) => {
-        const qs = new URLSearchParams(r.query).toString();
-        const url = `${stack.apiUrl}${rawPathOf(r)}${qs ? `?${qs}` : ''}`;
-        const pathname = new URL(url).pathname; // as normalised by the client ('..' segments go)
-        const open = TABLE.some((t) => t.open && t.method === r.method && pathPattern(t.path).test(pathname));
-        const routed = TABLE.some((t) => t.method === r.method && pathPattern(t.path).test(pathname));
-        const res = await fetch(url, {
-          method: r.method,
-          headers: withToken ? { authorization: `Bearer ${token}`, 'content-type': 'application/json' } : {},
-          body: r.method === 'GET' ? undefined : r.body,
-        });
-        const text = await res.text();
-        statuses[res.status] = (statuses[res.status] ?? 0) + 1;
-        expect(res.status, `${r.method} ${url} → ${res.status} ${text}`).toBeLessThan(500);
-        // No route: 404 from the server itself (as from API Gateway), before any authorisation.
-        if (!routed) {
-          expect(res.status, `${r.method} ${pathname}`).toBe(404);
-          expect(JSON.parse(text).error.code).toBe('route_not_found');
-          return;
-        }
-        // A route without a valid token: 403 (API Gateway's answer to an unsigned request).
-        if (!withToken && !open) {
-          expect(res.status).toBe(403);
-          return;
-        }
-        if (pathname !== rawPathOf(r)) return; // the client rewrote the path ('..'): not the route fuzzed
-        // The local server answers unknown routes itself (API Gateway would, too).
-        if (res.status === 404 && !text.includes('"code"')) return;
-        checkAnswer(r, res.status, text);
-      }),
+      fc.asyncProperty(
+        request,
+        fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
+        async (r, withToken) => {
+          const qs = new URLSearchParams(r.query).toString();
+          const url = `${stack.apiUrl}${rawPathOf(r)}${qs ? `?${qs}` : ''}`;
+          const pathname = new URL(url).pathname; // as normalised by the client ('..' segments go)
+          const open = TABLE.some((t) => t.open && t.method === r.method && pathPattern(t.path).test(pathname));
+          const routed = TABLE.some((t) => t.method === r.method && pathPattern(t.path).test(pathname));
+          const res = await fetch(url, {
+            method: r.method,
+            headers: withToken ? { authorization: `Bearer ${token}`, 'content-type': 'application/json' } : {},
+            body: r.method === 'GET' ? undefined : r.body,
+          });
+          const text = await res.text();
+          statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+          expect(res.status, `${r.method} ${url} → ${res.status} ${text}`).toBeLessThan(500);
+          // No route: 404 from the server itself (as from API Gateway), before any authorisation.
+          if (!routed) {
+            expect(res.status, `${r.method} ${pathname}`).toBe(404);
+            expect(JSON.parse(text).error.code).toBe('route_not_found');
+            return;
+          }
+          // A route without a valid token: 403 (API Gateway's answer to an unsigned request).
+          if (!withToken && !open) {
+            expect(res.status).toBe(403);
+            return;
+          }
+          if (pathname !== rawPathOf(r)) return; // the client rewrote the path ('..'): not the route fuzzed
+          // The local server answers unknown routes itself (API Gateway would, too).
+          if (res.status === 404 && !text.includes('"code"')) return;
+          checkAnswer(r, res.status, text);
+        },
+      ),
       { numRuns: 200 },
     );
     expect(await snapshot()).toEqual(before);
@@ -370,7 +458,9 @@ describe('every API route under fuzzed parameters', () => {
 
   it('rejects a forged segment cursor with a key too long for DynamoDB as a 400', async () => {
     const cursor = Buffer.from(JSON.stringify({ b: 0, k: 'x'.repeat(1500) })).toString('base64url');
-    const res = await apiHandler(apiEvent({ route: routeOf('/segments/{p}/members'), method: 'GET', pathValue: 'tier-member', query: { cursor } }));
+    const res = await apiHandler(
+      apiEvent({ route: routeOf('/segments/{p}/members'), method: 'GET', pathValue: 'tier-member', query: { cursor } }),
+    );
     expect(res.statusCode, res.body).toBeLessThan(500);
   });
 
@@ -378,7 +468,11 @@ describe('every API route under fuzzed parameters', () => {
   it('answers a malformed percent-encoding in a path parameter with a 400', async () => {
     for (const rawPath of ['/members/%', '/members/%E0%A4%A', '/segments/%zz/members', '/exports/%']) {
       const r: Request = { route: routeOf('/members/{p}'), method: 'GET', query: {} };
-      const event = { ...apiEvent(r), rawPath, requestContext: { ...apiEvent(r).requestContext, http: { ...apiEvent(r).requestContext.http, path: rawPath } } };
+      const event = {
+        ...apiEvent(r),
+        rawPath,
+        requestContext: { ...apiEvent(r).requestContext, http: { ...apiEvent(r).requestContext.http, path: rawPath } },
+      };
       const res = await apiHandler(event);
       expect(res.statusCode, `${rawPath} → ${res.statusCode} ${res.body}`).toBe(400);
       expect(JSON.parse(res.body as string).error.message).toMatch(/^path:/);

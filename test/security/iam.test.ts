@@ -44,12 +44,25 @@ function inventoryOf(fnId: string): Inventory {
       for (const action of [s.Action].flat()) out[key].add(action);
     }
   }
-  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, [...v].sort()]));
+  return Object.fromEntries(
+    Object.entries(out)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([k, v]) => [k, [...v].sort()]),
+  );
 }
 
 // What CDK's grant*Data helpers give (GetRecords/GetShardIterator on a table ARN are inert: no
 // table has a stream, and stream actions need the stream ARN).
-const DDB_READ = ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:Query', 'dynamodb:Scan'];
+const DDB_READ = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
+  'dynamodb:GetItem',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+];
 const DDB_WRITE = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:DescribeTable', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
 const DDB_READ_WRITE = [...new Set([...DDB_READ, ...DDB_WRITE])].sort();
 const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
@@ -71,7 +84,18 @@ const EXPECTED: Record<string, Inventory> = {
     ActionsStream: ['kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'],
     // What the event source mapping needs to read the stream (CDK's KinesisEventSource grant),
     // and puts to forward an aggregated sub-record to its member's shard.
-    EventsStream: ['kinesis:DescribeStream', 'kinesis:DescribeStreamConsumer', 'kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards', 'kinesis:ListStreams', 'kinesis:PutRecord', 'kinesis:PutRecords', 'kinesis:SubscribeToShard'],
+    EventsStream: [
+      'kinesis:DescribeStream',
+      'kinesis:DescribeStreamConsumer',
+      'kinesis:DescribeStreamSummary',
+      'kinesis:GetRecords',
+      'kinesis:GetShardIterator',
+      'kinesis:ListShards',
+      'kinesis:ListStreams',
+      'kinesis:PutRecord',
+      'kinesis:PutRecords',
+      'kinesis:SubscribeToShard',
+    ],
     // The salt of the erased-member hash (tombstones, member_erased actions).
     ErasureSaltSecret: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
     FailedBatchesBucket: ['s3:ListBucket'],
@@ -120,16 +144,30 @@ const EXPECTED: Record<string, Inventory> = {
 
 describe('IAM: every action of every handler, on what', () => {
   it('covers every handler', () => {
-    expect(handlers.sort()).toEqual(Object.keys(EXPECTED).filter((id) => id in resources).sort());
+    expect(handlers.sort()).toEqual(
+      Object.keys(EXPECTED)
+        .filter((id) => id in resources)
+        .sort(),
+    );
   });
 
   it.each(handlers)('%s may do exactly this', (fnId) => {
     const inventory = inventoryOf(fnId);
     // Printed so a reviewer sees the whole grant set of each function in the test output.
-    console.log(`${fnId}\n${Object.entries(inventory).map(([r, a]) => `  ${r}: ${a.map((x) => x.replace(/^[a-z0-9]+:/, '')).join(' ')}`).join('\n')}`);
+    console.log(
+      `${fnId}\n${Object.entries(inventory)
+        .map(([r, a]) => `  ${r}: ${a.map((x) => x.replace(/^[a-z0-9]+:/, '')).join(' ')}`)
+        .join('\n')}`,
+    );
     const expected = { ...EXPECTED[fnId] };
     if (!('ExportSegmentFunction' in resources)) delete expected.ExportSegmentFunction;
-    expect(inventory).toEqual(Object.fromEntries(Object.entries(expected).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, [...v].sort()])));
+    expect(inventory).toEqual(
+      Object.fromEntries(
+        Object.entries(expected)
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([k, v]) => [k, [...v].sort()]),
+      ),
+    );
   });
 
   it('no handler may touch a resource outside the stack, or any resource by wildcard', () => {
@@ -137,7 +175,8 @@ describe('IAM: every action of every handler, on what', () => {
       for (const resource of Object.keys(inventoryOf(fnId)).map((k) => k.replace(/ if .*$/, ''))) {
         // Only the documented object/index scopes end in a wildcard (acknowledged for cdk-nag).
         expect(resource, fnId).not.toMatch(/^\*|arn:aws/);
-        if (resource.includes('*')) expect(['MembersTable/index/*', 'AuditTable/index/*', 'ExportsBucket/*', 'FailedBatchesBucket/*'], fnId).toContain(resource);
+        if (resource.includes('*'))
+          expect(['MembersTable/index/*', 'AuditTable/index/*', 'ExportsBucket/*', 'FailedBatchesBucket/*'], fnId).toContain(resource);
       }
     }
   });

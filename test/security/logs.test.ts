@@ -15,7 +15,10 @@ import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stac
 import { synthTemplate } from '../../infra/synth';
 import { FaultController, installController } from '../../harness/chaos/faults';
 
-const read = (file: string) => readFileSync(new URL(`../../events/${file}`, import.meta.url), 'utf8').split('\n').filter((l) => l.trim());
+const read = (file: string) =>
+  readFileSync(new URL(`../../events/${file}`, import.meta.url), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim());
 const sample = read('sample-month.jsonl');
 const bad = read('bad-records.jsonl');
 const token = 'logs-test-token-5f1b9c0a7e';
@@ -43,7 +46,10 @@ function capture(): () => void {
 }
 
 async function call(path: string, init: RequestInit = {}, auth = true): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${stack.apiUrl}${path}`, { ...init, headers: { ...(auth ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json', ...(init.headers ?? {}) } });
+  const res = await fetch(`${stack.apiUrl}${path}`, {
+    ...init,
+    headers: { ...(auth ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json', ...init.headers },
+  });
   const text = await res.text();
   answers.push({ path, status: res.status, body: text });
   return { status: res.status, body: text ? JSON.parse(text) : null };
@@ -54,7 +60,9 @@ beforeAll(async () => {
   // The consumer runs under the chaos fault controller (crashes, throttling, timeouts), so its
   // error paths and the local runtime's retry messages are in the capture too.
   const template = synthTemplate() as Record<string, any>;
-  template.Resources.ProcessEventsFunction.Metadata['memberflow:entry'] = fileURLToPath(new URL('../chaos/chaos-process-events.ts', import.meta.url));
+  template.Resources.ProcessEventsFunction.Metadata['memberflow:entry'] = fileURLToPath(
+    new URL('../chaos/chaos-process-events.ts', import.meta.url),
+  );
   restore = capture();
   stack = await attachLocalStack({
     endpoints: inject('endpoints'),
@@ -143,7 +151,14 @@ describe('the logs', () => {
     expect(text).not.toMatch(/\be-\d+-\d+\b/); // event ids of the sample
     expect(text).not.toMatch(/\bo-\d+-\d+\b/); // order ids
     expect(text).not.toMatch(/sku-[a-z]{2}-\d{3}/);
-    for (const field of ['"occurredAt"', '"lines"', '"amountCents"', '"acquisitionChannel"', 'bad-refund-unknown-order', 'o-does-not-exist']) {
+    for (const field of [
+      '"occurredAt"',
+      '"lines"',
+      '"amountCents"',
+      '"acquisitionChannel"',
+      'bad-refund-unknown-order',
+      'o-does-not-exist',
+    ]) {
       expect(text.includes(field), `${field} in the logs`).toBe(false);
     }
   });

@@ -27,7 +27,17 @@ export class MemoryPipeline {
   ) {}
 
   ports(overrides: Partial<BatchPorts> = {}): BatchPorts {
-    return { members: this.members, ledger: this.ledger, quarantine: this.quarantine, metrics: this.metrics, actions: this.actions, segments: this.segments, hints: this.hints, program: this.program, ...overrides };
+    return {
+      members: this.members,
+      ledger: this.ledger,
+      quarantine: this.quarantine,
+      metrics: this.metrics,
+      actions: this.actions,
+      segments: this.segments,
+      hints: this.hints,
+      program: this.program,
+      ...overrides,
+    };
   }
 
   /** Appends lines to a shard as new records (as a producer's PutRecords does). */

@@ -4,7 +4,17 @@ import { tierChangeKey } from '../../shared/keys/ledger-keys';
 import { type Claim, type LedgerPort, type OrderRecord } from '../../shared/member/ledger';
 import { type MemberState } from '../../shared/member/state';
 import type { TierChange } from '../../shared/points/tiers';
-import type { Action, ActionsPort, CounterItem, HintPort, MemberPort, MetricsPort, QuarantineItem, QuarantinePort, SegmentPort } from '../../shared/batch/process-batch';
+import type {
+  Action,
+  ActionsPort,
+  CounterItem,
+  HintPort,
+  MemberPort,
+  MetricsPort,
+  QuarantineItem,
+  QuarantinePort,
+  SegmentPort,
+} from '../../shared/batch/process-batch';
 
 const clone = <T>(value: T): T => structuredClone(value);
 
@@ -46,7 +56,13 @@ export class MemoryLedger implements LedgerPort {
     const found = this.orders.get(`${memberId}|${orderId}`);
     return found ? clone(found) : null;
   }
-  async claimRefund(memberId: string, orderId: string, refundId: string, refund: Claim & { revokedPoints: number; revokedCoins: number }, expectedRevoked: number) {
+  async claimRefund(
+    memberId: string,
+    orderId: string,
+    refundId: string,
+    refund: Claim & { revokedPoints: number; revokedCoins: number },
+    expectedRevoked: number,
+  ) {
     const order = this.orders.get(`${memberId}|${orderId}`)!;
     if (!order.refunds[refundId]) {
       if (order.revokedPoints !== expectedRevoked) throw new Error('refund claim raced');

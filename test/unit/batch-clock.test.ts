@@ -12,7 +12,12 @@ import { MemoryPipeline } from '../support/memory-pipeline';
 const SHARD = 'shardId-000000000000';
 const encoder = new TextEncoder();
 let seq = 0;
-const record = (line: object, arrivedAt: number): StreamRecord => ({ shardId: SHARD, seq: String(++seq).padStart(20, '0'), data: encoder.encode(JSON.stringify(line)), arrivedAt });
+const record = (line: object, arrivedAt: number): StreamRecord => ({
+  shardId: SHARD,
+  seq: String(++seq).padStart(20, '0'),
+  data: encoder.encode(JSON.stringify(line)),
+  arrivedAt,
+});
 const open = (memberId: string, eventId: string, occurredAt: string) => ({ eventId, type: 'app_open', memberId, occurredAt });
 
 /** Member writes of `failing` fail on the first attempt only (a throttled write: the batch is retried). */
@@ -36,7 +41,10 @@ async function deliverWithRetry(pipeline: MemoryPipeline, batch: StreamRecord[],
   const attempt = await processBatch(batch, pipeline.ports({ members }));
   expect(attempt.failedSeqs).toHaveLength(1);
   vi.setSystemTime(retryAt);
-  const retry = await processBatch(batch.filter((r) => r.seq >= attempt.failedSeqs[0]), pipeline.ports({ members }));
+  const retry = await processBatch(
+    batch.filter((r) => r.seq >= attempt.failedSeqs[0]),
+    pipeline.ports({ members }),
+  );
   expect(retry.failedSeqs).toEqual([]);
 }
 
@@ -55,7 +63,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-describe('the batch clock is the records\' arrival time', () => {
+describe("the batch clock is the records' arrival time", () => {
   it('a record quarantined as future on one attempt stays quarantined on a retry 10 minutes later', async () => {
     // The pipeline's clock follows the (faked) wall clock, so any use of it in the batch path shows.
     const pipeline = new MemoryPipeline(undefined, () => Date.now());
@@ -82,12 +90,17 @@ describe('the batch clock is the records\' arrival time', () => {
     // m1 was last active 29 days before the batch: still "active" that day, "silent" the next.
     const firstSeen = Date.parse('2026-11-01T12:00:00+08:00');
     vi.setSystemTime(firstSeen);
-    expect((await processBatch([record(open('m1', 'm1-1', '2026-11-01T11:00:00+08:00'), firstSeen)], pipeline.ports())).failedSeqs).toEqual([]);
+    expect((await processBatch([record(open('m1', 'm1-1', '2026-11-01T11:00:00+08:00'), firstSeen)], pipeline.ports())).failedSeqs).toEqual(
+      [],
+    );
     expect(segmentSizes(pipeline).counters['seg|status-active']).toBe(1);
 
     // Another event of that day, arriving at 23:55 on day 29; the retry runs after midnight.
     const arrived = Date.parse('2026-11-30T23:55:00+08:00');
-    const batch = [record(open('m1', 'm1-2', '2026-11-01T18:00:00+08:00'), arrived), record(open('m2', 'm2-1', '2026-11-30T23:50:00+08:00'), arrived)];
+    const batch = [
+      record(open('m1', 'm1-2', '2026-11-01T18:00:00+08:00'), arrived),
+      record(open('m2', 'm2-1', '2026-11-30T23:50:00+08:00'), arrived),
+    ];
     await deliverWithRetry(pipeline, batch, failOnce(pipeline.members, 'm1'), arrived + 60_000, Date.parse('2026-12-01T00:05:00+08:00'));
 
     const sizes = segmentSizes(pipeline);
@@ -106,9 +119,17 @@ describe('the batch clock is the records\' arrival time', () => {
     // A status check for tomorrow put at 23:59 is refused even when processed after midnight.
     const arrived = Date.parse('2026-11-30T23:59:00+08:00');
     vi.setSystemTime(Date.parse('2026-12-01T00:10:00+08:00'));
-    const command = { eventId: 'status_check:2026-12-01:c1', type: 'status_check', memberId: 'c1', occurredAt: '2026-11-30T15:59:00Z', asOf: '2026-12-01' };
+    const command = {
+      eventId: 'status_check:2026-12-01:c1',
+      type: 'status_check',
+      memberId: 'c1',
+      occurredAt: '2026-11-30T15:59:00Z',
+      asOf: '2026-12-01',
+    };
     const result = await processBatch([record(command, arrived)], pipeline.ports());
     expect(result.quarantined).toBe(1);
-    expect([...pipeline.quarantine.items.values()].map((q) => [q.reason, q.detail])).toEqual([['invalid_event', 'asOf: 2026-12-01 is after today']]);
+    expect([...pipeline.quarantine.items.values()].map((q) => [q.reason, q.detail])).toEqual([
+      ['invalid_event', 'asOf: 2026-12-01 is after today'],
+    ]);
   });
 });

@@ -97,7 +97,14 @@ describe('update expressions, evaluated on the meter’s copy of the item', () =
       { '#rid': 'r-1' },
       { ':refund': { M: { p: N(5) } }, ':points': N(5), ':ac': S('wechat'), ':more': { L: [N(2)] } },
     );
-    expect(after).toEqual({ memberId: S('m1'), sk: S('o#1'), rv: N(15), rf: { M: { 'r-1': { M: { p: N(5) } } } }, l: { L: [N(1), N(2)] }, ac: S('wechat') });
+    expect(after).toEqual({
+      memberId: S('m1'),
+      sk: S('o#1'),
+      rv: N(15),
+      rf: { M: { 'r-1': { M: { p: N(5) } } } },
+      l: { L: [N(1), N(2)] },
+      ac: S('wechat'),
+    });
     expect(before.rv).toEqual(N(10)); // the copy is not mutated
   });
 
@@ -106,10 +113,15 @@ describe('update expressions, evaluated on the meter’s copy of the item', () =
   });
 
   it('ADD to numbers and sets, DELETE from sets (an emptied set disappears)', () => {
-    const after = applyUpdate({ k: S('1'), ads: { NS: ['20750'] } }, 'ADD ads :d, n :one, pds :d', undefined, { ':d': { NS: ['20750', '20751'] }, ':one': N(1) });
+    const after = applyUpdate({ k: S('1'), ads: { NS: ['20750'] } }, 'ADD ads :d, n :one, pds :d', undefined, {
+      ':d': { NS: ['20750', '20751'] },
+      ':one': N(1),
+    });
     expect(after).toEqual({ k: S('1'), ads: { NS: ['20750', '20751'] }, n: N(1), pds: { NS: ['20750', '20751'] } });
     expect(applyUpdate(after, 'DELETE pds :d', undefined, { ':d': { NS: ['20750', '20751'] } })).not.toHaveProperty('pds');
-    expect(applyUpdate({ k: S('1'), big: N('9007199254740993') }, 'ADD big :one', undefined, { ':one': N(1) }).big).toEqual(N('9007199254740994'));
+    expect(applyUpdate({ k: S('1'), big: N('9007199254740993') }, 'ADD big :one', undefined, { ':one': N(1) }).big).toEqual(
+      N('9007199254740994'),
+    );
   });
 });
 
@@ -136,11 +148,19 @@ describe('write units by DynamoDB’s rules', () => {
   it('UpdateItem: the larger of before and after, after computed from the expression', async () => {
     const m = meter();
     await m.observe('PutItem', { TableName: 'T', Item: sized(1000) }, {});
-    await m.observe('UpdateItem', { TableName: 'T', Key: { id: S('k') }, UpdateExpression: 'SET q = :q', ExpressionAttributeValues: { ':q': S('y'.repeat(100)) } }, {});
+    await m.observe(
+      'UpdateItem',
+      { TableName: 'T', Key: { id: S('k') }, UpdateExpression: 'SET q = :q', ExpressionAttributeValues: { ':q': S('y'.repeat(100)) } },
+      {},
+    );
     expect(m.snapshot().writeUnits).toBe(1 + 2); // 1000 → 1101 bytes
     await m.observe('UpdateItem', { TableName: 'T', Key: { id: S('k') }, UpdateExpression: 'REMOVE q' }, {});
     expect(m.snapshot().writeUnits).toBe(1 + 2 + 2); // before 1101 bytes
-    await m.observe('UpdateItem', { TableName: 'T', Key: { id: S('new') }, UpdateExpression: 'ADD n :one', ExpressionAttributeValues: { ':one': N(1) } }, {});
+    await m.observe(
+      'UpdateItem',
+      { TableName: 'T', Key: { id: S('new') }, UpdateExpression: 'ADD n :one', ExpressionAttributeValues: { ':one': N(1) } },
+      {},
+    );
     expect(m.snapshot().writeUnits).toBe(6); // creates { id, n }
   });
 
@@ -159,7 +179,11 @@ describe('write units by DynamoDB’s rules', () => {
   it('BatchWriteItem charges each item on its own, not the unprocessed ones', async () => {
     const m = meter();
     const items = [sized(300, 'a'), sized(1100, 'b'), sized(300, 'c')];
-    await m.observe('BatchWriteItem', { RequestItems: { T: items.map((Item) => ({ PutRequest: { Item } })) } }, { output: { UnprocessedItems: { T: [{ PutRequest: { Item: items[2] } }] } } });
+    await m.observe(
+      'BatchWriteItem',
+      { RequestItems: { T: items.map((Item) => ({ PutRequest: { Item } })) } },
+      { output: { UnprocessedItems: { T: [{ PutRequest: { Item: items[2] } }] } } },
+    );
     expect(m.snapshot().writeUnits).toBe(1 + 2);
   });
 
@@ -170,7 +194,14 @@ describe('write units by DynamoDB’s rules', () => {
       {
         TransactItems: [
           { Put: { TableName: 'T', Item: sized(1500, 'a') } },
-          { Update: { TableName: 'P', Key: { pk: S('d#1'), sk: S('s0') }, UpdateExpression: 'ADD dau :one', ExpressionAttributeValues: { ':one': N(1) } } },
+          {
+            Update: {
+              TableName: 'P',
+              Key: { pk: S('d#1'), sk: S('s0') },
+              UpdateExpression: 'ADD dau :one',
+              ExpressionAttributeValues: { ':one': N(1) },
+            },
+          },
           { ConditionCheck: { TableName: 'T', Key: { id: S('zz') }, ConditionExpression: 'attribute_not_exists(id)' } },
         ],
       },
@@ -204,7 +235,11 @@ describe('read units by DynamoDB’s rules', () => {
     await m.observe('GetItem', { TableName: 'T', Key: { id: S('a') } }, {});
     expect(m.snapshot().readUnits).toBe(0.5);
     // The guide's example: 1.5 KB and 6.5 KB read in one BatchGetItem = 4 KB + 8 KB = 3 units.
-    await m.observe('BatchGetItem', { RequestItems: { T: { Keys: [{ id: S('a') }, { id: S('b') }], ConsistentRead: true } } }, { output: {} });
+    await m.observe(
+      'BatchGetItem',
+      { RequestItems: { T: { Keys: [{ id: S('a') }, { id: S('b') }], ConsistentRead: true } } },
+      { output: {} },
+    );
     expect(m.snapshot().readUnits).toBe(0.5 + 3);
     await m.observe('BatchGetItem', { RequestItems: { T: { Keys: [{ id: S('none') }], ConsistentRead: true } } }, { output: {} });
     expect(m.snapshot().readUnits).toBe(4.5);
@@ -229,7 +264,13 @@ describe('the meter as SDK middleware', () => {
       requestHandler: {
         handle: async (request: { body?: string }) => {
           requests.push(String(request.body));
-          return { response: { statusCode: 200, headers: { 'content-type': 'application/x-amz-json-1.0' }, body: Readable.from([Buffer.from('{}')]) } };
+          return {
+            response: {
+              statusCode: 200,
+              headers: { 'content-type': 'application/x-amz-json-1.0' },
+              body: Readable.from([Buffer.from('{}')]),
+            },
+          };
         },
       } as never,
     });
@@ -248,14 +289,21 @@ describe('the meter as SDK middleware', () => {
 });
 
 describe('the lower bound: one unit per (member, batch) with an event not seen before', () => {
-  const line = (eventId: string, memberId: string) => JSON.stringify({ eventId, memberId, type: 'app_open', occurredAt: '2026-10-01T00:00:00Z' });
+  const line = (eventId: string, memberId: string) =>
+    JSON.stringify({ eventId, memberId, type: 'app_open', occurredAt: '2026-10-01T00:00:00Z' });
 
   it('counts members with a new event in each batch, once per batch, skipping repeats and non-events', () => {
     const plan = planBatches(
       [
-        line('e1', 'a'), line('e2', 'a'), line('e3', 'b'), // batch 1: a, b
-        line('e1', 'a'), line('e4', 'b'), 'not json', // batch 2: a repeats only; b new
-        line('e2', 'a'), line('e3', 'b'), line('e5', 'c'), // batch 3: only c new
+        line('e1', 'a'),
+        line('e2', 'a'),
+        line('e3', 'b'), // batch 1: a, b
+        line('e1', 'a'),
+        line('e4', 'b'),
+        'not json', // batch 2: a repeats only; b new
+        line('e2', 'a'),
+        line('e3', 'b'),
+        line('e5', 'c'), // batch 3: only c new
       ],
       { shards: 1, batchSize: 3 },
     );

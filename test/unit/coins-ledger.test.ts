@@ -1,5 +1,5 @@
 /**
- * Every rule of contract §7 with hand-computed values: earning per tier, pending, expiry, FIFO,
+ * Every rule of docs/rules.md#coins with hand-computed values: earning per tier, pending, expiry, FIFO,
  * refunds (own lot, then FIFO, then debt; debt repaid by later earnings), notices, redemption,
  * reversal, adjustments, exactly-once keys and the daily catch-up.
  */
@@ -108,7 +108,10 @@ describe('lots: pending, available, expiry', () => {
     expect(b.redeem('r0', D + 6, { coins: 1 })).toEqual({ status: 409, code: 'insufficient_coins' });
     expect(b.balance(D + 7)).toMatchObject({ available: 100, pending: 0 });
     // redeemable on availableOn although the daily job never ran
-    expect(b.redeem('r1', D + 7, { coins: 40 })).toMatchObject({ status: 201, answer: { balance: { available: 60, pending: 0, debt: 0 } } });
+    expect(b.redeem('r1', D + 7, { coins: 40 })).toMatchObject({
+      status: 201,
+      answer: { balance: { available: 60, pending: 0, debt: 0 } },
+    });
     expect(b.redeem('r2', D + 371, { coins: 10 })).toMatchObject({ status: 201 }); // last day: 7 + 365 − 1
     expect(b.redeem('r3', D + 372, { coins: 1 })).toEqual({ status: 409, code: 'insufficient_coins' });
     expect(kinds(b.entries)).toEqual(['earn 100 L1', 'available 100 L1', 'redeem -40 L1', 'redeem -10 L1']);
@@ -121,7 +124,13 @@ describe('lots: pending, available, expiry', () => {
     const b = book();
     b.purchase('o1', D, 30, 3000);
     b.runDay(D + 20);
-    expect(b.entries[1]).toMatchObject({ id: 'available:L1', kind: 'available', coins: 30, day: D + 7, delta: { available: 30, pending: -30, debt: 0 } });
+    expect(b.entries[1]).toMatchObject({
+      id: 'available:L1',
+      kind: 'available',
+      coins: 30,
+      day: D + 7,
+      delta: { available: 30, pending: -30, debt: 0 },
+    });
   });
 
   it('pendingDays 0 makes a lot available at once', () => {
@@ -153,7 +162,7 @@ describe('spending order', () => {
 });
 
 describe('refunds', () => {
-  it('take from the order\'s own lot first while it is pending', () => {
+  it("take from the order's own lot first while it is pending", () => {
     const b = book();
     b.purchase('o1', D, 100, 10_000);
     b.purchase('o2', D + 1, 50, 5_000);
@@ -189,7 +198,7 @@ describe('refunds', () => {
     expect(b.balance(D + 8)).toMatchObject({ available: 0, debt: 0 });
   });
 
-  it('once per refundId, capped at the order\'s coins over several refunds', () => {
+  it("once per refundId, capped at the order's coins over several refunds", () => {
     const b = book();
     b.purchase('o1', D, 3, 300);
     expect(b.refund('o1', 'f1', D, 150)).toBe(2);
@@ -242,7 +251,10 @@ describe('redemption', () => {
     const b = book();
     b.purchase('o1', D, 100, 10_000);
     const first = b.redeem('r1', D + 7, { coins: 30, orderId: 'till-1' });
-    expect(first).toEqual({ status: 201, answer: { redemptionId: 'r1', coins: 30, valueFen: 30, balance: { available: 70, pending: 0, debt: 0 } } });
+    expect(first).toEqual({
+      status: 201,
+      answer: { redemptionId: 'r1', coins: 30, valueFen: 30, balance: { available: 70, pending: 0, debt: 0 } },
+    });
     b.redeem('r2', D + 7, { coins: 10 });
     expect(b.redeem('r1', D + 8, { coins: 30, orderId: 'till-1' })).toEqual({ ...first, status: 200 });
     expect(b.redeem('r1', D + 8, { coins: 31, orderId: 'till-1' })).toEqual({ status: 409, code: 'idempotency_mismatch' });
@@ -343,7 +355,9 @@ describe('entries', () => {
     b.runDay(D + 500);
     const sum = (k: string) => b.entries.filter((e) => e.kind === k).reduce((s, e) => s + e.coins, 0);
     const bal = b.balance(D + 500);
-    expect(sum('earn') + sum('revoke') + sum('redeem') + sum('reverse') + sum('expire') + sum('adjust')).toBe(bal.available + bal.pending - bal.debt);
+    expect(sum('earn') + sum('revoke') + sum('redeem') + sum('reverse') + sum('expire') + sum('adjust')).toBe(
+      bal.available + bal.pending - bal.debt,
+    );
     expect(sumDeltas(b.entries)).toEqual({ available: bal.available, pending: bal.pending, debt: bal.debt });
     expect(new Set(b.entries.map((e) => e.id)).size).toBe(b.entries.length);
   });

@@ -29,11 +29,42 @@ const gap = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 300, max: 380 }) },
 );
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ k: fc.constant('purchase' as const), gap, late: fc.oneof({ weight: 5, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 20 }) }), cents: fc.integer({ min: 0, max: 60_000 }), rate: fc.constantFrom(1, 2, 3, 5) }) },
-  { weight: 3, arbitrary: fc.record({ k: fc.constant('refund' as const), gap, pick: fc.nat(50), permille: fc.integer({ min: 0, max: 1200 }), same: fc.boolean() }) },
-  { weight: 5, arbitrary: fc.record({ k: fc.constant('redeem' as const), gap, coins: fc.oneof(fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 2000 })), repeat: fc.integer({ min: 0, max: 4 }), orderId: fc.boolean(), all: fc.boolean() }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      k: fc.constant('purchase' as const),
+      gap,
+      late: fc.oneof({ weight: 5, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 20 }) }),
+      cents: fc.integer({ min: 0, max: 60_000 }),
+      rate: fc.constantFrom(1, 2, 3, 5),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      k: fc.constant('refund' as const),
+      gap,
+      pick: fc.nat(50),
+      permille: fc.integer({ min: 0, max: 1200 }),
+      same: fc.boolean(),
+    }),
+  },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      k: fc.constant('redeem' as const),
+      gap,
+      coins: fc.oneof(fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 2000 })),
+      repeat: fc.integer({ min: 0, max: 4 }),
+      orderId: fc.boolean(),
+      all: fc.boolean(),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('reverse' as const), gap, pick: fc.nat(50) }) },
-  { weight: 1, arbitrary: fc.record({ k: fc.constant('adjust' as const), gap, coins: fc.integer({ min: -300, max: 300 }).filter((c) => c !== 0) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ k: fc.constant('adjust' as const), gap, coins: fc.integer({ min: -300, max: 300 }).filter((c) => c !== 0) }),
+  },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('day' as const), gap }) },
 );
 
@@ -62,7 +93,12 @@ describe('coins: shared/coins against the reference ledger', () => {
     fc.assert(
       fc.property(rulesArb, fc.array(opArb, { minLength: 1, maxLength: 60 }), (rules, ops) => {
         const book = new CoinBook(rules);
-        const ref = new CoinsReference({ pendingDays: rules.pendingDays, expiryDays: rules.expiryDays, noticeDays: rules.expiryNoticeDays, allowDebt: rules.allowDebt });
+        const ref = new CoinsReference({
+          pendingDays: rules.pendingDays,
+          expiryDays: rules.expiryDays,
+          noticeDays: rules.expiryNoticeDays,
+          allowDebt: rules.allowDebt,
+        });
         let day = START;
         const orders: string[] = [];
         const cents = new Map<string, number>();
@@ -102,7 +138,10 @@ describe('coins: shared/coins against the reference ledger', () => {
               const again = op.repeat === 0 && redemptions.length ? redemptions[op.gap % redemptions.length] : null;
               // `all`: spend everything available (then refunds of spent coins leave debt)
               const coins = op.all ? Math.max(1, book.balance(day).available) : op.coins;
-              const body = again && op.coins % 2 === 0 ? { coins: again.coins, ...(again.orderId ? { orderId: again.orderId } : {}) } : { coins, ...(op.orderId ? { orderId: `till${n}` } : {}) };
+              const body =
+                again && op.coins % 2 === 0
+                  ? { coins: again.coins, ...(again.orderId ? { orderId: again.orderId } : {}) }
+                  : { coins, ...(op.orderId ? { orderId: `till${n}` } : {}) };
               const id = again ? again.id : `r${n}`;
               const got = book.redeem(id, day, body);
               const want = ref.redeem(id, day, body.coins, body.orderId ?? null);

@@ -18,18 +18,32 @@ function event(path: string, headers: Record<string, string> = {}, query?: Recor
     rawQueryString: query ? new URLSearchParams(query).toString() : '',
     headers,
     queryStringParameters: query,
-    requestContext: { http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' }, requestId: 'r', routeKey: `${method} ${path}` },
+    requestContext: {
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
+      requestId: 'r',
+      routeKey: `${method} ${path}`,
+    },
     isBase64Encoded: false,
   } as unknown as APIGatewayProxyEventV2;
 }
 
 // The api function builds its stores for every route (no AWS call is made for the console's).
-for (const name of ['MEMBERS_TABLE', 'LEDGER_TABLE', 'METRICS_TABLE', 'QUARANTINE_TABLE', 'EXPORTS_TABLE', 'ACTIONS_STREAM', 'EVENTS_STREAM', 'EXPORTS_BUCKET']) {
+for (const name of [
+  'MEMBERS_TABLE',
+  'LEDGER_TABLE',
+  'METRICS_TABLE',
+  'QUARANTINE_TABLE',
+  'EXPORTS_TABLE',
+  'ACTIONS_STREAM',
+  'EVENTS_STREAM',
+  'EXPORTS_BUCKET',
+]) {
   process.env[name] ??= `unused-${name.toLowerCase()}`;
 }
 process.env.AWS_REGION ??= 'us-east-1';
 
-const call = async (e: APIGatewayProxyEventV2) => (await handler(e)) as APIGatewayProxyStructuredResultV2 & { headers: Record<string, string> };
+const call = async (e: APIGatewayProxyEventV2) =>
+  (await handler(e)) as APIGatewayProxyStructuredResultV2 & { headers: Record<string, string> };
 
 describe('the generated console assets', () => {
   it('equal a fresh build of console/ (the build is deterministic)', async () => {

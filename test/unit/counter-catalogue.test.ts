@@ -37,7 +37,11 @@ describe('counter catalogue', () => {
   it('lists every fixed-name and contribution counter', () => {
     const names = new Set(COUNTER_CATALOGUE.map((c) => c.name));
     for (const name of Object.values(COUNTER)) expect(names, name).toContain(name);
-    for (const name of CONTRIBUTION_COUNTERS) expect(COUNTER_CATALOGUE.some((c) => patternOf(c).test(name)), name).toBe(true);
+    for (const name of CONTRIBUTION_COUNTERS)
+      expect(
+        COUNTER_CATALOGUE.some((c) => patternOf(c).test(name)),
+        name,
+      ).toBe(true);
   });
 
   it('describes every counter a simulated month writes, in the item kind it names', async () => {

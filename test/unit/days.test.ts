@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { tzOffset } from '@date-fns/tz';
-import {
-  addDays,
-  dayNumber,
-  dayOf,
-  dayString,
-  isDayString,
-  isTimeZone,
-  parseInstant,
-  todayIn,
-  zoneOffsetMs,
-} from '../../shared/days/days';
+import { addDays, dayNumber, dayOf, dayString, isDayString, isTimeZone, parseInstant, todayIn, zoneOffsetMs } from '../../shared/days/days';
 
 const SH = 'Asia/Shanghai';
 const NY = 'America/New_York';
-const d = dayNumber;
 
 describe('day numbers', () => {
   it('counts days since 1970-01-01', () => {

@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CSV_BOM,
-  EXPORT_COLUMNS,
-  csvField,
-  csvHeader,
-  csvRow,
-  jsonlRow,
-  type ExportRow,
-} from '../../shared/exports/export-format';
+import { CSV_BOM, EXPORT_COLUMNS, csvField, csvHeader, csvRow, jsonlRow, type ExportRow } from '../../shared/exports/export-format';
 
 const base: ExportRow = {
   memberId: 'm-001',
@@ -29,8 +21,10 @@ function parseCsvLine(line: string): string[] {
     if (line[i] === '"') {
       i++;
       for (;;) {
-        if (line[i] === '"' && line[i + 1] === '"') (field += '"'), (i += 2);
-        else if (line[i] === '"') {
+        if (line[i] === '"' && line[i + 1] === '"') {
+          field += '"';
+          i += 2;
+        } else if (line[i] === '"') {
           i++;
           break;
         } else field += line[i++];
@@ -57,16 +51,12 @@ describe('CSV', () => {
       'rfmSegment',
       'joinedOn',
     ]);
-    expect(csvHeader()).toBe(
-      'memberId,tier,qualifyingPoints,lifetimePoints,lastActiveOn,status,rfmSegment,joinedOn\r\n',
-    );
+    expect(csvHeader()).toBe('memberId,tier,qualifyingPoints,lifetimePoints,lastActiveOn,status,rfmSegment,joinedOn\r\n');
     expect(csvRow(base)).toBe('m-001,gold,5200,8100,2026-03-01,active,important-value,2025-01-15\r\n');
   });
 
   it('writes null (or missing) as an empty field', () => {
-    expect(csvRow({ ...base, lastActiveOn: null, rfmSegment: null, joinedOn: null })).toBe(
-      'm-001,gold,5200,8100,,active,,\r\n',
-    );
+    expect(csvRow({ ...base, lastActiveOn: null, rfmSegment: null, joinedOn: null })).toBe('m-001,gold,5200,8100,,active,,\r\n');
     expect(csvField(undefined)).toBe('');
   });
 
@@ -89,7 +79,7 @@ describe('CSV', () => {
     expect(csvField('\rx')).toBe(`"'\rx"`);
     expect(csvField('a=b')).toBe('a=b'); // only a leading character is dangerous
     expect(csvField(-5)).toBe('-5');
-    // memberIds may start with '-' or '@' (contract §2)
+    // memberIds may start with '-' or '@' (docs/events.md#behaviour-events)
     expect(csvRow({ ...base, memberId: '@ops', tier: '-x' })).toMatch(/^'@ops,'-x,/);
   });
 

@@ -25,7 +25,9 @@ describe('jobDay', () => {
   });
 
   it('refuses a scheduledTime that is not a time (e.g. a placeholder nobody substituted)', () => {
-    expect(() => jobDay({ job: 'rfm', scheduledTime: '<aws.scheduler.scheduled-time>' }, TZ)).toThrow(/^scheduledTime: must be an ISO 8601 time/);
+    expect(() => jobDay({ job: 'rfm', scheduledTime: '<aws.scheduler.scheduled-time>' }, TZ)).toThrow(
+      /^scheduledTime: must be an ISO 8601 time/,
+    );
     expect(() => jobDay({ job: 'rfm', scheduledTime: '2026-13-01T00:00:00Z' }, TZ)).toThrow(/scheduledTime/);
   });
 });
@@ -43,7 +45,15 @@ describe('daysToRun', () => {
 describe('tier review of a missed day', () => {
   const at = (day: string) => `${day}T10:00:00+08:00`;
   const purchase = (orderId: string, day: string) =>
-    JSON.stringify({ eventId: orderId, type: 'purchase', memberId: 'r1', occurredAt: at(day), channel: 'store', orderId, lines: [{ sku: 'a', category: 'meat', amountCents: 600_000 }] });
+    JSON.stringify({
+      eventId: orderId,
+      type: 'purchase',
+      memberId: 'r1',
+      occurredAt: at(day),
+      channel: 'store',
+      orderId,
+      lines: [{ sku: 'a', category: 'meat', amountCents: 600_000 }],
+    });
 
   async function goldMember() {
     const pipeline = new MemoryPipeline();

@@ -8,9 +8,28 @@ import { MemoryPipeline } from '../support/memory-pipeline';
 const at = (day: string, time = '10:00:00') => `${day}T${time}+08:00`;
 let n = 0;
 const purchase = (memberId: string, orderId: string, day: string, lines: [string, string, number][], extra: object = {}) =>
-  JSON.stringify({ eventId: `p${++n}`, type: 'purchase', memberId, occurredAt: at(day), channel: 'store', orderId, lines: lines.map(([sku, category, amountCents]) => ({ sku, category, amountCents })), shippingCents: 800, ...extra });
+  JSON.stringify({
+    eventId: `p${++n}`,
+    type: 'purchase',
+    memberId,
+    occurredAt: at(day),
+    channel: 'store',
+    orderId,
+    lines: lines.map(([sku, category, amountCents]) => ({ sku, category, amountCents })),
+    shippingCents: 800,
+    ...extra,
+  });
 const refund = (memberId: string, orderId: string, day: string, lines: [string, number][], refundId?: string) =>
-  JSON.stringify({ eventId: `r${++n}`, type: 'refund', memberId, occurredAt: at(day), channel: 'store', orderId, refundId, lines: lines.map(([sku, amountCents]) => ({ sku, amountCents })) });
+  JSON.stringify({
+    eventId: `r${++n}`,
+    type: 'refund',
+    memberId,
+    occurredAt: at(day),
+    channel: 'store',
+    orderId,
+    refundId,
+    lines: lines.map(([sku, amountCents]) => ({ sku, amountCents })),
+  });
 
 async function run(lines: string[], pipeline = new MemoryPipeline()) {
   await pipeline.deliver(pipeline.records(lines), 50);
@@ -19,9 +38,18 @@ async function run(lines: string[], pipeline = new MemoryPipeline()) {
 
 describe('points and tiers through the events consumer', () => {
   it('earns half-up points on eligible lines only, once per order however it is repeated', async () => {
-    const p1 = purchase('m1', 'o1', '2026-11-01', [['a', 'fresh_produce', 12_345], ['g', 'gift_card', 50_000]]);
+    const p1 = purchase('m1', 'o1', '2026-11-01', [
+      ['a', 'fresh_produce', 12_345],
+      ['g', 'gift_card', 50_000],
+    ]);
     const again = purchase('m1', 'o1', '2026-11-01', [['a', 'fresh_produce', 12_345]]); // new eventId, same order
-    const pipeline = await run([p1, p1, again, purchase('m1', 'o2', '2026-11-02', [['b', 'meat', 99]]), purchase('m1', 'o3', '2026-11-02', [['c', 'meat', 150]], { channel: 'third_party' })]);
+    const pipeline = await run([
+      p1,
+      p1,
+      again,
+      purchase('m1', 'o2', '2026-11-02', [['b', 'meat', 99]]),
+      purchase('m1', 'o3', '2026-11-02', [['c', 'meat', 150]], { channel: 'third_party' }),
+    ]);
     await pipeline.deliver(pipeline.records([p1, again]), 10); // replayed much later
     const member = pipeline.member('m1')!;
     expect(member.lifetimePoints).toBe(123);
@@ -33,10 +61,41 @@ describe('points and tiers through the events consumer', () => {
 
   it('revokes proportionally over two partial refunds, capped at what the order earned, and quarantines unknown orders', async () => {
     const pipeline = await run([
-      purchase('m2', 'o1', '2026-11-01', [['a', 'meat', 30_000], ['b', 'dairy', 10_000], ['g', 'gift_card', 5_000]]),
-      refund('m2', 'o1', '2026-11-03', [['a', 15_000], ['g', 5_000]], 'rf1'),
-      refund('m2', 'o1', '2026-11-03', [['a', 15_000], ['b', 10_000]], 'rf2'),
-      refund('m2', 'o1', '2026-11-03', [['a', 15_000], ['b', 10_000]], 'rf2'), // same refundId again
+      purchase('m2', 'o1', '2026-11-01', [
+        ['a', 'meat', 30_000],
+        ['b', 'dairy', 10_000],
+        ['g', 'gift_card', 5_000],
+      ]),
+      refund(
+        'm2',
+        'o1',
+        '2026-11-03',
+        [
+          ['a', 15_000],
+          ['g', 5_000],
+        ],
+        'rf1',
+      ),
+      refund(
+        'm2',
+        'o1',
+        '2026-11-03',
+        [
+          ['a', 15_000],
+          ['b', 10_000],
+        ],
+        'rf2',
+      ),
+      refund(
+        'm2',
+        'o1',
+        '2026-11-03',
+        [
+          ['a', 15_000],
+          ['b', 10_000],
+        ],
+        'rf2',
+      ), // same refundId again
       refund('m2', 'nope', '2026-11-03', [['a', 1]]),
     ]);
     const member = pipeline.member('m2')!;
@@ -65,7 +124,10 @@ describe('points and tiers through the events consumer', () => {
   });
 
   it('reviews through a job command: one_down after the review day, idempotent for the day', async () => {
-    const pipeline = await run([purchase('m4', 'o1', '2025-11-01', [['a', 'meat', 600_000]]), purchase('m4', 'o2', '2026-06-01', [['a', 'meat', 150_000]])]);
+    const pipeline = await run([
+      purchase('m4', 'o1', '2025-11-01', [['a', 'meat', 600_000]]),
+      purchase('m4', 'o2', '2026-06-01', [['a', 'meat', 150_000]]),
+    ]);
     expect(pipeline.member('m4')!.tier.tier).toBe(2);
     const review = JSON.stringify(tierReviewCommand('m4', dayNumber('2026-11-02'), pipeline.now()));
     await pipeline.deliver(pipeline.records([review, review]));
@@ -75,7 +137,13 @@ describe('points and tiers through the events consumer', () => {
     expect(member.tier.tier).toBe(1);
     expect(member.tier.tierSince).toBe(dayNumber('2026-11-02'));
     const view = memberView(pipeline.program, member, dayNumber('2026-11-02'));
-    expect(view).toMatchObject({ tier: 'silver', qualifyingPoints: 1500, lifetimePoints: 7500, pointsToNextTier: 3500, tierReviewOn: '2027-11-02' });
+    expect(view).toMatchObject({
+      tier: 'silver',
+      qualifyingPoints: 1500,
+      lifetimePoints: 7500,
+      pointsToNextTier: 3500,
+      tierReviewOn: '2027-11-02',
+    });
     const downgrades = [...pipeline.actions.byId.values()].filter((a) => a.type === 'tier_downgraded');
     expect(downgrades).toHaveLength(1);
     expect(downgrades[0].details).toMatchObject({ from: 'gold', to: 'silver', reason: 'review' });
@@ -94,7 +162,9 @@ describe('points and tiers through the events consumer', () => {
 
   it('quarantines every kind of bad record with a specific reason and changes nothing', async () => {
     const { readFileSync } = await import('node:fs');
-    const bad = readFileSync(new URL('../../events/bad-records.jsonl', import.meta.url), 'utf8').split('\n').filter(Boolean);
+    const bad = readFileSync(new URL('../../events/bad-records.jsonl', import.meta.url), 'utf8')
+      .split('\n')
+      .filter(Boolean);
     const pipeline = await run(bad);
     const reasons = new Set([...pipeline.quarantine.items.values()].map((q) => q.reason));
     expect(pipeline.quarantine.items.size).toBe(bad.length);

@@ -11,9 +11,25 @@ import { MemoryPipeline } from '../support/memory-pipeline';
 const open = (memberId: string, day: number, n: string) =>
   JSON.stringify({ eventId: `${memberId}-${n}`, type: 'app_open', memberId, occurredAt: `${dayString(day)}T09:00:00+08:00` });
 const purchase = (memberId: string, day: number, orderId: string, amountCents: number) =>
-  JSON.stringify({ eventId: `${orderId}-e`, type: 'purchase', memberId, occurredAt: `${dayString(day)}T10:00:00+08:00`, channel: 'store', orderId, lines: [{ sku: 's', category: 'meat', amountCents }] });
+  JSON.stringify({
+    eventId: `${orderId}-e`,
+    type: 'purchase',
+    memberId,
+    occurredAt: `${dayString(day)}T10:00:00+08:00`,
+    channel: 'store',
+    orderId,
+    lines: [{ sku: 's', category: 'meat', amountCents }],
+  });
 const refund = (memberId: string, day: number, orderId: string, amountCents: number) =>
-  JSON.stringify({ eventId: `${orderId}-r`, type: 'refund', memberId, occurredAt: `${dayString(day)}T11:00:00+08:00`, channel: 'store', orderId, lines: [{ sku: 's', amountCents }] });
+  JSON.stringify({
+    eventId: `${orderId}-r`,
+    type: 'refund',
+    memberId,
+    occurredAt: `${dayString(day)}T11:00:00+08:00`,
+    channel: 'store',
+    orderId,
+    lines: [{ sku: 's', amountCents }],
+  });
 
 /** A pipeline whose "today" can be moved, like the calendar under a running stack. */
 function pipelineAt(day: number) {
@@ -34,7 +50,10 @@ describe('win-back', () => {
       await send([JSON.stringify(statusCheckCommand('w1', day, pipeline.now()))]);
     }
     const offers = [...pipeline.actions.byId.values()].filter((a) => a.type === 'winback_offer');
-    expect(offers.map((o) => [o.day, o.details.offer])).toEqual([[dayString(A + 30), 1], [dayString(A + 60), 2]]);
+    expect(offers.map((o) => [o.day, o.details.offer])).toEqual([
+      [dayString(A + 30), 1],
+      [dayString(A + 60), 2],
+    ]);
     setToday(A + 65);
     await send([open('w1', A + 65, '2')]);
     const rows = [A + 30, A + 60].map((d) => winbackRow((x) => pipeline.metrics.sum(dayKey(x)), d));
@@ -64,7 +83,12 @@ describe('win-back', () => {
     expect(sizes().get('seg|status-churned')).toBe(1);
     const s1 = [...pipeline.actions.byId.values()].filter((a) => a.memberId === 's1' && a.type.startsWith('segment_'));
     expect(s1.map((a) => [a.type, a.details.segmentId])).toEqual(
-      expect.arrayContaining([['segment_exited', 'status-active'], ['segment_entered', 'status-silent'], ['segment_exited', 'status-silent'], ['segment_entered', 'status-churned']]),
+      expect.arrayContaining([
+        ['segment_exited', 'status-active'],
+        ['segment_entered', 'status-silent'],
+        ['segment_exited', 'status-silent'],
+        ['segment_entered', 'status-churned'],
+      ]),
     );
     expect([...(pipeline.segments.members.get('status-churned') ?? [])]).toEqual(['s1']);
     // As of an earlier day the programme view subtracts the later days' changes.
@@ -96,7 +120,10 @@ describe('segments and RFM after a simulated month', () => {
     expect(result.byMember.size).toBeGreaterThan(30);
     expect(changes).toHaveLength(result.byMember.size);
     setToday(end);
-    await pipeline.deliver(pipeline.records(changes.map((c) => JSON.stringify(rfmUpdateCommand(c.memberId, end, c.rfm, pipeline.now())))), 250);
+    await pipeline.deliver(
+      pipeline.records(changes.map((c) => JSON.stringify(rfmUpdateCommand(c.memberId, end, c.rfm, pipeline.now())))),
+      250,
+    );
     // Re-running the job for the day changes nothing.
     expect(rfmChanges(pipeline.program, [...pipeline.members.items.values()], end).changes).toHaveLength(0);
 

@@ -80,13 +80,16 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
       gap,
       pick: fc.nat(1000),
       latest: fc.boolean(),
-      parts: fc.array(fc.record({
+      parts: fc.array(
+        fc.record({
           take: fc.boolean(),
           permille: fc.oneof(fc.integer({ min: 0, max: 1200 }), fc.constantFrom(0, 200, 500, 800, 1000)),
-        }), {
-        minLength: 6,
-        maxLength: 6,
-      }),
+        }),
+        {
+          minLength: 6,
+          maxLength: 6,
+        },
+      ),
       stray: fc.boolean(),
     }),
   },
@@ -321,9 +324,13 @@ describe('points and tiers agree with the reference model', () => {
   it('a purchase earns what the contract formula gives', () => {
     const P = parseProgram({});
     fc.assert(
-      fc.property(fc.constantFrom('store', 'app', 'mini_program', 'third_party'), fc.array(lineArb, { minLength: 1, maxLength: 20 }), (channel, lines) => {
-        expect(purchasePoints(P, { channel, lines }).points).toBe(PointsReference.earn(channel, lines));
-      }),
+      fc.property(
+        fc.constantFrom('store', 'app', 'mini_program', 'third_party'),
+        fc.array(lineArb, { minLength: 1, maxLength: 20 }),
+        (channel, lines) => {
+          expect(purchasePoints(P, { channel, lines }).points).toBe(PointsReference.earn(channel, lines));
+        },
+      ),
       { numRuns: 1000 },
     );
   });

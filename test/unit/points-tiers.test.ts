@@ -120,7 +120,12 @@ describe('refundRevocation', () => {
 
   it('counts only lines whose sku was eligible on the order', () => {
     const o = order(10, 1_000, ['apple']);
-    expect(refundRevocation(o, [{ sku: 'gift', amountCents: 50_000 }, { sku: 'apple', amountCents: 500 }])).toEqual({
+    expect(
+      refundRevocation(o, [
+        { sku: 'gift', amountCents: 50_000 },
+        { sku: 'apple', amountCents: 500 },
+      ]),
+    ).toEqual({
       revokedPoints: 5,
       refundedEligibleCents: 500,
     });
@@ -160,7 +165,12 @@ describe('refundRevocation', () => {
   it('uses a set for many eligible skus', () => {
     const skus = Array.from({ length: 50 }, (_, i) => `s${i}`);
     const o = order(500, 50_000, skus);
-    expect(refundRevocation(o, [{ sku: 's49', amountCents: 1_000 }, { sku: 'zz', amountCents: 1_000 }]).revokedPoints).toBe(10);
+    expect(
+      refundRevocation(o, [
+        { sku: 's49', amountCents: 1_000 },
+        { sku: 'zz', amountCents: 1_000 },
+      ]).revokedPoints,
+    ).toBe(10);
   });
 });
 
@@ -185,12 +195,23 @@ describe('points history', () => {
     h = addPoints(h, 5, 3);
     h = addPoints(h, 20, 1);
     h = addPoints(h, 10, 2);
-    expect(h).toEqual([{ day: 5, points: 3 }, { day: 10, points: 7 }, { day: 20, points: 1 }]);
+    expect(h).toEqual([
+      { day: 5, points: 3 },
+      { day: 10, points: 7 },
+      { day: 20, points: 1 },
+    ]);
     const before = h;
     h = addPoints(h, 10, -7);
-    expect(h).toEqual([{ day: 5, points: 3 }, { day: 20, points: 1 }]);
+    expect(h).toEqual([
+      { day: 5, points: 3 },
+      { day: 20, points: 1 },
+    ]);
     expect(before).toHaveLength(3); // not mutated
-    expect(addPoints(h, 1, -2)).toEqual([{ day: 1, points: -2 }, { day: 5, points: 3 }, { day: 20, points: 1 }]);
+    expect(addPoints(h, 1, -2)).toEqual([
+      { day: 1, points: -2 },
+      { day: 5, points: 3 },
+      { day: 20, points: 1 },
+    ]);
     expect(totalPoints(h)).toBe(4);
     expect(pruneHistory(h, 6)).toEqual([{ day: 20, points: 1 }]);
   });
@@ -220,7 +241,16 @@ describe('upgrade', () => {
   it('upgrades at once when the threshold is reached, and restarts the clock', () => {
     const s0 = initialTierState(D - 100);
     expect(applyEarn(P, s0, [{ day: D, points: 999 }], D, 'o1')).toEqual({ state: s0, change: null });
-    const r = applyEarn(P, s0, [{ day: D - 10, points: 400 }, { day: D, points: 600 }], D, 'o2');
+    const r = applyEarn(
+      P,
+      s0,
+      [
+        { day: D - 10, points: 400 },
+        { day: D, points: 600 },
+      ],
+      D,
+      'o2',
+    );
     expect(r.change).toEqual({ kind: 'upgrade', reason: 'earn', from: MEMBER, to: SILVER, day: D });
     expect(r.state).toMatchObject({ tier: SILVER, tierSince: D, tierReviewOn: D + 365, tierBeforeUpgrade: MEMBER, upgradeOrder: 'o2' });
   });
@@ -232,9 +262,23 @@ describe('upgrade', () => {
   });
 
   it('counts only the window of the purchase day', () => {
-    const h = [{ day: D - 365, points: 900 }, { day: D, points: 200 }];
+    const h = [
+      { day: D - 365, points: 900 },
+      { day: D, points: 200 },
+    ];
     expect(applyEarn(P, initialTierState(), h, D, 'o').change).toBeNull();
-    expect(applyEarn(P, initialTierState(), [{ day: D - 364, points: 900 }, { day: D, points: 200 }], D, 'o').change).not.toBeNull();
+    expect(
+      applyEarn(
+        P,
+        initialTierState(),
+        [
+          { day: D - 364, points: 900 },
+          { day: D, points: 200 },
+        ],
+        D,
+        'o',
+      ).change,
+    ).not.toBeNull();
   });
 
   it('never lowers a tier and does not renew the clock without an upgrade', () => {
@@ -245,7 +289,16 @@ describe('upgrade', () => {
 
   it('an upgrade over an upgrade remembers the tier just before it', () => {
     const s1 = applyEarn(P, initialTierState(), [{ day: D, points: 1000 }], D, 'a').state;
-    const s2 = applyEarn(P, s1, [{ day: D, points: 1000 }, { day: D + 5, points: 4000 }], D + 5, 'b').state;
+    const s2 = applyEarn(
+      P,
+      s1,
+      [
+        { day: D, points: 1000 },
+        { day: D + 5, points: 4000 },
+      ],
+      D + 5,
+      'b',
+    ).state;
     expect(s2).toMatchObject({ tier: GOLD, tierSince: D + 5, tierReviewOn: D + 370, tierBeforeUpgrade: SILVER, upgradeOrder: 'b' });
     expect(s2.sinceBeforeUpgrade).toBe(D);
     expect(s2.reviewBeforeUpgrade).toBe(D + 365);
@@ -255,24 +308,36 @@ describe('upgrade', () => {
 describe('refund revert', () => {
   // Member at silver since D−100 (review D+265) upgrades to gold with order "big" on D.
   const silver = state(SILVER, D - 100, D + 265);
-  const hist = [{ day: D - 100, points: 1500 }, { day: D, points: 4000 }];
+  const hist = [
+    { day: D - 100, points: 1500 },
+    { day: D, points: 4000 },
+  ];
   const gold = applyEarn(P, silver, hist, D, 'big').state;
 
   it('falls back when the upgrading order is refunded below the threshold, restoring the old dates', () => {
     expect(gold.tier).toBe(GOLD);
-    const after = [{ day: D - 100, points: 1500 }, { day: D, points: 3000 }]; // 1000 revoked
+    const after = [
+      { day: D - 100, points: 1500 },
+      { day: D, points: 3000 },
+    ]; // 1000 revoked
     const r = applyRefundRevert(P, gold, after, D + 3, 'big');
     expect(r.change).toEqual({ kind: 'downgrade', reason: 'refund_revert', from: GOLD, to: SILVER, day: D + 3 });
     expect(r.state).toMatchObject({ tier: SILVER, tierSince: D - 100, tierReviewOn: D + 265, tierBeforeUpgrade: null, upgradeOrder: null });
   });
 
   it('only for the order that caused the latest upgrade', () => {
-    const after = [{ day: D - 100, points: 500 }, { day: D, points: 4000 }];
+    const after = [
+      { day: D - 100, points: 500 },
+      { day: D, points: 4000 },
+    ];
     expect(applyRefundRevert(P, gold, after, D + 3, 'older-order')).toEqual({ state: gold, change: null });
   });
 
   it('not while the points still reach the threshold', () => {
-    const after = [{ day: D - 100, points: 1500 }, { day: D, points: 3500 }];
+    const after = [
+      { day: D - 100, points: 1500 },
+      { day: D, points: 3500 },
+    ];
     expect(applyRefundRevert(P, gold, after, D + 3, 'big').change).toBeNull();
   });
 
@@ -306,7 +371,16 @@ describe('refund revert', () => {
   });
 
   it('reverts at most once', () => {
-    const r = applyRefundRevert(P, gold, [{ day: D - 100, points: 1500 }, { day: D, points: 3000 }], D + 3, 'big');
+    const r = applyRefundRevert(
+      P,
+      gold,
+      [
+        { day: D - 100, points: 1500 },
+        { day: D, points: 3000 },
+      ],
+      D + 3,
+      'big',
+    );
     expect(applyRefundRevert(P, r.state, [{ day: D - 100, points: 1500 }], D + 4, 'big').change).toBeNull();
   });
 
@@ -337,7 +411,15 @@ describe('review', () => {
 
   it('one_down: one tier per review', () => {
     const s = state(PLATINUM, D, R);
-    const r1 = reviewTier(P, s, [{ day: R - 365, points: 20_000 }, { day: R, points: 10 }], R);
+    const r1 = reviewTier(
+      P,
+      s,
+      [
+        { day: R - 365, points: 20_000 },
+        { day: R, points: 10 },
+      ],
+      R,
+    );
     expect(r1.change).toEqual({ kind: 'downgrade', reason: 'review', from: PLATINUM, to: GOLD, day: R });
     expect(r1.state).toMatchObject({ tier: GOLD, tierSince: R, tierReviewOn: R + 365 });
     const r2 = reviewTier(P, r1.state, [], R + 365);
@@ -360,7 +442,10 @@ describe('review', () => {
   });
 
   it('balance_based: straight to the tier the points support', () => {
-    expect(reviewTier(balance, state(PLATINUM, D, R), [{ day: R, points: 10 }], R).state).toMatchObject({ tier: MEMBER, tierReviewOn: null });
+    expect(reviewTier(balance, state(PLATINUM, D, R), [{ day: R, points: 10 }], R).state).toMatchObject({
+      tier: MEMBER,
+      tierReviewOn: null,
+    });
     expect(reviewTier(balance, state(PLATINUM, D, R), [{ day: R, points: 1200 }], R).state).toMatchObject({
       tier: SILVER,
       tierSince: R,
@@ -380,11 +465,31 @@ describe('review', () => {
     const p: Program = parseProgram({ qualificationWindowDays: 30, reviewPeriodDays: 90 });
     const up = applyEarn(p, initialTierState(), [{ day: D, points: 1000 }], D, 'o');
     expect(up.state.tierReviewOn).toBe(D + 90);
-    expect(reviewTier(p, up.state, [{ day: D, points: 1000 }, { day: D + 61, points: 1000 }], D + 90).state).toMatchObject({
+    expect(
+      reviewTier(
+        p,
+        up.state,
+        [
+          { day: D, points: 1000 },
+          { day: D + 61, points: 1000 },
+        ],
+        D + 90,
+      ).state,
+    ).toMatchObject({
       tier: SILVER,
       tierReviewOn: D + 180,
     });
-    expect(reviewTier(p, up.state, [{ day: D, points: 1000 }, { day: D + 60, points: 1000 }], D + 90).state.tier).toBe(MEMBER);
+    expect(
+      reviewTier(
+        p,
+        up.state,
+        [
+          { day: D, points: 1000 },
+          { day: D + 60, points: 1000 },
+        ],
+        D + 90,
+      ).state.tier,
+    ).toBe(MEMBER);
   });
 });
 
@@ -393,7 +498,10 @@ describe('at risk and progress', () => {
   const gold = state(GOLD, D, R);
 
   it('at risk from tierReviewOn − 30 when the projected points would not keep the tier', () => {
-    const h = [{ day: D, points: 5000 }, { day: R - 100, points: 3000 }];
+    const h = [
+      { day: D, points: 5000 },
+      { day: R - 100, points: 3000 },
+    ];
     expect(isAtRisk(P, gold, h, R - 31)).toBe(false); // too early
     expect(isAtRisk(P, gold, h, R - 30)).toBe(true); // only 3000 still in the window on R
     expect(isAtRisk(P, gold, h, R - 1)).toBe(true);
@@ -407,7 +515,10 @@ describe('at risk and progress', () => {
   });
 
   it('projects only purchases made up to the day', () => {
-    const h = [{ day: R - 200, points: 3000 }, { day: R - 10, points: 3000 }];
+    const h = [
+      { day: R - 200, points: 3000 },
+      { day: R - 10, points: 3000 },
+    ];
     expect(isAtRisk(P, gold, h, R - 30)).toBe(true);
     expect(isAtRisk(P, gold, h, R - 10)).toBe(false);
     expect(pointsRequiredToRemain(P, gold, h, R - 30)).toBe(2000);
@@ -430,7 +541,10 @@ describe('at risk and progress', () => {
   });
 
   it('pointsRequiredToRemain', () => {
-    const h = [{ day: D, points: 5000 }, { day: R - 100, points: 1200 }];
+    const h = [
+      { day: D, points: 5000 },
+      { day: R - 100, points: 1200 },
+    ];
     expect(pointsRequiredToRemain(P, gold, h)).toBe(3800);
     expect(pointsRequiredToRemain(P, state(SILVER, D, R), h)).toBe(0);
     expect(pointsRequiredToRemain(P, state(MEMBER, null, null), [])).toBe(0);

@@ -1,9 +1,24 @@
 // Request planning within the Kinesis limits, the KPL record format, and per-shard aggregation.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { aggregateEntries, MAX_REQUEST_BYTES, planRequests, RecordTooLargeError, shardFor, type PutEntry, type ShardRange } from '../../producer';
+import {
+  aggregateEntries,
+  MAX_REQUEST_BYTES,
+  planRequests,
+  RecordTooLargeError,
+  shardFor,
+  type PutEntry,
+  type ShardRange,
+} from '../../producer';
 import { plainEntry } from '../../producer/batching';
-import { CorruptAggregateError, decodeAggregate, encodeAggregate, hashKeyOf, isAggregated, KPL_MAGIC } from '../../shared/stream/kpl-aggregate';
+import {
+  CorruptAggregateError,
+  decodeAggregate,
+  encodeAggregate,
+  hashKeyOf,
+  isAggregated,
+  KPL_MAGIC,
+} from '../../shared/stream/kpl-aggregate';
 
 const enc = new TextEncoder();
 const rec = (pk: string, text: string) => ({ partitionKey: pk, data: enc.encode(text) });
@@ -12,7 +27,11 @@ const entry = (bytes: number, pk = 'm'): PutEntry => plainEntry({ partitionKey: 
 /** n equal hash key ranges, like a stream created with n shards. */
 function evenShards(n: number): ShardRange[] {
   const span = 2n ** 128n / BigInt(n);
-  return Array.from({ length: n }, (_, i) => ({ shardId: `shardId-${String(i).padStart(12, '0')}`, start: span * BigInt(i), end: i === n - 1 ? 2n ** 128n - 1n : span * BigInt(i + 1) - 1n }));
+  return Array.from({ length: n }, (_, i) => ({
+    shardId: `shardId-${String(i).padStart(12, '0')}`,
+    start: span * BigInt(i),
+    end: i === n - 1 ? 2n ** 128n - 1n : span * BigInt(i + 1) - 1n,
+  }));
 }
 
 describe('PutRecords request planning', () => {
@@ -29,7 +48,9 @@ describe('PutRecords request planning', () => {
     expect(requests.map((r) => r.length)).toEqual([5, 5, 2]);
     for (const r of requests) expect(r.reduce((n, e) => n + e.data.byteLength + 200, 0)).toBeLessThanOrEqual(MAX_REQUEST_BYTES);
     // Exactly at the limit still fits in one request.
-    expect(planRequests([entry(MAX_REQUEST_BYTES / 5 - 1), ...Array.from({ length: 4 }, () => entry(MAX_REQUEST_BYTES / 5 - 1))]).length).toBe(1);
+    expect(
+      planRequests([entry(MAX_REQUEST_BYTES / 5 - 1), ...Array.from({ length: 4 }, () => entry(MAX_REQUEST_BYTES / 5 - 1))]).length,
+    ).toBe(1);
   });
 
   it('refuses a record over 1 MiB including its partition key', () => {
@@ -97,7 +118,8 @@ describe('aggregation per destination shard', () => {
   it('carries every record exactly once and keeps each member in order', () => {
     const entries = aggregateEntries(records, shards, 10 * 1024);
     const out = entries.flatMap((e) => (isAggregated(e.data) ? decodeAggregate(e.data) : [{ partitionKey: e.partitionKey, data: e.data }]));
-    const texts = (list: { partitionKey: string; data: Uint8Array }[], pk: string) => list.filter((r) => r.partitionKey === pk).map((r) => Buffer.from(r.data).toString());
+    const texts = (list: { partitionKey: string; data: Uint8Array }[], pk: string) =>
+      list.filter((r) => r.partitionKey === pk).map((r) => Buffer.from(r.data).toString());
     expect(out.length).toBe(records.length);
     for (const pk of ['member-0', 'member-5', 'member-336']) expect(texts(out, pk)).toEqual(texts(records, pk));
     expect(new Set(out.map((r) => Buffer.from(r.data).toString())).size).toBe(records.length);

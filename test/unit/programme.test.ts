@@ -74,17 +74,30 @@ describe('parseProgram', () => {
   });
 
   it('names the bad field path', () => {
-    expect(problem({ tiers: [{ id: 'member', threshold: 0 }, { id: 'silver', threshold: 1000 }, { id: 'gold', threshold: -5 }] })).toBe(
-      'programme.tiers[2].threshold: must be a non-negative integer',
-    );
-    expect(problem({ tiers: [{ id: 'member', threshold: 0 }, { id: 'silver', threshold: 1.5 }] })).toBe(
-      'programme.tiers[1].threshold: must be a non-negative integer',
-    );
+    expect(
+      problem({
+        tiers: [
+          { id: 'member', threshold: 0 },
+          { id: 'silver', threshold: 1000 },
+          { id: 'gold', threshold: -5 },
+        ],
+      }),
+    ).toBe('programme.tiers[2].threshold: must be a non-negative integer');
+    expect(
+      problem({
+        tiers: [
+          { id: 'member', threshold: 0 },
+          { id: 'silver', threshold: 1.5 },
+        ],
+      }),
+    ).toBe('programme.tiers[1].threshold: must be a non-negative integer');
     expect(problem({ earning: { pointsPerYuan: 0 } })).toBe('programme.earning.pointsPerYuan: must be a positive integer');
     expect(problem({ qualificationWindowDays: '365' })).toBe('programme.qualificationWindowDays: must be a positive integer');
     expect(problem({ downgradePolicy: 'two_down' })).toMatch(/^programme\.downgradePolicy: must be one of one_down, balance_based$/);
     expect(problem({ timezone: 'Mars/Olympus' })).toMatch(/^programme\.timezone: /);
-    expect(problem({ earning: { earningChannels: ['store', 'web'] } })).toMatch(/^programme\.earning\.earningChannels\[1\]: must be one of/);
+    expect(problem({ earning: { earningChannels: ['store', 'web'] } })).toMatch(
+      /^programme\.earning\.earningChannels\[1\]: must be one of/,
+    );
     expect(problem({ earning: { earningChannels: ['store', 'store'] } })).toMatch(/^programme\.earning\.earningChannels: /);
     expect(problem([])).toBe('programme: must be a JSON object');
     expect(problem(null)).toBe('programme: must be a JSON object');
@@ -101,7 +114,14 @@ describe('parseProgram', () => {
     expect(problem(withTiers(0, 1000, 500))).toMatch(/^programme\.tiers\[2\]\.threshold: must be greater/);
     expect(problem({ tiers: [] })).toBe('programme.tiers: must list at least one tier');
     expect(problem({ tiers: [{ id: 'Member', threshold: 0 }] })).toBe('programme.tiers[0].id: must match [a-z0-9-]+');
-    expect(problem({ tiers: [{ id: 'a', threshold: 0 }, { id: 'a', threshold: 5 }] })).toBe('programme.tiers[1].id: duplicate tier id "a"');
+    expect(
+      problem({
+        tiers: [
+          { id: 'a', threshold: 0 },
+          { id: 'a', threshold: 5 },
+        ],
+      }),
+    ).toBe('programme.tiers[1].id: duplicate tier id "a"');
     expect(parseProgram(withTiers(0)).tiers).toEqual([{ id: 't0', threshold: 0 }]);
   });
 
@@ -134,7 +154,12 @@ describe('segment rules', () => {
     const p = parseProgram(
       withRule({
         any: [
-          { all: [{ field: 'tier', op: 'gte', value: 'gold' }, { field: 'status', op: 'eq', value: 'silent' }] },
+          {
+            all: [
+              { field: 'tier', op: 'gte', value: 'gold' },
+              { field: 'status', op: 'eq', value: 'silent' },
+            ],
+          },
           { field: 'daysSinceLastPurchase', op: 'eq', value: null },
           { field: 'qualifyingPoints', op: 'in', value: [1, 2, 3] },
         ],
@@ -161,7 +186,9 @@ describe('segment rules', () => {
     expect(problem(withRule({ field: 'status', op: 'gt', value: 'silent' }))).toBe(
       'programme.segments[0].rule.op: field status supports only eq, ne, in',
     );
-    expect(problem(withRule({ field: 'status', op: 'eq', value: 'asleep' }))).toMatch(/^programme\.segments\[0\]\.rule\.value: must be one of active/);
+    expect(problem(withRule({ field: 'status', op: 'eq', value: 'asleep' }))).toMatch(
+      /^programme\.segments\[0\]\.rule\.value: must be one of active/,
+    );
     expect(problem(withRule({ field: 'rfmSegment', op: 'in', value: ['important-value', 'vip'] }))).toMatch(
       /^programme\.segments\[0\]\.rule\.value: must be one of important-value/,
     );

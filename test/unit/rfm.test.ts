@@ -145,9 +145,7 @@ describe('properties', () => {
     frequency: fc.oneof(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 200 })),
     monetaryCents: fc.oneof(fc.constantFrom(0, 100, 9_999), fc.integer({ min: 0, max: 10_000_000 })),
   });
-  const rowsArb = fc
-    .array(valuesArb, { maxLength: 60 })
-    .map((vs) => vs.map((v, i): RfmRow => ({ memberId: `m${i}`, ...v })));
+  const rowsArb = fc.array(valuesArb, { maxLength: 60 }).map((vs) => vs.map((v, i): RfmRow => ({ memberId: `m${i}`, ...v })));
 
   it('a member better on a dimension never scores lower; equal values score equal', () => {
     fc.assert(

@@ -41,7 +41,12 @@ describe('catalogue', () => {
   });
 
   it('follows the programme tiers', () => {
-    const p = parseProgram({ tiers: [{ id: 'basic', threshold: 0 }, { id: 'vip', threshold: 10 }] });
+    const p = parseProgram({
+      tiers: [
+        { id: 'basic', threshold: 0 },
+        { id: 'vip', threshold: 10 },
+      ],
+    });
     const tiers = builtInSegments(p).filter((s) => s.id.startsWith('tier-'));
     expect(tiers.map((s) => s.id)).toEqual(['tier-basic', 'tier-vip']);
   });

@@ -24,7 +24,7 @@ function run(opts: SimulateOptions): Ev[] {
 
 const isCents = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
 
-/** The contract's §2 rules, written out independently of shared/events.ts. Returns the problems. */
+/** The event rules of docs/events.md, written out independently of shared/events.ts. Returns the problems. */
 function contractProblems(e: Ev): string[] {
   const p: string[] = [];
   const allowed = new Set(['eventId', 'type', 'memberId', 'occurredAt', 'channel', 'attributes']);
@@ -33,7 +33,8 @@ function contractProblems(e: Ev): string[] {
   if (typeof e.memberId !== 'string' || !MEMBER_RE.test(e.memberId)) p.push('memberId');
   if (typeof e.occurredAt !== 'string' || !ISO_RE.test(e.occurredAt) || !Number.isFinite(parseInstant(e.occurredAt))) p.push('occurredAt');
   if (e.channel !== undefined && !CHANNELS.has(e.channel as string)) p.push('channel');
-  if (e.attributes !== undefined && (typeof e.attributes !== 'object' || e.attributes === null || Array.isArray(e.attributes))) p.push('attributes');
+  if (e.attributes !== undefined && (typeof e.attributes !== 'object' || e.attributes === null || Array.isArray(e.attributes)))
+    p.push('attributes');
   const needsChannel = e.type === 'purchase' || e.type === 'refund' || e.type === 'recharge';
   if (needsChannel && e.channel === undefined) p.push('channel required');
   switch (e.type) {
@@ -57,7 +58,8 @@ function contractProblems(e: Ev): string[] {
       if (!Array.isArray(lines) || lines.length < 1 || lines.length > 500) p.push('lines');
       else
         for (const l of lines) {
-          if (typeof l.sku !== 'string' || !l.sku || typeof l.category !== 'string' || !l.category || !isCents(l.amountCents)) p.push('line');
+          if (typeof l.sku !== 'string' || !l.sku || typeof l.category !== 'string' || !l.category || !isCents(l.amountCents))
+            p.push('line');
           if (Object.keys(l).some((k) => !['sku', 'category', 'amountCents'].includes(k))) p.push('line keys');
         }
       if (e.shippingCents !== undefined && !isCents(e.shippingCents)) p.push('shippingCents');
@@ -85,7 +87,7 @@ function contractProblems(e: Ev): string[] {
 const bucketOf = (pv: number): string =>
   pv === 0 ? '0' : pv <= 2 ? '1-2' : pv <= 5 ? '3-5' : pv <= 9 ? '6-9' : pv <= 29 ? '10-29' : pv <= 50 ? '30-50' : '51+';
 
-/** Contract §3 points, with refunds revoking their share. Returns qualifying points per member. */
+/** Tier points (docs/rules.md#tier-points), with refunds revoking their share. Returns qualifying points per member. */
 function pointsByMember(events: Ev[]): Map<string, number> {
   const orders = new Map<string, { points: number; eligible: number; eligibleSkus: Set<string>; revoked: number }>();
   const points = new Map<string, number>();
@@ -264,7 +266,8 @@ describe('simulate: behaviour', () => {
 
   it('sessions span every pages-per-session bucket, and some have 0 pages', () => {
     const buckets = new Map<string, number>();
-    for (const e of month) if (e.type === 'session_end') buckets.set(bucketOf(e.pageViews as number), (buckets.get(bucketOf(e.pageViews as number)) ?? 0) + 1);
+    for (const e of month)
+      if (e.type === 'session_end') buckets.set(bucketOf(e.pageViews as number), (buckets.get(bucketOf(e.pageViews as number)) ?? 0) + 1);
     for (const b of ['0', '1-2', '3-5', '6-9', '10-29', '30-50', '51+']) expect(buckets.get(b) ?? 0, b).toBeGreaterThan(0);
     const opens = month.filter((e) => e.type === 'app_open').length;
     const ends = month.filter((e) => e.type === 'session_end').length;
@@ -282,7 +285,8 @@ describe('simulate: behaviour', () => {
     let crossing = 0;
     for (const e of month) {
       if (e.type === 'app_open') openDay.set(e.memberId, dayOf(e.occurredAt, TZ));
-      if (e.type === 'session_end' && openDay.get(e.memberId) !== undefined && openDay.get(e.memberId)! < dayOf(e.occurredAt, TZ)) crossing++;
+      if (e.type === 'session_end' && openDay.get(e.memberId) !== undefined && openDay.get(e.memberId)! < dayOf(e.occurredAt, TZ))
+        crossing++;
     }
     expect(crossing).toBeGreaterThan(0);
   });

@@ -43,7 +43,9 @@ async function main(): Promise<number> {
   try {
     const result = await log.verify();
     if (result.ok) {
-      console.log(`audit chain ok: ${result.entries} entries${result.entries ? `, head seq ${result.headSeq}, hash ${result.headHash}` : ''}`);
+      console.log(
+        `audit chain ok: ${result.entries} entries${result.entries ? `, head seq ${result.headSeq}, hash ${result.headHash}` : ''}`,
+      );
       return 0;
     }
     console.log(`audit chain BROKEN at entry ${result.firstBroken.seq} (${result.firstBroken.reason}): ${result.firstBroken.message}`);

@@ -17,7 +17,8 @@ const { values } = parseArgs({
 const members = Number(values.members);
 const days = Number(values.days);
 const seed = Number(values.seed);
-if (![members, days, seed].every(Number.isInteger) || members < 1 || days < 1) fail('--members and --days must be positive integers, --seed an integer');
+if (![members, days, seed].every(Number.isInteger) || members < 1 || days < 1)
+  fail('--members and --days must be positive integers, --seed an integer');
 
 async function main(): Promise<void> {
   process.env.MEMBERFLOW_LOG_LEVEL ??= 'WARN';
@@ -34,7 +35,10 @@ async function main(): Promise<void> {
   const lines = [...eventsToJsonLines(simulate({ members, days, seed, start: dayString(start), timezone: program.timezone }))];
   log(`streaming ${lines.length} events of ${members} members over ${days} days (${dayString(start)} … ${dayString(addDays(today, -1))})`);
 
-  const bar = new cliProgress.SingleBar({ format: '  sending  [{bar}] {percentage}% | {value}/{total} events | {eta_formatted} left', hideCursor: true }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar(
+    { format: '  sending  [{bar}] {percentage}% | {value}/{total} events | {eta_formatted} left', hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
   bar.start(lines.length, 0);
   let sent = 0;
   for (let i = 0; i < lines.length; i += 2000) {
@@ -58,15 +62,23 @@ async function main(): Promise<void> {
   const programView = await api('/metrics/program');
   const quarantined = (await api('/quarantine?limit=1000')).length;
   const share = (n: number, d: number) => (d ? `${((100 * n) / d).toFixed(1)}%` : '—');
-  const firstWeek = cohorts.reduce((acc: any, c: any) => ({ size: acc.size + c.size, d1: acc.d1 + c.onDay[1], d7: acc.d7 + c.onDay[7] }), { size: 0, d1: 0, d7: 0 });
+  const firstWeek = cohorts.reduce((acc: any, c: any) => ({ size: acc.size + c.size, d1: acc.d1 + c.onDay[1], d7: acc.d7 + c.onDay[7] }), {
+    size: 0,
+    d1: 0,
+    d7: 0,
+  });
   console.log(`
 memberflow demo — ${lines.length} events streamed
   members            ${programView.members}
   quarantined        ${quarantined}
   active ${yesterday}  DAU ${daily.dau}, WAU ${daily.wau}, MAU ${daily.mau} (stickiness DAU/MAU ${share(daily.dau, daily.mau)})
   first-week cohorts D1 ${share(firstWeek.d1, firstWeek.size)}, D7 ${share(firstWeek.d7, firstWeek.size)}
-  tiers              ${Object.entries(programView.byTier).map(([k, v]) => `${k} ${v}`).join(', ')}
-  status             ${Object.entries(programView.byStatus).map(([k, v]) => `${k} ${v}`).join(', ')}
+  tiers              ${Object.entries(programView.byTier)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')}
+  status             ${Object.entries(programView.byStatus)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')}
   KPIs               important-value ${share(programView.kpis.importantValueShare * 10_000, 10_000)} (goal ≥ 20%), churned ${share(programView.kpis.churnedShare * 10_000, 10_000)} (goal ≤ 5%)
 
   API      ${stack.apiUrl}   (Authorization: Bearer ${operatorTokenHint(stack)})

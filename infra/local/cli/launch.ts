@@ -58,7 +58,6 @@ export function fail(err: unknown): never {
   process.exit(1);
 }
 
-
 /** The operator token as the user may repeat it: itself when generated here, else its variable. */
 export function operatorTokenHint(stack: LocalStack): string {
   return stack.generatedTokens?.operator ? stack.token! : '$MEMBERFLOW_API_TOKEN';

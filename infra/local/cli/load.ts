@@ -19,9 +19,26 @@ const { values } = parseArgs({
     requests: { type: 'string', default: '5000' },
   },
 });
-const [members, days, seed, clients, seconds, requests] = [values.members, values.days, values.seed, values.clients, values.seconds, values.requests].map(Number);
-if (![members, days, seed, clients, requests].every(Number.isInteger) || members < 1 || days < 1 || clients < 1 || clients > MAX_CLIENTS || !(seconds > 0 && seconds * 1000 <= MAX_DURATION_MS) || requests < 1) {
-  console.error(`usage: npm run load -- [--members N] [--days D] [--seed S] [--clients 1..${MAX_CLIENTS}] [--seconds ≤ ${MAX_DURATION_MS / 1000}] [--requests N]`);
+const [members, days, seed, clients, seconds, requests] = [
+  values.members,
+  values.days,
+  values.seed,
+  values.clients,
+  values.seconds,
+  values.requests,
+].map(Number);
+if (
+  ![members, days, seed, clients, requests].every(Number.isInteger) ||
+  members < 1 ||
+  days < 1 ||
+  clients < 1 ||
+  clients > MAX_CLIENTS ||
+  !(seconds > 0 && seconds * 1000 <= MAX_DURATION_MS) ||
+  requests < 1
+) {
+  console.error(
+    `usage: npm run load -- [--members N] [--days D] [--seed S] [--clients 1..${MAX_CLIENTS}] [--seconds ≤ ${MAX_DURATION_MS / 1000}] [--requests N]`,
+  );
   process.exit(2);
 }
 process.env.MEMBERFLOW_LOG_LEVEL ??= 'ERROR';
@@ -33,10 +50,17 @@ async function main(): Promise<number> {
     const start = dayString(addDays(todayIn('Asia/Shanghai'), -days));
     const t0 = Date.now();
     const filled = await fillStack({ members, days, seed, start });
-    log(`filled: ${filled.events} events of ${filled.memberIds.length} members (${filled.from} … ${filled.to}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    log(
+      `filled: ${filled.events} events of ${filled.memberIds.length} members (${filled.from} … ${filled.to}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
     const opts = { clients, durationMs: seconds * 1000, maxRequests: requests };
     const routes = await loadRoutes(stack, filled, opts);
-    console.log(`\n${formatLoad(routes, opts)}\n  (machine: ${os.cpus().length} CPUs, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')})\n`);
+    console.log(
+      `\n${formatLoad(routes, opts)}\n  (machine: ${os.cpus().length} CPUs, load average ${os
+        .loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')})\n`,
+    );
     console.log(JSON.stringify({ load: { members, days, ...opts, routes } }));
     return routes.every((r) => r.result.errors === 0) ? 0 : 1;
   } finally {
@@ -44,7 +68,10 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => process.exit(code), (err) => {
-  console.error(`load run failed: ${(err as Error)?.stack ?? err}`);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(`load run failed: ${(err as Error)?.stack ?? err}`);
+    process.exit(1);
+  },
+);

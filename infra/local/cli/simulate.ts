@@ -1,7 +1,7 @@
 /**
  * `npm run simulate -- --members N --days D --seed S [--start DAY] [--timezone ZONE] [--send [--aggregate]]`
  *
- * Deterministic synthetic behaviour events (contract §2), one JSON line each, to stdout — or, with
+ * Deterministic synthetic behaviour events (docs/events.md), one JSON line each, to stdout — or, with
  * `--send`, into the events stream of the running local stack (in chunks, progress on stderr).
  */
 import { once } from 'node:events';
@@ -74,7 +74,8 @@ function parseOptions(argv: string[]): { opts: Required<SimulateOptions>; send: 
       throw new UsageError(`cannot read the programme for its time zone (${(error as Error).message}); pass --timezone`);
     }
   }
-  if (!isTimeZone(timezone)) throw new UsageError(`--timezone must be an IANA time zone such as Asia/Shanghai, got ${JSON.stringify(timezone)}`);
+  if (!isTimeZone(timezone))
+    throw new UsageError(`--timezone must be an IANA time zone such as Asia/Shanghai, got ${JSON.stringify(timezone)}`);
   return { opts: { members, days, seed, start, timezone }, send: v.send, aggregate: v.aggregate };
 }
 

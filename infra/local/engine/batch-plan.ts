@@ -29,7 +29,10 @@ export interface BatchPlan {
   bytes?: number;
 }
 
-export function planBatches(lines: readonly string[], opts: { shards?: number; batchSize?: number; streamArn?: string; arrivedAt?: number } = {}): BatchPlan {
+export function planBatches(
+  lines: readonly string[],
+  opts: { shards?: number; batchSize?: number; streamArn?: string; arrivedAt?: number } = {},
+): BatchPlan {
   const shards = opts.shards ?? 4;
   const batchSize = opts.batchSize ?? 500;
   const arn = opts.streamArn ?? 'arn:aws:kinesis:us-east-1:000000000000:stream/EventsStream';

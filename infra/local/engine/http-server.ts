@@ -68,7 +68,9 @@ function compile(routes: string[]): CompiledRoute[] {
     });
   // API Gateway prefers the most specific match: more literal segments, no greedy, exact method.
   const score = (r: CompiledRoute) =>
-    r.segments.filter((s) => !s.startsWith('{')).length * 4 + (r.segments.some((s) => s.endsWith('+}')) ? 0 : 2) + (r.method === 'ANY' ? 0 : 1);
+    r.segments.filter((s) => !s.startsWith('{')).length * 4 +
+    (r.segments.some((s) => s.endsWith('+}')) ? 0 : 2) +
+    (r.method === 'ANY' ? 0 : 1);
   return compiled.sort((a, b) => score(b) - score(a) || b.segments.length - a.segments.length);
 }
 
@@ -130,7 +132,13 @@ export function buildEvent(
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i].toLowerCase();
     const value = req.rawHeaders[i + 1];
-    if (name === 'cookie') cookies.push(...value.split(';').map((c) => c.trim()).filter(Boolean));
+    if (name === 'cookie')
+      cookies.push(
+        ...value
+          .split(';')
+          .map((c) => c.trim())
+          .filter(Boolean),
+      );
     else headers[name] = name in headers ? `${headers[name]},${value}` : value;
   }
   const now = new Date();
@@ -196,7 +204,13 @@ export function writeResult(res: http.ServerResponse, result: unknown): void {
     res.end(body);
     return;
   }
-  const r = result as { statusCode: number; headers?: Record<string, unknown>; body?: string; isBase64Encoded?: boolean; cookies?: string[] };
+  const r = result as {
+    statusCode: number;
+    headers?: Record<string, unknown>;
+    body?: string;
+    isBase64Encoded?: boolean;
+    cookies?: string[];
+  };
   const headers: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(r.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = String(v);
   if (r.cookies?.length) headers['set-cookie'] = r.cookies;

@@ -66,7 +66,9 @@ export async function startLambdaEndpoint(opts: LambdaEndpointOptions): Promise<
           log(`async invocation ${requestId} of ${name} failed after ${attempt + 1} attempts, dropped: ${(err as Error)?.stack ?? err}`);
           return;
         }
-        log(`async invocation ${requestId} of ${name} failed (attempt ${attempt + 1}), retrying in ${delays[attempt]} ms: ${(err as Error)?.message ?? err}`);
+        log(
+          `async invocation ${requestId} of ${name} failed (attempt ${attempt + 1}), retrying in ${delays[attempt]} ms: ${(err as Error)?.message ?? err}`,
+        );
         await sleep(delays[attempt]);
       }
     }
@@ -83,10 +85,15 @@ export async function startLambdaEndpoint(opts: LambdaEndpointOptions): Promise<
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const match = INVOKE_PATH.exec(url.pathname);
-      if (req.method !== 'POST' || !match) return error(404, 'UnknownOperationException', `${req.method} ${url.pathname}: only Invoke is implemented locally`);
+      if (req.method !== 'POST' || !match)
+        return error(404, 'UnknownOperationException', `${req.method} ${url.pathname}: only Invoke is implemented locally`);
       const invocationType = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
       if (!['Event', 'RequestResponse', 'DryRun'].includes(invocationType)) {
-        return error(400, 'InvalidParameterValueException', `X-Amz-Invocation-Type: ${invocationType} is not Event, RequestResponse or DryRun`);
+        return error(
+          400,
+          'InvalidParameterValueException',
+          `X-Amz-Invocation-Type: ${invocationType} is not Event, RequestResponse or DryRun`,
+        );
       }
       const chunks: Buffer[] = [];
       let size = 0;
@@ -123,10 +130,14 @@ export async function startLambdaEndpoint(opts: LambdaEndpointOptions): Promise<
         return send(200, result === undefined ? 'null' : JSON.stringify(result), { 'x-amz-executed-version': '$LATEST' });
       } catch (err) {
         const e = err as Error;
-        return send(200, { errorType: e?.name ?? 'Error', errorMessage: e?.message ?? String(err), trace: String(e?.stack ?? '').split('\n') }, {
-          'x-amz-function-error': 'Unhandled',
-          'x-amz-executed-version': '$LATEST',
-        });
+        return send(
+          200,
+          { errorType: e?.name ?? 'Error', errorMessage: e?.message ?? String(err), trace: String(e?.stack ?? '').split('\n') },
+          {
+            'x-amz-function-error': 'Unhandled',
+            'x-amz-executed-version': '$LATEST',
+          },
+        );
       }
     } catch (err) {
       log(`lambda endpoint: ${(err as Error)?.stack ?? err}`);
@@ -152,10 +163,7 @@ export async function startLambdaEndpoint(opts: LambdaEndpointOptions): Promise<
         const left = deadline - Date.now();
         if (left <= 0) throw new Error(`timed out waiting for ${inFlight.size} asynchronous invocation(s)`);
         let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
-          Promise.allSettled([...inFlight]),
-          new Promise<void>((resolve) => (timer = setTimeout(resolve, left))),
-        ]);
+        await Promise.race([Promise.allSettled(inFlight), new Promise<void>((resolve) => (timer = setTimeout(resolve, left)))]);
         clearTimeout(timer);
       }
     },

@@ -88,18 +88,17 @@ class Waker {
   private pending: Array<() => void> = [];
   sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      const self = this;
-      function done() {
+      const done = () => {
         clearTimeout(t);
-        self.pending = self.pending.filter((p) => p !== done);
+        this.pending = this.pending.filter((p) => p !== done);
         resolve();
-      }
+      };
+      const t = setTimeout(done, ms); // done runs only after this line (a timer or wake())
       this.pending.push(done);
     });
   }
   wake(): void {
-    for (const p of [...this.pending]) p();
+    for (const p of this.pending) p(); // each p() replaces this.pending, not the array iterated here
   }
 }
 
@@ -147,7 +146,9 @@ class ShardWorker {
     if (this.buffer.length < cfg.batchSize && !this.closed) {
       const pollStart = performance.now();
       if (!this.iterator) {
-        const start = this.lastFetched ? { type: 'AFTER_SEQUENCE_NUMBER' as const, sequenceNumber: this.lastFetched } : { type: this.start };
+        const start = this.lastFetched
+          ? { type: 'AFTER_SEQUENCE_NUMBER' as const, sequenceNumber: this.lastFetched }
+          : { type: this.start };
         this.iterator = await this.m.source.getIterator(this.shard.shardId, start);
         if (!this.iterator) this.closed = true;
       }
@@ -269,11 +270,16 @@ class ShardWorker {
       } else if (cfg.bisectBatchOnFunctionError && item.records.length > 1) {
         // Splitting does not count towards the retry quota.
         const mid = Math.ceil(item.records.length / 2);
-        queue.splice(0, 1, { records: item.records.slice(0, mid), retries: item.retries, invokes: 0 }, {
-          records: item.records.slice(mid),
-          retries: item.retries,
-          invokes: 0,
-        });
+        queue.splice(
+          0,
+          1,
+          { records: item.records.slice(0, mid), retries: item.retries, invokes: 0 },
+          {
+            records: item.records.slice(mid),
+            retries: item.retries,
+            invokes: 0,
+          },
+        );
         continue;
       }
       item.retries++;
@@ -297,7 +303,12 @@ class ShardWorker {
     this.m.stats.recordsAddedOnRetry += added.length;
   }
 
-  private async toDestination(records: SourceRecord[], condition: FailureCondition, invokes: number, lastOutcome?: 'partial' | 'error'): Promise<void> {
+  private async toDestination(
+    records: SourceRecord[],
+    condition: FailureCondition,
+    invokes: number,
+    lastOutcome?: 'partial' | 'error',
+  ): Promise<void> {
     const batch: FailedBatch = {
       mapping: this.m.config.name,
       functionName: this.m.config.functionName,
@@ -324,7 +335,14 @@ export class EventSourceMapping {
   readonly waker = new Waker();
   /** Batching windows and retry backoff: only stop() cuts these short. */
   readonly timer = new Waker();
-  readonly stats: MappingStats = { invocations: 0, recordsDelivered: 0, failedInvocations: 0, recordsToDestination: 0, grownRetries: 0, recordsAddedOnRetry: 0 };
+  readonly stats: MappingStats = {
+    invocations: 0,
+    recordsDelivered: 0,
+    failedInvocations: 0,
+    recordsToDestination: 0,
+    grownRetries: 0,
+    recordsAddedOnRetry: 0,
+  };
   readonly poll: { min: number; max: number };
   readonly retryBaseMs: number;
   readonly growRetries: boolean;
@@ -425,7 +443,9 @@ export class EventSourceMapping {
         return;
       } catch (err) {
         if (attempt >= 5 || this.stopped) {
-          this.log(`${this.config.name}: on-failure destination failed, discarding ${batch.records.length} records: ${(err as Error).message}`);
+          this.log(
+            `${this.config.name}: on-failure destination failed, discarding ${batch.records.length} records: ${(err as Error).message}`,
+          );
           return;
         }
         await this.timer.sleep(200 * attempt);

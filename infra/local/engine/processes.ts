@@ -249,7 +249,12 @@ function findServerPid(pgid: number): number {
 }
 
 /** Waits for `probe`, failing fast with the child's output if it dies first. */
-export async function waitReady(name: string, sup: Pick<Supervised, 'child' | 'output'>, probe: () => Promise<unknown>, timeoutMs: number): Promise<void> {
+export async function waitReady(
+  name: string,
+  sup: Pick<Supervised, 'child' | 'output'>,
+  probe: () => Promise<unknown>,
+  timeoutMs: number,
+): Promise<void> {
   let exited: string | undefined;
   sup.child.once('exit', (code, signal) => {
     exited = `exited with ${signal ?? `code ${code}`}`;
@@ -282,7 +287,16 @@ export async function startDynamoDbLocal(port: number, timeoutMs: number): Promi
   const sup = spawnSupervised(
     'dynamodb',
     'java',
-    ['-Djava.library.path=./DynamoDBLocal_lib', '-jar', 'DynamoDBLocal.jar', '-inMemory', '-sharedDb', '-disableTelemetry', '-port', String(port)],
+    [
+      '-Djava.library.path=./DynamoDBLocal_lib',
+      '-jar',
+      'DynamoDBLocal.jar',
+      '-inMemory',
+      '-sharedDb',
+      '-disableTelemetry',
+      '-port',
+      String(port),
+    ],
     { cwd },
   );
   const endpoint = `http://${LOOPBACK}:${port}`;

@@ -93,7 +93,8 @@ export async function createResources(model: TemplateModel, endpoints: LocalEndp
         const summary = await waitFor(
           async () => {
             const d = await kin.send(new DescribeStreamSummaryCommand({ StreamName }));
-            if (d.StreamDescriptionSummary?.StreamStatus !== 'ACTIVE') throw new Error(`status ${d.StreamDescriptionSummary?.StreamStatus}`);
+            if (d.StreamDescriptionSummary?.StreamStatus !== 'ACTIVE')
+              throw new Error(`status ${d.StreamDescriptionSummary?.StreamStatus}`);
             return d;
           },
           30_000,
@@ -154,7 +155,12 @@ export function resolveIntrinsic(expr: unknown, names: LocalNames): string | und
     let failed = false;
     const out = String(text).replace(/\$\{([^}]+)\}/g, (_m, key: string) => {
       if (key.startsWith('!')) return `\${${key.slice(1)}}`;
-      const v = key in (vars ?? {}) ? resolveIntrinsic(vars[key], names) : key.includes('.') ? getAtt(key.split('.')[0], key.split('.').slice(1).join('.'), names) : ref(key, names);
+      const v =
+        key in (vars ?? {})
+          ? resolveIntrinsic(vars[key], names)
+          : key.includes('.')
+            ? getAtt(key.split('.')[0], key.split('.').slice(1).join('.'), names)
+            : ref(key, names);
       if (v === undefined) failed = true;
       return v ?? '';
     });

@@ -25,7 +25,12 @@ export interface SchedulerOptions {
 }
 
 /** Scheduler's context attributes in a target's input, for one attempt of the run scheduled at `at`. */
-export function withContextAttributes(input: Record<string, unknown>, scheduleName: string, at: Date, attempt: number): Record<string, unknown> {
+export function withContextAttributes(
+  input: Record<string, unknown>,
+  scheduleName: string,
+  at: Date,
+  attempt: number,
+): Record<string, unknown> {
   const values: Record<string, string> = {
     '<aws.scheduler.scheduled-time>': at.toISOString().replace(/\.\d{3}Z$/, 'Z'),
     '<aws.scheduler.schedule-arn>': `arn:aws:scheduler:us-east-1:000000000000:schedule/default/${scheduleName}`,
@@ -139,7 +144,8 @@ export function nextFire(expression: string, timeZone: string, from: Date): Date
   let t = Math.floor(from.getTime() / 60_000) * 60_000 + 60_000;
   for (let i = 0; i < 400 * 24 * 60; i++, t += 60_000) {
     const w = wallClock(new Date(t), timeZone);
-    if (mi(w.minute) && ho(w.hour) && dom(w.day) && mon(w.month) && dow(w.weekday) && yr(w.year) && !repeatedWallTime(t, timeZone)) return new Date(t);
+    if (mi(w.minute) && ho(w.hour) && dom(w.day) && mon(w.month) && dow(w.weekday) && yr(w.year) && !repeatedWallTime(t, timeZone))
+      return new Date(t);
     // Skip to the next hour when the minute field cannot match the rest of this hour.
     if (!ho(w.hour) || !dom(w.day) || !mon(w.month) || !dow(w.weekday)) t += (59 - w.minute) * 60_000;
   }
@@ -163,7 +169,9 @@ export function createScheduler(schedules: LocalSchedule[], logOrOptions: ((msg:
         const retriesLeft = retryDelays.length - (attempt - 1);
         log(`scheduler: ${s.job} failed (attempt ${attempt}): ${(err as Error).stack ?? err}`);
         if (retriesLeft <= 0 || !running) {
-          log(`scheduler: ${s.job} run of ${at.toISOString()} given up after ${attempt} attempts (in AWS: its event goes to JobFailuresQueue)`);
+          log(
+            `scheduler: ${s.job} run of ${at.toISOString()} given up after ${attempt} attempts (in AWS: its event goes to JobFailuresQueue)`,
+          );
           return;
         }
         await new Promise((r) => setTimeout(r, retryDelays[attempt - 1]).unref());
@@ -178,13 +186,16 @@ export function createScheduler(schedules: LocalSchedule[], logOrOptions: ((msg:
     if (!at || !running) return;
     // setTimeout overflows past ~24.8 days; re-arm in steps.
     const delay = Math.min(at.getTime() - Date.now(), 2 ** 31 - 1);
-    const timer = setTimeout(async () => {
-      if (Date.now() + 1000 < at.getTime()) return arm(s, new Date());
-      log(`scheduler: running ${s.job} (${s.expression} ${s.timezone})`);
-      // The next run is armed now: a run being retried does not hold up the schedule.
-      arm(s, at);
-      await fire(s, at);
-    }, Math.max(0, delay));
+    const timer = setTimeout(
+      async () => {
+        if (Date.now() + 1000 < at.getTime()) return arm(s, new Date());
+        log(`scheduler: running ${s.job} (${s.expression} ${s.timezone})`);
+        // The next run is armed now: a run being retried does not hold up the schedule.
+        arm(s, at);
+        await fire(s, at);
+      },
+      Math.max(0, delay),
+    );
     timer.unref();
     timers.set(s.name, timer);
   };
@@ -193,7 +204,10 @@ export function createScheduler(schedules: LocalSchedule[], logOrOptions: ((msg:
     jobs: () => [...new Set(schedules.map((s) => s.job))],
     async runJob(name, asOf) {
       const s = byJob(name);
-      if (!s) throw Object.assign(new Error(`unknown job "${name}"; jobs: ${[...new Set(schedules.map((x) => x.job))].join(', ')}`), { code: 'unknown_job' });
+      if (!s)
+        throw Object.assign(new Error(`unknown job "${name}"; jobs: ${[...new Set(schedules.map((x) => x.job))].join(', ')}`), {
+          code: 'unknown_job',
+        });
       if (asOf !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(asOf)) {
         throw Object.assign(new Error(`asOf must be a day YYYY-MM-DD, got "${asOf}"`), { code: 'bad_request' });
       }

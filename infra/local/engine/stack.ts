@@ -118,7 +118,10 @@ async function loadTemplate(programPath: string | undefined): Promise<CfnTemplat
   const { synthTemplate } = await import('../../synth');
   if (!programPath) return synthTemplate() as CfnTemplate;
   const raw = JSON.parse(readFileSync(programPath, 'utf8'));
-  return synthTemplate({ programJson: JSON.stringify(raw), timezone: typeof raw.timezone === 'string' ? raw.timezone : undefined }) as CfnTemplate;
+  return synthTemplate({
+    programJson: JSON.stringify(raw),
+    timezone: typeof raw.timezone === 'string' ? raw.timezone : undefined,
+  }) as CfnTemplate;
 }
 
 /**
@@ -128,7 +131,10 @@ async function loadTemplate(programPath: string | undefined): Promise<CfnTemplat
  */
 export async function attachLocalStack(opts: AttachOptions, endpoints: LocalEndpoints): Promise<LocalStack>;
 export async function attachLocalStack(opts: AttachOptions & { endpoints: LocalEndpoints }): Promise<LocalStack>;
-export async function attachLocalStack(opts: AttachOptions & { endpoints?: LocalEndpoints }, endpointsArg?: LocalEndpoints): Promise<LocalStack> {
+export async function attachLocalStack(
+  opts: AttachOptions & { endpoints?: LocalEndpoints },
+  endpointsArg?: LocalEndpoints,
+): Promise<LocalStack> {
   const endpoints = endpointsArg ?? opts.endpoints;
   if (!endpoints) throw new Error('attachLocalStack needs the service endpoints');
   const log = opts.log ?? (() => undefined);
@@ -156,7 +162,13 @@ export async function attachLocalStack(opts: AttachOptions & { endpoints?: Local
 
   const functions = new Map<string, LocalFunction>();
   for (const f of model.functions) {
-    functions.set(f.logicalId, { logicalId: f.logicalId, name: names.functions[f.logicalId], entry: f.entry, timeoutSeconds: f.timeoutSeconds, memoryMb: f.memoryMb });
+    functions.set(f.logicalId, {
+      logicalId: f.logicalId,
+      name: names.functions[f.logicalId],
+      entry: f.entry,
+      timeoutSeconds: f.timeoutSeconds,
+      memoryMb: f.memoryMb,
+    });
   }
   const findFunction = (idOrEntry: string): LocalFunction => {
     const fn = functions.get(idOrEntry) ?? [...functions.values()].find((f) => f.entry === idOrEntry);
@@ -210,7 +222,9 @@ export async function attachLocalStack(opts: AttachOptions & { endpoints?: Local
           startingPosition: m.startingPosition,
           ...opts.mappingOverrides,
         };
-        poller.add(new EventSourceMapping(config, source, (event) => invokeFunction(fn, event, log), destination, { log, ...opts.pollerOptions }));
+        poller.add(
+          new EventSourceMapping(config, source, (event) => invokeFunction(fn, event, log), destination, { log, ...opts.pollerOptions }),
+        );
       }
       const p = poller;
       cleanup.push(() => p.stop());
@@ -222,7 +236,15 @@ export async function attachLocalStack(opts: AttachOptions & { endpoints?: Local
       model.schedules.map((s) => {
         const fn = findFunction(s.functionLogicalId);
         const job = typeof s.input.job === 'string' ? s.input.job : path.basename(fn.entry).replace(/\.[cm]?[jt]s$/, '');
-        return { name: s.logicalId, job, expression: s.expression, timezone: s.timezone, input: s.input, enabled: s.enabled, invoke: (e) => invokeFunction(fn, e, log) };
+        return {
+          name: s.logicalId,
+          job,
+          expression: s.expression,
+          timezone: s.timezone,
+          input: s.input,
+          enabled: s.enabled,
+          invoke: (e) => invokeFunction(fn, e, log),
+        };
       }),
       log,
     );
@@ -250,7 +272,8 @@ export async function attachLocalStack(opts: AttachOptions & { endpoints?: Local
       const suppliedViewer = opts.viewerToken || process.env.MEMBERFLOW_VIEWER_TOKEN;
       token = suppliedToken || generateToken();
       viewerToken = suppliedViewer || generateToken();
-      if (viewerToken === token) throw new Error('the viewer token must differ from the operator token (MEMBERFLOW_VIEWER_TOKEN, MEMBERFLOW_API_TOKEN)');
+      if (viewerToken === token)
+        throw new Error('the viewer token must differ from the operator token (MEMBERFLOW_VIEWER_TOKEN, MEMBERFLOW_API_TOKEN)');
       generatedTokens = { operator: !suppliedToken, viewer: !suppliedViewer };
       api = await startApiServer({
         port: opts.apiPort ?? defaultApiPort(),

@@ -40,7 +40,9 @@ export function readState(file = stateFile()): StackState | undefined {
 export function readRunningState(file = stateFile()): StackState {
   const state = readState(file);
   if (!state || !pidAlive(state.pid)) {
-    throw new Error(`the local stack is not running (${state ? 'stale' : 'no'} ${path.relative(process.cwd(), file) || file}); start it with \`npm start\``);
+    throw new Error(
+      `the local stack is not running (${state ? 'stale' : 'no'} ${path.relative(process.cwd(), file) || file}); start it with \`npm start\``,
+    );
   }
   return state;
 }

@@ -10,7 +10,8 @@ import { idHasher, saltedHash } from '../../../shared/privacy/salted-hash';
 async function chainOf(n: number): Promise<AuditEntry[]> {
   let t = Date.parse('2026-12-01T00:00:00Z');
   const log = new MemoryAuditLog(() => new Date((t += 1000)));
-  for (let i = 1; i <= n; i++) await log.append({ actor: 'operator', action: 'segment_export_requested', target: `segment:s${i}`, details: { format: 'csv', i } });
+  for (let i = 1; i <= n; i++)
+    await log.append({ actor: 'operator', action: 'segment_export_requested', target: `segment:s${i}`, details: { format: 'csv', i } });
   return log.entries.map((e) => ({ ...e, details: { ...e.details } }));
 }
 
@@ -19,8 +20,19 @@ describe('audit chain', () => {
     const [first, second] = await chainOf(2);
     expect(first.seq).toBe(1);
     expect(first.prevHash).toBe(GENESIS_HASH);
-    const canonical = canonicalJson({ seq: 1, at: first.at, actor: 'operator', action: 'segment_export_requested', target: 'segment:s1', details: { format: 'csv', i: 1 } });
-    expect(first.hash).toBe(createHash('sha256').update(GENESIS_HASH + canonical).digest('hex'));
+    const canonical = canonicalJson({
+      seq: 1,
+      at: first.at,
+      actor: 'operator',
+      action: 'segment_export_requested',
+      target: 'segment:s1',
+      details: { format: 'csv', i: 1 },
+    });
+    expect(first.hash).toBe(
+      createHash('sha256')
+        .update(GENESIS_HASH + canonical)
+        .digest('hex'),
+    );
     expect(second.prevHash).toBe(first.hash);
     expect(second.seq).toBe(2);
   });
@@ -37,12 +49,42 @@ describe('audit chain', () => {
   });
 
   it.each([
-    ['details', (e: AuditEntry) => { e.details.format = 'jsonl'; }],
-    ['actor', (e: AuditEntry) => { e.actor = 'someone-else'; }],
-    ['action', (e: AuditEntry) => { e.action = 'nothing'; }],
-    ['target', (e: AuditEntry) => { e.target = 'segment:other'; }],
-    ['at', (e: AuditEntry) => { e.at = '2026-12-01T00:00:06.500Z'; }],
-    ['hash', (e: AuditEntry) => { e.hash = 'f'.repeat(64); }],
+    [
+      'details',
+      (e: AuditEntry) => {
+        e.details.format = 'jsonl';
+      },
+    ],
+    [
+      'actor',
+      (e: AuditEntry) => {
+        e.actor = 'someone-else';
+      },
+    ],
+    [
+      'action',
+      (e: AuditEntry) => {
+        e.action = 'nothing';
+      },
+    ],
+    [
+      'target',
+      (e: AuditEntry) => {
+        e.target = 'segment:other';
+      },
+    ],
+    [
+      'at',
+      (e: AuditEntry) => {
+        e.at = '2026-12-01T00:00:06.500Z';
+      },
+    ],
+    [
+      'hash',
+      (e: AuditEntry) => {
+        e.hash = 'f'.repeat(64);
+      },
+    ],
   ])('editing %s of entry 6 names entry 6', async (_field, edit) => {
     const chain = await chainOf(10);
     edit(chain[5]);
