@@ -11,7 +11,13 @@ const rec = (shardId: string, seq: string, line: object): SourceRecord => ({
   arrivalMs: Date.parse('2026-12-01T10:00:00Z'),
   sizeBytes: 100,
   lambdaRecord: {
-    kinesis: { kinesisSchemaVersion: '1.0', partitionKey: 'm1', sequenceNumber: seq, data: Buffer.from(JSON.stringify(line)).toString('base64'), approximateArrivalTimestamp: 1_764_583_200 },
+    kinesis: {
+      kinesisSchemaVersion: '1.0',
+      partitionKey: 'm1',
+      sequenceNumber: seq,
+      data: Buffer.from(JSON.stringify(line)).toString('base64'),
+      approximateArrivalTimestamp: 1_764_583_200,
+    },
     eventSource: 'aws:kinesis',
     eventVersion: '1.0',
     eventID: `${shardId}:${seq}`,
@@ -22,13 +28,25 @@ const rec = (shardId: string, seq: string, line: object): SourceRecord => ({
   },
 });
 const batch = (shardId: string, records: SourceRecord[], extra: Partial<FailedBatch> = {}): FailedBatch => ({
-  mapping: 'EventsMapping', functionName: 'p-ProcessEventsFunction', sourceKind: 'kinesis', sourceArn: ARN, shardId, condition: 'RetryAttemptsExhausted', records, approximateInvokeCount: 3, lastOutcome: 'error', ...extra,
+  mapping: 'EventsMapping',
+  functionName: 'p-ProcessEventsFunction',
+  sourceKind: 'kinesis',
+  sourceArn: ARN,
+  shardId,
+  condition: 'RetryAttemptsExhausted',
+  records,
+  approximateInvokeCount: 3,
+  lastOutcome: 'error',
+  ...extra,
 });
 
 /** What the local runtime wrote before it wrote AWS's layout. */
 function oldLocalObject(b: FailedBatch) {
   const key = `${b.mapping}/${b.shardId}/${b.records[0].sequenceNumber}-${b.records.at(-1)!.sequenceNumber}.json`;
-  const doc = { ...failureDocument(b, new Date()), responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled', error: 'Error: boom' } };
+  const doc = {
+    ...failureDocument(b, new Date()),
+    responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled', error: 'Error: boom' },
+  };
   return { key, body: JSON.stringify(doc) };
 }
 
@@ -36,9 +54,19 @@ describe('failure objects', () => {
   it('AWS layout: key, no error text, functionError by outcome, no responseContext for aged-out records', () => {
     const at = new Date('2026-12-01T23:59:58.123Z');
     const b = batch('shardId-000000000001', [rec('shardId-000000000001', '0001', { i: 1 })]);
-    expect(failureKey(b, at)).toMatch(/^aws\/lambda\/[0-9a-f-]{36}\/shardId-000000000001\/2026\/12\/01\/2026-12-01T23\.59\.58-[0-9a-f-]{36}$/);
-    expect(failureDocument(b, at)).toMatchObject({ version: '1.0', timestamp: '2026-12-01T23:59:58.123Z', responseContext: { functionError: 'Unhandled' } });
-    expect(failureDocument({ ...b, lastOutcome: 'partial' }, at).responseContext).toEqual({ statusCode: 200, executedVersion: '$LATEST', functionError: null });
+    expect(failureKey(b, at)).toMatch(
+      /^aws\/lambda\/[0-9a-f-]{36}\/shardId-000000000001\/2026\/12\/01\/2026-12-01T23\.59\.58-[0-9a-f-]{36}$/,
+    );
+    expect(failureDocument(b, at)).toMatchObject({
+      version: '1.0',
+      timestamp: '2026-12-01T23:59:58.123Z',
+      responseContext: { functionError: 'Unhandled' },
+    });
+    expect(failureDocument({ ...b, lastOutcome: 'partial' }, at).responseContext).toEqual({
+      statusCode: 200,
+      executedVersion: '$LATEST',
+      functionError: null,
+    });
     expect(failureDocument({ ...b, condition: 'RecordAgeExceeded', lastOutcome: undefined }, at).responseContext).toBeUndefined();
     expect(JSON.stringify(failureDocument(b, at))).not.toMatch(/"error"/);
   });
@@ -53,7 +81,12 @@ describe('failure objects', () => {
       oldLocalObject(batch(s0, [rec(s0, '0010', { i: 10 }), rec(s0, '0011', { i: 11 })])),
       awsObject(batch(s0, [rec(s0, '0011', { i: 11 })], { condition: 'RecordAgeExceeded', lastOutcome: undefined })),
     ].map((o) => parseFailureObject(o.key, o.body));
-    expect(objects.map((o) => o.condition)).toEqual(['RetryAttemptsExhausted', 'RetryAttemptsExhausted', 'RetryAttemptsExhausted', 'RecordAgeExceeded']);
+    expect(objects.map((o) => o.condition)).toEqual([
+      'RetryAttemptsExhausted',
+      'RetryAttemptsExhausted',
+      'RetryAttemptsExhausted',
+      'RecordAgeExceeded',
+    ]);
     const ordered = inStreamOrder(objects);
     expect(ordered.map((r) => [r.shardId, r.sequenceNumber, JSON.parse(r.data.toString('utf8')).i])).toEqual([
       [s0, '0010', 10],

@@ -20,20 +20,34 @@ describe('daylight saving time', () => {
   });
 
   it('skips a time that does not exist (spring forward)', () => {
-    expect(nextFire('cron(30 2 * * ? *)', 'America/New_York', new Date('2026-03-08T00:00:00Z'))?.toISOString()).toBe('2026-03-09T06:30:00.000Z');
+    expect(nextFire('cron(30 2 * * ? *)', 'America/New_York', new Date('2026-03-08T00:00:00Z'))?.toISOString()).toBe(
+      '2026-03-09T06:30:00.000Z',
+    );
   });
 });
 
 describe('context attributes', () => {
   it('substitutes the scheduled time (and the other attributes) in the input', () => {
     const input = { job: 'rfm', scheduledTime: '<aws.scheduler.scheduled-time>', n: 1 };
-    expect(withContextAttributes(input, 'RfmSchedule', new Date('2026-12-01T16:45:00.000Z'), 1)).toEqual({ job: 'rfm', scheduledTime: '2026-12-01T16:45:00Z', n: 1 });
+    expect(withContextAttributes(input, 'RfmSchedule', new Date('2026-12-01T16:45:00.000Z'), 1)).toEqual({
+      job: 'rfm',
+      scheduledTime: '2026-12-01T16:45:00Z',
+      n: 1,
+    });
   });
 });
 
 describe('a failed run', () => {
   function everyMinute(invoke: LocalSchedule['invoke']): LocalSchedule {
-    return { name: 'RfmSchedule', job: 'rfm', expression: 'cron(* * * * ? *)', timezone: 'UTC', input: { job: 'rfm', scheduledTime: '<aws.scheduler.scheduled-time>' }, enabled: true, invoke };
+    return {
+      name: 'RfmSchedule',
+      job: 'rfm',
+      expression: 'cron(* * * * ? *)',
+      timezone: 'UTC',
+      input: { job: 'rfm', scheduledTime: '<aws.scheduler.scheduled-time>' },
+      enabled: true,
+      invoke,
+    };
   }
 
   it('is retried twice with the same event (Lambda asynchronous retries), then given up', async () => {
@@ -41,11 +55,13 @@ describe('a failed run', () => {
     const events: unknown[] = [];
     const logs: string[] = [];
     const scheduler = createScheduler(
-      [everyMinute(async (e) => {
-        events.push(e);
-        if (events.length < 3) throw new Error(`boom ${events.length}`);
-        return 'ok';
-      })],
+      [
+        everyMinute(async (e) => {
+          events.push(e);
+          if (events.length < 3) throw new Error(`boom ${events.length}`);
+          return 'ok';
+        }),
+      ],
       { retryDelaysMs: [1000, 2000], log: (m) => logs.push(m) },
     );
     scheduler.start();
@@ -63,10 +79,15 @@ describe('a failed run', () => {
     vi.useFakeTimers({ now: new Date('2026-12-01T00:00:30Z') });
     let calls = 0;
     const logs: string[] = [];
-    const scheduler = createScheduler([everyMinute(async () => {
-      calls++;
-      throw new Error('always');
-    })], { retryDelaysMs: [1000, 2000], log: (m) => logs.push(m) });
+    const scheduler = createScheduler(
+      [
+        everyMinute(async () => {
+          calls++;
+          throw new Error('always');
+        }),
+      ],
+      { retryDelaysMs: [1000, 2000], log: (m) => logs.push(m) },
+    );
     scheduler.start();
     await vi.advanceTimersByTimeAsync(30_000 + 1000 + 2000 + 500);
     expect(calls).toBe(3);

@@ -27,7 +27,9 @@ const days = Number(values.days);
 const seed = Number(values.seed);
 const chunkSize = values.chunk === undefined ? undefined : Number(values.chunk);
 if (![members, days, seed].every(Number.isInteger) || members < 1 || days < 1 || (chunkSize !== undefined && !(chunkSize >= 10))) {
-  console.error('usage: npm run chaos -- [--members N] [--days D] [--seed S] [--start YYYY-MM-DD] [--chunk N] [--grow-retries] [--retry-after-midnight] [--verbose]');
+  console.error(
+    'usage: npm run chaos -- [--members N] [--days D] [--seed S] [--start YYYY-MM-DD] [--chunk N] [--grow-retries] [--retry-after-midnight] [--verbose]',
+  );
   process.exit(2);
 }
 // The handlers' own logs would drown the report (a crash logs a line per member it left unwritten).

@@ -30,14 +30,21 @@ export function parseFailureObject(key: string, body: string): FailureObject {
     throw new Error(`${key}: not JSON, not a failure object`);
   }
   const records = doc?.payload?.Records;
-  if (!Array.isArray(records)) throw new Error(`${key}: no payload.Records (an SQS/SNS-style record carries no payload: replay from the stream)`);
+  if (!Array.isArray(records))
+    throw new Error(`${key}: no payload.Records (an SQS/SNS-style record carries no payload: replay from the stream)`);
   const shardOf = (r: KinesisStreamRecord) => doc.KinesisBatchInfo?.shardId ?? r.eventID?.slice(0, r.eventID.indexOf(':'));
   return {
     key,
     condition: String(doc.requestContext?.condition ?? 'unknown'),
     records: records.map((r: KinesisStreamRecord, i: number) => {
-      if (typeof r?.kinesis?.data !== 'string' || typeof r.kinesis.sequenceNumber !== 'string') throw new Error(`${key}: payload.Records[${i}] is not a Kinesis record`);
-      return { shardId: shardOf(r), sequenceNumber: r.kinesis.sequenceNumber, partitionKey: r.kinesis.partitionKey, data: Buffer.from(r.kinesis.data, 'base64') };
+      if (typeof r?.kinesis?.data !== 'string' || typeof r.kinesis.sequenceNumber !== 'string')
+        throw new Error(`${key}: payload.Records[${i}] is not a Kinesis record`);
+      return {
+        shardId: shardOf(r),
+        sequenceNumber: r.kinesis.sequenceNumber,
+        partitionKey: r.kinesis.partitionKey,
+        data: Buffer.from(r.kinesis.data, 'base64'),
+      };
     }),
   };
 }
@@ -46,7 +53,9 @@ export function parseFailureObject(key: string, body: string): FailureObject {
 export function inStreamOrder(objects: readonly FailureObject[]): FailedRecord[] {
   const seen = new Map<string, FailedRecord>();
   for (const o of objects) for (const r of o.records) seen.set(`${r.shardId}/${r.sequenceNumber}`, r);
-  return [...seen.values()].sort((a, b) => (a.shardId === b.shardId ? compareSeq(a.sequenceNumber, b.sequenceNumber) : a.shardId < b.shardId ? -1 : 1));
+  return [...seen.values()].sort((a, b) =>
+    a.shardId === b.shardId ? compareSeq(a.sequenceNumber, b.sequenceNumber) : a.shardId < b.shardId ? -1 : 1,
+  );
 }
 
 export async function readFailedBatches(s3: S3Client, bucket: string): Promise<FailureObject[]> {

@@ -65,7 +65,13 @@ export function failureDocument(batch: FailedBatch, at: Date): Record<string, un
     // "Unhandled" for a function error, null for a partial batch response.
     ...(batch.condition === 'RecordAgeExceeded'
       ? {}
-      : { responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: batch.lastOutcome === 'error' ? 'Unhandled' : null } }),
+      : {
+          responseContext: {
+            statusCode: 200,
+            executedVersion: '$LATEST',
+            functionError: batch.lastOutcome === 'error' ? 'Unhandled' : null,
+          },
+        }),
     version: '1.0',
     timestamp: at.toISOString(),
     [batch.sourceKind === 'kinesis' ? 'KinesisBatchInfo' : 'DDBStreamBatchInfo']: info,
