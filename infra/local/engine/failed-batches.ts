@@ -22,8 +22,15 @@ export interface FailureObject {
 }
 
 /** The records of one failure object; throws naming the key when it is not one. */
+/** The parts of an on-failure destination object read here (the rest is not needed). */
+type FailureDocument = {
+  payload?: { Records?: unknown };
+  KinesisBatchInfo?: { shardId?: string };
+  requestContext?: { condition?: unknown };
+} | null;
+
 export function parseFailureObject(key: string, body: string): FailureObject {
-  let doc: any;
+  let doc: FailureDocument;
   try {
     doc = JSON.parse(body);
   } catch {
@@ -32,10 +39,10 @@ export function parseFailureObject(key: string, body: string): FailureObject {
   const records = doc?.payload?.Records;
   if (!Array.isArray(records))
     throw new Error(`${key}: no payload.Records (an SQS/SNS-style record carries no payload: replay from the stream)`);
-  const shardOf = (r: KinesisStreamRecord) => doc.KinesisBatchInfo?.shardId ?? r.eventID?.slice(0, r.eventID.indexOf(':'));
+  const shardOf = (r: KinesisStreamRecord) => doc?.KinesisBatchInfo?.shardId ?? r.eventID?.slice(0, r.eventID.indexOf(':'));
   return {
     key,
-    condition: String(doc.requestContext?.condition ?? 'unknown'),
+    condition: String(doc?.requestContext?.condition ?? 'unknown'),
     records: records.map((r: KinesisStreamRecord, i: number) => {
       if (typeof r?.kinesis?.data !== 'string' || typeof r.kinesis.sequenceNumber !== 'string')
         throw new Error(`${key}: payload.Records[${i}] is not a Kinesis record`);
