@@ -5,7 +5,15 @@ import { hashHex } from '../util/hash';
 import type { Program } from '../programme/vocabulary';
 import type { TierChange } from '../points/tiers';
 
-export type ActionType = 'tier_upgraded' | 'tier_downgraded' | 'tier_at_risk' | 'winback_offer' | 'segment_entered' | 'segment_exited' | 'coins_expiring' | 'member_erased';
+export type ActionType =
+  | 'tier_upgraded'
+  | 'tier_downgraded'
+  | 'tier_at_risk'
+  | 'winback_offer'
+  | 'segment_entered'
+  | 'segment_exited'
+  | 'coins_expiring'
+  | 'member_erased';
 
 export interface Action {
   actionId: string;

@@ -129,7 +129,11 @@ export class CoinBook {
   /** Returns false when the adjustment is refused (insufficient coins, no debt allowed). */
   adjust(adjustmentId: string, day: number, coins: number): boolean {
     if (this.adjustments.has(adjustmentId)) return true;
-    const r = adjustCoins(this.state, { adjustmentId, day, coins, lot: coins > 0 ? this.lotFor('adjustment', adjustmentId) : 0 }, this.rules);
+    const r = adjustCoins(
+      this.state,
+      { adjustmentId, day, coins, lot: coins > 0 ? this.lotFor('adjustment', adjustmentId) : 0 },
+      this.rules,
+    );
     if (!r.ok) return false;
     this.adjustments.add(adjustmentId);
     this.commit(r.state, r.entries);

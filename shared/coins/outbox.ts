@@ -87,7 +87,12 @@ export interface CoinDayFigures {
  * the summed counters of every day from the first requested one up to the last day that has any,
  * `totals` the summed `cd#all`. End-of-day figures = totals − the deltas of later days.
  */
-export function coinFigures(days: readonly number[], byDay: Map<number, Record<string, number>>, totals: Record<string, number>, fenPerCoin: number): CoinDayFigures[] {
+export function coinFigures(
+  days: readonly number[],
+  byDay: Map<number, Record<string, number>>,
+  totals: Record<string, number>,
+  fenPerCoin: number,
+): CoinDayFigures[] {
   const later = [...byDay.keys()].sort((a, b) => b - a);
   const out: CoinDayFigures[] = [];
   let a = totals[COIN_COUNTERS.dAvailable] ?? 0;

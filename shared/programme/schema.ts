@@ -243,9 +243,12 @@ export const ProgramSchema = z
     p.segments.forEach((s, i) => walk(s.rule, ['segments', i, 'rule']));
     // Coin rates must name tiers of this programme (unless they are the untouched defaults).
     const rates = p.coins.earnRates;
-    const defaults = Object.keys(rates).length === Object.keys(DEFAULT_EARN_RATES).length && Object.entries(rates).every(([k, v]) => DEFAULT_EARN_RATES[k] === v);
+    const defaults =
+      Object.keys(rates).length === Object.keys(DEFAULT_EARN_RATES).length &&
+      Object.entries(rates).every(([k, v]) => DEFAULT_EARN_RATES[k] === v);
     for (const id of Object.keys(rates)) {
-      if (!defaults && !tierIds.has(id)) ctx.addIssue({ code: 'custom', path: ['coins', 'earnRates', id], message: `unknown tier "${id}"` });
+      if (!defaults && !tierIds.has(id))
+        ctx.addIssue({ code: 'custom', path: ['coins', 'earnRates', id], message: `unknown tier "${id}"` });
     }
   });
 

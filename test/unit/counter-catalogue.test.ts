@@ -50,7 +50,16 @@ describe('counter catalogue', () => {
     await pipeline.deliver(pipeline.records(lines), 200);
     const seen = new Set<string>();
     for (const [key, shards] of pipeline.metrics.items) {
-      const kind = key === TOTALS_KEY ? 'totals' : key === COIN_TOTALS_KEY ? 'coinTotals' : key.startsWith(COIN_DAY_PREFIX) ? 'coinDay' : key.startsWith(dayKey(0).slice(0, 2)) ? 'day' : null;
+      const kind =
+        key === TOTALS_KEY
+          ? 'totals'
+          : key === COIN_TOTALS_KEY
+            ? 'coinTotals'
+            : key.startsWith(COIN_DAY_PREFIX)
+              ? 'coinDay'
+              : key.startsWith(dayKey(0).slice(0, 2))
+                ? 'day'
+                : null;
       expect(kind, key).not.toBeNull();
       for (const item of shards.values()) {
         for (const name of Object.keys(item.counters)) {

@@ -14,9 +14,26 @@ import { defaultProgram } from '../../shared/programme/load';
 const at = (day: string, time = '10:00:00') => `${day}T${time}+08:00`;
 let n = 0;
 const purchase = (memberId: string, orderId: string, day: string, cents: number) =>
-  JSON.stringify({ eventId: `p${++n}`, type: 'purchase', memberId, occurredAt: at(day), channel: 'store', orderId, lines: [{ sku: 'a', category: 'meat', amountCents: cents }] });
+  JSON.stringify({
+    eventId: `p${++n}`,
+    type: 'purchase',
+    memberId,
+    occurredAt: at(day),
+    channel: 'store',
+    orderId,
+    lines: [{ sku: 'a', category: 'meat', amountCents: cents }],
+  });
 const refund = (memberId: string, orderId: string, day: string, cents: number, refundId: string) =>
-  JSON.stringify({ eventId: `r${++n}`, type: 'refund', memberId, occurredAt: at(day), channel: 'store', orderId, refundId, lines: [{ sku: 'a', amountCents: cents }] });
+  JSON.stringify({
+    eventId: `r${++n}`,
+    type: 'refund',
+    memberId,
+    occurredAt: at(day),
+    channel: 'store',
+    orderId,
+    refundId,
+    lines: [{ sku: 'a', amountCents: cents }],
+  });
 const coinsDay = (memberId: string, day: string) => JSON.stringify(coinsDayCommand(memberId, dayNumber(day), Date.parse(at(day))));
 
 function figures(p: MemoryPipeline, from: string, to: string) {
@@ -81,7 +98,12 @@ describe('coins through the events consumer', () => {
   });
 
   it('counts exactly when the coin counter write fails after the member write (the batch is redelivered)', async () => {
-    const lines = [purchase('m2', 'o1', '2026-11-01', 10_000), purchase('m3', 'o1', '2026-11-01', 20_000), refund('m2', 'o1', '2026-11-02', 10_000, 'f'), coinsDay('m3', '2026-11-09')];
+    const lines = [
+      purchase('m2', 'o1', '2026-11-01', 10_000),
+      purchase('m3', 'o1', '2026-11-01', 20_000),
+      refund('m2', 'o1', '2026-11-02', 10_000, 'f'),
+      coinsDay('m3', '2026-11-09'),
+    ];
     const clean = new MemoryPipeline();
     await clean.deliver(clean.records(lines), 2);
     const p = new MemoryPipeline();
@@ -101,7 +123,10 @@ describe('coins through the events consumer', () => {
 
   it('an API write racing the consumer: the consumer redoes the member and its coin counts follow the state it wrote', async () => {
     const p = new MemoryPipeline();
-    await p.deliver(p.records([purchase('m4', 'o1', '2026-11-01', 10_000), purchase('m4', 'o2', '2026-11-01', 5_000), coinsDay('m4', '2026-11-08')]), 10);
+    await p.deliver(
+      p.records([purchase('m4', 'o1', '2026-11-01', 10_000), purchase('m4', 'o2', '2026-11-01', 5_000), coinsDay('m4', '2026-11-08')]),
+      10,
+    );
     // m4: 100 + 50 available. Now a refund of all of o1 arrives while the till redeems 120 coins.
     let raced = false;
     const racing = {
@@ -115,7 +140,13 @@ describe('coins through the events consumer', () => {
           if (!r.ok) throw new Error('unexpected');
           p.members.items.set('m4', { ...stored, coins: r.state, version: stored.version + 1 });
           const counts = coinCounts(r.entries);
-          for (const [key, c] of Object.entries(counts)) await p.metrics.write(key, 'api#0', { hw: null, counters: { ...(p.metrics.items.get(key)?.get('api#0')?.counters ?? {}), ...c } }, p.metrics.items.get(key)?.get('api#0')?.hw ?? null);
+          for (const [key, c] of Object.entries(counts))
+            await p.metrics.write(
+              key,
+              'api#0',
+              { hw: null, counters: { ...p.metrics.items.get(key)?.get('api#0')?.counters, ...c } },
+              p.metrics.items.get(key)?.get('api#0')?.hw ?? null,
+            );
         }
         return p.members.put(state);
       },

@@ -301,7 +301,12 @@ describe('programme coins section', () => {
   });
 
   it('a programme with its own tiers and no coins section loads', () => {
-    const p = parseProgram({ tiers: [{ id: 'basic', threshold: 0 }, { id: 'vip', threshold: 10 }] });
+    const p = parseProgram({
+      tiers: [
+        { id: 'basic', threshold: 0 },
+        { id: 'vip', threshold: 10 },
+      ],
+    });
     expect(p.coins.pendingDays).toBe(7);
   });
 });
