@@ -116,11 +116,13 @@ export class MemberflowStack extends Stack {
     erasureSalt.secret.grantRead(api);
     // Erasure: the api writes only tombstones (`erased#<salted hash>` keys) into MembersTable and
     // puts the erase_member command on EventsStream; the consumer does the rest in stream order.
-    api.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['dynamodb:PutItem'],
-      resources: [tables.members.tableArn],
-      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['erased#*'] } },
-    }));
+    api.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:PutItem'],
+        resources: [tables.members.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['erased#*'] } },
+      }),
+    );
     streams.events.grantWrite(api);
     // Pre-signing a download URL needs s3:GetObject on the export objects, nothing more.
     api.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [buckets.exports.arnForObjects('*')] }));

@@ -51,17 +51,30 @@ export class DynamoErasure implements ErasurePort {
   async tombstones(hashes: readonly string[]): Promise<Set<string>> {
     const found = new Set<string>();
     for (const batch of chunks(hashes, 100)) {
-      await untilDone(batch.map((h) => ({ memberId: tombstoneKey(h) })), async (keys) => {
-        const out = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tables.members]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'memberId' } } }));
-        for (const item of out.Responses?.[this.tables.members] ?? []) found.add((item.memberId as string).slice(TOMBSTONE_PREFIX.length));
-        return (out.UnprocessedKeys?.[this.tables.members]?.Keys ?? []) as { memberId: string }[];
-      }, 'BatchGetItem tombstones');
+      await untilDone(
+        batch.map((h) => ({ memberId: tombstoneKey(h) })),
+        async (keys) => {
+          const out = await this.client.send(
+            new BatchGetCommand({
+              RequestItems: { [this.tables.members]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'memberId' } },
+            }),
+          );
+          for (const item of out.Responses?.[this.tables.members] ?? [])
+            found.add((item.memberId as string).slice(TOMBSTONE_PREFIX.length));
+          return (out.UnprocessedKeys?.[this.tables.members]?.Keys ?? []) as { memberId: string }[];
+        },
+        'BatchGetItem tombstones',
+      );
     }
     return found;
   }
 
   async getTombstone(memberHash: string): Promise<Tombstone | null> {
-    const found = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tables.members]: { Keys: [{ memberId: tombstoneKey(memberHash) }], ConsistentRead: true } } }));
+    const found = await this.client.send(
+      new BatchGetCommand({
+        RequestItems: { [this.tables.members]: { Keys: [{ memberId: tombstoneKey(memberHash) }], ConsistentRead: true } },
+      }),
+    );
     return (found.Responses?.[this.tables.members]?.[0] as Tombstone | undefined) ?? null;
   }
 
@@ -69,7 +82,9 @@ export class DynamoErasure implements ErasurePort {
   async putTombstone(memberHash: string, erasureId: string, requestedBy: string, requestedAt: string): Promise<Tombstone> {
     const item: Tombstone = { memberId: tombstoneKey(memberHash), kind: 'tombstone', erasureId, requestedAt, requestedBy };
     try {
-      await this.client.send(new PutCommand({ TableName: this.tables.members, Item: item, ConditionExpression: 'attribute_not_exists(memberId)' }));
+      await this.client.send(
+        new PutCommand({ TableName: this.tables.members, Item: item, ConditionExpression: 'attribute_not_exists(memberId)' }),
+      );
       return item;
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
@@ -81,7 +96,14 @@ export class DynamoErasure implements ErasurePort {
 
   async deleteMember(memberId: string, version: number): Promise<boolean> {
     try {
-      await this.client.send(new DeleteCommand({ TableName: this.tables.members, Key: { memberId }, ConditionExpression: 'v = :v', ExpressionAttributeValues: { ':v': version } }));
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tables.members,
+          Key: { memberId },
+          ConditionExpression: 'v = :v',
+          ExpressionAttributeValues: { ':v': version },
+        }),
+      );
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
@@ -92,7 +114,10 @@ export class DynamoErasure implements ErasurePort {
   async sweep(memberId: string, segmentIds: readonly string[]): Promise<void> {
     await Promise.all([
       this.sweepLedger(memberId),
-      this.deleteKeys(this.tables.metrics, segmentIds.map((id) => membershipKey(id, memberId))),
+      this.deleteKeys(
+        this.tables.metrics,
+        segmentIds.map((id) => membershipKey(id, memberId)),
+      ),
       this.sweepHints(memberId),
       this.sweepQuarantine(memberId),
     ]);
@@ -102,14 +127,16 @@ export class DynamoErasure implements ErasurePort {
   private async sweepLedger(memberId: string): Promise<void> {
     let start: Key | undefined;
     do {
-      const page = await this.client.send(new QueryCommand({
-        TableName: this.tables.ledger,
-        KeyConditionExpression: 'memberId = :m',
-        ExpressionAttributeValues: { ':m': memberId },
-        ProjectionExpression: 'memberId, sk',
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }));
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tables.ledger,
+          KeyConditionExpression: 'memberId = :m',
+          ExpressionAttributeValues: { ':m': memberId },
+          ProjectionExpression: 'memberId, sk',
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
       await this.deleteKeys(this.tables.ledger, (page.Items ?? []) as Key[]);
       start = page.LastEvaluatedKey;
     } while (start);
@@ -122,14 +149,16 @@ export class DynamoErasure implements ErasurePort {
   private async sweepHints(memberId: string): Promise<void> {
     let start: Key | undefined;
     do {
-      const page = await this.client.send(new ScanCommand({
-        TableName: this.tables.metrics,
-        FilterExpression: '(begins_with(#pk, :la) OR begins_with(#pk, :pu)) AND contains(#ids, :m)',
-        ExpressionAttributeNames: { '#pk': 'pk', '#ids': 'ids' },
-        ExpressionAttributeValues: { ':la': 'la#', ':pu': 'pu#', ':m': memberId },
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }));
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.tables.metrics,
+          FilterExpression: '(begins_with(#pk, :la) OR begins_with(#pk, :pu)) AND contains(#ids, :m)',
+          ExpressionAttributeNames: { '#pk': 'pk', '#ids': 'ids' },
+          ExpressionAttributeValues: { ':la': 'la#', ':pu': 'pu#', ':m': memberId },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
       for (const item of page.Items ?? []) {
         const ids = (item.ids as string[]).filter((id) => id !== memberId);
         await this.client.send(new PutCommand({ TableName: this.tables.metrics, Item: { ...item, ids } }));
@@ -144,16 +173,18 @@ export class DynamoErasure implements ErasurePort {
       const day = new Date(this.now() - back * 86_400_000).toISOString().slice(0, 10);
       let start: Key | undefined;
       do {
-        const page = await this.client.send(new QueryCommand({
-          TableName: this.tables.quarantine,
-          KeyConditionExpression: '#pk = :pk',
-          // RAW is a DynamoDB reserved word: every attribute goes through a name placeholder.
-          FilterExpression: '#m = :m OR contains(#e, :m) OR contains(#r, :m) OR contains(#d, :m)',
-          ExpressionAttributeNames: { '#m': 'memberId', '#e': 'eventId', '#r': 'raw', '#d': 'detail', '#pk': 'pk', '#sk': 'sk' },
-          ExpressionAttributeValues: { ':pk': quarantineDayKey(day), ':m': memberId },
-          ProjectionExpression: '#pk, #sk',
-          ExclusiveStartKey: start,
-        }));
+        const page = await this.client.send(
+          new QueryCommand({
+            TableName: this.tables.quarantine,
+            KeyConditionExpression: '#pk = :pk',
+            // RAW is a DynamoDB reserved word: every attribute goes through a name placeholder.
+            FilterExpression: '#m = :m OR contains(#e, :m) OR contains(#r, :m) OR contains(#d, :m)',
+            ExpressionAttributeNames: { '#m': 'memberId', '#e': 'eventId', '#r': 'raw', '#d': 'detail', '#pk': 'pk', '#sk': 'sk' },
+            ExpressionAttributeValues: { ':pk': quarantineDayKey(day), ':m': memberId },
+            ProjectionExpression: '#pk, #sk',
+            ExclusiveStartKey: start,
+          }),
+        );
         await this.deleteKeys(this.tables.quarantine, (page.Items ?? []) as Key[]);
         start = page.LastEvaluatedKey;
       } while (start);
@@ -161,11 +192,18 @@ export class DynamoErasure implements ErasurePort {
   }
 
   private async deleteKeys(table: string, keys: readonly Key[]): Promise<void> {
-    for (const batch of chunks(keys.map((Key) => ({ DeleteRequest: { Key } })), 25)) {
-      await untilDone(batch, async (pending) => {
-        const out = await this.client.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
-        return (out.UnprocessedItems?.[table] ?? []) as typeof batch;
-      }, `BatchWriteItem erasure deletes on ${table}`);
+    for (const batch of chunks(
+      keys.map((Key) => ({ DeleteRequest: { Key } })),
+      25,
+    )) {
+      await untilDone(
+        batch,
+        async (pending) => {
+          const out = await this.client.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+          return (out.UnprocessedItems?.[table] ?? []) as typeof batch;
+        },
+        `BatchWriteItem erasure deletes on ${table}`,
+      );
     }
   }
 }
@@ -173,5 +211,9 @@ export class DynamoErasure implements ErasurePort {
 /** The erasure adapter of this stack (loads the salt once per container). */
 export async function erasureAdapter(): Promise<DynamoErasure> {
   const names = resourceNames();
-  return new DynamoErasure(documentClient(), { members: names.membersTable, ledger: names.ledgerTable, metrics: names.metricsTable, quarantine: names.quarantineTable }, await memberIdHasher());
+  return new DynamoErasure(
+    documentClient(),
+    { members: names.membersTable, ledger: names.ledgerTable, metrics: names.metricsTable, quarantine: names.quarantineTable },
+    await memberIdHasher(),
+  );
 }

@@ -98,7 +98,12 @@ export async function postSegmentExport(ctx: RouteContext, event: APIGatewayProx
   const store = exportsStore();
   await store.create(record, audit);
   // The same request in the hash-chained audit log (the record above stays as the export's own trail).
-  await auditLog().append({ actor: requestedBy, action: 'segment_export_requested', target: `segment:${id}`, details: { exportId, segmentId: id, format, requestId: audit.requestId } });
+  await auditLog().append({
+    actor: requestedBy,
+    action: 'segment_export_requested',
+    target: `segment:${id}`,
+    details: { exportId, segmentId: id, format, requestId: audit.requestId },
+  });
   // No personal data in the log: the caller is in the audit record, not here.
   logger.info('segment export requested', {
     audit: 'segment_export_requested',

@@ -10,7 +10,11 @@ import { HttpError } from './http';
 export const erasedError = () => new HttpError(404, 'member_erased', 'memberId: this member was erased');
 
 /** The member item and whether the member is erased, in one batch read. */
-export async function memberOrTombstone(members: Pick<MemberStore, 'getItems'>, memberId: string, memberHash: string): Promise<{ state: MemberState | null; erased: boolean }> {
+export async function memberOrTombstone(
+  members: Pick<MemberStore, 'getItems'>,
+  memberId: string,
+  memberHash: string,
+): Promise<{ state: MemberState | null; erased: boolean }> {
   const items = await members.getItems([memberId, tombstoneKey(memberHash)]);
   const item = items.get(memberId);
   return { state: item ? fromMemberItem(item as MemberItem) : null, erased: items.has(tombstoneKey(memberHash)) };

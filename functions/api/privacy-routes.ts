@@ -33,7 +33,8 @@ function memberIdParam(memberId: string): string {
 
 /** The request body as a JSON object; anything else is a 400 naming `body`. */
 function jsonObjectBody(event: APIGatewayProxyEventV2, shape: string): Record<string, unknown> {
-  if (event.body === undefined || event.body === null || event.body === '') throw new HttpError(400, 'invalid_body', `body: required, a JSON object ${shape}`);
+  if (event.body === undefined || event.body === null || event.body === '')
+    throw new HttpError(400, 'invalid_body', `body: required, a JSON object ${shape}`);
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   let value: unknown;
   try {
@@ -41,7 +42,8 @@ function jsonObjectBody(event: APIGatewayProxyEventV2, shape: string): Record<st
   } catch {
     throw new HttpError(400, 'invalid_body', 'body: not valid JSON');
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new HttpError(400, 'invalid_body', `body: must be a JSON object ${shape}`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new HttpError(400, 'invalid_body', `body: must be a JSON object ${shape}`);
   return value as Record<string, unknown>;
 }
 
@@ -54,7 +56,8 @@ function parse<T>(schema: z.ZodType<T>, body: Record<string, unknown>, expected:
   const result = schema.safeParse(body);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  if (issue.code === 'unrecognized_keys') throw new HttpError(400, 'invalid_parameter', `${issue.keys[0]}: unknown field (expected ${expected})`);
+  if (issue.code === 'unrecognized_keys')
+    throw new HttpError(400, 'invalid_parameter', `${issue.keys[0]}: unknown field (expected ${expected})`);
   throw new HttpError(400, 'invalid_parameter', `${String(issue.path[0] ?? 'body')}: ${issue.message}`);
 }
 
@@ -62,7 +65,11 @@ function parse<T>(schema: z.ZodType<T>, body: Record<string, unknown>, expected:
 export async function postErasure(ctx: RouteContext, event: APIGatewayProxyEventV2, rawMemberId: string) {
   const memberId = memberIdParam(rawMemberId);
   query(event, {});
-  const { erasureId, reason } = parse(ErasureRequest, jsonObjectBody(event, '{ "erasureId": string, "reason": string }'), 'erasureId, reason');
+  const { erasureId, reason } = parse(
+    ErasureRequest,
+    jsonObjectBody(event, '{ "erasureId": string, "reason": string }'),
+    'erasureId, reason',
+  );
   const erasure = await erasureAdapter();
   const memberHash = erasure.hash(memberId);
   const actor = actorOf(event);
@@ -77,7 +84,12 @@ export async function postErasure(ctx: RouteContext, event: APIGatewayProxyEvent
     if (stored.erasureId !== erasureId) throw erasedError(); // another erasure won the race
     // The reason is operator text: the member id never goes into the audit log, even there.
     const redacted = reason.split(memberId).join('[member]');
-    await auditLog().append({ actor, action: 'member_erasure_requested', target: `member:${memberHash}`, details: { erasureId, memberHash, reason: redacted } });
+    await auditLog().append({
+      actor,
+      action: 'member_erasure_requested',
+      target: `member:${memberHash}`,
+      details: { erasureId, memberHash, reason: redacted },
+    });
   }
   // Put (again, on a retried request) the command; the consumer applies it once in stream order.
   const command = { type: 'erase_member', eventId: `erase_member:${erasureId}`, memberId, erasureId, occurredAt: now };
@@ -98,13 +110,15 @@ export async function getSubjectAccess(ctx: RouteContext, event: APIGatewayProxy
   const ledger: LedgerRecord[] = [];
   let start: Record<string, unknown> | undefined;
   do {
-    const page = await documentClient().send(new QueryCommand({
-      TableName: resourceNames().ledgerTable,
-      KeyConditionExpression: 'memberId = :m',
-      ExpressionAttributeValues: { ':m': memberId },
-      ConsistentRead: true,
-      ExclusiveStartKey: start,
-    }));
+    const page = await documentClient().send(
+      new QueryCommand({
+        TableName: resourceNames().ledgerTable,
+        KeyConditionExpression: 'memberId = :m',
+        ExpressionAttributeValues: { ':m': memberId },
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }),
+    );
     ledger.push(...((page.Items ?? []) as LedgerRecord[]));
     start = page.LastEvaluatedKey;
   } while (start);

@@ -1,7 +1,16 @@
 // The HTTP API's answers as types (docs/api.md): what the route handlers return, derived from them so
 // they cannot drift. The console (console/app.ts) imports these type-only; nothing here runs.
 import type { getExport } from './export-routes';
-import type { getDaily, getMember, getProgram, getQuarantine, getRetention, getRetentionByChannel, getSessions, getWinback } from './routes';
+import type {
+  getDaily,
+  getMember,
+  getProgram,
+  getQuarantine,
+  getRetention,
+  getRetentionByChannel,
+  getSessions,
+  getWinback,
+} from './routes';
 import type { getSegmentMembers, getSegments } from './segment-routes';
 
 type Answer<F extends (...args: never[]) => Promise<unknown>> = Awaited<ReturnType<F>>;

@@ -258,14 +258,12 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
     : {
         erasing: new Map(),
         resweep: new Set(),
-        quarantine: [...erases.values()]
-          .flat()
-          .map((e) => ({
-            reason: 'erasure_not_requested' as const,
-            detail: 'erasure is not configured',
-            position: e.position,
-            arrivedAt: e.arrivedAt,
-          })),
+        quarantine: [...erases.values()].flat().map((e) => ({
+          reason: 'erasure_not_requested' as const,
+          detail: 'erasure is not configured',
+          position: e.position,
+          arrivedAt: e.arrivedAt,
+        })),
       };
   for (const q of plan.quarantine) {
     // No payload, no event id, no member id: the record may belong to an erased member.

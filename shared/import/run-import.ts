@@ -86,7 +86,12 @@ export async function runImport(events: AsyncIterable<ImportEvent>, opts: Import
   const today = todayIn(tz, opts.arrivedAt);
   const checkpoint: ImportCheckpoint = { ...(opts.checkpoint ?? NEW_CHECKPOINT) };
   const summary: ImportSummary = { events: 0, skipped: 0, quarantined: 0, jobDays: 0, jobCommands: 0 };
-  const record = (seq: string, line: string): StreamRecord => ({ shardId: opts.sourceId, seq, data: encoder.encode(line), arrivedAt: opts.arrivedAt });
+  const record = (seq: string, line: string): StreamRecord => ({
+    shardId: opts.sourceId,
+    seq,
+    data: encoder.encode(line),
+    arrivedAt: opts.arrivedAt,
+  });
 
   const applyJobLines = async (pending: NonNullable<ImportCheckpoint['pending']>) => {
     const records = pending.lines.map((line, i) => record(importSeq(pending.after, i + 1), line));
@@ -105,7 +110,14 @@ export async function runImport(events: AsyncIterable<ImportEvent>, opts: Import
   const runJobs = async (day: number, after: number) => {
     if (!ports.jobs || day > today || (checkpoint.jobsThrough !== null && day <= checkpoint.jobsThrough)) return;
     const commands: JobCommand[][] = [];
-    const jobPorts = { ...ports.jobs, commands: { put: async (c: readonly JobCommand[]) => void commands.push([...c].sort((a, b) => (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0))) }, now: () => startOfDay(day, tz) };
+    const jobPorts = {
+      ...ports.jobs,
+      commands: {
+        put: async (c: readonly JobCommand[]) =>
+          void commands.push([...c].sort((a, b) => (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0))),
+      },
+      now: () => startOfDay(day, tz),
+    };
     await runTierReview(program, day, jobPorts);
     await runWinback(program, day, jobPorts);
     await runRfm(program, day, jobPorts);

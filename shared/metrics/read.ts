@@ -122,7 +122,8 @@ export function winbackRow(items: DayCounters, x: number) {
 export function programRow(program: Program, totals: Map<string, number>, later: Map<string, number>[], asOfDay: number) {
   const asOf = (name: string) => get(totals, name) - later.reduce((sum, day) => sum + get(day, name), 0);
   // Erasures leave the running total on their day (privacy/erasure.ts): earlier days still count them.
-  const members = get(totals, COUNTER.members) - later.reduce((sum, day) => sum + get(day, COUNTER.newMembers) - get(day, COUNTER.erased), 0);
+  const members =
+    get(totals, COUNTER.members) - later.reduce((sum, day) => sum + get(day, COUNTER.newMembers) - get(day, COUNTER.erased), 0);
   const byTier = Object.fromEntries(program.tiers.map((t, i) => [t.id, asOf(tierCounter(i))]));
   const byStatus = Object.fromEntries(MEMBER_STATUSES.map((s) => [s, asOf(segmentSizeCounter(`status-${s}`))]));
   const byRfm = Object.fromEntries(RFM_CLASSES.map((c) => [c, asOf(segmentSizeCounter(`rfm-${c}`))]));

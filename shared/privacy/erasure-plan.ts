@@ -44,13 +44,14 @@ export async function planErasures(
   arrivedAt: (position: IncomingRecord['position']) => number,
 ): Promise<ErasurePlan> {
   const plan: ErasurePlan = { erasing: new Map(), resweep: new Set(), quarantine: [] };
-  const candidates = new Set<string>([...erases.keys()]);
+  const candidates = new Set<string>(erases.keys());
   for (const memberId of byMember.keys()) if (!stored.has(memberId)) candidates.add(memberId);
   if (candidates.size === 0) return plan;
   const hashes = new Map([...candidates].map((id) => [id, port.hash(id)]));
   const tombstoned = await port.tombstones([...new Set(hashes.values())]);
   const erased = (records: readonly IncomingRecord[]) => {
-    for (const r of records) plan.quarantine.push({ reason: 'erased_member', detail: ERASED_DETAIL, position: r.position, arrivedAt: arrivedAt(r.position) });
+    for (const r of records)
+      plan.quarantine.push({ reason: 'erased_member', detail: ERASED_DETAIL, position: r.position, arrivedAt: arrivedAt(r.position) });
   };
 
   for (const memberId of candidates) {
@@ -60,7 +61,12 @@ export async function planErasures(
     if (!tombstoned.has(memberHash)) {
       // No tombstone: a command is not an erasure request the api accepted.
       for (const c of commands) {
-        plan.quarantine.push({ reason: 'erasure_not_requested', detail: 'erase_member without an accepted erasure request', position: c.position, arrivedAt: c.arrivedAt });
+        plan.quarantine.push({
+          reason: 'erasure_not_requested',
+          detail: 'erase_member without an accepted erasure request',
+          position: c.position,
+          arrivedAt: c.arrivedAt,
+        });
       }
       continue;
     }
@@ -77,7 +83,12 @@ export async function planErasures(
     erased(records.filter((r) => compareSeq(r.position.seq, first.position.seq) > 0));
     if (before.length) byMember.set(memberId, before);
     else byMember.delete(memberId);
-    plan.erasing.set(memberId, { memberHash, erasureId: first.command.erasureId, position: first.position, day: dayOf(Date.parse(first.command.occurredAt)) });
+    plan.erasing.set(memberId, {
+      memberHash,
+      erasureId: first.command.erasureId,
+      position: first.position,
+      day: dayOf(Date.parse(first.command.occurredAt)),
+    });
   }
   return plan;
 }

@@ -50,5 +50,11 @@ export function erasureDeltas(state: MemberState, day: number, deltas: Deltas): 
 
 /** The outbound `member_erased` action: the salted hash stands where the member id would. */
 export function memberErasedAction(memberHash: string, erasureId: string, day: number): Action {
-  return { actionId: `member_erased-${memberHash.slice(0, 32)}`, type: 'member_erased', memberId: memberHash, day: dayString(day), details: { memberHash, erasureId } };
+  return {
+    actionId: `member_erased-${memberHash.slice(0, 32)}`,
+    type: 'member_erased',
+    memberId: memberHash,
+    day: dayString(day),
+    details: { memberHash, erasureId },
+  };
 }

@@ -16,7 +16,11 @@ export type LedgerRecord = Record<string, unknown> & { memberId: string; sk: str
 const day = (d: number | null | undefined) => (d === null || d === undefined ? null : dayString(d));
 
 function order(item: LedgerRecord) {
-  const refunds = Object.entries((item.rf ?? {}) as Record<string, { e: string; p: number }>).map(([refundId, r]) => ({ refundId, eventId: r.e, revokedPoints: r.p }));
+  const refunds = Object.entries((item.rf ?? {}) as Record<string, { e: string; p: number }>).map(([refundId, r]) => ({
+    refundId,
+    eventId: r.e,
+    revokedPoints: r.p,
+  }));
   return {
     orderId: item.sk.slice(ORDER_PREFIX.length),
     day: day(item.day as number),
@@ -29,8 +33,16 @@ function order(item: LedgerRecord) {
   };
 }
 
-export function subjectAccessDocument(program: Program, state: MemberState, ledger: readonly LedgerRecord[], today: number, generatedAt: string) {
-  const tierChanges = ledger.filter((i) => i.sk.startsWith(TIER_CHANGE_PREFIX)).map((i) => ({ kind: i.kind, reason: i.reason, from: i.from, to: i.to, day: i.day }) as TierChange);
+export function subjectAccessDocument(
+  program: Program,
+  state: MemberState,
+  ledger: readonly LedgerRecord[],
+  today: number,
+  generatedAt: string,
+) {
+  const tierChanges = ledger
+    .filter((i) => i.sk.startsWith(TIER_CHANGE_PREFIX))
+    .map((i) => ({ kind: i.kind, reason: i.reason, from: i.from, to: i.to, day: i.day }) as TierChange);
   const other = ledger.filter((i) => !i.sk.startsWith(ORDER_PREFIX) && !i.sk.startsWith(TIER_CHANGE_PREFIX));
   const derivedActions: Action[] = tierChanges.map((c) => tierAction(program, state.memberId, c));
   return {
@@ -47,12 +59,20 @@ export function subjectAccessDocument(program: Program, state: MemberState, ledg
       lifetimePoints: state.lifetimePoints,
       byPurchaseDay: state.history.map((h) => ({ day: dayString(h.day), points: h.points })),
     },
-    tierHistory: tierChanges.map((c) => ({ day: dayString(c.day), kind: c.kind, reason: c.reason, from: program.tiers[c.from]?.id ?? c.from, to: program.tiers[c.to]?.id ?? c.to })),
+    tierHistory: tierChanges.map((c) => ({
+      day: dayString(c.day),
+      kind: c.kind,
+      reason: c.reason,
+      from: program.tiers[c.from]?.id ?? c.from,
+      to: program.tiers[c.to]?.id ?? c.to,
+    })),
     orders: ledger.filter((i) => i.sk.startsWith(ORDER_PREFIX)).map(order),
     purchasesByDay: state.purchases.map((p) => ({ day: dayString(p.day), orders: p.orders, eligibleCents: p.cents })),
     rfm: state.rfm ? { ...state.rfm, asOf: dayString(state.rfm.asOf) } : null,
     segments: state.segments,
-    winback: state.winback ? { spellFrom: dayString(state.winback.spellFrom), offers: state.winback.offers, lastOfferOn: dayString(state.winback.lastOfferOn) } : null,
+    winback: state.winback
+      ? { spellFrom: dayString(state.winback.spellFrom), offers: state.winback.offers, lastOfferOn: dayString(state.winback.lastOfferOn) }
+      : null,
     /** Other ledger records (e.g. the coin ledger), as stored, grouped by their key prefix. */
     otherRecords: groupByPrefix(other),
     actions: {

@@ -36,13 +36,46 @@ function history(): string[] {
   const at = (d: number, hh: string) => `${dayString(d)}T${hh}:00:00+08:00`;
   const lines: string[] = [];
   for (const m of [TARGET, ...OTHERS]) {
-    lines.push(JSON.stringify({ eventId: `${m}-s`, type: 'signup', memberId: m, occurredAt: at(today - 6, '09'), acquisitionChannel: 'sem' }));
-    for (let d = 5; d >= 1; d--) lines.push(JSON.stringify({ eventId: `${m}-o${d}`, type: 'app_open', memberId: m, occurredAt: at(today - d, '10') }));
-    lines.push(JSON.stringify({ eventId: `${m}-p`, type: 'purchase', memberId: m, occurredAt: at(today - 3, '11'), channel: 'store', orderId: `${m}-ord`, lines: [{ sku: 'k1', category: 'meat', amountCents: 160_000 }] }));
-    lines.push(JSON.stringify({ eventId: `${m}-r`, type: 'refund', memberId: m, occurredAt: at(today - 2, '11'), channel: 'store', orderId: `${m}-ord`, lines: [{ sku: 'k1', amountCents: 10_000 }] }));
+    lines.push(
+      JSON.stringify({ eventId: `${m}-s`, type: 'signup', memberId: m, occurredAt: at(today - 6, '09'), acquisitionChannel: 'sem' }),
+    );
+    for (let d = 5; d >= 1; d--)
+      lines.push(JSON.stringify({ eventId: `${m}-o${d}`, type: 'app_open', memberId: m, occurredAt: at(today - d, '10') }));
+    lines.push(
+      JSON.stringify({
+        eventId: `${m}-p`,
+        type: 'purchase',
+        memberId: m,
+        occurredAt: at(today - 3, '11'),
+        channel: 'store',
+        orderId: `${m}-ord`,
+        lines: [{ sku: 'k1', category: 'meat', amountCents: 160_000 }],
+      }),
+    );
+    lines.push(
+      JSON.stringify({
+        eventId: `${m}-r`,
+        type: 'refund',
+        memberId: m,
+        occurredAt: at(today - 2, '11'),
+        channel: 'store',
+        orderId: `${m}-ord`,
+        lines: [{ sku: 'k1', amountCents: 10_000 }],
+      }),
+    );
   }
   // Bad records of the target: quarantined with their raw payload (until the erasure).
-  lines.push(JSON.stringify({ eventId: 'bad-1', type: 'purchase', memberId: TARGET, occurredAt: at(today - 1, '12'), channel: 'store', orderId: 'x', lines: [] }));
+  lines.push(
+    JSON.stringify({
+      eventId: 'bad-1',
+      type: 'purchase',
+      memberId: TARGET,
+      occurredAt: at(today - 1, '12'),
+      channel: 'store',
+      orderId: 'x',
+      lines: [],
+    }),
+  );
   lines.push(`{"memberId":"${TARGET}", not json`);
   return lines;
 }
@@ -79,7 +112,10 @@ async function everything(): Promise<{ tables: Record<string, string>; objects: 
   return { tables, objects };
 }
 
-const holding = (where: Record<string, string>, needle: string) => Object.entries(where).filter(([, text]) => text.includes(needle)).map(([k]) => k);
+const holding = (where: Record<string, string>, needle: string) =>
+  Object.entries(where)
+    .filter(([, text]) => text.includes(needle))
+    .map(([k]) => k);
 
 beforeAll(async () => {
   stack = await attachLocalStack({
@@ -110,11 +146,23 @@ describe('erasure on the local stack', () => {
 
   it('before: the member is held in several tables, and subject access returns it as one document (audited)', async () => {
     const held = await everything();
-    expect(holding(held.tables, TARGET).sort()).toEqual(expect.arrayContaining(['LedgerTable', 'MembersTable', 'MetricsTable', 'QuarantineTable']));
+    expect(holding(held.tables, TARGET).sort()).toEqual(
+      expect.arrayContaining(['LedgerTable', 'MembersTable', 'MetricsTable', 'QuarantineTable']),
+    );
     const doc = await api('GET', `/members/${encodeURIComponent(TARGET)}/data`);
     expect(doc.status).toBe(200);
-    expect(doc.body).toMatchObject({ memberId: TARGET, profile: { memberId: TARGET, joinedOn: dayString(today - 6), acquisitionChannel: 'sem', tier: 'silver' } });
-    expect(doc.body.orders).toEqual([expect.objectContaining({ orderId: `${TARGET}-ord`, points: 1600, revokedPoints: 100, refunds: [expect.objectContaining({ revokedPoints: 100 })] })]);
+    expect(doc.body).toMatchObject({
+      memberId: TARGET,
+      profile: { memberId: TARGET, joinedOn: dayString(today - 6), acquisitionChannel: 'sem', tier: 'silver' },
+    });
+    expect(doc.body.orders).toEqual([
+      expect.objectContaining({
+        orderId: `${TARGET}-ord`,
+        points: 1600,
+        revokedPoints: 100,
+        refunds: [expect.objectContaining({ revokedPoints: 100 })],
+      }),
+    ]);
     expect(doc.body.tierHistory).toEqual([expect.objectContaining({ to: 'silver', kind: 'upgrade' })]);
     expect(doc.body.actions.derived).toEqual([expect.objectContaining({ type: 'tier_upgraded', memberId: TARGET })]);
     expect(doc.body.segments).toEqual(expect.arrayContaining(['tier-silver', 'status-active']));
@@ -130,21 +178,28 @@ describe('erasure on the local stack', () => {
     expect((await api('POST', '/members/bad%20id/erasure', { erasureId: 'e', reason: 'r' })).body.error.message).toMatch(/^memberId/);
     expect((await api('POST', `/members/${TARGET}/erasure`, { reason: 'r' })).body.error.message).toMatch(/^erasureId/);
     expect((await api('POST', `/members/${TARGET}/erasure`, { erasureId: 'e-1' })).body.error.message).toMatch(/^reason/);
-    expect((await api('POST', `/members/${TARGET}/erasure`, { erasureId: 'e-1', reason: 'r', extra: 1 })).body.error.message).toMatch(/^extra/);
+    expect((await api('POST', `/members/${TARGET}/erasure`, { erasureId: 'e-1', reason: 'r', extra: 1 })).body.error.message).toMatch(
+      /^extra/,
+    );
     expect((await api('POST', `/members/${TARGET}/erasure`, 'not json')).status).toBe(400);
     expect((await api('POST', '/members/nobody/erasure', { erasureId: 'e-2', reason: 'r' })).body.error.code).toBe('member_not_found');
     expect((await api('GET', '/members/nobody/data')).body.error.code).toBe('member_not_found');
   });
 
   it('erasure: 202, the member answers 404 member_erased at once, idempotent on erasureId', async () => {
-    const first = await api('POST', `/members/${encodeURIComponent(TARGET)}/erasure`, { erasureId: 'er-1', reason: `member ${TARGET} asked by phone` });
+    const first = await api('POST', `/members/${encodeURIComponent(TARGET)}/erasure`, {
+      erasureId: 'er-1',
+      reason: `member ${TARGET} asked by phone`,
+    });
     expect(first.status).toBe(202);
     expect(first.body).toMatchObject({ erasureId: 'er-1', status: 'accepted' });
     expect((await api('GET', `/members/${encodeURIComponent(TARGET)}`)).body.error.code).toBe('member_erased');
     const again = await api('POST', `/members/${encodeURIComponent(TARGET)}/erasure`, { erasureId: 'er-1', reason: 'again' });
     expect(again).toEqual(first);
     await stack.drain({ timeoutMs: 120_000 });
-    expect((await api('POST', `/members/${encodeURIComponent(TARGET)}/erasure`, { erasureId: 'er-2', reason: 'other' })).body.error.code).toBe('member_erased');
+    expect(
+      (await api('POST', `/members/${encodeURIComponent(TARGET)}/erasure`, { erasureId: 'er-2', reason: 'other' })).body.error.code,
+    ).toBe('member_erased');
     const member = await api('GET', `/members/${encodeURIComponent(TARGET)}`);
     expect(member).toEqual({ status: 404, body: { error: { code: 'member_erased', message: expect.any(String) } } });
     expect((await api('GET', `/members/${encodeURIComponent(TARGET)}/data`)).body.error.code).toBe('member_erased');

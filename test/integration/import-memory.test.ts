@@ -24,7 +24,9 @@ describe('import external sort', () => {
     let written = 0;
     let rawBytes = 0;
     for (let block = 11; block >= 0; block--) {
-      for (const line of eventsToJsonLines(simulate({ members: MEMBERS, days: 10, seed: block, start: `2025-${String(1 + block).padStart(2, '0')}-01` }))) {
+      for (const line of eventsToJsonLines(
+        simulate({ members: MEMBERS, days: 10, seed: block, start: `2025-${String(1 + block).padStart(2, '0')}-01` }),
+      )) {
         if (!gz.write(`${line}\n`)) await once(gz, 'drain');
         written++;
         rawBytes += line.length + 1;
@@ -33,7 +35,10 @@ describe('import external sort', () => {
     gz.end();
     await once(out, 'finish');
     expect(rawBytes).toBeGreaterThan(48 * 1024 * 1024);
-    const run = spawnSync(process.execPath, ['--max-old-space-size=48', '--import', 'tsx', 'test/support/sort-check.ts', file], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+    const run = spawnSync(process.execPath, ['--max-old-space-size=48', '--import', 'tsx', 'test/support/sort-check.ts', file], {
+      encoding: 'utf8',
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
     expect(run.status, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout.trim().split('\n').pop()!);
     expect(result).toMatchObject({ events: written, ordered: true });

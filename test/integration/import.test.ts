@@ -22,7 +22,10 @@ const start = addDays(today, -DAYS);
 const FROM = dayString(start);
 const TO = dayString(addDays(today, -1));
 const lines = [...eventsToJsonLines(simulate({ members: MEMBERS, days: DAYS, seed: 11, start: FROM, timezone: TZ }))];
-const inOrder = lines.map((l, i) => ({ l, i, at: Date.parse(JSON.parse(l).occurredAt) })).sort((a, b) => a.at - b.at || a.i - b.i).map((x) => x.l);
+const inOrder = lines
+  .map((l, i) => ({ l, i, at: Date.parse(JSON.parse(l).occurredAt) }))
+  .sort((a, b) => a.at - b.at || a.i - b.i)
+  .map((x) => x.l);
 const BAD = ['{"type":"app_open"', '{"eventId":"x1","type":"teleport","memberId":"m1","occurredAt":"2026-10-01T00:00:00Z"}'];
 
 function shuffled(): string[] {
@@ -37,7 +40,14 @@ function shuffled(): string[] {
 
 const stacks: LocalStack[] = [];
 async function stack(name: string): Promise<LocalStack> {
-  const s = await attachLocalStack({ endpoints: inject('endpoints'), prefix: `imp${name}${process.pid}-`, apiPort: 0, token, withScheduler: false, mappingOverrides: { maximumBatchingWindowInSeconds: 0 } });
+  const s = await attachLocalStack({
+    endpoints: inject('endpoints'),
+    prefix: `imp${name}${process.pid}-`,
+    apiPort: 0,
+    token,
+    withScheduler: false,
+    mappingOverrides: { maximumBatchingWindowInSeconds: 0 },
+  });
   stacks.push(s);
   return s;
 }
@@ -91,7 +101,17 @@ describe('npm run import', () => {
     expect(out).toContain(`import done: ${lines.length} events applied, ${MEMBERS} members, 2 quarantined`);
 
     const quarantine = (await get(imported, '/quarantine?limit=10')) as { detail: string }[];
-    expect(quarantine.map((q) => q.detail.replace(/^.*a\.jsonl:/, 'a.jsonl:').split(':').slice(0, 2).join(':')).sort()).toEqual([`a.jsonl:${Math.floor(lines.length / 2) + 1}`, `a.jsonl:${Math.floor(lines.length / 2) + 2}`].sort());
+    expect(
+      quarantine
+        .map((q) =>
+          q.detail
+            .replace(/^.*a\.jsonl:/, 'a.jsonl:')
+            .split(':')
+            .slice(0, 2)
+            .join(':'),
+        )
+        .sort(),
+    ).toEqual([`a.jsonl:${Math.floor(lines.length / 2) + 1}`, `a.jsonl:${Math.floor(lines.length / 2) + 2}`].sort());
     const [a, b] = [await figures(streamed), await figures(imported)];
     expect(b.program).toEqual(a.program);
     expect(b.daily).toEqual(a.daily);

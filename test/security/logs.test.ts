@@ -99,7 +99,10 @@ beforeAll(async () => {
   // Privacy routes: subject access, an erasure (its reason names the member), the consumer's
   // erasure, a replay of the member's events after it, bad requests, the audit log.
   await call('/members/m00002/data');
-  await call('/members/m00002/erasure', { method: 'POST', body: JSON.stringify({ erasureId: 'logs-er-1', reason: 'm00002 asked to be forgotten' }) });
+  await call('/members/m00002/erasure', {
+    method: 'POST',
+    body: JSON.stringify({ erasureId: 'logs-er-1', reason: 'm00002 asked to be forgotten' }),
+  });
   await call('/members/m00002/erasure', { method: 'POST', body: JSON.stringify({ erasureId: 'bad id!', reason: '' }) });
   await call('/members/no-such-member-7/erasure', { method: 'POST', body: JSON.stringify({ erasureId: 'logs-er-2', reason: 'r' }) });
   await stack.drain({ timeoutMs: 60_000 });

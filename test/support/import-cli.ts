@@ -11,11 +11,25 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 
 export function stateDirFor(stack: LocalStack): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'mf-import-'));
-  writeState({ pid: process.pid, startedAt: new Date().toISOString(), prefix: stack.prefix, endpoints: stack.endpoints, names: stack.names, processes: [] }, path.join(dir, 'stack.json'));
+  writeState(
+    {
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      prefix: stack.prefix,
+      endpoints: stack.endpoints,
+      names: stack.names,
+      processes: [],
+    },
+    path.join(dir, 'stack.json'),
+  );
   return dir;
 }
 
-export function startImport(stateDir: string, args: string[], nodeOptions = ''): { child: ChildProcess; done: Promise<{ code: number | null; out: string }> } {
+export function startImport(
+  stateDir: string,
+  args: string[],
+  nodeOptions = '',
+): { child: ChildProcess; done: Promise<{ code: number | null; out: string }> } {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'infra/local/cli/import.ts'), ...args], {
     cwd: ROOT,
     env: { ...process.env, MEMBERFLOW_STATE_DIR: stateDir, NODE_OPTIONS: nodeOptions },

@@ -21,7 +21,19 @@ function patternOf(spec: CounterSpec): RegExp {
 // Coins: redemptions, reversals and adjustments come through the API; a month has no expiry, and
 // its refunds never outrun a member's coins (no debt). `erased`: the month has no erasure
 // (test/unit/privacy/erasure-pipeline.test.ts books one).
-const UNREACHED = ['erased', 'lcRetN', 'lcResN', 'lateActivity', 'wbOffers', 'wbConversions', 'redeemed', 'reversed', 'expired', 'adjusted', 'dD'];
+const UNREACHED = [
+  'erased',
+  'lcRetN',
+  'lcResN',
+  'lateActivity',
+  'wbOffers',
+  'wbConversions',
+  'redeemed',
+  'reversed',
+  'expired',
+  'adjusted',
+  'dD',
+];
 
 function catalogueTable(): string {
   const rows = COUNTER_CATALOGUE.map((c) => `| \`${c.name}\` | ${c.item} | ${c.doc} |`);

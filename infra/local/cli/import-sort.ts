@@ -97,7 +97,15 @@ export async function sortToRuns(files: readonly string[], opts: SortOptions): P
       const decoded = decodeRecord(encoder.encode(text), opts.nowMs);
       if (!decoded.ok) {
         bad++;
-        await opts.onBad({ file, line: lineNo, reason: decoded.reason, detail: decoded.detail, raw: decoded.raw, eventId: decoded.eventId, memberId: decoded.memberId });
+        await opts.onBad({
+          file,
+          line: lineNo,
+          reason: decoded.reason,
+          detail: decoded.detail,
+          raw: decoded.raw,
+          eventId: decoded.eventId,
+          memberId: decoded.memberId,
+        });
         continue;
       }
       events++;
@@ -120,7 +128,7 @@ class Heap {
   push(item: { entry: Entry; run: number }) {
     const a = this.items;
     a.push(item);
-    for (let i = a.length - 1; i > 0; ) {
+    for (let i = a.length - 1; i > 0;) {
       const p = (i - 1) >> 1;
       if (byTime(a[p].entry, a[i].entry) <= 0) break;
       [a[p], a[i]] = [a[i], a[p]];
@@ -133,7 +141,7 @@ class Heap {
     const last = a.pop()!;
     if (a.length) {
       a[0] = last;
-      for (let i = 0; ; ) {
+      for (let i = 0; ;) {
         const l = 2 * i + 1;
         const r = l + 1;
         let m = i;
@@ -152,7 +160,12 @@ function parseRunLine(raw: string): Entry {
   const t1 = raw.indexOf('\t');
   const t2 = raw.indexOf('\t', t1 + 1);
   const t3 = raw.indexOf('\t', t2 + 1);
-  return { at: Number(raw.slice(0, t1)), file: Number(raw.slice(t1 + 1, t2)), line: Number(raw.slice(t2 + 1, t3)), text: raw.slice(t3 + 1) };
+  return {
+    at: Number(raw.slice(0, t1)),
+    file: Number(raw.slice(t1 + 1, t2)),
+    line: Number(raw.slice(t2 + 1, t3)),
+    text: raw.slice(t3 + 1),
+  };
 }
 
 /** The runs merged into one stream in (occurredAt, file, line) order. */

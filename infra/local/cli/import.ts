@@ -70,7 +70,8 @@ async function main(): Promise<void> {
   const workDir = path.join(path.dirname(stateFile()), 'import', sourceId);
   const savedFile = path.join(workDir, 'checkpoint.json');
   const saved: SavedImport | undefined = existsSync(savedFile) ? JSON.parse(readFileSync(savedFile, 'utf8')) : undefined;
-  if (saved && !saved.done && !values.resume) usage(`an import of these files was interrupted after ${saved.checkpoint.applied} events; add --resume to go on`);
+  if (saved && !saved.done && !values.resume)
+    usage(`an import of these files was interrupted after ${saved.checkpoint.applied} events; add --resume to go on`);
   const resume = values.resume && saved && !saved.done ? saved : undefined;
   if (values.resume && !resume) console.log('import: nothing to resume for these files; starting');
   const arrivedAt = resume?.arrivedAt ?? Date.now();
@@ -85,33 +86,59 @@ async function main(): Promise<void> {
   };
   const onBad = async (b: BadLine) => {
     const where = `${path.relative(process.cwd(), b.file) || b.file}:${b.line}`;
-    bad.push({ receivedAt: new Date(arrivedAt).toISOString(), reason: b.reason, detail: `${where}: ${b.detail}`, raw: b.raw, eventId: b.eventId, memberId: b.memberId, shardId: sourceId, seq: where });
+    bad.push({
+      receivedAt: new Date(arrivedAt).toISOString(),
+      reason: b.reason,
+      detail: `${where}: ${b.detail}`,
+      raw: b.raw,
+      eventId: b.eventId,
+      memberId: b.memberId,
+      shardId: sourceId,
+      seq: where,
+    });
     if (bad.length >= 100) await flushBad();
   };
   log(`sorting ${files.length} file(s) by time (runs in ${path.relative(process.cwd(), workDir)})`);
   rmSync(path.join(workDir, 'runs'), { recursive: true, force: true });
   const sorted = await sortToRuns(files, { dir: path.join(workDir, 'runs'), nowMs: arrivedAt, onBad });
   await flushBad();
-  log(`${sorted.events} events of ${sorted.members} members in ${sorted.runs.length} sorted run(s), ${sorted.bad} bad line(s) quarantined (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  log(
+    `${sorted.events} events of ${sorted.members} members in ${sorted.runs.length} sorted run(s), ${sorted.bad} bad line(s) quarantined (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+  );
 
-  const record: SavedImport = { sourceId, files, arrivedAt, checkpoint: resume?.checkpoint ?? { applied: 0, jobsThrough: null, pending: null }, done: false };
+  const record: SavedImport = {
+    sourceId,
+    files,
+    arrivedAt,
+    checkpoint: resume?.checkpoint ?? { applied: 0, jobsThrough: null, pending: null },
+    done: false,
+  };
   saveJson(savedFile, record);
   const bar = new cliProgress.SingleBar(
-    { format: '  importing [{bar}] {percentage}% | {value}/{total} events | {rate} events/s | ETA {eta_formatted}', hideCursor: true, noTTYOutput: !values.quiet, notTTYSchedule: 5000 },
+    {
+      format: '  importing [{bar}] {percentage}% | {value}/{total} events | {rate} events/s | ETA {eta_formatted}',
+      hideCursor: true,
+      noTTYOutput: !values.quiet,
+      notTTYSchedule: 5000,
+    },
     cliProgress.Presets.shades_classic,
   );
   const start = record.checkpoint.applied;
   const t1 = Date.now();
   if (!values.quiet) bar.start(sorted.events, start, { rate: '—' });
-  const summary = await runImport(mergeRuns(sorted.runs), { sourceId, arrivedAt, batchSize, checkpoint: record.checkpoint }, {
-    batch: ports,
-    jobs: values['no-jobs'] ? null : jobPorts(),
-    saveCheckpoint: async (checkpoint) => saveJson(savedFile, { ...record, checkpoint }),
-    onBatch: ({ applied }) => {
-      const secs = (Date.now() - t1) / 1000;
-      if (!values.quiet) bar.update(applied, { rate: secs > 0 ? Math.round((applied - start) / secs) : '—' });
+  const summary = await runImport(
+    mergeRuns(sorted.runs),
+    { sourceId, arrivedAt, batchSize, checkpoint: record.checkpoint },
+    {
+      batch: ports,
+      jobs: values['no-jobs'] ? null : jobPorts(),
+      saveCheckpoint: async (checkpoint) => saveJson(savedFile, { ...record, checkpoint }),
+      onBatch: ({ applied }) => {
+        const secs = (Date.now() - t1) / 1000;
+        if (!values.quiet) bar.update(applied, { rate: secs > 0 ? Math.round((applied - start) / secs) : '—' });
+      },
     },
-  });
+  );
   if (!values.quiet) bar.stop();
   saveJson(savedFile, { ...record, checkpoint: { applied: sorted.events, jobsThrough: null, pending: null }, done: true });
   rmSync(path.join(workDir, 'runs'), { recursive: true, force: true });

@@ -10,11 +10,22 @@ import { MemoryPipeline } from '../../support/memory-pipeline';
 
 const A = dayNumber('2026-09-01');
 const at = (day: number, hh = '09') => `${dayString(day)}T${hh}:00:00+08:00`;
-const open = (m: string, day: number, n: string) => JSON.stringify({ eventId: `${m}-o${n}`, type: 'app_open', memberId: m, occurredAt: at(day) });
+const open = (m: string, day: number, n: string) =>
+  JSON.stringify({ eventId: `${m}-o${n}`, type: 'app_open', memberId: m, occurredAt: at(day) });
 const buy = (m: string, day: number, orderId: string, amountCents: number) =>
-  JSON.stringify({ eventId: `${orderId}-e`, type: 'purchase', memberId: m, occurredAt: at(day, '10'), channel: 'store', orderId, lines: [{ sku: 's', category: 'meat', amountCents }] });
-const bad = (m: string, day: number) => JSON.stringify({ eventId: `${m}-bad`, type: 'purchase', memberId: m, occurredAt: at(day), channel: 'store', orderId: 'x', lines: [] });
-const erase = (m: string, day: number, erasureId: string) => JSON.stringify({ eventId: `erase_member:${erasureId}`, type: 'erase_member', memberId: m, erasureId, occurredAt: at(day, '12') });
+  JSON.stringify({
+    eventId: `${orderId}-e`,
+    type: 'purchase',
+    memberId: m,
+    occurredAt: at(day, '10'),
+    channel: 'store',
+    orderId,
+    lines: [{ sku: 's', category: 'meat', amountCents }],
+  });
+const bad = (m: string, day: number) =>
+  JSON.stringify({ eventId: `${m}-bad`, type: 'purchase', memberId: m, occurredAt: at(day), channel: 'store', orderId: 'x', lines: [] });
+const erase = (m: string, day: number, erasureId: string) =>
+  JSON.stringify({ eventId: `erase_member:${erasureId}`, type: 'erase_member', memberId: m, erasureId, occurredAt: at(day, '12') });
 
 const hash = idHasher('unit-test-salt-0123456789abcdef');
 
@@ -30,10 +41,15 @@ function memoryErasure(p: MemoryPipeline) {
       return true;
     },
     sweep: async (memberId, segmentIds) => {
-      for (const key of [...p.ledger.orders.keys()]) if (key.startsWith(`${memberId}|`)) p.ledger.orders.delete(key);
+      for (const key of p.ledger.orders.keys()) if (key.startsWith(`${memberId}|`)) p.ledger.orders.delete(key); // deleting the visited key during Map iteration is well-defined
       p.ledger.tiers.delete(memberId);
       for (const id of segmentIds) p.segments.members.get(id)?.delete(memberId);
-      for (const lists of p.hints.items.values()) for (const [source, ids] of lists) lists.set(source, ids.filter((x) => x !== memberId));
+      for (const lists of p.hints.items.values())
+        for (const [source, ids] of lists)
+          lists.set(
+            source,
+            ids.filter((x) => x !== memberId),
+          );
       for (const [key, q] of p.quarantine.items) if (q.memberId === memberId || q.raw.includes(memberId)) p.quarantine.items.delete(key);
     },
   };
@@ -44,7 +60,10 @@ const replacer = (_k: string, v: unknown) => (v instanceof Map ? [...v] : v inst
 
 /** Every store the pipeline holds, as text, for "is the id anywhere?" checks (actions already sent are the outbound stream's, not a store). */
 function everything(p: MemoryPipeline): string {
-  return JSON.stringify([p.members.items, p.ledger.orders, p.ledger.tiers, p.segments.members, p.hints.items, p.quarantine.items], replacer);
+  return JSON.stringify(
+    [p.members.items, p.ledger.orders, p.ledger.tiers, p.segments.members, p.hints.items, p.quarantine.items],
+    replacer,
+  );
 }
 
 describe('erasure in the consumer', () => {
@@ -54,8 +73,12 @@ describe('erasure in the consumer', () => {
     const { port, tombstone } = memoryErasure(p);
     const send = (lines: string[], batch = 100) => p.deliver(p.records(lines), batch, { erasure: port });
     const history = [
-      open('alice-138', A, '1'), buy('alice-138', A, 'o-1', 150_000), open('alice-138', A + 2, '2'), bad('alice-138', A + 2),
-      open('bob', A, '1'), buy('bob', A + 1, 'o-2', 2_000),
+      open('alice-138', A, '1'),
+      buy('alice-138', A, 'o-1', 150_000),
+      open('alice-138', A + 2, '2'),
+      bad('alice-138', A + 2),
+      open('bob', A, '1'),
+      buy('bob', A + 1, 'o-2', 2_000),
     ];
     await send(history);
     expect(p.member('alice-138')?.tier.tier).toBeGreaterThan(0);
@@ -87,7 +110,9 @@ describe('erasure in the consumer', () => {
     const newActions = [...p.actions.byId.values()].filter((a) => !actionsBefore.has(a.actionId));
     expect(JSON.stringify(newActions)).not.toContain('alice-138');
     const erased = newActions.filter((a) => a.type === 'member_erased');
-    expect(erased).toEqual([expect.objectContaining({ memberId: hash('alice-138'), details: { memberHash: hash('alice-138'), erasureId: 'er-1' } })]);
+    expect(erased).toEqual([
+      expect.objectContaining({ memberId: hash('alice-138'), details: { memberHash: hash('alice-138'), erasureId: 'er-1' } }),
+    ]);
     // The event after the command: quarantined without payload.
     const erasedQ = [...p.quarantine.items.values()].filter((q) => q.reason === 'erased_member');
     expect(erasedQ.length).toBe(1);
@@ -122,7 +147,10 @@ describe('erasure in the consumer', () => {
     const membersBefore = p.metrics.sum(TOTALS_KEY).get('members');
     tombstone('dave');
     let failOnce = true;
-    const flaky: ErasurePort = { ...port, deleteMember: async (id, v) => (failOnce ? ((failOnce = false), false) : port.deleteMember(id, v)) };
+    const flaky: ErasurePort = {
+      ...port,
+      deleteMember: async (id, v) => (failOnce ? ((failOnce = false), false) : port.deleteMember(id, v)),
+    };
     await p.deliver(p.records([erase('dave', A + 1, 'er-2')]), 100, { erasure: flaky });
     expect(p.retries).toBe(1);
     expect(p.member('dave')).toBeUndefined();
