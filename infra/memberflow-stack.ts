@@ -102,7 +102,12 @@ export class MemberflowStack extends Stack {
     // Coin operations (redemption, reversal, adjustment) write the member, its ledger item and the
     // API's coin counters in one conditional transaction.
     for (const table of [tables.members, tables.ledger, tables.metrics, tables.quarantine]) table.grantReadData(api);
-    api.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [tables.members.tableArn, tables.ledger.tableArn, tables.metrics.tableArn] }));
+    api.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:PutItem'],
+        resources: [tables.members.tableArn, tables.ledger.tableArn, tables.metrics.tableArn],
+      }),
+    );
     tables.exports.grantReadWriteData(api);
     // The audit log is append-only: reads and PutItem (new seqs only, by its condition), never
     // UpdateItem or DeleteItem.

@@ -78,7 +78,13 @@ export class CoinStore {
    * operation's coin counters, all or nothing. False when the member or the operation item changed
    * first (the caller re-reads and decides again).
    */
-  async commit(state: MemberState, opItem: RedemptionItem | AdjustmentItem, entries: readonly CoinEntry[], opName: string, create: boolean): Promise<boolean> {
+  async commit(
+    state: MemberState,
+    opItem: RedemptionItem | AdjustmentItem,
+    entries: readonly CoinEntry[],
+    opName: string,
+    create: boolean,
+  ): Promise<boolean> {
     const item = toMemberItem(state);
     const counts = coinCounts(entries);
     const source = `api#${hashHex(`${state.memberId}|${opName}`)}`;
@@ -86,10 +92,24 @@ export class CoinStore {
       await this.client.send(
         new TransactWriteCommand({
           TransactItems: [
-            { Put: { TableName: this.names.members, Item: item, ConditionExpression: 'v = :v', ExpressionAttributeValues: { ':v': state.version } } },
+            {
+              Put: {
+                TableName: this.names.members,
+                Item: item,
+                ConditionExpression: 'v = :v',
+                ExpressionAttributeValues: { ':v': state.version },
+              },
+            },
             create
               ? { Put: { TableName: this.names.ledger, Item: opItem, ConditionExpression: 'attribute_not_exists(sk)' } }
-              : { Put: { TableName: this.names.ledger, Item: opItem, ConditionExpression: 'attribute_exists(sk) AND reversed = :f', ExpressionAttributeValues: { ':f': false } } },
+              : {
+                  Put: {
+                    TableName: this.names.ledger,
+                    Item: opItem,
+                    ConditionExpression: 'attribute_exists(sk) AND reversed = :f',
+                    ExpressionAttributeValues: { ':f': false },
+                  },
+                },
             ...Object.entries(counts).map(([pk, m]) => ({
               Put: { TableName: this.names.metrics, Item: { pk, sk: source, m }, ConditionExpression: 'attribute_not_exists(pk)' },
             })),
@@ -111,7 +131,12 @@ export class CoinStore {
       let startKey: Record<string, unknown> | undefined;
       do {
         const page = await this.client.send(
-          new QueryCommand({ TableName: this.names.ledger, KeyConditionExpression: 'memberId = :m AND begins_with(sk, :p)', ExpressionAttributeValues: { ':m': memberId, ':p': prefix }, ExclusiveStartKey: startKey }),
+          new QueryCommand({
+            TableName: this.names.ledger,
+            KeyConditionExpression: 'memberId = :m AND begins_with(sk, :p)',
+            ExpressionAttributeValues: { ':m': memberId, ':p': prefix },
+            ExclusiveStartKey: startKey,
+          }),
         );
         items.push(...((page.Items ?? []) as Record<string, unknown>[]));
         startKey = page.LastEvaluatedKey;

@@ -24,7 +24,8 @@ export class StreamShards implements ShardRangePort, ForwardPort {
     do {
       // Closed shards too: a batch may come from a parent shard after a split.
       const page = await this.client.send(new ListShardsCommand(NextToken ? { NextToken } : { StreamName: this.streamName }));
-      for (const s of page.Shards ?? []) ranges.set(s.ShardId!, { start: BigInt(s.HashKeyRange!.StartingHashKey!), end: BigInt(s.HashKeyRange!.EndingHashKey!) });
+      for (const s of page.Shards ?? [])
+        ranges.set(s.ShardId!, { start: BigInt(s.HashKeyRange!.StartingHashKey!), end: BigInt(s.HashKeyRange!.EndingHashKey!) });
       NextToken = page.NextToken;
     } while (NextToken);
     this.ranges = ranges;
@@ -33,10 +34,14 @@ export class StreamShards implements ShardRangePort, ForwardPort {
   async put(records: readonly ForwardedRecord[]): Promise<void> {
     for (const batch of chunks(records, 500)) {
       const entries = batch.map((r) => ({ Data: r.data, PartitionKey: r.partitionKey }));
-      await untilDone(entries, async (pending) => {
-        const out = await this.client.send(new PutRecordsCommand({ StreamName: this.streamName, Records: pending }));
-        return pending.filter((_, i) => out.Records?.[i]?.ErrorCode);
-      }, 'PutRecords forwarded sub-records');
+      await untilDone(
+        entries,
+        async (pending) => {
+          const out = await this.client.send(new PutRecordsCommand({ StreamName: this.streamName, Records: pending }));
+          return pending.filter((_, i) => out.Records?.[i]?.ErrorCode);
+        },
+        'PutRecords forwarded sub-records',
+      );
     }
   }
 }

@@ -8,7 +8,15 @@ import { adjustCoins, redeemCoins, reverseCoins } from '../../shared/coins/ledge
 import { coinBalance, lotId, lotNumber } from '../../shared/coins/lots';
 import { COIN_TOTALS_KEY, coinDayKey, coinFigures } from '../../shared/coins/outbox';
 import { sameRedemptionBody, type RedemptionAnswer } from '../../shared/coins/book';
-import { adjustmentKey, CoinStore, redemptionKey, stored, type AdjustmentItem, type RedemptionItem, type StoredEntry } from '../adapters/coin-store';
+import {
+  adjustmentKey,
+  CoinStore,
+  redemptionKey,
+  stored,
+  type AdjustmentItem,
+  type RedemptionItem,
+  type StoredEntry,
+} from '../adapters/coin-store';
 import { documentClient } from '../adapters/clients';
 import { auditLog } from '../adapters/audit-store';
 import { memberIdHasher } from '../adapters/erasure-salt';
@@ -19,7 +27,12 @@ import type { RouteContext } from './routes';
 const ATTEMPTS = 25;
 
 /** An audit entry for an operator's coin action (target: the member's salted hash only). */
-async function audit(event: APIGatewayProxyEventV2, action: string, memberId: string, details: Record<string, string | number>): Promise<void> {
+async function audit(
+  event: APIGatewayProxyEventV2,
+  action: string,
+  memberId: string,
+  details: Record<string, string | number>,
+): Promise<void> {
   const iam = (event.requestContext as { authorizer?: { iam?: { userArn?: string | null } } } | undefined)?.authorizer?.iam;
   const hash = await memberIdHasher();
   await auditLog().append({ actor: iam?.userArn ?? 'unknown', action, target: `member#${hash(memberId)}`, details });
@@ -30,7 +43,11 @@ let store: CoinStore | undefined;
 function coinStore(ctx: RouteContext): CoinStore {
   if (!store) {
     const names = resourceNames();
-    store = new CoinStore(documentClient(), { members: names.membersTable, ledger: names.ledgerTable, metrics: names.metricsTable }, ctx.stores.members);
+    store = new CoinStore(
+      documentClient(),
+      { members: names.membersTable, ledger: names.ledgerTable, metrics: names.metricsTable },
+      ctx.stores.members,
+    );
   }
   return store;
 }
@@ -47,7 +64,8 @@ function body<T extends z.ZodRawShape>(event: APIGatewayProxyEventV2, shape: T):
   } catch {
     throw new HttpError(400, 'invalid_body', 'body: not valid JSON');
   }
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new HttpError(400, 'invalid_body', 'body: must be a JSON object');
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new HttpError(400, 'invalid_body', 'body: must be a JSON object');
   const r = z.strictObject(shape).safeParse(json);
   if (!r.success) {
     const issue = r.error.issues[0];
@@ -57,7 +75,10 @@ function body<T extends z.ZodRawShape>(event: APIGatewayProxyEventV2, shape: T):
   return r.data;
 }
 
-const positiveInt = z.int({ error: 'must be a positive integer' }).min(1, { error: 'must be a positive integer' }).max(1_000_000_000, { error: 'must be at most 1000000000' });
+const positiveInt = z
+  .int({ error: 'must be a positive integer' })
+  .min(1, { error: 'must be a positive integer' })
+  .max(1_000_000_000, { error: 'must be at most 1000000000' });
 const opId = z.string({ error: 'must be a string' }).regex(idPattern, { error: 'must be 1–128 chars of [A-Za-z0-9_.:@-]' });
 
 async function requireMember(s: CoinStore, memberId: string) {
@@ -80,7 +101,8 @@ export async function postRedemption(ctx: RouteContext, event: APIGatewayProxyEv
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const known = await s.op<RedemptionItem>(memberId, key);
     if (known) {
-      if (!sameRedemptionBody(known.body, reqBody)) throw new HttpError(409, 'idempotency_mismatch', `redemptionId: ${req.redemptionId} was used with another body`);
+      if (!sameRedemptionBody(known.body, reqBody))
+        throw new HttpError(409, 'idempotency_mismatch', `redemptionId: ${req.redemptionId} was used with another body`);
       return known.answer;
     }
     const state = await requireMember(s, memberId);
@@ -88,9 +110,24 @@ export async function postRedemption(ctx: RouteContext, event: APIGatewayProxyEv
     const r = redeemCoins(state.coins, { redemptionId: req.redemptionId, day: today, coins: req.coins });
     if (!r.ok) throw new HttpError(409, 'insufficient_coins', `coins: ${req.coins} requested, ${r.available} available`);
     const next = { ...state, coins: r.state };
-    const answer: RedemptionAnswer = { redemptionId: req.redemptionId, coins: req.coins, valueFen: req.coins * ctx.program.coins.fenPerCoin, balance: balanceOf(next, today) };
+    const answer: RedemptionAnswer = {
+      redemptionId: req.redemptionId,
+      coins: req.coins,
+      valueFen: req.coins * ctx.program.coins.fenPerCoin,
+      balance: balanceOf(next, today),
+    };
     const at = new Date(ctx.now()).toISOString();
-    const item: RedemptionItem = { memberId, sk: key, kind: 'redemption', body: reqBody, answer, takes: r.takes, reversed: false, entries: stored(r.entries, at), at };
+    const item: RedemptionItem = {
+      memberId,
+      sk: key,
+      kind: 'redemption',
+      body: reqBody,
+      answer,
+      takes: r.takes,
+      reversed: false,
+      entries: stored(r.entries, at),
+      at,
+    };
     if (await s.commit(next, item, r.entries, `r#${req.redemptionId}`, true)) return new Reply(201, answer);
   }
   throw new HttpError(503, 'busy', 'the member changed too often while redeeming; retry with the same redemptionId');
@@ -123,8 +160,14 @@ export async function postAdjustment(ctx: RouteContext, event: APIGatewayProxyEv
   checkId('memberId', memberId);
   const req = body(event, {
     adjustmentId: opId,
-    coins: z.int({ error: 'must be a non-zero integer' }).refine((c) => c !== 0, { error: 'must be a non-zero integer' }).refine((c) => Math.abs(c) <= 1_000_000_000, { error: 'must be at most 1000000000 in size' }),
-    reason: z.string({ error: 'must be a string' }).min(1, { error: 'must be a non-empty string' }).max(500, { error: 'must be at most 500 chars' }),
+    coins: z
+      .int({ error: 'must be a non-zero integer' })
+      .refine((c) => c !== 0, { error: 'must be a non-zero integer' })
+      .refine((c) => Math.abs(c) <= 1_000_000_000, { error: 'must be at most 1000000000 in size' }),
+    reason: z
+      .string({ error: 'must be a string' })
+      .min(1, { error: 'must be a non-empty string' })
+      .max(500, { error: 'must be at most 500 chars' }),
   });
   const s = coinStore(ctx);
   const key = adjustmentKey(req.adjustmentId);
@@ -132,15 +175,31 @@ export async function postAdjustment(ctx: RouteContext, event: APIGatewayProxyEv
     const today = todayIn(ctx.program.timezone, ctx.now());
     const known = await s.op<AdjustmentItem>(memberId, key);
     if (known) {
-      if (known.body.coins !== req.coins || known.body.reason !== req.reason) throw new HttpError(409, 'idempotency_mismatch', `adjustmentId: ${req.adjustmentId} was used with another body`);
-      return new Reply(200, { adjustmentId: req.adjustmentId, coins: req.coins, balance: balanceOf(await requireMember(s, memberId), today) });
+      if (known.body.coins !== req.coins || known.body.reason !== req.reason)
+        throw new HttpError(409, 'idempotency_mismatch', `adjustmentId: ${req.adjustmentId} was used with another body`);
+      return new Reply(200, {
+        adjustmentId: req.adjustmentId,
+        coins: req.coins,
+        balance: balanceOf(await requireMember(s, memberId), today),
+      });
     }
     const state = await requireMember(s, memberId);
-    const r = adjustCoins(state.coins, { adjustmentId: req.adjustmentId, day: today, coins: req.coins, lot: lotNumber('adjustment', req.adjustmentId) }, ctx.program.coins);
+    const r = adjustCoins(
+      state.coins,
+      { adjustmentId: req.adjustmentId, day: today, coins: req.coins, lot: lotNumber('adjustment', req.adjustmentId) },
+      ctx.program.coins,
+    );
     if (!r.ok) throw new HttpError(409, 'insufficient_coins', `coins: ${-req.coins} to take, ${r.available} available`);
     const next = { ...state, coins: r.state };
     const at = new Date(ctx.now()).toISOString();
-    const item: AdjustmentItem = { memberId, sk: key, kind: 'adjustment', body: { coins: req.coins, reason: req.reason }, entries: stored(r.entries, at), at };
+    const item: AdjustmentItem = {
+      memberId,
+      sk: key,
+      kind: 'adjustment',
+      body: { coins: req.coins, reason: req.reason },
+      entries: stored(r.entries, at),
+      at,
+    };
     if (await s.commit(next, item, r.entries, `a#${req.adjustmentId}`, true)) {
       await audit(event, 'coin_adjustment', memberId, { adjustmentId: req.adjustmentId, coins: req.coins, reason: req.reason });
       return new Reply(201, { adjustmentId: req.adjustmentId, coins: req.coins, balance: balanceOf(next, today) });
@@ -169,7 +228,16 @@ export async function getCoinLedger(ctx: RouteContext, event: APIGatewayProxyEve
   const s = coinStore(ctx);
   await requireMember(s, memberId);
   const rows: LedgerRow[] = [];
-  const push = (e: StoredEntry) => rows.push({ at: e.at, day: dayString(e.day), kind: e.kind, coins: e.coins, lotId: e.lot === null ? null : lotId(e.lot), ref: e.ref, id: e.id });
+  const push = (e: StoredEntry) =>
+    rows.push({
+      at: e.at,
+      day: dayString(e.day),
+      kind: e.kind,
+      coins: e.coins,
+      lotId: e.lot === null ? null : lotId(e.lot),
+      ref: e.ref,
+      id: e.id,
+    });
   for (const item of await s.ledgerItems(memberId)) {
     const sk = item.sk as string;
     if (sk.startsWith('o#')) {
@@ -181,7 +249,15 @@ export async function getCoinLedger(ctx: RouteContext, event: APIGatewayProxyEve
       push({ id: `earn:${orderId}`, at: `${dayString(day)}T00:00:00.000Z`, day, kind: 'earn', coins, lot, ref: orderId });
       for (const [refundId, r] of Object.entries((item.rf as Record<string, { c?: number; q: string }>) ?? {})) {
         if (!r.c) continue;
-        push({ id: `revoke:${orderId}:${refundId}`, at: `${dayString(day)}T00:00:00.001Z`, day, kind: 'revoke', coins: -r.c, lot, ref: refundId });
+        push({
+          id: `revoke:${orderId}:${refundId}`,
+          at: `${dayString(day)}T00:00:00.001Z`,
+          day,
+          kind: 'revoke',
+          coins: -r.c,
+          lot,
+          ref: refundId,
+        });
       }
     } else {
       for (const e of (item.entries as StoredEntry[]) ?? []) push(e);

@@ -73,7 +73,15 @@ function memberKey(event: { memberId?: unknown; anonymousId?: unknown }): string
 }
 
 export async function decodeBatch(records: readonly StreamRecord[], opts: DecodeOptions): Promise<DecodedBatch> {
-  const out: DecodedBatch = { byMember: new Map(), erases: new Map(), quarantine: [], forward: [], first: records[0].seq, last: records[records.length - 1].seq, userRecords: 0 };
+  const out: DecodedBatch = {
+    byMember: new Map(),
+    erases: new Map(),
+    quarantine: [],
+    forward: [],
+    first: records[0].seq,
+    last: records[records.length - 1].seq,
+    userRecords: 0,
+  };
   let range: { start: bigint; end: bigint } | undefined | null = null;
   const ownRange = async (shardId: string) => (range === null ? (range = await opts.shards?.rangeOf(shardId)) : range);
 
@@ -95,7 +103,13 @@ export async function decodeBatch(records: readonly StreamRecord[], opts: Decode
       return;
     }
     // "In the future" means after the record reached the stream, whenever it is processed.
-    const incoming: IncomingRecord = { position: { shardId: record.shardId, seq }, event: decoded.event, at: decoded.at, arrivedAt: record.arrivedAt, raw: decoded.raw };
+    const incoming: IncomingRecord = {
+      position: { shardId: record.shardId, seq },
+      event: decoded.event,
+      at: decoded.at,
+      arrivedAt: record.arrivedAt,
+      raw: decoded.raw,
+    };
     const key = decoded.event.memberId;
     const list = out.byMember.get(key);
     if (list) list.push(incoming);
@@ -129,7 +143,12 @@ export async function decodeBatch(records: readonly StreamRecord[], opts: Decode
       }
       out.userRecords++;
       if (opts.canForward) out.forward.push({ partitionKey: elsewhere, data: sub.data });
-      else quarantine(record, seq, { reason: 'misrouted_record', detail: `the member's partition key ${elsewhere} hashes to another shard than ${record.shardId}`, raw: preview(sub.data) });
+      else
+        quarantine(record, seq, {
+          reason: 'misrouted_record',
+          detail: `the member's partition key ${elsewhere} hashes to another shard than ${record.shardId}`,
+          raw: preview(sub.data),
+        });
     }
   }
   return out;

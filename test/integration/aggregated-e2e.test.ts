@@ -11,7 +11,10 @@ import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stac
 import { aggregateEntries, Producer } from '../../producer';
 import { encodeAggregate } from '../../shared/stream/kpl-aggregate';
 
-const read = (file: string) => readFileSync(new URL(`../../events/${file}`, import.meta.url), 'utf8').split('\n').filter((l) => l.trim());
+const read = (file: string) =>
+  readFileSync(new URL(`../../events/${file}`, import.meta.url), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim());
 const sample = read('sample-month.jsonl');
 const bad = read('bad-records.jsonl');
 const FROM = '2026-10-01';
@@ -25,7 +28,14 @@ let agg: LocalStack;
 let producerCounters: Producer['counters'];
 
 const attach = (name: string) =>
-  attachLocalStack({ endpoints: inject('endpoints'), prefix: `${name}${process.pid}-`, apiPort: 0, token, withScheduler: false, mappingOverrides: { maximumBatchingWindowInSeconds: 0 } });
+  attachLocalStack({
+    endpoints: inject('endpoints'),
+    prefix: `${name}${process.pid}-`,
+    apiPort: 0,
+    token,
+    withScheduler: false,
+    mappingOverrides: { maximumBatchingWindowInSeconds: 0 },
+  });
 
 async function get(stack: LocalStack, path: string) {
   const res = await fetch(`${stack.apiUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
@@ -44,8 +54,17 @@ beforeAll(async () => {
   producerCounters = { ...producer.counters };
   // The second half (and the bad records) as a producer with a stale map would: every member in one
   // aggregate, placed by its first key's hash; most sub-records belong to other shards.
-  const stale = aggregateEntries([...sample.slice(half), ...bad].map(toRecord), [{ shardId: 'all', start: 0n, end: 2n ** 128n - 1n }], 8 * 1024);
-  await client.send(new PutRecordsCommand({ StreamName, Records: stale.map((e) => ({ Data: e.data, PartitionKey: e.partitionKey, ExplicitHashKey: e.explicitHashKey })) }));
+  const stale = aggregateEntries(
+    [...sample.slice(half), ...bad].map(toRecord),
+    [{ shardId: 'all', start: 0n, end: 2n ** 128n - 1n }],
+    8 * 1024,
+  );
+  await client.send(
+    new PutRecordsCommand({
+      StreamName,
+      Records: stale.map((e) => ({ Data: e.data, PartitionKey: e.partitionKey, ExplicitHashKey: e.explicitHashKey })),
+    }),
+  );
   client.destroy();
   await Promise.all([plain.drain({ timeoutMs: 180_000 }), agg.drain({ timeoutMs: 180_000 })]);
 }, 400_000);
@@ -88,17 +107,24 @@ describe('aggregated records through the local stack', () => {
   }, 240_000);
 
   it('quarantine the same bad records with the same reasons', async () => {
-    const reasons = async (stack: LocalStack) => ((await get(stack, '/quarantine?limit=100')).body as any[]).map((q) => `${q.reason} ${q.eventId ?? ''} ${q.detail}`).sort();
+    const reasons = async (stack: LocalStack) =>
+      ((await get(stack, '/quarantine?limit=100')).body as any[]).map((q) => `${q.reason} ${q.eventId ?? ''} ${q.detail}`).sort();
     expect(await reasons(agg)).toEqual(await reasons(plain));
-    expect(new Set((await reasons(agg)).map((r) => r.split(' ')[0]))).toEqual(new Set(['not_json', 'too_large', 'invalid_event', 'future_occurred_at', 'unknown_order']));
+    expect(new Set((await reasons(agg)).map((r) => r.split(' ')[0]))).toEqual(
+      new Set(['not_json', 'too_large', 'invalid_event', 'future_occurred_at', 'unknown_order']),
+    );
   });
 
   it('quarantine a corrupt aggregate whole with its own reason', async () => {
-    const lines = [0, 1, 2].map((i) => JSON.stringify({ eventId: `corrupt-${i}`, type: 'app_open', memberId: 'corrupt-member', occurredAt: '2026-10-20T08:00:00Z' }));
+    const lines = [0, 1, 2].map((i) =>
+      JSON.stringify({ eventId: `corrupt-${i}`, type: 'app_open', memberId: 'corrupt-member', occurredAt: '2026-10-20T08:00:00Z' }),
+    );
     const data = encodeAggregate(lines.map(toRecord));
     data[data.length - 1] ^= 0x01; // the last byte of the MD5 checksum
     const client = kinesisClient(agg.endpoints);
-    await client.send(new PutRecordsCommand({ StreamName: agg.names.streams.EventsStream, Records: [{ Data: data, PartitionKey: 'corrupt-member' }] }));
+    await client.send(
+      new PutRecordsCommand({ StreamName: agg.names.streams.EventsStream, Records: [{ Data: data, PartitionKey: 'corrupt-member' }] }),
+    );
     client.destroy();
     await agg.drain({ timeoutMs: 60_000 });
     const items = ((await get(agg, '/quarantine?limit=100')).body as any[]).filter((q) => q.reason === 'corrupt_aggregate');

@@ -12,20 +12,51 @@ const viewerToken = 'coins-viewer-token';
 let stack: LocalStack;
 const TZ = 'Asia/Shanghai';
 const today = todayIn(TZ, Date.now());
-const at = (daysAgo: number, minute = 0) => `${dayString(addDays(today, -daysAgo))}T${String(Math.floor(minute / 60) % 10).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}:00+08:00`;
+const at = (daysAgo: number, minute = 0) =>
+  `${dayString(addDays(today, -daysAgo))}T${String(Math.floor(minute / 60) % 10).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}:00+08:00`;
 let n = 0;
 const purchase = (memberId: string, orderId: string, daysAgo: number, cents: number) =>
-  JSON.stringify({ eventId: `cp${++n}`, type: 'purchase', memberId, occurredAt: at(daysAgo, n), channel: 'store', orderId, lines: [{ sku: 'a', category: 'meat', amountCents: cents }] });
+  JSON.stringify({
+    eventId: `cp${++n}`,
+    type: 'purchase',
+    memberId,
+    occurredAt: at(daysAgo, n),
+    channel: 'store',
+    orderId,
+    lines: [{ sku: 'a', category: 'meat', amountCents: cents }],
+  });
 const refund = (memberId: string, orderId: string, daysAgo: number, cents: number) =>
-  JSON.stringify({ eventId: `cr${++n}`, type: 'refund', memberId, occurredAt: at(daysAgo, n), channel: 'store', orderId, refundId: `f-${orderId}`, lines: [{ sku: 'a', amountCents: cents }] });
+  JSON.stringify({
+    eventId: `cr${++n}`,
+    type: 'refund',
+    memberId,
+    occurredAt: at(daysAgo, n),
+    channel: 'store',
+    orderId,
+    refundId: `f-${orderId}`,
+    lines: [{ sku: 'a', amountCents: cents }],
+  });
 
 async function api(method: string, path: string, body?: unknown, bearer = token): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${stack.apiUrl}${path}`, { method, headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${stack.apiUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: res.status, body: await res.json() };
 }
 
 beforeAll(async () => {
-  stack = await attachLocalStack({ endpoints: inject('endpoints'), prefix: `coins${process.pid}-`, apiPort: 0, token, viewerToken, withScheduler: false, mappingOverrides: { maximumBatchingWindowInSeconds: 0 }, log: process.env.COINS_TEST_LOG ? (m) => console.error(m) : undefined });
+  stack = await attachLocalStack({
+    endpoints: inject('endpoints'),
+    prefix: `coins${process.pid}-`,
+    apiPort: 0,
+    token,
+    viewerToken,
+    withScheduler: false,
+    mappingOverrides: { maximumBatchingWindowInSeconds: 0 },
+    log: process.env.COINS_TEST_LOG ? (m) => console.error(m) : undefined,
+  });
 }, 120_000);
 afterAll(() => stack?.stop());
 
@@ -42,73 +73,94 @@ async function ledger(memberId: string) {
 }
 
 describe('coin redemptions at the till', () => {
-  it('50 concurrent redemptions while purchases and refunds stream in: no overdraft, each counted once, ledger = balance = metrics', { timeout: 300_000 }, async () => {
-    const m = 'm-coins-race';
-    // 8 purchases 20 days ago: 100 coins each at the member rate until silver (1000 points), then 200
-    const early = Array.from({ length: 8 }, (_, i) => purchase(m, `e${i}`, 20, 10_000));
-    await stack.putRecords(early);
-    await stack.drain();
-    const before = await api('GET', `/members/${m}`);
-    expect(before.status).toBe(200);
-    const startAvailable = before.body.coins.available;
-    expect(startAvailable).toBeGreaterThan(0);
+  it(
+    '50 concurrent redemptions while purchases and refunds stream in: no overdraft, each counted once, ledger = balance = metrics',
+    { timeout: 300_000 },
+    async () => {
+      const m = 'm-coins-race';
+      // 8 purchases 20 days ago: 100 coins each at the member rate until silver (1000 points), then 200
+      const early = Array.from({ length: 8 }, (_, i) => purchase(m, `e${i}`, 20, 10_000));
+      await stack.putRecords(early);
+      await stack.drain();
+      const before = await api('GET', `/members/${m}`);
+      expect(before.status).toBe(200);
+      const startAvailable = before.body.coins.available;
+      expect(startAvailable).toBeGreaterThan(0);
 
-    // the stream keeps going: new (pending) purchases and refunds of the early orders
-    const later = [...Array.from({ length: 6 }, (_, i) => purchase(m, `l${i}`, 0, 5_000)), ...[0, 1, 2].map((i) => refund(m, `e${i}`, 0, 10_000))];
-    const streaming = (async () => {
-      for (const line of later) await stack.putRecords([line]);
-    })();
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => api('POST', `/members/${m}/coins/redemptions`, { redemptionId: `race-${i}`, coins: 30 })));
-    await streaming;
-    await stack.drain();
+      // the stream keeps going: new (pending) purchases and refunds of the early orders
+      const later = [
+        ...Array.from({ length: 6 }, (_, i) => purchase(m, `l${i}`, 0, 5_000)),
+        ...[0, 1, 2].map((i) => refund(m, `e${i}`, 0, 10_000)),
+      ];
+      const streaming = (async () => {
+        for (const line of later) await stack.putRecords([line]);
+      })();
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => api('POST', `/members/${m}/coins/redemptions`, { redemptionId: `race-${i}`, coins: 30 })),
+      );
+      await streaming;
+      await stack.drain();
 
-    const ok = results.filter((r) => r.status === 201);
-    const refused = results.filter((r) => r.status === 409);
-    expect(ok.length + refused.length).toBe(50);
-    expect(refused.every((r) => r.body.error.code === 'insufficient_coins')).toBe(true);
-    expect(ok.length).toBeGreaterThan(0);
-    for (const r of ok) expect(r.body.balance.available).toBeGreaterThanOrEqual(0);
-    // never more redeemed than was ever available to spend
-    expect(ok.length * 30).toBeLessThanOrEqual(startAvailable);
+      const ok = results.filter((r) => r.status === 201);
+      const refused = results.filter((r) => r.status === 409);
+      expect(ok.length + refused.length).toBe(50);
+      expect(refused.every((r) => r.body.error.code === 'insufficient_coins')).toBe(true);
+      expect(ok.length).toBeGreaterThan(0);
+      for (const r of ok) expect(r.body.balance.available).toBeGreaterThanOrEqual(0);
+      // never more redeemed than was ever available to spend
+      expect(ok.length * 30).toBeLessThanOrEqual(startAvailable);
 
-    const view = (await api('GET', `/members/${m}`)).body.coins;
-    expect(view.available).toBeGreaterThanOrEqual(0);
-    const entries = await ledger(m);
-    const sum = (kind: string) => entries.filter((e) => e.kind === kind).reduce((s, e) => s + e.coins, 0);
-    expect(0 - sum('redeem')).toBe(ok.length * 30);
-    expect(entries.filter((e) => e.kind === 'earn')).toHaveLength(14);
-    const balance = sum('earn') + sum('revoke') + sum('redeem') + sum('reverse') + sum('expire') + sum('adjust');
-    expect(balance).toBe(view.available + view.pending - view.debt);
+      const view = (await api('GET', `/members/${m}`)).body.coins;
+      expect(view.available).toBeGreaterThanOrEqual(0);
+      const entries = await ledger(m);
+      const sum = (kind: string) => entries.filter((e) => e.kind === kind).reduce((s, e) => s + e.coins, 0);
+      expect(0 - sum('redeem')).toBe(ok.length * 30);
+      expect(entries.filter((e) => e.kind === 'earn')).toHaveLength(14);
+      const balance = sum('earn') + sum('revoke') + sum('redeem') + sum('reverse') + sum('expire') + sum('adjust');
+      expect(balance).toBe(view.available + view.pending - view.debt);
 
-    const metrics = await api('GET', `/metrics/coins?from=${dayString(addDays(today, -25))}&to=${dayString(today)}`, undefined, viewerToken);
-    expect(metrics.status).toBe(200);
-    const days = metrics.body.days;
-    const total = (k: string) => days.reduce((s: number, d: any) => s + d[k], 0);
-    expect(total('issued')).toBe(sum('earn'));
-    expect(total('redeemed')).toBe(ok.length * 30);
-    expect(total('revoked')).toBe(0 - sum('revoke'));
-    const last = days[days.length - 1];
-    expect(last.outstanding + last.pending - last.debt).toBe(view.available + view.pending - view.debt);
-    expect(last.liabilityFen).toBe(last.outstanding + last.pending);
+      const metrics = await api(
+        'GET',
+        `/metrics/coins?from=${dayString(addDays(today, -25))}&to=${dayString(today)}`,
+        undefined,
+        viewerToken,
+      );
+      expect(metrics.status).toBe(200);
+      const days = metrics.body.days;
+      const total = (k: string) => days.reduce((s: number, d: any) => s + d[k], 0);
+      expect(total('issued')).toBe(sum('earn'));
+      expect(total('redeemed')).toBe(ok.length * 30);
+      expect(total('revoked')).toBe(0 - sum('revoke'));
+      const last = days[days.length - 1];
+      expect(last.outstanding + last.pending - last.debt).toBe(view.available + view.pending - view.debt);
+      expect(last.liabilityFen).toBe(last.outstanding + last.pending);
 
-    // a retried redemption gets the same answer; another body under its id is a mismatch
-    const first = ok[0];
-    const again = await api('POST', `/members/${m}/coins/redemptions`, { redemptionId: first.body.redemptionId, coins: 30 });
-    expect(again).toEqual({ status: 200, body: first.body });
-    expect((await api('POST', `/members/${m}/coins/redemptions`, { redemptionId: first.body.redemptionId, coins: 31 })).body.error.code).toBe('idempotency_mismatch');
-    const after = (await api('GET', `/members/${m}`)).body.coins;
-    expect(after).toEqual(view);
-  });
+      // a retried redemption gets the same answer; another body under its id is a mismatch
+      const first = ok[0];
+      const again = await api('POST', `/members/${m}/coins/redemptions`, { redemptionId: first.body.redemptionId, coins: 30 });
+      expect(again).toEqual({ status: 200, body: first.body });
+      expect(
+        (await api('POST', `/members/${m}/coins/redemptions`, { redemptionId: first.body.redemptionId, coins: 31 })).body.error.code,
+      ).toBe('idempotency_mismatch');
+      const after = (await api('GET', `/members/${m}`)).body.coins;
+      expect(after).toEqual(view);
+    },
+  );
 
   it('insufficient changes nothing; reversal once; adjustments; 404 and 400 name what is wrong', { timeout: 300_000 }, async () => {
     const m = 'm-coins-ops';
     await stack.putRecords([purchase(m, 'o1', 10, 12_345)]); // 123 coins, available 3 days ago
     await stack.drain();
     expect((await api('GET', `/members/${m}`)).body.coins).toMatchObject({ available: 123, pending: 0, debt: 0 });
-    expect((await api('POST', `/members/${m}/coins/redemptions`, { redemptionId: 'too-much', coins: 124 })).body.error.code).toBe('insufficient_coins');
+    expect((await api('POST', `/members/${m}/coins/redemptions`, { redemptionId: 'too-much', coins: 124 })).body.error.code).toBe(
+      'insufficient_coins',
+    );
     expect((await api('GET', `/members/${m}`)).body.coins.available).toBe(123);
     const r = await api('POST', `/members/${m}/coins/redemptions`, { redemptionId: 'r1', coins: 100, orderId: 'till-9' });
-    expect(r).toEqual({ status: 201, body: { redemptionId: 'r1', coins: 100, valueFen: 100, balance: { available: 23, pending: 0, debt: 0 } } });
+    expect(r).toEqual({
+      status: 201,
+      body: { redemptionId: 'r1', coins: 100, valueFen: 100, balance: { available: 23, pending: 0, debt: 0 } },
+    });
     const rev = await api('POST', `/members/${m}/coins/redemptions/r1/reversal`);
     expect(rev.status).toBe(200);
     expect(rev.body.balance.available).toBe(123);

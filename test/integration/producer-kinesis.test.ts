@@ -294,20 +294,34 @@ describe('producer against kinesis-mock with injected partial failures', () => {
     expect(records.length).toBe(400);
   });
 
-  it('npm run send: each line\'s bytes reach the stream unchanged (not UTF-8 decoded and re-encoded)', async () => {
+  it("npm run send: each line's bytes reach the stream unchanged (not UTF-8 decoded and re-encoded)", async () => {
     const streamName = await newStream(2);
-    const good = Buffer.from('{"eventId":"s1","type":"app_open","memberId":"m-1","occurredAt":"2026-10-01T00:00:00Z","attributes":{"n":"饮料"}}');
+    const good = Buffer.from(
+      '{"eventId":"s1","type":"app_open","memberId":"m-1","occurredAt":"2026-10-01T00:00:00Z","attributes":{"n":"饮料"}}',
+    );
     const notUtf8 = Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0xff, 0xfe, 0xc3, 0x28, 0x7d]);
     const lone = Buffer.from('{"memberId":"m-2","x":"\ud800"}'); // a JSON escape, kept as its six bytes
     const file = Buffer.concat([good, Buffer.from('\r\n'), notUtf8, Buffer.from('\n  \t\n'), lone]);
     // Delivered in awkward pieces, as a stream may split a file anywhere.
-    const pieces = [file.subarray(0, 7), file.subarray(7, good.length + 1), file.subarray(good.length + 1, good.length + 6), file.subarray(good.length + 6)];
+    const pieces = [
+      file.subarray(0, 7),
+      file.subarray(7, good.length + 1),
+      file.subarray(good.length + 1, good.length + 6),
+      file.subarray(good.length + 6),
+    ];
     const lines: Uint8Array[] = [];
-    for await (const line of byteLines((async function* () { yield* pieces; })())) if (!isBlank(line)) lines.push(line);
+    for await (const line of byteLines(
+      (async function* () {
+        yield* pieces;
+      })(),
+    ))
+      if (!isBlank(line)) lines.push(line);
     expect(lines.map((l) => Buffer.from(l).toString('hex'))).toEqual([good, notUtf8, lone].map((b) => b.toString('hex')));
     expect(await putRaw(lines, { client: real, streamName })).toBe(3);
     const { records } = await readAll(streamName);
-    expect(records.map((r) => Buffer.from(r.data).toString('hex')).sort()).toEqual([good, notUtf8, lone].map((b) => b.toString('hex')).sort());
+    expect(records.map((r) => Buffer.from(r.data).toString('hex')).sort()).toEqual(
+      [good, notUtf8, lone].map((b) => b.toString('hex')).sort(),
+    );
     expect(partitionKeyFor(good)).toBe('m-1');
     expect(records.find((r) => Buffer.from(r.data).equals(notUtf8))!.partitionKey).toBe(partitionKeyFor(notUtf8));
   });

@@ -15,22 +15,54 @@ const AT = '2027-05-01T10:00:00+08:00';
 const nested = (levels: number) => '{"a":'.repeat(levels) + '{}' + '}'.repeat(levels);
 
 function purchase(eventId: string, memberId: string, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({ eventId, type: 'purchase', memberId, occurredAt: AT, channel: 'app', orderId: `o-${eventId}`, lines: [{ sku: 'a', category: 'shoes', amountCents: 120_000 }], ...extra });
+  return JSON.stringify({
+    eventId,
+    type: 'purchase',
+    memberId,
+    occurredAt: AT,
+    channel: 'app',
+    orderId: `o-${eventId}`,
+    lines: [{ sku: 'a', category: 'shoes', amountCents: 120_000 }],
+    ...extra,
+  });
 }
 const appOpen = (eventId: string, memberId: string, occurredAt = AT) => JSON.stringify({ eventId, type: 'app_open', memberId, occurredAt });
 const refundUnknown = (eventId: string, memberId: string, attributes: string) =>
-  JSON.stringify({ eventId, type: 'refund', memberId, occurredAt: AT, channel: 'app', orderId: 'no-such-order', lines: [{ sku: 'a', amountCents: 1 }], attributes: 'X' }).replace('"X"', attributes);
+  JSON.stringify({
+    eventId,
+    type: 'refund',
+    memberId,
+    occurredAt: AT,
+    channel: 'app',
+    orderId: 'no-such-order',
+    lines: [{ sku: 'a', amountCents: 1 }],
+    attributes: 'X',
+  }).replace('"X"', attributes);
 
 /** The bad records of issue 19 item 1, and their neighbours in the same family. */
 const BAD: Record<string, (memberId: string, n: number) => string> = {
-  'line amounts whose sum passes 2^53': (m, n) => purchase(`ovf${n}`, m, { lines: [{ sku: 'a', category: 'c', amountCents: Number.MAX_SAFE_INTEGER - 10 }, { sku: 'b', category: 'c', amountCents: Number.MAX_SAFE_INTEGER - 10 }] }),
-  'line amounts each within bounds, summing past them': (m, n) => purchase(`sum${n}`, m, { lines: [{ sku: 'a', category: 'c', amountCents: MAX_CENTS }, { sku: 'b', category: 'c', amountCents: 1 }] }),
+  'line amounts whose sum passes 2^53': (m, n) =>
+    purchase(`ovf${n}`, m, {
+      lines: [
+        { sku: 'a', category: 'c', amountCents: Number.MAX_SAFE_INTEGER - 10 },
+        { sku: 'b', category: 'c', amountCents: Number.MAX_SAFE_INTEGER - 10 },
+      ],
+    }),
+  'line amounts each within bounds, summing past them': (m, n) =>
+    purchase(`sum${n}`, m, {
+      lines: [
+        { sku: 'a', category: 'c', amountCents: MAX_CENTS },
+        { sku: 'b', category: 'c', amountCents: 1 },
+      ],
+    }),
   'an amount above the bound': (m, n) => purchase(`big${n}`, m, { shippingCents: MAX_CENTS + 1 }),
   'an unknown-order refund nested 5,000 levels deep': (m, n) => refundUnknown(`deep${n}`, m, nested(5000)),
-  'attributes nested 17 levels deep': (m, n) => JSON.stringify({ eventId: `d17${n}`, type: 'app_open', memberId: m, occurredAt: AT, attributes: 'X' }).replace('"X"', nested(16)),
+  'attributes nested 17 levels deep': (m, n) =>
+    JSON.stringify({ eventId: `d17${n}`, type: 'app_open', memberId: m, occurredAt: AT, attributes: 'X' }).replace('"X"', nested(16)),
   'occurredAt in year 0000 with a positive offset': (m, n) => appOpen(`y0${n}`, m, '0000-01-01T00:00:00+14:00'),
   'occurredAt in 1999': (m, n) => appOpen(`y1999${n}`, m, '1999-12-31T23:59:59Z'),
-  'a command for a day that does not exist': (m, n) => JSON.stringify({ eventId: `cmd${n}`, type: 'tier_review', memberId: m, occurredAt: AT, asOf: '2027-02-30' }),
+  'a command for a day that does not exist': (m, n) =>
+    JSON.stringify({ eventId: `cmd${n}`, type: 'tier_review', memberId: m, occurredAt: AT, asOf: '2027-02-30' }),
   'an unknown-order refund': (m, n) => refundUnknown(`ref${n}`, m, '{}'),
   'not JSON': (m, n) => `{"eventId":"nj${n}","memberId":"${m}"`,
 };
@@ -56,7 +88,14 @@ describe('bad records never fail a batch', () => {
 
   it('names the field and the bound', async () => {
     const p = new MemoryPipeline();
-    await processBatch(p.records([BAD['line amounts each within bounds, summing past them']('m1', 1), BAD['occurredAt in 1999']('m1', 2), BAD['attributes nested 17 levels deep']('m1', 3)]), p.ports());
+    await processBatch(
+      p.records([
+        BAD['line amounts each within bounds, summing past them']('m1', 1),
+        BAD['occurredAt in 1999']('m1', 2),
+        BAD['attributes nested 17 levels deep']('m1', 3),
+      ]),
+      p.ports(),
+    );
     expect([...p.quarantine.items.values()].map((q) => q.detail)).toEqual([
       `lines: amounts add up to more than ${MAX_CENTS}`,
       'occurredAt: must be on or after 2000-01-01T00:00:00Z',
@@ -85,8 +124,19 @@ describe('bad records never fail a batch', () => {
     }
     const p = new MemoryPipeline();
     const ledger = new CorruptLedger();
-    const refund = JSON.stringify({ eventId: 'r1', type: 'refund', memberId: 'm1', occurredAt: AT, channel: 'app', orderId: 'o-g1', lines: [{ sku: 'a', amountCents: 1 }] });
-    const result = await processBatch(p.records([purchase('g1', 'm1'), refund, appOpen('g2', 'm1', '2027-05-02T10:00:00+08:00')]), p.ports({ ledger }));
+    const refund = JSON.stringify({
+      eventId: 'r1',
+      type: 'refund',
+      memberId: 'm1',
+      occurredAt: AT,
+      channel: 'app',
+      orderId: 'o-g1',
+      lines: [{ sku: 'a', amountCents: 1 }],
+    });
+    const result = await processBatch(
+      p.records([purchase('g1', 'm1'), refund, appOpen('g2', 'm1', '2027-05-02T10:00:00+08:00')]),
+      p.ports({ ledger }),
+    );
     expect(result.failedSeqs).toEqual([]);
     const [item] = [...p.quarantine.items.values()];
     expect(item).toMatchObject({ reason: 'invalid_event', eventId: 'r1', raw: refund });
@@ -104,7 +154,9 @@ describe('bad records never fail a batch', () => {
       }
     }
     const p = new MemoryPipeline();
-    await expect(processBatch(p.records([purchase('g1', 'm1')]), p.ports({ ledger: new DownLedger() }))).rejects.toThrow('ProvisionedThroughputExceededException');
+    await expect(processBatch(p.records([purchase('g1', 'm1')]), p.ports({ ledger: new DownLedger() }))).rejects.toThrow(
+      'ProvisionedThroughputExceededException',
+    );
     expect(p.quarantine.items.size).toBe(0);
   });
 });
@@ -121,14 +173,30 @@ describe('a good record does not depend on the bad records around it', () => {
     { minLength: 1, maxLength: 30 },
   );
   const badKinds = Object.keys(BAD);
-  const bad = fc.array(fc.record({ at: fc.nat(), member: fc.constantFrom(...MEMBERS), kind: fc.constantFrom(...badKinds) }), { maxLength: 12 });
+  const bad = fc.array(fc.record({ at: fc.nat(), member: fc.constantFrom(...MEMBERS), kind: fc.constantFrom(...badKinds) }), {
+    maxLength: 12,
+  });
 
   function goodLines(events: { member: string; kind: string; day: number; cents: number }[]): string[] {
     return events.map((e, i) => {
       const occurredAt = `2027-04-${String(e.day).padStart(2, '0')}T12:00:00+08:00`;
       if (e.kind === 'app_open') return appOpen(`e${i}`, e.member, occurredAt);
-      if (e.kind === 'purchase') return purchase(`e${i}`, e.member, { occurredAt, orderId: `o${i % 7}`, lines: [{ sku: 'a', category: 'shoes', amountCents: e.cents }] });
-      return JSON.stringify({ eventId: `e${i}`, type: 'refund', memberId: e.member, occurredAt, channel: 'app', orderId: `o${i % 7}`, refundId: `r${i}`, lines: [{ sku: 'a', amountCents: e.cents }] });
+      if (e.kind === 'purchase')
+        return purchase(`e${i}`, e.member, {
+          occurredAt,
+          orderId: `o${i % 7}`,
+          lines: [{ sku: 'a', category: 'shoes', amountCents: e.cents }],
+        });
+      return JSON.stringify({
+        eventId: `e${i}`,
+        type: 'refund',
+        memberId: e.member,
+        occurredAt,
+        channel: 'app',
+        orderId: `o${i % 7}`,
+        refundId: `r${i}`,
+        lines: [{ sku: 'a', amountCents: e.cents }],
+      });
     });
   }
 

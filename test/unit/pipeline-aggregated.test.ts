@@ -27,8 +27,15 @@ const keyOf = (line: string): string => {
 
 /** The lines as a producer with aggregation puts them: KPL aggregates of up to `maxBytes`. */
 function aggregated(pipeline: MemoryPipeline, input: readonly string[], maxBytes = 4096, shardId = 'shardId-000000000000'): StreamRecord[] {
-  const entries = aggregateEntries(input.map((l) => ({ partitionKey: keyOf(l), data: enc.encode(l) })), WHOLE, maxBytes);
-  const records = pipeline.records(entries.map(() => ''), shardId);
+  const entries = aggregateEntries(
+    input.map((l) => ({ partitionKey: keyOf(l), data: enc.encode(l) })),
+    WHOLE,
+    maxBytes,
+  );
+  const records = pipeline.records(
+    entries.map(() => ''),
+    shardId,
+  );
   return records.map((r, i) => ({ ...r, data: entries[i].data }));
 }
 
@@ -40,15 +47,18 @@ function figures(pipeline: MemoryPipeline) {
 function withoutPositions(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutPositions);
   if (value instanceof Map) return new Map([...value].map(([k, v]) => [k, withoutPositions(v)]));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === 'seq' || k === 'shardId' ? '' : withoutPositions(v)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === 'seq' || k === 'shardId' ? '' : withoutPositions(v)]));
   return value;
 }
 
 function memberSnapshot(pipeline: MemoryPipeline) {
-  return [...pipeline.members.items.values()]
-    // coinOut is the latest write's outbox (per batch, like the high-water mark).
-    .map((m) => withoutPositions({ ...m, version: 0, highWater: null, recentEventIds: [], coinOut: null }) as { memberId: string })
-    .sort((a, b) => a.memberId.localeCompare(b.memberId));
+  return (
+    [...pipeline.members.items.values()]
+      // coinOut is the latest write's outbox (per batch, like the high-water mark).
+      .map((m) => withoutPositions({ ...m, version: 0, highWater: null, recentEventIds: [], coinOut: null }) as { memberId: string })
+      .sort((a, b) => a.memberId.localeCompare(b.memberId))
+  );
 }
 
 const reasons = (pipeline: MemoryPipeline) => [...pipeline.quarantine.items.values()].map((q) => `${q.reason}:${q.eventId ?? ''}`).sort();
@@ -74,7 +84,11 @@ describe('aggregated records through the batch path', () => {
     expect(records.length).toBeLessThan(lines.length / 10);
     expect(records.every((r) => isAggregated(r.data))).toBe(true);
     await agg.deliver(records, 7);
-    expect(figures(agg)).toEqual({ daily: oracle.daily(FROM, TO), retention: oracle.retention(FROM, TO), sessions: oracle.sessions(FROM, TO) });
+    expect(figures(agg)).toEqual({
+      daily: oracle.daily(FROM, TO),
+      retention: oracle.retention(FROM, TO),
+      sessions: oracle.sessions(FROM, TO),
+    });
     expect(figures(agg)).toEqual(figures(plain));
     expect(memberSnapshot(agg)).toEqual(memberSnapshot(plain));
     expect([...agg.ledger.orders.keys()].sort()).toEqual([...plain.ledger.orders.keys()].sort());
@@ -156,7 +170,7 @@ describe('aggregated records through the batch path', () => {
     expect(memberSnapshot(agg)).toEqual(memberSnapshot(plain));
   });
 
-  it('forwards sub-records of another shard\'s members instead of applying them, and they count once there', async () => {
+  it("forwards sub-records of another shard's members instead of applying them, and they count once there", async () => {
     const half = 2n ** 127n;
     const own = { start: 0n, end: half - 1n };
     const plain = new MemoryPipeline();
@@ -173,7 +187,13 @@ describe('aggregated records through the batch path', () => {
     for (const r of forwarded) expect(hashKeyOf(r.partitionKey) >= half).toBe(true);
     expect([...agg.members.items.keys()].every((m) => hashKeyOf(m) < half)).toBe(true);
     // The other shard receives them as plain records, in stream order.
-    await agg.deliver(agg.records(forwarded.map((r) => new TextDecoder().decode(r.data)), 'shardId-000000000001'), 100);
+    await agg.deliver(
+      agg.records(
+        forwarded.map((r) => new TextDecoder().decode(r.data)),
+        'shardId-000000000001',
+      ),
+      100,
+    );
     expect(figures(agg)).toEqual(figures(plain));
     expect(memberSnapshot(agg)).toEqual(memberSnapshot(plain));
   });

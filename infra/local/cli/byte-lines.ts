@@ -22,4 +22,3 @@ export async function* byteLines(input: AsyncIterable<Buffer>): AsyncGenerator<U
 export function isBlank(bytes: Uint8Array): boolean {
   return bytes.every((b) => b === 0x20 || b === 0x09 || b === CR);
 }
-

@@ -120,7 +120,10 @@ const INVOKE_PAYLOAD_BYTES = 5.5 * 1024 * 1024;
  * records of up to `maxBytes`, delivered in batches of at most `batchSize` Kinesis records and at
  * most a Lambda payload (base64) per invocation.
  */
-export function planAggregatedBatches(lines: readonly string[], opts: { shards?: number; batchSize?: number; maxBytes?: number; streamArn?: string; arrivedAt?: number } = {}): BatchPlan {
+export function planAggregatedBatches(
+  lines: readonly string[],
+  opts: { shards?: number; batchSize?: number; maxBytes?: number; streamArn?: string; arrivedAt?: number } = {},
+): BatchPlan {
   const shards = opts.shards ?? 4;
   const batchSize = opts.batchSize ?? 500;
   const arn = opts.streamArn ?? 'arn:aws:kinesis:us-east-1:000000000000:stream/EventsStream';
@@ -153,7 +156,13 @@ export function planAggregatedBatches(lines: readonly string[], opts: { shards?:
       }
       const seq = `4959${String(shard).padStart(4, '0')}${String(++n).padStart(48, '0')}`;
       current.push({
-        kinesis: { kinesisSchemaVersion: '1.0', partitionKey: entry.partitionKey, sequenceNumber: seq, data, approximateArrivalTimestamp: arrival },
+        kinesis: {
+          kinesisSchemaVersion: '1.0',
+          partitionKey: entry.partitionKey,
+          sequenceNumber: seq,
+          data,
+          approximateArrivalTimestamp: arrival,
+        },
         eventSource: 'aws:kinesis',
         eventVersion: '1.0',
         eventID: `${shardId}:${seq}`,

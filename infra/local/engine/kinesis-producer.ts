@@ -75,5 +75,8 @@ export async function putRaw(items: readonly Uint8Array[], opts: PutLinesOptions
 /** Sends every line unchanged (UTF-8) as one user record; returns how many were sent. */
 export function putLines(lines: readonly string[], opts: PutLinesOptions = {}): Promise<number> {
   const encoder = new TextEncoder();
-  return putRaw(lines.map((l) => encoder.encode(l)), opts);
+  return putRaw(
+    lines.map((l) => encoder.encode(l)),
+    opts,
+  );
 }
