@@ -6,7 +6,8 @@ import { dayNumber } from '../../shared/days/days';
 import { MemoryPipeline } from '../support/memory-pipeline';
 
 const open = (eventId: string, occurredAt: string) => JSON.stringify({ eventId, type: 'app_open', memberId: 'w1', occurredAt });
-const check = (asOf: string) => JSON.stringify({ eventId: `status_check:${asOf}:w1`, type: 'status_check', memberId: 'w1', occurredAt: `${asOf}T00:30:00+08:00`, asOf });
+const check = (asOf: string) =>
+  JSON.stringify({ eventId: `status_check:${asOf}:w1`, type: 'status_check', memberId: 'w1', occurredAt: `${asOf}T00:30:00+08:00`, asOf });
 
 describe('win-back conversion', () => {
   for (const [when, day, converts] of [
