@@ -158,7 +158,10 @@ describe('npm start, send and job', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
     const port = (blocker.address() as net.AddressInfo).port;
     try {
-      const start = run(TSX, ['infra/local/cli/start.ts'], { MEMBERFLOW_API_PORT: String(port), MEMBERFLOW_STATE_DIR: path.join(tmp, 'busy') });
+      const start = run(TSX, ['infra/local/cli/start.ts'], {
+        MEMBERFLOW_API_PORT: String(port),
+        MEMBERFLOW_STATE_DIR: path.join(tmp, 'busy'),
+      });
       expect((await start.exited).code).toBe(1);
       expect(start.err()).toContain(`port ${port} is in use; set MEMBERFLOW_API_PORT`);
     } finally {
