@@ -57,7 +57,9 @@ export const REFUND_REASONS = ['quality', 'missing_item', 'damaged', 'changed_mi
 export const CAMPAIGNS = ['autumn-fresh', 'golden-week', 'new-member-gift'];
 
 // Hour-of-day weights (local time): app use all day with evening peak and a thin night.
-export const HOURS_APP = cumulative([0.8, 0.4, 0.2, 0.15, 0.15, 0.3, 1.2, 3, 4, 3.5, 3, 3.5, 4.5, 3.5, 2.5, 2.5, 3, 4, 5, 5.5, 6, 5.5, 4, 2.2]);
+export const HOURS_APP = cumulative([
+  0.8, 0.4, 0.2, 0.15, 0.15, 0.3, 1.2, 3, 4, 3.5, 3, 3.5, 4.5, 3.5, 2.5, 2.5, 3, 4, 5, 5.5, 6, 5.5, 4, 2.2,
+]);
 // Stores open 07:00–22:00.
 export const HOURS_STORE = cumulative([0, 0, 0, 0, 0, 0, 0, 2, 4, 4, 3.5, 3, 3, 2, 2, 2.5, 3.5, 5, 6, 5, 3, 1.5, 0, 0]);
 
