@@ -61,7 +61,7 @@ beforeAll(async () => {
   // error paths and the local runtime's retry messages are in the capture too.
   const template = synthTemplate() as Record<string, any>;
   template.Resources.ProcessEventsFunction.Metadata['memberflow:entry'] = fileURLToPath(
-    new URL('../chaos/chaos-process-events.ts', import.meta.url),
+    new URL('../../harness/chaos/chaos-process-events.ts', import.meta.url),
   );
   restore = capture();
   stack = await attachLocalStack({
