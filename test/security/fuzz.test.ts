@@ -189,6 +189,13 @@ const FUZZ: Record<string, Omit<RouteSpec, 'method' | 'path' | 'pathParam'> | 's
   'GET /members/{memberId}/data': { query: [], validPath: ['m00001', 'nobody'] },
   'POST /members/{memberId}/erasure': { query: [], validPath: ['nobody', 'no-such-member'] },
   'GET /audit': { query: ['from', 'to', 'limit', 'cursor'] },
+  // Coin writes are fuzzed on unknown members only (real redemptions are state changes:
+  // test/integration/coins-api.test.ts); the ledger read on real ones too.
+  'POST /members/{memberId}/coins/redemptions': { query: [], validPath: ['nobody', 'no-such-member'] },
+  'POST /members/{memberId}/coins/redemptions/{redemptionId}/reversal': { query: [], validPath: ['nobody', 'no-such-member'] },
+  'POST /members/{memberId}/coins/adjustments': { query: [], validPath: ['nobody', 'no-such-member'] },
+  'GET /members/{memberId}/coins/ledger': { query: ['limit', 'cursor'], validPath: ['m00001', 'nobody'] },
+  'GET /metrics/coins': { query: ['from', 'to'] },
   'GET /metrics/daily': { query: ['from', 'to'] },
   'GET /metrics/retention': { query: ['from', 'to'] },
   'GET /metrics/retention-by-channel': { query: ['from', 'to'] },
@@ -211,8 +218,9 @@ const ROUTES: RouteSpec[] = TABLE.flatMap((route) => {
   if (!fuzz) throw new Error(`fuzz.test.ts: add ${routeKey(route)} to FUZZ`);
   if (fuzz === 'static') return [];
   const params = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
-  if (params.length > 1) throw new Error(`fuzz.test.ts: ${routeKey(route)} has more than one path parameter`);
-  return [{ method: route.method, path: route.path.replace(/\{\w+\}/, '{p}'), pathParam: params[0], ...fuzz }];
+  // The first path parameter is fuzzed; any further one (a redemption id) is a fixed valid value.
+  const path = route.path.replace(/\{\w+\}/, '{p}').replace(/\{(?!p\})\w+\}/g, 'fuzz-1');
+  return [{ method: route.method, path, pathParam: params[0], ...fuzz }];
 });
 const routeOf = (path: string): RouteSpec => ROUTES.find((r) => r.path === path)!;
 
@@ -355,7 +363,24 @@ function apiEvent(r: Request): APIGatewayProxyEventV2 {
   };
 }
 
-const NAMED = new Set(['memberId', 'id', 'exportId', 'body', 'format', 'cursor', 'limit', 'from', 'to', 'asOf', 'erasureId', 'reason']);
+const NAMED = new Set([
+  'memberId',
+  'id',
+  'exportId',
+  'body',
+  'format',
+  'cursor',
+  'limit',
+  'from',
+  'to',
+  'asOf',
+  'erasureId',
+  'reason',
+  'redemptionId',
+  'adjustmentId',
+  'coins',
+  'orderId',
+]);
 
 /** The answer to a fuzzed request: no 5xx; a 4xx is a contract error that names what was wrong. */
 function checkAnswer(r: Request, status: number, text: string): void {
@@ -381,10 +406,11 @@ function checkAnswer(r: Request, status: number, text: string): void {
     ).toBe(true);
   }
   if (status === 404) {
-    expect(['member_not_found', 'member_erased', 'segment_not_found', 'export_not_found', 'route_not_found'], where).toContain(
-      parsed.error.code,
-    );
-    if (parsed.error.code !== 'route_not_found') expect(parsed.error.message, where).toMatch(/^(memberId|id|exportId): /);
+    expect(
+      ['member_not_found', 'member_erased', 'segment_not_found', 'export_not_found', 'redemption_not_found', 'route_not_found'],
+      where,
+    ).toContain(parsed.error.code);
+    if (parsed.error.code !== 'route_not_found') expect(parsed.error.message, where).toMatch(/^(memberId|id|exportId|redemptionId): /);
   }
   if (status === 405) expect(parsed.error.code, where).toBe('method_not_allowed');
 }
