@@ -73,7 +73,7 @@ export class MemberflowStack extends Stack {
       }).fn;
     const indexReason =
       'Scoped to MembersTable: the /index/* wildcard (added by grant*Data) covers only its ' +
-      'TierReviewIndex, which daily jobs query for due members.';
+      'TierReviewIndex and CoinDueIndex, which daily jobs query for due members.';
 
     // Behaviour events and job commands → member state, per-order ledger, counters, quarantine,
     // actions. The only writer of members and counters, which is what makes counting exact.
@@ -184,12 +184,16 @@ export class MemberflowStack extends Stack {
     const tierReview = job('TierReviewFunction', 'functions/tier-review.ts', 'Daily tier review');
     const winback = job('WinbackFunction', 'functions/winback.ts', 'Daily win-back offers');
     const rfm = job('RfmFunction', 'functions/rfm.ts', 'Daily RFM cut-offs and classes');
+    const coins = job('CoinsFunction', 'functions/coins.ts', 'Daily coins: lots available, expired, expiry notices');
     const dailyJobs = new DailyJobs(this, 'DailyJobs', {
       timezone,
       jobs: [
         { logicalId: 'TierReviewSchedule', job: 'tier-review', handler: tierReview, hour: 0, minute: 15 },
         { logicalId: 'WinbackSchedule', job: 'winback', handler: winback, hour: 0, minute: 30 },
         { logicalId: 'RfmSchedule', job: 'rfm', handler: rfm, hour: 0, minute: 45 },
+        // Right after midnight: a lot is spendable from its availableOn day, and the redemption
+        // path does not wait for the job (it books what is due itself).
+        { logicalId: 'CoinsSchedule', job: 'coins', handler: coins, hour: 0, minute: 5 },
       ],
     });
 

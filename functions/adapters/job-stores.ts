@@ -1,8 +1,8 @@
 // The daily jobs' adapters: their progress items in MetricsTable (pk `job#<name>`, the only keys
-// their role may write there) and the sparse TierReviewIndex of MembersTable.
+// their role may write there) and the sparse TierReviewIndex and CoinDueIndex of MembersTable.
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { JobName, JobProgressPort, ReviewIndexPort } from '../../shared/jobs/ports';
-import { REVIEW_BUCKETS, TIER_REVIEW_INDEX } from '../../shared/keys/members-keys';
+import type { CoinIndexPort, JobName, JobProgressPort, ReviewIndexPort } from '../../shared/jobs/ports';
+import { COIN_DUE_INDEX, REVIEW_BUCKETS, TIER_REVIEW_INDEX } from '../../shared/keys/members-keys';
 import { jobProgressKey } from '../../shared/keys/metrics-keys';
 
 export class JobProgressStore implements JobProgressPort {
@@ -21,33 +21,55 @@ export class JobProgressStore implements JobProgressPort {
   }
 }
 
+/** Member ids of a bucketed sparse index (bucket attribute "0".."9") with a day key ≤ lastDay. */
+async function queryBucketedIndex(
+  client: DynamoDBDocumentClient,
+  table: string,
+  index: { name: string; bucket: string; day: string },
+  lastDay: number,
+): Promise<string[]> {
+  const ids: string[] = [];
+  await Promise.all(
+    Array.from({ length: REVIEW_BUCKETS }, async (_, bucket) => {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await client.send(
+          new QueryCommand({
+            TableName: table,
+            IndexName: index.name,
+            KeyConditionExpression: '#b = :bucket AND #d <= :last',
+            ExpressionAttributeNames: { '#b': index.bucket, '#d': index.day },
+            ExpressionAttributeValues: { ':bucket': String(bucket), ':last': lastDay },
+            ProjectionExpression: 'memberId',
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of page.Items ?? []) ids.push(item.memberId as string);
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+    }),
+  );
+  return ids;
+}
+
 export class ReviewIndex implements ReviewIndexPort {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
   ) {}
 
-  async membersWithReviewBy(lastDay: number): Promise<string[]> {
-    const ids: string[] = [];
-    await Promise.all(
-      Array.from({ length: REVIEW_BUCKETS }, async (_, bucket) => {
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          const page = await this.client.send(
-            new QueryCommand({
-              TableName: this.table,
-              IndexName: TIER_REVIEW_INDEX,
-              KeyConditionExpression: 'rvb = :bucket AND rv <= :last',
-              ExpressionAttributeValues: { ':bucket': String(bucket), ':last': lastDay },
-              ProjectionExpression: 'memberId',
-              ExclusiveStartKey: startKey,
-            }),
-          );
-          for (const item of page.Items ?? []) ids.push(item.memberId as string);
-          startKey = page.LastEvaluatedKey;
-        } while (startKey);
-      }),
-    );
-    return ids;
+  membersWithReviewBy(lastDay: number): Promise<string[]> {
+    return queryBucketedIndex(this.client, this.table, { name: TIER_REVIEW_INDEX, bucket: 'rvb', day: 'rv' }, lastDay);
+  }
+}
+
+export class CoinIndex implements CoinIndexPort {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  membersWithCoinsDueBy(lastDay: number): Promise<string[]> {
+    return queryBucketedIndex(this.client, this.table, { name: COIN_DUE_INDEX, bucket: 'cjb', day: 'cj' }, lastDay);
   }
 }

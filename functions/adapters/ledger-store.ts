@@ -3,6 +3,8 @@ import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand,
 import { orderIdOf, orderKey, TIER_CHANGE_PREFIX, tierChangeKey } from '../../shared/keys/ledger-keys';
 import { type Claim, type LedgerPort, type OrderRecord } from '../../shared/member/ledger';
 import type { TierChange } from '../../shared/points/tiers';
+import type { BookedMove } from '../../shared/coins/outbox';
+import { dayString } from '../../shared/days/days';
 import { chunks, untilDone } from './retry';
 import { isConditionFailure } from './errors';
 
@@ -141,5 +143,21 @@ export class DynamoLedger implements LedgerPort {
     return (out.Items ?? []).map(
       (item) => ({ kind: item.kind, reason: item.reason, from: item.from, to: item.to, day: item.day }) as TierChange,
     );
+  }
+
+  /**
+   * The consumer's `available` / `expire` movements of one batch, in the shape the coin ledger
+   * route reads from every `c#` item (`entries`); `at` is the start of the movement's day.
+   */
+  async putCoinMoves(memberId: string, key: string, moves: readonly BookedMove[]): Promise<void> {
+    const entries = moves.map((m) => ({ ...m, at: `${dayString(m.day)}T00:00:00.000Z` }));
+    await this.client.send(new PutCommand({ TableName: this.table, Item: { memberId, sk: key, kind: 'moves', entries } }));
+  }
+
+  async hasCoinMoves(memberId: string, key: string): Promise<boolean> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: { memberId, sk: key }, ConsistentRead: true, ProjectionExpression: 'sk' }),
+    );
+    return !!out.Item;
   }
 }

@@ -7,7 +7,7 @@ import { resourceNames } from './config';
 import { putJsonRecords } from './events-producer';
 import { ExportObjectWriter, PART_BYTES } from './export-file';
 import { exportsStore } from './exports-table';
-import { JobProgressStore, ReviewIndex } from './job-stores';
+import { CoinIndex, JobProgressStore, ReviewIndex } from './job-stores';
 import { DynamoLedger } from './ledger-store';
 import { MemberStore } from './member-store';
 import { MetricsStore } from './metrics-store';
@@ -45,6 +45,7 @@ export function jobPorts(): JobPorts {
     commands: { put: async (commands) => void (await putJsonRecords(kinesisClient(), names.eventsStream, commands)) },
     progress: new JobProgressStore(client, names.metricsTable),
     reviewIndex: new ReviewIndex(client, names.membersTable),
+    coinIndex: new CoinIndex(client, names.membersTable),
     now: Date.now,
   };
 }

@@ -6,6 +6,7 @@ import { dayKey, TOTALS_KEY } from '../../shared/keys/metrics-keys';
 import { channelRetention, cohortRow, dailyRow, programRow, sessionsRow, winbackRow, type DayCounters } from '../../shared/metrics/read';
 import { memberView } from '../../shared/member/view';
 import { coinBalance } from '../../shared/coins/lots';
+import { coinProgramFigures, coinProgramKeys } from '../../shared/coins/program-figures';
 import type { Program } from '../../shared/programme/vocabulary';
 import type { stores } from '../adapters/stores';
 import { dayParam, dayRange, HttpError, query } from './http';
@@ -114,7 +115,11 @@ export async function getProgram(ctx: RouteContext, event: APIGatewayProxyEventV
   if (today - asOf > 366) throw new HttpError(400, 'invalid_parameter', 'asOf: at most 366 days back');
   const keys = [TOTALS_KEY];
   for (let d = asOf + 1; d <= today + 1; d++) keys.push(dayKey(d));
-  const sums = await ctx.stores.metrics.sum(keys);
+  const coinKeys = coinProgramKeys(asOf, today + 1);
+  const [sums, coinSums] = await Promise.all([ctx.stores.metrics.sum(keys), ctx.stores.metrics.sum(coinKeys)]);
   const later = keys.slice(1).map((k) => sums.get(k) ?? new Map<string, number>());
-  return programRow(ctx.program, sums.get(TOTALS_KEY) ?? new Map(), later, asOf);
+  return {
+    ...programRow(ctx.program, sums.get(TOTALS_KEY) ?? new Map(), later, asOf),
+    coins: coinProgramFigures(coinSums, asOf, today + 1, ctx.program.coins.fenPerCoin),
+  };
 }

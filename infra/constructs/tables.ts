@@ -1,14 +1,14 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { TIER_REVIEW_INDEX } from '../../shared/keys/members-keys';
+import { COIN_DUE_INDEX, TIER_REVIEW_INDEX } from '../../shared/keys/members-keys';
 import { pinLogicalId } from './ids';
 
 const S = dynamodb.AttributeType.STRING;
 const N = dynamodb.AttributeType.NUMBER;
 
 /** Name of the sparse index the tier-review job queries by due day. */
-export { TIER_REVIEW_INDEX };
+export { COIN_DUE_INDEX, TIER_REVIEW_INDEX };
 
 /** The DynamoDB tables; keys follow docs/architecture.md. */
 export class Tables extends Construct {
@@ -27,6 +27,14 @@ export class Tables extends Construct {
       indexName: TIER_REVIEW_INDEX,
       partitionKey: { name: 'rvb', type: S },
       sortKey: { name: 'rv', type: N },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+    });
+    // Sparse too (only members holding a coin lot carry cjb/cj) and KEYS_ONLY: the coins job
+    // finds the members with coin work due by a day without a scan.
+    this.members.addGlobalSecondaryIndex({
+      indexName: COIN_DUE_INDEX,
+      partitionKey: { name: 'cjb', type: S },
+      sortKey: { name: 'cj', type: N },
       projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
     this.ledger = this.table('LedgerTable', {

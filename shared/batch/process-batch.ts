@@ -19,7 +19,7 @@ import { type LedgerPort } from '../member/ledger';
 import { memberDeltas, type Deltas } from '../metrics/deltas';
 import type { Program } from '../programme/vocabulary';
 import type { TierChange } from '../points/tiers';
-import { coinCounts, mergeCounts, type CoinCounts, type CoinOutbox } from '../coins/outbox';
+import { bookedMoves, coinCounts, mergeCounts, movesKey, type CoinCounts, type CoinOutbox } from '../coins/outbox';
 import type { CoinEntry } from '../coins/ledger';
 import { dayOf } from '../days/days';
 import { erasureDeltas, memberErasedAction, type ErasurePort } from '../privacy/erasure';
@@ -332,8 +332,23 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
     const counts = coinCounts(r.coinEntries);
     const old = stored.get(r.memberId)?.coinOut;
     if (old) mergeCounts(counts, old.counts, notYetCounted(old));
-    r.final = { ...r.final, coinOut: Object.keys(counts).length ? { shardId, seq: last, counts } : null };
+    const moves = bookedMoves(r.coinEntries);
+    r.final = {
+      ...r.final,
+      coinOut: Object.keys(counts).length || moves.length ? { shardId, seq: last, counts, ...(moves.length ? { moves } : {}) } : null,
+    };
   }
+  // Moves an earlier delivery left on the member (it crashed after the member write): stored
+  // before this delivery replaces the outbox. One read per such member; usually already there.
+  await forEachLimited(
+    results.filter((r) => stored.get(r.memberId)?.coinOut?.moves?.length && !plan.erasing.has(r.memberId)),
+    concurrency,
+    async (r) => {
+      const old = stored.get(r.memberId)!.coinOut!;
+      const key = movesKey(old);
+      if (!(await ports.ledger.hasCoinMoves(r.memberId, key))) await ports.ledger.putCoinMoves(r.memberId, key, old.moves!);
+    },
+  );
 
   // Quarantine first: records skipped by a member's high-water mark are never looked at again.
   const arrivals = new Map(records.map((x) => [x.seq, x.arrivedAt]));
@@ -412,6 +427,7 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
         written++;
         const out = r.final!.coinOut;
         if (out) mergeCounts(coinFlush, out.counts, notYetCounted(out));
+        if (out?.moves?.length) await ports.ledger.putCoinMoves(r.memberId, movesKey(out), out.moves);
       } catch (error) {
         ports.onMemberError?.(error);
         failed.push(r.firstSeq);

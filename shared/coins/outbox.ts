@@ -9,7 +9,10 @@
  * movements before the member write would then keep the first, wrong split. So the consumer
  * counts coins *after* a successful member write, from the counts that write carried in
  * `coinOut`: a crash between the two leaves them on the member, and the redelivered batch adds
- * them (each counter item's mark `hw` says which shard batches it already holds).
+ * them (each counter item's mark `hw` says which shard batches it already holds). The same goes
+ * for the `available` and `expire` movements the ledger route lists: they ride in `moves` and go
+ * to their LedgerTable item after the member write (a redelivery checks the item and writes it if
+ * the crash came first).
  */
 import { dayString } from '../days/days';
 import { COIN_DAY_PREFIX, COIN_TOTALS_KEY, coinDayKey as coinDayKeyOf } from '../keys/metrics-keys';
@@ -26,7 +29,35 @@ export interface CoinOutbox {
   shardId: string;
   seq: string;
   counts: CoinCounts;
+  /**
+   * The movements the consumer booked that no other item records (`available`, `expire`: earn and
+   * revoke are on the order item), written to the ledger after the member write, keyed by the
+   * batch ({@link movesKey}) so a redelivery rewrites the same item.
+   */
+  moves?: BookedMove[];
 }
+
+/** A ledger movement as the ledger route lists it (the consumer's `available` and `expire`). */
+export interface BookedMove {
+  id: string;
+  day: number;
+  kind: CoinEntry['kind'];
+  coins: number;
+  lot: number | null;
+  ref: string;
+}
+
+/** Kinds only the member's ledger state knows (the ledger route reads them from the moves items). */
+const UNRECORDED: ReadonlySet<CoinEntry['kind']> = new Set(['available', 'expire']);
+
+export function bookedMoves(entries: readonly CoinEntry[]): BookedMove[] {
+  return entries
+    .filter((e) => UNRECORDED.has(e.kind))
+    .map((e) => ({ id: e.id, day: e.day, kind: e.kind, coins: e.coins, lot: e.lot, ref: e.ref }));
+}
+
+/** The LedgerTable sort key of one consumer batch's moves of a member. */
+export const movesKey = (out: Pick<CoinOutbox, 'shardId' | 'seq'>) => `c#m#${out.shardId}#${out.seq}`;
 
 function add(counts: CoinCounts, key: string, name: string, n: number): void {
   if (n === 0) return;

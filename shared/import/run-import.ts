@@ -11,6 +11,7 @@ import { processBatch, type BatchPorts, type BatchResult, type StreamRecord } fr
 import { dayOf, MS_PER_DAY, todayIn, zoneOffsetMs } from '../days/days';
 import type { JobCommand } from '../events/events';
 import type { JobPorts } from '../jobs/ports';
+import { runCoins } from '../jobs/run-coins';
 import { runRfm } from '../jobs/run-rfm';
 import { runTierReview } from '../jobs/run-tier-review';
 import { runWinback } from '../jobs/run-winback';
@@ -36,7 +37,7 @@ export const NEW_CHECKPOINT: ImportCheckpoint = { applied: 0, jobsThrough: null,
 export interface ImportPorts {
   batch: BatchPorts;
   /** The jobs' read ports; null imports events only (no job catch-up). */
-  jobs: Pick<JobPorts, 'members' | 'hints' | 'progress' | 'reviewIndex'> | null;
+  jobs: Pick<JobPorts, 'members' | 'hints' | 'progress' | 'reviewIndex' | 'coinIndex'> | null;
   saveCheckpoint(checkpoint: ImportCheckpoint): Promise<void>;
   onBatch?(progress: { applied: number; result: BatchResult; kind: 'events' | 'jobs' }): void;
 }
@@ -118,6 +119,7 @@ export async function runImport(events: AsyncIterable<ImportEvent>, opts: Import
       },
       now: () => startOfDay(day, tz),
     };
+    await runCoins(program, day, jobPorts);
     await runTierReview(program, day, jobPorts);
     await runWinback(program, day, jobPorts);
     await runRfm(program, day, jobPorts);

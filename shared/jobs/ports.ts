@@ -3,7 +3,7 @@
 import type { JobCommand } from '../events/events';
 import type { MemberState } from '../member/state';
 
-export type JobName = 'tier-review' | 'winback' | 'rfm';
+export type JobName = 'tier-review' | 'winback' | 'rfm' | 'coins';
 
 export interface JobPorts {
   members: { getMany(memberIds: readonly string[]): Promise<Map<string, MemberState>> };
@@ -14,6 +14,7 @@ export interface JobPorts {
   /** The last day a job ran for, with whatever it keeps beside it. */
   progress: JobProgressPort;
   reviewIndex: ReviewIndexPort;
+  coinIndex: CoinIndexPort;
   /** Epoch ms (the commands' occurredAt). */
   now: () => number;
 }
@@ -26,4 +27,9 @@ export interface JobProgressPort {
 export interface ReviewIndexPort {
   /** Member ids of the sparse TierReviewIndex with tierReviewOn ≤ lastDay. */
   membersWithReviewBy(lastDay: number): Promise<string[]>;
+}
+
+export interface CoinIndexPort {
+  /** Member ids of the sparse CoinDueIndex with a coin due day ≤ lastDay (may be stale: re-read them). */
+  membersWithCoinsDueBy(lastDay: number): Promise<string[]>;
 }

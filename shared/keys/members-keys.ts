@@ -4,6 +4,13 @@ export const TIER_REVIEW_INDEX = 'TierReviewIndex';
 export const REVIEW_BUCKETS = 10;
 
 /**
+ * The sparse CoinDueIndex: only members holding a coin lot carry its keys: `cjb` = bucket
+ * "0".."9" (as for reviews), `cj` = the next day the daily coins job has work for the member (a
+ * lot to make available, a notice to send, a lot to expire).
+ */
+export const COIN_DUE_INDEX = 'CoinDueIndex';
+
+/**
  * An erased member's tombstone (`erased#<salted hash>`; a member id never contains '#'): written
  * once by the api when it accepts an erasure, read by the consumer and the api. The api may write
  * only these keys.

@@ -1,4 +1,5 @@
 // The reducer's port to the per-order earn records (LedgerTable in production, a Map in tests).
+import type { BookedMove } from '../coins/outbox';
 import type { TierChange } from '../points/tiers';
 
 export interface Claim {
@@ -41,4 +42,8 @@ export interface LedgerPort {
   /** Appends tier changes to the member's history (keyed by content, so a retry rewrites the same entries). */
   recordTierChanges(memberId: string, changes: readonly TierChange[]): Promise<void>;
   tierHistory(memberId: string): Promise<TierChange[]>;
+  /** Stores a batch's booked coin movements under `key` (a retry rewrites the same item). */
+  putCoinMoves(memberId: string, key: string, moves: readonly BookedMove[]): Promise<void>;
+  /** Whether the movements under `key` are stored. */
+  hasCoinMoves(memberId: string, key: string): Promise<boolean>;
 }

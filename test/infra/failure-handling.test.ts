@@ -17,6 +17,7 @@ const JOBS = [
   ['TierReviewSchedule', 'TierReviewFunction'],
   ['WinbackSchedule', 'WinbackFunction'],
   ['RfmSchedule', 'RfmFunction'],
+  ['CoinsSchedule', 'CoinsFunction'],
 ];
 
 describe("records cannot expire unseen (stream retention vs the mapping's record age)", () => {

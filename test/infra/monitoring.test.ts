@@ -150,7 +150,14 @@ describe('daily jobs', () => {
 describe('handlers, tables and the API', () => {
   it('finds every handler', () => {
     expect(functionIds).toEqual(
-      expect.arrayContaining(['ProcessEventsFunction', 'ApiFunction', 'TierReviewFunction', 'WinbackFunction', 'RfmFunction']),
+      expect.arrayContaining([
+        'ProcessEventsFunction',
+        'ApiFunction',
+        'TierReviewFunction',
+        'WinbackFunction',
+        'RfmFunction',
+        'CoinsFunction',
+      ]),
     );
   });
 

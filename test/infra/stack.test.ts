@@ -16,9 +16,10 @@ const FUNCTIONS: Record<string, string> = {
   TierReviewFunction: 'functions/tier-review.ts',
   WinbackFunction: 'functions/winback.ts',
   RfmFunction: 'functions/rfm.ts',
+  CoinsFunction: 'functions/coins.ts',
   ...(hasExportSegment ? { ExportSegmentFunction: EXPORT_SEGMENT_ENTRY } : {}),
 };
-const JOBS = ['TierReviewFunction', 'WinbackFunction', 'RfmFunction'];
+const JOBS = ['TierReviewFunction', 'WinbackFunction', 'RfmFunction', 'CoinsFunction'];
 const arn = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
 
 describe('logical ids (the contract with the local runtime)', () => {
@@ -37,6 +38,7 @@ describe('logical ids (the contract with the local runtime)', () => {
     ['TierReviewSchedule', 'AWS::Scheduler::Schedule'],
     ['WinbackSchedule', 'AWS::Scheduler::Schedule'],
     ['RfmSchedule', 'AWS::Scheduler::Schedule'],
+    ['CoinsSchedule', 'AWS::Scheduler::Schedule'],
     ...Object.keys(FUNCTIONS).map((id) => [id, 'AWS::Lambda::Function']),
   ])('%s is a %s', (id, type) => {
     expect(resources[id]?.Type).toBe(type);
@@ -101,23 +103,30 @@ describe('DynamoDB tables', () => {
       SSESpecification: { SSEEnabled: true },
     });
     for (const attr of table.Properties.AttributeDefinitions) {
-      expect(attr.AttributeType).toBe(attr.AttributeName === 'rv' ? 'N' : 'S');
+      expect(attr.AttributeType).toBe(attr.AttributeName === 'rv' || attr.AttributeName === 'cj' ? 'N' : 'S');
     }
     expect(table.DeletionPolicy).toBe('Retain');
   });
 
-  it('MembersTable has no stream and has the sparse TierReviewIndex', () => {
+  it('MembersTable has no stream and has the sparse TierReviewIndex and CoinDueIndex', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: key('memberId'),
       StreamSpecification: Match.absent(),
       AttributeDefinitions: Match.arrayWith([
         { AttributeName: 'rvb', AttributeType: 'S' },
         { AttributeName: 'rv', AttributeType: 'N' },
+        { AttributeName: 'cjb', AttributeType: 'S' },
+        { AttributeName: 'cj', AttributeType: 'N' },
       ]),
       GlobalSecondaryIndexes: [
         {
           IndexName: 'TierReviewIndex',
           KeySchema: key('rvb', 'rv'),
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+        {
+          IndexName: 'CoinDueIndex',
+          KeySchema: key('cjb', 'cj'),
           Projection: { ProjectionType: 'KEYS_ONLY' },
         },
       ],
@@ -328,6 +337,7 @@ describe('daily schedules', () => {
     ['TierReviewSchedule', 'TierReviewFunction', 'tier-review', 'cron(15 0 * * ? *)'],
     ['WinbackSchedule', 'WinbackFunction', 'winback', 'cron(30 0 * * ? *)'],
     ['RfmSchedule', 'RfmFunction', 'rfm', 'cron(45 0 * * ? *)'],
+    ['CoinsSchedule', 'CoinsFunction', 'coins', 'cron(5 0 * * ? *)'],
   ])('%s invokes %s daily in the programme time zone', (id, fnId, job, cron) => {
     const props = resources[id].Properties;
     expect(props).toMatchObject({
@@ -431,6 +441,7 @@ describe('least-privilege grants', () => {
     TierReviewFunction: ['read', 'none', 'read', 'none', 'none'],
     WinbackFunction: ['read', 'none', 'read', 'none', 'none'],
     RfmFunction: ['read', 'none', 'read', 'none', 'none'],
+    CoinsFunction: ['read', 'none', 'read', 'none', 'none'],
     ...(hasExportSegment ? { ExportSegmentFunction: ['read', 'none', 'read', 'none', 'readwrite'] as Access[] } : {}),
   };
 
@@ -469,6 +480,7 @@ describe('least-privilege grants', () => {
       TierReviewFunction: ['EventsStream', 'JobFailuresQueue', 'MembersTable', 'MetricsTable'],
       WinbackFunction: ['EventsStream', 'JobFailuresQueue', 'MembersTable', 'MetricsTable'],
       RfmFunction: ['EventsStream', 'JobFailuresQueue', 'MembersTable', 'MetricsTable'],
+      CoinsFunction: ['EventsStream', 'JobFailuresQueue', 'MembersTable', 'MetricsTable'],
       ExportSegmentFunction: ['ExportsBucket', 'ExportsTable', 'MembersTable', 'MetricsTable'],
     };
     expect(resourcesNamedBy(fnId)).toEqual(expected[fnId].sort());
@@ -515,7 +527,7 @@ describe('least-privilege grants', () => {
     expect(actionsOn('ApiFunction', 'MembersTable').filter((a) => DDB_WRITE.includes(a))).toEqual(['dynamodb:PutItem']);
   });
 
-  it('the daily jobs may query TierReviewIndex', () => {
+  it('the daily jobs may query TierReviewIndex and CoinDueIndex', () => {
     for (const fnId of JOBS) {
       const onIndex = statementsOf(fnId)
         .filter((s) => JSON.stringify(s.Resource).includes('/index/*'))

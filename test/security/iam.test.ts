@@ -140,6 +140,7 @@ const EXPECTED: Record<string, Inventory> = {
   TierReviewFunction: job,
   WinbackFunction: job,
   RfmFunction: job,
+  CoinsFunction: job,
 };
 
 describe('IAM: every action of every handler, on what', () => {

@@ -1,5 +1,8 @@
 // In-memory implementations of the batch ports: the benchmark's no-I/O runs and fast unit tests.
 // They keep the same semantics as the DynamoDB adapters (conditional writes, claims).
+import { nextCoinDueDay } from '../../shared/coins/lots';
+import type { BookedMove } from '../../shared/coins/outbox';
+import type { CoinIndexPort, JobName, JobProgressPort } from '../../shared/jobs/ports';
 import { tierChangeKey } from '../../shared/keys/ledger-keys';
 import { type Claim, type LedgerPort, type OrderRecord } from '../../shared/member/ledger';
 import { type MemberState } from '../../shared/member/state';
@@ -38,6 +41,18 @@ export class MemoryMembers implements MemberPort {
 
 export class MemoryLedger implements LedgerPort {
   readonly orders = new Map<string, OrderRecord>();
+  /** `memberId|key` → the booked coin movements of one batch. */
+  readonly moves = new Map<string, BookedMove[]>();
+  async putCoinMoves(memberId: string, key: string, moves: readonly BookedMove[]) {
+    this.moves.set(`${memberId}|${key}`, clone([...moves]));
+  }
+  async hasCoinMoves(memberId: string, key: string) {
+    return this.moves.has(`${memberId}|${key}`);
+  }
+  /** Every booked movement of a member. */
+  movesOf(memberId: string): BookedMove[] {
+    return [...this.moves].filter(([k]) => k.startsWith(`${memberId}|`)).flatMap(([, v]) => v);
+  }
   readonly tiers = new Map<string, Map<string, TierChange>>();
   async recordTierChanges(memberId: string, changes: readonly TierChange[]) {
     let history = this.tiers.get(memberId);
@@ -136,5 +151,32 @@ export class MemoryActions implements ActionsPort {
   readonly byId = new Map<string, Action>();
   async publish(actions: readonly Action[]) {
     for (const action of actions) this.byId.set(action.actionId, clone(action));
+  }
+}
+
+/** The jobs' progress items (`job#<name>`), in memory. */
+export class MemoryJobProgress implements JobProgressPort {
+  readonly items = new Map<string, { lastDay: number } & Record<string, unknown>>();
+  async lastRun(job: JobName) {
+    return this.items.get(job)?.lastDay ?? null;
+  }
+  async recordRun(job: JobName, day: number, details: Record<string, unknown> = {}) {
+    this.items.set(job, { ...details, lastDay: day });
+  }
+}
+
+/** The sparse CoinDueIndex over in-memory members: the due day the member item would carry. */
+export class MemoryCoinIndex implements CoinIndexPort {
+  constructor(
+    private readonly members: MemoryMembers,
+    private readonly noticeDays: number,
+  ) {}
+  async membersWithCoinsDueBy(lastDay: number) {
+    return [...this.members.items.values()]
+      .filter((m) => {
+        const due = nextCoinDueDay(m.coins, this.noticeDays);
+        return due !== null && due <= lastDay;
+      })
+      .map((m) => m.memberId);
   }
 }

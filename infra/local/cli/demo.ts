@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   bar.stop();
   log('waiting for the consumer to catch up');
   await stack.drain({ timeoutMs: 600_000 });
-  for (const job of ['tier-review', 'winback', 'rfm']) {
+  for (const job of ['coins', 'tier-review', 'winback', 'rfm']) {
     const out = await stack.runJob(job, dayString(today));
     log(`job ${job}: ${JSON.stringify(out)}`);
   }

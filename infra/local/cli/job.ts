@@ -12,7 +12,7 @@ function parseArgs(argv: string[]): { name: string; asOf?: string } {
     else if (!name && !a.startsWith('-')) name = a;
     else throw new Error(`unexpected argument ${a}`);
   }
-  if (!name) throw new Error('usage: npm run job -- NAME [--as-of YYYY-MM-DD]   (NAME: tier-review, winback, rfm)');
+  if (!name) throw new Error('usage: npm run job -- NAME [--as-of YYYY-MM-DD]   (NAME: tier-review, winback, rfm, coins)');
   if (asOf !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(asOf)) throw new Error(`--as-of must be a day YYYY-MM-DD, got "${asOf ?? ''}"`);
   return { name, asOf };
 }

@@ -72,7 +72,7 @@ export interface LocalStack {
    * every asynchronous Lambda invocation (e.g. a segment export) has finished.
    */
   drain(opts?: { timeoutMs?: number }): Promise<void>;
-  /** Runs a daily job now: `tier-review`, `winback`, `rfm`; `asOf` = programme day. */
+  /** Runs a daily job now: `tier-review`, `winback`, `rfm`, `coins`; `asOf` = programme day. */
   runJob(name: string, asOf?: string): Promise<unknown>;
   /** Sends lines unchanged to the events stream (partition key = memberId). */
   putRecords(lines: string[], onProgress?: (sent: number) => void): Promise<number>;
