@@ -6,8 +6,10 @@
 //
 // Exactly once: counters are written before members. Each counter item is kept per (metric key,
 // source shard) and carries the last sequence number it includes (`hw`); a retried batch adds
-// only what its records beyond that mark contribute. Members written by an earlier attempt skip
-// their records (their own high-water mark), so a retry recomputes exactly the missing part.
+// only what its records beyond that mark contribute — deltas are booked per record, so "what a
+// record contributes" is the same on every attempt, however the attempts were cut. Members written
+// by an earlier attempt skip their records (their own high-water mark), so a retry recomputes
+// exactly the missing part.
 import { tierAction, type Action } from '../actions/actions';
 import { lastActiveHintKey, purchaseHintKey } from '../keys/metrics-keys';
 import { forEachLimited } from '../util/limit';
@@ -103,9 +105,9 @@ export interface BatchResult {
   actions: number;
 }
 
-/** One member's result over one segment of the batch. */
+/** The counter deltas of one record (or of an erasure) of a member. */
 interface SegmentResult {
-  /** Last sequence number of the segment. */
+  /** The record's position: a counter item whose mark is at or after it already holds these deltas. */
   end: string;
   deltas: Deltas;
 }
@@ -124,26 +126,20 @@ interface MemberResult {
   erasedRejections?: Rejection[];
 }
 
-/** Splits a member's records at the cut points (each segment ends at or before a cut point). */
-function splitAt(records: readonly IncomingRecord[], cuts: readonly string[]): { end: string; records: IncomingRecord[] }[] {
-  const segments: { end: string; records: IncomingRecord[] }[] = [];
-  let ci = 0;
-  for (const record of records) {
-    while (ci < cuts.length && compareSeq(record.position.seq, cuts[ci]) > 0) ci++;
-    const end = ci < cuts.length ? cuts[ci] : '';
-    const last = segments[segments.length - 1];
-    if (last && last.end === end) last.records.push(record);
-    else segments.push({ end, records: [record] });
-  }
-  return segments;
-}
-
+/**
+ * Reduces a member's records one at a time and books each record's own deltas (the change from
+ * the state before it to the state after it), tagged with the record's position. A record's
+ * deltas therefore depend only on the member's state before it, never on how a batch was cut:
+ * whichever attempt (a longer retry, a bisected half) books a record into a counter item, it books
+ * the same deltas into the same items, and a counter item can skip exactly the records up to its
+ * own mark. (Deltas of a run of records taken together are not the sum of the records' own: the
+ * `ra` range a run books lands in the item of the run's final last-active day, a tier change in the
+ * item of its final tier day, so runs cut differently by different attempts lost or doubled them.)
+ */
 async function reduceMember(
   memberId: string,
   stored: MemberState | null,
   records: readonly IncomingRecord[],
-  cuts: readonly string[],
-  batchEnd: string,
   ports: BatchPorts,
 ): Promise<MemberResult> {
   const result: MemberResult = {
@@ -158,8 +154,8 @@ async function reduceMember(
     coinEntries: [],
   };
   let state = stored;
-  for (const segment of splitAt(records, cuts)) {
-    const outcome = await applyRecords(memberId, state, segment.records, { program: ports.program, ledger: ports.ledger });
+  for (const record of records) {
+    const outcome = await applyRecords(memberId, state, [record], { program: ports.program, ledger: ports.ledger });
     result.rejections.push(...outcome.rejections);
     result.tierChanges.push(...outcome.tierChanges);
     result.coinEntries.push(...outcome.coinEntries);
@@ -167,7 +163,7 @@ async function reduceMember(
     if (!outcome.changed) continue;
     const deltas: Deltas = new Map();
     memberDeltas(state, outcome.state, deltas);
-    result.segments.push({ end: segment.end || batchEnd, deltas });
+    result.segments.push({ end: record.position.seq, deltas });
     state = outcome.state;
     result.changed = true;
   }
@@ -242,7 +238,7 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   if (records.length === 0) return empty;
   const shardId = records[0].shardId;
   // Positions, not sequence numbers: inside an aggregate each sub-record has its own.
-  const { byMember, erases, quarantine, forward, first, last, userRecords } = await decodeBatch(records, {
+  const { byMember, erases, quarantine, forward, last, userRecords } = await decodeBatch(records, {
     shards: ports.shards,
     canForward: !!ports.forward,
   });
@@ -277,34 +273,19 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
     });
   }
 
-  const reduceAll = async (cuts: readonly string[]) => {
-    // In the batch's member order, whatever order the reductions finish in: the writes that follow
-    // (and so which of them a fault hits) do not depend on I/O timing.
-    const results: MemberResult[] = new Array(byMember.size);
-    await forEachLimited(
-      [...byMember].map((entry, i) => [i, entry] as const),
-      concurrency,
-      async ([i, [memberId, incoming]]) => {
-        results[i] = await reduceMember(memberId, stored.get(memberId) ?? null, incoming, cuts, last, ports);
-      },
-    );
-    return results;
-  };
-
-  // Usually one pass. When a counter item already includes part of this batch (a retried batch
-  // that grew), reduce again in segments cut at those marks, so each item takes only what it lacks.
-  let results = await reduceAll([]);
+  // In the batch's member order, whatever order the reductions finish in: the writes that follow
+  // (and so which of them a fault hits) do not depend on I/O timing.
+  let results: MemberResult[] = new Array(byMember.size);
+  await forEachLimited(
+    [...byMember].map((entry, i) => [i, entry] as const),
+    concurrency,
+    async ([i, [memberId, incoming]]) => {
+      results[i] = await reduceMember(memberId, stored.get(memberId) ?? null, incoming, ports);
+    },
+  );
   const keys = new Set<string>();
   for (const r of results) for (const s of r.segments) for (const key of s.deltas.keys()) keys.add(key);
   const counterItems = await ports.metrics.read([...keys], shardId);
-  const cuts = [
-    ...new Set(
-      [...counterItems.values()]
-        .map((i) => i.hw)
-        .filter((hw): hw is string => hw !== null && compareSeq(hw, first) >= 0 && compareSeq(hw, last) < 0),
-    ),
-  ].sort(compareSeq);
-  if (cuts.length) results = await reduceAll(cuts);
   results = applyErasures(results, plan, stored);
   // The erasure's own counter items (totals, the erasure day) join the ones read above.
   const erasureKeys = [

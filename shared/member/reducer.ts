@@ -284,7 +284,10 @@ async function applyRecordsOnce(
     ['segment_entered', segmentChanges.entered],
     ['segment_exited', segmentChanges.exited],
   ] as const) {
-    for (const segmentId of ids) actions.push(makeAction(type, memberId, today, { segmentId }, [segmentId, state.version]));
+    // The record that made the change names it (not the member version, which differs when a
+    // bisected retry wrote part of the batch in between): a retry re-sends the same action.
+    const at = records[records.length - 1].position;
+    for (const segmentId of ids) actions.push(makeAction(type, memberId, today, { segmentId }, [segmentId, at.shardId, at.seq]));
   }
   return { state, changed, rejections, tierChanges, actions, coinEntries, segmentChanges };
 }
