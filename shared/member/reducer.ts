@@ -284,10 +284,11 @@ async function applyRecordsOnce(
     ['segment_entered', segmentChanges.entered],
     ['segment_exited', segmentChanges.exited],
   ] as const) {
-    // The record that made the change names it (not the member version, which differs when a
-    // bisected retry wrote part of the batch in between): a retry re-sends the same action.
-    const at = records[records.length - 1].position;
-    for (const segmentId of ids) actions.push(makeAction(type, memberId, today, { segmentId }, [segmentId, at.shardId, at.seq]));
+    // The record that made the change names it by its eventId (not by the member version, which
+    // differs when a bisected retry wrote part of the batch in between, nor by its stream position,
+    // which a replay from the failed-batches bucket changes): every attempt sends the same action.
+    const cause = records[records.length - 1].event.eventId;
+    for (const segmentId of ids) actions.push(makeAction(type, memberId, today, { segmentId }, [segmentId, cause]));
   }
   return { state, changed, rejections, tierChanges, actions, coinEntries, segmentChanges };
 }

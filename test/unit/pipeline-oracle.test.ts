@@ -56,28 +56,31 @@ describe('events pipeline against the oracle', () => {
 
   // Moduli 5 and 6 once lost or doubled retention ranges (`ra…`); the fault property test
   // (pipeline-faults.property.test.ts) covers the family over random moduli, sizes and bisects.
-  it.each([5, 6, 7])('recovers exactly from every %i-th member write failing mid-batch and from counter writes failing', async (modulus) => {
-    const pipeline = new MemoryPipeline();
-    let writes = 0;
-    const flakyMembers = {
-      getMany: (ids: readonly string[]) => pipeline.members.getMany(ids),
-      put: async (state: Parameters<typeof pipeline.members.put>[0]) => {
-        if (++writes % modulus === 0) throw new Error('injected: member write timed out');
-        return pipeline.members.put(state);
-      },
-    };
-    let counterWrites = 0;
-    const flakyMetrics = {
-      read: pipeline.metrics.read.bind(pipeline.metrics),
-      write: async (...args: Parameters<typeof pipeline.metrics.write>) => {
-        if (++counterWrites % 11 === 0) throw new Error('injected: counter write throttled');
-        return pipeline.metrics.write(...args);
-      },
-    };
-    await pipeline.deliver(pipeline.records(lines), 120, { members: flakyMembers, metrics: flakyMetrics });
-    expect(pipeline.retries).toBeGreaterThan(10);
-    expectMatchesOracle(pipeline);
-  });
+  it.each([5, 6, 7])(
+    'recovers exactly from every %i-th member write failing mid-batch and from counter writes failing',
+    async (modulus) => {
+      const pipeline = new MemoryPipeline();
+      let writes = 0;
+      const flakyMembers = {
+        getMany: (ids: readonly string[]) => pipeline.members.getMany(ids),
+        put: async (state: Parameters<typeof pipeline.members.put>[0]) => {
+          if (++writes % modulus === 0) throw new Error('injected: member write timed out');
+          return pipeline.members.put(state);
+        },
+      };
+      let counterWrites = 0;
+      const flakyMetrics = {
+        read: pipeline.metrics.read.bind(pipeline.metrics),
+        write: async (...args: Parameters<typeof pipeline.metrics.write>) => {
+          if (++counterWrites % 11 === 0) throw new Error('injected: counter write throttled');
+          return pipeline.metrics.write(...args);
+        },
+      };
+      await pipeline.deliver(pipeline.records(lines), 120, { members: flakyMembers, metrics: flakyMetrics });
+      expect(pipeline.retries).toBeGreaterThan(10);
+      expectMatchesOracle(pipeline);
+    },
+  );
 
   it('recovers exactly when a failed batch is retried longer and then split', async () => {
     const pipeline = new MemoryPipeline();
