@@ -34,7 +34,7 @@ export const handler = async (event: APIGatewayProxyEventV2, context?: Context):
       const params = match.slice(1).map(decodePathParameter);
       const body = await route({ program: loadProgram(), stores: stores(), now: Date.now }, event, ...params);
       if (body instanceof StaticReply) return body.result; // the console's page and assets
-      return body instanceof Reply ? json(body.status, body.body) : json(200, body);
+      return body instanceof Reply ? json(body.status, body.body, body.headers) : json(200, body);
     }
     if (pathMatched) throw new HttpError(405, 'method_not_allowed', `${method} ${path}: method not allowed`);
     throw new HttpError(404, 'route_not_found', `${method} ${path}: no such route`);

@@ -37,12 +37,17 @@ export class QuarantineStore implements QuarantinePort {
     }
   }
 
-  /** Newest first, walking back one UTC day partition at a time. */
-  async newest(limit: number, now = Date.now()): Promise<QuarantineEntry[]> {
-    const out: QuarantineEntry[] = [];
-    for (let back = 0; back <= QUARANTINE_TTL_DAYS && out.length < limit; back++) {
-      const day = new Date(now - back * 86_400_000).toISOString().slice(0, 10);
-      let startKey: Record<string, unknown> | undefined;
+  /**
+   * Newest first, walking back one UTC day partition at a time, from just after `after` (the
+   * position of the last entry of an earlier page) when given. Yields one entry at a time with its
+   * position, so the caller can stop at a size as well as at a count.
+   */
+  async *newestFrom(now = Date.now(), after?: QuarantinePosition): AsyncGenerator<{ entry: QuarantineEntry; position: QuarantinePosition }> {
+    const firstDay = after ? Date.parse(`${after.day}T00:00:00Z`) : now;
+    for (let back = 0; back <= QUARANTINE_TTL_DAYS; back++) {
+      const day = new Date(firstDay - back * 86_400_000).toISOString().slice(0, 10);
+      if (Date.parse(`${day}T00:00:00Z`) < now - (QUARANTINE_TTL_DAYS + 1) * 86_400_000) return;
+      let startKey: Record<string, unknown> | undefined = back === 0 && after ? { pk: quarantineDayKey(day), sk: after.sk } : undefined;
       do {
         const page = await this.client.send(
           new QueryCommand({
@@ -50,14 +55,30 @@ export class QuarantineStore implements QuarantinePort {
             KeyConditionExpression: 'pk = :pk',
             ExpressionAttributeValues: { ':pk': quarantineDayKey(day) },
             ScanIndexForward: false,
-            Limit: limit - out.length,
+            Limit: 100,
             ExclusiveStartKey: startKey,
           }),
         );
-        out.push(...((page.Items ?? []) as QuarantineEntry[]));
+        for (const item of page.Items ?? []) {
+          const { pk: _pk, sk, expiresAt: _expiresAt, ...entry } = item;
+          yield { entry: entry as QuarantineEntry, position: { day, sk: sk as string } };
+        }
         startKey = page.LastEvaluatedKey;
-      } while (startKey && out.length < limit);
+      } while (startKey);
     }
-    return out.slice(0, limit);
   }
+
+  /** Newest first, at most `limit`. */
+  async newest(limit: number, now = Date.now()): Promise<QuarantineEntry[]> {
+    const out: QuarantineEntry[] = [];
+    if (limit <= 0) return out;
+    for await (const { entry } of this.newestFrom(now)) if (out.push(entry) >= limit) break;
+    return out;
+  }
+}
+
+/** Where a page of the quarantine ended: the UTC day partition and the entry's sort key. */
+export interface QuarantinePosition {
+  day: string;
+  sk: string;
 }

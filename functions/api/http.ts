@@ -18,13 +18,15 @@ export class Reply {
   constructor(
     readonly status: number,
     readonly body: unknown,
+    /** Extra response headers (e.g. `x-next-cursor`). */
+    readonly headers: Record<string, string> = {},
   ) {}
 }
 
-export function json(status: number, body: unknown): APIGatewayProxyStructuredResultV2 {
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode: status,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
     body: JSON.stringify(body),
   };
 }

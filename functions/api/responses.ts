@@ -1,16 +1,7 @@
 // The HTTP API's answers as types (docs/api.md): what the route handlers return, derived from them so
 // they cannot drift. The console (console/app.ts) imports these type-only; nothing here runs.
 import type { getExport } from './export-routes';
-import type {
-  getDaily,
-  getMember,
-  getProgram,
-  getQuarantine,
-  getRetention,
-  getRetentionByChannel,
-  getSessions,
-  getWinback,
-} from './routes';
+import type { getDaily, getMember, getProgram, getRetention, getRetentionByChannel, getSessions, getWinback } from './routes';
 import type { getSegmentMembers, getSegments } from './segment-routes';
 
 type Answer<F extends (...args: never[]) => Promise<unknown>> = Awaited<ReturnType<F>>;
@@ -30,7 +21,7 @@ export type ProgramResponse = Answer<typeof getProgram>;
 /** `GET /metrics/winback` */
 export type WinbackResponse = Answer<typeof getWinback>;
 /** `GET /quarantine` */
-export type QuarantineResponse = Answer<typeof getQuarantine>;
+export type { QuarantineResponse } from './quarantine-route';
 /** `GET /segments` */
 export type SegmentsResponse = Answer<typeof getSegments>;
 /** `GET /segments/{id}/members` */

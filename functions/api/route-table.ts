@@ -7,17 +7,8 @@ import { getConsoleAsset, getConsolePage } from './console-assets';
 import { getExport, postSegmentExport } from './export-routes';
 import { getAudit, getSubjectAccess, postErasure } from './privacy-routes';
 import { getCoinLedger, getCoinMetrics, postAdjustment, postRedemption, postReversal } from './coin-routes';
-import {
-  getDaily,
-  getMember,
-  getProgram,
-  getQuarantine,
-  getRetention,
-  getRetentionByChannel,
-  getSessions,
-  getWinback,
-  type RouteContext,
-} from './routes';
+import { getDaily, getMember, getProgram, getRetention, getRetentionByChannel, getSessions, getWinback, type RouteContext } from './routes';
+import { getQuarantine } from './quarantine-route';
 import { getSegmentMembers, getSegments } from './segment-routes';
 
 /** `viewer` reads aggregates only; `operator` may call every route (member data, exports, quarantine). */

@@ -84,21 +84,6 @@ export async function getSessions(ctx: RouteContext, event: APIGatewayProxyEvent
   return { days };
 }
 
-export async function getQuarantine(ctx: RouteContext, event: APIGatewayProxyEventV2) {
-  const { limit } = query(event, {
-    limit: z.coerce.number().int('must be an integer').min(1, 'must be ≥ 1').max(1000, 'must be ≤ 1000').optional(),
-  });
-  const entries = await ctx.stores.quarantine.newest(limit ?? 100, ctx.now());
-  return entries.map(({ receivedAt, reason, detail, eventId, memberId, raw }) => ({
-    receivedAt,
-    reason,
-    detail,
-    eventId: eventId ?? null,
-    memberId: memberId ?? null,
-    raw,
-  }));
-}
-
 export async function getWinback(ctx: RouteContext, event: APIGatewayProxyEventV2) {
   const { from, to } = dayRange(event);
   const items = await dayCounters(ctx, from, to);
