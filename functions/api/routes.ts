@@ -1,6 +1,5 @@
 // The read routes of the HTTP API (docs/api.md).
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
 import { dayString, todayIn } from '../../shared/days/days';
 import { dayKey, TOTALS_KEY } from '../../shared/keys/metrics-keys';
 import { channelRetention, cohortRow, dailyRow, programRow, sessionsRow, winbackRow, type DayCounters } from '../../shared/metrics/read';
