@@ -42,7 +42,10 @@ export class QuarantineStore implements QuarantinePort {
    * position of the last entry of an earlier page) when given. Yields one entry at a time with its
    * position, so the caller can stop at a size as well as at a count.
    */
-  async *newestFrom(now = Date.now(), after?: QuarantinePosition): AsyncGenerator<{ entry: QuarantineEntry; position: QuarantinePosition }> {
+  async *newestFrom(
+    now = Date.now(),
+    after?: QuarantinePosition,
+  ): AsyncGenerator<{ entry: QuarantineEntry; position: QuarantinePosition }> {
     const firstDay = after ? Date.parse(`${after.day}T00:00:00Z`) : now;
     for (let back = 0; back <= QUARANTINE_TTL_DAYS; back++) {
       const day = new Date(firstDay - back * 86_400_000).toISOString().slice(0, 10);
