@@ -26,6 +26,7 @@ import {
 import { kinesisClient, s3Client, sleep, type LocalEndpoints } from '../../infra/local/engine/aws';
 import { inStreamOrder, readFailedBatches } from '../../infra/local/engine/failed-batches';
 import { partitionKeyFor } from '../../infra/local/engine/kinesis-producer';
+import { Producer } from '../../producer';
 import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
 import { synthTemplate } from '../../infra/synth';
 import { setDocumentClient } from '../../functions/adapters/clients';
@@ -77,6 +78,11 @@ export interface ChaosOptions {
   growRetries?: boolean;
   /** Every redelivery runs with the wall clock just after the next midnight (programme time zone). */
   retryAfterMidnight?: boolean;
+  /**
+   * Producer aggregation: the plan's records are sent through the producer library with KPL
+   * aggregation (records of one shard packed into aggregated Kinesis records), as the apps would.
+   */
+  aggregate?: boolean;
 }
 
 export interface Difference {
@@ -101,6 +107,8 @@ export interface ChaosReport {
     replayLeftOut: number;
     reorderedRecords: number;
     poison: number;
+    /** With producer aggregation: the aggregated Kinesis records the events went in (else = recordsSent). */
+    kinesisRecords: number;
   };
   faults: Record<FaultKind, number>;
   faultKindsMissing: FaultKind[];
@@ -140,6 +148,16 @@ function afterNextMidnight(now: number): number {
 }
 
 // ---- producing -----------------------------------------------------------------------------
+
+/**
+ * The records through the producer library with KPL aggregation: each chunk's records of one shard
+ * packed into aggregated Kinesis records, in order; failed entries sent again (its own retry).
+ */
+async function sendAggregated(client: KinesisClient, streamName: string, records: readonly SendRecord[]): Promise<number> {
+  const producer = new Producer({ client, streamName, aggregate: true, maxAttempts: 10 });
+  await producer.send(records.map((r) => ({ data: r.data, partitionKey: r.memberId ?? partitionKeyFor(r.data.toString('utf8')) })));
+  return producer.counters.kinesisRecords;
+}
 
 /** PutRecords in order, ≤ 500 records / 5 MB a call; failed entries (or calls) sent again. */
 async function sendRecords(client: KinesisClient, StreamName: string, records: readonly SendRecord[]): Promise<void> {
@@ -303,9 +321,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       let dynamoRestart: Promise<void> | undefined;
       let sent = 0;
       let reported = 0;
+      let aggregatedRecords = 0;
       for (const step of plan.steps) {
         if (step.kind === 'records') {
-          await sendRecords(kin, stream, step.records);
+          if (opts.aggregate) aggregatedRecords += await sendAggregated(kin, stream, step.records);
+          else await sendRecords(kin, stream, step.records);
           sent += step.records.length;
           debug(`sent ${step.label} (${step.records.length} records); consumer at ${mapping.stats.recordsDelivered} deliveries`);
           if (sent - reported >= recordsSent / 5) {
@@ -462,6 +482,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
           replayLeftOut: plan.counts.replayLeftOut,
           reorderedRecords: plan.counts.reorderedRecords,
           poison: plan.counts.poison,
+          kinesisRecords: opts.aggregate ? aggregatedRecords : recordsSent,
         },
         faults,
         faultKindsMissing: FAULT_KINDS.filter((k) => faults[k] === 0),
@@ -469,7 +490,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
           invocations: stats.invocations,
           failedInvocations: stats.failedInvocations,
           recordsDelivered: stats.recordsDelivered,
-          recordsRetried: stats.recordsDelivered - recordsSent - replayedFromDestination,
+          // Deliveries count Kinesis records (an aggregate once).
+          recordsRetried: stats.recordsDelivered - (opts.aggregate ? aggregatedRecords : recordsSent) - replayedFromDestination,
           toDestination: stats.recordsToDestination,
           replayedFromDestination,
           grownRetries: stats.grownRetries,
@@ -520,6 +542,7 @@ export function formatReport(r: ChaosReport): string {
     'events',
     row('simulated events', r.events.simulated),
     row('records sent (with repeats and poison)', r.events.recordsSent),
+    ...(r.events.kinesisRecords !== r.events.recordsSent ? [row('  in aggregated Kinesis records', r.events.kinesisRecords)] : []),
     row('valid records (to the oracle)', r.events.validRecords),
     row('  producer repeats', r.events.duplicates),
     row('  re-confirmed orders', r.events.reconfirmedOrders),

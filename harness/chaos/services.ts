@@ -18,6 +18,7 @@ import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { dynamoClient, kinesisClient, sleep, type LocalEndpoints } from '../../infra/local/engine/aws';
 import { checkJava, freePort, groupAlive, startS3, stopGroup, SUPERVISOR, waitReady } from '../../infra/local/engine/processes';
+import { kinesisMockDir } from '../../infra/local/engine/kinesis-mock-patch';
 
 const require = createRequire(import.meta.url);
 const LOOPBACK = '127.0.0.1';
@@ -124,7 +125,8 @@ export async function startChaosServices(opts: { log?: (msg: string) => void } =
   const libDir = readdirSync(path.join(pkgDir, 'lib')).find((d) => d.startsWith('dynamodb_local'));
   if (!libDir) throw new Error(`DynamoDB Local jar not found under ${pkgDir}/lib`);
   const ddbCwd = path.join(pkgDir, 'lib', libDir);
-  const kinCwd = path.dirname(require.resolve('kinesis-local/package.json'));
+  // The patched copy the local stack runs (infra/local/engine/kinesis-mock-patch.ts).
+  const kinCwd = kinesisMockDir(path.dirname(require.resolve('kinesis-local/package.json')), log);
   const endpoints: LocalEndpoints = {
     dynamodb: `http://${LOOPBACK}:${ddbPort}`,
     kinesis: `http://${LOOPBACK}:${kinPort}`,

@@ -17,6 +17,8 @@ const MAX_BODY = 10 * 1024 * 1024; // HTTP API payload limit
 export interface ApiControl {
   runJob(name: string, asOf?: string): Promise<unknown>;
   drain?(): Promise<void>;
+  /** Per event source mapping: records delivered to its function so far (end-to-end progress). */
+  stats?(): Record<string, unknown>;
 }
 
 export interface ApiServerOptions {
@@ -320,6 +322,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       await opts.control.drain();
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"drained":true}');
+      return;
+    }
+    if (pathname === '/_local/stats' && method === 'GET' && opts.control?.stats) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(opts.control.stats()));
       return;
     }
     sendError(res, 404, 'not_found', `no control endpoint ${method} ${pathname}`);

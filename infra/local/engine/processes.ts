@@ -15,6 +15,7 @@ import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { dynamoClient, kinesisClient, s3Client, sleep, waitFor, type LocalEndpoints } from './aws';
+import { kinesisMockDir } from './kinesis-mock-patch';
 
 export type Logger = (message: string) => void;
 
@@ -338,7 +339,8 @@ export async function startDynamoDbLocal(
 }
 
 export async function startKinesisMock(port: number, timeoutMs: number): Promise<{ info: ChildInfo; endpoint: string }> {
-  const cwd = path.dirname(require.resolve('kinesis-local/package.json'));
+  // A patched copy of its bundle: the installed one slows down as its shards fill (kinesis-mock-patch.ts).
+  const cwd = kinesisMockDir(path.dirname(require.resolve('kinesis-local/package.json')), (msg) => console.warn(msg));
   const tlsPort = await freePort(); // the TLS listener cannot be disabled; keep it off 4567
   const sup = spawnSupervised('kinesis', process.execPath, ['main.js'], {
     cwd, // main.js reads server.json from its working directory

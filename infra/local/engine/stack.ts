@@ -281,7 +281,11 @@ export async function attachLocalStack(
         viewerToken,
         routes: model.routes,
         invoke: (event) => invokeFunction(apiFn, event, log),
-        control: { runJob: (name, asOf) => scheduler.runJob(name, asOf), drain: () => drain() },
+        control: {
+          runJob: (name, asOf) => scheduler.runJob(name, asOf),
+          drain: () => drain(),
+          stats: () => Object.fromEntries((poller?.mappings ?? []).map((m) => [m.config.name, m.stats])),
+        },
         log,
       });
       const a = api;
