@@ -48,6 +48,11 @@ export interface MemberItem {
   /** sparse CoinDueIndex keys: only members with a coin lot the daily job must look at */
   cjb?: string;
   cj?: number;
+  /** identity: linked to (a visitor's member), the link's shard and sequence, folded-in keys (comma-separated) */
+  lk?: string;
+  lks?: string;
+  lkq?: string;
+  ids?: string;
 }
 
 /**
@@ -191,6 +196,12 @@ export function toMemberItem(state: MemberState): MemberItem {
   if (state.coins.debt) item.cd = state.coins.debt;
   if (state.coins.asOf !== null) item.ca = state.coins.asOf;
   if (state.coinOut) item.cx = JSON.stringify(state.coinOut);
+  if (state.linkedTo) item.lk = state.linkedTo;
+  if (state.linkedAt) {
+    item.lks = state.linkedAt.shardId;
+    item.lkq = state.linkedAt.seq;
+  }
+  if (state.identities.length) item.ids = state.identities.join(',');
   const due = nextCoinDueDay(state.coins, loadProgram().coins.expiryNoticeDays);
   if (due !== null) {
     item.cjb = reviewBucket(state.memberId);
@@ -238,5 +249,8 @@ export function fromMemberItem(item: MemberItem): MemberState {
     contribution: new Map(),
     coins: { lots: decodeLots(item.cl), debt: item.cd ?? 0, asOf: item.ca ?? null },
     coinOut: item.cx ? JSON.parse(item.cx) : null,
+    linkedTo: item.lk ?? null,
+    linkedAt: item.lks && item.lkq ? { shardId: item.lks, seq: item.lkq } : null,
+    identities: item.ids ? item.ids.split(',') : [],
   };
 }

@@ -48,6 +48,8 @@ export function buildPointsOracle(events: readonly OracleEvent[], timeZone: stri
     if (seenEvents.has(key)) continue;
     seenEvents.add(key);
     if (e.type !== 'purchase' && e.type !== 'refund') continue;
+    // Anonymous purchases are the person's orders but earn nothing (docs/rules.md#identity).
+    if (!e.memberId) continue;
     const day = dayIndex(dayInZone(e.occurredAt, timeZone));
     const orderKey = `${e.memberId}\u0000${e.orderId}`;
     let list = steps.get(e.memberId);

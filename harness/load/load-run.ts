@@ -125,7 +125,7 @@ export async function fillStack(opts: { members: number; days: number; seed: num
   const lines = [...eventsToJsonLines(events)];
   const { handler } = await import('../../functions/process-events');
   await deliverPlan(planBatches(lines, { shards: 4, batchSize: 500 }), handler);
-  const memberIds = [...new Set(events.map((e) => e.memberId))];
+  const memberIds = [...new Set(events.flatMap((e) => (e.memberId ? [e.memberId] : [])))];
   const last = new Date(Date.parse(`${opts.start}T00:00:00Z`) + (opts.days - 1) * 86_400_000).toISOString().slice(0, 10);
   return { memberIds, from: opts.start, to: last, events: lines.length };
 }

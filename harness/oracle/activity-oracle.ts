@@ -21,8 +21,10 @@ export interface OracleLine {
 
 export interface OracleEvent {
   eventId: string;
-  type: 'signup' | 'app_open' | 'page_view' | 'session_end' | 'purchase' | 'refund' | 'recharge';
-  memberId: string;
+  type: 'signup' | 'app_open' | 'page_view' | 'session_end' | 'purchase' | 'refund' | 'recharge' | 'identify';
+  /** At least one of memberId and anonymousId (docs/events.md#identity-fields). */
+  memberId?: string;
+  anonymousId?: string;
   occurredAt: string;
   channel?: string;
   attributes?: Record<string, unknown>;
@@ -50,6 +52,7 @@ export interface OracleDailyRow {
   wau: number;
   mau: number;
   newMembers: number;
+  visitors: number;
   launches: number;
   sessions: number;
   sessionSeconds: number;
@@ -166,6 +169,8 @@ export function bucketOf(pageViews: number): SessionBucket | null {
 // The oracle
 
 interface MemberState {
+  /** A visitor: an anonymous id never identified (a person, not a member). */
+  visitor: boolean;
   joinedOn: string;
   acquisitionChannel: string | null;
   activeDays: Set<string>;
@@ -221,9 +226,19 @@ export function buildActivityOracle(events: readonly OracleEvent[], timeZone = '
     return c;
   };
 
+  // 0. The final identity graph: the first identify of an anonymous id (in arrival order) links it;
+  // a later one to another member is quarantined. Every event then belongs to its person: its
+  // memberId, else the member its anonymousId is linked to, else the anonymous id (a visitor).
+  const links = new Map<string, string>();
+  for (const e of events) if (e.type === 'identify' && e.anonymousId && e.memberId && !links.has(e.anonymousId)) links.set(e.anonymousId, e.memberId);
+  const personOf = (e: OracleEvent): string => e.memberId ?? links.get(e.anonymousId!) ?? `anon\u0000${e.anonymousId}`;
+  // A person joined on the earliest of its ids' first days (each id's first arriving event).
+  const seenIds = new Set<string>();
+
   for (const e of events) {
-    // 1. Idempotency: a repeat of (memberId, eventId) has no effect at all.
-    const key = `${e.memberId}\u0000${e.eventId}`;
+    const person = personOf(e);
+    // 1. Idempotency: a repeat of (person, eventId) has no effect at all.
+    const key = `${person}\u0000${e.eventId}`;
     if (seenEventIds.has(key)) continue;
     seenEventIds.add(key);
 
@@ -232,17 +247,22 @@ export function buildActivityOracle(events: readonly OracleEvent[], timeZone = '
     // 2. Refunds: never activity, never a metric here (revenue is not reduced by refunds).
     if (e.type === 'refund') continue;
 
-    // 3. Member creation by the first arriving (non-refund) event.
-    let m = members.get(e.memberId);
+    // 3. Person creation by the first arriving (non-refund) event of any of its ids.
+    const ownId = e.memberId ?? `anon\u0000${e.anonymousId}`;
+    const firstOfId = !seenIds.has(ownId);
+    seenIds.add(ownId);
+    let m = members.get(person);
+    if (m && firstOfId && day < m.joinedOn) m.joinedOn = day;
     if (!m) {
       m = {
+        visitor: person.startsWith('anon\u0000'),
         joinedOn: day,
         acquisitionChannel: null,
         activeDays: new Set(),
         latestActiveDay: null,
         seenOrderIds: new Set(),
       };
-      members.set(e.memberId, m);
+      members.set(person, m);
     }
     if (e.type === 'signup' && m.acquisitionChannel === null && e.acquisitionChannel !== undefined) {
       m.acquisitionChannel = e.acquisitionChannel;
@@ -279,7 +299,7 @@ export function buildActivityOracle(events: readonly OracleEvent[], timeZone = '
         m.seenOrderIds.add(orderId);
         c.orders += 1;
         for (const line of e.lines ?? []) c.revenueCents += line.amountCents;
-        c.payingMembers.add(e.memberId);
+        c.payingMembers.add(person);
         break;
       }
       default:
@@ -304,15 +324,17 @@ export function buildActivityOracle(events: readonly OracleEvent[], timeZone = '
       let wau = 0;
       let mau = 0;
       let newMembers = 0;
+      let visitors = 0;
       const lifecycle: OracleLifecycle = { new: 0, returning: 0, resurrecting: 0, dormant: 0 };
       for (const m of members.values()) {
         const today = isActive(m, day);
         const before = isActive(m, yesterday);
         const joinedToday = m.joinedOn === day;
         if (today) dau += 1;
+        if (today && m.visitor) visitors += 1;
         if (activeInWindow(m, addDays(day, -6), day)) wau += 1;
         if (activeInWindow(m, addDays(day, -29), day)) mau += 1;
-        if (joinedToday) newMembers += 1;
+        if (joinedToday && !m.visitor) newMembers += 1;
         if (today && joinedToday) lifecycle.new += 1;
         else if (today && before) lifecycle.returning += 1;
         else if (today && !before) lifecycle.resurrecting += 1;
@@ -325,6 +347,7 @@ export function buildActivityOracle(events: readonly OracleEvent[], timeZone = '
         wau,
         mau,
         newMembers,
+        visitors,
         launches: c.launches,
         sessions: c.sessions,
         sessionSeconds: c.sessionSeconds,
@@ -340,7 +363,7 @@ export function buildActivityOracle(events: readonly OracleEvent[], timeZone = '
 
   function retention(from: string, to: string): OracleCohort[] {
     return daysBetween(from, to).map((cohort) => {
-      const cohortMembers = [...members.values()].filter((m) => m.joinedOn === cohort);
+      const cohortMembers = [...members.values()].filter((m) => !m.visitor && m.joinedOn === cohort);
       const onDay: number[] = [];
       const onOrAfterDay: number[] = [];
       for (let n = 0; n <= RETENTION_DAYS; n++) {
@@ -356,7 +379,7 @@ export function buildActivityOracle(events: readonly OracleEvent[], timeZone = '
     daysBetween(from, to); // validates
     const byChannel = new Map<string, OracleChannelRetention>();
     for (const m of members.values()) {
-      if (m.joinedOn < from || m.joinedOn > to) continue;
+      if (m.visitor || m.joinedOn < from || m.joinedOn > to) continue;
       const channel = m.acquisitionChannel ?? 'unknown';
       let row = byChannel.get(channel);
       if (!row) {

@@ -9,6 +9,7 @@ import type { IncomingRecord } from '../member/state';
 import type { EraseRecord } from '../privacy/erasure';
 import { CorruptAggregateError, decodeAggregate, hashKeyOf, isAggregated } from '../stream/kpl-aggregate';
 import { subRecordSeq } from '../stream/position';
+import { ownerKeyOf, partitionKeyFor } from '../identity/keys';
 
 export interface StreamRecord {
   shardId: string;
@@ -67,9 +68,9 @@ function preview(bytes: Uint8Array): string {
   return new TextDecoder('utf-8').decode(bytes.subarray(0, RAW_KEEP_BYTES));
 }
 
-function memberKey(event: { memberId?: unknown; anonymousId?: unknown }): string {
+function memberKey(event: { type?: unknown; memberId?: unknown; anonymousId?: unknown }): string {
   // docs/events.md#behaviour-events: the partition key is memberId, else anonymousId.
-  return typeof event.memberId === 'string' && event.memberId ? event.memberId : String(event.anonymousId ?? '');
+  return partitionKeyFor(event) ?? '';
 }
 
 export async function decodeBatch(records: readonly StreamRecord[], opts: DecodeOptions): Promise<DecodedBatch> {
@@ -110,7 +111,7 @@ export async function decodeBatch(records: readonly StreamRecord[], opts: Decode
       arrivedAt: record.arrivedAt,
       raw: decoded.raw,
     };
-    const key = decoded.event.memberId;
+    const key = ownerKeyOf(decoded.event)!;
     const list = out.byMember.get(key);
     if (list) list.push(incoming);
     else out.byMember.set(key, [incoming]);
@@ -155,7 +156,7 @@ export async function decodeBatch(records: readonly StreamRecord[], opts: Decode
 }
 
 /** The member key of an event when it hashes outside this shard's range; else undefined. */
-function foreignKey(event: { memberId?: unknown; anonymousId?: unknown }, own: { start: bigint; end: bigint }): string | undefined {
+function foreignKey(event: { type?: unknown; memberId?: unknown; anonymousId?: unknown }, own: { start: bigint; end: bigint }): string | undefined {
   const key = memberKey(event);
   if (!key) return undefined;
   const hash = hashKeyOf(key);

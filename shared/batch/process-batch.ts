@@ -27,6 +27,8 @@ import { dayOf } from '../days/days';
 import { erasureDeltas, memberErasedAction, type ErasurePort } from '../privacy/erasure';
 import { planErasures, scrubErasedQuarantine, type ErasurePlan } from '../privacy/erasure-plan';
 import { allSegments } from '../segments/segments';
+import { isVisitorKey } from '../identity/keys';
+import type { OutgoingRecord } from '../identity/commands';
 
 export type { ForwardedRecord, ForwardPort, QuarantineItem, ShardRangePort, StreamRecord } from './decode';
 
@@ -124,6 +126,8 @@ interface MemberResult {
   coinEntries: CoinEntry[];
   /** Rejected records of a member erased in this batch: quarantined without payload. */
   erasedRejections?: Rejection[];
+  /** Identity commands for other owners, put once this member's write is done. */
+  forwards: OutgoingRecord[];
 }
 
 /**
@@ -141,6 +145,7 @@ async function reduceMember(
   stored: MemberState | null,
   records: readonly IncomingRecord[],
   ports: BatchPorts,
+  sources: ReadonlyMap<string, MemberState>,
 ): Promise<MemberResult> {
   const result: MemberResult = {
     memberId,
@@ -152,10 +157,12 @@ async function reduceMember(
     tierChanges: [],
     actions: [],
     coinEntries: [],
+    forwards: [],
   };
   let state = stored;
   for (const record of records) {
-    const outcome = await applyRecords(memberId, state, [record], { program: ports.program, ledger: ports.ledger });
+    const outcome = await applyRecords(memberId, state, [record], { program: ports.program, ledger: ports.ledger, sources });
+    result.forwards.push(...outcome.forwards);
     result.rejections.push(...outcome.rejections);
     result.tierChanges.push(...outcome.tierChanges);
     result.coinEntries.push(...outcome.coinEntries);
@@ -184,7 +191,8 @@ async function writeHints(
     else lists.set(key, [memberId]);
   };
   for (const r of results) {
-    if (!r.changed || !r.final) continue;
+    // Visitors are no members: the daily jobs have nothing to do for them.
+    if (!r.changed || !r.final || isVisitorKey(r.memberId)) continue;
     const before = stored.get(r.memberId);
     const la = r.final.activity.lastActiveOn;
     if (la !== null && la !== (before?.activity.lastActiveOn ?? null)) note(lastActiveHintKey(la), r.memberId);
@@ -227,6 +235,7 @@ function applyErasures(results: MemberResult[], plan: ErasurePlan, stored: Map<s
       actions: [memberErasedAction(erasing.memberHash, erasing.erasureId, erasing.day)],
       // Coins of records applied just before the erasure are not booked: the member is gone.
       coinEntries: [],
+      forwards: [],
       erasedRejections: previous?.rejections ?? [],
     });
   }
@@ -246,6 +255,10 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   // and their eventIds make that a duplicate the member's own shard absorbs.
   if (forward.length) await ports.forward!.put(forward);
   const stored = await ports.members.getMany([...new Set([...byMember.keys(), ...erases.keys()])]);
+  // The states this batch's identity_absorb records fold in, as their owners stored them.
+  const sourceKeys = new Set<string>();
+  for (const list of byMember.values()) for (const x of list) if (x.event.type === 'identity_absorb') sourceKeys.add(x.event.from);
+  const sources = sourceKeys.size ? await ports.members.getMany([...sourceKeys]) : new Map<string, MemberState>();
   const concurrency = ports.concurrency ?? 16;
   const arrivedAt = (position: { seq: string }) =>
     records.find((x) => x.seq === parentSeq(position.seq))?.arrivedAt ?? records[records.length - 1].arrivedAt;
@@ -280,7 +293,7 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
     [...byMember].map((entry, i) => [i, entry] as const),
     concurrency,
     async ([i, [memberId, incoming]]) => {
-      results[i] = await reduceMember(memberId, stored.get(memberId) ?? null, incoming, ports);
+      results[i] = await reduceMember(memberId, stored.get(memberId) ?? null, incoming, ports, sources);
     },
   );
   const keys = new Set<string>();
@@ -397,6 +410,7 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   });
 
   const failed: string[] = [];
+  const failedMembers = new Set<string>();
   let written = 0;
   const coinFlush: CoinCounts = {};
   await forEachLimited(
@@ -412,9 +426,17 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
       } catch (error) {
         ports.onMemberError?.(error);
         failed.push(r.firstSeq);
+        failedMembers.add(r.memberId);
       }
     },
   );
+  // Identity commands after the writes: a link is stored before its absorb can be read (a member
+  // whose write failed forwards nothing now; its retry forwards again).
+  const identityForwards = results.filter((r) => !failedMembers.has(r.memberId)).flatMap((r) => r.forwards);
+  if (identityForwards.length) {
+    if (!ports.forward) throw new Error('identity commands need the forward port');
+    await ports.forward.put(identityForwards);
+  }
   // Members this delivery did not rewrite may still carry counts an interrupted attempt left.
   for (const r of results) {
     const old = r.changed ? null : stored.get(r.memberId)?.coinOut;
@@ -444,7 +466,7 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
     // A batch item failure names the Kinesis record: an aggregate's, for one of its sub-records.
     failedSeqs: failed.slice(0, 1).map(parentSeq),
     events: userRecords,
-    forwarded: forward.length,
+    forwarded: forward.length + identityForwards.length,
     members: byMember.size,
     written,
     quarantined: allQuarantined.length,

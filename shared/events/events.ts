@@ -44,7 +44,9 @@ const occurredAt = z.iso
 
 const common = {
   eventId: id,
-  memberId,
+  /** Required unless `anonymousId` is given (docs/events.md#identity-fields). */
+  memberId: memberId.optional(),
+  anonymousId: memberId.optional(),
   occurredAt,
   channel: channel.optional(),
   attributes: z
@@ -131,11 +133,58 @@ export const eraseMemberCommand = z.object({
 });
 export type EraseMemberCommand = z.infer<typeof eraseMemberCommand>;
 
-export const behaviourEvent = z.discriminatedUnion('type', [signup, appOpen, pageView, sessionEnd, purchase, refund, recharge]);
+/** `identify` links its anonymousId to its memberId (docs/events.md#identity-fields): both required. */
+const identify = z.object({ ...common, type: z.literal('identify'), memberId, anonymousId: memberId });
+
+/** At least one of memberId and anonymousId: the event's person (and its partition key). */
+const someId = (event: { memberId?: string; anonymousId?: string }) => event.memberId !== undefined || event.anonymousId !== undefined;
+const someIdRule = { message: 'required unless anonymousId is given', path: ['memberId'] };
+
+/**
+ * The identity commands the consumer puts on the stream itself (docs/architecture.md#identity), so
+ * that each person keeps one writer. `identity_link` (partition key = the anonymous id) asks the
+ * anonymous id's owner to link it to the member; `identity_absorb` (partition key = the member) asks
+ * the member's owner to fold in the state of `from` (a visitor key or a merged member), which it
+ * reads from the members table and takes only when `from` is marked as linked to it — so a forged
+ * absorb changes nothing; `identity_forward` carries a later event of a linked id to the member.
+ */
+export const identityLink = z.object({
+  eventId: id,
+  memberId,
+  anonymousId: memberId,
+  occurredAt,
+  type: z.literal('identity_link'),
+});
+export const identityAbsorb = z.object({
+  eventId: id,
+  memberId,
+  occurredAt,
+  type: z.literal('identity_absorb'),
+  from: z.string().min(1).max(140),
+});
+export const IDENTITY_COMMAND_TYPES = ['identity_link', 'identity_absorb', 'identity_forward'] as const;
+
+export const behaviourEvent = z
+  .discriminatedUnion('type', [signup, appOpen, pageView, sessionEnd, purchase, refund, recharge, identify])
+  .refine(someId, someIdRule);
 export type BehaviourEvent = z.infer<typeof behaviourEvent>;
+export const identityForward = z.object({
+  eventId: id,
+  memberId,
+  anonymousId: memberId,
+  occurredAt,
+  type: z.literal('identity_forward'),
+  /** The linked id's original event, applied to the member as an anonymous event (no points, no coins). */
+  event: behaviourEvent,
+});
+export const identityCommand = z.discriminatedUnion('type', [identityLink, identityAbsorb, identityForward]);
+export type IdentityCommand = z.infer<typeof identityCommand>;
+export type IdentityForward = z.infer<typeof identityForward>;
+/** The behaviour event types (the schema's own list). */
+export const BEHAVIOUR_TYPES = ['signup', 'app_open', 'page_view', 'session_end', 'purchase', 'refund', 'recharge', 'identify'] as const;
 export type EventType = BehaviourEvent['type'];
 /** Anything the events consumer accepts from the stream. */
-export type StreamEvent = BehaviourEvent | JobCommand;
+export type StreamEvent = BehaviourEvent | JobCommand | IdentityCommand;
 export type PurchaseEvent = z.infer<typeof purchase>;
 export type RefundEvent = z.infer<typeof refund>;
 export type SessionEndEvent = z.infer<typeof sessionEnd>;
@@ -155,7 +204,11 @@ export type QuarantineReason =
   /** A KPL aggregated record whose checksum or protobuf is broken (quarantined whole). */
   | 'corrupt_aggregate'
   /** A sub-record of an aggregate on a shard its member does not belong to, with nowhere to forward it. */
-  | 'misrouted_record';
+  | 'misrouted_record'
+  /** An identify of an anonymous id already linked to another member (docs/events.md#identity-fields). */
+  | 'identity_conflict'
+  /** An identity_absorb whose source is not marked as linked to the member (never applied). */
+  | 'identity_unverified';
 
 export interface Quarantined {
   ok: false;
@@ -212,7 +265,14 @@ function stringField(value: unknown, key: string): string | undefined {
 /** Validates an already-parsed JSON value against the contract (no size or clock checks). */
 export function parseEvent(value: unknown): { ok: true; event: StreamEvent | EraseMemberCommand } | { ok: false; detail: string } {
   const type = (value as { type?: unknown } | null)?.type;
-  const schema = type === 'erase_member' ? eraseMemberCommand : (COMMAND_TYPES as readonly unknown[]).includes(type) ? jobCommand : behaviourEvent;
+  const schema =
+    type === 'erase_member'
+      ? eraseMemberCommand
+      : (COMMAND_TYPES as readonly unknown[]).includes(type)
+        ? jobCommand
+        : (IDENTITY_COMMAND_TYPES as readonly unknown[]).includes(type)
+          ? identityCommand
+          : behaviourEvent;
   const result = schema.safeParse(value);
   if (result.success) return { ok: true, event: result.data };
   const issue = result.error.issues[0];

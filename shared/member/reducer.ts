@@ -7,7 +7,10 @@ import { C } from '../metrics/catalogue';
 import { bump, sessionBucket, type Contribution } from '../metrics/contribution';
 import { makeAction, type Action } from '../actions/actions';
 import { dayNumber, dayOf, dayString, todayIn } from '../days/days';
-import type { PurchaseEvent, RefundEvent, StreamEvent } from '../events/events';
+import { BEHAVIOUR_TYPES, type BehaviourEvent, type PurchaseEvent, type RefundEvent, type StreamEvent } from '../events/events';
+import { anonymousIdOf, isVisitorKey, visitorKey } from '../identity/keys';
+import { absorbRecord, forwardRecord, linkRecord, type OutgoingRecord } from '../identity/commands';
+import { foldInto } from '../identity/fold';
 import { hash48, hashHex } from '../util/hash';
 import type { Program } from '../programme/vocabulary';
 import { evaluateSegments } from './facts';
@@ -33,7 +36,7 @@ import { lotId, lotNumber } from '../coins/lots';
 export interface Rejection {
   position: StreamPosition;
   event: StreamEvent;
-  reason: 'unknown_order' | 'invalid_event';
+  reason: 'unknown_order' | 'invalid_event' | 'identity_conflict' | 'identity_unverified';
   detail: string;
 }
 
@@ -48,6 +51,8 @@ export interface BatchOutcome {
   /** Coin ledger entries this batch booked (earn, revoke, available, expire). */
   coinEntries: CoinEntry[];
   segmentChanges: { entered: string[]; exited: string[] };
+  /** Identity commands for other owners (docs/architecture.md#identity), put after the member write. */
+  forwards: OutgoingRecord[];
 }
 
 function covers(highWater: StreamPosition | null, position: StreamPosition): boolean {
@@ -137,6 +142,15 @@ class RecordFailure extends Error {
 export interface ReducerContext {
   program: Program;
   ledger: LedgerPort;
+  /** The stored states that this member's `identity_absorb` records name (read by the batch). */
+  sources?: ReadonlyMap<string, MemberState>;
+}
+
+const isBehaviour = (event: StreamEvent): event is BehaviourEvent => (BEHAVIOUR_TYPES as readonly string[]).includes(event.type);
+
+/** Whether a record of a linked visitor came after its link (then it belongs to the member). */
+function afterLink(linkedAt: StreamPosition | null, position: StreamPosition): boolean {
+  return !linkedAt || linkedAt.shardId !== position.shardId || compareSeq(position.seq, linkedAt.seq) > 0;
 }
 
 /**
@@ -174,7 +188,7 @@ async function applyRecordsOnce(
   memberId: string,
   stored: MemberState | null,
   records: readonly IncomingRecord[],
-  { program, ledger: port }: ReducerContext,
+  { program, ledger: port, sources }: ReducerContext,
   poisoned: ReadonlyMap<string, string>,
 ): Promise<BatchOutcome> {
   const ledger = guarded(port);
@@ -188,7 +202,12 @@ async function applyRecordsOnce(
     state.purchases = state.purchases.map((p) => ({ ...p }));
     state.segments = [...state.segments];
     state.winback = state.winback ? { ...state.winback } : null;
+    state.identities = [...state.identities];
+    state.identityDeltas = undefined;
   }
+  const visitor = isVisitorKey(memberId);
+  const anonymousId = anonymousIdOf(memberId);
+  const forwards: OutgoingRecord[] = [];
   const rejections: Rejection[] = [];
   const tierChanges: TierChange[] = [];
   const actions: Action[] = [];
@@ -197,6 +216,26 @@ async function applyRecordsOnce(
 
   for (const record of records) {
     const { event, position } = record;
+    // Identity routing comes before the high-water mark: a retry after a crash between this owner's
+    // write and its forwards puts them again, and the receiving owner absorbs the repeat.
+    if (visitor && state?.linkedTo && event.type !== 'identity_link' && afterLink(state.linkedAt, position)) {
+      // A linked visitor's later events belong to its member; one applied before the link is a repeat.
+      if (isBehaviour(event) && !state.recentEventIds.includes(hash48(event.eventId)))
+        forwards.push(forwardRecord(event, state.linkedTo, anonymousId!));
+      continue;
+    }
+    if (visitor && state?.linkedTo && event.type === 'identity_link') {
+      if (event.memberId === state.linkedTo) forwards.push(absorbRecord(state.linkedTo, memberId, event.occurredAt));
+      else
+        rejections.push({
+          position,
+          event,
+          reason: 'identity_conflict',
+          detail: `anonymousId: ${anonymousId} is already linked to another member; members are joined only by a merge`,
+        });
+      continue;
+    }
+    if (!visitor && event.type === 'identify') forwards.push(linkRecord(event));
     if (state && covers(state.highWater, position)) continue;
     const poison = poisoned.get(position.seq);
     if (poison !== undefined) {
@@ -211,9 +250,28 @@ async function applyRecordsOnce(
         continue;
       }
       const day = dayOf(record.at, tz);
-      if (event.type === 'tier_review' || event.type === 'status_check' || event.type === 'rfm_update' || event.type === 'coins_day') {
-        // A job command: it never creates a member and is not activity.
-        if (!state) continue;
+      if (event.type === 'identity_link') {
+        // An unlinked visitor (or none yet): mark it linked, then ask the member to fold it in.
+        if (!visitor) continue;
+        if (!state) state = newMember(memberId, day);
+        state.linkedTo = event.memberId;
+        state.linkedAt = position;
+        forwards.push(absorbRecord(event.memberId, memberId, event.occurredAt));
+      } else if (event.type === 'identity_absorb') {
+        const source = sources?.get(event.from);
+        if (visitor || !state || !source || source.linkedTo !== memberId) {
+          rejections.push({
+            position,
+            event,
+            reason: 'identity_unverified',
+            detail: `from: ${event.from} is not marked as linked to this member`,
+          });
+          continue;
+        }
+        if (!state.identities.includes(event.from)) foldInto(state, source, event.from, program);
+      } else if (event.type === 'tier_review' || event.type === 'status_check' || event.type === 'rfm_update' || event.type === 'coins_day') {
+        // A job command: it never creates a member and is not activity; visitors get none.
+        if (!state || visitor) continue;
         const asOf = dayNumber(event.asOf);
         if (!(asOf <= todayIn(tz, record.arrivedAt))) {
           rejections.push({ position, event, reason: 'invalid_event', detail: `asOf: ${event.asOf} is after today` });
@@ -223,9 +281,42 @@ async function applyRecordsOnce(
         else if (event.type === 'status_check') applyWinbackCheck(program, state, asOf, actions);
         else if (event.type === 'coins_day') applyCoinDay(state, asOf, program, actions, coinEntries);
         else state.rfm = event.rfm ? { ...event.rfm, asOf } : null;
-      } else if (event.type === 'refund') {
-        // A refund never creates a member: without a member there is no order to refund.
-        const order = state ? await ledger.getOrder(memberId, event.orderId) : null;
+      } else {
+        // A forwarded event applies to the member as the anonymous id's event (no points, no coins).
+        const applied = event.type === 'identity_forward' ? event.event : event;
+        const anonymous = visitor || event.type === 'identity_forward';
+        const next = await applyBehaviour(state, applied, anonymous, event.type === 'identity_forward' ? event.anonymousId : null);
+        if (next === 'rejected') continue;
+        state = next;
+      }
+      if (!state) continue;
+      state.recentEventIds.push(idHash);
+      if (state.recentEventIds.length > EVENT_RING_SIZE) state.recentEventIds.splice(0, state.recentEventIds.length - EVENT_RING_SIZE);
+      state.highWater = position;
+      changed = true;
+    } catch (error) {
+      if (error instanceof PortFailure) throw error.original;
+      throw new RecordFailure(position.seq, `(record): could not be applied: ${String((error as Error)?.message ?? error)}`.slice(0, 512));
+    }
+
+    /** Applies one behaviour event: the member as it is after it, or 'rejected' (the rejection noted). */
+    async function applyBehaviour(
+      current: MemberState | null,
+      event: BehaviourEvent,
+      anonymous: boolean,
+      forwardedFrom: string | null,
+    ): Promise<MemberState | 'rejected'> {
+      let state = current;
+      const day = dayOf(record.at, tz);
+      if (event.type === 'refund') {
+        // A refund never creates a member: without a member there is no order to refund. A forwarded
+        // refund may name an order the anonymous id made before its link (kept under its own key).
+        let ledgerKey = memberId;
+        let order = state ? await ledger.getOrder(memberId, event.orderId) : null;
+        if (state && !order && forwardedFrom !== null) {
+          ledgerKey = visitorKey(forwardedFrom);
+          order = await ledger.getOrder(ledgerKey, event.orderId);
+        }
         // An order first claimed by a later record was unknown when this refund arrived.
         if (!state || !order || claimedLater(order.claim, position)) {
           rejections.push({
@@ -234,7 +325,7 @@ async function applyRecordsOnce(
             reason: 'unknown_order',
             detail: `orderId: no purchase ${event.orderId} by member ${memberId}`,
           });
-          continue;
+          return 'rejected';
         }
         applyRefund(
           state,
@@ -242,7 +333,7 @@ async function applyRecordsOnce(
           order,
           day,
           position,
-          await claimRefundOnce(ledger, memberId, event, order, position),
+          await claimRefundOnce(ledger, ledgerKey, event, order, position),
           program,
           tierChanges,
           coinEntries,
@@ -257,15 +348,10 @@ async function applyRecordsOnce(
         if (outcome === 'late') bump(state.contribution, day, C.lateActivity);
         if (outcome === 'new' && (previous === null || day > previous)) endSilence(program, state, previous, day, state.contribution);
         countEvent(state.contribution, event, day);
-        if (event.type === 'purchase') await applyPurchase(state, event, day, position, ledger, program, tierChanges, coinEntries);
+        if (event.type === 'purchase')
+          await applyPurchase(state, event, day, position, ledger, program, tierChanges, coinEntries, anonymous);
       }
-      state.recentEventIds.push(idHash);
-      if (state.recentEventIds.length > EVENT_RING_SIZE) state.recentEventIds.splice(0, state.recentEventIds.length - EVENT_RING_SIZE);
-      state.highWater = position;
-      changed = true;
-    } catch (error) {
-      if (error instanceof PortFailure) throw error.original;
-      throw new RecordFailure(position.seq, `(record): could not be applied: ${String((error as Error)?.message ?? error)}`.slice(0, 512));
+      return state;
     }
   }
   if (!state)
@@ -277,9 +363,11 @@ async function applyRecordsOnce(
       actions,
       coinEntries,
       segmentChanges: { entered: [], exited: [] },
+      forwards,
     };
   pruneHistory(state, program);
-  const segmentChanges = changed ? evaluateSegments(program, state, today) : { entered: [], exited: [] };
+  // A visitor is no member: no segments (docs/rules.md#identity).
+  const segmentChanges = changed && !visitor ? evaluateSegments(program, state, today) : { entered: [], exited: [] };
   for (const [type, ids] of [
     ['segment_entered', segmentChanges.entered],
     ['segment_exited', segmentChanges.exited],
@@ -290,7 +378,7 @@ async function applyRecordsOnce(
     const cause = records[records.length - 1].event.eventId;
     for (const segmentId of ids) actions.push(makeAction(type, memberId, today, { segmentId }, [segmentId, cause]));
   }
-  return { state, changed, rejections, tierChanges, actions, coinEntries, segmentChanges };
+  return { state, changed, rejections, tierChanges, actions, coinEntries, segmentChanges, forwards };
 }
 
 /** The daily coins job as of R: book due lots and expiries, send the due `coins_expiring` notices. */
@@ -360,10 +448,12 @@ async function applyPurchase(
   program: Program,
   tierChanges: TierChange[],
   coinEntries: CoinEntry[],
+  anonymous: boolean,
 ): Promise<void> {
-  const earned = purchasePoints(program, event);
+  // An anonymous purchase is the person's order (revenue, paying, RFM) but earns nothing.
+  const earned = anonymous ? { ...purchasePoints(program, event), points: 0 } : purchasePoints(program, event);
   // Coins by the tier at the moment the purchase is applied, before its own points.
-  const coins = purchaseCoins(earned.eligibleCents, earned.points, earnRate(program.coins, program.tiers[state.tier.tier].id));
+  const coins = anonymous ? 0 : purchaseCoins(earned.eligibleCents, earned.points, earnRate(program.coins, program.tiers[state.tier.tier].id));
   const claim: Claim = { eventId: event.eventId, shardId: position.shardId, seq: position.seq };
   const stored = await ledger.claimPurchase(state.memberId, {
     orderId: event.orderId,

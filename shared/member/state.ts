@@ -75,6 +75,19 @@ export interface MemberState {
    * the member write (see shared/coins/outbox.ts); null when there are none left to add.
    */
   coinOut: CoinOutbox | null;
+  /**
+   * Identity (docs/architecture.md#identity). On a visitor (key `anon#<anonymousId>`): the member it
+   * is linked to, and the stream position of the link, after which its records are forwarded there.
+   */
+  linkedTo: string | null;
+  linkedAt: StreamPosition | null;
+  /** On a member: the keys whose state it folded in (visitor keys, merged members), each once. */
+  identities: string[];
+  /**
+   * Counter deltas a fold books besides the member's own (the folded visitor's counts taken back,
+   * paying days counted once). Transient, like `contribution`: never stored.
+   */
+  identityDeltas?: Map<string, Map<string, number>>;
 }
 
 export interface RfmSnapshot {
@@ -110,5 +123,8 @@ export function newMember(memberId: string, joinedOn: number): MemberState {
     contribution: new Map(),
     coins: emptyCoins(),
     coinOut: null,
+    linkedTo: null,
+    linkedAt: null,
+    identities: [],
   };
 }

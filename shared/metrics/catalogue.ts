@@ -66,6 +66,10 @@ export const COUNTER = {
   /** Dormant on the next day (active on this day, not the next); corrected by `dormS`. */
   dormantNext: 'dormN',
   dormantSame: 'dormS',
+  /** Visitors (anonymous ids not linked to a member) active on the day (docs/rules.md#identity). */
+  visitors: 'vis',
+  /** Visitors first seen on the day: lifecycle `new` besides the members who joined. */
+  newVisitors: 'nv',
 } as const;
 
 /** Retention is kept for offsets 0…30 from the cohort day. */
@@ -139,7 +143,9 @@ export const COUNTER_CATALOGUE: readonly CounterSpec[] = [
   { name: 'members', item: 'totals', doc: 'members ever created, less the erased' },
   { name: 'new', item: 'day', doc: 'members who joined on the day' },
   { name: 'erased', item: 'day', doc: 'members erased on the day (they leave the totals that day)' },
-  { name: 'dau', item: 'day', doc: 'members active on the day' },
+  { name: 'dau', item: 'day', doc: 'persons (members and visitors) active on the day' },
+  { name: 'vis', item: 'day', doc: 'visitors (anonymous ids not linked to a member) active on the day' },
+  { name: 'nv', item: 'day', doc: 'visitors first seen on the day (lifecycle new)' },
   { name: 'lcRet', item: 'day', doc: 'returning on the day, as far as the day itself knows' },
   { name: 'lcRes', item: 'day', doc: 'resurrecting on the day, as far as the day itself knows' },
   { name: 'lcRetN', item: 'day', doc: "correction to the next day's returning" },

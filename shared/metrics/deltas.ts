@@ -20,6 +20,7 @@ import {
 } from './catalogue';
 import { dayKey, TOTALS_KEY } from '../keys/metrics-keys';
 import type { MemberState } from '../member/state';
+import { isVisitorKey } from '../identity/keys';
 
 /** item key → counter → delta */
 export type Deltas = Map<string, Map<string, number>>;
@@ -38,6 +39,18 @@ export const channelOf = (state: MemberState) => state.acquisitionChannel ?? UNK
 
 /** Adds the deltas of one write. `old` is null for a member's first write. */
 export function memberDeltas(old: MemberState | null, next: MemberState, deltas: Deltas): void {
+  for (const [day, row] of next.contribution) {
+    for (let i = 0; i < CONTRIBUTION_WIDTH; i++) if (row[i]) add(deltas, dayKey(day), CONTRIBUTION_COUNTERS[i], row[i]);
+  }
+  for (const [item, counters] of next.identityDeltas ?? []) for (const [counter, by] of counters) add(deltas, item, counter, by);
+  if (isVisitorKey(next.memberId)) {
+    // A visitor is a person in DAU/WAU/MAU and lifecycle, never a member (docs/rules.md#identity).
+    // First seen when first active (a visitor a link created holds no activity).
+    if ((old?.activity.lastActiveOn ?? null) === null && next.activity.lastActiveOn !== null)
+      add(deltas, dayKey(next.joinedOn), COUNTER.newVisitors, 1);
+    activityDeltas(old, next, deltas, true);
+    return;
+  }
   const j = next.joinedOn;
   // Totals (members, tiers, segment sizes) are also booked on the day they take effect, so a
   // figure as of an earlier day is the total minus the later days' deltas.
@@ -51,6 +64,13 @@ export function memberDeltas(old: MemberState | null, next: MemberState, deltas:
     add(deltas, TOTALS_KEY, COUNTER.members, 1);
     total(j, tierCounter(next.tier.tier), 1);
   } else {
+    if (old.joinedOn !== j) {
+      // A fold moved joinedOn earlier (an identified visitor was seen first): the member joined then.
+      add(deltas, dayKey(old.joinedOn), COUNTER.newMembers, -1);
+      add(deltas, dayKey(j), COUNTER.newMembers, 1);
+      add(deltas, dayKey(old.joinedOn), newByChannelCounter(channelOf(old)), -1);
+      add(deltas, dayKey(j), newByChannelCounter(channelOf(old)), 1);
+    }
     if (!old.acquisitionChannel && next.acquisitionChannel) {
       add(deltas, dayKey(j), newByChannelCounter(UNKNOWN_CHANNEL), -1);
       add(deltas, dayKey(j), newByChannelCounter(next.acquisitionChannel), 1);
@@ -69,14 +89,24 @@ export function memberDeltas(old: MemberState | null, next: MemberState, deltas:
   for (const id of after) if (!before.has(id)) total(segmentDay, segmentSizeCounter(id), 1);
   for (const id of before) if (!after.has(id)) total(segmentDay, segmentSizeCounter(id), -1);
 
-  for (const [day, row] of next.contribution) {
-    for (let i = 0; i < CONTRIBUTION_WIDTH; i++) if (row[i]) add(deltas, dayKey(day), CONTRIBUTION_COUNTERS[i], row[i]);
-  }
-
-  activityDeltas(old, next, deltas);
+  if (old && old.joinedOn !== j) {
+    // Lifecycle and retention hang on joinedOn: take the old state's activity counts back whole and
+    // book the new state's whole (the figures are linear in the counters, whatever path built them).
+    const back: Deltas = new Map();
+    activityDeltas(null, old, back, false);
+    for (const [item, counters] of back) for (const [counter, by] of counters) add(deltas, item, counter, -by);
+    activityDeltas(null, next, deltas, false);
+  } else activityDeltas(old, next, deltas, false);
 }
 
-function activityDeltas(old: MemberState | null, next: MemberState, deltas: Deltas): void {
+/** A state's whole counts, as if written at once: what a fold takes back for a visitor it absorbs. */
+export function wholeDeltas(state: MemberState): Deltas {
+  const deltas: Deltas = new Map();
+  memberDeltas(null, { ...state, contribution: new Map(), identityDeltas: undefined }, deltas);
+  return deltas;
+}
+
+function activityDeltas(old: MemberState | null, next: MemberState, deltas: Deltas, visitor: boolean): void {
   const before = new Set(old?.activity.recent ?? []);
   const added = next.activity.recent.filter((d) => !before.has(d));
   if (added.length === 0) return;
@@ -86,6 +116,7 @@ function activityDeltas(old: MemberState | null, next: MemberState, deltas: Delt
   for (const d of added) {
     const key = dayKey(d);
     add(deltas, key, COUNTER.dau, 1);
+    if (visitor) add(deltas, key, COUNTER.visitors, 1);
     const prevActive = active.has(d - 1);
     const nextActive = active.has(d + 1);
     if (d !== j) add(deltas, key, prevActive ? COUNTER.returning : COUNTER.resurrecting, 1);
@@ -107,7 +138,8 @@ function activityDeltas(old: MemberState | null, next: MemberState, deltas: Delt
     rangeCell(deltas, key, 'm', d, p, n, 30);
 
     const offset = d - j;
-    if (offset >= 0 && offset <= RETENTION_DAYS) {
+    // Retention cohorts hold members only.
+    if (!visitor && offset >= 0 && offset <= RETENTION_DAYS) {
       add(deltas, key, retainedOnDayCounter(j), 1);
       if (CHANNEL_RETENTION_OFFSETS.includes(offset)) add(deltas, key, channelRetentionCounter(channel, j), 1);
     }
@@ -117,6 +149,7 @@ function activityDeltas(old: MemberState | null, next: MemberState, deltas: Delt
   // onOrAfterDay[N] counts members whose latest active day is ≥ cohort + N: when that day moves
   // from L to la, offsets (L−j, la−j] ∩ [0, 30] become true. Kept in the item of min(la, j+30),
   // so a cohort's figures live in its own 31 day items.
+  if (visitor) return;
   const la = next.activity.lastActiveOn;
   const previous = old?.activity.lastActiveOn ?? null;
   if (la !== null && (previous === null || la > previous)) {

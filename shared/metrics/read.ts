@@ -48,6 +48,7 @@ export function dailyRow(items: DayCounters, x: number) {
     wau: rolling(items, 'w', x, 7),
     mau: rolling(items, 'm', x, 30),
     newMembers: get(today, COUNTER.newMembers),
+    visitors: get(today, COUNTER.visitors),
     launches: count(today, 'launches'),
     sessions: count(today, 'sessions'),
     sessionSeconds: count(today, 'sessionSeconds'),
@@ -57,7 +58,7 @@ export function dailyRow(items: DayCounters, x: number) {
     payingMembers: count(today, 'payingMembers'),
     lateActivity: count(today, 'lateActivity'),
     lifecycle: {
-      new: get(today, COUNTER.newMembers),
+      new: get(today, COUNTER.newMembers) + get(today, COUNTER.newVisitors),
       returning: get(today, COUNTER.returning) + get(yesterday, COUNTER.returningNext),
       resurrecting: get(today, COUNTER.resurrecting) + get(yesterday, COUNTER.resurrectingNext),
       dormant: get(yesterday, COUNTER.dormantNext) + get(today, COUNTER.dormantSame),

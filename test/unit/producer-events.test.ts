@@ -18,7 +18,7 @@ function thrown(fn: () => unknown): InvalidEventError {
 
 describe('event builders', () => {
   it('has one builder per behaviour event type of the schema', () => {
-    expect(EVENT_TYPES.sort()).toEqual(['app_open', 'page_view', 'purchase', 'recharge', 'refund', 'session_end', 'signup']);
+    expect(EVENT_TYPES.sort()).toEqual(['app_open', 'identify', 'page_view', 'purchase', 'recharge', 'refund', 'session_end', 'signup']);
     for (const type of EVENT_TYPES) expect(typeof events[type]).toBe('function');
   });
 

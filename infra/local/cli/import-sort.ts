@@ -11,6 +11,7 @@ import { once } from 'node:events';
 import { createGunzip } from 'node:zlib';
 import { decodeRecord, type QuarantineReason } from '../../../shared/events/events';
 import type { ImportEvent } from '../../../shared/import/run-import';
+import { ownerKeyOf } from '../../../shared/identity/keys';
 
 export interface BadLine {
   file: string;
@@ -109,7 +110,7 @@ export async function sortToRuns(files: readonly string[], opts: SortOptions): P
         continue;
       }
       events++;
-      members.add(decoded.event.memberId);
+      members.add(ownerKeyOf(decoded.event) ?? '');
       buffer.push({ at: decoded.at, file: fileIndex, line: lineNo, text });
       chars += text.length + 64;
       if (chars >= limit) await spill();

@@ -1,0 +1,37 @@
+// Folding one person's state into another's (docs/architecture.md#identity): a linked visitor into its
+// member (an identify). Activity days are united, so a day active under both ids counts once; the
+// visitor's own counts are taken back whole (they were booked on its shard) and the member's union
+// books the person's; a paying day under both ids counts once.
+import { markActive } from '../member/activity';
+import type { MemberState } from '../member/state';
+import { add, wholeDeltas, type Deltas } from '../metrics/deltas';
+import { dayKey } from '../keys/metrics-keys';
+import type { Program } from '../programme/vocabulary';
+
+export function foldInto(member: MemberState, source: MemberState, sourceKey: string, program: Program): void {
+  const deltas: Deltas = member.identityDeltas ?? new Map();
+  for (const [item, counters] of wholeDeltas(source)) for (const [counter, by] of counters) add(deltas, item, counter, -by);
+  for (const day of source.activity.recent) markActive(member.activity, day, program.activity.lateActivityLimitDays);
+  member.joinedOn = Math.min(member.joinedOn, source.joinedOn);
+  if (!member.acquisitionChannel && source.acquisitionChannel) member.acquisitionChannel = source.acquisitionChannel;
+  for (const entry of source.history) {
+    const at = member.history.findIndex((e) => e.day >= entry.day);
+    if (at >= 0 && member.history[at].day === entry.day) {
+      // Paying under both ids that day: the person pays once.
+      member.history[at] = { day: entry.day, points: member.history[at].points + entry.points };
+      add(deltas, dayKey(entry.day), 'payingMembers', -1);
+    } else member.history.splice(at < 0 ? member.history.length : at, 0, { ...entry });
+  }
+  for (const p of source.purchases) {
+    const found = member.purchases.find((q) => q.day === p.day);
+    if (found) {
+      found.orders += p.orders;
+      found.cents += p.cents;
+    } else {
+      const at = member.purchases.findIndex((q) => q.day > p.day);
+      member.purchases.splice(at < 0 ? member.purchases.length : at, 0, { ...p });
+    }
+  }
+  member.identities = [...member.identities, sourceKey];
+  member.identityDeltas = deltas;
+}
