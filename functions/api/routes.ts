@@ -10,6 +10,7 @@ import type { Program } from '../../shared/programme/vocabulary';
 import type { stores } from '../adapters/stores';
 import { dayParam, dayRange, HttpError, query } from './http';
 import { assertNotErased } from './member-lookup';
+import { visitorKey } from '../../shared/identity/keys';
 
 export interface RouteContext {
   program: Program;
@@ -28,12 +29,18 @@ async function dayCounters(ctx: RouteContext, from: number, to: number): Promise
 
 const memberIdPattern = /^[A-Za-z0-9_.:@-]{1,128}$/;
 
+/** An anonymous id answers for the member it is linked to; a visitor is no member (docs/api.md#members). */
+async function linkedMember(ctx: RouteContext, anonymousId: string) {
+  const visitor = (await ctx.stores.members.getMany([visitorKey(anonymousId)])).get(visitorKey(anonymousId));
+  return visitor?.linkedTo ? assertNotErased(ctx.stores.members, visitor.linkedTo) : null;
+}
+
 export async function getMember(ctx: RouteContext, event: APIGatewayProxyEventV2, memberId: string) {
   if (!memberIdPattern.test(memberId)) throw new HttpError(400, 'invalid_parameter', 'memberId: must be 1–128 chars of [A-Za-z0-9_.:@-]');
   const { asOf } = query(event, { asOf: dayParam.optional() });
-  const state = await assertNotErased(ctx.stores.members, memberId);
+  const state = (await assertNotErased(ctx.stores.members, memberId)) ?? (await linkedMember(ctx, memberId));
   if (!state) throw new HttpError(404, 'member_not_found', `memberId: no member ${memberId}`);
-  const history = await ctx.stores.ledger.tierHistory(memberId);
+  const history = await ctx.stores.ledger.tierHistory(state.memberId);
   const day = asOf ?? todayIn(ctx.program.timezone, ctx.now());
   const coins = coinBalance(state.coins, day);
   return {

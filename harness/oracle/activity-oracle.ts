@@ -230,7 +230,8 @@ export function buildActivityOracle(events: readonly OracleEvent[], timeZone = '
   // a later one to another member is quarantined. Every event then belongs to its person: its
   // memberId, else the member its anonymousId is linked to, else the anonymous id (a visitor).
   const links = new Map<string, string>();
-  for (const e of events) if (e.type === 'identify' && e.anonymousId && e.memberId && !links.has(e.anonymousId)) links.set(e.anonymousId, e.memberId);
+  for (const e of events)
+    if (e.type === 'identify' && e.anonymousId && e.memberId && !links.has(e.anonymousId)) links.set(e.anonymousId, e.memberId);
   const personOf = (e: OracleEvent): string => e.memberId ?? links.get(e.anonymousId!) ?? `anon\u0000${e.anonymousId}`;
   // A person joined on the earliest of its ids' first days (each id's first arriving event).
   const seenIds = new Set<string>();

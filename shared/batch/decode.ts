@@ -156,7 +156,10 @@ export async function decodeBatch(records: readonly StreamRecord[], opts: Decode
 }
 
 /** The member key of an event when it hashes outside this shard's range; else undefined. */
-function foreignKey(event: { type?: unknown; memberId?: unknown; anonymousId?: unknown }, own: { start: bigint; end: bigint }): string | undefined {
+function foreignKey(
+  event: { type?: unknown; memberId?: unknown; anonymousId?: unknown },
+  own: { start: bigint; end: bigint },
+): string | undefined {
   const key = memberKey(event);
   if (!key) return undefined;
   const hash = hashKeyOf(key);

@@ -12,7 +12,13 @@ export interface OutgoingRecord {
 
 const encoder = new TextEncoder();
 
-function record(command: { eventId: string; type: string; memberId: string; anonymousId?: string; [field: string]: unknown }): OutgoingRecord {
+function record(command: {
+  eventId: string;
+  type: string;
+  memberId: string;
+  anonymousId?: string;
+  [field: string]: unknown;
+}): OutgoingRecord {
   return { partitionKey: partitionKeyFor(command)!, data: encoder.encode(JSON.stringify(command)) };
 }
 

@@ -3,7 +3,7 @@
 // visitor's own counts are taken back whole (they were booked on its shard) and the member's union
 // books the person's; a paying day under both ids counts once.
 import { markActive } from '../member/activity';
-import type { MemberState } from '../member/state';
+import { EVENT_RING_SIZE, type MemberState } from '../member/state';
 import { add, wholeDeltas, type Deltas } from '../metrics/deltas';
 import { dayKey } from '../keys/metrics-keys';
 import type { Program } from '../programme/vocabulary';
@@ -32,6 +32,11 @@ export function foldInto(member: MemberState, source: MemberState, sourceKey: st
       member.purchases.splice(at < 0 ? member.purchases.length : at, 0, { ...p });
     }
   }
+  // The source's recent eventIds join the member's ring (oldest first, the member's own kept): an
+  // event applied before the link and replayed to the member later is still a repeat.
+  member.recentEventIds = [...source.recentEventIds.filter((h) => !member.recentEventIds.includes(h)), ...member.recentEventIds].slice(
+    -EVENT_RING_SIZE,
+  );
   member.identities = [...member.identities, sourceKey];
   member.identityDeltas = deltas;
 }

@@ -269,7 +269,12 @@ async function applyRecordsOnce(
           continue;
         }
         if (!state.identities.includes(event.from)) foldInto(state, source, event.from, program);
-      } else if (event.type === 'tier_review' || event.type === 'status_check' || event.type === 'rfm_update' || event.type === 'coins_day') {
+      } else if (
+        event.type === 'tier_review' ||
+        event.type === 'status_check' ||
+        event.type === 'rfm_update' ||
+        event.type === 'coins_day'
+      ) {
         // A job command: it never creates a member and is not activity; visitors get none.
         if (!state || visitor) continue;
         const asOf = dayNumber(event.asOf);
@@ -453,7 +458,9 @@ async function applyPurchase(
   // An anonymous purchase is the person's order (revenue, paying, RFM) but earns nothing.
   const earned = anonymous ? { ...purchasePoints(program, event), points: 0 } : purchasePoints(program, event);
   // Coins by the tier at the moment the purchase is applied, before its own points.
-  const coins = anonymous ? 0 : purchaseCoins(earned.eligibleCents, earned.points, earnRate(program.coins, program.tiers[state.tier.tier].id));
+  const coins = anonymous
+    ? 0
+    : purchaseCoins(earned.eligibleCents, earned.points, earnRate(program.coins, program.tiers[state.tier.tier].id));
   const claim: Claim = { eventId: event.eventId, shardId: position.shardId, seq: position.seq };
   const stored = await ledger.claimPurchase(state.memberId, {
     orderId: event.orderId,

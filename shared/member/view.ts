@@ -5,6 +5,7 @@ import type { MemberState } from './state';
 import { lastActiveAsOf, statusAsOf } from './status';
 import { memberFacts, rfmInputs } from './facts';
 import { memberSegments } from '../segments/segments';
+import { anonymousIdOf } from '../identity/keys';
 import { pointsRequiredToRemain, pointsToNextTier, qualifyingPoints } from '../points/tiers';
 
 /** R, F, M as of the day; scores and class as the latest rfm job set them (null before it ran). */
@@ -43,5 +44,7 @@ export function memberView(program: Program, state: MemberState, asOf: number) {
     status,
     rfm: rfmView(program, state, asOf),
     segments: memberSegments(program, memberFacts(program, state, asOf)),
+    /** The anonymous ids linked to the member (docs/rules.md#identity). */
+    identities: state.identities.flatMap((key) => anonymousIdOf(key) ?? []),
   };
 }

@@ -61,4 +61,100 @@ describe('identity over the in-memory pipeline', () => {
     expect(member.purchases.reduce((sum, p) => sum + p.orders, 0)).toBe(2);
     expect(stream.pipeline.daily(FROM, FROM)[0]).toMatchObject({ dau: 1, visitors: 0, newMembers: 1 });
   });
+
+  it('quarantines an identify of an id already linked to another member (identity_conflict) and moves nothing', async () => {
+    const s = story();
+    const stream = new ShardedStream(new MemoryPipeline(), 3);
+    stream.put(lines([...s.before, ...s.join]));
+    await stream.drain();
+    const other = [ev({ type: 'signup', memberId: 'M2' }, 4), ev({ type: 'identify', memberId: 'M2', anonymousId: 'wx:o6_A' }, 4)];
+    stream.put(lines(other));
+    await stream.drain();
+    const reasons = [...stream.pipeline.quarantine.items.values()].map((q) => q.reason);
+    expect(reasons).toEqual(['identity_conflict']);
+    expect(stream.pipeline.member('M2')!.identities).toEqual([]);
+    expect(stream.pipeline.member(visitorKey('wx:o6_A'))!.linkedTo).toBe('M1');
+    expectOracle(stream, [...s.before, ...s.join, ...other]);
+  });
+
+  it('refuses a forged identity_absorb (the source is not linked to the member): identity_unverified, nothing changes', async () => {
+    const stream = new ShardedStream(new MemoryPipeline(), 3);
+    const visitor = [ev({ type: 'app_open', anonymousId: 'card:88' }, 1), purchase({ anonymousId: 'card:88' }, 1, 'g-9')];
+    const member = [ev({ type: 'signup', memberId: 'M9' }, 2)];
+    stream.put(lines([...visitor, ...member]));
+    await stream.drain();
+    const before = structuredClone(stream.pipeline.member('M9'));
+    stream.put([
+      JSON.stringify({ eventId: 'forged-1', type: 'identity_absorb', memberId: 'M9', from: visitorKey('card:88'), occurredAt: at(2) }),
+      JSON.stringify({ eventId: 'forged-2', type: 'identity_absorb', memberId: 'M9', from: 'M-none', occurredAt: at(2) }),
+    ]);
+    await stream.drain();
+    const reasons = [...stream.pipeline.quarantine.items.values()].map((q) => q.reason);
+    expect(reasons).toEqual(['identity_unverified', 'identity_unverified']);
+    expect({ ...stream.pipeline.member('M9'), version: 0 }).toEqual({ ...before, version: 0 });
+    expectOracle(stream, [...visitor, ...member]);
+  });
+
+  it('failure case: a crash between the link (written) and its forward — the retry forwards again, folded once', async () => {
+    const s = story();
+    const all = [...s.before, ...s.join, ...s.after];
+    let crashes = 0;
+    const stream = new ShardedStream(new MemoryPipeline(), 3, (ports) => ({
+      forward: {
+        put: async (records) => {
+          const absorbs = records.filter((r) => new TextDecoder().decode(r.data).includes('"identity_absorb"'));
+          if (absorbs.length && crashes++ < 2) throw new Error('crash after the member write, before the forward');
+          await ports.forward!.put(records);
+        },
+      },
+    }));
+    stream.put(lines(all));
+    await stream.drain();
+    expect(crashes).toBe(3);
+    expect(stream.retries).toBeGreaterThanOrEqual(2);
+    expect(stream.pipeline.member(visitorKey('wx:o6_A'))!.linkedTo).toBe('M1');
+    expect(stream.pipeline.member('M1')!.identities).toEqual([visitorKey('wx:o6_A')]);
+    expectOracle(stream, all);
+  });
+
+  it('failure case: every forwarded command delivered twice (a retried forward) — each folded or applied once', async () => {
+    const s = story();
+    const all = [...s.before, ...s.join, ...s.after];
+    const stream = new ShardedStream(new MemoryPipeline(), 3, (ports) => ({
+      forward: { put: async (records) => (await ports.forward!.put(records), await ports.forward!.put(records)) },
+    }));
+    stream.put(lines(all));
+    await stream.drain();
+    const kinds = stream.forwarded.map((r) => JSON.parse(new TextDecoder().decode(r.data)).type as string);
+    expect(kinds.filter((k) => k === 'identity_absorb').length).toBeGreaterThanOrEqual(2);
+    expect(stream.pipeline.member('M1')!.identities).toEqual([visitorKey('wx:o6_A')]);
+    expect(stream.pipeline.member('M1')!.purchases.reduce((sum, p) => sum + p.orders, 0)).toBe(2);
+    expectOracle(stream, all);
+  });
+
+  it('failure case: events of the id still in flight on its shard when the identify is applied — in the state or forwarded, never lost or doubled', async () => {
+    const s = story();
+    const all = [...s.before, ...s.join, ...s.after];
+    let sawForward = false;
+    let sawSnapshot = false;
+    // Every order of shard turns and batch sizes: the link lands before, between or after the id's events.
+    for (let seed = 1; seed <= 24; seed++) {
+      let x = seed;
+      const random = () => (x = (x * 1103515245 + 12345) % 2 ** 31);
+      const stream = new ShardedStream(new MemoryPipeline(), 3);
+      // The producer keeps sending while the shards are consumed: a few batches between records.
+      for (const line of lines(all)) {
+        stream.put([line]);
+        for (let k = random() % 3; k > 0; k--) await stream.step(random() % 3, 1 + (seed % 3));
+      }
+      await stream.drain(1 + (seed % 3), (pending) => random() % pending.length);
+      expectOracle(stream, all);
+      const kinds = stream.forwarded.map((r) => JSON.parse(new TextDecoder().decode(r.data)).type as string);
+      if (kinds.includes('identity_forward')) sawForward = true;
+      if ((stream.pipeline.member(visitorKey('wx:o6_A'))!.activity.recent.length ?? 0) >= 4) sawSnapshot = true;
+      expect(stream.pipeline.member('M1')!.identities).toEqual([visitorKey('wx:o6_A')]);
+    }
+    expect(sawForward).toBe(true);
+    expect(sawSnapshot).toBe(true);
+  });
 });
