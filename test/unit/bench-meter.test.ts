@@ -7,9 +7,7 @@ import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-
 import { describe, expect, it } from 'vitest';
 import { lowerBound } from '../../bench/lower-bound';
 import {
-  applyUpdate,
   attributeSize,
-  CapacityMeter,
   indexWriteUnits,
   itemFromDocument,
   itemSize,
@@ -19,7 +17,9 @@ import {
   writeUnitsFor,
   type AttrMap,
   type TableInfo,
-} from '../../bench/meter';
+} from '../../bench/billing';
+import { CapacityMeter } from '../../bench/meter';
+import { applyUpdate } from '../../bench/update-expression';
 import { planBatches } from '../../infra/local/engine/batch-plan';
 
 const S = (s: string) => ({ S: s });

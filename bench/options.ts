@@ -1,0 +1,83 @@
+// The bench's command line, its fixed plan shape (shards, batch size) and its goals.
+import { parseArgs } from 'node:util';
+import { isDayString } from '../shared/days/days';
+import { SIMULATE_DEFAULTS } from '../simulator';
+
+export const SHARDS = 4;
+export const BATCH_SIZE = 500;
+export const SWEEP = [1000, 2000, 4000];
+/** Batches per shard the baseline runs by default (its figures per event are then compared). */
+export const DEFAULT_BASELINE_BATCHES = 10;
+export const GOALS = { lowerBoundRatio: 1.25, baselineWriteRatio: 5, throughputRatio: 3, handlerMicros: 20, sweepSpread: 0.1 };
+
+export const USAGE = `usage: npm run bench -- [--members N] [--days D] [--seed S] [--start YYYY-MM-DD] [--json] [--sweep]
+                        [--baseline-batches N] [--no-baseline] [--aggregate]
+
+  --members N           members to simulate (default 2000)
+  --days D              days to simulate (default 30)
+  --seed S              simulator seed (default 42)
+  --start DAY           first simulated day (default ${SIMULATE_DEFAULTS.start})
+  --json                print one JSON object as the last line of stdout
+  --sweep               memberflow and the lower bound at ${SWEEP.join(', ')} members (no baseline)
+  --baseline-batches N  run the baseline on the first N batches of each shard (default ${DEFAULT_BASELINE_BATCHES});
+                        \`all\` = the whole workload (about 15 minutes at the default size: DynamoDB Local
+                        takes ~400 writes/s and the baseline writes 4 items per event)
+  --no-baseline         skip the baseline
+  --aggregate           also run memberflow on the same events KPL-aggregated per shard (the producer
+                        library's aggregation, 25 KiB records): Kinesis records, payload units, shards
+                        and cost per million events beside the plain run
+  -h, --help            this text`;
+
+export interface Options {
+  members: number;
+  days: number;
+  seed: number;
+  start: string;
+  json: boolean;
+  sweep: boolean;
+  baselineBatches: number | null;
+  baseline: boolean;
+  aggregate: boolean;
+}
+
+export function options(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      members: { type: 'string' },
+      days: { type: 'string' },
+      seed: { type: 'string' },
+      start: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      sweep: { type: 'boolean', default: false },
+      'baseline-batches': { type: 'string' },
+      'no-baseline': { type: 'boolean', default: false },
+      aggregate: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const int = (name: string, raw: string | undefined, fallback: number, min: number) => {
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isSafeInteger(n) || n < min) throw new Error(`--${name} must be a whole number ≥ ${min}, got ${raw}\n\n${USAGE}`);
+    return n;
+  };
+  const start = values.start ?? SIMULATE_DEFAULTS.start;
+  if (!isDayString(start)) throw new Error(`--start must be a day YYYY-MM-DD, got ${start}`);
+  return {
+    members: int('members', values.members, 2000, 1),
+    days: int('days', values.days, 30, 1),
+    seed: int('seed', values.seed, 42, -Number.MAX_SAFE_INTEGER),
+    start,
+    json: values.json ?? false,
+    sweep: values.sweep ?? false,
+    baselineBatches:
+      values['baseline-batches'] === 'all' ? null : int('baseline-batches', values['baseline-batches'], DEFAULT_BASELINE_BATCHES, 1),
+    baseline: !values['no-baseline'],
+    aggregate: values.aggregate ?? false,
+  };
+}
