@@ -15,244 +15,30 @@
 // The goal: zero differences.
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import {
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  ListShardsCommand,
-  PutRecordsCommand,
-  type KinesisClient,
-  type PutRecordsRequestEntry,
-} from '@aws-sdk/client-kinesis';
-import { kinesisClient, s3Client, sleep, type LocalEndpoints } from '../../infra/local/engine/aws';
+import { setDocumentClient } from '../../functions/adapters/clients';
+import { kinesisClient, s3Client, sleep } from '../../infra/local/engine/aws';
 import { inStreamOrder, readFailedBatches } from '../../infra/local/engine/failed-batches';
-import { partitionKeyFor } from '../../infra/local/engine/kinesis-producer';
-import { Producer } from '../../producer';
 import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
 import { synthTemplate } from '../../infra/synth';
-import { setDocumentClient } from '../../functions/adapters/clients';
 import { addDays, dayString, MS_PER_DAY, todayIn, zoneOffsetMs } from '../../shared/days/days';
 import { eventsToJsonLines, simulate } from '../../simulator';
 import { buildActivityOracle, type OracleEvent } from '../oracle/activity-oracle';
-import { DEFAULT_RATES, FaultController, installController, INVOCATION_FAULTS, SDK_RETRIED_FAULTS, type FaultRates } from './faults';
 import { installRetryClock } from './chaos-process-events';
+import { type ChaosOptions, type ChaosReport, FAULT_KINDS, type FaultKind } from './chaos-report';
+import { api, Differ, forEachLimited } from './compare';
+import { DEFAULT_RATES, FaultController, installController } from './faults';
 import { buildPlan, type SendRecord } from './plan';
 import { buildPointsOracle } from './points-oracle';
-import { startChaosServices, type ChaosServices } from './services';
+import { type ChaosServices, startChaosServices } from './services';
+import { readStream, sendAggregated, sendRecords } from './stream-io';
 
 const TIMEZONE = 'Asia/Shanghai';
 const WRAPPER_ENTRY = fileURLToPath(new URL('./chaos-process-events.ts', import.meta.url));
-
-/** Every fault kind the run injects (and the report lists). */
-export const FAULT_KINDS = [
-  'reordered_records',
-  'duplicate_record',
-  'reconfirmed_order',
-  'replayed_file',
-  'poison_record',
-  ...INVOCATION_FAULTS,
-  ...SDK_RETRIED_FAULTS,
-  'kinesis_restart',
-  'dynamodb_restart',
-] as const;
-export type FaultKind = (typeof FAULT_KINDS)[number];
-
-export interface ChaosOptions {
-  members: number;
-  days: number;
-  seed: number;
-  /** First simulated day; default: the month ends yesterday. */
-  start?: string;
-  /**
-   * Already-running services to use instead of starting restartable ones (then nothing is
-   * restarted and the two restart faults are reported as not injected).
-   */
-  endpoints?: LocalEndpoints;
-  log?: (msg: string) => void;
-  /** Local runtime messages (batch failures, retries, destination writes). */
-  debug?: (msg: string) => void;
-  chunkSize?: number;
-  rates?: Partial<FaultRates>;
-  /** Batching window of the local mapping (AWS: 2 s). */
-  batchWindowSeconds?: number;
-  /** Retries re-read from the checkpoint with a larger batch (infra/local/engine/poller.ts `growRetries`). */
-  growRetries?: boolean;
-  /** Every redelivery runs with the wall clock just after the next midnight (programme time zone). */
-  retryAfterMidnight?: boolean;
-  /**
-   * Producer aggregation: the plan's records are sent through the producer library with KPL
-   * aggregation (records of one shard packed into aggregated Kinesis records), as the apps would.
-   */
-  aggregate?: boolean;
-}
-
-export interface Difference {
-  what: string;
-  expected: unknown;
-  actual: unknown;
-}
-
-export interface ChaosReport {
-  members: number;
-  days: number;
-  seed: number;
-  window: { from: string; to: string };
-  events: {
-    simulated: number;
-    recordsSent: number;
-    validRecords: number;
-    duplicates: number;
-    reconfirmedOrders: number;
-    replays: number;
-    replayedRecords: number;
-    replayLeftOut: number;
-    reorderedRecords: number;
-    poison: number;
-    /** With producer aggregation: the aggregated Kinesis records the events went in (else = recordsSent). */
-    kinesisRecords: number;
-  };
-  faults: Record<FaultKind, number>;
-  faultKindsMissing: FaultKind[];
-  delivery: {
-    invocations: number;
-    failedInvocations: number;
-    recordsDelivered: number;
-    recordsRetried: number;
-    toDestination: number;
-    replayedFromDestination: number;
-    /** Retries that re-read past the attempt before, and the records they added. */
-    grownRetries: number;
-    recordsAddedOnRetry: number;
-    /** Redeliveries run with the clock after the next midnight. */
-    retriesAfterMidnight: number;
-  };
-  quarantined: { expected: number; actual: number; byReason: Record<string, number>; expectedByReason: Record<string, number> };
-  restarts: { kinesisOutageMs: number | null; dynamodbOutageMs: number | null; dynamodbRestartedAfterRecords: number | null };
-  compared: {
-    members: number;
-    memberFields: number;
-    days: number;
-    cohorts: number;
-    figures: number;
-    upgradeActions: number;
-    actionRecords: number;
-  };
-  differences: number;
-  sampleDifferences: Difference[];
-  durationMs: number;
-}
 
 /** Five minutes past the next midnight in the programme's time zone (a retry that lands on the next day). */
 function afterNextMidnight(now: number): number {
   const next = (todayIn(TIMEZONE, now) + 1) * MS_PER_DAY;
   return next - zoneOffsetMs(TIMEZONE, next) + 5 * 60_000;
-}
-
-// ---- producing -----------------------------------------------------------------------------
-
-/**
- * The records through the producer library with KPL aggregation: each chunk's records of one shard
- * packed into aggregated Kinesis records, in order; failed entries sent again (its own retry).
- */
-async function sendAggregated(client: KinesisClient, streamName: string, records: readonly SendRecord[]): Promise<number> {
-  const producer = new Producer({ client, streamName, aggregate: true, maxAttempts: 10 });
-  await producer.send(records.map((r) => ({ data: r.data, partitionKey: r.memberId ?? partitionKeyFor(r.data.toString('utf8')) })));
-  return producer.counters.kinesisRecords;
-}
-
-/** PutRecords in order, ≤ 500 records / 5 MB a call; failed entries (or calls) sent again. */
-async function sendRecords(client: KinesisClient, StreamName: string, records: readonly SendRecord[]): Promise<void> {
-  let chunk: PutRecordsRequestEntry[] = [];
-  let bytes = 0;
-  const flush = async () => {
-    let pending = chunk;
-    for (let attempt = 1; pending.length; attempt++) {
-      try {
-        const res = await client.send(new PutRecordsCommand({ StreamName, Records: pending }));
-        pending = res.FailedRecordCount ? pending.filter((_, i) => res.Records?.[i]?.ErrorCode) : [];
-      } catch (err) {
-        if (attempt >= 10) throw err;
-      }
-      if (pending.length) {
-        if (attempt >= 10) throw new Error(`${pending.length} records still failing after ${attempt} PutRecords calls`);
-        await sleep(Math.min(100 * 2 ** attempt, 2000));
-      }
-    }
-    chunk = [];
-    bytes = 0;
-  };
-  for (const r of records) {
-    const PartitionKey = r.memberId ?? partitionKeyFor(r.data.toString('utf8'));
-    const size = r.data.length + Buffer.byteLength(PartitionKey);
-    if (chunk.length >= 500 || bytes + size > 4.5 * 1024 * 1024) await flush();
-    chunk.push({ Data: r.data, PartitionKey });
-    bytes += size;
-  }
-  await flush();
-}
-
-/** Every record on a stream, from the trim horizon. */
-async function readStream(client: KinesisClient, StreamName: string): Promise<any[]> {
-  const out: any[] = [];
-  const shards = await client.send(new ListShardsCommand({ StreamName }));
-  for (const shard of shards.Shards ?? []) {
-    let iterator = (
-      await client.send(new GetShardIteratorCommand({ StreamName, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))
-    ).ShardIterator;
-    while (iterator) {
-      const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
-      for (const r of page.Records ?? []) out.push(JSON.parse(Buffer.from(r.Data!).toString('utf8')));
-      if (!page.Records?.length && !page.MillisBehindLatest) break;
-      iterator = page.NextShardIterator;
-    }
-  }
-  return out;
-}
-
-// ---- comparing -----------------------------------------------------------------------------
-
-class Differ {
-  readonly differences: Difference[] = [];
-  figures = 0;
-
-  /** Deep comparison; each differing leaf is one difference. */
-  compare(what: string, expected: unknown, actual: unknown): void {
-    if (expected !== null && typeof expected === 'object') {
-      if (actual === null || typeof actual !== 'object' || Array.isArray(expected) !== Array.isArray(actual)) {
-        this.figures++;
-        this.differences.push({ what, expected, actual });
-        return;
-      }
-      const keys = new Set([...Object.keys(expected as object), ...Object.keys(actual as object)]);
-      for (const k of keys) {
-        this.compare(
-          Array.isArray(expected) ? `${what}[${k}]` : `${what}.${k}`,
-          (expected as Record<string, unknown>)[k],
-          (actual as Record<string, unknown>)[k],
-        );
-      }
-      return;
-    }
-    this.figures++;
-    if (!Object.is(expected, actual)) this.differences.push({ what, expected, actual });
-  }
-}
-
-async function api(stack: LocalStack, path: string): Promise<{ status: number; body: any }> {
-  for (let attempt = 1; ; attempt++) {
-    const res = await fetch(`${stack.apiUrl}${path}`, { headers: { authorization: `Bearer ${stack.token}` } });
-    const body = await res.json().catch(() => null);
-    if (res.status < 500 || attempt >= 3) return { status: res.status, body };
-    await sleep(200);
-  }
-}
-
-async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++]);
-    }),
-  );
 }
 
 // ---- the run -------------------------------------------------------------------------------
@@ -530,64 +316,4 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     await stack?.stop();
     await services?.stop();
   }
-}
-
-// ---- printing ------------------------------------------------------------------------------
-
-export function formatReport(r: ChaosReport): string {
-  const row = (k: string, v: unknown) => `  ${k.padEnd(40)} ${v}`;
-  const out = [
-    `chaos run — ${r.members} members × ${r.days} days (${r.window.from} … ${r.window.to}), seed ${r.seed}, ${(r.durationMs / 1000).toFixed(1)} s`,
-    '',
-    'events',
-    row('simulated events', r.events.simulated),
-    row('records sent (with repeats and poison)', r.events.recordsSent),
-    ...(r.events.kinesisRecords !== r.events.recordsSent ? [row('  in aggregated Kinesis records', r.events.kinesisRecords)] : []),
-    row('valid records (to the oracle)', r.events.validRecords),
-    row('  producer repeats', r.events.duplicates),
-    row('  re-confirmed orders', r.events.reconfirmedOrders),
-    row(
-      '  replayed files / records',
-      `${r.events.replays} / ${r.events.replayedRecords}${r.events.replayLeftOut ? ` (${r.events.replayLeftOut} beyond the 64-event window left out)` : ''}`,
-    ),
-    row('  records reordered (across members)', r.events.reorderedRecords),
-    row('  poison records', r.events.poison),
-    '',
-    'faults injected, by kind',
-    ...FAULT_KINDS.map((k) => row(`  ${k}`, r.faults[k])),
-    row('kinds not injected', r.faultKindsMissing.length ? r.faultKindsMissing.join(', ') : 'none'),
-    '',
-    'delivery (local event source mapping)',
-    row('invocations / failed', `${r.delivery.invocations} / ${r.delivery.failedInvocations}`),
-    row('records delivered', r.delivery.recordsDelivered),
-    row('records retried (delivered again)', r.delivery.recordsRetried),
-    row('records to the on-failure destination', r.delivery.toDestination),
-    row('records replayed from it', r.delivery.replayedFromDestination),
-    row('grown retries (records they added)', `${r.delivery.grownRetries} (${r.delivery.recordsAddedOnRetry})`),
-    row('retries run after the next midnight', r.delivery.retriesAfterMidnight),
-    row('kinesis-mock restart outage', r.restarts.kinesisOutageMs === null ? 'not restarted' : `${r.restarts.kinesisOutageMs} ms`),
-    row(
-      'DynamoDB Local restart outage',
-      r.restarts.dynamodbOutageMs === null
-        ? 'not restarted'
-        : `${r.restarts.dynamodbOutageMs} ms (after ${r.restarts.dynamodbRestartedAfterRecords} deliveries)`,
-    ),
-    '',
-    'quarantine',
-    row('quarantined / expected', `${r.quarantined.actual} / ${r.quarantined.expected}`),
-    row(
-      'by reason',
-      Object.entries(r.quarantined.byReason)
-        .map(([k, v]) => `${k} ${v}`)
-        .join(', '),
-    ),
-    '',
-    'comparison with the oracles',
-    row('members compared (fields)', `${r.compared.members} (${r.compared.memberFields})`),
-    row('figures compared', r.compared.figures),
-    row('tier upgrades (actions on ActionsStream)', `${r.compared.upgradeActions} (of ${r.compared.actionRecords} action records)`),
-    row('DIFFERENCES', r.differences),
-    ...r.sampleDifferences.map((d) => `    ${d.what}: expected ${JSON.stringify(d.expected)}, got ${JSON.stringify(d.actual)}`),
-  ];
-  return out.join('\n');
 }

@@ -7,7 +7,8 @@
 // compared with the independent oracles. It runs on its own restartable services (started here),
 // not on the shared ones of test/global-setup.ts.
 import { describe, expect, it } from 'vitest';
-import { formatReport, runChaos } from '../../harness/chaos/chaos-run';
+import { formatReport } from '../../harness/chaos/chaos-report';
+import { runChaos } from '../../harness/chaos/chaos-run';
 
 describe('the chaos run', () => {
   it('loses nothing and counts nothing twice under every fault kind', async () => {

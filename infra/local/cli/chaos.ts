@@ -5,7 +5,8 @@
 // Prints the report table and one JSON line; exits 1 unless there are zero differences and every
 // fault kind was injected.
 import { parseArgs } from 'node:util';
-import { formatReport, runChaos } from '../../../harness/chaos/chaos-run';
+import { formatReport } from '../../../harness/chaos/chaos-report';
+import { runChaos } from '../../../harness/chaos/chaos-run';
 
 const { values } = parseArgs({
   options: {
