@@ -7,7 +7,7 @@ import type { KinesisStreamRecord } from 'aws-lambda';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { dynamoClient, kinesisClient, s3Client, sleep } from '../../infra/local/engine/aws';
 import { mappingUuid } from '../../infra/local/engine/failure-destination';
-import { interpretResponse } from '../../infra/local/engine/poller';
+import { interpretResponse } from '../../infra/local/engine/shard-worker';
 import { attachLocalStack, type AttachOptions, type LocalStack } from '../../infra/local/engine/stack';
 import type { SourceRecord } from '../../infra/local/engine/stream-sources';
 import { calls } from '../fixtures/local-runtime/recording-handler';
