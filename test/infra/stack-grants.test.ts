@@ -1,0 +1,240 @@
+// Least privilege: what each function's role may do on each table, stream, bucket and key
+// (the resources and their wiring are in stack.test.ts).
+import { describe, expect, it } from 'vitest';
+import { FUNCTIONS, hasExportSegment, JOBS, resources, statementsOf } from '../support/stack-template';
+
+/**
+ * Actions a function may perform on a resource (by `GetAtt <id>.<attribute>`, also inside
+ * Fn::Join), unconditionally: statements narrowed by a Condition are checked on their own.
+ */
+function actionsOn(fnId: string, targetId: string, attribute = 'Arn'): string[] {
+  const needle = JSON.stringify({ 'Fn::GetAtt': [targetId, attribute] });
+  const actions = statementsOf(fnId)
+    .filter((s) => s.Effect === 'Allow' && !s.Condition && [s.Resource].flat().some((r) => JSON.stringify(r).includes(needle)))
+    .flatMap((s) => [s.Action].flat());
+  return [...new Set(actions)].sort();
+}
+
+const DDB_WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+const DDB_READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
+type Access = 'none' | 'read' | 'write' | 'readwrite' | 'read+put';
+
+function accessTo(fnId: string, tableId: string): Access {
+  const actions = actionsOn(fnId, tableId);
+  const reads = DDB_READ.every((a) => actions.includes(a));
+  const writes = DDB_WRITE.every((a) => actions.includes(a));
+  const anyWrite = DDB_WRITE.some((a) => actions.includes(a));
+  const anyRead = DDB_READ.some((a) => actions.includes(a)) || actions.includes('dynamodb:Scan');
+  // PutItem alone: the api's coin operations (conditional puts in one transaction), nothing else.
+  if (anyWrite && !writes && DDB_WRITE.filter((a) => actions.includes(a)).join() === 'dynamodb:PutItem' && reads) return 'read+put';
+  if (anyWrite && !writes) throw new Error(`${fnId} has partial write access to ${tableId}: ${actions}`);
+  if (anyRead && !reads) throw new Error(`${fnId} has partial read access to ${tableId}: ${actions}`);
+  return reads ? (writes ? 'readwrite' : 'read') : writes ? 'write' : 'none';
+}
+
+/** What grantWrite gives on a Kinesis stream (AWS managed key: no KMS actions). */
+const KINESIS_PUT = ['kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'];
+/** Any action that reads records from a Kinesis stream. */
+const KINESIS_GET = ['kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:SubscribeToShard'];
+
+/** Logical ids of every resource a function's policy names (its own log group left out). */
+function resourcesNamedBy(fnId: string): string[] {
+  const ownLogs = resources[fnId].Properties.LoggingConfig.LogGroup.Ref;
+  const ids = new Set<string>();
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(walk);
+    else if (value && typeof value === 'object') {
+      const obj = value as Record<string, unknown>;
+      if (Array.isArray(obj['Fn::GetAtt'])) ids.add(obj['Fn::GetAtt'][0] as string);
+      else if (typeof obj.Ref === 'string') ids.add(obj.Ref);
+      else Object.values(obj).forEach(walk);
+    }
+  };
+  for (const s of statementsOf(fnId)) walk(s.Resource);
+  ids.delete(ownLogs);
+  return [...ids].sort();
+}
+
+describe('least-privilege grants', () => {
+  const tables = ['MembersTable', 'LedgerTable', 'MetricsTable', 'QuarantineTable', 'ExportsTable'];
+  const matrix: Record<string, Access[]> = {
+    //                                  Members      Ledger       Metrics      Quarantine   Exports
+    ProcessEventsFunction: ['readwrite', 'readwrite', 'readwrite', 'readwrite', 'none'],
+    ApiFunction: ['read+put', 'read+put', 'read+put', 'read', 'readwrite'],
+    TierReviewFunction: ['read', 'none', 'read', 'none', 'none'],
+    WinbackFunction: ['read', 'none', 'read', 'none', 'none'],
+    RfmFunction: ['read', 'none', 'read', 'none', 'none'],
+    CoinsFunction: ['read', 'none', 'read', 'none', 'none'],
+    ...(hasExportSegment ? { ExportSegmentFunction: ['read', 'none', 'read', 'none', 'readwrite'] as Access[] } : {}),
+  };
+
+  it('the matrix covers every function', () => {
+    expect(Object.keys(matrix).sort()).toEqual(Object.keys(FUNCTIONS).sort());
+  });
+
+  it.each(Object.entries(matrix))('%s table access', (fnId, expected) => {
+    expect(tables.map((t) => accessTo(fnId, t))).toEqual(expected);
+  });
+
+  it.each(Object.keys(FUNCTIONS))('%s names only the resources it needs', (fnId) => {
+    const expected: Record<string, string[]> = {
+      ProcessEventsFunction: [
+        'ActionsStream',
+        'ErasureSaltSecret',
+        'EventsStream',
+        'FailedBatchesBucket',
+        'LedgerTable',
+        'MembersTable',
+        'MetricsTable',
+        'QuarantineTable',
+      ],
+      ApiFunction: [
+        'AuditTable',
+        'ErasureSaltSecret',
+        'EventsStream',
+        'ExportsBucket',
+        'ExportsTable',
+        'LedgerTable',
+        'MembersTable',
+        'MetricsTable',
+        'QuarantineTable',
+        ...(hasExportSegment ? ['ExportSegmentFunction'] : []),
+      ],
+      TierReviewFunction: ['EventsStream', 'JobFailuresQueue', 'MembersTable', 'MetricsTable'],
+      WinbackFunction: ['EventsStream', 'JobFailuresQueue', 'MembersTable', 'MetricsTable'],
+      RfmFunction: ['EventsStream', 'JobFailuresQueue', 'MembersTable', 'MetricsTable'],
+      CoinsFunction: ['EventsStream', 'JobFailuresQueue', 'MembersTable', 'MetricsTable'],
+      ExportSegmentFunction: ['ExportsBucket', 'ExportsTable', 'MembersTable', 'MetricsTable'],
+    };
+    expect(resourcesNamedBy(fnId)).toEqual(expected[fnId].sort());
+  });
+
+  it('only process-events writes member state and counters', () => {
+    for (const fnId of Object.keys(FUNCTIONS)) {
+      for (const table of ['MembersTable', 'MetricsTable', 'LedgerTable']) {
+        const writes = actionsOn(fnId, table).filter((a) => DDB_WRITE.includes(a));
+        // The api's coin operations put the member, the operation's ledger item and its counters.
+        expect(writes, `${fnId} on ${table}`).toEqual(
+          fnId === 'ProcessEventsFunction' ? [...DDB_WRITE].sort() : fnId === 'ApiFunction' ? ['dynamodb:PutItem'] : [],
+        );
+      }
+    }
+  });
+
+  it('the audit log is append-only: writers may only PutItem (the append is a conditional put of a new seq)', () => {
+    for (const fnId of Object.keys(FUNCTIONS)) {
+      const writes = actionsOn(fnId, 'AuditTable').filter((a) => DDB_WRITE.includes(a));
+      expect(writes, fnId).toEqual(fnId === 'ApiFunction' ? ['dynamodb:PutItem'] : []);
+    }
+  });
+
+  it('the api may put only tombstones (erased#…) into MembersTable', () => {
+    // (besides the coin operations' PutItem on members, ledger and metrics, asserted above)
+    const puts = statementsOf('ApiFunction').filter(
+      (st: any) => [st.Action].flat().includes('dynamodb:PutItem') && JSON.stringify(st.Resource).includes('MembersTable') && st.Condition,
+    );
+    expect(puts).toHaveLength(1);
+    expect(puts[0].Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['erased#*'] } });
+    expect([puts[0].Action].flat()).toEqual(['dynamodb:PutItem']);
+  });
+
+  it('the daily jobs may put only their own progress items (job#…) into MetricsTable', () => {
+    for (const fnId of JOBS) {
+      const statements = statementsOf(fnId).filter((st: any) => [st.Action].flat().includes('dynamodb:PutItem'));
+      expect(statements, fnId).toHaveLength(1);
+      expect(statements[0].Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['job#*'] } });
+    }
+  });
+
+  it('the api function writes member state only by PutItem (coin operations, conditional on the version)', () => {
+    expect(actionsOn('ApiFunction', 'MembersTable').filter((a) => DDB_WRITE.includes(a))).toEqual(['dynamodb:PutItem']);
+  });
+
+  it('the daily jobs may query TierReviewIndex and CoinDueIndex', () => {
+    for (const fnId of JOBS) {
+      const onIndex = statementsOf(fnId)
+        .filter((s) => JSON.stringify(s.Resource).includes('/index/*'))
+        .flatMap((s) => [s.Action].flat());
+      expect(onIndex, fnId).toContain('dynamodb:Query');
+      expect(
+        onIndex.filter((a) => DDB_WRITE.includes(a)),
+        fnId,
+      ).toEqual([]);
+    }
+  });
+
+  it('nobody reads a DynamoDB stream (MembersTable has none)', () => {
+    for (const fnId of Object.keys(FUNCTIONS)) {
+      for (const table of tables) expect(actionsOn(fnId, table, 'StreamArn'), `${fnId} on ${table}`).toEqual([]);
+      const streamActions = statementsOf(fnId)
+        .flatMap((s) => [s.Action].flat())
+        .filter((a) => ['dynamodb:ListStreams', 'dynamodb:DescribeStream'].includes(a));
+      expect(streamActions, fnId).toEqual([]);
+      expect(JSON.stringify(statementsOf(fnId)), fnId).not.toContain('StreamArn');
+    }
+  });
+
+  it('only process-events reads EventsStream (through EventsMapping); it puts only to forward aggregated sub-records', () => {
+    for (const fnId of Object.keys(FUNCTIONS)) {
+      const actions = actionsOn(fnId, 'EventsStream');
+      if (fnId === 'ProcessEventsFunction') {
+        expect(actions).toEqual(expect.arrayContaining(['kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:DescribeStream']));
+        expect(actions.filter((a) => a.startsWith('kinesis:Put'))).toEqual(['kinesis:PutRecord', 'kinesis:PutRecords']);
+      } else {
+        expect(
+          actions.filter((a) => KINESIS_GET.includes(a)),
+          fnId,
+        ).toEqual([]);
+      }
+    }
+  });
+
+  it('only the daily jobs (their commands), the api (erase_member commands) and process-events (forwarding aggregated sub-records) put records on EventsStream', () => {
+    const putters = [...JOBS, 'ApiFunction', 'ProcessEventsFunction'];
+    for (const fnId of Object.keys(FUNCTIONS)) {
+      const actions = actionsOn(fnId, 'EventsStream');
+      const puts = actions.filter((a) => a.startsWith('kinesis:Put'));
+      expect(puts, fnId).toEqual(putters.includes(fnId) ? ['kinesis:PutRecord', 'kinesis:PutRecords'] : []);
+      if (putters.includes(fnId) && fnId !== 'ProcessEventsFunction') expect(actions, fnId).toEqual(KINESIS_PUT);
+    }
+  });
+
+  it('only process-events puts to ActionsStream, and none read it', () => {
+    for (const fnId of Object.keys(FUNCTIONS)) {
+      const actions = actionsOn(fnId, 'ActionsStream');
+      expect(actions, fnId).toEqual(fnId === 'ProcessEventsFunction' ? KINESIS_PUT : []);
+      expect(
+        actions.filter((a) => KINESIS_GET.includes(a)),
+        fnId,
+      ).toEqual([]);
+    }
+  });
+
+  it('the stream consumer may only add objects to FailedBatchesBucket', () => {
+    for (const fnId of Object.keys(FUNCTIONS)) {
+      const actions = actionsOn(fnId, 'FailedBatchesBucket');
+      expect(actions, fnId).toEqual(fnId === 'ProcessEventsFunction' ? ['s3:ListBucket', 's3:PutObject'] : []);
+    }
+  });
+
+  it('the api may only read export objects (to pre-sign them); only the export job writes them', () => {
+    for (const fnId of Object.keys(FUNCTIONS)) {
+      const expected =
+        fnId === 'ApiFunction' ? ['s3:GetObject'] : fnId === 'ExportSegmentFunction' ? ['s3:AbortMultipartUpload', 's3:PutObject'] : [];
+      expect(actionsOn(fnId, 'ExportsBucket'), fnId).toEqual(expected);
+    }
+  });
+
+  it('no statement grants wildcard actions', () => {
+    for (const fnId of Object.keys(FUNCTIONS)) {
+      for (const s of statementsOf(fnId)) {
+        for (const action of [s.Action].flat()) expect(action, fnId).not.toContain('*');
+      }
+    }
+  });
+
+  it.runIf(hasExportSegment)('the api may invoke ExportSegmentFunction (and knows its name)', () => {
+    expect(actionsOn('ApiFunction', 'ExportSegmentFunction')).toEqual(['lambda:InvokeFunction']);
+    expect(resources.ApiFunction.Properties.Environment.Variables.EXPORT_SEGMENT_FUNCTION).toEqual({ Ref: 'ExportSegmentFunction' });
+  });
+});
