@@ -2,7 +2,6 @@
 // Earning and refunds of points are in points.test.ts.
 import { describe, expect, it } from 'vitest';
 import { balance, D, GOLD, MEMBER, P, PLATINUM, SILVER } from '../support/points-fixtures';
-import { purchasePoints } from '../../shared/points/points';
 import {
   applyEarn,
   applyRefundRevert,
