@@ -2,3 +2,4 @@ export { ACQUISITION_CHANNELS, CATEGORIES, GIFT_CARD_CATEGORY, PAGE_VIEW_EVENTS_
 export { SIMULATE_DEFAULTS, type SimulateOptions } from './options';
 export { eventsToJsonLines, simulate } from './simulate';
 export { Rng } from './rng';
+export { withIdentities, type IdentityOptions } from './identity';

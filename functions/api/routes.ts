@@ -2,7 +2,16 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { dayString, todayIn } from '../../shared/days/days';
 import { dayKey, TOTALS_KEY } from '../../shared/keys/metrics-keys';
-import { channelRetention, cohortRow, dailyRow, programRow, sessionsRow, winbackRow, type DayCounters } from '../../shared/metrics/read';
+import {
+  channelRetention,
+  cohortRow,
+  customersOn,
+  dailyRow,
+  programRow,
+  sessionsRow,
+  winbackRow,
+  type DayCounters,
+} from '../../shared/metrics/read';
 import { memberView } from '../../shared/member/view';
 import { coinBalance } from '../../shared/coins/lots';
 import { coinProgramFigures, coinProgramKeys } from '../../shared/coins/program-figures';
@@ -107,10 +116,18 @@ export async function getProgram(ctx: RouteContext, event: APIGatewayProxyEventV
   const keys = [TOTALS_KEY];
   for (let d = asOf + 1; d <= today + 1; d++) keys.push(dayKey(d));
   const coinKeys = coinProgramKeys(asOf, today + 1);
-  const [sums, coinSums] = await Promise.all([ctx.stores.metrics.sum(keys), ctx.stores.metrics.sum(coinKeys)]);
+  const [sums, coinSums, window] = await Promise.all([
+    ctx.stores.metrics.sum(keys),
+    ctx.stores.metrics.sum(coinKeys),
+    dayCounters(ctx, asOf - 29, asOf),
+  ]);
   const later = keys.slice(1).map((k) => sums.get(k) ?? new Map<string, number>());
+  const row = programRow(ctx.program, sums.get(TOTALS_KEY) ?? new Map(), later, asOf);
+  const { customers, memberShareOfCustomers } = customersOn(window, asOf);
   return {
-    ...programRow(ctx.program, sums.get(TOTALS_KEY) ?? new Map(), later, asOf),
+    ...row,
+    customers,
+    kpis: { ...row.kpis, memberShareOfCustomers, memberShareOfCustomersGoal: 0.9 },
     coins: coinProgramFigures(coinSums, asOf, today + 1, ctx.program.coins.fenPerCoin),
   };
 }

@@ -105,6 +105,8 @@ export interface ActivityOracle {
   activeDaysOf(memberId: string): string[];
   /** Every known member id, in order of creation. */
   memberIds(): string[];
+  /** Persons who purchased in [D−29, D], and the share of them that are members (4 decimals). */
+  customers(asOf: string): { customers: number; memberShareOfCustomers: number };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -414,8 +416,19 @@ export function buildActivityOracle(events: readonly OracleEvent[], timeZone = '
     };
   }
 
+  function customers(asOf: string) {
+    const persons = new Set<string>();
+    for (const day of daysBetween(addDays(asOf, -29), asOf)) for (const p of counters.get(day)?.payingMembers ?? []) persons.add(p);
+    const memberCount = [...persons].filter((p) => !members.get(p)!.visitor).length;
+    return {
+      customers: persons.size,
+      memberShareOfCustomers: persons.size === 0 ? 0 : Math.round((memberCount / persons.size) * 10_000) / 10_000,
+    };
+  }
+
   return {
     timeZone,
+    customers,
     daily,
     retention,
     retentionByChannel,

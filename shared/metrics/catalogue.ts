@@ -110,13 +110,17 @@ export function retainedRangeOf(name: string, cohort: number): [lo: number, hi: 
   return [lo, hi];
 }
 
-/** Rolling-window range cells: `w` (7 days, WAU) and `m` (30 days, MAU). */
-export type RangePrefix = 'w' | 'm';
+/**
+ * Rolling-window range cells: `w` (7 days, WAU) and `m` (30 days, MAU) over active days; `pc` (30
+ * days) over the purchase days of every person and `pv` over those of visitors (customers and the
+ * members' share of them, docs/rules.md#identity).
+ */
+export type RangePrefix = 'w' | 'm' | 'pc' | 'pv';
 export const rangeCellCounter = (prefix: RangePrefix, a: number, b: number) => `${prefix}${a}.${b}`;
 /** The offsets [a, b] of a `<prefix><a>.<b>` range cell, or null. */
 export function rangeCellOf(name: string, prefix: RangePrefix): [a: number, b: number] | null {
-  if (!name.startsWith(prefix) || !/^[wm]\d/.test(name)) return null;
-  const [a, b] = name.slice(1).split('.').map(Number);
+  if (!name.startsWith(prefix) || !/^\d/.test(name.slice(prefix.length))) return null;
+  const [a, b] = name.slice(prefix.length).split('.').map(Number);
   return [a, b];
 }
 
@@ -175,6 +179,8 @@ export const COUNTER_CATALOGUE: readonly CounterSpec[] = [
   { name: 'ra<cohort>.<lo>.<hi>', item: 'day', doc: 'cohort members whose latest active day now covers offsets lo…hi' },
   { name: 'w<a>.<b>', item: 'day', doc: 'members newly counted in the WAU of days day+a…day+b' },
   { name: 'm<a>.<b>', item: 'day', doc: 'members newly counted in the MAU of days day+a…day+b' },
+  { name: 'pc<a>.<b>', item: 'day', doc: 'persons newly counted as customers (a purchase in the 30 days) of days day+a…day+b' },
+  { name: 'pv<a>.<b>', item: 'day', doc: 'visitors newly counted as customers of days day+a…day+b' },
   { name: 'issued', item: 'coinDay', doc: 'coins earned by purchases booked on the day' },
   { name: 'available', item: 'coinDay', doc: 'coins whose lot became available on the day' },
   { name: 'revoked', item: 'coinDay', doc: 'coins revoked by refunds (from lots or as debt)' },

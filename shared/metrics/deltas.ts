@@ -49,6 +49,7 @@ export function memberDeltas(old: MemberState | null, next: MemberState, deltas:
     if ((old?.activity.lastActiveOn ?? null) === null && next.activity.lastActiveOn !== null)
       add(deltas, dayKey(next.joinedOn), COUNTER.newVisitors, 1);
     activityDeltas(old, next, deltas, true);
+    customerDeltas(old, next, deltas, true);
     return;
   }
   const j = next.joinedOn;
@@ -97,6 +98,24 @@ export function memberDeltas(old: MemberState | null, next: MemberState, deltas:
     for (const [item, counters] of back) for (const [counter, by] of counters) add(deltas, item, counter, -by);
     activityDeltas(null, next, deltas, false);
   } else activityDeltas(old, next, deltas, false);
+  customerDeltas(old, next, deltas, false);
+}
+
+/** Customers: persons with a purchase (any paying day, anonymous ones too) in the 30 days to a day. */
+function customerDeltas(old: MemberState | null, next: MemberState, deltas: Deltas, visitor: boolean): void {
+  const days = new Set((old?.history ?? []).map((e) => e.day));
+  for (const { day: d } of next.history) {
+    if (days.has(d)) continue;
+    let p = -Infinity;
+    let n = Infinity;
+    for (const a of days) {
+      if (a < d && a > p) p = a;
+      if (a > d && a < n) n = a;
+    }
+    rangeCell(deltas, dayKey(d), 'pc', d, p, n, 30);
+    if (visitor) rangeCell(deltas, dayKey(d), 'pv', d, p, n, 30);
+    days.add(d);
+  }
 }
 
 /** A state's whole counts, as if written at once: what a fold takes back for a visitor it absorbs. */

@@ -120,6 +120,13 @@ export function winbackRow(items: DayCounters, x: number) {
  * The programme at a glance as of a day: the running totals minus what the days after it added.
  * `later` holds the day items of (asOf, today].
  */
+/** Persons who purchased in [D−29, D] and the share of them that are members (docs/rules.md#identity). */
+export function customersOn(items: DayCounters, asOfDay: number) {
+  const customers = rolling(items, 'pc', asOfDay, 30);
+  const visitors = rolling(items, 'pv', asOfDay, 30);
+  return { customers, memberShareOfCustomers: customers === 0 ? 0 : Math.round(((customers - visitors) / customers) * 10_000) / 10_000 };
+}
+
 export function programRow(program: Program, totals: Map<string, number>, later: Map<string, number>[], asOfDay: number) {
   const asOf = (name: string) => get(totals, name) - later.reduce((sum, day) => sum + get(day, name), 0);
   // Erasures leave the running total on their day (privacy/erasure.ts): earlier days still count them.

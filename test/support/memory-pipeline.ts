@@ -3,7 +3,7 @@
 import { dayNumber } from '../../shared/days/days';
 import type { MemberState } from '../../shared/member/state';
 import { MemoryActions, MemoryHints, MemoryLedger, MemoryMembers, MemoryMetrics, MemoryQuarantine, MemorySegments } from './memory-ports';
-import { dailyRow, cohortRow, sessionsRow } from '../../shared/metrics/read';
+import { customersOn, dailyRow, cohortRow, sessionsRow } from '../../shared/metrics/read';
 import { dayKey } from '../../shared/keys/metrics-keys';
 import { processBatch, type BatchPorts, type StreamRecord } from '../../shared/batch/process-batch';
 import { defaultProgram } from '../../shared/programme/load';
@@ -78,6 +78,11 @@ export class MemoryPipeline {
     const rows = [];
     for (let d = dayNumber(from); d <= dayNumber(to); d++) rows.push(dailyRow(this.counters, d));
     return rows;
+  }
+
+  /** `customers` and `kpis.memberShareOfCustomers` of /metrics/program as of the day. */
+  customers(asOf: string) {
+    return customersOn(this.counters, dayNumber(asOf));
   }
 
   retention(from: string, to: string) {

@@ -31,6 +31,7 @@ const UNREACHED = [
   'lateActivity',
   'wbOffers',
   'wbConversions',
+  'pv<a>.<b>',
   'redeemed',
   'reversed',
   'expired',
