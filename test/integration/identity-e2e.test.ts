@@ -95,6 +95,9 @@ describe('identity through the local stack', () => {
     expect(daily.days).toEqual(oracle.daily(FROM, TO));
     expect(retention.cohorts).toEqual(oracle.retention(FROM, TO));
     expect(sessions.days).toEqual(oracle.sessions(FROM, TO));
+    const program = (await get(`/metrics/program?asOf=${TO}`)).body;
+    expect({ customers: program.customers, memberShareOfCustomers: program.kpis.memberShareOfCustomers }).toEqual(oracle.customers(TO));
+    expect(program.customers).toBe(11);
     const member = (await get('/members/im0')).body;
     expect(member.identities).toEqual(['wx:v0']);
     expect(member.lifetimePoints).toBe(0);
