@@ -25,7 +25,7 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { dayKey } from '../shared/keys/metrics-keys';
-import { sessionBucketCounter } from '../shared/metrics/catalogue';
+import { COUNTER, type ContributionCounter, SESSION_BUCKETS, sessionBucketCounter } from '../shared/metrics/catalogue';
 import { sessionBucket } from '../shared/metrics/contribution';
 import { dayOf } from '../shared/days/days';
 import { parseEvent, type StreamEvent } from '../shared/events/events';
@@ -38,24 +38,13 @@ export interface BaselineTables {
   counters: string;
 }
 
-/** The per-day figures both designs keep, by memberflow's counter names. */
+/** The per-day figures both designs keep, by memberflow's counter names (shared/metrics/catalogue.ts). */
 export const SIMPLE_COUNTERS = [
-  'dau',
-  'new',
-  'launches',
-  'sessions',
-  'sessionSeconds',
-  'pageViews',
-  'orders',
-  'revenueCents',
-  'payingMembers',
-  'b0',
-  'b1',
-  'b2',
-  'b3',
-  'b4',
-  'b5',
-] as const;
+  COUNTER.dau,
+  COUNTER.newMembers,
+  ...(['launches', 'sessions', 'sessionSeconds', 'pageViews', 'orders', 'revenueCents', 'payingMembers'] satisfies ContributionCounter[]),
+  ...SESSION_BUCKETS.map((_, bucket) => sessionBucketCounter(bucket)),
+];
 
 export const dayItemKey = dayKey;
 
@@ -103,7 +92,8 @@ export function localContext(timeoutMs = 120_000): Context {
   };
 }
 
-type Counters = Record<string, number>;
+/** Deltas by counter name: the catalogue's contribution counters, `dau` and `new`. */
+type Counters = Partial<Record<ContributionCounter | typeof COUNTER.dau | typeof COUNTER.newMembers, number>>;
 
 export function makeBaselineHandler(opts: { client: DynamoDBClient; tables: BaselineTables; program: Program }) {
   const { tables, program } = opts;
@@ -157,13 +147,13 @@ export function makeBaselineHandler(opts: { client: DynamoDBClient; tables: Base
     const oldDays = out.Attributes?.ads as Set<number> | undefined;
     const oldPaying = out.Attributes?.pds as Set<number> | undefined;
     const newDay = !oldDays?.has(day);
-    if (newDay) counters.dau = 1;
+    if (newDay) counters[COUNTER.dau] = 1;
     let movedFrom: number | null = null;
-    if (!oldDays) counters.new = 1;
+    if (!oldDays) counters[COUNTER.newMembers] = 1;
     else if (newDay) {
       const earliest = Math.min(...oldDays);
       if (day < earliest) {
-        counters.new = 1;
+        counters[COUNTER.newMembers] = 1;
         movedFrom = earliest;
       }
     }
@@ -190,7 +180,7 @@ export function makeBaselineHandler(opts: { client: DynamoDBClient; tables: Base
         break;
     }
     await addCounters(day, counters);
-    if (movedFrom !== null) await addCounters(movedFrom, { new: -1 });
+    if (movedFrom !== null) await addCounters(movedFrom, { [COUNTER.newMembers]: -1 });
   };
 
   const applyOnce = makeIdempotent(applyEvent, { persistenceStore, config });

@@ -141,6 +141,20 @@ export function buildPlan(lines: readonly string[], opts: PlanOptions): SendPlan
     event,
     memberId: event.memberId,
   });
+  /** Well-formed JSON that the consumer must quarantine for `reason` (fields after the common ones). */
+  const jsonPoison = (
+    n: number,
+    type: string,
+    memberId: string,
+    reason: string,
+    fields: Record<string, unknown>,
+    occurredAt = new Date(nowMs - 3600_000).toISOString(),
+  ): SendRecord => ({
+    data: Buffer.from(JSON.stringify({ eventId: `chaos-p${n}`, type, memberId, occurredAt, ...fields }), 'utf8'),
+    poison: reason,
+    memberId,
+  });
+  const unknownOrderRefund = (n: number) => ({ channel: 'store', orderId: `chaos-unknown-${n}`, lines: [{ sku: 's', amountCents: 100 }] });
   const poison = (realMember: string): SendRecord => {
     const n = ++poisonSerial;
     const pick = n % 8;
@@ -155,106 +169,27 @@ export function buildPlan(lines: readonly string[], opts: PlanOptions): SendPlan
         case 1:
           return { data: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d, n & 0x7f]), poison: 'not_utf8' };
         case 2:
-          return {
-            data: Buffer.from(
-              JSON.stringify({
-                eventId: `chaos-p${n}`,
-                type: 'app_open',
-                memberId: realMember,
-                occurredAt: new Date(nowMs - 3600_000).toISOString(),
-                attributes: { padding: 'x'.repeat(33 * 1024) },
-              }),
-              'utf8',
-            ),
-            poison: 'too_large',
-            memberId: realMember,
-          };
+          return jsonPoison(n, 'app_open', realMember, 'too_large', { attributes: { padding: 'x'.repeat(33 * 1024) } });
         case 3:
-          return {
-            data: Buffer.from(
-              JSON.stringify({
-                eventId: `chaos-p${n}`,
-                type: 'purchase',
-                memberId: realMember,
-                occurredAt: new Date(nowMs - 3600_000).toISOString(),
-                channel: 'app',
-                orderId: `chaos-o${n}`,
-                lines: [{ sku: 's', category: 'meat', amountCents: -100 }],
-              }),
-              'utf8',
-            ),
-            poison: 'invalid_event',
-            memberId: realMember,
-          };
+          return jsonPoison(n, 'purchase', realMember, 'invalid_event', {
+            channel: 'app',
+            orderId: `chaos-o${n}`,
+            lines: [{ sku: 's', category: 'meat', amountCents: -100 }],
+          });
         case 4:
-          return {
-            data: Buffer.from(
-              JSON.stringify({
-                eventId: `chaos-p${n}`,
-                type: 'app_open',
-                memberId: realMember,
-                occurredAt: new Date(nowMs + 86_400_000).toISOString(),
-              }),
-              'utf8',
-            ),
-            poison: 'future_occurred_at',
-            memberId: realMember,
-          };
+          return jsonPoison(n, 'app_open', realMember, 'future_occurred_at', {}, new Date(nowMs + 86_400_000).toISOString());
         case 5:
-          return {
-            data: Buffer.from(
-              JSON.stringify({
-                eventId: `chaos-p${n}`,
-                type: 'refund',
-                memberId: realMember,
-                occurredAt: new Date(nowMs - 3600_000).toISOString(),
-                channel: 'store',
-                orderId: `chaos-unknown-${n}`,
-                lines: [{ sku: 's', amountCents: 100 }],
-              }),
-              'utf8',
-            ),
-            poison: 'unknown_order',
-            memberId: realMember,
-          };
+          return jsonPoison(n, 'refund', realMember, 'unknown_order', unknownOrderRefund(n));
         case 6: {
           // A refund of an unknown order by a member nobody else names: must not create it.
           const memberId = `chaos-ghost-${n}`;
           poisonOnly.add(memberId);
-          return {
-            data: Buffer.from(
-              JSON.stringify({
-                eventId: `chaos-p${n}`,
-                type: 'refund',
-                memberId,
-                occurredAt: new Date(nowMs - 3600_000).toISOString(),
-                channel: 'store',
-                orderId: `chaos-unknown-${n}`,
-                lines: [{ sku: 's', amountCents: 100 }],
-              }),
-              'utf8',
-            ),
-            poison: 'unknown_order',
-            memberId,
-          };
+          return jsonPoison(n, 'refund', memberId, 'unknown_order', unknownOrderRefund(n));
         }
         default: {
           const memberId = `chaos-ghost-${n}`;
           poisonOnly.add(memberId);
-          return {
-            data: Buffer.from(
-              JSON.stringify({
-                eventId: `chaos-p${n}`,
-                type: 'session_end',
-                memberId,
-                occurredAt: new Date(nowMs - 3600_000).toISOString(),
-                durationSeconds: 30,
-              }),
-              'utf8',
-            ),
-            poison: 'invalid_event',
-            memberId,
-          };
+          return jsonPoison(n, 'session_end', memberId, 'invalid_event', { durationSeconds: 30 });
         }
       }
     })();

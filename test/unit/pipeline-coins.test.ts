@@ -8,32 +8,16 @@ import { coinBalance, lotNumber } from '../../shared/coins/lots';
 import { redeemCoins } from '../../shared/coins/ledger';
 import { COIN_TOTALS_KEY, coinCounts, coinDayKey, coinFigures } from '../../shared/coins/outbox';
 import type { MemberState } from '../../shared/member/state';
+import { at, orderLines } from '../support/event-lines';
 import { MemoryPipeline } from '../support/memory-pipeline';
 import { defaultProgram } from '../../shared/programme/load';
 
-const at = (day: string, time = '10:00:00') => `${day}T${time}+08:00`;
-let n = 0;
+const orders = orderLines();
+/** A purchase of one meat line. */
 const purchase = (memberId: string, orderId: string, day: string, cents: number) =>
-  JSON.stringify({
-    eventId: `p${++n}`,
-    type: 'purchase',
-    memberId,
-    occurredAt: at(day),
-    channel: 'store',
-    orderId,
-    lines: [{ sku: 'a', category: 'meat', amountCents: cents }],
-  });
+  orders.purchase(memberId, orderId, day, [['a', 'meat', cents]]);
 const refund = (memberId: string, orderId: string, day: string, cents: number, refundId: string) =>
-  JSON.stringify({
-    eventId: `r${++n}`,
-    type: 'refund',
-    memberId,
-    occurredAt: at(day),
-    channel: 'store',
-    orderId,
-    refundId,
-    lines: [{ sku: 'a', amountCents: cents }],
-  });
+  orders.refund(memberId, orderId, day, [['a', cents]], refundId);
 const coinsDay = (memberId: string, day: string) => JSON.stringify(coinsDayCommand(memberId, dayNumber(day), Date.parse(at(day))));
 
 function figures(p: MemoryPipeline, from: string, to: string) {

@@ -3,33 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { dayNumber } from '../../shared/days/days';
 import { tierReviewCommand } from '../../shared/jobs/commands';
 import { memberView } from '../../shared/member/view';
+import { orderLines } from '../support/event-lines';
 import { MemoryPipeline } from '../support/memory-pipeline';
 
-const at = (day: string, time = '10:00:00') => `${day}T${time}+08:00`;
-let n = 0;
+const orders = orderLines();
+/** A store purchase with 8 yuan shipping (which earns nothing). */
 const purchase = (memberId: string, orderId: string, day: string, lines: [string, string, number][], extra: object = {}) =>
-  JSON.stringify({
-    eventId: `p${++n}`,
-    type: 'purchase',
-    memberId,
-    occurredAt: at(day),
-    channel: 'store',
-    orderId,
-    lines: lines.map(([sku, category, amountCents]) => ({ sku, category, amountCents })),
-    shippingCents: 800,
-    ...extra,
-  });
-const refund = (memberId: string, orderId: string, day: string, lines: [string, number][], refundId?: string) =>
-  JSON.stringify({
-    eventId: `r${++n}`,
-    type: 'refund',
-    memberId,
-    occurredAt: at(day),
-    channel: 'store',
-    orderId,
-    refundId,
-    lines: lines.map(([sku, amountCents]) => ({ sku, amountCents })),
-  });
+  orders.purchase(memberId, orderId, day, lines, { shippingCents: 800, ...extra });
+const refund = orders.refund;
 
 async function run(lines: string[], pipeline = new MemoryPipeline()) {
   await pipeline.deliver(pipeline.records(lines), 50);

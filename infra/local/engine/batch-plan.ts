@@ -29,6 +29,29 @@ export interface BatchPlan {
   bytes?: number;
 }
 
+/** A record as Lambda hands it to the handler: its sequence number made from the shard and a serial. */
+function lambdaRecord(
+  shard: number,
+  serial: number,
+  partitionKey: string,
+  data: string,
+  arrival: number,
+  arn: string,
+): KinesisStreamRecord {
+  const shardId = `shardId-${String(shard).padStart(12, '0')}`;
+  const seq = `4959${String(shard).padStart(4, '0')}${String(serial).padStart(48, '0')}`;
+  return {
+    kinesis: { kinesisSchemaVersion: '1.0', partitionKey, sequenceNumber: seq, data, approximateArrivalTimestamp: arrival },
+    eventSource: 'aws:kinesis',
+    eventVersion: '1.0',
+    eventID: `${shardId}:${seq}`,
+    eventName: 'aws:kinesis:record',
+    invokeIdentityArn: 'arn:aws:iam::000000000000:role/local',
+    awsRegion: 'us-east-1',
+    eventSourceARN: arn,
+  };
+}
+
 export function planBatches(
   lines: readonly string[],
   opts: { shards?: number; batchSize?: number; streamArn?: string; arrivedAt?: number } = {},
@@ -41,24 +64,7 @@ export function planBatches(
   lines.forEach((line, i) => {
     const key = partitionKeyFor(line);
     const shard = shardIndexFor(key, shards);
-    const shardId = `shardId-${String(shard).padStart(12, '0')}`;
-    const seq = `4959${String(shard).padStart(4, '0')}${String(i + 1).padStart(48, '0')}`;
-    perShard[shard].push({
-      kinesis: {
-        kinesisSchemaVersion: '1.0',
-        partitionKey: key,
-        sequenceNumber: seq,
-        data: Buffer.from(line, 'utf8').toString('base64'),
-        approximateArrivalTimestamp: arrival,
-      },
-      eventSource: 'aws:kinesis',
-      eventVersion: '1.0',
-      eventID: `${shardId}:${seq}`,
-      eventName: 'aws:kinesis:record',
-      invokeIdentityArn: 'arn:aws:iam::000000000000:role/local',
-      awsRegion: 'us-east-1',
-      eventSourceARN: arn,
-    });
+    perShard[shard].push(lambdaRecord(shard, i + 1, key, Buffer.from(line, 'utf8').toString('base64'), arrival, arn));
   });
   const batches = perShard.map((records) => {
     const out: KinesisStreamEvent[] = [];
@@ -154,23 +160,7 @@ export function planAggregatedBatches(
         current = [];
         payload = 0;
       }
-      const seq = `4959${String(shard).padStart(4, '0')}${String(++n).padStart(48, '0')}`;
-      current.push({
-        kinesis: {
-          kinesisSchemaVersion: '1.0',
-          partitionKey: entry.partitionKey,
-          sequenceNumber: seq,
-          data,
-          approximateArrivalTimestamp: arrival,
-        },
-        eventSource: 'aws:kinesis',
-        eventVersion: '1.0',
-        eventID: `${shardId}:${seq}`,
-        eventName: 'aws:kinesis:record',
-        invokeIdentityArn: 'arn:aws:iam::000000000000:role/local',
-        awsRegion: 'us-east-1',
-        eventSourceARN: arn,
-      });
+      current.push(lambdaRecord(shard, ++n, entry.partitionKey, data, arrival, arn));
       payload += data.length;
     }
     if (current.length) out.push({ Records: current });
