@@ -83,6 +83,8 @@ export async function renderOverview(stale: () => boolean): Promise<void> {
     ),
     goalCard('Important-value share', kpis.importantValueShare, kpis.importantValueGoal, true, 'kpi-important-value'),
     goalCard('Churned share', kpis.churnedShare, kpis.churnedGoal, false, 'kpi-churned'),
+    // The plan's first goal: members above 90% of the persons who bought in the last 30 days.
+    goalCard('Members among customers', kpis.memberShareOfCustomers, kpis.memberShareOfCustomersGoal, true, 'kpi-member-share'),
   );
 
   const labels = days.map((d) => d.day);

@@ -80,6 +80,9 @@ export async function postErasure(ctx: RouteContext, event: APIGatewayProxyEvent
   if (!existing) {
     const { state } = await memberOrTombstone(ctx.stores.members, memberId, memberHash);
     if (!state) throw new HttpError(404, 'member_not_found', `memberId: no member ${memberId}`);
+    // The ids linked to the member (docs/rules.md#identity) first: a retried request whose member
+    // tombstone exists finds them done; their events are then refused like the member's.
+    for (const key of state.identities) await erasure.putTombstone(erasure.hash(key), erasureId, actor, now);
     const stored = await erasure.putTombstone(memberHash, erasureId, actor, now);
     if (stored.erasureId !== erasureId) throw erasedError(); // another erasure won the race
     // The reason is operator text: the member id never goes into the audit log, even there.

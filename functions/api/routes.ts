@@ -40,7 +40,8 @@ const memberIdPattern = /^[A-Za-z0-9_.:@-]{1,128}$/;
 
 /** An anonymous id answers for the member it is linked to; a visitor is no member (docs/api.md#members). */
 async function linkedMember(ctx: RouteContext, anonymousId: string) {
-  const visitor = (await ctx.stores.members.getMany([visitorKey(anonymousId)])).get(visitorKey(anonymousId));
+  // An erased member's linked ids were tombstoned with it: they answer member_erased too.
+  const visitor = await assertNotErased(ctx.stores.members, visitorKey(anonymousId));
   return visitor?.linkedTo ? assertNotErased(ctx.stores.members, visitor.linkedTo) : null;
 }
 

@@ -453,6 +453,13 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   const segmentIds = allSegments(ports.program).map((sg) => sg.id);
   await forEachLimited([...plan.erasing], concurrency, async ([memberId, erasing]) => {
     const version = stored.get(memberId)!.version;
+    // The ids linked to it first (docs/api.md#privacy-erasure-and-subject-access): the api tombstoned
+    // them with the member, so once gone they are never recreated; a retry still finds them listed.
+    const linked = await ports.members.getMany(stored.get(memberId)!.identities);
+    for (const [key, state] of linked) {
+      if (!(await ports.erasure!.deleteMember(key, state.version))) throw new Error('a linked id changed while its erasure was applied');
+      await ports.erasure!.sweep(key, []);
+    }
     if (!(await ports.erasure!.deleteMember(memberId, version))) {
       ports.onMemberError?.(new Error('member changed while its erasure was applied'));
       failed.push(erasing.position.seq);

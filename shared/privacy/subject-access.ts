@@ -2,6 +2,7 @@
 // member, from its member item and its LedgerTable items. Documented field by field in
 // docs/privacy.md. Actions are not stored per member: the ones derivable from stored data are
 // listed with their deterministic actionIds (see `actions` below and docs/privacy.md).
+import { anonymousIdOf } from '../identity/keys';
 import { tierAction, type Action } from '../actions/actions';
 import { dayString } from '../days/days';
 import { ORDER_PREFIX, TIER_CHANGE_PREFIX } from '../keys/ledger-keys';
@@ -49,7 +50,7 @@ export function subjectAccessDocument(
     memberId: state.memberId,
     generatedAt,
     profile: memberView(program, state, today),
-    identities: ((state as { identities?: string[] }).identities ?? []) as string[],
+    identities: state.identities.flatMap((key) => anonymousIdOf(key) ?? []),
     activity: {
       lastActiveOn: day(state.activity.lastActiveOn),
       recentActiveDays: state.activity.recent.map((d) => dayString(d)),

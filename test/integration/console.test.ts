@@ -182,6 +182,10 @@ describe.skipIf(!CHROMIUM)('the operations console', () => {
       String(program.kpis.importantValueShare >= program.kpis.importantValueGoal),
     );
     expect(await text('kpi-churned')).toBe(formatShare(program.kpis.churnedShare, 2));
+    expect(await text('kpi-member-share')).toBe(formatShare(program.kpis.memberShareOfCustomers, 2));
+    expect(await page.getByTestId('kpi-member-share-status').getAttribute('data-met')).toBe(
+      String(program.kpis.memberShareOfCustomers >= program.kpis.memberShareOfCustomersGoal),
+    );
     expect(await page.getByTestId('kpi-churned-status').getAttribute('data-met')).toBe(
       String(program.kpis.churnedShare <= program.kpis.churnedGoal),
     );

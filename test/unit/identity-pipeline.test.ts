@@ -5,6 +5,7 @@ import { buildActivityOracle, type OracleEvent } from '../../harness/oracle/acti
 import { MemoryPipeline } from '../support/memory-pipeline';
 import { ShardedStream } from '../support/sharded-stream';
 import { visitorKey } from '../../shared/identity/keys';
+import type { ErasurePort } from '../../shared/privacy/erasure';
 
 const FROM = '2027-05-01';
 const TO = '2027-05-12';
@@ -156,5 +157,42 @@ describe('identity over the in-memory pipeline', () => {
     }
     expect(sawForward).toBe(true);
     expect(sawSnapshot).toBe(true);
+  });
+
+  it('erasure of a member takes its linked anonymous ids with it: gone, never recreated, past figures unchanged', async () => {
+    const s = story('x');
+    const pipeline = new MemoryPipeline();
+    const tombstones = new Set<string>();
+    const hash = (id: string) => `h(${id})`;
+    const erasure: ErasurePort = {
+      hash,
+      tombstones: async (hashes) => new Set(hashes.filter((h) => tombstones.has(h))),
+      deleteMember: async (memberId, version) => {
+        if ((pipeline.members.items.get(memberId)?.version ?? -1) !== version) return false;
+        pipeline.members.items.delete(memberId);
+        return true;
+      },
+      sweep: async (memberId) => {
+        for (const key of pipeline.ledger.orders.keys()) if (key.startsWith(`${memberId}|`)) pipeline.ledger.orders.delete(key);
+      },
+    };
+    const stream = new ShardedStream(pipeline, 3, () => ({ erasure }));
+    stream.put(lines([...s.before, ...s.join, ...s.after]));
+    await stream.drain();
+    const figures = pipeline.daily(FROM, TO);
+    expect([...pipeline.ledger.orders.keys()].some((k) => k.startsWith(visitorKey('xwx:o6_A')))).toBe(true);
+    // The api's half: the linked ids' tombstones, then the member's, then the command.
+    for (const key of pipeline.member('xM1')!.identities) tombstones.add(hash(key));
+    tombstones.add(hash('xM1'));
+    stream.put([JSON.stringify({ eventId: 'erase_member:x1', type: 'erase_member', memberId: 'xM1', erasureId: 'x1', occurredAt: at(6) })]);
+    await stream.drain();
+    expect(pipeline.member('xM1')).toBeUndefined();
+    expect(pipeline.member(visitorKey('xwx:o6_A'))).toBeUndefined();
+    expect([...pipeline.ledger.orders.keys()].filter((k) => k.includes('xwx:o6_A') || k.startsWith('xM1|'))).toEqual([]);
+    stream.put(lines([ev({ type: 'app_open', anonymousId: 'xwx:o6_A' }, 7)]));
+    await stream.drain();
+    expect(pipeline.member(visitorKey('xwx:o6_A'))).toBeUndefined();
+    expect([...pipeline.quarantine.items.values()].map((q) => [q.reason, q.raw])).toEqual([['erased_member', '']]);
+    expect(pipeline.daily(FROM, TO).slice(0, 6)).toEqual(figures.slice(0, 6));
   });
 });
