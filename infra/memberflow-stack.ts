@@ -10,6 +10,7 @@ import { Buckets } from './constructs/buckets';
 import { DailyJobs } from './constructs/daily-jobs';
 import { ErasureSalt } from './constructs/erasure-salt';
 import { Handler } from './constructs/handler';
+import { HistoryImport } from './constructs/history-import';
 import { HttpApi } from './constructs/http-api';
 import { acknowledge } from './constructs/ids';
 import { Monitoring } from './constructs/monitoring';
@@ -196,6 +197,32 @@ export class MemberflowStack extends Stack {
         { logicalId: 'CoinsSchedule', job: 'coins', handler: coins, hour: 0, minute: 5 },
       ],
     });
+
+    // History import from S3 (docs/aws.md#history-import): a Distributed Map stages the objects,
+    // one applier (the import use case, the consumer's batch code) applies the days in order.
+    const importStage = handler(
+      'ImportStageFunction',
+      'functions/import-stage.ts',
+      'History import: one input object to per-day chunks',
+      1024,
+      Duration.minutes(5),
+    );
+    tables.quarantine.grantWriteData(importStage);
+    const importApply = handler(
+      'ImportApplyFunction',
+      'functions/import-apply.ts',
+      'History import: the staged days applied in time order, jobs caught up',
+      1769,
+      Duration.minutes(15),
+    );
+    tables.members.grantReadWriteData(importApply);
+    tables.ledger.grantReadWriteData(importApply);
+    tables.metrics.grantReadWriteData(importApply);
+    tables.quarantine.grantReadWriteData(importApply);
+    erasureSalt.secret.grantRead(importApply);
+    streams.actions.grantWrite(importApply);
+    acknowledge(importApply.role!, 'AwsSolutions-IAM5[Resource::<MembersTable.Arn>/index/*]', indexReason);
+    new HistoryImport(this, 'HistoryImport', { stage: importStage, apply: importApply, accessLogs: buckets.logs });
 
     const http = new HttpApi(this, 'Api', { handler: api });
     new Monitoring(this, 'Monitoring', {

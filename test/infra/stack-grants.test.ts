@@ -65,6 +65,9 @@ describe('least-privilege grants', () => {
     WinbackFunction: ['read', 'none', 'read', 'none', 'none'],
     RfmFunction: ['read', 'none', 'read', 'none', 'none'],
     CoinsFunction: ['read', 'none', 'read', 'none', 'none'],
+    // The history import: stage only quarantines bad lines; apply is the consumer's batch code.
+    ImportStageFunction: ['none', 'none', 'none', 'write', 'none'],
+    ImportApplyFunction: ['readwrite', 'readwrite', 'readwrite', 'readwrite', 'none'],
     ...(hasExportSegment ? { ExportSegmentFunction: ['read', 'none', 'read', 'none', 'readwrite'] as Access[] } : {}),
   };
 
@@ -105,17 +108,28 @@ describe('least-privilege grants', () => {
       RfmFunction: ['EventsStream', 'JobFailuresQueue', 'MembersTable', 'MetricsTable'],
       CoinsFunction: ['EventsStream', 'JobFailuresQueue', 'MembersTable', 'MetricsTable'],
       ExportSegmentFunction: ['ExportsBucket', 'ExportsTable', 'MembersTable', 'MetricsTable'],
+      ImportStageFunction: ['ImportBucket', 'QuarantineTable'],
+      ImportApplyFunction: [
+        'ActionsStream',
+        'ErasureSaltSecret',
+        'ImportBucket',
+        'LedgerTable',
+        'MembersTable',
+        'MetricsTable',
+        'QuarantineTable',
+      ],
     };
     expect(resourcesNamedBy(fnId)).toEqual(expected[fnId].sort());
   });
 
-  it('only process-events writes member state and counters', () => {
+  it('only process-events (and the import applier, the same batch code) writes member state and counters', () => {
+    const consumers = ['ProcessEventsFunction', 'ImportApplyFunction'];
     for (const fnId of Object.keys(FUNCTIONS)) {
       for (const table of ['MembersTable', 'MetricsTable', 'LedgerTable']) {
         const writes = actionsOn(fnId, table).filter((a) => DDB_WRITE.includes(a));
         // The api's coin operations put the member, the operation's ledger item and its counters.
         expect(writes, `${fnId} on ${table}`).toEqual(
-          fnId === 'ProcessEventsFunction' ? [...DDB_WRITE].sort() : fnId === 'ApiFunction' ? ['dynamodb:PutItem'] : [],
+          consumers.includes(fnId) ? [...DDB_WRITE].sort() : fnId === 'ApiFunction' ? ['dynamodb:PutItem'] : [],
         );
       }
     }
@@ -199,10 +213,10 @@ describe('least-privilege grants', () => {
     }
   });
 
-  it('only process-events puts to ActionsStream, and none read it', () => {
+  it('only process-events (and the import applier, the same batch code) puts to ActionsStream, and none read it', () => {
     for (const fnId of Object.keys(FUNCTIONS)) {
       const actions = actionsOn(fnId, 'ActionsStream');
-      expect(actions, fnId).toEqual(fnId === 'ProcessEventsFunction' ? KINESIS_PUT : []);
+      expect(actions, fnId).toEqual(['ProcessEventsFunction', 'ImportApplyFunction'].includes(fnId) ? KINESIS_PUT : []);
       expect(
         actions.filter((a) => KINESIS_GET.includes(a)),
         fnId,

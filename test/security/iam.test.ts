@@ -79,6 +79,27 @@ const job: Inventory = {
 };
 
 const EXPECTED: Record<string, Inventory> = {
+  // History import (infra/constructs/history-import.ts): stage reads the operator's files and
+  // writes per-day chunks, quarantining bad lines; apply is the consumer's batch code (the
+  // process-events grants without the stream read) plus its staged chunks and checkpoint.
+  ImportStageFunction: {
+    'ImportBucket/incoming/*': ['s3:GetObject'],
+    'ImportBucket/staged/*': ['s3:PutObject'],
+    QuarantineTable: DDB_WRITE,
+    'own log group': LOGS,
+  },
+  ImportApplyFunction: {
+    ActionsStream: ['kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'],
+    ErasureSaltSecret: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+    'ImportBucket if {"StringLike":{"s3:prefix":["staged/*"]}}': ['s3:ListBucket'],
+    'ImportBucket/staged/*': ['s3:GetObject', 's3:PutObject'],
+    LedgerTable: DDB_READ_WRITE,
+    MembersTable: DDB_READ_WRITE,
+    'MembersTable/index/*': DDB_READ_WRITE,
+    MetricsTable: DDB_READ_WRITE,
+    QuarantineTable: DDB_READ_WRITE,
+    'own log group': LOGS,
+  },
   ProcessEventsFunction: {
     // Put only (actions are outbound); ListShards comes with CDK's grantWrite.
     ActionsStream: ['kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'],
@@ -177,7 +198,17 @@ describe('IAM: every action of every handler, on what', () => {
         // Only the documented object/index scopes end in a wildcard (acknowledged for cdk-nag).
         expect(resource, fnId).not.toMatch(/^\*|arn:aws/);
         if (resource.includes('*'))
-          expect(['MembersTable/index/*', 'AuditTable/index/*', 'ExportsBucket/*', 'FailedBatchesBucket/*'], fnId).toContain(resource);
+          expect(
+            [
+              'MembersTable/index/*',
+              'AuditTable/index/*',
+              'ExportsBucket/*',
+              'FailedBatchesBucket/*',
+              'ImportBucket/incoming/*',
+              'ImportBucket/staged/*',
+            ],
+            fnId,
+          ).toContain(resource);
       }
     }
   });

@@ -17,6 +17,8 @@ export const FUNCTIONS: Record<string, string> = {
   WinbackFunction: 'functions/winback.ts',
   RfmFunction: 'functions/rfm.ts',
   CoinsFunction: 'functions/coins.ts',
+  ImportStageFunction: 'functions/import-stage.ts',
+  ImportApplyFunction: 'functions/import-apply.ts',
   ...(hasExportSegment ? { ExportSegmentFunction: EXPORT_SEGMENT_ENTRY } : {}),
 };
 export const JOBS = ['TierReviewFunction', 'WinbackFunction', 'RfmFunction', 'CoinsFunction'];
