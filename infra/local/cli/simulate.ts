@@ -1,5 +1,5 @@
 /**
- * `npm run simulate -- --members N --days D --seed S [--start DAY] [--timezone ZONE] [--send [--aggregate]]`
+ * `npm run simulate -- --members N --days D --seed S [--start DAY] [--timezone ZONE] [--identities] [--send [--aggregate]]`
  *
  * Deterministic synthetic behaviour events (docs/events.md), one JSON line each, to stdout — or, with
  * `--send`, into the events stream of the running local stack (in chunks, progress on stderr).
@@ -9,15 +9,17 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { addDays, dayString, isDayString, isTimeZone, todayIn } from '../../../shared/days/days';
 import { loadProgram } from '../../../shared/programme/load';
-import { eventsToJsonLines, simulate, SIMULATE_DEFAULTS, type SimulateOptions } from '../../../simulator';
+import { eventsToJsonLines, simulate, SIMULATE_DEFAULTS, withIdentities, type SimulateOptions } from '../../../simulator';
 
-const USAGE = `usage: npm run simulate -- [--members N] [--days D] [--seed S] [--start YYYY-MM-DD] [--timezone ZONE] [--send [--aggregate]]
+const USAGE = `usage: npm run simulate -- [--members N] [--days D] [--seed S] [--start YYYY-MM-DD] [--timezone ZONE] [--identities] [--send [--aggregate]]
 
   --members N      members to simulate (1–1000000, default 1000)
   --days D         days to simulate (1–3660, default 30)
   --seed S         integer seed; the same options give the same events (default 1)
   --start DAY      first day, YYYY-MM-DD in the programme time zone (default ${SIMULATE_DEFAULTS.start})
   --timezone ZONE  programme time zone (default: MEMBERFLOW_TZ, else the programme's timezone)
+  --identities     persons behind the members (docs/rules.md#identity): ~30% browse anonymously
+                   (wx:…, card:…) before an identify that often arrives late, some never sign up
   --send           send the events to the running local stack instead of printing JSON lines
   --aggregate      with --send: KPL-aggregate the records per shard (the producer library's option)
   -h, --help       this text`;
@@ -26,6 +28,10 @@ const SEND_CHUNK = 5_000;
 const WRITE_CHUNK_CHARS = 1 << 16;
 
 class UsageError extends Error {}
+
+/** With --identities, the simulated members' histories rewritten with anonymous ids and identifies. */
+let identities = false;
+const history = (opts: Required<SimulateOptions>) => (identities ? withIdentities(simulate(opts), { seed: opts.seed }) : simulate(opts));
 
 function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined) return fallback;
@@ -53,6 +59,7 @@ function parseOptions(argv: string[]): { opts: Required<SimulateOptions>; send: 
         timezone: { type: 'string' },
         send: { type: 'boolean', default: false },
         aggregate: { type: 'boolean', default: false },
+        identities: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -76,6 +83,7 @@ function parseOptions(argv: string[]): { opts: Required<SimulateOptions>; send: 
   }
   if (!isTimeZone(timezone))
     throw new UsageError(`--timezone must be an IANA time zone such as Asia/Shanghai, got ${JSON.stringify(timezone)}`);
+  identities = v.identities;
   return { opts: { members, days, seed, start, timezone }, send: v.send, aggregate: v.aggregate };
 }
 
@@ -103,7 +111,7 @@ async function sendLines(opts: Required<SimulateOptions>, aggregate: boolean): P
   // Loaded only here, so printing JSON lines needs neither the AWS SDK nor a running stack.
   const { putLines } = await import('../engine/kinesis-producer');
   let total = 0;
-  for (const _ of simulate(opts)) total++; // a cheap first pass, for the progress bar
+  for (const _ of history(opts)) total++; // a cheap first pass, for the progress bar
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
@@ -123,7 +131,7 @@ async function sendLines(opts: Required<SimulateOptions>, aggregate: boolean): P
   };
   try {
     let chunk: string[] = [];
-    for (const line of eventsToJsonLines(simulate(opts))) {
+    for (const line of eventsToJsonLines(history(opts))) {
       chunk.push(line);
       if (chunk.length >= SEND_CHUNK) {
         await flush(chunk);
@@ -160,7 +168,7 @@ async function main(): Promise<number> {
     );
   }
   if (!send) {
-    await printLines(eventsToJsonLines(simulate(opts)));
+    await printLines(eventsToJsonLines(history(opts)));
     return 0;
   }
   const sent = await sendLines(opts, aggregate);
