@@ -243,7 +243,7 @@ async function main(): Promise<void> {
       `handler CPU (in-memory ports, no I/O): ${cpu.microsPerEvent.toFixed(1)} µs per event (fastest of ${cpu.passes.length} passes: ${cpu.passes.map((x) => x.toFixed(1)).join(', ')} µs)`,
     );
     say(
-      `ratios: memberflow / lower bound = ${n2(f.writeUnits / lb.writeUnits)}×` +
+      `ratios: memberflow / lower bound = ${n2(f.writeUnits / lb.writeUnits)}×, / refined lower bound (+1 per new order: ${n0(lb.refinedWriteUnits)} WU) = ${n2(f.writeUnits / lb.refinedWriteUnits)}×` +
         (bl && sf
           ? `; baseline / memberflow write units per event = ${n2(blWuPerEvent / sameWuPerEvent)}× (whole-run memberflow: ${n2(blWuPerEvent / wuPerEvent)}×); memberflow / baseline events per second = ${n2(sf.eventsPerSecond / bl.figures.eventsPerSecond)}× (whole run: ${n2(f.eventsPerSecond / bl.figures.eventsPerSecond)}×)`
           : ''),
@@ -352,6 +352,7 @@ async function main(): Promise<void> {
           events: f.events,
           batches: f.batches,
           lowerBoundWriteUnits: lb.writeUnits,
+          refinedLowerBoundWriteUnits: lb.refinedWriteUnits,
           writeUnits: f.writeUnits,
           readUnits: f.readUnits,
           writeUnitsPerEvent: wuPerEvent,
@@ -375,6 +376,7 @@ async function main(): Promise<void> {
           baselineCostPerMillionEventsUsd: blCost?.total ?? null,
           ratios: {
             writeUnitsToLowerBound: f.writeUnits / lb.writeUnits,
+            writeUnitsToRefinedLowerBound: f.writeUnits / lb.refinedWriteUnits,
             baselineToMemberflowWriteUnitsPerEvent: bl && sf ? blWuPerEvent / sameWuPerEvent : null,
             memberflowToBaselineEventsPerSecond: bl && sf ? sf.eventsPerSecond / bl.figures.eventsPerSecond : null,
             baselineToWholeRunWriteUnitsPerEvent: bl ? blWuPerEvent / wuPerEvent : null,

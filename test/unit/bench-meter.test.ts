@@ -307,7 +307,24 @@ describe('the lower bound: one unit per (member, batch) with an event not seen b
       ],
       { shards: 1, batchSize: 3 },
     );
-    expect(lowerBound(plan.batches)).toEqual({ writeUnits: 2 + 1 + 1, events: 8, repeats: 3, batches: 3 });
+    expect(lowerBound(plan.batches)).toEqual({ writeUnits: 2 + 1 + 1, refinedWriteUnits: 4, orders: 0, events: 8, repeats: 3, batches: 3 });
+  });
+
+  it('refines the bound with one unit per new order, repeats and re-confirmations not counted again', () => {
+    const purchase = (eventId: string, memberId: string, orderId: string) =>
+      JSON.stringify({ eventId, memberId, orderId, type: 'purchase', occurredAt: '2026-10-01T00:00:00Z' });
+    const plan = planBatches(
+      [
+        purchase('p1', 'a', 'o1'),
+        purchase('p2', 'a', 'o2'),
+        line('e1', 'b'), // batch 1: a, b; orders o1, o2
+        purchase('p1', 'a', 'o1'), // a repeated record
+        purchase('p3', 'a', 'o1'), // o1 confirmed again under a new eventId
+        purchase('p4', 'b', 'o1'), // another member's o1: a new order
+      ],
+      { shards: 1, batchSize: 3 },
+    );
+    expect(lowerBound(plan.batches)).toMatchObject({ writeUnits: 2 + 2, orders: 3, refinedWriteUnits: 4 + 3, repeats: 1 });
   });
 
   it('adds up over shards', () => {
