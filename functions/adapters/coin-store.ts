@@ -31,6 +31,21 @@ export interface StoredEntry {
   ref: string;
 }
 
+/**
+ * Where an operation sits among the member's writes: the version its member write created and the
+ * last stream record the member had applied then (null before any). With them the chaos oracle
+ * puts each redemption and reversal exactly where it happened among the member's events.
+ */
+export interface OpPlace {
+  v: number;
+  after: { shardId: string; seq: string } | null;
+}
+
+export const placeOf = (state: MemberState): OpPlace => ({
+  v: state.version + 1,
+  after: state.highWater ? { shardId: state.highWater.shardId, seq: state.highWater.seq } : null,
+});
+
 export interface RedemptionItem {
   memberId: string;
   sk: string;
@@ -41,6 +56,8 @@ export interface RedemptionItem {
   reversed: boolean;
   entries: StoredEntry[];
   at: string;
+  place?: OpPlace;
+  reversedPlace?: OpPlace;
 }
 
 export interface AdjustmentItem {

@@ -11,6 +11,7 @@ import { sameRedemptionBody, type RedemptionAnswer } from '../../shared/coins/bo
 import {
   adjustmentKey,
   CoinStore,
+  placeOf,
   redemptionKey,
   stored,
   type AdjustmentItem,
@@ -127,6 +128,7 @@ export async function postRedemption(ctx: RouteContext, event: APIGatewayProxyEv
       reversed: false,
       entries: stored(r.entries, at),
       at,
+      place: placeOf(state),
     };
     if (await s.commit(next, item, r.entries, `r#${req.redemptionId}`, true)) return new Reply(201, answer);
   }
@@ -147,7 +149,12 @@ export async function postReversal(ctx: RouteContext, event: APIGatewayProxyEven
     const step = reverseCoins(state.coins, { redemptionId, day: today, takes: known.takes }, ctx.program.coins);
     const next = { ...state, coins: step.state };
     const at = new Date(ctx.now()).toISOString();
-    const item: RedemptionItem = { ...known, reversed: true, entries: [...known.entries, ...stored(step.entries, at)] };
+    const item: RedemptionItem = {
+      ...known,
+      reversed: true,
+      entries: [...known.entries, ...stored(step.entries, at)],
+      reversedPlace: placeOf(state),
+    };
     if (await s.commit(next, item, step.entries, `v#${redemptionId}`, false)) {
       await audit(event, 'coin_redemption_reversed', memberId, { redemptionId, coins: known.body.coins });
       return { redemptionId, reversed: true, balance: balanceOf(next, today) };

@@ -7,7 +7,10 @@
 //  - a "crash": after k member items of a batch were written, every further call of that
 //    invocation fails and the handler throws — the process died mid-batch;
 // all only inside process-events invocations (an AsyncLocalStorage context set by the wrapper
-// handler harness/chaos/chaos-process-events.ts), never for the API or the harness's own reads.
+// handler harness/chaos/chaos-process-events.ts), never for the harness's own reads. The API's
+// coin writes at the till (redemptions, reversals) get their own faults (harness/chaos/chaos-api.ts):
+// a transaction that times out after it committed, and one throttled before it was sent — the
+// till retries with the same redemptionId and must get the same answer, never a second spend.
 //
 // Progress is guaranteed: an invocation gets at most one planned fault, and a shard whose last
 // two invocations failed with an injected fault gets a clean one next, so no batch can exhaust
@@ -29,9 +32,12 @@ export const INVOCATION_FAULTS = [
   'member_write_throttled',
 ] as const;
 export const SDK_RETRIED_FAULTS = ['throttling_sdk_retried', 'timeout_after_commit_sdk_retried'] as const;
+/** Faults of the API's coin transactions (the till's redemptions and reversals). */
+export const TILL_FAULTS = ['till_timeout_after_commit', 'till_throttled'] as const;
 export type InvocationFault = (typeof INVOCATION_FAULTS)[number];
 export type SdkRetriedFault = (typeof SDK_RETRIED_FAULTS)[number];
-export type HandlerFault = InvocationFault | SdkRetriedFault;
+export type TillFault = (typeof TILL_FAULTS)[number];
+export type HandlerFault = InvocationFault | SdkRetriedFault | TillFault;
 
 export interface FaultRates {
   /** Share of invocations that get one planned fault (spread evenly over INVOCATION_FAULTS). */
@@ -39,12 +45,14 @@ export interface FaultRates {
   /** Per DynamoDB request attempt, below the SDK's retry middleware. */
   sdkThrottle: number;
   sdkTimeoutAfterCommit: number;
+  /** Share of the till's coin requests that get one fault (spread evenly over TILL_FAULTS). */
+  till: number;
 }
 
-export const DEFAULT_RATES: FaultRates = { invocation: 0.25, sdkThrottle: 0.004, sdkTimeoutAfterCommit: 0.004 };
+export const DEFAULT_RATES: FaultRates = { invocation: 0.25, sdkThrottle: 0.004, sdkTimeoutAfterCommit: 0.004, till: 0.2 };
 
 interface Plan {
-  kind: InvocationFault;
+  kind: InvocationFault | TillFault;
   /** 1-based: the n-th DynamoDB call (or write, for after-commit) / member write it hits. */
   at: number;
   done: boolean;
@@ -88,7 +96,7 @@ export class FaultController {
   enabled = false;
   paused = false;
   readonly counts: Record<HandlerFault, number> = Object.fromEntries(
-    [...INVOCATION_FAULTS, ...SDK_RETRIED_FAULTS].map((k) => [k, 0]),
+    [...INVOCATION_FAULTS, ...SDK_RETRIED_FAULTS, ...TILL_FAULTS].map((k) => [k, 0]),
   ) as Record<HandlerFault, number>;
   readonly als = new AsyncLocalStorage<Invocation>();
   private readonly rng: Rng;
@@ -138,6 +146,17 @@ export class FaultController {
       const injectedHere = inv.injected.some((k) => (INVOCATION_FAULTS as readonly string[]).includes(k));
       this.consecutive.set(shardId, failed && injectedHere ? (this.consecutive.get(shardId) ?? 0) + 1 : 0);
     }
+  }
+
+  /** Runs one API coin request under fault injection: at most one till fault, on its transaction. */
+  async invokeTill<T>(run: () => Promise<T>): Promise<T> {
+    let plan: Plan | null = null;
+    if (this.enabled && !this.paused && this.rng.next() < this.rates.till) {
+      const least = Math.min(...TILL_FAULTS.map((k) => this.counts[k]));
+      plan = { kind: TILL_FAULTS.find((k) => this.counts[k] === least)!, at: 1, done: false };
+    }
+    const inv: Invocation = { shardId: 'till', plan, calls: 0, writes: 0, memberWrites: 0, crashed: false, injected: [] };
+    return this.als.run(inv, run);
   }
 
   private record(inv: Invocation, kind: HandlerFault): void {
@@ -193,6 +212,21 @@ export class FaultController {
                 await next(args); // the write is committed …
                 this.record(inv, plan.kind);
                 throw sdkError('TimeoutError', 'Socket timed out after the request was sent'); // … but the caller never hears of it
+              }
+              break;
+            case 'till_timeout_after_commit':
+              if (command === 'TransactWriteCommand' || command === 'TransactWriteItemsCommand') {
+                plan.done = true;
+                await next(args); // the redemption is committed …
+                this.record(inv, plan.kind);
+                throw sdkError('TimeoutError', 'Socket timed out after the request was sent'); // … the till never hears of it
+              }
+              break;
+            case 'till_throttled':
+              if (command === 'TransactWriteCommand' || command === 'TransactWriteItemsCommand') {
+                plan.done = true;
+                this.record(inv, plan.kind);
+                throw sdkError('ThrottlingException', 'Rate of requests exceeds the allowed throughput.', { $retryable: { throttling: true } });
               }
               break;
             case 'member_write_throttled':

@@ -1,7 +1,7 @@
 /**
  * Property test: random histories of purchases, refunds, redemptions, reversals, adjustments and
  * daily runs (some events late) give the same balances, lots, answers and notices in
- * shared/coins as in the plain reference ledger (test/reference/coins-reference.ts), and the
+ * shared/coins as in the plain reference ledger (harness/reference/coins-reference.ts), and the
  * ledger entries obey the contract's invariants: balance = earned − revoked − redeemed + reversed
  * − expired ± adjusted; no lot spent before its availableOn or on/after its expiresOn; redemptions
  * take lots in spending order (FIFO by expiry, then lot id).
@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { dayNumber } from '../../shared/days/days';
 import { CoinBook, purchaseCoins, type CoinEntry, type CoinsRules } from '../../shared/coins';
-import { CoinsReference } from '../reference/coins-reference';
+import { CoinsReference } from '../../harness/reference/coins-reference';
 
 const START = dayNumber('2026-01-01');
 

@@ -72,6 +72,11 @@ export class CoinsReference {
     return this.now;
   }
 
+  /** Moves the clock to `day` (never back), as any operation on that day would. */
+  at(day: number): void {
+    this.tick(day);
+  }
+
   /** Lots that may be spent today, in spending order. */
   spendable(): RefLot[] {
     const now = this.now ?? 0;
@@ -120,12 +125,14 @@ export class CoinsReference {
     const order = this.orders.get(orderId);
     if (!order || order.refunds.has(refundId)) return;
     order.refunds.add(refundId);
-    this.tick(day);
     if (order.coins === 0 || order.eligibleCents === 0 || refundedEligibleCents === 0) return;
     // round half up of coins × refunded / eligible, by integer division of (2·a·b + c) by 2·c
     const num = 2 * order.coins * refundedEligibleCents + order.eligibleCents;
     let want = Math.floor(num / (2 * order.eligibleCents));
     if (want > order.coins - order.revoked) want = order.coins - order.revoked;
+    // A refund that revokes nothing does not touch the ledger (nor move its clock).
+    if (want === 0) return;
+    this.tick(day);
     order.revoked += want;
     let need = want;
     const own = this.lots.find((l) => l.id === order.lot);
