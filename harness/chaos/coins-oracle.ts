@@ -36,8 +36,8 @@ export interface CoinsView {
 }
 
 export interface CoinsOracle {
-  /** The member's coins as of `today` (the day of the comparison). */
-  member(memberId: string): CoinsView;
+  /** The member's coins by the calendar of `day` (as GET /members/{id}?asOf=day answers). */
+  member(memberId: string, day: number): CoinsView;
   totals(memberId: string): RefTotals;
   /** Operations the reference refused (an overdraft) or answered differently, as messages. */
   problems(memberId: string): string[];
@@ -126,16 +126,19 @@ export function buildCoinsOracle(
   };
 
   return {
-    member(memberId) {
+    member(memberId, day) {
       const { coins } = modelFor(memberId);
-      const b = coins.balance();
+      let available = 0;
+      let pending = 0;
       let next: { day: number; coins: number } | null = null;
       for (const lot of coins.lots) {
-        if (lot.left === 0 || lot.expiresOn <= (coins.now ?? 0)) continue;
+        if (lot.left === 0 || lot.expiresOn <= day) continue;
+        if (lot.availableOn <= day) available += lot.left;
+        else pending += lot.left;
         if (!next || lot.expiresOn < next.day) next = { day: lot.expiresOn, coins: lot.left };
         else if (lot.expiresOn === next.day) next.coins += lot.left;
       }
-      return { ...b, nextExpiry: next ? { day: dayOfIndex(next.day), coins: next.coins } : null };
+      return { available, pending, debt: coins.debt, nextExpiry: next ? { day: dayOfIndex(next.day), coins: next.coins } : null };
     },
     totals: (memberId) => ({ ...modelFor(memberId).coins.totals }),
     problems: (memberId) => modelFor(memberId).problems,
