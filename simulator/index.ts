@@ -3,3 +3,4 @@ export { SIMULATE_DEFAULTS, type SimulateOptions } from './options';
 export { eventsToJsonLines, simulate } from './simulate';
 export { Rng } from './rng';
 export { withIdentities, type IdentityOptions } from './identity';
+export { checkoutRedemptions, coinsToRedeem, type CheckoutRedemption, type RedeemHabit } from './checkout';

@@ -1,7 +1,8 @@
 // What a chaos run is asked (its options) and what it reports: the faults injected, the
 // differences from the oracles, and the report as text.
 import type { LocalEndpoints } from '../../infra/local/engine/aws';
-import { type FaultRates, INVOCATION_FAULTS, SDK_RETRIED_FAULTS } from './faults';
+import type { CoinChaosFigures } from './coin-compare';
+import { type FaultRates, INVOCATION_FAULTS, SDK_RETRIED_FAULTS, TILL_FAULTS } from './faults';
 
 /** Every fault kind the run injects (and the report lists). */
 export const FAULT_KINDS = [
@@ -12,6 +13,7 @@ export const FAULT_KINDS = [
   'poison_record',
   ...INVOCATION_FAULTS,
   ...SDK_RETRIED_FAULTS,
+  ...TILL_FAULTS,
   'kinesis_restart',
   'dynamodb_restart',
 ] as const;
@@ -97,6 +99,8 @@ export interface ChaosReport {
     upgradeActions: number;
     actionRecords: number;
   };
+  /** The till's coin operations and the coin figures compared (null with aggregated records). */
+  coins: CoinChaosFigures | null;
   differences: number;
   sampleDifferences: Difference[];
   durationMs: number;
@@ -156,6 +160,22 @@ export function formatReport(r: ChaosReport): string {
     row('members compared (fields)', `${r.compared.members} (${r.compared.memberFields})`),
     row('figures compared', r.compared.figures),
     row('tier upgrades (actions on ActionsStream)', `${r.compared.upgradeActions} (of ${r.compared.actionRecords} action records)`),
+    ...(r.coins
+      ? [
+          row(
+            'till: redemptions (ok / refused / unanswered)',
+            `${r.coins.redemptions} (${r.coins.succeeded} / ${r.coins.refused} / ${r.coins.unanswered})`,
+          ),
+          row('till: repeats at once / reversals / retries', `${r.coins.concurrentRepeats} / ${r.coins.reversals} / ${r.coins.retried}`),
+          row('till: members not yet applied (404)', r.coins.notYetMember),
+          row('coins: members compared', r.coins.membersCompared),
+          row(
+            'coins: issued / redeemed / reversed / revoked',
+            `${r.coins.issued} / ${r.coins.redeemed} / ${r.coins.reversed} / ${r.coins.revoked}`,
+          ),
+          row('coins: liability (fen)', r.coins.liabilityFen),
+        ]
+      : [row('coins', 'not compared (aggregated records)')]),
     row('DIFFERENCES', r.differences),
     ...r.sampleDifferences.map((d) => `    ${d.what}: expected ${JSON.stringify(d.expected)}, got ${JSON.stringify(d.actual)}`),
   ];

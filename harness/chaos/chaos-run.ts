@@ -9,9 +9,13 @@
 //              (harness/chaos/faults.ts);
 //   services   kinesis-mock and DynamoDB Local stopped and restarted mid-run (with their data:
 //              harness/chaos/services.ts).
-// Then every member (activity, points, tier) and every daily, retention, session and channel
-// figure is read back through the HTTP API and compared with the independent oracles
-// (harness/oracle/activity-oracle.ts, harness/reference/points-reference.ts via points-oracle.ts).
+//   till       members redeem coins at checkout through the API while the month streams in (some
+//              twice at once), some redemptions are reversed; the API's coin transactions time out
+//              after committing or are throttled, and the till retries (harness/chaos/coin-till.ts).
+// Then every member (activity, points, tier, coins and coin ledger) and every daily, retention,
+// session, channel and coin figure is read back through the HTTP API and compared with the
+// independent oracles (harness/oracle/activity-oracle.ts, harness/reference/points-reference.ts via
+// points-oracle.ts, harness/reference/coins-reference.ts via coins-oracle.ts).
 // The goal: zero differences.
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -25,8 +29,10 @@ import { eventsToJsonLines, simulate } from '../../simulator';
 import { buildActivityOracle, type OracleEvent } from '../oracle/activity-oracle';
 import { installRetryClock } from './chaos-process-events';
 import { type ChaosOptions, type ChaosReport, FAULT_KINDS, type FaultKind } from './chaos-report';
+import { compareCoins } from './coin-compare';
+import { Till } from './coin-till';
 import { api, Differ, forEachLimited } from './compare';
-import { DEFAULT_RATES, FaultController, installController } from './faults';
+import { DEFAULT_RATES, FaultController, installController, TILL_FAULTS } from './faults';
 import { buildPlan, type SendRecord } from './plan';
 import { buildPointsOracle } from './points-oracle';
 import { type ChaosServices, startChaosServices } from './services';
@@ -34,6 +40,7 @@ import { readStream, sendAggregated, sendRecords } from './stream-io';
 
 const TIMEZONE = 'Asia/Shanghai';
 const WRAPPER_ENTRY = fileURLToPath(new URL('./chaos-process-events.ts', import.meta.url));
+const API_WRAPPER_ENTRY = fileURLToPath(new URL('./chaos-api.ts', import.meta.url));
 
 /** Five minutes past the next midnight in the programme's time zone (a retry that lands on the next day). */
 function afterNextMidnight(now: number): number {
@@ -79,6 +86,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     // The same template, with ProcessEventsFunction's handler wrapped by the fault controller.
     const template = synthTemplate({ timezone: TIMEZONE }) as Record<string, any>;
     template.Resources.ProcessEventsFunction.Metadata['memberflow:entry'] = WRAPPER_ENTRY;
+    template.Resources.ApiFunction.Metadata['memberflow:entry'] = API_WRAPPER_ENTRY;
     stack = await attachLocalStack({
       endpoints,
       template,
@@ -100,6 +108,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     const mapping = stack.poller!.mappings[0];
     const kin = kinesisClient(endpoints);
     const stream = stack.names.streams.EventsStream;
+    // The till needs each member's records on the stream one by one (to place its operations):
+    // not with aggregated records.
+    const till = opts.aggregate ? null : new Till(stack, opts.seed);
+    till?.start();
 
     try {
       // Planned handler faults pause while a service restarts, so that the outage alone is what
@@ -112,6 +124,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         if (step.kind === 'records') {
           if (opts.aggregate) aggregatedRecords += await sendAggregated(kin, stream, step.records);
           else await sendRecords(kin, stream, step.records);
+          till?.noteSent(step.records);
           sent += step.records.length;
           debug(`sent ${step.label} (${step.records.length} records); consumer at ${mapping.stats.recordsDelivered} deliveries`);
           if (sent - reported >= recordsSent / 5) {
@@ -145,6 +158,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       await dynamoRestart;
       log(`all ${recordsSent} records sent in ${((Date.now() - t0) / 1000).toFixed(1)} s; draining`);
       await stack.drain({ timeoutMs: 900_000 });
+      till?.stop();
+      await till?.settle();
 
       // Runbook: replay whatever reached the on-failure destination (none, when all goes well),
       // in stream order, each record once.
@@ -165,6 +180,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         log(`replayed ${replayedFromDestination} records from the on-failure destination`);
         await stack.drain({ timeoutMs: 900_000 });
       }
+      // Today's coins job (its commands still meet the consumer's faults): every lot due by today booked.
+      log(`coins job: ${JSON.stringify(await stack.runJob('coins', dayString(today)))}`);
+      await stack.drain({ timeoutMs: 900_000 });
       faulty.enabled = false;
 
       // ---- compare with the oracles ----
@@ -235,6 +253,13 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         differ.compare(`tier_upgraded actions of ${memberId}`, expected, [...(upgradesSeen.get(memberId) ?? [])].sort());
       }
 
+      const validData = new Set<string>();
+      for (const step of plan.steps)
+        if (step.kind === 'records') for (const r of step.records) if (r.event) validData.add(r.data.toString('utf8'));
+      const coins = till
+        ? await compareCoins({ stack, api, differ, till, kin, validData, timeZone: TIMEZONE, from, today: dayString(today) })
+        : null;
+
       const quarantine = await api(stack, '/quarantine?limit=1000');
       const byReason: Record<string, number> = {};
       for (const q of quarantine.body ?? []) byReason[q.reason] = (byReason[q.reason] ?? 0) + 1;
@@ -271,7 +296,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
           kinesisRecords: opts.aggregate ? aggregatedRecords : recordsSent,
         },
         faults,
-        faultKindsMissing: FAULT_KINDS.filter((k) => faults[k] === 0),
+        // Without the till (aggregated records) its faults cannot happen.
+        faultKindsMissing: FAULT_KINDS.filter((k) => faults[k] === 0 && (till || !(TILL_FAULTS as readonly string[]).includes(k))),
         delivery: {
           invocations: stats.invocations,
           failedInvocations: stats.failedInvocations,
@@ -300,12 +326,14 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
           upgradeActions: upgrades,
           actionRecords: actionRecords.length,
         },
+        coins,
         differences: differ.differences.length,
         sampleDifferences: differ.differences.slice(0, 20),
         durationMs: Date.now() - t0,
       };
       return report;
     } finally {
+      till?.stop();
       kin.destroy();
       faulty.enabled = false;
       installController(undefined);

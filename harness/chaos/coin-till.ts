@@ -25,6 +25,8 @@ export interface TillStats {
   reversals: number;
   /** Requests that never got an answer (outcome unknown; the table is the truth for them). */
   unanswered: number;
+  /** Answered 404 member_not_found: the member's first records were sent but not yet applied. */
+  notYetMember: number;
 }
 
 interface Outcome {
@@ -42,7 +44,16 @@ interface MemberRecords {
 }
 
 export class Till {
-  readonly stats: TillStats = { redemptions: 0, succeeded: 0, refused: 0, retried: 0, concurrentRepeats: 0, reversals: 0, unanswered: 0 };
+  readonly stats: TillStats = {
+    redemptions: 0,
+    succeeded: 0,
+    refused: 0,
+    retried: 0,
+    concurrentRepeats: 0,
+    reversals: 0,
+    unanswered: 0,
+    notYetMember: 0,
+  };
   readonly outcomes: Outcome[] = [];
   private readonly inFlight: Promise<void>[] = [];
   private readonly buyers: string[] = [];
@@ -50,7 +61,7 @@ export class Till {
   private readonly succeeded: { memberId: string; redemptionId: string }[] = [];
   private readonly rng: Rng;
   private n = 0;
-  enabled = true;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly stack: LocalStack,
@@ -71,9 +82,19 @@ export class Till {
     }
   }
 
-  /** Starts a burst of redemptions and a reversal; they run while the stream goes on. */
+  /** Bursts every `intervalMs` until stop(): the till works while the stream and the consumer do. */
+  start(intervalMs = 400): void {
+    this.timer = setInterval(() => this.burst(), intervalMs);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** A burst of redemptions and maybe a reversal; they run while the stream goes on. */
   burst(): void {
-    if (!this.enabled || !this.buyers.length) return;
+    if (!this.buyers.length) return;
     for (let i = 0; i < this.perBurst; i++) {
       const memberId = this.buyers[this.rng.int(this.buyers.length)];
       const redemptionId = `till-${++this.n}`;
@@ -130,6 +151,7 @@ export class Till {
       this.stats.succeeded++;
       this.succeeded.push({ memberId, redemptionId });
     } else if (res.status === 409) this.stats.refused++;
+    else if (res.status === 404 && code === 'member_not_found') this.stats.notYetMember++;
     else if (res.status === null) this.stats.unanswered++;
   }
 
@@ -138,7 +160,10 @@ export class Till {
   }
 
   /** Every redemption item of the members the till served, as oracle operations placed among their events. */
-  async operations(kin: KinesisClient, validData: ReadonlySet<string>): Promise<{ ops: Map<string, TillOp[]>; arrivals: OracleEvent[]; unplaced: string[] }> {
+  async operations(
+    kin: KinesisClient,
+    validData: ReadonlySet<string>,
+  ): Promise<{ ops: Map<string, TillOp[]>; arrivals: OracleEvent[]; unplaced: string[] }> {
     const records = await memberRecords(kin, this.stack.names.streams.EventsStream, validData);
     const doc = DynamoDBDocumentClient.from(dynamoClient(this.stack.endpoints));
     const ops = new Map<string, TillOp[]>();
@@ -215,9 +240,8 @@ async function memberRecords(kin: KinesisClient, StreamName: string, validData: 
   const out = new Map<string, MemberRecords>();
   const shards = await kin.send(new ListShardsCommand({ StreamName }));
   for (const shard of shards.Shards ?? []) {
-    let iterator = (
-      await kin.send(new GetShardIteratorCommand({ StreamName, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))
-    ).ShardIterator;
+    let iterator = (await kin.send(new GetShardIteratorCommand({ StreamName, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' })))
+      .ShardIterator;
     while (iterator) {
       const page = await kin.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
       for (const r of page.Records ?? []) {
@@ -234,4 +258,3 @@ async function memberRecords(kin: KinesisClient, StreamName: string, validData: 
   }
   return out;
 }
-

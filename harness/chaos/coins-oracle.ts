@@ -52,6 +52,8 @@ export function buildCoinsOracle(
 ): CoinsOracle {
   const byMember = new Map<string, OracleEvent[]>();
   for (const e of arrivals) {
+    // An event under an anonymous id only earns nothing (docs/rules.md#identity).
+    if (!e.memberId) continue;
     let list = byMember.get(e.memberId);
     if (!list) byMember.set(e.memberId, (list = []));
     list.push(e);
@@ -74,7 +76,8 @@ export function buildCoinsOracle(
       while (next < tillOps.length && tillOps[next].afterArrivals <= applied) {
         const op = tillOps[next++];
         if (op.kind === 'reverse') {
-          if (!coins.reverse(op.redemptionId, op.day)) problems.push(`reversal of ${op.redemptionId}: the reference knows no such redemption`);
+          if (!coins.reverse(op.redemptionId, op.day))
+            problems.push(`reversal of ${op.redemptionId}: the reference knows no such redemption`);
           continue;
         }
         const outcome = coins.redeem(op.redemptionId, op.day, op.coins, null);

@@ -226,7 +226,9 @@ export class FaultController {
               if (command === 'TransactWriteCommand' || command === 'TransactWriteItemsCommand') {
                 plan.done = true;
                 this.record(inv, plan.kind);
-                throw sdkError('ThrottlingException', 'Rate of requests exceeds the allowed throughput.', { $retryable: { throttling: true } });
+                throw sdkError('ThrottlingException', 'Rate of requests exceeds the allowed throughput.', {
+                  $retryable: { throttling: true },
+                });
               }
               break;
             case 'member_write_throttled':

@@ -417,13 +417,31 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
     results.filter((r) => r.changed && r.final),
     concurrency,
     async (r) => {
+      let committed: boolean;
       try {
-        if (!(await ports.members.put(r.final!))) throw new Error('member changed while the batch was applied');
-        written++;
-        const out = r.final!.coinOut;
-        if (out) mergeCounts(coinFlush, out.counts, notYetCounted(out));
+        committed = await ports.members.put(r.final!);
+        if (!committed) ports.onMemberError?.(new Error('member changed while the batch was applied'));
+      } catch (error) {
+        ports.onMemberError?.(error);
+        // The write may have committed before the error (a timeout after the request was sent).
+        // Its coin counts must then be added with the others: the counter items' marks will say
+        // this batch is in, and a redelivery would take them as added. The member's high-water
+        // mark tells (only this batch sets it to its own records); a failed look fails the batch.
+        const now = (await ports.members.getMany([r.memberId])).get(r.memberId);
+        const mine = r.final!.highWater;
+        committed = !!now?.highWater && !!mine && now.highWater.shardId === mine.shardId && now.highWater.seq === mine.seq;
+      }
+      if (!committed) {
+        failed.push(r.firstSeq);
+        return;
+      }
+      written++;
+      const out = r.final!.coinOut;
+      if (out) mergeCounts(coinFlush, out.counts, notYetCounted(out));
+      try {
         if (out?.moves?.length) await ports.ledger.putCoinMoves(r.memberId, movesKey(out), out.moves);
       } catch (error) {
+        // Counted above; the redelivery finds the moves on the member and stores them.
         ports.onMemberError?.(error);
         failed.push(r.firstSeq);
         failedMembers.add(r.memberId);

@@ -75,7 +75,12 @@ beforeAll(async () => {
     pollerOptions: { retryBaseMs: 50 },
     log: (m) => runtimeLog.push(m),
   });
-  faults = new FaultController(3, stack.names.tables.MembersTable, { invocation: 0.6, sdkThrottle: 0.01, sdkTimeoutAfterCommit: 0.005, till: 0 });
+  faults = new FaultController(3, stack.names.tables.MembersTable, {
+    invocation: 0.6,
+    sdkThrottle: 0.01,
+    sdkTimeoutAfterCommit: 0.005,
+    till: 0,
+  });
   installController(faults);
   setDocumentClient(faults.documentClient(stack.endpoints.dynamodb));
   faults.enabled = true;

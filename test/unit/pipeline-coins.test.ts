@@ -105,6 +105,26 @@ describe('coins through the events consumer', () => {
     expect(Object.fromEntries(p.metrics.sum(COIN_TOTALS_KEY))).toEqual({ dA: 200 });
   });
 
+  it('counts exactly when a member write commits but answers with an error (a timeout after sending) beside others that succeed', async () => {
+    // Found by the chaos run: m2's coins were left out of the day's counter item, whose mark then
+    // said the batch was in, so the redelivery took them as counted.
+    const lines = [purchase('m1', 'o1', '2026-11-01', 10_000), purchase('m2', 'o1', '2026-11-01', 20_000)];
+    const p = new MemoryPipeline();
+    let timeouts = 1;
+    const members = {
+      getMany: p.members.getMany.bind(p.members),
+      put: async (state: MemberState) => {
+        const ok = await p.members.put(state);
+        if (state.memberId === 'm2' && timeouts-- > 0) throw new Error('injected: socket timed out after the request was sent');
+        return ok;
+      },
+    };
+    await p.deliver(p.records(lines), 10, { members });
+    expect(timeouts).toBe(0);
+    expect(figures(p, '2026-11-01', '2026-11-01')[0]).toMatchObject({ issued: 300, pending: 300, liabilityFen: 300 });
+    expect(Object.fromEntries(p.metrics.sum(COIN_TOTALS_KEY))).toEqual({ dP: 300 });
+  });
+
   it('an API write racing the consumer: the consumer redoes the member and its coin counts follow the state it wrote', async () => {
     const p = new MemoryPipeline();
     await p.deliver(

@@ -1,10 +1,11 @@
 // `npm run demo`: the embedded stack, a simulated month streamed through it with a progress bar,
-// the daily jobs for today, a short summary — and the API left running.
+// the daily jobs for today, members redeeming coins at the till, a short summary — and the API left
+// running.
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { addDays, dayString, todayIn } from '../../../shared/days/days';
 import { loadProgram } from '../../../shared/programme/load';
-import { eventsToJsonLines, simulate } from '../../../simulator';
+import { checkoutRedemptions, coinsToRedeem, eventsToJsonLines, simulate } from '../../../simulator';
 import { fail, launchStack, log, operatorTokenHint, readyMessage } from './launch';
 
 const { values } = parseArgs({
@@ -32,7 +33,8 @@ async function main(): Promise<void> {
   const today = todayIn(program.timezone);
   // The month ends yesterday: nothing is in the future, and today's jobs see all of it.
   const start = addDays(today, -days);
-  const lines = [...eventsToJsonLines(simulate({ members, days, seed, start: dayString(start), timezone: program.timezone }))];
+  const events = [...simulate({ members, days, seed, start: dayString(start), timezone: program.timezone })];
+  const lines = [...eventsToJsonLines(events)];
   log(`streaming ${lines.length} events of ${members} members over ${days} days (${dayString(start)} … ${dayString(addDays(today, -1))})`);
 
   const bar = new cliProgress.SingleBar(
@@ -56,11 +58,44 @@ async function main(): Promise<void> {
   }
   await stack.drain({ timeoutMs: 600_000 });
 
+  // The till: members redeem coins at checkout (some partly, some everything, some never), through
+  // the API like a till — a redemption is booked on the day it is made, so these land today.
+  const till = checkoutRedemptions(events, seed);
+  let redemptions = 0;
+  const byMember = new Map<string, typeof till>();
+  for (const r of till) byMember.set(r.memberId, [...(byMember.get(r.memberId) ?? []), r]);
+  const queue = [...byMember.values()];
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let list = queue.shift(); list; list = queue.shift()) {
+        for (const r of list) {
+          const view = await fetch(`${stack.apiUrl}/members/${encodeURIComponent(r.memberId)}`, {
+            headers: { authorization: `Bearer ${stack.token}` },
+          });
+          if (!view.ok) continue;
+          const coins = coinsToRedeem(((await view.json()) as any).coins.available, r.share);
+          if (coins <= 0) continue;
+          const res = await fetch(`${stack.apiUrl}/members/${encodeURIComponent(r.memberId)}/coins/redemptions`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${stack.token}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ redemptionId: `checkout-${r.orderId}`, coins, orderId: r.orderId }),
+          });
+          if (res.status === 201 || res.status === 200) redemptions++;
+        }
+      }
+    }),
+  );
+  log(`till: ${redemptions} coin redemptions at checkout (${till.length} checkouts by members who redeem)`);
+
   const yesterday = dayString(addDays(today, -1));
   const daily = (await api(`/metrics/daily?from=${yesterday}&to=${yesterday}`)).days[0];
   const cohorts = (await api(`/metrics/retention?from=${dayString(start)}&to=${dayString(addDays(start, 6))}`)).cohorts;
   const programView = await api('/metrics/program');
   const quarantined = (await api('/quarantine?limit=1000')).length;
+  const coinDays = (await api(`/metrics/coins?from=${dayString(start)}&to=${dayString(today)}`)).days;
+  const coinSum = (k: string) => coinDays.reduce((s: number, d: any) => s + d[k], 0);
+  const coins = programView.coins;
+  const yuan = (fen: number) => `¥${(fen / 100).toFixed(2)}`;
   const share = (n: number, d: number) => (d ? `${((100 * n) / d).toFixed(1)}%` : '—');
   const firstWeek = cohorts.reduce((acc: any, c: any) => ({ size: acc.size + c.size, d1: acc.d1 + c.onDay[1], d7: acc.d7 + c.onDay[7] }), {
     size: 0,
@@ -79,6 +114,7 @@ memberflow demo — ${lines.length} events streamed
   status             ${Object.entries(programView.byStatus)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ')}
+  coins              issued ${coinSum('issued')}, redeemed ${coinSum('redeemed')} (${redemptions} redemptions), revoked ${coinSum('revoked')}; outstanding ${coins.outstanding} + pending ${coins.pending} → liability ${yuan(coins.liabilityFen)}
   KPIs               important-value ${share(programView.kpis.importantValueShare * 10_000, 10_000)} (goal ≥ 20%), churned ${share(programView.kpis.churnedShare * 10_000, 10_000)} (goal ≤ 5%)
 
   API      ${stack.apiUrl}   (Authorization: Bearer ${operatorTokenHint(stack)})
