@@ -10,6 +10,7 @@ interface StoredCounterItem {
   sk: string;
   hw?: string;
   m?: Record<string, number>;
+  hx?: string[];
 }
 
 export class MetricsStore implements MetricsPort, HintPort {
@@ -28,7 +29,7 @@ export class MetricsStore implements MetricsPort, HintPort {
             new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }),
           );
           for (const item of (out.Responses?.[this.table] ?? []) as StoredCounterItem[]) {
-            found.set(item.pk, { hw: item.hw ?? null, counters: item.m ?? {} });
+            found.set(item.pk, { hw: item.hw ?? null, counters: item.m ?? {}, ...(item.hx?.length ? { hx: item.hx } : {}) });
           }
           return (out.UnprocessedKeys?.[this.table]?.Keys ?? []) as { pk: string; sk: string }[];
         },
@@ -43,7 +44,7 @@ export class MetricsStore implements MetricsPort, HintPort {
       await this.client.send(
         new PutCommand({
           TableName: this.table,
-          Item: { pk: key, sk: shardId, hw: item.hw, m: item.counters },
+          Item: { pk: key, sk: shardId, hw: item.hw, m: item.counters, ...(item.hx?.length ? { hx: item.hx } : {}) },
           ConditionExpression: previousHw === null ? 'attribute_not_exists(pk)' : 'hw = :previous',
           ExpressionAttributeValues: previousHw === null ? undefined : { ':previous': previousHw },
         }),

@@ -21,6 +21,7 @@ import { type LedgerPort } from '../member/ledger';
 import { memberDeltas, type Deltas } from '../metrics/deltas';
 import type { Program } from '../programme/vocabulary';
 import type { TierChange } from '../points/tiers';
+import { hash48 } from '../util/hash';
 import { bookedMoves, coinCounts, mergeCounts, movesKey, type CoinCounts, type CoinOutbox } from '../coins/outbox';
 import type { CoinEntry } from '../coins/ledger';
 import { dayOf } from '../days/days';
@@ -36,6 +37,12 @@ export interface CounterItem {
   /** Last sequence number of the source shard included; null for a new item. */
   hw: string | null;
   counters: Record<string, number>;
+  /**
+   * Coin counter items only: members of the batch `hw` whose coin counts are NOT in the item (their
+   * member write failed, so their counts come again with the redelivery, under the same `hw`), by
+   * a hash of the member id ({@link outboxTag}); the next batch writing the item replaces the list.
+   */
+  hx?: string[];
 }
 
 export interface MemberPort {
@@ -242,6 +249,9 @@ function applyErasures(results: MemberResult[], plan: ErasurePlan, stored: Map<s
   return [...byId.values()];
 }
 
+/** A member's tag in a coin counter item's `hx` (no member id in the metrics table). */
+const outboxTag = (memberId: string) => hash48(memberId).toString(36);
+
 export async function processBatch(records: readonly StreamRecord[], ports: BatchPorts): Promise<BatchResult> {
   const empty = { failedSeqs: [], events: records.length, members: 0, written: 0, quarantined: 0, counterItems: 0, actions: 0 };
   if (records.length === 0) return empty;
@@ -314,18 +324,21 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
     if (old && old.shardId === shardId) for (const key of Object.keys(old.counts)) coinKeys.add(key);
   }
   const coinItems = coinKeys.size ? await ports.metrics.read([...coinKeys], shardId) : new Map<string, CounterItem>();
-  const notYetCounted = (out: CoinOutbox) =>
+  const notYetCounted = (out: CoinOutbox, memberId: string) =>
     out.shardId !== shardId
       ? []
       : Object.keys(out.counts).filter((key) => {
-          const hw = coinItems.get(key)?.hw ?? null;
-          return hw === null || compareSeq(hw, out.seq) < 0;
+          const item = coinItems.get(key);
+          const hw = item?.hw ?? null;
+          if (hw === null) return true;
+          const order = compareSeq(hw, out.seq);
+          return order < 0 || (order === 0 && (item?.hx ?? []).includes(outboxTag(memberId)));
         });
   for (const r of results) {
     if (!r.changed || !r.final) continue;
     const counts = coinCounts(r.coinEntries);
     const old = stored.get(r.memberId)?.coinOut;
-    if (old) mergeCounts(counts, old.counts, notYetCounted(old));
+    if (old) mergeCounts(counts, old.counts, notYetCounted(old, r.memberId));
     const moves = bookedMoves(r.coinEntries);
     r.final = {
       ...r.final,
@@ -411,6 +424,8 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
 
   const failed: string[] = [];
   const failedMembers = new Set<string>();
+  /** Members whose write failed: their coin counts are not in the counter items this batch marks. */
+  const unwritten: string[] = [];
   let written = 0;
   const coinFlush: CoinCounts = {};
   await forEachLimited(
@@ -433,18 +448,19 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
       }
       if (!committed) {
         failed.push(r.firstSeq);
+        failedMembers.add(r.memberId);
+        unwritten.push(outboxTag(r.memberId));
         return;
       }
       written++;
       const out = r.final!.coinOut;
-      if (out) mergeCounts(coinFlush, out.counts, notYetCounted(out));
+      if (out) mergeCounts(coinFlush, out.counts, notYetCounted(out, r.memberId));
       try {
         if (out?.moves?.length) await ports.ledger.putCoinMoves(r.memberId, movesKey(out), out.moves);
       } catch (error) {
         // Counted above; the redelivery finds the moves on the member and stores them.
         ports.onMemberError?.(error);
         failed.push(r.firstSeq);
-        failedMembers.add(r.memberId);
       }
     },
   );
@@ -458,13 +474,15 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   // Members this delivery did not rewrite may still carry counts an interrupted attempt left.
   for (const r of results) {
     const old = r.changed ? null : stored.get(r.memberId)?.coinOut;
-    if (old) mergeCounts(coinFlush, old.counts, notYetCounted(old));
+    if (old) mergeCounts(coinFlush, old.counts, notYetCounted(old, r.memberId));
   }
+  // The mark `hw: last` says every coin outbox of this batch is in — but those of `unwritten`.
+  unwritten.sort();
   await forEachLimited(Object.entries(coinFlush), concurrency, async ([key, counts]) => {
     const current = coinItems.get(key) ?? { hw: null, counters: {} };
     const counters = { ...current.counters };
     addInto(counters, new Map(Object.entries(counts)));
-    await ports.metrics.write(key, shardId, { hw: last, counters }, current.hw);
+    await ports.metrics.write(key, shardId, { hw: last, counters, ...(unwritten.length ? { hx: unwritten } : {}) }, current.hw);
   });
   // Erasures last: delete the member item, then sweep every other trace (idempotent; a failure
   // fails the batch, whose retry finds the tombstone and sweeps again).

@@ -125,6 +125,30 @@ describe('coins through the events consumer', () => {
     expect(Object.fromEntries(p.metrics.sum(COIN_TOTALS_KEY))).toEqual({ dP: 300 });
   });
 
+  it('counts exactly when an API write beats one member of a batch whose other members are written (the redelivery ends at the same record)', async () => {
+    // Found by the chaos run: the counter items were marked with the batch's last record while
+    // m2's counts were not in them, so m2's redone counts were taken as counted.
+    const p = new MemoryPipeline();
+    await p.deliver(p.records([purchase('m2', 'o0', '2026-11-01', 1_000)]));
+    let races = 1;
+    const members = {
+      getMany: p.members.getMany.bind(p.members),
+      put: async (state: MemberState) => {
+        if (state.memberId === 'm2' && races-- > 0) {
+          // The till's write lands first (the API writes the member at the next version).
+          const current = p.members.items.get('m2')!;
+          p.members.items.set('m2', { ...current, version: current.version + 1 });
+          return false;
+        }
+        return p.members.put(state);
+      },
+    };
+    await p.deliver(p.records([purchase('m1', 'o1', '2026-11-01', 10_000), purchase('m2', 'o1', '2026-11-01', 20_000)]), 10, { members });
+    expect(races).toBe(-1);
+    expect(p.retries).toBe(1);
+    expect(figures(p, '2026-11-01', '2026-11-01')[0]).toMatchObject({ issued: 310, pending: 310, liabilityFen: 310 });
+  });
+
   it('an API write racing the consumer: the consumer redoes the member and its coin counts follow the state it wrote', async () => {
     const p = new MemoryPipeline();
     await p.deliver(
