@@ -55,6 +55,8 @@ export class Till {
     notYetMember: 0,
   };
   readonly outcomes: Outcome[] = [];
+  /** Redemption ids sent twice at once: one may be refused and the other, a moment later, applied. */
+  readonly repeated = new Set<string>();
   private readonly inFlight: Promise<void>[] = [];
   private readonly buyers: string[] = [];
   private readonly buyerSet = new Set<string>();
@@ -103,6 +105,7 @@ export class Till {
       this.track(this.redeem(memberId, redemptionId, coins, true));
       if (this.rng.chance(0.3)) {
         this.stats.concurrentRepeats++;
+        this.repeated.add(redemptionId);
         this.track(this.redeem(memberId, redemptionId, coins, false));
       }
     }
