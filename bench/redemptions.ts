@@ -11,7 +11,8 @@ import { setDocumentClient } from '../functions/adapters/clients';
 import { dynamoClient, LOCAL_CREDENTIALS, LOCAL_REGION, type LocalEndpoints } from '../infra/local/engine/aws';
 import { attachLocalStack } from '../infra/local/engine/stack';
 import { addDays, dayString, todayIn } from '../shared/days/days';
-import { CapacityMeter, describeWith, type AttrMap } from './meter';
+import type { AttrMap } from './billing';
+import { CapacityMeter, describeWith } from './meter';
 
 export interface RedemptionBench {
   members: number;

@@ -8,7 +8,7 @@ import type { LocalStack } from '../../infra/local/engine/stack';
 import type { RefTotals } from '../reference/coins-reference';
 import type { Till, TillStats } from './coin-till';
 import { buildCoinsOracle } from './coins-oracle';
-import { dayIndex, dayOfIndex } from './points-oracle';
+import { dayIndex } from './points-oracle';
 
 export interface CoinChaosFigures extends TillStats {
   membersCompared: number;
