@@ -34,6 +34,7 @@ import {
   tableBreakdown,
   usd,
 } from './report';
+import { formatRedemptionBench, measureRedemptions } from './redemptions';
 import { batchCount, compareDays, progress, runBaseline, type RunFigures, runMemberflow, subPlan, workload } from './runs';
 
 async function main(): Promise<void> {
@@ -321,6 +322,16 @@ async function main(): Promise<void> {
       met: cpu.microsPerEvent <= GOALS.handlerMicros,
       next: 'see docs/capacity.md (profile)',
     });
+    status('coin redemptions at the till…');
+    const redemptions = await measureRedemptions(procs.endpoints);
+    say();
+    say(formatRedemptionBench(redemptions));
+    goals.push({
+      goal: `write units per coin redemption ≤ ${redemptions.goal}`,
+      figure: n2(redemptions.perRedemption),
+      met: redemptions.perRedemption <= redemptions.goal,
+      cause: 'one transaction: member, redemption item and two coin counter items, each billed twice (README: Coins)',
+    });
     goals.push({
       goal: `write units per event flat (±${GOALS.sweepSpread * 100}%) across 1,000–4,000 members`,
       figure: 'run with --sweep',
@@ -390,6 +401,8 @@ async function main(): Promise<void> {
           metricsByKind: f.metricsByKind ?? null,
           meterCheck: { memberflow: f.meterCheck, baseline: bl?.figures.meterCheck ?? null },
           stateCheck: state ? { compared: state.compared, differences: state.differences.length } : null,
+          writeUnitsPerRedemption: redemptions.perRedemption,
+          writeUnitsPerRedemptionByTable: redemptions.byTable,
           goals: goals.map(({ goal, figure, met }) => ({ goal, figure, met })),
           capacity,
           aggregation: aggregation?.json ?? null,

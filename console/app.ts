@@ -14,6 +14,7 @@ import { renderQuarantine } from './panels/quarantine';
 import { renderRetention } from './panels/retention';
 import { renderTiers } from './panels/tiers';
 import { renderWinback } from './panels/winback';
+import { renderCoins } from './panels/coins';
 import { applyRole, askForToken, clearError, learnRole, showError } from './session';
 import { currentRoute, initialRange, type Page, PAGES, setRange, state } from './state';
 
@@ -72,6 +73,7 @@ const RENDERERS: Record<Page, Renderer> = {
   overview: renderOverview,
   retention: renderRetention,
   tiers: renderTiers,
+  coins: renderCoins,
   member: renderMember,
   quarantine: renderQuarantine,
   winback: renderWinback,

@@ -2,7 +2,7 @@
 import { addDay, daysBetween, isDay } from './format';
 import { $, fill } from './dom';
 
-export const PAGES = ['overview', 'retention', 'tiers', 'member', 'quarantine', 'winback'] as const;
+export const PAGES = ['overview', 'retention', 'tiers', 'coins', 'member', 'quarantine', 'winback'] as const;
 export type Page = (typeof PAGES)[number];
 /** Pages that read member data: operator routes (docs/api.md#privacy-erasure-and-subject-access), hidden from a viewer. */
 export const OPERATOR_PAGES: readonly Page[] = ['member', 'quarantine'];

@@ -4,6 +4,7 @@ import { formatCount, formatYuan, isDay } from '../format';
 import { api, ApiError, enc, type MemberView } from '../api-client';
 import { $, h, table } from '../dom';
 import { clampAsOf, state } from '../state';
+import { memberCoins } from './member-coins';
 
 export async function renderMember(stale: () => boolean, memberId?: string): Promise<void> {
   const asOfInput = $('member-asof') as HTMLInputElement;
@@ -30,6 +31,7 @@ export async function renderMember(stale: () => boolean, memberId?: string): Pro
     }
     throw error;
   }
+  const coins = await memberCoins(memberId, m.coins);
   if (stale()) return;
   const tierIndex = state.tiers.indexOf(m.tier);
   const next = m.pointsToNextTier === null ? null : (state.tiers[tierIndex + 1] ?? 'the next tier');
@@ -119,5 +121,6 @@ export async function renderMember(stale: () => boolean, memberId?: string): Pro
           )
         : h('p', { class: 'empty', testid: 'member-history' }, 'No tier changes.'),
     ),
+    coins,
   );
 }

@@ -1,5 +1,6 @@
 // The HTTP API's answers as types (docs/api.md): what the route handlers return, derived from them so
 // they cannot drift. The console (console/app.ts) imports these type-only; nothing here runs.
+import type { getCoinLedger, getCoinMetrics } from './coin-routes';
 import type { getExport } from './export-routes';
 import type { getDaily, getMember, getProgram, getRetention, getRetentionByChannel, getSessions, getWinback } from './routes';
 import type { getSegmentMembers, getSegments } from './segment-routes';
@@ -20,6 +21,10 @@ export type SessionsResponse = Answer<typeof getSessions>;
 export type ProgramResponse = Answer<typeof getProgram>;
 /** `GET /metrics/winback` */
 export type WinbackResponse = Answer<typeof getWinback>;
+/** `GET /metrics/coins` */
+export type CoinMetricsResponse = Answer<typeof getCoinMetrics>;
+/** `GET /members/{memberId}/coins/ledger` */
+export type CoinLedgerResponse = Answer<typeof getCoinLedger>;
 /** `GET /quarantine` */
 export type { QuarantineResponse } from './quarantine-route';
 /** `GET /segments` */

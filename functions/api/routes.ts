@@ -15,6 +15,7 @@ import {
 import { memberView } from '../../shared/member/view';
 import { coinBalance } from '../../shared/coins/lots';
 import { coinProgramFigures, coinProgramKeys } from '../../shared/coins/program-figures';
+import { coinsExpiring } from './coins-expiring';
 import type { Program } from '../../shared/programme/vocabulary';
 import type { stores } from '../adapters/stores';
 import { dayParam, dayRange, HttpError, query } from './http';
@@ -129,6 +130,10 @@ export async function getProgram(ctx: RouteContext, event: APIGatewayProxyEventV
     ...row,
     customers,
     kpis: { ...row.kpis, memberShareOfCustomers, memberShareOfCustomersGoal: 0.9 },
-    coins: coinProgramFigures(coinSums, asOf, today + 1, ctx.program.coins.fenPerCoin),
+    coins: {
+      ...coinProgramFigures(coinSums, asOf, today + 1, ctx.program.coins.fenPerCoin),
+      // Known for today only (a past day's view of its future expiries is not kept).
+      expiringNext30Days: asOf === today ? await coinsExpiring(ctx.stores.members, today, 30) : null,
+    },
   };
 }

@@ -85,7 +85,7 @@ export class Till {
   }
 
   /** Bursts every `intervalMs` until stop(): the till works while the stream and the consumer do. */
-  start(intervalMs = 400): void {
+  start(intervalMs = 1000): void {
     this.timer = setInterval(() => this.burst(), intervalMs);
   }
 

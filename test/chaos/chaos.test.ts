@@ -4,7 +4,8 @@
 // crashes after some member writes, DynamoDB throttling and timeouts (surfaced and SDK-retried,
 // before and after the write committed), kinesis-mock and DynamoDB Local restarted mid-run — then
 // every member (activity, points, tier) and every daily, retention, session and channel figure
-// compared with the independent oracles. It runs on its own restartable services (started here),
+// compared with the independent oracles; coins redeemed and reversed at the till meanwhile, every
+// member's coins and coin ledger and the coin figures compared with the coins oracle. It runs on its own restartable services (started here),
 // not on the shared ones of test/global-setup.ts.
 import { describe, expect, it } from 'vitest';
 import { formatReport } from '../../harness/chaos/chaos-report';
@@ -31,7 +32,10 @@ describe('the chaos run', () => {
     // Whatever reached the on-failure destination was replayed (the runbook), and still no difference.
     expect(report.delivery.replayedFromDestination).toBe(report.delivery.toDestination);
     expect(report.delivery.recordsRetried).toBeGreaterThan(0);
-  }, 300_000);
+    // The till redeemed and reversed coins while the month streamed in, and its figures held.
+    expect(report.coins?.succeeded).toBeGreaterThan(0);
+    expect(report.coins?.reversals).toBeGreaterThan(0);
+  }, 600_000);
 
   it('with producer aggregation on (KPL aggregated records), still zero differences', async () => {
     process.env.MEMBERFLOW_LOG_LEVEL ??= 'ERROR';

@@ -114,6 +114,8 @@ describe('coins job', () => {
         debt: 0,
         liabilityFen: 350,
         last30Days: { issued: 100, redeemed: 0, reversed: 0, revoked: 0, expired: 0, adjusted: 0 },
+        // c-2's lot expires on T+12.
+        expiringNext30Days: { coins: 250, members: 1 },
       });
     },
   );

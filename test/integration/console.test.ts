@@ -13,7 +13,7 @@ import { kinesisClient } from '../../infra/local/engine/aws';
 import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
 import { dayString, todayIn } from '../../shared/days/days';
 import { EXPORT_COLUMNS } from '../../shared/exports/export-format';
-import { eventsToJsonLines, simulate } from '../../simulator';
+import { checkoutRedemptions, coinsToRedeem, eventsToJsonLines, simulate } from '../../simulator';
 import { findChromium } from '../support/chromium';
 
 const CHROMIUM = findChromium(); // null (with a message) when missing outside CI; throws in CI
@@ -91,8 +91,20 @@ beforeAll(async () => {
   // The daily jobs: win-back first as of day 31 (then today's run catches up the days between), RFM.
   await stack.runJob('winback', addDay(FROM, 31));
   await stack.drain({ timeoutMs: 120_000 });
-  for (const job of ['winback', 'tier-review', 'rfm']) await stack.runJob(job, TODAY);
+  for (const job of ['winback', 'tier-review', 'rfm', 'coins']) await stack.runJob(job, TODAY);
   await stack.drain({ timeoutMs: 120_000 });
+  // Coins at the till: members who redeem, at checkout, part of what they hold.
+  for (const r of checkoutRedemptions(events, 7).slice(0, 40)) {
+    const m = await fetch(`${stack.apiUrl}/members/${r.memberId}`, { headers: { authorization: `Bearer ${token}` } });
+    if (!m.ok) continue;
+    const coins = coinsToRedeem(((await m.json()) as any).coins.available, r.share);
+    if (coins <= 0) continue;
+    await fetch(`${stack.apiUrl}/members/${r.memberId}/coins/redemptions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ redemptionId: `console-${r.orderId}`, coins, orderId: r.orderId }),
+    });
+  }
 
   mkdirSync(ARTIFACTS, { recursive: true });
   browser = await chromium.launch({
@@ -389,12 +401,47 @@ describe.skipIf(!CHROMIUM)('the operations console', () => {
     ).toEqual(m.segments);
     if (m.tierHistory.length)
       expect(await rowsOf('member-history')).toEqual(m.tierHistory.map((c: any) => [c.day, c.from, c.to, c.reason]));
+    // Coins: the balance and the latest movements.
+    expect(await text('member-coins-available')).toBe(formatCount(m.coins.available));
+    expect(await text('member-coins-pending')).toBe(formatCount(m.coins.pending));
+    expect(await text('member-coins-debt')).toBe(formatCount(m.coins.debt));
+    const { entries } = await get(`/members/${memberId}/coins/ledger?limit=10`);
+    if (entries.length)
+      expect(await rowsOf('member-coins-ledger')).toEqual(
+        entries.map((e: any) => [e.day, e.kind, formatCount(e.coins), e.lotId ?? '—', e.ref]),
+      );
     await screenshot('member');
 
     await page.getByTestId('member-id').fill('nobody-here');
     await page.getByTestId('member-submit').click();
     await page.getByTestId('member-error').waitFor({ state: 'visible' });
     expect(await text('member-error')).toBe('No member nobody-here.');
+  }, 60_000);
+
+  it('Coins: issued, redeemed and expired per day, the liability over time, coins expiring in 30 days', async () => {
+    await visit('coins');
+    const { days } = await get(`/metrics/coins?from=${FROM}&to=${TO}`);
+    const program = await get('/metrics/program');
+    const sum = (k: string) => days.reduce((s: number, d: any) => s + d[k], 0);
+    expect(sum('issued')).toBeGreaterThan(0);
+    expect(sum('redeemed')).toBeGreaterThan(0);
+    expect(await text('coins-issued')).toBe(formatCount(sum('issued')));
+    expect(await text('coins-redeemed')).toBe(formatCount(sum('redeemed')));
+    expect(await text('coins-expired')).toBe(formatCount(sum('expired')));
+    expect(await text('coins-liability')).toBe(formatYuan(program.coins.liabilityFen));
+    expect(await text('coins-expiring')).toBe(formatCount(program.coins.expiringNext30Days.coins));
+    expect(await rowsOf('table-coins')).toEqual(
+      days.map((d: any) => [
+        d.day,
+        formatCount(d.issued),
+        formatCount(d.redeemed),
+        formatCount(d.expired),
+        formatCount(d.outstanding),
+        formatCount(d.pending),
+        formatYuan(d.liabilityFen),
+      ]),
+    );
+    await screenshot('coins');
   }, 60_000);
 
   it('Quarantine: the bad records, newest first, with their reasons', async () => {
