@@ -203,6 +203,7 @@ describe('daily: counters', () => {
       revenueCents: 1350, // lines only, shipping excluded
       payingMembers: 2,
       lateActivity: 0,
+      visitors: 0, // both persons are members: no anonymous-only visitor
       lifecycle: { new: 2, returning: 0, resurrecting: 0, dormant: 0 },
     });
   });
