@@ -2,6 +2,7 @@
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { processBatch, type StreamRecord } from '../shared/batch/process-batch';
 import { loadProgram } from '../shared/programme/load';
+import { commandKey } from './adapters/command-key';
 import { erasureAdapter } from './adapters/erasure-store';
 import { stores } from './adapters/stores';
 import { createLogger } from './adapters/logger';
@@ -27,6 +28,7 @@ export const handler = async (event: KinesisStreamEvent, context?: Context): Pro
   const result = await processBatch(toStreamRecords(event), {
     ...stores(),
     erasure: await erasureAdapter(),
+    commands: await commandKey(),
     program: loadProgram(),
     // Error messages only: they never carry member data.
     onMemberError: (error) => logger.warn('member batch failed; will be retried', { error: (error as Error).message }),

@@ -8,6 +8,7 @@ import { JOB_PROGRESS_PREFIX } from '../shared/keys/metrics-keys';
 import { AuditTable } from './constructs/audit-table';
 import { Buckets } from './constructs/buckets';
 import { DailyJobs } from './constructs/daily-jobs';
+import { CommandKey } from './constructs/command-key';
 import { ErasureSalt } from './constructs/erasure-salt';
 import { Handler } from './constructs/handler';
 import { HistoryImport } from './constructs/history-import';
@@ -44,6 +45,7 @@ export class MemberflowStack extends Stack {
     const buckets = new Buckets(this, 'Buckets');
     const audit = new AuditTable(this, 'Audit');
     const erasureSalt = new ErasureSalt(this, 'Privacy');
+    const commandKey = new CommandKey(this, 'Commands');
 
     // Every handler sees the same resource names (the local runtime does the same); what each
     // may do with them is decided by the grants below.
@@ -58,6 +60,7 @@ export class MemberflowStack extends Stack {
       EXPORTS_BUCKET: buckets.exports.bucketName,
       AUDIT_TABLE: audit.table.tableName,
       ERASURE_SALT_SECRET: erasureSalt.secret.secretName,
+      COMMAND_KEY_SECRET: commandKey.secret.secretName,
       POWERTOOLS_SERVICE_NAME: 'memberflow',
       POWERTOOLS_LOG_LEVEL: 'INFO',
       MEMBERFLOW_TZ: timezone,
@@ -91,6 +94,8 @@ export class MemberflowStack extends Stack {
     // Read too: an erasure finds and deletes the member's quarantined records.
     tables.quarantine.grantReadWriteData(processEvents);
     erasureSalt.secret.grantRead(processEvents);
+    // Verifies the daily jobs' signature on every command (producers cannot read the key).
+    commandKey.grantRead(processEvents);
     streams.actions.grantWrite(processEvents);
     // Put on its own stream only to forward a KPL aggregated sub-record to its member's shard
     // (an aggregate lands on one shard; each member keeps a single writer).
@@ -179,6 +184,8 @@ export class MemberflowStack extends Stack {
         }),
       );
       streams.events.grantWrite(fn);
+      // Signs the commands it puts on the stream.
+      commandKey.grantRead(fn);
       acknowledge(fn.role!, 'AwsSolutions-IAM5[Resource::<MembersTable.Arn>/index/*]', indexReason);
       return fn;
     };

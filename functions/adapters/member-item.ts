@@ -20,6 +20,7 @@ export interface MemberItem {
   /** high-water shard and sequence */ hs?: string;
   hq?: string;
   /** ring of 6-byte eventId hashes */ ev?: Uint8Array;
+  /** ring of 6-byte hashes of the job commands' eventIds */ cv?: Uint8Array;
   /** lifetime points */ lp: number;
   /** points history `day:points,…` */ ph?: string;
   /** tier index, since, review day, tier before the latest upgrade, order ref of that upgrade */
@@ -171,6 +172,7 @@ export function toMemberItem(state: MemberState): MemberItem {
     item.hq = state.highWater.seq;
   }
   if (state.recentEventIds.length) item.ev = encodeRing(state.recentEventIds);
+  if (state.recentCommandIds?.length) item.cv = encodeRing(state.recentCommandIds);
   item.ph = encodeHistory(state.history);
   if (tier.tierSince !== null) item.ts = tier.tierSince;
   if (tier.tierReviewOn !== null) item.tr = tier.tierReviewOn;
@@ -224,6 +226,7 @@ export function fromMemberItem(item: MemberItem): MemberState {
     },
     highWater: item.hs && item.hq ? { shardId: item.hs, seq: item.hq } : null,
     recentEventIds: decodeRing(item.ev),
+    recentCommandIds: decodeRing(item.cv),
     lifetimePoints: item.lp,
     history: decodeHistory(item.ph),
     tier: {

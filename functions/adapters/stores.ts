@@ -4,6 +4,7 @@ import type { JobPorts } from '../../shared/jobs/ports';
 import { ActionsPublisher } from './actions-publisher';
 import { documentClient, kinesisClient, s3Client } from './clients';
 import { resourceNames } from './config';
+import { commandKey } from './command-key';
 import { putJsonRecords } from './events-producer';
 import { ExportObjectWriter, PART_BYTES } from './export-file';
 import { exportsStore } from './exports-table';
@@ -42,7 +43,17 @@ export function jobPorts(): JobPorts {
   return {
     members,
     hints,
-    commands: { put: async (commands) => void (await putJsonRecords(kinesisClient(), names.eventsStream, commands)) },
+    // Signed with the stack's command key: the consumer applies no command without it.
+    commands: {
+      put: async (commands) => {
+        const signer = await commandKey();
+        await putJsonRecords(
+          kinesisClient(),
+          names.eventsStream,
+          commands.map((c) => signer.sign(c)),
+        );
+      },
+    },
     progress: new JobProgressStore(client, names.metricsTable),
     reviewIndex: new ReviewIndex(client, names.membersTable),
     coinIndex: new CoinIndex(client, names.membersTable),

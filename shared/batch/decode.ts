@@ -4,7 +4,8 @@
 // sub-record whose member belongs to another shard is not applied here — a shard is its members'
 // only writer — but forwarded to the events stream under the member's key (or, with nowhere to
 // forward it, quarantined as `misrouted_record`).
-import { decodeRecord, RAW_KEEP_BYTES, type QuarantineReason } from '../events/events';
+import { COMMAND_TYPES, decodeRecord, RAW_KEEP_BYTES, type JobCommand, type QuarantineReason } from '../events/events';
+import type { CommandSigner } from '../jobs/command-signature';
 import type { IncomingRecord } from '../member/state';
 import type { EraseRecord } from '../privacy/erasure';
 import { CorruptAggregateError, decodeAggregate, hashKeyOf, isAggregated } from '../stream/kpl-aggregate';
@@ -62,6 +63,18 @@ export interface DecodeOptions {
   shards?: ShardRangePort;
   /** Without it, a sub-record of another shard is quarantined instead of forwarded. */
   canForward: boolean;
+  /** Verifies the jobs' signature on commands; without it every command is forged. */
+  commands?: Pick<CommandSigner, 'verify'>;
+}
+
+const JOB_COMMANDS: ReadonlySet<string> = new Set(COMMAND_TYPES);
+
+/** Why a decoded job command is not the daily jobs' own, or undefined when it is. */
+function forgery(command: JobCommand, verifier: DecodeOptions['commands']): string | undefined {
+  const sig = (command as JobCommand & { sig?: string }).sig;
+  if (sig === undefined) return `sig: missing: ${command.type} is accepted only from memberflow's daily jobs, signed`;
+  if (!verifier?.verify(command)) return `sig: not the daily jobs' signature of this ${command.type} command`;
+  return undefined;
 }
 
 function preview(bytes: Uint8Array): string {
@@ -95,6 +108,19 @@ export async function decodeBatch(records: readonly StreamRecord[], opts: Decode
       const { ok: _ok, ...verdict } = decoded;
       quarantine(record, seq, verdict);
       return;
+    }
+    if (JOB_COMMANDS.has(decoded.event.type)) {
+      const detail = forgery(decoded.event as JobCommand, opts.commands);
+      if (detail) {
+        quarantine(record, seq, {
+          reason: 'forged_command',
+          detail,
+          eventId: decoded.event.eventId,
+          memberId: decoded.event.memberId,
+          raw: decoded.raw,
+        });
+        return;
+      }
     }
     if (decoded.event.type === 'erase_member') {
       const entry: EraseRecord = { position: { shardId: record.shardId, seq }, command: decoded.event, arrivedAt: record.arrivedAt };

@@ -30,6 +30,7 @@ import { planErasures, scrubErasedQuarantine, type ErasurePlan } from '../privac
 import { allSegments } from '../segments/segments';
 import { isVisitorKey } from '../identity/keys';
 import type { OutgoingRecord } from '../identity/commands';
+import type { CommandSigner } from '../jobs/command-signature';
 
 export type { ForwardedRecord, ForwardPort, QuarantineItem, ShardRangePort, StreamRecord } from './decode';
 
@@ -95,6 +96,12 @@ export interface BatchPorts {
   shards?: ShardRangePort;
   /** Where such sub-records are forwarded (without it they are quarantined as misrouted). */
   forward?: ForwardPort;
+  /**
+   * Checks the daily jobs' signature on commands (shared/jobs/command-signature.ts); without it
+   * every command is quarantined as forged: commands come only from the jobs. (The import signs
+   * the commands of its own job catch-up with it.)
+   */
+  commands?: CommandSigner;
   /** Members reduced at once (each member's own records stay sequential). */
   concurrency?: number;
   onMemberError?: (error: unknown) => void;
@@ -260,6 +267,7 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   const { byMember, erases, quarantine, forward, last, userRecords } = await decodeBatch(records, {
     shards: ports.shards,
     canForward: !!ports.forward,
+    commands: ports.commands,
   });
   // Sub-records of other shards' members go back to the stream first: a retry forwards them again,
   // and their eventIds make that a duplicate the member's own shard absorbs.

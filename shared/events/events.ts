@@ -42,8 +42,22 @@ const occurredAt = z.iso
   .datetime({ offset: true, message: 'must be an ISO-8601 timestamp with Z or an offset' })
   .refine((v) => Date.parse(v) >= MIN_OCCURRED_MS, `must be on or after ${MIN_OCCURRED_AT}`);
 
+/**
+ * The jobs' commands have deterministic eventIds `<command type>:<day>:<memberId>` (and the api's
+ * erasures `erase_member:<erasureId>`): a producer may not use those prefixes, so no behaviour
+ * event can take a command's id (docs/events.md#commands-from-the-daily-jobs).
+ */
+export const RESERVED_EVENT_ID_PREFIXES = ['tier_review:', 'status_check:', 'rfm_update:', 'coins_day:', 'erase_member:'] as const;
+const producerEventId = id.refine(
+  (v) => !RESERVED_EVENT_ID_PREFIXES.some((prefix) => v.startsWith(prefix)),
+  {
+    error: (issue) =>
+      `must not start with "${String(issue.input).slice(0, String(issue.input).indexOf(':') + 1)}": that prefix is reserved for memberflow's own commands`,
+  },
+);
+
 const common = {
-  eventId: id,
+  eventId: producerEventId,
   /** Required unless `anonymousId` is given (docs/events.md#identity-fields). */
   memberId: memberId.optional(),
   anonymousId: memberId.optional(),
@@ -96,6 +110,8 @@ const tierReview = z.object({
   occurredAt,
   type: z.literal('tier_review'),
   asOf: z.string().refine(isDayString, 'must be a day YYYY-MM-DD'),
+  /** HMAC of the command by the daily jobs (shared/jobs/command-signature.ts); checked in the decode step. */
+  sig: z.string().max(128).optional(),
 });
 const statusCheck = tierReview.extend({ type: z.literal('status_check') });
 /** The daily coins job: book due lots, expiries and notices up to `asOf`. */
@@ -208,7 +224,9 @@ export type QuarantineReason =
   /** An identify of an anonymous id already linked to another member (docs/events.md#identity-fields). */
   | 'identity_conflict'
   /** An identity_absorb whose source is not marked as linked to the member (never applied). */
-  | 'identity_unverified';
+  | 'identity_unverified'
+  /** A job command without a valid signature of the daily jobs: only they may send commands. */
+  | 'forged_command';
 
 export interface Quarantined {
   ok: false;

@@ -123,7 +123,9 @@ export async function runImport(events: AsyncIterable<ImportEvent>, opts: Import
     await runTierReview(program, day, jobPorts);
     await runWinback(program, day, jobPorts);
     await runRfm(program, day, jobPorts);
-    const pending = { day, after, lines: commands.flat().map((c) => JSON.stringify(c)) };
+    // Signed like the scheduled jobs' commands: the batch code applies no other.
+    const signer = ports.batch.commands;
+    const pending = { day, after, lines: commands.flat().map((c) => JSON.stringify(signer ? signer.sign(c) : c)) };
     Object.assign(checkpoint, { pending });
     await ports.saveCheckpoint({ ...checkpoint });
     await applyJobLines(pending);

@@ -15,7 +15,7 @@ import { hash48, hashHex } from '../util/hash';
 import type { Program } from '../programme/vocabulary';
 import { evaluateSegments } from './facts';
 import type { Claim, LedgerPort, OrderRecord } from './ledger';
-import { EVENT_RING_SIZE, newMember, type IncomingRecord, type MemberState, type PurchaseStat } from './state';
+import { COMMAND_RING_SIZE, EVENT_RING_SIZE, newMember, type IncomingRecord, type MemberState, type PurchaseStat } from './state';
 import { applyWinbackCheck, endSilence } from '../winback/winback';
 import { purchasePoints, refundRevocation } from '../points/points';
 import {
@@ -198,6 +198,7 @@ async function applyRecordsOnce(
   if (state) {
     state.activity = { ...state.activity, recent: [...state.activity.recent] };
     state.recentEventIds = [...state.recentEventIds];
+    state.recentCommandIds = [...(state.recentCommandIds ?? [])];
     state.history = state.history.map((e) => ({ ...e }));
     state.purchases = state.purchases.map((p) => ({ ...p }));
     state.segments = [...state.segments];
@@ -244,7 +245,8 @@ async function applyRecordsOnce(
     }
     try {
       const idHash = hash48(event.eventId);
-      if (state && state.recentEventIds.includes(idHash)) {
+      const command = isJobCommand(event);
+      if (state && (command ? (state.recentCommandIds ?? []) : state.recentEventIds).includes(idHash)) {
         state.highWater = position;
         changed = true;
         continue;
@@ -295,8 +297,7 @@ async function applyRecordsOnce(
         state = next;
       }
       if (!state) continue;
-      state.recentEventIds.push(idHash);
-      if (state.recentEventIds.length > EVENT_RING_SIZE) state.recentEventIds.splice(0, state.recentEventIds.length - EVENT_RING_SIZE);
+      remember(state, idHash, command);
       state.highWater = position;
       changed = true;
     } catch (error) {
@@ -384,6 +385,18 @@ async function applyRecordsOnce(
     for (const segmentId of ids) actions.push(makeAction(type, memberId, today, { segmentId }, [segmentId, cause]));
   }
   return { state, changed, rejections, tierChanges, actions, coinEntries, segmentChanges, forwards };
+}
+
+function isJobCommand(event: StreamEvent): boolean {
+  return event.type === 'tier_review' || event.type === 'status_check' || event.type === 'rfm_update' || event.type === 'coins_day';
+}
+
+/** Adds an applied record's eventId hash to its ring: commands and behaviour events apart. */
+function remember(state: MemberState, idHash: number, command: boolean): void {
+  const ring = command ? (state.recentCommandIds ??= []) : state.recentEventIds;
+  const size = command ? COMMAND_RING_SIZE : EVENT_RING_SIZE;
+  ring.push(idHash);
+  if (ring.length > size) ring.splice(0, ring.length - size);
 }
 
 /** The daily coins job as of R: book due lots and expiries, send the due `coins_expiring` notices. */

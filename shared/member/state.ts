@@ -10,6 +10,12 @@ import type { CoinOutbox } from '../coins/outbox';
 import { initialTierState, type PointsEntry, type TierState } from '../points/tiers';
 
 export const EVENT_RING_SIZE = 64;
+/**
+ * The job commands' own ring: commands never take a place in the producers' ring of 64, so a
+ * busy day of jobs cannot push a producer's eventId out (and a producer's id never makes a command
+ * a duplicate). 32 covers more than a week of every job for one member.
+ */
+export const COMMAND_RING_SIZE = 32;
 
 export interface IncomingRecord {
   position: StreamPosition;
@@ -49,8 +55,10 @@ export interface MemberState {
   activity: Activity;
   /** The last stream record applied: records at or before it are retries. */
   highWater: StreamPosition | null;
-  /** hash48 of the latest applied eventIds, oldest first. */
+  /** hash48 of the latest applied eventIds of behaviour events, oldest first. */
   recentEventIds: number[];
+  /** hash48 of the latest applied job commands' eventIds, oldest first (absent = none yet). */
+  recentCommandIds?: number[];
   lifetimePoints: number;
   /** Net points per purchase day (0-point purchases included: they mark paying days), ascending. */
   history: PointsEntry[];

@@ -83,6 +83,7 @@ describe('least-privilege grants', () => {
     const expected: Record<string, string[]> = {
       ProcessEventsFunction: [
         'ActionsStream',
+        'CommandKeySecret',
         'ErasureSaltSecret',
         'EventsStream',
         'FailedBatchesBucket',
@@ -103,10 +104,10 @@ describe('least-privilege grants', () => {
         'QuarantineTable',
         ...(hasExportSegment ? ['ExportSegmentFunction'] : []),
       ],
-      TierReviewFunction: ['EventsStream', 'JobFailuresQueue', 'MembersTable', 'MetricsTable'],
-      WinbackFunction: ['EventsStream', 'JobFailuresQueue', 'MembersTable', 'MetricsTable'],
-      RfmFunction: ['EventsStream', 'JobFailuresQueue', 'MembersTable', 'MetricsTable'],
-      CoinsFunction: ['EventsStream', 'JobFailuresQueue', 'MembersTable', 'MetricsTable'],
+      TierReviewFunction: ['CommandKeySecret', 'EventsStream', 'JobFailuresQueue', 'MembersTable', 'MetricsTable'],
+      WinbackFunction: ['CommandKeySecret', 'EventsStream', 'JobFailuresQueue', 'MembersTable', 'MetricsTable'],
+      RfmFunction: ['CommandKeySecret', 'EventsStream', 'JobFailuresQueue', 'MembersTable', 'MetricsTable'],
+      CoinsFunction: ['CommandKeySecret', 'EventsStream', 'JobFailuresQueue', 'MembersTable', 'MetricsTable'],
       ExportSegmentFunction: ['ExportsBucket', 'ExportsTable', 'MembersTable', 'MetricsTable'],
       ImportStageFunction: ['ImportBucket', 'QuarantineTable'],
       ImportApplyFunction: [

@@ -87,3 +87,50 @@ describe('rfm job', () => {
     expect(program.kpis).toMatchObject({ importantValueShare: expect.any(Number), churnedShare: expect.any(Number) });
   });
 });
+
+describe('commands come only from the jobs (issue 19 item 4)', () => {
+  it('quarantines forged commands and producer eventIds in the commands’ namespace; the signed job command applies', async () => {
+    const memberId = 'forger-target';
+    const day = dayString(T);
+    await send([
+      {
+        eventId: 'forge-p1',
+        type: 'purchase',
+        memberId,
+        occurredAt: at(addDays(T, -2)),
+        channel: 'app',
+        orderId: 'forge-o1',
+        lines: [{ sku: 'x', category: 'dairy', amountCents: 50_000 }],
+      },
+    ]);
+    const rfm = { recencyDays: 0, frequency: 9, monetaryCents: 9_000_000, r: 5, f: 5, m: 5, segment: 'important-value' };
+    const forged = {
+      eventId: `rfm_update:${day}:${memberId}`,
+      type: 'rfm_update',
+      memberId,
+      occurredAt: new Date().toISOString(),
+      asOf: day,
+      rfm,
+    };
+    await send([
+      forged,
+      { ...forged, sig: 'ab'.repeat(32) },
+      // A producer taking the job's deterministic id for itself.
+      { eventId: `rfm_update:${day}:${memberId}`, type: 'app_open', memberId, occurredAt: new Date().toISOString() },
+    ]);
+    const quarantine = (await get('/quarantine?limit=1000')).filter((q: any) => q.memberId === memberId);
+    expect(quarantine.map((q: any) => `${q.reason} ${q.detail.split(':')[0]}`).sort()).toEqual([
+      'forged_command sig',
+      'forged_command sig',
+      'invalid_event eventId',
+    ]);
+    const before = await get(`/members/${memberId}`);
+    expect(before.rfm.segment).toBeNull();
+    expect(before.segments.filter((s: string) => s.startsWith('rfm-'))).toEqual([]);
+    // The job's own (signed) command for the same member and day is not taken for a duplicate.
+    expect((await job('rfm', T)).commands).toBeGreaterThanOrEqual(1);
+    const after = await get(`/members/${memberId}`);
+    expect(after.rfm.segment).toMatch(/^(important|general)-/);
+    expect(after.segments).toContain(`rfm-${after.rfm.segment}`);
+  });
+});

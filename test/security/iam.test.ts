@@ -75,6 +75,8 @@ const job: Inventory = {
   [JOB_PROGRESS]: ['dynamodb:PutItem'],
   // Lambda's on-failure destination of the job's asynchronous invocations (send only).
   JobFailuresQueue: ['sqs:SendMessage'],
+  // Signs its commands (the consumer applies no unsigned command).
+  CommandKeySecret: ['secretsmanager:GetSecretValue'],
   'own log group': LOGS,
 };
 
@@ -119,6 +121,8 @@ const EXPECTED: Record<string, Inventory> = {
     ],
     // The salt of the erased-member hash (tombstones, member_erased actions).
     ErasureSaltSecret: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+    // Verifies the daily jobs' signature on every command.
+    CommandKeySecret: ['secretsmanager:GetSecretValue'],
     FailedBatchesBucket: ['s3:ListBucket'],
     'FailedBatchesBucket/*': ['s3:PutObject'],
     LedgerTable: DDB_READ_WRITE,

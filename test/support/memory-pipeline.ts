@@ -8,6 +8,11 @@ import { dayKey } from '../../shared/keys/metrics-keys';
 import { processBatch, type BatchPorts, type StreamRecord } from '../../shared/batch/process-batch';
 import { defaultProgram } from '../../shared/programme/load';
 import { type Program } from '../../shared/programme/vocabulary';
+import { commandSigner } from '../../shared/jobs/command-signature';
+import type { JobCommand } from '../../shared/events/events';
+
+/** The command key of the in-memory pipelines (the local stack and AWS have their own). */
+export const TEST_COMMAND_KEY = 'test-command-key-0123456789abcdef0123456789abcdef';
 
 export class MemoryPipeline {
   readonly members = new MemoryMembers();
@@ -17,6 +22,8 @@ export class MemoryPipeline {
   readonly actions = new MemoryActions();
   readonly segments = new MemorySegments();
   readonly hints = new MemoryHints();
+  /** The jobs' command key of this pipeline: `command()` signs with it, the batch code verifies it. */
+  readonly signer = commandSigner(TEST_COMMAND_KEY);
   private seq = 0;
   retries = 0;
 
@@ -36,8 +43,14 @@ export class MemoryPipeline {
       segments: this.segments,
       hints: this.hints,
       program: this.program,
+      commands: this.signer,
       ...overrides,
     };
+  }
+
+  /** A job command as the daily jobs put it on the stream: signed, as one JSON line. */
+  command(command: JobCommand): string {
+    return JSON.stringify(this.signer.sign(command));
   }
 
   /** Appends lines to a shard as new records (as a producer's PutRecords does). */

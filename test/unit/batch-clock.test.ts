@@ -119,13 +119,13 @@ describe("the batch clock is the records' arrival time", () => {
     // A status check for tomorrow put at 23:59 is refused even when processed after midnight.
     const arrived = Date.parse('2026-11-30T23:59:00+08:00');
     vi.setSystemTime(Date.parse('2026-12-01T00:10:00+08:00'));
-    const command = {
+    const command = pipeline.signer.sign({
       eventId: 'status_check:2026-12-01:c1',
       type: 'status_check',
       memberId: 'c1',
       occurredAt: '2026-11-30T15:59:00Z',
       asOf: '2026-12-01',
-    };
+    });
     const result = await processBatch([record(command, arrived)], pipeline.ports());
     expect(result.quarantined).toBe(1);
     expect([...pipeline.quarantine.items.values()].map((q) => [q.reason, q.detail])).toEqual([

@@ -41,7 +41,7 @@ function setup() {
     sent.length = 0;
     const summary = await runCoins(p.program, dayNumber(day), ports);
     const ids = sent.map((c) => c.eventId);
-    await p.deliver(p.records(sent.map((c) => JSON.stringify(c))));
+    await p.deliver(p.records(sent.map((c) => p.command(c))));
     return { ...summary, ids };
   };
   const figures = (day: string) => {
@@ -156,7 +156,7 @@ describe('the daily coins job', () => {
     // The same command again, as a retried run of that day would put it.
     await p.deliver(
       p.records([
-        JSON.stringify({
+        p.command({
           type: 'coins_day',
           eventId: first.ids[0],
           memberId: 'm1',

@@ -71,7 +71,7 @@ describe('tier review of a missed day', () => {
     const due = dayNumber('2026-11-01');
     const commands = reviewCommands(pipeline.program, [member], daysToRun(due - 1, due + 1), pipeline.now());
     expect(commands.map((c) => c.asOf)).toEqual(['2026-11-01', '2026-11-02']);
-    await pipeline.deliver(pipeline.records(commands.map((c) => JSON.stringify(c))));
+    await pipeline.deliver(pipeline.records(commands.map((c) => pipeline.command(c))));
     // As of 2026-11-01 the second purchase keeps gold; the review of 2026-11-02 is then not due.
     expect(pipeline.member('r1')!.tier).toMatchObject({ tier: 2, tierReviewOn: dayNumber('2027-11-01') });
     expect([...pipeline.actions.byId.values()].filter((a) => a.type === 'tier_downgraded')).toEqual([]);
@@ -80,7 +80,7 @@ describe('tier review of a missed day', () => {
   it('(what reviewing it only as of the next day would do: downgrade)', async () => {
     const { pipeline, member } = await goldMember();
     const commands = reviewCommands(pipeline.program, [member], [dayNumber('2026-11-02')], pipeline.now());
-    await pipeline.deliver(pipeline.records(commands.map((c) => JSON.stringify(c))));
+    await pipeline.deliver(pipeline.records(commands.map((c) => pipeline.command(c))));
     expect(pipeline.member('r1')!.tier.tier).toBeLessThan(2);
   });
 });

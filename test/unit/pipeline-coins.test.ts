@@ -9,7 +9,8 @@ import { redeemCoins } from '../../shared/coins/ledger';
 import { COIN_TOTALS_KEY, coinCounts, coinDayKey, coinFigures } from '../../shared/coins/outbox';
 import type { MemberState } from '../../shared/member/state';
 import { at, orderLines } from '../support/event-lines';
-import { MemoryPipeline } from '../support/memory-pipeline';
+import { MemoryPipeline, TEST_COMMAND_KEY } from '../support/memory-pipeline';
+import { commandSigner } from '../../shared/jobs/command-signature';
 import { defaultProgram } from '../../shared/programme/load';
 
 const orders = orderLines();
@@ -18,7 +19,9 @@ const purchase = (memberId: string, orderId: string, day: string, cents: number)
   orders.purchase(memberId, orderId, day, [['a', 'meat', cents]]);
 const refund = (memberId: string, orderId: string, day: string, cents: number, refundId: string) =>
   orders.refund(memberId, orderId, day, [['a', cents]], refundId);
-const coinsDay = (memberId: string, day: string) => JSON.stringify(coinsDayCommand(memberId, dayNumber(day), Date.parse(at(day))));
+const signer = commandSigner(TEST_COMMAND_KEY);
+const coinsDay = (memberId: string, day: string) =>
+  JSON.stringify(signer.sign(coinsDayCommand(memberId, dayNumber(day), Date.parse(at(day)))));
 
 function figures(p: MemoryPipeline, from: string, to: string) {
   const days: number[] = [];

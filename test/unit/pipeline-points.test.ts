@@ -110,7 +110,7 @@ describe('points and tiers through the events consumer', () => {
       purchase('m4', 'o2', '2026-06-01', [['a', 'meat', 150_000]]),
     ]);
     expect(pipeline.member('m4')!.tier.tier).toBe(2);
-    const review = JSON.stringify(tierReviewCommand('m4', dayNumber('2026-11-02'), pipeline.now()));
+    const review = pipeline.command(tierReviewCommand('m4', dayNumber('2026-11-02'), pipeline.now()));
     await pipeline.deliver(pipeline.records([review, review]));
     await pipeline.deliver(pipeline.records([review]));
     const member = pipeline.member('m4')!;
@@ -135,7 +135,8 @@ describe('points and tiers through the events consumer', () => {
   it('sends one tier_at_risk notice per review when the points would not keep the tier', async () => {
     const pipeline = await run([purchase('m5', 'o1', '2025-11-20', [['a', 'meat', 120_000]])]);
     const day = dayNumber('2025-11-20') + 365 - 20;
-    for (const d of [day, day + 1]) await pipeline.deliver(pipeline.records([JSON.stringify(tierReviewCommand('m5', d, pipeline.now()))]));
+    for (const d of [day, day + 1])
+      await pipeline.deliver(pipeline.records([pipeline.command(tierReviewCommand('m5', d, pipeline.now()))]));
     const notices = [...pipeline.actions.byId.values()].filter((a) => a.type === 'tier_at_risk');
     expect(notices).toHaveLength(1);
     expect(notices[0].details).toMatchObject({ tier: 'silver', pointsRequiredToRemain: 1000 });

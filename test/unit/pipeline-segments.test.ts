@@ -47,7 +47,7 @@ describe('win-back', () => {
     await send([open('w1', A, '1')]);
     for (const day of [A + 29, A + 30, A + 30, A + 45, A + 60, A + 61]) {
       setToday(day);
-      await send([JSON.stringify(statusCheckCommand('w1', day, pipeline.now()))]);
+      await send([pipeline.command(statusCheckCommand('w1', day, pipeline.now()))]);
     }
     const offers = [...pipeline.actions.byId.values()].filter((a) => a.type === 'winback_offer');
     expect(offers.map((o) => [o.day, o.details.offer])).toEqual([
@@ -63,7 +63,7 @@ describe('win-back', () => {
     ]);
     // A new spell starts from the new last active day.
     setToday(A + 95);
-    await send([JSON.stringify(statusCheckCommand('w1', A + 95, pipeline.now()))]);
+    await send([pipeline.command(statusCheckCommand('w1', A + 95, pipeline.now()))]);
     expect([...pipeline.actions.byId.values()].filter((a) => a.type === 'winback_offer')).toHaveLength(3);
   });
 
@@ -74,11 +74,11 @@ describe('win-back', () => {
     const sizes = () => pipeline.metrics.sum(TOTALS_KEY);
     expect(sizes().get('seg|status-active')).toBe(2);
     setToday(A + 30);
-    await send([JSON.stringify(statusCheckCommand('s1', A + 30, pipeline.now()))]);
+    await send([pipeline.command(statusCheckCommand('s1', A + 30, pipeline.now()))]);
     expect(sizes().get('seg|status-active')).toBe(1);
     expect(sizes().get('seg|status-silent')).toBe(1);
     setToday(A + 90);
-    await send([JSON.stringify(statusCheckCommand('s1', A + 90, pipeline.now()))]);
+    await send([pipeline.command(statusCheckCommand('s1', A + 90, pipeline.now()))]);
     expect(sizes().get('seg|status-silent') ?? 0).toBe(0);
     expect(sizes().get('seg|status-churned')).toBe(1);
     const s1 = [...pipeline.actions.byId.values()].filter((a) => a.memberId === 's1' && a.type.startsWith('segment_'));
@@ -121,7 +121,7 @@ describe('segments and RFM after a simulated month', () => {
     expect(changes).toHaveLength(result.byMember.size);
     setToday(end);
     await pipeline.deliver(
-      pipeline.records(changes.map((c) => JSON.stringify(rfmUpdateCommand(c.memberId, end, c.rfm, pipeline.now())))),
+      pipeline.records(changes.map((c) => pipeline.command(rfmUpdateCommand(c.memberId, end, c.rfm, pipeline.now())))),
       250,
     );
     // Re-running the job for the day changes nothing.

@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
+import { commandKey } from '../../../functions/adapters/command-key';
 import { jobPorts, stores } from '../../../functions/adapters/stores';
 import { runImport, type ImportCheckpoint } from '../../../shared/import/run-import';
 import { importSourceId } from '../../../shared/import/sequence';
@@ -77,7 +78,8 @@ async function main(): Promise<void> {
   const arrivedAt = resume?.arrivedAt ?? Date.now();
   await mkdir(workDir, { recursive: true });
 
-  const ports = { ...stores(), program: loadProgram() };
+  // The job catch-up's commands are signed with the stack's command key, like the scheduled jobs'.
+  const ports = { ...stores(), program: loadProgram(), commands: await commandKey() };
   const log = (m: string) => values.quiet || console.log(`[import] ${m}`);
   const t0 = Date.now();
   const bad: QuarantineItem[] = [];
