@@ -22,13 +22,15 @@ interface OrderItem {
   ce: string;
   cs: string;
   cq: string;
-  rf: Record<string, { e: string; s: string; q: string; p: number; c?: number }>;
+  /** the claim was applied by a member write (set in its transaction); absent on older items */
+  ca?: boolean;
+  rf: Record<string, { e: string; s: string; q: string; p: number; c?: number; a?: boolean }>;
 }
 
 function toRecord(item: OrderItem): OrderRecord {
   const refunds: OrderRecord['refunds'] = {};
   for (const [refundId, r] of Object.entries(item.rf ?? {})) {
-    refunds[refundId] = { eventId: r.e, shardId: r.s, seq: r.q, revokedPoints: r.p, revokedCoins: r.c ?? 0 };
+    refunds[refundId] = { eventId: r.e, shardId: r.s, seq: r.q, applied: r.a, revokedPoints: r.p, revokedCoins: r.c ?? 0 };
   }
   return {
     orderId: orderIdOf(item.sk),
@@ -39,7 +41,7 @@ function toRecord(item: OrderItem): OrderRecord {
     revokedPoints: item.rv,
     coins: item.co ?? 0,
     revokedCoins: item.rc ?? 0,
-    claim: { eventId: item.ce, shardId: item.cs, seq: item.cq },
+    claim: { eventId: item.ce, shardId: item.cs, seq: item.cq, applied: item.ca },
     refunds,
   };
 }
@@ -64,6 +66,7 @@ export class DynamoLedger implements LedgerPort {
       ce: order.claim.eventId,
       cs: order.claim.shardId,
       cq: order.claim.seq,
+      ca: false,
       rf: {},
     };
     try {
@@ -100,7 +103,7 @@ export class DynamoLedger implements LedgerPort {
           ConditionExpression: 'attribute_not_exists(rf.#rid) AND rv = :expected',
           ExpressionAttributeNames: { '#rid': refundId },
           ExpressionAttributeValues: {
-            ':refund': { e: refund.eventId, s: refund.shardId, q: refund.seq, p: refund.revokedPoints, c: refund.revokedCoins },
+            ':refund': { e: refund.eventId, s: refund.shardId, q: refund.seq, p: refund.revokedPoints, c: refund.revokedCoins, a: false },
             ':points': refund.revokedPoints,
             ':coins': refund.revokedCoins,
             ':zero': 0,

@@ -1,6 +1,9 @@
-// Members table: batched consistent reads and one version-conditioned write per member.
+// Members table: batched consistent reads and one version-conditioned write per member. A write
+// that applies ledger claims (purchases, refunds) marks them applied in the same transaction.
 import { isConditionFailure } from './errors';
-import { BatchGetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { orderKey } from '../../shared/keys/ledger-keys';
+import type { AppliedClaim } from '../../shared/member/ledger';
 import type { MemberState } from '../../shared/member/state';
 import type { MemberPort } from '../../shared/batch/process-batch';
 import { fromMemberItem, toMemberItem, type MemberItem } from './member-item';
@@ -10,6 +13,8 @@ export class MemberStore implements MemberPort {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
+    /** LedgerTable, whose claims a consumer write marks applied (not needed by readers). */
+    private readonly ledgerTable?: string,
   ) {}
 
   async getMany(memberIds: readonly string[]): Promise<Map<string, MemberState>> {
@@ -17,8 +22,32 @@ export class MemberStore implements MemberPort {
     return new Map([...items].map(([id, item]) => [id, fromMemberItem(item)]));
   }
 
-  async put(state: MemberState): Promise<boolean> {
-    return this.putItem(toMemberItem(state));
+  async put(state: MemberState, applied: readonly AppliedClaim[] = []): Promise<boolean> {
+    const item = toMemberItem(state);
+    if (applied.length === 0) return this.putItem(item);
+    if (!this.ledgerTable) throw new Error('MemberStore: no ledger table to mark claims applied on');
+    const updates = claimUpdates(state.memberId, applied, this.ledgerTable);
+    // A transaction holds 100 items: the member and 99 orders. Orders beyond (a member with more
+    // than 99 orders or refunds in one batch) are marked right after the write: between the two
+    // a crash leaves them applied but unmarked (docs/architecture.md#exactly-once).
+    const first = updates.slice(0, MAX_TRANSACTION_ITEMS - 1);
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: this.table, Item: item, ...versionCondition(item) } },
+            ...first.map((Update) => ({ Update })),
+          ],
+        }),
+      );
+    } catch (error) {
+      // The member's condition failed (or a concurrent transaction touched an item): the caller
+      // reports the member's records and Lambda re-delivers them.
+      if ((error as { name?: string }).name === 'TransactionCanceledException') return false;
+      throw error;
+    }
+    for (const update of updates.slice(first.length)) await this.client.send(new UpdateCommand(update));
+    return true;
   }
 
   async getItems(memberIds: readonly string[]): Promise<Map<string, MemberItem>> {
@@ -39,20 +68,49 @@ export class MemberStore implements MemberPort {
 
   /** Writes `item` if the stored version is still `item.v − 1`; false when someone else wrote first. */
   async putItem(item: MemberItem): Promise<boolean> {
-    const first = item.v === 1;
     try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: item,
-          ConditionExpression: first ? 'attribute_not_exists(memberId)' : 'v = :expected',
-          ExpressionAttributeValues: first ? undefined : { ':expected': item.v - 1 },
-        }),
-      );
+      await this.client.send(new PutCommand({ TableName: this.table, Item: item, ...versionCondition(item) }));
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
       throw error;
     }
   }
+}
+
+const MAX_TRANSACTION_ITEMS = 100;
+
+/** The write's condition: no item yet for version 1, else the version it was read at. */
+function versionCondition(item: MemberItem) {
+  return item.v === 1
+    ? { ConditionExpression: 'attribute_not_exists(memberId)' }
+    : { ConditionExpression: 'v = :expected', ExpressionAttributeValues: { ':expected': item.v - 1 } };
+}
+
+/** One update per order item (a transaction may not touch an item twice): its claims set applied. */
+function claimUpdates(memberId: string, applied: readonly AppliedClaim[], table: string) {
+  const byItem = new Map<string, { key: { memberId: string; sk: string }; refunds: (string | undefined)[] }>();
+  for (const { ledgerKey, orderId, refundId } of applied) {
+    const key = { memberId: ledgerKey ?? memberId, sk: orderKey(orderId) };
+    const id = `${key.memberId}\u0000${key.sk}`;
+    const entry = byItem.get(id) ?? { key, refunds: [] };
+    entry.refunds.push(refundId);
+    byItem.set(id, entry);
+  }
+  return [...byItem.values()].map(({ key, refunds }) => {
+    const names: Record<string, string> = {};
+    const sets = refunds.map((refundId, i) => {
+      if (refundId === undefined) return 'ca = :t';
+      names[`#r${i}`] = refundId;
+      return `rf.#r${i}.a = :t`;
+    });
+    return {
+      TableName: table,
+      Key: key,
+      UpdateExpression: `SET ${[...new Set(sets)].join(', ')}`,
+      ConditionExpression: 'attribute_exists(sk)',
+      ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+      ExpressionAttributeValues: { ':t': true },
+    };
+  });
 }

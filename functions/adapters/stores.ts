@@ -23,7 +23,7 @@ export function stores() {
   const eventsStream = new StreamShards(kinesisClient(), names.eventsStream);
   return {
     hints: metrics,
-    members: new MemberStore(client, names.membersTable),
+    members: new MemberStore(client, names.membersTable, names.ledgerTable),
     ledger: new DynamoLedger(client, names.ledgerTable),
     quarantine: new QuarantineStore(client, names.quarantineTable),
     metrics,

@@ -175,7 +175,11 @@ export class FaultController {
         const command = context.commandName ?? '';
         const isWrite = WRITE_COMMANDS.has(command);
         if (isWrite) inv.writes++;
-        const isMemberPut = (command === 'PutItemCommand' || command === 'PutCommand') && args.input?.TableName === this.membersTable;
+        // A member write is a put, or a transaction led by the put (one that marks ledger claims applied).
+        const isMemberPut =
+          ((command === 'PutItemCommand' || command === 'PutCommand') && args.input?.TableName === this.membersTable) ||
+          ((command === 'TransactWriteItemsCommand' || command === 'TransactWriteCommand') &&
+            args.input?.TransactItems?.[0]?.Put?.TableName === this.membersTable);
         const plan = inv.plan;
         if (plan && !plan.done) {
           switch (plan.kind) {

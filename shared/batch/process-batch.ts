@@ -17,7 +17,7 @@ import { applyRecords, type Rejection } from '../member/reducer';
 import { compareSeq, parentSeq } from '../stream/position';
 import { decodeBatch, type ForwardPort, type QuarantineItem, type ShardRangePort, type StreamRecord } from './decode';
 import { type IncomingRecord, type MemberState } from '../member/state';
-import { type LedgerPort } from '../member/ledger';
+import { claimKey, type AppliedClaim, type LedgerPort } from '../member/ledger';
 import { memberDeltas, type Deltas } from '../metrics/deltas';
 import type { Program } from '../programme/vocabulary';
 import type { TierChange } from '../points/tiers';
@@ -48,8 +48,12 @@ export interface CounterItem {
 
 export interface MemberPort {
   getMany(memberIds: readonly string[]): Promise<Map<string, MemberState>>;
-  /** Conditional on `state.version`; false when the member changed since it was read. */
-  put(state: MemberState): Promise<boolean>;
+  /**
+   * Conditional on `state.version`; false when the member changed since it was read. The ledger
+   * claims the write applies are marked applied in the same transaction (all or nothing), so a
+   * claim not marked was never applied, whoever claimed it and at which stream position.
+   */
+  put(state: MemberState, applied?: readonly AppliedClaim[]): Promise<boolean>;
 }
 
 export interface QuarantinePort {
@@ -138,6 +142,8 @@ interface MemberResult {
   tierChanges: TierChange[];
   actions: Action[];
   coinEntries: CoinEntry[];
+  /** Ledger claims the member write applies. */
+  applied: AppliedClaim[];
   /** Rejected records of a member erased in this batch: quarantined without payload. */
   erasedRejections?: Rejection[];
   /** Identity commands for other owners, put once this member's write is done. */
@@ -172,11 +178,15 @@ async function reduceMember(
     actions: [],
     coinEntries: [],
     forwards: [],
+    applied: [],
   };
   let state = stored;
+  const applied = new Set<string>();
   for (const record of records) {
-    const outcome = await applyRecords(memberId, state, [record], { program: ports.program, ledger: ports.ledger, sources });
+    const outcome = await applyRecords(memberId, state, [record], { program: ports.program, ledger: ports.ledger, sources, applied });
     result.forwards.push(...outcome.forwards);
+    for (const claim of outcome.applied) applied.add(claimKey(claim));
+    result.applied.push(...outcome.applied);
     result.rejections.push(...outcome.rejections);
     result.tierChanges.push(...outcome.tierChanges);
     result.coinEntries.push(...outcome.coinEntries);
@@ -250,6 +260,7 @@ function applyErasures(results: MemberResult[], plan: ErasurePlan, stored: Map<s
       // Coins of records applied just before the erasure are not booked: the member is gone.
       coinEntries: [],
       forwards: [],
+      applied: [],
       erasedRejections: previous?.rejections ?? [],
     });
   }
@@ -442,7 +453,7 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
     async (r) => {
       let committed: boolean;
       try {
-        committed = await ports.members.put(r.final!);
+        committed = await ports.members.put(r.final!, r.applied);
         if (!committed) ports.onMemberError?.(new Error('member changed while the batch was applied'));
       } catch (error) {
         ports.onMemberError?.(error);

@@ -6,7 +6,24 @@ export interface Claim {
   eventId: string;
   shardId: string;
   seq: string;
+  /**
+   * Whether a member write applied the claim: written false with the claim and set true in the
+   * same transaction as the member write that applies it (MemberPort.put). Undefined on claims
+   * stored before the flag existed.
+   */
+  applied?: boolean;
 }
+
+/** A purchase claim (no refundId) or a refund claim that a member write applies. */
+export interface AppliedClaim {
+  /** The ledger partition the claim is on, when not the member's own (a linked visitor's order). */
+  ledgerKey?: string;
+  orderId: string;
+  refundId?: string;
+}
+
+/** The key of a claim within one member write. */
+export const claimKey = (claim: AppliedClaim) => [claim.ledgerKey ?? '', claim.orderId, claim.refundId ?? ''].join('\u0000');
 
 export interface OrderRecord {
   orderId: string;

@@ -14,7 +14,7 @@ import { foldInto } from '../identity/fold';
 import { hash48, hashHex } from '../util/hash';
 import type { Program } from '../programme/vocabulary';
 import { evaluateSegments } from './facts';
-import type { Claim, LedgerPort, OrderRecord } from './ledger';
+import { claimKey, type AppliedClaim, type Claim, type LedgerPort, type OrderRecord } from './ledger';
 import { COMMAND_RING_SIZE, EVENT_RING_SIZE, newMember, type IncomingRecord, type MemberState, type PurchaseStat } from './state';
 import { applyWinbackCheck, endSilence } from '../winback/winback';
 import { purchasePoints, refundRevocation } from '../points/points';
@@ -50,6 +50,8 @@ export interface BatchOutcome {
   actions: Action[];
   /** Coin ledger entries this batch booked (earn, revoke, available, expire). */
   coinEntries: CoinEntry[];
+  /** Ledger claims these records applied: the member write marks them applied (MemberPort.put). */
+  applied: AppliedClaim[];
   segmentChanges: { entered: string[]; exited: string[] };
   /** Identity commands for other owners (docs/architecture.md#identity), put after the member write. */
   forwards: OutgoingRecord[];
@@ -59,20 +61,29 @@ function covers(highWater: StreamPosition | null, position: StreamPosition): boo
   return highWater !== null && highWater.shardId === position.shardId && compareSeq(highWater.seq, position.seq) >= 0;
 }
 
-/** A claim was applied to the member when a later write moved the high-water mark past it. */
-function claimApplied(state: MemberState, claim: Claim): boolean {
+/**
+ * Whether a member write applied the claim. The flag is set in the same transaction as the member
+ * write that applies the claim, so "not applied" is certain: the claiming attempt never wrote the
+ * member, and a later delivery of the same event — a retry at the same position, or a replay from
+ * the failed-batches bucket at a new one — finishes what it started. Claims made earlier in this
+ * run (`run`) are applied to the state being built.
+ */
+function claimApplied(state: MemberState, claim: Claim, key: string, run: ReadonlySet<string>): boolean {
+  if (run.has(key)) return true;
+  if (claim.applied !== undefined) return claim.applied;
+  // A claim stored before the flag: applied when a later write moved the high-water mark past it;
+  // one from another shard (after resharding) is taken as applied: at most once, never twice.
   if (!state.highWater) return false;
-  // A claim from another shard (after resharding) is taken as applied: at most once, never twice.
   if (state.highWater.shardId !== claim.shardId) return true;
   return compareSeq(state.highWater.seq, claim.seq) >= 0;
 }
 
-function claimedLater(claim: Claim, position: StreamPosition): boolean {
-  return claim.shardId === position.shardId && compareSeq(claim.seq, position.seq) > 0;
-}
-
-function isOurs(stored: Claim, position: StreamPosition, eventId: string): boolean {
-  return stored.eventId === eventId && stored.shardId === position.shardId && stored.seq === position.seq;
+/** The order's purchase is part of the member (a refund of it can apply). */
+function purchaseApplied(order: OrderRecord, ledgerKey: string | undefined, position: StreamPosition, run: ReadonlySet<string>): boolean {
+  if (run.has(claimKey({ ledgerKey, orderId: order.orderId }))) return true;
+  if (order.claim.applied !== undefined) return order.claim.applied;
+  // Before the flag: an order first claimed by a later record was unknown when this refund arrived.
+  return !(order.claim.shardId === position.shardId && compareSeq(order.claim.seq, position.seq) > 0);
 }
 
 function addHistory(history: PointsEntry[], day: number, points: number): boolean {
@@ -103,6 +114,12 @@ function pruneHistory(state: MemberState, program: Program): void {
   const floor = latest - program.qualificationWindowDays - program.activity.lateActivityLimitDays;
   if (state.history.length && state.history[0].day < floor) state.history = state.history.filter((e) => e.day >= floor);
   if (state.purchases.length && state.purchases[0].day < floor) state.purchases = state.purchases.filter((p) => p.day >= floor);
+}
+
+/** The claims of the member write being built: those applied so far, and how to add one. */
+interface RunClaims {
+  run: ReadonlySet<string>;
+  apply(claim: AppliedClaim): void;
 }
 
 /** An error of a port (I/O), as opposed to one of the rules: it must fail the batch, not the record. */
@@ -144,6 +161,8 @@ export interface ReducerContext {
   ledger: LedgerPort;
   /** The stored states that this member's `identity_absorb` records name (read by the batch). */
   sources?: ReadonlyMap<string, MemberState>;
+  /** Claims (claimKey) applied by earlier calls for the member write being built. */
+  applied?: ReadonlySet<string>;
 }
 
 const isBehaviour = (event: StreamEvent): event is BehaviourEvent => (BEHAVIOUR_TYPES as readonly string[]).includes(event.type);
@@ -188,10 +207,14 @@ async function applyRecordsOnce(
   memberId: string,
   stored: MemberState | null,
   records: readonly IncomingRecord[],
-  { program, ledger: port, sources }: ReducerContext,
+  { program, ledger: port, sources, applied: before }: ReducerContext,
   poisoned: ReadonlyMap<string, string>,
 ): Promise<BatchOutcome> {
   const ledger = guarded(port);
+  // This pass's claims stay its own until it returns (a poisoned record reruns the pass).
+  const appliedClaims: AppliedClaim[] = [];
+  const run = new Set(before ?? []);
+  const claims = { run, apply: (claim: AppliedClaim) => (appliedClaims.push(claim), run.add(claimKey(claim))) };
   const tz = program.timezone;
   const today = todayIn(tz, records[records.length - 1].arrivedAt);
   let state: MemberState | null = stored ? { ...stored, contribution: new Map() } : null;
@@ -324,7 +347,8 @@ async function applyRecordsOnce(
           order = await ledger.getOrder(ledgerKey, event.orderId);
         }
         // An order first claimed by a later record was unknown when this refund arrived.
-        if (!state || !order || claimedLater(order.claim, position)) {
+        const foreign = ledgerKey === memberId ? undefined : ledgerKey;
+        if (!state || !order || !purchaseApplied(order, foreign, position, run)) {
           rejections.push({
             position,
             event,
@@ -338,11 +362,12 @@ async function applyRecordsOnce(
           event,
           order,
           day,
-          position,
           await claimRefundOnce(ledger, ledgerKey, event, order, position),
+          foreign,
           program,
           tierChanges,
           coinEntries,
+          claims,
         );
       } else {
         if (!state) state = newMember(memberId, day);
@@ -355,7 +380,7 @@ async function applyRecordsOnce(
         if (outcome === 'new' && (previous === null || day > previous)) endSilence(program, state, previous, day, state.contribution);
         countEvent(state.contribution, event, day);
         if (event.type === 'purchase')
-          await applyPurchase(state, event, day, position, ledger, program, tierChanges, coinEntries, anonymous);
+          await applyPurchase(state, event, day, position, ledger, program, tierChanges, coinEntries, anonymous, claims);
       }
       return state;
     }
@@ -368,6 +393,7 @@ async function applyRecordsOnce(
       tierChanges,
       actions,
       coinEntries,
+      applied: appliedClaims,
       segmentChanges: { entered: [], exited: [] },
       forwards,
     };
@@ -384,7 +410,7 @@ async function applyRecordsOnce(
     const cause = records[records.length - 1].event.eventId;
     for (const segmentId of ids) actions.push(makeAction(type, memberId, today, { segmentId }, [segmentId, cause]));
   }
-  return { state, changed, rejections, tierChanges, actions, coinEntries, segmentChanges, forwards };
+  return { state, changed, rejections, tierChanges, actions, coinEntries, applied: appliedClaims, segmentChanges, forwards };
 }
 
 function isJobCommand(event: StreamEvent): boolean {
@@ -467,6 +493,7 @@ async function applyPurchase(
   tierChanges: TierChange[],
   coinEntries: CoinEntry[],
   anonymous: boolean,
+  claims: RunClaims,
 ): Promise<void> {
   // An anonymous purchase is the person's order (revenue, paying, RFM) but earns nothing.
   const earned = anonymous ? { ...purchasePoints(program, event), points: 0 } : purchasePoints(program, event);
@@ -474,7 +501,7 @@ async function applyPurchase(
   const coins = anonymous
     ? 0
     : purchaseCoins(earned.eligibleCents, earned.points, earnRate(program.coins, program.tiers[state.tier.tier].id));
-  const claim: Claim = { eventId: event.eventId, shardId: position.shardId, seq: position.seq };
+  const claim: Claim = { eventId: event.eventId, shardId: position.shardId, seq: position.seq, applied: false };
   const stored = await ledger.claimPurchase(state.memberId, {
     orderId: event.orderId,
     day,
@@ -487,8 +514,12 @@ async function applyPurchase(
     claim,
     refunds: {},
   });
-  // Another event already claimed this order, or this one was applied by an earlier write.
-  if (!isOurs(stored.claim, position, event.eventId) || claimApplied(state, stored.claim)) return;
+  // Another event claimed this order (a repeated order), or a member write applied this event's
+  // claim already. Otherwise this event claimed it — now, or in an attempt that never wrote the
+  // member, at this position or another (a replay from the failed-batches bucket): apply it.
+  const key = { orderId: event.orderId };
+  if (stored.claim.eventId !== event.eventId || claimApplied(state, stored.claim, claimKey(key), claims.run)) return;
+  claims.apply(key);
   const revenue = event.lines.reduce((sum, line) => sum + line.amountCents, 0);
   bump(state.contribution, day, C.orders);
   bump(state.contribution, day, C.revenueCents, revenue);
@@ -516,15 +547,18 @@ function applyRefund(
   event: RefundEvent,
   before: OrderRecord,
   day: number,
-  position: StreamPosition,
   after: OrderRecord,
+  ledgerKey: string | undefined,
   program: Program,
   tierChanges: TierChange[],
   coinEntries: CoinEntry[],
+  claims: RunClaims,
 ): void {
   const refundId = event.refundId ?? event.eventId;
   const stored = after.refunds[refundId];
-  if (!stored || !isOurs(stored, position, event.eventId) || claimApplied(state, stored)) return;
+  const key = { ledgerKey, orderId: event.orderId, refundId };
+  if (!stored || stored.eventId !== event.eventId || claimApplied(state, stored, claimKey(key), claims.run)) return;
+  claims.apply(key);
   if (stored.revokedCoins > 0) {
     const step = revokeCoins(
       state.coins,
@@ -563,7 +597,7 @@ export async function claimRefundOnce(
     memberId,
     order.orderId,
     refundId,
-    { eventId: event.eventId, shardId: position.shardId, seq: position.seq, revokedPoints, revokedCoins },
+    { eventId: event.eventId, shardId: position.shardId, seq: position.seq, applied: false, revokedPoints, revokedCoins },
     order.revokedPoints,
   );
 }

@@ -15,8 +15,8 @@ import type { JobCommand } from '../../shared/events/events';
 export const TEST_COMMAND_KEY = 'test-command-key-0123456789abcdef0123456789abcdef';
 
 export class MemoryPipeline {
-  readonly members = new MemoryMembers();
   readonly ledger = new MemoryLedger();
+  readonly members = new MemoryMembers(this.ledger);
   readonly quarantine = new MemoryQuarantine();
   readonly metrics = new MemoryMetrics();
   readonly actions = new MemoryActions();

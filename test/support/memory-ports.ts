@@ -4,7 +4,7 @@ import { nextCoinDueDay } from '../../shared/coins/lots';
 import type { BookedMove } from '../../shared/coins/outbox';
 import type { CoinIndexPort, JobName, JobProgressPort } from '../../shared/jobs/ports';
 import { tierChangeKey } from '../../shared/keys/ledger-keys';
-import { type Claim, type LedgerPort, type OrderRecord } from '../../shared/member/ledger';
+import { type AppliedClaim, type Claim, type LedgerPort, type OrderRecord } from '../../shared/member/ledger';
 import { type MemberState } from '../../shared/member/state';
 import type { TierChange } from '../../shared/points/tiers';
 import type {
@@ -23,6 +23,8 @@ const clone = <T>(value: T): T => structuredClone(value);
 
 export class MemoryMembers implements MemberPort {
   readonly items = new Map<string, MemberState>();
+  /** The ledger whose claims a write marks applied (with the write, as the DynamoDB transaction does). */
+  constructor(private readonly ledger?: MemoryLedger) {}
   async getMany(memberIds: readonly string[]) {
     const out = new Map<string, MemberState>();
     for (const id of memberIds) {
@@ -31,9 +33,11 @@ export class MemoryMembers implements MemberPort {
     }
     return out;
   }
-  async put(state: MemberState) {
+  async put(state: MemberState, applied: readonly AppliedClaim[] = []) {
     const current = this.items.get(state.memberId)?.version ?? 0;
     if (current !== state.version) return false;
+    if (applied.length && !this.ledger) throw new Error('claims to mark but no ledger');
+    this.ledger?.markApplied(state.memberId, applied);
     this.items.set(state.memberId, clone({ ...state, version: state.version + 1, contribution: new Map() }));
     return true;
   }
@@ -66,6 +70,14 @@ export class MemoryLedger implements LedgerPort {
     const key = `${memberId}|${order.orderId}`;
     if (!this.orders.has(key)) this.orders.set(key, clone(order));
     return clone(this.orders.get(key)!);
+  }
+  markApplied(memberId: string, claims: readonly AppliedClaim[]) {
+    for (const { ledgerKey, orderId, refundId } of claims) {
+      const order = this.orders.get(`${ledgerKey ?? memberId}|${orderId}`);
+      const claim = refundId === undefined ? order?.claim : order?.refunds[refundId];
+      if (!claim) throw new Error(`no claim to mark: ${orderId} ${refundId ?? ''}`);
+      claim.applied = true;
+    }
   }
   async getOrder(memberId: string, orderId: string) {
     const found = this.orders.get(`${memberId}|${orderId}`);

@@ -1,3 +1,4 @@
+import type { AppliedClaim } from '../../shared/member/ledger';
 // The batch's clock is its records' arrival times, not the wall clock of the attempt (issue 17
 // item 2): Lambda retries a failed batch minutes later — possibly after midnight — and a retry
 // must recompute exactly what the first attempt computed, because the counters written by the
@@ -25,12 +26,12 @@ function failOnce(members: MemberPort, failing: string): MemberPort {
   let failed = false;
   return {
     getMany: (ids) => members.getMany(ids),
-    put: async (state: MemberState) => {
+    put: async (state: MemberState, applied?: readonly AppliedClaim[]) => {
       if (state.memberId === failing && !failed) {
         failed = true;
         return false;
       }
-      return members.put(state);
+      return members.put(state, applied);
     },
   };
 }

@@ -105,9 +105,9 @@ describe('aggregated records through the batch path', () => {
     const flaky = {
       members: {
         getMany: (ids: readonly string[]) => agg.members.getMany(ids),
-        put: async (state: Parameters<typeof agg.members.put>[0]) => {
+        put: async (...[state, applied]: Parameters<typeof agg.members.put>) => {
           if (++writes % 5 === 0) throw new Error('injected: member write timed out');
-          return agg.members.put(state);
+          return agg.members.put(state, applied);
         },
       },
       metrics: {

@@ -1,6 +1,7 @@
 // Coins through the events consumer (in-memory ports): earning by tier, refunds, the coins_day
 // command and its notices, the coin counters — exact under retries, a crash between the member
 // write and the coin counters, and an API write racing the consumer's member write.
+import type { AppliedClaim } from '../../shared/member/ledger';
 import { describe, expect, it } from 'vitest';
 import { dayNumber } from '../../shared/days/days';
 import { coinsDayCommand } from '../../shared/jobs/commands';
@@ -162,7 +163,7 @@ describe('coins through the events consumer', () => {
     let raced = false;
     const racing = {
       getMany: (ids: readonly string[]) => p.members.getMany(ids),
-      put: async (state: MemberState) => {
+      put: async (state: MemberState, applied?: readonly AppliedClaim[]) => {
         if (!raced) {
           raced = true;
           // the API's write lands first: redemption of 120 (o1's 100, o2's 20) with its own counts
@@ -179,7 +180,7 @@ describe('coins through the events consumer', () => {
               p.metrics.items.get(key)?.get('api#0')?.hw ?? null,
             );
         }
-        return p.members.put(state);
+        return p.members.put(state, applied);
       },
     };
     await p.deliver(p.records([refund('m4', 'o1', '2026-11-09', 10_000, 'f1')]), 10, { members: racing });

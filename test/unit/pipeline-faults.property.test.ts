@@ -6,6 +6,7 @@
 // This family once lost or doubled `ra<cohort>.<lo>.<hi>` retention ranges: a retry re-reduced a
 // member in runs cut at the counters' marks, and a run's range lands in the item of the run's own
 // last-active day, so attempts cut differently booked it into different items.
+import type { AppliedClaim } from '../../shared/member/ledger';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { eventsToJsonLines, simulate } from '../../simulator';
@@ -47,9 +48,9 @@ async function deliverWithFaults(pipeline: MemoryPipeline, records: readonly Str
   const overrides: Partial<BatchPorts> = {
     members: {
       getMany: (ids) => pipeline.members.getMany(ids),
-      put: async (state: MemberState) => {
+      put: async (state: MemberState, applied?: readonly AppliedClaim[]) => {
         if (++memberWrites % faults.memberModulus === 0) throw new Error('injected: member write timed out');
-        return pipeline.members.put(state);
+        return pipeline.members.put(state, applied);
       },
     },
     metrics: {

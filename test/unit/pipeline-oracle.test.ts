@@ -63,9 +63,9 @@ describe('events pipeline against the oracle', () => {
       let writes = 0;
       const flakyMembers = {
         getMany: (ids: readonly string[]) => pipeline.members.getMany(ids),
-        put: async (state: Parameters<typeof pipeline.members.put>[0]) => {
+        put: async (...[state, applied]: Parameters<typeof pipeline.members.put>) => {
           if (++writes % modulus === 0) throw new Error('injected: member write timed out');
-          return pipeline.members.put(state);
+          return pipeline.members.put(state, applied);
         },
       };
       let counterWrites = 0;

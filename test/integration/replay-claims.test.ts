@@ -1,0 +1,146 @@
+// A replay from the failed-batches bucket on DynamoDB Local (#19 item 2): the member write marks the
+// ledger claims it applies in the same transaction, so a claim made by an attempt that never wrote
+// the member is finished by the replay (new stream position), once; and a write whose version
+// condition fails marks nothing.
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { DynamoLedger } from '../../functions/adapters/ledger-store';
+import { MemberStore } from '../../functions/adapters/member-store';
+import { dynamoClient } from '../../infra/local/engine/aws';
+import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
+import { processBatch, type BatchPorts, type MemberPort, type StreamRecord } from '../../shared/batch/process-batch';
+import { orderKey } from '../../shared/keys/ledger-keys';
+import { defaultProgram } from '../../shared/programme/load';
+import { MemoryActions, MemoryHints, MemoryMetrics, MemoryQuarantine, MemorySegments } from '../support/memory-ports';
+
+let stack: LocalStack;
+let raw: ReturnType<typeof dynamoClient>;
+let doc: DynamoDBDocumentClient;
+let members: MemberStore;
+let ledger: DynamoLedger;
+let seq = 0;
+
+const at = (day: string) => `${day}T10:00:00+08:00`;
+const open = (eventId: string, memberId: string, day: string) =>
+  JSON.stringify({ eventId, type: 'app_open', memberId, occurredAt: at(day), platform: 'ios', appVersion: '1.0.0' });
+const purchase = (eventId: string, memberId: string, orderId: string, day: string, cents: number) =>
+  JSON.stringify({
+    eventId,
+    type: 'purchase',
+    memberId,
+    occurredAt: at(day),
+    channel: 'store',
+    orderId,
+    lines: [{ sku: 's1', category: 'fresh_produce', amountCents: cents }],
+    shippingCents: 0,
+  });
+const refund = (eventId: string, memberId: string, orderId: string, day: string, cents: number) =>
+  JSON.stringify({
+    eventId,
+    type: 'refund',
+    memberId,
+    occurredAt: at(day),
+    channel: 'store',
+    orderId,
+    refundId: eventId,
+    lines: [{ sku: 's1', amountCents: cents }],
+  });
+
+const records = (lines: string[]): StreamRecord[] =>
+  lines.map((line) => ({
+    shardId: 'shardId-000000000000',
+    seq: String(++seq).padStart(20, '0'),
+    data: new TextEncoder().encode(line),
+    arrivedAt: Date.parse('2026-11-20T00:00:00Z'),
+  }));
+
+const ports = (memberPort: MemberPort = members): BatchPorts => ({
+  members: memberPort,
+  ledger,
+  quarantine: new MemoryQuarantine(),
+  metrics: new MemoryMetrics(),
+  actions: new MemoryActions(),
+  segments: new MemorySegments(),
+  hints: new MemoryHints(),
+  program: defaultProgram(),
+});
+
+/** The member's writes fail (false, as a failed version condition) while everyone else's go through. */
+const failingFor = (memberId: string): MemberPort => ({
+  getMany: (ids) => members.getMany(ids),
+  put: (state, applied) => (state.memberId === memberId ? Promise.resolve(false) : members.put(state, applied)),
+});
+
+const orderItem = async (memberId: string, orderId: string) =>
+  (
+    await doc.send(
+      new GetCommand({ TableName: stack.names.tables.LedgerTable, Key: { memberId, sk: orderKey(orderId) }, ConsistentRead: true }),
+    )
+  ).Item as Record<string, any>;
+const points = async (memberId: string) => (await members.getMany([memberId])).get(memberId)!.lifetimePoints;
+
+beforeAll(async () => {
+  stack = await attachLocalStack({
+    endpoints: inject('endpoints'),
+    prefix: `replayclaims${process.pid}-`,
+    apiPort: 0,
+    token: 't',
+    withScheduler: false,
+  });
+  raw = dynamoClient(stack.endpoints);
+  doc = DynamoDBDocumentClient.from(raw);
+  members = new MemberStore(doc, stack.names.tables.MembersTable, stack.names.tables.LedgerTable);
+  ledger = new DynamoLedger(doc, stack.names.tables.LedgerTable);
+}, 120_000);
+afterAll(async () => {
+  raw?.destroy();
+  await stack?.stop();
+});
+
+describe('ledger claims finished by a replay (DynamoDB Local)', () => {
+  it('applies a purchase and a refund claimed by attempts that never wrote the member, once', async () => {
+    await processBatch(records([open('a1', 'r1', '2026-11-01')]), ports());
+    // The purchase's batch fails for r1 until Lambda gives up; the shard moves on.
+    const failedPurchase = [purchase('a2', 'r1', 'o1', '2026-11-02', 60_000)];
+    for (let i = 0; i < 2; i++) expect((await processBatch(records(failedPurchase), ports(failingFor('r1')))).failedSeqs).toHaveLength(1);
+    expect(await orderItem('r1', 'o1')).toMatchObject({ ca: false, pts: 600 });
+    await processBatch(records([open('a3', 'r1', '2026-11-03')]), ports());
+    expect(await points('r1')).toBe(0);
+
+    // The runbook's replay (new positions), twice.
+    await processBatch(records(failedPurchase), ports());
+    await processBatch(records(failedPurchase), ports());
+    expect(await points('r1')).toBe(600);
+    expect(await orderItem('r1', 'o1')).toMatchObject({ ca: true });
+
+    const failedRefund = [refund('a4', 'r1', 'o1', '2026-11-04', 20_000)];
+    expect((await processBatch(records(failedRefund), ports(failingFor('r1')))).failedSeqs).toHaveLength(1);
+    expect((await orderItem('r1', 'o1')).rf.a4).toMatchObject({ p: 200, a: false });
+    await processBatch(records([open('a5', 'r1', '2026-11-05')]), ports());
+    await processBatch(records(failedRefund), ports());
+    await processBatch(records(failedRefund), ports());
+    expect(await points('r1')).toBe(400);
+    expect((await orderItem('r1', 'o1')).rf.a4).toMatchObject({ a: true });
+  });
+
+  it('marks nothing when the member write loses its version condition (one transaction)', async () => {
+    await processBatch(records([open('b1', 'r2', '2026-11-01')]), ports());
+    const stale = (await members.getMany(['r2'])).get('r2')!;
+    await processBatch(records([open('b2', 'r2', '2026-11-02')]), ports()); // the member moves on
+    await ledger.claimPurchase('r2', {
+      orderId: 'o9',
+      day: 0,
+      points: 1,
+      eligibleCents: 100,
+      eligibleSkus: [],
+      revokedPoints: 0,
+      coins: 0,
+      revokedCoins: 0,
+      claim: { eventId: 'b3', shardId: 'shardId-000000000000', seq: '1', applied: false },
+      refunds: {},
+    });
+    expect(await members.put({ ...stale, lifetimePoints: 1 }, [{ orderId: 'o9' }])).toBe(false);
+    expect(await orderItem('r2', 'o9')).toMatchObject({ ca: false });
+    expect(await points('r2')).toBe(0);
+  });
+});

@@ -1,0 +1,127 @@
+// Replaying records from the failed-batches bucket (README runbook): the replayed record has a new
+// stream position, and must finish what the first attempt started — a ledger claim made while the
+// member was never written — exactly once, however much the member changed in between (#19 item 2).
+import { describe, expect, it } from 'vitest';
+import { processBatch, type MemberPort } from '../../shared/batch/process-batch';
+import type { MemberState } from '../../shared/member/state';
+import { MemoryPipeline } from '../support/memory-pipeline';
+
+const at = (day: string, time = '10:00:00') => `${day}T${time}+08:00`;
+const open = (eventId: string, memberId: string, day: string) =>
+  JSON.stringify({ eventId, type: 'app_open', memberId, occurredAt: at(day), platform: 'ios', appVersion: '1.0.0' });
+const purchase = (eventId: string, memberId: string, orderId: string, day: string, cents: number) =>
+  JSON.stringify({
+    eventId,
+    type: 'purchase',
+    memberId,
+    occurredAt: at(day),
+    channel: 'store',
+    orderId,
+    lines: [{ sku: 's1', category: 'fresh_produce', amountCents: cents }],
+    shippingCents: 0,
+  });
+const refund = (eventId: string, memberId: string, orderId: string, day: string, cents: number) =>
+  JSON.stringify({
+    eventId,
+    type: 'refund',
+    memberId,
+    occurredAt: at(day),
+    channel: 'store',
+    orderId,
+    refundId: `${eventId}-id`,
+    lines: [{ sku: 's1', amountCents: cents }],
+  });
+
+/** Member writes of `memberId` fail (a member item that cannot be written until someone fixes it). */
+function failingFor(pipeline: MemoryPipeline, memberId: string): MemberPort {
+  return {
+    getMany: (ids) => pipeline.members.getMany(ids),
+    put: async (state: MemberState, applied) => (state.memberId === memberId ? false : pipeline.members.put(state, applied)),
+  };
+}
+
+/**
+ * A batch whose member write of `memberId` keeps failing until Lambda gives up (the records go to
+ * the failed-batches bucket and the shard moves on): every retry from the failed record fails the same way.
+ */
+async function giveUp(pipeline: MemoryPipeline, lines: string[], memberId: string) {
+  const records = pipeline.records(lines);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const result = await processBatch(records, pipeline.ports({ members: failingFor(pipeline, memberId) }));
+    expect(result.failedSeqs.length).toBe(1);
+  }
+  return lines;
+}
+
+const figures = (pipeline: MemoryPipeline, day: string) => {
+  const [row] = pipeline.daily(day, day);
+  return { orders: row.orders, revenueCents: row.revenueCents, payingMembers: row.payingMembers };
+};
+
+describe('replaying records from the failed-batches bucket', () => {
+  it('applies a purchase whose order was claimed by an attempt that never wrote the member, once', async () => {
+    const pipeline = new MemoryPipeline();
+    await pipeline.deliver(pipeline.records([open('e1', 'm1', '2026-11-01'), open('e2', 'm2', '2026-11-01')]));
+    // The purchase claims order o1 on the ledger, then the member write fails on every retry.
+    const failed = await giveUp(pipeline, [purchase('p1', 'm1', 'o1', '2026-11-02', 60_000), open('e3', 'm2', '2026-11-02')], 'm1');
+    expect(pipeline.ledger.orders.get('m1|o1')?.claim.applied).toBe(false);
+    expect(pipeline.member('m1')!.lifetimePoints).toBe(0);
+    // The shard moves on: later records write the member past the claim's stream position.
+    await pipeline.deliver(pipeline.records([open('e4', 'm1', '2026-11-03')]));
+    expect(pipeline.member('m1')!.lifetimePoints).toBe(0);
+
+    // The runbook: replay the bucket's records (new positions), then once more by mistake.
+    await pipeline.deliver(pipeline.records(failed));
+    await pipeline.deliver(pipeline.records(failed));
+    const member = pipeline.member('m1')!;
+    expect(member.lifetimePoints).toBe(600);
+    expect(member.history).toEqual([{ day: member.history[0].day, points: 600 }]);
+    expect(member.purchases.map((p) => [p.orders, p.cents])).toEqual([[1, 60_000]]);
+    expect(pipeline.ledger.orders.get('m1|o1')?.claim.applied).toBe(true);
+    // (The day's counters are not checked here: the given-up attempt had booked them before its
+    // member write failed, and the replay books them again — README, "Replaying from the on-failure
+    // destination".)
+    // m2's record was applied by the first attempt: its replay is a duplicate.
+    expect(pipeline.member('m2')!.activity.activeDays).toBe(2);
+  });
+
+  it('applies a refund claimed by an attempt that never wrote the member, once', async () => {
+    const pipeline = new MemoryPipeline();
+    await pipeline.deliver(pipeline.records([purchase('p1', 'm1', 'o1', '2026-11-01', 60_000)]));
+    expect(pipeline.member('m1')!.lifetimePoints).toBe(600);
+    const failed = await giveUp(pipeline, [refund('r1', 'm1', 'o1', '2026-11-02', 20_000)], 'm1');
+    expect(pipeline.ledger.orders.get('m1|o1')?.refunds['r1-id']).toMatchObject({ revokedPoints: 200, applied: false });
+    await pipeline.deliver(pipeline.records([open('e2', 'm1', '2026-11-03')]));
+    expect(pipeline.member('m1')!.lifetimePoints).toBe(600);
+
+    await pipeline.deliver(pipeline.records(failed));
+    await pipeline.deliver(pipeline.records(failed));
+    expect(pipeline.member('m1')!.lifetimePoints).toBe(400);
+    expect(pipeline.ledger.orders.get('m1|o1')?.refunds['r1-id'].applied).toBe(true);
+  });
+
+  it('does not apply a replayed purchase twice when the first attempt did write the member, even 64 events later', async () => {
+    const pipeline = new MemoryPipeline();
+    // m1 is written by the first attempt; m2's write fails, so the batch still ends in the bucket.
+    const failed = await giveUp(pipeline, [purchase('p1', 'm1', 'o1', '2026-11-01', 60_000), open('e1', 'm2', '2026-11-01')], 'm2');
+    expect(pipeline.member('m1')!.lifetimePoints).toBe(600);
+    // 70 later events push p1 out of the member's ring of recent eventIds.
+    await pipeline.deliver(pipeline.records(Array.from({ length: 70 }, (_, i) => open(`x${i}`, 'm1', '2026-11-02'))));
+    await pipeline.deliver(pipeline.records(failed));
+    expect(pipeline.member('m1')!.lifetimePoints).toBe(600);
+    expect(figures(pipeline, '2026-11-01')).toEqual({ orders: 1, revenueCents: 60_000, payingMembers: 1 });
+    // m2's record was never applied: the replay applies it.
+    expect(pipeline.member('m2')!.activity.activeDays).toBe(1);
+  });
+
+  it('keeps a refund of an order whose purchase was never applied out of the member (quarantined as unknown)', async () => {
+    const pipeline = new MemoryPipeline();
+    await pipeline.deliver(pipeline.records([open('e1', 'm1', '2026-11-01')]));
+    const failed = await giveUp(pipeline, [purchase('p1', 'm1', 'o1', '2026-11-02', 60_000)], 'm1');
+    await pipeline.deliver(pipeline.records([refund('r1', 'm1', 'o1', '2026-11-03', 20_000)]));
+    expect(pipeline.member('m1')!.lifetimePoints).toBe(0);
+    expect([...pipeline.quarantine.items.values()].map((q) => q.reason)).toEqual(['unknown_order']);
+    await pipeline.deliver(pipeline.records(failed));
+    expect(pipeline.member('m1')!.lifetimePoints).toBe(600);
+  });
+});
