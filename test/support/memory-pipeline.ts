@@ -35,7 +35,8 @@ export class MemoryPipeline {
 
   ports(overrides: Partial<BatchPorts> = {}): BatchPorts {
     return {
-      members: this.members,
+      // A test's own ledger is the one the member writes mark claims on.
+      members: overrides.ledger instanceof MemoryLedger ? this.members.withLedger(overrides.ledger) : this.members,
       ledger: this.ledger,
       quarantine: this.quarantine,
       metrics: this.metrics,

@@ -22,9 +22,15 @@ import type {
 const clone = <T>(value: T): T => structuredClone(value);
 
 export class MemoryMembers implements MemberPort {
-  readonly items = new Map<string, MemberState>();
-  /** The ledger whose claims a write marks applied (with the write, as the DynamoDB transaction does). */
-  constructor(private readonly ledger?: MemoryLedger) {}
+  constructor(
+    /** The ledger whose claims a write marks applied (with the write, as the DynamoDB transaction does). */
+    private readonly ledger?: MemoryLedger,
+    readonly items = new Map<string, MemberState>(),
+  ) {}
+  /** The same members, marking claims on another ledger. */
+  withLedger(ledger: MemoryLedger): MemoryMembers {
+    return new MemoryMembers(ledger, this.items);
+  }
   async getMany(memberIds: readonly string[]) {
     const out = new Map<string, MemberState>();
     for (const id of memberIds) {
