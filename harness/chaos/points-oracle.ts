@@ -36,7 +36,9 @@ export interface PointsOracle {
 
 type Step =
   | { kind: 'purchase'; day: number; orderId: string; channel: string; lines: { sku: string; category: string; amountCents: number }[] }
-  | { kind: 'refund'; day: number; orderId: string; lines: { sku: string; amountCents: number }[] };
+  | { kind: 'refund'; day: number; orderId: string; lines: { sku: string; amountCents: number }[] }
+  /** Any other non-refund event (a repeated order too): the member has seen its day. */
+  | { kind: 'seen'; day: number };
 
 export function buildPointsOracle(events: readonly OracleEvent[], timeZone: string): PointsOracle {
   const steps = new Map<string, Step[]>();
@@ -47,15 +49,21 @@ export function buildPointsOracle(events: readonly OracleEvent[], timeZone: stri
     const key = `${e.memberId}\u0000${e.eventId}`;
     if (seenEvents.has(key)) continue;
     seenEvents.add(key);
-    if (e.type !== 'purchase' && e.type !== 'refund') continue;
-    // Anonymous purchases are the person's orders but earn nothing (docs/rules.md#identity).
+    // Anonymous events are the person's, not a member's (docs/rules.md#identity).
     if (!e.memberId) continue;
     const day = dayIndex(dayInZone(e.occurredAt, timeZone));
-    const orderKey = `${e.memberId}\u0000${e.orderId}`;
     let list = steps.get(e.memberId);
     if (!list) steps.set(e.memberId, (list = []));
+    if (e.type !== 'purchase' && e.type !== 'refund') {
+      list.push({ kind: 'seen', day });
+      continue;
+    }
+    const orderKey = `${e.memberId}\u0000${e.orderId}`;
     if (e.type === 'purchase') {
-      if (orders.has(orderKey)) continue;
+      if (orders.has(orderKey)) {
+        list.push({ kind: 'seen', day });
+        continue;
+      }
       orders.add(orderKey);
       list.push({
         kind: 'purchase',
@@ -87,9 +95,11 @@ export function buildPointsOracle(events: readonly OracleEvent[], timeZone: stri
     const ups = new Set<string>();
     for (const s of steps.get(memberId) ?? []) {
       const before = ref.tier;
-      if (s.kind === 'purchase') ref.apply({ type: 'purchase', day: s.day, orderId: s.orderId, channel: s.channel, lines: s.lines });
+      if (s.kind === 'seen') ref.seen(s.day);
+      else if (s.kind === 'purchase') ref.apply({ type: 'purchase', day: s.day, orderId: s.orderId, channel: s.channel, lines: s.lines });
       else ref.apply({ type: 'refund', day: s.day, orderId: s.orderId, lines: s.lines });
-      if (ref.tier > before) ups.add(`${dayOfIndex(s.day)}|${TIER_IDS[before]}|${TIER_IDS[ref.tier]}`);
+      // An upgrade is dated the day it was judged on (the later of its purchase's day and the latest seen).
+      if (ref.tier > before) ups.add(`${dayOfIndex(ref.since!)}|${TIER_IDS[before]}|${TIER_IDS[ref.tier]}`);
     }
     upgrades.set(memberId, ups);
     models.set(memberId, ref);

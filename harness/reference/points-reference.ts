@@ -33,7 +33,9 @@ export type RefEvent =
       lines: { sku: string; category: string; amountCents: number }[];
     }
   | { type: 'refund'; day: number; orderId: string; lines: { sku: string; amountCents: number }[] }
-  | { type: 'review'; day: number };
+  | { type: 'review'; day: number }
+  /** Any other (non-refund) event of the member: the member has seen its day. */
+  | { type: 'seen'; day: number };
 
 interface RefOrder {
   day: number;
@@ -65,6 +67,8 @@ export class PointsReference {
   beforeTier = 0;
   beforeSince: number | null = null;
   beforeReviewOn: number | null = null;
+  /** The latest day of any non-refund event so far: upgrades and reverts are judged as of max(event day, this). */
+  latest: number | null = null;
 
   constructor(
     readonly config: RefConfig = REF_DEFAULT,
@@ -110,7 +114,12 @@ export class PointsReference {
   apply(e: RefEvent): void {
     if (e.type === 'purchase') this.purchase(e);
     else if (e.type === 'refund') this.refund(e);
+    else if (e.type === 'seen') this.seen(e.day);
     else this.review(e.day);
+  }
+
+  seen(day: number): void {
+    if (this.latest === null || day > this.latest) this.latest = day;
   }
 
   purchase(e: Extract<RefEvent, { type: 'purchase' }>): void {
@@ -126,16 +135,18 @@ export class PointsReference {
       }
     }
     this.orders.set(e.orderId, { day: e.day, points, eligibleCents, eligibleSkus, revoked: 0 });
+    this.seen(e.day);
 
-    const target = this.supported(this.qualifyingOn(e.day));
+    const judged = Math.max(e.day, this.latest ?? e.day);
+    const target = this.supported(this.qualifyingOn(judged));
     if (target > this.tier) {
       this.beforeTier = this.tier;
       this.beforeSince = this.since;
       this.beforeReviewOn = this.reviewOn;
       this.upgradeOrder = e.orderId;
       this.tier = target;
-      this.since = e.day;
-      this.reviewOn = e.day + this.config.reviewDays;
+      this.since = judged;
+      this.reviewOn = judged + this.config.reviewDays;
     }
   }
 
@@ -156,7 +167,7 @@ export class PointsReference {
     o.revoked += revoke;
 
     if (this.tier > 0 && this.upgradeOrder === e.orderId) {
-      const points = this.qualifyingOn(e.day);
+      const points = this.qualifyingOn(Math.max(e.day, this.latest ?? e.day));
       if (points < this.config.thresholds[this.tier]) {
         const supported = this.supported(points);
         const to = supported > this.beforeTier ? supported : this.beforeTier;

@@ -86,6 +86,16 @@ function purchaseApplied(order: OrderRecord, ledgerKey: string | undefined, posi
   return !(order.claim.shardId === position.shardId && compareSeq(order.claim.seq, position.seq) > 0);
 }
 
+/**
+ * The day an upgrade or a refund revert is judged on: the later of the event's day and the latest
+ * day the member has seen (its last active day). A purchase dated before one already applied
+ * still counts towards the tier the member holds now; a refund dated before a later purchase does
+ * not revert a tier that purchase's points still support (docs/rules.md#tiers).
+ */
+function judgedOn(state: MemberState, day: number): number {
+  return Math.max(day, state.activity.lastActiveOn ?? day);
+}
+
 function addHistory(history: PointsEntry[], day: number, points: number): boolean {
   const at = history.findIndex((entry) => entry.day >= day);
   if (at >= 0 && history[at].day === day) {
@@ -536,7 +546,7 @@ async function applyPurchase(
     coinEntries.push(...step.entries);
   }
   if (stored.points > 0) {
-    const result = applyEarn(program, state.tier, state.history, day, hashHex(event.orderId));
+    const result = applyEarn(program, state.tier, state.history, judgedOn(state, day), hashHex(event.orderId));
     state.tier = result.state;
     if (result.change) tierChanges.push(result.change);
   }
@@ -573,7 +583,7 @@ function applyRefund(
   state.lifetimePoints -= revoked;
   const entry = state.history.find((e) => e.day === before.day);
   if (entry) entry.points -= revoked;
-  const result = applyRefundRevert(program, state.tier, state.history, day, hashHex(event.orderId));
+  const result = applyRefundRevert(program, state.tier, state.history, judgedOn(state, day), hashHex(event.orderId));
   state.tier = result.state;
   if (result.change) tierChanges.push(result.change);
 }
