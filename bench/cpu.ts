@@ -24,9 +24,11 @@ export interface CpuResult {
 }
 
 async function pass(batches: readonly (readonly KinesisStreamEvent[])[], program: Program): Promise<number> {
+  const ledger = new MemoryLedger();
   const ports: BatchPorts = {
-    members: new MemoryMembers(),
-    ledger: new MemoryLedger(),
+    // Member writes mark their claims on this ledger, as the DynamoDB transaction does.
+    members: new MemoryMembers(ledger),
+    ledger,
     quarantine: new MemoryQuarantine(),
     metrics: new MemoryMetrics(),
     actions: new MemoryActions(),
