@@ -13,6 +13,7 @@ import {
   type DayCounters,
 } from '../../shared/metrics/read';
 import { memberView } from '../../shared/member/view';
+import { memberAsOf } from '../../shared/member/as-of';
 import { coinBalance } from '../../shared/coins/lots';
 import { coinProgramFigures, coinProgramKeys } from '../../shared/coins/program-figures';
 import { coinsExpiring } from './coins-expiring';
@@ -51,11 +52,20 @@ export async function getMember(ctx: RouteContext, event: APIGatewayProxyEventV2
   const { asOf } = query(event, { asOf: dayParam.optional() });
   const state = (await assertNotErased(ctx.stores.members, memberId)) ?? (await linkedMember(ctx, memberId));
   if (!state) throw new HttpError(404, 'member_not_found', `memberId: no member ${memberId}`);
-  const history = await ctx.stores.ledger.tierHistory(state.memberId);
   const day = asOf ?? todayIn(ctx.program.timezone, ctx.now());
+  const then = memberAsOf(ctx.program, state, await ctx.stores.ledger.tierHistory(state.memberId), day);
+  if (then.kind === 'not_yet_joined')
+    throw new HttpError(
+      404,
+      'member_not_found',
+      `asOf: member ${memberId} joined on ${dayString(state.joinedOn)}, after ${dayString(day)}`,
+    );
+  if (then.kind === 'not_kept')
+    throw new HttpError(400, 'invalid_parameter', `asOf: the member's state is kept from ${dayString(then.oldestDay)} on`);
+  const history = then.tierHistory;
   const coins = coinBalance(state.coins, day);
   return {
-    ...memberView(ctx.program, state, day),
+    ...memberView(ctx.program, then.state, day),
     coins: {
       available: coins.available,
       pending: coins.pending,

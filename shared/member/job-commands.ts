@@ -5,7 +5,7 @@ import { runCoinDay, type CoinEntry } from '../coins/ledger';
 import { lotId } from '../coins/lots';
 import { dayString } from '../days/days';
 import type { JobCommand, StreamEvent } from '../events/events';
-import { isAtRisk, pointsRequiredToRemain, reviewTier, type TierChange } from '../points/tiers';
+import { isAtRisk, pointsRequiredToRemain, reviewTierCatchingUp, type TierChange } from '../points/tiers';
 import type { Program } from '../programme/vocabulary';
 import { applyWinbackCheck } from '../winback/winback';
 import type { MemberState } from './state';
@@ -44,9 +44,10 @@ function applyCoinDay(state: MemberState, asOf: number, program: Program, action
 
 /** The daily review as of R (docs/rules.md#tiers: "Review" and "At risk"). */
 function applyReview(state: MemberState, asOf: number, program: Program, tierChanges: TierChange[], actions: Action[]): void {
-  const step = reviewTier(program, state.tier, state.history, asOf);
-  state.tier = step.state;
-  if (step.change) tierChanges.push(step.change);
+  for (const step of reviewTierCatchingUp(program, state.tier, state.history, asOf)) {
+    state.tier = step.state;
+    if (step.change) tierChanges.push(step.change);
+  }
   const reviewOn = state.tier.tierReviewOn;
   if (reviewOn !== null && state.atRiskNotifiedFor !== reviewOn && isAtRisk(program, state.tier, state.history, asOf)) {
     state.atRiskNotifiedFor = reviewOn;

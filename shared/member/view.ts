@@ -11,7 +11,6 @@ import { pointsRequiredToRemain, pointsToNextTier, qualifyingPoints } from '../p
 /** R, F, M as of the day; scores and class as the latest rfm job set them (null before it ran). */
 function rfmView(program: Program, state: MemberState, asOf: number) {
   const inputs = rfmInputs(program, state.purchases, asOf);
-  if (!inputs && !state.rfm) return null;
   return {
     recencyDays: inputs?.recencyDays ?? null,
     frequency: inputs?.frequency ?? 0,

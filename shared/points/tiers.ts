@@ -224,6 +224,25 @@ export function reviewTier(program: Program, state: TierState, history: PointsHi
 }
 
 /**
+ * The review as of R, after the reviews the member missed: while a whole review period fits
+ * between `tierReviewOn` and R (a purchase dated long before it arrived made a tier whose review
+ * day had already passed), the review runs as of that day first, as a daily job at the time would
+ * have run it. A purchase of any past date thus never holds a tier its points no longer support
+ * beyond the next daily review (docs/rules.md#tiers).
+ */
+export function reviewTierCatchingUp(program: Program, state: TierState, history: PointsHistory, R: number): TierStep[] {
+  const steps: TierStep[] = [];
+  let current = state;
+  while (isReviewDue(current, R) && current.tierReviewOn! + program.reviewPeriodDays <= R) {
+    const step = reviewTier(program, current, history, current.tierReviewOn!);
+    steps.push(step);
+    current = step.state;
+  }
+  steps.push(reviewTier(program, current, history, R));
+  return steps;
+}
+
+/**
  * Qualifying points the member will have on `tierReviewOn` counting only purchases made up to
  * `asOfDay` (default: every entry of the history): the points that will still be in the window
  * then. null for a state without a review day.

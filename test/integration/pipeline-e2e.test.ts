@@ -87,6 +87,11 @@ describe('the events path end to end', () => {
       expect(res.body.segments).toContain(`tier-${res.body.tier}`);
     }
     expect((await get('/members/nobody-here')).status).toBe(404);
+    // As of the day before it joined, the member did not exist yet (#19 item 11).
+    const first = oracle.member(oracle.memberIds()[0])!;
+    const before = await get(`/members/${oracle.memberIds()[0]}?asOf=${addDays(first.joinedOn, -1)}`);
+    expect(before.status).toBe(404);
+    expect(before.body.error).toMatchObject({ code: 'member_not_found', message: expect.stringMatching(/^asOf:/) });
   });
 
   it('quarantines every bad record with its reason and lists them newest first', async () => {
