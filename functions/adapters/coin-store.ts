@@ -7,12 +7,13 @@
 // reporting the member's records as failed, so Lambda re-delivers them). The API's write is one
 // TransactWriteItems: the member (conditional on `v`), the operation's own LedgerTable item
 // (conditional on not existing: the exactly-once key, `c#r#<redemptionId>`, `c#a#<adjustmentId>`)
-// and one MetricsTable item per coin counter key it moves (sk `api#<operation>`: a retried
-// request rewrites the same item, never adds twice).
+// and one MetricsTable item per coin counter key it moves (source `api#<operation>`, placed by
+// keys/metrics-keys.ts: a retried request rewrites the same item, never adds twice).
 import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CoinEntry, CoinTake } from '../../shared/coins/ledger';
 import { coinCounts } from '../../shared/coins/outbox';
 import { hashHex } from '../../shared/util/hash';
+import { counterItemKey } from '../../shared/keys/metrics-keys';
 import type { MemberState } from '../../shared/member/state';
 import { toMemberItem } from './member-item';
 import type { MemberStore } from './member-store';
@@ -127,8 +128,8 @@ export class CoinStore {
                     ExpressionAttributeValues: { ':f': false },
                   },
                 },
-            ...Object.entries(counts).map(([pk, m]) => ({
-              Put: { TableName: this.names.metrics, Item: { pk, sk: source, m }, ConditionExpression: 'attribute_not_exists(pk)' },
+            ...Object.entries(counts).map(([key, m]) => ({
+              Put: { TableName: this.names.metrics, Item: { ...counterItemKey(key, source), m }, ConditionExpression: 'attribute_not_exists(pk)' },
             })),
           ],
         }),

@@ -1,7 +1,9 @@
-// Metrics table: counter items per (metric key, source shard), each with the last sequence number
-// it includes. Reads of a metric sum its shard items.
+// Metrics table: counter items per (counter key, source shard), each with the last sequence number
+// it includes. Reads of a counter key sum its source items; where the items live is
+// keys/metrics-keys.ts's (a span of days is one Query there).
 import { BatchGetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CounterItem, HintPort, MetricsPort } from '../../shared/batch/process-batch';
+import { counterItemKey, counterKeyOf, counterSpans, type CounterSpan } from '../../shared/keys/metrics-keys';
 import { isConditionFailure } from './errors';
 import { chunks, untilDone } from './retry';
 
@@ -23,13 +25,13 @@ export class MetricsStore implements MetricsPort, HintPort {
     const found = new Map<string, CounterItem>();
     for (const batch of chunks(keys, 100)) {
       await untilDone(
-        batch.map((pk) => ({ pk, sk: shardId })),
+        batch.map((key) => counterItemKey(key, shardId)),
         async (pending) => {
           const out = await this.client.send(
             new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }),
           );
           for (const item of (out.Responses?.[this.table] ?? []) as StoredCounterItem[]) {
-            found.set(item.pk, { hw: item.hw ?? null, counters: item.m ?? {}, ...(item.hx?.length ? { hx: item.hx } : {}) });
+            found.set(counterKeyOf(item), { hw: item.hw ?? null, counters: item.m ?? {}, ...(item.hx?.length ? { hx: item.hx } : {}) });
           }
           return (out.UnprocessedKeys?.[this.table]?.Keys ?? []) as { pk: string; sk: string }[];
         },
@@ -44,7 +46,7 @@ export class MetricsStore implements MetricsPort, HintPort {
       await this.client.send(
         new PutCommand({
           TableName: this.table,
-          Item: { pk: key, sk: shardId, hw: item.hw, m: item.counters, ...(item.hx?.length ? { hx: item.hx } : {}) },
+          Item: { ...counterItemKey(key, shardId), hw: item.hw, m: item.counters, ...(item.hx?.length ? { hx: item.hx } : {}) },
           ConditionExpression: previousHw === null ? 'attribute_not_exists(pk)' : 'hw = :previous',
           ExpressionAttributeValues: previousHw === null ? undefined : { ':previous': previousHw },
         }),
@@ -79,33 +81,41 @@ export class MetricsStore implements MetricsPort, HintPort {
     return [...ids];
   }
 
-  /** Sums the shard items of each key (missing keys read as empty). */
-  async sum(keys: readonly string[], concurrency = 16): Promise<Map<string, Map<string, number>>> {
+  /**
+   * Sums the source items of each key (missing keys read as empty). A constant number of Queries
+   * whatever the number of days: one per day family over its span, one per other key
+   * (metrics-keys.ts `counterSpans`), run in parallel, each paged.
+   */
+  async sum(keys: readonly string[]): Promise<Map<string, Map<string, number>>> {
+    const wanted = new Set(keys);
     const out = new Map<string, Map<string, number>>();
-    let next = 0;
-    const worker = async () => {
-      while (next < keys.length) {
-        const key = keys[next++];
-        const total = new Map<string, number>();
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          const page = await this.client.send(
-            new QueryCommand({
-              TableName: this.table,
-              KeyConditionExpression: 'pk = :pk',
-              ExpressionAttributeValues: { ':pk': key },
-              ExclusiveStartKey: startKey,
-            }),
-          );
-          for (const item of (page.Items ?? []) as StoredCounterItem[]) {
-            for (const [name, value] of Object.entries(item.m ?? {})) total.set(name, (total.get(name) ?? 0) + value);
-          }
-          startKey = page.LastEvaluatedKey;
-        } while (startKey);
-        out.set(key, total);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, keys.length) }, worker));
+    for (const key of wanted) out.set(key, new Map());
+    await Promise.all(
+      counterSpans(keys).map((span) =>
+        this.querySpan(span, (item) => {
+          const total = out.get(counterKeyOf(item));
+          if (!total) return; // a day between asked-for days
+          for (const [name, value] of Object.entries(item.m ?? {})) total.set(name, (total.get(name) ?? 0) + value);
+        }),
+      ),
+    );
     return out;
+  }
+
+  private async querySpan(span: CounterSpan, each: (item: StoredCounterItem) => void): Promise<void> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: span.between ? 'pk = :pk AND sk BETWEEN :from AND :to' : 'pk = :pk',
+          ExpressionAttributeValues: span.between ? { ':pk': span.pk, ':from': span.between[0], ':to': span.between[1] } : { ':pk': span.pk },
+          ProjectionExpression: 'pk, sk, m',
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of (page.Items ?? []) as StoredCounterItem[]) each(item);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
   }
 }

@@ -125,15 +125,19 @@ export async function getProgram(ctx: RouteContext, event: APIGatewayProxyEventV
   const asOf = requested ?? today;
   if (asOf > today) throw new HttpError(400, 'invalid_parameter', 'asOf: must not be after today');
   if (today - asOf > 366) throw new HttpError(400, 'invalid_parameter', 'asOf: at most 366 days back');
+  // One read: the totals, the days from the customers window's first to tomorrow, the coin keys.
   const keys = [TOTALS_KEY];
-  for (let d = asOf + 1; d <= today + 1; d++) keys.push(dayKey(d));
+  for (let d = asOf - 29; d <= today + 1; d++) keys.push(dayKey(d));
   const coinKeys = coinProgramKeys(asOf, today + 1);
-  const [sums, coinSums, window] = await Promise.all([
-    ctx.stores.metrics.sum(keys),
-    ctx.stores.metrics.sum(coinKeys),
-    dayCounters(ctx, asOf - 29, asOf),
+  // Known for today only (a past day's view of its future expiries is not kept); read alongside.
+  const [sums, expiring] = await Promise.all([
+    ctx.stores.metrics.sum([...keys, ...coinKeys]),
+    asOf === today ? coinsExpiring(ctx.stores.members, today, 30) : null,
   ]);
-  const later = keys.slice(1).map((k) => sums.get(k) ?? new Map<string, number>());
+  const empty = new Map<string, number>();
+  const window: DayCounters = (day) => sums.get(dayKey(day)) ?? empty;
+  const later: Map<string, number>[] = [];
+  for (let d = asOf + 1; d <= today + 1; d++) later.push(window(d));
   const row = programRow(ctx.program, sums.get(TOTALS_KEY) ?? new Map(), later, asOf);
   const { customers, memberShareOfCustomers } = customersOn(window, asOf);
   return {
@@ -141,9 +145,8 @@ export async function getProgram(ctx: RouteContext, event: APIGatewayProxyEventV
     customers,
     kpis: { ...row.kpis, memberShareOfCustomers, memberShareOfCustomersGoal: 0.9 },
     coins: {
-      ...coinProgramFigures(coinSums, asOf, today + 1, ctx.program.coins.fenPerCoin),
-      // Known for today only (a past day's view of its future expiries is not kept).
-      expiringNext30Days: asOf === today ? await coinsExpiring(ctx.stores.members, today, 30) : null,
+      ...coinProgramFigures(sums, asOf, today + 1, ctx.program.coins.fenPerCoin),
+      expiringNext30Days: expiring,
     },
   };
 }

@@ -1,17 +1,107 @@
-// MetricsTable (pk `pk`, sk `sk`): the partition keys of every item kind it holds. The counters inside
-// a counter item are in metrics/catalogue.ts.
+// MetricsTable (pk `pk`, sk `sk`): the keys of every item kind it holds, the one place that knows
+// them. The counters inside a counter item are in metrics/catalogue.ts.
+//
+// Counter items are kept per (counter key, source): the source is the source shard of the batch
+// that wrote it, or `api#<n>` for the API's coin operations. A counter key (`totals`, `d#<day>`,
+// `cd#<YYYY-MM-DD>`, `cd#all`) is a logical name; `counterItemKey` places it in the table. Day
+// families live in ONE partition each with the day leading the sort key (`d` / `<day>#<source>`),
+// so a span of days is one Query (`sk BETWEEN`), however many days and sources it covers.
 
-/** Running totals (members, tiers, segment sizes); sk = source shard. */
+/** Running totals (members, tiers, segment sizes): partition `totals`, sk = source. */
 export const TOTALS_KEY = 'totals';
 
-/** A day's counters (`d#<day number>`); sk = source shard. */
+/**
+ * A day's counters (`d#<day number>`): partition `d`, sk = `<day number + 1,000,000, 7 digits>#<source>`
+ * (offset so that days before 1970 sort too: 2026-11-02, day 20394, is `1020394`).
+ */
 export const dayKey = (day: number) => `d#${day}`;
 
-/** Coin movements booked on a day (`cd#<YYYY-MM-DD>`); sk = source shard, or `api#<n>` for the API. */
+/** Coin movements booked on a day (`cd#<YYYY-MM-DD>`): partition `cd`, sk = `<YYYY-MM-DD>#<source>`. */
 export const COIN_DAY_PREFIX = 'cd#';
 export const coinDayKey = (day: string) => `${COIN_DAY_PREFIX}${day}`;
-/** Running sums of the coin figures' deltas (`cd#all`); sk as for coin days. */
+/** Running sums of the coin figures' deltas (`cd#all`): partition `cd#all`, sk = source. */
 export const COIN_TOTALS_KEY = 'cd#all';
+
+/** A day family: its counter keys' prefix, its partition, and its sort keys' day part (fixed width, so they sort). */
+interface DayFamily {
+  prefix: string;
+  pk: string;
+  /** The sort key's day part of a counter key's day, or null if the key is not the family's. */
+  encode(day: string): string | null;
+  decode(part: string): string;
+}
+const DAY_OFFSET = 1_000_000;
+const DAY_FAMILIES: readonly DayFamily[] = [
+  {
+    prefix: 'd#',
+    pk: 'd',
+    encode: (day) => {
+      const n = Number(day);
+      // Every day of a 4-digit year (0000…9999) fits in 7 digits once offset.
+      return /^-?\d{1,7}$/.test(day) && n >= -DAY_OFFSET && n < 9 * DAY_OFFSET ? String(n + DAY_OFFSET).padStart(7, '0') : null;
+    },
+    decode: (part) => String(Number(part) - DAY_OFFSET),
+  },
+  {
+    prefix: COIN_DAY_PREFIX,
+    pk: 'cd',
+    encode: (day) => (/^\d{4}-\d{2}-\d{2}$/.test(day) ? day : null),
+    decode: (part) => part,
+  },
+];
+
+function familyOf(key: string): { family: DayFamily; day: string } | null {
+  for (const family of DAY_FAMILIES) {
+    if (!key.startsWith(family.prefix)) continue;
+    const day = family.encode(key.slice(family.prefix.length));
+    if (day !== null) return { family, day };
+  }
+  return null;
+}
+
+/** Where the counter item of `key` written by `source` is stored. */
+export function counterItemKey(key: string, source: string): { pk: string; sk: string } {
+  const found = familyOf(key);
+  return found ? { pk: found.family.pk, sk: `${found.day}#${source}` } : { pk: key, sk: source };
+}
+
+/** The counter key of a stored counter item (the inverse of `counterItemKey`). */
+export function counterKeyOf(item: { pk: string; sk: string }): string {
+  const family = DAY_FAMILIES.find((f) => f.pk === item.pk);
+  if (!family) return item.pk;
+  return `${family.prefix}${family.decode(item.sk.slice(0, item.sk.indexOf('#')))}`;
+}
+
+/** One Query of counter items: partition `pk`, and with `from`/`to` the sort keys between them. */
+export interface CounterSpan {
+  pk: string;
+  between?: [from: string, to: string];
+}
+
+/**
+ * The Queries that read every counter item of `keys`: one per day family over the span from its
+ * first to its last day (the days between included: callers ask for consecutive days), one per
+ * other key. Their items may hold keys not asked for (`counterKeyOf` names them).
+ */
+export function counterSpans(keys: readonly string[]): CounterSpan[] {
+  const spans = new Map<string, CounterSpan>();
+  for (const key of keys) {
+    const found = familyOf(key);
+    if (!found) {
+      spans.set(`=${key}`, { pk: key });
+      continue;
+    }
+    const { family, day } = found;
+    const span = spans.get(family.pk);
+    // `#` < `$`: `<day>#…` sorts between `<day>#` and `<day>$`.
+    if (!span?.between) spans.set(family.pk, { pk: family.pk, between: [`${day}#`, `${day}$`] });
+    else {
+      if (`${day}#` < span.between[0]) span.between[0] = `${day}#`;
+      if (`${day}$` > span.between[1]) span.between[1] = `${day}$`;
+    }
+  }
+  return [...spans.values()];
+}
 
 /** Job hint: members whose last active day became `day` (`la#<day>`); sk = shard and batch. */
 export const lastActiveHintKey = (day: number) => `la#${day}`;

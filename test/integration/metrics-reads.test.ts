@@ -1,0 +1,125 @@
+// The read cost of the metrics routes on DynamoDB Local (issue #16 item 3): a route answers from a
+// constant number of DynamoDB requests, the same for 7 days as for 90 (day items are one partition
+// per family with the day in the sort key, shared/keys/metrics-keys.ts), and sums every source's
+// items. Requests are counted by a middleware on the client the route's stores use.
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { setDocumentClient } from '../../functions/adapters/clients';
+import { MetricsStore } from '../../functions/adapters/metrics-store';
+import { stores } from '../../functions/adapters/stores';
+import { getCoinMetrics } from '../../functions/api/coin-routes';
+import { getDaily, getProgram, getRetention, getRetentionByChannel, getSessions, getWinback, type RouteContext } from '../../functions/api/routes';
+import { getSegments } from '../../functions/api/segment-routes';
+import { dynamoClient } from '../../infra/local/engine/aws';
+import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
+import { dayNumber, dayString } from '../../shared/days/days';
+import { coinDayKey, COIN_TOTALS_KEY, dayKey, TOTALS_KEY } from '../../shared/keys/metrics-keys';
+import { loadProgram } from '../../shared/programme/load';
+
+const SOURCES = ['shardId-000000000000', 'shardId-000000000001', 'shardId-000000000002'];
+const TODAY = dayNumber('2026-11-30');
+const FIRST = TODAY - 140;
+let stack: LocalStack;
+let ctx: RouteContext;
+const requests: string[] = [];
+
+/** `dau` of a day in a source's item: distinct per (day, source), so a missed item shows. */
+const dauOf = (day: number, source: number) => (day % 7) + 10 * (source + 1);
+
+beforeAll(async () => {
+  stack = await attachLocalStack({
+    endpoints: inject('endpoints'),
+    prefix: `mr${process.pid}-`,
+    withApi: false,
+    withPollers: false,
+    withScheduler: false,
+  });
+  const raw = dynamoClient(inject('endpoints'));
+  raw.middlewareStack.add(
+    (next, context) => async (args) => {
+      requests.push(context.commandName ?? '?');
+      return next(args);
+    },
+    { step: 'initialize', name: 'countRequests' },
+  );
+  setDocumentClient(DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } }));
+  // Three sources' items for every day of 140, and the totals: written as the consumer writes them.
+  const store = new MetricsStore(DynamoDBDocumentClient.from(dynamoClient(inject('endpoints'))), stack.names.tables.MetricsTable);
+  const writes: (() => Promise<void>)[] = [];
+  SOURCES.forEach((source, s) => {
+    writes.push(() => store.write(TOTALS_KEY, source, { hw: '1', counters: { members: 100, 'seg|status-active': 10 * (s + 1) } }, null));
+    writes.push(() => store.write(COIN_TOTALS_KEY, source, { hw: '1', counters: { dA: 50 } }, null));
+    for (let d = FIRST; d <= TODAY + 1; d++) {
+      writes.push(() => store.write(dayKey(d), source, { hw: '1', counters: { dau: dauOf(d, s), new: 1, b2: s } }, null));
+      writes.push(() => store.write(coinDayKey(dayString(d)), source, { hw: '1', counters: { issued: 2 } }, null));
+    }
+  });
+  for (let i = 0; i < writes.length; i += 32) await Promise.all(writes.slice(i, i + 32).map((w) => w()));
+  ctx = { program: loadProgram(), stores: stores(), now: () => Date.parse('2026-11-30T04:00:00Z') };
+}, 180_000);
+
+afterAll(async () => {
+  setDocumentClient(undefined);
+  await stack?.stop();
+});
+
+const event = (query: Record<string, string>) => ({ queryStringParameters: query }) as unknown as APIGatewayProxyEventV2;
+const range = (days: number) => ({ from: dayString(TODAY - days), to: dayString(TODAY - 1) });
+
+/** The route's answer and the DynamoDB requests it made. */
+async function counted<T>(call: () => Promise<T>): Promise<{ body: T; requests: string[] }> {
+  requests.length = 0;
+  const body = await call();
+  return { body, requests: [...requests] };
+}
+
+describe('metrics reads', () => {
+  it('GET /metrics/daily: the same requests for 7 days as for 90, every source summed', async () => {
+    const week = await counted(() => getDaily(ctx, event(range(7))));
+    const quarter = await counted(() => getDaily(ctx, event(range(90))));
+    expect(week.requests).toEqual(['QueryCommand']);
+    expect(quarter.requests).toEqual(week.requests);
+    expect(quarter.body.days).toHaveLength(90);
+    for (const row of [...week.body.days, ...quarter.body.days]) {
+      const d = dayNumber(row.day);
+      expect(row.dau, row.day).toBe(SOURCES.reduce((sum, _, s) => sum + dauOf(d, s), 0));
+      expect(row.newMembers, row.day).toBe(SOURCES.length);
+    }
+  });
+
+  it.each([
+    ['retention', getRetention],
+    ['retention-by-channel', getRetentionByChannel],
+    ['sessions', getSessions],
+    ['winback', getWinback],
+    ['coins', getCoinMetrics],
+  ])('GET /metrics/%s: the same requests for 7 days as for 90', async (_, route) => {
+    const week = await counted(() => route(ctx, event(range(7))));
+    const quarter = await counted(() => route(ctx, event(range(90))));
+    expect(week.requests.length).toBeLessThanOrEqual(2);
+    expect(quarter.requests).toEqual(week.requests);
+  });
+
+  it('GET /metrics/sessions sums every source of every day', async () => {
+    const { body } = await counted(() => getSessions(ctx, event(range(90))));
+    for (const row of body.days) expect(row.buckets['6-9'], row.day).toBe(0 + 1 + 2);
+  });
+
+  it('GET /metrics/program: the same requests a week back as 120 days back, no read per segment or day', async () => {
+    const week = await counted(() => getProgram(ctx, event({ asOf: dayString(TODAY - 7) })));
+    const year = await counted(() => getProgram(ctx, event({ asOf: dayString(TODAY - 120) })));
+    // The totals, the day span, the coin totals, the coin day span.
+    expect(week.requests).toEqual(['QueryCommand', 'QueryCommand', 'QueryCommand', 'QueryCommand']);
+    expect(year.requests).toEqual(week.requests);
+    // Members are the running total less the later days' joiners (3 a day from each day on).
+    expect(week.body.members).toBe(300 - 3 * 8);
+    expect(year.body.members).toBe(300 - 3 * 121);
+  });
+
+  it('GET /segments: one request for every segment size', async () => {
+    const { body, requests: made } = await counted(() => getSegments(ctx, event({})));
+    expect(made).toEqual(['QueryCommand']);
+    expect(body.find((s) => s.id === 'status-active')?.size).toBe(10 + 20 + 30);
+  });
+});
