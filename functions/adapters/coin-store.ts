@@ -129,7 +129,11 @@ export class CoinStore {
                   },
                 },
             ...Object.entries(counts).map(([key, m]) => ({
-              Put: { TableName: this.names.metrics, Item: { ...counterItemKey(key, source), m }, ConditionExpression: 'attribute_not_exists(pk)' },
+              Put: {
+                TableName: this.names.metrics,
+                Item: { ...counterItemKey(key, source), m },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
             })),
           ],
         }),

@@ -109,7 +109,9 @@ export class MetricsStore implements MetricsPort, HintPort {
         new QueryCommand({
           TableName: this.table,
           KeyConditionExpression: span.between ? 'pk = :pk AND sk BETWEEN :from AND :to' : 'pk = :pk',
-          ExpressionAttributeValues: span.between ? { ':pk': span.pk, ':from': span.between[0], ':to': span.between[1] } : { ':pk': span.pk },
+          ExpressionAttributeValues: span.between
+            ? { ':pk': span.pk, ':from': span.between[0], ':to': span.between[1] }
+            : { ':pk': span.pk },
           ProjectionExpression: 'pk, sk, m',
           ExclusiveStartKey: startKey,
         }),

@@ -9,7 +9,15 @@ import { setDocumentClient } from '../../functions/adapters/clients';
 import { MetricsStore } from '../../functions/adapters/metrics-store';
 import { stores } from '../../functions/adapters/stores';
 import { getCoinMetrics } from '../../functions/api/coin-routes';
-import { getDaily, getProgram, getRetention, getRetentionByChannel, getSessions, getWinback, type RouteContext } from '../../functions/api/routes';
+import {
+  getDaily,
+  getProgram,
+  getRetention,
+  getRetentionByChannel,
+  getSessions,
+  getWinback,
+  type RouteContext,
+} from '../../functions/api/routes';
 import { getSegments } from '../../functions/api/segment-routes';
 import { dynamoClient } from '../../infra/local/engine/aws';
 import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
@@ -88,7 +96,7 @@ describe('metrics reads', () => {
     }
   });
 
-  it.each([
+  it.each<[string, (ctx: RouteContext, event: APIGatewayProxyEventV2) => Promise<unknown>]>([
     ['retention', getRetention],
     ['retention-by-channel', getRetentionByChannel],
     ['sessions', getSessions],
