@@ -1,12 +1,20 @@
-// Ledger table: one earn record per order (sk `o#<orderId>`), refunds recorded on it by refundId.
-import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { orderIdOf, orderKey, TIER_CHANGE_PREFIX, tierChangeKey } from '../../shared/keys/ledger-keys';
+// Ledger table: one earn record per order (sk `o#<orderId>`) with the running total its refunds
+// revoked; each refund its own item (sk `rf#…`, ledger-keys.ts), so no order's item grows with them.
+import {
+  BatchWriteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { orderIdOf, orderKey, refundKey, refundKeyPrefix, TIER_CHANGE_PREFIX, tierChangeKey } from '../../shared/keys/ledger-keys';
 import { type Claim, type LedgerPort, type OrderRecord } from '../../shared/member/ledger';
 import type { TierChange } from '../../shared/points/tiers';
 import type { BookedMove } from '../../shared/coins/outbox';
 import { dayString } from '../../shared/days/days';
 import { chunks, untilDone } from './retry';
-import { isConditionFailure } from './errors';
+import { isCancelledByCondition, isConditionFailure } from './errors';
 
 interface OrderItem {
   memberId: string;
@@ -24,12 +32,29 @@ interface OrderItem {
   cq: string;
   /** the claim was applied by a member write (set in its transaction); absent on older items */
   ca?: boolean;
-  rf: Record<string, { e: string; s: string; q: string; p: number; c?: number; a?: boolean }>;
+  /** refunds recorded on the order item itself (items written before refunds had their own) */
+  rf?: Record<string, RefundFields>;
 }
 
-function toRecord(item: OrderItem): OrderRecord {
+interface RefundFields {
+  e: string;
+  s: string;
+  q: string;
+  p: number;
+  c?: number;
+  a?: boolean;
+}
+
+/** A refund's own item: sk `rf#…` (refundKey), the claim and what it revoked. */
+type RefundItem = RefundFields & { memberId: string; sk: string; refundId: string };
+
+function toRecord(item: OrderItem, refundItems: readonly RefundItem[] = []): OrderRecord {
   const refunds: OrderRecord['refunds'] = {};
-  for (const [refundId, r] of Object.entries(item.rf ?? {})) {
+  const entries: [string, RefundFields][] = [
+    ...Object.entries(item.rf ?? {}),
+    ...refundItems.map((r) => [r.refundId, r] as [string, RefundFields]),
+  ];
+  for (const [refundId, r] of entries) {
     refunds[refundId] = { eventId: r.e, shardId: r.s, seq: r.q, applied: r.a, revokedPoints: r.p, revokedCoins: r.c ?? 0 };
   }
   return {
@@ -67,7 +92,6 @@ export class DynamoLedger implements LedgerPort {
       cs: order.claim.shardId,
       cq: order.claim.seq,
       ca: false,
-      rf: {},
     };
     try {
       await this.client.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(sk)' }));
@@ -84,7 +108,27 @@ export class DynamoLedger implements LedgerPort {
     const out = await this.client.send(
       new GetCommand({ TableName: this.table, Key: { memberId, sk: orderKey(orderId) }, ConsistentRead: true }),
     );
-    return out.Item ? toRecord(out.Item as OrderItem) : null;
+    if (!out.Item) return null;
+    return toRecord(out.Item as OrderItem, await this.refundItems(memberId, orderId));
+  }
+
+  private async refundItems(memberId: string, orderId: string): Promise<RefundItem[]> {
+    const items: RefundItem[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'memberId = :m AND begins_with(sk, :r)',
+          ExpressionAttributeValues: { ':m': memberId, ':r': refundKeyPrefix(orderId) },
+          ConsistentRead: true,
+          ExclusiveStartKey,
+        }),
+      );
+      items.push(...((page.Items ?? []) as RefundItem[]));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return items;
   }
 
   async claimRefund(
@@ -94,31 +138,47 @@ export class DynamoLedger implements LedgerPort {
     refund: Claim & { revokedPoints: number; revokedCoins: number },
     expectedRevoked: number,
   ): Promise<OrderRecord> {
+    // The refund's own item and the order's running total, at once: the total guards the cap.
+    const item: RefundItem = {
+      memberId,
+      sk: refundKey(orderId, refundId),
+      refundId,
+      e: refund.eventId,
+      s: refund.shardId,
+      q: refund.seq,
+      p: refund.revokedPoints,
+      c: refund.revokedCoins,
+      a: false,
+    };
     try {
-      const out = await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { memberId, sk: orderKey(orderId) },
-          UpdateExpression: 'SET rf.#rid = :refund, rv = rv + :points, rc = if_not_exists(rc, :zero) + :coins',
-          ConditionExpression: 'attribute_not_exists(rf.#rid) AND rv = :expected',
-          ExpressionAttributeNames: { '#rid': refundId },
-          ExpressionAttributeValues: {
-            ':refund': { e: refund.eventId, s: refund.shardId, q: refund.seq, p: refund.revokedPoints, c: refund.revokedCoins, a: false },
-            ':points': refund.revokedPoints,
-            ':coins': refund.revokedCoins,
-            ':zero': 0,
-            ':expected': expectedRevoked,
-          },
-          ReturnValues: 'ALL_NEW',
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(sk)' } },
+            {
+              Update: {
+                TableName: this.table,
+                Key: { memberId, sk: orderKey(orderId) },
+                UpdateExpression: 'SET rv = rv + :points, rc = if_not_exists(rc, :zero) + :coins',
+                ConditionExpression: 'rv = :expected AND attribute_not_exists(rf.#rid)',
+                ExpressionAttributeNames: { '#rid': refundId },
+                ExpressionAttributeValues: {
+                  ':points': refund.revokedPoints,
+                  ':coins': refund.revokedCoins,
+                  ':zero': 0,
+                  ':expected': expectedRevoked,
+                },
+              },
+            },
+          ],
         }),
       );
-      return toRecord(out.Attributes as OrderItem);
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      const stored = await this.getOrder(memberId, orderId);
-      if (!stored?.refunds[refundId]) throw new Error('refund claim raced with another refund of the same order; retrying the record');
-      return stored;
+      if (!isConditionFailure(error) && !isCancelledByCondition(error)) throw error;
     }
+    const stored = await this.getOrder(memberId, orderId);
+    if (!stored?.refunds[refundId]) throw new Error('refund claim raced with another refund of the same order; retrying the record');
+    return stored;
   }
 
   async recordTierChanges(memberId: string, changes: readonly TierChange[]): Promise<void> {

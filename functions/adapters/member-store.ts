@@ -2,7 +2,7 @@
 // that applies ledger claims (purchases, refunds) marks them applied in the same transaction.
 import { isConditionFailure } from './errors';
 import { BatchGetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { orderKey } from '../../shared/keys/ledger-keys';
+import { orderKey, refundKey } from '../../shared/keys/ledger-keys';
 import type { AppliedClaim } from '../../shared/member/ledger';
 import type { MemberState } from '../../shared/member/state';
 import type { MemberPort } from '../../shared/batch/process-batch';
@@ -27,8 +27,8 @@ export class MemberStore implements MemberPort {
     if (applied.length === 0) return this.putItem(item);
     if (!this.ledgerTable) throw new Error('MemberStore: no ledger table to mark claims applied on');
     const updates = claimUpdates(state.memberId, applied, this.ledgerTable);
-    // A transaction holds 100 items: the member and 99 orders. Orders beyond (a member with more
-    // than 99 orders or refunds in one batch) are marked right after the write: between the two
+    // A transaction holds 100 items: the member and 99 claims. Claims beyond (a member with more
+    // than 99 orders and refunds in one batch) are marked right after the write: between the two
     // a crash leaves them applied but unmarked (docs/architecture.md#exactly-once).
     const first = updates.slice(0, MAX_TRANSACTION_ITEMS - 1);
     try {
@@ -87,30 +87,21 @@ function versionCondition(item: MemberItem) {
     : { ConditionExpression: 'v = :expected', ExpressionAttributeValues: { ':expected': item.v - 1 } };
 }
 
-/** One update per order item (a transaction may not touch an item twice): its claims set applied. */
+/**
+ * One update per claim item (a transaction may not touch an item twice), setting it applied: a
+ * purchase's on its order item, a refund's on the refund's own item (ledger-store.ts).
+ */
 function claimUpdates(memberId: string, applied: readonly AppliedClaim[], table: string) {
-  const byItem = new Map<string, { key: { memberId: string; sk: string }; refunds: (string | undefined)[] }>();
+  const byItem = new Map<string, { memberId: string; sk: string; field: 'ca' | 'a' }>();
   for (const { ledgerKey, orderId, refundId } of applied) {
-    const key = { memberId: ledgerKey ?? memberId, sk: orderKey(orderId) };
-    const id = `${key.memberId}\u0000${key.sk}`;
-    const entry = byItem.get(id) ?? { key, refunds: [] };
-    entry.refunds.push(refundId);
-    byItem.set(id, entry);
+    const key = { memberId: ledgerKey ?? memberId, sk: refundId === undefined ? orderKey(orderId) : refundKey(orderId, refundId) };
+    byItem.set(`${key.memberId}\u0000${key.sk}`, { ...key, field: refundId === undefined ? 'ca' : 'a' });
   }
-  return [...byItem.values()].map(({ key, refunds }) => {
-    const names: Record<string, string> = {};
-    const sets = refunds.map((refundId, i) => {
-      if (refundId === undefined) return 'ca = :t';
-      names[`#r${i}`] = refundId;
-      return `rf.#r${i}.a = :t`;
-    });
-    return {
-      TableName: table,
-      Key: key,
-      UpdateExpression: `SET ${[...new Set(sets)].join(', ')}`,
-      ConditionExpression: 'attribute_exists(sk)',
-      ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-      ExpressionAttributeValues: { ':t': true },
-    };
-  });
+  return [...byItem.values()].map(({ memberId: owner, sk, field }) => ({
+    TableName: table,
+    Key: { memberId: owner, sk },
+    UpdateExpression: `SET ${field} = :t`,
+    ConditionExpression: 'attribute_exists(sk)',
+    ExpressionAttributeValues: { ':t': true },
+  }));
 }

@@ -193,7 +193,7 @@ async function reduceMember(
     result.actions.push(...outcome.tierChanges.map((change) => tierAction(ports.program, memberId, change)), ...outcome.actions);
     if (!outcome.changed) continue;
     const deltas: Deltas = new Map();
-    memberDeltas(state, outcome.state, deltas);
+    memberDeltas(state, outcome.state, deltas, ports.program);
     result.segments.push({ end: record.position.seq, deltas });
     state = outcome.state;
     result.changed = true;

@@ -10,7 +10,7 @@ import type { Program } from '../programme/vocabulary';
 
 export function foldInto(member: MemberState, source: MemberState, sourceKey: string, program: Program): void {
   const deltas: Deltas = member.identityDeltas ?? new Map();
-  for (const [item, counters] of wholeDeltas(source)) for (const [counter, by] of counters) add(deltas, item, counter, -by);
+  for (const [item, counters] of wholeDeltas(source, program)) for (const [counter, by] of counters) add(deltas, item, counter, -by);
   for (const day of source.activity.recent) markActive(member.activity, day, program.activity.lateActivityLimitDays);
   member.joinedOn = Math.min(member.joinedOn, source.joinedOn);
   if (!member.acquisitionChannel && source.acquisitionChannel) member.acquisitionChannel = source.acquisitionChannel;

@@ -6,7 +6,21 @@ export const ORDER_PREFIX = 'o#';
 /** Tier history entries: `t#<day, 6 digits>#<kind>#<reason>#<from>-<to>`. */
 export const TIER_CHANGE_PREFIX = 't#';
 
+/**
+ * Refund records, one item each (#19 item 5: an order's refunds on its own item could pass 400 KB):
+ * `rf#<orderId length>:<orderId>#<refundId>`; the length makes an order's prefix its own.
+ */
+export const REFUND_PREFIX = 'rf#';
+
 export const orderKey = (orderId: string) => `${ORDER_PREFIX}${orderId}`;
+export const refundKeyPrefix = (orderId: string) => `${REFUND_PREFIX}${orderId.length}:${orderId}#`;
+export const refundKey = (orderId: string, refundId: string) => `${refundKeyPrefix(orderId)}${refundId}`;
+/** The order and refund ids of a refund item's key. */
+export function refundIdsOf(sk: string): { orderId: string; refundId: string } {
+  const colon = sk.indexOf(':');
+  const length = Number(sk.slice(REFUND_PREFIX.length, colon));
+  return { orderId: sk.slice(colon + 1, colon + 1 + length), refundId: sk.slice(colon + 2 + length) };
+}
 export const orderIdOf = (sk: string) => sk.slice(ORDER_PREFIX.length);
 
 /** Sort key and identity of a history entry: a retried batch rewrites the same key. */

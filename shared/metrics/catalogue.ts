@@ -169,7 +169,11 @@ export const COUNTER_CATALOGUE: readonly CounterSpec[] = [
   { name: 'wbConversions', item: 'day', doc: 'win-back offers of the day converted' },
   { name: 'tier<index>', item: 'day+totals', doc: 'members in the tier (day items: the change booked that day)' },
   { name: 'seg|<segmentId>', item: 'day+totals', doc: 'segment size (day items: the change booked that day)' },
-  { name: 'nc|<channel>', item: 'day', doc: `members who joined on the day by acquisition channel (\`${UNKNOWN_CHANNEL}\` without one)` },
+  {
+    name: 'nc|<channel>',
+    item: 'day',
+    doc: `members who joined on the day by acquisition channel (\`${UNKNOWN_CHANNEL}\` without one, \`other\` for one the programme does not list)`,
+  },
   {
     name: 'rc|<channel>|<cohort>',
     item: 'day',

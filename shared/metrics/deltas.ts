@@ -21,6 +21,7 @@ import {
 import { dayKey, TOTALS_KEY } from '../keys/metrics-keys';
 import type { MemberState } from '../member/state';
 import { isVisitorKey } from '../identity/keys';
+import { OTHER_CHANNEL, type Program } from '../programme/vocabulary';
 
 /** item key → counter → delta */
 export type Deltas = Map<string, Map<string, number>>;
@@ -35,10 +36,20 @@ export function add(deltas: Deltas, item: string, counter: string, by: number): 
   counters.set(counter, (counters.get(counter) ?? 0) + by);
 }
 
-export const channelOf = (state: MemberState) => state.acquisitionChannel ?? UNKNOWN_CHANNEL;
+/** The programme's list of channels counted by name (the rest count as `other`). */
+export type ChannelList = Pick<Program, 'acquisitionChannels'>;
+
+/** The channel a member is counted under: its own when the programme names it, else `other`. */
+export const channelOf = (program: ChannelList, state: Pick<MemberState, 'acquisitionChannel'>) =>
+  countedChannel(program, state.acquisitionChannel);
+
+export function countedChannel(program: ChannelList, channel: string | null): string {
+  if (channel === null) return UNKNOWN_CHANNEL;
+  return program.acquisitionChannels.includes(channel) ? channel : OTHER_CHANNEL;
+}
 
 /** Adds the deltas of one write. `old` is null for a member's first write. */
-export function memberDeltas(old: MemberState | null, next: MemberState, deltas: Deltas): void {
+export function memberDeltas(old: MemberState | null, next: MemberState, deltas: Deltas, program: ChannelList): void {
   for (const [day, row] of next.contribution) {
     for (let i = 0; i < CONTRIBUTION_WIDTH; i++) if (row[i]) add(deltas, dayKey(day), CONTRIBUTION_COUNTERS[i], row[i]);
   }
@@ -48,7 +59,7 @@ export function memberDeltas(old: MemberState | null, next: MemberState, deltas:
     // First seen when first active (a visitor a link created holds no activity).
     if ((old?.activity.lastActiveOn ?? null) === null && next.activity.lastActiveOn !== null)
       add(deltas, dayKey(next.joinedOn), COUNTER.newVisitors, 1);
-    activityDeltas(old, next, deltas, true);
+    activityDeltas(old, next, deltas, true, program);
     customerDeltas(old, next, deltas, true);
     return;
   }
@@ -61,7 +72,7 @@ export function memberDeltas(old: MemberState | null, next: MemberState, deltas:
   };
   if (!old) {
     add(deltas, dayKey(j), COUNTER.newMembers, 1);
-    add(deltas, dayKey(j), newByChannelCounter(channelOf(next)), 1);
+    add(deltas, dayKey(j), newByChannelCounter(channelOf(program, next)), 1);
     add(deltas, TOTALS_KEY, COUNTER.members, 1);
     total(j, tierCounter(next.tier.tier), 1);
   } else {
@@ -69,12 +80,12 @@ export function memberDeltas(old: MemberState | null, next: MemberState, deltas:
       // A fold moved joinedOn earlier (an identified visitor was seen first): the member joined then.
       add(deltas, dayKey(old.joinedOn), COUNTER.newMembers, -1);
       add(deltas, dayKey(j), COUNTER.newMembers, 1);
-      add(deltas, dayKey(old.joinedOn), newByChannelCounter(channelOf(old)), -1);
-      add(deltas, dayKey(j), newByChannelCounter(channelOf(old)), 1);
+      add(deltas, dayKey(old.joinedOn), newByChannelCounter(channelOf(program, old)), -1);
+      add(deltas, dayKey(j), newByChannelCounter(channelOf(program, old)), 1);
     }
     if (!old.acquisitionChannel && next.acquisitionChannel) {
       add(deltas, dayKey(j), newByChannelCounter(UNKNOWN_CHANNEL), -1);
-      add(deltas, dayKey(j), newByChannelCounter(next.acquisitionChannel), 1);
+      add(deltas, dayKey(j), newByChannelCounter(channelOf(program, next)), 1);
     }
     if (old.tier.tier !== next.tier.tier) {
       // Booked on the day the change took effect (an upgrade's purchase day, a review's day); a
@@ -94,10 +105,10 @@ export function memberDeltas(old: MemberState | null, next: MemberState, deltas:
     // Lifecycle and retention hang on joinedOn: take the old state's activity counts back whole and
     // book the new state's whole (the figures are linear in the counters, whatever path built them).
     const back: Deltas = new Map();
-    activityDeltas(null, old, back, false);
+    activityDeltas(null, old, back, false, program);
     for (const [item, counters] of back) for (const [counter, by] of counters) add(deltas, item, counter, -by);
-    activityDeltas(null, next, deltas, false);
-  } else activityDeltas(old, next, deltas, false);
+    activityDeltas(null, next, deltas, false, program);
+  } else activityDeltas(old, next, deltas, false, program);
   customerDeltas(old, next, deltas, false);
 }
 
@@ -119,18 +130,18 @@ function customerDeltas(old: MemberState | null, next: MemberState, deltas: Delt
 }
 
 /** A state's whole counts, as if written at once: what a fold takes back for a visitor it absorbs. */
-export function wholeDeltas(state: MemberState): Deltas {
+export function wholeDeltas(state: MemberState, program: ChannelList): Deltas {
   const deltas: Deltas = new Map();
-  memberDeltas(null, { ...state, contribution: new Map(), identityDeltas: undefined }, deltas);
+  memberDeltas(null, { ...state, contribution: new Map(), identityDeltas: undefined }, deltas, program);
   return deltas;
 }
 
-function activityDeltas(old: MemberState | null, next: MemberState, deltas: Deltas, visitor: boolean): void {
+function activityDeltas(old: MemberState | null, next: MemberState, deltas: Deltas, visitor: boolean, program: ChannelList): void {
   const before = new Set(old?.activity.recent ?? []);
   const added = next.activity.recent.filter((d) => !before.has(d));
   if (added.length === 0) return;
   const j = next.joinedOn;
-  const channel = channelOf(next);
+  const channel = channelOf(program, next);
   const active = before;
   for (const d of added) {
     const key = dayKey(d);

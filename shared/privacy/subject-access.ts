@@ -5,7 +5,7 @@
 import { anonymousIdOf } from '../identity/keys';
 import { tierAction, type Action } from '../actions/actions';
 import { dayString } from '../days/days';
-import { ORDER_PREFIX, TIER_CHANGE_PREFIX } from '../keys/ledger-keys';
+import { ORDER_PREFIX, REFUND_PREFIX, refundIdsOf, TIER_CHANGE_PREFIX } from '../keys/ledger-keys';
 import type { MemberState } from '../member/state';
 import { memberView } from '../member/view';
 import type { TierChange } from '../points/tiers';
@@ -16,14 +16,17 @@ export type LedgerRecord = Record<string, unknown> & { memberId: string; sk: str
 
 const day = (d: number | null | undefined) => (d === null || d === undefined ? null : dayString(d));
 
-function order(item: LedgerRecord) {
-  const refunds = Object.entries((item.rf ?? {}) as Record<string, { e: string; p: number }>).map(([refundId, r]) => ({
-    refundId,
-    eventId: r.e,
-    revokedPoints: r.p,
-  }));
+/** An order with its refunds: those on its own item (older items) and those in their own items. */
+function order(item: LedgerRecord, refundItems: readonly LedgerRecord[]) {
+  const orderId = item.sk.slice(ORDER_PREFIX.length);
+  const refunds = [
+    ...Object.entries((item.rf ?? {}) as Record<string, { e: string; p: number }>).map(([refundId, r]) => ({ refundId, r })),
+    ...refundItems
+      .filter((r) => refundIdsOf(r.sk).orderId === orderId)
+      .map((r) => ({ refundId: refundIdsOf(r.sk).refundId, r: r as unknown as { e: string; p: number } })),
+  ].map(({ refundId, r }) => ({ refundId, eventId: r.e, revokedPoints: r.p }));
   return {
-    orderId: item.sk.slice(ORDER_PREFIX.length),
+    orderId,
     day: day(item.day as number),
     eventId: item.ce ?? null,
     points: item.pts ?? 0,
@@ -44,7 +47,8 @@ export function subjectAccessDocument(
   const tierChanges = ledger
     .filter((i) => i.sk.startsWith(TIER_CHANGE_PREFIX))
     .map((i) => ({ kind: i.kind, reason: i.reason, from: i.from, to: i.to, day: i.day }) as TierChange);
-  const other = ledger.filter((i) => !i.sk.startsWith(ORDER_PREFIX) && !i.sk.startsWith(TIER_CHANGE_PREFIX));
+  const refundItems = ledger.filter((i) => i.sk.startsWith(REFUND_PREFIX));
+  const other = ledger.filter((i) => ![ORDER_PREFIX, REFUND_PREFIX, TIER_CHANGE_PREFIX].some((prefix) => i.sk.startsWith(prefix)));
   const derivedActions: Action[] = tierChanges.map((c) => tierAction(program, state.memberId, c));
   return {
     memberId: state.memberId,
@@ -67,7 +71,7 @@ export function subjectAccessDocument(
       from: program.tiers[c.from]?.id ?? c.from,
       to: program.tiers[c.to]?.id ?? c.to,
     })),
-    orders: ledger.filter((i) => i.sk.startsWith(ORDER_PREFIX)).map(order),
+    orders: ledger.filter((i) => i.sk.startsWith(ORDER_PREFIX)).map((i) => order(i, refundItems)),
     purchasesByDay: state.purchases.map((p) => ({ day: dayString(p.day), orders: p.orders, eligibleCents: p.cents })),
     rfm: state.rfm ? { ...state.rfm, asOf: dayString(state.rfm.asOf) } : null,
     segments: state.segments,

@@ -12,6 +12,9 @@ import { isTimeZone } from '../days/days';
 import {
   BUILT_IN_SEGMENT_PREFIXES,
   CHANNELS,
+  DEFAULT_ACQUISITION_CHANNELS,
+  MAX_ACQUISITION_CHANNELS,
+  OTHER_CHANNEL,
   DOWNGRADE_POLICIES,
   MEMBER_STATUSES,
   RFM_CLASSES,
@@ -213,6 +216,16 @@ export const ProgramSchema = z
         )
         .prefault({}),
       coins: CoinsSchema,
+      acquisitionChannels: z
+        .array(z.string({ error: 'must be a string' }).regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'must be 1–64 chars of [A-Za-z0-9_.-]' }), {
+          error: 'must be an array of channel names',
+        })
+        .max(MAX_ACQUISITION_CHANNELS, { error: `must name at most ${MAX_ACQUISITION_CHANNELS} channels (the rest count as "other")` })
+        .refine((a) => new Set(a).size === a.length, { error: 'must not repeat a channel' })
+        .refine((a) => !a.includes(OTHER_CHANNEL) && !a.includes('unknown'), {
+          error: 'must not name "other" or "unknown" (counted apart)',
+        })
+        .default(() => [...DEFAULT_ACQUISITION_CHANNELS]),
       segments: z
         .array(SegmentSchema, { error: 'must be an array of segments' })
         .superRefine((segs, ctx) => {

@@ -58,6 +58,36 @@ export interface ConditionRule {
 }
 export type SegmentRule = { all: SegmentRule[] } | { any: SegmentRule[] } | ConditionRule;
 
+/**
+ * Acquisition channels counted by name in the daily metrics (new members and retention by channel);
+ * any other channel is counted as `other`, so free-form values cannot grow a day's metrics item
+ * without bound (#19 item 5). The member keeps the channel it gave.
+ */
+export const DEFAULT_ACQUISITION_CHANNELS = [
+  'sem',
+  'seo',
+  'weibo',
+  'wechat',
+  'douyin',
+  'xiaohongshu',
+  'bilibili',
+  'kol',
+  'referral',
+  'store',
+  'store_flyer',
+  'app_store',
+  'mini_program',
+  'email',
+  'sms',
+  'partner',
+  'event',
+  'organic',
+];
+/** At most this many named channels (each a few counters per day item). */
+export const MAX_ACQUISITION_CHANNELS = 50;
+/** The counted channel of an acquisition channel not in the programme's list. */
+export const OTHER_CHANNEL = 'other';
+
 export interface Tier {
   id: string;
   threshold: number;
@@ -91,6 +121,8 @@ export interface Program {
   /** Coins (docs/rules.md#coins): see shared/coins/programme.ts and docs/programme.md. */
   coins: CoinsProgram;
   segments: SegmentDefinition[];
+  /** The acquisition channels counted by name; the rest count as `other`. */
+  acquisitionChannels: string[];
 }
 
 /** The member facts a segment rule is evaluated on. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ProgramError, parseProgram } from '../../shared/programme/schema';
 import { defaultProgram, loadProgram, resetProgramCache } from '../../shared/programme/load';
 import { matchesRule } from '../../shared/programme/rules';
-import { type SegmentFacts } from '../../shared/programme/vocabulary';
+import { DEFAULT_ACQUISITION_CHANNELS, type SegmentFacts } from '../../shared/programme/vocabulary';
 
 const defaultsFromContract = {
   timezone: 'Asia/Shanghai',
@@ -36,6 +36,7 @@ const defaultsFromContract = {
     expiryNoticeDays: 30,
     allowDebt: true,
   },
+  acquisitionChannels: DEFAULT_ACQUISITION_CHANNELS,
 };
 
 function problem(json: unknown): string {
@@ -292,6 +293,13 @@ describe('loadProgram', () => {
 
 describe('programme coins section', () => {
   it('names the bad coin fields by path', () => {
+    expect(problem({ acquisitionChannels: ['sem', 'sem'] })).toBe('programme.acquisitionChannels: must not repeat a channel');
+    expect(problem({ acquisitionChannels: ['other'] })).toBe(
+      'programme.acquisitionChannels: must not name "other" or "unknown" (counted apart)',
+    );
+    expect(problem({ acquisitionChannels: Array.from({ length: 51 }, (_, i) => `c${i}`) })).toBe(
+      'programme.acquisitionChannels: must name at most 50 channels (the rest count as "other")',
+    );
     expect(problem({ coins: { fenPerCoin: 0 } })).toBe('programme.coins.fenPerCoin: must be a positive integer');
     expect(problem({ coins: { earnRates: { gold: -1 } } })).toBe('programme.coins.earnRates.gold: must be a non-negative integer');
     expect(problem({ coins: { earnRates: { member: 1, diamond: 7 } } })).toBe('programme.coins.earnRates.diamond: unknown tier "diamond"');
