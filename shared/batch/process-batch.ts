@@ -4,12 +4,13 @@
 // The batch's clock is its records' arrival times (never the wall clock): the future-event check
 // and the member's "today" come out the same on every attempt (shared/member/reducer.ts).
 //
-// Exactly once: counters are written before members. Each counter item is kept per (metric key,
-// source shard) and carries the last sequence number it includes (`hw`); a retried batch adds
-// only what its records beyond that mark contribute — deltas are booked per record, so "what a
-// record contributes" is the same on every attempt, however the attempts were cut. Members written
-// by an earlier attempt skip their records (their own high-water mark), so a retry recomputes
-// exactly the missing part.
+// Exactly once: day counters are written before members, per record; each counter item's mark
+// (counter-marks.ts) says which records it holds, so a retried batch adds only what is missing —
+// deltas are booked per record, so "what a record contributes" is the same on every attempt,
+// however the attempts were cut. A member whose write failed has its deltas taken back out, so
+// only written members count. Coin counters are added after the member writes, from the outbox
+// each write carries (coin-counters.ts). Members written by an earlier attempt skip their records
+// (their own high-water mark), so a retry recomputes exactly the missing part.
 import { tierAction, type Action } from '../actions/actions';
 import { lastActiveHintKey, purchaseHintKey } from '../keys/metrics-keys';
 import { forEachLimited } from '../util/limit';
@@ -21,8 +22,7 @@ import { claimKey, type AppliedClaim, type LedgerPort } from '../member/ledger';
 import { memberDeltas, type Deltas } from '../metrics/deltas';
 import type { Program } from '../programme/vocabulary';
 import type { TierChange } from '../points/tiers';
-import { hash48 } from '../util/hash';
-import { bookedMoves, coinCounts, mergeCounts, movesKey, type CoinCounts, type CoinOutbox } from '../coins/outbox';
+import { bookedMoves, coinCounts, mergeCounts, movesKey } from '../coins/outbox';
 import type { CoinEntry } from '../coins/ledger';
 import { dayOf } from '../days/days';
 import { erasureDeltas, memberErasedAction, type ErasurePort } from '../privacy/erasure';
@@ -32,19 +32,11 @@ import { isVisitorKey } from '../identity/keys';
 import type { OutgoingRecord } from '../identity/commands';
 import type { CommandSigner } from '../jobs/command-signature';
 
-export type { ForwardedRecord, ForwardPort, QuarantineItem, ShardRangePort, StreamRecord } from './decode';
+import { bookDayCounters, START, takeBackDayCounters, type CounterItem, type MetricsPort } from './counter-marks';
+import { CoinCounterFlush } from './coin-counters';
 
-export interface CounterItem {
-  /** Last sequence number of the source shard included; null for a new item. */
-  hw: string | null;
-  counters: Record<string, number>;
-  /**
-   * Coin counter items only: members of the batch `hw` whose coin counts are NOT in the item (their
-   * member write failed, so their counts come again with the redelivery, under the same `hw`), by
-   * a hash of the member id ({@link outboxTag}); the next batch writing the item replaces the list.
-   */
-  hx?: string[];
-}
+export type { ForwardedRecord, ForwardPort, QuarantineItem, ShardRangePort, StreamRecord } from './decode';
+export type { CounterItem, MetricsPort } from './counter-marks';
 
 export interface MemberPort {
   getMany(memberIds: readonly string[]): Promise<Map<string, MemberState>>;
@@ -61,12 +53,6 @@ export interface QuarantinePort {
 }
 
 export type { Action };
-
-export interface MetricsPort {
-  read(keys: readonly string[], shardId: string): Promise<Map<string, CounterItem>>;
-  /** Writes the item if its mark is still `previousHw`; throws otherwise. */
-  write(key: string, shardId: string, item: CounterItem, previousHw: string | null): Promise<void>;
-}
 
 export interface SegmentPort {
   /** Membership changes: puts for entered, deletes for exited (idempotent). */
@@ -226,14 +212,6 @@ async function writeHints(
   await Promise.all([...lists].map(([key, ids]) => hints.put(key, source, ids)));
 }
 
-function addInto(target: Record<string, number>, deltas: Map<string, number>): void {
-  for (const [name, value] of deltas) {
-    const next = (target[name] ?? 0) + value;
-    if (next === 0) delete target[name];
-    else target[name] = next;
-  }
-}
-
 /**
  * Turns the results of members erased in this batch into their erasure: the totals booked out on
  * the erasure day (a segment ending at the command), no member write, no hints, no segment
@@ -266,9 +244,6 @@ function applyErasures(results: MemberResult[], plan: ErasurePlan, stored: Map<s
   }
   return [...byId.values()];
 }
-
-/** A member's tag in a coin counter item's `hx` (no member id in the metrics table). */
-const outboxTag = (memberId: string) => hash48(memberId).toString(36);
 
 export async function processBatch(records: readonly StreamRecord[], ports: BatchPorts): Promise<BatchResult> {
   const empty = { failedSeqs: [], events: records.length, members: 0, written: 0, quarantined: 0, counterItems: 0, actions: 0 };
@@ -343,25 +318,20 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
     if (old && old.shardId === shardId) for (const key of Object.keys(old.counts)) coinKeys.add(key);
   }
   const coinItems = coinKeys.size ? await ports.metrics.read([...coinKeys], shardId) : new Map<string, CounterItem>();
-  const notYetCounted = (out: CoinOutbox, memberId: string) =>
-    out.shardId !== shardId
-      ? []
-      : Object.keys(out.counts).filter((key) => {
-          const item = coinItems.get(key);
-          const hw = item?.hw ?? null;
-          if (hw === null) return true;
-          const order = compareSeq(hw, out.seq);
-          return order < 0 || (order === 0 && (item?.hx ?? []).includes(outboxTag(memberId)));
-        });
+  const counterBatch = { shardId, last, metrics: ports.metrics, concurrency };
+  const coinFlush = new CoinCounterFlush(coinItems, counterBatch);
   for (const r of results) {
     if (!r.changed || !r.final) continue;
     const counts = coinCounts(r.coinEntries);
     const old = stored.get(r.memberId)?.coinOut;
-    if (old) mergeCounts(counts, old.counts, notYetCounted(old, r.memberId));
+    // What of the old outbox no item holds yet rides on with the new one.
+    if (old) mergeCounts(counts, old.counts, coinFlush.notHeld(old, r.memberId));
     const moves = bookedMoves(r.coinEntries);
+    // At the member's own position (the last record it applied), whatever the batch's cut.
+    const at = r.final.highWater?.shardId === shardId ? r.final.highWater.seq : last;
     r.final = {
       ...r.final,
-      coinOut: Object.keys(counts).length || moves.length ? { shardId, seq: last, counts, ...(moves.length ? { moves } : {}) } : null,
+      coinOut: Object.keys(counts).length || moves.length ? { shardId, seq: at, counts, ...(moves.length ? { moves } : {}) } : null,
     };
   }
   // Moves an earlier delivery left on the member (it crashed after the member write): stored
@@ -422,31 +392,12 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   if (membership.length) await ports.segments.apply(membership);
   await writeHints(results, stored, `${shardId}#${last}`, ports.hints);
 
-  const pending = new Map<string, Map<string, number>[]>();
-  for (const r of results) {
-    for (const segment of r.segments) {
-      for (const [key, deltas] of segment.deltas) {
-        const hw = counterItems.get(key)?.hw ?? null;
-        if (hw !== null && compareSeq(segment.end, hw) <= 0) continue;
-        const list = pending.get(key);
-        if (list) list.push(deltas);
-        else pending.set(key, [deltas]);
-      }
-    }
-  }
-  await forEachLimited([...pending], concurrency, async ([key, deltaList]) => {
-    const current = counterItems.get(key) ?? { hw: null, counters: {} };
-    const counters = { ...current.counters };
-    for (const deltas of deltaList) addInto(counters, deltas);
-    await ports.metrics.write(key, shardId, { hw: last, counters }, current.hw);
-  });
+  const counterItemsWritten = await bookDayCounters(results, counterItems, counterBatch);
 
   const failed: string[] = [];
-  const failedMembers = new Set<string>();
-  /** Members whose write failed: their coin counts are not in the counter items this batch marks. */
-  const unwritten: string[] = [];
+  /** Members whose write failed → their stored position (before all their records of the batch). */
+  const failedMembers = new Map<string, string>();
   let written = 0;
-  const coinFlush: CoinCounts = {};
   await forEachLimited(
     results.filter((r) => r.changed && r.final),
     concurrency,
@@ -467,13 +418,13 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
       }
       if (!committed) {
         failed.push(r.firstSeq);
-        failedMembers.add(r.memberId);
-        unwritten.push(outboxTag(r.memberId));
+        const before = stored.get(r.memberId)?.highWater;
+        failedMembers.set(r.memberId, before?.shardId === shardId ? before.seq : START);
         return;
       }
       written++;
       const out = r.final!.coinOut;
-      if (out) mergeCounts(coinFlush, out.counts, notYetCounted(out, r.memberId));
+      if (out) coinFlush.add(out, r.memberId);
       try {
         if (out?.moves?.length) await ports.ledger.putCoinMoves(r.memberId, movesKey(out), out.moves);
       } catch (error) {
@@ -483,6 +434,9 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
       }
     },
   );
+  // A failed write contributes nothing: its day-counter deltas go back out until its redelivery.
+  if (failedMembers.size) await takeBackDayCounters(results, failedMembers, counterItems, counterBatch);
+  for (const [memberId, after] of failedMembers) coinFlush.memberFailed(memberId, after);
   // Identity commands after the writes: a link is stored before its absorb can be read (a member
   // whose write failed forwards nothing now; its retry forwards again).
   const identityForwards = results.filter((r) => !failedMembers.has(r.memberId)).flatMap((r) => r.forwards);
@@ -493,16 +447,9 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   // Members this delivery did not rewrite may still carry counts an interrupted attempt left.
   for (const r of results) {
     const old = r.changed ? null : stored.get(r.memberId)?.coinOut;
-    if (old) mergeCounts(coinFlush, old.counts, notYetCounted(old, r.memberId));
+    if (old) coinFlush.add(old, r.memberId);
   }
-  // The mark `hw: last` says every coin outbox of this batch is in — but those of `unwritten`.
-  unwritten.sort();
-  await forEachLimited(Object.entries(coinFlush), concurrency, async ([key, counts]) => {
-    const current = coinItems.get(key) ?? { hw: null, counters: {} };
-    const counters = { ...current.counters };
-    addInto(counters, new Map(Object.entries(counts)));
-    await ports.metrics.write(key, shardId, { hw: last, counters, ...(unwritten.length ? { hx: unwritten } : {}) }, current.hw);
-  });
+  await coinFlush.write();
   // Erasures last: delete the member item, then sweep every other trace (idempotent; a failure
   // fails the batch, whose retry finds the tombstone and sweeps again).
   const segmentIds = allSegments(ports.program).map((sg) => sg.id);
@@ -532,7 +479,7 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
     members: byMember.size,
     written,
     quarantined: allQuarantined.length,
-    counterItems: pending.size,
+    counterItems: counterItemsWritten,
     actions: actions.length,
   };
 }
