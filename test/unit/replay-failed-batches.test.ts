@@ -78,9 +78,9 @@ describe('replaying records from the failed-batches bucket', () => {
     expect(member.history).toEqual([{ day: member.history[0].day, points: 600 }]);
     expect(member.purchases.map((p) => [p.orders, p.cents])).toEqual([[1, 60_000]]);
     expect(pipeline.ledger.orders.get('m1|o1')?.claim.applied).toBe(true);
-    // (The day's counters are not checked here: the given-up attempt had booked them before its
-    // member write failed, and the replay books them again — README, "Replaying from the on-failure
-    // destination".)
+    // The given-up attempt took its counters back out when the member write failed: the day counts
+    // the purchase once (test/unit/counters-written-members.test.ts checks every figure).
+    expect(figures(pipeline, '2026-11-02')).toEqual({ orders: 1, revenueCents: 60_000, payingMembers: 1 });
     // m2's record was applied by the first attempt: its replay is a duplicate.
     expect(pipeline.member('m2')!.activity.activeDays).toBe(2);
   });

@@ -1,0 +1,133 @@
+// Counters take a member's records only once its write is done (docs/architecture.md#exactly-once):
+// a member write that fails on every attempt leaves nothing in the day counters, so the replay from
+// the failed-batches bucket books it once (#19 item 2); and the coin counters stay exact when a
+// batch that crashed after some member writes is retried in bisected halves (#12).
+import { describe, expect, it } from 'vitest';
+import { eventsToJsonLines, simulate } from '../../simulator';
+import { buildActivityOracle, type OracleEvent } from '../../harness/oracle/activity-oracle';
+import { processBatch, type BatchPorts, type MemberPort, type StreamRecord } from '../../shared/batch/process-batch';
+import { dayNumber } from '../../shared/days/days';
+import { COIN_TOTALS_KEY, coinDayKey, coinFigures } from '../../shared/coins/outbox';
+import type { MemberState } from '../../shared/member/state';
+import { orderLines } from '../support/event-lines';
+import { MemoryPipeline } from '../support/memory-pipeline';
+
+const FROM = '2026-10-01';
+const TO = '2026-10-10';
+
+function dayFigures(p: MemoryPipeline) {
+  return { daily: p.daily(FROM, TO), retention: p.retention(FROM, TO), sessions: p.sessions(FROM, TO) };
+}
+
+function coinFiguresOf(p: MemoryPipeline, from: string, to: string) {
+  const days: number[] = [];
+  for (let d = dayNumber(from); d <= dayNumber(to); d++) days.push(d);
+  const byDay = new Map<number, Record<string, number>>();
+  for (let d = dayNumber(from); d <= dayNumber('2028-12-31'); d++) {
+    const m = p.metrics.sum(coinDayKey(d));
+    if (m.size) byDay.set(d, Object.fromEntries(m));
+  }
+  return coinFigures(days, byDay, Object.fromEntries(p.metrics.sum(COIN_TOTALS_KEY)), 1);
+}
+
+const snapshot = (p: MemoryPipeline) =>
+  [...p.members.items.values()]
+    .map((m) => ({ ...m, version: 0, highWater: null, coinOut: null }))
+    .sort((a, b) => a.memberId.localeCompare(b.memberId));
+
+describe('counters of members whose write failed', () => {
+  it('books a member whose write failed on every attempt once, when its records are replayed from the failed-batches bucket', async () => {
+    const events = [...simulate({ members: 30, days: 10, seed: 11 })] as unknown as OracleEvent[];
+    const lines = [...eventsToJsonLines(events as never)];
+    const p = new MemoryPipeline();
+    const records = p.records(lines);
+    const size = 100;
+    const start = 3 * size;
+    await p.deliver(records.slice(0, start), size);
+
+    // In the next batch, the member of its first purchase cannot be written: every attempt fails
+    // (retried from the member's first record, as Lambda does), then the batch goes to the bucket.
+    const batch = records.slice(start, start + size);
+    const inBatch = events.slice(start, start + size);
+    const failing = inBatch.find((e) => e.type === 'purchase' && e.memberId)!.memberId!;
+    const refuse: MemberPort = {
+      getMany: (ids) => p.members.getMany(ids),
+      put: async (state: MemberState, applied) => (state.memberId === failing ? false : p.members.put(state, applied)),
+    };
+    let attempt = batch;
+    for (let i = 0; i < 4; i++) {
+      const result = await processBatch(attempt, p.ports({ members: refuse }));
+      expect(result.failedSeqs).toHaveLength(1);
+      attempt = batch.slice(batch.findIndex((r) => r.seq === result.failedSeqs[0]));
+    }
+    const bucket = lines.slice(start + (size - attempt.length), start + size);
+    expect(bucket.length).toBeGreaterThan(0);
+    // The shard moves on; then the runbook replays the bucket's records at new positions.
+    await p.deliver(records.slice(start + size), size);
+    await p.deliver(p.records(bucket), size);
+
+    // The oracle sees what was applied, in the order it was: the failing member's records of the
+    // batch arrive with the replay (the other members' records there are repeats).
+    const failedIds = new Set(inBatch.filter((e) => e.memberId === failing).map((e) => e.eventId));
+    const applied = [
+      ...events.filter((e) => !(e.memberId === failing && failedIds.has(e.eventId))),
+      ...events.slice(start + (size - attempt.length), start + size),
+    ];
+    const oracle = buildActivityOracle(applied, 'Asia/Shanghai');
+    expect(p.member(failing)!.activity.activeDays).toBeGreaterThan(0);
+    expect(dayFigures(p)).toEqual({
+      daily: oracle.daily(FROM, TO),
+      retention: oracle.retention(FROM, TO),
+      sessions: oracle.sessions(FROM, TO),
+    });
+  });
+
+  it('keeps the coin counters exact when a batch crashed after some member writes and is retried in bisected halves', async () => {
+    const orders = orderLines();
+    const buy = (memberId: string, orderId: string, day: string, cents: number) =>
+      orders.purchase(memberId, orderId, day, [['a', 'meat', cents]]);
+    // m1 has records in both halves; m2 and m3 in one each.
+    const lines = [
+      buy('m1', 'o1', '2026-11-01', 10_000),
+      buy('m2', 'o1', '2026-11-01', 20_000),
+      buy('m1', 'o2', '2026-11-01', 30_000),
+      buy('m3', 'o1', '2026-11-02', 40_000),
+    ];
+    const clean = new MemoryPipeline();
+    await clean.deliver(clean.records(lines));
+
+    const p = new MemoryPipeline();
+    const records = p.records(lines);
+    // The first attempt writes two members (m1 with both its purchases, m2), then the process dies:
+    // every later call fails and the invocation throws.
+    let writes = 0;
+    const dead = () => {
+      throw new Error('injected: the process is gone');
+    };
+    const crashing = (base: BatchPorts): BatchPorts => ({
+      ...base,
+      members: {
+        getMany: (ids) => (writes >= 2 ? dead() : base.members.getMany(ids)),
+        put: async (state, applied) => (writes++ >= 2 ? dead() : base.members.put(state, applied)),
+      },
+      metrics: {
+        read: (keys, shard) => base.metrics.read(keys, shard),
+        write: async (...args) => (writes >= 2 ? dead() : base.metrics.write(...args)),
+      },
+    });
+    await expect(processBatch(records, crashing(p.ports()))).rejects.toThrow('injected');
+    expect(p.member('m1')?.lifetimePoints).toBe(400);
+    expect(p.member('m3')).toBeUndefined();
+    // Lambda bisects the batch on the function error and retries each half in turn.
+    await deliverHalf(p, records.slice(0, 2));
+    await deliverHalf(p, records.slice(2));
+
+    expect(coinFiguresOf(p, '2026-11-01', '2026-11-02')).toEqual(coinFiguresOf(clean, '2026-11-01', '2026-11-02'));
+    expect(Object.fromEntries(p.metrics.sum(COIN_TOTALS_KEY))).toEqual({ dP: 100 + 200 + 300 + 400 });
+    expect(snapshot(p)).toEqual(snapshot(clean));
+  });
+});
+
+async function deliverHalf(p: MemoryPipeline, half: StreamRecord[]) {
+  await p.deliver(half, half.length);
+}
