@@ -9,7 +9,7 @@
  * movements before the member write would then keep the first, wrong split. So the consumer
  * counts coins *after* a successful member write, from the counts that write carried in
  * `coinOut`: a crash between the two leaves them on the member, and the redelivered batch adds
- * them (each counter item's mark `hw` says which shard batches it already holds). The same goes
+ * them (each counter item's mark says which outboxes it already holds: shared/batch/counter-marks.ts). The same goes
  * for the `available` and `expire` movements the ledger route lists: they ride in `moves` and go
  * to their LedgerTable item after the member write (a redelivery checks the item and writes it if
  * the crash came first).
@@ -25,14 +25,14 @@ export const coinDayKey = (day: number) => coinDayKeyOf(dayString(day));
 export type CoinCounts = Record<string, Record<string, number>>;
 
 export interface CoinOutbox {
-  /** The consumer batch that wrote them: shard and last sequence number. */
+  /** Where the write that carries them left its member: shard and the last record it applied. */
   shardId: string;
   seq: string;
   counts: CoinCounts;
   /**
    * The movements the consumer booked that no other item records (`available`, `expire`: earn and
    * revoke are on the order item), written to the ledger after the member write, keyed by the
-   * batch ({@link movesKey}) so a redelivery rewrites the same item.
+   * outbox's position ({@link movesKey}) so a redelivery rewrites the same item.
    */
   moves?: BookedMove[];
 }
@@ -56,7 +56,7 @@ export function bookedMoves(entries: readonly CoinEntry[]): BookedMove[] {
     .map((e) => ({ id: e.id, day: e.day, kind: e.kind, coins: e.coins, lot: e.lot, ref: e.ref }));
 }
 
-/** The LedgerTable sort key of one consumer batch's moves of a member. */
+/** The LedgerTable sort key of the moves one consumer write of a member booked. */
 export const movesKey = (out: Pick<CoinOutbox, 'shardId' | 'seq'>) => `c#m#${out.shardId}#${out.seq}`;
 
 function add(counts: CoinCounts, key: string, name: string, n: number): void {

@@ -1,7 +1,8 @@
 // Property: whatever faults hit a batch (member writes failing after the counters were written,
-// counter writes failing half-way, a thrown batch bisected the way Lambda's
-// bisectBatchOnFunctionError does, a retry that reaches further than the attempt before it), the
-// counters, the members and the actions come out exactly as from a clean run.
+// counter writes failing half-way, the process dying after some member writes, a thrown batch
+// bisected the way Lambda's bisectBatchOnFunctionError does, a retry that reaches further than the
+// attempt before it), the counters (day and coin), the members and the actions come out exactly as
+// from a clean run.
 //
 // This family once lost or doubled `ra<cohort>.<lo>.<hi>` retention ranges: a retry re-reduced a
 // member in runs cut at the counters' marks, and a run's range lands in the item of the run's own
@@ -14,6 +15,7 @@ import { buildActivityOracle, type OracleEvent } from '../../harness/oracle/acti
 import { processBatch, type BatchPorts, type StreamRecord } from '../../shared/batch/process-batch';
 import type { MemberState } from '../../shared/member/state';
 import { MemoryPipeline } from '../support/memory-pipeline';
+import { COIN_DAY_PREFIX, COIN_TOTALS_KEY } from '../../shared/coins/outbox';
 
 const FROM = '2026-10-01';
 const TO = '2026-11-09';
@@ -35,6 +37,8 @@ interface Faults {
   batchSize: number;
   /** A thrown batch is bisected (as Lambda does) instead of retried whole. */
   bisect: boolean;
+  /** Every n-th attempt dies after 1–3 member writes: every later call fails (0: never). */
+  crashModulus: number;
 }
 
 /**
@@ -45,17 +49,28 @@ interface Faults {
 async function deliverWithFaults(pipeline: MemoryPipeline, records: readonly StreamRecord[], faults: Faults) {
   let memberWrites = 0;
   let counterWrites = 0;
+  /** This attempt's member writes before it dies (0: it does not), and whether it has died. */
+  let crashAfter = 0;
+  let writesThisAttempt = 0;
+  let dead = false;
+  const alive = () => {
+    if (dead) throw new Error('injected: the process is gone');
+  };
   const overrides: Partial<BatchPorts> = {
     members: {
-      getMany: (ids) => pipeline.members.getMany(ids),
+      getMany: async (ids) => (alive(), pipeline.members.getMany(ids)),
       put: async (state: MemberState, applied?: readonly AppliedClaim[]) => {
+        alive();
+        if (crashAfter && ++writesThisAttempt > crashAfter) dead = true;
+        alive();
         if (++memberWrites % faults.memberModulus === 0) throw new Error('injected: member write timed out');
         return pipeline.members.put(state, applied);
       },
     },
     metrics: {
-      read: (keys, shardId) => pipeline.metrics.read(keys, shardId),
+      read: async (keys, shardId) => (alive(), pipeline.metrics.read(keys, shardId)),
       write: async (...args) => {
+        alive();
         if (++counterWrites % faults.counterModulus === 0) throw new Error('injected: counter write throttled');
         return pipeline.metrics.write(...args);
       },
@@ -68,6 +83,9 @@ async function deliverWithFaults(pipeline: MemoryPipeline, records: readonly Str
       if (++attempts > 20_000) throw new Error('too many attempts');
       const part = batch.slice(at, at + faults.batchSize);
       let failedSeq: string | undefined;
+      crashAfter = faults.crashModulus && attempts % faults.crashModulus === 0 ? 1 + (attempts % 3) : 0;
+      writesThisAttempt = 0;
+      dead = false;
       try {
         failedSeq = (await processBatch(part, pipeline.ports(overrides))).failedSeqs[0];
       } catch {
@@ -95,6 +113,15 @@ function members(pipeline: MemoryPipeline) {
 
 const actionIds = (pipeline: MemoryPipeline) => [...pipeline.actions.byId.keys()].sort();
 
+/** Every coin counter (`cd#<day>`, `cd#all`), summed over its shard items. */
+const coinCounters = (pipeline: MemoryPipeline) =>
+  Object.fromEntries(
+    [...pipeline.metrics.items.keys()]
+      .filter((key) => key.startsWith(COIN_DAY_PREFIX) || key === COIN_TOTALS_KEY)
+      .sort()
+      .map((key) => [key, Object.fromEntries([...pipeline.metrics.sum(key)].sort())]),
+  );
+
 describe('the batch path under faults (property)', () => {
   it('keeps every counter, member and action exact for any fault pattern', async () => {
     const clean = new Map<number, MemoryPipeline>();
@@ -106,6 +133,7 @@ describe('the batch path under faults (property)', () => {
           counterModulus: fc.integer({ min: 5, max: 17 }),
           batchSize: fc.integer({ min: 30, max: 200 }),
           bisect: fc.boolean(),
+          crashModulus: fc.constantFrom(0, 3, 4, 5),
         }),
         async ({ seed, ...faults }) => {
           const { lines, oracle } = cached(seed);
@@ -123,10 +151,19 @@ describe('the batch path under faults (property)', () => {
           const reference = clean.get(seed)!;
           expect(members(pipeline)).toEqual(members(reference));
           expect(actionIds(pipeline)).toEqual(actionIds(reference));
+          expect(coinCounters(pipeline)).toEqual(coinCounters(reference));
         },
       ),
       // The moduli 5 and 6 of the fixed oracle test were the deterministic repro of the lost ranges.
-      { numRuns: 12, seed: 20261202, examples: [[{ seed: 7, memberModulus: 6, counterModulus: 11, batchSize: 120, bisect: false }]] },
+      {
+        numRuns: 12,
+        seed: 20261202,
+        examples: [
+          [{ seed: 7, memberModulus: 6, counterModulus: 11, batchSize: 120, bisect: false, crashModulus: 0 }],
+          // The coin counters' family: crashes after member writes, retried in bisected halves.
+          [{ seed: 11, memberModulus: 7, counterModulus: 13, batchSize: 150, bisect: true, crashModulus: 3 }],
+        ],
+      },
     );
   }, 240_000);
 });
