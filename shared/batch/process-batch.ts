@@ -408,10 +408,13 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
         if (!committed) ports.onMemberError?.(new Error('member changed while the batch was applied'));
       } catch (error) {
         ports.onMemberError?.(error);
-        // The write may have committed before the error (a timeout after the request was sent).
-        // Its coin counts must then be added with the others: the counter items' marks will say
-        // this batch is in, and a redelivery would take them as added. The member's high-water
-        // mark tells (only this batch sets it to its own records); a failed look fails the batch.
+        committed = false;
+      }
+      if (!committed) {
+        // The write may have committed before the failure answer: a timeout after the request was
+        // sent, or the SDK's retry of a committed write failing its version condition. Its counts
+        // must then stay in: its records are never reduced again. The member's high-water mark
+        // tells (only this batch sets it to its own records); a failed look fails the batch.
         const now = (await ports.members.getMany([r.memberId])).get(r.memberId);
         const mine = r.final!.highWater;
         committed = !!now?.highWater && !!mine && now.highWater.shardId === mine.shardId && now.highWater.seq === mine.seq;

@@ -82,6 +82,31 @@ describe('counters of members whose write failed', () => {
     });
   });
 
+  it('keeps the counts of a member write that committed but answered as failed (the SDK retried it and its version condition failed)', async () => {
+    // Found by the chaos run: taking the counts of such a write back lost them, as its records are
+    // never reduced again (the member's high-water mark covers them).
+    const orders = orderLines();
+    const lines = [
+      orders.purchase('m1', 'o1', '2026-11-01', [['a', 'meat', 10_000]]),
+      orders.purchase('m2', 'o1', '2026-11-01', [['a', 'meat', 20_000]]),
+    ];
+    const clean = new MemoryPipeline();
+    await clean.deliver(clean.records(lines));
+    const p = new MemoryPipeline();
+    let retried = 1;
+    const members: MemberPort = {
+      getMany: (ids) => p.members.getMany(ids),
+      put: async (state, applied) => {
+        const ok = await p.members.put(state, applied);
+        return state.memberId === 'm2' && retried-- > 0 ? false : ok;
+      },
+    };
+    await p.deliver(p.records(lines), 10, { members });
+    expect(retried).toBe(0);
+    expect(p.daily('2026-11-01', '2026-11-01')).toEqual(clean.daily('2026-11-01', '2026-11-01'));
+    expect(coinFiguresOf(p, '2026-11-01', '2026-11-01')).toEqual(coinFiguresOf(clean, '2026-11-01', '2026-11-01'));
+  });
+
   it('keeps the coin counters exact when a batch crashed after some member writes and is retried in bisected halves', async () => {
     const orders = orderLines();
     const buy = (memberId: string, orderId: string, day: string, cents: number) =>
