@@ -54,6 +54,8 @@ export interface MemberItem {
   lks?: string;
   lkq?: string;
   ids?: string;
+  /** the operator merge that merged this member away (docs/architecture.md#operator-merge) */
+  mg?: string;
 }
 
 /**
@@ -189,7 +191,9 @@ export function toMemberItem(state: MemberState): MemberItem {
   if (state.winback) item.wb = `${state.winback.spellFrom}:${state.winback.offers}:${state.winback.lastOfferOn}`;
   if (state.segments.length) item.sg = state.segments.join(',');
   if (state.segmentsOn !== null) item.so = state.segmentsOn;
-  if (tier.tier > 0 && tier.tierReviewOn !== null) {
+  // A member merged away is no job's business any more: it leaves the sparse indexes.
+  const merged = !!state.linkedTo;
+  if (tier.tier > 0 && tier.tierReviewOn !== null && !merged) {
     item.rvb = reviewBucket(state.memberId);
     item.rv = tier.tierReviewOn;
   }
@@ -204,7 +208,8 @@ export function toMemberItem(state: MemberState): MemberItem {
     item.lkq = state.linkedAt.seq;
   }
   if (state.identities.length) item.ids = state.identities.join(',');
-  const due = nextCoinDueDay(state.coins, loadProgram().coins.expiryNoticeDays);
+  if (state.mergeId) item.mg = state.mergeId;
+  const due = merged ? null : nextCoinDueDay(state.coins, loadProgram().coins.expiryNoticeDays);
   if (due !== null) {
     item.cjb = reviewBucket(state.memberId);
     item.cj = due;
@@ -255,5 +260,6 @@ export function fromMemberItem(item: MemberItem): MemberState {
     linkedTo: item.lk ?? null,
     linkedAt: item.lks && item.lkq ? { shardId: item.lks, seq: item.lkq } : null,
     identities: item.ids ? item.ids.split(',') : [],
+    ...(item.mg ? { mergeId: item.mg } : {}),
   };
 }

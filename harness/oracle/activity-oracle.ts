@@ -215,7 +215,17 @@ function daysApart(earlier: string, later: string): number {
 export const LATE_ACTIVITY_DAYS = 60;
 export const RETENTION_DAYS = 30;
 
-export function buildActivityOracle(events: readonly OracleEvent[], timeZone = 'Asia/Shanghai'): ActivityOracle {
+/** An operator merge: every event of `from` (and of the ids linked to it) is the person `into`'s. */
+export interface OracleMerge {
+  into: string;
+  from: string;
+}
+
+export function buildActivityOracle(
+  events: readonly OracleEvent[],
+  timeZone = 'Asia/Shanghai',
+  merges: readonly OracleMerge[] = [],
+): ActivityOracle {
   const members = new Map<string, MemberState>();
   const seenEventIds = new Set<string>(); // key: memberId + '\u0000' + eventId
   const counters = new Map<string, DayCounters>();
@@ -234,7 +244,17 @@ export function buildActivityOracle(events: readonly OracleEvent[], timeZone = '
   const links = new Map<string, string>();
   for (const e of events)
     if (e.type === 'identify' && e.anonymousId && e.memberId && !links.has(e.anonymousId)) links.set(e.anonymousId, e.memberId);
-  const personOf = (e: OracleEvent): string => e.memberId ?? links.get(e.anonymousId!) ?? `anon\u0000${e.anonymousId}`;
+  // Operator merges join members (chains followed to the member that stays).
+  const mergedInto = new Map(merges.map((m) => [m.from, m.into]));
+  const finalMember = (memberId: string): string => {
+    let id = memberId;
+    for (let hops = 0; mergedInto.has(id) && hops < 64; hops++) id = mergedInto.get(id)!;
+    return id;
+  };
+  const personOf = (e: OracleEvent): string => {
+    const member = e.memberId ?? links.get(e.anonymousId!);
+    return member !== undefined ? finalMember(member) : `anon\u0000${e.anonymousId}`;
+  };
   // A person joined on the earliest of its ids' first days (each id's first arriving event).
   const seenIds = new Set<string>();
 

@@ -13,7 +13,8 @@ export type ActionType =
   | 'segment_entered'
   | 'segment_exited'
   | 'coins_expiring'
-  | 'member_erased';
+  | 'member_erased'
+  | 'member_merged';
 
 export interface Action {
   actionId: string;

@@ -31,6 +31,7 @@ import { allSegments } from '../segments/segments';
 import { isVisitorKey } from '../identity/keys';
 import type { OutgoingRecord } from '../identity/commands';
 import type { CommandSigner } from '../jobs/command-signature';
+import type { MergeRequest, MergeRequestPort } from '../identity/merge-request';
 
 import { bookDayCounters, START, takeBackDayCounters, type CounterItem, type MetricsPort } from './counter-marks';
 import { CoinCounterFlush } from './coin-counters';
@@ -92,6 +93,11 @@ export interface BatchPorts {
    * the commands of its own job catch-up with it.)
    */
   commands?: CommandSigner;
+  /**
+   * The api's stored merge requests (docs/architecture.md#operator-merge); without it every
+   * member_merge command is quarantined as merge_not_requested.
+   */
+  merges?: MergeRequestPort;
   /** Members reduced at once (each member's own records stay sequential). */
   concurrency?: number;
   onMemberError?: (error: unknown) => void;
@@ -152,6 +158,7 @@ async function reduceMember(
   records: readonly IncomingRecord[],
   ports: BatchPorts,
   sources: ReadonlyMap<string, MemberState>,
+  mergeRequests: ReadonlyMap<string, MergeRequest>,
 ): Promise<MemberResult> {
   const result: MemberResult = {
     memberId,
@@ -169,7 +176,13 @@ async function reduceMember(
   let state = stored;
   const applied = new Set<string>();
   for (const record of records) {
-    const outcome = await applyRecords(memberId, state, [record], { program: ports.program, ledger: ports.ledger, sources, applied });
+    const outcome = await applyRecords(memberId, state, [record], {
+      program: ports.program,
+      ledger: ports.ledger,
+      sources,
+      applied,
+      mergeRequests,
+    });
     result.forwards.push(...outcome.forwards);
     for (const claim of outcome.applied) applied.add(claimKey(claim));
     result.applied.push(...outcome.applied);
@@ -263,6 +276,9 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   const sourceKeys = new Set<string>();
   for (const list of byMember.values()) for (const x of list) if (x.event.type === 'identity_absorb') sourceKeys.add(x.event.from);
   const sources = sourceKeys.size ? await ports.members.getMany([...sourceKeys]) : new Map<string, MemberState>();
+  // The api's requests behind this batch's member_merge commands (by the member merged away).
+  const merging = [...byMember].filter(([, list]) => list.some((x) => x.event.type === 'member_merge')).map(([key]) => key);
+  const mergeRequests = merging.length && ports.merges ? await ports.merges.requests(merging) : new Map<string, MergeRequest>();
   const concurrency = ports.concurrency ?? 16;
   const arrivedAt = (position: { seq: string }) =>
     records.find((x) => x.seq === parentSeq(position.seq))?.arrivedAt ?? records[records.length - 1].arrivedAt;
@@ -297,7 +313,7 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
     [...byMember].map((entry, i) => [i, entry] as const),
     concurrency,
     async ([i, [memberId, incoming]]) => {
-      results[i] = await reduceMember(memberId, stored.get(memberId) ?? null, incoming, ports, sources);
+      results[i] = await reduceMember(memberId, stored.get(memberId) ?? null, incoming, ports, sources, mergeRequests);
     },
   );
   const keys = new Set<string>();

@@ -47,7 +47,7 @@ const occurredAt = z.iso
  * erasures `erase_member:<erasureId>`): a producer may not use those prefixes, so no behaviour
  * event can take a command's id (docs/events.md#commands-from-the-daily-jobs).
  */
-export const RESERVED_EVENT_ID_PREFIXES = ['tier_review:', 'status_check:', 'rfm_update:', 'coins_day:', 'erase_member:'] as const;
+export const RESERVED_EVENT_ID_PREFIXES = ['tier_review:', 'status_check:', 'rfm_update:', 'coins_day:', 'erase_member:', 'member_merge:'] as const;
 const producerEventId = id.refine(
   (v) => !RESERVED_EVENT_ID_PREFIXES.some((prefix) => v.startsWith(prefix)),
   {
@@ -149,6 +149,23 @@ export const eraseMemberCommand = z.object({
 });
 export type EraseMemberCommand = z.infer<typeof eraseMemberCommand>;
 
+/**
+ * An operator merge (docs/architecture.md#operator-merge): the api stores the merge request
+ * (`mergedfrom#<memberId>` in MembersTable, which only it may write), then puts this on the stream
+ * with partition key = the member merged away (`memberId`); its owner applies it only when the
+ * stored request matches (else `merge_not_requested`), marks itself merged into `into` and forwards
+ * its state there as an `identity_absorb`, as an anonymous id's owner does on an identify.
+ */
+export const memberMergeCommand = z.object({
+  eventId: id,
+  memberId,
+  occurredAt,
+  type: z.literal('member_merge'),
+  into: memberId,
+  mergeId: id,
+});
+export type MemberMergeCommand = z.infer<typeof memberMergeCommand>;
+
 /** `identify` links its anonymousId to its memberId (docs/events.md#identity-fields): both required. */
 const identify = z.object({ ...common, type: z.literal('identify'), memberId, anonymousId: memberId });
 
@@ -178,7 +195,7 @@ export const identityAbsorb = z.object({
   type: z.literal('identity_absorb'),
   from: z.string().min(1).max(140),
 });
-export const IDENTITY_COMMAND_TYPES = ['identity_link', 'identity_absorb', 'identity_forward'] as const;
+export const IDENTITY_COMMAND_TYPES = ['identity_link', 'identity_absorb', 'identity_forward', 'member_merge'] as const;
 
 export const behaviourEvent = z
   .discriminatedUnion('type', [signup, appOpen, pageView, sessionEnd, purchase, refund, recharge, identify])
@@ -187,13 +204,15 @@ export type BehaviourEvent = z.infer<typeof behaviourEvent>;
 export const identityForward = z.object({
   eventId: id,
   memberId,
-  anonymousId: memberId,
+  /** The linked anonymous id whose event this is: applied as an anonymous event (no points, no coins). */
+  anonymousId: memberId.optional(),
+  /** Or the member merged into this one whose event this is: applied in full, its orders on its own ledger key. */
+  fromMemberId: memberId.optional(),
   occurredAt,
   type: z.literal('identity_forward'),
-  /** The linked id's original event, applied to the member as an anonymous event (no points, no coins). */
   event: behaviourEvent,
 });
-export const identityCommand = z.discriminatedUnion('type', [identityLink, identityAbsorb, identityForward]);
+export const identityCommand = z.discriminatedUnion('type', [identityLink, identityAbsorb, identityForward, memberMergeCommand]);
 export type IdentityCommand = z.infer<typeof identityCommand>;
 export type IdentityForward = z.infer<typeof identityForward>;
 /** The behaviour event types (the schema's own list). */
@@ -226,7 +245,9 @@ export type QuarantineReason =
   /** An identity_absorb whose source is not marked as linked to the member (never applied). */
   | 'identity_unverified'
   /** A job command without a valid signature of the daily jobs: only they may send commands. */
-  | 'forged_command';
+  | 'forged_command'
+  /** A member_merge command without the matching merge request the api stores first. */
+  | 'merge_not_requested';
 
 export interface Quarantined {
   ok: false;

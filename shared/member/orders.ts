@@ -67,6 +67,8 @@ export async function applyPurchase(
   coinEntries: CoinEntry[],
   anonymous: boolean,
   claims: RunClaims,
+  /** The ledger key of a merged member's forwarded purchase: once per (that member, orderId), forever. */
+  ledgerKey?: string,
 ): Promise<void> {
   // An anonymous purchase is the person's order (revenue, paying, RFM) but earns nothing.
   const earned = anonymous ? { ...purchasePoints(program, event), points: 0 } : purchasePoints(program, event);
@@ -75,7 +77,7 @@ export async function applyPurchase(
     ? 0
     : purchaseCoins(earned.eligibleCents, earned.points, earnRate(program.coins, program.tiers[state.tier.tier].id));
   const claim: Claim = { eventId: event.eventId, shardId: position.shardId, seq: position.seq, applied: false };
-  const stored = await ledger.claimPurchase(state.memberId, {
+  const stored = await ledger.claimPurchase(ledgerKey ?? state.memberId, {
     orderId: event.orderId,
     day,
     points: earned.points,
@@ -90,7 +92,7 @@ export async function applyPurchase(
   // Another event claimed this order (a repeated order), or a member write applied this event's
   // claim already. Otherwise this event claimed it — now, or in an attempt that never wrote the
   // member, at this position or another (a replay from the failed-batches bucket): apply it.
-  const key = { orderId: event.orderId };
+  const key = ledgerKey ? { ledgerKey, orderId: event.orderId } : { orderId: event.orderId };
   if (stored.claim.eventId !== event.eventId || claimApplied(state, stored.claim, claimKey(key), claims.run)) return;
   claims.apply(key);
   const revenue = event.lines.reduce((sum, line) => sum + line.amountCents, 0);

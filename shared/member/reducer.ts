@@ -8,14 +8,16 @@ import { C } from '../metrics/catalogue';
 import { bump } from '../metrics/contribution';
 import { makeAction, type Action } from '../actions/actions';
 import { dayNumber, dayOf, todayIn } from '../days/days';
-import { BEHAVIOUR_TYPES, type BehaviourEvent, type StreamEvent } from '../events/events';
-import { anonymousIdOf, isVisitorKey, visitorKey } from '../identity/keys';
-import { absorbRecord, forwardRecord, linkRecord, type OutgoingRecord } from '../identity/commands';
-import { foldInto } from '../identity/fold';
+import type { BehaviourEvent, StreamEvent } from '../events/events';
+import { isVisitorKey, visitorKey } from '../identity/keys';
+import { absorbRecord, linkRecord, type OutgoingRecord } from '../identity/commands';
+import { absorb, markMerged } from '../identity/merge-apply';
+import type { MergeRequest } from '../identity/merge-request';
+import { routeLinked } from '../identity/route';
 import { hash48 } from '../util/hash';
 import type { Program } from '../programme/vocabulary';
 import { evaluateSegments } from './facts';
-import { claimKey, type AppliedClaim, type LedgerPort } from './ledger';
+import { claimKey, type AppliedClaim, type LedgerPort, type OrderRecord } from './ledger';
 import { newMember, type IncomingRecord, type MemberState } from './state';
 import { endSilence } from '../winback/winback';
 import type { TierChange } from '../points/tiers';
@@ -26,12 +28,12 @@ import { claimRefundOnce, purchaseApplied } from './claims';
 import { applyJobCommand, isJobCommand } from './job-commands';
 import { applyPurchase, applyRefund, pruneHistory } from './orders';
 import { guarded, PortFailure, RecordFailure } from './record-failures';
-import { afterLink, covers, remember, seenRecently } from './repeats';
+import { covers, remember, seenRecently } from './repeats';
 
 export interface Rejection {
   position: StreamPosition;
   event: StreamEvent;
-  reason: 'unknown_order' | 'invalid_event' | 'identity_conflict' | 'identity_unverified';
+  reason: 'unknown_order' | 'invalid_event' | 'identity_conflict' | 'identity_unverified' | 'merge_not_requested';
   detail: string;
 }
 
@@ -59,9 +61,9 @@ export interface ReducerContext {
   sources?: ReadonlyMap<string, MemberState>;
   /** Claims (claimKey) applied by earlier calls for the member write being built. */
   applied?: ReadonlySet<string>;
+  /** The stored merge requests of the members this batch's member_merge records merge away. */
+  mergeRequests?: ReadonlyMap<string, MergeRequest>;
 }
-
-const isBehaviour = (event: StreamEvent): event is BehaviourEvent => (BEHAVIOUR_TYPES as readonly string[]).includes(event.type);
 
 /**
  * Applies the records of one member, in arrival order. `stored` is the member as read (null when
@@ -98,7 +100,7 @@ async function applyRecordsOnce(
   memberId: string,
   stored: MemberState | null,
   records: readonly IncomingRecord[],
-  { program, ledger: port, sources, applied: before }: ReducerContext,
+  { program, ledger: port, sources, applied: before, mergeRequests }: ReducerContext,
   poisoned: ReadonlyMap<string, string>,
 ): Promise<BatchOutcome> {
   const ledger = guarded(port);
@@ -121,7 +123,6 @@ async function applyRecordsOnce(
     state.identityDeltas = undefined;
   }
   const visitor = isVisitorKey(memberId);
-  const anonymousId = anonymousIdOf(memberId);
   const forwards: OutgoingRecord[] = [];
   const rejections: Rejection[] = [];
   const tierChanges: TierChange[] = [];
@@ -132,25 +133,24 @@ async function applyRecordsOnce(
   for (const record of records) {
     const { event, position } = record;
     // Identity routing comes before the high-water mark: a retry after a crash between this owner's
-    // write and its forwards puts them again, and the receiving owner absorbs the repeat.
-    if (visitor && state?.linkedTo && event.type !== 'identity_link' && afterLink(state.linkedAt, position)) {
-      // A linked visitor's later events belong to its member; one applied before the link is a repeat.
-      if (isBehaviour(event) && !state.recentEventIds.includes(hash48(event.eventId)))
-        forwards.push(forwardRecord(event, state.linkedTo, anonymousId!));
+    // write and its forwards puts them again, and the receiving owner absorbs the repeat. A linked
+    // visitor's or a merged member's records go on to the member it is linked to.
+    const routed = routeLinked(memberId, state, record);
+    if (routed) {
+      forwards.push(...routed.forwards);
+      if (routed.conflict) rejections.push({ position, event, reason: 'identity_conflict', detail: routed.conflict });
       continue;
     }
-    if (visitor && state?.linkedTo && event.type === 'identity_link') {
-      if (event.memberId === state.linkedTo) forwards.push(absorbRecord(state.linkedTo, memberId, event.occurredAt));
-      else
-        rejections.push({
-          position,
-          event,
-          reason: 'identity_conflict',
-          detail: `anonymousId: ${anonymousId} is already linked to another member; members are joined only by a merge`,
-        });
-      continue;
-    }
-    if (!visitor && event.type === 'identify') forwards.push(linkRecord(event));
+    // An identify (or one forwarded from a member merged into this one) links its anonymous id to
+    // this member, unless that id is folded in already (through a merged member).
+    const identify =
+      event.type === 'identify'
+        ? event
+        : event.type === 'identity_forward' && event.fromMemberId && event.event.type === 'identify'
+          ? event.event
+          : null;
+    if (!visitor && identify && !state?.identities.includes(visitorKey(identify.anonymousId)))
+      forwards.push(linkRecord({ ...identify, memberId }));
     if (state && covers(state.highWater, position)) continue;
     const poison = poisoned.get(position.seq);
     if (poison !== undefined) {
@@ -173,18 +173,23 @@ async function applyRecordsOnce(
         state.linkedTo = event.memberId;
         state.linkedAt = position;
         forwards.push(absorbRecord(event.memberId, memberId, event.occurredAt));
-      } else if (event.type === 'identity_absorb') {
-        const source = sources?.get(event.from);
-        if (visitor || !state || !source || source.linkedTo !== memberId) {
-          rejections.push({
-            position,
-            event,
-            reason: 'identity_unverified',
-            detail: `from: ${event.from} is not marked as linked to this member`,
-          });
+      } else if (event.type === 'member_merge') {
+        // The api's merge: this member is merged away (docs/architecture.md#operator-merge).
+        const refused = visitor
+          ? 'memberId: required'
+          : markMerged(state, event, position, todayIn(tz, record.arrivedAt), mergeRequests?.get(memberId), { actions, forwards });
+        if (refused) {
+          rejections.push({ position, event, reason: 'merge_not_requested', detail: refused });
           continue;
         }
-        if (!state.identities.includes(event.from)) foldInto(state, source, event.from, program);
+      } else if (event.type === 'identity_absorb') {
+        const refused = visitor
+          ? 'memberId: required'
+          : absorb(state, event, sources?.get(event.from), day, program, { actions, tierChanges });
+        if (refused) {
+          rejections.push({ position, event, reason: 'identity_unverified', detail: refused });
+          continue;
+        }
       } else if (isJobCommand(event)) {
         // A job command: it never creates a member and is not activity; visitors get none.
         if (!state || visitor) continue;
@@ -195,10 +200,13 @@ async function applyRecordsOnce(
         }
         applyJobCommand(state, event, asOf, program, { tierChanges, actions, coinEntries });
       } else {
-        // A forwarded event applies to the member as the anonymous id's event (no points, no coins).
+        // A forwarded event applies to the member as the anonymous id's event (no points, no coins),
+        // or in full as the event of a member merged into it (its orders on that member's ledger key).
         const applied = event.type === 'identity_forward' ? event.event : event;
-        const anonymous = visitor || event.type === 'identity_forward';
-        const next = await applyBehaviour(state, applied, anonymous, event.type === 'identity_forward' ? event.anonymousId : null);
+        const fromMember = event.type === 'identity_forward' ? (event.fromMemberId ?? null) : null;
+        const anonymous = visitor || (event.type === 'identity_forward' && !fromMember);
+        const fromVisitor = event.type === 'identity_forward' && !fromMember ? (event.anonymousId ?? null) : null;
+        const next = await applyBehaviour(state, applied, anonymous, fromVisitor, fromMember);
         if (next === 'rejected') continue;
         state = next;
       }
@@ -217,17 +225,23 @@ async function applyRecordsOnce(
       event: BehaviourEvent,
       anonymous: boolean,
       forwardedFrom: string | null,
+      fromMember: string | null,
     ): Promise<MemberState | 'rejected'> {
       let state = current;
       const day = dayOf(record.at, tz);
       if (event.type === 'refund') {
         // A refund never creates a member: without a member there is no order to refund. A forwarded
-        // refund may name an order the anonymous id made before its link (kept under its own key).
+        // refund may name an order the anonymous id made before its link (kept under its own key), a
+        // merged member's event one that member made; a member's refund one of the ids folded into it.
         let ledgerKey = memberId;
-        let order = state ? await ledger.getOrder(memberId, event.orderId) : null;
-        if (state && !order && forwardedFrom !== null) {
-          ledgerKey = visitorKey(forwardedFrom);
-          order = await ledger.getOrder(ledgerKey, event.orderId);
+        let order: OrderRecord | null = null;
+        const keys = [...(fromMember ? [fromMember] : []), memberId, ...(forwardedFrom !== null ? [visitorKey(forwardedFrom)] : [])];
+        for (const key of state ? new Set([...keys, ...state.identities]) : []) {
+          order = await ledger.getOrder(key, event.orderId);
+          if (order) {
+            ledgerKey = key;
+            break;
+          }
         }
         // An order first claimed by a later record was unknown when this refund arrived.
         const foreign = ledgerKey === memberId ? undefined : ledgerKey;
@@ -263,7 +277,19 @@ async function applyRecordsOnce(
         if (outcome === 'new' && (previous === null || day > previous)) endSilence(program, state, previous, day, state.contribution);
         countEvent(state.contribution, event, day);
         if (event.type === 'purchase')
-          await applyPurchase(state, event, day, position, ledger, program, tierChanges, coinEntries, anonymous, claims);
+          await applyPurchase(
+            state,
+            event,
+            day,
+            position,
+            ledger,
+            program,
+            tierChanges,
+            coinEntries,
+            anonymous,
+            claims,
+            fromMember ?? undefined,
+          );
       }
       return state;
     }
@@ -282,7 +308,8 @@ async function applyRecordsOnce(
     };
   pruneHistory(state, program);
   // A visitor is no member: no segments (docs/rules.md#identity).
-  const segmentChanges = changed && !visitor ? evaluateSegments(program, state, today) : { entered: [], exited: [] };
+  // Nor is a member merged away (it left its segments with the merge).
+  const segmentChanges = changed && !visitor && !state.linkedTo ? evaluateSegments(program, state, today) : { entered: [], exited: [] };
   for (const [type, ids] of [
     ['segment_entered', segmentChanges.entered],
     ['segment_exited', segmentChanges.exited],

@@ -89,6 +89,11 @@ export interface MemberState {
    */
   linkedTo: string | null;
   linkedAt: StreamPosition | null;
+  /**
+   * On a member merged into another by an operator (docs/architecture.md#operator-merge): `linkedTo`
+   * and `linkedAt` as for a visitor, and the merge's id.
+   */
+  mergeId?: string;
   /** On a member: the keys whose state it folded in (visitor keys, merged members), each once. */
   identities: string[];
   /**

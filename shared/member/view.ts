@@ -45,5 +45,7 @@ export function memberView(program: Program, state: MemberState, asOf: number) {
     segments: memberSegments(program, memberFacts(program, state, asOf)),
     /** The anonymous ids linked to the member (docs/rules.md#identity). */
     identities: state.identities.flatMap((key) => anonymousIdOf(key) ?? []),
+    /** The members an operator merged into this one (docs/architecture.md#operator-merge). */
+    mergedMembers: state.identities.filter((key) => anonymousIdOf(key) === null),
   };
 }

@@ -39,7 +39,7 @@ export interface TierState {
 
 export interface TierChange {
   kind: 'upgrade' | 'downgrade';
-  reason: 'earn' | 'refund_revert' | 'review';
+  reason: 'earn' | 'refund_revert' | 'review' | 'merge';
   /** Tier indexes. */
   from: number;
   to: number;

@@ -2,7 +2,17 @@
 // sequence order, a failed batch retried from the lowest reported sequence number.
 import { dayNumber } from '../../shared/days/days';
 import type { MemberState } from '../../shared/member/state';
-import { MemoryActions, MemoryHints, MemoryLedger, MemoryMembers, MemoryMetrics, MemoryQuarantine, MemorySegments } from './memory-ports';
+import {
+  MemoryActions,
+  MemoryHints,
+  MemoryLedger,
+  MemoryMembers,
+  MemoryMergeRequests,
+  MemoryMetrics,
+  MemoryQuarantine,
+  MemorySegments,
+} from './memory-ports';
+import { memberMergeCommand } from '../../shared/identity/commands';
 import { customersOn, dailyRow, cohortRow, sessionsRow } from '../../shared/metrics/read';
 import { dayKey } from '../../shared/keys/metrics-keys';
 import { processBatch, type BatchPorts, type StreamRecord } from '../../shared/batch/process-batch';
@@ -22,6 +32,7 @@ export class MemoryPipeline {
   readonly actions = new MemoryActions();
   readonly segments = new MemorySegments();
   readonly hints = new MemoryHints();
+  readonly merges = new MemoryMergeRequests();
   /** The jobs' command key of this pipeline: `command()` signs with it, the batch code verifies it. */
   readonly signer = commandSigner(TEST_COMMAND_KEY);
   private seq = 0;
@@ -45,6 +56,7 @@ export class MemoryPipeline {
       hints: this.hints,
       program: this.program,
       commands: this.signer,
+      merges: this.merges,
       ...overrides,
     };
   }
@@ -52,6 +64,15 @@ export class MemoryPipeline {
   /** A job command as the daily jobs put it on the stream: signed, as one JSON line. */
   command(command: JobCommand): string {
     return JSON.stringify(this.signer.sign(command));
+  }
+
+  /**
+   * An operator merge as the api makes it: the request stored, then the command (one JSON line, to
+   * be put on the stream under the member merged away).
+   */
+  merge(into: string, from: string, mergeId: string, occurredAt = new Date(this.now()).toISOString()): string {
+    this.merges.items.set(from, { mergeId, into, from, requestedAt: occurredAt, requestedBy: 'test' });
+    return JSON.stringify(memberMergeCommand({ mergeId, into, from, occurredAt }));
   }
 
   /** Appends lines to a shard as new records (as a producer's PutRecords does). */

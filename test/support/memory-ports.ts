@@ -7,6 +7,7 @@ import { tierChangeKey } from '../../shared/keys/ledger-keys';
 import { type AppliedClaim, type Claim, type LedgerPort, type OrderRecord } from '../../shared/member/ledger';
 import { type MemberState } from '../../shared/member/state';
 import type { TierChange } from '../../shared/points/tiers';
+import type { MergeRequest, MergeRequestPort } from '../../shared/identity/merge-request';
 import type {
   Action,
   ActionsPort,
@@ -192,9 +193,23 @@ export class MemoryCoinIndex implements CoinIndexPort {
   async membersWithCoinsDueBy(lastDay: number) {
     return [...this.members.items.values()]
       .filter((m) => {
-        const due = nextCoinDueDay(m.coins, this.noticeDays);
+        // A member merged away leaves the index (functions/adapters/member-item.ts).
+        const due = m.linkedTo ? null : nextCoinDueDay(m.coins, this.noticeDays);
         return due !== null && due <= lastDay;
       })
       .map((m) => m.memberId);
+  }
+}
+
+/** The api's stored merge requests (`mergedfrom#<memberId>` in MembersTable), by the member merged away. */
+export class MemoryMergeRequests implements MergeRequestPort {
+  readonly items = new Map<string, MergeRequest>();
+  async requests(fromMemberIds: readonly string[]) {
+    const out = new Map<string, MergeRequest>();
+    for (const id of fromMemberIds) {
+      const found = this.items.get(id);
+      if (found) out.set(id, clone(found));
+    }
+    return out;
   }
 }
