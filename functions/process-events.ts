@@ -4,6 +4,7 @@ import { processBatch, type StreamRecord } from '../shared/batch/process-batch';
 import { loadProgram } from '../shared/programme/load';
 import { commandKey } from './adapters/command-key';
 import { erasureAdapter } from './adapters/erasure-store';
+import { mergeRequests } from './adapters/merge-store';
 import { stores } from './adapters/stores';
 import { createLogger } from './adapters/logger';
 
@@ -29,6 +30,7 @@ export const handler = async (event: KinesisStreamEvent, context?: Context): Pro
     ...stores(),
     erasure: await erasureAdapter(),
     commands: await commandKey(),
+    merges: mergeRequests(),
     program: loadProgram(),
     // Error messages only: they never carry member data.
     onMemberError: (error) => logger.warn('member batch failed; will be retried', { error: (error as Error).message }),

@@ -125,13 +125,22 @@ export class MemberflowStack extends Stack {
       'Scoped to AuditTable: its AuditTimeIndex lists entries by time for GET /audit.',
     );
     erasureSalt.secret.grantRead(api);
-    // Erasure: the api writes only tombstones (`erased#<salted hash>` keys) into MembersTable and
-    // puts the erase_member command on EventsStream; the consumer does the rest in stream order.
+    // Erasure and merge: the api writes only tombstones (`erased#<salted hash>` keys) and merge
+    // requests (`merge#…`, `mergedfrom#…`, with a condition check on the member kept) into
+    // MembersTable and puts the erase_member / member_merge command on EventsStream; the consumer
+    // does the rest in stream order.
     api.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['dynamodb:PutItem'],
         resources: [tables.members.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['erased#*'] } },
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['erased#*', 'merge#*', 'mergedfrom#*'] } },
+      }),
+    );
+    api.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:ConditionCheckItem'],
+        resources: [tables.members.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['mergedfrom#*'] } },
       }),
     );
     streams.events.grantWrite(api);

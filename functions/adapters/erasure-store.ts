@@ -10,7 +10,7 @@ import {
   ScanCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { TOMBSTONE_PREFIX, tombstoneKey } from '../../shared/keys/members-keys';
+import { mergedFromKey, mergeIdKey, TOMBSTONE_PREFIX, tombstoneKey } from '../../shared/keys/members-keys';
 import { QUARANTINE_TTL_DAYS, quarantineDayKey } from '../../shared/keys/quarantine-keys';
 import type { ErasurePort } from '../../shared/privacy/erasure';
 import type { IdHasher } from '../../shared/privacy/salted-hash';
@@ -120,7 +120,20 @@ export class DynamoErasure implements ErasurePort {
       ),
       this.sweepHints(memberId),
       this.sweepQuarantine(memberId),
+      this.sweepMerge(memberId),
     ]);
+  }
+
+  /** The request of the merge that merged the member away (it names both members): both its items. */
+  private async sweepMerge(memberId: string): Promise<void> {
+    const found = await this.client.send(
+      new BatchGetCommand({
+        RequestItems: { [this.tables.members]: { Keys: [{ memberId: mergedFromKey(memberId) }], ConsistentRead: true } },
+      }),
+    );
+    const item = found.Responses?.[this.tables.members]?.[0] as { mergeId?: string } | undefined;
+    if (!item?.mergeId) return;
+    await this.deleteKeys(this.tables.members, [{ memberId: mergeIdKey(item.mergeId) }, { memberId: mergedFromKey(memberId) }]);
   }
 
   /** Every LedgerTable item of the member: orders and refunds, tier history, coins, actions. */

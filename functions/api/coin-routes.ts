@@ -23,6 +23,7 @@ import { auditLog } from '../adapters/audit-store';
 import { memberIdHasher } from '../adapters/erasure-salt';
 import { resourceNames } from '../adapters/config';
 import { dayRange, HttpError, query, Reply } from './http';
+import { mergedError } from './member-lookup';
 import type { RouteContext } from './routes';
 
 const ATTEMPTS = 25;
@@ -85,6 +86,8 @@ const opId = z.string({ error: 'must be a string' }).regex(idPattern, { error: '
 async function requireMember(s: CoinStore, memberId: string) {
   const state = await s.member(memberId);
   if (!state) throw new HttpError(404, 'member_not_found', `memberId: no member ${memberId}`);
+  // Its coins went to the member it was merged into (docs/api.md#operator-merge).
+  if (state.linkedTo) throw mergedError(memberId, state.linkedTo);
   return state;
 }
 

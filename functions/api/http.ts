@@ -8,6 +8,8 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Further fields of the error object (e.g. `mergedInto` of a `merged_into`). */
+    readonly extra: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -32,7 +34,7 @@ export function json(status: number, body: unknown, headers: Record<string, stri
 }
 
 export function errorResponse(error: HttpError): APIGatewayProxyStructuredResultV2 {
-  return json(error.status, { error: { code: error.code, message: error.message } });
+  return json(error.status, { error: { code: error.code, message: error.message, ...error.extra } });
 }
 
 export const dayParam = z.string().refine(isDayString, 'must be a calendar day YYYY-MM-DD').transform(dayNumber);

@@ -12,13 +12,13 @@ import { resourceNames } from '../adapters/config';
 import { erasureAdapter } from '../adapters/erasure-store';
 import { putJsonRecords } from '../adapters/events-producer';
 import { dayParam, HttpError, query, Reply } from './http';
-import { erasedError, memberOrTombstone } from './member-lookup';
+import { erasedError, memberOrTombstone, mergedError } from './member-lookup';
 import type { RouteContext } from './routes';
 
 const logger = new Logger({ serviceName: 'memberflow' });
 
 const MEMBER_ID = /^[A-Za-z0-9_.:@-]{1,128}$/;
-const SAFE_ID = /^[A-Za-z0-9_.:@-]{1,128}$/;
+export const SAFE_ID = /^[A-Za-z0-9_.:@-]{1,128}$/;
 
 /** Who called: the IAM principal in AWS, the token's name locally. */
 export function actorOf(event: APIGatewayProxyEventV2): string {
@@ -26,13 +26,13 @@ export function actorOf(event: APIGatewayProxyEventV2): string {
   return iam?.userArn ?? 'unknown';
 }
 
-function memberIdParam(memberId: string): string {
+export function memberIdParam(memberId: string): string {
   if (!MEMBER_ID.test(memberId)) throw new HttpError(400, 'invalid_parameter', 'memberId: must be 1–128 chars of [A-Za-z0-9_.:@-]');
   return memberId;
 }
 
 /** The request body as a JSON object; anything else is a 400 naming `body`. */
-function jsonObjectBody(event: APIGatewayProxyEventV2, shape: string): Record<string, unknown> {
+export function jsonObjectBody(event: APIGatewayProxyEventV2, shape: string): Record<string, unknown> {
   if (event.body === undefined || event.body === null || event.body === '')
     throw new HttpError(400, 'invalid_body', `body: required, a JSON object ${shape}`);
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
@@ -52,7 +52,7 @@ const ErasureRequest = z.strictObject({
   reason: z.string({ error: 'required, a string' }).trim().min(1, 'must not be empty').max(500, 'at most 500 characters'),
 });
 
-function parse<T>(schema: z.ZodType<T>, body: Record<string, unknown>, expected: string): T {
+export function parse<T>(schema: z.ZodType<T>, body: Record<string, unknown>, expected: string): T {
   const result = schema.safeParse(body);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
@@ -78,7 +78,9 @@ export async function postErasure(ctx: RouteContext, event: APIGatewayProxyEvent
   const existing = await erasure.getTombstone(memberHash);
   if (existing && existing.erasureId !== erasureId) throw erasedError();
   if (!existing) {
-    const { state } = await memberOrTombstone(ctx.stores.members, memberId, memberHash);
+    const { state, mergedInto } = await memberOrTombstone(ctx.stores.members, memberId, memberHash);
+    // A member merged away is erased with the member it was merged into (one of its identities).
+    if (mergedInto) throw mergedError(memberId, mergedInto);
     if (!state) throw new HttpError(404, 'member_not_found', `memberId: no member ${memberId}`);
     // The ids linked to the member (docs/rules.md#identity) first: a retried request whose member
     // tombstone exists finds them done; their events are then refused like the member's.
@@ -107,8 +109,9 @@ export async function getSubjectAccess(ctx: RouteContext, event: APIGatewayProxy
   query(event, {});
   const erasure = await erasureAdapter();
   const memberHash = erasure.hash(memberId);
-  const { state, erased } = await memberOrTombstone(ctx.stores.members, memberId, memberHash);
+  const { state, erased, mergedInto } = await memberOrTombstone(ctx.stores.members, memberId, memberHash);
   if (erased) throw erasedError();
+  if (mergedInto) throw mergedError(memberId, mergedInto);
   if (!state) throw new HttpError(404, 'member_not_found', `memberId: no member ${memberId}`);
   const ledger: LedgerRecord[] = [];
   let start: Record<string, unknown> | undefined;

@@ -9,6 +9,7 @@ import { getAudit, getSubjectAccess, postErasure } from './privacy-routes';
 import { getCoinLedger, getCoinMetrics, postAdjustment, postRedemption, postReversal } from './coin-routes';
 import { getDaily, getMember, getProgram, getRetention, getRetentionByChannel, getSessions, getWinback, type RouteContext } from './routes';
 import { getQuarantine } from './quarantine-route';
+import { postMerge } from './merge-routes';
 import { getSegmentMembers, getSegments } from './segment-routes';
 
 /** `viewer` reads aggregates only; `operator` may call every route (member data, exports, quarantine). */
@@ -34,6 +35,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/members/{memberId}', role: 'operator', handler: getMember },
   { method: 'GET', path: '/members/{memberId}/data', role: 'operator', handler: getSubjectAccess },
   { method: 'POST', path: '/members/{memberId}/erasure', role: 'operator', handler: postErasure },
+  { method: 'POST', path: '/members/{memberId}/merge', role: 'operator', handler: postMerge },
   { method: 'GET', path: '/audit', role: 'operator', handler: getAudit },
   { method: 'GET', path: '/metrics/daily', role: 'viewer', handler: getDaily },
   { method: 'GET', path: '/metrics/retention', role: 'viewer', handler: getRetention },

@@ -143,14 +143,18 @@ describe('least-privilege grants', () => {
     }
   });
 
-  it('the api may put only tombstones (erased#…) into MembersTable', () => {
+  it('the api may put only tombstones (erased#…) and merge requests (merge#…, mergedfrom#…) into MembersTable', () => {
     // (besides the coin operations' PutItem on members, ledger and metrics, asserted above)
     const puts = statementsOf('ApiFunction').filter(
       (st: any) => [st.Action].flat().includes('dynamodb:PutItem') && JSON.stringify(st.Resource).includes('MembersTable') && st.Condition,
     );
     expect(puts).toHaveLength(1);
-    expect(puts[0].Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['erased#*'] } });
+    expect(puts[0].Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['erased#*', 'merge#*', 'mergedfrom#*'] } });
     expect([puts[0].Action].flat()).toEqual(['dynamodb:PutItem']);
+    const checks = statementsOf('ApiFunction').filter((st: any) => [st.Action].flat().includes('dynamodb:ConditionCheckItem'));
+    expect(checks).toHaveLength(1);
+    expect(checks[0].Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['mergedfrom#*'] } });
+    expect([checks[0].Action].flat()).toEqual(['dynamodb:ConditionCheckItem']);
   });
 
   it('the daily jobs may put only their own progress items (job#…) into MetricsTable', () => {

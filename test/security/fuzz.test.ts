@@ -188,6 +188,8 @@ const FUZZ: Record<string, Omit<RouteSpec, 'method' | 'path' | 'pathParam'> | 's
   // real erasure is a state change: test/integration/erasure.test.ts).
   'GET /members/{memberId}/data': { query: [], validPath: ['m00001', 'nobody'] },
   'POST /members/{memberId}/erasure': { query: [], validPath: ['nobody', 'no-such-member'] },
+  // Merges are fuzzed on unknown members only (a real merge is a state change: test/integration/merge.test.ts).
+  'POST /members/{memberId}/merge': { query: [], validPath: ['nobody', 'no-such-member'] },
   'GET /audit': { query: ['from', 'to', 'limit', 'cursor'] },
   // Coin writes are fuzzed on unknown members only (real redemptions are state changes:
   // test/integration/coins-api.test.ts); the ledger read on real ones too.
