@@ -126,7 +126,7 @@ export class MemberflowStack extends Stack {
     );
     erasureSalt.secret.grantRead(api);
     // Erasure and merge: the api writes only tombstones (`erased#<salted hash>` keys) and merge
-    // requests (`merge#…`, `mergedfrom#…`, with a condition check on the member kept) into
+    // requests (`merge#…`, `mergedfrom#…`; the condition check on the member kept is a read) into
     // MembersTable and puts the erase_member / member_merge command on EventsStream; the consumer
     // does the rest in stream order.
     api.addToRolePolicy(
@@ -136,13 +136,7 @@ export class MemberflowStack extends Stack {
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['erased#*', 'merge#*', 'mergedfrom#*'] } },
       }),
     );
-    api.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['dynamodb:ConditionCheckItem'],
-        resources: [tables.members.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['mergedfrom#*'] } },
-      }),
-    );
+
     streams.events.grantWrite(api);
     // Pre-signing a download URL needs s3:GetObject on the export objects, nothing more.
     api.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [buckets.exports.arnForObjects('*')] }));

@@ -49,7 +49,9 @@ export class DynamoMergeRequests implements MergeRequestPort {
 
   async requests(fromMemberIds: readonly string[]): Promise<Map<string, MergeRequest>> {
     const items = await this.items(fromMemberIds.map(mergedFromKey));
-    return new Map(fromMemberIds.flatMap((id) => (items.has(mergedFromKey(id)) ? [[id, request(items.get(mergedFromKey(id))!)] as const] : [])));
+    return new Map(
+      fromMemberIds.flatMap((id) => (items.has(mergedFromKey(id)) ? [[id, request(items.get(mergedFromKey(id))!)] as const] : [])),
+    );
   }
 
   /** The request stored under this mergeId, if any. */

@@ -23,7 +23,11 @@ export interface MemberLookup {
 }
 
 /** The member item, whether the member is erased and whether it was merged away, in one batch read. */
-export async function memberOrTombstone(members: Pick<MemberStore, 'getItems'>, memberId: string, memberHash: string): Promise<MemberLookup> {
+export async function memberOrTombstone(
+  members: Pick<MemberStore, 'getItems'>,
+  memberId: string,
+  memberHash: string,
+): Promise<MemberLookup> {
   const items = await members.getItems([memberId, tombstoneKey(memberHash), mergedFromKey(memberId)]);
   const item = items.get(memberId);
   const state = item ? fromMemberItem(item as MemberItem) : null;

@@ -57,7 +57,8 @@ export async function postMerge(ctx: RouteContext, event: APIGatewayProxyEventV2
     jsonObjectBody(event, '{ "mergeId": string, "fromMemberId": string }'),
     'mergeId, fromMemberId',
   );
-  if (from === into) throw new HttpError(400, 'invalid_parameter', `fromMemberId: must be another member than ${into}: a member is not merged into itself`);
+  if (from === into)
+    throw new HttpError(400, 'invalid_parameter', `fromMemberId: must be another member than ${into}: a member is not merged into itself`);
   const store = mergeRequests();
   let merge = sameMerge(await store.byMergeId(mergeId), into, from);
   if (!merge) {

@@ -20,7 +20,8 @@ import { coinsExpiring } from './coins-expiring';
 import type { Program } from '../../shared/programme/vocabulary';
 import type { stores } from '../adapters/stores';
 import { dayParam, dayRange, HttpError, query } from './http';
-import { assertNotErased } from './member-lookup';
+import { assertNotErased, erasedError, memberOrTombstone } from './member-lookup';
+import { erasureAdapter } from '../adapters/erasure-store';
 import { visitorKey } from '../../shared/identity/keys';
 
 export interface RouteContext {
@@ -44,7 +45,16 @@ const memberIdPattern = /^[A-Za-z0-9_.:@-]{1,128}$/;
 async function linkedMember(ctx: RouteContext, anonymousId: string) {
   // An erased member's linked ids were tombstoned with it: they answer member_erased too.
   const visitor = await assertNotErased(ctx.stores.members, visitorKey(anonymousId));
-  return visitor?.linkedTo ? assertNotErased(ctx.stores.members, visitor.linkedTo) : null;
+  // Its member may have been merged into another since: the id answers for that one.
+  const erasure = await erasureAdapter();
+  let memberId = visitor?.linkedTo ?? null;
+  for (let hops = 0; memberId !== null && hops < 16; hops++) {
+    const { state, erased, mergedInto } = await memberOrTombstone(ctx.stores.members, memberId, erasure.hash(memberId));
+    if (erased) throw erasedError();
+    if (!mergedInto) return state;
+    memberId = mergedInto;
+  }
+  return null;
 }
 
 export async function getMember(ctx: RouteContext, event: APIGatewayProxyEventV2, memberId: string) {

@@ -149,8 +149,6 @@ const EXPECTED: Record<string, Inventory> = {
     MembersTable: [...DDB_READ, 'dynamodb:PutItem'],
     // The erasure's tombstone grant (scoped to its key prefix); now subsumed by the coin grant above.
     'MembersTable if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["erased#*","merge#*","mergedfrom#*"]}}': ['dynamodb:PutItem'],
-    // A merge request's transaction checks that the member kept is not merged away itself.
-    'MembersTable if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["mergedfrom#*"]}}': ['dynamodb:ConditionCheckItem'],
     'MembersTable/index/*': DDB_READ,
     MetricsTable: [...DDB_READ, 'dynamodb:PutItem'],
     QuarantineTable: DDB_READ,

@@ -35,8 +35,7 @@ function expectOracle(stream: ShardedStream, events: readonly OracleEvent[], mer
   expect(daily.map((d) => stream.pipeline.customers(d.day))).toEqual(daily.map((d) => oracle.customers(d.day)));
 }
 
-const totals = (pipeline: MemoryPipeline) =>
-  programRow(pipeline.program, pipeline.metrics.sum(TOTALS_KEY), [], dayNumber('2027-06-01'));
+const totals = (pipeline: MemoryPipeline) => programRow(pipeline.program, pipeline.metrics.sum(TOTALS_KEY), [], dayNumber('2027-06-01'));
 
 /**
  * Keep (K) and Gone (G): both active on days 3 and 4, G earlier (it joined first) with a card it was
@@ -124,7 +123,9 @@ describe('operator merge over the in-memory pipeline', () => {
     expect(program.byTier.silver).toBe(1);
     expect([...p.segments.members.values()].filter((m) => m.has('G1'))).toEqual([]);
     const merged = [...p.actions.byId.values()].filter((a) => a.type === 'member_merged');
-    expect(merged).toEqual([expect.objectContaining({ memberId: 'K1', details: expect.objectContaining({ fromMemberId: 'G1', mergeId: 'mg-1' }) })]);
+    expect(merged).toEqual([
+      expect.objectContaining({ memberId: 'K1', details: expect.objectContaining({ fromMemberId: 'G1', mergeId: 'mg-1' }) }),
+    ]);
     expect(p.quarantine.items.size).toBe(0);
 
     // Later events of G and of its card apply to K: full points and coins for G's purchase, the
