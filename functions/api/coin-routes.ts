@@ -23,7 +23,7 @@ import { auditLog } from '../adapters/audit-store';
 import { memberIdHasher } from '../adapters/erasure-salt';
 import { resourceNames } from '../adapters/config';
 import { dayRange, HttpError, query, Reply } from './http';
-import { mergedError } from './member-lookup';
+import { mergedError, mergeRequestOf } from './member-lookup';
 import type { RouteContext } from './routes';
 
 const ATTEMPTS = 25;
@@ -83,11 +83,13 @@ const positiveInt = z
   .max(1_000_000_000, { error: 'must be at most 1000000000' });
 const opId = z.string({ error: 'must be a string' }).regex(idPattern, { error: 'must be 1–128 chars of [A-Za-z0-9_.:@-]' });
 
-async function requireMember(s: CoinStore, memberId: string) {
-  const state = await s.member(memberId);
+async function requireMember(s: CoinStore, memberId: string, ctx: RouteContext) {
+  const [state, request] = await Promise.all([s.member(memberId), mergeRequestOf(ctx.stores.members, memberId)]);
   if (!state) throw new HttpError(404, 'member_not_found', `memberId: no member ${memberId}`);
-  // Its coins went to the member it was merged into (docs/api.md#operator-merge).
-  if (state.linkedTo) throw mergedError(memberId, state.linkedTo);
+  // Its coins go to the member it is merged into, from the moment the merge is accepted
+  // (docs/api.md#operator-merge): a coin operation committed before the mark is folded in with them.
+  const into = state.linkedTo ?? request;
+  if (into) throw mergedError(memberId, into);
   return state;
 }
 
@@ -109,7 +111,7 @@ export async function postRedemption(ctx: RouteContext, event: APIGatewayProxyEv
         throw new HttpError(409, 'idempotency_mismatch', `redemptionId: ${req.redemptionId} was used with another body`);
       return known.answer;
     }
-    const state = await requireMember(s, memberId);
+    const state = await requireMember(s, memberId, ctx);
     const today = todayIn(ctx.program.timezone, ctx.now());
     const r = redeemCoins(state.coins, { redemptionId: req.redemptionId, day: today, coins: req.coins });
     if (!r.ok) throw new HttpError(409, 'insufficient_coins', `coins: ${req.coins} requested, ${r.available} available`);
@@ -146,7 +148,7 @@ export async function postReversal(ctx: RouteContext, event: APIGatewayProxyEven
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const known = await s.op<RedemptionItem>(memberId, key);
     if (!known) throw new HttpError(404, 'redemption_not_found', `redemptionId: no redemption ${redemptionId} of member ${memberId}`);
-    const state = await requireMember(s, memberId);
+    const state = await requireMember(s, memberId, ctx);
     const today = todayIn(ctx.program.timezone, ctx.now());
     if (known.reversed) return { redemptionId, reversed: true, balance: balanceOf(state, today) };
     const step = reverseCoins(state.coins, { redemptionId, day: today, takes: known.takes }, ctx.program.coins);
@@ -190,10 +192,10 @@ export async function postAdjustment(ctx: RouteContext, event: APIGatewayProxyEv
       return new Reply(200, {
         adjustmentId: req.adjustmentId,
         coins: req.coins,
-        balance: balanceOf(await requireMember(s, memberId), today),
+        balance: balanceOf(await requireMember(s, memberId, ctx), today),
       });
     }
-    const state = await requireMember(s, memberId);
+    const state = await requireMember(s, memberId, ctx);
     const r = adjustCoins(
       state.coins,
       { adjustmentId: req.adjustmentId, day: today, coins: req.coins, lot: lotNumber('adjustment', req.adjustmentId) },
@@ -236,7 +238,7 @@ export async function getCoinLedger(ctx: RouteContext, event: APIGatewayProxyEve
     cursor: z.string().optional(),
   });
   const s = coinStore(ctx);
-  await requireMember(s, memberId);
+  await requireMember(s, memberId, ctx);
   const rows: LedgerRow[] = [];
   const push = (e: StoredEntry) =>
     rows.push({

@@ -37,6 +37,12 @@ export async function memberOrTombstone(
   return { state, erased: items.has(tombstoneKey(memberHash)), mergedInto };
 }
 
+/** The member it is being merged into, by the api's accepted request; null when none. */
+export async function mergeRequestOf(members: Pick<MemberStore, 'getItems'>, memberId: string): Promise<string | null> {
+  const item = (await members.getItems([mergedFromKey(memberId)])).get(mergedFromKey(memberId)) as { into?: string } | undefined;
+  return item?.into ?? null;
+}
+
 /**
  * The member's state (null when unknown); throws 404 member_erased for an erased member and 404
  * merged_into for one merged into another.

@@ -62,7 +62,7 @@ export function absorb(
   if (isVisitorKey(event.from)) foldInto(state, source, event.from, program);
   else {
     const fold = foldMember(state, source, event.from, program, day);
-    if (fold.tierChange) out.tierChanges.push(fold.tierChange);
+    out.tierChanges.push(...fold.tierChanges);
     out.actions.push(fold.action);
   }
   return null;

@@ -19,7 +19,8 @@ export function mergeCoins(into: CoinState, from: CoinState): CoinState {
 }
 
 export interface MemberFold {
-  tierChange: TierChange | null;
+  /** For the tier history: the merged member's higher tier from its own day, then an upgrade by the combined points. */
+  tierChanges: TierChange[];
   action: Action;
 }
 
@@ -28,22 +29,25 @@ export interface MemberFold {
  * merge's day). Call once per source: the caller checks `member.identities` first.
  */
 export function foldMember(member: MemberState, source: MemberState, sourceKey: string, program: Program, day: number): MemberFold {
+  const tierChanges: TierChange[] = [];
   const before = member.tier.tier;
   foldInto(member, source, sourceKey, program);
   member.identities = [...member.identities, ...source.identities.filter((key) => !member.identities.includes(key))];
   member.lifetimePoints += source.lifetimePoints;
+  const judged = Math.max(day, member.activity.lastActiveOn ?? day);
   if (source.tier.tier > member.tier.tier) {
+    // The person held that tier since the merged member reached it (its dates come along).
+    tierChanges.push({ kind: 'upgrade', reason: 'merge', from: before, to: source.tier.tier, day: source.tier.tierSince ?? judged });
     member.tier = { ...source.tier };
     member.atRiskNotifiedFor = source.atRiskNotifiedFor;
   }
   // The combined points may support more than either held: an upgrade as of the merge (judged on
   // the later of its day and the last active day, as purchases are), which no refund reverts.
-  const judged = Math.max(day, member.activity.lastActiveOn ?? day);
-  member.tier = applyEarn(program, member.tier, member.history, judged, `merge:${hashHex(sourceKey)}`).state;
+  const step = applyEarn(program, member.tier, member.history, judged, `merge:${hashHex(sourceKey)}`);
+  if (step.change) tierChanges.push({ ...step.change, reason: 'merge' });
+  member.tier = step.state;
   member.coins = mergeCoins(member.coins, source.coins);
   const after = member.tier.tier;
-  const tierChange: TierChange | null =
-    after === before ? null : { kind: after > before ? 'upgrade' : 'downgrade', reason: 'merge', from: before, to: after, day: judged };
   const action = makeAction(
     'member_merged',
     member.memberId,
@@ -56,5 +60,5 @@ export function foldMember(member: MemberState, source: MemberState, sourceKey: 
     },
     [sourceKey],
   );
-  return { tierChange, action };
+  return { tierChanges, action };
 }

@@ -140,6 +140,7 @@ describe('operator merge through the local stack', () => {
       mergedMembers: ['gone-1'],
     });
     expect(kept.body.coins.pending + kept.body.coins.available).toBe(1500);
+    expect((await call('GET', '/members/kept-1')).body).toMatchObject({ tier: 'silver', tierSince: '2026-11-02' });
     // The anonymous id linked to the member merged away answers for the member kept.
     expect((await call('GET', '/members/wx:g1')).body.memberId).toBe('kept-1');
 

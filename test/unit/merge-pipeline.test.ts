@@ -106,6 +106,8 @@ describe('operator merge over the in-memory pipeline', () => {
     expect(p.program.tiers[k.tier.tier].id).toBe('silver');
     expect(k.tier.tierSince).toBe(gone.tier.tierSince);
     expect(k.tier.tierReviewOn).toBe(gone.tier.tierReviewOn);
+    // Its tier history: silver since G reached it.
+    expect(await p.ledger.tierHistory('K1')).toEqual([{ kind: 'upgrade', reason: 'merge', from: 0, to: 1, day: gone.tier.tierSince }]);
     // Lots keep their dates and expiry.
     expect(k.coins.lots.map(({ seq, availableOn, expiresOn, left }) => ({ seq, availableOn, expiresOn, left }))).toEqual(
       [...kept.coins.lots, ...gone.coins.lots]
