@@ -3,6 +3,14 @@
 import { z } from 'zod';
 import { isDayString } from '../days/days';
 import { RFM_CLASSES } from '../programme/vocabulary';
+import { parseOccurredAt } from './occurred-at';
+
+/** Epoch ms of an occurredAt the schema accepted. */
+export function occurredAtMs(value: string): number {
+  const parsed = parseOccurredAt(value);
+  if (!parsed.ok) throw new RangeError(`occurredAt: ${parsed.message}`);
+  return parsed.ms;
+}
 
 export const MAX_RECORD_BYTES = 32 * 1024;
 export const MAX_FUTURE_MS = 5 * 60 * 1000;
@@ -38,9 +46,11 @@ export function jsonDepth(value: unknown): number {
   return max;
 }
 
-const occurredAt = z.iso
-  .datetime({ offset: true, message: 'must be an ISO-8601 timestamp with Z or an offset' })
-  .refine((v) => Date.parse(v) >= MIN_OCCURRED_MS, `must be on or after ${MIN_OCCURRED_AT}`);
+const occurredAt = z.string({ error: 'must be an ISO-8601 timestamp with Z or an offset' }).superRefine((v, ctx) => {
+  const parsed = parseOccurredAt(v);
+  if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message });
+  else if (parsed.ms < MIN_OCCURRED_MS) ctx.addIssue({ code: 'custom', message: `must be on or after ${MIN_OCCURRED_AT}` });
+});
 
 /**
  * The jobs' commands have deterministic eventIds `<command type>:<day>:<memberId>` (and the api's
@@ -352,7 +362,7 @@ function decodeChecked(bytes: Uint8Array, nowMs: number): Decoded | Quarantined 
   if (!parsed.ok) {
     return { ok: false, reason: 'invalid_event', detail: parsed.detail, eventId, memberId: memberIdValue, raw: rawHead(text) };
   }
-  const at = Date.parse(parsed.event.occurredAt);
+  const at = occurredAtMs(parsed.event.occurredAt);
   if (at > nowMs + MAX_FUTURE_MS) {
     return {
       ok: false,

@@ -1,6 +1,7 @@
 // Which members of a batch are erased now, which were erased before, and what is quarantined
 // because of it (see erasure.ts). Tombstones are looked up only where they can matter: members
 // not stored (a replay of an erased member's records) and members with an erase command.
+import { occurredAtMs } from '../events/events';
 import { compareSeq } from '../stream/position';
 import type { IncomingRecord, MemberState } from '../member/state';
 import type { EraseRecord, ErasurePort } from './erasure';
@@ -87,7 +88,7 @@ export async function planErasures(
       memberHash,
       erasureId: first.command.erasureId,
       position: first.position,
-      day: dayOf(Date.parse(first.command.occurredAt)),
+      day: dayOf(occurredAtMs(first.command.occurredAt)),
     });
   }
   return plan;

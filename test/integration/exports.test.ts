@@ -216,11 +216,23 @@ describe('GET /segments/{id}/members', () => {
     const unknown = await api('GET', '/segments/no-such-segment/members');
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.code).toBe('segment_not_found');
-    for (const bad of ['garbage', Buffer.from('{"b":99}').toString('base64url')]) {
+    // Cursors are signed (#19 item 14): a hand-made one (a valid position in the old, unsigned
+    // format), an altered one and one of another segment are all refused naming `cursor`.
+    const real = (await api('GET', `/segments/${SMALL}/members`)).body.nextCursor as string;
+    const [payload, mac] = real.split('.');
+    const altered = `${Buffer.from(Buffer.from(payload, 'base64url').toString('utf8').replace(/.$/, '~')).toString('base64url')}.${mac}`;
+    for (const bad of [
+      'garbage',
+      Buffer.from('{"b":99}').toString('base64url'),
+      Buffer.from('{"b":3}').toString('base64url'),
+      altered,
+      real,
+    ]) {
       const res = await api('GET', `/segments/${ALL}/members?cursor=${bad}`);
       expect(res.status).toBe(400);
       expect(res.body.error.message).toMatch(/^cursor: /);
     }
+    expect((await api('GET', `/segments/${SMALL}/members?cursor=${real}`)).status).toBe(200);
     for (const limit of ['0', '1001', '2.5', 'x']) {
       const res = await api('GET', `/segments/${ALL}/members?limit=${limit}`);
       expect(res.status).toBe(400);

@@ -1,0 +1,47 @@
+// `occurredAt` (docs/events.md#behaviour-events): an ISO-8601 timestamp with `Z` or an offset, in
+// every form ISO-8601 gives one (#19 item 14): offset `+08:00`, `+0800` or `+08`; seconds and
+// fractions optional. One parser for the decoder, the import and every reader of `at`, so
+// `Date.parse`'s leniency (it reads `+0800` but not `+08`) never decides what a record means.
+
+const FORM = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/;
+/** The widest offset accepted (as java.time: real zones span −12:00…+14:00). */
+const MAX_OFFSET_MINUTES = 18 * 60;
+
+export type OccurredAt = { ok: true; ms: number } | { ok: false; message: string };
+
+const EXAMPLE = 'e.g. 2026-11-10T10:00:00+08:00';
+
+function daysInMonth(y: number, m: number): number {
+  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
+}
+
+/** Epoch ms of an occurredAt, or why it is not one (a message for `occurredAt: …`). */
+export function parseOccurredAt(value: string): OccurredAt {
+  const m = FORM.exec(value);
+  if (!m) {
+    const hint = /^\d{4}-\d{2}-\d{2}[ t]/.test(value) ? ' (date and time are joined by "T")' : '';
+    return { ok: false, message: `must be an ISO-8601 timestamp with Z or an offset${hint}, ${EXAMPLE}` };
+  }
+  const [, ys, mos, ds, hs, mis, ss, frac, zone] = m;
+  if (zone === undefined) return { ok: false, message: `needs Z or an offset such as +08:00: a local time names no instant (${EXAMPLE})` };
+  const [y, mo, d, h, mi, s] = [ys, mos, ds, hs, mis, ss ?? '0'].map(Number);
+  if (mo < 1 || mo > 12) return { ok: false, message: `month ${mos} is not 01–12` };
+  if (d < 1 || d > daysInMonth(y, mo)) return { ok: false, message: `${ys}-${mos} has no day ${ds}` };
+  if (h > 23) return { ok: false, message: `hour ${hs} is not 00–23` };
+  if (mi > 59) return { ok: false, message: `minute ${mis} is not 00–59` };
+  if (s > 59) return { ok: false, message: `second ${ss} is not 00–59` };
+  let offsetMinutes = 0;
+  if (zone !== 'Z') {
+    const digits = zone.slice(1).replace(':', '');
+    const oh = Number(digits.slice(0, 2));
+    const om = digits.length > 2 ? Number(digits.slice(2, 4)) : 0;
+    if (om > 59) return { ok: false, message: `offset ${zone}: minutes are not 00–59` };
+    offsetMinutes = (zone[0] === '-' ? -1 : 1) * (oh * 60 + om);
+    if (Math.abs(offsetMinutes) > MAX_OFFSET_MINUTES) return { ok: false, message: `offset ${zone} is beyond ±18:00` };
+  }
+  const date = new Date(0);
+  date.setUTCFullYear(y, mo - 1, d);
+  date.setUTCHours(h, mi, s, frac ? Math.floor(Number(`0.${frac}`) * 1000) : 0);
+  return { ok: true, ms: date.getTime() - offsetMinutes * 60_000 };
+}
