@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { type Construct } from 'constructs';
 import { JOB_PROGRESS_PREFIX } from '../shared/keys/metrics-keys';
 import { AuditTable } from './constructs/audit-table';
@@ -79,6 +80,16 @@ export class MemberflowStack extends Stack {
       'Scoped to MembersTable: the /index/* wildcard (added by grant*Data) covers only its ' +
       'TierReviewIndex and CoinDueIndex, which daily jobs query for due members.';
 
+    // What the consumer's batch code needs wherever it runs (process-events, the import applier):
+    // members, ledger and counters read-write; quarantine read-write too (an erasure finds and
+    // deletes the member's quarantined records); the erasure salt; actions out.
+    const memberWriter = (fn: NodejsFunction) => {
+      for (const table of [tables.members, tables.ledger, tables.metrics, tables.quarantine]) table.grantReadWriteData(fn);
+      erasureSalt.secret.grantRead(fn);
+      streams.actions.grantWrite(fn);
+      acknowledge(fn.role!, 'AwsSolutions-IAM5[Resource::<MembersTable.Arn>/index/*]', indexReason);
+    };
+
     // Behaviour events and job commands → member state, per-order ledger, counters, quarantine,
     // actions. The only writer of members and counters, which is what makes counting exact.
     const processEvents = handler(
@@ -88,20 +99,13 @@ export class MemberflowStack extends Stack {
       1024,
       Duration.minutes(2),
     );
-    tables.members.grantReadWriteData(processEvents);
-    tables.ledger.grantReadWriteData(processEvents);
-    tables.metrics.grantReadWriteData(processEvents);
-    // Read too: an erasure finds and deletes the member's quarantined records.
-    tables.quarantine.grantReadWriteData(processEvents);
-    erasureSalt.secret.grantRead(processEvents);
+    memberWriter(processEvents);
     // Verifies the daily jobs' signature on every command (producers cannot read the key).
     commandKey.grantRead(processEvents);
-    streams.actions.grantWrite(processEvents);
     // Put on its own stream only to forward a KPL aggregated sub-record to its member's shard
     // (an aggregate lands on one shard; each member keeps a single writer).
     streams.events.grantWrite(processEvents);
     consumeEvents(processEvents, streams.events, buckets.failedBatches);
-    acknowledge(processEvents.role!, 'AwsSolutions-IAM5[Resource::<MembersTable.Arn>/index/*]', indexReason);
 
     // Read-mostly HTTP API; it only writes export requests.
     const api = handler('ApiFunction', 'functions/api.ts', 'HTTP API', 512, Duration.seconds(29));
@@ -225,13 +229,7 @@ export class MemberflowStack extends Stack {
       1769,
       Duration.minutes(15),
     );
-    tables.members.grantReadWriteData(importApply);
-    tables.ledger.grantReadWriteData(importApply);
-    tables.metrics.grantReadWriteData(importApply);
-    tables.quarantine.grantReadWriteData(importApply);
-    erasureSalt.secret.grantRead(importApply);
-    streams.actions.grantWrite(importApply);
-    acknowledge(importApply.role!, 'AwsSolutions-IAM5[Resource::<MembersTable.Arn>/index/*]', indexReason);
+    memberWriter(importApply);
     new HistoryImport(this, 'HistoryImport', { stage: importStage, apply: importApply, accessLogs: buckets.logs });
 
     const http = new HttpApi(this, 'Api', { handler: api });

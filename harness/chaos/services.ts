@@ -5,11 +5,10 @@
 //    PERSIST_INTERVAL and loaded at start), so a restart keeps the streams and their records with
 //    their sequence numbers (once: the restarted instance loads the state but does not persist);
 //  - s3rver in-process (not restarted).
-// Each server runs detached in its own process group under a small sh supervisor that kills the
-// group when this process goes away (even on SIGKILL: EOF on its stdin pipe), as
-// infra/local/engine/processes.ts does for the shared services. Ports stay fixed across restarts, so the
+// Each server runs detached in its own process group under the sh supervisor of
+// infra/local/engine/processes.ts (spawnSupervised), which kills the group when this process goes
+// away (even on SIGKILL: EOF on its stdin pipe). Ports stay fixed across restarts, so the
 // handlers' endpoints never change.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -17,7 +16,16 @@ import path from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { dynamoClient, kinesisClient, sleep, type LocalEndpoints } from '../../infra/local/engine/aws';
-import { checkJava, freePort, groupAlive, startS3, stopGroup, SUPERVISOR, waitReady } from '../../infra/local/engine/processes';
+import {
+  checkJava,
+  freePort,
+  signalGroup,
+  spawnSupervised,
+  startS3,
+  stopGroup,
+  waitReady,
+  type Supervised,
+} from '../../infra/local/engine/processes';
 import { kinesisMockDir } from '../../infra/local/engine/kinesis-mock-patch';
 
 const require = createRequire(import.meta.url);
@@ -25,54 +33,9 @@ const LOOPBACK = '127.0.0.1';
 /** How often kinesis-mock writes its state to disk. */
 export const KINESIS_PERSIST_MS = 5000;
 
-interface Running {
-  child: ChildProcess;
-  pgid: number;
-  output(): string;
-}
-
-const live = new Set<number>();
-process.once('exit', () => {
-  for (const pgid of live) {
-    try {
-      process.kill(-pgid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-});
-
-function spawnSupervised(name: string, command: string, args: string[], cwd: string, env: Record<string, string> = {}): Running {
-  const child = spawn('sh', ['-c', SUPERVISOR, `memberflow-chaos-${name}`, command, ...args], {
-    cwd,
-    env: { ...process.env, ...env },
-    detached: true,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  if (!child.pid) throw new Error(`could not start ${name}`);
-  const pgid = child.pid;
-  live.add(pgid);
-  let tail = '';
-  const keep = (chunk: Buffer) => {
-    tail = (tail + chunk.toString('utf8')).slice(-4000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as unknown as { unref?: () => void }).unref?.();
-  child.unref();
-  return { child, pgid, output: () => tail };
-}
-
-async function kill(run: Running, hard = false): Promise<void> {
-  if (hard) {
-    try {
-      process.kill(-run.pgid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
+async function kill(run: Supervised, hard = false): Promise<void> {
+  if (hard) signalGroup(run.pgid, 'SIGKILL');
   await stopGroup(run.pgid, 3000);
-  if (!groupAlive(run.pgid)) live.delete(run.pgid);
 }
 
 /**
@@ -133,9 +96,9 @@ export async function startChaosServices(opts: { log?: (msg: string) => void } =
     s3: '',
   };
 
-  const startDynamo = async (): Promise<Running> => {
+  const startDynamo = async (): Promise<Supervised> => {
     const run = spawnSupervised(
-      'dynamodb',
+      'chaos-dynamodb',
       'java',
       [
         '-Djava.library.path=./DynamoDBLocal_lib',
@@ -148,7 +111,7 @@ export async function startChaosServices(opts: { log?: (msg: string) => void } =
         '-port',
         String(ddbPort),
       ],
-      ddbCwd,
+      { cwd: ddbCwd },
     );
     const client = dynamoClient(endpoints);
     try {
@@ -160,17 +123,20 @@ export async function startChaosServices(opts: { log?: (msg: string) => void } =
   };
   // Persisting rewrites kinesis-mock's whole state every interval, which slows it down as the
   // streams fill; only the first instance persists (for its restart), the restarted one just loads.
-  const startKinesis = async (persist: boolean): Promise<Running> => {
-    const run = spawnSupervised('kinesis', process.execPath, ['main.js'], kinCwd, {
-      KINESIS_MOCK_PLAIN_PORT: String(kinPort),
-      KINESIS_MOCK_TLS_PORT: String(kinTlsPort),
-      LOG_LEVEL: 'WARN',
-      CREATE_STREAM_DURATION: '200ms',
-      SHOULD_PERSIST_DATA: String(persist),
-      LOAD_DATA_IF_EXISTS: 'true',
-      PERSIST_PATH: kinDir,
-      PERSIST_INTERVAL: `${KINESIS_PERSIST_MS}ms`,
-      NODE_OPTIONS: '',
+  const startKinesis = async (persist: boolean): Promise<Supervised> => {
+    const run = spawnSupervised('chaos-kinesis', process.execPath, ['main.js'], {
+      cwd: kinCwd,
+      env: {
+        KINESIS_MOCK_PLAIN_PORT: String(kinPort),
+        KINESIS_MOCK_TLS_PORT: String(kinTlsPort),
+        LOG_LEVEL: 'WARN',
+        CREATE_STREAM_DURATION: '200ms',
+        SHOULD_PERSIST_DATA: String(persist),
+        LOAD_DATA_IF_EXISTS: 'true',
+        PERSIST_PATH: kinDir,
+        PERSIST_INTERVAL: `${KINESIS_PERSIST_MS}ms`,
+        NODE_OPTIONS: '',
+      },
     });
     const client = kinesisClient(endpoints);
     try {

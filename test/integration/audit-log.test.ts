@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CHAIN, DynamoAuditLog } from '../../functions/adapters/audit-store';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../infra/local/engine/aws';
 import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
-import { writeState } from '../../infra/local/engine/state';
 import type { AuditEntry } from '../../shared/audit/entry';
+import { stateDirFor } from '../support/cli-state';
 
 const REPO = path.resolve(__dirname, '../..');
 const TSX = path.join(REPO, 'node_modules/.bin/tsx');
@@ -44,17 +44,7 @@ beforeAll(async () => {
     inject('endpoints'),
   );
   table = stack.names.tables.AuditTable;
-  writeState(
-    {
-      pid: process.pid,
-      startedAt: new Date().toISOString(),
-      prefix: stack.prefix,
-      endpoints: stack.endpoints,
-      names: stack.names,
-      processes: [],
-    },
-    path.join(stateDir, 'stack.json'),
-  );
+  stateDirFor(stack, stateDir);
 });
 
 afterAll(async () => {

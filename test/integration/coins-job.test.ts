@@ -3,34 +3,17 @@
 // and notices sent on their own days, missed days caught up, a second run for a day doing nothing;
 // the `available` movements in the member's coin ledger, coin figures in /metrics/program.
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { kinesisClient } from '../../infra/local/engine/aws';
-import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
-import { addDays, dayString, todayIn } from '../../shared/days/days';
+import { addDays, dayString } from '../../shared/days/days';
+import { useJobStack } from '../support/job-stack';
 
-const token = 'coins-job-token';
-let stack: LocalStack;
-const T = todayIn('Asia/Shanghai');
-const at = (day: number, time = '09:00:00') => `${dayString(day)}T${time}+08:00`;
-
-async function get(path: string) {
-  const res = await fetch(`${stack.apiUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
-  expect(res.status, path).toBe(200);
-  return (await res.json()) as any;
-}
-async function job(name: string, asOf: number) {
-  const out = (await stack.runJob(name, dayString(asOf))) as { days: number; candidates: number; commands: number };
-  await stack.drain();
-  return out;
-}
-const send = async (events: object[]) => {
-  await stack.putRecords(events.map((e) => JSON.stringify(e)));
-  await stack.drain();
-};
+const jobs = useJobStack('coinsjob', 'coins-job-token');
+const { T, at, get, job, send } = jobs;
 
 async function actionsOnStream(): Promise<any[]> {
-  const client = kinesisClient(stack.endpoints);
-  const StreamName = stack.names.streams.ActionsStream;
+  const client = kinesisClient(jobs.stack.endpoints);
+  const StreamName = jobs.stack.names.streams.ActionsStream;
   const out: any[] = [];
   for (const shard of (await client.send(new ListShardsCommand({ StreamName }))).Shards ?? []) {
     let iterator = (
@@ -45,18 +28,6 @@ async function actionsOnStream(): Promise<any[]> {
   }
   return out;
 }
-
-beforeAll(async () => {
-  stack = await attachLocalStack({
-    endpoints: inject('endpoints'),
-    prefix: `coinsjob${process.pid}-`,
-    apiPort: 0,
-    token,
-    withScheduler: false,
-    mappingOverrides: { maximumBatchingWindowInSeconds: 0 },
-  });
-}, 120_000);
-afterAll(() => stack?.stop());
 
 describe('coins job', () => {
   it(

@@ -16,7 +16,8 @@ import { loadHandler } from '../../infra/local/engine/lambda';
 import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
 import { addDays, dayString, todayIn } from '../../shared/days/days';
 import { Rng, eventsToJsonLines, simulate } from '../../simulator';
-import { startImport, stateDirFor } from '../support/import-cli';
+import { stateDirFor } from '../support/cli-state';
+import { startImport } from '../support/import-cli';
 
 const TZ = 'Asia/Shanghai';
 const MEMBERS = 30;

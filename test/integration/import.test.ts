@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
 import { addDays, dayString, todayIn } from '../../shared/days/days';
 import { Rng, eventsToJsonLines, simulate } from '../../simulator';
-import { appliedSoFar, startImport, stateDirFor } from '../support/import-cli';
+import { stateDirFor } from '../support/cli-state';
+import { appliedSoFar, startImport } from '../support/import-cli';
 
 const TZ = 'Asia/Shanghai';
 // DynamoDB Local takes a few hundred writes/s: 50 members over 45 days (~3k events) keeps each

@@ -1,40 +1,10 @@
 // The daily jobs on the local stack: candidates from the consumer's hints, commands through the
 // events stream, offers and conversions on a crafted timeline, RFM classes, idempotent re-runs.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
-import { addDays, dayString, todayIn } from '../../shared/days/days';
+import { describe, expect, it } from 'vitest';
+import { addDays, dayString } from '../../shared/days/days';
+import { useJobStack } from '../support/job-stack';
 
-const token = 'jobs-token';
-let stack: LocalStack;
-const T = todayIn('Asia/Shanghai');
-const at = (day: number, time = '09:00:00') => `${dayString(day)}T${time}+08:00`;
-
-async function get(path: string) {
-  const res = await fetch(`${stack.apiUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
-  expect(res.status, path).toBe(200);
-  return (await res.json()) as any;
-}
-async function job(name: string, asOf: number) {
-  const out = (await stack.runJob(name, dayString(asOf))) as { commands: number };
-  await stack.drain();
-  return out;
-}
-const send = async (events: object[]) => {
-  await stack.putRecords(events.map((e) => JSON.stringify(e)));
-  await stack.drain();
-};
-
-beforeAll(async () => {
-  stack = await attachLocalStack({
-    endpoints: inject('endpoints'),
-    prefix: `jobs${process.pid}-`,
-    apiPort: 0,
-    token,
-    withScheduler: false,
-    mappingOverrides: { maximumBatchingWindowInSeconds: 0 },
-  });
-}, 120_000);
-afterAll(() => stack?.stop());
+const { T, at, get, job, send } = useJobStack('jobs', 'jobs-token');
 
 describe('winback job', () => {
   it('offers at 30 and 60 days of silence, once each, and counts a conversion', async () => {

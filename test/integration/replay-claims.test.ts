@@ -12,6 +12,7 @@ import { processBatch, type BatchPorts, type MemberPort, type StreamRecord } fro
 import { orderKey, refundKey } from '../../shared/keys/ledger-keys';
 import { defaultProgram } from '../../shared/programme/load';
 import { MemoryActions, MemoryHints, MemoryMetrics, MemoryQuarantine, MemorySegments } from '../support/memory-ports';
+import { openLine as open, purchaseLine as purchase, refundLine as refund } from '../support/event-lines';
 
 let stack: LocalStack;
 let raw: ReturnType<typeof dynamoClient>;
@@ -19,32 +20,6 @@ let doc: DynamoDBDocumentClient;
 let members: MemberStore;
 let ledger: DynamoLedger;
 let seq = 0;
-
-const at = (day: string) => `${day}T10:00:00+08:00`;
-const open = (eventId: string, memberId: string, day: string) =>
-  JSON.stringify({ eventId, type: 'app_open', memberId, occurredAt: at(day), platform: 'ios', appVersion: '1.0.0' });
-const purchase = (eventId: string, memberId: string, orderId: string, day: string, cents: number) =>
-  JSON.stringify({
-    eventId,
-    type: 'purchase',
-    memberId,
-    occurredAt: at(day),
-    channel: 'store',
-    orderId,
-    lines: [{ sku: 's1', category: 'fresh_produce', amountCents: cents }],
-    shippingCents: 0,
-  });
-const refund = (eventId: string, memberId: string, orderId: string, day: string, cents: number) =>
-  JSON.stringify({
-    eventId,
-    type: 'refund',
-    memberId,
-    occurredAt: at(day),
-    channel: 'store',
-    orderId,
-    refundId: eventId,
-    lines: [{ sku: 's1', amountCents: cents }],
-  });
 
 const records = (lines: string[]): StreamRecord[] =>
   lines.map((line) => ({

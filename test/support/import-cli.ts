@@ -1,29 +1,10 @@
 // Runs `npm run import` (the CLI, in a child process) against a test stack: the stack's state file
-// is written to a temp dir the child finds through MEMBERFLOW_STATE_DIR.
+// is written to a temp dir the child finds through MEMBERFLOW_STATE_DIR (test/support/cli-state.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { LocalStack } from '../../infra/local/engine/stack';
-import { writeState } from '../../infra/local/engine/state';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-
-export function stateDirFor(stack: LocalStack): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'mf-import-'));
-  writeState(
-    {
-      pid: process.pid,
-      startedAt: new Date().toISOString(),
-      prefix: stack.prefix,
-      endpoints: stack.endpoints,
-      names: stack.names,
-      processes: [],
-    },
-    path.join(dir, 'stack.json'),
-  );
-  return dir;
-}
 
 export function startImport(
   stateDir: string,

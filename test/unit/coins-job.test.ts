@@ -9,20 +9,12 @@ import { runCoins } from '../../shared/jobs/run-coins';
 import { coinBalance } from '../../shared/coins/lots';
 import { COIN_TOTALS_KEY, coinDayKey, coinFigures } from '../../shared/coins/outbox';
 import { coinProgramFigures, coinProgramKeys } from '../../shared/coins/program-figures';
+import { at, purchaseLine } from '../support/event-lines';
 import { MemoryPipeline } from '../support/memory-pipeline';
 import { MemoryCoinIndex, MemoryJobProgress } from '../support/memory-ports';
 
-const at = (day: string) => `${day}T10:00:00+08:00`;
 const purchase = (memberId: string, orderId: string, day: string, cents: number) =>
-  JSON.stringify({
-    eventId: `e-${orderId}`,
-    type: 'purchase',
-    memberId,
-    occurredAt: at(day),
-    channel: 'store',
-    orderId,
-    lines: [{ sku: 'a', category: 'meat', amountCents: cents }],
-  });
+  purchaseLine(`e-${orderId}`, memberId, orderId, day, cents, { sku: 'a', category: 'meat' });
 
 function setup() {
   // Records arrive after every day the job runs for (a command for a future day is refused).

@@ -5,6 +5,7 @@ import { jobDay } from '../../functions/adapters/job-event';
 import { dayNumber, dayString } from '../../shared/days/days';
 import { daysToRun } from '../../shared/jobs/catch-up';
 import { reviewCommands } from '../../shared/jobs/tier-review';
+import { purchaseLine } from '../support/event-lines';
 import { MemoryPipeline } from '../support/memory-pipeline';
 
 const TZ = 'Asia/Shanghai';
@@ -43,17 +44,7 @@ describe('daysToRun', () => {
 });
 
 describe('tier review of a missed day', () => {
-  const at = (day: string) => `${day}T10:00:00+08:00`;
-  const purchase = (orderId: string, day: string) =>
-    JSON.stringify({
-      eventId: orderId,
-      type: 'purchase',
-      memberId: 'r1',
-      occurredAt: at(day),
-      channel: 'store',
-      orderId,
-      lines: [{ sku: 'a', category: 'meat', amountCents: 600_000 }],
-    });
+  const purchase = (orderId: string, day: string) => purchaseLine(orderId, 'r1', orderId, day, 600_000, { sku: 'a', category: 'meat' });
 
   async function goldMember() {
     const pipeline = new MemoryPipeline();

@@ -5,32 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { processBatch, type MemberPort } from '../../shared/batch/process-batch';
 import type { MemberState } from '../../shared/member/state';
 import { MemoryPipeline } from '../support/memory-pipeline';
+import { openLine as open, purchaseLine as purchase, refundLine } from '../support/event-lines';
 
-const at = (day: string, time = '10:00:00') => `${day}T${time}+08:00`;
-const open = (eventId: string, memberId: string, day: string) =>
-  JSON.stringify({ eventId, type: 'app_open', memberId, occurredAt: at(day), platform: 'ios', appVersion: '1.0.0' });
-const purchase = (eventId: string, memberId: string, orderId: string, day: string, cents: number) =>
-  JSON.stringify({
-    eventId,
-    type: 'purchase',
-    memberId,
-    occurredAt: at(day),
-    channel: 'store',
-    orderId,
-    lines: [{ sku: 's1', category: 'fresh_produce', amountCents: cents }],
-    shippingCents: 0,
-  });
+/** Refund ids apart from the eventIds. */
 const refund = (eventId: string, memberId: string, orderId: string, day: string, cents: number) =>
-  JSON.stringify({
-    eventId,
-    type: 'refund',
-    memberId,
-    occurredAt: at(day),
-    channel: 'store',
-    orderId,
-    refundId: `${eventId}-id`,
-    lines: [{ sku: 's1', amountCents: cents }],
-  });
+  refundLine(eventId, memberId, orderId, day, cents, { refundId: `${eventId}-id` });
 
 /** Member writes of `memberId` fail (a member item that cannot be written until someone fixes it). */
 function failingFor(pipeline: MemoryPipeline, memberId: string): MemberPort {

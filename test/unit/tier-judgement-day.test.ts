@@ -5,29 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { dayNumber } from '../../shared/days/days';
 import { qualifyingPoints } from '../../shared/points/tiers';
 import { MemoryPipeline } from '../support/memory-pipeline';
+import { purchaseLine, refundLine } from '../support/event-lines';
 
 const purchase = (eventId: string, orderId: string, occurredAt: string, cents: number) =>
-  JSON.stringify({
-    eventId,
-    type: 'purchase',
-    memberId: 'm1',
-    occurredAt,
-    channel: 'store',
-    orderId,
-    lines: [{ sku: 's1', category: 'fresh_produce', amountCents: cents }],
-    shippingCents: 0,
-  });
+  purchaseLine(eventId, 'm1', orderId, occurredAt, cents);
 const refund = (eventId: string, orderId: string, occurredAt: string, cents: number) =>
-  JSON.stringify({
-    eventId,
-    type: 'refund',
-    memberId: 'm1',
-    occurredAt,
-    channel: 'store',
-    orderId,
-    refundId: eventId,
-    lines: [{ sku: 's1', amountCents: cents }],
-  });
+  refundLine(eventId, 'm1', orderId, occurredAt, cents);
 
 async function run(lines: string[]) {
   const pipeline = new MemoryPipeline();

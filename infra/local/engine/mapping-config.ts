@@ -1,10 +1,8 @@
 // What a local event source mapping is configured with (the template's properties and the
 // poller's own options) and what it counts.
 
-export interface MappingConfig {
-  /** Logical id of the mapping (names the failure objects). */
-  name: string;
-  functionName: string;
+/** The event source mapping's settings, as the template gives them (AWS::Lambda::EventSourceMapping). */
+export interface MappingSettings {
   batchSize: number;
   maximumBatchingWindowInSeconds: number;
   bisectBatchOnFunctionError: boolean;
@@ -14,6 +12,12 @@ export interface MappingConfig {
   maximumRecordAgeInSeconds: number;
   reportBatchItemFailures: boolean;
   startingPosition: 'TRIM_HORIZON' | 'LATEST';
+}
+
+export interface MappingConfig extends MappingSettings {
+  /** Logical id of the mapping (names the failure objects). */
+  name: string;
+  functionName: string;
 }
 
 export type Invoke = (event: { Records: unknown[] }) => Promise<unknown>;

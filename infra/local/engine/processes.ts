@@ -175,7 +175,7 @@ export async function stopGroup(pgid: number, timeoutMs = 2000): Promise<void> {
   }
 }
 
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pgid, signal);
   } catch {
@@ -192,7 +192,7 @@ process.once('exit', () => {
 // The supervisor (group leader): runs the server with stdin from /dev/null and reaps it. Its own
 // stdin is a pipe from the parent that is never written to: EOF there means the parent is gone
 // (even after SIGKILL), and the watcher then kills the whole group. No polling, no sleep child.
-export const SUPERVISOR = `
+const SUPERVISOR = `
 exec 3<&0
 "$@" </dev/null &
 server=$!
@@ -215,14 +215,15 @@ wait "$watcher" 2>/dev/null
 exit $status
 `;
 
-interface Supervised {
+/** A server running under the supervisor, in its own process group (killed when this process goes). */
+export interface Supervised {
   child: ChildProcess;
   pgid: number;
   serverPid(): number;
   output(): string;
 }
 
-function spawnSupervised(name: string, command: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Supervised {
+export function spawnSupervised(name: string, command: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Supervised {
   const child = spawn('sh', ['-c', SUPERVISOR, `memberflow-${name}`, command, ...args], {
     cwd: opts.cwd,
     env: { ...process.env, ...opts.env },

@@ -1,5 +1,6 @@
 // Reads the synthesised CloudFormation template into what the local runtime needs. Pure: no I/O.
 // The template is the single source of truth, so local and AWS cannot drift apart.
+import type { MappingSettings } from './mapping-config';
 
 export type CfnTemplate = { Resources?: Record<string, CfnResource>; [key: string]: unknown };
 export type CfnResource = { Type: string; Properties?: Record<string, any>; Metadata?: Record<string, any> };
@@ -31,19 +32,10 @@ export interface FunctionDef {
 
 export type MappingSourceDef = { kind: 'kinesis'; streamLogicalId: string };
 
-export interface MappingDef {
+export interface MappingDef extends MappingSettings {
   logicalId: string;
   functionLogicalId: string;
   source: MappingSourceDef;
-  batchSize: number;
-  maximumBatchingWindowInSeconds: number;
-  bisectBatchOnFunctionError: boolean;
-  /** -1 = infinite, as in AWS. */
-  maximumRetryAttempts: number;
-  /** -1 = infinite, as in AWS. */
-  maximumRecordAgeInSeconds: number;
-  reportBatchItemFailures: boolean;
-  startingPosition: 'TRIM_HORIZON' | 'LATEST';
   onFailureBucketLogicalId?: string;
   enabled: boolean;
 }
