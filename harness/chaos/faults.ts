@@ -15,6 +15,13 @@
 // Progress is guaranteed: an invocation gets at most one planned fault, and a shard whose last
 // two invocations failed with an injected fault gets a clean one next, so no batch can exhaust
 // the mapping's 5 retries on injected faults alone (every retry of a batch follows a failure).
+//
+// Coverage is guaranteed too, not left to chance: while some invocation fault kind has not fired
+// yet, every invocation the progress rule allows gets a "coverage" plan, which fires the first
+// missing kind whose trigger the invocation reaches (any call: throttling, provisioned throughput,
+// timeout before send; a write: timeout after commit; a member write: member write throttled,
+// then a crash right after it). So a run fires every kind within its first few invocations that
+// write a member, whatever the batch timing (a short aggregated run has only ~40 invocations).
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -52,7 +59,8 @@ export interface FaultRates {
 export const DEFAULT_RATES: FaultRates = { invocation: 0.25, sdkThrottle: 0.004, sdkTimeoutAfterCommit: 0.004, till: 0.2 };
 
 interface Plan {
-  kind: InvocationFault | TillFault;
+  /** 'coverage': the first not-yet-injected invocation fault this invocation reaches the trigger of. */
+  kind: InvocationFault | TillFault | 'coverage';
   /** 1-based: the n-th DynamoDB call (or write, for after-commit) / member write it hits. */
   at: number;
   done: boolean;
@@ -119,6 +127,7 @@ export class FaultController {
   private planFor(shardId: string): Plan | null {
     if (!this.enabled || this.paused) return null;
     if ((this.consecutive.get(shardId) ?? 0) >= MAX_CONSECUTIVE_FAULTED) return null;
+    if (INVOCATION_FAULTS.some((k) => this.counts[k] === 0)) return { kind: 'coverage', at: 1, done: false };
     if (this.rng.next() >= this.rates.invocation) return null;
     // The kind injected least so far (a planned fault fires only if the invocation gets that far),
     // so a short run still injects each of them; ties in turn.
@@ -151,7 +160,9 @@ export class FaultController {
   /** Runs one API coin request under fault injection: at most one till fault, on its transaction. */
   async invokeTill<T>(run: () => Promise<T>): Promise<T> {
     let plan: Plan | null = null;
-    if (this.enabled && !this.paused && this.rng.next() < this.rates.till) {
+    // Each till fault once first (the first requests), then at the configured rate.
+    const missing = TILL_FAULTS.some((k) => this.counts[k] === 0);
+    if (this.enabled && !this.paused && (missing || this.rng.next() < this.rates.till)) {
       const least = Math.min(...TILL_FAULTS.map((k) => this.counts[k]));
       plan = { kind: TILL_FAULTS.find((k) => this.counts[k] === least)!, at: 1, done: false };
     }
@@ -181,6 +192,15 @@ export class FaultController {
           ((command === 'TransactWriteItemsCommand' || command === 'TransactWriteCommand') &&
             args.input?.TransactItems?.[0]?.Put?.TableName === this.membersTable);
         const plan = inv.plan;
+        if (plan && !plan.done && plan.kind === 'coverage') {
+          // Before the call: the first missing kind this call can trigger becomes the plan.
+          const missing = (k: InvocationFault) => this.counts[k] === 0;
+          const kind =
+            (['throttling_surfaced', 'provisioned_throughput_surfaced', 'timeout_before_send_surfaced'] as const).find(missing) ??
+            (isWrite && missing('timeout_after_commit_surfaced') ? 'timeout_after_commit_surfaced' : undefined) ??
+            (isMemberPut && missing('member_write_throttled') ? 'member_write_throttled' : undefined);
+          if (kind) Object.assign(plan, { kind, at: 1 });
+        }
         if (plan && !plan.done) {
           switch (plan.kind) {
             case 'throttling_surfaced':
@@ -249,6 +269,9 @@ export class FaultController {
         const out = await next(args);
         if (isMemberPut) {
           inv.memberWrites++;
+          if (plan?.kind === 'coverage' && !plan.done && this.counts.crash_after_member_writes === 0) {
+            Object.assign(plan, { kind: 'crash_after_member_writes', at: inv.memberWrites });
+          }
           if (plan && !plan.done && plan.kind === 'crash_after_member_writes' && inv.memberWrites >= plan.at) {
             plan.done = true;
             inv.crashed = true;
