@@ -34,6 +34,7 @@ import {
   tableBreakdown,
   usd,
 } from './report';
+import { formatRouteReads, readUnitsByRoute, routeLabel } from './reads';
 import { formatRedemptionBench, measureRedemptions } from './redemptions';
 import { batchCount, compareDays, progress, runBaseline, type RunFigures, runMemberflow, subPlan, workload } from './runs';
 
@@ -277,6 +278,9 @@ async function main(): Promise<void> {
     say(`busiest partitions at their peak day, memberflow: ${peak(f.peakShares)}`);
     say(`  from the second week on: ${peak(f.steadyPeakShares)}`);
     if (bl) say(`busiest partitions at their peak day, baseline: ${peak(bl.figures.peakShares)}`);
+    say();
+    say('read routes on the filled tables: DynamoDB requests and read units (billing rules) per API call');
+    say(formatRouteReads(mf.routeReads));
     const checks = [f.meterCheck, ...(bl ? [bl.figures.meterCheck] : []), ...(subset ? [sf!.meterCheck] : [])];
     say(
       `meter check: ${checks.every((c) => c.mismatched === 0 && c.untracked === 0) ? `the meter's copy of every item (${n0(checks.reduce((s, c) => s + c.items, 0))}) has the stored item's size` : checks.flatMap((c) => c.examples).join('; ')}`,
@@ -382,6 +386,8 @@ async function main(): Promise<void> {
           eventsPerSecond: f.eventsPerSecond,
           baselineEventsPerSecond: bl?.figures.eventsPerSecond ?? null,
           handlerMicrosPerEvent: cpu.microsPerEvent,
+          readUnitsPerRequest: readUnitsByRoute(mf.routeReads),
+          readsByRoute: mf.routeReads.map((r) => ({ ...r, route: routeLabel(r, mf.routeReads) })),
           costPerMillionEventsUsd: cost.total,
           costPerMillionEventsBreakdownUsd: cost,
           baselineCostPerMillionEventsUsd: blCost?.total ?? null,

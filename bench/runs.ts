@@ -22,6 +22,7 @@ import { lowerBound, type LowerBound } from './lower-bound';
 import type { AttrMap } from './billing';
 import { CapacityMeter, describeWith, type MeterSnapshot, type PeakShare, type TableTotals } from './meter';
 import { BATCH_SIZE, SHARDS } from './options';
+import { measureRouteReads, type RouteReads } from './reads';
 
 export interface Workload {
   members: number;
@@ -238,6 +239,19 @@ export interface MemberflowRun {
   figures: RunFigures;
   /** Summed day counters, read after the run (unmetered). */
   days: Map<number, Map<string, number>>;
+  /** Requests and read units per call of each read route, on the filled tables. */
+  routeReads: RouteReads[];
+}
+
+/** The first `n` distinct member ids of the workload's events. */
+function sampleMembers(lines: readonly string[], n: number): string[] {
+  const ids = new Set<string>();
+  for (const line of lines) {
+    const id = (JSON.parse(line) as { memberId?: string }).memberId;
+    if (id) ids.add(id);
+    if (ids.size >= n) break;
+  }
+  return [...ids];
 }
 
 export async function runMemberflow(
@@ -270,6 +284,16 @@ export async function runMemberflow(
     const byPhysical = new Map(Object.entries(stack.names.tables).map(([logicalId, physical]) => [physical, logicalId]));
     const check = await meter.verify(raw);
     const f = figures(plan, run, meter, (t) => byPhysical.get(t) ?? t, check, program.timezone);
+    // After the run's figures: the routes' reads are their own.
+    const routeClient = meteredClient(endpoints, meter);
+    const routeReads = await measureRouteReads(
+      routeClient,
+      meter,
+      program,
+      { first: w.dayRange[1], last: w.dayRange[w.dayRange.length - 2] },
+      sampleMembers(w.lines, 20),
+    );
+    routeClient.destroy();
     const metricsTable = stack.names.tables.MetricsTable;
     const partitions = meter.partitions(metricsTable);
     f.metricsByKind = {};
@@ -283,7 +307,7 @@ export async function runMemberflow(
     const store = new MetricsStore(DynamoDBDocumentClient.from(raw), metricsTable);
     const sums = await store.sum(w.dayRange.map(dayKey));
     const days = new Map(w.dayRange.map((d) => [d, sums.get(dayKey(d)) ?? new Map<string, number>()]));
-    return { figures: f, days };
+    return { figures: f, days, routeReads };
   } finally {
     await stack.stop();
     raw.destroy();

@@ -14,6 +14,7 @@ import type { CoinEntry, CoinTake } from '../../shared/coins/ledger';
 import { coinCounts } from '../../shared/coins/outbox';
 import { hashHex } from '../../shared/util/hash';
 import { counterItemKey } from '../../shared/keys/metrics-keys';
+import { COUNTERS_ATTRIBUTE, encodeCounters } from './counter-codec';
 import type { MemberState } from '../../shared/member/state';
 import { toMemberItem } from './member-item';
 import type { MemberStore } from './member-store';
@@ -131,7 +132,7 @@ export class CoinStore {
             ...Object.entries(counts).map(([key, m]) => ({
               Put: {
                 TableName: this.names.metrics,
-                Item: { ...counterItemKey(key, source), m },
+                Item: { ...counterItemKey(key, source), [COUNTERS_ATTRIBUTE]: encodeCounters(m) },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             })),

@@ -1,9 +1,11 @@
 // Metrics table: counter items per (counter key, source shard), each with the last sequence number
 // it includes. Reads of a counter key sum its source items; where the items live is
-// keys/metrics-keys.ts's (a span of days is one Query there).
+// keys/metrics-keys.ts's (a span of days is one Query there), how their counters are stored
+// counter-codec.ts's.
 import { BatchGetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CounterItem, HintPort, MetricsPort } from '../../shared/batch/process-batch';
 import { counterItemKey, counterKeyOf, counterSpans, type CounterSpan } from '../../shared/keys/metrics-keys';
+import { COUNTERS_ATTRIBUTE, decodeCounters, encodeCounters } from './counter-codec';
 import { isConditionFailure } from './errors';
 import { chunks, untilDone } from './retry';
 
@@ -11,7 +13,8 @@ interface StoredCounterItem {
   pk: string;
   sk: string;
   hw?: string;
-  m?: Record<string, number>;
+  /** The counters, encoded (counter-codec.ts). */
+  [COUNTERS_ATTRIBUTE]?: Uint8Array;
   hx?: string[];
 }
 
@@ -31,7 +34,11 @@ export class MetricsStore implements MetricsPort, HintPort {
             new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }),
           );
           for (const item of (out.Responses?.[this.table] ?? []) as StoredCounterItem[]) {
-            found.set(counterKeyOf(item), { hw: item.hw ?? null, counters: item.m ?? {}, ...(item.hx?.length ? { hx: item.hx } : {}) });
+            found.set(counterKeyOf(item), {
+              hw: item.hw ?? null,
+              counters: decodeCounters(item[COUNTERS_ATTRIBUTE]),
+              ...(item.hx?.length ? { hx: item.hx } : {}),
+            });
           }
           return (out.UnprocessedKeys?.[this.table]?.Keys ?? []) as { pk: string; sk: string }[];
         },
@@ -46,7 +53,12 @@ export class MetricsStore implements MetricsPort, HintPort {
       await this.client.send(
         new PutCommand({
           TableName: this.table,
-          Item: { ...counterItemKey(key, shardId), hw: item.hw, m: item.counters, ...(item.hx?.length ? { hx: item.hx } : {}) },
+          Item: {
+            ...counterItemKey(key, shardId),
+            hw: item.hw,
+            [COUNTERS_ATTRIBUTE]: encodeCounters(item.counters),
+            ...(item.hx?.length ? { hx: item.hx } : {}),
+          },
           ConditionExpression: previousHw === null ? 'attribute_not_exists(pk)' : 'hw = :previous',
           ExpressionAttributeValues: previousHw === null ? undefined : { ':previous': previousHw },
         }),
@@ -95,7 +107,8 @@ export class MetricsStore implements MetricsPort, HintPort {
         this.querySpan(span, (item) => {
           const total = out.get(counterKeyOf(item));
           if (!total) return; // a day between asked-for days
-          for (const [name, value] of Object.entries(item.m ?? {})) total.set(name, (total.get(name) ?? 0) + value);
+          for (const [name, value] of Object.entries(decodeCounters(item[COUNTERS_ATTRIBUTE])))
+            total.set(name, (total.get(name) ?? 0) + value);
         }),
       ),
     );
@@ -112,7 +125,7 @@ export class MetricsStore implements MetricsPort, HintPort {
           ExpressionAttributeValues: span.between
             ? { ':pk': span.pk, ':from': span.between[0], ':to': span.between[1] }
             : { ':pk': span.pk },
-          ProjectionExpression: 'pk, sk, m',
+          ProjectionExpression: `pk, sk, ${COUNTERS_ATTRIBUTE}`,
           ExclusiveStartKey: startKey,
         }),
       );

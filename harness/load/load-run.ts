@@ -135,7 +135,37 @@ export interface RouteLoad {
   result: LoadResult;
 }
 
-/** Loads GET /members/{id} (every member in turn), then GET /metrics/daily (the month, and weeks of it). */
+/** The paths of a range route: the whole filled span, then every 7-day window of it. */
+function rangePaths(route: string, filled: FilledStack): string[] {
+  const paths = [`${route}?from=${filled.from}&to=${filled.to}`];
+  const day = (t: number) => new Date(t).toISOString().slice(0, 10);
+  for (let d = Date.parse(`${filled.from}T00:00:00Z`); d + 6 * 86_400_000 <= Date.parse(`${filled.to}T00:00:00Z`); d += 86_400_000)
+    paths.push(`${route}?from=${day(d)}&to=${day(d + 6 * 86_400_000)}`);
+  return paths;
+}
+
+/** Every day of the filled span (the `asOf` of /metrics/program). */
+function spanDays(filled: FilledStack): string[] {
+  const days: string[] = [];
+  for (let d = Date.parse(`${filled.from}T00:00:00Z`); d <= Date.parse(`${filled.to}T00:00:00Z`); d += 86_400_000)
+    days.push(new Date(d).toISOString().slice(0, 10));
+  return days;
+}
+
+/** The read routes under load, each with the paths its clients cycle through. */
+export function loadPaths(filled: FilledStack): { route: string; paths: string[] }[] {
+  return [
+    { route: 'GET /members/{memberId}', paths: filled.memberIds.map((id) => `/members/${encodeURIComponent(id)}?asOf=${filled.to}`) },
+    ...['daily', 'retention', 'retention-by-channel', 'sessions', 'winback', 'coins'].map((name) => ({
+      route: `GET /metrics/${name}`,
+      paths: rangePaths(`/metrics/${name}`, filled),
+    })),
+    { route: 'GET /metrics/program', paths: ['/metrics/program', ...spanDays(filled).map((d) => `/metrics/program?asOf=${d}`)] },
+    { route: 'GET /segments', paths: ['/segments'] },
+  ];
+}
+
+/** Loads each read route in turn (loadPaths): /members/{id} first, then every /metrics route and /segments. */
 export async function loadRoutes(
   stack: LocalStack,
   filled: FilledStack,
@@ -148,24 +178,46 @@ export async function loadRoutes(
     durationMs: opts.durationMs,
     maxRequests: opts.maxRequests,
   };
-  const members = filled.memberIds.map((id) => `/members/${encodeURIComponent(id)}?asOf=${filled.to}`);
-  const dailyPaths: string[] = [`/metrics/daily?from=${filled.from}&to=${filled.to}`];
-  for (let d = Date.parse(`${filled.from}T00:00:00Z`); d + 6 * 86_400_000 <= Date.parse(`${filled.to}T00:00:00Z`); d += 86_400_000) {
-    dailyPaths.push(
-      `/metrics/daily?from=${new Date(d).toISOString().slice(0, 10)}&to=${new Date(d + 6 * 86_400_000).toISOString().slice(0, 10)}`,
-    );
-  }
-  return [
-    { route: 'GET /members/{memberId}', result: await runLoad({ ...common, paths: members }) },
-    { route: 'GET /metrics/daily', result: await runLoad({ ...common, paths: dailyPaths }) },
-  ];
+  const out: RouteLoad[] = [];
+  for (const { route, paths } of loadPaths(filled)) out.push({ route, result: await runLoad({ ...common, paths }) });
+  return out;
+}
+
+/** Goal of issue #16: every /metrics route's p99 within `factor` × that of /members/{id} in the same run. */
+export function p99Goal(routes: readonly RouteLoad[], factor = 3) {
+  const members = routes.find((r) => r.route === 'GET /members/{memberId}')?.result.p99 ?? NaN;
+  const worst = routes
+    .filter((r) => r.route.startsWith('GET /metrics/'))
+    .map((r) => ({ route: r.route, ratio: Math.round((r.result.p99 / members) * 100) / 100 }))
+    .sort((a, b) => b.ratio - a.ratio)[0];
+  return {
+    goal: `every /metrics route's p99 ≤ ${factor} × that of /members/{memberId}`,
+    worst,
+    met: worst ? worst.ratio <= factor : false,
+  };
+}
+
+/** The JSON line of `npm run load -- --json`: per route requests/s, p50, p90, p99 (ms), and the goal. */
+export function loadJson(routes: readonly RouteLoad[], header: Record<string, unknown>) {
+  return {
+    load: {
+      ...header,
+      routes: Object.fromEntries(
+        routes.map(({ route, result: r }) => [
+          route,
+          { requests: r.requests, errors: r.errors, requestsPerSecond: r.rps, p50: r.p50, p90: r.p90, p99: r.p99, max: r.max },
+        ]),
+      ),
+      p99Goal: p99Goal(routes),
+    },
+  };
 }
 
 export function formatLoad(routes: RouteLoad[], opts: { clients: number; durationMs: number; maxRequests: number }): string {
-  const head = `${'route'.padEnd(26)} ${'requests'.padStart(9)} ${'errors'.padStart(7)} ${'req/s'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p90 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)}`;
+  const head = `${'route'.padEnd(34)} ${'requests'.padStart(9)} ${'errors'.padStart(7)} ${'req/s'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p90 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)}`;
   const rows = routes.map(
     ({ route, result: r }) =>
-      `${route.padEnd(26)} ${String(r.requests).padStart(9)} ${String(r.errors).padStart(7)} ${String(r.rps).padStart(7)} ${String(r.p50).padStart(8)} ${String(r.p90).padStart(8)} ${String(r.p99).padStart(8)} ${String(r.max).padStart(8)}`,
+      `${route.padEnd(34)} ${String(r.requests).padStart(9)} ${String(r.errors).padStart(7)} ${String(r.rps).padStart(7)} ${String(r.p50).padStart(8)} ${String(r.p90).padStart(8)} ${String(r.p99).padStart(8)} ${String(r.max).padStart(8)}`,
   );
   return [
     `${opts.clients} concurrent clients on loopback, ${opts.durationMs / 1000} s or ${opts.maxRequests} requests per route, whichever first`,

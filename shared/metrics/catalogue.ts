@@ -1,6 +1,6 @@
-// The counter catalogue: every counter the consumer writes into a MetricsTable item (`m`) and the
+// The counter catalogue: every counter the consumer writes into a MetricsTable item (`z`) and the
 // read side sums. Deltas (deltas.ts, contribution.ts), reads (read.ts) and the stored-counter table
-// in docs/metrics.md all derive from here. The names are stored attribute names: never rename one.
+// in docs/metrics.md all derive from here. The names are stored (keys of the encoded counters): never rename one.
 
 /**
  * Where a counter lives: day items (`d#<day>`), the `totals` item, or both; coin counters live in

@@ -8,6 +8,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { BatchWriteCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { documentClient } from '../../functions/adapters/clients';
+import { encodeCounters } from '../../functions/adapters/counter-codec';
 import { exportsStore } from '../../functions/adapters/exports-table';
 import type { ExportRecord } from '../../shared/exports/export-record';
 import { toMemberItem } from '../../functions/adapters/member-item';
@@ -108,13 +109,13 @@ async function seed(): Promise<void> {
   await client.send(
     new PutCommand({
       TableName: stack.names.tables.MetricsTable,
-      Item: { pk: 'totals', sk: 'shardId-000000000000', hw: '0', m: { [`seg|${ALL}`]: 6000, [`seg|${SMALL}`]: 2500 } },
+      Item: { pk: 'totals', sk: 'shardId-000000000000', hw: '0', z: encodeCounters({ [`seg|${ALL}`]: 6000, [`seg|${SMALL}`]: 2500 }) },
     }),
   );
   await client.send(
     new PutCommand({
       TableName: stack.names.tables.MetricsTable,
-      Item: { pk: 'totals', sk: 'shardId-000000000001', hw: '0', m: { [`seg|${ALL}`]: 4000 } },
+      Item: { pk: 'totals', sk: 'shardId-000000000001', hw: '0', z: encodeCounters({ [`seg|${ALL}`]: 4000 }) },
     }),
   );
 }

@@ -1,12 +1,14 @@
-// `npm run load -- [--members N] [--days D] [--clients C] [--seconds S] [--requests R]`: starts the
-// embedded stack on its own free ports, fills it with a simulated month (straight through the
-// events handler), then puts bounded concurrent load on GET /members/{memberId} and GET
-// /metrics/daily over loopback: requests per second and p50/p90/p99 latency per route, and errors.
-// Prints a table and one JSON line; exits 1 if any request failed.
+// `npm run load -- [--members N] [--days D] [--clients C] [--seconds S] [--requests R] [--json]`:
+// starts the embedded stack on its own free ports, fills it with a simulated month (straight
+// through the events handler), then puts bounded concurrent load on each read route in turn over
+// loopback — GET /members/{memberId}, every GET /metrics/* route and GET /segments: requests per
+// second and p50/p90/p99 latency per route, errors, and the goal that every /metrics route's p99 is
+// within 3× of /members/{memberId}'s. Prints a table, then one JSON object as the last line (with
+// or without `--json`, accepted as the bench's flag). Exits 1 if any request failed.
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { addDays, dayString, todayIn } from '../../../shared/days/days';
-import { fillStack, formatLoad, loadRoutes, MAX_CLIENTS, MAX_DURATION_MS } from '../../../harness/load/load-run';
+import { fillStack, formatLoad, loadJson, loadRoutes, MAX_CLIENTS, MAX_DURATION_MS, p99Goal } from '../../../harness/load/load-run';
 import { startLocalStack } from '../engine/stack';
 
 const { values } = parseArgs({
@@ -17,6 +19,7 @@ const { values } = parseArgs({
     clients: { type: 'string', default: '16' },
     seconds: { type: 'string', default: '10' },
     requests: { type: 'string', default: '5000' },
+    json: { type: 'boolean', default: false },
   },
 });
 const [members, days, seed, clients, seconds, requests] = [
@@ -37,7 +40,7 @@ if (
   requests < 1
 ) {
   console.error(
-    `usage: npm run load -- [--members N] [--days D] [--seed S] [--clients 1..${MAX_CLIENTS}] [--seconds ≤ ${MAX_DURATION_MS / 1000}] [--requests N]`,
+    `usage: npm run load -- [--members N] [--days D] [--seed S] [--clients 1..${MAX_CLIENTS}] [--seconds ≤ ${MAX_DURATION_MS / 1000}] [--requests N] [--json]`,
   );
   process.exit(2);
 }
@@ -61,7 +64,9 @@ async function main(): Promise<number> {
         .map((x) => x.toFixed(1))
         .join(' ')})\n`,
     );
-    console.log(JSON.stringify({ load: { members, days, ...opts, routes } }));
+    const goal = p99Goal(routes);
+    console.log(`${goal.met ? '✓' : '✗'} ${goal.goal}: worst ${goal.worst?.route} at ${goal.worst?.ratio}×\n`);
+    console.log(JSON.stringify(loadJson(routes, { members, days, ...opts })));
     return routes.every((r) => r.result.errors === 0) ? 0 : 1;
   } finally {
     await stack.stop();
