@@ -382,6 +382,8 @@ const NAMED = new Set([
   'adjustmentId',
   'coins',
   'orderId',
+  'mergeId',
+  'fromMemberId',
 ]);
 
 /** The answer to a fuzzed request: no 5xx; a 4xx is a contract error that names what was wrong. */
@@ -409,11 +411,20 @@ function checkAnswer(r: Request, status: number, text: string): void {
   }
   if (status === 404) {
     expect(
-      ['member_not_found', 'member_erased', 'segment_not_found', 'export_not_found', 'redemption_not_found', 'route_not_found'],
+      [
+        'member_not_found',
+        'member_erased',
+        'merged_into',
+        'segment_not_found',
+        'export_not_found',
+        'redemption_not_found',
+        'route_not_found',
+      ],
       where,
     ).toContain(parsed.error.code);
     // A member asked for as of a day before it joined did not exist then: the 404 names asOf.
-    if (parsed.error.code !== 'route_not_found') expect(parsed.error.message, where).toMatch(/^(memberId|id|exportId|redemptionId|asOf): /);
+    if (parsed.error.code !== 'route_not_found')
+      expect(parsed.error.message, where).toMatch(/^(memberId|fromMemberId|id|exportId|redemptionId|asOf): /);
   }
   if (status === 405) expect(parsed.error.code, where).toBe('method_not_allowed');
 }
