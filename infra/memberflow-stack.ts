@@ -15,6 +15,7 @@ import { Handler } from './constructs/handler';
 import { HistoryImport } from './constructs/history-import';
 import { HttpApi } from './constructs/http-api';
 import { acknowledge } from './constructs/ids';
+import { allowOnTable, READ } from './constructs/table-access';
 import { Monitoring } from './constructs/monitoring';
 import { consumeEvents } from './constructs/stream-consumers';
 import { Streams } from './constructs/streams';
@@ -77,17 +78,24 @@ export class MemberflowStack extends Stack {
         programJson: props.programJson,
       }).fn;
     const indexReason =
-      'Scoped to MembersTable: the /index/* wildcard (added by grant*Data) covers only its ' +
-      'TierReviewIndex and CoinDueIndex, which daily jobs query for due members.';
+      'Scoped to MembersTable: the /index/* wildcard covers only its TierReviewIndex and ' +
+      'CoinDueIndex (Query only), which daily jobs (and the api, for coins expiring) query for due members.';
 
-    // What the consumer's batch code needs wherever it runs (process-events, the import applier):
-    // members, ledger and counters read-write; quarantine read-write too (an erasure finds and
-    // deletes the member's quarantined records); the erasure salt; actions out.
+    // What the consumer's batch code calls wherever it runs (process-events, the import applier),
+    // action by action (docs/iam.md); the erasure salt; actions out.
     const memberWriter = (fn: NodejsFunction) => {
-      for (const table of [tables.members, tables.ledger, tables.metrics, tables.quarantine]) table.grantReadWriteData(fn);
+      // DeleteItem: an erasure deletes the member item (conditional on its version); BatchWriteItem:
+      // it deletes the merge request that names the member.
+      allowOnTable(fn, tables.members, [...READ, 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']);
+      // Orders claimed by conditional puts, refunds in transactions, claims marked by updates; tier
+      // history and an erasure's deletes in batches.
+      allowOnTable(fn, tables.ledger, [...READ, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem']);
+      // Scan: an erasure's one filtered sweep of the job hints naming the member (hints have no index by member).
+      allowOnTable(fn, tables.metrics, [...READ, 'dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem']);
+      // Quarantine entries are batch puts; an erasure queries the member's and deletes them in batches.
+      allowOnTable(fn, tables.quarantine, ['dynamodb:Query', 'dynamodb:BatchWriteItem']);
       erasureSalt.secret.grantRead(fn);
       streams.actions.grantWrite(fn);
-      acknowledge(fn.role!, 'AwsSolutions-IAM5[Resource::<MembersTable.Arn>/index/*]', indexReason);
     };
 
     // Behaviour events and job commands → member state, per-order ledger, counters, quarantine,
@@ -111,36 +119,27 @@ export class MemberflowStack extends Stack {
     const api = handler('ApiFunction', 'functions/api.ts', 'HTTP API', 512, Duration.seconds(29));
     // Coin operations (redemption, reversal, adjustment) write the member, its ledger item and the
     // API's coin counters in one conditional transaction.
-    for (const table of [tables.members, tables.ledger, tables.metrics, tables.quarantine]) table.grantReadData(api);
-    api.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['dynamodb:PutItem'],
-        resources: [tables.members.tableArn, tables.ledger.tableArn, tables.metrics.tableArn],
-      }),
-    );
-    tables.exports.grantReadWriteData(api);
+    // PutItem on members is unconditional in IAM: a coin operation puts the whole member item (any
+    // member, conditional on its version in the request), which also covers the erasure's
+    // tombstones (`erased#…`); a LeadingKeys condition cannot narrow it while coins put members.
+    // Query on the members' indexes: /metrics/program's coins expiring soon (CoinDueIndex).
+    allowOnTable(api, tables.members, [...READ, 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'], { indexQuery: true });
+    for (const table of [tables.ledger, tables.metrics]) allowOnTable(api, table, [...READ, 'dynamodb:PutItem']);
+    allowOnTable(api, tables.quarantine, ['dynamodb:Query']);
+    // Export requests: created (with their audit record) by puts, failed by an update; never deleted.
+    allowOnTable(api, tables.exports, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     // The audit log is append-only: reads and PutItem (new seqs only, by its condition), never
     // UpdateItem or DeleteItem.
-    audit.table.grantReadData(api);
-    api.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [audit.table.tableArn] }));
+    allowOnTable(api, audit.table, [...READ, 'dynamodb:PutItem'], { indexQuery: true });
     acknowledge(
       api.role!,
       'AwsSolutions-IAM5[Resource::<AuditTable.Arn>/index/*]',
       'Scoped to AuditTable: its AuditTimeIndex lists entries by time for GET /audit.',
     );
     erasureSalt.secret.grantRead(api);
-    // Erasure and merge: the api writes only tombstones (`erased#<salted hash>` keys) and merge
-    // requests (`merge#…`, `mergedfrom#…`; the condition check on the member kept is a read) into
-    // MembersTable and puts the erase_member / member_merge command on EventsStream; the consumer
-    // does the rest in stream order.
-    api.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['dynamodb:PutItem'],
-        resources: [tables.members.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['erased#*', 'merge#*', 'mergedfrom#*'] } },
-      }),
-    );
-
+    // Erasure and merge: the api writes tombstones (`erased#…`) and merge requests (`merge#…`,
+    // `mergedfrom#…`, with a ConditionCheckItem on the member kept) by the PutItem above, and puts the
+    // erase_member / member_merge command on EventsStream; the consumer does the rest in stream order.
     streams.events.grantWrite(api);
     // Pre-signing a download URL needs s3:GetObject on the export objects, nothing more.
     api.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [buckets.exports.arnForObjects('*')] }));
@@ -159,16 +158,16 @@ export class MemberflowStack extends Stack {
         1024,
         Duration.minutes(15),
       );
-      tables.members.grantReadData(exportSegment);
-      tables.metrics.grantReadData(exportSegment);
-      tables.exports.grantReadWriteData(exportSegment);
+      allowOnTable(exportSegment, tables.members, READ);
+      allowOnTable(exportSegment, tables.metrics, READ);
+      // Starts, advances, finishes or fails its export record by conditional updates; never deletes.
+      allowOnTable(exportSegment, tables.exports, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
       exportSegment.addToRolePolicy(
         new iam.PolicyStatement({
           actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
           resources: [buckets.exports.arnForObjects('*')],
         }),
       );
-      acknowledge(exportSegment.role!, 'AwsSolutions-IAM5[Resource::<MembersTable.Arn>/index/*]', indexReason);
       acknowledge(exportSegment.role!, 'AwsSolutions-IAM5[Resource::<ExportsBucket.Arn>/*]', exportsReason);
       // The API starts an export with an asynchronous invoke of exactly this function.
       api.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [exportSegment.functionArn] }));
@@ -179,10 +178,10 @@ export class MemberflowStack extends Stack {
     // command per member on the events stream; they never write member state or counters.
     const job = (logicalId: string, entry: string, description: string) => {
       const fn = handler(logicalId, entry, description, 1024, Duration.minutes(15));
-      tables.members.grantReadData(fn);
+      allowOnTable(fn, tables.members, READ, { indexQuery: true });
       // Candidate hints live in the metrics table; the job writes only its own progress item
       // (`job#…` keys), so the consumer stays the only writer of counters.
-      tables.metrics.grantReadData(fn);
+      allowOnTable(fn, tables.metrics, READ);
       fn.addToRolePolicy(
         new iam.PolicyStatement({
           actions: ['dynamodb:PutItem'],
@@ -221,7 +220,7 @@ export class MemberflowStack extends Stack {
       1024,
       Duration.minutes(5),
     );
-    tables.quarantine.grantWriteData(importStage);
+    allowOnTable(importStage, tables.quarantine, ['dynamodb:BatchWriteItem']);
     const importApply = handler(
       'ImportApplyFunction',
       'functions/import-apply.ts',
@@ -230,6 +229,9 @@ export class MemberflowStack extends Stack {
       Duration.minutes(15),
     );
     memberWriter(importApply);
+    // The jobs' catch-up reads the members' indexes (due reviews, due coin days).
+    allowOnTable(importApply, tables.members, ['dynamodb:Query'], { indexQuery: true });
+    acknowledge(importApply.role!, 'AwsSolutions-IAM5[Resource::<MembersTable.Arn>/index/*]', indexReason);
     new HistoryImport(this, 'HistoryImport', { stage: importStage, apply: importApply, accessLogs: buckets.logs });
 
     const http = new HttpApi(this, 'Api', { handler: api });

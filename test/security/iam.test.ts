@@ -51,28 +51,22 @@ function inventoryOf(fnId: string): Inventory {
   );
 }
 
-// What CDK's grant*Data helpers give (GetRecords/GetShardIterator on a table ARN are inert: no
-// table has a stream, and stream actions need the stream ARN).
-const DDB_READ = [
-  'dynamodb:BatchGetItem',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:DescribeTable',
-  'dynamodb:GetItem',
-  'dynamodb:GetRecords',
-  'dynamodb:GetShardIterator',
-  'dynamodb:Query',
-  'dynamodb:Scan',
-];
-const DDB_WRITE = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:DescribeTable', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
-const DDB_READ_WRITE = [...new Set([...DDB_READ, ...DDB_WRITE])].sort();
+// What the adapters call (infra/constructs/table-access.ts; docs/iam.md says why, per function).
+// No Scan but the consumer's erasure sweep, no DeleteItem but its erasure of the member item, never
+// ConditionCheckItem, DescribeTable or the DynamoDB stream reads.
+const DDB_READ = ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'];
+const PUT = 'dynamodb:PutItem';
+const UPDATE = 'dynamodb:UpdateItem';
+const BATCH_WRITE = 'dynamodb:BatchWriteItem';
+const INDEX_QUERY = ['dynamodb:Query'];
 const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 const JOB_PROGRESS = 'MetricsTable if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["job#*"]}}';
 const job: Inventory = {
   EventsStream: ['kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'],
   MembersTable: DDB_READ,
-  'MembersTable/index/*': DDB_READ,
+  'MembersTable/index/*': INDEX_QUERY,
   MetricsTable: DDB_READ,
-  [JOB_PROGRESS]: ['dynamodb:PutItem'],
+  [JOB_PROGRESS]: [PUT],
   // Lambda's on-failure destination of the job's asynchronous invocations (send only).
   JobFailuresQueue: ['sqs:SendMessage'],
   // Signs its commands (the consumer applies no unsigned command).
@@ -87,7 +81,7 @@ const EXPECTED: Record<string, Inventory> = {
   ImportStageFunction: {
     'ImportBucket/incoming/*': ['s3:GetObject'],
     'ImportBucket/staged/*': ['s3:PutObject'],
-    QuarantineTable: DDB_WRITE,
+    QuarantineTable: [BATCH_WRITE],
     'own log group': LOGS,
   },
   ImportApplyFunction: {
@@ -95,11 +89,12 @@ const EXPECTED: Record<string, Inventory> = {
     ErasureSaltSecret: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
     'ImportBucket if {"StringLike":{"s3:prefix":["staged/*"]}}': ['s3:ListBucket'],
     'ImportBucket/staged/*': ['s3:GetObject', 's3:PutObject'],
-    LedgerTable: DDB_READ_WRITE,
-    MembersTable: DDB_READ_WRITE,
-    'MembersTable/index/*': DDB_READ_WRITE,
-    MetricsTable: DDB_READ_WRITE,
-    QuarantineTable: DDB_READ_WRITE,
+    // The consumer's batch code (the same grants as process-events), and the jobs' catch-up index reads.
+    LedgerTable: [...DDB_READ, PUT, UPDATE, BATCH_WRITE],
+    MembersTable: [...DDB_READ, PUT, 'dynamodb:DeleteItem', BATCH_WRITE],
+    'MembersTable/index/*': INDEX_QUERY,
+    MetricsTable: [...DDB_READ, 'dynamodb:Scan', PUT, BATCH_WRITE],
+    QuarantineTable: ['dynamodb:Query', BATCH_WRITE],
     'own log group': LOGS,
   },
   ProcessEventsFunction: {
@@ -125,40 +120,41 @@ const EXPECTED: Record<string, Inventory> = {
     CommandKeySecret: ['secretsmanager:GetSecretValue'],
     FailedBatchesBucket: ['s3:ListBucket'],
     'FailedBatchesBucket/*': ['s3:PutObject'],
-    LedgerTable: DDB_READ_WRITE,
-    MembersTable: DDB_READ_WRITE,
-    'MembersTable/index/*': DDB_READ_WRITE,
-    MetricsTable: DDB_READ_WRITE,
-    // Read/write: an erasure finds and deletes the member's quarantined records.
-    QuarantineTable: DDB_READ_WRITE,
+    LedgerTable: [...DDB_READ, PUT, UPDATE, BATCH_WRITE],
+    // DeleteItem: an erasure deletes the member item; BatchWriteItem: and the merge request naming it.
+    MembersTable: [...DDB_READ, PUT, 'dynamodb:DeleteItem', BATCH_WRITE],
+    // Scan: an erasure's sweep of the job hints naming the member.
+    MetricsTable: [...DDB_READ, 'dynamodb:Scan', PUT, BATCH_WRITE],
+    // Batch puts of entries; an erasure queries and batch-deletes the member's.
+    QuarantineTable: ['dynamodb:Query', BATCH_WRITE],
     'own log group': LOGS,
   },
   ApiFunction: {
     // Appends to the audit chain (PutItem conditional on the next seq), reads it for GET /audit.
-    AuditTable: [...DDB_READ, 'dynamodb:PutItem'],
-    'AuditTable/index/*': DDB_READ,
+    AuditTable: [...DDB_READ, PUT],
+    'AuditTable/index/*': INDEX_QUERY,
     ErasureSaltSecret: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
     // erase_member commands go through the stream so the consumer stays the single writer.
     EventsStream: ['kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'],
     ExportSegmentFunction: ['lambda:InvokeFunction'],
     'ExportsBucket/*': ['s3:GetObject'],
-    ExportsTable: DDB_READ_WRITE,
+    // Export requests and their audit records: put, read, failed by an update; never deleted.
+    ExportsTable: ['dynamodb:GetItem', PUT, UPDATE],
     // PutItem on members, ledger and metrics: a coin redemption/reversal/adjustment is one
-    // transaction (member at its version, the operation's ledger item, its coin counters).
-    LedgerTable: [...DDB_READ, 'dynamodb:PutItem'],
-    MembersTable: [...DDB_READ, 'dynamodb:PutItem'],
-    // The erasure's tombstone grant (scoped to its key prefix); now subsumed by the coin grant above.
-    'MembersTable if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["erased#*","merge#*","mergedfrom#*"]}}': ['dynamodb:PutItem'],
-    'MembersTable/index/*': DDB_READ,
-    MetricsTable: [...DDB_READ, 'dynamodb:PutItem'],
-    QuarantineTable: DDB_READ,
+    // transaction (member at its version, the operation's ledger item, its coin counters); the
+    // members' PutItem also writes erasure tombstones (no narrower grant can coexist with it).
+    LedgerTable: [...DDB_READ, PUT],
+    // ConditionCheckItem: a merge request's transaction checks the member kept.
+    MembersTable: [...DDB_READ, PUT, 'dynamodb:ConditionCheckItem'],
+    'MembersTable/index/*': INDEX_QUERY,
+    MetricsTable: [...DDB_READ, PUT],
+    QuarantineTable: ['dynamodb:Query'],
     'own log group': LOGS,
   },
   ExportSegmentFunction: {
     'ExportsBucket/*': ['s3:AbortMultipartUpload', 's3:PutObject'],
-    ExportsTable: DDB_READ_WRITE,
+    ExportsTable: ['dynamodb:GetItem', UPDATE],
     MembersTable: DDB_READ,
-    'MembersTable/index/*': DDB_READ,
     MetricsTable: DDB_READ,
     'own log group': LOGS,
   },

@@ -1,0 +1,21 @@
+// DynamoDB grants by action, as the adapters call them (docs/iam.md): CDK's grant*Data helpers add
+// Scan, DeleteItem, ConditionCheckItem, DescribeTable and the stream reads, which no handler uses
+// (#19 item 14), so every grant here names its actions.
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+
+/** Point reads, batch reads and key-condition queries: what every reading adapter uses. */
+export const READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'] as const;
+
+/** Allows `actions` on the table (and, with `indexes`, Query on its indexes). */
+export function allowOnTable(
+  fn: lambda.IFunction,
+  table: dynamodb.ITable,
+  actions: readonly string[],
+  opts: { indexQuery?: boolean } = {},
+): void {
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions: [...actions], resources: [table.tableArn] }));
+  if (opts.indexQuery)
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/*`] }));
+}
