@@ -71,13 +71,13 @@ describe('least-privilege grants', () => {
     WinbackFunction: ['read', 'none', 'read', 'none', 'none'],
     RfmFunction: ['read', 'none', 'read', 'none', 'none'],
     CoinsFunction: ['read', 'none', 'read', 'none', 'none'],
-    // The history import: stage only quarantines bad lines; apply is the consumer's batch code (no erasures).
+    // The history import: stage only quarantines bad lines; apply is the consumer's batch code.
     ImportStageFunction: ['none', 'none', 'none', 'BatchWriteItem', 'none'],
     ImportApplyFunction: [
-      'read+PutItem',
+      'read+BatchWriteItem+DeleteItem+PutItem',
       'read+BatchWriteItem+PutItem+UpdateItem',
-      'read+BatchWriteItem+PutItem',
-      'BatchWriteItem',
+      'read+BatchWriteItem+PutItem+Scan',
+      'BatchWriteItem+Query',
       'none',
     ],
     ...(hasExportSegment ? { ExportSegmentFunction: ['read', 'none', 'read', 'none', 'GetItem+UpdateItem'] } : {}),
