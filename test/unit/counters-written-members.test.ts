@@ -107,6 +107,37 @@ describe('counters of members whose write failed', () => {
     expect(coinFiguresOf(p, '2026-11-01', '2026-11-01')).toEqual(coinFiguresOf(clean, '2026-11-01', '2026-11-01'));
   });
 
+  it('leaves no member write in flight when the batch fails (a bisected half starts at once)', async () => {
+    // Found by the chaos run: a write still in flight after the batch had failed committed while
+    // the retry's half ran, so the half took back counts of a member that ended up written.
+    const orders = orderLines();
+    const p = new MemoryPipeline();
+    const records = p.records([
+      orders.purchase('m1', 'o1', '2026-11-01', [['a', 'meat', 10_000]]),
+      orders.purchase('m2', 'o1', '2026-11-01', [['a', 'meat', 20_000]]),
+    ]);
+    let m1Failed = false;
+    let m2Settled = false;
+    const members: MemberPort = {
+      getMany: async (ids) => {
+        if (m1Failed && ids.includes('m1')) throw new Error('injected: read throttled');
+        return p.members.getMany(ids);
+      },
+      put: async (state, applied) => {
+        if (state.memberId === 'm1') {
+          m1Failed = true;
+          throw new Error('injected: write throttled');
+        }
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        const ok = await p.members.put(state, applied);
+        m2Settled = true;
+        return ok;
+      },
+    };
+    await expect(processBatch(records, p.ports({ members }))).rejects.toThrow('injected: read throttled');
+    expect(m2Settled).toBe(true);
+  });
+
   it('keeps the coin counters exact when a batch crashed after some member writes and is retried in bisected halves', async () => {
     const orders = orderLines();
     const buy = (memberId: string, orderId: string, day: string, cents: number) =>
