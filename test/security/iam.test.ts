@@ -2,7 +2,7 @@
 // (test/infra/stack.test.ts checks the access matrix rule by rule; this lists it whole, so any new
 // grant shows up here and has to be reviewed). Plus the other security settings of the issue:
 // short-lived export URLs, API throttling, and no request validator on an HTTP API (validation is
-// in the handler: test/security/fuzz.test.ts).
+// in the handler: test/security/fuzz-api.test.ts).
 import { S3Client } from '@aws-sdk/client-s3';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
@@ -225,7 +225,7 @@ describe('other security settings', () => {
   it('the API stage throttles (100 requests/s, bursts of 200); an HTTP API has no request validators', () => {
     const stage = Object.values(resources).find((r) => r.Type === 'AWS::ApiGatewayV2::Stage');
     expect(stage.Properties.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 });
-    // Request validation lives in the api handler (zod; 400 naming the parameter), fuzzed in fuzz.test.ts.
+    // Request validation lives in the api handler (zod; 400 naming the parameter), fuzzed in fuzz-api.test.ts.
     expect(Object.values(resources).filter((r) => r.Type === 'AWS::ApiGateway::RequestValidator')).toEqual([]);
     for (const route of Object.values(resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Route')) {
       expect(route.Properties.AuthorizationType).toBe('AWS_IAM');
