@@ -2,32 +2,13 @@
 // template like every table), coins_day commands through the events stream, lots made available
 // and notices sent on their own days, missed days caught up, a second run for a day doing nothing;
 // the `available` movements in the member's coin ledger, coin figures in /metrics/program.
-import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { describe, expect, it } from 'vitest';
-import { kinesisClient } from '../../infra/local/engine/aws';
+import { actionsOnStream } from '../support/actions-stream';
 import { addDays, dayString } from '../../shared/days/days';
 import { useJobStack } from '../support/job-stack';
 
 const jobs = useJobStack('coinsjob', 'coins-job-token');
 const { T, at, get, job, send } = jobs;
-
-async function actionsOnStream(): Promise<any[]> {
-  const client = kinesisClient(jobs.stack.endpoints);
-  const StreamName = jobs.stack.names.streams.ActionsStream;
-  const out: any[] = [];
-  for (const shard of (await client.send(new ListShardsCommand({ StreamName }))).Shards ?? []) {
-    let iterator = (
-      await client.send(new GetShardIteratorCommand({ StreamName, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))
-    ).ShardIterator;
-    for (let i = 0; iterator && i < 50; i++) {
-      const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator }));
-      for (const r of page.Records ?? []) out.push(JSON.parse(Buffer.from(r.Data!).toString('utf8')));
-      if (!page.Records?.length) break;
-      iterator = page.NextShardIterator;
-    }
-  }
-  return out;
-}
 
 describe('coins job', () => {
   it(
@@ -73,7 +54,7 @@ describe('coins job', () => {
         debt: 0,
         nextExpiry: { day: dayString(addDays(T, 362)), coins: 100 },
       });
-      const notices = (await actionsOnStream()).filter((a) => a.type === 'coins_expiring');
+      const notices = (await actionsOnStream(jobs.stack)).filter((a) => a.type === 'coins_expiring');
       expect(notices.map((a) => [a.memberId, a.day, a.details.coins, a.details.expiresOn])).toEqual([
         ['c-2', dayString(addDays(T, -18)), 250, dayString(addDays(T, 12))],
       ]);

@@ -3,11 +3,10 @@
 // then the consumer's mark, forward and fold (kinesis-mock → the events consumer → DynamoDB Local):
 // points, ids and coins on the member kept, the `member_merged` action, later events of the member
 // merged away applied to it, and every daily figure as the oracle with the merge.
-import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { actionsOnStream } from '../support/actions-stream';
 import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
 import { buildActivityOracle, type OracleEvent } from '../../harness/oracle/activity-oracle';
-import { kinesisClient } from '../../infra/local/engine/aws';
 
 const FROM = '2026-11-01';
 const TO = '2026-11-12';
@@ -43,24 +42,6 @@ async function call(method: string, path: string, body?: unknown, as = token) {
   return { status: res.status, body: (await res.json()) as any };
 }
 const merge = (body: unknown, into = 'kept-1', as = token) => call('POST', `/members/${into}/merge`, body, as);
-
-async function actionsOnStream(): Promise<any[]> {
-  const client = kinesisClient(stack.endpoints);
-  const StreamName = stack.names.streams.ActionsStream;
-  const out: any[] = [];
-  for (const shard of (await client.send(new ListShardsCommand({ StreamName }))).Shards ?? []) {
-    let iterator = (
-      await client.send(new GetShardIteratorCommand({ StreamName, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))
-    ).ShardIterator;
-    for (let i = 0; iterator && i < 50; i++) {
-      const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator }));
-      for (const r of page.Records ?? []) out.push(JSON.parse(Buffer.from(r.Data!).toString('utf8')));
-      if (!page.Records?.length) break;
-      iterator = page.NextShardIterator;
-    }
-  }
-  return out;
-}
 
 beforeAll(async () => {
   stack = await attachLocalStack({
@@ -147,7 +128,7 @@ describe('operator merge through the local stack', () => {
     await stack.putRecords(json(later));
     await stack.drain({ timeoutMs: 180_000 });
     expect((await call('GET', '/members/kept-1')).body.lifetimePoints).toBe(1600);
-    const merged = (await actionsOnStream()).filter((a) => a.type === 'member_merged');
+    const merged = (await actionsOnStream(stack)).filter((a) => a.type === 'member_merged');
     expect(merged).toEqual([
       expect.objectContaining({ memberId: 'kept-1', details: expect.objectContaining({ fromMemberId: 'gone-1', mergeId: 'mg-1' }) }),
     ]);

@@ -1,9 +1,8 @@
 // End to end on the local stack: records through kinesis-mock into the events consumer, state in
 // DynamoDB Local, answers over the HTTP API — compared with the independent oracle.
 import { readFileSync } from 'node:fs';
-import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { kinesisClient } from '../../infra/local/engine/aws';
+import { actionsOnStream } from '../support/actions-stream';
 import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
 import { addDays, dayString, todayIn } from '../../shared/days/days';
 import { buildActivityOracle, type OracleEvent } from '../../harness/oracle/activity-oracle';
@@ -38,25 +37,6 @@ beforeAll(async () => {
   await stack.drain({ timeoutMs: 120_000 });
 }, 240_000);
 afterAll(() => stack?.stop());
-
-async function actionsOnStream(): Promise<any[]> {
-  const client = kinesisClient(stack.endpoints);
-  const StreamName = stack.names.streams.ActionsStream;
-  const shards = await client.send(new ListShardsCommand({ StreamName }));
-  const out: any[] = [];
-  for (const shard of shards.Shards ?? []) {
-    let iterator = (
-      await client.send(new GetShardIteratorCommand({ StreamName, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))
-    ).ShardIterator;
-    for (let i = 0; iterator && i < 20; i++) {
-      const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator }));
-      for (const r of page.Records ?? []) out.push(JSON.parse(Buffer.from(r.Data!).toString('utf8')));
-      if (!page.Records?.length) break;
-      iterator = page.NextShardIterator;
-    }
-  }
-  return out;
-}
 
 describe('the events path end to end', () => {
   it('answers every daily, retention and session figure as the oracle computes it', async () => {
@@ -177,7 +157,7 @@ describe('the events path end to end', () => {
     ]);
     const again = (await stack.runJob('tier-review')) as { commands: number };
     expect(again.commands).toBe(0);
-    const actions = (await actionsOnStream()).filter((a) => a.memberId === 'vip-1');
+    const actions = (await actionsOnStream(stack)).filter((a) => a.memberId === 'vip-1');
     const tierActions = actions.filter((a) => a.type.startsWith('tier_'));
     expect(tierActions.map((a) => a.type).sort()).toEqual(['tier_downgraded', 'tier_upgraded']);
     expect(new Set(tierActions.map((a) => a.actionId)).size).toBe(2);
