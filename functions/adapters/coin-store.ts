@@ -14,6 +14,7 @@ import type { CoinEntry, CoinTake } from '../../shared/coins/ledger';
 import { coinCounts } from '../../shared/coins/outbox';
 import { hashHex } from '../../shared/util/hash';
 import { counterItemKey } from '../../shared/keys/metrics-keys';
+import { ORDER_PREFIX, REFUND_PREFIX } from '../../shared/keys/ledger-keys';
 import { COUNTERS_ATTRIBUTE, encodeCounters } from './counter-codec';
 import type { MemberState } from '../../shared/member/state';
 import { toMemberItem } from './member-item';
@@ -147,10 +148,10 @@ export class CoinStore {
     }
   }
 
-  /** The member's coin ledger items (orders, operations, the consumer's booked movements). */
+  /** The member's coin ledger items (orders, their refunds, operations, the consumer's booked movements). */
   async ledgerItems(memberId: string): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
-    for (const prefix of ['o#', COIN_OP_PREFIX]) {
+    for (const prefix of [ORDER_PREFIX, REFUND_PREFIX, COIN_OP_PREFIX]) {
       let startKey: Record<string, unknown> | undefined;
       do {
         const page = await this.client.send(

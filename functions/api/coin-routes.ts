@@ -22,6 +22,7 @@ import { documentClient } from '../adapters/clients';
 import { auditLog } from '../adapters/audit-store';
 import { memberIdHasher } from '../adapters/erasure-salt';
 import { resourceNames } from '../adapters/config';
+import { ORDER_PREFIX, orderIdOf, REFUND_PREFIX, refundIdsOf } from '../../shared/keys/ledger-keys';
 import { dayRange, HttpError, query, Reply } from './http';
 import { mergedError, mergeRequestOf } from './member-lookup';
 import type { RouteContext } from './routes';
@@ -250,27 +251,45 @@ export async function getCoinLedger(ctx: RouteContext, event: APIGatewayProxyEve
       ref: e.ref,
       id: e.id,
     });
-  for (const item of await s.ledgerItems(memberId)) {
+  const items = await s.ledgerItems(memberId);
+  // A refund's revoke is booked on its order's day (the lot it takes back); older refunds sit on
+  // the order item (`rf`), newer ones are items of their own (`rf#…`, ledger-keys.ts).
+  const orderDay = new Map<string, number>();
+  for (const item of items)
+    if ((item.sk as string).startsWith(ORDER_PREFIX)) orderDay.set(orderIdOf(item.sk as string), item.day as number);
+  const pushRevoke = (orderId: string, refundId: string, coins: number | undefined) => {
+    const day = orderDay.get(orderId);
+    if (!coins || day === undefined) return;
+    push({
+      id: `revoke:${orderId}:${refundId}`,
+      at: `${dayString(day)}T00:00:00.001Z`,
+      day,
+      kind: 'revoke',
+      coins: -coins,
+      lot: lotNumber('order', orderId),
+      ref: refundId,
+    });
+  };
+  for (const item of items) {
     const sk = item.sk as string;
-    if (sk.startsWith('o#')) {
-      const orderId = sk.slice(2);
-      const coins = (item.co as number) ?? 0;
-      if (coins <= 0) continue;
+    if (sk.startsWith(ORDER_PREFIX)) {
+      const orderId = orderIdOf(sk);
       const day = item.day as number;
-      const lot = lotNumber('order', orderId);
-      push({ id: `earn:${orderId}`, at: `${dayString(day)}T00:00:00.000Z`, day, kind: 'earn', coins, lot, ref: orderId });
-      for (const [refundId, r] of Object.entries((item.rf as Record<string, { c?: number; q: string }>) ?? {})) {
-        if (!r.c) continue;
+      const coins = (item.co as number) ?? 0;
+      if (coins > 0)
         push({
-          id: `revoke:${orderId}:${refundId}`,
-          at: `${dayString(day)}T00:00:00.001Z`,
+          id: `earn:${orderId}`,
+          at: `${dayString(day)}T00:00:00.000Z`,
           day,
-          kind: 'revoke',
-          coins: -r.c,
-          lot,
-          ref: refundId,
+          kind: 'earn',
+          coins,
+          lot: lotNumber('order', orderId),
+          ref: orderId,
         });
-      }
+      for (const [refundId, r] of Object.entries((item.rf as Record<string, { c?: number }>) ?? {})) pushRevoke(orderId, refundId, r.c);
+    } else if (sk.startsWith(REFUND_PREFIX)) {
+      const { orderId, refundId } = refundIdsOf(sk);
+      pushRevoke(orderId, refundId, item.c as number | undefined);
     } else {
       for (const e of (item.entries as StoredEntry[]) ?? []) push(e);
     }

@@ -116,6 +116,13 @@ describe('coin redemptions at the till', () => {
       const sum = (kind: string) => entries.filter((e) => e.kind === kind).reduce((s, e) => s + e.coins, 0);
       expect(0 - sum('redeem')).toBe(ok.length * 30);
       expect(entries.filter((e) => e.kind === 'earn')).toHaveLength(14);
+      // each refund of an early order takes back its lot's coins: one revoke entry per refund
+      expect(
+        entries
+          .filter((e) => e.kind === 'revoke')
+          .map((e) => e.ref)
+          .sort(),
+      ).toEqual(['f-e0', 'f-e1', 'f-e2']);
       const balance = sum('earn') + sum('revoke') + sum('redeem') + sum('reverse') + sum('expire') + sum('adjust');
       expect(balance).toBe(view.available + view.pending - view.debt);
 
