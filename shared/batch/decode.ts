@@ -68,12 +68,19 @@ export interface DecodeOptions {
 }
 
 const JOB_COMMANDS: ReadonlySet<string> = new Set(COMMAND_TYPES);
+/**
+ * Identity commands the consumer puts for another owner (a link, a forwarded event): signed like
+ * the jobs' commands, so a producer cannot link an id or forward an event to a member.
+ */
+const SIGNED_IDENTITY_COMMANDS: ReadonlySet<string> = new Set(['identity_link', 'identity_forward']);
 
 /** Why a decoded job command is not the daily jobs' own, or undefined when it is. */
 function forgery(command: JobCommand, verifier: DecodeOptions['commands']): string | undefined {
   const sig = (command as JobCommand & { sig?: string }).sig;
-  if (sig === undefined) return `sig: missing: ${command.type} is accepted only from memberflow's daily jobs, signed`;
-  if (!verifier?.verify(command)) return `sig: not the daily jobs' signature of this ${command.type} command`;
+  const from = SIGNED_IDENTITY_COMMANDS.has(command.type) ? "memberflow's events consumer" : "memberflow's daily jobs";
+  if (sig === undefined) return `sig: missing: ${command.type} is accepted only from ${from}, signed`;
+  const whose = SIGNED_IDENTITY_COMMANDS.has(command.type) ? "the events consumer's" : "the daily jobs'";
+  if (!verifier?.verify(command)) return `sig: not ${whose} signature of this ${command.type} command`;
   return undefined;
 }
 
@@ -109,7 +116,7 @@ export async function decodeBatch(records: readonly StreamRecord[], opts: Decode
       quarantine(record, seq, verdict);
       return;
     }
-    if (JOB_COMMANDS.has(decoded.event.type)) {
+    if (JOB_COMMANDS.has(decoded.event.type) || SIGNED_IDENTITY_COMMANDS.has(decoded.event.type)) {
       const detail = forgery(decoded.event as JobCommand, opts.commands);
       if (detail) {
         quarantine(record, seq, {

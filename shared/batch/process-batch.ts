@@ -30,7 +30,7 @@ import { planErasures, scrubErasedQuarantine, type ErasurePlan } from '../privac
 import { allSegments } from '../segments/segments';
 import { isVisitorKey } from '../identity/keys';
 import type { OutgoingRecord } from '../identity/commands';
-import type { CommandSigner } from '../jobs/command-signature';
+import type { CommandSigner, SignableCommand } from '../jobs/command-signature';
 import type { MergeRequest, MergeRequestPort } from '../identity/merge-request';
 
 import { bookDayCounters, START, takeBackDayCounters, type CounterItem, type MetricsPort } from './counter-marks';
@@ -461,7 +461,7 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   const identityForwards = results.filter((r) => !failedMembers.has(r.memberId)).flatMap((r) => r.forwards);
   if (identityForwards.length) {
     if (!ports.forward) throw new Error('identity commands need the forward port');
-    await ports.forward.put(identityForwards);
+    await ports.forward.put(identityForwards.map((record) => signedIdentityRecord(record, ports.commands)));
   }
   // Members this delivery did not rewrite may still carry counts an interrupted attempt left.
   for (const r of results) {
@@ -501,4 +501,12 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
     counterItems: counterItemsWritten,
     actions: actions.length,
   };
+}
+
+const encoder = new TextEncoder();
+/** A link or a forward signed with the command key, so the receiving owner knows the consumer put it. */
+function signedIdentityRecord(record: OutgoingRecord, signer: CommandSigner | undefined): OutgoingRecord {
+  const command = JSON.parse(new TextDecoder().decode(record.data)) as { type: string };
+  if (!signer || (command.type !== 'identity_link' && command.type !== 'identity_forward')) return record;
+  return { ...record, data: encoder.encode(JSON.stringify(signer.sign(command as SignableCommand))) };
 }

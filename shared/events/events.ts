@@ -197,6 +197,8 @@ export const identityLink = z.object({
   anonymousId: memberId,
   occurredAt,
   type: z.literal('identity_link'),
+  /** HMAC by the consumer that put it (shared/jobs/command-signature.ts); checked in the decode step. */
+  sig: z.string().max(128).optional(),
 });
 export const identityAbsorb = z.object({
   eventId: id,
@@ -221,6 +223,8 @@ export const identityForward = z.object({
   occurredAt,
   type: z.literal('identity_forward'),
   event: behaviourEvent,
+  /** HMAC by the consumer that put it (shared/jobs/command-signature.ts); checked in the decode step. */
+  sig: z.string().max(128).optional(),
 });
 export const identityCommand = z.discriminatedUnion('type', [identityLink, identityAbsorb, identityForward, memberMergeCommand]);
 export type IdentityCommand = z.infer<typeof identityCommand>;

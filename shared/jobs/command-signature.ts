@@ -9,15 +9,18 @@ import type { JobCommand } from '../events/events';
 /** Bumped when what is signed changes, so an old signature can never verify a new meaning. */
 const CONTEXT = 'memberflow-command-v1\n';
 
+/** What is signed: a job command, or an identity command the consumer puts for another owner. */
+export type SignableCommand = JobCommand | { type: 'identity_link' | 'identity_forward'; sig?: string };
+
 export interface CommandSigner {
   /** The command with its `sig` (hex HMAC over the canonical JSON of everything else). */
-  sign<T extends JobCommand>(command: T): T & { sig: string };
+  sign<T extends SignableCommand>(command: T): T & { sig: string };
   /** Whether `sig` is this key's signature of the command as parsed (its other fields). */
-  verify(command: JobCommand): boolean;
+  verify(command: SignableCommand): boolean;
 }
 
-function mac(key: string, command: JobCommand): Buffer {
-  const { sig: _sig, ...fields } = command as JobCommand & { sig?: string };
+function mac(key: string, command: SignableCommand): Buffer {
+  const { sig: _sig, ...fields } = command as SignableCommand & { sig?: string };
   return createHmac('sha256', key).update(CONTEXT).update(canonicalJson(fields)).digest();
 }
 
@@ -26,7 +29,7 @@ export function commandSigner(key: string): CommandSigner {
   return {
     sign: (command) => ({ ...command, sig: mac(key, command).toString('hex') }),
     verify(command) {
-      const sig = (command as JobCommand & { sig?: string }).sig;
+      const sig = (command as SignableCommand & { sig?: string }).sig;
       if (typeof sig !== 'string' || !/^[0-9a-f]{64}$/.test(sig)) return false;
       return timingSafeEqual(Buffer.from(sig, 'hex'), mac(key, command));
     },
