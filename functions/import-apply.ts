@@ -13,6 +13,7 @@ import { loadProgram } from '../shared/programme/load';
 import { s3Client } from './adapters/clients';
 import { createLogger } from './adapters/logger';
 import { jobPorts, stores } from './adapters/stores';
+import { commandKey } from './adapters/command-key';
 
 const logger = createLogger();
 
@@ -82,7 +83,8 @@ export const handler = async (event: unknown, context?: Context): Promise<ApplyR
   const summary = await runImport(
     events,
     { sourceId: `import-${importId}`, arrivedAt: Date.parse(arrivedAt), batchSize, checkpoint },
-    { batch: { ...stores(), program }, jobs: jobPorts(), saveCheckpoint: (c) => save(c) },
+    // The command key signs the job catch-up's commands and the identity links and forwards it puts.
+    { batch: { ...stores(), program, commands: await commandKey() }, jobs: jobPorts(), saveCheckpoint: (c) => save(c) },
   );
   const done = !stopped;
   if (done) await save({ ...checkpoint, applied: total }, true);

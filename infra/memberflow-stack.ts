@@ -229,6 +229,8 @@ export class MemberflowStack extends Stack {
       Duration.minutes(15),
     );
     memberWriter(importApply);
+    // Signs its job catch-up's commands and the identity links and forwards it puts (as the consumer verifies).
+    commandKey.grantRead(importApply);
     // The jobs' catch-up reads the members' indexes (due reviews, due coin days).
     allowOnTable(importApply, tables.members, ['dynamodb:Query'], { indexQuery: true });
     acknowledge(importApply.role!, 'AwsSolutions-IAM5[Resource::<MembersTable.Arn>/index/*]', indexReason);

@@ -124,6 +124,7 @@ describe('least-privilege grants', () => {
       ImportStageFunction: ['ImportBucket', 'QuarantineTable'],
       ImportApplyFunction: [
         'ActionsStream',
+        'CommandKeySecret',
         'ErasureSaltSecret',
         'ImportBucket',
         'LedgerTable',

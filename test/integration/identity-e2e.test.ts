@@ -3,6 +3,7 @@
 // once, later events forwarded — every figure as the oracle's — and the design's failure cases
 // (docs/architecture.md#identity): a crash between the link's write and its forward, forwarded
 // commands repeated, events of the id in flight on its shard, a conflicting identify, a forged absorb.
+import { commandKey } from '../../functions/adapters/command-key';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
 import { buildActivityOracle, type OracleEvent } from '../../harness/oracle/activity-oracle';
@@ -116,26 +117,32 @@ describe('identity through the local stack', () => {
     const [daily] = await figures();
     expect(daily.days).toEqual(buildActivityOracle([...all, later], 'Asia/Shanghai').daily(FROM, TO));
     const member = (await get('/members/im2')).body;
+    // Forwards are signed by the consumer that puts them (with the stack's command key).
+    const signer = await commandKey();
     await stack.putRecords([
       // A forward put twice (its retry): the same absorb again, the later event's forward again, and
       // an event the visitor's own state holds, forwarded as if it came after the link.
       JSON.stringify({ eventId: 'absorb-again', type: 'identity_absorb', memberId: 'im2', from: visitorKey('wx:v2'), occurredAt: at(6) }),
-      JSON.stringify({
-        eventId: later.eventId,
-        type: 'identity_forward',
-        memberId: 'im2',
-        anonymousId: 'wx:v2',
-        occurredAt: later.occurredAt,
-        event: later,
-      }),
-      JSON.stringify({
-        eventId: before[7].eventId,
-        type: 'identity_forward',
-        memberId: 'im2',
-        anonymousId: 'wx:v2',
-        occurredAt: before[7].occurredAt,
-        event: before[7],
-      }),
+      JSON.stringify(
+        signer.sign({
+          eventId: later.eventId,
+          type: 'identity_forward',
+          memberId: 'im2',
+          anonymousId: 'wx:v2',
+          occurredAt: later.occurredAt,
+          event: later,
+        } as never),
+      ),
+      JSON.stringify(
+        signer.sign({
+          eventId: before[7].eventId,
+          type: 'identity_forward',
+          memberId: 'im2',
+          anonymousId: 'wx:v2',
+          occurredAt: before[7].occurredAt,
+          event: before[7],
+        } as never),
+      ),
       // A producer's forgery: card:8800 is linked to nobody.
       JSON.stringify({ eventId: 'forged', type: 'identity_absorb', memberId: 'im3', from: visitorKey('card:8800'), occurredAt: at(6) }),
     ]);

@@ -86,6 +86,8 @@ const EXPECTED: Record<string, Inventory> = {
   },
   ImportApplyFunction: {
     ActionsStream: ['kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'],
+    // Signs its job catch-up's commands and its identity links and forwards.
+    CommandKeySecret: ['secretsmanager:GetSecretValue'],
     ErasureSaltSecret: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
     'ImportBucket if {"StringLike":{"s3:prefix":["staged/*"]}}': ['s3:ListBucket'],
     'ImportBucket/staged/*': ['s3:GetObject', 's3:PutObject'],
