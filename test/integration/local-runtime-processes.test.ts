@@ -38,7 +38,7 @@ function run(command: string, args: string[], env: Record<string, string> = {}):
   return { child, out: () => out, err: () => err, exited };
 }
 
-async function waitForOutput(r: Run, pattern: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> {
+async function waitForOutput(r: Run, pattern: RegExp, timeoutMs = 150_000): Promise<RegExpMatchArray> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const m = r.out().match(pattern);
@@ -66,7 +66,8 @@ async function servicesChild(mode: 'wait' | 'throw'): Promise<{ r: Run; pids: nu
   return { r, pids };
 }
 
-describe('no orphaned services', () => {
+// Starting Java and kinesis-mock takes ~25 s on a quiet two-core machine and over 60 s under load.
+describe('no orphaned services', { timeout: 180_000 }, () => {
   it('stops the children on SIGINT (Ctrl-C)', async () => {
     const { r, pids } = await servicesChild('wait');
     r.child.kill('SIGINT');
