@@ -16,106 +16,31 @@ import { lastActiveHintKey, purchaseHintKey } from '../keys/metrics-keys';
 import { forEachLimited } from '../util/limit';
 import { applyRecords, type Rejection } from '../member/reducer';
 import { compareSeq, parentSeq } from '../stream/position';
-import { decodeBatch, type ForwardPort, type QuarantineItem, type ShardRangePort, type StreamRecord } from './decode';
+import { decodeBatch, type QuarantineItem, type StreamRecord } from './decode';
 import { type IncomingRecord, type MemberState } from '../member/state';
-import { claimKey, type AppliedClaim, type LedgerPort } from '../member/ledger';
+import { claimKey, type AppliedClaim } from '../member/ledger';
 import { memberDeltas, type Deltas } from '../metrics/deltas';
-import type { Program } from '../programme/vocabulary';
 import type { TierChange } from '../points/tiers';
 import { bookedMoves, coinCounts, mergeCounts, movesKey } from '../coins/outbox';
 import type { CoinEntry } from '../coins/ledger';
 import { dayOf } from '../days/days';
-import { erasureDeltas, memberErasedAction, type ErasurePort } from '../privacy/erasure';
+import { erasureDeltas, memberErasedAction } from '../privacy/erasure';
 import { planErasures, scrubErasedQuarantine, type ErasurePlan } from '../privacy/erasure-plan';
 import { allSegments } from '../segments/segments';
 import { isVisitorKey } from '../identity/keys';
 import type { OutgoingRecord } from '../identity/commands';
 import type { CommandSigner, SignableCommand } from '../jobs/command-signature';
-import type { MergeRequest, MergeRequestPort } from '../identity/merge-request';
+import type { MergeRequest } from '../identity/merge-request';
 
-import { bookDayCounters, START, takeBackDayCounters, type CounterItem, type MetricsPort } from './counter-marks';
+import { bookDayCounters, START, takeBackDayCounters, type CounterItem } from './counter-marks';
 import { CoinCounterFlush } from './coin-counters';
+import type { BatchPorts, BatchResult, HintPort } from './ports';
 
 export type { ForwardedRecord, ForwardPort, QuarantineItem, ShardRangePort, StreamRecord } from './decode';
 export type { CounterItem, MetricsPort } from './counter-marks';
 
-export interface MemberPort {
-  getMany(memberIds: readonly string[]): Promise<Map<string, MemberState>>;
-  /**
-   * Conditional on `state.version`; false when the member changed since it was read. The ledger
-   * claims the write applies are marked applied in the same transaction (all or nothing), so a
-   * claim not marked was never applied, whoever claimed it and at which stream position.
-   */
-  put(state: MemberState, applied?: readonly AppliedClaim[]): Promise<boolean>;
-}
-
-export interface QuarantinePort {
-  putAll(items: readonly QuarantineItem[]): Promise<void>;
-}
-
 export type { Action };
-
-export interface SegmentPort {
-  /** Membership changes: puts for entered, deletes for exited (idempotent). */
-  apply(changes: readonly { memberId: string; entered: readonly string[]; exited: readonly string[] }[]): Promise<void>;
-}
-
-/**
- * Candidate lists for the daily jobs (`la#<day>`: members whose last active day became that day;
- * `pu#<day>`: members who purchased on that day). Hints only: a job re-reads each member.
- */
-export interface HintPort {
-  put(key: string, source: string, memberIds: readonly string[]): Promise<void>;
-}
-
-export interface ActionsPort {
-  publish(actions: readonly Action[]): Promise<void>;
-}
-
-export interface BatchPorts {
-  members: MemberPort;
-  ledger: LedgerPort;
-  quarantine: QuarantinePort;
-  metrics: MetricsPort;
-  actions: ActionsPort;
-  segments: SegmentPort;
-  hints: HintPort;
-  /** Erasure (docs/api.md#privacy-erasure-and-subject-access); without it erase commands are quarantined as not requested. */
-  erasure?: ErasurePort;
-  program: Program;
-  /** This shard's hash key range, to find aggregated sub-records of another shard's members. */
-  shards?: ShardRangePort;
-  /** Where such sub-records are forwarded (without it they are quarantined as misrouted). */
-  forward?: ForwardPort;
-  /**
-   * Checks the daily jobs' signature on commands (shared/jobs/command-signature.ts); without it
-   * every command is quarantined as forged: commands come only from the jobs. (The import signs
-   * the commands of its own job catch-up with it.)
-   */
-  commands?: CommandSigner;
-  /**
-   * The api's stored merge requests (docs/architecture.md#operator-merge); without it every
-   * member_merge command is quarantined as merge_not_requested.
-   */
-  merges?: MergeRequestPort;
-  /** Members reduced at once (each member's own records stay sequential). */
-  concurrency?: number;
-  onMemberError?: (error: unknown) => void;
-}
-
-export interface BatchResult {
-  /** Sequence numbers to report as batch item failures (the lowest failed). */
-  failedSeqs: string[];
-  /** User records (an aggregate counts its sub-records). */
-  events: number;
-  /** Sub-records forwarded to their member's shard. */
-  forwarded?: number;
-  members: number;
-  written: number;
-  quarantined: number;
-  counterItems: number;
-  actions: number;
-}
+export type { ActionsPort, BatchPorts, BatchResult, HintPort, MemberPort, QuarantinePort, SegmentPort } from './ports';
 
 /** The counter deltas of one record (or of an erasure) of a member. */
 interface SegmentResult {
