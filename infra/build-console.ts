@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build, transform } from 'esbuild';
+import { build } from 'esbuild';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SOURCE = path.join(ROOT, 'console');
@@ -41,8 +41,15 @@ export async function buildConsoleAssets(): Promise<ConsoleAssets> {
     define: { 'process.env.NODE_ENV': '"production"' },
   });
   const js = bundle.outputFiles[0].text;
-  const css = (await transform(readFileSync(path.join(SOURCE, 'styles.css'), 'utf8'), { loader: 'css', minify: true, charset: 'ascii' }))
-    .code;
+  const styles = await build({
+    entryPoints: [path.join(SOURCE, 'styles.css')],
+    bundle: true,
+    minify: true,
+    charset: 'ascii',
+    write: false,
+    logLevel: 'silent',
+  });
+  const css = styles.outputFiles[0].text;
   const version = createHash('sha256').update(js).update('\0').update(css).digest('hex').slice(0, 16);
   const html = readFileSync(path.join(SOURCE, 'index.html'), 'utf8').replaceAll('{{version}}', version);
   return { html, js, css, version };
