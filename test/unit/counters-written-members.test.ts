@@ -6,10 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { eventsToJsonLines, simulate } from '../../simulator';
 import { buildActivityOracle, type OracleEvent } from '../../harness/oracle/activity-oracle';
 import { processBatch, type BatchPorts, type MemberPort, type StreamRecord } from '../../shared/batch/process-batch';
-import { dayNumber } from '../../shared/days/days';
-import { COIN_TOTALS_KEY, coinDayKey, coinFigures } from '../../shared/coins/outbox';
+import { COIN_TOTALS_KEY } from '../../shared/coins/outbox';
 import type { MemberState } from '../../shared/member/state';
 import { orderLines } from '../support/event-lines';
+import { memoryCoinFigures } from '../support/coin-figures';
 import { MemoryPipeline } from '../support/memory-pipeline';
 
 const FROM = '2026-10-01';
@@ -19,16 +19,7 @@ function dayFigures(p: MemoryPipeline) {
   return { daily: p.daily(FROM, TO), retention: p.retention(FROM, TO), sessions: p.sessions(FROM, TO) };
 }
 
-function coinFiguresOf(p: MemoryPipeline, from: string, to: string) {
-  const days: number[] = [];
-  for (let d = dayNumber(from); d <= dayNumber(to); d++) days.push(d);
-  const byDay = new Map<number, Record<string, number>>();
-  for (let d = dayNumber(from); d <= dayNumber('2028-12-31'); d++) {
-    const m = p.metrics.sum(coinDayKey(d));
-    if (m.size) byDay.set(d, Object.fromEntries(m));
-  }
-  return coinFigures(days, byDay, Object.fromEntries(p.metrics.sum(COIN_TOTALS_KEY)), 1);
-}
+const coinFiguresOf = memoryCoinFigures;
 
 const snapshot = (p: MemoryPipeline) =>
   [...p.members.items.values()]

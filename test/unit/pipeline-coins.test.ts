@@ -7,9 +7,10 @@ import { dayNumber } from '../../shared/days/days';
 import { coinsDayCommand } from '../../shared/jobs/commands';
 import { coinBalance, lotNumber } from '../../shared/coins/lots';
 import { redeemCoins } from '../../shared/coins/ledger';
-import { COIN_TOTALS_KEY, coinCounts, coinDayKey, coinFigures } from '../../shared/coins/outbox';
+import { COIN_TOTALS_KEY, coinCounts } from '../../shared/coins/outbox';
 import type { MemberState } from '../../shared/member/state';
 import { at, orderLines } from '../support/event-lines';
+import { memoryCoinFigures } from '../support/coin-figures';
 import { MemoryPipeline, TEST_COMMAND_KEY } from '../support/memory-pipeline';
 import { commandSigner } from '../../shared/jobs/command-signature';
 import { defaultProgram } from '../../shared/programme/load';
@@ -24,16 +25,7 @@ const signer = commandSigner(TEST_COMMAND_KEY);
 const coinsDay = (memberId: string, day: string) =>
   JSON.stringify(signer.sign(coinsDayCommand(memberId, dayNumber(day), Date.parse(at(day)))));
 
-function figures(p: MemoryPipeline, from: string, to: string) {
-  const days: number[] = [];
-  for (let d = dayNumber(from); d <= dayNumber(to); d++) days.push(d);
-  const byDay = new Map<number, Record<string, number>>();
-  for (let d = dayNumber(from); d <= dayNumber('2028-12-31'); d++) {
-    const m = p.metrics.sum(coinDayKey(d));
-    if (m.size) byDay.set(d, Object.fromEntries(m));
-  }
-  return coinFigures(days, byDay, Object.fromEntries(p.metrics.sum(COIN_TOTALS_KEY)), 1);
-}
+const figures = memoryCoinFigures;
 
 const bookedTotals = (m: MemberState) => {
   let available = 0;
