@@ -1,5 +1,7 @@
 // Ledger table: one earn record per order (sk `o#<orderId>`) with the running total its refunds
 // revoked; each refund its own item (sk `rf#…`, ledger-keys.ts), so no order's item grows with them.
+// The one reader of these items: the consumer's order reads and the coin ledger route both go
+// through toRecord (an order with its refunds, wherever they are stored).
 import {
   BatchWriteCommand,
   GetCommand,
@@ -8,8 +10,21 @@ import {
   TransactWriteCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { orderIdOf, orderKey, refundKey, refundKeyPrefix, TIER_CHANGE_PREFIX, tierChangeKey } from '../../shared/keys/ledger-keys';
+import {
+  COIN_PREFIX,
+  ORDER_PREFIX,
+  orderIdOf,
+  orderKey,
+  REFUND_PREFIX,
+  refundIdsOf,
+  refundKey,
+  refundKeyPrefix,
+  TIER_CHANGE_PREFIX,
+  tierChangeKey,
+} from '../../shared/keys/ledger-keys';
 import { type Claim, type LedgerPort, type OrderRecord } from '../../shared/member/ledger';
+import { orderCoinEntries, type CoinLedgerReader } from '../../shared/coins/ledger-view';
+import type { StoredEntry } from '../../shared/coins/operation-records';
 import type { TierChange } from '../../shared/points/tiers';
 import type { BookedMove } from '../../shared/coins/outbox';
 import { dayString } from '../../shared/days/days';
@@ -71,7 +86,7 @@ function toRecord(item: OrderItem, refundItems: readonly RefundItem[] = []): Ord
   };
 }
 
-export class DynamoLedger implements LedgerPort {
+export class DynamoLedger implements LedgerPort, CoinLedgerReader {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
@@ -112,23 +127,50 @@ export class DynamoLedger implements LedgerPort {
     return toRecord(out.Item as OrderItem, await this.refundItems(memberId, orderId));
   }
 
-  private async refundItems(memberId: string, orderId: string): Promise<RefundItem[]> {
-    const items: RefundItem[] = [];
+  private refundItems(memberId: string, orderId: string): Promise<RefundItem[]> {
+    return this.query<RefundItem>(memberId, refundKeyPrefix(orderId), true);
+  }
+
+  /** Every item of the member whose sort key starts with `prefix`, all pages. */
+  private async query<T>(memberId: string, prefix: string, consistent = false): Promise<T[]> {
+    const items: T[] = [];
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
       const page = await this.client.send(
         new QueryCommand({
           TableName: this.table,
-          KeyConditionExpression: 'memberId = :m AND begins_with(sk, :r)',
-          ExpressionAttributeValues: { ':m': memberId, ':r': refundKeyPrefix(orderId) },
-          ConsistentRead: true,
+          KeyConditionExpression: 'memberId = :m AND begins_with(sk, :p)',
+          ExpressionAttributeValues: { ':m': memberId, ':p': prefix },
+          ConsistentRead: consistent,
           ExclusiveStartKey,
         }),
       );
-      items.push(...((page.Items ?? []) as RefundItem[]));
+      items.push(...((page.Items ?? []) as T[]));
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
     return items;
+  }
+
+  /**
+   * The member's coin movements: each order's earn and revokes (the order read as the consumer
+   * reads it, refunds from the order item and from their own items) and the `entries` of every
+   * coin item (the API's operations, the consumer's booked movements).
+   */
+  async coinLedger(memberId: string): Promise<StoredEntry[]> {
+    const [orders, refunds, coinItems] = await Promise.all([
+      this.query<OrderItem>(memberId, ORDER_PREFIX),
+      this.query<RefundItem>(memberId, REFUND_PREFIX),
+      this.query<{ entries?: StoredEntry[] }>(memberId, COIN_PREFIX),
+    ]);
+    const refundsOf = new Map<string, RefundItem[]>();
+    for (const r of refunds) {
+      const { orderId } = refundIdsOf(r.sk);
+      refundsOf.set(orderId, [...(refundsOf.get(orderId) ?? []), r]);
+    }
+    return [
+      ...orders.flatMap((o) => orderCoinEntries(toRecord(o, refundsOf.get(orderIdOf(o.sk)) ?? []))),
+      ...coinItems.flatMap((item) => item.entries ?? []),
+    ];
   }
 
   async claimRefund(

@@ -1,33 +1,21 @@
 // Coin routes (docs/rules.md#coins): synchronous redemption at the till, its reversal, operator
-// adjustments, the member's coin ledger, and /metrics/coins. The writes go through CoinStore
-// (member + operation item + counters in one transaction, conditional on the member's version).
+// adjustments, the member's coin ledger, and /metrics/coins. Wiring only: the use cases are in
+// shared/coins/operations.ts (their writes through CoinStore), the ledger is read by the ledger
+// store's one reader (DynamoLedger.coinLedger) and paged by shared/coins/ledger-view.ts.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
-import { dayNumber, dayString, todayIn } from '../../shared/days/days';
-import { adjustCoins, redeemCoins, reverseCoins } from '../../shared/coins/ledger';
-import { coinBalance, lotId, lotNumber } from '../../shared/coins/lots';
+import { dayNumber, todayIn } from '../../shared/days/days';
 import { COIN_TOTALS_KEY, coinDayKey, coinFigures } from '../../shared/coins/outbox';
-import { sameRedemptionBody, type RedemptionAnswer } from '../../shared/coins/book';
-import {
-  adjustmentKey,
-  CoinStore,
-  placeOf,
-  redemptionKey,
-  stored,
-  type AdjustmentItem,
-  type RedemptionItem,
-  type StoredEntry,
-} from '../adapters/coin-store';
+import { adjust, CoinRefusal, redeem, reverseRedemption, type CoinOperationsDeps } from '../../shared/coins/operations';
+import { coinLedgerPage } from '../../shared/coins/ledger-view';
+import { CoinStore } from '../adapters/coin-store';
 import { documentClient } from '../adapters/clients';
 import { auditLog } from '../adapters/audit-store';
 import { memberIdHasher } from '../adapters/erasure-salt';
 import { resourceNames } from '../adapters/config';
-import { ORDER_PREFIX, orderIdOf, REFUND_PREFIX, refundIdsOf } from '../../shared/keys/ledger-keys';
 import { dayRange, HttpError, query, Reply } from './http';
 import { mergedError, mergeRequestOf } from './member-lookup';
 import type { RouteContext } from './routes';
-
-const ATTEMPTS = 25;
 
 /** An audit entry for an operator's coin action (target: the member's salted hash only). */
 async function audit(
@@ -43,16 +31,28 @@ async function audit(
 const idPattern = /^[A-Za-z0-9_.:@-]{1,128}$/;
 
 let store: CoinStore | undefined;
-function coinStore(ctx: RouteContext): CoinStore {
+function operations(ctx: RouteContext): CoinOperationsDeps {
   if (!store) {
     const names = resourceNames();
-    store = new CoinStore(
-      documentClient(),
-      { members: names.membersTable, ledger: names.ledgerTable, metrics: names.metricsTable },
-      ctx.stores.members,
-    );
+    store = new CoinStore(documentClient(), { members: names.membersTable, ledger: names.ledgerTable, metrics: names.metricsTable });
   }
-  return store;
+  return {
+    store,
+    member: (memberId) => requireMember(memberId, ctx),
+    coins: ctx.program.coins,
+    timezone: ctx.program.timezone,
+    now: ctx.now,
+  };
+}
+
+/** The use case's refusal as the HTTP error it is. */
+async function answering<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof CoinRefusal) throw new HttpError(error.status, error.code, error.message);
+    throw error;
+  }
 }
 
 function checkId(name: string, value: string): void {
@@ -84,8 +84,11 @@ const positiveInt = z
   .max(1_000_000_000, { error: 'must be at most 1000000000' });
 const opId = z.string({ error: 'must be a string' }).regex(idPattern, { error: 'must be 1–128 chars of [A-Za-z0-9_.:@-]' });
 
-async function requireMember(s: CoinStore, memberId: string, ctx: RouteContext) {
-  const [state, request] = await Promise.all([s.member(memberId), mergeRequestOf(ctx.stores.members, memberId)]);
+async function requireMember(memberId: string, ctx: RouteContext) {
+  const [state, request] = await Promise.all([
+    ctx.stores.members.getMany([memberId]).then((m) => m.get(memberId) ?? null),
+    mergeRequestOf(ctx.stores.members, memberId),
+  ]);
   if (!state) throw new HttpError(404, 'member_not_found', `memberId: no member ${memberId}`);
   // Its coins go to the member it is merged into, from the moment the merge is accepted
   // (docs/api.md#operator-merge): a coin operation committed before the mark is folded in with them.
@@ -94,79 +97,21 @@ async function requireMember(s: CoinStore, memberId: string, ctx: RouteContext) 
   return state;
 }
 
-const balanceOf = (state: { coins: Parameters<typeof coinBalance>[0] }, day: number) => {
-  const b = coinBalance(state.coins, Math.max(day, state.coins.asOf ?? day));
-  return { available: b.available, pending: b.pending, debt: b.debt };
-};
-
 export async function postRedemption(ctx: RouteContext, event: APIGatewayProxyEventV2, memberId: string) {
   checkId('memberId', memberId);
   const req = body(event, { redemptionId: opId, coins: positiveInt, orderId: opId.optional() });
-  const s = coinStore(ctx);
-  const key = redemptionKey(req.redemptionId);
-  const reqBody = { coins: req.coins, ...(req.orderId ? { orderId: req.orderId } : {}) };
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const known = await s.op<RedemptionItem>(memberId, key);
-    if (known) {
-      if (!sameRedemptionBody(known.body, reqBody))
-        throw new HttpError(409, 'idempotency_mismatch', `redemptionId: ${req.redemptionId} was used with another body`);
-      return known.answer;
-    }
-    const state = await requireMember(s, memberId, ctx);
-    const today = todayIn(ctx.program.timezone, ctx.now());
-    const r = redeemCoins(state.coins, { redemptionId: req.redemptionId, day: today, coins: req.coins });
-    if (!r.ok) throw new HttpError(409, 'insufficient_coins', `coins: ${req.coins} requested, ${r.available} available`);
-    const next = { ...state, coins: r.state };
-    const answer: RedemptionAnswer = {
-      redemptionId: req.redemptionId,
-      coins: req.coins,
-      valueFen: req.coins * ctx.program.coins.fenPerCoin,
-      balance: balanceOf(next, today),
-    };
-    const at = new Date(ctx.now()).toISOString();
-    const item: RedemptionItem = {
-      memberId,
-      sk: key,
-      kind: 'redemption',
-      body: reqBody,
-      answer,
-      takes: r.takes,
-      reversed: false,
-      entries: stored(r.entries, at),
-      at,
-      place: placeOf(state),
-    };
-    if (await s.commit(next, item, r.entries, `r#${req.redemptionId}`, true)) return new Reply(201, answer);
-  }
-  throw new HttpError(503, 'busy', 'the member changed too often while redeeming; retry with the same redemptionId');
+  const { status, answer } = await answering(() =>
+    redeem(operations(ctx), memberId, req.redemptionId, { coins: req.coins, ...(req.orderId ? { orderId: req.orderId } : {}) }),
+  );
+  return status === 201 ? new Reply(201, answer) : answer;
 }
 
 export async function postReversal(ctx: RouteContext, event: APIGatewayProxyEventV2, memberId: string, redemptionId: string) {
   checkId('memberId', memberId);
   checkId('redemptionId', redemptionId);
-  const s = coinStore(ctx);
-  const key = redemptionKey(redemptionId);
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const known = await s.op<RedemptionItem>(memberId, key);
-    if (!known) throw new HttpError(404, 'redemption_not_found', `redemptionId: no redemption ${redemptionId} of member ${memberId}`);
-    const state = await requireMember(s, memberId, ctx);
-    const today = todayIn(ctx.program.timezone, ctx.now());
-    if (known.reversed) return { redemptionId, reversed: true, balance: balanceOf(state, today) };
-    const step = reverseCoins(state.coins, { redemptionId, day: today, takes: known.takes }, ctx.program.coins);
-    const next = { ...state, coins: step.state };
-    const at = new Date(ctx.now()).toISOString();
-    const item: RedemptionItem = {
-      ...known,
-      reversed: true,
-      entries: [...known.entries, ...stored(step.entries, at)],
-      reversedPlace: placeOf(state),
-    };
-    if (await s.commit(next, item, step.entries, `v#${redemptionId}`, false)) {
-      await audit(event, 'coin_redemption_reversed', memberId, { redemptionId, coins: known.body.coins });
-      return { redemptionId, reversed: true, balance: balanceOf(next, today) };
-    }
-  }
-  throw new HttpError(503, 'busy', 'the member changed too often; retry');
+  const r = await answering(() => reverseRedemption(operations(ctx), memberId, redemptionId));
+  if (r.changed) await audit(event, 'coin_redemption_reversed', memberId, { redemptionId, coins: r.coins });
+  return { redemptionId, reversed: true, balance: r.balance };
 }
 
 export async function postAdjustment(ctx: RouteContext, event: APIGatewayProxyEventV2, memberId: string) {
@@ -182,132 +127,22 @@ export async function postAdjustment(ctx: RouteContext, event: APIGatewayProxyEv
       .min(1, { error: 'must be a non-empty string' })
       .max(500, { error: 'must be at most 500 chars' }),
   });
-  const s = coinStore(ctx);
-  const key = adjustmentKey(req.adjustmentId);
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const today = todayIn(ctx.program.timezone, ctx.now());
-    const known = await s.op<AdjustmentItem>(memberId, key);
-    if (known) {
-      if (known.body.coins !== req.coins || known.body.reason !== req.reason)
-        throw new HttpError(409, 'idempotency_mismatch', `adjustmentId: ${req.adjustmentId} was used with another body`);
-      return new Reply(200, {
-        adjustmentId: req.adjustmentId,
-        coins: req.coins,
-        balance: balanceOf(await requireMember(s, memberId, ctx), today),
-      });
-    }
-    const state = await requireMember(s, memberId, ctx);
-    const r = adjustCoins(
-      state.coins,
-      { adjustmentId: req.adjustmentId, day: today, coins: req.coins, lot: lotNumber('adjustment', req.adjustmentId) },
-      ctx.program.coins,
-    );
-    if (!r.ok) throw new HttpError(409, 'insufficient_coins', `coins: ${-req.coins} to take, ${r.available} available`);
-    const next = { ...state, coins: r.state };
-    const at = new Date(ctx.now()).toISOString();
-    const item: AdjustmentItem = {
-      memberId,
-      sk: key,
-      kind: 'adjustment',
-      body: { coins: req.coins, reason: req.reason },
-      entries: stored(r.entries, at),
-      at,
-    };
-    if (await s.commit(next, item, r.entries, `a#${req.adjustmentId}`, true)) {
-      await audit(event, 'coin_adjustment', memberId, { adjustmentId: req.adjustmentId, coins: req.coins, reason: req.reason });
-      return new Reply(201, { adjustmentId: req.adjustmentId, coins: req.coins, balance: balanceOf(next, today) });
-    }
-  }
-  throw new HttpError(503, 'busy', 'the member changed too often; retry with the same adjustmentId');
+  const r = await answering(() => adjust(operations(ctx), memberId, req.adjustmentId, { coins: req.coins, reason: req.reason }));
+  const answer = { adjustmentId: req.adjustmentId, coins: req.coins, balance: r.balance };
+  if (!r.changed) return new Reply(200, answer);
+  await audit(event, 'coin_adjustment', memberId, { adjustmentId: req.adjustmentId, coins: req.coins, reason: req.reason });
+  return new Reply(201, answer);
 }
 
-interface LedgerRow {
-  at: string;
-  day: string;
-  kind: StoredEntry['kind'];
-  coins: number;
-  lotId: string | null;
-  ref: string;
-  id: string;
-}
-
-/** Newest first; the cursor is the last row's (at, id). */
+/** Newest first; the cursor is the last entry's (at, id). */
 export async function getCoinLedger(ctx: RouteContext, event: APIGatewayProxyEventV2, memberId: string) {
   checkId('memberId', memberId);
   const { limit, cursor } = query(event, {
     limit: z.coerce.number().int('must be an integer').min(1, 'must be ≥ 1').max(500, 'must be ≤ 500').optional(),
     cursor: z.string().optional(),
   });
-  const s = coinStore(ctx);
-  await requireMember(s, memberId, ctx);
-  const rows: LedgerRow[] = [];
-  const push = (e: StoredEntry) =>
-    rows.push({
-      at: e.at,
-      day: dayString(e.day),
-      kind: e.kind,
-      coins: e.coins,
-      lotId: e.lot === null ? null : lotId(e.lot),
-      ref: e.ref,
-      id: e.id,
-    });
-  const items = await s.ledgerItems(memberId);
-  // A refund's revoke is booked on its order's day (the lot it takes back); older refunds sit on
-  // the order item (`rf`), newer ones are items of their own (`rf#…`, ledger-keys.ts).
-  const orderDay = new Map<string, number>();
-  for (const item of items)
-    if ((item.sk as string).startsWith(ORDER_PREFIX)) orderDay.set(orderIdOf(item.sk as string), item.day as number);
-  const pushRevoke = (orderId: string, refundId: string, coins: number | undefined) => {
-    const day = orderDay.get(orderId);
-    if (!coins || day === undefined) return;
-    push({
-      id: `revoke:${orderId}:${refundId}`,
-      at: `${dayString(day)}T00:00:00.001Z`,
-      day,
-      kind: 'revoke',
-      coins: -coins,
-      lot: lotNumber('order', orderId),
-      ref: refundId,
-    });
-  };
-  for (const item of items) {
-    const sk = item.sk as string;
-    if (sk.startsWith(ORDER_PREFIX)) {
-      const orderId = orderIdOf(sk);
-      const day = item.day as number;
-      const coins = (item.co as number) ?? 0;
-      if (coins > 0)
-        push({
-          id: `earn:${orderId}`,
-          at: `${dayString(day)}T00:00:00.000Z`,
-          day,
-          kind: 'earn',
-          coins,
-          lot: lotNumber('order', orderId),
-          ref: orderId,
-        });
-      for (const [refundId, r] of Object.entries((item.rf as Record<string, { c?: number }>) ?? {})) pushRevoke(orderId, refundId, r.c);
-    } else if (sk.startsWith(REFUND_PREFIX)) {
-      const { orderId, refundId } = refundIdsOf(sk);
-      pushRevoke(orderId, refundId, item.c as number | undefined);
-    } else {
-      for (const e of (item.entries as StoredEntry[]) ?? []) push(e);
-    }
-  }
-  rows.sort((a, b) => (a.at !== b.at ? (a.at < b.at ? 1 : -1) : a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-  let start = 0;
-  if (cursor) {
-    const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('\n');
-    start = rows.findIndex((r) => r.at < at || (r.at === at && r.id < id));
-    if (start < 0) start = rows.length;
-  }
-  const page = rows.slice(start, start + (limit ?? 50));
-  const last = page[page.length - 1];
-  const more = start + page.length < rows.length;
-  return {
-    entries: page.map(({ at, day, kind, coins, lotId: lot, ref }) => ({ at, day, kind, coins, lotId: lot, ref })),
-    nextCursor: more && last ? Buffer.from(`${last.at}\n${last.id}`).toString('base64url') : null,
-  };
+  await requireMember(memberId, ctx);
+  return coinLedgerPage(await ctx.stores.ledger.coinLedger(memberId), limit ?? 50, cursor);
 }
 
 export async function getCoinMetrics(ctx: RouteContext, event: APIGatewayProxyEventV2) {

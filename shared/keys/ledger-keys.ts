@@ -27,3 +27,12 @@ export const orderIdOf = (sk: string) => sk.slice(ORDER_PREFIX.length);
 export function tierChangeKey(change: TierChange): string {
   return `${TIER_CHANGE_PREFIX}${String(change.day).padStart(6, '0')}#${change.kind}#${change.reason}#${change.from}-${change.to}`;
 }
+
+/**
+ * Coin items: the API's operations (`c#r#<redemptionId>`, `c#a#<adjustmentId>`) and the consumer's
+ * booked movements (`c#m#<shard>#<seq>`, shared/coins/outbox.ts).
+ */
+export const COIN_PREFIX = 'c#';
+export const REDEMPTION_PREFIX = 'c#r#';
+export const redemptionKey = (redemptionId: string) => `${REDEMPTION_PREFIX}${redemptionId}`;
+export const adjustmentKey = (adjustmentId: string) => `c#a#${adjustmentId}`;

@@ -2,14 +2,14 @@
 // ledger claims it applies in the same transaction, so a claim made by an attempt that never wrote
 // the member is finished by the replay (new stream position), once; and a write whose version
 // condition fails marks nothing.
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoLedger } from '../../functions/adapters/ledger-store';
 import { MemberStore } from '../../functions/adapters/member-store';
 import { dynamoClient } from '../../infra/local/engine/aws';
 import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
 import { processBatch, type BatchPorts, type MemberPort, type StreamRecord } from '../../shared/batch/process-batch';
-import { orderKey, refundKey } from '../../shared/keys/ledger-keys';
+import { orderKey, redemptionKey, refundKey } from '../../shared/keys/ledger-keys';
 import { defaultProgram } from '../../shared/programme/load';
 import { MemoryActions, MemoryHints, MemoryMetrics, MemoryQuarantine, MemorySegments } from '../support/memory-ports';
 import { openLine as open, purchaseLine as purchase, refundLine as refund } from '../support/event-lines';
@@ -147,5 +147,43 @@ describe('ledger claims finished by a replay (DynamoDB Local)', () => {
     await processBatch(records(ids.map((id) => refund(id, 'r3', 'o1', '2026-11-02', 100))), ports());
     expect(await points('r3')).toBe(10_000 - 40);
     expect((await orderItem('r3', 'o1')).rv).toBe(40);
+  });
+
+  it('lists coin movements through the one reader the consumer also reads orders with: refunds on the order item and on their own', async () => {
+    const table = stack.names.tables.LedgerTable;
+    // An order stored before refunds had their own items (its refund `old` on the item, `rf`) and a
+    // refund stored after (its own item, claimed through the store), a redemption and booked moves.
+    await doc.send(
+      new PutCommand({
+        TableName: table,
+        Item: {
+          ...{ memberId: 'r4', sk: orderKey('o1'), day: 20_400, pts: 100, ec: 10_000, skus: [], rv: 10, co: 100, rc: 10 },
+          ...{ ce: 'e1', cs: 's', cq: '1', ca: true, rf: { old: { e: 'e2', s: 's', q: '2', p: 10, c: 10, a: true } } },
+        },
+      }),
+    );
+    await ledger.claimRefund('r4', 'o1', 'new', { eventId: 'e3', shardId: 's', seq: '3', revokedPoints: 20, revokedCoins: 20 }, 10);
+    const entry = (id: string, kind: string, coins: number) => ({
+      id,
+      at: '2025-11-10T08:00:00.000Z',
+      day: 20_402,
+      kind,
+      coins,
+      lot: 7,
+      ref: 'x',
+    });
+    await doc.send(
+      new PutCommand({ TableName: table, Item: { memberId: 'r4', sk: redemptionKey('x'), entries: [entry('redeem:x:L7', 'redeem', -5)] } }),
+    );
+    await doc.send(
+      new PutCommand({ TableName: table, Item: { memberId: 'r4', sk: 'c#m#s#9', entries: [entry('available:L7', 'available', 5)] } }),
+    );
+    const byId = new Map((await ledger.coinLedger('r4')).map((e) => [e.id, e]));
+    expect([...byId.keys()].sort()).toEqual(['available:L7', 'earn:o1', 'redeem:x:L7', 'revoke:o1:new', 'revoke:o1:old']);
+    expect(byId.get('earn:o1')).toMatchObject({ kind: 'earn', coins: 100, day: 20_400, ref: 'o1' });
+    expect(byId.get('revoke:o1:old')).toMatchObject({ kind: 'revoke', coins: -10, ref: 'old' });
+    expect(byId.get('revoke:o1:new')).toMatchObject({ kind: 'revoke', coins: -20, ref: 'new' });
+    // The consumer's read of the same order sees the same two refunds.
+    expect(Object.keys((await ledger.getOrder('r4', 'o1'))!.refunds).sort()).toEqual(['new', 'old']);
   });
 });
