@@ -157,8 +157,20 @@ describe('ledger claims finished by a replay (DynamoDB Local)', () => {
       new PutCommand({
         TableName: table,
         Item: {
-          ...{ memberId: 'r4', sk: orderKey('o1'), day: 20_400, pts: 100, ec: 10_000, skus: [], rv: 10, co: 100, rc: 10 },
-          ...{ ce: 'e1', cs: 's', cq: '1', ca: true, rf: { old: { e: 'e2', s: 's', q: '2', p: 10, c: 10, a: true } } },
+          memberId: 'r4',
+          sk: orderKey('o1'),
+          day: 20_400,
+          pts: 100,
+          ec: 10_000,
+          skus: [],
+          rv: 10,
+          co: 100,
+          rc: 10,
+          ce: 'e1',
+          cs: 's',
+          cq: '1',
+          ca: true,
+          rf: { old: { e: 'e2', s: 's', q: '2', p: 10, c: 10, a: true } },
         },
       }),
     );
