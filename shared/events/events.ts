@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { isDayString } from '../days/days';
 import { RFM_CLASSES } from '../programme/vocabulary';
 import { parseOccurredAt } from './occurred-at';
+import { fastBehaviourEvent } from './fast-path';
 
 /** Epoch ms of an occurredAt the schema accepted. */
 export function occurredAtMs(value: string): number {
@@ -360,13 +361,15 @@ function decodeChecked(bytes: Uint8Array, nowMs: number): Decoded | Quarantined 
   } catch (error) {
     return { ok: false, reason: 'not_json', detail: `record is not JSON: ${(error as Error).message}`, raw: rawHead(text) };
   }
+  // The common events are checked by hand (fast-path.ts); the rest, and every rejection, by the schemas.
+  const fast = fastBehaviourEvent(value);
+  const parsed = fast ? { ok: true as const, event: fast.event as unknown as BehaviourEvent } : parseEvent(value);
   const eventId = stringField(value, 'eventId');
   const memberIdValue = stringField(value, 'memberId');
-  const parsed = parseEvent(value);
   if (!parsed.ok) {
     return { ok: false, reason: 'invalid_event', detail: parsed.detail, eventId, memberId: memberIdValue, raw: rawHead(text) };
   }
-  const at = occurredAtMs(parsed.event.occurredAt);
+  const at = fast ? fast.at : occurredAtMs(parsed.event.occurredAt);
   if (at > nowMs + MAX_FUTURE_MS) {
     return {
       ok: false,

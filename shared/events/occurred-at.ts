@@ -40,8 +40,11 @@ export function parseOccurredAt(value: string): OccurredAt {
     offsetMinutes = (zone[0] === '-' ? -1 : 1) * (oh * 60 + om);
     if (Math.abs(offsetMinutes) > MAX_OFFSET_MINUTES) return { ok: false, message: `offset ${zone} is beyond ±18:00` };
   }
+  const fraction = frac ? Math.floor(Number(`0.${frac}`) * 1000) : 0;
+  // Date.UTC reads years 0–99 as 1900–1999: those take the slower, literal way.
+  if (y >= 100) return { ok: true, ms: Date.UTC(y, mo - 1, d, h, mi, s, fraction) - offsetMinutes * 60_000 };
   const date = new Date(0);
   date.setUTCFullYear(y, mo - 1, d);
-  date.setUTCHours(h, mi, s, frac ? Math.floor(Number(`0.${frac}`) * 1000) : 0);
+  date.setUTCHours(h, mi, s, fraction);
   return { ok: true, ms: date.getTime() - offsetMinutes * 60_000 };
 }
