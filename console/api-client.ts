@@ -22,6 +22,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Further fields of the answer's error object (e.g. `mergedInto` of a `merged_into`). */
+    readonly extra: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -44,7 +46,7 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   } catch (error) {
     throw new ApiError(0, 'network', `${method} ${path}: the API could not be reached (${(error as Error).message})`);
   }
-  const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+  const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } & Record<string, unknown> } | null;
   // A missing or wrong token: 403 `unauthorized` locally, as API Gateway answers 403 to a missing
   // or wrong SigV4 signature (a 403 `forbidden` is a role refusing a route; 401 from older stacks).
   if (res.status === 401 || (res.status === 403 && body?.error?.code === 'unauthorized')) throw new Unauthorized(Boolean(token));
@@ -54,6 +56,7 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
       res.status,
       err?.code ?? 'http_error',
       `${method} ${path}: ${res.status} ${err?.code ?? ''} — ${err?.message ?? res.statusText}`,
+      err ?? {},
     );
   }
   return body as T;

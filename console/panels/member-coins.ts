@@ -26,8 +26,8 @@ export async function memberCoins(memberId: string, coins: MemberView['coins']):
     entries.length
       ? table(
           'member-coins-ledger',
-          ['Day', 'Movement', 'Coins', 'Lot', 'Ref'],
-          entries.map((e) => [e.day, e.kind, formatCount(e.coins), e.lotId ?? '—', e.ref]),
+          ['Day', 'Movement', 'Coins', 'Lot', 'Ref', 'Member'],
+          entries.map((e) => [e.day, e.kind, formatCount(e.coins), e.lotId ?? '—', e.ref, e.mergedFrom ?? memberId]),
           2,
         )
       : h('p', { class: 'empty', testid: 'member-coins-ledger' }, 'No coin movements.'),

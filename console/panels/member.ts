@@ -5,6 +5,7 @@ import { api, ApiError, enc, type MemberView } from '../api-client';
 import { $, h, table } from '../dom';
 import { clampAsOf, state } from '../state';
 import { memberCoins } from './member-coins';
+import { memberIdentities, memberNotFound } from './member-identities';
 
 export async function renderMember(stale: () => boolean, memberId?: string): Promise<void> {
   const asOfInput = $('member-asof') as HTMLInputElement;
@@ -26,12 +27,12 @@ export async function renderMember(stale: () => boolean, memberId?: string): Pro
     m = await api<MemberView>(`/members/${enc(memberId)}?asOf=${asOf}`);
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) {
-      if (!stale()) result.replaceChildren(h('p', { class: 'banner', testid: 'member-error' }, `No member ${memberId}.`));
+      if (!stale()) result.replaceChildren(memberNotFound(memberId, error));
       return;
     }
     throw error;
   }
-  const coins = await memberCoins(memberId, m.coins);
+  const coins = await memberCoins(m.memberId, m.coins);
   if (stale()) return;
   const tierIndex = state.tiers.indexOf(m.tier);
   const next = m.pointsToNextTier === null ? null : (state.tiers[tierIndex + 1] ?? 'the next tier');
@@ -115,12 +116,13 @@ export async function renderMember(stale: () => boolean, memberId?: string): Pro
       m.tierHistory?.length
         ? table(
             'member-history',
-            ['Day', 'From', 'To', 'Reason'],
-            m.tierHistory.map((c) => [c.day, c.from, c.to, c.reason]),
-            4,
+            ['Day', 'From', 'To', 'Reason', 'Member'],
+            m.tierHistory.map((c) => [c.day, c.from, c.to, c.reason, c.mergedFrom ?? m.memberId]),
+            5,
           )
         : h('p', { class: 'empty', testid: 'member-history' }, 'No tier changes.'),
     ),
+    memberIdentities(m, memberId),
     coins,
   );
 }

@@ -265,4 +265,29 @@ export class DynamoLedger implements LedgerPort, CoinLedgerReader {
     );
     return !!out.Item;
   }
+
+  /**
+   * Every item stored under each of a person's ledger keys (shared/identity/person-ledger.ts), as
+   * stored: each keeps its `memberId`, the key it lies under (subject access).
+   */
+  async itemsOf(keys: readonly string[]): Promise<(Record<string, unknown> & { memberId: string; sk: string })[]> {
+    const items: (Record<string, unknown> & { memberId: string; sk: string })[] = [];
+    for (const memberId of keys) {
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        const page = await this.client.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: 'memberId = :m',
+            ExpressionAttributeValues: { ':m': memberId },
+            ConsistentRead: true,
+            ExclusiveStartKey,
+          }),
+        );
+        items.push(...((page.Items ?? []) as (typeof items)[number][]));
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+    }
+    return items;
+  }
 }

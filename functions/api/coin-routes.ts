@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { dayNumber, todayIn } from '../../shared/days/days';
 import { COIN_TOTALS_KEY, coinDayKey, coinFigures } from '../../shared/coins/outbox';
 import { adjust, CoinRefusal, redeem, reverseRedemption, type CoinOperationsDeps } from '../../shared/coins/operations';
-import { coinLedgerPage } from '../../shared/coins/ledger-view';
+import { coinLedgerPage, personCoinLedger } from '../../shared/coins/ledger-view';
 import { CoinStore } from '../adapters/coin-store';
 import { documentClient } from '../adapters/clients';
 import { auditLog } from '../adapters/audit-store';
@@ -134,15 +134,15 @@ export async function postAdjustment(ctx: RouteContext, event: APIGatewayProxyEv
   return new Reply(201, answer);
 }
 
-/** Newest first; the cursor is the last entry's (at, id). */
+/** Newest first; the cursor is the last entry's (at, id). A merged member's entries are marked `mergedFrom`. */
 export async function getCoinLedger(ctx: RouteContext, event: APIGatewayProxyEventV2, memberId: string) {
   checkId('memberId', memberId);
   const { limit, cursor } = query(event, {
     limit: z.coerce.number().int('must be an integer').min(1, 'must be ≥ 1').max(500, 'must be ≤ 500').optional(),
     cursor: z.string().optional(),
   });
-  await requireMember(memberId, ctx);
-  return coinLedgerPage(await ctx.stores.ledger.coinLedger(memberId), limit ?? 50, cursor);
+  const state = await requireMember(memberId, ctx);
+  return coinLedgerPage(await personCoinLedger(ctx.stores.ledger, state), limit ?? 50, cursor);
 }
 
 export async function getCoinMetrics(ctx: RouteContext, event: APIGatewayProxyEventV2) {

@@ -1,13 +1,13 @@
 // Privacy routes (docs/api.md#privacy-erasure-and-subject-access): erasure, subject access and the audit log. Every operator action
 // here appends to the audit chain; member ids appear there only as salted hashes.
 import { Logger } from '@aws-lambda-powertools/logger';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { MS_PER_DAY, todayIn, zoneOffsetMs } from '../../shared/days/days';
+import { personLedgerKeys } from '../../shared/identity/person-ledger';
 import { subjectAccessDocument, type LedgerRecord } from '../../shared/privacy/subject-access';
 import { auditLog, InvalidCursor } from '../adapters/audit-store';
-import { documentClient, kinesisClient } from '../adapters/clients';
+import { kinesisClient } from '../adapters/clients';
 import { resourceNames } from '../adapters/config';
 import { erasureAdapter } from '../adapters/erasure-store';
 import { putJsonRecords } from '../adapters/events-producer';
@@ -113,21 +113,8 @@ export async function getSubjectAccess(ctx: RouteContext, event: APIGatewayProxy
   if (erased) throw erasedError();
   if (mergedInto) throw mergedError(memberId, mergedInto);
   if (!state) throw new HttpError(404, 'member_not_found', `memberId: no member ${memberId}`);
-  const ledger: LedgerRecord[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await documentClient().send(
-      new QueryCommand({
-        TableName: resourceNames().ledgerTable,
-        KeyConditionExpression: 'memberId = :m',
-        ExpressionAttributeValues: { ':m': memberId },
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
-    );
-    ledger.push(...((page.Items ?? []) as LedgerRecord[]));
-    start = page.LastEvaluatedKey;
-  } while (start);
+  // Its own items and those of every id folded into it (a merged member's, an anonymous id's orders).
+  const ledger: LedgerRecord[] = await ctx.stores.ledger.itemsOf(personLedgerKeys(state));
   const generatedAt = new Date(ctx.now()).toISOString();
   const document = subjectAccessDocument(ctx.program, state, ledger, todayIn(ctx.program.timezone, ctx.now()), generatedAt);
   await auditLog().append({

@@ -23,6 +23,7 @@ import { dayParam, dayRange, HttpError, query } from './http';
 import { assertNotErased, erasedError, memberOrTombstone } from './member-lookup';
 import { erasureAdapter } from '../adapters/erasure-store';
 import { visitorKey } from '../../shared/identity/keys';
+import { mergedMemberKeys, originOf, type Origin } from '../../shared/identity/person-ledger';
 
 export interface RouteContext {
   program: Program;
@@ -72,7 +73,15 @@ export async function getMember(ctx: RouteContext, event: APIGatewayProxyEventV2
     );
   if (then.kind === 'not_kept')
     throw new HttpError(400, 'invalid_parameter', `asOf: the member's state is kept from ${dayString(then.oldestDay)} on`);
-  const history = then.tierHistory;
+  // The tier history of the members merged into it (their own keys), each entry marked mergedFrom.
+  const merged = await Promise.all(
+    mergedMemberKeys(state).map(async (key) =>
+      (await ctx.stores.ledger.tierHistory(key)).map((c) => ({ ...c, origin: originOf(state.memberId, key) })),
+    ),
+  );
+  const history = [...then.tierHistory.map((c) => ({ ...c, origin: {} as Origin })), ...merged.flat().filter((c) => c.day <= day)].sort(
+    (a, b) => a.day - b.day,
+  );
   const coins = coinBalance(state.coins, day);
   return {
     ...memberView(ctx.program, then.state, day),
@@ -87,6 +96,7 @@ export async function getMember(ctx: RouteContext, event: APIGatewayProxyEventV2
       from: ctx.program.tiers[c.from].id,
       to: ctx.program.tiers[c.to].id,
       reason: c.reason,
+      ...c.origin,
     })),
   };
 }

@@ -5,6 +5,8 @@
  * `entries`). One reader (CoinLedgerReader) gives them all; this module only shapes and pages.
  */
 import { dayString } from '../days/days';
+import { originOf, personLedgerKeys, type Origin } from '../identity/person-ledger';
+import type { MemberState } from '../member/state';
 import type { OrderRecord } from '../member/ledger';
 import { lotId, lotNumber } from './lots';
 import type { StoredEntry } from './operation-records';
@@ -47,15 +49,38 @@ export function orderCoinEntries(order: OrderRecord): StoredEntry[] {
   return out;
 }
 
+/** A movement of the person's ledger, marked when it lies under an id folded into the member. */
+export type PersonEntry = StoredEntry & { origin?: Origin };
+
+/**
+ * The person's coin movements (docs/architecture.md#operator-merge): the member's own and those under
+ * every id folded into it (a merged member's earlier movements, and the orders of its forwarded
+ * events, claimed under its key), each marked `mergedFrom`; ids prefixed by their key, so none collide.
+ */
+export async function personCoinLedger(
+  reader: CoinLedgerReader,
+  state: Pick<MemberState, 'memberId' | 'identities'>,
+): Promise<PersonEntry[]> {
+  const lists = await Promise.all(
+    personLedgerKeys(state).map(async (key) => {
+      const entries = await reader.coinLedger(key);
+      if (key === state.memberId) return entries;
+      const origin = originOf(state.memberId, key);
+      return entries.map((e) => ({ ...e, id: `${key}\u0000${e.id}`, origin }));
+    }),
+  );
+  return lists.flat();
+}
+
 export interface CoinLedgerPage {
-  entries: { at: string; day: string; kind: StoredEntry['kind']; coins: number; lotId: string | null; ref: string }[];
+  entries: ({ at: string; day: string; kind: StoredEntry['kind']; coins: number; lotId: string | null; ref: string } & Origin)[];
   nextCursor: string | null;
 }
 
 const newestFirst = (a: StoredEntry, b: StoredEntry) => (a.at !== b.at ? (a.at < b.at ? 1 : -1) : a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 
 /** One page, newest first; the cursor is the last entry's (at, id). */
-export function coinLedgerPage(all: readonly StoredEntry[], limit: number, cursor: string | undefined): CoinLedgerPage {
+export function coinLedgerPage(all: readonly PersonEntry[], limit: number, cursor: string | undefined): CoinLedgerPage {
   const rows = [...all].sort(newestFirst);
   let start = 0;
   if (cursor) {
@@ -74,6 +99,7 @@ export function coinLedgerPage(all: readonly StoredEntry[], limit: number, curso
       coins: e.coins,
       lotId: e.lot === null ? null : lotId(e.lot),
       ref: e.ref,
+      ...e.origin,
     })),
     nextCursor: more && last ? Buffer.from(`${last.at}\n${last.id}`).toString('base64url') : null,
   };

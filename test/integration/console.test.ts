@@ -20,6 +20,7 @@ import {
   rowsOf,
   screenshot,
   stack,
+  STORY,
   text,
   TO,
   TODAY,
@@ -288,7 +289,9 @@ describe.skipIf(!CHROMIUM)('the operations console', () => {
       await page.$$eval('[data-testid="member-segments"] [data-segment]', (els) => els.map((e) => e.getAttribute('data-segment'))),
     ).toEqual(m.segments);
     if (m.tierHistory.length)
-      expect(await rowsOf('member-history')).toEqual(m.tierHistory.map((c: any) => [c.day, c.from, c.to, c.reason]));
+      expect(await rowsOf('member-history')).toEqual(
+        m.tierHistory.map((c: any) => [c.day, c.from, c.to, c.reason, c.mergedFrom ?? memberId]),
+      );
     // Coins: the balance and the latest movements.
     expect(await text('member-coins-available')).toBe(formatCount(m.coins.available));
     expect(await text('member-coins-pending')).toBe(formatCount(m.coins.pending));
@@ -296,7 +299,7 @@ describe.skipIf(!CHROMIUM)('the operations console', () => {
     const { entries } = await get(`/members/${memberId}/coins/ledger?limit=10`);
     if (entries.length)
       expect(await rowsOf('member-coins-ledger')).toEqual(
-        entries.map((e: any) => [e.day, e.kind, formatCount(e.coins), e.lotId ?? '—', e.ref]),
+        entries.map((e: any) => [e.day, e.kind, formatCount(e.coins), e.lotId ?? '—', e.ref, e.mergedFrom ?? memberId]),
       );
     await screenshot('member');
 
@@ -304,6 +307,55 @@ describe.skipIf(!CHROMIUM)('the operations console', () => {
     await page.getByTestId('member-submit').click();
     await page.getByTestId('member-error').waitFor({ state: 'visible' });
     expect(await text('member-error')).toBe('No member nobody-here.');
+  }, 60_000);
+
+  it('Member lookup after a merge: identities, merged members and their history; the merged id and the device id lead to it', async () => {
+    const lookUp = async (id: string) => {
+      await page.getByTestId('member-id').fill(id);
+      await page.evaluate(() => ((document.querySelector('[data-testid="page-member"]') as HTMLElement).dataset.state = ''));
+      await page.getByTestId('member-submit').click();
+      await waitReady('member');
+    };
+    await visit('member');
+    await page.getByTestId('member-asof').fill(TO);
+    await lookUp(STORY.kept);
+    const m = await get(`/members/${STORY.kept}?asOf=${TO}`);
+    expect(m).toMatchObject({ identities: [STORY.device], mergedMembers: [STORY.gone], tier: 'silver' });
+    expect(await text('member-tier')).toBe('silver');
+    expect(await page.$$eval('[data-testid="member-identities"] [data-identity]', (els) => els.map((e) => e.textContent))).toEqual([
+      STORY.device,
+    ]);
+    expect(await page.$$eval('[data-testid="member-merged"] [data-merged]', (els) => els.map((e) => e.textContent))).toEqual([STORY.gone]);
+    // The merged member's own upgrade shows beside the merge, and its coins in the ledger.
+    const history = await rowsOf('member-history');
+    expect(history).toEqual(m.tierHistory.map((c: any) => [c.day, c.from, c.to, c.reason, c.mergedFrom ?? STORY.kept]));
+    expect(history.map((r) => [r[3], r[4]])).toEqual(
+      expect.arrayContaining([
+        ['merge', STORY.kept],
+        ['earn', STORY.gone],
+      ]),
+    );
+    const ledger = await rowsOf('member-coins-ledger');
+    expect(ledger.filter((r) => r[1] === 'earn').map((r) => [r[4], r[5]])).toEqual(
+      expect.arrayContaining([
+        ['console-g-1', STORY.gone],
+        ['console-k-1', STORY.kept],
+      ]),
+    );
+    await screenshot('member-merged');
+
+    // The member merged away names the member kept, and opens it.
+    await lookUp(STORY.gone);
+    expect(await text('member-error')).toBe(`${STORY.gone} was merged into ${STORY.kept}.`);
+    await page.evaluate(() => ((document.querySelector('[data-testid="page-member"]') as HTMLElement).dataset.state = ''));
+    await page.getByTestId('member-merged-into').click();
+    await waitReady('member');
+    expect(await text('member-name')).toBe(STORY.kept);
+
+    // The device id answers for its member, and says so.
+    await lookUp(STORY.device);
+    expect(await text('member-name')).toBe(STORY.kept);
+    expect(await text('member-linked-note')).toBe(`${STORY.device} is an anonymous id linked to ${STORY.kept}.`);
   }, 60_000);
 
   it('Coins: issued, redeemed and expired per day, the liability over time, coins expiring in 30 days', async () => {

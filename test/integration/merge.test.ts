@@ -2,11 +2,15 @@
 // roles, the body's errors, the request stored once per mergeId and audited, `merged_into` at once,
 // then the consumer's mark, forward and fold (kinesis-mock → the events consumer → DynamoDB Local):
 // points, ids and coins on the member kept, the `member_merged` action, later events of the member
-// merged away applied to it, and every daily figure as the oracle with the merge.
+// merged away applied to it, and every daily figure as the oracle with the merge; then the reads of the
+// member kept (coin ledger, tier history, subject access) include the items of the ids folded into it,
+// and its erasure removes them too.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { actionsOnStream } from '../support/actions-stream';
 import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
 import { buildActivityOracle, type OracleEvent } from '../../harness/oracle/activity-oracle';
+import { dynamoClient } from '../../infra/local/engine/aws';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 
 const FROM = '2026-11-01';
 const TO = '2026-11-12';
@@ -16,8 +20,11 @@ let n = 0;
 const at = (day: number, hour = 10) => `2026-11-${String(day).padStart(2, '0')}T${String(hour).padStart(2, '0')}:00:00+08:00`;
 const ev = (fields: Partial<OracleEvent> & { type: OracleEvent['type'] }, day: number, hour = 10): OracleEvent =>
   ({ eventId: `mg${++n}`, occurredAt: at(day, hour), ...fields }) as OracleEvent;
-const purchase = (memberId: string, day: number, orderId: string, cents: number) =>
-  ev({ type: 'purchase', memberId, channel: 'store', orderId, lines: [{ sku: 's', category: 'food', amountCents: cents }] }, day);
+const purchaseAs = (who: { memberId?: string; anonymousId?: string }, day: number, orderId: string, cents: number) =>
+  ev({ type: 'purchase', ...who, channel: 'store', orderId, lines: [{ sku: 's', category: 'food', amountCents: cents }] }, day);
+const purchase = (memberId: string, day: number, orderId: string, cents: number) => purchaseAs({ memberId }, day, orderId, cents);
+const refund = (memberId: string, day: number, orderId: string, cents: number) =>
+  ev({ type: 'refund', memberId, channel: 'store', orderId, lines: [{ sku: 's', amountCents: cents }] }, day);
 const json = (events: readonly OracleEvent[]) => events.map((e) => JSON.stringify(e));
 
 const before = [
@@ -138,5 +145,71 @@ describe('operator merge through the local stack', () => {
     const program = await call('GET', '/metrics/program');
     expect(program.body.members).toBe(1);
     expect((await call('GET', '/quarantine')).body).toEqual([]);
+  });
+
+  it("the member kept's coin ledger, tier history and subject access include the merged member's and anonymous id's items, marked", async () => {
+    // A refund of the merged member's pre-merge order (claimed under its key), and a guest order
+    // under an anonymous id identified to the member kept afterwards (kept under the visitor key).
+    await stack.putRecords(
+      json([
+        refund('gone-1', 7, 'g-1', 20_000),
+        purchaseAs({ anonymousId: 'card:k2' }, 7, 'guest-1', 5_000),
+        ev({ type: 'identify', memberId: 'kept-1', anonymousId: 'card:k2' }, 8),
+      ]),
+    );
+    await stack.drain({ timeoutMs: 180_000 });
+    const member = (await call('GET', '/members/kept-1')).body;
+    expect(member).toMatchObject({ identities: ['wx:g1', 'card:k2'], mergedMembers: ['gone-1'], lifetimePoints: 1400 });
+    expect(member.tierHistory).toEqual([
+      { day: '2026-11-02', from: 'member', to: 'silver', reason: 'merge' },
+      { day: '2026-11-02', from: 'member', to: 'silver', reason: 'earn', mergedFrom: 'gone-1' },
+    ]);
+
+    const entries: any[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: any = (await call('GET', `/members/kept-1/coins/ledger?limit=2${cursor ? `&cursor=${cursor}` : ''}`)).body;
+      entries.push(...page.entries);
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(entries.map((e) => [e.kind, e.ref, e.coins, e.mergedFrom ?? null])).toEqual([
+      // g-2 came after the merge, at the member kept's silver rate, its order claimed under gone-1
+      ['earn', 'g-2', 200, 'gone-1'],
+      ['earn', 'k-1', 300, null],
+      ['revoke', expect.any(String), -200, 'gone-1'],
+      ['earn', 'g-1', 1200, 'gone-1'],
+    ]);
+    const balance = entries.reduce((sum, e) => sum + e.coins, 0);
+    expect(balance).toBe(member.coins.available + member.coins.pending - member.coins.debt);
+    expect(balance).toBe(1500);
+
+    const data = (await call('GET', '/members/kept-1/data')).body;
+    expect(data).toMatchObject({ memberId: 'kept-1', identities: ['wx:g1', 'card:k2'], mergedMembers: ['gone-1'] });
+    const orders = Object.fromEntries(data.orders.map((o: any) => [o.orderId, o]));
+    expect(Object.keys(orders).sort()).toEqual(['g-1', 'g-2', 'guest-1', 'k-1']);
+    expect(orders['g-1']).toMatchObject({ mergedFrom: 'gone-1', points: 1200, revokedPoints: 200, refunds: [expect.any(Object)] });
+    expect(orders['g-2']).toMatchObject({ mergedFrom: 'gone-1', points: 100 });
+    expect(orders['guest-1']).toMatchObject({ anonymousId: 'card:k2', points: 0 });
+    expect(orders['k-1']).not.toHaveProperty('mergedFrom');
+    expect(data.tierHistory.map((c: any) => [c.reason, c.mergedFrom ?? null])).toEqual([
+      ['merge', null],
+      ['earn', 'gone-1'],
+    ]);
+    // The merged member's tier action was sent under its own id: derived with it.
+    expect(data.actions.derived.map((a: any) => a.memberId).sort()).toEqual(['gone-1', 'kept-1']);
+  });
+
+  it('erasing the member kept erases the merged member and the anonymous ids with it, and all their ledger items', async () => {
+    const accepted = await call('POST', '/members/kept-1/erasure', { erasureId: 'er-1', reason: 'asked by the person' });
+    expect(accepted.status).toBe(202);
+    await stack.drain({ timeoutMs: 180_000 });
+    for (const id of ['kept-1', 'gone-1', 'wx:g1', 'card:k2'])
+      expect((await call('GET', `/members/${id}`)).body.error?.code, id).toBe('member_erased');
+    const doc = DynamoDBDocumentClient.from(dynamoClient(stack.endpoints));
+    for (const table of ['LedgerTable', 'MembersTable']) {
+      const items = (await doc.send(new ScanCommand({ TableName: stack.names.tables[table], ConsistentRead: true }))).Items ?? [];
+      const text = JSON.stringify(items);
+      for (const id of ['kept-1', 'gone-1', 'wx:g1', 'card:k2', 'g-1', 'guest-1']) expect(text, `${table} ${id}`).not.toContain(id);
+    }
   });
 });

@@ -64,6 +64,48 @@ export async function screenshot(name: string): Promise<string> {
   return file;
 }
 
+/** Ids of the identity story the member lookup shows (docs/rules.md#identity). */
+export const STORY = { kept: 'console-kept', gone: 'console-gone', device: 'wx:console-device' };
+
+/**
+ * Two members of one person merged by an operator, the member merged away silver by its purchase
+ * and an app install identified to the member kept: for the member lookup's identities.
+ */
+async function mergeStory(): Promise<void> {
+  const at = (n: number, hour: number) => `${addDay(FROM, n)}T${String(hour).padStart(2, '0')}:00:00+08:00`;
+  const events = [
+    { type: 'signup', memberId: STORY.gone, occurredAt: at(2, 10) },
+    {
+      type: 'purchase',
+      memberId: STORY.gone,
+      channel: 'store',
+      orderId: 'console-g-1',
+      occurredAt: at(3, 10),
+      lines: [{ sku: 's', category: 'food', amountCents: 150_000 }],
+    },
+    { type: 'app_open', anonymousId: STORY.device, occurredAt: at(4, 9) },
+    { type: 'signup', memberId: STORY.kept, occurredAt: at(4, 10) },
+    { type: 'identify', memberId: STORY.kept, anonymousId: STORY.device, occurredAt: at(4, 11) },
+    {
+      type: 'purchase',
+      memberId: STORY.kept,
+      channel: 'app',
+      orderId: 'console-k-1',
+      occurredAt: at(5, 10),
+      lines: [{ sku: 's', category: 'food', amountCents: 20_000 }],
+    },
+  ].map((e, i) => JSON.stringify({ eventId: `console-story-${i}`, ...e }));
+  await stack.putRecords(events);
+  await stack.drain({ timeoutMs: 120_000 });
+  const res = await fetch(`${stack.apiUrl}/members/${STORY.kept}/merge`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ mergeId: 'console-merge-1', fromMemberId: STORY.gone }),
+  });
+  expect(res.status).toBe(202);
+  await stack.drain({ timeoutMs: 120_000 });
+}
+
 /** Registers the stack, the data and the browser page in the calling test file (skipped without Chromium). */
 export function useConsoleFixture(): void {
   beforeAll(async () => {
@@ -105,6 +147,7 @@ export function useConsoleFixture(): void {
         body: JSON.stringify({ redemptionId: `console-${r.orderId}`, coins, orderId: r.orderId }),
       });
     }
+    await mergeStory();
 
     mkdirSync(ARTIFACTS, { recursive: true });
     browser = await chromium.launch({
