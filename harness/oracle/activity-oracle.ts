@@ -255,7 +255,9 @@ export function buildActivityOracle(
     const member = e.memberId ?? links.get(e.anonymousId!);
     return member !== undefined ? finalMember(member) : `anon\u0000${e.anonymousId}`;
   };
-  // A person joined on the earliest of its ids' first days (each id's first arriving event).
+  // A person joined on its first day in time order: the earliest of its ids' first arriving events'
+  // days and of its counted active days (an earlier-dated event that arrives later, not late by the
+  // 60-day rule, moves it back).
   const seenIds = new Set<string>();
 
   for (const e of events) {
@@ -299,6 +301,7 @@ export function buildActivityOracle(
     } else {
       m.activeDays.add(day);
       if (m.latestActiveDay === null || day > m.latestActiveDay) m.latestActiveDay = day;
+      if (day < m.joinedOn) m.joinedOn = day;
     }
 
     // 5. Event counters, by the event's own day, late or not.

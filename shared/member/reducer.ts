@@ -19,6 +19,7 @@ import type { Program } from '../programme/vocabulary';
 import { evaluateSegments } from './facts';
 import { claimKey, type AppliedClaim, type LedgerPort, type OrderRecord } from './ledger';
 import { newMember, type IncomingRecord, type MemberState } from './state';
+import { joinedBy } from './joined';
 import { endSilence } from '../winback/winback';
 import type { TierChange } from '../points/tiers';
 import type { StreamPosition } from '../stream/position';
@@ -274,6 +275,9 @@ async function applyRecordsOnce(
         const previous = state.activity.lastActiveOn;
         const outcome = markActive(state.activity, day, program.activity.lateActivityLimitDays);
         if (outcome === 'late') bump(state.contribution, day, C.lateActivity);
+        // An earlier-dated record that arrives after later ones (a retry, a replay, a forward that
+        // overtook another): the member joined on its day, as in time order.
+        if (outcome === 'new') joinedBy(state, day);
         if (outcome === 'new' && (previous === null || day > previous)) endSilence(program, state, previous, day, state.contribution);
         countEvent(state.contribution, event, day);
         if (event.type === 'purchase')

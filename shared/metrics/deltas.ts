@@ -57,9 +57,13 @@ export function memberDeltas(old: MemberState | null, next: MemberState, deltas:
   if (isVisitorKey(next.memberId)) {
     // A visitor is a person in DAU/WAU/MAU and lifecycle, never a member (docs/rules.md#identity).
     // First seen when first active (a visitor a link created holds no activity).
-    if ((old?.activity.lastActiveOn ?? null) === null && next.activity.lastActiveOn !== null)
+    const seen = (old?.activity.lastActiveOn ?? null) !== null;
+    if (!seen && next.activity.lastActiveOn !== null) add(deltas, dayKey(next.joinedOn), COUNTER.newVisitors, 1);
+    else if (seen && old!.joinedOn !== next.joinedOn) {
+      add(deltas, dayKey(old!.joinedOn), COUNTER.newVisitors, -1);
       add(deltas, dayKey(next.joinedOn), COUNTER.newVisitors, 1);
-    activityDeltas(old, next, deltas, true, program);
+    }
+    activityDeltas(rekeyed(old, next, deltas, true, program), next, deltas, true, program);
     customerDeltas(old, next, deltas, true);
     return;
   }
@@ -77,11 +81,16 @@ export function memberDeltas(old: MemberState | null, next: MemberState, deltas:
     total(j, tierCounter(next.tier.tier), 1);
   } else {
     if (old.joinedOn !== j) {
-      // A fold moved joinedOn earlier (an identified visitor was seen first): the member joined then.
+      // joinedOn moved earlier (an earlier-dated record arrived late, or a fold: an identified
+      // visitor was seen first): the member joined then, and held the base tier from then until
+      // the old joinedOn, where its first write booked the tier it had (day items only: as of a
+      // day, a tier count is the total minus the later days' deltas).
       add(deltas, dayKey(old.joinedOn), COUNTER.newMembers, -1);
       add(deltas, dayKey(j), COUNTER.newMembers, 1);
       add(deltas, dayKey(old.joinedOn), newByChannelCounter(channelOf(program, old)), -1);
       add(deltas, dayKey(j), newByChannelCounter(channelOf(program, old)), 1);
+      add(deltas, dayKey(old.joinedOn), tierCounter(0), -1);
+      add(deltas, dayKey(j), tierCounter(0), 1);
     }
     if (!old.acquisitionChannel && next.acquisitionChannel) {
       add(deltas, dayKey(j), newByChannelCounter(UNKNOWN_CHANNEL), -1);
@@ -90,7 +99,9 @@ export function memberDeltas(old: MemberState | null, next: MemberState, deltas:
     if (old.tier.tier !== next.tier.tier) {
       // Booked on the day the change took effect (an upgrade's purchase day, a review's day); a
       // refund revert restores older dates, so it is booked on the reverted upgrade's day.
-      const day = Math.max(next.tier.tierSince ?? j, old.tier.tierSince ?? j);
+      // The old base tier's day is the joinedOn it moved back to (shared/member/joined.ts).
+      const oldSince = old.tier.tier === 0 && old.tier.tierSince === old.joinedOn ? j : old.tier.tierSince;
+      const day = Math.max(next.tier.tierSince ?? j, oldSince ?? j);
       total(day, tierCounter(old.tier.tier), -1);
       total(day, tierCounter(next.tier.tier), 1);
     }
@@ -101,15 +112,28 @@ export function memberDeltas(old: MemberState | null, next: MemberState, deltas:
   for (const id of after) if (!before.has(id)) total(segmentDay, segmentSizeCounter(id), 1);
   for (const id of before) if (!after.has(id)) total(segmentDay, segmentSizeCounter(id), -1);
 
-  if (old && old.joinedOn !== j) {
-    // Lifecycle and retention hang on joinedOn: take the old state's activity counts back whole and
-    // book the new state's whole (the figures are linear in the counters, whatever path built them).
-    const back: Deltas = new Map();
-    activityDeltas(null, old, back, false, program);
-    for (const [item, counters] of back) for (const [counter, by] of counters) add(deltas, item, counter, -by);
-    activityDeltas(null, next, deltas, false, program);
-  } else activityDeltas(old, next, deltas, false, program);
+  activityDeltas(rekeyed(old, next, deltas, false, program), next, deltas, false, program);
   customerDeltas(old, next, deltas, false);
+}
+
+/**
+ * The old state under the new state's joinedOn and acquisition channel. Lifecycle, retention and
+ * channel retention hang on them: when either moved, the old state's activity counts are taken back
+ * whole and booked again under the new ones (the same days, so every other count cancels out; the
+ * figures are linear in the counters, whatever path built them); the days this write added are then
+ * booked on top, as in any write. Exact while the days that hang on the old and new joinedOn are in
+ * the 128-day window of recent days, which a move by a record that counts as activity (not late:
+ * within 60 days of the latest active day) guarantees.
+ */
+function rekeyed(old: MemberState | null, next: MemberState, deltas: Deltas, visitor: boolean, program: ChannelList): MemberState | null {
+  if (!old) return null;
+  const was = { ...old, joinedOn: next.joinedOn, acquisitionChannel: next.acquisitionChannel };
+  if (old.joinedOn === was.joinedOn && channelOf(program, old) === channelOf(program, was)) return old;
+  const back: Deltas = new Map();
+  activityDeltas(null, old, back, visitor, program);
+  for (const [item, counters] of back) for (const [counter, by] of counters) add(deltas, item, counter, -by);
+  activityDeltas(null, was, deltas, visitor, program);
+  return was;
 }
 
 /** Customers: persons with a purchase (any paying day, anonymous ones too) in the 30 days to a day. */
