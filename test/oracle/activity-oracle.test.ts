@@ -150,17 +150,20 @@ describe('daily: activity windows and lifecycle', () => {
     expect(byDay.get('2026-03-03')?.lifecycle.dormant).toBe(0);
   });
 
-  it('a member joined on d but also active on d-1 (earlier event arrived later) is new, not returning', () => {
+  it('an earlier-dated event arriving later (within 60 days) moves joinedOn back: joined on d-1, returning on d', () => {
     const o = buildActivityOracle([
       ev('app_open', 'x', cst('2026-03-10')), // creates x, joinedOn 03-10
-      ev('app_open', 'x', cst('2026-03-09')), // arrives later, within 60 days: counts
+      ev('app_open', 'x', cst('2026-03-09')), // arrives later, within 60 days: counts, x joined on 03-09
     ]);
     const [d9, d10] = o.daily('2026-03-09', '2026-03-10');
-    expect(d9.newMembers).toBe(0);
-    expect(d9.lifecycle).toEqual({ new: 0, returning: 0, resurrecting: 1, dormant: 0 });
-    expect(d10.newMembers).toBe(1);
-    expect(d10.lifecycle).toEqual({ new: 1, returning: 0, resurrecting: 0, dormant: 0 });
-    expect(o.member('x')).toMatchObject({ joinedOn: '2026-03-10', activeDays: 2, lastActiveOn: '2026-03-10' });
+    expect(d9.newMembers).toBe(1);
+    expect(d9.lifecycle).toEqual({ new: 1, returning: 0, resurrecting: 0, dormant: 0 });
+    expect(d10.newMembers).toBe(0);
+    expect(d10.lifecycle).toEqual({ new: 0, returning: 1, resurrecting: 0, dormant: 0 });
+    expect(o.member('x')).toMatchObject({ joinedOn: '2026-03-09', activeDays: 2, lastActiveOn: '2026-03-10' });
+    // The same as in time order.
+    const inOrder = buildActivityOracle([ev('app_open', 'x', cst('2026-03-09')), ev('app_open', 'x', cst('2026-03-10'))]);
+    expect(inOrder.daily('2026-03-09', '2026-03-10')).toEqual([d9, d10]);
   });
 
   it('refunds are not activity and do not touch any counter', () => {
@@ -232,7 +235,7 @@ describe('daily: counters', () => {
     const o = buildActivityOracle([
       ev('app_open', 'm', cst('2026-05-01')), // creates m; latest active 05-01
       ev('app_open', 'm', cst('2026-03-01')), // 61 days before 05-01: late
-      ev('app_open', 'm', cst('2026-03-02')), // exactly 60 days before: counts
+      ev('app_open', 'm', cst('2026-03-02')), // exactly 60 days before: counts (and m joined then)
       ev('page_view', 'm', cst('2026-03-01')), // still late (latest is still 05-01)
       purchase('m', cst('2026-03-01'), 'o9', [300, 200]), // late, but the order counts
       ev('refund', 'm', cst('2026-03-01'), { channel: 'store', orderId: 'o9', lines: [{ sku: 'sku0', amountCents: 300 }] }),
@@ -250,13 +253,13 @@ describe('daily: counters', () => {
       revenueCents: 500,
       payingMembers: 1,
       lateActivity: 3, // m's app_open, page_view, purchase (the refund is not activity)
-      newMembers: 1,
+      newMembers: 1, // n (a late event moves no joinedOn)
     });
-    expect(byDay.get('2026-03-02')).toMatchObject({ dau: 1, launches: 1, lateActivity: 0 });
-    expect(byDay.get('2026-02-20')).toMatchObject({ dau: 0, launches: 1, lateActivity: 1 });
-    expect(byDay.get('2026-05-01')).toMatchObject({ dau: 2, lateActivity: 0, newMembers: 1 });
+    expect(byDay.get('2026-03-02')).toMatchObject({ dau: 1, launches: 1, lateActivity: 0, newMembers: 1 });
+    expect(byDay.get('2026-02-20')).toMatchObject({ dau: 0, launches: 1, lateActivity: 1, newMembers: 0 });
+    expect(byDay.get('2026-05-01')).toMatchObject({ dau: 2, lateActivity: 0, newMembers: 0 });
     expect(o.member('m')).toEqual({
-      joinedOn: '2026-05-01',
+      joinedOn: '2026-03-02',
       lastActiveOn: '2026-05-01',
       activeDays: 2,
       acquisitionChannel: null,
@@ -266,7 +269,7 @@ describe('daily: counters', () => {
 });
 
 describe('members and signups', () => {
-  it('a later signup keeps joinedOn but may set acquisitionChannel once', () => {
+  it('an earlier-dated signup arriving later moves joinedOn back; the first signup with a channel sets it', () => {
     const o = buildActivityOracle([
       ev('app_open', 'a', cst('2026-03-05')),
       ev('signup', 'a', cst('2026-03-01'), { acquisitionChannel: 'sem' }),
@@ -275,7 +278,7 @@ describe('members and signups', () => {
       ev('signup', 'b', cst('2026-03-03'), { acquisitionChannel: 'weibo' }), // fills it in
     ]);
     expect(o.member('a')).toEqual({
-      joinedOn: '2026-03-05',
+      joinedOn: '2026-03-01',
       lastActiveOn: '2026-03-06',
       activeDays: 3,
       acquisitionChannel: 'sem',
@@ -286,7 +289,7 @@ describe('members and signups', () => {
       activeDays: 2,
       acquisitionChannel: 'weibo',
     });
-    expect(o.daily('2026-03-01', '2026-03-06').map((r) => r.newMembers)).toEqual([0, 1, 0, 0, 1, 0]);
+    expect(o.daily('2026-03-01', '2026-03-06').map((r) => r.newMembers)).toEqual([1, 1, 0, 0, 0, 0]);
     expect(o.memberIds()).toEqual(['a', 'b']);
   });
 });
