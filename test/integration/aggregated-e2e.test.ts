@@ -76,8 +76,9 @@ beforeAll(async () => {
 
   agg = await attach('agga');
   // Split by member, so each member's records keep their order in either path (the order they
-  // arrive in decides, e.g., joinedOn): half of the members through the producer library, aggregated
-  // per destination shard.
+  // arrive in still decides, e.g., whether a refund finds its purchase or is quarantined as
+  // unknown_order, and the 60-day lateness rule; joinedOn does not): half of the members through
+  // the producer library, aggregated per destination shard.
   const firstHalf = new Set(memberIds.filter((_, i) => i % 2 === 0));
   const inFirst = (line: string) => firstHalf.has(JSON.parse(line).memberId as string);
   const first = sample.filter(inFirst);
@@ -90,7 +91,8 @@ beforeAll(async () => {
   // The other members (and the bad records) as a producer with a stale map would: members three to
   // an aggregate, placed by its first key's hash, so the other two's sub-records mostly belong to
   // other shards and are forwarded. A member's records stay in one aggregate: forwards from two
-  // aggregates on two shards may overtake each other, and arrival order decides e.g. joinedOn.
+  // aggregates on two shards may overtake each other, and a refund that overtakes its purchase is
+  // quarantined (unknown_order) — the sample has refunds.
   const staleMap = [{ shardId: 'all', start: 0n, end: 2n ** 128n - 1n }];
   const secondMembers = memberIds.filter((id) => !firstHalf.has(id));
   const stale = [];

@@ -151,10 +151,13 @@ const history = fc
       fc.record({
         signup: fc.option(fc.record({ day: fc.integer({ min: 0, max: 49 }), channel: fc.constantFrom('sem', 'weibo', undefined) })),
         anonymous: fc.boolean(),
-        events: fc.array(fc.record({ day: fc.integer({ min: 0, max: 49 }), type: fc.constantFrom(...TYPES), hour: fc.integer({ min: 0, max: 23 }) }), {
-          minLength: 1,
-          maxLength: 8,
-        }),
+        events: fc.array(
+          fc.record({ day: fc.integer({ min: 0, max: 49 }), type: fc.constantFrom(...TYPES), hour: fc.integer({ min: 0, max: 23 }) }),
+          {
+            minLength: 1,
+            maxLength: 8,
+          },
+        ),
       }),
       { minLength: 1, maxLength: 6 },
     ),
@@ -165,17 +168,35 @@ const history = fc
     const events: OracleEvent[] = [];
     members.forEach((m, i) => {
       const who = m.anonymous && !m.signup ? { anonymousId: `wx:p${i}` } : { memberId: `p${i}` };
-      if (m.signup) events.push(ev({ type: 'signup', ...who, ...(m.signup.channel ? { acquisitionChannel: m.signup.channel } : {}) }, DAYS[m.signup.day], 9));
+      if (m.signup)
+        events.push(
+          ev({ type: 'signup', ...who, ...(m.signup.channel ? { acquisitionChannel: m.signup.channel } : {}) }, DAYS[m.signup.day], 9),
+        );
       m.events.forEach((e, k) => {
         const day = DAYS[e.day];
         if (e.type === 'session_end') events.push(ev({ type: e.type, ...who, durationSeconds: 60 * k, pageViews: k }, day, e.hour));
         else if (e.type === 'purchase')
-          events.push(ev({ type: e.type, ...who, channel: 'app', orderId: `o${i}-${k}`, lines: [{ sku: 's', category: 'food', amountCents: 1000 + k }] }, day, e.hour));
+          events.push(
+            ev(
+              {
+                type: e.type,
+                ...who,
+                channel: 'app',
+                orderId: `o${i}-${k}`,
+                lines: [{ sku: 's', category: 'food', amountCents: 1000 + k }],
+              },
+              day,
+              e.hour,
+            ),
+          );
         else if (e.type === 'recharge') events.push(ev({ type: e.type, ...who, channel: 'app', amountCents: 500 }, day, e.hour));
         else events.push(ev({ type: e.type, ...who }, day, e.hour));
       });
     });
-    const shuffled = events.map((e, i) => ({ e, k: order[i % order.length] + i * 1e-9 })).sort((a, b) => a.k - b.k).map(({ e }) => e);
+    const shuffled = events
+      .map((e, i) => ({ e, k: order[i % order.length] + i * 1e-9 }))
+      .sort((a, b) => a.k - b.k)
+      .map(({ e }) => e);
     return { events, shuffled, batchSize };
   });
 
