@@ -4,3 +4,4 @@ export { eventsToJsonLines, simulate } from './simulate';
 export { Rng } from './rng';
 export { withIdentities, type IdentityOptions } from './identity';
 export { checkoutRedemptions, coinsToRedeem, type CheckoutRedemption, type RedeemHabit } from './checkout';
+export { operatorMerges, type MergeOptions, type OperatorMerge } from './merges';

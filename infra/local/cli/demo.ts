@@ -1,11 +1,13 @@
-// `npm run demo`: the embedded stack, a simulated month streamed through it with a progress bar,
-// the daily jobs for today, members redeeming coins at the till, a short summary — and the API left
-// running.
+// `npm run demo`: the embedded stack, a simulated month streamed through it with a progress bar —
+// persons browsing anonymously before they sign up (some never do), guest purchases at the till,
+// identifies arriving late, and members with two accounts merged by an operator through the API
+// part-way through — the daily jobs for today, members redeeming coins at the till, a short summary
+// — and the API left running.
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { addDays, dayString, todayIn } from '../../../shared/days/days';
 import { loadProgram } from '../../../shared/programme/load';
-import { checkoutRedemptions, coinsToRedeem, eventsToJsonLines, simulate } from '../../../simulator';
+import { checkoutRedemptions, coinsToRedeem, eventsToJsonLines, operatorMerges, simulate, withIdentities } from '../../../simulator';
 import { fail, launchStack, log, operatorTokenHint, readyMessage } from './launch';
 
 const { values } = parseArgs({
@@ -33,9 +35,13 @@ async function main(): Promise<void> {
   const today = todayIn(program.timezone);
   // The month ends yesterday: nothing is in the future, and today's jobs see all of it.
   const start = addDays(today, -days);
-  const events = [...simulate({ members, days, seed, start: dayString(start), timezone: program.timezone })];
+  const events = withIdentities(simulate({ members, days, seed, start: dayString(start), timezone: program.timezone }), { seed });
   const lines = [...eventsToJsonLines(events)];
-  log(`streaming ${lines.length} events of ${members} members over ${days} days (${dayString(start)} … ${dayString(addDays(today, -1))})`);
+  // One person in 40 has two member accounts; the operator merges them 60% of the way through.
+  const split = Math.floor(lines.length * 0.6);
+  const merges = operatorMerges(events, { seed, count: Math.max(1, Math.round(members / 40)), before: split });
+  const identifies = events.filter((e) => e.type === 'identify').length;
+  log(`streaming ${lines.length} events of ${members} persons over ${days} days (${dayString(start)} … ${dayString(addDays(today, -1))})`);
 
   const bar = new cliProgress.SingleBar(
     { format: '  sending  [{bar}] {percentage}% | {value}/{total} events | {eta_formatted} left', hideCursor: true },
@@ -43,13 +49,29 @@ async function main(): Promise<void> {
   );
   bar.start(lines.length, 0);
   let sent = 0;
-  for (let i = 0; i < lines.length; i += 2000) {
-    const chunk = lines.slice(i, i + 2000);
-    await stack.putRecords(chunk, (n) => bar.update(sent + n));
-    sent += chunk.length;
-    bar.update(sent);
+  const send = async (upTo: number) => {
+    while (sent < upTo) {
+      const chunk = lines.slice(sent, Math.min(sent + 2000, upTo));
+      await stack.putRecords(chunk, (n) => bar.update(sent + n));
+      sent += chunk.length;
+      bar.update(sent);
+    }
+  };
+  await send(split);
+  // The operator merges, through the API, once both accounts are in (their later events follow).
+  await stack.drain({ timeoutMs: 600_000 });
+  let merged = 0;
+  for (const m of merges) {
+    const res = await fetch(`${stack.apiUrl}/members/${encodeURIComponent(m.into)}/merge`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ mergeId: m.mergeId, fromMemberId: m.from }),
+    });
+    if (res.status === 202) merged++;
   }
+  await send(lines.length);
   bar.stop();
+  log(`operator merges: ${merged} of ${merges.length} accepted part-way through`);
   log('waiting for the consumer to catch up');
   await stack.drain({ timeoutMs: 600_000 });
   for (const job of ['coins', 'tier-review', 'winback', 'rfm']) {
@@ -115,6 +137,8 @@ memberflow demo — ${lines.length} events streamed
     .map(([k, v]) => `${k} ${v}`)
     .join(', ')}
   coins              issued ${coinSum('issued')}, redeemed ${coinSum('redeemed')} (${redemptions} redemptions), revoked ${coinSum('revoked')}; outstanding ${coins.outstanding} + pending ${coins.pending} → liability ${yuan(coins.liabilityFen)}
+  identity           ${identifies} identifies (many late), visitors ${daily.visitors} on ${yesterday}; ${merged} operator merges (e.g. ${merges[0] ? `${merges[0].from} → ${merges[0].into}` : '—'})
+  customers (30 d)   ${programView.customers}, of whom members ${share(programView.kpis.memberShareOfCustomers * 10_000, 10_000)} (goal ≥ 90%)
   KPIs               important-value ${share(programView.kpis.importantValueShare * 10_000, 10_000)} (goal ≥ 20%), churned ${share(programView.kpis.churnedShare * 10_000, 10_000)} (goal ≤ 5%)
 
   API      ${stack.apiUrl}   (Authorization: Bearer ${operatorTokenHint(stack)})
