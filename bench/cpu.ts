@@ -1,7 +1,7 @@
 // CPU time of the events handler's own code: the same batches through `toStreamRecords` and
 // `processBatch` with the in-memory ports (no I/O), after a warm-up pass on separate ports.
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { toStreamRecords } from '../functions/process-events';
+import { toStreamRecords } from '../functions/adapters/kinesis-records';
 import {
   MemoryActions,
   MemoryHints,

@@ -1,28 +1,15 @@
 // Events consumer: Kinesis EventsStream → members, ledger and quarantine (one write per member per batch).
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { processBatch, type StreamRecord } from '../shared/batch/process-batch';
+import { processBatch } from '../shared/batch/process-batch';
 import { loadProgram } from '../shared/programme/load';
 import { commandKey } from './adapters/command-key';
+import { toStreamRecords } from './adapters/kinesis-records';
 import { erasureAdapter } from './adapters/erasure-store';
 import { mergeRequests } from './adapters/merge-store';
 import { stores } from './adapters/stores';
 import { createLogger } from './adapters/logger';
 
 const logger = createLogger();
-
-function shardOf(eventId: string): string {
-  // eventID is "<shardId>:<sequenceNumber>".
-  return eventId.slice(0, eventId.indexOf(':'));
-}
-
-export function toStreamRecords(event: KinesisStreamEvent): StreamRecord[] {
-  return event.Records.map((record) => ({
-    shardId: shardOf(record.eventID),
-    seq: record.kinesis.sequenceNumber,
-    data: Buffer.from(record.kinesis.data, 'base64'),
-    arrivedAt: Math.round(record.kinesis.approximateArrivalTimestamp * 1000),
-  }));
-}
 
 export const handler = async (event: KinesisStreamEvent, context?: Context): Promise<KinesisStreamBatchResponse> => {
   if (context) logger.addContext(context);

@@ -1,4 +1,4 @@
-// Staging of an import in AWS (functions/import-stage.ts, functions/import-apply.ts): each input
+// Staging of an import in AWS (the use cases stage-object.ts and apply-staged.ts): each input
 // object's valid lines are cut into one chunk per programme day, and a day's chunks are merged in
 // time order (ties: object key, then line number — a re-run yields the same order). A chunk's key
 // carries its day and line count, so the applier plans the whole import from a listing alone.

@@ -2,7 +2,7 @@
 // They keep the same semantics as the DynamoDB adapters (conditional writes, claims).
 import { nextCoinDueDay } from '../../shared/coins/lots';
 import type { BookedMove } from '../../shared/coins/outbox';
-import type { CoinIndexPort, JobName, JobProgressPort } from '../../shared/jobs/ports';
+import type { CoinIndexPort, JobName, JobProgressPort, ReviewIndexPort } from '../../shared/jobs/ports';
 import { tierChangeKey } from '../../shared/keys/ledger-keys';
 import { type AppliedClaim, type Claim, type LedgerPort, type OrderRecord } from '../../shared/member/ledger';
 import { type MemberState } from '../../shared/member/state';
@@ -197,6 +197,16 @@ export class MemoryCoinIndex implements CoinIndexPort {
         const due = m.linkedTo ? null : nextCoinDueDay(m.coins, this.noticeDays);
         return due !== null && due <= lastDay;
       })
+      .map((m) => m.memberId);
+  }
+}
+
+/** The sparse TierReviewIndex over in-memory members: members above the base tier, not merged away. */
+export class MemoryReviewIndex implements ReviewIndexPort {
+  constructor(private readonly members: MemoryMembers) {}
+  async membersWithReviewBy(lastDay: number) {
+    return [...this.members.items.values()]
+      .filter((m) => m.tier.tier > 0 && m.tier.tierReviewOn !== null && m.tier.tierReviewOn <= lastDay && !m.linkedTo)
       .map((m) => m.memberId);
   }
 }

@@ -1,6 +1,6 @@
 // The layering rule (docs/architecture.md) on the real source tree, and proof that the checker
 // catches each kind of breach: synthetic files in a scratch folder, each breaking one rule.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,15 @@ describe('the repository', () => {
     expect(result.violations.map((v) => `${v.edge.from}:${v.edge.line} → ${v.edge.specifier}`)).toEqual([]);
     expect(result.cycles).toEqual([]);
     expect(result.staleTolerations).toEqual([]);
+  });
+
+  it('keeps every Lambda handler (functions/*.ts) to wiring: at most 40 lines, no AWS SDK of its own', () => {
+    const dir = path.join(repoRoot, 'functions');
+    const handlers = readdirSync(dir).filter((f) => f.endsWith('.ts'));
+    expect(handlers.length).toBeGreaterThan(8);
+    const text = (f: string) => readFileSync(path.join(dir, f), 'utf8');
+    expect(handlers.filter((f) => text(f).trimEnd().split('\n').length > 40)).toEqual([]);
+    expect(handlers.filter((f) => importsOf(f, text(f)).some((i) => i.specifier.startsWith('@aws-sdk/')))).toEqual([]);
   });
 });
 
