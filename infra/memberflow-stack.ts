@@ -123,7 +123,9 @@ export class MemberflowStack extends Stack {
     // member, conditional on its version in the request), which also covers the erasure's
     // tombstones (`erased#…`); a LeadingKeys condition cannot narrow it while coins put members.
     // Query on the members' indexes: /metrics/program's coins expiring soon (CoinDueIndex).
-    allowOnTable(api, tables.members, [...READ, 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'], { indexQuery: true });
+    // Scan: listing the near-universal segments (base tier, status-active), which have no
+    // membership items: the members' own segment lists say it (shared/segments/segments.ts).
+    allowOnTable(api, tables.members, [...READ, 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Scan'], { indexQuery: true });
     for (const table of [tables.ledger, tables.metrics]) allowOnTable(api, table, [...READ, 'dynamodb:PutItem']);
     allowOnTable(api, tables.quarantine, ['dynamodb:Query']);
     // Export requests: created (with their audit record) by puts, failed by an update; never deleted.
@@ -158,7 +160,8 @@ export class MemberflowStack extends Stack {
         1024,
         Duration.minutes(15),
       );
-      allowOnTable(exportSegment, tables.members, READ);
+      // Scan: exports of the near-universal segments read their members from MembersTable.
+      allowOnTable(exportSegment, tables.members, [...READ, 'dynamodb:Scan']);
       allowOnTable(exportSegment, tables.metrics, READ);
       // Starts, advances, finishes or fails its export record by conditional updates; never deletes.
       allowOnTable(exportSegment, tables.exports, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);

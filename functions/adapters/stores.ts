@@ -14,6 +14,8 @@ import { MemberStore } from './member-store';
 import { MetricsStore } from './metrics-store';
 import { QuarantineStore } from './quarantine-store';
 import { SegmentStore } from './segment-store';
+import { segmentsListedFromMembers } from '../../shared/segments/segments';
+import { loadProgram } from '../../shared/programme/load';
 import { StreamShards } from './stream-shards';
 
 export function stores() {
@@ -27,7 +29,10 @@ export function stores() {
     ledger: new DynamoLedger(client, names.ledgerTable),
     quarantine: new QuarantineStore(client, names.quarantineTable),
     metrics,
-    segments: new SegmentStore(client, names.metricsTable),
+    segments: new SegmentStore(client, names.metricsTable, {
+      table: names.membersTable,
+      segments: segmentsListedFromMembers(loadProgram()),
+    }),
     actions: new ActionsPublisher(kinesisClient(), names.actionsStream),
     // Aggregated sub-records of another shard's members: found by hash range, forwarded there.
     shards: eventsStream,

@@ -73,6 +73,16 @@ export function memberSegments(program: Program, facts: SegmentFacts): string[] 
   return ids;
 }
 
+/**
+ * Segments nearly every member is in — the base tier and `status-active` — whose membership is
+ * not written as items of its own (two writes per new member, a quarter of the write units of the
+ * default benchmark, #16): the member item already says it (`segments`), and a listing reads it
+ * from there. Every other segment keeps its membership items.
+ */
+export function segmentsListedFromMembers(program: Program): ReadonlySet<string> {
+  return new Set([...(program.tiers.length ? [`tier-${program.tiers[0].id}`] : []), 'status-active']);
+}
+
 /** `entered`: in `after` only (in `after`'s order); `exited`: in `before` only. No duplicates. */
 export function segmentDiff(before: readonly string[], after: readonly string[]): { entered: string[]; exited: string[] } {
   const b = new Set(before);

@@ -55,7 +55,7 @@ function resourcesNamedBy(fnId: string): string[] {
 describe('least-privilege grants', () => {
   const tables = ['MembersTable', 'LedgerTable', 'MetricsTable', 'QuarantineTable', 'ExportsTable'];
   // Exactly the actions the adapters call (docs/iam.md): no Scan but the consumer's erasure sweep of
-  // the job hints, no DeleteItem but its erasure of the member item, nothing on an export record
+  // the job hints and the listing of the segments read from MembersTable (api, export), no DeleteItem but its erasure of the member item, nothing on an export record
   // that deletes it.
   const matrix: Record<string, string[]> = {
     //                      Members, Ledger, Metrics, Quarantine, Exports
@@ -66,7 +66,7 @@ describe('least-privilege grants', () => {
       'BatchWriteItem+Query',
       'none',
     ],
-    ApiFunction: ['read+ConditionCheckItem+PutItem', 'read+PutItem', 'read+PutItem', 'Query', 'GetItem+PutItem+UpdateItem'],
+    ApiFunction: ['read+ConditionCheckItem+PutItem+Scan', 'read+PutItem', 'read+PutItem', 'Query', 'GetItem+PutItem+UpdateItem'],
     TierReviewFunction: ['read', 'none', 'read', 'none', 'none'],
     WinbackFunction: ['read', 'none', 'read', 'none', 'none'],
     RfmFunction: ['read', 'none', 'read', 'none', 'none'],
@@ -80,7 +80,7 @@ describe('least-privilege grants', () => {
       'BatchWriteItem+Query',
       'none',
     ],
-    ...(hasExportSegment ? { ExportSegmentFunction: ['read', 'none', 'read', 'none', 'GetItem+UpdateItem'] } : {}),
+    ...(hasExportSegment ? { ExportSegmentFunction: ['read+Scan', 'none', 'read', 'none', 'GetItem+UpdateItem'] } : {}),
   };
 
   it('the matrix covers every function', () => {

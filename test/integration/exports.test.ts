@@ -76,6 +76,9 @@ function seededMember(i: number): MemberState {
     const last = today - (i % 120);
     state.activity = { lastActiveOn: last, recent: [last - 3, last], activeDays: 2 + (i % 7) };
   }
+  // The segments the consumer would have given them: the near-universal ones have no membership
+  // items (shared/segments/segments.ts), only the member's own list.
+  state.segments = [...(state.tier.tier === 0 ? ['tier-member'] : []), ...(i % 5 !== 0 ? ['status-active'] : [])];
   if (i % 3 === 0) {
     state.purchases = [{ day: today - (i % 300), orders: 1 + (i % 4), cents: 10_000 + i }];
     state.rfm = {
@@ -103,7 +106,11 @@ async function seed(): Promise<void> {
       pending = (out.UnprocessedItems?.[table] ?? []) as typeof pending;
     }
   });
-  const changes = members.map((m) => ({ memberId: m.memberId, entered: m.tier.tier === 3 ? [ALL, SMALL] : [ALL], exited: [] }));
+  const changes = members.map((m) => ({
+    memberId: m.memberId,
+    entered: [...m.segments, ...(m.tier.tier === 3 ? [ALL, SMALL] : [ALL])],
+    exited: [],
+  }));
   await parallel(chunks(changes, 100), 16, (batch) => stores().segments.apply(batch));
   // The consumer's segment size counters (`seg|<id>` in the `totals` item, one item per shard).
   await client.send(
@@ -205,6 +212,36 @@ describe('GET /segments/{id}/members', () => {
     expect(new Set(seen).size).toBe(MEMBERS);
     expect([...seen].sort()).toEqual(Array.from({ length: MEMBERS }, (_, i) => memberId(i)));
     expect(pages).toBeGreaterThanOrEqual(Math.ceil(MEMBERS / 777));
+  });
+
+  it('lists the base tier and status-active from the members themselves: each member once, no membership items', async () => {
+    const expected = {
+      'status-active': Array.from({ length: MEMBERS }, (_, i) => i).filter((i) => i % 5 !== 0),
+      'tier-member': Array.from({ length: MEMBERS }, (_, i) => i).filter((i) => i % 4 === 0),
+    };
+    for (const [id, indexes] of Object.entries(expected)) {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const res = await api('GET', `/segments/${id}/members?limit=777${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        expect(res.status).toBe(200);
+        expect(res.body.members.length).toBeLessThanOrEqual(777);
+        seen.push(...res.body.members);
+        cursor = res.body.nextCursor;
+        pages++;
+      } while (cursor && pages < 100);
+      expect(seen.length, id).toBe(indexes.length);
+      expect([...seen].sort(), id).toEqual(indexes.map(memberId));
+    }
+    const items = await documentClient().send(
+      new ScanCommand({
+        TableName: stack.names.tables.MetricsTable,
+        FilterExpression: 'begins_with(pk, :a) OR begins_with(pk, :b)',
+        ExpressionAttributeValues: { ':a': 'sm#status-active#', ':b': 'sm#tier-member#' },
+      }),
+    );
+    expect(items.Items ?? []).toHaveLength(0);
   });
 
   it('defaults to 100 members a page', async () => {

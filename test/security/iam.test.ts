@@ -52,7 +52,7 @@ function inventoryOf(fnId: string): Inventory {
 }
 
 // What the adapters call (infra/constructs/table-access.ts; docs/iam.md says why, per function).
-// No Scan but the consumer's erasure sweep, no DeleteItem but its erasure of the member item, never
+// No Scan but the consumer's erasure sweep and the listing of itemless segments (api, export), no DeleteItem but its erasure of the member item, never
 // ConditionCheckItem, DescribeTable or the DynamoDB stream reads.
 const DDB_READ = ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'];
 const PUT = 'dynamodb:PutItem';
@@ -147,7 +147,8 @@ const EXPECTED: Record<string, Inventory> = {
     // members' PutItem also writes erasure tombstones (no narrower grant can coexist with it).
     LedgerTable: [...DDB_READ, PUT],
     // ConditionCheckItem: a merge request's transaction checks the member kept.
-    MembersTable: [...DDB_READ, PUT, 'dynamodb:ConditionCheckItem'],
+    // Scan: listing the segments that have no membership items (base tier, status-active).
+    MembersTable: [...DDB_READ, PUT, 'dynamodb:ConditionCheckItem', 'dynamodb:Scan'],
     'MembersTable/index/*': INDEX_QUERY,
     MetricsTable: [...DDB_READ, PUT],
     QuarantineTable: ['dynamodb:Query'],
@@ -156,7 +157,7 @@ const EXPECTED: Record<string, Inventory> = {
   ExportSegmentFunction: {
     'ExportsBucket/*': ['s3:AbortMultipartUpload', 's3:PutObject'],
     ExportsTable: ['dynamodb:GetItem', UPDATE],
-    MembersTable: DDB_READ,
+    MembersTable: [...DDB_READ, 'dynamodb:Scan'],
     MetricsTable: DDB_READ,
     'own log group': LOGS,
   },
