@@ -163,79 +163,93 @@ export class Till {
   }
 
   /** Every redemption item of the members the till served, as oracle operations placed among their events. */
-  async operations(
+  operations(
     kin: KinesisClient,
     validData: ReadonlySet<string>,
   ): Promise<{ ops: Map<string, TillOp[]>; arrivals: OracleEvent[]; unplaced: string[] }> {
-    const records = await memberRecords(kin, this.stack.names.streams.EventsStream, validData);
-    const doc = DynamoDBDocumentClient.from(dynamoClient(this.stack.endpoints));
-    const ops = new Map<string, TillOp[]>();
-    const unplaced: string[] = [];
-    try {
-      for (const memberId of new Set(this.outcomes.map((o) => o.memberId))) {
-        const mine = records.get(memberId) ?? { seqs: [], events: [] };
-        const afterArrivals = (after: { seq: string } | null): number | null => {
-          if (!after) return 0;
-          const j = mine.seqs.indexOf(after.seq);
-          if (j < 0) return null;
-          let valid = 0;
-          for (let i = 0; i <= j; i++) if (mine.events[i]) valid++;
-          return valid;
-        };
-        const list: TillOp[] = [];
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          const page = await doc.send(
-            new QueryCommand({
-              TableName: this.stack.names.tables.LedgerTable,
-              KeyConditionExpression: 'memberId = :m AND begins_with(sk, :p)',
-              ExpressionAttributeValues: { ':m': memberId, ':p': 'c#r#' },
-              ConsistentRead: true,
-              ExclusiveStartKey: startKey,
-            }),
-          );
-          for (const item of page.Items ?? []) {
-            const redemptionId = (item.sk as string).slice('c#r#'.length);
-            const entries = (item.entries ?? []) as { kind: string; day: number }[];
-            const place = item.place as { v: number; after: { seq: string } | null } | undefined;
-            const at = place ? afterArrivals(place.after) : null;
-            if (!place || at === null) unplaced.push(`${memberId}/${redemptionId}`);
+    return placedOperations(this.stack, kin, new Set(this.outcomes.map((o) => o.memberId)), validData);
+  }
+}
+
+/**
+ * The redemption items of `memberIds` as oracle operations placed among their events (each at its
+ * `place`: after the member's last stream record its write had applied, then by member version),
+ * with every valid event of the stream (the reference replays both: coins-oracle.ts).
+ */
+export async function placedOperations(
+  stack: Pick<LocalStack, 'names' | 'endpoints'>,
+  kin: KinesisClient,
+  memberIds: Iterable<string>,
+  validData: ReadonlySet<string>,
+): Promise<{ ops: Map<string, TillOp[]>; arrivals: OracleEvent[]; unplaced: string[] }> {
+  const records = await memberRecords(kin, stack.names.streams.EventsStream, validData);
+  const doc = DynamoDBDocumentClient.from(dynamoClient(stack.endpoints));
+  const ops = new Map<string, TillOp[]>();
+  const unplaced: string[] = [];
+  try {
+    for (const memberId of memberIds) {
+      const mine = records.get(memberId) ?? { seqs: [], events: [] };
+      const afterArrivals = (after: { seq: string } | null): number | null => {
+        if (!after) return 0;
+        const j = mine.seqs.indexOf(after.seq);
+        if (j < 0) return null;
+        let valid = 0;
+        for (let i = 0; i <= j; i++) if (mine.events[i]) valid++;
+        return valid;
+      };
+      const list: TillOp[] = [];
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await doc.send(
+          new QueryCommand({
+            TableName: stack.names.tables.LedgerTable,
+            KeyConditionExpression: 'memberId = :m AND begins_with(sk, :p)',
+            ExpressionAttributeValues: { ':m': memberId, ':p': 'c#r#' },
+            ConsistentRead: true,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          const redemptionId = (item.sk as string).slice('c#r#'.length);
+          const entries = (item.entries ?? []) as { kind: string; day: number }[];
+          const place = item.place as { v: number; after: { seq: string } | null } | undefined;
+          const at = place ? afterArrivals(place.after) : null;
+          if (!place || at === null) unplaced.push(`${memberId}/${redemptionId}`);
+          else
+            list.push({
+              kind: 'redeem',
+              redemptionId,
+              coins: item.body.coins,
+              day: entries.find((e) => e.kind === 'redeem')?.day ?? 0,
+              afterArrivals: at,
+              v: place.v,
+              answer: item.answer?.balance,
+            });
+          if (item.reversed) {
+            const rp = item.reversedPlace as { v: number; after: { seq: string } | null } | undefined;
+            const rat = rp ? afterArrivals(rp.after) : null;
+            if (!rp || rat === null) unplaced.push(`${memberId}/${redemptionId} reversal`);
             else
               list.push({
-                kind: 'redeem',
+                kind: 'reverse',
                 redemptionId,
-                coins: item.body.coins,
-                day: entries.find((e) => e.kind === 'redeem')?.day ?? 0,
-                afterArrivals: at,
-                v: place.v,
-                answer: item.answer?.balance,
+                coins: 0,
+                day: entries.find((e) => e.kind === 'reverse')?.day ?? 0,
+                afterArrivals: rat,
+                v: rp.v,
               });
-            if (item.reversed) {
-              const rp = item.reversedPlace as { v: number; after: { seq: string } | null } | undefined;
-              const rat = rp ? afterArrivals(rp.after) : null;
-              if (!rp || rat === null) unplaced.push(`${memberId}/${redemptionId} reversal`);
-              else
-                list.push({
-                  kind: 'reverse',
-                  redemptionId,
-                  coins: 0,
-                  day: entries.find((e) => e.kind === 'reverse')?.day ?? 0,
-                  afterArrivals: rat,
-                  v: rp.v,
-                });
-            }
           }
-          startKey = page.LastEvaluatedKey;
-        } while (startKey);
-        ops.set(memberId, list);
-      }
-    } finally {
-      doc.destroy();
+        }
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+      ops.set(memberId, list);
     }
-    const arrivals: OracleEvent[] = [];
-    for (const m of records.values()) for (const e of m.events) if (e) arrivals.push(e);
-    return { ops, arrivals, unplaced };
+  } finally {
+    doc.destroy();
   }
+  const arrivals: OracleEvent[] = [];
+  for (const m of records.values()) for (const e of m.events) if (e) arrivals.push(e);
+  return { ops, arrivals, unplaced };
 }
 
 /** The events stream per partition key, in sequence order: sequence numbers and the valid events. */

@@ -6,7 +6,7 @@
 // Coins per purchase follow the tier before the purchase (from the points reference, applied in
 // the same order). Shares no code with shared/.
 import { dayInZone, type OracleEvent } from '../oracle/activity-oracle';
-import { CoinsReference, REF_COINS_DEFAULT, type RefTotals } from '../reference/coins-reference';
+import { CoinsReference, REF_COINS_DEFAULT, type RefEntry, type RefTotals } from '../reference/coins-reference';
 import { PointsReference, REF_DEFAULT } from '../reference/points-reference';
 import { dayIndex, dayOfIndex } from './points-oracle';
 
@@ -39,6 +39,8 @@ export interface CoinsOracle {
   /** The member's coins by the calendar of `day` (as GET /members/{id}?asOf=day answers). */
   member(memberId: string, day: number): CoinsView;
   totals(memberId: string): RefTotals;
+  /** The member's movements by the reference, in the order they happened (coins-reference.ts RefEntry). */
+  ledger(memberId: string): RefEntry[];
   /** Operations the reference refused (an overdraft) or answered differently, as messages. */
   problems(memberId: string): string[];
   memberIds(): string[];
@@ -49,6 +51,8 @@ export function buildCoinsOracle(
   ops: ReadonlyMap<string, readonly TillOp[]>,
   timeZone: string,
   today: number,
+  /** The lots' numbering (see CoinsReference); by default the order they are made in. */
+  lotFor?: (kind: 'order' | 'adjustment', id: string) => number,
 ): CoinsOracle {
   const byMember = new Map<string, OracleEvent[]>();
   for (const e of arrivals) {
@@ -64,7 +68,7 @@ export function buildCoinsOracle(
     const known = models.get(memberId);
     if (known) return known;
     const points = new PointsReference(REF_DEFAULT, 0);
-    const coins = new CoinsReference(REF_COINS_DEFAULT);
+    const coins = new CoinsReference(REF_COINS_DEFAULT, lotFor);
     const problems: string[] = [];
     const seen = new Set<string>();
     const orders = new Set<string>();
@@ -144,6 +148,7 @@ export function buildCoinsOracle(
       return { available, pending, debt: coins.debt, nextExpiry: next ? { day: dayOfIndex(next.day), coins: next.coins } : null };
     },
     totals: (memberId) => ({ ...modelFor(memberId).coins.totals }),
+    ledger: (memberId) => [...modelFor(memberId).coins.ledger],
     problems: (memberId) => modelFor(memberId).problems,
     memberIds: () => [...new Set([...byMember.keys(), ...ops.keys()])].sort(),
   };

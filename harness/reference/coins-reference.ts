@@ -20,6 +20,22 @@ export interface RefLot {
   expiresOn: number;
   left: number;
   noticed: boolean;
+  /** What made it: `order:<orderId>` or `adjustment:<adjustmentId>`. */
+  source?: string;
+  /** Its `available` movement is in the ledger. */
+  listed?: boolean;
+}
+
+/**
+ * One movement as the ledger lists it (GET /members/{id}/coins/ledger): an earn per purchase, a
+ * revoke per refund (what it took back, on the order's lot), a redeem / reverse / adjust / expire
+ * per lot, an `available` per lot when it turns available. `lot` is the lot's source.
+ */
+export interface RefEntry {
+  kind: 'earn' | 'revoke' | 'redeem' | 'reverse' | 'expire' | 'adjust' | 'available';
+  coins: number;
+  lot: string | null;
+  ref: string;
 }
 
 interface RefOrder {
@@ -53,23 +69,41 @@ export class CoinsReference {
   now: number | null = null;
   readonly totals: RefTotals = { earned: 0, revoked: 0, redeemed: 0, reversed: 0, expired: 0, adjusted: 0 };
   readonly notices: { lot: number; day: number; coins: number }[] = [];
+  /** Every movement, in the order it happened. */
+  readonly ledger: RefEntry[] = [];
   private nextId = 1;
   private readonly orders = new Map<string, RefOrder>();
   private readonly redemptions = new Map<string, RefRedemption>();
   private readonly adjustments = new Set<string>();
 
-  constructor(readonly cfg: RefCoinsConfig = REF_COINS_DEFAULT) {}
+  /**
+   * `lotFor` numbers the lots (ties in expiry are spent by the lower number); by default 1, 2, 3…
+   * in the order they are made. Give it the product's lot numbering to follow its order exactly.
+   */
+  constructor(
+    readonly cfg: RefCoinsConfig = REF_COINS_DEFAULT,
+    private readonly lotFor?: (kind: 'order' | 'adjustment', id: string) => number,
+  ) {}
 
   /** Moves the clock forward (never back) and expires what is due. */
   private tick(day: number): number {
     if (this.now === null || day > this.now) this.now = day;
     for (const lot of this.lots) {
+      if (!lot.listed && lot.availableOn <= this.now && lot.left > 0) {
+        lot.listed = true;
+        this.log('available', lot.left, lot, `lot`);
+      }
       if (lot.expiresOn <= this.now && lot.left > 0) {
         this.totals.expired += lot.left;
+        this.log('expire', -lot.left, lot, 'lot');
         lot.left = 0;
       }
     }
     return this.now;
+  }
+
+  private log(kind: RefEntry['kind'], coins: number, lot: RefLot | undefined | null, ref: string): void {
+    if (coins !== 0) this.ledger.push({ kind, coins, lot: lot ? (lot.source ?? `lot:${lot.id}`) : null, ref });
   }
 
   /** Moves the clock to `day` (never back), as any operation on that day would. */
@@ -110,14 +144,22 @@ export class CoinsReference {
     this.debt -= repay;
     rest -= repay;
     // every earning purchase takes a lot number, even when debt absorbs all of it
-    const number = this.nextId;
+    const number = this.lotFor ? this.lotFor('order', orderId) : this.nextId;
     if (coins > 0) this.nextId += 1;
     if (rest > 0) {
       lot = number;
       const availableOn = day + this.cfg.pendingDays;
-      this.lots.push({ id: lot, availableOn, expiresOn: availableOn + this.cfg.expiryDays, left: rest, noticed: false });
-      this.tick(day);
+      this.lots.push({
+        id: lot,
+        availableOn,
+        expiresOn: availableOn + this.cfg.expiryDays,
+        left: rest,
+        noticed: false,
+        source: `order:${orderId}`,
+      });
     }
+    if (coins > 0) this.ledger.push({ kind: 'earn', coins, lot: `order:${orderId}`, ref: orderId });
+    if (rest > 0) this.tick(day);
     this.orders.set(orderId, { coins, eligibleCents, revoked: 0, lot, refunds: new Set() });
   }
 
@@ -134,6 +176,7 @@ export class CoinsReference {
     if (want === 0) return;
     this.tick(day);
     order.revoked += want;
+    this.ledger.push({ kind: 'revoke', coins: -want, lot: `order:${orderId}`, ref: refundId });
     let need = want;
     const own = this.lots.find((l) => l.id === order.lot);
     if (own && own.left > 0 && own.expiresOn > (this.now ?? 0)) {
@@ -169,6 +212,7 @@ export class CoinsReference {
       lot.left -= n;
       need -= n;
       takes.push({ lot: lot.id, coins: n });
+      this.log('redeem', -n, lot, redemptionId);
     }
     this.totals.redeemed += coins;
     this.redemptions.set(redemptionId, { coins, orderId, takes, answer: this.balance(), reversed: false });
@@ -188,8 +232,11 @@ export class CoinsReference {
     for (const t of r.takes) {
       const lot = this.lots.find((l) => l.id === t.lot)!;
       this.totals.reversed += t.coins;
-      if (lot.expiresOn <= (this.now ?? 0)) this.totals.expired += t.coins;
-      else {
+      this.log('reverse', t.coins, lot, redemptionId);
+      if (lot.expiresOn <= (this.now ?? 0)) {
+        this.totals.expired += t.coins;
+        this.log('expire', -t.coins, lot, redemptionId);
+      } else {
         // refilled after its notice day: no (further) notice
         if (lot.left === 0 && lot.expiresOn - this.cfg.noticeDays <= (this.now ?? 0)) lot.noticed = true;
         lot.left += t.coins;
@@ -202,8 +249,18 @@ export class CoinsReference {
     if (this.adjustments.has(adjustmentId)) return true;
     const now = this.tick(day);
     if (coins > 0) {
-      this.lots.push({ id: this.nextId, availableOn: now, expiresOn: now + this.cfg.expiryDays, left: coins, noticed: false });
+      const lot: RefLot = {
+        id: this.lotFor ? this.lotFor('adjustment', adjustmentId) : this.nextId,
+        availableOn: now,
+        expiresOn: now + this.cfg.expiryDays,
+        left: coins,
+        noticed: false,
+        source: `adjustment:${adjustmentId}`,
+        listed: true,
+      };
+      this.lots.push(lot);
       this.nextId += 1;
+      this.log('adjust', coins, lot, adjustmentId);
     } else {
       const lots = this.spendable();
       const available = lots.reduce((s, l) => s + l.left, 0);
@@ -213,8 +270,10 @@ export class CoinsReference {
         const n = lot.left < need ? lot.left : need;
         lot.left -= n;
         need -= n;
+        this.log('adjust', -n, lot, adjustmentId);
       }
       this.debt += need;
+      this.log('adjust', -need, null, adjustmentId);
     }
     this.adjustments.add(adjustmentId);
     this.totals.adjusted += coins;

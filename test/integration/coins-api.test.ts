@@ -1,11 +1,18 @@
 // Coins on the local stack over a real socket (docs/rules.md#coins): 50 concurrent redemptions at one
-// member while its purchases and refunds stream in — no overdraft, every successful redemption
+// member while its purchases and refunds stream in — the final ledger equal, entry by entry, to the
+// plain reference ledger (harness/reference/coins-reference.ts) replaying the member's stream and
+// each redemption where it happened (its `place`), no overdraft, every successful redemption
 // counted once, the member's balance equal to its ledger and to /metrics/coins; idempotency on
 // redemptionId (same body → 200 and the same answer, another body → 409), 409 insufficient_coins,
 // 404 unknown member, 400 naming the field, reversal once, adjustments.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { addDays, dayString, todayIn } from '../../shared/days/days';
+import { lotId, lotNumber } from '../../shared/coins/lots';
+import { kinesisClient } from '../../infra/local/engine/aws';
 import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
+import { placedOperations } from '../../harness/chaos/coin-till';
+import { buildCoinsOracle } from '../../harness/chaos/coins-oracle';
+import type { RefEntry } from '../../harness/reference/coins-reference';
 
 const token = 'coins-operator-token';
 const viewerToken = 'coins-viewer-token';
@@ -60,6 +67,14 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => stack?.stop());
 
+/** A ledger entry as the reference lists it: lots by what made them, a lot's own movements by `lot`. */
+function normalised(e: { kind: string; coins: number; lotId: string | null; ref: string }, lots: Map<string, string>): RefEntry {
+  const lot = e.lotId === null ? null : (lots.get(e.lotId) ?? `unknown ${e.lotId}`);
+  const ref = (e.kind === 'available' || e.kind === 'expire') && e.ref === e.lotId ? 'lot' : e.ref;
+  return { kind: e.kind as RefEntry['kind'], coins: e.coins, lot, ref };
+}
+const byContent = (a: RefEntry, b: RefEntry) => JSON.stringify(a).localeCompare(JSON.stringify(b));
+
 async function ledger(memberId: string) {
   const entries: any[] = [];
   let cursor: string | null = null;
@@ -74,7 +89,7 @@ async function ledger(memberId: string) {
 
 describe('coin redemptions at the till', () => {
   it(
-    '50 concurrent redemptions while purchases and refunds stream in: no overdraft, each counted once, ledger = balance = metrics',
+    '50 concurrent redemptions while purchases and refunds stream in: the ledger equals the reference entry by entry, no overdraft, each counted once, ledger = balance = metrics',
     { timeout: 300_000 },
     async () => {
       const m = 'm-coins-race';
@@ -100,6 +115,22 @@ describe('coin redemptions at the till', () => {
       );
       await streaming;
       await stack.drain();
+
+      // The reference replays the member's stream and each redemption after the records its write
+      // had applied (its place), numbering lots as the product does (lots expiring on one day are
+      // spent by lot number): the ledger must be the same, entry by entry.
+      const lines = [...early, ...later];
+      const kin = kinesisClient(stack.endpoints);
+      const placed = await placedOperations(stack, kin, [m], new Set(lines)).finally(() => kin.destroy());
+      expect(placed.unplaced).toEqual([]);
+      const oracle = buildCoinsOracle(placed.arrivals, placed.ops, TZ, today, lotNumber);
+      expect(oracle.problems(m)).toEqual([]);
+      const orderIds = [...Array.from({ length: 8 }, (_, i) => `e${i}`), ...Array.from({ length: 6 }, (_, i) => `l${i}`)];
+      const lots = new Map(orderIds.map((o) => [lotId(lotNumber('order', o)), `order:${o}`]));
+      const mine = (await ledger(m)).map((e) => normalised(e, lots)).sort(byContent);
+      expect(mine).toEqual(oracle.ledger(m).sort(byContent));
+      expect(mine.filter((e) => e.kind === 'redeem').length).toBeGreaterThan(0);
+      expect(oracle.member(m, today)).toMatchObject((await api('GET', `/members/${m}`)).body.coins);
 
       const ok = results.filter((r) => r.status === 201);
       const refused = results.filter((r) => r.status === 409);
