@@ -75,6 +75,19 @@ function normalised(e: { kind: string; coins: number; lotId: string | null; ref:
 }
 const byContent = (a: RefEntry, b: RefEntry) => JSON.stringify(a).localeCompare(JSON.stringify(b));
 
+/**
+ * A till's redemption: a 5xx is retried with the same redemptionId (the idempotency key makes that
+ * safe) — `503 busy` (the member changed too often while redeeming) and, on a loaded machine,
+ * DynamoDB Local's own transaction lock-wait timeout ("This request will succeed in actual
+ * DynamoDB API"), which the api answers 500.
+ */
+async function redeemAsTill(path: string, body: unknown) {
+  for (let attempt = 0; ; attempt++) {
+    const res = await api('POST', path, body);
+    if (res.status < 500 || attempt === 20) return res;
+  }
+}
+
 async function ledger(memberId: string) {
   const entries: any[] = [];
   let cursor: string | null = null;
@@ -111,7 +124,7 @@ describe('coin redemptions at the till', () => {
         for (const line of later) await stack.putRecords([line]);
       })();
       const results = await Promise.all(
-        Array.from({ length: 50 }, (_, i) => api('POST', `/members/${m}/coins/redemptions`, { redemptionId: `race-${i}`, coins: 30 })),
+        Array.from({ length: 50 }, (_, i) => redeemAsTill(`/members/${m}/coins/redemptions`, { redemptionId: `race-${i}`, coins: 30 })),
       );
       await streaming;
       await stack.drain();
