@@ -8,6 +8,7 @@ import type { PointsEntry } from '../../shared/points/tiers';
 import type { CoinLot } from '../../shared/coins/lots';
 import { nextCoinDueDay } from '../../shared/coins/lots';
 import { loadProgram } from '../../shared/programme/load';
+import { decodeActions, encodeActions } from '../../shared/actions/outbox';
 
 export interface MemberItem {
   memberId: string;
@@ -56,6 +57,8 @@ export interface MemberItem {
   ids?: string;
   /** the operator merge that merged this member away (docs/architecture.md#operator-merge) */
   mg?: string;
+  /** the actions this write derived, JSON (shared/actions/outbox.ts) */
+  ao?: string;
 }
 
 /**
@@ -209,6 +212,8 @@ export function toMemberItem(state: MemberState): MemberItem {
   }
   if (state.identities.length) item.ids = state.identities.join(',');
   if (state.mergeId) item.mg = state.mergeId;
+  const actions = encodeActions(state.memberId, state.actionsOut ?? []);
+  if (actions) item.ao = actions;
   const due = merged ? null : nextCoinDueDay(state.coins, loadProgram().coins.expiryNoticeDays);
   if (due !== null) {
     item.cjb = reviewBucket(state.memberId);
@@ -261,5 +266,6 @@ export function fromMemberItem(item: MemberItem): MemberState {
     linkedAt: item.lks && item.lkq ? { shardId: item.lks, seq: item.lkq } : null,
     identities: item.ids ? item.ids.split(',') : [],
     ...(item.mg ? { mergeId: item.mg } : {}),
+    ...(item.ao ? { actionsOut: decodeActions(item.memberId, item.ao) } : {}),
   };
 }

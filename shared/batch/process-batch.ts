@@ -1,5 +1,6 @@
 // One batch of records from one shard, end to end, against ports: decode, quarantine the bad ones,
-// group by member, reduce, then write — quarantine, actions, counters, and last each changed member.
+// group by member, reduce, then write — quarantine, earlier actions, counters, each changed member,
+// and last the actions those member writes committed (shared/actions/outbox.ts).
 //
 // The batch's clock is its records' arrival times (never the wall clock): the future-event check
 // and the member's "today" come out the same on every attempt (shared/member/reducer.ts).
@@ -321,8 +322,16 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
     concurrency,
     (r) => ports.ledger.recordTierChanges(r.memberId, r.tierChanges),
   );
-  const actions = results.flatMap((r) => r.actions);
-  if (actions.length) await ports.actions.publish(actions);
+  // Actions (shared/actions/outbox.ts): a member write carries the actions it derived and they are
+  // published once it committed. First what earlier deliveries left on this batch's members (one
+  // may have died before publishing; the writes below replace it), and the erasures' own actions.
+  const toWrite = (r: MemberResult) => r.changed && !!r.final;
+  const earlier = [
+    ...results.flatMap((r) => stored.get(r.memberId)?.actionsOut ?? []),
+    ...results.filter((r) => !toWrite(r)).flatMap((r) => r.actions),
+  ];
+  if (earlier.length) await ports.actions.publish(earlier);
+  for (const r of results) if (toWrite(r)) r.final = { ...r.final!, actionsOut: r.actions.length ? r.actions : undefined };
   const membership = results.flatMap((r) => {
     const before = new Set(stored.get(r.memberId)?.segments ?? []);
     const after = new Set(r.final?.segments ?? []);
@@ -339,6 +348,7 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   /** Members whose write failed → their stored position (before all their records of the batch). */
   const failedMembers = new Map<string, string>();
   let written = 0;
+  const committedIds = new Set<string>();
   await forEachLimited(
     results.filter((r) => r.changed && r.final),
     concurrency,
@@ -367,6 +377,7 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
         return;
       }
       written++;
+      committedIds.add(r.memberId);
       const out = r.final!.coinOut;
       if (out) coinFlush.add(out, r.memberId);
       try {
@@ -394,6 +405,10 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
     if (old) coinFlush.add(old, r.memberId);
   }
   await coinFlush.write();
+  // The committed writes' actions, in the batch's member order (a failure here fails the batch: its
+  // redelivery publishes them from the members' outboxes).
+  const committedActions = results.filter((r) => committedIds.has(r.memberId)).flatMap((r) => r.actions);
+  if (committedActions.length) await ports.actions.publish(committedActions);
   // Erasures last: delete the member item, then sweep every other trace (idempotent; a failure
   // fails the batch, whose retry finds the tombstone and sweeps again).
   const segmentIds = allSegments(ports.program).map((sg) => sg.id);
@@ -424,7 +439,7 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
     written,
     quarantined: allQuarantined.length,
     counterItems: counterItemsWritten,
-    actions: actions.length,
+    actions: committedActions.length + results.filter((r) => !toWrite(r)).reduce((n, r) => n + r.actions.length, 0),
   };
 }
 

@@ -7,6 +7,7 @@ import type { RfmClass } from '../programme/vocabulary';
 import type { StreamPosition } from '../stream/position';
 import { emptyCoins, type CoinState } from '../coins/lots';
 import type { CoinOutbox } from '../coins/outbox';
+import type { Action } from '../actions/actions';
 import { initialTierState, type PointsEntry, type TierState } from '../points/tiers';
 
 export const EVENT_RING_SIZE = 64;
@@ -83,6 +84,12 @@ export interface MemberState {
    * the member write (see shared/coins/outbox.ts); null when there are none left to add.
    */
   coinOut: CoinOutbox | null;
+  /**
+   * The actions the consumer's latest write of this member derived (shared/actions/outbox.ts):
+   * published after that write, and again by the member's next delivery before it replaces them.
+   * Absent = none.
+   */
+  actionsOut?: Action[];
   /**
    * Identity (docs/architecture.md#identity). On a visitor (key `anon#<anonymousId>`): the member it
    * is linked to, and the stream position of the link, after which its records are forwarded there.

@@ -55,8 +55,8 @@ function withoutPositions(value: unknown): unknown {
 function memberSnapshot(pipeline: MemoryPipeline) {
   return (
     [...pipeline.members.items.values()]
-      // coinOut is the latest write's outbox (per batch, like the high-water mark).
-      .map((m) => withoutPositions({ ...m, version: 0, highWater: null, recentEventIds: [], coinOut: null }) as { memberId: string })
+      // coinOut and actionsOut are the latest write's outboxes (per batch, like the high-water mark).
+      .map((m) => withoutPositions({ ...m, version: 0, highWater: null, recentEventIds: [], coinOut: null, actionsOut: undefined }) as { memberId: string })
       .sort((a, b) => a.memberId.localeCompare(b.memberId))
   );
 }
