@@ -139,7 +139,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         if (step.service === 'kinesis') {
           // The producer waits for it (records put while kinesis-mock is down would fail).
           await dynamoRestart;
-          restarts.kinesisOutageMs = await services!.restartKinesis();
+          restarts.kinesisOutageMs = await services!.restartKinesis({ quiesce: () => faulty.hold() });
           log(`kinesis-mock restarted (outage ${restarts.kinesisOutageMs} ms)`);
           await sleep(500);
           faulty.paused = false;

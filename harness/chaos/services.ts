@@ -70,7 +70,7 @@ export interface ChaosServices {
    * Stops kinesis-mock and starts it again on the same port and data; returns the outage in ms.
    * Once per run: the restarted instance does not persist again.
    */
-  restartKinesis(opts?: { downMs?: number }): Promise<number>;
+  restartKinesis(opts?: { downMs?: number; quiesce?: () => Promise<() => void> }): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -166,13 +166,22 @@ export async function startChaosServices(opts: { log?: (msg: string) => void } =
       dynamo = await startDynamo();
       return Date.now() - t;
     },
-    async restartKinesis({ downMs = 0 } = {}) {
+    async restartKinesis({ downMs = 0, quiesce } = {}) {
       if (!kinesisPersists) throw new Error('kinesis-mock can be restarted once (the restarted instance does not persist)');
-      // Nothing is put while this runs; kill right after a complete snapshot that holds everything.
+      // Kill right after a complete snapshot that holds everything: the producer is paused, and the
+      // other writers (the consumer's actions and forwards) are held by `quiesce` from before the
+      // snapshot until the kill — a put acknowledged in between would be forgotten, which Kinesis
+      // never does. After the kill they run again and meet the outage.
       const file = path.join(kinDir, 'kinesis-data.json');
-      await freshSnapshot(file, Date.now() + 50);
-      const t = Date.now();
-      await kill(kinesis, true);
+      const release = quiesce ? await quiesce() : () => undefined;
+      let t: number;
+      try {
+        await freshSnapshot(file, Date.now() + 50);
+        t = Date.now();
+        await kill(kinesis, true);
+      } finally {
+        release();
+      }
       const snapshot = `${file}.before-restart`;
       copyFileSync(file, snapshot);
       await sleep(downMs);
