@@ -96,7 +96,8 @@ export interface ChaosReport {
     days: number;
     cohorts: number;
     figures: number;
-    upgradeActions: number;
+    /** Distinct actions (by actionId) per kind: the oracle's and ActionsStream's. */
+    actions: { expected: Record<string, number>; actual: Record<string, number> };
     actionRecords: number;
   };
   /** The till's coin operations and the coin figures compared (null with aggregated records). */
@@ -159,7 +160,12 @@ export function formatReport(r: ChaosReport): string {
     'comparison with the oracles',
     row('members compared (fields)', `${r.compared.members} (${r.compared.memberFields})`),
     row('figures compared', r.compared.figures),
-    row('tier upgrades (actions on ActionsStream)', `${r.compared.upgradeActions} (of ${r.compared.actionRecords} action records)`),
+    row(
+      'actions, every kind (expected / on ActionsStream)',
+      `${Object.entries(r.compared.actions.expected)
+        .map(([k, n]) => `${k} ${n}/${r.compared.actions.actual[k] ?? 0}`)
+        .join(', ')} (${r.compared.actionRecords} action records)`,
+    ),
     ...(r.coins
       ? [
           row(

@@ -36,7 +36,8 @@ import { DEFAULT_RATES, FaultController, installController, TILL_FAULTS } from '
 import { buildPlan, type SendRecord } from './plan';
 import { buildPointsOracle } from './points-oracle';
 import { type ChaosServices, startChaosServices } from './services';
-import { readStream, sendAggregated, sendRecords } from './stream-io';
+import { readStream, readStreamRecords, sendAggregated, sendRecords } from './stream-io';
+import { actionKey, expectedActions } from './actions-oracle';
 
 const TIMEZONE = 'Asia/Shanghai';
 const WRAPPER_ENTRY = fileURLToPath(new URL('./chaos-process-events.ts', import.meta.url));
@@ -229,33 +230,44 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       for (const memberId of memberIds) byTier[points.member(memberId, activity.member(memberId)!.joinedOn, to).tier]++;
       differ.compare('program', { members: memberIds.length, byTier }, { members: program.body?.members, byTier: program.body?.byTier });
 
-      // Outbound actions: each upgrade exactly once (by its deterministic id), none extra.
+      const validData = new Set<string>();
+      for (const step of plan.steps)
+        if (step.kind === 'records') for (const r of step.records) if (r.event) validData.add(r.data.toString('utf8'));
+      // Outbound actions, every kind (harness/chaos/actions-oracle.ts): each action once by its
+      // deterministic id (published at least once: repeats of an id carry one content), none missing,
+      // none extra — from the events stream as the consumer met it (order and arrival days).
       const actionRecords = await readStream(kin, stack.names.streams.ActionsStream);
+      const expectedByMember = expectedActions(await readStreamRecords(kin, stream), validData, {
+        timeZone: TIMEZONE,
+        joinedOn: (memberId) => activity.member(memberId)?.joinedOn,
+        coinsJobDay: dayString(today),
+      });
       kin.destroy();
       const byActionId = new Map<string, string>();
-      const upgradesSeen = new Map<string, Set<string>>();
+      const actualByMember = new Map<string, Map<string, string>>();
       let actionIdConflicts = 0;
       for (const a of actionRecords) {
         const content = JSON.stringify(a);
         const seen = byActionId.get(a.actionId);
         if (seen !== undefined && seen !== content) actionIdConflicts++;
         byActionId.set(a.actionId, content);
-        if (a.type !== 'tier_upgraded') continue;
-        if (!upgradesSeen.has(a.memberId)) upgradesSeen.set(a.memberId, new Set());
-        upgradesSeen.get(a.memberId)!.add(`${a.day}|${a.details?.from}|${a.details?.to}`);
+        if (!actualByMember.has(a.memberId)) actualByMember.set(a.memberId, new Map());
+        actualByMember.get(a.memberId)!.set(a.actionId, actionKey(a));
       }
       differ.compare('actions: one actionId, one content', 0, actionIdConflicts);
-      let upgrades = 0;
-      for (const memberId of new Set([...memberIds, ...upgradesSeen.keys()])) {
-        const joinedOn = activity.member(memberId)?.joinedOn;
-        const expected = joinedOn ? points.upgradesOf(memberId, joinedOn) : [];
-        upgrades += expected.length;
-        differ.compare(`tier_upgraded actions of ${memberId}`, expected, [...(upgradesSeen.get(memberId) ?? [])].sort());
+      const actionKinds = { expected: {} as Record<string, number>, actual: {} as Record<string, number> };
+      const countKind = (into: Record<string, number>, key: string) => {
+        const kind = key.slice(0, key.indexOf('|'));
+        into[kind] = (into[kind] ?? 0) + 1;
+      };
+      for (const memberId of [...new Set([...expectedByMember.keys(), ...actualByMember.keys()])].sort()) {
+        const expected = expectedByMember.get(memberId) ?? [];
+        const actual = [...(actualByMember.get(memberId)?.values() ?? [])].sort();
+        for (const key of expected) countKind(actionKinds.expected, key);
+        for (const key of actual) countKind(actionKinds.actual, key);
+        differ.compare(`actions of ${memberId}`, expected, actual);
       }
 
-      const validData = new Set<string>();
-      for (const step of plan.steps)
-        if (step.kind === 'records') for (const r of step.records) if (r.event) validData.add(r.data.toString('utf8'));
       const coins = till
         ? await compareCoins({ stack, api, differ, till, kin, validData, timeZone: TIMEZONE, from, today: dayString(today) })
         : null;
@@ -323,7 +335,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
           days: opts.days,
           cohorts: opts.days,
           figures: differ.figures,
-          upgradeActions: upgrades,
+          actions: actionKinds,
           actionRecords: actionRecords.length,
         },
         coins,

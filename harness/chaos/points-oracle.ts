@@ -30,8 +30,6 @@ export interface PointsView {
 
 export interface PointsOracle {
   member(memberId: string, joinedOn: string, asOf: string): PointsView;
-  /** The member's upgrades as `day|from|to`, sorted (one tier_upgraded action each). */
-  upgradesOf(memberId: string, joinedOn: string): string[];
 }
 
 type Step =
@@ -86,22 +84,16 @@ export function buildPointsOracle(events: readonly OracleEvent[], timeZone: stri
     }
   }
 
-  const upgrades = new Map<string, Set<string>>();
   const models = new Map<string, PointsReference>();
   const modelFor = (memberId: string, joinedOn: string): PointsReference => {
     let ref = models.get(memberId);
     if (ref) return ref;
     ref = new PointsReference(REF_DEFAULT, dayIndex(joinedOn));
-    const ups = new Set<string>();
     for (const s of steps.get(memberId) ?? []) {
-      const before = ref.tier;
       if (s.kind === 'seen') ref.seen(s.day);
       else if (s.kind === 'purchase') ref.apply({ type: 'purchase', day: s.day, orderId: s.orderId, channel: s.channel, lines: s.lines });
       else ref.apply({ type: 'refund', day: s.day, orderId: s.orderId, lines: s.lines });
-      // An upgrade is dated the day it was judged on (the later of its purchase's day and the latest seen).
-      if (ref.tier > before) ups.add(`${dayOfIndex(ref.since!)}|${TIER_IDS[before]}|${TIER_IDS[ref.tier]}`);
     }
-    upgrades.set(memberId, ups);
     models.set(memberId, ref);
     return ref;
   };
@@ -116,10 +108,6 @@ export function buildPointsOracle(events: readonly OracleEvent[], timeZone: stri
         lifetimePoints: ref.lifetimePoints(),
         qualifyingPoints: ref.qualifyingOn(dayIndex(asOf)),
       };
-    },
-    upgradesOf(memberId, joinedOn) {
-      modelFor(memberId, joinedOn);
-      return [...(upgrades.get(memberId) ?? [])].sort();
     },
   };
 }

@@ -11,6 +11,7 @@ import {
 import { sleep } from '../../infra/local/engine/aws';
 import { partitionKeyFor } from '../../infra/local/engine/kinesis-producer';
 import { Producer } from '../../producer';
+import { decodeAggregate, hashKeyOf, isAggregated } from '../../shared/stream/kpl-aggregate';
 import type { SendRecord } from './plan';
 
 /**
@@ -54,17 +55,45 @@ export async function sendRecords(client: KinesisClient, StreamName: string, rec
   await flush();
 }
 
-/** Every record on a stream, from the trim horizon. */
+/** Every record on a stream, from the trim horizon, parsed. */
 export async function readStream(client: KinesisClient, StreamName: string): Promise<any[]> {
-  const out: any[] = [];
+  return (await readStreamRecords(client, StreamName)).map((r) => JSON.parse(r.data));
+}
+
+/**
+ * Every record on a stream as sent (UTF-8 text) with its arrival time: shard by shard, in order —
+ * each member's records in the order its shard's consumer met them. A KPL aggregate counts as its
+ * sub-records of the shard's own members (the consumer forwards the others to their shard, where
+ * they arrive as records of their own).
+ */
+export async function readStreamRecords(client: KinesisClient, StreamName: string): Promise<{ data: string; arrivedAt: number }[]> {
+  const out: { data: string; arrivedAt: number }[] = [];
+  const push = (bytes: Uint8Array, arrivedAt: number, range: { start: bigint; end: bigint }) => {
+    if (!isAggregated(bytes)) {
+      out.push({ data: Buffer.from(bytes).toString('utf8'), arrivedAt });
+      return;
+    }
+    for (const sub of decodeAggregate(bytes)) {
+      const data = Buffer.from(sub.data).toString('utf8');
+      let memberId: unknown;
+      try {
+        memberId = JSON.parse(data)?.memberId;
+      } catch {
+        memberId = undefined;
+      }
+      const hash = typeof memberId === 'string' ? hashKeyOf(memberId) : null;
+      if (hash === null || (hash >= range.start && hash <= range.end)) out.push({ data, arrivedAt });
+    }
+  };
   const shards = await client.send(new ListShardsCommand({ StreamName }));
   for (const shard of shards.Shards ?? []) {
+    const range = { start: BigInt(shard.HashKeyRange!.StartingHashKey!), end: BigInt(shard.HashKeyRange!.EndingHashKey!) };
     let iterator = (
       await client.send(new GetShardIteratorCommand({ StreamName, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))
     ).ShardIterator;
     while (iterator) {
       const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
-      for (const r of page.Records ?? []) out.push(JSON.parse(Buffer.from(r.Data!).toString('utf8')));
+      for (const r of page.Records ?? []) push(r.Data!, r.ApproximateArrivalTimestamp!.getTime(), range);
       if (!page.Records?.length && !page.MillisBehindLatest) break;
       iterator = page.NextShardIterator;
     }

@@ -56,7 +56,12 @@ function memberSnapshot(pipeline: MemoryPipeline) {
   return (
     [...pipeline.members.items.values()]
       // coinOut and actionsOut are the latest write's outboxes (per batch, like the high-water mark).
-      .map((m) => withoutPositions({ ...m, version: 0, highWater: null, recentEventIds: [], coinOut: null, actionsOut: undefined }) as { memberId: string })
+      .map(
+        (m) =>
+          withoutPositions({ ...m, version: 0, highWater: null, recentEventIds: [], coinOut: null, actionsOut: undefined }) as {
+            memberId: string;
+          },
+      )
       .sort((a, b) => a.memberId.localeCompare(b.memberId))
   );
 }
