@@ -1,5 +1,7 @@
 // The outbound actions a local stack put on its ActionsStream: every shard read from TRIM_HORIZON
-// (at most 50 pages a shard), each record's JSON.
+// (at most 50 pages a shard), each action once. Publication is at least once (an action rides on
+// its member write and the member's next delivery sends it again: docs/events.md#outbound-actions),
+// so records of the same actionId are one action — and must carry the same content.
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { kinesisClient } from '../../infra/local/engine/aws';
 import type { LocalStack } from '../../infra/local/engine/stack';
@@ -19,5 +21,12 @@ export async function actionsOnStream(stack: LocalStack): Promise<any[]> {
       iterator = page.NextShardIterator;
     }
   }
-  return out;
+  const byId = new Map<string, string>();
+  for (const action of out) {
+    const content = JSON.stringify(action);
+    const seen = byId.get(action.actionId);
+    if (seen !== undefined && seen !== content) throw new Error(`actionId ${action.actionId} sent with two contents: ${seen} / ${content}`);
+    byId.set(action.actionId, content);
+  }
+  return [...byId.values()].map((content) => JSON.parse(content));
 }
