@@ -324,10 +324,11 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   );
   // Actions (shared/actions/outbox.ts): a member write carries the actions it derived and they are
   // published once it committed. First what earlier deliveries left on this batch's members (one
-  // may have died before publishing; the writes below replace it), and the erasures' own actions.
+  // may have died before publishing; the writes below replace it) — but for a member erased now,
+  // nothing that names it — and the erasures' own actions.
   const toWrite = (r: MemberResult) => r.changed && !!r.final;
   const earlier = [
-    ...results.flatMap((r) => stored.get(r.memberId)?.actionsOut ?? []),
+    ...results.filter((r) => !plan.erasing.has(r.memberId)).flatMap((r) => stored.get(r.memberId)?.actionsOut ?? []),
     ...results.filter((r) => !toWrite(r)).flatMap((r) => r.actions),
   ];
   if (earlier.length) await ports.actions.publish(earlier);
