@@ -18,7 +18,7 @@ export const GOALS = {
 };
 
 export const USAGE = `usage: npm run bench -- [--members N] [--days D] [--seed S] [--start YYYY-MM-DD] [--json] [--sweep]
-                        [--baseline-batches N] [--no-baseline] [--aggregate]
+                        [--baseline-batches N] [--no-baseline] [--aggregate] [--no-coins-off]
 
   --members N           members to simulate (default 2000)
   --days D              days to simulate (default 30)
@@ -33,6 +33,8 @@ export const USAGE = `usage: npm run bench -- [--members N] [--days D] [--seed S
   --aggregate           also run memberflow on the same events KPL-aggregated per shard (the producer
                         library's aggregation, 25 KiB records): Kinesis records, payload units, shards
                         and cost per million events beside the plain run
+  --no-coins-off        skip the second memberflow run with the coins section off (every earn rate 0),
+                        which gives the change in write units per event that coins make
   -h, --help            this text`;
 
 export interface Options {
@@ -45,6 +47,8 @@ export interface Options {
   baselineBatches: number | null;
   baseline: boolean;
   aggregate: boolean;
+  /** Run memberflow a second time with coins off (bench/coins-share.ts). */
+  coinsOff: boolean;
 }
 
 export function options(argv: string[]): Options {
@@ -60,6 +64,7 @@ export function options(argv: string[]): Options {
       'baseline-batches': { type: 'string' },
       'no-baseline': { type: 'boolean', default: false },
       aggregate: { type: 'boolean', default: false },
+      'no-coins-off': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -86,5 +91,6 @@ export function options(argv: string[]): Options {
       values['baseline-batches'] === 'all' ? null : int('baseline-batches', values['baseline-batches'], DEFAULT_BASELINE_BATCHES, 1),
     baseline: !values['no-baseline'],
     aggregate: values.aggregate ?? false,
+    coinsOff: !values['no-coins-off'],
   };
 }

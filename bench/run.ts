@@ -36,6 +36,7 @@ import {
 } from './report';
 import { formatRouteReads, readUnitsByRoute, routeLabel } from './reads';
 import { formatRedemptionBench, measureRedemptions } from './redemptions';
+import { formatCoinsShare, measureCoinsShare } from './coins-share';
 import { batchCount, compareDays, progress, runBaseline, type RunFigures, runMemberflow, subPlan, workload } from './runs';
 
 async function main(): Promise<void> {
@@ -160,6 +161,7 @@ async function main(): Promise<void> {
     status(`${w.plan.records} events in ${batchCount(w.plan)} batches; handler CPU with in-memory ports…`);
     const cpu: CpuResult = await measureHandlerCpu(w.plan.batches, program);
     const mf = await runMemberflow(procs.endpoints, w, program, bar, 'memberflow');
+    const coinsShare = opts.coinsOff ? await measureCoinsShare(procs.endpoints, w, program, bar, mf.figures) : null;
     // The same events as the producer library aggregates them (per shard, 25 KiB KPL records).
     const aggPlan = opts.aggregate ? planAggregatedBatches(w.lines, { shards: SHARDS, batchSize: BATCH_SIZE }) : null;
     if (aggPlan) arriveLive(aggPlan);
@@ -342,6 +344,16 @@ async function main(): Promise<void> {
       met: cpu.microsPerEvent <= GOALS.handlerMicros,
       next: 'see docs/capacity.md (profile)',
     });
+    if (coinsShare) {
+      say();
+      say(formatCoinsShare(coinsShare));
+      goals.push({
+        goal: `write units per event change by < ${coinsShare.goal * 100}% from coins`,
+        figure: `${coinsShare.change >= 0 ? '+' : ''}${(coinsShare.change * 100).toFixed(2)}%`,
+        met: Math.abs(coinsShare.change) < coinsShare.goal,
+        cause: 'see the coins-off run above (its write units by table in --json)',
+      });
+    }
     status('coin redemptions at the till…');
     const redemptions = await measureRedemptions(procs.endpoints);
     say();
@@ -423,6 +435,7 @@ async function main(): Promise<void> {
           metricsByKind: f.metricsByKind ?? null,
           meterCheck: { memberflow: f.meterCheck, baseline: bl?.figures.meterCheck ?? null },
           stateCheck: state ? { compared: state.compared, differences: state.differences.length } : null,
+          coinsShare,
           writeUnitsPerRedemption: redemptions.perRedemption,
           writeUnitsPerRedemptionByTable: redemptions.byTable,
           goals: goals.map(({ goal, figure, met }) => ({ goal, figure, met })),

@@ -261,8 +261,10 @@ export async function runMemberflow(
   bar: Progress,
   label: string,
   plan: BatchPlan = w.plan,
+  /** Tells apart the tables of runs of the same plan (e.g. `nc`: coins off, bench/coins-share.ts). */
+  variant = '',
 ): Promise<MemberflowRun> {
-  const tag = plan === w.plan ? '' : `s${batchCount(plan)}`;
+  const tag = (plan === w.plan ? '' : `s${batchCount(plan)}`) + variant;
   const stack = await attachLocalStack({
     endpoints,
     prefix: `bench${process.pid}m${w.members}${tag}-`,
