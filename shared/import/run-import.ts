@@ -7,6 +7,10 @@
 // earlier run applied; the checkpoint (saved after each committed batch) only saves the work.
 // The jobs of a day are computed once and saved in the checkpoint before they are applied, so a
 // resumed import applies exactly the same command records at exactly the same positions.
+//
+// Speed (DynamoDB requests are the cost): a day's job commands go into the same batch as the
+// day's first events (they sort before them), so a member with both is written once, not twice;
+// and the jobs' hint lists are cached (hint-cache.ts) instead of read again for every day.
 import { processBatch, type BatchPorts, type BatchResult, type StreamRecord } from '../batch/process-batch';
 import { dayOf, MS_PER_DAY, todayIn, zoneOffsetMs } from '../days/days';
 import type { JobCommand } from '../events/events';
@@ -15,6 +19,7 @@ import { runCoins } from '../jobs/run-coins';
 import { runRfm } from '../jobs/run-rfm';
 import { runTierReview } from '../jobs/run-tier-review';
 import { runWinback } from '../jobs/run-winback';
+import { hintCache } from './hint-cache';
 import { importSeq } from './sequence';
 
 /** One event line with its occurredAt (epoch ms); the input is sorted by `at`. */
@@ -87,32 +92,48 @@ export async function runImport(events: AsyncIterable<ImportEvent>, opts: Import
   const today = todayIn(tz, opts.arrivedAt);
   const checkpoint: ImportCheckpoint = { ...(opts.checkpoint ?? NEW_CHECKPOINT) };
   const summary: ImportSummary = { events: 0, skipped: 0, quarantined: 0, jobDays: 0, jobCommands: 0 };
+  const hints = ports.jobs ? hintCache(ports.batch.hints, ports.jobs.hints) : null;
+  const batchPorts: BatchPorts = hints ? { ...ports.batch, hints: hints.writer } : ports.batch;
   const record = (seq: string, line: string): StreamRecord => ({
     shardId: opts.sourceId,
     seq,
     data: encoder.encode(line),
     arrivedAt: opts.arrivedAt,
   });
+  const jobRecords = (pending: NonNullable<ImportCheckpoint['pending']>) =>
+    pending.lines.map((line, i) => record(importSeq(pending.after, i + 1), line));
+  /** The pending job commands are in a committed batch: the checkpoint says so. */
+  const jobsCommitted = () => {
+    const pending = checkpoint.pending;
+    if (!pending) return;
+    Object.assign(checkpoint, { jobsThrough: pending.day, pending: null });
+    summary.jobDays++;
+    summary.jobCommands += pending.lines.length;
+  };
 
-  const applyJobLines = async (pending: NonNullable<ImportCheckpoint['pending']>) => {
-    const records = pending.lines.map((line, i) => record(importSeq(pending.after, i + 1), line));
+  /** A day's commands on their own (no events of that day follow, or the import ends). */
+  const applyPendingJobs = async () => {
+    const pending = checkpoint.pending;
+    if (!pending) return;
+    const records = jobRecords(pending);
     for (let i = 0; i < records.length; i += opts.batchSize) {
-      const result = await applyBatch(records.slice(i, i + opts.batchSize), ports.batch);
+      const result = await applyBatch(records.slice(i, i + opts.batchSize), batchPorts);
       summary.quarantined += result.quarantined;
       ports.onBatch?.({ applied: checkpoint.applied, result, kind: 'jobs' });
     }
-    Object.assign(checkpoint, { jobsThrough: pending.day, pending: null });
+    jobsCommitted();
     await ports.saveCheckpoint({ ...checkpoint });
-    summary.jobDays++;
-    summary.jobCommands += records.length;
   };
 
   // The jobs as a day's scheduled run sees them: after the previous days' events, before its own.
   const runJobs = async (day: number, after: number) => {
-    if (!ports.jobs || day > today || (checkpoint.jobsThrough !== null && day <= checkpoint.jobsThrough)) return;
+    if (!ports.jobs || !hints || day > today || (checkpoint.jobsThrough !== null && day <= checkpoint.jobsThrough)) return;
+    if (checkpoint.pending && checkpoint.pending.day >= day) return; // computed before a resume: applied as saved
+    await applyPendingJobs(); // an earlier day's commands (a day without events): the jobs read their effect
     const commands: JobCommand[][] = [];
     const jobPorts = {
       ...ports.jobs,
+      hints: hints.reader,
       commands: {
         put: async (c: readonly JobCommand[]) =>
           void commands.push([...c].sort((a, b) => (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0))),
@@ -128,19 +149,19 @@ export async function runImport(events: AsyncIterable<ImportEvent>, opts: Import
     const pending = { day, after, lines: commands.flat().map((c) => JSON.stringify(signer ? signer.sign(c) : c)) };
     Object.assign(checkpoint, { pending });
     await ports.saveCheckpoint({ ...checkpoint });
-    await applyJobLines(pending);
   };
-
-  if (checkpoint.pending) await applyJobLines(checkpoint.pending);
 
   let batch: StreamRecord[] = [];
   let index = 0;
   const flush = async () => {
     if (!batch.length) return;
-    const result = await applyBatch(batch, ports.batch);
+    // The pending commands sort before these events (importSeq(after, n) < importSeq(after + 1)).
+    const withJobs = checkpoint.pending ? [...jobRecords(checkpoint.pending), ...batch] : batch;
+    const result = await applyBatch(withJobs, batchPorts);
     summary.events += batch.length;
     summary.quarantined += result.quarantined;
     checkpoint.applied = index;
+    jobsCommitted();
     batch = [];
     await ports.saveCheckpoint({ ...checkpoint });
     ports.onBatch?.({ applied: index, result, kind: 'events' });
@@ -165,5 +186,6 @@ export async function runImport(events: AsyncIterable<ImportEvent>, opts: Import
   await flush();
   // The next morning's run after the last imported day (if that day has come).
   if (previousDay !== null) await runJobs(previousDay + 1, index);
+  await applyPendingJobs();
   return summary;
 }

@@ -1,27 +1,49 @@
-// `npm run demo`: the embedded stack, a simulated month streamed through it with a progress bar —
-// persons browsing anonymously before they sign up (some never do), guest purchases at the till,
-// identifies arriving late, and members with two accounts merged by an operator through the API
-// part-way through — the daily jobs for today, members redeeming coins at the till, a short summary
-// — and the API left running.
+// `npm run demo`: the embedded stack; a simulated history loaded through `npm run import` (daily
+// jobs caught up day by day) and its last days streamed live through the events stream, each
+// followed by the next morning's jobs; members redeeming coins at the till; a summary that shows
+// the programme's life (silent and churned members, win-back offers and conversions, tiers, coins)
+// — and the API left running. Persons browse anonymously before they sign up (some never do), buy
+// as guests, identify late; members with two accounts are merged by an operator through the API
+// between the history and the live days.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { addDays, dayString, todayIn } from '../../../shared/days/days';
+import { addDays, dayOf, dayString, todayIn } from '../../../shared/days/days';
 import { loadProgram } from '../../../shared/programme/load';
 import { checkoutRedemptions, coinsToRedeem, eventsToJsonLines, operatorMerges, simulate, withIdentities } from '../../../simulator';
+import { REPO_ROOT } from '../engine/lambda';
 import { fail, launchStack, log, operatorTokenHint, readyMessage } from './launch';
 
 const { values } = parseArgs({
   options: {
-    members: { type: 'string', default: '300' },
-    days: { type: 'string', default: '30' },
+    members: { type: 'string', default: '100' },
+    days: { type: 'string', default: '120' },
+    'live-days': { type: 'string', default: '2' },
     seed: { type: 'string', default: '42' },
   },
 });
 const members = Number(values.members);
 const days = Number(values.days);
+const liveDays = Number(values['live-days']);
 const seed = Number(values.seed);
-if (![members, days, seed].every(Number.isInteger) || members < 1 || days < 1)
-  fail('--members and --days must be positive integers, --seed an integer');
+if (![members, days, liveDays, seed].every(Number.isInteger) || members < 1 || days < 1 || liveDays < 0 || liveDays > days)
+  fail('--members and --days must be positive integers, --live-days an integer 0…days, --seed an integer');
+
+/** `npm run import -- FILE --quiet` against this stack (it finds it through the state file). */
+function importFile(file: string): Promise<void> {
+  const tsx = path.join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+  const child = spawn(process.execPath, [tsx, path.join(REPO_ROOT, 'infra/local/cli/import.ts'), file], {
+    cwd: REPO_ROOT,
+    stdio: 'inherit',
+  });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`import exited with ${code}`))));
+  });
+}
 
 async function main(): Promise<void> {
   process.env.MEMBERFLOW_LOG_LEVEL ??= 'WARN';
@@ -33,33 +55,39 @@ async function main(): Promise<void> {
   };
   const program = loadProgram();
   const today = todayIn(program.timezone);
-  // The month ends yesterday: nothing is in the future, and today's jobs see all of it.
+  // The history ends yesterday: nothing is in the future, and today's jobs see all of it.
   const start = addDays(today, -days);
+  const firstLive = addDays(today, -liveDays);
   const events = withIdentities(simulate({ members, days, seed, start: dayString(start), timezone: program.timezone }), { seed });
   const lines = [...eventsToJsonLines(events)];
-  // One person in 40 has two member accounts; the operator merges them 60% of the way through.
-  const split = Math.floor(lines.length * 0.6);
+  const dayOfLine = (line: string) => dayOf(JSON.parse(line).occurredAt, program.timezone);
+  // The history is everything before the first event of the live days; what follows is streamed.
+  const firstLiveLine = lines.findIndex((l) => dayOfLine(l) >= firstLive);
+  const split = firstLiveLine < 0 ? lines.length : firstLiveLine;
+  const history = lines.slice(0, split);
+  const liveByDay = new Map<number, string[]>();
+  for (const l of lines.slice(split)) {
+    const day = Math.max(firstLive, dayOfLine(l)); // a late record rides with the first live day
+    liveByDay.set(day, [...(liveByDay.get(day) ?? []), l]);
+  }
+  // One person in 40 has two member accounts; the operator merges them after the history.
   const merges = operatorMerges(events, { seed, count: Math.max(1, Math.round(members / 40)), before: split });
   const identifies = events.filter((e) => e.type === 'identify').length;
-  log(`streaming ${lines.length} events of ${members} persons over ${days} days (${dayString(start)} … ${dayString(addDays(today, -1))})`);
+  const t0 = Date.now();
 
-  const bar = new cliProgress.SingleBar(
-    { format: '  sending  [{bar}] {percentage}% | {value}/{total} events | {eta_formatted} left', hideCursor: true },
-    cliProgress.Presets.shades_classic,
-  );
-  bar.start(lines.length, 0);
-  let sent = 0;
-  const send = async (upTo: number) => {
-    while (sent < upTo) {
-      const chunk = lines.slice(sent, Math.min(sent + 2000, upTo));
-      await stack.putRecords(chunk, (n) => bar.update(sent + n));
-      sent += chunk.length;
-      bar.update(sent);
+  if (history.length) {
+    log(
+      `importing ${history.length} events of ${members} persons over ${days - liveDays} days (${dayString(start)} … ${dayString(addDays(firstLive, -1))}), daily jobs caught up day by day`,
+    );
+    const dir = mkdtempSync(path.join(tmpdir(), 'memberflow-demo-'));
+    try {
+      writeFileSync(path.join(dir, 'history.jsonl'), `${history.join('\n')}\n`);
+      await importFile(path.join(dir, 'history.jsonl'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-  };
-  await send(split);
+  }
   // The operator merges, through the API, once both accounts are in (their later events follow).
-  await stack.drain({ timeoutMs: 600_000 });
   let merged = 0;
   for (const m of merges) {
     const res = await fetch(`${stack.apiUrl}/members/${encodeURIComponent(m.into)}/merge`, {
@@ -69,16 +97,34 @@ async function main(): Promise<void> {
     });
     if (res.status === 202) merged++;
   }
-  await send(lines.length);
-  bar.stop();
-  log(`operator merges: ${merged} of ${merges.length} accepted part-way through`);
-  log('waiting for the consumer to catch up');
   await stack.drain({ timeoutMs: 600_000 });
-  for (const job of ['coins', 'tier-review', 'winback', 'rfm']) {
-    const out = await stack.runJob(job, dayString(today));
-    log(`job ${job}: ${JSON.stringify(out)}`);
+  log(`operator merges: ${merged} of ${merges.length} accepted after the history`);
+  const jobTotals = new Map<string, number>();
+  const runJobs = async (day: number) => {
+    for (const job of ['coins', 'tier-review', 'winback', 'rfm']) {
+      const out = (await stack.runJob(job, dayString(day))) as { commands?: number };
+      jobTotals.set(job, (jobTotals.get(job) ?? 0) + (out.commands ?? 0));
+    }
+    await stack.drain({ timeoutMs: 600_000 });
+  };
+  // The last days live: each day's events through the events stream, then the next morning's jobs.
+  for (let day = firstLive; day < today; day++) {
+    const dayLines = liveByDay.get(day) ?? [];
+    const bar = new cliProgress.SingleBar(
+      { format: `  ${dayString(day)} live [{bar}] {value}/{total} events`, hideCursor: true },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(dayLines.length, 0);
+    for (let i = 0; i < dayLines.length; i += 2000) {
+      await stack.putRecords(dayLines.slice(i, i + 2000), (n) => bar.update(i + n));
+      bar.update(Math.min(i + 2000, dayLines.length));
+    }
+    bar.stop();
+    await stack.drain({ timeoutMs: 600_000 });
+    await runJobs(day + 1);
   }
-  await stack.drain({ timeoutMs: 600_000 });
+  if (liveDays === 0) await runJobs(today);
+  log(`jobs run live: ${[...jobTotals].map(([job, n]) => `${job} ${n} command(s)`).join(', ')}`);
 
   // The till: members redeem coins at checkout (some partly, some everything, some never), through
   // the API like a till — a redemption is booked on the day it is made, so these land today.
@@ -112,6 +158,10 @@ async function main(): Promise<void> {
   const yesterday = dayString(addDays(today, -1));
   const daily = (await api(`/metrics/daily?from=${yesterday}&to=${yesterday}`)).days[0];
   const cohorts = (await api(`/metrics/retention?from=${dayString(start)}&to=${dayString(addDays(start, 6))}`)).cohorts;
+  const winback = (await api(`/metrics/winback?from=${dayString(start)}&to=${dayString(today)}`)).days;
+  const offers = winback.reduce((s: number, d: any) => s + d.offers, 0);
+  const conversions = winback.reduce((s: number, d: any) => s + d.conversions, 0);
+  const segments = (await api('/segments')) as { id: string; size: number }[];
   const programView = await api('/metrics/program');
   const quarantined = (await api('/quarantine?limit=1000')).length;
   const coinDays = (await api(`/metrics/coins?from=${dayString(start)}&to=${dayString(today)}`)).days;
@@ -125,7 +175,7 @@ async function main(): Promise<void> {
     d7: 0,
   });
   console.log(`
-memberflow demo — ${lines.length} events streamed
+memberflow demo — ${lines.length} events (${history.length} imported, ${lines.length - history.length} streamed live) in ${((Date.now() - t0) / 1000).toFixed(0)} s
   members            ${programView.members}
   quarantined        ${quarantined}
   active ${yesterday}  DAU ${daily.dau}, WAU ${daily.wau}, MAU ${daily.mau} (stickiness DAU/MAU ${share(daily.dau, daily.mau)})
@@ -135,6 +185,11 @@ memberflow demo — ${lines.length} events streamed
     .join(', ')}
   status             ${Object.entries(programView.byStatus)
     .map(([k, v]) => `${k} ${v}`)
+    .join(', ')}
+  win-back           ${offers} offers to silent members, ${conversions} converted (${share(conversions, offers)})
+  segments           ${segments
+    .filter((g) => !/^(tier|status|rfm)-/.test(g.id))
+    .map((g) => `${g.id} ${g.size}`)
     .join(', ')}
   coins              issued ${coinSum('issued')}, redeemed ${coinSum('redeemed')} (${redemptions} redemptions), revoked ${coinSum('revoked')}; outstanding ${coins.outstanding} + pending ${coins.pending} → liability ${yuan(coins.liabilityFen)}
   identity           ${identifies} identifies (many late), visitors ${daily.visitors} on ${yesterday}; ${merged} operator merges (e.g. ${merges[0] ? `${merges[0].from} → ${merges[0].into}` : '—'})

@@ -29,7 +29,7 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     resume: { type: 'boolean', default: false },
-    batch: { type: 'string', default: '1000' },
+    batch: { type: 'string', default: '5000' },
     'no-jobs': { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
   },

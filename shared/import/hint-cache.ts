@@ -1,0 +1,36 @@
+// The daily jobs find their candidates in hint lists (`la#<day>`, `pu#<day>`); the RFM job alone
+// reads one per day of its 365-day window, every day. During an import the import's own batches
+// are the only writer, so a list read once stays right until one of those batches writes its key:
+// the cache forgets a key when the batch code writes it, and reads it again when next asked.
+import type { HintPort } from '../batch/ports';
+
+export interface HintReader {
+  hintIds(key: string): Promise<string[]>;
+}
+
+export function hintCache(write: HintPort, read: HintReader): { writer: HintPort; reader: HintReader } {
+  const cached = new Map<string, Promise<string[]>>();
+  return {
+    writer: {
+      async put(key, source, memberIds) {
+        cached.delete(key); // before the write: a read racing it reads again after it
+        try {
+          await write.put(key, source, memberIds);
+        } finally {
+          cached.delete(key);
+        }
+      },
+    },
+    reader: {
+      hintIds(key) {
+        let ids = cached.get(key);
+        if (!ids) {
+          ids = read.hintIds(key);
+          cached.set(key, ids);
+          ids.catch(() => cached.delete(key));
+        }
+        return ids.then((list) => [...list]);
+      },
+    },
+  };
+}
