@@ -133,8 +133,7 @@ describe('runImport with the daily jobs caught up', () => {
   it('gives the figures, actions and member state of a plain replay; hint lists are read once, not every day', async () => {
     const events = history();
     const expected = figures(await replay(events));
-    // The history is long enough for the jobs to matter: win-back spells and RFM snapshots.
-    expect(expected.members.filter((m) => m.winback).length).toBeGreaterThan(0);
+    // The history is long enough for the jobs to matter: RFM snapshots set by their commands.
     expect(expected.members.filter((m) => m.rfm).length).toBeGreaterThan(0);
 
     const counting = { hintReads: 0 };
