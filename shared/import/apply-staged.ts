@@ -61,7 +61,7 @@ export async function applyStaged(request: ApplyRequest, ports: ApplyPorts): Pro
   };
   const summary = await runImport(
     events,
-    { sourceId: `import-${importId}`, arrivedAt, batchSize, checkpoint },
+    { sourceId: `import-${importId}`, arrivedAt, batchSize, checkpoint, stoppedEarly: () => stopped },
     { batch: ports.batch, jobs: ports.jobs, saveCheckpoint: (c) => save(c) },
   );
   const done = !stopped;

@@ -53,6 +53,12 @@ export interface ImportOptions {
   arrivedAt: number;
   batchSize: number;
   checkpoint?: ImportCheckpoint;
+  /**
+   * Asked when the events end: true leaves the last day's job commands pending in the checkpoint
+   * (a round stopped at a day boundary; the next round applies them with that day's first events,
+   * as an uninterrupted import does).
+   */
+  stoppedEarly?: () => boolean;
 }
 
 export interface ImportSummary {
@@ -186,6 +192,6 @@ export async function runImport(events: AsyncIterable<ImportEvent>, opts: Import
   await flush();
   // The next morning's run after the last imported day (if that day has come).
   if (previousDay !== null) await runJobs(previousDay + 1, index);
-  await applyPendingJobs();
+  if (!opts.stoppedEarly?.()) await applyPendingJobs();
   return summary;
 }
