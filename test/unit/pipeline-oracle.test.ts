@@ -23,17 +23,24 @@ function memberSnapshot(pipeline: MemoryPipeline) {
     .sort((a, b) => a.memberId.localeCompare(b.memberId));
 }
 
+/** The whole file delivered once, cleanly (delivered once per file: the first two cases read it). */
+let cleanRun: Promise<MemoryPipeline> | undefined;
+function cleanPipeline(): Promise<MemoryPipeline> {
+  return (cleanRun ??= (async () => {
+    const pipeline = new MemoryPipeline();
+    await pipeline.deliver(pipeline.records(lines), 200);
+    return pipeline;
+  })());
+}
+
 describe('events pipeline against the oracle', () => {
   it('computes every daily, retention and session figure exactly', async () => {
     expect(events.length).toBeGreaterThan(3000);
-    const pipeline = new MemoryPipeline();
-    await pipeline.deliver(pipeline.records(lines), 200);
-    expectMatchesOracle(pipeline);
+    expectMatchesOracle(await cleanPipeline());
   });
 
   it('gives the same state when every batch is delivered twice and the whole file is replayed', async () => {
-    const clean = new MemoryPipeline();
-    await clean.deliver(clean.records(lines), 200);
+    const clean = await cleanPipeline();
 
     const noisy = new MemoryPipeline();
     const head = lines.slice(0, 600);
@@ -54,33 +61,31 @@ describe('events pipeline against the oracle', () => {
     expect([...noisy.ledger.orders.keys()].sort()).toEqual([...clean.ledger.orders.keys()].sort());
   });
 
-  // Moduli 5 and 6 once lost or doubled retention ranges (`ra…`); the fault property test
-  // (pipeline-faults.property.test.ts) covers the family over random moduli, sizes and bisects.
-  it.each([5, 6, 7])(
-    'recovers exactly from every %i-th member write failing mid-batch and from counter writes failing',
-    async (modulus) => {
-      const pipeline = new MemoryPipeline();
-      let writes = 0;
-      const flakyMembers = {
-        getMany: (ids: readonly string[]) => pipeline.members.getMany(ids),
-        put: async (...[state, applied]: Parameters<typeof pipeline.members.put>) => {
-          if (++writes % modulus === 0) throw new Error('injected: member write timed out');
-          return pipeline.members.put(state, applied);
-        },
-      };
-      let counterWrites = 0;
-      const flakyMetrics = {
-        read: pipeline.metrics.read.bind(pipeline.metrics),
-        write: async (...args: Parameters<typeof pipeline.metrics.write>) => {
-          if (++counterWrites % 11 === 0) throw new Error('injected: counter write throttled');
-          return pipeline.metrics.write(...args);
-        },
-      };
-      await pipeline.deliver(pipeline.records(lines), 120, { members: flakyMembers, metrics: flakyMetrics });
-      expect(pipeline.retries).toBeGreaterThan(10);
-      expectMatchesOracle(pipeline);
-    },
-  );
+  // Moduli 5 and 6 once lost or doubled retention ranges (`ra…`): kept as the repro at this size.
+  // The fault property test (pipeline-faults.property.test.ts) covers the family over random
+  // moduli 3–9, counter moduli, batch sizes and bisects (7 was one more fixed case of it).
+  it.each([5, 6])('recovers exactly from every %i-th member write failing mid-batch and from counter writes failing', async (modulus) => {
+    const pipeline = new MemoryPipeline();
+    let writes = 0;
+    const flakyMembers = {
+      getMany: (ids: readonly string[]) => pipeline.members.getMany(ids),
+      put: async (...[state, applied]: Parameters<typeof pipeline.members.put>) => {
+        if (++writes % modulus === 0) throw new Error('injected: member write timed out');
+        return pipeline.members.put(state, applied);
+      },
+    };
+    let counterWrites = 0;
+    const flakyMetrics = {
+      read: pipeline.metrics.read.bind(pipeline.metrics),
+      write: async (...args: Parameters<typeof pipeline.metrics.write>) => {
+        if (++counterWrites % 11 === 0) throw new Error('injected: counter write throttled');
+        return pipeline.metrics.write(...args);
+      },
+    };
+    await pipeline.deliver(pipeline.records(lines), 120, { members: flakyMembers, metrics: flakyMetrics });
+    expect(pipeline.retries).toBeGreaterThan(10);
+    expectMatchesOracle(pipeline);
+  });
 
   it('recovers exactly when a failed batch is retried longer and then split', async () => {
     const pipeline = new MemoryPipeline();
