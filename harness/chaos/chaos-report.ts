@@ -39,6 +39,11 @@ export interface ChaosOptions {
   batchWindowSeconds?: number;
   /** Retries re-read from the checkpoint with a larger batch (infra/local/engine/poller.ts `growRetries`). */
   growRetries?: boolean;
+  /**
+   * The mapping's MaximumRetryAttempts (the template's otherwise): a low value sends failed batches
+   * to the on-failure bucket, so the run exercises the README's replay runbook.
+   */
+  maxRetries?: number;
   /** Every redelivery runs with the wall clock just after the next midnight (programme time zone). */
   retryAfterMidnight?: boolean;
   /**

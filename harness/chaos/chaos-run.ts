@@ -95,7 +95,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       apiPort: 0,
       token: randomBytes(18).toString('base64url'),
       withScheduler: false,
-      mappingOverrides: { maximumBatchingWindowInSeconds: opts.batchWindowSeconds ?? 1 },
+      mappingOverrides: {
+        maximumBatchingWindowInSeconds: opts.batchWindowSeconds ?? 1,
+        ...(opts.maxRetries === undefined ? {} : { maximumRetryAttempts: opts.maxRetries }),
+      },
       // Backoff between retries of a failed batch: 0.5, 1, 2, 2, 2 s — the five retries span a
       // DynamoDB Local restart (a JVM start, several seconds on a busy machine).
       pollerOptions: { retryBaseMs: 500, growRetries: opts.growRetries ?? false },

@@ -1,4 +1,4 @@
-// `npm run chaos -- [--members N] [--days D] [--seed S] [--chunk N] [--grow-retries] [--retry-after-midnight] [--aggregate] [--verbose]`:
+// `npm run chaos -- [--members N] [--days D] [--seed S] [--chunk N] [--grow-retries] [--retry-after-midnight] [--max-retries N] [--aggregate] [--verbose]`:
 // the fault-injection run
 // (harness/chaos/chaos-run.ts) on its own restartable local services: a simulated month through the
 // local stack while faults are injected, then every member and figure compared with the oracles.
@@ -20,6 +20,8 @@ const { values } = parseArgs({
     'grow-retries': { type: 'boolean', default: false },
     // Every redelivery runs with the clock just after the next midnight (issue 17 item 2).
     'retry-after-midnight': { type: 'boolean', default: false },
+    // Failed batches go to the on-failure bucket after N retries, and the run replays them (runbook).
+    'max-retries': { type: 'string' },
     // The producer packs records of one shard into KPL aggregated records (issue 18).
     aggregate: { type: 'boolean', default: false },
   },
@@ -29,9 +31,16 @@ const members = Number(values.members);
 const days = Number(values.days);
 const seed = Number(values.seed);
 const chunkSize = values.chunk === undefined ? undefined : Number(values.chunk);
-if (![members, days, seed].every(Number.isInteger) || members < 1 || days < 1 || (chunkSize !== undefined && !(chunkSize >= 10))) {
+const maxRetries = values['max-retries'] === undefined ? undefined : Number(values['max-retries']);
+if (
+  ![members, days, seed].every(Number.isInteger) ||
+  members < 1 ||
+  days < 1 ||
+  (chunkSize !== undefined && !(chunkSize >= 10)) ||
+  (maxRetries !== undefined && !(Number.isInteger(maxRetries) && maxRetries >= 0))
+) {
   console.error(
-    'usage: npm run chaos -- [--members N] [--days D] [--seed S] [--start YYYY-MM-DD] [--chunk N] [--grow-retries] [--retry-after-midnight] [--aggregate] [--verbose]',
+    'usage: npm run chaos -- [--members N] [--days D] [--seed S] [--start YYYY-MM-DD] [--chunk N] [--grow-retries] [--retry-after-midnight] [--max-retries N] [--aggregate] [--verbose]',
   );
   process.exit(2);
 }
@@ -48,6 +57,7 @@ runChaos({
   chunkSize,
   growRetries: values['grow-retries'],
   retryAfterMidnight: values['retry-after-midnight'],
+  maxRetries,
   aggregate: values.aggregate,
   log,
   debug: values.verbose ? (m) => console.log(`  . ${m}`) : undefined,
