@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
 import { addDays, dayString, todayIn } from '../../shared/days/days';
 import { Rng, eventsToJsonLines, simulate } from '../../simulator';
@@ -52,8 +52,9 @@ async function stack(name: string): Promise<LocalStack> {
   stacks.push(s);
   return s;
 }
-afterAll(async () => {
-  await Promise.all(stacks.map((s) => s.stop()));
+// One attached stack per process: each test stops its own.
+afterEach(async () => {
+  for (const s of stacks.splice(0)) await s.stop();
 });
 
 async function get(s: LocalStack, p: string) {
@@ -95,6 +96,9 @@ describe('npm run import', () => {
     await streamed.putRecords(inOrder);
     await streamed.drain({ timeoutMs: 300_000 });
 
+    // One stack at a time (the handlers read process.env): the streamed figures first.
+    const a = await figures(streamed);
+    await streamed.stop();
     const imported = await stack('i');
     const run = startImport(stateDirFor(imported), [...files(), '--no-jobs', '--batch', '400']);
     const { code, out } = await run.done;
@@ -113,7 +117,7 @@ describe('npm run import', () => {
         )
         .sort(),
     ).toEqual([`a.jsonl:${Math.floor(lines.length / 2) + 1}`, `a.jsonl:${Math.floor(lines.length / 2) + 2}`].sort());
-    const [a, b] = [await figures(streamed), await figures(imported)];
+    const b = await figures(imported);
     expect(b.program).toEqual(a.program);
     expect(b.daily).toEqual(a.daily);
     expect(b.retention).toEqual(a.retention);
@@ -127,6 +131,8 @@ describe('npm run import', () => {
     const whole = await startImport(stateDirFor(reference), [...files(), '--batch', '200']).done;
     expect(whole.code, whole.out).toBe(0);
     expect(whole.out).toMatch(/job day\(s\) with [1-9]\d* command/);
+    const a = await figures(reference);
+    await reference.stop();
 
     const resumed = await stack('k');
     const stateDir = stateDirFor(resumed);
@@ -149,7 +155,7 @@ describe('npm run import', () => {
     expect(last.code, last.out).toBe(0);
     expect(last.out).toContain(`(${killedAt} already applied before the resume)`);
 
-    const [a, b] = [await figures(reference), await figures(resumed)];
+    const b = await figures(resumed);
     expect(b).toEqual(a);
     expect(Object.values((a.program as any).byStatus as Record<string, number>).reduce((x, y) => x + y, 0)).toBe(MEMBERS);
   }, 900_000);

@@ -218,6 +218,7 @@ describe('Kinesis event source mapping', () => {
     const producer = await attach(template, { prefix, withPollers: false });
     await producer.putRecords(range(3).map((i) => line('age', i)));
     await sleep(1500);
+    await producer.stop(); // one attached stack per process; its stream and records stay
     const consumer = await attach(template, { prefix });
     await consumer.drain({ timeoutMs: 30_000 });
     expect(calls('age')).toEqual([]);

@@ -138,8 +138,35 @@ export async function attachLocalStack(
 ): Promise<LocalStack> {
   const endpoints = endpointsArg ?? opts.endpoints;
   if (!endpoints) throw new Error('attachLocalStack needs the service endpoints');
-  const log = opts.log ?? (() => undefined);
   const prefix = opts.prefix ?? '';
+  // One stack at a time per process: the handlers find their tables, streams and buckets in
+  // process.env, so while two were attached both would use the second one's.
+  if (attached)
+    throw new Error(
+      `attachLocalStack(prefix ${JSON.stringify(prefix)}): the stack with prefix ${JSON.stringify(attached.prefix)} is still attached ` +
+        'in this process; stop() it first (the handlers read their table and stream names from process.env, one set per process)',
+    );
+  const claim = { prefix };
+  attached = claim;
+  const release = () => {
+    if (attached === claim) attached = undefined;
+  };
+  try {
+    const stack = await attachUnguarded(opts, endpoints, prefix);
+    const stop = stack.stop;
+    stack.stop = () => stop().finally(release);
+    return stack;
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+/** The stack attached in this process (see attachLocalStack). */
+let attached: { prefix: string } | undefined;
+
+async function attachUnguarded(opts: AttachOptions, endpoints: LocalEndpoints, prefix: string): Promise<LocalStack> {
+  const log = opts.log ?? (() => undefined);
   const programPath = opts.programPath ?? process.env.MEMBERFLOW_PROGRAM;
   const template = opts.template ?? (await loadTemplate(programPath));
   const model = parseTemplate(template);
@@ -189,6 +216,12 @@ export async function attachLocalStack(
   env.AWS_ENDPOINT_URL_LAMBDA = lambda.url;
   const previousEnv = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   Object.assign(process.env, env);
+  const restoreEnv = () => {
+    for (const [k, v] of Object.entries(previousEnv)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
 
   const ddb = dynamoClient(endpoints);
   const kin: KinesisClient = kinesisClient(endpoints);
@@ -316,15 +349,13 @@ export async function attachLocalStack(
         (stopping ??= (async () => {
           for (const c of cleanup.reverse()) await c();
           for (const client of [ddb, kin, s3]) client.destroy();
-          for (const [k, v] of Object.entries(previousEnv)) {
-            if (v === undefined) delete process.env[k];
-            else process.env[k] = v;
-          }
+          restoreEnv();
         })()),
     };
   } catch (err) {
     for (const c of cleanup.reverse()) await c();
     for (const client of [ddb, kin, s3]) client.destroy();
+    restoreEnv();
     throw err;
   }
 }
