@@ -131,16 +131,16 @@ export class DynamoLedger implements LedgerPort, CoinLedgerReader {
     return this.query<RefundItem>(memberId, refundKeyPrefix(orderId), true);
   }
 
-  /** Every item of the member whose sort key starts with `prefix`, all pages. */
-  private async query<T>(memberId: string, prefix: string, consistent = false): Promise<T[]> {
+  /** Every item of the member whose sort key starts with `prefix` (every item without one), all pages. */
+  private async query<T>(memberId: string, prefix: string | undefined, consistent = false): Promise<T[]> {
     const items: T[] = [];
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
       const page = await this.client.send(
         new QueryCommand({
           TableName: this.table,
-          KeyConditionExpression: 'memberId = :m AND begins_with(sk, :p)',
-          ExpressionAttributeValues: { ':m': memberId, ':p': prefix },
+          KeyConditionExpression: prefix === undefined ? 'memberId = :m' : 'memberId = :m AND begins_with(sk, :p)',
+          ExpressionAttributeValues: prefix === undefined ? { ':m': memberId } : { ':m': memberId, ':p': prefix },
           ConsistentRead: consistent,
           ExclusiveStartKey,
         }),
@@ -272,22 +272,7 @@ export class DynamoLedger implements LedgerPort, CoinLedgerReader {
    */
   async itemsOf(keys: readonly string[]): Promise<(Record<string, unknown> & { memberId: string; sk: string })[]> {
     const items: (Record<string, unknown> & { memberId: string; sk: string })[] = [];
-    for (const memberId of keys) {
-      let ExclusiveStartKey: Record<string, unknown> | undefined;
-      do {
-        const page = await this.client.send(
-          new QueryCommand({
-            TableName: this.table,
-            KeyConditionExpression: 'memberId = :m',
-            ExpressionAttributeValues: { ':m': memberId },
-            ConsistentRead: true,
-            ExclusiveStartKey,
-          }),
-        );
-        items.push(...((page.Items ?? []) as (typeof items)[number][]));
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
-    }
+    for (const memberId of keys) items.push(...(await this.query<(typeof items)[number]>(memberId, undefined, true)));
     return items;
   }
 }
