@@ -195,19 +195,25 @@ describe('GET /segments', () => {
   });
 });
 
+/** Every member of a segment, 777 a page, following the cursors (at most 100 pages). */
+async function pageAll(segmentId: string): Promise<{ seen: string[]; pages: number }> {
+  const seen: string[] = [];
+  let cursor: string | null = null;
+  let pages = 0;
+  do {
+    const res = await api('GET', `/segments/${segmentId}/members?limit=777${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    expect(res.status).toBe(200);
+    expect(res.body.members.length).toBeLessThanOrEqual(777);
+    seen.push(...res.body.members);
+    cursor = res.body.nextCursor;
+    pages++;
+  } while (cursor && pages < 100);
+  return { seen, pages };
+}
+
 describe('GET /segments/{id}/members', () => {
   it('pages through 10,000 members, each exactly once (limit 777, following cursors)', async () => {
-    const seen: string[] = [];
-    let cursor: string | null = null;
-    let pages = 0;
-    do {
-      const res = await api('GET', `/segments/${ALL}/members?limit=777${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-      expect(res.status).toBe(200);
-      expect(res.body.members.length).toBeLessThanOrEqual(777);
-      seen.push(...res.body.members);
-      cursor = res.body.nextCursor;
-      pages++;
-    } while (cursor && pages < 100);
+    const { seen, pages } = await pageAll(ALL);
     expect(seen).toHaveLength(MEMBERS);
     expect(new Set(seen).size).toBe(MEMBERS);
     expect([...seen].sort()).toEqual(Array.from({ length: MEMBERS }, (_, i) => memberId(i)));
@@ -220,17 +226,7 @@ describe('GET /segments/{id}/members', () => {
       'tier-member': Array.from({ length: MEMBERS }, (_, i) => i).filter((i) => i % 4 === 0),
     };
     for (const [id, indexes] of Object.entries(expected)) {
-      const seen: string[] = [];
-      let cursor: string | null = null;
-      let pages = 0;
-      do {
-        const res = await api('GET', `/segments/${id}/members?limit=777${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-        expect(res.status).toBe(200);
-        expect(res.body.members.length).toBeLessThanOrEqual(777);
-        seen.push(...res.body.members);
-        cursor = res.body.nextCursor;
-        pages++;
-      } while (cursor && pages < 100);
+      const { seen } = await pageAll(id);
       expect(seen.length, id).toBe(indexes.length);
       expect([...seen].sort(), id).toEqual(indexes.map(memberId));
     }
