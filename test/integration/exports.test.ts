@@ -16,7 +16,6 @@ import { chunks } from '../../functions/adapters/retry';
 import { stores } from '../../functions/adapters/stores';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, sleep } from '../../infra/local/engine/aws';
 import { TOKEN_NAME } from '../../infra/local/engine/http-server';
-import { startLambdaEndpoint } from '../../infra/local/engine/lambda-endpoint';
 import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
 import { dayNumber, todayIn } from '../../shared/days/days';
 import { EXPORT_COLUMNS } from '../../shared/exports/export-format';
@@ -469,34 +468,6 @@ describe('the local Lambda Invoke endpoint', () => {
       expect(dry.StatusCode).toBe(204);
     } finally {
       lambda.destroy();
-    }
-  });
-
-  it('runs an Event invocation in the background: 202 at once, two retries after failures, idle() awaits it', async () => {
-    const calls: unknown[] = [];
-    const endpoint = await startLambdaEndpoint({
-      resolve: (name) => (name === 'Flaky' ? { name } : undefined),
-      run: async (_name, event) => {
-        calls.push(event);
-        await sleep(50);
-        if (calls.length < 3) throw new Error(`failure ${calls.length}`);
-        return 'ok';
-      },
-      asyncRetryDelaysMs: [10, 10],
-    });
-    const lambda = new LambdaClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: endpoint.url });
-    try {
-      const out = await lambda.send(
-        new InvokeCommand({ FunctionName: 'Flaky', InvocationType: 'Event', Payload: new TextEncoder().encode('{"n":1}') }),
-      );
-      expect(out.StatusCode).toBe(202);
-      expect(endpoint.inFlight).toBe(1);
-      await endpoint.idle({ timeoutMs: 5000 });
-      expect(calls).toEqual([{ n: 1 }, { n: 1 }, { n: 1 }]);
-      expect(endpoint.inFlight).toBe(0);
-    } finally {
-      lambda.destroy();
-      await endpoint.close();
     }
   });
 });
