@@ -102,6 +102,8 @@ export class CapacityMeter {
   private readonly totals = new Map<string, TableTotals>();
   private readonly itemStats = new Map<string, HotSpot>();
   private readonly partitionStats = new Map<string, HotSpot>();
+  /** table → item kind (key prefix; ` tx` transactional, ` failed` failed condition) → totals. */
+  private readonly kindStats = new Map<string, Map<string, { writes: number; writeUnits: number }>>();
   private unsupported = 0;
   /** table + partition key → epoch → write units (when `epoch` is given). */
   private readonly partitionEpochs = new Map<string, { table: string; key: string; byEpoch: Map<string, number> }>();
@@ -177,7 +179,16 @@ export class CapacityMeter {
     return s;
   }
 
-  private charge(table: string, info: TableInfo, item: AttrMap, units: number, indexUnits: number, failed: boolean, size: number): void {
+  private charge(
+    table: string,
+    info: TableInfo,
+    item: AttrMap,
+    units: number,
+    indexUnits: number,
+    failed: boolean,
+    size: number,
+    kindTag = '',
+  ): void {
     const t = this.table(table);
     t.writeUnits += units + indexUnits;
     t.indexWriteUnits += indexUnits;
@@ -186,6 +197,14 @@ export class CapacityMeter {
     if (units > 1) t.multiUnitWrites++;
     t.maxItemBytes = Math.max(t.maxItemBytes, size);
     const key = keyString(info, item);
+    const parts = key.split('\u0001');
+    const kind = `${kindOf(parts[parts.length - 1].slice(1))}${kindTag}${failed ? ' failed' : ''}`;
+    let kinds = this.kindStats.get(table);
+    if (!kinds) this.kindStats.set(table, (kinds = new Map()));
+    const k = kinds.get(kind) ?? { writes: 0, writeUnits: 0 };
+    k.writes++;
+    k.writeUnits += units + indexUnits;
+    kinds.set(kind, k);
     const bump = (map: Map<string, HotSpot>, k: string, label: string) => {
       const h = map.get(k) ?? { table, key: label, writes: 0, writeUnits: 0, maxWriteUnits: 0 };
       h.writes++;
@@ -238,7 +257,7 @@ export class CapacityMeter {
     const before = store.get(key);
     const beforeSize = itemSize(before);
     if (failed || op.kind === 'check') {
-      this.charge(op.table, info, keyItem, writeUnitsFor(beforeSize) * factor, 0, failed, beforeSize);
+      this.charge(op.table, info, keyItem, writeUnitsFor(beforeSize) * factor, 0, failed, beforeSize, factor > 1 ? ' tx' : '');
       return;
     }
     let after: AttrMap | undefined;
@@ -265,6 +284,7 @@ export class CapacityMeter {
       indexWriteUnits(info, before, after),
       false,
       Math.max(beforeSize, afterSize),
+      factor > 1 ? ' tx' : '',
     );
   }
 
@@ -375,6 +395,11 @@ export class CapacityMeter {
     }
   }
 
+  /** Write units of `table` by item kind (the key's last part up to its first `#`; ` tx`, ` failed`). */
+  kinds(table: string): Record<string, { writes: number; writeUnits: number }> {
+    return Object.fromEntries([...(this.kindStats.get(table) ?? new Map())].map(([k, v]) => [k, { ...v }]));
+  }
+
   /** Write statistics of every partition of `table`. */
   partitions(table: string): HotSpot[] {
     return [...this.partitionStats.values()].filter((h) => h.table === table).map((h) => ({ ...h }));
@@ -436,6 +461,12 @@ export class CapacityMeter {
     }
     return { items, mismatched, untracked, examples };
   }
+}
+
+/** An item's kind from its sort key (or its only key): the prefix up to its first `#`, else `item`. */
+function kindOf(key: string): string {
+  const at = key.indexOf('#');
+  return at > 0 ? key.slice(0, at + 1) : 'item';
 }
 
 /** Key schema and indexes of a table, read with `client` (DescribeTable is not metered). */

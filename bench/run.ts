@@ -272,6 +272,11 @@ async function main(): Promise<void> {
           .join(', ')}`,
       );
     }
+    for (const [t, kinds] of Object.entries(f.byKind ?? {})) {
+      const list = Object.entries(kinds).sort((a, b) => b[1].writeUnits - a[1].writeUnits);
+      if (t === 'MetricsTable' || list.length === 0) continue;
+      say(`  ${t} by item kind: ${list.map(([k, v]) => `${k} ${n0(v.writes)} writes / ${n0(v.writeUnits)} WU`).join(', ')}`);
+    }
     if (bl) {
       say();
       say('baseline write units by table');
@@ -433,6 +438,7 @@ async function main(): Promise<void> {
           steadyPeakPartitions: f.steadyPeakShares,
           baselinePeakPartitions: bl?.figures.peakShares ?? null,
           metricsByKind: f.metricsByKind ?? null,
+          writeUnitsByKind: f.byKind ?? null,
           meterCheck: { memberflow: f.meterCheck, baseline: bl?.figures.meterCheck ?? null },
           stateCheck: state ? { compared: state.compared, differences: state.differences.length } : null,
           coinsShare,

@@ -165,6 +165,8 @@ export interface RunFigures {
   steadyPeakShares: PeakShare[];
   /** Memberflow's metrics-table writes by item kind (partition key prefix: d#, totals, la#, sm#, …). */
   metricsByKind?: Record<string, { writes: number; writeUnits: number; maxWriteUnits: number }>;
+  /** Write units by logical table and item kind (sort key prefix; ` tx` transactional, ` failed` failed condition). */
+  byKind?: Record<string, Record<string, { writes: number; writeUnits: number }>>;
 }
 
 export type Handler = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse>;
@@ -296,6 +298,7 @@ export async function runMemberflow(
       sampleMembers(w.lines, 20),
     );
     routeClient.destroy();
+    f.byKind = Object.fromEntries([...byPhysical].map(([physical, logicalId]) => [logicalId, meter.kinds(physical)]));
     const metricsTable = stack.names.tables.MetricsTable;
     const partitions = meter.partitions(metricsTable);
     f.metricsByKind = {};
