@@ -3,6 +3,7 @@
 // The one reader of these items: the consumer's order reads and the coin ledger route both go
 // through toRecord (an order with its refunds, wherever they are stored).
 import {
+  BatchGetCommand,
   BatchWriteCommand,
   GetCommand,
   PutCommand,
@@ -86,6 +87,24 @@ function toRecord(item: OrderItem, refundItems: readonly RefundItem[] = []): Ord
   };
 }
 
+function orderItem(memberId: string, order: OrderRecord): OrderItem {
+  return {
+    memberId,
+    sk: orderKey(order.orderId),
+    day: order.day,
+    pts: order.points,
+    ec: order.eligibleCents,
+    skus: order.eligibleSkus,
+    rv: order.revokedPoints,
+    co: order.coins,
+    rc: order.revokedCoins,
+    ce: order.claim.eventId,
+    cs: order.claim.shardId,
+    cq: order.claim.seq,
+    ca: order.claim.applied ?? false,
+  };
+}
+
 export class DynamoLedger implements LedgerPort, CoinLedgerReader {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -93,21 +112,7 @@ export class DynamoLedger implements LedgerPort, CoinLedgerReader {
   ) {}
 
   async claimPurchase(memberId: string, order: OrderRecord): Promise<OrderRecord> {
-    const item: OrderItem = {
-      memberId,
-      sk: orderKey(order.orderId),
-      day: order.day,
-      pts: order.points,
-      ec: order.eligibleCents,
-      skus: order.eligibleSkus,
-      rv: 0,
-      co: order.coins,
-      rc: 0,
-      ce: order.claim.eventId,
-      cs: order.claim.shardId,
-      cq: order.claim.seq,
-      ca: false,
-    };
+    const item = orderItem(memberId, { ...order, revokedPoints: 0, revokedCoins: 0, claim: { ...order.claim, applied: false } });
     try {
       await this.client.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(sk)' }));
       return toRecord(item);
@@ -116,6 +121,52 @@ export class DynamoLedger implements LedgerPort, CoinLedgerReader {
       const stored = await this.getOrder(memberId, order.orderId);
       if (!stored) throw new Error('order claim conflicted but the order cannot be read back');
       return stored;
+    }
+  }
+
+  async storeOrders(memberId: string, orders: readonly OrderRecord[]): Promise<void> {
+    // One consistent read for all (usually they are there: stored right after the write); for
+    // each missing order its refunds first, then the order item, which makes it complete.
+    const present = new Set<string>();
+    for (const batch of chunks(orders, 100)) {
+      await untilDone(
+        batch.map((o) => ({ memberId, sk: orderKey(o.orderId) })),
+        async (keys) => {
+          const out = await this.client.send(
+            new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'sk' } } }),
+          );
+          for (const item of out.Responses?.[this.table] ?? []) present.add(item.sk as string);
+          return (out.UnprocessedKeys?.[this.table]?.Keys ?? []) as typeof keys;
+        },
+        'BatchGetItem orders',
+      );
+    }
+    for (const order of orders) {
+      if (present.has(orderKey(order.orderId))) continue;
+      for (const [refundId, r] of Object.entries(order.refunds)) {
+        const refund: RefundItem = {
+          memberId,
+          sk: refundKey(order.orderId, refundId),
+          refundId,
+          e: r.eventId,
+          s: r.shardId,
+          q: r.seq,
+          p: r.revokedPoints,
+          c: r.revokedCoins,
+          a: true,
+        };
+        await this.putNew(refund);
+      }
+      await this.putNew(orderItem(memberId, { ...order, claim: { ...order.claim, applied: true } }));
+    }
+  }
+
+  /** Puts the item unless one with its key exists (a repeat keeps what is stored). */
+  private async putNew(item: OrderItem | RefundItem): Promise<void> {
+    try {
+      await this.client.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(sk)' }));
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
     }
   }
 

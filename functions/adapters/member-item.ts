@@ -9,6 +9,7 @@ import type { CoinLot } from '../../shared/coins/lots';
 import { nextCoinDueDay } from '../../shared/coins/lots';
 import { loadProgram } from '../../shared/programme/load';
 import { decodeActions, encodeActions } from '../../shared/actions/outbox';
+import { decodeOrders, encodeOrders } from '../../shared/member/orders-outbox';
 
 export interface MemberItem {
   memberId: string;
@@ -59,6 +60,8 @@ export interface MemberItem {
   mg?: string;
   /** the actions this write derived, JSON (shared/actions/outbox.ts) */
   ao?: string;
+  /** the orders this write applied, JSON (shared/member/orders-outbox.ts) */
+  oo?: string;
 }
 
 /**
@@ -214,6 +217,8 @@ export function toMemberItem(state: MemberState): MemberItem {
   if (state.mergeId) item.mg = state.mergeId;
   const actions = encodeActions(state.memberId, state.actionsOut ?? []);
   if (actions) item.ao = actions;
+  const orders = encodeOrders(state.ordersOut ?? []);
+  if (orders) item.oo = orders;
   const due = merged ? null : nextCoinDueDay(state.coins, loadProgram().coins.expiryNoticeDays);
   if (due !== null) {
     item.cjb = reviewBucket(state.memberId);
@@ -267,5 +272,6 @@ export function fromMemberItem(item: MemberItem): MemberState {
     identities: item.ids ? item.ids.split(',') : [],
     ...(item.mg ? { mergeId: item.mg } : {}),
     ...(item.ao ? { actionsOut: decodeActions(item.memberId, item.ao) } : {}),
+    ...(item.oo ? { ordersOut: decodeOrders(item.oo, item.hs && item.hq ? { shardId: item.hs, seq: item.hq } : null) } : {}),
   };
 }

@@ -20,6 +20,7 @@ import { compareSeq, parentSeq } from '../stream/position';
 import { decodeBatch, type QuarantineItem, type StreamRecord } from './decode';
 import { type IncomingRecord, type MemberState } from '../member/state';
 import { claimKey, type AppliedClaim } from '../member/ledger';
+import { ordersToStore } from '../member/orders-outbox';
 import { memberDeltas, type Deltas } from '../metrics/deltas';
 import type { TierChange } from '../points/tiers';
 import { bookedMoves, coinCounts, mergeCounts, movesKey } from '../coins/outbox';
@@ -99,7 +100,8 @@ async function reduceMember(
     forwards: [],
     applied: [],
   };
-  let state = stored;
+  // The stored outbox is on the ledger (processBatch stored it first): this write's starts empty.
+  let state = stored?.ordersOut ? { ...stored, ordersOut: undefined } : stored;
   const applied = new Set<string>();
   for (const record of records) {
     const outcome = await applyRecords(memberId, state, [record], {
@@ -206,6 +208,13 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   const merging = [...byMember].filter(([, list]) => list.some((x) => x.event.type === 'member_merge')).map(([key]) => key);
   const mergeRequests = merging.length && ports.merges ? await ports.merges.requests(merging) : new Map<string, MergeRequest>();
   const concurrency = ports.concurrency ?? 16;
+  // The orders earlier writes of these members applied, on the ledger before any is reduced (an
+  // earlier delivery may have died between a member write and its orders: orders-outbox.ts).
+  await forEachLimited(
+    [...stored.values(), ...sources.values()].filter((s) => s.ordersOut?.length),
+    concurrency,
+    (s) => ports.ledger.storeOrders(s.memberId, ordersToStore(s.ordersOut, s.highWater)),
+  );
   const arrivedAt = (position: { seq: string }) =>
     records.find((x) => x.seq === parentSeq(position.seq))?.arrivedAt ?? records[records.length - 1].arrivedAt;
   const plan: ErasurePlan = ports.erasure
@@ -382,9 +391,10 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
       const out = r.final!.coinOut;
       if (out) coinFlush.add(out, r.memberId);
       try {
+        if (r.final!.ordersOut?.length) await ports.ledger.storeOrders(r.memberId, ordersToStore(r.final!.ordersOut, r.final!.highWater));
         if (out?.moves?.length) await ports.ledger.putCoinMoves(r.memberId, movesKey(out), out.moves);
       } catch (error) {
-        // Counted above; the redelivery finds the moves on the member and stores them.
+        // Counted above; the redelivery finds the orders and moves on the member and stores them.
         ports.onMemberError?.(error);
         failed.push(r.firstSeq);
       }

@@ -68,3 +68,22 @@ export async function claimRefundOnce(
     order.revokedPoints,
   );
 }
+
+/**
+ * Records a refund on an order still in the member's orders outbox (shared/member/orders-outbox.ts):
+ * its revocation computed as `claimRefundOnce` computes it, the order's running totals moved, all
+ * stored with the order. False when the refund is on the order already (a repeat: nothing to apply).
+ */
+export function recordOutboxRefund(order: OrderRecord, event: RefundEvent, position: StreamPosition): boolean {
+  const refundId = event.refundId ?? event.eventId;
+  if (order.refunds[refundId]) return false;
+  const { revokedPoints, refundedEligibleCents } = refundRevocation(order, event.lines);
+  const revokedCoins = refundCoins(
+    { coins: order.coins, eligibleCents: order.eligibleCents, revokedCoins: order.revokedCoins },
+    refundedEligibleCents,
+  );
+  order.refunds[refundId] = { eventId: event.eventId, shardId: position.shardId, seq: position.seq, applied: true, revokedPoints, revokedCoins };
+  order.revokedPoints += revokedPoints;
+  order.revokedCoins += revokedCoins;
+  return true;
+}

@@ -42,8 +42,17 @@ export interface OrderRecord {
 
 /** Where per-order earn records live (a DynamoDB table in production, a Map in tests). */
 export interface LedgerPort {
-  /** Stores the order unless one with its id exists; returns the stored record either way. */
+  /**
+   * Stores the order unless one with its id exists; returns the stored record either way. (Orders
+   * a member write applied under a merged member's key; the member's own orders come from its
+   * orders outbox instead: `storeOrders`, shared/member/orders-outbox.ts.)
+   */
   claimPurchase(memberId: string, order: OrderRecord): Promise<OrderRecord>;
+  /**
+   * Stores each order a committed member write applied (its claim and its refunds applied), with
+   * the refunds it carries, unless an item with its key exists (a repeat keeps what is stored).
+   */
+  storeOrders(memberId: string, orders: readonly OrderRecord[]): Promise<void>;
   getOrder(memberId: string, orderId: string): Promise<OrderRecord | null>;
   /**
    * Records a refund unless its refundId is already on the order; `expectedRevoked` guards the

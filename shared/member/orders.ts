@@ -13,7 +13,7 @@ import type { Program } from '../programme/vocabulary';
 import type { StreamPosition } from '../stream/position';
 import { hashHex } from '../util/hash';
 import { claimApplied, type RunClaims } from './claims';
-import { claimKey, type Claim, type LedgerPort, type OrderRecord } from './ledger';
+import { claimKey, type LedgerPort, type OrderRecord } from './ledger';
 import type { MemberState, PurchaseStat } from './state';
 
 /**
@@ -76,8 +76,7 @@ export async function applyPurchase(
   const coins = anonymous
     ? 0
     : purchaseCoins(earned.eligibleCents, earned.points, earnRate(program.coins, program.tiers[state.tier.tier].id));
-  const claim: Claim = { eventId: event.eventId, shardId: position.shardId, seq: position.seq, applied: false };
-  const stored = await ledger.claimPurchase(ledgerKey ?? state.memberId, {
+  const order: OrderRecord = {
     orderId: event.orderId,
     day,
     points: earned.points,
@@ -86,15 +85,35 @@ export async function applyPurchase(
     revokedPoints: 0,
     coins,
     revokedCoins: 0,
-    claim,
+    claim: { eventId: event.eventId, shardId: position.shardId, seq: position.seq, applied: false },
     refunds: {},
-  });
-  // Another event claimed this order (a repeated order), or a member write applied this event's
-  // claim already. Otherwise this event claimed it — now, or in an attempt that never wrote the
-  // member, at this position or another (a replay from the failed-batches bucket): apply it.
-  const key = ledgerKey ? { ledgerKey, orderId: event.orderId } : { orderId: event.orderId };
-  if (stored.claim.eventId !== event.eventId || claimApplied(state, stored.claim, claimKey(key), claims.run)) return;
-  claims.apply(key);
+  };
+  let stored: OrderRecord;
+  if (ledgerKey === undefined) {
+    // The member's own order: new unless this write or the ledger has it (shared/member/orders-outbox.ts).
+    if (state.ordersOut?.some((o) => o.orderId === event.orderId)) return;
+    const found = await ledger.getOrder(state.memberId, event.orderId);
+    if (found) {
+      // Stored from an outbox (applied), or claimed by the older protocol: applied unless its
+      // flag says a member write never applied this event's claim.
+      if (found.claim.eventId !== event.eventId || claimApplied(state, found.claim, claimKey({ orderId: event.orderId }), claims.run))
+        return;
+      claims.apply({ orderId: event.orderId });
+      stored = found;
+    } else {
+      stored = { ...order, claim: { ...order.claim, applied: true } };
+      state.ordersOut = [...(state.ordersOut ?? []), stored];
+    }
+  } else {
+    // A merged member's forwarded purchase: claimed on that member's key, marked applied with the write.
+    stored = await ledger.claimPurchase(ledgerKey, order);
+    // Another event claimed this order (a repeated order), or a member write applied this event's
+    // claim already. Otherwise this event claimed it — now, or in an attempt that never wrote the
+    // member, at this position or another (a replay from the failed-batches bucket): apply it.
+    const key = { ledgerKey, orderId: event.orderId };
+    if (stored.claim.eventId !== event.eventId || claimApplied(state, stored.claim, claimKey(key), claims.run)) return;
+    claims.apply(key);
+  }
   const revenue = event.lines.reduce((sum, line) => sum + line.amountCents, 0);
   bump(state.contribution, day, C.orders);
   bump(state.contribution, day, C.revenueCents, revenue);
@@ -128,12 +147,16 @@ export function applyRefund(
   tierChanges: TierChange[],
   coinEntries: CoinEntry[],
   claims: RunClaims,
+  /** The order is in this write's outbox and the refund was recorded on it just now (recordOutboxRefund). */
+  inOutbox = false,
 ): void {
   const refundId = event.refundId ?? event.eventId;
   const stored = after.refunds[refundId];
   const key = { ledgerKey, orderId: event.orderId, refundId };
-  if (!stored || stored.eventId !== event.eventId || claimApplied(state, stored, claimKey(key), claims.run)) return;
-  claims.apply(key);
+  if (!inOutbox) {
+    if (!stored || stored.eventId !== event.eventId || claimApplied(state, stored, claimKey(key), claims.run)) return;
+    claims.apply(key);
+  }
   if (stored.revokedCoins > 0) {
     const step = revokeCoins(
       state.coins,

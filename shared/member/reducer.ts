@@ -25,7 +25,7 @@ import type { TierChange } from '../points/tiers';
 import type { StreamPosition } from '../stream/position';
 import type { CoinEntry } from '../coins/ledger';
 import { countEvent } from './behaviour-counts';
-import { claimRefundOnce, purchaseApplied } from './claims';
+import { claimRefundOnce, purchaseApplied, recordOutboxRefund } from './claims';
 import { applyJobCommand, isJobCommand } from './job-commands';
 import { applyPurchase, applyRefund, pruneHistory } from './orders';
 import { guarded, PortFailure, RecordFailure } from './record-failures';
@@ -122,6 +122,9 @@ async function applyRecordsOnce(
     state.winback = state.winback ? { ...state.winback } : null;
     state.identities = [...state.identities];
     state.identityDeltas = undefined;
+    // A refund records itself on the outbox's order: this pass's copy, not the caller's.
+    if (state.ordersOut)
+      state.ordersOut = state.ordersOut.map((o) => ({ ...o, claim: { ...o.claim }, refunds: structuredClone(o.refunds) }));
   }
   const visitor = isVisitorKey(memberId);
   const forwards: OutgoingRecord[] = [];
@@ -236,6 +239,13 @@ async function applyRecordsOnce(
         // merged member's event one that member made; a member's refund one of the ids folded into it.
         let ledgerKey = memberId;
         let order: OrderRecord | null = null;
+        // An order this write applied is in its outbox, not on the ledger yet: the refund is recorded on it.
+        const pending = state?.ordersOut?.find((o) => o.orderId === event.orderId);
+        if (state && pending) {
+          if (recordOutboxRefund(pending, event, position))
+            applyRefund(state, event, pending, day, pending, undefined, program, tierChanges, coinEntries, claims, true);
+          return state;
+        }
         const keys = [...(fromMember ? [fromMember] : []), memberId, ...(forwardedFrom !== null ? [visitorKey(forwardedFrom)] : [])];
         for (const key of state ? new Set([...keys, ...state.identities]) : []) {
           order = await ledger.getOrder(key, event.orderId);

@@ -8,6 +8,7 @@ import type { StreamPosition } from '../stream/position';
 import { emptyCoins, type CoinState } from '../coins/lots';
 import type { CoinOutbox } from '../coins/outbox';
 import type { Action } from '../actions/actions';
+import type { OrderRecord } from './ledger';
 import { initialTierState, type PointsEntry, type TierState } from '../points/tiers';
 
 export const EVENT_RING_SIZE = 64;
@@ -90,6 +91,12 @@ export interface MemberState {
    * Absent = none.
    */
   actionsOut?: Action[];
+  /**
+   * The orders the consumer's latest write of this member applied (shared/member/orders-outbox.ts):
+   * stored on the ledger after that write, and by the member's next delivery before it reduces.
+   * Absent = none.
+   */
+  ordersOut?: OrderRecord[];
   /**
    * Identity (docs/architecture.md#identity). On a visitor (key `anon#<anonymousId>`): the member it
    * is linked to, and the stream position of the link, after which its records are forwarded there.

@@ -78,6 +78,14 @@ export class MemoryLedger implements LedgerPort {
     if (!this.orders.has(key)) this.orders.set(key, clone(order));
     return clone(this.orders.get(key)!);
   }
+  async storeOrders(memberId: string, orders: readonly OrderRecord[]) {
+    for (const order of orders) {
+      const key = `${memberId}|${order.orderId}`;
+      if (this.orders.has(key)) continue;
+      const refunds = Object.fromEntries(Object.entries(order.refunds).map(([id, r]) => [id, { ...r, applied: true }]));
+      this.orders.set(key, clone({ ...order, claim: { ...order.claim, applied: true }, refunds }));
+    }
+  }
   markApplied(memberId: string, claims: readonly AppliedClaim[]) {
     for (const { ledgerKey, orderId, refundId } of claims) {
       const order = this.orders.get(`${ledgerKey ?? memberId}|${orderId}`);

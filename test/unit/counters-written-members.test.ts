@@ -23,7 +23,7 @@ const coinFiguresOf = memoryCoinFigures;
 
 const snapshot = (p: MemoryPipeline) =>
   [...p.members.items.values()]
-    .map((m) => ({ ...m, version: 0, highWater: null, coinOut: null, actionsOut: undefined }))
+    .map((m) => ({ ...m, version: 0, highWater: null, coinOut: null, actionsOut: undefined, ordersOut: undefined }))
     .sort((a, b) => a.memberId.localeCompare(b.memberId));
 
 describe('counters of members whose write failed', () => {

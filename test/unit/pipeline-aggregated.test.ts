@@ -55,10 +55,10 @@ function withoutPositions(value: unknown): unknown {
 function memberSnapshot(pipeline: MemoryPipeline) {
   return (
     [...pipeline.members.items.values()]
-      // coinOut and actionsOut are the latest write's outboxes (per batch, like the high-water mark).
+      // coinOut, actionsOut and ordersOut are the latest write's outboxes (per batch, like the high-water mark).
       .map(
         (m) =>
-          withoutPositions({ ...m, version: 0, highWater: null, recentEventIds: [], coinOut: null, actionsOut: undefined }) as {
+          withoutPositions({ ...m, version: 0, highWater: null, recentEventIds: [], coinOut: null, actionsOut: undefined, ordersOut: undefined }) as {
             memberId: string;
           },
       )

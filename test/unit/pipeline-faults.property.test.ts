@@ -107,7 +107,7 @@ async function deliverWithFaults(pipeline: MemoryPipeline, records: readonly Str
 
 function members(pipeline: MemoryPipeline) {
   return [...pipeline.members.items.values()]
-    .map((m) => ({ ...m, version: 0, coinOut: null, actionsOut: undefined }))
+    .map((m) => ({ ...m, version: 0, coinOut: null, actionsOut: undefined, ordersOut: undefined }))
     .sort((a, b) => a.memberId.localeCompare(b.memberId));
 }
 

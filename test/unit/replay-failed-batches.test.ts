@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { processBatch, type MemberPort } from '../../shared/batch/process-batch';
 import type { MemberState } from '../../shared/member/state';
 import { MemoryPipeline } from '../support/memory-pipeline';
+import { MemoryLedger } from '../support/memory-ports';
+import type { OrderRecord } from '../../shared/member/ledger';
 import { openLine as open, purchaseLine as purchase, refundLine } from '../support/event-lines';
 
 /** Refund ids apart from the eventIds. */
@@ -38,12 +40,12 @@ const figures = (pipeline: MemoryPipeline, day: string) => {
 };
 
 describe('replaying records from the failed-batches bucket', () => {
-  it('applies a purchase whose order was claimed by an attempt that never wrote the member, once', async () => {
+  it('applies a purchase whose first attempt never wrote the member, once', async () => {
     const pipeline = new MemoryPipeline();
     await pipeline.deliver(pipeline.records([open('e1', 'm1', '2026-11-01'), open('e2', 'm2', '2026-11-01')]));
-    // The purchase claims order o1 on the ledger, then the member write fails on every retry.
+    // The member write fails on every retry: the order rides on that write, so no attempt stored it.
     const failed = await giveUp(pipeline, [purchase('p1', 'm1', 'o1', '2026-11-02', 60_000), open('e3', 'm2', '2026-11-02')], 'm1');
-    expect(pipeline.ledger.orders.get('m1|o1')?.claim.applied).toBe(false);
+    expect(pipeline.ledger.orders.has('m1|o1')).toBe(false);
     expect(pipeline.member('m1')!.lifetimePoints).toBe(0);
     // The shard moves on: later records write the member past the claim's stream position.
     await pipeline.deliver(pipeline.records([open('e4', 'm1', '2026-11-03')]));
@@ -102,5 +104,90 @@ describe('replaying records from the failed-batches bucket', () => {
     expect([...pipeline.quarantine.items.values()].map((q) => q.reason)).toEqual(['unknown_order']);
     await pipeline.deliver(pipeline.records(failed));
     expect(pipeline.member('m1')!.lifetimePoints).toBe(600);
+  });
+});
+
+/** A ledger whose order puts fail until `up` is set (a crash between the member write and its orders). */
+class FlakyOrders extends MemoryLedger {
+  up = false;
+  override async storeOrders(memberId: string, orders: readonly OrderRecord[]) {
+    if (!this.up) throw new Error('injected: the order puts never happened');
+    return super.storeOrders(memberId, orders);
+  }
+}
+
+describe('the orders outbox (shared/member/orders-outbox.ts)', () => {
+  it('stores the orders of a write whose order puts failed from its outbox, before the member is reduced again', async () => {
+    const pipeline = new MemoryPipeline();
+    const flaky = new FlakyOrders();
+    const result = await processBatch(pipeline.records([purchase('p1', 'm1', 'o1', '2026-11-01', 60_000)]), pipeline.ports({ ledger: flaky }));
+    // The member write committed; the order only rides on it, and the batch reports the failure.
+    expect(result.failedSeqs.length).toBe(1);
+    expect(pipeline.member('m1')!.lifetimePoints).toBe(600);
+    expect(pipeline.member('m1')!.ordersOut?.map((o) => o.orderId)).toEqual(['o1']);
+    expect(flaky.orders.size).toBe(0);
+    flaky.up = true;
+    // The redelivery (covered by the high-water mark), a repeat of the order under another eventId,
+    // and a refund of it: each finds the order the outbox stored first.
+    const again = pipeline.records([
+      purchase('p1', 'm1', 'o1', '2026-11-01', 60_000),
+      purchase('p2', 'm1', 'o1', '2026-11-02', 60_000),
+      refund('r1', 'm1', 'o1', '2026-11-03', 20_000),
+    ]);
+    expect((await processBatch(again, pipeline.ports({ ledger: flaky }))).failedSeqs).toEqual([]);
+    const member = pipeline.member('m1')!;
+    expect(member.lifetimePoints).toBe(400);
+    expect(member.purchases.map((p) => [p.orders, p.cents])).toEqual([[1, 60_000]]);
+    expect(flaky.orders.get('m1|o1')).toMatchObject({ revokedPoints: 200, claim: { eventId: 'p1', applied: true } });
+    expect(figures(pipeline, '2026-11-02')).toEqual({ orders: 0, revenueCents: 0, payingMembers: 0 });
+    expect([...pipeline.quarantine.items.values()]).toEqual([]);
+  });
+
+  it('records a refund in its purchase\'s batch on the outbox order, once, and a later repeat of it changes nothing', async () => {
+    const pipeline = new MemoryPipeline();
+    await pipeline.deliver(
+      pipeline.records([
+        purchase('p1', 'm1', 'o1', '2026-11-01', 60_000),
+        refund('r1', 'm1', 'o1', '2026-11-01', 20_000),
+        // the same refund again under another eventId: the refundId makes it a repeat
+        refundLine('r2', 'm1', 'o1', '2026-11-01', 20_000, { refundId: 'r1-id' }),
+        purchase('p2', 'm1', 'o1', '2026-11-01', 60_000),
+      ]),
+    );
+    expect(pipeline.member('m1')!.lifetimePoints).toBe(400);
+    const order = pipeline.ledger.orders.get('m1|o1')!;
+    expect(order).toMatchObject({ revokedPoints: 200, claim: { eventId: 'p1', applied: true } });
+    expect(Object.keys(order.refunds)).toEqual(['r1-id']);
+    expect(order.refunds['r1-id']).toMatchObject({ eventId: 'r1', revokedPoints: 200, applied: true });
+    // Replayed at new positions: every record a repeat.
+    await pipeline.deliver(
+      pipeline.records([purchase('p1', 'm1', 'o1', '2026-11-01', 60_000), refund('r1', 'm1', 'o1', '2026-11-01', 20_000)]),
+    );
+    expect(pipeline.member('m1')!.lifetimePoints).toBe(400);
+    expect(figures(pipeline, '2026-11-01')).toEqual({ orders: 1, revenueCents: 60_000, payingMembers: 1 });
+  });
+
+  it('applies an order claimed by the older protocol and never applied, once (items stored before the outbox)', async () => {
+    const pipeline = new MemoryPipeline();
+    await pipeline.deliver(pipeline.records([open('e1', 'm1', '2026-11-01')]));
+    const [record] = pipeline.records([purchase('p1', 'm1', 'o1', '2026-11-02', 60_000)]);
+    // What the older protocol left: the claim put, the member transaction never committed.
+    await pipeline.ledger.claimPurchase('m1', {
+      orderId: 'o1',
+      day: 0,
+      points: 600,
+      eligibleCents: 60_000,
+      eligibleSkus: [],
+      revokedPoints: 0,
+      coins: 0,
+      revokedCoins: 0,
+      claim: { eventId: 'p1', shardId: record.shardId, seq: record.seq, applied: false },
+      refunds: {},
+    });
+    await pipeline.deliver(pipeline.records([purchase('p1', 'm1', 'o1', '2026-11-02', 60_000)]));
+    await pipeline.deliver(pipeline.records([purchase('p1', 'm1', 'o1', '2026-11-02', 60_000)]));
+    expect(pipeline.member('m1')!.lifetimePoints).toBe(600);
+    expect(pipeline.ledger.orders.get('m1|o1')!.claim.applied).toBe(true);
+    expect(pipeline.member('m1')!.ordersOut ?? []).toEqual([]);
   });
 });
