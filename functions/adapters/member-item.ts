@@ -1,6 +1,6 @@
 // The member item's storage layout: short attribute names keep it under 1 KB (one write unit).
 import { decodeRecent, encodeRecent } from '../../shared/member/activity';
-import { REVIEW_BUCKETS } from '../../shared/keys/members-keys';
+import { coinIndexDay, REVIEW_BUCKETS } from '../../shared/keys/members-keys';
 import { hash53 } from '../../shared/util/hash';
 import type { MemberState } from '../../shared/member/state';
 import type { RfmClass } from '../../shared/programme/vocabulary';
@@ -222,7 +222,7 @@ export function toMemberItem(state: MemberState): MemberItem {
   const due = merged ? null : nextCoinDueDay(state.coins, loadProgram().coins.expiryNoticeDays);
   if (due !== null) {
     item.cjb = reviewBucket(state.memberId);
-    item.cj = due;
+    item.cj = coinIndexDay(due);
   }
   return item;
 }

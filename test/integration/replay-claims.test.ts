@@ -83,12 +83,13 @@ afterAll(async () => {
 });
 
 describe('ledger claims finished by a replay (DynamoDB Local)', () => {
-  it('applies a purchase and a refund claimed by attempts that never wrote the member, once', async () => {
+  it('applies a purchase whose first attempt never wrote the member and a refund claimed by such an attempt, once', async () => {
     await processBatch(records([open('a1', 'r1', '2026-11-01')]), ports());
     // The purchase's batch fails for r1 until Lambda gives up; the shard moves on.
     const failedPurchase = [purchase('a2', 'r1', 'o1', '2026-11-02', 60_000)];
     for (let i = 0; i < 2; i++) expect((await processBatch(records(failedPurchase), ports(failingFor('r1')))).failedSeqs).toHaveLength(1);
-    expect(await orderItem('r1', 'o1')).toMatchObject({ ca: false, pts: 600 });
+    // The order rides on the member write: an attempt that never wrote the member stored nothing.
+    expect(await orderItem('r1', 'o1')).toBeUndefined();
     await processBatch(records([open('a3', 'r1', '2026-11-03')]), ports());
     expect(await points('r1')).toBe(0);
 
@@ -197,5 +198,32 @@ describe('ledger claims finished by a replay (DynamoDB Local)', () => {
     expect(byId.get('revoke:o1:new')).toMatchObject({ kind: 'revoke', coins: -20, ref: 'new' });
     // The consumer's read of the same order sees the same two refunds.
     expect(Object.keys((await ledger.getOrder('r4', 'o1'))!.refunds).sort()).toEqual(['new', 'old']);
+  });
+
+  it('stores the orders outbox of a write whose order puts never happened, before the member is reduced again', async () => {
+    // The puts after the member write fail (the invocation dies there): the orders ride on the member.
+    class DeadAfterWrite extends DynamoLedger {
+      override async storeOrders(): Promise<void> {
+        throw new Error('injected: gone after the member write');
+      }
+    }
+    const dying = { ...ports(), ledger: new DeadAfterWrite(doc, stack.names.tables.LedgerTable) };
+    const lines = [purchase('d1', 'r5', 'o1', '2026-11-01', 60_000), refund('d2', 'r5', 'o1', '2026-11-01', 20_000)];
+    expect((await processBatch(records(lines), dying)).failedSeqs).toHaveLength(1);
+    expect(await points('r5')).toBe(400);
+    expect(await orderItem('r5', 'o1')).toBeUndefined();
+    // The redelivery (then a replay at new positions, and a repeat of the order under another
+    // eventId): the outbox is stored first — the order with its refund, applied — and nothing twice.
+    await processBatch(records(lines), ports());
+    await processBatch(records([...lines, purchase('d3', 'r5', 'o1', '2026-11-02', 60_000)]), ports());
+    expect(await points('r5')).toBe(400);
+    expect(await orderItem('r5', 'o1')).toMatchObject({ ca: true, pts: 600, rv: 200, ce: 'd1' });
+    expect(await refundItem('r5', 'o1', 'd2')).toMatchObject({ a: true, p: 200, e: 'd2' });
+    const member = (await members.getMany(['r5'])).get('r5')!;
+    expect(member.purchases.map((p) => p.orders)).toEqual([1]);
+    // A refund in a later batch reads the stored order and takes what is left of it.
+    await processBatch(records([refund('d4', 'r5', 'o1', '2026-11-03', 40_000)]), ports());
+    expect(await points('r5')).toBe(0);
+    expect(await orderItem('r5', 'o1')).toMatchObject({ rv: 600 });
   });
 });

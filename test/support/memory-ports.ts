@@ -4,6 +4,7 @@ import { nextCoinDueDay } from '../../shared/coins/lots';
 import type { BookedMove } from '../../shared/coins/outbox';
 import type { CoinIndexPort, JobName, JobProgressPort, ReviewIndexPort } from '../../shared/jobs/ports';
 import { tierChangeKey } from '../../shared/keys/ledger-keys';
+import { coinIndexDay } from '../../shared/keys/members-keys';
 import { type AppliedClaim, type Claim, type LedgerPort, type OrderRecord } from '../../shared/member/ledger';
 import { type MemberState } from '../../shared/member/state';
 import type { TierChange } from '../../shared/points/tiers';
@@ -192,7 +193,7 @@ export class MemoryJobProgress implements JobProgressPort {
   }
 }
 
-/** The sparse CoinDueIndex over in-memory members: the due day the member item would carry. */
+/** The sparse CoinDueIndex over in-memory members: the index day the member item would carry (coinIndexDay). */
 export class MemoryCoinIndex implements CoinIndexPort {
   constructor(
     private readonly members: MemoryMembers,
@@ -203,7 +204,7 @@ export class MemoryCoinIndex implements CoinIndexPort {
       .filter((m) => {
         // A member merged away leaves the index (functions/adapters/member-item.ts).
         const due = m.linkedTo ? null : nextCoinDueDay(m.coins, this.noticeDays);
-        return due !== null && due <= lastDay;
+        return due !== null && coinIndexDay(due) <= lastDay;
       })
       .map((m) => m.memberId);
   }

@@ -10,6 +10,7 @@ import { coinBalance } from '../../shared/coins/lots';
 import { COIN_TOTALS_KEY, coinDayKey, coinFigures } from '../../shared/coins/outbox';
 import { coinProgramFigures, coinProgramKeys } from '../../shared/coins/program-figures';
 import { at, purchaseLine } from '../support/event-lines';
+import { coinIndexDay } from '../../shared/keys/members-keys';
 import { MemoryPipeline } from '../support/memory-pipeline';
 import { MemoryCoinIndex, MemoryJobProgress } from '../support/memory-ports';
 
@@ -72,7 +73,10 @@ describe('the daily coins job', () => {
       ]),
     );
 
-    expect(await job('2026-11-07')).toMatchObject({ asOf: '2026-11-07', days: 1, candidates: 0, commands: 0 });
+    // m1's index day is the start of the 7-day period holding 2026-11-08 (coinIndexDay): the job
+    // finds it a day early, re-reads it and sends nothing before its lot is due.
+    expect(dayNumber('2026-11-07')).toBeGreaterThanOrEqual(coinIndexDay(dayNumber('2026-11-08')));
+    expect(await job('2026-11-07')).toMatchObject({ asOf: '2026-11-07', days: 1, candidates: 1, commands: 0 });
     expect(await job('2026-11-08')).toMatchObject({ days: 1, candidates: 1, ids: ['coins_day:2026-11-08:m1'] });
     expect(coinBalance(p.member('m1')!.coins, dayNumber('2026-11-08'))).toMatchObject({ available: 100, pending: 0 });
     expect(p.member('m1')!.coins.lots[0].booked).toBe(true);
