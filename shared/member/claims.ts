@@ -82,7 +82,14 @@ export function recordOutboxRefund(order: OrderRecord, event: RefundEvent, posit
     { coins: order.coins, eligibleCents: order.eligibleCents, revokedCoins: order.revokedCoins },
     refundedEligibleCents,
   );
-  order.refunds[refundId] = { eventId: event.eventId, shardId: position.shardId, seq: position.seq, applied: true, revokedPoints, revokedCoins };
+  order.refunds[refundId] = {
+    eventId: event.eventId,
+    shardId: position.shardId,
+    seq: position.seq,
+    applied: true,
+    revokedPoints,
+    revokedCoins,
+  };
   order.revokedPoints += revokedPoints;
   order.revokedCoins += revokedCoins;
   return true;

@@ -45,20 +45,22 @@ export function encodeOrders(orders: readonly OrderRecord[]): string | undefined
 export function decodeOrders(text: string | undefined, position: StreamPosition | null): OrderRecord[] {
   if (!text) return [];
   const at = { shardId: position?.shardId ?? '', seq: position?.seq ?? '', applied: true };
-  return (JSON.parse(text) as StoredOrder[]).map(([orderId, day, points, eligibleCents, eligibleSkus, coins, eventId, rv, rc, refunds]) => ({
-    orderId,
-    day,
-    points,
-    eligibleCents,
-    eligibleSkus,
-    coins,
-    revokedPoints: rv ?? 0,
-    revokedCoins: rc ?? 0,
-    claim: { eventId, ...at },
-    refunds: Object.fromEntries(
-      Object.entries(refunds ?? {}).map(([id, [e, p, c]]) => [id, { eventId: e, ...at, revokedPoints: p, revokedCoins: c }]),
-    ),
-  }));
+  return (JSON.parse(text) as StoredOrder[]).map(
+    ([orderId, day, points, eligibleCents, eligibleSkus, coins, eventId, rv, rc, refunds]) => ({
+      orderId,
+      day,
+      points,
+      eligibleCents,
+      eligibleSkus,
+      coins,
+      revokedPoints: rv ?? 0,
+      revokedCoins: rc ?? 0,
+      claim: { eventId, ...at },
+      refunds: Object.fromEntries(
+        Object.entries(refunds ?? {}).map(([id, [e, p, c]]) => [id, { eventId: e, ...at, revokedPoints: p, revokedCoins: c }]),
+      ),
+    }),
+  );
 }
 
 /** The orders of a member's outbox as the ledger stores them: claimed at the member write's position. */

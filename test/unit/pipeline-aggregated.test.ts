@@ -58,7 +58,15 @@ function memberSnapshot(pipeline: MemoryPipeline) {
       // coinOut, actionsOut and ordersOut are the latest write's outboxes (per batch, like the high-water mark).
       .map(
         (m) =>
-          withoutPositions({ ...m, version: 0, highWater: null, recentEventIds: [], coinOut: null, actionsOut: undefined, ordersOut: undefined }) as {
+          withoutPositions({
+            ...m,
+            version: 0,
+            highWater: null,
+            recentEventIds: [],
+            coinOut: null,
+            actionsOut: undefined,
+            ordersOut: undefined,
+          }) as {
             memberId: string;
           },
       )

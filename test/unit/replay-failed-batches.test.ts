@@ -120,7 +120,10 @@ describe('the orders outbox (shared/member/orders-outbox.ts)', () => {
   it('stores the orders of a write whose order puts failed from its outbox, before the member is reduced again', async () => {
     const pipeline = new MemoryPipeline();
     const flaky = new FlakyOrders();
-    const result = await processBatch(pipeline.records([purchase('p1', 'm1', 'o1', '2026-11-01', 60_000)]), pipeline.ports({ ledger: flaky }));
+    const result = await processBatch(
+      pipeline.records([purchase('p1', 'm1', 'o1', '2026-11-01', 60_000)]),
+      pipeline.ports({ ledger: flaky }),
+    );
     // The member write committed; the order only rides on it, and the batch reports the failure.
     expect(result.failedSeqs.length).toBe(1);
     expect(pipeline.member('m1')!.lifetimePoints).toBe(600);
@@ -143,7 +146,7 @@ describe('the orders outbox (shared/member/orders-outbox.ts)', () => {
     expect([...pipeline.quarantine.items.values()]).toEqual([]);
   });
 
-  it('records a refund in its purchase\'s batch on the outbox order, once, and a later repeat of it changes nothing', async () => {
+  it("records a refund in its purchase's batch on the outbox order, once, and a later repeat of it changes nothing", async () => {
     const pipeline = new MemoryPipeline();
     await pipeline.deliver(
       pipeline.records([
