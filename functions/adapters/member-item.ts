@@ -22,6 +22,7 @@ export interface MemberItem {
   /** high-water shard and sequence */ hs?: string;
   hq?: string;
   /** ring of 6-byte eventId hashes */ ev?: Uint8Array;
+  /** the ring's arrival days, run-length `day:count,…` (absent on items written before them) */ evd?: string;
   /** ring of 6-byte hashes of the job commands' eventIds */ cv?: Uint8Array;
   /** lifetime points */ lp: number;
   /** points history `day:points,…` */ ph?: string;
@@ -128,6 +129,29 @@ function decodeRing(bytes: Uint8Array | undefined): number[] {
   return out;
 }
 
+/** The ring's arrival days, run-length encoded (they rise along the ring: a few runs). */
+function encodeRingDays(days: readonly number[] | undefined, ids: number): string | undefined {
+  if (!days || days.length !== ids || ids === 0) return undefined;
+  const runs: string[] = [];
+  let at = 0;
+  while (at < days.length) {
+    let end = at + 1;
+    while (end < days.length && days[end] === days[at]) end++;
+    runs.push(`${days[at]}:${end - at}`);
+    at = end;
+  }
+  return runs.join(',');
+}
+
+function decodeRingDays(text: string): number[] {
+  const out: number[] = [];
+  for (const run of text.split(',')) {
+    const [day, count] = run.split(':').map(Number);
+    for (let i = 0; i < count; i++) out.push(day);
+  }
+  return out;
+}
+
 function encodeHistory(history: readonly PointsEntry[]): string | undefined {
   return history.length ? history.map((e) => `${e.day}:${e.points}`).join(',') : undefined;
 }
@@ -180,6 +204,8 @@ export function toMemberItem(state: MemberState): MemberItem {
     item.hq = state.highWater.seq;
   }
   if (state.recentEventIds.length) item.ev = encodeRing(state.recentEventIds);
+  const evd = encodeRingDays(state.recentEventDays, state.recentEventIds.length);
+  if (evd) item.evd = evd;
   if (state.recentCommandIds?.length) item.cv = encodeRing(state.recentCommandIds);
   item.ph = encodeHistory(state.history);
   if (tier.tierSince !== null) item.ts = tier.tierSince;
@@ -241,6 +267,7 @@ export function fromMemberItem(item: MemberItem): MemberState {
     },
     highWater: item.hs && item.hq ? { shardId: item.hs, seq: item.hq } : null,
     recentEventIds: decodeRing(item.ev),
+    ...(item.evd ? { recentEventDays: decodeRingDays(item.evd) } : {}),
     recentCommandIds: decodeRing(item.cv),
     lifetimePoints: item.lp,
     history: decodeHistory(item.ph),

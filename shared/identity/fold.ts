@@ -34,9 +34,13 @@ export function foldInto(member: MemberState, source: MemberState, sourceKey: st
   }
   // The source's recent eventIds join the member's ring (oldest first, the member's own kept): an
   // event applied before the link and replayed to the member later is still a repeat.
-  member.recentEventIds = [...source.recentEventIds.filter((h) => !member.recentEventIds.includes(h)), ...member.recentEventIds].slice(
-    -EVENT_RING_SIZE,
-  );
+  // Beyond the latest EVENT_RING_SIZE only the member's own ids keep their replay window.
+  const joined = source.recentEventIds.filter((h) => !member.recentEventIds.includes(h)).slice(-EVENT_RING_SIZE);
+  const ownDays = member.recentEventDays?.length === member.recentEventIds.length ? member.recentEventDays : null;
+  const kept = Math.max(0, Math.min(joined.length, EVENT_RING_SIZE - member.recentEventIds.length));
+  member.recentEventIds = [...joined.slice(joined.length - kept), ...member.recentEventIds];
+  if (ownDays) member.recentEventDays = [...new Array<number>(kept).fill(0), ...ownDays];
+  else member.recentEventDays = undefined;
   member.identities = [...member.identities, sourceKey];
   member.identityDeltas = deltas;
 }

@@ -115,6 +115,7 @@ async function applyRecordsOnce(
   if (state) {
     state.activity = { ...state.activity, recent: [...state.activity.recent] };
     state.recentEventIds = [...state.recentEventIds];
+    if (state.recentEventDays) state.recentEventDays = [...state.recentEventDays];
     state.recentCommandIds = [...(state.recentCommandIds ?? [])];
     state.history = state.history.map((e) => ({ ...e }));
     state.purchases = state.purchases.map((p) => ({ ...p }));
@@ -215,7 +216,7 @@ async function applyRecordsOnce(
         state = next;
       }
       if (!state) continue;
-      remember(state, idHash, command);
+      remember(state, idHash, command, todayIn(tz, record.arrivedAt));
       state.highWater = position;
       changed = true;
     } catch (error) {

@@ -13,6 +13,15 @@ import { initialTierState, type PointsEntry, type TierState } from '../points/ti
 
 export const EVENT_RING_SIZE = 64;
 /**
+ * Producers' eventIds are kept for the days they arrived on and this many days after (by arrival
+ * day in the programme zone), however many: a record replayed from the failed-batches bucket within
+ * that time is a repeat exactly when an earlier attempt applied it, whatever the member did since
+ * (README, Replaying from the on-failure destination). Beyond that, the latest EVENT_RING_SIZE.
+ */
+export const REPLAY_WINDOW_DAYS = 3;
+/** The most eventIds kept at all (12 KiB on the item): a bound on the item, whatever a producer sends. */
+export const EVENT_RING_MAX = 2048;
+/**
  * The job commands' own ring: commands never take a place in the producers' ring of 64, so a
  * busy day of jobs cannot push a producer's eventId out (and a producer's id never makes a command
  * a duplicate). 32 covers more than a week of every job for one member.
@@ -59,6 +68,11 @@ export interface MemberState {
   highWater: StreamPosition | null;
   /** hash48 of the latest applied eventIds of behaviour events, oldest first. */
   recentEventIds: number[];
+  /**
+   * The programme day each of `recentEventIds` arrived on (the record's arrival, not its
+   * occurredAt), same order and length; absent on members stored before it (taken as long ago).
+   */
+  recentEventDays?: number[];
   /** hash48 of the latest applied job commands' eventIds, oldest first (absent = none yet). */
   recentCommandIds?: number[];
   lifetimePoints: number;

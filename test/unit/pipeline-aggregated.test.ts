@@ -63,6 +63,7 @@ function memberSnapshot(pipeline: MemoryPipeline) {
             version: 0,
             highWater: null,
             recentEventIds: [],
+            recentEventDays: undefined,
             coinOut: null,
             actionsOut: undefined,
             ordersOut: undefined,

@@ -19,7 +19,16 @@ function expectMatchesOracle(pipeline: MemoryPipeline) {
 
 function memberSnapshot(pipeline: MemoryPipeline) {
   return [...pipeline.members.items.values()]
-    .map((m) => ({ ...m, version: 0, highWater: null, recentEventIds: [], coinOut: null, actionsOut: undefined, ordersOut: undefined }))
+    .map((m) => ({
+      ...m,
+      version: 0,
+      highWater: null,
+      recentEventIds: [],
+      recentEventDays: undefined,
+      coinOut: null,
+      actionsOut: undefined,
+      ordersOut: undefined,
+    }))
     .sort((a, b) => a.memberId.localeCompare(b.memberId));
 }
 

@@ -194,3 +194,60 @@ describe('the orders outbox (shared/member/orders-outbox.ts)', () => {
     expect(pipeline.member('m1')!.ordersOut ?? []).toEqual([]);
   });
 });
+
+describe('replaying events the first attempt did apply, after the member moved on', () => {
+  it('counts a replayed app_open once when more than 64 newer events of its member came in between', async () => {
+    const pipeline = new MemoryPipeline();
+    // m1's app_open is applied by the first attempt; m2's write fails, so the batch still ends in the bucket.
+    const failed = await giveUp(pipeline, [open('a1', 'm1', '2026-11-01'), open('e1', 'm2', '2026-11-01')], 'm2');
+    expect(pipeline.daily('2026-11-01', '2026-11-01')[0].launches).toBe(1);
+    // 70 later events of m1 (more than the 64 latest eventIds) before the operator replays.
+    await pipeline.deliver(pipeline.records(Array.from({ length: 70 }, (_, i) => open(`x${i}`, 'm1', '2026-11-02'))));
+    await pipeline.deliver(pipeline.records(failed));
+    const [first, second] = pipeline.daily('2026-11-01', '2026-11-02');
+    // a1 once, e1 once (m2's record was never applied before the replay).
+    expect(first.launches).toBe(2);
+    expect(second.launches).toBe(70);
+    expect(pipeline.member('m2')!.activity.activeDays).toBe(1);
+  });
+
+  it('keeps eventIds by arrival day: those of the last 3 days before the latest arrival, at least the latest 64', async () => {
+    let now = Date.parse('2026-11-01T04:00:00Z');
+    const pipeline = new MemoryPipeline(undefined, () => now);
+    await pipeline.deliver(pipeline.records([open('a1', 'm1', '2026-11-01')]));
+    for (let d = 2; d <= 6; d++) {
+      now += 86_400_000;
+      await pipeline.deliver(pipeline.records(Array.from({ length: 70 }, (_, i) => open(`x${d}-${i}`, 'm1', `2026-11-0${d}`))));
+    }
+    // Arrived 11-03 … 11-06: 4 days of 70.
+    expect(pipeline.member('m1')!.recentEventIds.length).toBe(280);
+    expect(pipeline.member('m1')!.recentEventDays).toHaveLength(280);
+    // A day later, one more: 11-04 … 11-07 (3 × 70 + 1).
+    now += 86_400_000;
+    await pipeline.deliver(pipeline.records([open('b1', 'm1', '2026-11-07')]));
+    expect(pipeline.member('m1')!.recentEventIds.length).toBe(211);
+    // Many days later the latest 64 stay.
+    now += 30 * 86_400_000;
+    await pipeline.deliver(pipeline.records([open('c1', 'm1', '2026-12-07')]));
+    expect(pipeline.member('m1')!.recentEventIds.length).toBe(64);
+  });
+});
+
+describe('the member item keeps the ring with its arrival days', () => {
+  it('round-trips ids and days (run-length) and reads an item without days as long ago', async () => {
+    const { fromMemberItem, toMemberItem } = await import('../../functions/adapters/member-item');
+    const { newMember } = await import('../../shared/member/state');
+    const state = {
+      ...newMember('m1', 20_000),
+      version: 1,
+      recentEventIds: [11, 22, 33, 44],
+      recentEventDays: [20_400, 20_400, 20_401, 20_405],
+    };
+    const item = toMemberItem(state);
+    expect(item.evd).toBe('20400:2,20401:1,20405:1');
+    const back = fromMemberItem(item);
+    expect(back.recentEventIds).toEqual([11, 22, 33, 44]);
+    expect(back.recentEventDays).toEqual([20_400, 20_400, 20_401, 20_405]);
+    expect(fromMemberItem({ ...item, evd: undefined }).recentEventDays).toBeUndefined();
+  });
+});
