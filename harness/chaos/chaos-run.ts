@@ -21,7 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { setDocumentClient } from '../../functions/adapters/clients';
 import { kinesisClient, s3Client, sleep } from '../../infra/local/engine/aws';
-import { inStreamOrder, readFailedBatches } from '../../infra/local/engine/failed-batches';
+import { type FailedRecord, inStreamOrder, readFailedBatches } from '../../infra/local/engine/failed-batches';
 import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
 import { synthTemplate } from '../../infra/synth';
 import { addDays, dayString, MS_PER_DAY, todayIn, zoneOffsetMs } from '../../shared/days/days';
@@ -35,6 +35,7 @@ import { api, Differ, forEachLimited } from './compare';
 import { DEFAULT_RATES, FaultController, installController, TILL_FAULTS } from './faults';
 import { buildPlan, type SendRecord } from './plan';
 import { buildPointsOracle } from './points-oracle';
+import { notAppliedBeforeReplay, placeKey, replayOrder } from './replay-order';
 import { type ChaosServices, startChaosServices } from './services';
 import { readStream, readStreamRecords, sendAggregated, sendRecords } from './stream-io';
 import { actionKey, expectedActions } from './actions-oracle';
@@ -65,13 +66,18 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   ];
   const restartable = !opts.endpoints;
   const plan = buildPlan(lines, { seed: opts.seed, chunkSize: opts.chunkSize, restarts: { kinesis: restartable, dynamodb: restartable } });
-  const arrivals: OracleEvent[] = [];
+  let arrivals: OracleEvent[] = [];
+  /** The line of each arrival. */
+  const arrivalTexts: string[] = [];
   let recordsSent = 0;
   for (const step of plan.steps)
     if (step.kind === 'records')
       for (const r of step.records) {
         recordsSent++;
-        if (r.event) arrivals.push(r.event as OracleEvent);
+        if (r.event) {
+          arrivals.push(r.event as OracleEvent);
+          arrivalTexts.push(r.data.toString('utf8'));
+        }
       }
   log(
     `simulated ${lines.length} events of ${opts.members} members, ${from} … ${to}; plan: ${recordsSent} records in ${plan.steps.filter((s) => s.kind === 'records').length} sends, ${plan.counts.restarts} restarts`,
@@ -168,9 +174,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       // Runbook: replay whatever reached the on-failure destination (none, when all goes well),
       // in stream order, each record once.
       let replayedFromDestination = 0;
+      let failed: FailedRecord[] = [];
       const s3 = s3Client(endpoints);
       try {
-        const failed = inStreamOrder(await readFailedBatches(s3, stack.names.buckets.FailedBatchesBucket));
+        failed = inStreamOrder(await readFailedBatches(s3, stack.names.buckets.FailedBatchesBucket));
         await sendRecords(
           kin,
           stream,
@@ -191,6 +198,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
 
       // ---- compare with the oracles ----
       log('comparing every member and figure with the oracles');
+      // The events as the consumer met them: a given-up record no attempt applied arrives with the
+      // replay (harness/chaos/replay-order.ts).
+      const streamRecords = await readStreamRecords(kin, stream);
+      const notApplied = notAppliedBeforeReplay(failed, faulty.committedMemberWrites);
+      arrivals = replayOrder(arrivals, arrivalTexts, streamRecords, notApplied);
+      if (failed.length) log(`given-up records no attempt had applied: ${notApplied.size} of ${failed.length} (they arrive with the replay)`);
       const activity = buildActivityOracle(arrivals, TIMEZONE);
       const points = buildPointsOracle(arrivals, TIMEZONE);
       const differ = new Differ();
@@ -240,7 +253,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       // deterministic id (published at least once: repeats of an id carry one content), none missing,
       // none extra — from the events stream as the consumer met it (order and arrival days).
       const actionRecords = await readStream(kin, stack.names.streams.ActionsStream);
-      const expectedByMember = expectedActions(await readStreamRecords(kin, stream), validData, {
+      const expectedByMember = expectedActions(
+        streamRecords.filter((r) => !notApplied.has(placeKey(r.shardId, r.seq))),
+        validData,
+        {
         timeZone: TIMEZONE,
         joinedOn: (memberId) => activity.member(memberId)?.joinedOn,
         coinsJobDay: dayString(today),
@@ -272,7 +288,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       }
 
       const coins = till
-        ? await compareCoins({ stack, api, differ, till, kin, validData, timeZone: TIMEZONE, from, today: dayString(today) })
+        ? await compareCoins({ stack, api, differ, till, kin, validData, notApplied, timeZone: TIMEZONE, from, today: dayString(today) })
         : null;
 
       const quarantine = await api(stack, '/quarantine?limit=1000');

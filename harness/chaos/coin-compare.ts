@@ -42,12 +42,14 @@ export async function compareCoins(args: {
   kin: KinesisClient;
   /** The exact text of every valid record the run sent. */
   validData: ReadonlySet<string>;
+  /** Places (`shardId/seq`) of given-up records no attempt applied: they count where the replay put them. */
+  notApplied?: ReadonlySet<string>;
   timeZone: string;
   from: string;
   today: string;
 }): Promise<CoinChaosFigures> {
   const { stack, api, differ, till, from, today } = args;
-  const { ops, arrivals, unplaced } = await till.operations(args.kin, args.validData);
+  const { ops, arrivals, unplaced } = await till.operations(args.kin, args.validData, args.notApplied);
   differ.compare("till: every redemption item placed among its member's stream records", [], unplaced);
   const todayIdx = dayIndex(today);
   const oracle = buildCoinsOracle(arrivals, ops, args.timeZone, todayIdx);

@@ -5,6 +5,7 @@
 // with the same body until it gets an answer. Afterwards the run reads every redemption item and
 // places each redemption and reversal among its member's events on the stream (their `place`), so
 // the coins oracle (coins-oracle.ts) can replay the member exactly.
+import { placeKey } from './replay-order';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoClient, sleep } from '../../infra/local/engine/aws';
@@ -166,8 +167,9 @@ export class Till {
   operations(
     kin: KinesisClient,
     validData: ReadonlySet<string>,
+    notApplied?: ReadonlySet<string>,
   ): Promise<{ ops: Map<string, TillOp[]>; arrivals: OracleEvent[]; unplaced: string[] }> {
-    return placedOperations(this.stack, kin, new Set(this.outcomes.map((o) => o.memberId)), validData);
+    return placedOperations(this.stack, kin, new Set(this.outcomes.map((o) => o.memberId)), validData, notApplied);
   }
 }
 
@@ -181,8 +183,10 @@ export async function placedOperations(
   kin: KinesisClient,
   memberIds: Iterable<string>,
   validData: ReadonlySet<string>,
+  /** Given-up records no attempt applied (`shardId/seq`): no event where they first arrived, only where replayed. */
+  notApplied: ReadonlySet<string> = new Set(),
 ): Promise<{ ops: Map<string, TillOp[]>; arrivals: OracleEvent[]; unplaced: string[] }> {
-  const records = await memberRecords(kin, stack.names.streams.EventsStream, validData);
+  const records = await memberRecords(kin, stack.names.streams.EventsStream, validData, notApplied);
   const doc = DynamoDBDocumentClient.from(dynamoClient(stack.endpoints));
   const ops = new Map<string, TillOp[]>();
   const unplaced: string[] = [];
@@ -253,7 +257,12 @@ export async function placedOperations(
 }
 
 /** The events stream per partition key, in sequence order: sequence numbers and the valid events. */
-async function memberRecords(kin: KinesisClient, StreamName: string, validData: ReadonlySet<string>): Promise<Map<string, MemberRecords>> {
+async function memberRecords(
+  kin: KinesisClient,
+  StreamName: string,
+  validData: ReadonlySet<string>,
+  notApplied: ReadonlySet<string>,
+): Promise<Map<string, MemberRecords>> {
   const out = new Map<string, MemberRecords>();
   const shards = await kin.send(new ListShardsCommand({ StreamName }));
   for (const shard of shards.Shards ?? []) {
@@ -267,7 +276,8 @@ async function memberRecords(kin: KinesisClient, StreamName: string, validData: 
         if (!m) out.set(key, (m = { seqs: [], events: [] }));
         const text = Buffer.from(r.Data!).toString('utf8');
         m.seqs.push(r.SequenceNumber!);
-        m.events.push(validData.has(text) ? (JSON.parse(text) as OracleEvent) : null);
+        const skipped = notApplied.has(placeKey(shard.ShardId!, r.SequenceNumber!));
+        m.events.push(validData.has(text) && !skipped ? (JSON.parse(text) as OracleEvent) : null);
       }
       if (!page.Records?.length && !page.MillisBehindLatest) break;
       iterator = page.NextShardIterator;

@@ -68,6 +68,8 @@ interface Plan {
 
 interface Invocation {
   shardId: string;
+  /** The first record of the invocation's batch (none for the till). */
+  firstSeq?: string;
   plan: Plan | null;
   calls: number;
   writes: number;
@@ -99,9 +101,24 @@ export class ChaosCrash extends Error {
   override name = 'ChaosCrash';
 }
 
+/** A member write of process-events that DynamoDB committed, as the run's oracles need it. */
+export interface CommittedMemberWrite {
+  memberId: string;
+  /** The member's high-water mark the write set: its last record applied. */
+  shardId: string;
+  seq: string;
+  /** The first record of the batch the write belonged to. */
+  batchFirst: string;
+}
+
 export class FaultController {
   /** Injection on/off (off for verification and while a service restarts). */
   enabled = false;
+  /**
+   * Every committed member write of process-events, faults on or off: which records of a batch
+   * given up (the failed-batches bucket) an attempt had applied before the runbook's replay.
+   */
+  readonly committedMemberWrites: CommittedMemberWrite[] = [];
   paused = false;
   readonly counts: Record<HandlerFault, number> = Object.fromEntries(
     [...INVOCATION_FAULTS, ...SDK_RETRIED_FAULTS, ...TILL_FAULTS].map((k) => [k, 0]),
@@ -179,7 +196,16 @@ export class FaultController {
     run: () => Promise<KinesisStreamBatchResponse>,
   ): Promise<KinesisStreamBatchResponse> {
     const shardId = event.Records[0]?.eventID.split(':')[0] ?? 'none';
-    const inv: Invocation = { shardId, plan: this.planFor(shardId), calls: 0, writes: 0, memberWrites: 0, crashed: false, injected: [] };
+    const inv: Invocation = {
+      shardId,
+      firstSeq: event.Records[0]?.kinesis.sequenceNumber,
+      plan: this.planFor(shardId),
+      calls: 0,
+      writes: 0,
+      memberWrites: 0,
+      crashed: false,
+      injected: [],
+    };
     let failed = true;
     try {
       const result = await this.als.run(inv, run);
@@ -322,8 +348,16 @@ export class FaultController {
    * first of each kind comes on the first eligible attempt, so a short run has one too.
    */
   inner() {
-    return (next: (args: any) => Promise<any>, context: { commandName?: string }) =>
+    return (send: (args: any) => Promise<any>, context: { commandName?: string }) =>
       async (args: any): Promise<any> => {
+        const store = this.als.getStore();
+        const written = store?.firstSeq ? memberWriteOf(context.commandName ?? '', args.input, this.membersTable) : null;
+        // Each attempt that DynamoDB answered is committed (a fault after it included).
+        const next = async (a: any) => {
+          const out = await send(a);
+          if (written) this.committedMemberWrites.push({ ...written, batchFirst: store!.firstSeq! });
+          return out;
+        };
         const inv = this.active();
         if (!inv) return next(args);
         if (this.counts.throttling_sdk_retried === 0 || this.rng.next() < this.rates.sdkThrottle) {
@@ -351,6 +385,23 @@ export class FaultController {
     base.middlewareStack.add(this.inner() as never, { step: 'deserialize', priority: 'high', name: 'chaosInnerFaults' });
     return DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } });
   }
+}
+
+/** The member item a put (or a transaction led by one) writes, with its high-water mark; else null. */
+function memberWriteOf(command: string, input: any, membersTable: string): Omit<CommittedMemberWrite, 'batchFirst'> | null {
+  const put =
+    command === 'PutItemCommand' || command === 'PutCommand'
+      ? input
+      : command === 'TransactWriteItemsCommand' || command === 'TransactWriteCommand'
+        ? input?.TransactItems?.[0]?.Put
+        : null;
+  if (!put || put.TableName !== membersTable) return null;
+  // Marshalled ({ S: … }) below the document client, plain above it.
+  const text = (v: any): string | undefined => (typeof v === 'string' ? v : typeof v?.S === 'string' ? v.S : undefined);
+  const memberId = text(put.Item?.memberId);
+  const shardId = text(put.Item?.hs);
+  const seq = text(put.Item?.hq);
+  return memberId && shardId && seq ? { memberId, shardId, seq } : null;
 }
 
 const KEY = Symbol.for('memberflow.chaos.controller');

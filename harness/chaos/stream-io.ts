@@ -55,6 +55,14 @@ export async function sendRecords(client: KinesisClient, StreamName: string, rec
   await flush();
 }
 
+/** A record as read back: its text, arrival time and place (an aggregate's sub-records: the aggregate's). */
+export interface StreamRecordRead {
+  data: string;
+  arrivedAt: number;
+  shardId: string;
+  seq: string;
+}
+
 /** Every record on a stream, from the trim horizon, parsed. */
 export async function readStream(client: KinesisClient, StreamName: string): Promise<any[]> {
   return (await readStreamRecords(client, StreamName)).map((r) => JSON.parse(r.data));
@@ -66,11 +74,11 @@ export async function readStream(client: KinesisClient, StreamName: string): Pro
  * sub-records of the shard's own members (the consumer forwards the others to their shard, where
  * they arrive as records of their own).
  */
-export async function readStreamRecords(client: KinesisClient, StreamName: string): Promise<{ data: string; arrivedAt: number }[]> {
-  const out: { data: string; arrivedAt: number }[] = [];
-  const push = (bytes: Uint8Array, arrivedAt: number, range: { start: bigint; end: bigint }) => {
+export async function readStreamRecords(client: KinesisClient, StreamName: string): Promise<StreamRecordRead[]> {
+  const out: StreamRecordRead[] = [];
+  const push = (bytes: Uint8Array, arrivedAt: number, range: { start: bigint; end: bigint }, shardId: string, seq: string) => {
     if (!isAggregated(bytes)) {
-      out.push({ data: Buffer.from(bytes).toString('utf8'), arrivedAt });
+      out.push({ data: Buffer.from(bytes).toString('utf8'), arrivedAt, shardId, seq });
       return;
     }
     for (const sub of decodeAggregate(bytes)) {
@@ -82,7 +90,7 @@ export async function readStreamRecords(client: KinesisClient, StreamName: strin
         memberId = undefined;
       }
       const hash = typeof memberId === 'string' ? hashKeyOf(memberId) : null;
-      if (hash === null || (hash >= range.start && hash <= range.end)) out.push({ data, arrivedAt });
+      if (hash === null || (hash >= range.start && hash <= range.end)) out.push({ data, arrivedAt, shardId, seq });
     }
   };
   const shards = await client.send(new ListShardsCommand({ StreamName }));
@@ -93,7 +101,7 @@ export async function readStreamRecords(client: KinesisClient, StreamName: strin
     ).ShardIterator;
     while (iterator) {
       const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
-      for (const r of page.Records ?? []) push(r.Data!, r.ApproximateArrivalTimestamp!.getTime(), range);
+      for (const r of page.Records ?? []) push(r.Data!, r.ApproximateArrivalTimestamp!.getTime(), range, shard.ShardId!, r.SequenceNumber!);
       if (!page.Records?.length && !page.MillisBehindLatest) break;
       iterator = page.NextShardIterator;
     }

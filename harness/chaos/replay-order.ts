@@ -1,0 +1,81 @@
+// The order the consumer really met the events in, when batches were given up and replayed from the
+// failed-batches bucket (README runbook). A given-up record that an attempt had applied (its member
+// written past it) stays where it arrived; one that no attempt applied arrives with the replay,
+// after its member's later records — and arrival order decides what the rules leave to it (the day
+// an upgrade is judged on, the 60-day lateness rule, the segments of the arrival day, the balance a
+// till saw in between). Which records an attempt applied comes from the DynamoDB calls the run saw
+// commit (faults.ts `committedMemberWrites`), not from the consumer's own account.
+import type { FailedRecord } from '../../infra/local/engine/failed-batches';
+import { visitorKey } from '../../shared/identity/keys';
+import { compareSeq } from '../../shared/stream/position';
+import type { CommittedMemberWrite } from './faults';
+
+/** `shardId/seq`: a record's place on the stream. */
+export const placeKey = (shardId: string, seq: string) => `${shardId}/${seq}`;
+
+/** The member item a record's event is applied to (its memberId, else its anonymous id's visitor), or null (not an event). */
+function memberKeyOf(data: Buffer): string | null {
+  try {
+    const e = JSON.parse(data.toString('utf8')) as { memberId?: unknown; anonymousId?: unknown };
+    if (typeof e?.memberId === 'string') return e.memberId;
+    if (typeof e?.anonymousId === 'string') return visitorKey(e.anonymousId);
+  } catch {
+    // not JSON (poison): never applied
+  }
+  return null;
+}
+
+/**
+ * The places of the given-up records no attempt applied: none of their member's committed writes
+ * belonged to a batch holding the record and reached past it.
+ */
+export function notAppliedBeforeReplay(failed: readonly FailedRecord[], writes: readonly CommittedMemberWrite[]): Set<string> {
+  const byMember = new Map<string, CommittedMemberWrite[]>();
+  for (const w of writes) {
+    const list = byMember.get(w.memberId);
+    if (list) list.push(w);
+    else byMember.set(w.memberId, [w]);
+  }
+  const out = new Set<string>();
+  for (const r of failed) {
+    const key = memberKeyOf(r.data);
+    if (key === null) continue;
+    const applied = (byMember.get(key) ?? []).some(
+      (w) => w.shardId === r.shardId && compareSeq(w.batchFirst, r.sequenceNumber) <= 0 && compareSeq(r.sequenceNumber, w.seq) <= 0,
+    );
+    if (!applied) out.add(placeKey(r.shardId, r.sequenceNumber));
+  }
+  return out;
+}
+
+/**
+ * The arrivals (valid events in send order, `texts` their lines) with each record of `skipped`
+ * moved to the end, in stream order (the replay's order). A line sent more than once (a producer
+ * repeat) is matched by its rank: its n-th place on the stream is its n-th send.
+ */
+export function replayOrder<E>(
+  arrivals: readonly E[],
+  texts: readonly string[],
+  stream: readonly { data: string; shardId: string; seq: string }[],
+  skipped: ReadonlySet<string>,
+): E[] {
+  if (skipped.size === 0) return [...arrivals];
+  const sends = new Map<string, number[]>();
+  texts.forEach((t, i) => {
+    const list = sends.get(t);
+    if (list) list.push(i);
+    else sends.set(t, [i]);
+  });
+  const rank = new Map<string, number>();
+  const moved: number[] = [];
+  for (const r of stream) {
+    const n = rank.get(r.data) ?? 0;
+    rank.set(r.data, n + 1);
+    if (!skipped.has(placeKey(r.shardId, r.seq))) continue;
+    // A poison record (quarantined wherever it arrives) is no arrival.
+    const index = sends.get(r.data)?.[n];
+    if (index !== undefined) moved.push(index);
+  }
+  const out = new Set(moved);
+  return [...arrivals.filter((_, i) => !out.has(i)), ...moved.map((i) => arrivals[i])];
+}
