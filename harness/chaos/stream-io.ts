@@ -24,15 +24,25 @@ export async function sendAggregated(client: KinesisClient, streamName: string, 
   return producer.counters.kinesisRecords;
 }
 
-/** PutRecords in order, ≤ 500 records / 5 MB a call; failed entries (or calls) sent again. */
-export async function sendRecords(client: KinesisClient, StreamName: string, records: readonly SendRecord[]): Promise<void> {
+/**
+ * PutRecords in order, ≤ 500 records / 5 MB a call; failed entries (or calls) sent again. Returns
+ * where each record landed (`shardId/seq`, in the order given).
+ */
+export async function sendRecords(client: KinesisClient, StreamName: string, records: readonly SendRecord[]): Promise<string[]> {
   let chunk: PutRecordsRequestEntry[] = [];
   let bytes = 0;
+  const places: string[] = [];
+  let sent = 0;
   const flush = async () => {
-    let pending = chunk;
+    let pending = chunk.map((entry, i) => ({ entry, index: sent + i }));
+    sent += chunk.length;
     for (let attempt = 1; pending.length; attempt++) {
       try {
-        const res = await client.send(new PutRecordsCommand({ StreamName, Records: pending }));
+        const res = await client.send(new PutRecordsCommand({ StreamName, Records: pending.map((p) => p.entry) }));
+        pending.forEach((p, i) => {
+          const r = res.Records?.[i];
+          if (r && !r.ErrorCode && r.ShardId && r.SequenceNumber) places[p.index] = `${r.ShardId}/${r.SequenceNumber}`;
+        });
         pending = res.FailedRecordCount ? pending.filter((_, i) => res.Records?.[i]?.ErrorCode) : [];
       } catch (err) {
         if (attempt >= 10) throw err;
@@ -53,6 +63,7 @@ export async function sendRecords(client: KinesisClient, StreamName: string, rec
     bytes += size;
   }
   await flush();
+  return places;
 }
 
 /** A record as read back: its text, arrival time and place (an aggregate's sub-records: the aggregate's). */

@@ -251,3 +251,24 @@ describe('the member item keeps the ring with its arrival days', () => {
     expect(fromMemberItem({ ...item, evd: undefined }).recentEventDays).toBeUndefined();
   });
 });
+
+describe('a replayed purchase earns coins by the tier it is applied at', () => {
+  it('uses the tier when the replay applies it, not the tier of the attempt that never wrote the member', async () => {
+    const pipeline = new MemoryPipeline();
+    await pipeline.deliver(pipeline.records([open('e1', 'm1', '2026-11-01')]));
+    // o2 (¥100) is applied while m1 is a `member` (1 coin per yuan), but the member write fails until Lambda gives up.
+    const failed = await giveUp(pipeline, [purchase('p2', 'm1', 'o2', '2026-11-02', 10_000)], 'm1');
+    expect(pipeline.ledger.orders.get('m1|o2')).toBeUndefined();
+    // o1 (¥1,500) arrives next: 1,500 coins at the member rate, and m1 is silver (2 per yuan) after it.
+    await pipeline.deliver(pipeline.records([purchase('p1', 'm1', 'o1', '2026-11-03', 150_000)]));
+    expect(pipeline.member('m1')!.tier.tier).toBe(1);
+    // The replay applies o2 after o1, as it arrives: at silver, like any purchase arriving then.
+    await pipeline.deliver(pipeline.records(failed));
+    const coins = pipeline.member('m1')!.coins.lots.reduce((sum, lot) => sum + lot.left, 0);
+    expect(coins).toBe(1_500 + 200);
+    expect(pipeline.ledger.orders.get('m1|o2')).toMatchObject({ coins: 200, claim: { applied: true } });
+    // A refund of half of o2 revokes half of what o2 earned.
+    await pipeline.deliver(pipeline.records([refund('r1', 'm1', 'o2', '2026-11-04', 5_000)]));
+    expect(pipeline.member('m1')!.coins.lots.reduce((sum, lot) => sum + lot.left, 0)).toBe(1_500 + 100);
+  });
+});

@@ -1,0 +1,57 @@
+// The chaos run's model of a replay from the failed-batches bucket (harness/chaos/replay-order.ts):
+// a given-up record an attempt applied stays where it arrived, one no attempt applied arrives with
+// the replay — decided from the member writes the run saw commit.
+import { describe, expect, it } from 'vitest';
+import { notAppliedBeforeReplay, placeKey, replayOrder } from '../../harness/chaos/replay-order';
+
+const S = 'shardId-000000000000';
+const seq = (n: number) => String(n).padStart(20, '0');
+const line = (eventId: string, memberId: string) => JSON.stringify({ eventId, memberId, type: 'app_open' });
+const failedRecord = (n: number, data: string) => ({ shardId: S, sequenceNumber: seq(n), partitionKey: 'x', data: Buffer.from(data) });
+
+describe('which given-up records an attempt applied', () => {
+  it('counts a record applied only by a committed write of its member whose batch held it and reached past it', () => {
+    const failed = [
+      failedRecord(10, line('a', 'm1')),
+      failedRecord(11, line('b', 'm2')),
+      failedRecord(12, line('c', 'm1')),
+      failedRecord(13, line('d', 'm3')),
+      failedRecord(14, 'not json'),
+    ];
+    const writes = [
+      // m1 written by an attempt of the batch up to its first record only.
+      { memberId: 'm1', shardId: S, seq: seq(10), batchFirst: seq(10) },
+      // m2 written by an earlier batch (before the record) and a later one (after it): neither held it.
+      { memberId: 'm2', shardId: S, seq: seq(5), batchFirst: seq(1) },
+      { memberId: 'm2', shardId: S, seq: seq(20), batchFirst: seq(15) },
+      // m3 written on another shard.
+      { memberId: 'm3', shardId: 'shardId-000000000001', seq: seq(13), batchFirst: seq(1) },
+    ];
+    expect([...notAppliedBeforeReplay(failed, writes)].sort()).toEqual([placeKey(S, seq(11)), placeKey(S, seq(12)), placeKey(S, seq(13))]);
+  });
+});
+
+describe('the arrival order with the replay', () => {
+  it('moves each record no attempt applied to the end, in replay order, matching a repeated line by its rank', () => {
+    const a = line('a', 'm1');
+    const b = line('b', 'm1');
+    const texts = [a, b, a];
+    const arrivals = ['a#1', 'b', 'a#2'];
+    const stream = [
+      { data: a, shardId: S, seq: seq(1) },
+      { data: b, shardId: S, seq: seq(2) },
+      { data: a, shardId: S, seq: seq(3) },
+      // the replay's copies
+      { data: b, shardId: S, seq: seq(4) },
+      { data: a, shardId: S, seq: seq(5) },
+    ];
+    // `b` was given up unapplied: it arrives after the later `a`.
+    expect(replayOrder(arrivals, texts, stream, new Set([placeKey(S, seq(2))]))).toEqual(['a#1', 'a#2', 'b']);
+    // The first send of `a` (not the repeat) was given up unapplied.
+    expect(replayOrder(arrivals, texts, stream, new Set([placeKey(S, seq(1))]))).toEqual(['b', 'a#2', 'a#1']);
+    expect(replayOrder(arrivals, texts, stream, new Set([placeKey(S, seq(3)), placeKey(S, seq(2))]))).toEqual(['a#1', 'b', 'a#2']);
+    expect(replayOrder(arrivals, texts, stream, new Set())).toEqual(arrivals);
+    // A given-up poison record is no arrival: nothing moves.
+    expect(replayOrder(arrivals, texts, [...stream, { data: 'x', shardId: S, seq: seq(6) }], new Set([placeKey(S, seq(6))]))).toEqual(arrivals);
+  });
+});
