@@ -224,7 +224,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       const streamRecords = await readStreamRecords(kin, stream);
       const notApplied = notAppliedBeforeReplay(failed, faulty.committedMemberWrites);
       arrivals = replayOrder(arrivals, arrivalTexts, streamRecords, notApplied);
-      if (failed.length) log(`given-up records no attempt had applied: ${notApplied.size} of ${failed.length} (they arrive with the replay)`);
+      if (failed.length)
+        log(`given-up records no attempt had applied: ${notApplied.size} of ${failed.length} (they arrive with the replay)`);
       const activity = buildActivityOracle(arrivals, TIMEZONE);
       const points = buildPointsOracle(arrivals, TIMEZONE);
       const differ = new Differ();
@@ -278,10 +279,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         streamRecords.filter((r) => !notApplied.has(placeKey(r.shardId, r.seq))),
         validData,
         {
-        timeZone: TIMEZONE,
-        joinedOn: (memberId) => activity.member(memberId)?.joinedOn,
-        coinsJobDay: dayString(today),
-      });
+          timeZone: TIMEZONE,
+          joinedOn: (memberId) => activity.member(memberId)?.joinedOn,
+          coinsJobDay: dayString(today),
+        },
+      );
       kin.destroy();
       const byActionId = new Map<string, string>();
       const actualByMember = new Map<string, Map<string, string>>();

@@ -198,7 +198,7 @@ export class FaultController {
     const shardId = event.Records[0]?.eventID.split(':')[0] ?? 'none';
     const inv: Invocation = {
       shardId,
-      firstSeq: event.Records[0]?.kinesis.sequenceNumber,
+      firstSeq: event.Records[0]?.kinesis?.sequenceNumber,
       plan: this.planFor(shardId),
       calls: 0,
       writes: 0,

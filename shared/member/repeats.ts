@@ -46,7 +46,8 @@ export function remember(state: MemberState, idHash: number, command: boolean, a
 function alignedDays(state: MemberState): number[] {
   const ids = state.recentEventIds.length;
   const days = state.recentEventDays ?? [];
-  if (days.length !== ids) state.recentEventDays = days.length > ids ? days.slice(days.length - ids) : [...new Array<number>(ids - days.length).fill(0), ...days];
+  if (days.length !== ids)
+    state.recentEventDays = days.length > ids ? days.slice(days.length - ids) : [...new Array<number>(ids - days.length).fill(0), ...days];
   else state.recentEventDays = days;
   return state.recentEventDays;
 }

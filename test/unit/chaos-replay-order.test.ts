@@ -2,6 +2,8 @@
 // a given-up record an attempt applied stays where it arrived, one no attempt applied arrives with
 // the replay — decided from the member writes the run saw commit.
 import { describe, expect, it } from 'vitest';
+import type { KinesisStreamEvent } from 'aws-lambda';
+import { FaultController } from '../../harness/chaos/faults';
 import { notAppliedBeforeReplay, placeKey, replayOrder } from '../../harness/chaos/replay-order';
 
 const S = 'shardId-000000000000';
@@ -52,6 +54,32 @@ describe('the arrival order with the replay', () => {
     expect(replayOrder(arrivals, texts, stream, new Set([placeKey(S, seq(3)), placeKey(S, seq(2))]))).toEqual(['a#1', 'b', 'a#2']);
     expect(replayOrder(arrivals, texts, stream, new Set())).toEqual(arrivals);
     // A given-up poison record is no arrival: nothing moves.
-    expect(replayOrder(arrivals, texts, [...stream, { data: 'x', shardId: S, seq: seq(6) }], new Set([placeKey(S, seq(6))]))).toEqual(arrivals);
+    expect(replayOrder(arrivals, texts, [...stream, { data: 'x', shardId: S, seq: seq(6) }], new Set([placeKey(S, seq(6))]))).toEqual(
+      arrivals,
+    );
+  });
+});
+
+describe('the member writes the run saw commit', () => {
+  it('logs each member write DynamoDB answered, faults on or off, with its batch; not one that failed, nor the till', async () => {
+    const controller = new FaultController(1, 'members', { invocation: 0, sdkThrottle: 0, sdkTimeoutAfterCommit: 0, till: 0 });
+    const inner = controller.inner();
+    const put = (memberId: string, hq: string) => ({
+      input: { TransactItems: [{ Put: { TableName: 'members', Item: { memberId: { S: memberId }, hs: { S: S }, hq: { S: hq } } } }] },
+    });
+    const event = { Records: [{ eventID: `${S}:1`, kinesis: { sequenceNumber: seq(7) } }] } as unknown as KinesisStreamEvent;
+    await controller.invoke(event, async () => {
+      await inner(async () => ({ output: {} }), { commandName: 'TransactWriteCommand' })(put('m1', seq(9)));
+      await inner(
+        async () => {
+          throw new Error('refused');
+        },
+        { commandName: 'TransactWriteCommand' },
+      )(put('m2', seq(8))).catch(() => undefined);
+      await inner(async () => ({ output: {} }), { commandName: 'PutCommand' })({ input: { TableName: 'quarantine', Item: {} } });
+      return { batchItemFailures: [] };
+    });
+    await controller.invokeTill(() => inner(async () => ({ output: {} }), { commandName: 'TransactWriteCommand' })(put('m3', seq(9))));
+    expect(controller.committedMemberWrites).toEqual([{ memberId: 'm1', shardId: S, seq: seq(9), batchFirst: seq(7) }]);
   });
 });
