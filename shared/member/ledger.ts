@@ -32,11 +32,7 @@ export interface OrderRecord {
   eligibleCents: number;
   eligibleSkus: string[];
   revokedPoints: number;
-  /**
-   * Coins the order earned: the tier rate before its own points, when the purchase is applied —
-   * computed when it is claimed, and set anew by the member write that applies it if that differs
-   * (an attempt that claimed it but never wrote the member saw another tier: AppliedClaim.coins).
-   */
+  /** Coins the order earned (fixed when it is claimed: the tier rate before its own points). */
   coins: number;
   /** Coins revoked from the order by its refunds so far. */
   revokedCoins: number;

@@ -109,17 +109,17 @@ describe('ledger claims finished by a replay (DynamoDB Local)', () => {
     expect(await refundItem('r1', 'o1', 'a4')).toMatchObject({ a: true });
   });
 
-  it('sets the coins a replayed purchase earns at its tier then on the order, with the claim flag', async () => {
-    await processBatch(records([open('d1', 'r5', '2026-11-01')]), ports());
-    // o2 (¥100) claimed at the member rate by attempts that never wrote r3.
-    const failed = [purchase('d2', 'r5', 'o2', '2026-11-02', 10_000)];
-    for (let i = 0; i < 2; i++) expect((await processBatch(records(failed), ports(failingFor('r5')))).failedSeqs).toHaveLength(1);
-    expect(await orderItem('r5', 'o2')).toMatchObject({ ca: false, co: 100 });
-    // o1 (¥1,500) makes r3 silver (2 coins per yuan) before the replay.
-    await processBatch(records([purchase('d3', 'r5', 'o1', '2026-11-03', 150_000)]), ports());
+  it('stores the coins a replayed purchase earns at its tier then on its order', async () => {
+    await processBatch(records([open('f1', 'r6', '2026-11-01')]), ports());
+    // o2 (¥100) applied at the member rate by attempts that never wrote r6: no order stored.
+    const failed = [purchase('f2', 'r6', 'o2', '2026-11-02', 10_000)];
+    for (let i = 0; i < 2; i++) expect((await processBatch(records(failed), ports(failingFor('r6')))).failedSeqs).toHaveLength(1);
+    expect(await orderItem('r6', 'o2')).toBeUndefined();
+    // o1 (¥1,500) makes r6 silver (2 coins per yuan) before the replay.
+    await processBatch(records([purchase('f3', 'r6', 'o1', '2026-11-03', 150_000)]), ports());
     await processBatch(records(failed), ports());
-    expect(await orderItem('r5', 'o2')).toMatchObject({ ca: true, co: 200 });
-    const coins = (await members.getMany(['r5'])).get('r5')!.coins.lots.reduce((sum, lot) => sum + lot.left, 0);
+    expect(await orderItem('r6', 'o2')).toMatchObject({ co: 200 });
+    const coins = (await members.getMany(['r6'])).get('r6')!.coins.lots.reduce((sum, lot) => sum + lot.left, 0);
     expect(coins).toBe(1_500 + 200);
   });
 
