@@ -10,6 +10,15 @@ import { nextCoinDueDay } from '../../shared/coins/lots';
 import { loadProgram } from '../../shared/programme/load';
 import { decodeActions, encodeActions } from '../../shared/actions/outbox';
 import { decodeOrders, encodeOrders } from '../../shared/member/orders-outbox';
+import {
+  decodeHistory,
+  decodePosition,
+  decodePurchases,
+  encodeHistory,
+  encodePurchases,
+  encodeSeq,
+  encodeShard,
+} from './member-item-lists';
 
 export interface MemberItem {
   memberId: string;
@@ -19,13 +28,14 @@ export interface MemberItem {
   /** lastActiveOn */ la?: number;
   /** activeDays */ ad: number;
   /** recent active days bitmap, bit i = lastActiveOn − i */ rb?: Uint8Array;
-  /** high-water shard and sequence */ hs?: string;
-  hq?: string;
+  /** high-water shard and sequence (member-item-lists.ts: a Kinesis shard id as its number, digits packed) */
+  hs?: string | number;
+  hq?: string | Uint8Array;
   /** ring of 6-byte eventId hashes */ ev?: Uint8Array;
   /** the ring's arrival days, run-length `day:count,…` (absent on items written before them) */ evd?: string;
   /** ring of 6-byte hashes of the job commands' eventIds */ cv?: Uint8Array;
   /** lifetime points */ lp: number;
-  /** points history `day:points,…` */ ph?: string;
+  /** points history `~day:points,…`, days after the first as distances (member-item-lists.ts) */ ph?: string;
   /** tier index, since, review day, tier before the latest upgrade, order ref of that upgrade */
   t: number;
   ts?: number;
@@ -36,7 +46,7 @@ export interface MemberItem {
   tbs?: number;
   tbr?: number;
   /** tierReviewOn of the last tier_at_risk notice */ ar?: number;
-  /** purchase stats `day:orders:cents,…` */ ps?: string;
+  /** purchase stats `~day:cents` or `~day:orders:cents`, days as distances (member-item-lists.ts) */ ps?: string;
   /** RFM snapshot `recency:frequency:monetary:r:f:m:class:asOf` */ rf?: string;
   /** win-back spell `spellFrom:offers:lastOfferOn` */ wb?: string;
   /** segment ids, comma-separated, and the day they last changed */ sg?: string;
@@ -152,18 +162,6 @@ function decodeRingDays(text: string): number[] {
   return out;
 }
 
-function encodeHistory(history: readonly PointsEntry[]): string | undefined {
-  return history.length ? history.map((e) => `${e.day}:${e.points}`).join(',') : undefined;
-}
-
-function decodeHistory(text: string | undefined): PointsEntry[] {
-  if (!text) return [];
-  return text.split(',').map((pair) => {
-    const [day, points] = pair.split(':');
-    return { day: Number(day), points: Number(points) };
-  });
-}
-
 function decodeRfm(text: string | undefined): MemberState['rfm'] {
   if (!text) return null;
   const [recencyDays, frequency, monetaryCents, r, f, m, segment, asOf] = text.split(':');
@@ -200,8 +198,8 @@ export function toMemberItem(state: MemberState): MemberItem {
     item.rb = encodeRecent(activity.lastActiveOn, activity.recent);
   }
   if (state.highWater) {
-    item.hs = state.highWater.shardId;
-    item.hq = state.highWater.seq;
+    item.hs = encodeShard(state.highWater.shardId);
+    item.hq = encodeSeq(state.highWater.seq);
   }
   if (state.recentEventIds.length) item.ev = encodeRing(state.recentEventIds);
   const evd = encodeRingDays(state.recentEventDays, state.recentEventIds.length);
@@ -215,7 +213,8 @@ export function toMemberItem(state: MemberState): MemberItem {
   if (tier.sinceBeforeUpgrade !== undefined && tier.upgradeOrder !== null) item.tbs = tier.sinceBeforeUpgrade ?? -1;
   if (tier.reviewBeforeUpgrade !== undefined && tier.upgradeOrder !== null) item.tbr = tier.reviewBeforeUpgrade ?? -1;
   if (state.atRiskNotifiedFor !== null) item.ar = state.atRiskNotifiedFor;
-  if (state.purchases.length) item.ps = state.purchases.map((p) => `${p.day}:${p.orders}:${p.cents}`).join(',');
+  const purchases = encodePurchases(state.purchases);
+  if (purchases) item.ps = purchases;
   if (state.rfm) {
     const r = state.rfm;
     item.rf = [r.recencyDays, r.frequency, r.monetaryCents, r.r, r.f, r.m, r.segment, r.asOf].join(':');
@@ -265,7 +264,7 @@ export function fromMemberItem(item: MemberItem): MemberState {
       recent: lastActiveOn === null ? [] : decodeRecent(lastActiveOn, item.rb),
       activeDays: item.ad,
     },
-    highWater: item.hs && item.hq ? { shardId: item.hs, seq: item.hq } : null,
+    highWater: decodePosition(item.hs, item.hq),
     recentEventIds: decodeRing(item.ev),
     ...(item.evd ? { recentEventDays: decodeRingDays(item.evd) } : {}),
     recentCommandIds: decodeRing(item.cv),
@@ -281,12 +280,7 @@ export function fromMemberItem(item: MemberItem): MemberState {
       reviewBeforeUpgrade: item.tbr === undefined ? undefined : item.tbr === -1 ? null : item.tbr,
     },
     atRiskNotifiedFor: item.ar ?? null,
-    purchases: item.ps
-      ? item.ps.split(',').map((entry) => {
-          const [day, orders, cents] = entry.split(':').map(Number);
-          return { day, orders, cents };
-        })
-      : [],
+    purchases: decodePurchases(item.ps),
     rfm: decodeRfm(item.rf),
     winback: item.wb ? (([spellFrom, offers, lastOfferOn]) => ({ spellFrom, offers, lastOfferOn }))(item.wb.split(':').map(Number)) : null,
     segments: item.sg ? item.sg.split(',') : [],
@@ -299,6 +293,6 @@ export function fromMemberItem(item: MemberItem): MemberState {
     identities: item.ids ? item.ids.split(',') : [],
     ...(item.mg ? { mergeId: item.mg } : {}),
     ...(item.ao ? { actionsOut: decodeActions(item.memberId, item.ao) } : {}),
-    ...(item.oo ? { ordersOut: decodeOrders(item.oo, item.hs && item.hq ? { shardId: item.hs, seq: item.hq } : null) } : {}),
+    ...(item.oo ? { ordersOut: decodeOrders(item.oo, decodePosition(item.hs, item.hq)) } : {}),
   };
 }
