@@ -4,7 +4,6 @@ import { coinIndexDay, REVIEW_BUCKETS } from '../../shared/keys/members-keys';
 import { hash53 } from '../../shared/util/hash';
 import type { MemberState } from '../../shared/member/state';
 import type { RfmClass } from '../../shared/programme/vocabulary';
-import type { PointsEntry } from '../../shared/points/tiers';
 import type { CoinLot } from '../../shared/coins/lots';
 import { nextCoinDueDay } from '../../shared/coins/lots';
 import { loadProgram } from '../../shared/programme/load';
