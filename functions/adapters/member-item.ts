@@ -8,6 +8,8 @@ import type { CoinLot } from '../../shared/coins/lots';
 import { nextCoinDueDay } from '../../shared/coins/lots';
 import { loadProgram } from '../../shared/programme/load';
 import { decodeActions, encodeActions } from '../../shared/actions/outbox';
+import { decodeCoinOutbox, encodeCoinOutbox } from './coin-outbox-codec';
+import { decodeTillOps, encodeTillOps } from './till-ops-codec';
 import { decodeOrders, encodeOrders } from '../../shared/member/orders-outbox';
 import {
   decodeHistory,
@@ -58,6 +60,8 @@ export interface MemberItem {
   cd?: number;
   ca?: number;
   cx?: string;
+  /** the API's coin operations pending on the member (shared/coins/operations.ts; till-ops-codec.ts) */
+  tp?: string;
   /** sparse CoinDueIndex keys: only members with a coin lot the daily job must look at */
   cjb?: string;
   cj?: number;
@@ -231,7 +235,8 @@ export function toMemberItem(state: MemberState): MemberItem {
   if (lots) item.cl = lots;
   if (state.coins.debt) item.cd = state.coins.debt;
   if (state.coins.asOf !== null) item.ca = state.coins.asOf;
-  if (state.coinOut) item.cx = JSON.stringify(state.coinOut);
+  if (state.coinOut) item.cx = encodeCoinOutbox(state.coinOut, state.highWater);
+  if (state.tillOps?.length) item.tp = encodeTillOps(state.tillOps, state.highWater);
   if (state.linkedTo) item.lk = state.linkedTo;
   if (state.linkedAt) {
     item.lks = state.linkedAt.shardId;
@@ -286,7 +291,8 @@ export function fromMemberItem(item: MemberItem): MemberState {
     segmentsOn: item.so ?? null,
     contribution: new Map(),
     coins: { lots: decodeLots(item.cl), debt: item.cd ?? 0, asOf: item.ca ?? null },
-    coinOut: item.cx ? JSON.parse(item.cx) : null,
+    coinOut: item.cx ? decodeCoinOutbox(item.cx, decodePosition(item.hs, item.hq)) : null,
+    ...(item.tp ? { tillOps: decodeTillOps(item.tp, item.memberId, decodePosition(item.hs, item.hq)) } : {}),
     linkedTo: item.lk ?? null,
     linkedAt: item.lks && item.lkq ? { shardId: item.lks, seq: item.lkq } : null,
     identities: item.ids ? item.ids.split(',') : [],

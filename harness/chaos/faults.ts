@@ -9,8 +9,9 @@
 // all only inside process-events invocations (an AsyncLocalStorage context set by the wrapper
 // handler harness/chaos/chaos-process-events.ts), never for the harness's own reads. The API's
 // coin writes at the till (redemptions, reversals) get their own faults (harness/chaos/chaos-api.ts):
-// a transaction that times out after it committed, and one throttled before it was sent — the
-// till retries with the same redemptionId and must get the same answer, never a second spend.
+// its member write (the operation's one decision) timing out after it committed — before its
+// ledger record and counters were stored — and one throttled before it was sent; the till
+// retries with the same redemptionId and must get the same answer, never a second spend.
 //
 // Progress is guaranteed: an invocation gets at most one planned fault, and a shard whose last
 // two invocations failed with an injected fault gets a clean one next, so no batch can exhaust
@@ -39,7 +40,7 @@ export const INVOCATION_FAULTS = [
   'member_write_throttled',
 ] as const;
 export const SDK_RETRIED_FAULTS = ['throttling_sdk_retried', 'timeout_after_commit_sdk_retried'] as const;
-/** Faults of the API's coin transactions (the till's redemptions and reversals). */
+/** Faults of the API's coin member writes (the till's redemptions and reversals). */
 export const TILL_FAULTS = ['till_timeout_after_commit', 'till_throttled'] as const;
 export type InvocationFault = (typeof INVOCATION_FAULTS)[number];
 export type SdkRetriedFault = (typeof SDK_RETRIED_FAULTS)[number];
@@ -218,7 +219,7 @@ export class FaultController {
     }
   }
 
-  /** Runs one API coin request under fault injection: at most one till fault, on its transaction. */
+  /** Runs one API coin request under fault injection: at most one till fault, on its member write. */
   async invokeTill<T>(run: () => Promise<T>): Promise<T> {
     let plan: Plan | null = null;
     // Each till fault once first (the first requests), then at the configured rate.
@@ -300,7 +301,7 @@ export class FaultController {
               }
               break;
             case 'till_timeout_after_commit':
-              if (command === 'TransactWriteCommand' || command === 'TransactWriteItemsCommand') {
+              if (isMemberPut) {
                 plan.done = true;
                 await next(args); // the redemption is committed …
                 this.record(inv, plan.kind);
@@ -308,7 +309,7 @@ export class FaultController {
               }
               break;
             case 'till_throttled':
-              if (command === 'TransactWriteCommand' || command === 'TransactWriteItemsCommand') {
+              if (isMemberPut) {
                 plan.done = true;
                 this.record(inv, plan.kind);
                 throw sdkError('ThrottlingException', 'Rate of requests exceeds the allowed throughput.', {

@@ -1,9 +1,14 @@
 /**
  * The API's coin operations as use cases (docs/rules.md#coins): a redemption at the till, its
- * reversal, an operator's adjustment. Each reads the member and its operation record, decides on
- * the pure ledger (ledger.ts), and commits through {@link CoinOperationsPort}: the member written
- * only if it is still at the version read, the operation record only if it is new (or, for a
- * reversal, not reversed yet). A commit that loses a race is redone on the winner's state.
+ * reversal, an operator's adjustment. Each reads the member, decides on the pure ledger
+ * (ledger.ts), and commits with ONE write: the member item, only if it is still at the version read
+ * (so no update of the consumer or of another request is lost, and the balance never goes below
+ * zero), carrying the operation as pending (`tillOps`). Then the operation's counter items and
+ * last its ledger record are stored (idempotent puts). Until the record exists the pending entry
+ * is the operation's exactly-once key: an operation first stores whatever the member still has
+ * pending (a request that died after its member write), then looks the key up in the ledger, and
+ * its member write drops the entries it stored. Reading the member before the ledger means an
+ * entry dropped in between is already in the ledger.
  */
 import { todayIn } from '../days/days';
 import type { MemberState } from '../member/state';
@@ -12,18 +17,27 @@ import { adjustmentKey, redemptionKey } from '../keys/ledger-keys';
 import { sameRedemptionBody, type RedemptionAnswer, type RedemptionBody } from './book';
 import { adjustCoins, redeemCoins, reverseCoins, type CoinEntry } from './ledger';
 import { coinBalance, lotNumber } from './lots';
-import { placeOf, stored, type AdjustmentRecord, type OperationRecord, type RedemptionRecord } from './operation-records';
+import { coinCounts } from './outbox';
+import {
+  placeOf,
+  stored,
+  type AdjustmentRecord,
+  type OperationRecord,
+  type PendingOperation,
+  type RedemptionRecord,
+} from './operation-records';
 
 export interface CoinOperationsPort {
   /** The operation's record (consistent read), or null. */
   operation<T extends OperationRecord>(memberId: string, key: string): Promise<T | null>;
+  /** Writes `state` if the stored member is still at `state.version`; false when it changed first. */
+  putMember(state: MemberState): Promise<boolean>;
   /**
-   * Writes `state` (if the stored member is still at `state.version`), the operation record
-   * (`create`: only if new; else only if not reversed yet) and the counters of `entries`, all or
-   * nothing; false when the member or the record changed first. `opName` names the operation's
-   * own counter source, so a retried request never adds twice.
+   * Stores a committed operation: its counter items (source `op`: rewriting them adds nothing),
+   * then its record — a new one only if absent, a reversal only over a record not reversed yet.
+   * Idempotent; the record's presence says the counters are stored too.
    */
-  commit(state: MemberState, record: OperationRecord, entries: readonly CoinEntry[], opName: string, create: boolean): Promise<boolean>;
+  store(memberId: string, pending: PendingOperation): Promise<void>;
 }
 
 export interface CoinOperationsDeps {
@@ -59,6 +73,35 @@ export function balanceOf(state: Pick<MemberState, 'coins'>, day: number): Balan
   return { available: b.available, pending: b.pending, debt: b.debt };
 }
 
+const isStored = (p: PendingOperation, known: OperationRecord | null) =>
+  !!known && (p.record.kind !== 'redemption' || !p.record.reversed || (known.kind === 'redemption' && known.reversed));
+
+/**
+ * Stores what the member still has pending (normally nothing: each request stores its own before
+ * answering) and returns the member without it, ready for the next write.
+ */
+async function settled(deps: CoinOperationsDeps, state: MemberState): Promise<MemberState> {
+  if (!state.tillOps?.length) return state;
+  for (const p of state.tillOps) {
+    if (!isStored(p, await deps.store.operation(state.memberId, p.record.sk))) await deps.store.store(state.memberId, p);
+  }
+  return { ...state, tillOps: undefined };
+}
+
+/** The member write of an operation (pending on it), then its record and counters; false if raced. */
+async function commit(
+  deps: CoinOperationsDeps,
+  next: MemberState,
+  record: OperationRecord,
+  entries: readonly CoinEntry[],
+  op: string,
+): Promise<boolean> {
+  const pending: PendingOperation = { op, record, counts: coinCounts(entries) };
+  if (!(await deps.store.putMember({ ...next, tillOps: [pending] }))) return false;
+  await deps.store.store(next.memberId, pending);
+  return true;
+}
+
 /** 201 with the answer for a new redemption, 200 with the stored answer for a repeat. */
 export async function redeem(
   deps: CoinOperationsDeps,
@@ -69,13 +112,13 @@ export async function redeem(
   const key = redemptionKey(redemptionId);
   const reqBody: RedemptionBody = { coins: body.coins, ...(body.orderId ? { orderId: body.orderId } : {}) };
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const state = await settled(deps, await deps.member(memberId));
     const known = await deps.store.operation<RedemptionRecord>(memberId, key);
     if (known) {
       if (!sameRedemptionBody(known.body, reqBody))
         throw new CoinRefusal(409, 'idempotency_mismatch', `redemptionId: ${redemptionId} was used with another body`);
       return { status: 200, answer: known.answer };
     }
-    const state = await deps.member(memberId);
     const today = todayIn(deps.timezone, deps.now());
     const r = redeemCoins(state.coins, { redemptionId, day: today, coins: reqBody.coins });
     if (!r.ok) throw new CoinRefusal(409, 'insufficient_coins', `coins: ${reqBody.coins} requested, ${r.available} available`);
@@ -99,7 +142,7 @@ export async function redeem(
       at,
       place: placeOf(state),
     };
-    if (await deps.store.commit(next, record, r.entries, `r#${redemptionId}`, true)) return { status: 201, answer };
+    if (await commit(deps, next, record, r.entries, `r#${redemptionId}`)) return { status: 201, answer };
   }
   throw new CoinRefusal(503, 'busy', 'the member changed too often while redeeming; retry with the same redemptionId');
 }
@@ -112,9 +155,9 @@ export async function reverseRedemption(
 ): Promise<{ changed: boolean; coins: number; balance: Balance }> {
   const key = redemptionKey(redemptionId);
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const state = await settled(deps, await deps.member(memberId));
     const known = await deps.store.operation<RedemptionRecord>(memberId, key);
     if (!known) throw new CoinRefusal(404, 'redemption_not_found', `redemptionId: no redemption ${redemptionId} of member ${memberId}`);
-    const state = await deps.member(memberId);
     const today = todayIn(deps.timezone, deps.now());
     if (known.reversed) return { changed: false, coins: known.body.coins, balance: balanceOf(state, today) };
     const step = reverseCoins(state.coins, { redemptionId, day: today, takes: known.takes }, deps.coins);
@@ -126,7 +169,7 @@ export async function reverseRedemption(
       entries: [...known.entries, ...stored(step.entries, at)],
       reversedPlace: placeOf(state),
     };
-    if (await deps.store.commit(next, record, step.entries, `v#${redemptionId}`, false))
+    if (await commit(deps, next, record, step.entries, `v#${redemptionId}`))
       return { changed: true, coins: known.body.coins, balance: balanceOf(next, today) };
   }
   throw new CoinRefusal(503, 'busy', 'the member changed too often; retry');
@@ -142,13 +185,13 @@ export async function adjust(
   const key = adjustmentKey(adjustmentId);
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const today = todayIn(deps.timezone, deps.now());
+    const state = await settled(deps, await deps.member(memberId));
     const known = await deps.store.operation<AdjustmentRecord>(memberId, key);
     if (known) {
       if (known.body.coins !== body.coins || known.body.reason !== body.reason)
         throw new CoinRefusal(409, 'idempotency_mismatch', `adjustmentId: ${adjustmentId} was used with another body`);
-      return { changed: false, balance: balanceOf(await deps.member(memberId), today) };
+      return { changed: false, balance: balanceOf(state, today) };
     }
-    const state = await deps.member(memberId);
     const r = adjustCoins(
       state.coins,
       { adjustmentId, day: today, coins: body.coins, lot: lotNumber('adjustment', adjustmentId) },
@@ -165,8 +208,7 @@ export async function adjust(
       entries: stored(r.entries, at),
       at,
     };
-    if (await deps.store.commit(next, record, r.entries, `a#${adjustmentId}`, true))
-      return { changed: true, balance: balanceOf(next, today) };
+    if (await commit(deps, next, record, r.entries, `a#${adjustmentId}`)) return { changed: true, balance: balanceOf(next, today) };
   }
   throw new CoinRefusal(503, 'busy', 'the member changed too often; retry with the same adjustmentId');
 }

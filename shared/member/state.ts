@@ -7,6 +7,7 @@ import type { RfmClass } from '../programme/vocabulary';
 import type { StreamPosition } from '../stream/position';
 import { emptyCoins, type CoinState } from '../coins/lots';
 import type { CoinOutbox } from '../coins/outbox';
+import type { PendingOperation } from '../coins/operation-records';
 import type { Action } from '../actions/actions';
 import type { OrderRecord } from './ledger';
 import { initialTierState, type PointsEntry, type TierState } from '../points/tiers';
@@ -99,6 +100,12 @@ export interface MemberState {
    * the member write (see shared/coins/outbox.ts); null when there are none left to add.
    */
   coinOut: CoinOutbox | null;
+  /**
+   * The API's coin operations whose member write committed but whose ledger record and counters
+   * may not be stored yet (shared/coins/operations.ts): the operation's exactly-once key until its
+   * ledger record exists. Both writers carry them over; the API drops them once stored. Absent = none.
+   */
+  tillOps?: PendingOperation[];
   /**
    * The actions the consumer's latest write of this member derived (shared/actions/outbox.ts):
    * published after that write, and again by the member's next delivery before it replaces them.

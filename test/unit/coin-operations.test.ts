@@ -12,7 +12,7 @@ import {
   type CoinOperationsDeps,
   type CoinOperationsPort,
 } from '../../shared/coins/operations';
-import type { OperationRecord } from '../../shared/coins/operation-records';
+import type { OperationRecord, PendingOperation } from '../../shared/coins/operation-records';
 import { newMember, type MemberState } from '../../shared/member/state';
 import { defaultProgram } from '../../shared/programme/load';
 
@@ -23,28 +23,42 @@ const now = Date.parse(`${dayString(D)}T04:00:00Z`);
 class MemoryCoinStore implements CoinOperationsPort {
   members = new Map<string, MemberState>();
   records = new Map<string, OperationRecord>();
-  counts: string[] = [];
-  /** Before the next commit, another writer moves the member on (as the consumer would). */
+  /** Counter items by source (a rewrite replaces, never adds). */
+  counters = new Map<string, PendingOperation['counts']>();
+  /** Before the next member write, another writer moves the member on (as the consumer would). */
   interfere?: (state: MemberState) => MemberState;
+  /** The next `store` dies before anything is stored (the request's process is gone). */
+  crashNextStore = false;
+
+  get counts() {
+    return [...this.counters.keys()];
+  }
 
   async operation<T extends OperationRecord>(memberId: string, key: string) {
     return (structuredClone(this.records.get(`${memberId}|${key}`)) as T) ?? null;
   }
 
-  async commit(state: MemberState, record: OperationRecord, _entries: unknown, opName: string, create: boolean) {
+  async putMember(state: MemberState) {
     if (this.interfere) {
       const current = this.members.get(state.memberId)!;
       this.members.set(state.memberId, { ...this.interfere(current), version: current.version + 1 });
       this.interfere = undefined;
     }
-    const key = `${record.memberId}|${record.sk}`;
-    const known = this.records.get(key);
     if (this.members.get(state.memberId)!.version !== state.version) return false;
-    if (create ? known : !known || (known.kind === 'redemption' && known.reversed)) return false;
-    this.members.set(state.memberId, { ...state, version: state.version + 1 });
-    this.records.set(key, structuredClone(record));
-    this.counts.push(opName);
+    this.members.set(state.memberId, structuredClone({ ...state, version: state.version + 1 }));
     return true;
+  }
+
+  async store(memberId: string, pending: PendingOperation) {
+    if (this.crashNextStore) {
+      this.crashNextStore = false;
+      throw new Error('crash');
+    }
+    this.counters.set(pending.op, structuredClone(pending.counts));
+    const key = `${memberId}|${pending.record.sk}`;
+    const known = this.records.get(key);
+    const reversal = pending.record.kind === 'redemption' && pending.record.reversed;
+    if (!known || (reversal && known.kind === 'redemption' && !known.reversed)) this.records.set(key, structuredClone(pending.record));
   }
 }
 
@@ -122,5 +136,47 @@ describe('coin operations (use cases)', () => {
     expect(await adjust(deps, 'm', 'a1', { coins: -130, reason: 'x' })).toMatchObject({ changed: false });
     expect(await refusal(adjust(deps, 'm', 'a1', { coins: 5, reason: 'x' }))).toBe('idempotency_mismatch');
     expect(store.counts).toEqual(['a#a1']);
+  });
+
+  it('a request that dies after its member write: the retry answers 200 with the same answer, spent and counted once', async () => {
+    const { store, deps } = setup();
+    store.crashNextStore = true;
+    await expect(redeem(deps, 'm', 'r1', { coins: 30 })).rejects.toThrow('crash');
+    // Committed on the member (pending there), not in the ledger yet.
+    expect(store.members.get('m')!.tillOps?.map((p) => p.op)).toEqual(['r#r1']);
+    expect(store.records.size).toBe(0);
+    const again = await redeem(deps, 'm', 'r1', { coins: 30 });
+    expect(again).toEqual({
+      status: 200,
+      answer: { redemptionId: 'r1', coins: 30, valueFen: 30, balance: { available: 70, pending: 0, debt: 0 } },
+    });
+    expect(await refusal(redeem(deps, 'm', 'r1', { coins: 31 }))).toBe('idempotency_mismatch');
+    expect(store.counts).toEqual(['r#r1']);
+    // The same counts as a request that never died.
+    const clean = setup();
+    await redeem(clean.deps, 'm', 'r1', { coins: 30 });
+    expect(store.counters.get('r#r1')).toEqual(clean.store.counters.get('r#r1'));
+    expect(store.records.get('m|c#r#r1')).toEqual(clean.store.records.get('m|c#r#r1'));
+    // The next operation stores nothing twice and drops the stored entry from the member.
+    await redeem(deps, 'm', 'r2', { coins: 10 });
+    expect(store.members.get('m')!.tillOps?.map((p) => p.op)).toEqual(['r#r2']);
+    expect(await refusal(redeem(deps, 'm', 'r3', { coins: 61 }))).toBe('insufficient_coins');
+  });
+
+  it('a dead request is stored by the next operation on the member (another redemption, a reversal of it)', async () => {
+    const { store, deps } = setup();
+    store.crashNextStore = true;
+    await expect(redeem(deps, 'm', 'r1', { coins: 30 })).rejects.toThrow('crash');
+    // The reversal finds r1 pending, stores it, then reverses it.
+    expect(await reverseRedemption(deps, 'm', 'r1')).toMatchObject({ changed: true, balance: { available: 100 } });
+    expect(store.records.get('m|c#r#r1')).toMatchObject({ reversed: true });
+    expect(store.counts).toEqual(['r#r1', 'v#r1']);
+    // A reversal that dies after its member write is not redone: the retry finds it pending.
+    await redeem(deps, 'm', 'r2', { coins: 40 });
+    store.crashNextStore = true;
+    await expect(reverseRedemption(deps, 'm', 'r2')).rejects.toThrow('crash');
+    expect(await reverseRedemption(deps, 'm', 'r2')).toMatchObject({ changed: false, balance: { available: 100 } });
+    expect(store.records.get('m|c#r#r2')).toMatchObject({ reversed: true });
+    expect(store.counts).toEqual(['r#r1', 'v#r1', 'r#r2', 'v#r2']);
   });
 });

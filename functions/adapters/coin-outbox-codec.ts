@@ -1,0 +1,113 @@
+// The member item's coin outbox (`cx`, shared/coins/outbox.ts) in a compact text form: it rides on
+// every consumer write of a member that earned or booked coins, and a member item over 1 KB bills
+// a second write unit (twice that in a transaction). The JSON form spelt out the shard, a 56-digit
+// sequence number the item already holds (`hs`/`hq`), counter keys and names, and each move's id
+// and ref (both derived from the lot); this form keeps only what cannot be derived:
+//
+//   <position>|<key>:<counts>;…|<move>,…
+//
+// position: empty when it is the member's own high-water mark, else `<shardId> <seq>`; key: the day
+// number of `cd#<day>`, `*` for `cd#all`; counts: a letter per counter and its signed integer
+// (`a17A17P-17`); move: the kind's letter, day, lot number in base 36 and coins (`a20747.2jt2svbz87.17`).
+// Anything the form cannot express is stored as JSON (read back by its leading `{`), as are items
+// written before it.
+import { dayNumber, dayString } from '../../shared/days/days';
+import { COIN_COUNTERS, COIN_DAY_PREFIX, COIN_TOTALS_KEY, type BookedMove, type CoinCounts, type CoinOutbox } from '../../shared/coins/outbox';
+import { lotId } from '../../shared/coins/lots';
+
+const LETTER: Record<string, string> = {
+  [COIN_COUNTERS.issued]: 'i',
+  [COIN_COUNTERS.available]: 'a',
+  [COIN_COUNTERS.revoked]: 'r',
+  [COIN_COUNTERS.redeemed]: 'd',
+  [COIN_COUNTERS.reversed]: 'v',
+  [COIN_COUNTERS.expired]: 'e',
+  [COIN_COUNTERS.adjusted]: 'j',
+  [COIN_COUNTERS.dAvailable]: 'A',
+  [COIN_COUNTERS.dPending]: 'P',
+  [COIN_COUNTERS.dDebt]: 'D',
+};
+const NAME = Object.fromEntries(Object.entries(LETTER).map(([name, letter]) => [letter, name]));
+const MOVE_KINDS: Record<string, 'available' | 'expire'> = { a: 'available', e: 'expire' };
+const DAY_KEY = /^cd#\d{4}-\d{2}-\d{2}$/;
+
+type Position = { shardId: string; seq: string } | null;
+
+function compactKey(key: string): string | null {
+  if (key === COIN_TOTALS_KEY) return '*';
+  if (!DAY_KEY.test(key)) return null;
+  const day = dayNumber(key.slice(COIN_DAY_PREFIX.length));
+  return Number.isSafeInteger(day) && dayString(day) === key.slice(COIN_DAY_PREFIX.length) ? String(day) : null;
+}
+
+/** Counts as `<key>:<letter><n>…;…`, or null when they hold a key or counter the form cannot express. */
+export function compactCounts(counts: CoinCounts): string | null {
+  const parts: string[] = [];
+  for (const [key, item] of Object.entries(counts)) {
+    const k = compactKey(key);
+    if (k === null) return null;
+    let text = `${k}:`;
+    for (const [name, n] of Object.entries(item)) {
+      if (!LETTER[name] || !Number.isSafeInteger(n)) return null;
+      text += `${LETTER[name]}${n}`;
+    }
+    parts.push(text);
+  }
+  return parts.join(';');
+}
+
+function compactMove(m: BookedMove): string | null {
+  if ((m.kind !== 'available' && m.kind !== 'expire') || m.lot === null || !Number.isSafeInteger(m.lot) || m.lot < 0) return null;
+  const ref = lotId(m.lot);
+  if (m.id !== `${m.kind}:${ref}` || m.ref !== ref || !Number.isSafeInteger(m.day) || !Number.isSafeInteger(m.coins)) return null;
+  return `${m.kind[0]}${m.day}.${m.lot.toString(36)}.${m.coins}`;
+}
+
+/** The outbox as stored; `at` is the member's high-water mark the item holds besides. */
+export function encodeCoinOutbox(out: CoinOutbox, at: Position): string {
+  const json = () => JSON.stringify(out);
+  const position = at && at.shardId === out.shardId && at.seq === out.seq ? '' : `${out.shardId} ${out.seq}`;
+  if (/[|\s]/.test(out.shardId) || /[|\s]/.test(out.seq)) return json();
+  const counts = compactCounts(out.counts);
+  if (counts === null) return json();
+  const moves = (out.moves ?? []).map(compactMove);
+  if (moves.some((m) => m === null)) return json();
+  return `${position}|${counts}|${moves.join(',')}`;
+}
+
+export function decodeCoinOutbox(text: string, at: Position): CoinOutbox {
+  if (text.startsWith('{')) return JSON.parse(text) as CoinOutbox;
+  const [position, countsText, movesText] = text.split('|');
+  let shardId: string;
+  let seq: string;
+  if (position) [shardId, seq] = position.split(' ');
+  else {
+    if (!at) throw new Error('coin outbox: stored at the high-water mark, but the item has none');
+    ({ shardId, seq } = at);
+  }
+  const counts = parseCounts(countsText);
+  const out: CoinOutbox = { shardId, seq, counts };
+  if (movesText) {
+    out.moves = movesText.split(',').map((m) => {
+      const [head, lot36, coins] = m.split('.');
+      const kind = MOVE_KINDS[head[0]];
+      const lot = parseInt(lot36, 36);
+      const ref = lotId(lot);
+      return { id: `${kind}:${ref}`, day: Number(head.slice(1)), kind, coins: Number(coins), lot, ref };
+    });
+  }
+  return out;
+}
+
+export function parseCounts(text: string): CoinCounts {
+  const counts: CoinCounts = {};
+  for (const part of text ? text.split(';') : []) {
+    const colon = part.indexOf(':');
+    const k = part.slice(0, colon);
+    const key = k === '*' ? COIN_TOTALS_KEY : `${COIN_DAY_PREFIX}${dayString(Number(k))}`;
+    const item: Record<string, number> = {};
+    for (const [, letter, n] of part.slice(colon + 1).matchAll(/([A-Za-z])(-?\d+)/g)) item[NAME[letter]] = Number(n);
+    counts[key] = item;
+  }
+  return counts;
+}
