@@ -12,7 +12,14 @@
 // Anything the form cannot express is stored as JSON (read back by its leading `{`), as are items
 // written before it.
 import { dayNumber, dayString } from '../../shared/days/days';
-import { COIN_COUNTERS, COIN_DAY_PREFIX, COIN_TOTALS_KEY, type BookedMove, type CoinCounts, type CoinOutbox } from '../../shared/coins/outbox';
+import {
+  COIN_COUNTERS,
+  COIN_DAY_PREFIX,
+  COIN_TOTALS_KEY,
+  type BookedMove,
+  type CoinCounts,
+  type CoinOutbox,
+} from '../../shared/coins/outbox';
 import { lotId } from '../../shared/coins/lots';
 
 const LETTER: Record<string, string> = {

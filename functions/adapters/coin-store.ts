@@ -53,7 +53,10 @@ export class CoinStore implements CoinOperationsPort {
     await Promise.all(
       Object.entries(pending.counts).map(([key, m]) =>
         this.client.send(
-          new PutCommand({ TableName: this.names.metrics, Item: { ...counterItemKey(key, source), [COUNTERS_ATTRIBUTE]: encodeCounters(m) } }),
+          new PutCommand({
+            TableName: this.names.metrics,
+            Item: { ...counterItemKey(key, source), [COUNTERS_ATTRIBUTE]: encodeCounters(m) },
+          }),
         ),
       ),
     );

@@ -14,6 +14,8 @@ import type { RedemptionAnswer } from '../../shared/coins/book';
 import { compactCounts, parseCounts } from './coin-outbox-codec';
 
 type Position = { shardId: string; seq: string } | null;
+// The stored form is plain JSON whose shape this file alone defines.
+// oxlint-disable-next-line typescript/no-explicit-any
 type Json = any;
 
 const opId = (op: string) => op.slice(2);
@@ -43,7 +45,11 @@ function growEntry(a: Json[], id: string, at: string): StoredEntry {
 }
 
 const shrinkPlace = (p: OpPlace, hw: Position): Json[] =>
-  p.after === null ? [p.v, null] : hw && p.after.shardId === hw.shardId && p.after.seq === hw.seq ? [p.v] : [p.v, p.after.shardId, p.after.seq];
+  p.after === null
+    ? [p.v, null]
+    : hw && p.after.shardId === hw.shardId && p.after.seq === hw.seq
+      ? [p.v]
+      : [p.v, p.after.shardId, p.after.seq];
 
 function growPlace(a: Json[], hw: Position): OpPlace {
   if (a.length === 1) {
@@ -54,7 +60,13 @@ function growPlace(a: Json[], hw: Position): OpPlace {
 }
 
 const shrinkTake = (t: CoinTake): Json[] => [t.lot.toString(36), t.availableOn, t.expiresOn, t.coins, t.noticed ? 1 : 0];
-const growTake = (a: Json[]): CoinTake => ({ lot: parseInt(a[0], 36), availableOn: a[1], expiresOn: a[2], coins: a[3], noticed: a[4] === 1 });
+const growTake = (a: Json[]): CoinTake => ({
+  lot: parseInt(a[0], 36),
+  availableOn: a[1],
+  expiresOn: a[2],
+  coins: a[3],
+  noticed: a[4] === 1,
+});
 
 function shrinkRecord(r: OperationRecord, op: string, hw: Position): Json {
   const id = opId(op);
@@ -65,7 +77,8 @@ function shrinkRecord(r: OperationRecord, op: string, hw: Position): Json {
     const a = r.answer;
     const { body: _b, answer: _a, takes: _t, place, reversedPlace, ...more } = out;
     Object.assign(more, { body: r.body, t: r.takes.map(shrinkTake) });
-    more.answer = a.redemptionId === id && a.coins === r.body.coins ? [a.valueFen, a.balance.available, a.balance.pending, a.balance.debt] : a;
+    more.answer =
+      a.redemptionId === id && a.coins === r.body.coins ? [a.valueFen, a.balance.available, a.balance.pending, a.balance.debt] : a;
     if (place) more.place = shrinkPlace(place, hw);
     if (reversedPlace) more.reversedPlace = shrinkPlace(reversedPlace, hw);
     return more;
@@ -80,7 +93,12 @@ function growRecord(x: Json, memberId: string, op: string, hw: Position): Operat
   if (x.kind === 'redemption') {
     r.takes = (t as Json[][]).map(growTake);
     r.answer = Array.isArray(answer)
-      ? ({ redemptionId: id, coins: x.body.coins, valueFen: answer[0], balance: { available: answer[1], pending: answer[2], debt: answer[3] } } satisfies RedemptionAnswer)
+      ? ({
+          redemptionId: id,
+          coins: x.body.coins,
+          valueFen: answer[0],
+          balance: { available: answer[1], pending: answer[2], debt: answer[3] },
+        } satisfies RedemptionAnswer)
       : answer;
     if (place) r.place = growPlace(place, hw);
     if (reversedPlace) r.reversedPlace = growPlace(reversedPlace, hw);

@@ -25,10 +25,7 @@ export interface OpPlace {
   after: { shardId: string; seq: string } | null;
 }
 
-export const placeOf = (state: {
-  version: number;
-  highWater: { shardId: string; seq: string } | null;
-}): OpPlace => ({
+export const placeOf = (state: { version: number; highWater: { shardId: string; seq: string } | null }): OpPlace => ({
   v: state.version + 1,
   after: state.highWater ? { shardId: state.highWater.shardId, seq: state.highWater.seq } : null,
 });

@@ -35,9 +35,9 @@ const outbox = fc.record({
   ),
   moves: fc.option(
     fc.array(
-      fc.record({ kind: fc.constantFrom('available' as const, 'expire' as const), day: fc.nat(60_000), coins: fc.integer(), lot: fc.nat() }).map(
-        (m) => ({ ...m, id: `${m.kind}:${lotId(m.lot)}`, ref: lotId(m.lot) }),
-      ),
+      fc
+        .record({ kind: fc.constantFrom('available' as const, 'expire' as const), day: fc.nat(60_000), coins: fc.integer(), lot: fc.nat() })
+        .map((m) => ({ ...m, id: `${m.kind}:${lotId(m.lot)}`, ref: lotId(m.lot) })),
       { minLength: 1, maxLength: 5 },
     ),
     { nil: undefined },
@@ -105,7 +105,15 @@ describe("the member item's pending till operations", () => {
         reversed: true,
         entries: [
           ...pending.record.entries,
-          { id: 'reverse:r1:L2jt2svbz87', at: '2026-12-03T01:00:00.000Z', day: 20791, kind: 'reverse', coins: 30, lot: 258999661581847, ref: 'r1' },
+          {
+            id: 'reverse:r1:L2jt2svbz87',
+            at: '2026-12-03T01:00:00.000Z',
+            day: 20791,
+            kind: 'reverse',
+            coins: 30,
+            lot: 258999661581847,
+            ref: 'r1',
+          },
         ],
         reversedPlace: { v: 9, after: null },
       },
