@@ -189,8 +189,17 @@ function getAtt(id: string, attr: string, names: LocalNames): string | undefined
 }
 
 /**
+ * Variables naming a Secrets Manager secret that the handlers do not read locally: with
+ * MEMBERFLOW_LOCAL=1 they use a file in the state directory instead (functions/adapters/
+ * erasure-salt.ts, command-key.ts). Locally there is no Secrets Manager, so these are dropped
+ * without a warning.
+ */
+export const LOCAL_FILE_SECRETS: ReadonlySet<string> = new Set(['ERASURE_SALT_SECRET', 'COMMAND_KEY_SECRET']);
+
+/**
  * The environment a function sees locally: its template variables resolved to local names, plus
- * the local SDK endpoints and credentials. Unresolvable variables are reported via `warn`.
+ * the local SDK endpoints and credentials. Unresolvable variables are reported via `warn`, except
+ * the secrets read from local files (`LOCAL_FILE_SECRETS`).
  */
 export function functionEnvironment(
   fnEnv: Record<string, unknown>,
@@ -201,8 +210,9 @@ export function functionEnvironment(
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(fnEnv)) {
     const resolved = resolveIntrinsic(value, names);
-    if (resolved === undefined) warn(`environment variable ${key} cannot be resolved locally: ${JSON.stringify(value)}`);
-    else env[key] = resolved;
+    if (resolved === undefined) {
+      if (!LOCAL_FILE_SECRETS.has(key)) warn(`environment variable ${key} cannot be resolved locally: ${JSON.stringify(value)}`);
+    } else env[key] = resolved;
   }
   return { ...env, ...localSdkEnv(endpoints) };
 }
