@@ -56,9 +56,10 @@ async function pass(batches: readonly (readonly KinesisStreamEvent[])[], program
 export async function measureHandlerCpu(
   batches: readonly (readonly KinesisStreamEvent[])[],
   program: Program,
-  opts: { warmup?: boolean; passes?: number } = {},
+  opts: { warmup?: boolean; passes?: number; beforePasses?: () => Promise<void> } = {},
 ): Promise<CpuResult> {
   if (opts.warmup !== false) await pass(batches, program);
+  await opts.beforePasses?.();
   const runs: { events: number; cpuMicros: number }[] = [];
   for (let i = 0; i < (opts.passes ?? 5); i++) {
     const start = process.cpuUsage();

@@ -26,15 +26,56 @@ const get = (counters: Map<string, number>, name: string) => counters.get(name) 
 /** A contribution counter of the day, by its catalogue name. */
 const count = (counters: Map<string, number>, name: ContributionCounter) => get(counters, name);
 
+// A day's counters are parsed once per request, not once per row that reads them: a route over N
+// days reads each day's item up to 31 times (rolling windows, cohorts), and parsing every counter
+// name each time was most of /metrics/retention's time (#16). Keyed by the day's Map, which the
+// caller keeps unchanged while it answers.
+type Parsed<T> = WeakMap<Map<string, number>, T>;
+function parsedOnce<T>(cache: Parsed<T>, counters: Map<string, number>, parse: () => T): T {
+  let out = cache.get(counters);
+  if (out === undefined) cache.set(counters, (out = parse()));
+  return out;
+}
+
+/** A day's range cells of one prefix: [a, b, value]. */
+const rangeCells: Record<RangePrefix, Parsed<[number, number, number][]>> = { w: new WeakMap(), m: new WeakMap(), pc: new WeakMap(), pv: new WeakMap() };
+function rangeCellsOf(counters: Map<string, number>, prefix: RangePrefix): [number, number, number][] {
+  return parsedOnce(rangeCells[prefix], counters, () => {
+    const out: [number, number, number][] = [];
+    for (const [name, value] of counters) {
+      const cell = rangeCellOf(name, prefix);
+      if (cell) out.push([cell[0], cell[1], value]);
+    }
+    return out;
+  });
+}
+
+/** A day's `ra<cohort>.<lo>.<hi>` counters by the cohort's text (as `retainedRangeOf` matches it). */
+const retainedRanges: Parsed<Map<string, [number, number, number][]>> = new WeakMap();
+function retainedRangesOf(counters: Map<string, number>): Map<string, [number, number, number][]> {
+  return parsedOnce(retainedRanges, counters, () => {
+    const out = new Map<string, [number, number, number][]>();
+    for (const [name, value] of counters) {
+      const dot = name.indexOf('.');
+      if (!name.startsWith('ra') || dot < 0) continue;
+      const cohort = name.slice(2, dot);
+      const range = retainedRangeOf(name, Number(cohort));
+      // Only names whose cohort text is the number's own (`ra020.` is no counter of cohort 20).
+      if (!range || String(Number(cohort)) !== cohort) continue;
+      let list = out.get(cohort);
+      if (!list) out.set(cohort, (list = []));
+      list.push([range[0], range[1], value]);
+    }
+    return out;
+  });
+}
+
 /** Sum of the range cells (`<prefix><a>.<b>`) of days [x−width+1, x] that cover x. */
 function rolling(items: DayCounters, prefix: RangePrefix, x: number, width: number): number {
   let total = 0;
   for (let d = x - width + 1; d <= x; d++) {
     const offset = x - d;
-    for (const [name, value] of items(d)) {
-      const cell = rangeCellOf(name, prefix);
-      if (cell && cell[0] <= offset && offset <= cell[1]) total += value;
-    }
+    for (const [a, b, value] of rangeCellsOf(items(d), prefix)) if (a <= offset && offset <= b) total += value;
   }
   return total;
 }
@@ -79,12 +120,26 @@ export function cohortRow(items: DayCounters, cohort: number) {
   for (let n = 0; n <= RETENTION_DAYS; n++) {
     const counters = items(cohort + n);
     onDay[n] = get(counters, retainedOnDayCounter(cohort));
-    for (const [name, value] of counters) {
-      const range = retainedRangeOf(name, cohort);
-      if (range) for (let k = range[0]; k <= range[1]; k++) onOrAfterDay[k] += value;
-    }
+    for (const [lo, hi, value] of retainedRangesOf(counters).get(String(cohort)) ?? []) for (let k = lo; k <= hi; k++) onOrAfterDay[k] += value;
   }
   return { cohort: dayString(cohort), size: get(items(cohort), COUNTER.newMembers), onDay, onOrAfterDay };
+}
+
+/** A day's `rc|<channel>|<cohort>` counters by the cohort's text: [channel, value]. */
+const channelRetentions: Parsed<Map<string, [string, number][]>> = new WeakMap();
+function channelRetentionsOf(counters: Map<string, number>): Map<string, [string, number][]> {
+  return parsedOnce(channelRetentions, counters, () => {
+    const out = new Map<string, [string, number][]>();
+    for (const [name, value] of counters) {
+      const cohort = name.slice(name.lastIndexOf('|') + 1);
+      const channel = channelRetentionOf(name, Number(cohort));
+      if (channel === null || String(Number(cohort)) !== cohort) continue;
+      let list = out.get(cohort);
+      if (!list) out.set(cohort, (list = []));
+      list.push([channel, value]);
+    }
+    return out;
+  });
 }
 
 /** Per acquisition channel over cohorts [from, to]: sizes and members active on day 1/7/14/30. */
@@ -101,9 +156,7 @@ export function channelRetention(items: DayCounters, from: number, to: number) {
       if (channel !== null) row(channel).size += value;
     }
     for (const offset of CHANNEL_RETENTION_OFFSETS) {
-      for (const [name, value] of items(cohort + offset)) {
-        const channel = channelRetentionOf(name, cohort);
-        if (channel === null) continue;
+      for (const [channel, value] of channelRetentionsOf(items(cohort + offset)).get(String(cohort)) ?? []) {
         row(channel)[`d${offset}` as 'd1' | 'd7' | 'd14' | 'd30'] += value;
       }
     }

@@ -21,7 +21,36 @@ import type {
   SegmentPort,
 } from '../../shared/batch/process-batch';
 
-const clone = <T>(value: T): T => structuredClone(value);
+/**
+ * A deep copy, as a store gives back (no caller shares the stored objects). Plain data — objects,
+ * arrays, Maps, Sets — is copied directly: `structuredClone` serialises and deserialises, and was
+ * the largest single cost of the bench's handler-CPU passes (#16). Anything else is left to it.
+ */
+export function clone<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    const out = new Array(value.length);
+    for (let i = 0; i < value.length; i++) if (i in value) out[i] = clone(value[i]);
+    return out as T;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto === Object.prototype || proto === null) {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) out[key] = clone((value as Record<string, unknown>)[key]);
+    return out as T;
+  }
+  if (value instanceof Map) {
+    const out = new Map();
+    for (const [k, v] of value) out.set(clone(k), clone(v));
+    return out as T;
+  }
+  if (value instanceof Set) {
+    const out = new Set();
+    for (const v of value) out.add(clone(v));
+    return out as T;
+  }
+  return structuredClone(value);
+}
 
 export class MemoryMembers implements MemberPort {
   constructor(
