@@ -38,7 +38,12 @@ function parsedOnce<T>(cache: Parsed<T>, counters: Map<string, number>, parse: (
 }
 
 /** A day's range cells of one prefix: [a, b, value]. */
-const rangeCells: Record<RangePrefix, Parsed<[number, number, number][]>> = { w: new WeakMap(), m: new WeakMap(), pc: new WeakMap(), pv: new WeakMap() };
+const rangeCells: Record<RangePrefix, Parsed<[number, number, number][]>> = {
+  w: new WeakMap(),
+  m: new WeakMap(),
+  pc: new WeakMap(),
+  pv: new WeakMap(),
+};
 function rangeCellsOf(counters: Map<string, number>, prefix: RangePrefix): [number, number, number][] {
   return parsedOnce(rangeCells[prefix], counters, () => {
     const out: [number, number, number][] = [];
@@ -120,7 +125,8 @@ export function cohortRow(items: DayCounters, cohort: number) {
   for (let n = 0; n <= RETENTION_DAYS; n++) {
     const counters = items(cohort + n);
     onDay[n] = get(counters, retainedOnDayCounter(cohort));
-    for (const [lo, hi, value] of retainedRangesOf(counters).get(String(cohort)) ?? []) for (let k = lo; k <= hi; k++) onOrAfterDay[k] += value;
+    for (const [lo, hi, value] of retainedRangesOf(counters).get(String(cohort)) ?? [])
+      for (let k = lo; k <= hi; k++) onOrAfterDay[k] += value;
   }
   return { cohort: dayString(cohort), size: get(items(cohort), COUNTER.newMembers), onDay, onOrAfterDay };
 }
