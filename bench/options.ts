@@ -19,6 +19,7 @@ export const GOALS = {
 
 export const USAGE = `usage: npm run bench -- [--members N] [--days D] [--seed S] [--start YYYY-MM-DD] [--json] [--sweep]
                         [--baseline-batches N] [--no-baseline] [--aggregate] [--no-coins-off]
+                        [--identities | --identities-only] [--identity-persons N] [--identity-days D]
 
   --members N           members to simulate (default 2000)
   --days D              days to simulate (default 30)
@@ -35,6 +36,12 @@ export const USAGE = `usage: npm run bench -- [--members N] [--days D] [--seed S
                         and cost per million events beside the plain run
   --no-coins-off        skip the second memberflow run with the coins section off (every earn rate 0),
                         which gives the change in write units per event that coins make
+  --identities          also stream the identity history (persons starting anonymous, late identifies,
+                        merges) with the consumer's forwards delivered, and once resolved to persons:
+                        write units per event and extra writes per forwarded record (bench/identity.ts)
+  --identities-only     only that section
+  --identity-persons N  its persons (default 2000; one operator merge per 40)
+  --identity-days D     its days (default 45)
   -h, --help            this text`;
 
 export interface Options {
@@ -49,6 +56,10 @@ export interface Options {
   aggregate: boolean;
   /** Run memberflow a second time with coins off (bench/coins-share.ts). */
   coinsOff: boolean;
+  /** The identity section (bench/identity.ts): off, besides the other runs, or alone. */
+  identities: 'off' | 'also' | 'only';
+  identityPersons: number;
+  identityDays: number;
 }
 
 export function options(argv: string[]): Options {
@@ -65,6 +76,10 @@ export function options(argv: string[]): Options {
       'no-baseline': { type: 'boolean', default: false },
       aggregate: { type: 'boolean', default: false },
       'no-coins-off': { type: 'boolean', default: false },
+      identities: { type: 'boolean', default: false },
+      'identities-only': { type: 'boolean', default: false },
+      'identity-persons': { type: 'string' },
+      'identity-days': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -92,5 +107,8 @@ export function options(argv: string[]): Options {
     baseline: !values['no-baseline'],
     aggregate: values.aggregate ?? false,
     coinsOff: !values['no-coins-off'],
+    identities: values['identities-only'] ? 'only' : values.identities ? 'also' : 'off',
+    identityPersons: int('identity-persons', values['identity-persons'], 2000, 1),
+    identityDays: int('identity-days', values['identity-days'], 45, 1),
   };
 }

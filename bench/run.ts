@@ -37,6 +37,7 @@ import {
 import { formatRouteReads, readUnitsByRoute, routeLabel } from './reads';
 import { formatRedemptionBench, measureRedemptions } from './redemptions';
 import { formatCoinsShare, measureCoinsShare } from './coins-share';
+import { formatIdentity, identityGoal, identityJson, measureIdentity } from './identity';
 import { batchCount, compareDays, progress, runBaseline, type RunFigures, runMemberflow, subPlan, workload } from './runs';
 
 async function main(): Promise<void> {
@@ -153,6 +154,22 @@ async function main(): Promise<void> {
           }),
         );
       }
+      return;
+    }
+
+    const identityRun = () =>
+      measureIdentity(
+        procs.endpoints,
+        { persons: opts.identityPersons, days: opts.identityDays, seed: opts.seed, start: opts.start, timezone: program.timezone },
+        bar,
+      );
+    if (opts.identities === 'only') {
+      const identity = await identityRun();
+      const goal = identityGoal(identity);
+      say(formatIdentity(identity));
+      say(`  ${goal.met ? '✓' : '✗'} ${goal.goal}: ${goal.figure}`);
+      say(`total ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+      if (opts.json) say(JSON.stringify({ mode: 'identity', identity: identityJson(identity) }));
       return;
     }
 
@@ -359,6 +376,12 @@ async function main(): Promise<void> {
         cause: 'see the coins-off run above (its write units by table in --json)',
       });
     }
+    const identity = opts.identities === 'also' ? await identityRun() : null;
+    if (identity) {
+      say();
+      say(formatIdentity(identity));
+      goals.push(identityGoal(identity));
+    }
     status('coin redemptions at the till…');
     const redemptions = await measureRedemptions(procs.endpoints);
     say();
@@ -442,6 +465,7 @@ async function main(): Promise<void> {
           meterCheck: { memberflow: f.meterCheck, baseline: bl?.figures.meterCheck ?? null },
           stateCheck: state ? { compared: state.compared, differences: state.differences.length } : null,
           coinsShare,
+          identity: identity ? identityJson(identity) : null,
           writeUnitsPerRedemption: redemptions.perRedemption,
           writeUnitsPerRedemptionByTable: redemptions.byTable,
           goals: goals.map(({ goal, figure, met }) => ({ goal, figure, met })),

@@ -51,6 +51,16 @@ export interface ChaosOptions {
    * aggregation (records of one shard packed into aggregated Kinesis records), as the apps would.
    */
   aggregate?: boolean;
+  /**
+   * Persons behind the members (docs/rules.md#identity): ~30% start anonymous and identify late and
+   * out of order, some never sign up, some keep a second anonymous device (simulator/identity.ts).
+   */
+  identities?: boolean;
+  /**
+   * Operator merges of that many pairs of members, requested through the API after the month while
+   * the consumer's and the API's faults go on; every figure then against the oracles with the merges.
+   */
+  merges?: number;
 }
 
 export interface Difference {
@@ -107,6 +117,8 @@ export interface ChaosReport {
   };
   /** The till's coin operations and the coin figures compared (null with aggregated records). */
   coins: CoinChaosFigures | null;
+  /** Persons behind the members (with `identities`) and the operator merges (with `merges`). */
+  identity: { anonymousIds: number; identifies: number; merges: number; mergesAccepted: number } | null;
   differences: number;
   sampleDifferences: Difference[];
   durationMs: number;
@@ -161,6 +173,14 @@ export function formatReport(r: ChaosReport): string {
         .map(([k, v]) => `${k} ${v}`)
         .join(', '),
     ),
+    ...(r.identity
+      ? [
+          '',
+          'identity',
+          row('anonymous ids / identifies', `${r.identity.anonymousIds} / ${r.identity.identifies}`),
+          row('operator merges (accepted)', `${r.identity.merges} (${r.identity.mergesAccepted})`),
+        ]
+      : []),
     '',
     'comparison with the oracles',
     row('members compared (fields)', `${r.compared.members} (${r.compared.memberFields})`),

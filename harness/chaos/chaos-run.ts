@@ -26,7 +26,7 @@ import { type FailedRecord, inStreamOrder, readFailedBatches } from '../../infra
 import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
 import { synthTemplate } from '../../infra/synth';
 import { addDays, dayString, MS_PER_DAY, todayIn, zoneOffsetMs } from '../../shared/days/days';
-import { eventsToJsonLines, simulate } from '../../simulator';
+import { eventsToJsonLines, operatorMerges, simulate, withIdentities } from '../../simulator';
 import { buildActivityOracle, type OracleEvent } from '../oracle/activity-oracle';
 import { installRetryClock } from './chaos-process-events';
 import { type ChaosOptions, type ChaosReport, FAULT_KINDS, type FaultKind } from './chaos-report';
@@ -79,9 +79,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const to = addDays(from, opts.days - 1);
   if (to >= dayString(today)) throw new Error(`the simulated month must end before today (${dayString(today)}); it ends ${to}`);
 
-  const lines = [
-    ...eventsToJsonLines(simulate({ members: opts.members, days: opts.days, seed: opts.seed, start: from, timezone: TIMEZONE })),
-  ];
+  const simulated = [...simulate({ members: opts.members, days: opts.days, seed: opts.seed, start: from, timezone: TIMEZONE })];
+  const events = opts.identities ? withIdentities(simulated, { seed: opts.seed }) : simulated;
+  const lines = [...eventsToJsonLines(events)];
+  const merges = opts.merges ? operatorMerges(events, { seed: opts.seed, count: opts.merges }) : [];
   const restartable = !opts.endpoints;
   const plan = buildPlan(lines, { seed: opts.seed, chunkSize: opts.chunkSize, restarts: { kinesis: restartable, dynamodb: restartable } });
   let arrivals: OracleEvent[] = [];
@@ -195,6 +196,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       let failed: FailedRecord[] = [];
       /** Where each replayed record landed (`shardId/seq`) → its first place. */
       const replayedFrom = new Map<string, string>();
+      let mergesAccepted = 0;
       const s3 = s3Client(endpoints);
       try {
         failed = inStreamOrder(await readFailedBatches(s3, stack.names.buckets.FailedBatchesBucket));
@@ -215,6 +217,25 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       // Today's coins job (its commands still meet the consumer's faults): every lot due by today booked.
       log(`coins job: ${JSON.stringify(await stack.runJob('coins', dayString(today)))}`);
       await stack.drain({ timeoutMs: 900_000 });
+      // The operator merges, through the API (its faults on): a retry with the same mergeId is the same request.
+      for (const m of merges) {
+        for (let attempt = 1; attempt <= 8; attempt++) {
+          const res = await fetch(`${stack.apiUrl}/members/${encodeURIComponent(m.into)}/merge`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${stack.token}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ mergeId: m.mergeId, fromMemberId: m.from }),
+          });
+          if (res.status === 202) {
+            mergesAccepted++;
+            break;
+          }
+          if (res.status < 500) throw new Error(`merge ${m.mergeId}: HTTP ${res.status} ${await res.text()}`);
+        }
+      }
+      if (merges.length) {
+        log(`operator merges: ${mergesAccepted} of ${merges.length} accepted; draining`);
+        await stack.drain({ timeoutMs: 900_000 });
+      }
       faulty.enabled = false;
 
       // ---- compare with the oracles ----
@@ -226,10 +247,27 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       arrivals = replayOrder(arrivals, arrivalTexts, streamRecords, notApplied);
       if (failed.length)
         log(`given-up records no attempt had applied: ${notApplied.size} of ${failed.length} (they arrive with the replay)`);
-      const activity = buildActivityOracle(arrivals, TIMEZONE);
+      const activity = buildActivityOracle(arrivals, TIMEZONE, merges);
+      // A member's points reference starts on the person's first day (its joinedOn, its base tier's
+      // tierSince: shared/identity/fold.ts); a member merged away is taken as of its own ids.
+      const own = merges.length ? buildActivityOracle(arrivals, TIMEZONE) : activity;
       const points = buildPointsOracle(arrivals, TIMEZONE);
+      const mergedFrom = new Map(merges.map((m) => [m.into, m.from]));
+      const ownJoined = (memberId: string) => (activity.member(memberId) ?? own.member(memberId))!.joinedOn;
+      /** The points view of a member (as of `to`), with the member merged into it if any. */
+      const pointsOf = (memberId: string) => {
+        const from = mergedFrom.get(memberId);
+        if (!from) return points.member(memberId, ownJoined(memberId), to);
+        return points.merged(
+          { memberId, joinedOn: ownJoined(memberId) },
+          { memberId: from, joinedOn: ownJoined(from) },
+          dayString(today),
+          to,
+        );
+      };
       const differ = new Differ();
-      const memberIds = activity.memberIds();
+      // Persons who are members (a visitor, never identified, is none).
+      const memberIds = activity.memberIds().filter((id) => !id.startsWith('anon\u0000'));
       let memberFields = 0;
       await forEachLimited(memberIds, 8, async (memberId) => {
         const res = await api(stack!, `/members/${encodeURIComponent(memberId)}?asOf=${to}`);
@@ -238,12 +276,20 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
           return;
         }
         const a = activity.member(memberId)!;
-        const p = points.member(memberId, a.joinedOn, to);
-        const expected = { ...a, ...p };
+        const expected = { ...a, ...pointsOf(memberId) };
         const actual = Object.fromEntries(Object.keys(expected).map((k) => [k, res.body[k]]));
         memberFields += Object.keys(expected).length;
         differ.compare(`member ${memberId}`, expected, actual);
       });
+      // A member merged away answers 404 merged_into, naming the member kept.
+      for (const m of merges) {
+        const res = await api(stack, `/members/${encodeURIComponent(m.from)}`);
+        differ.compare(
+          `member ${m.from} (merged away)`,
+          { status: 404, mergedInto: m.into },
+          { status: res.status, mergedInto: res.body?.error?.mergedInto },
+        );
+      }
       for (const ghost of plan.poisonOnlyMembers) {
         differ.compare(
           `member ${ghost} (named only by poison records): status`,
@@ -265,7 +311,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       );
       const program = await api(stack, '/metrics/program');
       const byTier: Record<string, number> = { member: 0, silver: 0, gold: 0, platinum: 0 };
-      for (const memberId of memberIds) byTier[points.member(memberId, activity.member(memberId)!.joinedOn, to).tier]++;
+      for (const memberId of memberIds) byTier[pointsOf(memberId).tier]++;
       differ.compare('program', { members: memberIds.length, byTier }, { members: program.body?.members, byTier: program.body?.byTier });
 
       const validData = new Set<string>();
@@ -280,7 +326,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         validData,
         {
           timeZone: TIMEZONE,
-          joinedOn: (memberId) => activity.member(memberId)?.joinedOn,
+          joinedOn: (memberId) => (activity.member(memberId) ?? own.member(memberId))?.joinedOn,
           coinsJobDay: dayString(today),
         },
       );
@@ -311,7 +357,19 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       }
 
       const coins = till
-        ? await compareCoins({ stack, api, differ, till, kin, validData, notApplied, timeZone: TIMEZONE, from, today: dayString(today) })
+        ? await compareCoins({
+            stack,
+            api,
+            differ,
+            till,
+            kin,
+            validData,
+            notApplied,
+            timeZone: TIMEZONE,
+            from,
+            today: dayString(today),
+            merges,
+          })
         : null;
 
       const quarantine = await api(stack, '/quarantine?limit=1000');
@@ -391,6 +449,15 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
           actionRecords: actionRecords.length,
         },
         coins,
+        identity:
+          opts.identities || merges.length
+            ? {
+                anonymousIds: new Set(arrivals.flatMap((e) => (e.anonymousId && e.type !== 'identify' ? [e.anonymousId] : []))).size,
+                identifies: arrivals.filter((e) => e.type === 'identify').length,
+                merges: merges.length,
+                mergesAccepted,
+              }
+            : null,
         differences: differ.differences.length,
         sampleDifferences: differ.differences.slice(0, 20),
         durationMs: Date.now() - t0,

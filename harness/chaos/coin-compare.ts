@@ -47,6 +47,8 @@ export async function compareCoins(args: {
   timeZone: string;
   from: string;
   today: string;
+  /** Operator merges applied after the month: the member kept holds both members' coins and ledgers. */
+  merges?: readonly { into: string; from: string }[];
 }): Promise<CoinChaosFigures> {
   const { stack, api, differ, till, from, today } = args;
   const { ops, arrivals, unplaced } = await till.operations(args.kin, args.validData, args.notApplied);
@@ -90,15 +92,41 @@ export async function compareCoins(args: {
 
   const sums = { earned: 0, revoked: 0, redeemed: 0, reversed: 0, expired: 0, adjusted: 0 };
   const balance = { available: 0, pending: 0, debt: 0 };
-  const memberIds = oracle.memberIds();
+  const mergedInto = new Map((args.merges ?? []).map((m) => [m.from, m.into]));
+  const mergedFrom = new Map((args.merges ?? []).map((m) => [m.into, m.from]));
+  const memberIds = oracle.memberIds().filter((id) => !mergedInto.has(id));
+  for (const into of mergedFrom.keys()) if (!memberIds.includes(into)) memberIds.push(into);
+  /** A member's expected coins, with those of the member merged into it added (lots keep their dates). */
+  const expectedOf = (memberId: string) => {
+    const own = oracle.member(memberId, todayIdx);
+    const totals = oracle.totals(memberId);
+    const from = mergedFrom.get(memberId);
+    if (!from) return { expected: own, totals };
+    const other = oracle.member(from, todayIdx);
+    const t = oracle.totals(from);
+    const expiries = [own.nextExpiry, other.nextExpiry].filter((x) => x !== null);
+    const first = expiries.length ? expiries.reduce((a, b) => (a.day <= b.day ? a : b)).day : null;
+    return {
+      expected: {
+        available: own.available + other.available,
+        pending: own.pending + other.pending,
+        debt: own.debt + other.debt,
+        nextExpiry: first === null ? null : { day: first, coins: expiries.filter((x) => x.day === first).reduce((n, x) => n + x.coins, 0) },
+      },
+      totals: Object.fromEntries(
+        Object.keys(totals).map((k) => [k, totals[k as keyof RefTotals] + t[k as keyof RefTotals]]),
+      ) as unknown as RefTotals,
+    };
+  };
   let next = 0;
   await Promise.all(
     Array.from({ length: 8 }, async () => {
       while (next < memberIds.length) {
         const memberId = memberIds[next++];
         differ.compare(`coins of ${memberId}: the reference agrees with every till answer`, [], oracle.problems(memberId));
-        const expected = oracle.member(memberId, todayIdx);
-        const totals = oracle.totals(memberId);
+        const from = mergedFrom.get(memberId);
+        if (from) differ.compare(`coins of ${from}: the reference agrees with every till answer`, [], oracle.problems(from));
+        const { expected, totals } = expectedOf(memberId);
         for (const k of Object.keys(sums) as (keyof RefTotals)[]) sums[k] += totals[k];
         balance.available += expected.available;
         balance.pending += expected.pending;

@@ -25,7 +25,7 @@ export interface SendRecord {
   event?: Record<string, any>;
   /** Expected quarantine reason for a poison record. */
   poison?: string;
-  /** Partition key (memberId, else a hash — decided by the producer). */
+  /** Partition key (memberId, else anonymousId, else a hash — decided by the producer). */
   memberId?: string;
 }
 
@@ -95,6 +95,9 @@ function badRecordReason(line: Buffer): string {
   return 'invalid_event';
 }
 
+/** The stream partition key of an event (docs/events.md): memberId, else anonymousId. */
+const partitionKeyOf = (e: Record<string, any>): string => e.memberId ?? e.anonymousId;
+
 export function buildPlan(lines: readonly string[], opts: PlanOptions): SendPlan {
   const rng = new Rng(opts.seed ^ 0x6a09e667);
   const chunkSize = opts.chunkSize ?? 500;
@@ -118,16 +121,25 @@ export function buildPlan(lines: readonly string[], opts: PlanOptions): SendPlan
     restarts: 0,
   };
 
-  // Per member: distinct eventIds in arrival order (to keep repeats inside the window).
+  // Per person: distinct eventIds in arrival order (to keep repeats inside the window). An anonymous
+  // id's events count with the member it is identified to (after the link the member's ring holds
+  // them): a person's count bounds the count of each of its ids' rings.
+  const links = new Map<string, string>();
+  for (const line of lines) {
+    const e = JSON.parse(line) as Record<string, any>;
+    if (e.type === 'identify' && !links.has(e.anonymousId)) links.set(e.anonymousId, e.memberId);
+  }
+  const personOf = (e: Record<string, any>): string => e.memberId ?? links.get(e.anonymousId) ?? `anon#${e.anonymousId}`;
   const history = new Map<string, { order: Map<string, number>; n: number }>();
   const arrive = (r: SendRecord) => {
     if (!r.event) return;
-    let h = history.get(r.event.memberId);
-    if (!h) history.set(r.event.memberId, (h = { order: new Map(), n: 0 }));
+    const person = personOf(r.event);
+    let h = history.get(person);
+    if (!h) history.set(person, (h = { order: new Map(), n: 0 }));
     if (!h.order.has(r.event.eventId)) h.order.set(r.event.eventId, h.n++);
   };
   const age = (event: Record<string, any>): number => {
-    const h = history.get(event.memberId);
+    const h = history.get(personOf(event));
     const at = h?.order.get(event.eventId);
     return h && at !== undefined ? h.n - at : 0;
   };
@@ -139,7 +151,7 @@ export function buildPlan(lines: readonly string[], opts: PlanOptions): SendPlan
   const validRecord = (event: Record<string, any>): SendRecord => ({
     data: Buffer.from(JSON.stringify(event), 'utf8'),
     event,
-    memberId: event.memberId,
+    memberId: partitionKeyOf(event),
   });
   /** Well-formed JSON that the consumer must quarantine for `reason` (fields after the common ones). */
   const jsonPoison = (
@@ -207,9 +219,9 @@ export function buildPlan(lines: readonly string[], opts: PlanOptions): SendPlan
     const events = chunk.map((l) => JSON.parse(l) as Record<string, any>);
     const queues = new Map<string, Record<string, any>[]>();
     for (const e of events) {
-      const q = queues.get(e.memberId);
+      const q = queues.get(partitionKeyOf(e));
       if (q) q.push(e);
-      else queues.set(e.memberId, [e]);
+      else queues.set(partitionKeyOf(e), [e]);
     }
     const pool: string[] = [];
     for (const [memberId, q] of queues) for (let k = 0; k < q.length; k++) pool.push(memberId);
@@ -241,7 +253,10 @@ export function buildPlan(lines: readonly string[], opts: PlanOptions): SendPlan
       }
     });
     for (let p = 0; p < poisonPerChunk; p++) {
-      const record = poison(order[rng.int(order.length)].memberId);
+      // A real member's id (an anonymous event's next member event, else the chunk's first).
+      const from = rng.int(order.length);
+      const named = order.slice(from).find((e) => e.memberId) ?? order.find((e) => e.memberId);
+      const record = poison(named?.memberId ?? 'chaos-poison-member');
       inserts.push({ at: rng.int(order.length + 1), record });
       counts.poison++;
       counts.poisonByReason[record.poison!] = (counts.poisonByReason[record.poison!] ?? 0) + 1;

@@ -30,6 +30,18 @@ export interface PointsView {
 
 export interface PointsOracle {
   member(memberId: string, joinedOn: string, asOf: string): PointsView;
+  /**
+   * A member `into` with `from` merged into it by an operator on day `judged` after both histories
+   * (docs/api.md#identity-merging-members, as the contract states it): points add up; the tier is
+   * the higher of the two, with its own dates; the combined qualifying points on `judged` may
+   * support more (an upgrade that day).
+   */
+  merged(
+    into: { memberId: string; joinedOn: string },
+    from: { memberId: string; joinedOn: string },
+    judged: string,
+    asOf: string,
+  ): PointsView;
 }
 
 type Step =
@@ -107,6 +119,23 @@ export function buildPointsOracle(events: readonly OracleEvent[], timeZone: stri
         tierReviewOn: ref.reviewOn === null ? null : dayOfIndex(ref.reviewOn),
         lifetimePoints: ref.lifetimePoints(),
         qualifyingPoints: ref.qualifyingOn(dayIndex(asOf)),
+      };
+    },
+    merged(into, from, judgedDay, asOf) {
+      const k = modelFor(into.memberId, into.joinedOn);
+      const g = modelFor(from.memberId, from.joinedOn);
+      let tier = { tier: k.tier, since: k.since, reviewOn: k.reviewOn };
+      if (g.tier > k.tier) tier = { tier: g.tier, since: g.since, reviewOn: g.reviewOn };
+      const judged = dayIndex(judgedDay);
+      const supported = k.supported(k.qualifyingOn(judged) + g.qualifyingOn(judged));
+      if (supported > tier.tier) tier = { tier: supported, since: judged, reviewOn: judged + k.config.reviewDays };
+      const at = dayIndex(asOf);
+      return {
+        tier: TIER_IDS[tier.tier],
+        tierSince: tier.since === null ? null : dayOfIndex(tier.since),
+        tierReviewOn: tier.reviewOn === null ? null : dayOfIndex(tier.reviewOn),
+        lifetimePoints: k.lifetimePoints() + g.lifetimePoints(),
+        qualifyingPoints: k.qualifyingOn(at) + g.qualifyingOn(at),
       };
     },
   };

@@ -259,6 +259,10 @@ export function buildActivityOracle(
   // days and of its counted active days (an earlier-dated event that arrives later, not late by the
   // 60-day rule, moves it back).
   const seenIds = new Set<string>();
+  const idFirstDay: Record<string, string> = {};
+  const idChannel = new Map<string, string>();
+  /** Per person, its ids with a channel, in the order their signups arrived. */
+  const channelsOf = new Map<string, string[]>();
 
   for (const e of events) {
     const person = personOf(e);
@@ -289,8 +293,13 @@ export function buildActivityOracle(
       };
       members.set(person, m);
     }
-    if (e.type === 'signup' && m.acquisitionChannel === null && e.acquisitionChannel !== undefined) {
-      m.acquisitionChannel = e.acquisitionChannel;
+    // Each id's first day, and the channel of its first signup (an id's later signups change nothing).
+    if (!(ownId in idFirstDay) || day < idFirstDay[ownId]) idFirstDay[ownId] = day;
+    if (e.type === 'signup' && e.acquisitionChannel !== undefined && !idChannel.has(ownId)) {
+      idChannel.set(ownId, e.acquisitionChannel);
+      const list = channelsOf.get(person);
+      if (list) list.push(ownId);
+      else channelsOf.set(person, [ownId]);
     }
 
     // 4. Activity, unless late (more than 60 days before the latest active day at arrival).
@@ -331,6 +340,16 @@ export function buildActivityOracle(
       default:
         break; // signup, recharge: activity only
     }
+  }
+
+  // A person came through the channel of the id it joined under: of its ids with a signup channel,
+  // the one seen first in time (docs/rules.md#identity); on the same day the member's own id (the
+  // member kept by a merge, the member an anonymous id is identified to), else the first to arrive.
+  for (const [person, ids] of channelsOf) {
+    const first = [...ids].sort((a, b) =>
+      idFirstDay[a] < idFirstDay[b] ? -1 : idFirstDay[a] > idFirstDay[b] ? 1 : (a === person ? 0 : 1) - (b === person ? 0 : 1),
+    )[0];
+    members.get(person)!.acquisitionChannel = idChannel.get(first)!;
   }
 
   const isActive = (m: MemberState, day: string): boolean => m.activeDays.has(day);

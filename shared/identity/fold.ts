@@ -1,8 +1,12 @@
 // Folding one person's state into another's (docs/architecture.md#identity): a linked visitor into its
 // member (an identify). Activity days are united, so a day active under both ids counts once; the
 // visitor's own counts are taken back whole (they were booked on its shard) and the member's union
-// books the person's; a paying day under both ids counts once.
+// books the person's; a paying day under both ids counts once. The person joined on its first day
+// under either id (contract §8: as if every event had carried the member's id), and so the base tier
+// it has held since joining dates from then too (joinedBy, as for a late event before joinedOn), and
+// its acquisition channel is that of the id it joined under (docs/rules.md#identity).
 import { markActive } from '../member/activity';
+import { joinedBy } from '../member/joined';
 import { EVENT_RING_SIZE, type MemberState } from '../member/state';
 import { add, wholeDeltas, type Deltas } from '../metrics/deltas';
 import { dayKey } from '../keys/metrics-keys';
@@ -12,8 +16,10 @@ export function foldInto(member: MemberState, source: MemberState, sourceKey: st
   const deltas: Deltas = member.identityDeltas ?? new Map();
   for (const [item, counters] of wholeDeltas(source, program)) for (const [counter, by] of counters) add(deltas, item, counter, -by);
   for (const day of source.activity.recent) markActive(member.activity, day, program.activity.lateActivityLimitDays);
-  member.joinedOn = Math.min(member.joinedOn, source.joinedOn);
-  if (!member.acquisitionChannel && source.acquisitionChannel) member.acquisitionChannel = source.acquisitionChannel;
+  // The person came through the channel of the id it joined under (the member's on the same day).
+  if (source.acquisitionChannel && (!member.acquisitionChannel || source.joinedOn < member.joinedOn))
+    member.acquisitionChannel = source.acquisitionChannel;
+  joinedBy(member, source.joinedOn);
   for (const entry of source.history) {
     const at = member.history.findIndex((e) => e.day >= entry.day);
     if (at >= 0 && member.history[at].day === entry.day) {

@@ -92,8 +92,9 @@ export function memberDeltas(old: MemberState | null, next: MemberState, deltas:
       add(deltas, dayKey(old.joinedOn), tierCounter(0), -1);
       add(deltas, dayKey(j), tierCounter(0), 1);
     }
-    if (!old.acquisitionChannel && next.acquisitionChannel) {
-      add(deltas, dayKey(j), newByChannelCounter(UNKNOWN_CHANNEL), -1);
+    if (channelOf(program, old) !== channelOf(program, next)) {
+      // A first signup after other events, or a fold of an id that joined first (shared/identity/fold.ts).
+      add(deltas, dayKey(j), newByChannelCounter(channelOf(program, old)), -1);
       add(deltas, dayKey(j), newByChannelCounter(channelOf(program, next)), 1);
     }
     if (old.tier.tier !== next.tier.tier) {

@@ -5,8 +5,11 @@
 // before and after the write committed), kinesis-mock and DynamoDB Local restarted mid-run — then
 // every member (activity, points, tier) and every daily, retention, session and channel figure
 // compared with the independent oracles; coins redeemed and reversed at the till meanwhile, every
-// member's coins and coin ledger and the coin figures compared with the coins oracle. It runs on its own restartable services (started here),
-// not on the shared ones of test/global-setup.ts.
+// member's coins and coin ledger and the coin figures compared with the coins oracle; persons who
+// start anonymous, identify late and browse on a second device, and three operator merges after the
+// month, all against the oracles with the final identity graph (and every action kind against the
+// actions oracle). It runs on its own restartable services (started here), not on the shared ones of
+// test/global-setup.ts.
 import { describe, expect, it } from 'vitest';
 import { formatReport } from '../../harness/chaos/chaos-report';
 import { runChaos } from '../../harness/chaos/chaos-run';
@@ -22,6 +25,8 @@ describe('the chaos run', () => {
       days: 14,
       seed: 2026,
       rates: { invocation: 0.5 },
+      identities: true,
+      merges: 3,
       log: (m) => console.log(`[chaos] ${m}`),
     });
     console.log(formatReport(report));
@@ -36,6 +41,11 @@ describe('the chaos run', () => {
     // The till redeemed and reversed coins while the month streamed in, and its figures held.
     expect(report.coins?.succeeded).toBeGreaterThan(0);
     expect(report.coins?.reversals).toBeGreaterThan(0);
+    // Identity was there: anonymous ids, identifies (some forwarded), merges accepted and folded.
+    expect(report.identity?.anonymousIds).toBeGreaterThan(20);
+    expect(report.identity?.identifies).toBeGreaterThan(20);
+    expect(report.identity?.mergesAccepted).toBe(3);
+    expect(report.compared.actions.expected.member_merged).toBe(3);
   }, 600_000);
 
   // Runs after the case above in the same process, on services of its own (new ports): it is also

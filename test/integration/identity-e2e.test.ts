@@ -37,6 +37,8 @@ const all = [...before, ...join, ...inFlight, ...neverJoin, ...conflict];
 
 let stack: LocalStack;
 let absorbCrashes = 0;
+/** eventIds of the events the consumer forwarded to a member (identity_forward). */
+const forwardedEventIds = new Set<string>();
 
 async function get(path: string) {
   const res = await fetch(`${stack.apiUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
@@ -58,7 +60,10 @@ beforeAll(async () => {
   kinesisClient().middlewareStack.add(
     (next, context) => async (args) => {
       const input = args.input as { Records?: { Data?: Uint8Array }[] };
-      const carriesAbsorb = input.Records?.some((r) => r.Data && new TextDecoder().decode(r.Data).includes('"identity_absorb"'));
+      const texts = (input.Records ?? []).map((r) => (r.Data ? new TextDecoder().decode(r.Data) : ''));
+      const carriesAbsorb = texts.some((text) => text.includes('"identity_absorb"'));
+      if (context.commandName === 'PutRecordsCommand')
+        for (const text of texts) if (text.includes('"identity_forward"')) forwardedEventIds.add(JSON.parse(text).eventId);
       if (context.commandName === 'PutRecordsCommand' && carriesAbsorb && absorbCrashes++ === 0)
         throw new Error('crash before the forward');
       return next(args);
@@ -114,6 +119,8 @@ describe('identity through the local stack', () => {
     const later = ev({ type: 'page_view', anonymousId: 'wx:v2' }, 8);
     await stack.putRecords(json([later]));
     await stack.drain({ timeoutMs: 120_000 });
+    // After the link, the visitor's event went on to its member as a forward.
+    expect(forwardedEventIds.has(later.eventId)).toBe(true);
     const [daily] = await figures();
     expect(daily.days).toEqual(buildActivityOracle([...all, later], 'Asia/Shanghai').daily(FROM, TO));
     const member = (await get('/members/im2')).body;

@@ -11,6 +11,7 @@ import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stac
 import { buildActivityOracle, type OracleEvent } from '../../harness/oracle/activity-oracle';
 import { dynamoClient } from '../../infra/local/engine/aws';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { kinesisClient } from '../../functions/adapters/clients';
 
 const FROM = '2026-11-01';
 const TO = '2026-11-12';
@@ -212,4 +213,65 @@ describe('operator merge through the local stack', () => {
       for (const id of ['kept-1', 'gone-1', 'wx:g1', 'card:k2', 'g-1', 'guest-1']) expect(text, `${table} ${id}`).not.toContain(id);
     }
   });
+
+  it('failure cases of the merge: a crash between the mark and its forward, the command put twice, events of the merged member in flight — folded once, none lost', async () => {
+    // A second pair, on its own: gone-2's events before the merge, one put right before the request
+    // (on its shard before the mark: applied to gone-2, then folded) and two right behind it (after
+    // the mark: forwarded to kept-2, with their points).
+    await stack.putRecords(
+      json([
+        ev({ type: 'signup', memberId: 'gone-2' }, 1),
+        purchase('gone-2', 2, 'g2-1', 40_000),
+        ev({ type: 'signup', memberId: 'kept-2' }, 2),
+        purchase('kept-2', 3, 'k2-1', 50_000),
+      ]),
+    );
+    await stack.drain({ timeoutMs: 180_000 });
+    // The consumer's first put of gone-2's absorb fails: it "died" after writing the mark.
+    let crashes = 0;
+    let forwardedFromGone = 0;
+    kinesisClient().middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { Records?: { Data?: Uint8Array }[] };
+        const text = (input.Records ?? []).map((r) => (r.Data ? new TextDecoder().decode(r.Data) : '')).join('\n');
+        if (context.commandName === 'PutRecordsCommand' && text.includes('"fromMemberId":"gone-2"')) forwardedFromGone += 1;
+        if (
+          context.commandName === 'PutRecordsCommand' &&
+          text.includes('"identity_absorb"') &&
+          text.includes('"gone-2"') &&
+          crashes++ === 0
+        )
+          throw new Error('crash between the mark and its forward');
+        return next(args);
+      },
+      { step: 'initialize', name: 'crashBeforeMergeForward' },
+    );
+    try {
+      await stack.putRecords(json([purchase('gone-2', 5, 'g2-2', 30_000)]));
+      expect((await merge({ mergeId: 'mg-2b', fromMemberId: 'gone-2' }, 'kept-2')).status).toBe(202);
+      const inFlight = [ev({ type: 'app_open', memberId: 'gone-2' }, 6), purchase('gone-2', 6, 'g2-3', 20_000)];
+      await stack.putRecords(json(inFlight));
+      // The operator's retry: the same request puts the same command again.
+      expect((await merge({ mergeId: 'mg-2b', fromMemberId: 'gone-2' }, 'kept-2')).status).toBe(202);
+      await stack.drain({ timeoutMs: 180_000 });
+    } finally {
+      kinesisClient().middlewareStack.remove('crashBeforeMergeForward');
+    }
+    expect(crashes).toBeGreaterThan(1);
+    // The events behind the merge command went on to kept-2 (identity_forward from gone-2).
+    expect(forwardedFromGone).toBeGreaterThan(0);
+    const kept = (await call('GET', '/members/kept-2')).body;
+    // 400 + 300 + 500 points, silver by the combined points at the merge, then 200 more: each once.
+    expect(kept).toMatchObject({
+      joinedOn: '2026-11-01',
+      lifetimePoints: 1400,
+      tier: 'silver',
+      lastActiveOn: '2026-11-06',
+      mergedMembers: ['gone-2'],
+    });
+    expect((await call('GET', '/members/gone-2')).body.error).toMatchObject({ code: 'merged_into', mergedInto: 'kept-2' });
+    const merged = (await actionsOnStream(stack)).filter((a) => a.type === 'member_merged' && a.memberId === 'kept-2');
+    expect(merged.map((a) => a.details.mergeId)).toEqual(['mg-2b']);
+    expect((await call('GET', '/quarantine')).body).toEqual([]);
+  }, 400_000);
 });

@@ -13,7 +13,7 @@ import {
   MemorySegments,
 } from './memory-ports';
 import { memberMergeCommand } from '../../shared/identity/commands';
-import { customersOn, dailyRow, cohortRow, sessionsRow, type DayCounters } from '../../shared/metrics/read';
+import { channelRetention, customersOn, dailyRow, cohortRow, sessionsRow, type DayCounters } from '../../shared/metrics/read';
 import { dayKey } from '../../shared/keys/metrics-keys';
 import { processBatch, type BatchPorts, type StreamRecord } from '../../shared/batch/process-batch';
 import { defaultProgram } from '../../shared/programme/load';
@@ -138,6 +138,17 @@ export class MemoryPipeline {
     const rows = [];
     for (let d = dayNumber(from); d <= dayNumber(to); d++) rows.push(cohortRow(counters, d));
     return rows;
+  }
+
+  /** `/metrics/retention-by-channel` in the oracle's shape (harness/oracle/activity-oracle.ts). */
+  retentionByChannel(from: string, to: string) {
+    return channelRetention(this.counters(), dayNumber(from), dayNumber(to)).map(({ channel, size, d1, d7, d30 }) => ({
+      channel,
+      size,
+      d1,
+      d7,
+      d30,
+    }));
   }
 
   sessions(from: string, to: string) {

@@ -4,11 +4,12 @@
 // stream, under member-write faults and crashes. A disagreement here is the oracle's or the
 // pipeline's, found in seconds rather than in a chaos run.
 import { describe, expect, it } from 'vitest';
-import { eventsToJsonLines, simulate } from '../../simulator';
+import { eventsToJsonLines, operatorMerges, simulate, withIdentities } from '../../simulator';
 import { buildActivityOracle, type OracleEvent } from '../../harness/oracle/activity-oracle';
 import { actionKey, expectedActions } from '../../harness/chaos/actions-oracle';
 import { processBatch, type MemberPort } from '../../shared/batch/process-batch';
 import { MemoryPipeline } from '../support/memory-pipeline';
+import { ShardedStream } from '../support/sharded-stream';
 import { refundLine } from '../support/event-lines';
 
 const TZ = 'Asia/Shanghai';
@@ -60,6 +61,55 @@ describe('the chaos actions oracle', () => {
     );
     const kinds = new Set([...expected.values()].flat().map((k) => k.split('|')[0]));
     expect([...kinds].sort()).toEqual(['segment_entered', 'segment_exited', 'tier_upgraded']);
+    expect(actualByMember(p)).toEqual(expected);
+  });
+
+  it('expects exactly the actions with identities: visitors, late identifies, forwards and operator merges, under faults', async () => {
+    const events = withIdentities(simulate({ members: 60, days: 12, seed: 8, start: '2026-10-01', timezone: TZ }), {
+      seed: 8,
+    }) as unknown as OracleEvent[];
+    const lines = [...eventsToJsonLines(events as never)];
+    const stream = [...lines];
+    for (let i = 40; i < stream.length; i += 89) stream.splice(i + 3, 0, stream[i]);
+    let clock = Date.parse('2026-10-31T08:00:00+08:00');
+    const p = new MemoryPipeline(undefined, () => (clock += 60_000));
+    // Every 5th member write refused once; every 9th forward put fails after its records went out
+    // (the batch is retried and forwards them again).
+    let writes = 0;
+    let puts = 0;
+    const sharded = new ShardedStream(p, 4, (ports) => ({
+      members: {
+        getMany: (ids) => ports.members.getMany(ids),
+        put: async (s, a) => (++writes % 5 === 0 ? false : ports.members.put(s, a)),
+      },
+      forward: {
+        put: async (records) => {
+          await ports.forward!.put(records);
+          if (++puts % 9 === 0) throw new Error('crash after the forwards went out');
+        },
+      },
+    }));
+    for (let i = 0; i < stream.length; i += 300) {
+      sharded.put(stream.slice(i, i + 300));
+      for (let shard = 0; shard < 4; shard++) await sharded.step(shard, 120);
+    }
+    await sharded.drain(120);
+    // The operator merges after the month, as the chaos run asks them.
+    const merges = operatorMerges(events, { seed: 8, count: 3 });
+    sharded.put(merges.map((m) => p.merge(m.into, m.from, m.mergeId)));
+    await sharded.drain(120);
+
+    const activity = buildActivityOracle(events, TZ, merges);
+    const own = buildActivityOracle(events, TZ);
+    const decoder = new TextDecoder();
+    const expected = expectedActions(
+      sharded.shards.flat().map((r) => ({ data: decoder.decode(r.data), arrivedAt: r.arrivedAt })),
+      new Set(stream),
+      { timeZone: TZ, joinedOn: (id) => (activity.member(id) ?? own.member(id))?.joinedOn, coinsJobDay: '2026-11-02' },
+    );
+    const kinds = new Set([...expected.values()].flat().map((k) => k.split('|')[0]));
+    expect([...kinds].sort()).toEqual(['member_merged', 'segment_entered', 'segment_exited', 'tier_upgraded']);
+    expect(sharded.forwarded.length).toBeGreaterThan(50);
     expect(actualByMember(p)).toEqual(expected);
   });
 });

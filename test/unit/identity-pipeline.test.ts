@@ -6,6 +6,8 @@ import { MemoryPipeline } from '../support/memory-pipeline';
 import { ShardedStream } from '../support/sharded-stream';
 import { visitorKey } from '../../shared/identity/keys';
 import type { ErasurePort } from '../../shared/privacy/erasure';
+import { memberAsOf } from '../../shared/member/as-of';
+import { dayNumber } from '../../shared/days/days';
 
 const FROM = '2027-05-01';
 const TO = '2027-05-12';
@@ -61,6 +63,49 @@ describe('identity over the in-memory pipeline', () => {
     expect(member.lifetimePoints).toBe(0);
     expect(member.purchases.reduce((sum, p) => sum + p.orders, 0)).toBe(2);
     expect(stream.pipeline.daily(FROM, FROM)[0]).toMatchObject({ dau: 1, visitors: 0, newMembers: 1 });
+  });
+
+  it("dates the base tier from the person's first day: tierSince follows joinedOn when a visitor is folded in, now and as of any day", async () => {
+    // As if every event of the visitor had carried the member's id (contract §8): the member joined
+    // on the visitor's first day, at the base tier since then — and an upgrade refunded later falls
+    // back to that base tier with those dates.
+    const s = story();
+    const upgrade = ev(
+      { type: 'purchase', memberId: 'M1', channel: 'store', orderId: 'big', lines: [{ sku: 's', category: 'food', amountCents: 150_000 }] },
+      4,
+    );
+    const stream = new ShardedStream(new MemoryPipeline(), 3);
+    stream.put(lines([...s.before, ...s.join, upgrade]));
+    await stream.drain();
+    const p = stream.pipeline;
+    const m = p.member('M1')!;
+    expect(m.joinedOn).toBe(dayNumber('2027-05-01'));
+    expect(p.program.tiers[m.tier.tier].id).toBe('silver');
+    expect(m.tier.sinceBeforeUpgrade).toBe(m.joinedOn);
+    const history = await p.ledger.tierHistory('M1');
+    for (const day of ['2027-05-01', '2027-05-02', '2027-05-03']) {
+      const view = memberAsOf(p.program, m, history, dayNumber(day));
+      expect(view.kind === 'member' && view.state.tier, day).toMatchObject({ tier: 0, tierSince: m.joinedOn });
+    }
+    const refund = ev({ type: 'refund', memberId: 'M1', channel: 'store', orderId: 'big', lines: [{ sku: 's', amountCents: 150_000 }] }, 6);
+    stream.put(lines([refund]));
+    await stream.drain();
+    expect(p.quarantine.items.size).toBe(0);
+    const after = p.member('M1')!;
+    expect(after.tier).toMatchObject({ tier: 0, tierSince: after.joinedOn, tierReviewOn: null });
+    expect(memberAsOf(p.program, after, await p.ledger.tierHistory('M1'), dayNumber('2027-05-02'))).toMatchObject({
+      state: { tier: { tier: 0, tierSince: after.joinedOn } },
+    });
+  });
+
+  it("dates the base tier of a visitor folded into a member still at it from the visitor's first day", async () => {
+    const s = story();
+    const stream = new ShardedStream(new MemoryPipeline(), 3);
+    stream.put(lines([...s.before, ...s.join]));
+    await stream.drain();
+    const m = stream.pipeline.member('M1')!;
+    expect(m.joinedOn).toBe(dayNumber('2027-05-01'));
+    expect(m.tier).toMatchObject({ tier: 0, tierSince: m.joinedOn, tierReviewOn: null });
   });
 
   it('quarantines an identify of an id already linked to another member (identity_conflict) and moves nothing', async () => {

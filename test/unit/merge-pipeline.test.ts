@@ -32,6 +32,7 @@ function expectOracle(stream: ShardedStream, events: readonly OracleEvent[], mer
   expect(daily).toEqual(oracle.daily(FROM, TO));
   expect(stream.pipeline.retention(FROM, TO)).toEqual(oracle.retention(FROM, TO));
   expect(stream.pipeline.sessions(FROM, TO)).toEqual(oracle.sessions(FROM, TO));
+  expect(stream.pipeline.retentionByChannel(FROM, TO)).toEqual(oracle.retentionByChannel(FROM, TO));
   expect(daily.map((d) => stream.pipeline.customers(d.day))).toEqual(daily.map((d) => oracle.customers(d.day)));
 }
 
@@ -100,7 +101,8 @@ describe('operator merge over the in-memory pipeline', () => {
     expect(g.segments).toEqual([]);
     expect(k.identities).toEqual(['G1', visitorKey('card:77')]);
     expect(k.joinedOn).toBe(gone.joinedOn < kept.joinedOn ? gone.joinedOn : kept.joinedOn);
-    expect(k.acquisitionChannel).toBe('weibo');
+    // The person joined as G (on the card's day, through G's sign-up): G's channel, not K's.
+    expect(k.acquisitionChannel).toBe('sem');
     expect(k.lifetimePoints).toBe(1200 + 800);
     // Silver from G (the higher), with G's dates: 2000 points do not reach gold.
     expect(p.program.tiers[k.tier.tier].id).toBe('silver');

@@ -24,6 +24,10 @@ const { values } = parseArgs({
     'max-retries': { type: 'string' },
     // The producer packs records of one shard into KPL aggregated records (issue 18).
     aggregate: { type: 'boolean', default: false },
+    // Persons behind the members: anonymous ids, late identifies, second devices (issue 14).
+    'no-identities': { type: 'boolean', default: false },
+    // Operator merges after the month, through the API under faults (default: one per 40 members).
+    merges: { type: 'string' },
   },
 });
 
@@ -32,15 +36,18 @@ const days = Number(values.days);
 const seed = Number(values.seed);
 const chunkSize = values.chunk === undefined ? undefined : Number(values.chunk);
 const maxRetries = values['max-retries'] === undefined ? undefined : Number(values['max-retries']);
+const identities = !values['no-identities'];
+const merges = values.merges === undefined ? (identities ? Math.round(members / 40) : 0) : Number(values.merges);
 if (
   ![members, days, seed].every(Number.isInteger) ||
   members < 1 ||
   days < 1 ||
+  !(Number.isInteger(merges) && merges >= 0) ||
   (chunkSize !== undefined && !(chunkSize >= 10)) ||
   (maxRetries !== undefined && !(Number.isInteger(maxRetries) && maxRetries >= 0))
 ) {
   console.error(
-    'usage: npm run chaos -- [--members N] [--days D] [--seed S] [--start YYYY-MM-DD] [--chunk N] [--grow-retries] [--retry-after-midnight] [--max-retries N] [--aggregate] [--verbose]',
+    'usage: npm run chaos -- [--members N] [--days D] [--seed S] [--start YYYY-MM-DD] [--chunk N] [--grow-retries] [--retry-after-midnight] [--max-retries N] [--aggregate] [--no-identities] [--merges N] [--verbose]',
   );
   process.exit(2);
 }
@@ -59,6 +66,8 @@ runChaos({
   retryAfterMidnight: values['retry-after-midnight'],
   maxRetries,
   aggregate: values.aggregate,
+  identities,
+  merges,
   log,
   debug: values.verbose ? (m) => console.log(`  . ${m}`) : undefined,
 })
