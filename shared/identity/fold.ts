@@ -29,10 +29,11 @@ export function foldInto(member: MemberState, source: MemberState, sourceKey: st
     } else member.history.splice(at < 0 ? member.history.length : at, 0, { ...entry });
   }
   for (const p of source.purchases) {
-    const found = member.purchases.find((q) => q.day === p.day);
-    if (found) {
-      found.orders += p.orders;
-      found.cents += p.cents;
+    const i = member.purchases.findIndex((q) => q.day === p.day);
+    if (i >= 0) {
+      // Replaced, not changed in place: the reducer's copy of a member shares its entries.
+      const found = member.purchases[i];
+      member.purchases[i] = { ...found, orders: found.orders + p.orders, cents: found.cents + p.cents };
     } else {
       const at = member.purchases.findIndex((q) => q.day > p.day);
       member.purchases.splice(at < 0 ? member.purchases.length : at, 0, { ...p });

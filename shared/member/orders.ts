@@ -38,10 +38,11 @@ function addHistory(history: PointsEntry[], day: number, points: number): boolea
 }
 
 function addPurchaseStat(purchases: PurchaseStat[], day: number, cents: number): void {
-  const found = purchases.find((p) => p.day === day);
-  if (found) {
-    found.orders += 1;
-    found.cents += cents;
+  // Entries are replaced, never changed in place: the reducer's copy of a member shares them.
+  const i = purchases.findIndex((p) => p.day === day);
+  if (i >= 0) {
+    const found = purchases[i];
+    purchases[i] = { ...found, orders: found.orders + 1, cents: found.cents + cents };
     return;
   }
   const at = purchases.findIndex((p) => p.day > day);
@@ -169,8 +170,8 @@ export function applyRefund(
   const revoked = stored.revokedPoints;
   if (revoked === 0) return;
   state.lifetimePoints -= revoked;
-  const entry = state.history.find((e) => e.day === before.day);
-  if (entry) entry.points -= revoked;
+  const i = state.history.findIndex((e) => e.day === before.day);
+  if (i >= 0) state.history[i] = { ...state.history[i], points: state.history[i].points - revoked };
   const result = applyRefundRevert(program, state.tier, state.history, judgedOn(state, day), hashHex(event.orderId));
   state.tier = result.state;
   if (result.change) tierChanges.push(result.change);

@@ -117,15 +117,17 @@ async function applyRecordsOnce(
     state.recentEventIds = [...state.recentEventIds];
     if (state.recentEventDays) state.recentEventDays = [...state.recentEventDays];
     state.recentCommandIds = [...(state.recentCommandIds ?? [])];
-    state.history = state.history.map((e) => ({ ...e }));
-    state.purchases = state.purchases.map((p) => ({ ...p }));
+    // Points-history and purchase entries are replaced when they change, never changed in place
+    // (orders.ts, identity/fold.ts): copying the arrays keeps the caller's state as it was.
+    state.history = [...state.history];
+    state.purchases = [...state.purchases];
     state.segments = [...state.segments];
     state.winback = state.winback ? { ...state.winback } : null;
     state.identities = [...state.identities];
     state.identityDeltas = undefined;
     // A refund records itself on the outbox's order: this pass's copy, not the caller's.
     if (state.ordersOut)
-      state.ordersOut = state.ordersOut.map((o) => ({ ...o, claim: { ...o.claim }, refunds: structuredClone(o.refunds) }));
+      state.ordersOut = state.ordersOut.map((o) => ({ ...o, claim: { ...o.claim }, refunds: copyRefunds(o.refunds) }));
   }
   const visitor = isVisitorKey(memberId);
   const forwards: OutgoingRecord[] = [];
@@ -336,4 +338,11 @@ async function applyRecordsOnce(
     for (const segmentId of ids) actions.push(makeAction(type, memberId, today, { segmentId }, [segmentId, cause]));
   }
   return { state, changed, rejections, tierChanges, actions, coinEntries, applied: appliedClaims, segmentChanges, forwards };
+}
+
+/** An outbox order's refunds, each copied (plain data: cheaper than structuredClone per record). */
+function copyRefunds(refunds: OrderRecord['refunds']): OrderRecord['refunds'] {
+  const out: OrderRecord['refunds'] = {};
+  for (const id in refunds) out[id] = { ...refunds[id] };
+  return out;
 }

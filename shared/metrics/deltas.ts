@@ -128,8 +128,9 @@ export function memberDeltas(old: MemberState | null, next: MemberState, deltas:
  */
 function rekeyed(old: MemberState | null, next: MemberState, deltas: Deltas, visitor: boolean, program: ChannelList): MemberState | null {
   if (!old) return null;
+  // Usually neither moved: no copy (this runs for every record).
+  if (old.joinedOn === next.joinedOn && channelOf(program, old) === channelOf(program, next)) return old;
   const was = { ...old, joinedOn: next.joinedOn, acquisitionChannel: next.acquisitionChannel };
-  if (old.joinedOn === was.joinedOn && channelOf(program, old) === channelOf(program, was)) return old;
   const back: Deltas = new Map();
   activityDeltas(null, old, back, visitor, program);
   for (const [item, counters] of back) for (const [counter, by] of counters) add(deltas, item, counter, -by);
@@ -139,6 +140,8 @@ function rekeyed(old: MemberState | null, next: MemberState, deltas: Deltas, vis
 
 /** Customers: persons with a purchase (any paying day, anonymous ones too) in the 30 days to a day. */
 function customerDeltas(old: MemberState | null, next: MemberState, deltas: Deltas, visitor: boolean): void {
+  // The same paying days (most records): nothing new, no set built.
+  if (old && sameDays(old.history, next.history)) return;
   const days = new Set((old?.history ?? []).map((e) => e.day));
   for (const { day: d } of next.history) {
     if (days.has(d)) continue;
@@ -162,6 +165,8 @@ export function wholeDeltas(state: MemberState, program: ChannelList): Deltas {
 }
 
 function activityDeltas(old: MemberState | null, next: MemberState, deltas: Deltas, visitor: boolean, program: ChannelList): void {
+  // The same active days (a member's second record of a day): no day added, nothing to book.
+  if (old && sameList(old.activity.recent, next.activity.recent)) return;
   const before = new Set(old?.activity.recent ?? []);
   const added = next.activity.recent.filter((d) => !before.has(d));
   if (added.length === 0) return;
@@ -222,4 +227,16 @@ function rangeCell(deltas: Deltas, key: string, prefix: RangePrefix, d: number, 
   const a = Math.max(p + width - d, 0);
   const b = Math.min(n - 1 - d, width - 1);
   if (a <= b) add(deltas, key, rangeCellCounter(prefix, a, b), 1);
+}
+
+function sameList(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sameDays(a: readonly { day: number }[], b: readonly { day: number }[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i].day !== b[i].day) return false;
+  return true;
 }

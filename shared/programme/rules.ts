@@ -31,16 +31,30 @@ function compare(op: RuleOp, a: number, b: number): boolean {
  * ops on a `null` fact are false.
  */
 export function matchesRule(program: Program, rule: SegmentRule, facts: SegmentFacts): boolean {
-  if ('all' in rule) return rule.all.every((r) => matchesRule(program, r, facts));
-  if ('any' in rule) return rule.any.some((r) => matchesRule(program, r, facts));
-  const raw = facts[rule.field];
-  const values = Array.isArray(rule.value) ? rule.value : [rule.value];
-  const norm = (v: RuleValue): RuleValue => (rule.field === 'tier' && typeof v === 'string' ? tierIndexById(program, v) : v);
-  const fact = norm(raw as RuleValue);
-  if (rule.op === 'in') return values.some((v) => norm(v) === fact);
-  const value = norm(values[0]);
+  // Plain loops, no closures: this runs for every segment rule of every member write.
+  if ('all' in rule) {
+    for (const r of rule.all) if (!matchesRule(program, r, facts)) return false;
+    return true;
+  }
+  if ('any' in rule) {
+    for (const r of rule.any) if (matchesRule(program, r, facts)) return true;
+    return false;
+  }
+  const tier = rule.field === 'tier';
+  const fact = norm(program, tier, facts[rule.field] as RuleValue);
+  if (rule.op === 'in') {
+    if (!Array.isArray(rule.value)) return norm(program, tier, rule.value) === fact;
+    for (const v of rule.value) if (norm(program, tier, v) === fact) return true;
+    return false;
+  }
+  const value = norm(program, tier, Array.isArray(rule.value) ? rule.value[0] : rule.value);
   if (rule.op === 'eq') return fact === value;
   if (rule.op === 'ne') return fact !== value;
   if (typeof fact !== 'number' || typeof value !== 'number') return false;
   return compare(rule.op, fact, value);
+}
+
+/** A tier rule's value (a tier id) as the tier's index; any other value as it is. */
+function norm(program: Program, tier: boolean, v: RuleValue): RuleValue {
+  return tier && typeof v === 'string' ? tierIndexById(program, v) : v;
 }
