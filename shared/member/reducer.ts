@@ -126,8 +126,7 @@ async function applyRecordsOnce(
     state.identities = [...state.identities];
     state.identityDeltas = undefined;
     // A refund records itself on the outbox's order: this pass's copy, not the caller's.
-    if (state.ordersOut)
-      state.ordersOut = state.ordersOut.map((o) => ({ ...o, claim: { ...o.claim }, refunds: copyRefunds(o.refunds) }));
+    if (state.ordersOut) state.ordersOut = state.ordersOut.map((o) => ({ ...o, claim: { ...o.claim }, refunds: copyRefunds(o.refunds) }));
   }
   const visitor = isVisitorKey(memberId);
   const forwards: OutgoingRecord[] = [];

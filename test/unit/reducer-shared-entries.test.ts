@@ -31,7 +31,7 @@ describe('the reducer leaves the state it was given as it was', () => {
     expect(stored).toEqual(before);
   });
 
-  it("notes the purchase hint of a day whose order count a later batch raises", async () => {
+  it('notes the purchase hint of a day whose order count a later batch raises', async () => {
     const pipeline = new MemoryPipeline();
     await pipeline.deliver(pipeline.records([orders.purchase('m2', 'o1', '2026-11-01', [['a', 'meat', 30_000]])]));
     await pipeline.deliver(pipeline.records([orders.purchase('m2', 'o2', '2026-11-01', [['b', 'meat', 20_000]])]));
