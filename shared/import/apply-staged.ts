@@ -30,7 +30,7 @@ export interface ApplyResult {
   summary: ImportSummary;
 }
 
-const NOTHING: ImportSummary = { events: 0, skipped: 0, quarantined: 0, jobDays: 0, jobCommands: 0 };
+const NOTHING: ImportSummary = { events: 0, skipped: 0, quarantined: 0, jobDays: 0, jobCommands: 0, jobCommandsByType: {} };
 
 export async function applyStaged(request: ApplyRequest, ports: ApplyPorts): Promise<ApplyResult> {
   const { importId, arrivedAt, batchSize } = request;

@@ -34,7 +34,7 @@ export interface ImportCheckpoint {
   /** The last day whose daily jobs are applied; null before the first. */
   jobsThrough: number | null;
   /** A day's job commands computed but not yet committed (applied again, identically, on resume). */
-  pending: { day: number; after: number; lines: string[] } | null;
+  pending: { day: number; after: number; lines: string[]; types?: Record<string, number> } | null;
 }
 
 export const NEW_CHECKPOINT: ImportCheckpoint = { applied: 0, jobsThrough: null, pending: null };
@@ -67,6 +67,8 @@ export interface ImportSummary {
   quarantined: number;
   jobDays: number;
   jobCommands: number;
+  /** The committed job commands by type (tier_review, status_check, rfm_update, coins_day). */
+  jobCommandsByType: Record<string, number>;
 }
 
 const encoder = new TextEncoder();
@@ -97,7 +99,7 @@ export async function runImport(events: AsyncIterable<ImportEvent>, opts: Import
   const tz = program.timezone;
   const today = todayIn(tz, opts.arrivedAt);
   const checkpoint: ImportCheckpoint = { ...(opts.checkpoint ?? NEW_CHECKPOINT) };
-  const summary: ImportSummary = { events: 0, skipped: 0, quarantined: 0, jobDays: 0, jobCommands: 0 };
+  const summary: ImportSummary = { events: 0, skipped: 0, quarantined: 0, jobDays: 0, jobCommands: 0, jobCommandsByType: {} };
   const hints = ports.jobs ? hintCache(ports.batch.hints, ports.jobs.hints) : null;
   const batchPorts: BatchPorts = hints ? { ...ports.batch, hints: hints.writer } : ports.batch;
   const record = (seq: string, line: string): StreamRecord => ({
@@ -115,6 +117,8 @@ export async function runImport(events: AsyncIterable<ImportEvent>, opts: Import
     Object.assign(checkpoint, { jobsThrough: pending.day, pending: null });
     summary.jobDays++;
     summary.jobCommands += pending.lines.length;
+    for (const [type, n] of Object.entries(pending.types ?? {}))
+      summary.jobCommandsByType[type] = (summary.jobCommandsByType[type] ?? 0) + n;
   };
 
   /** A day's commands on their own (no events of that day follow, or the import ends). */
@@ -152,7 +156,9 @@ export async function runImport(events: AsyncIterable<ImportEvent>, opts: Import
     await runRfm(program, day, jobPorts);
     // Signed like the scheduled jobs' commands: the batch code applies no other.
     const signer = ports.batch.commands;
-    const pending = { day, after, lines: commands.flat().map((c) => JSON.stringify(signer ? signer.sign(c) : c)) };
+    const types: Record<string, number> = {};
+    for (const c of commands.flat()) types[c.type] = (types[c.type] ?? 0) + 1;
+    const pending = { day, after, lines: commands.flat().map((c) => JSON.stringify(signer ? signer.sign(c) : c)), types };
     Object.assign(checkpoint, { pending });
     await ports.saveCheckpoint({ ...checkpoint });
   };

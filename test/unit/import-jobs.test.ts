@@ -5,8 +5,8 @@
 // members' programme state must come out the same.
 import { describe, expect, it } from 'vitest';
 import { addDays, dayNumber, dayOf, dayString, MS_PER_DAY, zoneOffsetMs } from '../../shared/days/days';
-import type { JobCommand } from '../../shared/events/events';
-import { runImport, type ImportCheckpoint } from '../../shared/import/run-import';
+import { COMMAND_TYPES, type JobCommand } from '../../shared/events/events';
+import { runImport, type ImportCheckpoint, type ImportSummary } from '../../shared/import/run-import';
 import type { JobPorts } from '../../shared/jobs/ports';
 import { runCoins } from '../../shared/jobs/run-coins';
 import { runRfm } from '../../shared/jobs/run-rfm';
@@ -84,12 +84,13 @@ async function imported(
   into = new MemoryPipeline(undefined, () => ARRIVED),
 ) {
   let saved: ImportCheckpoint | undefined = checkpoint;
+  let summary: ImportSummary | undefined;
   let batches = 0;
   const source = async function* () {
     for (const e of events) yield e;
   };
   try {
-    await runImport(
+    summary = await runImport(
       source(),
       { sourceId: 'import-test', arrivedAt: ARRIVED, batchSize, checkpoint },
       {
@@ -104,7 +105,7 @@ async function imported(
   } catch (error) {
     if ((error as Error).message !== 'interrupted') throw error;
   }
-  return { p: into, saved };
+  return { p: into, saved, summary };
 }
 
 function figures(p: MemoryPipeline) {
@@ -137,8 +138,13 @@ describe('runImport with the daily jobs caught up', () => {
     expect(expected.members.filter((m) => m.rfm).length).toBeGreaterThan(0);
 
     const counting = { hintReads: 0 };
-    const { p } = await imported(events, 5000, counting);
+    const { p, summary } = await imported(events, 5000, counting);
     expect(figures(p)).toEqual(expected);
+    // The summary's commands by type add up (the demo prints them as tier reviews, status checks…).
+    const byType = summary!.jobCommandsByType;
+    expect(Object.values(byType).reduce((a, b) => a + b, 0)).toBe(summary!.jobCommands);
+    expect(byType.rfm_update).toBeGreaterThan(0);
+    expect(Object.keys(byType).every((t) => (COMMAND_TYPES as readonly string[]).includes(t))).toBe(true);
     // Uncached, the RFM job alone reads 365 hint lists every day.
     expect(counting.hintReads).toBeLessThan(DAYS * 30);
   }, 240_000);

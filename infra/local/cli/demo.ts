@@ -6,7 +6,7 @@
 // as guests, identify late; members with two accounts are merged by an operator through the API
 // between the history and the live days.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,7 +19,8 @@ import { fail, launchStack, log, operatorTokenHint, readyMessage } from './launc
 
 const { values } = parseArgs({
   options: {
-    members: { type: 'string', default: '100' },
+    // 200 persons × 120 days (~32k events): long enough for silence past 90 days (churn) with seed 42.
+    members: { type: 'string', default: '200' },
     days: { type: 'string', default: '120' },
     'live-days': { type: 'string', default: '2' },
     seed: { type: 'string', default: '42' },
@@ -32,10 +33,10 @@ const seed = Number(values.seed);
 if (![members, days, liveDays, seed].every(Number.isInteger) || members < 1 || days < 1 || liveDays < 0 || liveDays > days)
   fail('--members and --days must be positive integers, --live-days an integer 0…days, --seed an integer');
 
-/** `npm run import -- FILE --quiet` against this stack (it finds it through the state file). */
-function importFile(file: string): Promise<void> {
+/** `npm run import -- FILE --summary SUMMARY` against this stack (it finds it through the state file). */
+function importFile(file: string, summary: string): Promise<void> {
   const tsx = path.join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-  const child = spawn(process.execPath, [tsx, path.join(REPO_ROOT, 'infra/local/cli/import.ts'), file], {
+  const child = spawn(process.execPath, [tsx, path.join(REPO_ROOT, 'infra/local/cli/import.ts'), file, '--summary', summary], {
     cwd: REPO_ROOT,
     stdio: 'inherit',
   });
@@ -74,6 +75,9 @@ async function main(): Promise<void> {
   const merges = operatorMerges(events, { seed, count: Math.max(1, Math.round(members / 40)), before: split });
   const identifies = events.filter((e) => e.type === 'identify').length;
   const t0 = Date.now();
+  // Job commands by type: the import's catch-up, then the live mornings.
+  const jobCommands = new Map<string, number>();
+  const countCommands = (type: string, n: number) => jobCommands.set(type, (jobCommands.get(type) ?? 0) + n);
 
   if (history.length) {
     log(
@@ -82,7 +86,9 @@ async function main(): Promise<void> {
     const dir = mkdtempSync(path.join(tmpdir(), 'memberflow-demo-'));
     try {
       writeFileSync(path.join(dir, 'history.jsonl'), `${history.join('\n')}\n`);
-      await importFile(path.join(dir, 'history.jsonl'));
+      await importFile(path.join(dir, 'history.jsonl'), path.join(dir, 'summary.json'));
+      const imported = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as { jobCommandsByType: Record<string, number> };
+      for (const [type, n] of Object.entries(imported.jobCommandsByType)) countCommands(type, n);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -100,10 +106,17 @@ async function main(): Promise<void> {
   await stack.drain({ timeoutMs: 600_000 });
   log(`operator merges: ${merged} of ${merges.length} accepted after the history`);
   const jobTotals = new Map<string, number>();
+  const commandOf: Record<string, string> = {
+    coins: 'coins_day',
+    'tier-review': 'tier_review',
+    winback: 'status_check',
+    rfm: 'rfm_update',
+  };
   const runJobs = async (day: number) => {
     for (const job of ['coins', 'tier-review', 'winback', 'rfm']) {
       const out = (await stack.runJob(job, dayString(day))) as { commands?: number };
       jobTotals.set(job, (jobTotals.get(job) ?? 0) + (out.commands ?? 0));
+      countCommands(commandOf[job], out.commands ?? 0);
     }
     await stack.drain({ timeoutMs: 600_000 });
   };
@@ -186,6 +199,7 @@ memberflow demo — ${lines.length} events (${history.length} imported, ${lines.
   status             ${Object.entries(programView.byStatus)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ')}
+  daily jobs         ${jobCommands.get('tier_review') ?? 0} tier reviews, ${jobCommands.get('status_check') ?? 0} status checks, ${jobCommands.get('coins_day') ?? 0} coin days, ${jobCommands.get('rfm_update') ?? 0} RFM updates (commands, imported history and live days)
   win-back           ${offers} offers to silent members, ${conversions} converted (${share(conversions, offers)})
   segments           ${segments
     .filter((g) => !/^(tier|status|rfm)-/.test(g.id))

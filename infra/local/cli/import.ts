@@ -1,4 +1,4 @@
-// `npm run import -- FILE... [--resume] [--batch N] [--no-jobs]`: loads a history (JSON lines,
+// `npm run import -- FILE... [--resume] [--batch N] [--no-jobs] [--summary FILE]`: loads a history (JSON lines,
 // optionally .gz, any order, larger than memory) into the running `npm start` through the
 // consumer's batch use case and the same DynamoDB adapters process-events wires; the daily jobs
 // are caught up day by day in between. See shared/import/run-import.ts for the guarantees.
@@ -29,14 +29,17 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     resume: { type: 'boolean', default: false },
-    batch: { type: 'string', default: '5000' },
+    // Lambda's largest Kinesis batch; fewer, larger batches write a member once per batch, not per 5,000.
+    batch: { type: 'string', default: '10000' },
     'no-jobs': { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
+    /** Also writes the summary as JSON to this file (the demo reads its job counts). */
+    summary: { type: 'string' },
   },
 });
 
 function usage(message: string): never {
-  console.error(`import: ${message}\nusage: npm run import -- FILE... [--resume] [--batch N] [--no-jobs]`);
+  console.error(`import: ${message}\nusage: npm run import -- FILE... [--resume] [--batch N] [--no-jobs] [--summary FILE]`);
   process.exit(2);
 }
 
@@ -145,9 +148,11 @@ async function main(): Promise<void> {
   saveJson(savedFile, { ...record, checkpoint: { applied: sorted.events, jobsThrough: null, pending: null }, done: true });
   rmSync(path.join(workDir, 'runs'), { recursive: true, force: true });
   const secs = (Date.now() - t0) / 1000;
+  const byType = Object.entries(summary.jobCommandsByType).map(([type, n]) => `${type} ${n}`);
+  if (values.summary) saveJson(values.summary, { ...summary, members: sorted.members, bad: sorted.bad, seconds: secs });
   console.log(
     `import done: ${summary.events} events applied${summary.skipped ? ` (${summary.skipped} already applied before the resume)` : ''}, ${sorted.members} members, ` +
-      `${sorted.bad + summary.quarantined} quarantined, ${summary.jobDays} job day(s) with ${summary.jobCommands} command(s), ` +
+      `${sorted.bad + summary.quarantined} quarantined, ${summary.jobDays} job day(s) with ${summary.jobCommands} command(s)${byType.length ? ` (${byType.join(', ')})` : ''}, ` +
       `${secs.toFixed(1)} s, ${Math.round(summary.events / Math.max(secs, 0.001))} events/s`,
   );
 }
