@@ -25,7 +25,7 @@ export class JobProgressStore implements JobProgressPort {
 async function queryBucketedIndex(
   client: DynamoDBDocumentClient,
   table: string,
-  index: { name: string; bucket: string; day: string },
+  index: { name: string; bucket: string; day: string; filter?: string },
   lastDay: number,
 ): Promise<string[]> {
   const ids: string[] = [];
@@ -38,7 +38,9 @@ async function queryBucketedIndex(
             TableName: table,
             IndexName: index.name,
             KeyConditionExpression: '#b = :bucket AND #d <= :last',
-            ExpressionAttributeNames: { '#b': index.bucket, '#d': index.day },
+            // A projected day attribute that must be ≤ lastDay too (items written before it have none).
+            FilterExpression: index.filter ? 'attribute_not_exists(#f) OR #f <= :last' : undefined,
+            ExpressionAttributeNames: { '#b': index.bucket, '#d': index.day, ...(index.filter ? { '#f': index.filter } : {}) },
             ExpressionAttributeValues: { ':bucket': String(bucket), ':last': lastDay },
             ProjectionExpression: 'memberId',
             ExclusiveStartKey: startKey,
@@ -71,5 +73,14 @@ export class CoinIndex implements CoinIndexPort {
 
   membersWithCoinsDueBy(lastDay: number): Promise<string[]> {
     return queryBucketedIndex(this.client, this.table, { name: COIN_DUE_INDEX, bucket: 'cjb', day: 'cj' }, lastDay);
+  }
+
+  /**
+   * Member ids whose earliest live lot expires in a CoinDueIndex period starting ≤ lastDay: every
+   * member with a lot expiring by lastDay (and a few more: re-read them), but not the members whose
+   * only due work is a lot becoming available or a notice.
+   */
+  membersWithCoinsExpiringBy(lastDay: number): Promise<string[]> {
+    return queryBucketedIndex(this.client, this.table, { name: COIN_DUE_INDEX, bucket: 'cjb', day: 'cj', filter: 'ce' }, lastDay);
   }
 }

@@ -65,6 +65,8 @@ export interface MemberItem {
   /** sparse CoinDueIndex keys: only members with a coin lot the daily job must look at */
   cjb?: string;
   cj?: number;
+  /** CoinDueIndex's projected attribute: the period (coinIndexDay) of the earliest live lot's expiry */
+  ce?: number;
   /** identity: linked to (a visitor's member), the link's shard and sequence, folded-in keys (comma-separated) */
   lk?: string;
   lks?: string;
@@ -252,6 +254,10 @@ export function toMemberItem(state: MemberState): MemberItem {
   if (due !== null) {
     item.cjb = reviewBucket(state.memberId);
     item.cj = coinIndexDay(due);
+    // Coins expiring (functions/api/coins-expiring.ts) filters the index on it; lots are kept in
+    // spending order (earliest expiry first), and the period moves rarely, so few index writes.
+    const first = state.coins.lots.find((lot) => lot.left > 0);
+    if (first) item.ce = coinIndexDay(first.expiresOn);
   }
   return item;
 }

@@ -1,7 +1,8 @@
 // Coins expiring in the next days (the console's Coins panel, GET /metrics/program `coins`):
 // members with a lot expiring by `today + days` carry a CoinDueIndex day at or before it (the
-// index day is never later than any live lot's expiry), so the index finds them without a scan;
-// their items' coin lots give the coins. Only the lots are read (a projection, eventually
+// index day is never later than any live lot's expiry), so the index finds them without a scan,
+// and its projected `ce` (the period of the earliest lot's expiry) leaves out the members whose
+// lots all expire later (most of them: a lot lives a year); their items' coin lots give the coins. Only the lots are read (a projection, eventually
 // consistent: a dashboard figure), not whole member states: this was the largest part of
 // /metrics/program's time.
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
@@ -19,7 +20,7 @@ export interface Expiring {
 export async function coinsExpiring(today: number, days: number): Promise<Expiring> {
   const client = documentClient();
   const table = resourceNames().membersTable;
-  const ids = await new CoinIndex(client, table).membersWithCoinsDueBy(today + days);
+  const ids = await new CoinIndex(client, table).membersWithCoinsExpiringBy(today + days);
   let coins = 0;
   let holders = 0;
   await Promise.all(

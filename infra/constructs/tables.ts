@@ -29,13 +29,16 @@ export class Tables extends Construct {
       sortKey: { name: 'rv', type: N },
       projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
-    // Sparse too (only members holding a coin lot carry cjb/cj) and KEYS_ONLY: the coins job
-    // finds the members with coin work due by a day without a scan.
+    // Sparse too (only members holding a coin lot carry cjb/cj): the coins job finds the members
+    // with coin work due by a day without a scan. It projects `ce` (the period of the earliest
+    // lot's expiry) only, so /metrics/program's coins expiring reads the lots of the members with
+    // coins expiring soon, not of every member with a lot becoming available (#16).
     this.members.addGlobalSecondaryIndex({
       indexName: COIN_DUE_INDEX,
       partitionKey: { name: 'cjb', type: S },
       sortKey: { name: 'cj', type: N },
-      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: ['ce'],
     });
     this.ledger = this.table('LedgerTable', {
       partitionKey: { name: 'memberId', type: S },

@@ -114,7 +114,7 @@ describe('DynamoDB tables', () => {
         {
           IndexName: 'CoinDueIndex',
           KeySchema: key('cjb', 'cj'),
-          Projection: { ProjectionType: 'KEYS_ONLY' },
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['ce'] },
         },
       ],
     });

@@ -2,7 +2,7 @@
 // constant number of DynamoDB requests, the same for 7 days as for 90 (day items are one partition
 // per family with the day in the sort key, shared/keys/metrics-keys.ts), and sums every source's
 // items. Requests are counted by a middleware on the client the route's stores use.
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { setDocumentClient } from '../../functions/adapters/clients';
@@ -24,6 +24,9 @@ import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stac
 import { dayNumber, dayString } from '../../shared/days/days';
 import { coinDayKey, COIN_TOTALS_KEY, dayKey, TOTALS_KEY } from '../../shared/keys/metrics-keys';
 import { loadProgram } from '../../shared/programme/load';
+import { toMemberItem } from '../../functions/adapters/member-item';
+import { newMember } from '../../shared/member/state';
+import type { CoinLot } from '../../shared/coins/lots';
 
 const SOURCES = ['shardId-000000000000', 'shardId-000000000001', 'shardId-000000000002'];
 const TODAY = dayNumber('2026-11-30');
@@ -123,6 +126,41 @@ describe('metrics reads', () => {
     // Members are the running total less the later days' joiners (3 a day from each day on).
     expect(week.body.members).toBe(300 - 3 * 8);
     expect(year.body.members).toBe(300 - 3 * 121);
+  });
+
+  it('GET /metrics/program as of today: coin lots read only of members with coins expiring soon', async () => {
+    // 150 members with a lot becoming available in 3 days (due, so in CoinDueIndex, but expiring in
+    // a year) and one with 250 coins expiring on day +12: before the index's `ce`, all 151 members'
+    // lots were read (2 BatchGetItem); now only the one's.
+    const lot = (seq: number, availableOn: number, expiresOn: number, left: number, booked: boolean): CoinLot => ({
+      seq,
+      availableOn,
+      expiresOn,
+      left,
+      booked,
+      noticed: booked,
+    });
+    const member = (memberId: string, lots: CoinLot[]) => {
+      const state = newMember(memberId, TODAY - 400);
+      state.coins = { lots, debt: 0, asOf: TODAY };
+      return toMemberItem(state);
+    };
+    const items = Array.from({ length: 150 }, (_, i) => member(`pending-${i}`, [lot(1, TODAY + 3, TODAY + 368, 10, false)]));
+    items.push(member('expiring', [lot(2, TODAY - 353, TODAY + 12, 250, true), lot(3, TODAY - 10, TODAY + 355, 40, true)]));
+    expect(items.every((item) => item.cj !== undefined && item.ce !== undefined)).toBe(true);
+    const client = DynamoDBDocumentClient.from(dynamoClient(inject('endpoints')));
+    for (let i = 0; i < items.length; i += 32)
+      await Promise.all(
+        items.slice(i, i + 32).map((Item) => client.send(new PutCommand({ TableName: stack.names.tables.MembersTable, Item }))),
+      );
+    const { body, requests: made } = await counted(() => getProgram(ctx, event({})));
+    expect(body.coins.expiringNext30Days).toEqual({ coins: 250, members: 1 });
+    // 4 counter Queries, one CoinDueIndex Query per bucket, one BatchGetItem.
+    expect(
+      made.filter((r) => r.startsWith('BatchGet')),
+      made.join(),
+    ).toHaveLength(1);
+    expect(made.filter((r) => r === 'QueryCommand')).toHaveLength(4 + 10);
   });
 
   it('GET /segments: one request for every segment size', async () => {
