@@ -1,12 +1,10 @@
-// What a counter item already holds, and the writes that keep it so: the day counters (booked per
-// record before the member writes, taken back for a member whose write failed) and the coin
-// counters (added from the member's outbox after its write). docs/architecture.md#exactly-once.
+// What a counter item already holds: the counters of a batch are added from the outboxes of its
+// member writes once they are done (counter-flush.ts). docs/architecture.md#exactly-once.
 //
 // A counter item exists per (metric key, source shard) and carries a mark: `hw`, the last position
 // of that shard it has seen, and `hx`, exceptions to it — per member (by a hash of its id), a range
 // of positions (after, to] whose contributions are NOT in the item though at or before `hw`. An
-// exception is written when a member's write failed: its records (day counters) or its outbox
-// (coin counters) come again with the redelivery, at positions the mark already passed, and must
+// exception is written when a member's write failed: its outbox comes again with the redelivery, at positions the mark already passed, and must
 // then be added. Marks never move back (a bisected half ends before the attempt that wrote them),
 // and an exception shrinks to the positions after the batch that writes the item, since nothing
 // at or before them comes again at those positions: a redelivery starts at the lowest failure, a
@@ -14,8 +12,6 @@
 // positions.
 import { compareSeq } from '../stream/position';
 import { hash48 } from '../util/hash';
-import { forEachLimited } from '../util/limit';
-import type { Deltas } from '../metrics/deltas';
 
 export interface CounterItem {
   /** Last position of the source shard the item has seen; null for a new item. */
@@ -93,78 +89,4 @@ export interface CounterBatch {
   last: string;
   metrics: MetricsPort;
   concurrency: number;
-}
-
-/** A member's day-counter deltas of one batch, one per record (see process-batch.ts, reduceMember). */
-export interface BookedMember {
-  memberId: string;
-  segments: readonly { end: string; deltas: Deltas }[];
-}
-
-/**
- * Books the records' deltas that each counter item does not hold yet, before the member writes;
- * `items` (as read) are updated to what was written. Returns the number of items written.
- */
-export async function bookDayCounters(
-  members: readonly BookedMember[],
-  items: Map<string, CounterItem>,
-  batch: CounterBatch,
-): Promise<number> {
-  const pending = new Map<string, Map<string, number>[]>();
-  for (const m of members) {
-    const tag = memberTag(m.memberId);
-    for (const segment of m.segments) {
-      for (const [key, deltas] of segment.deltas) {
-        if (holds(items.get(key), tag, segment.end)) continue;
-        const list = pending.get(key);
-        if (list) list.push(deltas);
-        else pending.set(key, [deltas]);
-      }
-    }
-  }
-  await forEachLimited([...pending], batch.concurrency, async ([key, deltaList]) => {
-    const current = items.get(key);
-    const counters = { ...current?.counters };
-    for (const deltas of deltaList) addInto(counters, deltas);
-    const next = { ...nextMark(current, batch.last, new Map()), counters };
-    await batch.metrics.write(key, batch.shardId, next, current?.hw ?? null);
-    items.set(key, next);
-  });
-  return pending.size;
-}
-
-/**
- * Takes the day-counter deltas of members whose write failed back out of the items (all their
- * records of the batch are held after {@link bookDayCounters}, booked now or by an earlier
- * attempt) and marks them not held, so the redelivery books them once its write is done — and a
- * batch given up leaves no trace of them for the replay from the failed-batches bucket to double.
- * `failed`: member id → its stored position (before all its records of the batch).
- */
-export async function takeBackDayCounters(
-  members: readonly BookedMember[],
-  failed: ReadonlyMap<string, string>,
-  items: Map<string, CounterItem>,
-  batch: CounterBatch,
-): Promise<void> {
-  const back = new Map<string, { deltas: Map<string, number>[]; failed: Map<string, string> }>();
-  for (const m of members) {
-    const after = failed.get(m.memberId);
-    if (after === undefined) continue;
-    for (const segment of m.segments) {
-      for (const [key, deltas] of segment.deltas) {
-        let entry = back.get(key);
-        if (!entry) back.set(key, (entry = { deltas: [], failed: new Map() }));
-        entry.deltas.push(deltas);
-        entry.failed.set(memberTag(m.memberId), after);
-      }
-    }
-  }
-  await forEachLimited([...back], batch.concurrency, async ([key, { deltas, failed: tags }]) => {
-    const current = items.get(key);
-    const counters = { ...current?.counters };
-    for (const d of deltas) addInto(counters, d, -1);
-    const next = { ...nextMark(current, batch.last, tags), counters };
-    await batch.metrics.write(key, batch.shardId, next, current?.hw ?? null);
-    items.set(key, next);
-  });
 }

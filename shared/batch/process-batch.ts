@@ -5,13 +5,12 @@
 // The batch's clock is its records' arrival times (never the wall clock): the future-event check
 // and the member's "today" come out the same on every attempt (shared/member/reducer.ts).
 //
-// Exactly once: day counters are written before members, per record; each counter item's mark
-// (counter-marks.ts) says which records it holds, so a retried batch adds only what is missing —
-// deltas are booked per record, so "what a record contributes" is the same on every attempt,
-// however the attempts were cut. A member whose write failed has its deltas taken back out, so
-// only written members count. Coin counters are added after the member writes, from the outbox
-// each write carries (coin-counters.ts). Members written by an earlier attempt skip their records
-// (their own high-water mark), so a retry recomputes exactly the missing part.
+// Exactly once: counters (day and coin) are added after the member writes, from the outbox each
+// write carries (counter-flush.ts): only written members count, and a member written by an earlier
+// attempt skips its records (its own high-water mark) while its outbox is added by the items that
+// do not hold it (counter-marks.ts). A write's counts are the sum of its records' own deltas, each
+// the change from the state before the record to the state after it, so they do not depend on how
+// the attempts were cut.
 import { tierAction, type Action } from '../actions/actions';
 import { lastActiveHintKey, purchaseHintKey } from '../keys/metrics-keys';
 import { forEachLimited } from '../util/limit';
@@ -34,8 +33,9 @@ import type { OutgoingRecord } from '../identity/commands';
 import type { CommandSigner, SignableCommand } from '../jobs/command-signature';
 import type { MergeRequest } from '../identity/merge-request';
 
-import { bookDayCounters, START, takeBackDayCounters, type CounterItem } from './counter-marks';
-import { CoinCounterFlush } from './coin-counters';
+import { START } from './counter-marks';
+import { CounterFlush, deltasToCounts } from './counter-flush';
+import { BATCH_PROGRESS_KEY, BatchProgress, unsettledMembers } from './batch-progress';
 import type { BatchPorts, BatchResult, HintPort } from './ports';
 
 export type { ForwardedRecord, ForwardPort, QuarantineItem, ShardRangePort, StreamRecord } from './decode';
@@ -251,32 +251,36 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
       results[i] = await reduceMember(memberId, stored.get(memberId) ?? null, incoming, ports, sources, mergeRequests);
     },
   );
-  const keys = new Set<string>();
-  for (const r of results) for (const s of r.segments) for (const key of s.deltas.keys()) keys.add(key);
-  const counterItems = await ports.metrics.read([...keys], shardId);
   results = applyErasures(results, plan, stored);
-  // The erasure's own counter items (totals, the erasure day) join the ones read above.
-  const erasureKeys = [
-    ...new Set(results.flatMap((r) => (plan.erasing.has(r.memberId) ? r.segments.flatMap((sg) => [...sg.deltas.keys()]) : []))),
-  ].filter((k) => !keys.has(k));
-  if (erasureKeys.length) for (const [k, v] of await ports.metrics.read(erasureKeys, shardId)) counterItems.set(k, v);
-
-  // Coin counts ride on the member write (coinOut) and are added to the coin counters after it.
-  const coinKeys = new Set<string>();
+  // Counts ride on the member write (its outbox, `coinOut`) and are added to the counters after it.
+  const counterKeys = new Set<string>();
   for (const r of results) {
-    for (const key of Object.keys(coinCounts(r.coinEntries))) coinKeys.add(key);
+    for (const s of r.segments) for (const key of s.deltas.keys()) counterKeys.add(key);
+    for (const key of Object.keys(coinCounts(r.coinEntries))) counterKeys.add(key);
     const old = stored.get(r.memberId)?.coinOut;
-    if (old && old.shardId === shardId) for (const key of Object.keys(old.counts)) coinKeys.add(key);
+    if (old && old.shardId === shardId) for (const key of Object.keys(old.counts)) counterKeys.add(key);
   }
-  const coinItems = coinKeys.size ? await ports.metrics.read([...coinKeys], shardId) : new Map<string, CounterItem>();
-  const counterBatch = { shardId, last, metrics: ports.metrics, concurrency };
-  const coinFlush = new CoinCounterFlush(coinItems, counterBatch);
+  counterKeys.add(BATCH_PROGRESS_KEY);
+  const counterItems = await ports.metrics.read([...counterKeys], shardId);
+  // Members an earlier attempt may have written without adding their counters (batch-progress.ts).
+  const progressRead = counterItems.get(BATCH_PROGRESS_KEY);
+  counterItems.delete(BATCH_PROGRESS_KEY);
+  const progress = new BatchProgress(ports.metrics, shardId, last, progressRead);
+  const inBatch = new Set(results.map((r) => r.memberId));
+  const unsettledIds = unsettledMembers(progressRead).filter((id) => !inBatch.has(id));
+  const unsettled = unsettledIds.length ? await ports.members.getMany(unsettledIds) : new Map<string, MemberState>();
+  const moreKeys = [...unsettled.values()].flatMap((m) =>
+    m.coinOut?.shardId === shardId ? Object.keys(m.coinOut.counts).filter((k) => !counterKeys.has(k)) : [],
+  );
+  if (moreKeys.length) for (const [k, v] of await ports.metrics.read([...new Set(moreKeys)], shardId)) counterItems.set(k, v);
+  const counterFlush = new CounterFlush(counterItems, { shardId, last, metrics: ports.metrics, concurrency });
   for (const r of results) {
     if (!r.changed || !r.final) continue;
     const counts = coinCounts(r.coinEntries);
+    for (const s of r.segments) deltasToCounts(s.deltas, counts);
     const old = stored.get(r.memberId)?.coinOut;
     // What of the old outbox no item holds yet rides on with the new one.
-    if (old) mergeCounts(counts, old.counts, coinFlush.notHeld(old, r.memberId));
+    if (old) mergeCounts(counts, old.counts, counterFlush.notHeld(old, r.memberId));
     const moves = bookedMoves(r.coinEntries);
     // At the member's own position (the last record it applied), whatever the batch's cut.
     const at = r.final.highWater?.shardId === shardId ? r.final.highWater.seq : last;
@@ -352,8 +356,7 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   if (membership.length) await ports.segments.apply(membership);
   await writeHints(results, stored, `${shardId}#${last}`, ports.hints);
 
-  const counterItemsWritten = await bookDayCounters(results, counterItems, counterBatch);
-
+  await progress.started([...results.filter(toWrite).map((r) => r.memberId), ...unsettled.keys()]);
   const failed: string[] = [];
   /** Members whose write failed → their stored position (before all their records of the batch). */
   const failedMembers = new Map<string, string>();
@@ -389,7 +392,7 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
       written++;
       committedIds.add(r.memberId);
       const out = r.final!.coinOut;
-      if (out) coinFlush.add(out, r.memberId);
+      if (out) counterFlush.add(out, r.memberId);
       try {
         if (r.final!.ordersOut?.length) await ports.ledger.storeOrders(r.memberId, ordersToStore(r.final!.ordersOut, r.final!.highWater));
         if (out?.moves?.length) await ports.ledger.putCoinMoves(r.memberId, movesKey(out), out.moves);
@@ -400,9 +403,8 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
       }
     },
   );
-  // A failed write contributes nothing: its day-counter deltas go back out until its redelivery.
-  if (failedMembers.size) await takeBackDayCounters(results, failedMembers, counterItems, counterBatch);
-  for (const [memberId, after] of failedMembers) coinFlush.memberFailed(memberId, after);
+  // A failed write contributed nothing; its redelivery's outbox is added where the marks passed it.
+  for (const [memberId, after] of failedMembers) counterFlush.memberFailed(memberId, after);
   // Identity commands after the writes: a link is stored before its absorb can be read (a member
   // whose write failed forwards nothing now; its retry forwards again).
   const identityForwards = results.filter((r) => !failedMembers.has(r.memberId)).flatMap((r) => r.forwards);
@@ -413,9 +415,14 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   // Members this delivery did not rewrite may still carry counts an interrupted attempt left.
   for (const r of results) {
     const old = r.changed ? null : stored.get(r.memberId)?.coinOut;
-    if (old) coinFlush.add(old, r.memberId);
+    if (old) counterFlush.add(old, r.memberId);
   }
-  await coinFlush.write();
+  // An erasure has no member write to carry its counts (the member is deleted after them): each is
+  // added at its record's position, which the items hold once written.
+  for (const r of results) if (plan.erasing.has(r.memberId)) for (const s of r.segments) counterFlush.addAt(s.deltas, r.memberId, s.end);
+  for (const m of unsettled.values()) if (m.coinOut) counterFlush.add(m.coinOut, m.memberId);
+  const counterItemsWritten = await counterFlush.write();
+  await progress.settled();
   // The committed writes' actions, in the batch's member order (a failure here fails the batch: its
   // redelivery publishes them from the members' outboxes).
   const committedActions = results.filter((r) => committedIds.has(r.memberId)).flatMap((r) => r.actions);

@@ -16,6 +16,12 @@ export const TOTALS_KEY = 'totals';
  */
 export const dayKey = (day: number) => `d#${day}`;
 
+/**
+ * A shard's batch progress (`bp`, sk = shard; shared/batch/batch-progress.ts): the members the
+ * running attempt may write, until its counters are added. Read and written as a counter item.
+ */
+export const BATCH_PROGRESS_KEY = 'bp';
+
 /** Coin movements booked on a day (`cd#<YYYY-MM-DD>`): partition `cd`, sk = `<YYYY-MM-DD>#<source>`. */
 export const COIN_DAY_PREFIX = 'cd#';
 export const coinDayKey = (day: string) => `${COIN_DAY_PREFIX}${day}`;

@@ -1,0 +1,71 @@
+// The counters of one batch — day counters and coin counters alike — added after the member writes
+// from the outbox each write carries (the member item's `coinOut`: shared/coins/outbox.ts), so a
+// counter item only ever holds members whose write is done: a write that failed, or never happened
+// because the attempt died first, left nothing to take back, and the redelivery (or the replay from
+// the failed-batches bucket, at new positions) counts it once. An outbox is placed at its member's
+// own position — the last record that write applied — not at the batch's: a retry cut differently
+// (a bisected half, a longer retry) finds every outbox where the attempt that wrote it left it, and
+// each counter item decides by its mark whether it holds it (counter-marks.ts).
+import { compareSeq } from '../stream/position';
+import { forEachLimited } from '../util/limit';
+import { mergeCounts, type CoinCounts, type CoinOutbox } from '../coins/outbox';
+import type { Deltas } from '../metrics/deltas';
+import { addInto, holds, memberTag, nextMark, type CounterBatch, type CounterItem } from './counter-marks';
+
+/** Deltas (a map per counter key) as outbox counts (a record per counter key), added into `into`. */
+export function deltasToCounts(deltas: Deltas, into: CoinCounts = {}): CoinCounts {
+  const more: CoinCounts = {};
+  for (const [key, counters] of deltas) more[key] = Object.fromEntries(counters);
+  return mergeCounts(into, more);
+}
+
+export class CounterFlush {
+  private readonly counts: CoinCounts = {};
+  /** Members whose write failed: tag → their stored position. */
+  private readonly failed = new Map<string, string>();
+
+  constructor(
+    private readonly items: ReadonlyMap<string, CounterItem>,
+    private readonly batch: CounterBatch,
+  ) {}
+
+  /** The keys of an outbox the counter items do not hold yet (an outbox of another shard: none here). */
+  notHeld(out: CoinOutbox, memberId: string): string[] {
+    if (out.shardId !== this.batch.shardId) return [];
+    const tag = memberTag(memberId);
+    return Object.keys(out.counts).filter((key) => !holds(this.items.get(key), tag, out.seq));
+  }
+
+  /** Adds what the items do not hold of an outbox a write of this batch (or an earlier attempt) left. */
+  add(out: CoinOutbox, memberId: string): void {
+    // Beyond the batch (a bisected half before the attempt's end): the half that holds it adds it.
+    if (compareSeq(out.seq, this.batch.last) > 0) return;
+    mergeCounts(this.counts, out.counts, this.notHeld(out, memberId));
+  }
+
+  /**
+   * Adds counts that ride on no member write (an erasure deletes the member): each at its record's
+   * own position, which the items hold once written, so a retry adds what is missing.
+   */
+  addAt(deltas: Deltas, memberId: string, seq: string): void {
+    this.add({ shardId: this.batch.shardId, seq, counts: deltasToCounts(deltas) }, memberId);
+  }
+
+  /** A member whose write failed; `after`: its stored position, before all its records of the batch. */
+  memberFailed(memberId: string, after: string): void {
+    this.failed.set(memberTag(memberId), after);
+  }
+
+  /** Writes every item with counts to add (or, for a failed member, an exception); returns how many. */
+  async write(): Promise<number> {
+    const { shardId, last, metrics, concurrency } = this.batch;
+    const keys = Object.keys(this.counts);
+    await forEachLimited(keys, concurrency, async (key) => {
+      const current = this.items.get(key);
+      const counters = { ...current?.counters };
+      addInto(counters, new Map(Object.entries(this.counts[key])));
+      await metrics.write(key, shardId, { ...nextMark(current, last, this.failed), counters }, current?.hw ?? null);
+    });
+    return keys.length;
+  }
+}
