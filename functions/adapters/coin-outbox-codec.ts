@@ -1,14 +1,15 @@
-// The member item's coin outbox (`cx`, shared/coins/outbox.ts) in a compact text form: it rides on
-// every consumer write of a member that earned or booked coins, and a member item over 1 KB bills
-// a second write unit (twice that in a transaction). The JSON form spelt out the shard, a 56-digit
+// The member item's counter outbox (`cx`, shared/coins/outbox.ts: the day and coin counts of the
+// write, added to the counters after it) in a compact text form: it rides on every consumer write
+// of a member, and a member item over 1 KB bills a second write unit (twice that in a transaction). The JSON form spelt out the shard, a 56-digit
 // sequence number the item already holds (`hs`/`hq`), counter keys and names, and each move's id
 // and ref (both derived from the lot); this form keeps only what cannot be derived:
 //
 //   <position>|<key>:<counts>;…|<move>,…
 //
 // position: empty when it is the member's own high-water mark, else `<shardId> <seq>`; key: the day
-// number of `cd#<day>`, `*` for `cd#all`; counts: a letter per counter and its signed integer
-// (`a17A17P-17`); move: the kind's letter, day, lot number in base 36 and coins (`a20747.2jt2svbz87.17`).
+// number of `cd#<day>`, `*` for `cd#all`, `d<n>` for the day item `d#<n>`, `t` for `totals`; counts
+// of a coin key: a letter per counter and its signed integer (`a17A17P-17`); of a day or totals key:
+// `<name>=<n>` joined by `,` (`|` in a name as `!`), the frequent names as `_<code>` ({@link SHORT}, `_0=2,w0.6=1`); move: the kind's letter, day, lot number in base 36 and coins (`a20747.2jt2svbz87.17`).
 // Anything the form cannot express is stored as JSON (read back by its leading `{`), as are items
 // written before it.
 import { dayNumber, dayString } from '../../shared/days/days';
@@ -21,6 +22,7 @@ import {
   type CoinOutbox,
 } from '../../shared/coins/outbox';
 import { lotId } from '../../shared/coins/lots';
+import { TOTALS_KEY } from '../../shared/keys/metrics-keys';
 
 const LETTER: Record<string, string> = {
   [COIN_COUNTERS.issued]: 'i',
@@ -37,11 +39,42 @@ const LETTER: Record<string, string> = {
 const NAME = Object.fromEntries(Object.entries(LETTER).map(([name, letter]) => [letter, name]));
 const MOVE_KINDS: Record<string, 'available' | 'expire'> = { a: 'available', e: 'expire' };
 const DAY_KEY = /^cd#\d{4}-\d{2}-\d{2}$/;
+/** Short codes of frequent day-counter names, `_` + the index in base 36. Stored: only ever append. */
+const SHORT = [
+  'launches',
+  'sessions',
+  'sessionSeconds',
+  'pageViews',
+  'orders',
+  'revenueCents',
+  'payingMembers',
+  'lateActivity',
+  'wbOffers',
+  'wbConversions',
+  'members',
+  'new',
+  'dau',
+  'vis',
+  'nv',
+  'lcRet',
+  'lcRes',
+  'lcRetN',
+  'lcResN',
+  'dormN',
+  'dormS',
+  'erased',
+];
+const SHORT_CODE = new Map(SHORT.map((name, i) => [name, `_${i.toString(36)}`]));
+/** A day-counter name the pair form can hold (no separator, no leading `_`; its `|` written as `!`). */
+const PLAIN_NAME = /^[^_=,;:!\s][^=,;:!\s]*$/;
+const COUNTER_KEY = /^d#-?\d{1,7}$/;
 
 type Position = { shardId: string; seq: string } | null;
 
 function compactKey(key: string): string | null {
   if (key === COIN_TOTALS_KEY) return '*';
+  if (key === TOTALS_KEY) return 't';
+  if (COUNTER_KEY.test(key)) return `d${key.slice(2)}`;
   if (!DAY_KEY.test(key)) return null;
   const day = dayNumber(key.slice(COIN_DAY_PREFIX.length));
   return Number.isSafeInteger(day) && dayString(day) === key.slice(COIN_DAY_PREFIX.length) ? String(day) : null;
@@ -54,6 +87,16 @@ export function compactCounts(counts: CoinCounts): string | null {
     const k = compactKey(key);
     if (k === null) return null;
     let text = `${k}:`;
+    if (k === 't' || k.startsWith('d')) {
+      const pairs: string[] = [];
+      for (const [name, n] of Object.entries(item)) {
+        const code = SHORT_CODE.get(name) ?? (PLAIN_NAME.test(name) ? name.replaceAll('|', '!') : null);
+        if (code === null || !Number.isSafeInteger(n)) return null;
+        pairs.push(`${code}=${n}`);
+      }
+      parts.push(text + pairs.join(','));
+      continue;
+    }
     for (const [name, n] of Object.entries(item)) {
       if (!LETTER[name] || !Number.isSafeInteger(n)) return null;
       text += `${LETTER[name]}${n}`;
@@ -111,8 +154,18 @@ export function parseCounts(text: string): CoinCounts {
   for (const part of text ? text.split(';') : []) {
     const colon = part.indexOf(':');
     const k = part.slice(0, colon);
-    const key = k === '*' ? COIN_TOTALS_KEY : `${COIN_DAY_PREFIX}${dayString(Number(k))}`;
     const item: Record<string, number> = {};
+    if (k === 't' || k.startsWith('d')) {
+      for (const pair of part.slice(colon + 1).split(',')) {
+        if (!pair) continue;
+        const eq = pair.lastIndexOf('=');
+        const name = pair.slice(0, eq);
+        item[name.startsWith('_') ? SHORT[parseInt(name.slice(1), 36)] : name.replaceAll('!', '|')] = Number(pair.slice(eq + 1));
+      }
+      counts[k === 't' ? TOTALS_KEY : `d#${k.slice(1)}`] = item;
+      continue;
+    }
+    const key = k === '*' ? COIN_TOTALS_KEY : `${COIN_DAY_PREFIX}${dayString(Number(k))}`;
     for (const [, letter, n] of part.slice(colon + 1).matchAll(/([A-Za-z])(-?\d+)/g)) item[NAME[letter]] = Number(n);
     counts[key] = item;
   }

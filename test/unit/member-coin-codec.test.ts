@@ -54,6 +54,25 @@ describe('the coin outbox codec', () => {
     );
   });
 
+  it('carries the day and totals counts of the write too, frequent names as short codes', () => {
+    const out: CoinOutbox = {
+      ...HW,
+      counts: {
+        'd#20394': { launches: 1, pageViews: 3, 'w0.6': 1, 'ra0.0.3': -1, 'seg|rfm-important-value': 1, 'nc|wechat': 1, b2: 1 },
+        totals: { members: 1, tier0: 1 },
+        'd#-3': { dau: 1 },
+        'cd#2026-11-02': { issued: 17, dA: 17 },
+      },
+    };
+    const text = encodeCoinOutbox(out, HW);
+    expect(text).toBe('|d20394:_0=1,_3=3,w0.6=1,ra0.0.3=-1,seg!rfm-important-value=1,nc!wechat=1,b2=1;t:_a=1,tier0=1;d-3:_c=1;20759:i17A17|');
+    expect(decodeCoinOutbox(text, HW)).toEqual(out);
+    // A name the pair form cannot hold: the whole outbox as JSON.
+    const odd: CoinOutbox = { ...HW, counts: { 'd#1': { 'a=b': 1 } } };
+    expect(encodeCoinOutbox(odd, HW).startsWith('{')).toBe(true);
+    expect(decodeCoinOutbox(encodeCoinOutbox(odd, HW), HW)).toEqual(odd);
+  });
+
   it('keeps what it cannot express as JSON, and reads JSON written before it', () => {
     const odd: CoinOutbox = { ...HW, counts: { 'x#1': { issued: 1 } }, moves: [{ ...sample.moves![0], id: 'redeem:r:L1' }] };
     expect(encodeCoinOutbox(odd, HW).startsWith('{')).toBe(true);
