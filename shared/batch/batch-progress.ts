@@ -23,6 +23,8 @@ export const unsettledMembers = (progress: CounterItem | undefined): string[] =>
 
 export class BatchProgress {
   private previous: string | null;
+  /** Whether the stored record lists members (this attempt's, or an earlier attempt's still). */
+  private listed: boolean;
   constructor(
     private readonly metrics: MetricsPort,
     private readonly shardId: string,
@@ -30,21 +32,25 @@ export class BatchProgress {
     read: CounterItem | undefined,
   ) {
     this.previous = read?.hw ?? null;
+    this.listed = !!read?.hx?.length;
   }
 
   private async put(ids: readonly string[]): Promise<void> {
     const item: CounterItem = { hw: this.last, counters: {}, ...(ids.length ? { hx: [...ids].sort() } : {}) };
     await this.metrics.write(BATCH_PROGRESS_KEY, this.shardId, item, this.previous);
     this.previous = this.last;
+    this.listed = ids.length > 0;
   }
 
   /** Before any member write: the members this attempt may write, and those it took over. */
-  started(ids: Iterable<string>): Promise<void> {
-    return this.put([...new Set(ids)]);
+  async started(ids: Iterable<string>): Promise<void> {
+    const list = [...new Set(ids)];
+    // No write to protect and nothing to take over: no record needed.
+    if (list.length || this.listed) await this.put(list);
   }
 
   /** Once the counters of every write of the attempt are added. */
-  settled(): Promise<void> {
-    return this.put([]);
+  async settled(): Promise<void> {
+    if (this.listed) await this.put([]);
   }
 }

@@ -356,7 +356,8 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   if (membership.length) await ports.segments.apply(membership);
   await writeHints(results, stored, `${shardId}#${last}`, ports.hints);
 
-  await progress.started([...results.filter(toWrite).map((r) => r.memberId), ...unsettled.keys()]);
+  // Before the first member write; the members an earlier attempt left stay listed until settled.
+  await progress.started([...results.filter(toWrite).map((r) => r.memberId), ...unsettledMembers(progressRead)]);
   const failed: string[] = [];
   /** Members whose write failed → their stored position (before all their records of the batch). */
   const failedMembers = new Map<string, string>();

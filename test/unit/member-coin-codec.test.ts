@@ -65,7 +65,9 @@ describe('the coin outbox codec', () => {
       },
     };
     const text = encodeCoinOutbox(out, HW);
-    expect(text).toBe('|d20394:_0=1,_3=3,w0.6=1,ra0.0.3=-1,seg!rfm-important-value=1,nc!wechat=1,b2=1;t:_a=1,tier0=1;d-3:_c=1;20759:i17A17|');
+    expect(text).toBe(
+      '|d20394:_0=1,_3=3,w0.6=1,ra0.0.3=-1,seg!rfm-important-value=1,nc!wechat=1,b2=1;t:_a=1,tier0=1;d-3:_c=1;20759:i17A17|',
+    );
     expect(decodeCoinOutbox(text, HW)).toEqual(out);
     // A name the pair form cannot hold: the whole outbox as JSON.
     const odd: CoinOutbox = { ...HW, counts: { 'd#1': { 'a=b': 1 } } };

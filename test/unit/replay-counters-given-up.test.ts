@@ -66,9 +66,18 @@ describe('a batch given up after its last attempt died among its member writes, 
       // What was applied, in the order it was: the records of members the attempts never wrote
       // arrive with the replay (the others' are repeats there).
       const inLost = (e: OracleEvent) => !!e.memberId && lost.has(e.memberId);
-      const applied = [...events.slice(0, start), ...inBatch.filter((e) => !inLost(e)), ...events.slice(start + size), ...inBatch.filter(inLost)];
+      const applied = [
+        ...events.slice(0, start),
+        ...inBatch.filter((e) => !inLost(e)),
+        ...events.slice(start + size),
+        ...inBatch.filter(inLost),
+      ];
       const oracle = buildActivityOracle(applied, 'Asia/Shanghai');
-      expect(dayFigures(p)).toEqual({ daily: oracle.daily(FROM, TO), retention: oracle.retention(FROM, TO), sessions: oracle.sessions(FROM, TO) });
+      expect(dayFigures(p)).toEqual({
+        daily: oracle.daily(FROM, TO),
+        retention: oracle.retention(FROM, TO),
+        sessions: oracle.sessions(FROM, TO),
+      });
     });
   }
 });
