@@ -21,7 +21,7 @@ import {
   refundKey,
   refundKeyPrefix,
   TIER_CHANGE_PREFIX,
-  tierChangeKey,
+  tierChangeKeys,
 } from '../../shared/keys/ledger-keys';
 import { type Claim, type LedgerPort, type OrderRecord } from '../../shared/member/ledger';
 import { orderCoinEntries, type CoinLedgerReader } from '../../shared/coins/ledger-view';
@@ -275,8 +275,12 @@ export class DynamoLedger implements LedgerPort, CoinLedgerReader {
   }
 
   async recordTierChanges(memberId: string, changes: readonly TierChange[]): Promise<void> {
-    for (const batch of chunks(changes, 25)) {
-      const requests = batch.map((change) => ({ PutRequest: { Item: { memberId, sk: tierChangeKey(change), ...change } } }));
+    const keys = tierChangeKeys(changes);
+    for (const batch of chunks(
+      changes.map((change, i) => ({ change, sk: keys[i] })),
+      25,
+    )) {
+      const requests = batch.map(({ change, sk }) => ({ PutRequest: { Item: { memberId, sk, ...change } } }));
       await untilDone(
         requests,
         async (pending) => {

@@ -29,6 +29,22 @@ export function tierChangeKey(change: TierChange): string {
 }
 
 /**
+ * The keys of one batch's changes of a member, in order. The same change can happen twice in a
+ * batch (an upgrade refunded and earned again on one day): the repeats get `#2`, `#3`, … so each
+ * is its own entry, and a BatchWriteItem never names one key twice (DynamoDB rejects the whole
+ * request: "Provided list of item keys contains duplicates"). A retried batch gives the same keys.
+ */
+export function tierChangeKeys(changes: readonly TierChange[]): string[] {
+  const seen = new Map<string, number>();
+  return changes.map((change) => {
+    const key = tierChangeKey(change);
+    const n = (seen.get(key) ?? 0) + 1;
+    seen.set(key, n);
+    return n === 1 ? key : `${key}#${n}`;
+  });
+}
+
+/**
  * Coin items: the API's operations (`c#r#<redemptionId>`, `c#a#<adjustmentId>`) and the consumer's
  * booked movements (`c#m#<shard>#<seq>`, shared/coins/outbox.ts).
  */

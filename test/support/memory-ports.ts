@@ -3,7 +3,7 @@
 import { nextCoinDueDay } from '../../shared/coins/lots';
 import type { BookedMove } from '../../shared/coins/outbox';
 import type { CoinIndexPort, JobName, JobProgressPort, ReviewIndexPort } from '../../shared/jobs/ports';
-import { tierChangeKey } from '../../shared/keys/ledger-keys';
+import { tierChangeKeys } from '../../shared/keys/ledger-keys';
 import { coinIndexDay } from '../../shared/keys/members-keys';
 import { type AppliedClaim, type Claim, type LedgerPort, type OrderRecord } from '../../shared/member/ledger';
 import { type MemberState } from '../../shared/member/state';
@@ -98,7 +98,8 @@ export class MemoryLedger implements LedgerPort {
   async recordTierChanges(memberId: string, changes: readonly TierChange[]) {
     let history = this.tiers.get(memberId);
     if (!history) this.tiers.set(memberId, (history = new Map()));
-    for (const change of changes) history.set(tierChangeKey(change), { ...change });
+    const keys = tierChangeKeys(changes);
+    changes.forEach((change, i) => history.set(keys[i], { ...change }));
   }
   async tierHistory(memberId: string) {
     return [...(this.tiers.get(memberId)?.entries() ?? [])].sort(([a], [b]) => a.localeCompare(b)).map(([, c]) => c);

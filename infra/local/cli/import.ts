@@ -158,6 +158,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error(`import: ${err instanceof Error ? err.message : err}`);
+  console.error(`import: ${err instanceof Error ? (process.env.MEMBERFLOW_DEBUG ? err.stack : err.message) : err}`);
   process.exit(1);
 });
