@@ -69,7 +69,7 @@ export class MetricsStore implements MetricsPort, HintPort {
     }
   }
 
-  /** A job hint list (see HintPort); `source` = shard and batch, so a retried batch rewrites it. */
+  /** A job hint list (see HintPort); `source` = shard, batch and list, so a retry naming fewer members adds an item. */
   async put(key: string, source: string, memberIds: readonly string[]): Promise<void> {
     await this.client.send(new PutCommand({ TableName: this.table, Item: { pk: key, sk: source, ids: memberIds } }));
   }

@@ -34,6 +34,11 @@ export interface SegmentPort {
  * `pu#<day>`: members who purchased on that day). Hints only: a job re-reads each member.
  */
 export interface HintPort {
+  /**
+   * Stores the list under (key, source), replacing what that source held; a key's candidates are
+   * the union of its sources. The batch code names a source by shard, batch and the list itself,
+   * so a retry naming fewer members adds to the lists of earlier attempts.
+   */
   put(key: string, source: string, memberIds: readonly string[]): Promise<void>;
 }
 

@@ -13,6 +13,7 @@
 // the attempts were cut.
 import { tierAction, type Action } from '../actions/actions';
 import { lastActiveHintKey, purchaseHintKey } from '../keys/metrics-keys';
+import { hashHex } from '../util/hash';
 import { forEachLimited } from '../util/limit';
 import { applyRecords, type Rejection } from '../member/reducer';
 import { compareSeq, parentSeq } from '../stream/position';
@@ -150,7 +151,10 @@ async function writeHints(
     const known = new Map((before?.purchases ?? []).map((p) => [p.day, p.orders]));
     for (const p of r.final.purchases) if ((known.get(p.day) ?? 0) !== p.orders) note(purchaseHintKey(p.day), r.memberId);
   }
-  await Promise.all([...lists].map(([key, ids]) => hints.put(key, source, ids)));
+  // Each list under its own content's name: a retry from a failed member (to the same last record)
+  // names fewer members — those written by an earlier attempt skip their records — and must add
+  // its list to theirs, not replace it (an identical list, as a retry from the start, rewrites it).
+  await Promise.all([...lists].map(([key, ids]) => hints.put(key, `${source}#${hashHex([...ids].sort().join(','))}`, ids)));
 }
 
 /**

@@ -109,9 +109,9 @@ export function counterSpans(keys: readonly string[]): CounterSpan[] {
   return [...spans.values()];
 }
 
-/** Job hint: members whose last active day became `day` (`la#<day>`); sk = shard and batch. */
+/** Job hint: members whose last active day became `day` (`la#<day>`); sk = shard, batch and list digest. */
 export const lastActiveHintKey = (day: number) => `la#${day}`;
-/** Job hint: members who purchased on `day` (`pu#<day>`); sk = shard and batch. */
+/** Job hint: members who purchased on `day` (`pu#<day>`); sk = shard, batch and list digest. */
 export const purchaseHintKey = (day: number) => `pu#${day}`;
 
 /** A daily job's progress item (`job#<name>`, sk `progress`). The jobs may write only these keys. */
