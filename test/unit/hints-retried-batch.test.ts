@@ -49,10 +49,7 @@ describe('job hints of a batch retried from a failed member write', () => {
     const first = await processBatch(records, ports);
     expect(first.failedSeqs).toEqual([records[4].seq]); // m3's first record
     // Retried from the reported record, to the same last record.
-    const retry = await processBatch(
-      records.slice(records.findIndex((r) => r.seq === first.failedSeqs[0])),
-      ports,
-    );
+    const retry = await processBatch(records.slice(records.findIndex((r) => r.seq === first.failedSeqs[0])), ports);
     expect(retry.failedSeqs).toEqual([]);
     const day = dayNumber(DAY);
     expect(p.hints.ids(lastActiveHintKey(day)).sort()).toEqual(['m1', 'm2', 'm3']);
@@ -109,4 +106,3 @@ describe('job hints of a batch retried from a failed member write', () => {
     expect(raced.jobCommandsByType).toEqual(clean.jobCommandsByType);
   }, 240_000);
 });
-
