@@ -189,7 +189,7 @@ export function makeBaselineHandler(opts: { client: DynamoDBClient; tables: Base
     const payload = JSON.parse(Buffer.from(record.kinesis.data, 'base64').toString('utf8'));
     const parsed = parseEvent(payload);
     // A deployment would send it to a dead-letter destination; memberflow quarantines it.
-    if (!parsed.ok || parsed.event.type === 'erase_member') return;
+    if (!parsed.ok || parsed.event.type === 'erase_member' || parsed.event.type === 'coins_settle') return;
     await applyOnce(parsed.event);
   };
 

@@ -2,7 +2,8 @@
  * Write units per coin redemption (issue 12: goal ≤ 2), by DynamoDB's billing rules (bench/meter.ts):
  * members with available coins (their purchases streamed through the consumer first), then
  * redemptions at the till through the HTTP API on the local stack, one after another per member,
- * every DynamoDB call of the API metered. `npx tsx bench/redemptions.ts` runs it alone; `npm run
+ * every DynamoDB call of the API metered, and of the consumer until the stream is drained (it adds
+ * the redemptions' coin counts: shared/coins/settle.ts). `npx tsx bench/redemptions.ts` runs it alone; `npm run
  * bench` prints it with the rest.
  */
 import { GetItemCommand, type AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -85,6 +86,8 @@ export async function measureRedemptions(
         }
       }),
     );
+    // The consumer's share too: it adds the redemptions' coin counts from their coins_settle records.
+    await stack.drain();
     const after = meter.snapshot();
     const logical = new Map(Object.entries(stack.names.tables).map(([id, physical]) => [physical, id]));
     const byTable: Record<string, number> = {};

@@ -5,30 +5,38 @@
 // a condition on the version it read (`v`), so neither can overwrite the other: the loser re-reads
 // and redoes its work on the winner's state (the API: shared/coins/operations.ts; the consumer by
 // reporting the member's records as failed, so Lambda re-delivers them). The API's decision is
-// that one conditional PutItem (the operation pending on the item, `tp`); its counter items
-// (MetricsTable, source `api#<operation>`, placed by keys/metrics-keys.ts: a rewrite adds nothing)
-// and then its LedgerTable record (`c#r#<redemptionId>`, `c#a#<adjustmentId>`: the exactly-once
-// key for good) follow as plain puts — no transaction, which would bill every item twice.
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+// that one conditional PutItem (the operation pending on the item, `tp`); then a `coins_settle`
+// record on the events stream and the LedgerTable record (`c#r#<redemptionId>`, `c#a#<adjustmentId>`:
+// the exactly-once key for good) naming that record's position, where the consumer adds the
+// operation's coin counts (shared/coins/settle.ts). The API writes no counter item: an operation
+// costs its member write and its ledger record.
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutRecordCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { CoinOperationsPort } from '../../shared/coins/operations';
 import type { OperationRecord, PendingOperation } from '../../shared/coins/operation-records';
+import { countPlace, withCountPlace } from '../../shared/coins/settle';
 import { hashHex } from '../../shared/util/hash';
 import { counterItemKey } from '../../shared/keys/metrics-keys';
 import type { MemberState } from '../../shared/member/state';
 import { COUNTERS_ATTRIBUTE, encodeCounters } from './counter-codec';
+import { DynamoLedger, putOperationRecord } from './ledger-store';
 import { toMemberItem } from './member-item';
 
 const conditionFailed = (error: unknown) => (error as { name?: string }).name === 'ConditionalCheckFailedException';
+const encoder = new TextEncoder();
 
 export class CoinStore implements CoinOperationsPort {
+  private readonly ledger: DynamoLedger;
   constructor(
     private readonly client: DynamoDBDocumentClient,
-    private readonly names: { members: string; ledger: string; metrics: string },
-  ) {}
+    private readonly names: { members: string; ledger: string; metrics: string; events: string },
+    private readonly kinesis: () => KinesisClient,
+  ) {
+    this.ledger = new DynamoLedger(client, names.ledger);
+  }
 
-  async operation<T extends OperationRecord>(memberId: string, sk: string): Promise<T | null> {
-    const out = await this.client.send(new GetCommand({ TableName: this.names.ledger, Key: { memberId, sk }, ConsistentRead: true }));
-    return (out.Item as T) ?? null;
+  operation<T extends OperationRecord>(memberId: string, sk: string): Promise<T | null> {
+    return this.ledger.operation(memberId, sk) as Promise<T | null>;
   }
 
   async putMember(state: MemberState): Promise<boolean> {
@@ -49,6 +57,20 @@ export class CoinStore implements CoinOperationsPort {
   }
 
   async store(memberId: string, pending: PendingOperation): Promise<void> {
+    if (!pending.settle) return this.storeCounted(memberId, pending);
+    // The settle record first: the ledger record names its position (a put retried by the SDK may
+    // leave two; the consumer counts at the one the stored record names).
+    const command = { type: 'coins_settle', eventId: `coins_settle:${pending.op}`, memberId, occurredAt: new Date().toISOString(), op: pending.op };
+    const out = await this.kinesis().send(
+      new PutRecordCommand({ StreamName: this.names.events, PartitionKey: memberId, Data: encoder.encode(JSON.stringify(command)) }),
+    );
+    const at = countPlace(out.ShardId!, out.SequenceNumber!);
+    // False: stored first by the consumer (from the member's pending entry) or an earlier attempt.
+    await putOperationRecord(this.client, this.names.ledger, withCountPlace(pending.record, pending.op, at, pending.counts));
+  }
+
+  /** An operation of an earlier api (no settle record): its counter items, as that api wrote them, then its record. */
+  private async storeCounted(memberId: string, pending: PendingOperation): Promise<void> {
     const source = `api#${hashHex(`${memberId}|${pending.op}`)}`;
     await Promise.all(
       Object.entries(pending.counts).map(([key, m]) =>
@@ -60,21 +82,6 @@ export class CoinStore implements CoinOperationsPort {
         ),
       ),
     );
-    const record = pending.record;
-    const reversal = record.kind === 'redemption' && record.reversed;
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.names.ledger,
-          Item: record,
-          ...(reversal
-            ? { ConditionExpression: 'attribute_not_exists(sk) OR reversed = :f', ExpressionAttributeValues: { ':f': false } }
-            : { ConditionExpression: 'attribute_not_exists(sk)' }),
-        }),
-      );
-    } catch (error) {
-      // Stored before (by this operation's earlier attempt, or by the request that found it pending).
-      if (!conditionFailed(error)) throw error;
-    }
+    await putOperationRecord(this.client, this.names.ledger, pending.record);
   }
 }

@@ -25,7 +25,8 @@ import {
 } from '../../shared/keys/ledger-keys';
 import { type Claim, type LedgerPort, type OrderRecord } from '../../shared/member/ledger';
 import { orderCoinEntries, type CoinLedgerReader } from '../../shared/coins/ledger-view';
-import type { StoredEntry } from '../../shared/coins/operation-records';
+import type { OperationRecord, StoredEntry } from '../../shared/coins/operation-records';
+import type { TillRecordsPort } from '../../shared/coins/settle';
 import type { TierChange } from '../../shared/points/tiers';
 import type { BookedMove } from '../../shared/coins/outbox';
 import { dayString } from '../../shared/days/days';
@@ -105,7 +106,30 @@ function orderItem(memberId: string, order: OrderRecord): OrderItem {
   };
 }
 
-export class DynamoLedger implements LedgerPort, CoinLedgerReader {
+/**
+ * Stores a till operation's record unless its operation is stored: a new one only if absent, a
+ * reversal only over a record not reversed yet. False when it was.
+ */
+export async function putOperationRecord(client: DynamoDBDocumentClient, table: string, record: OperationRecord): Promise<boolean> {
+  const reversal = record.kind === 'redemption' && record.reversed;
+  try {
+    await client.send(
+      new PutCommand({
+        TableName: table,
+        Item: record,
+        ...(reversal
+          ? { ConditionExpression: 'attribute_not_exists(sk) OR reversed = :f', ExpressionAttributeValues: { ':f': false } }
+          : { ConditionExpression: 'attribute_not_exists(sk)' }),
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+export class DynamoLedger implements LedgerPort, CoinLedgerReader, TillRecordsPort {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
@@ -312,6 +336,15 @@ export class DynamoLedger implements LedgerPort, CoinLedgerReader {
   async putCoinMoves(memberId: string, key: string, moves: readonly BookedMove[]): Promise<void> {
     const entries = moves.map((m) => ({ ...m, at: `${dayString(m.day)}T00:00:00.000Z` }));
     await this.client.send(new PutCommand({ TableName: this.table, Item: { memberId, sk: key, kind: 'moves', entries } }));
+  }
+
+  async operation(memberId: string, sk: string): Promise<OperationRecord | null> {
+    const out = await this.client.send(new GetCommand({ TableName: this.table, Key: { memberId, sk }, ConsistentRead: true }));
+    return (out.Item as OperationRecord) ?? null;
+  }
+
+  storeOperation(record: OperationRecord): Promise<boolean> {
+    return putOperationRecord(this.client, this.table, record);
   }
 
   async hasCoinMoves(memberId: string, key: string): Promise<boolean> {

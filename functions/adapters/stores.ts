@@ -23,10 +23,13 @@ export function stores() {
   const names = resourceNames();
   const metrics = new MetricsStore(client, names.metricsTable);
   const eventsStream = new StreamShards(kinesisClient(), names.eventsStream);
+  const ledger = new DynamoLedger(client, names.ledgerTable);
   return {
     hints: metrics,
     members: new MemberStore(client, names.membersTable, names.ledgerTable),
-    ledger: new DynamoLedger(client, names.ledgerTable),
+    ledger,
+    till: ledger,
+    settlePause: () => new Promise<void>((resolve) => setTimeout(resolve, 150)),
     quarantine: new QuarantineStore(client, names.quarantineTable),
     metrics,
     segments: new SegmentStore(client, names.metricsTable, {

@@ -111,7 +111,7 @@ export function encodeTillOps(ops: readonly PendingOperation[], hw: Position): s
   return JSON.stringify(
     ops.map((p) => {
       const counts = compactCounts(p.counts);
-      return { o: p.op, r: shrinkRecord(p.record, p.op, hw), c: counts ?? p.counts };
+      return { o: p.op, r: shrinkRecord(p.record, p.op, hw), c: counts ?? p.counts, ...(p.settle ? { k: 1 } : {}) };
     }),
   );
 }
@@ -121,5 +121,6 @@ export function decodeTillOps(text: string, memberId: string, hw: Position): Pen
     op: x.o,
     record: growRecord(x.r, memberId, x.o, hw),
     counts: typeof x.c === 'string' ? parseCounts(x.c) : x.c,
+    ...(x.k === 1 ? { settle: true as const } : {}),
   }));
 }

@@ -9,7 +9,7 @@ import { COIN_TOTALS_KEY, coinDayKey, coinFigures } from '../../shared/coins/out
 import { adjust, CoinRefusal, redeem, reverseRedemption, type CoinOperationsDeps } from '../../shared/coins/operations';
 import { coinLedgerPage, personCoinLedger } from '../../shared/coins/ledger-view';
 import { CoinStore } from '../adapters/coin-store';
-import { documentClient } from '../adapters/clients';
+import { documentClient, kinesisClient } from '../adapters/clients';
 import { auditLog } from '../adapters/audit-store';
 import { memberIdHasher } from '../adapters/erasure-salt';
 import { resourceNames } from '../adapters/config';
@@ -34,7 +34,11 @@ let store: CoinStore | undefined;
 function operations(ctx: RouteContext): CoinOperationsDeps {
   if (!store) {
     const names = resourceNames();
-    store = new CoinStore(documentClient(), { members: names.membersTable, ledger: names.ledgerTable, metrics: names.metricsTable });
+    store = new CoinStore(
+      documentClient(),
+      { members: names.membersTable, ledger: names.ledgerTable, metrics: names.metricsTable, events: names.eventsStream },
+      kinesisClient,
+    );
   }
   return {
     store,

@@ -8,6 +8,7 @@ import { COMMAND_TYPES, decodeRecord, RAW_KEEP_BYTES, type JobCommand, type Quar
 import type { CommandSigner } from '../jobs/command-signature';
 import type { IncomingRecord } from '../member/state';
 import type { EraseRecord } from '../privacy/erasure';
+import type { TillSettle } from '../coins/settle';
 import { CorruptAggregateError, decodeAggregate, hashKeyOf, isAggregated } from '../stream/kpl-aggregate';
 import { subRecordSeq } from '../stream/position';
 import { ownerKeyOf, partitionKeyFor } from '../identity/keys';
@@ -51,6 +52,8 @@ export interface DecodedBatch {
   /** Erase commands by member (docs/api.md#privacy-erasure-and-subject-access), planned apart from the member's events. */
   erases: Map<string, EraseRecord[]>;
   quarantine: QuarantineItem[];
+  /** The api's coins_settle records (shared/coins/settle.ts): counted apart from the member's events. */
+  settles: TillSettle[];
   forward: ForwardedRecord[];
   /** First and last positions of the batch (sub-record positions inside aggregates). */
   first: string;
@@ -98,6 +101,7 @@ export async function decodeBatch(records: readonly StreamRecord[], opts: Decode
     byMember: new Map(),
     erases: new Map(),
     quarantine: [],
+    settles: [],
     forward: [],
     first: records[0].seq,
     last: records[records.length - 1].seq,
@@ -134,6 +138,10 @@ export async function decodeBatch(records: readonly StreamRecord[], opts: Decode
       const list = out.erases.get(decoded.event.memberId);
       if (list) list.push(entry);
       else out.erases.set(decoded.event.memberId, [entry]);
+      return;
+    }
+    if (decoded.event.type === 'coins_settle') {
+      out.settles.push({ memberId: decoded.event.memberId, op: decoded.event.op, seq });
       return;
     }
     // "In the future" means after the record reached the stream, whenever it is processed.

@@ -8,6 +8,7 @@ import type { AppliedClaim, LedgerPort } from '../member/ledger';
 import type { MemberState } from '../member/state';
 import type { Program } from '../programme/vocabulary';
 import type { MetricsPort } from './counter-marks';
+import type { TillRecordsPort } from '../coins/settle';
 import type { ForwardPort, QuarantineItem, ShardRangePort } from './decode';
 
 export interface MemberPort {
@@ -49,6 +50,10 @@ export interface ActionsPort {
 export interface BatchPorts {
   members: MemberPort;
   ledger: LedgerPort;
+  /** The till's operation records (coins_settle records: shared/coins/settle.ts). */
+  till?: TillRecordsPort;
+  /** A moment to let the api store a record its settle record names, before taking it over. */
+  settlePause?: () => Promise<void>;
   quarantine: QuarantinePort;
   metrics: MetricsPort;
   actions: ActionsPort;

@@ -37,6 +37,8 @@ import type { MergeRequest } from '../identity/merge-request';
 import { START } from './counter-marks';
 import { CounterFlush, deltasToCounts } from './counter-flush';
 import { BATCH_PROGRESS_KEY, BatchProgress, unsettledMembers } from './batch-progress';
+import { isSettleEntry } from '../coins/settle';
+import { tillCounts } from './till-counts';
 import type { BatchPorts, BatchResult, HintPort } from './ports';
 
 export type { ForwardedRecord, ForwardPort, QuarantineItem, ShardRangePort, StreamRecord } from './decode';
@@ -195,7 +197,7 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   if (records.length === 0) return empty;
   const shardId = records[0].shardId;
   // Positions, not sequence numbers: inside an aggregate each sub-record has its own.
-  const { byMember, erases, quarantine, forward, last, userRecords } = await decodeBatch(records, {
+  const { byMember, erases, settles, quarantine, forward, last, userRecords } = await decodeBatch(records, {
     shards: ports.shards,
     canForward: !!ports.forward,
     commands: ports.commands,
@@ -271,12 +273,14 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   counterItems.delete(BATCH_PROGRESS_KEY);
   const progress = new BatchProgress(ports.metrics, shardId, last, progressRead);
   const inBatch = new Set(results.map((r) => r.memberId));
-  const unsettledIds = unsettledMembers(progressRead).filter((id) => !inBatch.has(id));
+  const unsettledIds = unsettledMembers(progressRead).filter((id) => !inBatch.has(id) && !isSettleEntry(id));
   const unsettled = unsettledIds.length ? await ports.members.getMany(unsettledIds) : new Map<string, MemberState>();
   const moreKeys = [...unsettled.values()].flatMap((m) =>
     m.coinOut?.shardId === shardId ? Object.keys(m.coinOut.counts).filter((k) => !counterKeys.has(k)) : [],
   );
   if (moreKeys.length) for (const [k, v] of await ports.metrics.read([...new Set(moreKeys)], shardId)) counterItems.set(k, v);
+  // The till's operations to count (shared/coins/settle.ts): no member write carries them.
+  const till = await tillCounts(shardId, settles, progressRead, counterItems, ports);
   const counterFlush = new CounterFlush(counterItems, { shardId, last, metrics: ports.metrics, concurrency });
   for (const r of results) {
     if (!r.changed || !r.final) continue;
@@ -361,7 +365,8 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   await writeHints(results, stored, `${shardId}#${last}`, ports.hints);
 
   // Before the first member write; the members an earlier attempt left stay listed until settled.
-  await progress.started([...results.filter(toWrite).map((r) => r.memberId), ...unsettledMembers(progressRead)]);
+  await progress.started([...results.filter(toWrite).map((r) => r.memberId), ...unsettledMembers(progressRead), ...till.listed]);
+  await till.store();
   const failed: string[] = [];
   /** Members whose write failed → their stored position (before all their records of the batch). */
   const failedMembers = new Map<string, string>();
@@ -426,6 +431,11 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   // added at its record's position, which the items hold once written.
   for (const r of results) if (plan.erasing.has(r.memberId)) for (const s of r.segments) counterFlush.addAt(s.deltas, r.memberId, s.end);
   for (const m of unsettled.values()) if (m.coinOut) counterFlush.add(m.coinOut, m.memberId);
+  // A settle of a member whose write failed waits for the redelivery (its exception covers it).
+  for (const c of till.counts) {
+    if (c.own && failedMembers.has(c.memberId)) failed.push(c.seq);
+    else counterFlush.add({ shardId, seq: c.seq, counts: c.counts }, c.memberId);
+  }
   const counterItemsWritten = await counterFlush.write();
   await progress.settled();
   // The committed writes' actions, in the batch's member order (a failure here fails the batch: its

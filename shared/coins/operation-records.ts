@@ -30,7 +30,17 @@ export const placeOf = (state: { version: number; highWater: { shardId: string; 
   after: state.highWater ? { shardId: state.highWater.shardId, seq: state.highWater.seq } : null,
 });
 
-export interface RedemptionRecord {
+/**
+ * Where the consumer adds an operation's coin counts (`cs`: `<shardId>|<seq>` of the coins_settle
+ * record that stored the record first; shared/coins/settle.ts) and the counts (`cc`). Records of
+ * operations whose counts the api added itself (before settle records) have neither.
+ */
+interface Counted {
+  cs?: string;
+  cc?: CoinCounts;
+}
+
+export interface RedemptionRecord extends Counted {
   memberId: string;
   sk: string;
   kind: 'redemption';
@@ -42,9 +52,12 @@ export interface RedemptionRecord {
   at: string;
   place?: OpPlace;
   reversedPlace?: OpPlace;
+  /** Where the reversal's coin counts were added (shared/coins/settle.ts), and those counts. */
+  vs?: string;
+  vc?: CoinCounts;
 }
 
-export interface AdjustmentRecord {
+export interface AdjustmentRecord extends Counted {
   memberId: string;
   sk: string;
   kind: 'adjustment';
@@ -60,12 +73,17 @@ export const stored = (entries: readonly CoinEntry[], at: string): StoredEntry[]
 
 /**
  * An API operation whose member write committed (the till's one conditional write) before its
- * ledger record and counter items were stored: it rides on the member item (`tillOps`) as the
- * operation's exactly-once key until then. `op` names the operation's own counter source, so
- * storing it again rewrites the same counter items, never adds twice.
+ * ledger record was stored: it rides on the member item (`tillOps`) as the operation's
+ * exactly-once key until then, with its coin counts (which the ledger record then carries to the
+ * consumer: shared/coins/settle.ts).
  */
 export interface PendingOperation {
   op: string;
   record: OperationRecord;
   counts: CoinCounts;
+  /**
+   * Counted by the consumer from a coins_settle record (shared/coins/settle.ts). Without it (an
+   * operation of an earlier api) the api writes the counter items itself, as it did then.
+   */
+  settle?: true;
 }

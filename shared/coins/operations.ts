@@ -3,8 +3,9 @@
  * reversal, an operator's adjustment. Each reads the member, decides on the pure ledger
  * (ledger.ts), and commits with ONE write: the member item, only if it is still at the version read
  * (so no update of the consumer or of another request is lost, and the balance never goes below
- * zero), carrying the operation as pending (`tillOps`). Then the operation's counter items and
- * last its ledger record are stored (idempotent puts). Until the record exists the pending entry
+ * zero), carrying the operation as pending (`tillOps`, with its coin counts). Then its ledger
+ * record is stored, naming the coins_settle record at whose position the consumer adds the counts
+ * (settle.ts: the api writes no counter item). Until the record exists the pending entry
  * is the operation's exactly-once key: an operation first stores whatever the member still has
  * pending (a request that died after its member write), then looks the key up in the ledger, and
  * its member write drops the entries it stored. Reading the member before the ledger means an
@@ -33,9 +34,9 @@ export interface CoinOperationsPort {
   /** Writes `state` if the stored member is still at `state.version`; false when it changed first. */
   putMember(state: MemberState): Promise<boolean>;
   /**
-   * Stores a committed operation: its counter items (source `op`: rewriting them adds nothing),
-   * then its record — a new one only if absent, a reversal only over a record not reversed yet.
-   * Idempotent; the record's presence says the counters are stored too.
+   * Stores a committed operation: puts its coins_settle record on the stream, then its record
+   * naming that record's position (settle.ts) — a new one only if absent, a reversal only over a
+   * record not reversed yet. Idempotent: the consumer counts at the position the stored record names.
    */
   store(memberId: string, pending: PendingOperation): Promise<void>;
 }
@@ -96,7 +97,7 @@ async function commit(
   entries: readonly CoinEntry[],
   op: string,
 ): Promise<boolean> {
-  const pending: PendingOperation = { op, record, counts: coinCounts(entries) };
+  const pending: PendingOperation = { op, record, counts: coinCounts(entries), settle: true };
   if (!(await deps.store.putMember({ ...next, tillOps: [pending] }))) return false;
   await deps.store.store(next.memberId, pending);
   return true;

@@ -58,7 +58,7 @@ const occurredAt = z.string({ error: 'must be an ISO-8601 timestamp with Z or an
  * erasures `erase_member:<erasureId>`): a producer may not use those prefixes, so no behaviour
  * event can take a command's id (docs/events.md#commands-from-the-daily-jobs).
  */
-export const RESERVED_EVENT_ID_PREFIXES = ['tier_review:', 'status_check:', 'rfm_update:', 'coins_day:', 'erase_member:', 'member_merge:'] as const;
+export const RESERVED_EVENT_ID_PREFIXES = ['tier_review:', 'status_check:', 'rfm_update:', 'coins_day:', 'erase_member:', 'member_merge:', 'coins_settle:'] as const;
 const producerEventId = id.refine(
   (v) => !RESERVED_EVENT_ID_PREFIXES.some((prefix) => v.startsWith(prefix)),
   {
@@ -159,6 +159,22 @@ export const eraseMemberCommand = z.object({
   erasureId: id,
 });
 export type EraseMemberCommand = z.infer<typeof eraseMemberCommand>;
+
+/**
+ * A till operation to count (shared/coins/settle.ts): the api puts it (partition key = memberId)
+ * after its member write; the consumer adds the operation's coin counts to the counters at this
+ * record's position, once — the position is the one the operation's ledger record names. A forged
+ * one counts nothing twice: an operation is counted only at the one position its record holds.
+ */
+export const coinsSettleCommand = z.object({
+  eventId: z.string().min(1).max(160),
+  memberId,
+  occurredAt: common.occurredAt,
+  type: z.literal('coins_settle'),
+  /** `r#<redemptionId>`, `v#<redemptionId>` (its reversal) or `a#<adjustmentId>`. */
+  op: z.string().regex(/^[rva]#/, 'must start with r#, v# or a#').max(140),
+});
+export type CoinsSettleCommand = z.infer<typeof coinsSettleCommand>;
 
 /**
  * An operator merge (docs/architecture.md#operator-merge): the api stores the merge request
@@ -276,7 +292,7 @@ export interface Quarantined {
 
 export interface Decoded {
   ok: true;
-  event: StreamEvent | EraseMemberCommand;
+  event: StreamEvent | EraseMemberCommand | CoinsSettleCommand;
   /** occurredAt as epoch milliseconds. */
   at: number;
   /** The record's original text (its first 2 KiB), for the quarantine should the reducer reject it. */
@@ -317,11 +333,15 @@ function stringField(value: unknown, key: string): string | undefined {
 }
 
 /** Validates an already-parsed JSON value against the contract (no size or clock checks). */
-export function parseEvent(value: unknown): { ok: true; event: StreamEvent | EraseMemberCommand } | { ok: false; detail: string } {
+export function parseEvent(
+  value: unknown,
+): { ok: true; event: StreamEvent | EraseMemberCommand | CoinsSettleCommand } | { ok: false; detail: string } {
   const type = (value as { type?: unknown } | null)?.type;
   const schema =
     type === 'erase_member'
       ? eraseMemberCommand
+      : type === 'coins_settle'
+        ? coinsSettleCommand
       : (COMMAND_TYPES as readonly unknown[]).includes(type)
         ? jobCommand
         : (IDENTITY_COMMAND_TYPES as readonly unknown[]).includes(type)

@@ -1,0 +1,156 @@
+/**
+ * The till's coin counts, added by the stream consumer (issue 12): the api writes no counter item.
+ *
+ * A till operation (redemption, reversal, adjustment) commits with one member write that carries
+ * it pending (`tillOps`, with its coin counts), then puts a `coins_settle` record on the events
+ * stream (partition key = the member) and stores its ledger record naming that record's position
+ * (`cs`, or `vs` for a reversal) and the counts (`cc` / `vc`). The consumer, meeting a settle
+ * record at position p, adds the operation's counts at p — with the counter items' marks
+ * (shared/batch/counter-marks.ts), as for a member's outbox — only when the ledger record names p.
+ * If the record is not stored yet (the api died, or has not got there), the consumer stores it
+ * from the member's pending entry, naming p; whoever stores it first decides the position, and
+ * every other settle record of the operation (a retried put, a forged one, a replay) counts
+ * nothing. So each operation is counted exactly once, with no write of its own: the counters are
+ * the batch's (one write per counter item and batch), the ledger record is the one the operation
+ * stores anyway. The figures (`/metrics/coins`, `/metrics/program`) include an operation once the
+ * consumer has taken its settle record, seconds later, like any event's counts.
+ *
+ * An attempt that dies after storing a record and before its counter writes, and that Lambda gives
+ * up on, lists its settle records in the shard's batch progress (batch-progress.ts), so the next
+ * batch adds them; a settle of a member whose write failed in the batch waits for the redelivery.
+ */
+import { adjustmentKey, redemptionKey } from '../keys/ledger-keys';
+import type { MemberState } from '../member/state';
+import type { CoinCounts } from './outbox';
+import type { OperationRecord } from './operation-records';
+
+/** A coins_settle record as the consumer meets it. */
+export interface TillSettle {
+  memberId: string;
+  /** `r#<redemptionId>`, `v#<redemptionId>` (the reversal), `a#<adjustmentId>`. */
+  op: string;
+  seq: string;
+}
+
+export interface TillRecordsPort {
+  /** The operation's ledger record (consistent read), or null. */
+  operation(memberId: string, sk: string): Promise<OperationRecord | null>;
+  /** Stores `record` unless its operation is stored (a reversal: unless reversed); false then. */
+  storeOperation(record: OperationRecord): Promise<boolean>;
+}
+
+/** Where counts are added: the settle record's shard and position. */
+export const countPlace = (shardId: string, seq: string) => `${shardId}|${seq}`;
+
+const isReversal = (op: string) => op.startsWith('v#');
+
+/** Whether the stored record holds the operation `op` (a reversal: the record is reversed). */
+export const holdsOperation = (record: OperationRecord | null, op: string): record is OperationRecord =>
+  !!record && (!isReversal(op) || (record.kind === 'redemption' && record.reversed));
+
+/** Where the record says `op`'s counts are added, and the counts. */
+export function countedAt(record: OperationRecord, op: string): { at?: string; counts?: CoinCounts } {
+  if (isReversal(op)) return record.kind === 'redemption' ? { at: record.vs, counts: record.vc } : {};
+  return { at: record.cs, counts: record.cc };
+}
+
+/** The record to store for a pending operation, its counts added at `at`. */
+export function withCountPlace(record: OperationRecord, op: string, at: string, counts: CoinCounts): OperationRecord {
+  if (isReversal(op) && record.kind === 'redemption') return { ...record, vs: at, vc: counts };
+  return { ...record, cs: at, cc: counts };
+}
+
+/** Batch-progress entries for settle records (member ids never contain `$`). */
+export const settleEntry = (s: TillSettle) => `$${s.seq}$${s.memberId}$${s.op}`;
+export const isSettleEntry = (entry: string) => entry.startsWith('$');
+export function parseSettleEntry(entry: string): TillSettle {
+  const rest = entry.slice(1);
+  const i = rest.indexOf('$');
+  const j = rest.indexOf('$', i + 1);
+  return { seq: rest.slice(0, i), memberId: rest.slice(i + 1, j), op: rest.slice(j + 1) };
+}
+
+/** Counts to add at a settle record's position; `own`: a record of this batch (not taken over). */
+export interface SettleCount {
+  memberId: string;
+  seq: string;
+  counts: CoinCounts;
+  own: boolean;
+}
+
+export interface SettlePlan {
+  counts: SettleCount[];
+  /** After the batch progress lists them: stores the records the api has not; drops a lost race. */
+  store(): Promise<void>;
+}
+
+/**
+ * What the settle records of a batch (`own`) and those an earlier attempt listed (`taken`) add.
+ * Reads only; the records to store are stored by `store()`, once the attempt has listed its own.
+ */
+export async function planSettles(
+  shardId: string,
+  own: readonly TillSettle[],
+  taken: readonly TillSettle[],
+  deps: {
+    till: TillRecordsPort;
+    members: (ids: readonly string[]) => Promise<Map<string, MemberState>>;
+    /** Waits a moment before taking over a record the api has not stored (it usually does within milliseconds). */
+    pause?: () => Promise<void>;
+  },
+): Promise<SettlePlan> {
+  const counts: SettleCount[] = [];
+  const toStore: { record: OperationRecord; count: SettleCount; op: string; at: string }[] = [];
+  const sk = (op: string) => (op.startsWith('a#') ? adjustmentKey(op.slice(2)) : redemptionKey(op.slice(2)));
+  const counted = (record: OperationRecord, s: TillSettle, isOwn: boolean) => {
+    const { at, counts: c } = countedAt(record, s.op);
+    if (at === countPlace(shardId, s.seq) && c) counts.push({ memberId: s.memberId, seq: s.seq, counts: c, own: isOwn });
+  };
+  const read = (list: readonly TillSettle[]) => Promise.all(list.map((s) => deps.till.operation(s.memberId, sk(s.op))));
+  for (const [i, record] of (await read(taken)).entries()) if (holdsOperation(record, taken[i].op)) counted(record, taken[i], false);
+  let missing: TillSettle[] = [];
+  for (const [i, record] of (await read(own)).entries()) {
+    if (holdsOperation(record, own[i].op)) counted(record, own[i], true);
+    else missing.push(own[i]);
+  }
+  if (missing.length && deps.pause) {
+    // A settle record met before the api stored its record: storing it here would cost a write
+    // (and the api's put a failed one); the api is usually a few milliseconds behind.
+    await deps.pause();
+    const again = missing;
+    missing = [];
+    for (const [i, record] of (await read(again)).entries()) {
+      if (holdsOperation(record, again[i].op)) counted(record, again[i], true);
+      else missing.push(again[i]);
+    }
+  }
+  if (missing.length) {
+    // The member before the ledger: an entry it no longer carries was stored before it was dropped.
+    const members = await deps.members([...new Set(missing.map((s) => s.memberId))]);
+    for (const s of missing) {
+      const pending = members.get(s.memberId)?.tillOps?.find((p) => p.op === s.op && p.settle);
+      if (pending) {
+        const at = countPlace(shardId, s.seq);
+        const count: SettleCount = { memberId: s.memberId, seq: s.seq, counts: pending.counts, own: true };
+        counts.push(count);
+        toStore.push({ record: withCountPlace(pending.record, s.op, at, pending.counts), count, op: s.op, at });
+        continue;
+      }
+      const record = await deps.till.operation(s.memberId, sk(s.op));
+      if (holdsOperation(record, s.op)) counted(record, s, true);
+      // Else never committed, or erased with its member: nothing to count.
+    }
+  }
+  return {
+    counts,
+    async store() {
+      for (const t of toStore) {
+        if (await deps.till.storeOperation(t.record)) continue;
+        // Stored first by the api or another settle record: counted where that one says.
+        const record = await deps.till.operation(t.record.memberId, t.record.sk);
+        const won = holdsOperation(record, t.op) && countedAt(record, t.op).at === t.at;
+        if (!won) counts.splice(counts.indexOf(t.count), 1);
+      }
+    },
+  };
+}
