@@ -25,7 +25,11 @@ export async function tillCounts(
     members: { getMany(ids: readonly string[]): Promise<Map<string, MemberState>> };
   },
 ): Promise<TillCounts> {
-  const taken = unsettledMembers(progress).filter(isSettleEntry).map(parseSettleEntry);
+  // Listed by an earlier attempt of this very batch (a retry): its own records, counted as such.
+  const mine = new Set(own.map(settleEntry));
+  const taken = unsettledMembers(progress)
+    .filter((entry) => isSettleEntry(entry) && !mine.has(entry))
+    .map(parseSettleEntry);
   if (!own.length && !taken.length) return NO_TILL_COUNTS;
   if (!ports.till) throw new Error('coins_settle records need the till records port');
   const plan = await planSettles(shardId, own, taken, {
@@ -35,5 +39,5 @@ export async function tillCounts(
   });
   const keys = [...new Set(plan.counts.flatMap((c) => Object.keys(c.counts)))].filter((k) => !items.has(k));
   if (keys.length) for (const [k, v] of await ports.metrics.read(keys, shardId)) items.set(k, v);
-  return { ...plan, listed: own.map(settleEntry) };
+  return { ...plan, listed: [...mine] };
 }

@@ -1,0 +1,187 @@
+// The till's coin counts added by the consumer (shared/coins/settle.ts): the api writes its member,
+// puts a coins_settle record and stores the ledger record naming it; the consumer adds the counts
+// at that record's position, exactly once — under a redelivery, a crash between the ledger record
+// and the counter writes, a batch given up and replayed, a settle record put twice, and an api that
+// died before storing its record (the consumer stores it from the member's pending entry).
+import { describe, expect, it } from 'vitest';
+import { adjust, redeem, reverseRedemption, type CoinOperationsDeps, type CoinOperationsPort } from '../../shared/coins/operations';
+import type { OperationRecord, PendingOperation } from '../../shared/coins/operation-records';
+import { countPlace, withCountPlace, type TillRecordsPort } from '../../shared/coins/settle';
+import { processBatch, type StreamRecord } from '../../shared/batch/process-batch';
+import type { MetricsPort } from '../../shared/batch/counter-marks';
+import type { MemberState } from '../../shared/member/state';
+import { defaultProgram } from '../../shared/programme/load';
+import { memoryCoinFigures } from '../support/coin-figures';
+import { orderLines } from '../support/event-lines';
+import { MemoryPipeline } from '../support/memory-pipeline';
+
+const program = defaultProgram();
+const NOW = Date.parse('2027-01-10T04:00:00Z'); // the purchases' coins are available by then
+const orders = orderLines();
+
+class MemoryTill implements TillRecordsPort {
+  readonly records = new Map<string, OperationRecord>();
+  stores = 0;
+  async operation(memberId: string, sk: string) {
+    return structuredClone(this.records.get(`${memberId}|${sk}`)) ?? null;
+  }
+  async storeOperation(record: OperationRecord) {
+    const key = `${record.memberId}|${record.sk}`;
+    const known = this.records.get(key);
+    const reversal = record.kind === 'redemption' && record.reversed;
+    if (known && (!reversal || (known.kind === 'redemption' && known.reversed))) return false;
+    this.records.set(key, structuredClone(record));
+    this.stores++;
+    return true;
+  }
+}
+
+/** The api over the pipeline's members: puts its settle records on `stream`, as CoinStore does. */
+class Api implements CoinOperationsPort {
+  readonly stream: StreamRecord[] = [];
+  /** What the next `store` does before dying: nothing, or the settle record only. */
+  dieNext: 'before-settle' | 'after-settle' | null = null;
+  /** The next settle record goes on the stream twice (an SDK retry after a lost answer). */
+  twiceNext = false;
+  constructor(
+    readonly p: MemoryPipeline,
+    readonly till: MemoryTill,
+  ) {}
+  operation<T extends OperationRecord>(memberId: string, sk: string) {
+    return this.till.operation(memberId, sk) as Promise<T | null>;
+  }
+  putMember(state: MemberState) {
+    return this.p.members.put(state);
+  }
+  async store(memberId: string, pending: PendingOperation) {
+    const die = this.dieNext;
+    this.dieNext = null;
+    if (die === 'before-settle') throw new Error('the request died');
+    const line = JSON.stringify({ type: 'coins_settle', eventId: `coins_settle:${pending.op}`, memberId, occurredAt: new Date(NOW).toISOString(), op: pending.op });
+    const put = this.p.records(this.twiceNext ? [line, line] : [line]);
+    this.twiceNext = false;
+    this.stream.push(...put);
+    if (die === 'after-settle') throw new Error('the request died');
+    const last = put[put.length - 1];
+    await this.till.storeOperation(withCountPlace(pending.record, pending.op, countPlace(last.shardId, last.seq), pending.counts));
+  }
+  deps(): CoinOperationsDeps {
+    return {
+      store: this,
+      member: async (id) => this.p.member(id)!,
+      coins: program.coins,
+      timezone: program.timezone,
+      now: () => NOW,
+    };
+  }
+}
+
+async function setup() {
+  const p = new MemoryPipeline(program, () => NOW);
+  const till = new MemoryTill();
+  await p.deliver(p.records([orders.purchase('m1', 'o1', '2026-11-01', [['a', 'meat', 50_000]]), orders.purchase('m2', 'o2', '2026-11-01', [['a', 'meat', 50_000]])]));
+  const api = new Api(p, till);
+  return { p, till, api, ports: () => p.ports({ till }) };
+}
+
+const TODAY = '2027-01-10';
+const redeemed = (p: MemoryPipeline) => {
+  const f = memoryCoinFigures(p, TODAY, TODAY)[0];
+  return { redeemed: f.redeemed, reversed: f.reversed, adjusted: f.adjusted, outstanding: f.outstanding + f.pending };
+};
+
+describe('the till coin counts, added by the consumer from coins_settle records', () => {
+  it('counts a redemption, its reversal and an adjustment once each, none before its settle record is taken', async () => {
+    const { p, api, ports } = await setup();
+    const before = redeemed(p).outstanding;
+    expect(before).toBe(1000);
+    await redeem(api.deps(), 'm1', 'r1', { coins: 40 });
+    expect(redeemed(p)).toEqual({ redeemed: 0, reversed: 0, adjusted: 0, outstanding: 1000 });
+    await p.deliver(api.stream.splice(0), 100, ports());
+    expect(redeemed(p)).toEqual({ redeemed: 40, reversed: 0, adjusted: 0, outstanding: 960 });
+    await reverseRedemption(api.deps(), 'm1', 'r1');
+    await adjust(api.deps(), 'm1', 'a1', { coins: 7, reason: 'goodwill' });
+    // The same request again: answered from the ledger, no second settle record.
+    expect((await redeem(api.deps(), 'm1', 'r1', { coins: 40 })).status).toBe(200);
+    const records = api.stream.splice(0);
+    expect(records).toHaveLength(2);
+    // Delivered twice (a redelivery of the whole batch after it was done).
+    await p.deliver(records, 100, ports());
+    await p.deliver(records, 100, ports());
+    expect(redeemed(p)).toEqual({ redeemed: 40, reversed: 40, adjusted: 7, outstanding: 1007 });
+  });
+
+  it('a settle record put twice counts once; one met before the api stored its record is stored from the member and counts once', async () => {
+    const { p, till, api, ports } = await setup();
+    api.twiceNext = true;
+    await redeem(api.deps(), 'm1', 'r1', { coins: 10 });
+    // The api died after its settle record: the consumer stores the record from the pending entry.
+    api.dieNext = 'after-settle';
+    await expect(redeem(api.deps(), 'm2', 'r2', { coins: 20 })).rejects.toThrow('died');
+    expect(await till.operation('m2', 'c#r#r2')).toBeNull();
+    await p.deliver(api.stream.splice(0), 100, ports());
+    expect(await till.operation('m2', 'c#r#r2')).toMatchObject({ body: { coins: 20 } });
+    // The till retries: the stored answer, and nothing counted again.
+    expect((await redeem(api.deps(), 'm2', 'r2', { coins: 20 })).status).toBe(200);
+    await p.deliver(api.stream.splice(0), 100, ports());
+    expect(redeemed(p)).toMatchObject({ redeemed: 30, outstanding: 970 });
+  });
+
+  it('an api that died before its settle record: the member next operation puts it, each counted once', async () => {
+    const { p, api, ports } = await setup();
+    api.dieNext = 'before-settle';
+    await expect(redeem(api.deps(), 'm1', 'r1', { coins: 10 })).rejects.toThrow('died');
+    await redeem(api.deps(), 'm1', 'r2', { coins: 5 });
+    await p.deliver(api.stream.splice(0), 100, ports());
+    expect(redeemed(p)).toMatchObject({ redeemed: 15, outstanding: 985 });
+  });
+
+  it('counts once when the counter writes fail after the records were stored, redelivered or given up and replayed', async () => {
+    for (const mode of ['redelivered', 'given-up'] as const) {
+      const { p, till, api, ports } = await setup();
+      await redeem(api.deps(), 'm1', 'r1', { coins: 10 });
+      api.dieNext = 'after-settle';
+      await expect(redeem(api.deps(), 'm2', 'r2', { coins: 20 })).rejects.toThrow('died');
+      const batch = api.stream.splice(0);
+      // The attempt stores r2's record, then dies at its first counter write.
+      const failing: MetricsPort = {
+        read: (keys, shard) => p.metrics.read(keys, shard),
+        write: async (key, shard, item, prev) => {
+          if (key.startsWith('cd#')) throw new Error('injected: counter write failed');
+          return p.metrics.write(key, shard, item, prev);
+        },
+      };
+      await expect(processBatch(batch, p.ports({ till, metrics: failing }))).rejects.toThrow('injected');
+      expect(await till.operation('m2', 'c#r#r2')).not.toBeNull();
+      if (mode === 'redelivered') await p.deliver(batch, 100, ports());
+      else {
+        // Given up: the next batch of the shard (an event of another member) takes the list over,
+        // then the runbook replays the given-up records at new positions.
+        await p.deliver(p.records([orders.purchase('m3', 'o3', '2027-01-10', [['a', 'meat', 1_000]])]), 100, ports());
+        const replay = p.records(batch.map((r) => new TextDecoder().decode(r.data)));
+        await p.deliver(replay, 100, ports());
+      }
+      expect(redeemed(p), mode).toMatchObject({ redeemed: 30 });
+      expect(redeemed(p).outstanding, mode).toBe(mode === 'given-up' ? 980 : 970);
+    }
+  });
+
+  it('a settle record of a member whose write failed in its batch waits for the redelivery', async () => {
+    const { p, api, ports } = await setup();
+    await redeem(api.deps(), 'm1', 'r1', { coins: 10 });
+    const records = [...api.stream.splice(0), ...p.records([orders.purchase('m1', 'o9', '2027-01-10', [['a', 'meat', 1_000]])])];
+    let fail = true;
+    const members = {
+      getMany: (ids: readonly string[]) => p.members.getMany(ids),
+      put: async (state: MemberState) => {
+        if (fail) {
+          fail = false;
+          return false; // the api wrote the member first
+        }
+        return p.members.put(state);
+      },
+    };
+    await p.deliver(records, 100, p.ports({ till: ports().till, members }));
+    expect(redeemed(p)).toMatchObject({ redeemed: 10 });
+  });
+});
