@@ -60,7 +60,13 @@ export class CoinStore implements CoinOperationsPort {
     if (!pending.settle) return this.storeCounted(memberId, pending);
     // The settle record first: the ledger record names its position (a put retried by the SDK may
     // leave two; the consumer counts at the one the stored record names).
-    const command = { type: 'coins_settle', eventId: `coins_settle:${pending.op}`, memberId, occurredAt: new Date().toISOString(), op: pending.op };
+    const command = {
+      type: 'coins_settle',
+      eventId: `coins_settle:${pending.op}`,
+      memberId,
+      occurredAt: new Date().toISOString(),
+      op: pending.op,
+    };
     const out = await this.kinesis().send(
       new PutRecordCommand({ StreamName: this.names.events, PartitionKey: memberId, Data: encoder.encode(JSON.stringify(command)) }),
     );

@@ -1,6 +1,14 @@
 // The till's coin counts in a batch (shared/coins/settle.ts): the batch's own coins_settle records
 // and those an earlier attempt listed in the batch progress and did not get to add.
-import { isSettleEntry, parseSettleEntry, planSettles, settleEntry, type TillRecordsPort, type SettlePlan, type TillSettle } from '../coins/settle';
+import {
+  isSettleEntry,
+  parseSettleEntry,
+  planSettles,
+  settleEntry,
+  type TillRecordsPort,
+  type SettlePlan,
+  type TillSettle,
+} from '../coins/settle';
 import type { MemberState } from '../member/state';
 import { unsettledMembers } from './batch-progress';
 import type { CounterItem, MetricsPort } from './counter-marks';

@@ -57,7 +57,13 @@ class Api implements CoinOperationsPort {
     const die = this.dieNext;
     this.dieNext = null;
     if (die === 'before-settle') throw new Error('the request died');
-    const line = JSON.stringify({ type: 'coins_settle', eventId: `coins_settle:${pending.op}`, memberId, occurredAt: new Date(NOW).toISOString(), op: pending.op });
+    const line = JSON.stringify({
+      type: 'coins_settle',
+      eventId: `coins_settle:${pending.op}`,
+      memberId,
+      occurredAt: new Date(NOW).toISOString(),
+      op: pending.op,
+    });
     const put = this.p.records(this.twiceNext ? [line, line] : [line]);
     this.twiceNext = false;
     this.stream.push(...put);
@@ -79,7 +85,12 @@ class Api implements CoinOperationsPort {
 async function setup() {
   const p = new MemoryPipeline(program, () => NOW);
   const till = new MemoryTill();
-  await p.deliver(p.records([orders.purchase('m1', 'o1', '2026-11-01', [['a', 'meat', 50_000]]), orders.purchase('m2', 'o2', '2026-11-01', [['a', 'meat', 50_000]])]));
+  await p.deliver(
+    p.records([
+      orders.purchase('m1', 'o1', '2026-11-01', [['a', 'meat', 50_000]]),
+      orders.purchase('m2', 'o2', '2026-11-01', [['a', 'meat', 50_000]]),
+    ]),
+  );
   const api = new Api(p, till);
   return { p, till, api, ports: () => p.ports({ till }) };
 }
