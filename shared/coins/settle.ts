@@ -18,6 +18,8 @@
  * An attempt that dies after storing a record and before its counter writes, and that Lambda gives
  * up on, lists its settle records in the shard's batch progress (batch-progress.ts), so the next
  * batch adds them; a settle of a member whose write failed in the batch waits for the redelivery.
+ * Known gap: a batch given up with no attempt having reached its batch-progress write leaves its
+ * settle records uncounted (their replay at new positions counts nothing).
  */
 import { adjustmentKey, redemptionKey } from '../keys/ledger-keys';
 import type { MemberState } from '../member/state';
