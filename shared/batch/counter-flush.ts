@@ -8,15 +8,14 @@
 // each counter item decides by its mark whether it holds it (counter-marks.ts).
 import { compareSeq } from '../stream/position';
 import { forEachLimited } from '../util/limit';
-import { mergeCounts, type CoinCounts, type CoinOutbox } from '../coins/outbox';
+import { addCount, mergeCounts, type CoinCounts, type CoinOutbox } from '../coins/outbox';
 import type { Deltas } from '../metrics/deltas';
 import { addInto, holds, memberTag, nextMark, type CounterBatch, type CounterItem } from './counter-marks';
 
 /** Deltas (a map per counter key) as outbox counts (a record per counter key), added into `into`. */
 export function deltasToCounts(deltas: Deltas, into: CoinCounts = {}): CoinCounts {
-  const more: CoinCounts = {};
-  for (const [key, counters] of deltas) more[key] = Object.fromEntries(counters);
-  return mergeCounts(into, more);
+  for (const [key, counters] of deltas) for (const [name, n] of counters) addCount(into, key, name, n);
+  return into;
 }
 
 export class CounterFlush {

@@ -59,13 +59,22 @@ export function bookedMoves(entries: readonly CoinEntry[]): BookedMove[] {
 /** The LedgerTable sort key of the moves one consumer write of a member booked. */
 export const movesKey = (out: Pick<CoinOutbox, 'shardId' | 'seq'>) => `c#m#${out.shardId}#${out.seq}`;
 
-function add(counts: CoinCounts, key: string, name: string, n: number): void {
+export function addCount(counts: CoinCounts, key: string, name: string, n: number): void {
   if (n === 0) return;
   const item = (counts[key] ??= {});
   const next = (item[name] ?? 0) + n;
-  if (next === 0) delete item[name];
-  else item[name] = next;
-  if (Object.keys(item).length === 0) delete counts[key];
+  if (next !== 0) {
+    item[name] = next;
+    return;
+  }
+  // Only a counter back at 0 can leave its key empty (no list of names built per count: #16).
+  delete item[name];
+  if (isEmpty(item)) delete counts[key];
+}
+
+function isEmpty(item: Record<string, number>): boolean {
+  for (const _ in item) return false;
+  return true;
 }
 
 const MOVEMENT: Record<CoinEntry['kind'], [string, number]> = {
@@ -83,18 +92,21 @@ export function coinCounts(entries: readonly CoinEntry[], into: CoinCounts = {})
   for (const e of entries) {
     const key = coinDayKey(e.day);
     const [name, sign] = MOVEMENT[e.kind];
-    add(into, key, name, sign * e.coins);
+    addCount(into, key, name, sign * e.coins);
     for (const k of [key, COIN_TOTALS_KEY]) {
-      add(into, k, COIN_COUNTERS.dAvailable, e.delta.available);
-      add(into, k, COIN_COUNTERS.dPending, e.delta.pending);
-      add(into, k, COIN_COUNTERS.dDebt, e.delta.debt);
+      addCount(into, k, COIN_COUNTERS.dAvailable, e.delta.available);
+      addCount(into, k, COIN_COUNTERS.dPending, e.delta.pending);
+      addCount(into, k, COIN_COUNTERS.dDebt, e.delta.debt);
     }
   }
   return into;
 }
 
 export function mergeCounts(into: CoinCounts, more: CoinCounts, keys: Iterable<string> = Object.keys(more)): CoinCounts {
-  for (const key of keys) for (const [name, n] of Object.entries(more[key] ?? {})) add(into, key, name, n);
+  for (const key of keys) {
+    const names = more[key];
+    if (names) for (const name in names) addCount(into, key, name, names[name]);
+  }
   return into;
 }
 
