@@ -11,20 +11,16 @@
 // do not hold it (counter-marks.ts). A write's counts are the sum of its records' own deltas, each
 // the change from the state before the record to the state after it, so they do not depend on how
 // the attempts were cut.
-import { tierAction, type Action } from '../actions/actions';
+import type { Action } from '../actions/actions';
 import { lastActiveHintKey, purchaseHintKey } from '../keys/metrics-keys';
 import { hashHex } from '../util/hash';
 import { forEachLimited } from '../util/limit';
-import { applyRecords, type Rejection } from '../member/reducer';
 import { compareSeq, parentSeq } from '../stream/position';
 import { decodeBatch, type QuarantineItem, type StreamRecord } from './decode';
-import { type IncomingRecord, type MemberState } from '../member/state';
-import { claimKey, type AppliedClaim } from '../member/ledger';
+import type { MemberState } from '../member/state';
 import { ordersToStore } from '../member/orders-outbox';
-import { memberDeltas, type Deltas } from '../metrics/deltas';
-import type { TierChange } from '../points/tiers';
+import { type Deltas } from '../metrics/deltas';
 import { bookedMoves, coinCounts, mergeCounts, movesKey } from '../coins/outbox';
-import type { CoinEntry } from '../coins/ledger';
 import { dayOf } from '../days/days';
 import { erasureDeltas, memberErasedAction } from '../privacy/erasure';
 import { planErasures, scrubErasedQuarantine, type ErasurePlan } from '../privacy/erasure-plan';
@@ -35,6 +31,7 @@ import type { CommandSigner, SignableCommand } from '../jobs/command-signature';
 import type { MergeRequest } from '../identity/merge-request';
 
 import { START } from './counter-marks';
+import { reduceMember, type MemberResult } from './reduce-member';
 import { CounterFlush, deltasToCounts } from './counter-flush';
 import { BATCH_PROGRESS_KEY, BatchProgress, unsettledMembers } from './batch-progress';
 import { isSettleEntry } from '../coins/settle';
@@ -46,91 +43,6 @@ export type { CounterItem, MetricsPort } from './counter-marks';
 
 export type { Action };
 export type { ActionsPort, BatchPorts, BatchResult, HintPort, MemberPort, QuarantinePort, SegmentPort } from './ports';
-
-/** The counter deltas of one record (or of an erasure) of a member. */
-interface SegmentResult {
-  /** The record's position: a counter item whose mark is at or after it already holds these deltas. */
-  end: string;
-  deltas: Deltas;
-}
-
-interface MemberResult {
-  memberId: string;
-  firstSeq: string;
-  final: MemberState | null;
-  changed: boolean;
-  segments: SegmentResult[];
-  rejections: Rejection[];
-  tierChanges: TierChange[];
-  actions: Action[];
-  coinEntries: CoinEntry[];
-  /** Ledger claims the member write applies. */
-  applied: AppliedClaim[];
-  /** Rejected records of a member erased in this batch: quarantined without payload. */
-  erasedRejections?: Rejection[];
-  /** Identity commands for other owners, put once this member's write is done. */
-  forwards: OutgoingRecord[];
-}
-
-/**
- * Reduces a member's records one at a time and books each record's own deltas (the change from
- * the state before it to the state after it), tagged with the record's position. A record's
- * deltas therefore depend only on the member's state before it, never on how a batch was cut:
- * whichever attempt (a longer retry, a bisected half) books a record into a counter item, it books
- * the same deltas into the same items, and a counter item can skip exactly the records up to its
- * own mark. (Deltas of a run of records taken together are not the sum of the records' own: the
- * `ra` range a run books lands in the item of the run's final last-active day, a tier change in the
- * item of its final tier day, so runs cut differently by different attempts lost or doubled them.)
- */
-async function reduceMember(
-  memberId: string,
-  stored: MemberState | null,
-  records: readonly IncomingRecord[],
-  ports: BatchPorts,
-  sources: ReadonlyMap<string, MemberState>,
-  mergeRequests: ReadonlyMap<string, MergeRequest>,
-): Promise<MemberResult> {
-  const result: MemberResult = {
-    memberId,
-    firstSeq: records[0].position.seq,
-    final: stored,
-    changed: false,
-    segments: [],
-    rejections: [],
-    tierChanges: [],
-    actions: [],
-    coinEntries: [],
-    forwards: [],
-    applied: [],
-  };
-  // The stored outbox is on the ledger (processBatch stored it first): this write's starts empty.
-  let state = stored?.ordersOut ? { ...stored, ordersOut: undefined } : stored;
-  const applied = new Set<string>();
-  for (const record of records) {
-    const outcome = await applyRecords(memberId, state, [record], {
-      program: ports.program,
-      ledger: ports.ledger,
-      sources,
-      applied,
-      mergeRequests,
-    });
-    result.forwards.push(...outcome.forwards);
-    for (const claim of outcome.applied) applied.add(claimKey(claim));
-    result.applied.push(...outcome.applied);
-    result.rejections.push(...outcome.rejections);
-    result.tierChanges.push(...outcome.tierChanges);
-    result.coinEntries.push(...outcome.coinEntries);
-    result.actions.push(...outcome.tierChanges.map((change) => tierAction(ports.program, memberId, change)), ...outcome.actions);
-    if (!outcome.changed) continue;
-    const deltas: Deltas = new Map();
-    memberDeltas(state, outcome.state, deltas, ports.program);
-    result.segments.push({ end: record.position.seq, deltas });
-    state = outcome.state;
-    result.changed = true;
-  }
-  result.final = state;
-  return result;
-}
 
 async function writeHints(
   results: readonly MemberResult[],

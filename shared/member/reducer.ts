@@ -25,7 +25,7 @@ import type { TierChange } from '../points/tiers';
 import type { StreamPosition } from '../stream/position';
 import type { CoinEntry } from '../coins/ledger';
 import { countEvent } from './behaviour-counts';
-import { claimRefundOnce, purchaseApplied, recordOutboxRefund } from './claims';
+import { claimRefundOnce, purchaseApplied, recordOutboxRefund, type RunClaims } from './claims';
 import { applyJobCommand, isJobCommand } from './job-commands';
 import { applyPurchase, applyRefund, pruneHistory } from './orders';
 import { guarded, PortFailure, RecordFailure } from './record-failures';
@@ -97,36 +97,66 @@ export async function applyRecords(
   }
 }
 
+const NO_POISON: ReadonlyMap<string, string> = new Map();
+
+/**
+ * Applies one behaviour record to `state` in place (a state the caller owns: a copy it made, or
+ * one an earlier call returned; null for an unknown member), for callers that reduce a member
+ * record by record (shared/batch/reduce-member.ts) without a copy of the member per record. The
+ * state is left as it was when the outcome is unchanged. A record the rules throw on throws its
+ * RecordFailure, with `state` half changed: the caller discards it and reduces the member again
+ * with {@link applyRecords}, from a state it kept.
+ */
+export function applyRecordOwned(
+  memberId: string,
+  state: MemberState | null,
+  record: IncomingRecord,
+  context: ReducerContext,
+): Promise<BatchOutcome> {
+  return applyRecordsOnce(memberId, state, [record], context, NO_POISON, true);
+}
+
+/** The reducer's own copy of a stored member: the parts it changes in place are copied. */
+export function ownedCopy(stored: MemberState): MemberState {
+  const state: MemberState = { ...stored, contribution: new Map() };
+  state.activity = { ...state.activity, recent: [...state.activity.recent] };
+  state.recentEventIds = [...state.recentEventIds];
+  if (state.recentEventDays) state.recentEventDays = [...state.recentEventDays];
+  state.recentCommandIds = [...(state.recentCommandIds ?? [])];
+  // Points-history and purchase entries are replaced when they change, never changed in place
+  // (orders.ts, identity/fold.ts): copying the arrays keeps the caller's state as it was.
+  state.history = [...state.history];
+  state.purchases = [...state.purchases];
+  state.segments = [...state.segments];
+  state.winback = state.winback ? { ...state.winback } : null;
+  state.identities = [...state.identities];
+  state.identityDeltas = undefined;
+  // A refund records itself on the outbox's order: this pass's copy, not the caller's.
+  if (state.ordersOut) state.ordersOut = state.ordersOut.map((o) => ({ ...o, claim: { ...o.claim }, refunds: copyRefunds(o.refunds) }));
+  return state;
+}
+
 async function applyRecordsOnce(
   memberId: string,
   stored: MemberState | null,
   records: readonly IncomingRecord[],
   { program, ledger: port, sources, applied: before, mergeRequests }: ReducerContext,
   poisoned: ReadonlyMap<string, string>,
+  /** `stored` is the caller's own to change (applyRecordOwned): no copy. */
+  owned = false,
 ): Promise<BatchOutcome> {
-  const ledger = guarded(port);
+  const ledger = guardedLedger(port);
   // This pass's claims stay its own until it returns (a poisoned record reruns the pass).
   const appliedClaims: AppliedClaim[] = [];
   const run = new Set(before ?? []);
   const claims = { run, apply: (claim: AppliedClaim) => (appliedClaims.push(claim), run.add(claimKey(claim))) };
   const tz = program.timezone;
   const today = todayIn(tz, records[records.length - 1].arrivedAt);
-  let state: MemberState | null = stored ? { ...stored, contribution: new Map() } : null;
-  if (state) {
-    state.activity = { ...state.activity, recent: [...state.activity.recent] };
-    state.recentEventIds = [...state.recentEventIds];
-    if (state.recentEventDays) state.recentEventDays = [...state.recentEventDays];
-    state.recentCommandIds = [...(state.recentCommandIds ?? [])];
-    // Points-history and purchase entries are replaced when they change, never changed in place
-    // (orders.ts, identity/fold.ts): copying the arrays keeps the caller's state as it was.
-    state.history = [...state.history];
-    state.purchases = [...state.purchases];
-    state.segments = [...state.segments];
-    state.winback = state.winback ? { ...state.winback } : null;
-    state.identities = [...state.identities];
+  let state: MemberState | null = stored && !owned ? ownedCopy(stored) : stored;
+  if (state && owned) {
+    // This record's counts only (a copy starts with none).
+    state.contribution = new Map();
     state.identityDeltas = undefined;
-    // A refund records itself on the outbox's order: this pass's copy, not the caller's.
-    if (state.ordersOut) state.ordersOut = state.ordersOut.map((o) => ({ ...o, claim: { ...o.claim }, refunds: copyRefunds(o.refunds) }));
   }
   const visitor = isVisitorKey(memberId);
   const forwards: OutgoingRecord[] = [];
@@ -135,6 +165,7 @@ async function applyRecordsOnce(
   const actions: Action[] = [];
   const coinEntries: CoinEntry[] = [];
   let changed = false;
+  const rc: RecordContext = { memberId, ledger, program, rejections, tierChanges, coinEntries, claims, run };
 
   for (const record of records) {
     const { event, position } = record;
@@ -212,7 +243,7 @@ async function applyRecordsOnce(
         const fromMember = event.type === 'identity_forward' ? (event.fromMemberId ?? null) : null;
         const anonymous = visitor || (event.type === 'identity_forward' && !fromMember);
         const fromVisitor = event.type === 'identity_forward' && !fromMember ? (event.anonymousId ?? null) : null;
-        const next = await applyBehaviour(state, applied, anonymous, fromVisitor, fromMember);
+        const next = await applyBehaviour(rc, record, state, applied, anonymous, fromVisitor, fromMember);
         if (next === 'rejected') continue;
         state = next;
       }
@@ -224,96 +255,24 @@ async function applyRecordsOnce(
       if (error instanceof PortFailure) throw error.original;
       throw new RecordFailure(position.seq, `(record): could not be applied: ${String((error as Error)?.message ?? error)}`.slice(0, 512));
     }
-
-    /** Applies one behaviour event: the member as it is after it, or 'rejected' (the rejection noted). */
-    async function applyBehaviour(
-      current: MemberState | null,
-      event: BehaviourEvent,
-      anonymous: boolean,
-      forwardedFrom: string | null,
-      fromMember: string | null,
-    ): Promise<MemberState | 'rejected'> {
-      let state = current;
-      const day = dayOf(record.at, tz);
-      if (event.type === 'refund') {
-        // A refund never creates a member: without a member there is no order to refund. A forwarded
-        // refund may name an order the anonymous id made before its link (kept under its own key), a
-        // merged member's event one that member made; a member's refund one of the ids folded into it.
-        let ledgerKey = memberId;
-        let order: OrderRecord | null = null;
-        // An order this write applied is in its outbox, not on the ledger yet: the refund is recorded on it.
-        const pending = state?.ordersOut?.find((o) => o.orderId === event.orderId);
-        if (state && pending) {
-          if (recordOutboxRefund(pending, event, position))
-            applyRefund(state, event, pending, day, pending, undefined, program, tierChanges, coinEntries, claims, true);
-          return state;
-        }
-        const keys = [...(fromMember ? [fromMember] : []), memberId, ...(forwardedFrom !== null ? [visitorKey(forwardedFrom)] : [])];
-        for (const key of state ? new Set([...keys, ...state.identities]) : []) {
-          order = await ledger.getOrder(key, event.orderId);
-          if (order) {
-            ledgerKey = key;
-            break;
-          }
-        }
-        // An order first claimed by a later record was unknown when this refund arrived.
-        const foreign = ledgerKey === memberId ? undefined : ledgerKey;
-        if (!state || !order || !purchaseApplied(order, foreign, position, run)) {
-          rejections.push({
-            position,
-            event,
-            reason: 'unknown_order',
-            detail: `orderId: no purchase ${event.orderId} by member ${memberId}`,
-          });
-          return 'rejected';
-        }
-        applyRefund(
-          state,
-          event,
-          order,
-          day,
-          await claimRefundOnce(ledger, ledgerKey, event, order, position),
-          foreign,
-          program,
-          tierChanges,
-          coinEntries,
-          claims,
-        );
-      } else {
-        if (!state) state = newMember(memberId, day);
-        if (event.type === 'signup' && event.acquisitionChannel && !state.acquisitionChannel) {
-          state.acquisitionChannel = event.acquisitionChannel;
-        }
-        const previous = state.activity.lastActiveOn;
-        const outcome = markActive(state.activity, day, program.activity.lateActivityLimitDays);
-        if (outcome === 'late') bump(state.contribution, day, C.lateActivity);
-        // An earlier-dated record that arrives after later ones (a retry, a replay, a forward that
-        // overtook another): the member joined on its day, as in time order.
-        if (outcome === 'new') joinedBy(state, day);
-        if (outcome === 'new' && (previous === null || day > previous)) endSilence(program, state, previous, day, state.contribution);
-        countEvent(state.contribution, event, day);
-        if (event.type === 'purchase')
-          await applyPurchase(
-            state,
-            event,
-            day,
-            position,
-            ledger,
-            program,
-            tierChanges,
-            coinEntries,
-            anonymous,
-            claims,
-            fromMember ?? undefined,
-          );
-      }
-      return state;
-    }
   }
   if (!state)
     return {
       state: newMember(memberId, 0),
       changed: false,
+      rejections,
+      tierChanges,
+      actions,
+      coinEntries,
+      applied: appliedClaims,
+      segmentChanges: { entered: [], exited: [] },
+      forwards,
+    };
+  // An owned state is the caller's next state whatever the outcome: unchanged, it stays as it was.
+  if (owned && !changed)
+    return {
+      state,
+      changed,
       rejections,
       tierChanges,
       actions,
@@ -337,6 +296,115 @@ async function applyRecordsOnce(
     for (const segmentId of ids) actions.push(makeAction(type, memberId, today, { segmentId }, [segmentId, cause]));
   }
   return { state, changed, rejections, tierChanges, actions, coinEntries, applied: appliedClaims, segmentChanges, forwards };
+}
+
+/** What one pass of applyRecordsOnce gives each behaviour record (one object per pass, no closure per record). */
+interface RecordContext {
+  memberId: string;
+  ledger: LedgerPort;
+  program: Program;
+  rejections: Rejection[];
+  tierChanges: TierChange[];
+  coinEntries: CoinEntry[];
+  claims: RunClaims;
+  run: ReadonlySet<string>;
+}
+
+/** Applies one behaviour event: the member as it is after it, or 'rejected' (the rejection noted). */
+async function applyBehaviour(
+  rc: RecordContext,
+  record: IncomingRecord,
+  current: MemberState | null,
+  event: BehaviourEvent,
+  anonymous: boolean,
+  forwardedFrom: string | null,
+  fromMember: string | null,
+): Promise<MemberState | 'rejected'> {
+  const { memberId, ledger, program, rejections, tierChanges, coinEntries, claims, run } = rc;
+  const { position } = record;
+  let state = current;
+  const day = dayOf(record.at, program.timezone);
+  if (event.type === 'refund') {
+    // A refund never creates a member: without a member there is no order to refund. A forwarded
+    // refund may name an order the anonymous id made before its link (kept under its own key), a
+    // merged member's event one that member made; a member's refund one of the ids folded into it.
+    let ledgerKey = memberId;
+    let order: OrderRecord | null = null;
+    // An order this write applied is in its outbox, not on the ledger yet: the refund is recorded on it.
+    const pending = state?.ordersOut?.find((o) => o.orderId === event.orderId);
+    if (state && pending) {
+      if (recordOutboxRefund(pending, event, position))
+        applyRefund(state, event, pending, day, pending, undefined, program, tierChanges, coinEntries, claims, true);
+      return state;
+    }
+    const keys = [...(fromMember ? [fromMember] : []), memberId, ...(forwardedFrom !== null ? [visitorKey(forwardedFrom)] : [])];
+    for (const key of state ? new Set([...keys, ...state.identities]) : []) {
+      order = await ledger.getOrder(key, event.orderId);
+      if (order) {
+        ledgerKey = key;
+        break;
+      }
+    }
+    // An order first claimed by a later record was unknown when this refund arrived.
+    const foreign = ledgerKey === memberId ? undefined : ledgerKey;
+    if (!state || !order || !purchaseApplied(order, foreign, position, run)) {
+      rejections.push({
+        position,
+        event,
+        reason: 'unknown_order',
+        detail: `orderId: no purchase ${event.orderId} by member ${memberId}`,
+      });
+      return 'rejected';
+    }
+    applyRefund(
+      state,
+      event,
+      order,
+      day,
+      await claimRefundOnce(ledger, ledgerKey, event, order, position),
+      foreign,
+      program,
+      tierChanges,
+      coinEntries,
+      claims,
+    );
+  } else {
+    if (!state) state = newMember(memberId, day);
+    if (event.type === 'signup' && event.acquisitionChannel && !state.acquisitionChannel) {
+      state.acquisitionChannel = event.acquisitionChannel;
+    }
+    const previous = state.activity.lastActiveOn;
+    const outcome = markActive(state.activity, day, program.activity.lateActivityLimitDays);
+    if (outcome === 'late') bump(state.contribution, day, C.lateActivity);
+    // An earlier-dated record that arrives after later ones (a retry, a replay, a forward that
+    // overtook another): the member joined on its day, as in time order.
+    if (outcome === 'new') joinedBy(state, day);
+    if (outcome === 'new' && (previous === null || day > previous)) endSilence(program, state, previous, day, state.contribution);
+    countEvent(state.contribution, event, day);
+    if (event.type === 'purchase')
+      await applyPurchase(
+        state,
+        event,
+        day,
+        position,
+        ledger,
+        program,
+        tierChanges,
+        coinEntries,
+        anonymous,
+        claims,
+        fromMember ?? undefined,
+      );
+  }
+  return state;
+}
+
+/** The ledger port with its failures marked (record-failures.ts), one wrapper per port. */
+const guardedPorts = new WeakMap<LedgerPort, LedgerPort>();
+function guardedLedger(port: LedgerPort): LedgerPort {
+  let ledger = guardedPorts.get(port);
+  if (!ledger) guardedPorts.set(port, (ledger = guarded(port)));
+  return ledger;
 }
 
 /** An outbox order's refunds, each copied (plain data: cheaper than structuredClone per record). */

@@ -1,0 +1,96 @@
+// The batch reduces a member on one copy per batch, behaviour events in place (#16 item 4). These
+// tests hold it to the reference — a copy of the member per record — on the same stored state and
+// ledger: the same result (final state, each record's deltas, actions, claims, coin entries,
+// rejections), and when the rules throw on a record, the same rejection and the records around it
+// applied once.
+import { describe, expect, it } from 'vitest';
+import { decodeBatch } from '../../shared/batch/decode';
+import { reduceMember, type MemberResult } from '../../shared/batch/reduce-member';
+import type { OrderRecord } from '../../shared/member/ledger';
+import type { MemberState } from '../../shared/member/state';
+import { eventsToJsonLines, simulate } from '../../simulator';
+import { clone, MemoryLedger } from '../support/memory-ports';
+import { MemoryPipeline } from '../support/memory-pipeline';
+
+/** A ledger with the same orders as `from` (its own copies). */
+function copyLedger<T extends MemoryLedger>(from: MemoryLedger, into: T): T {
+  for (const [key, order] of from.orders) into.orders.set(key, clone(order));
+  return into;
+}
+
+async function bothWays(
+  pipeline: MemoryPipeline,
+  lines: readonly string[],
+  ledgerOf: () => MemoryLedger = () => new MemoryLedger(),
+): Promise<[MemberResult, MemberResult][]> {
+  const { byMember } = await decodeBatch(pipeline.records(lines), { canForward: false });
+  const out: [MemberResult, MemberResult][] = [];
+  for (const [memberId, records] of byMember) {
+    const stored = pipeline.member(memberId) ?? null;
+    const run = (inPlace: boolean) => {
+      const ports = pipeline.ports({ ledger: copyLedger(pipeline.ledger, ledgerOf()) });
+      const state: MemberState | null = stored && clone(stored);
+      return reduceMember(memberId, state, records, ports, new Map(), new Map(), inPlace);
+    };
+    const inPlace = await run(true);
+    const reference = await run(false);
+    out.push([inPlace, reference]);
+    // The stored state is never changed.
+    if (stored) expect(pipeline.member(memberId)).toEqual(stored);
+  }
+  return out;
+}
+
+describe('the in-place reduction of a member', () => {
+  it('gives what a copy per record gives, batch after batch of a simulated stream', async () => {
+    const lines = [...eventsToJsonLines(simulate({ members: 40, days: 25, seed: 11 }))];
+    const pipeline = new MemoryPipeline();
+    let compared = 0;
+    let deltas = 0;
+    for (let i = 0; i < lines.length; i += 120) {
+      const batch = lines.slice(i, i + 120);
+      for (const [inPlace, reference] of await bothWays(pipeline, batch)) {
+        expect(inPlace).toEqual(reference);
+        compared++;
+        deltas += reference.segments.length;
+      }
+      await pipeline.deliver(pipeline.records(batch));
+    }
+    expect(compared).toBeGreaterThan(200);
+    expect(deltas).toBeGreaterThan(1000);
+  });
+
+  it('rejects a record the rules throw on as the reference does, the records around it applied once', async () => {
+    // A stored order without its sku list: the refund's rules throw a TypeError.
+    class CorruptLedger extends MemoryLedger {
+      override async getOrder(memberId: string, orderId: string): Promise<OrderRecord | null> {
+        const order = await super.getOrder(memberId, orderId);
+        return order && { ...order, eligibleSkus: null as never };
+      }
+    }
+    const at = (day: number) => `2027-05-0${day}T10:00:00+08:00`;
+    const event = (eventId: string, type: string, day: number, extra: Record<string, unknown> = {}) =>
+      JSON.stringify({ eventId, type, memberId: 'm1', occurredAt: at(day), channel: 'app', ...extra });
+    const lines = (n: number) => [{ sku: 'a', category: 'shoes', amountCents: n }];
+    const pipeline = new MemoryPipeline();
+    await pipeline.deliver(pipeline.records([event('p1', 'purchase', 1, { orderId: 'o1', lines: lines(120_000) })]));
+    const results = await bothWays(
+      pipeline,
+      [
+        event('a2', 'app_open', 2),
+        event('p2', 'purchase', 2, { orderId: 'o2', lines: lines(50_000) }),
+        event('r1', 'refund', 3, { orderId: 'o1', lines: [{ sku: 'a', amountCents: 1 }] }),
+        event('a4', 'app_open', 4),
+      ],
+      () => new CorruptLedger(),
+    );
+    expect(results).toHaveLength(1);
+    const [[inPlace, reference]] = results;
+    expect(inPlace).toEqual(reference);
+    expect(inPlace.rejections.map((r) => [r.event.eventId, r.reason])).toEqual([['r1', 'invalid_event']]);
+    // Three records applied, each once: their own deltas, active days 1, 2 and 4.
+    expect(inPlace.segments).toHaveLength(3);
+    expect(inPlace.final?.activity.activeDays).toBe(3);
+    expect(inPlace.final?.recentEventIds).toHaveLength(4);
+  });
+});
