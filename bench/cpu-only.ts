@@ -1,23 +1,30 @@
-// `npm run bench:cpu [-- --members N --days D --seed S] [--profile FILE]`: the handler CPU figure
-// alone (in-memory ports, no DynamoDB Local). `--profile FILE` also writes a V8 CPU profile of the
-// measured passes only (not of the workload's generation or the warm-up; asynchronous stacks lose
-// their callers, so filter nothing), for `npx tsx bench/profile-table.ts FILE`.
+// `npm run bench:cpu [-- --members N --days D --seed S] [--profile FILE] [--ports sharing]`: the
+// handler CPU figure alone (in-memory ports, no DynamoDB Local). `--profile FILE` also writes a V8
+// CPU profile of the measured passes only (not of the workload's generation or the warm-up;
+// asynchronous stacks lose their callers, so filter nothing), for `npx tsx bench/profile-table.ts
+// FILE`. `--ports sharing`: ports that copy nothing (bench/cpu.ts), after checking that a pass on
+// them ends as one on the copying ports does — the handler's own CPU without the test store's copies.
 import './quiet';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { loadProgram } from '../shared/programme/load';
-import { measureHandlerCpu } from './cpu';
+import { measureHandlerCpu, sameEnd, type PortMode } from './cpu';
 import { options } from './options';
 import { workload } from './runs';
 
 const argv = process.argv.slice(2);
 const at = argv.indexOf('--profile');
 const profileFile = at >= 0 ? argv.splice(at, 2)[1] : undefined;
+const portsAt = argv.indexOf('--ports');
+const ports = (portsAt >= 0 ? argv.splice(portsAt, 2)[1] : 'copying') as PortMode;
+if (ports !== 'copying' && ports !== 'sharing') throw new Error('--ports copying|sharing');
 const opts = options(argv);
 const program = loadProgram();
 const w = workload(opts.members, opts.days, opts.seed, opts.start, program);
+if (ports === 'sharing' && !(await sameEnd(w.plan.batches, program))) throw new Error('the sharing ports ended differently');
 let session: Session | undefined;
 const cpu = await measureHandlerCpu(w.plan.batches, program, {
+  ports,
   beforePasses: async () => {
     if (!profileFile) return;
     session = new Session();
@@ -33,6 +40,6 @@ if (session) {
   session.disconnect();
 }
 console.log(
-  `${w.plan.records} events: ${cpu.microsPerEvent.toFixed(1)} µs per event (passes ${cpu.passes.map((x) => x.toFixed(1)).join(', ')})`,
+  `${w.plan.records} events, ${ports} ports: ${cpu.microsPerEvent.toFixed(1)} µs per event (passes ${cpu.passes.map((x) => x.toFixed(1)).join(', ')})`,
 );
-console.log(JSON.stringify({ events: w.plan.records, handlerMicrosPerEvent: cpu.microsPerEvent, passes: cpu.passes }));
+console.log(JSON.stringify({ events: w.plan.records, ports, handlerMicrosPerEvent: cpu.microsPerEvent, passes: cpu.passes }));

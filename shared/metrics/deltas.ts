@@ -48,6 +48,15 @@ export function countedChannel(program: ChannelList, channel: string | null): st
   return program.acquisitionChannels.includes(channel) ? channel : OTHER_CHANNEL;
 }
 
+/**
+ * Totals (members, tiers, segment sizes) are also booked on the day they take effect, so a figure
+ * as of an earlier day is the total minus the later days' deltas.
+ */
+function total(deltas: Deltas, day: number, counter: string, by: number): void {
+  add(deltas, TOTALS_KEY, counter, by);
+  add(deltas, dayKey(day), counter, by);
+}
+
 /** Adds the deltas of one write. `old` is null for a member's first write. */
 export function memberDeltas(old: MemberState | null, next: MemberState, deltas: Deltas, program: ChannelList): void {
   for (const [day, row] of next.contribution) {
@@ -68,17 +77,11 @@ export function memberDeltas(old: MemberState | null, next: MemberState, deltas:
     return;
   }
   const j = next.joinedOn;
-  // Totals (members, tiers, segment sizes) are also booked on the day they take effect, so a
-  // figure as of an earlier day is the total minus the later days' deltas.
-  const total = (day: number, counter: string, by: number) => {
-    add(deltas, TOTALS_KEY, counter, by);
-    add(deltas, dayKey(day), counter, by);
-  };
   if (!old) {
     add(deltas, dayKey(j), COUNTER.newMembers, 1);
     add(deltas, dayKey(j), newByChannelCounter(channelOf(program, next)), 1);
     add(deltas, TOTALS_KEY, COUNTER.members, 1);
-    total(j, tierCounter(next.tier.tier), 1);
+    total(deltas, j, tierCounter(next.tier.tier), 1);
   } else {
     if (old.joinedOn !== j) {
       // joinedOn moved earlier (an earlier-dated record arrived late, or a fold: an identified
@@ -103,15 +106,15 @@ export function memberDeltas(old: MemberState | null, next: MemberState, deltas:
       // The old base tier's day is the joinedOn it moved back to (shared/member/joined.ts).
       const oldSince = old.tier.tier === 0 && old.tier.tierSince === old.joinedOn ? j : old.tier.tierSince;
       const day = Math.max(next.tier.tierSince ?? j, oldSince ?? j);
-      total(day, tierCounter(old.tier.tier), -1);
-      total(day, tierCounter(next.tier.tier), 1);
+      total(deltas, day, tierCounter(old.tier.tier), -1);
+      total(deltas, day, tierCounter(next.tier.tier), 1);
     }
   }
   const before = new Set(old?.segments ?? []);
   const after = new Set(next.segments);
   const segmentDay = next.segmentsOn ?? j;
-  for (const id of after) if (!before.has(id)) total(segmentDay, segmentSizeCounter(id), 1);
-  for (const id of before) if (!after.has(id)) total(segmentDay, segmentSizeCounter(id), -1);
+  for (const id of after) if (!before.has(id)) total(deltas, segmentDay, segmentSizeCounter(id), 1);
+  for (const id of before) if (!after.has(id)) total(deltas, segmentDay, segmentSizeCounter(id), -1);
 
   activityDeltas(rekeyed(old, next, deltas, false, program), next, deltas, false, program);
   customerDeltas(old, next, deltas, false);
