@@ -7,7 +7,8 @@
 //   <position>|<key>:<counts>;…|<move>,…
 //
 // position: empty when it is the member's own high-water mark, else `<shardId> <seq>`; key: the day
-// number of `cd#<day>`, `*` for `cd#all`, `d<n>` for the day item `d#<n>`, `t` for `totals`; counts
+// number of a legacy coin day item `cd#<day>`, `*` for `cd#all`, `d<n>` for the day item `d#<n>`
+// (which holds the coin day counts too), `t` for `totals`; counts
 // of a coin key: a letter per counter and its signed integer (`a17A17P-17`); of a day or totals key:
 // `<name>=<n>` joined by `,` (`|` in a name as `!`), the frequent names as `_<code>` ({@link SHORT}, `_0=2,w0.6=1`); move: the kind's letter, day, lot number in base 36 and coins (`a20747.2jt2svbz87.17`).
 // Anything the form cannot express is stored as JSON (read back by its leading `{`), as are items
@@ -63,6 +64,17 @@ const SHORT = [
   'dormN',
   'dormS',
   'erased',
+  // The coin counters, since the coin day counts joined the day items (`d#<day>`).
+  COIN_COUNTERS.issued,
+  COIN_COUNTERS.available,
+  COIN_COUNTERS.revoked,
+  COIN_COUNTERS.redeemed,
+  COIN_COUNTERS.reversed,
+  COIN_COUNTERS.expired,
+  COIN_COUNTERS.adjusted,
+  COIN_COUNTERS.dAvailable,
+  COIN_COUNTERS.dPending,
+  COIN_COUNTERS.dDebt,
 ];
 const SHORT_CODE = new Map(SHORT.map((name, i) => [name, `_${i.toString(36)}`]));
 /** A day-counter name the pair form can hold (no separator, no leading `_`; its `|` written as `!`). */

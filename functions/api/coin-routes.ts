@@ -5,7 +5,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { dayNumber, todayIn } from '../../shared/days/days';
-import { COIN_TOTALS_KEY, coinDayKey, coinFigures } from '../../shared/coins/outbox';
+import { COIN_TOTALS_KEY, coinDayCounters, coinDayKeys, coinFigures } from '../../shared/coins/outbox';
 import { adjust, CoinRefusal, redeem, reverseRedemption, type CoinOperationsDeps } from '../../shared/coins/operations';
 import { coinLedgerPage, personCoinLedger } from '../../shared/coins/ledger-view';
 import { CoinStore } from '../adapters/coin-store';
@@ -154,12 +154,12 @@ export async function getCoinMetrics(ctx: RouteContext, event: APIGatewayProxyEv
   const today = todayIn(ctx.program.timezone, ctx.now());
   const last = Math.max(to, today + 1);
   const keys = [COIN_TOTALS_KEY];
-  for (let d = from; d <= last; d++) keys.push(coinDayKey(d));
+  for (let d = from; d <= last; d++) keys.push(...coinDayKeys(d));
   const sums = await ctx.stores.metrics.sum(keys);
   const byDay = new Map<number, Record<string, number>>();
   for (let d = from; d <= last; d++) {
-    const m = sums.get(coinDayKey(d));
-    if (m && m.size) byDay.set(d, Object.fromEntries(m));
+    const m = coinDayCounters(sums, d);
+    if (m) byDay.set(d, m);
   }
   const days: number[] = [];
   for (let d = from; d <= to; d++) days.push(d);

@@ -1,6 +1,9 @@
 /**
- * Coin counters: per-day movement counts (`cd#<day>`) and the running sums of available, pending
- * and debt (`cd#all`), from which end-of-day figures are derived.
+ * Coin counters: per-day movement counts, in the day's counter item (`d#<day>`, beside the day's
+ * other counters: one item write per day per flush, not two), and the running sums of available,
+ * pending and debt (`cd#all`), from which end-of-day figures are derived. Coin day counts written
+ * before they joined the day items are in `cd#<YYYY-MM-DD>` items ({@link legacyCoinDayKey}): the
+ * reads add them in ({@link coinDayKeys}), and an outbox stored before still flushes to them.
  *
  * Why an outbox. Two writers change a member's coins: the stream consumer and the API (a
  * redemption at the till). The consumer writes its other counters *before* the member; if an API
@@ -15,12 +18,32 @@
  * the crash came first).
  */
 import { dayString } from '../days/days';
-import { COIN_DAY_PREFIX, COIN_TOTALS_KEY, coinDayKey as coinDayKeyOf } from '../keys/metrics-keys';
+import { COIN_DAY_PREFIX, COIN_TOTALS_KEY, coinDayKey as coinDayKeyOf, dayKey } from '../keys/metrics-keys';
 import { COIN_COUNTERS } from '../metrics/catalogue';
 import type { CoinEntry } from './ledger';
 
 export { COIN_COUNTERS, COIN_DAY_PREFIX, COIN_TOTALS_KEY };
-export const coinDayKey = (day: number) => coinDayKeyOf(dayString(day));
+/** The counter key a day's coin movements are added to: the day's own counter item. */
+export const coinDayKey = (day: number) => dayKey(day);
+/** Where coin day counts were kept before they joined the day items (read, never written anew). */
+export const legacyCoinDayKey = (day: number) => coinDayKeyOf(dayString(day));
+/** The counter keys holding a day's coin counts: the day item and the legacy coin day item. */
+export const coinDayKeys = (day: number) => [coinDayKey(day), legacyCoinDayKey(day)];
+
+const COIN_NAMES: readonly string[] = Object.values(COIN_COUNTERS);
+/** A day's coin counters from summed counter items (the day item's other counters left out), or null if none. */
+export function coinDayCounters(sums: ReadonlyMap<string, ReadonlyMap<string, number>>, day: number): Record<string, number> | null {
+  let out: Record<string, number> | null = null;
+  for (const key of coinDayKeys(day)) {
+    const m = sums.get(key);
+    if (!m) continue;
+    for (const name of COIN_NAMES) {
+      const n = m.get(name);
+      if (n) (out ??= {})[name] = (out[name] ?? 0) + n;
+    }
+  }
+  return out;
+}
 
 export type CoinCounts = Record<string, Record<string, number>>;
 

@@ -2,7 +2,7 @@
  * The coin figures of `GET /metrics/program?asOf=`: the balances at the end of `asOf` (what
  * finance books as a provision: `liabilityFen`) and the movements of the 30 days up to it.
  */
-import { COIN_TOTALS_KEY, coinDayKey, coinFigures } from './outbox';
+import { COIN_TOTALS_KEY, coinDayCounters, coinDayKeys, coinFigures } from './outbox';
 
 export const COIN_PROGRAM_WINDOW_DAYS = 30;
 
@@ -18,7 +18,7 @@ export interface CoinProgramFigures {
 /** The counter keys to read: the totals and every day from the window's first to `lastDay` (today + 1). */
 export function coinProgramKeys(asOf: number, lastDay: number): string[] {
   const keys = [COIN_TOTALS_KEY];
-  for (let d = asOf - COIN_PROGRAM_WINDOW_DAYS + 1; d <= lastDay; d++) keys.push(coinDayKey(d));
+  for (let d = asOf - COIN_PROGRAM_WINDOW_DAYS + 1; d <= lastDay; d++) keys.push(...coinDayKeys(d));
   return keys;
 }
 
@@ -30,8 +30,8 @@ export function coinProgramFigures(
 ): CoinProgramFigures {
   const byDay = new Map<number, Record<string, number>>();
   for (let d = asOf - COIN_PROGRAM_WINDOW_DAYS + 1; d <= lastDay; d++) {
-    const m = sums.get(coinDayKey(d));
-    if (m?.size) byDay.set(d, Object.fromEntries(m));
+    const m = coinDayCounters(sums, d);
+    if (m) byDay.set(d, m);
   }
   const days: number[] = [];
   for (let d = asOf - COIN_PROGRAM_WINDOW_DAYS + 1; d <= asOf; d++) days.push(d);

@@ -22,7 +22,11 @@ export const dayKey = (day: number) => `d#${day}`;
  */
 export const BATCH_PROGRESS_KEY = 'bp';
 
-/** Coin movements booked on a day (`cd#<YYYY-MM-DD>`): partition `cd`, sk = `<YYYY-MM-DD>#<source>`. */
+/**
+ * Legacy coin day items (`cd#<YYYY-MM-DD>`): partition `cd`, sk = `<YYYY-MM-DD>#<source>`. Coin
+ * movements are now counted in the day items (`d#<day>`); these are only read (and flushed from an
+ * outbox stored before the change).
+ */
 export const COIN_DAY_PREFIX = 'cd#';
 export const coinDayKey = (day: string) => `${COIN_DAY_PREFIX}${day}`;
 /** Running sums of the coin figures' deltas (`cd#all`): partition `cd#all`, sk = source. */

@@ -3,10 +3,11 @@
 // in docs/metrics.md all derive from here. The names are stored (keys of the encoded counters): never rename one.
 
 /**
- * Where a counter lives: day items (`d#<day>`), the `totals` item, or both; coin counters live in
- * coin day items (`cd#<YYYY-MM-DD>`) and the coin totals item (`cd#all`).
+ * Where a counter lives: day items (`d#<day>`), the `totals` item, or both; the coin counters'
+ * running sums live in the coin totals item (`cd#all`) too. (Coin day counts written before they
+ * joined the day items are in legacy coin day items `cd#<YYYY-MM-DD>`: read, never written anew.)
  */
-export type CounterItemKind = 'day' | 'totals' | 'day+totals' | 'coinDay' | 'coinDay+coinTotals';
+export type CounterItemKind = 'day' | 'totals' | 'day+totals' | 'day+coinTotals';
 
 export interface CounterSpec {
   /** The stored name, or its pattern with `<…>` placeholders. */
@@ -185,14 +186,14 @@ export const COUNTER_CATALOGUE: readonly CounterSpec[] = [
   { name: 'm<a>.<b>', item: 'day', doc: 'members newly counted in the MAU of days day+a…day+b' },
   { name: 'pc<a>.<b>', item: 'day', doc: 'persons newly counted as customers (a purchase in the 30 days) of days day+a…day+b' },
   { name: 'pv<a>.<b>', item: 'day', doc: 'visitors newly counted as customers of days day+a…day+b' },
-  { name: 'issued', item: 'coinDay', doc: 'coins earned by purchases booked on the day' },
-  { name: 'available', item: 'coinDay', doc: 'coins whose lot became available on the day' },
-  { name: 'revoked', item: 'coinDay', doc: 'coins revoked by refunds (from lots or as debt)' },
-  { name: 'redeemed', item: 'coinDay', doc: 'coins redeemed (API)' },
-  { name: 'reversed', item: 'coinDay', doc: 'coins put back by redemption reversals (API)' },
-  { name: 'expired', item: 'coinDay', doc: 'coins expired' },
-  { name: 'adjusted', item: 'coinDay', doc: 'net coins of operator adjustments (API)' },
-  { name: 'dA', item: 'coinDay+coinTotals', doc: 'change of the available (outstanding) coins' },
-  { name: 'dP', item: 'coinDay+coinTotals', doc: 'change of the pending coins' },
-  { name: 'dD', item: 'coinDay+coinTotals', doc: 'change of the coin debt' },
+  { name: 'issued', item: 'day', doc: 'coins earned by purchases booked on the day' },
+  { name: 'available', item: 'day', doc: 'coins whose lot became available on the day' },
+  { name: 'revoked', item: 'day', doc: 'coins revoked by refunds (from lots or as debt)' },
+  { name: 'redeemed', item: 'day', doc: 'coins redeemed (API)' },
+  { name: 'reversed', item: 'day', doc: 'coins put back by redemption reversals (API)' },
+  { name: 'expired', item: 'day', doc: 'coins expired' },
+  { name: 'adjusted', item: 'day', doc: 'net coins of operator adjustments (API)' },
+  { name: 'dA', item: 'day+coinTotals', doc: 'change of the available (outstanding) coins' },
+  { name: 'dP', item: 'day+coinTotals', doc: 'change of the pending coins' },
+  { name: 'dD', item: 'day+coinTotals', doc: 'change of the coin debt' },
 ];

@@ -62,7 +62,8 @@ beforeAll(async () => {
     writes.push(() => store.write(TOTALS_KEY, source, { hw: '1', counters: { members: 100, 'seg|status-active': 10 * (s + 1) } }, null));
     writes.push(() => store.write(COIN_TOTALS_KEY, source, { hw: '1', counters: { dA: 50 } }, null));
     for (let d = FIRST; d <= TODAY + 1; d++) {
-      writes.push(() => store.write(dayKey(d), source, { hw: '1', counters: { dau: dauOf(d, s), new: 1, b2: s } }, null));
+      // Coin day counts in the day items, and in the legacy coin day items written before.
+      writes.push(() => store.write(dayKey(d), source, { hw: '1', counters: { dau: dauOf(d, s), new: 1, b2: s, issued: 3 } }, null));
       writes.push(() => store.write(coinDayKey(dayString(d)), source, { hw: '1', counters: { issued: 2 } }, null));
     }
   });
@@ -108,8 +109,15 @@ describe('metrics reads', () => {
   ])('GET /metrics/%s: the same requests for 7 days as for 90', async (_, route) => {
     const week = await counted(() => route(ctx, event(range(7))));
     const quarter = await counted(() => route(ctx, event(range(90))));
-    expect(week.requests.length).toBeLessThanOrEqual(2);
+    // coins: the coin totals, the day span and the legacy coin day span.
+    expect(week.requests.length).toBeLessThanOrEqual(3);
     expect(quarter.requests).toEqual(week.requests);
+  });
+
+  it('GET /metrics/coins sums the coin counts of the day items and of the legacy coin day items', async () => {
+    const { body } = await counted(() => getCoinMetrics(ctx, event(range(90))));
+    expect(body.days).toHaveLength(90);
+    for (const row of body.days) expect(row.issued, row.day).toBe(SOURCES.length * (3 + 2));
   });
 
   it('GET /metrics/sessions sums every source of every day', async () => {

@@ -8,6 +8,7 @@ import { coinsDayCommand } from '../../shared/jobs/commands';
 import { coinBalance, lotNumber } from '../../shared/coins/lots';
 import { redeemCoins } from '../../shared/coins/ledger';
 import { COIN_TOTALS_KEY, coinCounts } from '../../shared/coins/outbox';
+import { dayKey } from '../../shared/keys/metrics-keys';
 import type { MemberState } from '../../shared/member/state';
 import { at, orderLines } from '../support/event-lines';
 import { memoryCoinFigures } from '../support/coin-figures';
@@ -77,6 +78,20 @@ describe('coins through the events consumer', () => {
     expect(f[9].liabilityFen).toBe(5273);
   });
 
+  it("adds the coin day counts to the day's own counter item: one item per day per flush, no coin day item", async () => {
+    const p = new MemoryPipeline();
+    await p.deliver(p.records([purchase('m1', 'o1', '2026-11-01', 10_000), refund('m1', 'o1', '2026-11-01', 5_000, 'f')]), 10);
+    const keys = [...p.metrics.items.keys()];
+    expect(keys.filter((k) => k.startsWith('cd#') && k !== COIN_TOTALS_KEY)).toEqual([]);
+    expect(
+      Object.fromEntries([...p.metrics.sum(dayKey(dayNumber('2026-11-01')))].filter(([n]) => ['issued', 'revoked', 'dP'].includes(n))),
+    ).toEqual({
+      issued: 100,
+      revoked: 50,
+      dP: 50,
+    });
+  });
+
   it('counts exactly when the coin counter write fails after the member write (the batch is redelivered)', async () => {
     const lines = [
       purchase('m2', 'o1', '2026-11-01', 10_000),
@@ -91,7 +106,7 @@ describe('coins through the events consumer', () => {
     const flaky = {
       read: p.metrics.read.bind(p.metrics),
       write: async (...args: Parameters<typeof p.metrics.write>) => {
-        if (args[0].startsWith('cd#') && fails-- > 0) throw new Error('injected: coin counter write failed');
+        if ((args[0].startsWith('d#') || args[0] === 'cd#all') && fails-- > 0) throw new Error('injected: coin counter write failed');
         return p.metrics.write(...args);
       },
     };

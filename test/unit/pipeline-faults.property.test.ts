@@ -15,7 +15,7 @@ import { buildActivityOracle, type OracleEvent } from '../../harness/oracle/acti
 import { processBatch, type BatchPorts, type StreamRecord } from '../../shared/batch/process-batch';
 import type { MemberState } from '../../shared/member/state';
 import { MemoryPipeline } from '../support/memory-pipeline';
-import { COIN_DAY_PREFIX, COIN_TOTALS_KEY } from '../../shared/coins/outbox';
+import { COIN_COUNTERS, COIN_DAY_PREFIX, COIN_TOTALS_KEY } from '../../shared/coins/outbox';
 
 const FROM = '2026-10-01';
 const TO = '2026-11-09';
@@ -113,13 +113,15 @@ function members(pipeline: MemoryPipeline) {
 
 const actionIds = (pipeline: MemoryPipeline) => [...pipeline.actions.byId.keys()].sort();
 
-/** Every coin counter (`cd#<day>`, `cd#all`), summed over its shard items. */
+const COIN_NAMES = new Set<string>(Object.values(COIN_COUNTERS));
+/** Every coin counter (in the day items `d#<day>`, legacy `cd#<day>`, `cd#all`), summed over its shard items. */
 const coinCounters = (pipeline: MemoryPipeline) =>
   Object.fromEntries(
     [...pipeline.metrics.items.keys()]
-      .filter((key) => key.startsWith(COIN_DAY_PREFIX) || key === COIN_TOTALS_KEY)
+      .filter((key) => key.startsWith(COIN_DAY_PREFIX) || key === COIN_TOTALS_KEY || key.startsWith('d#'))
       .sort()
-      .map((key) => [key, Object.fromEntries([...pipeline.metrics.sum(key)].sort())]),
+      .map((key) => [key, Object.fromEntries([...pipeline.metrics.sum(key)].filter(([name]) => COIN_NAMES.has(name)).sort())])
+      .filter(([, counters]) => Object.keys(counters).length > 0),
   );
 
 describe('the batch path under faults (property)', () => {
