@@ -4,13 +4,14 @@
 // sequence number the item already holds (`hs`/`hq`), counter keys and names, and each move's id
 // and ref (both derived from the lot); this form keeps only what cannot be derived:
 //
-//   <position>|<key>:<counts>;…|<move>,…
+//   <position>|<key>:<counts>;…|<move>,…[|h]
 //
 // position: empty when it is the member's own high-water mark, else `<shardId> <seq>`; key: the day
 // number of a legacy coin day item `cd#<day>`, `*` for `cd#all`, `d<n>` for the day item `d#<n>`
 // (which holds the coin day counts too), `t` for `totals`; counts
 // of a coin key: a letter per counter and its signed integer (`a17A17P-17`); of a day or totals key:
-// `<name>=<n>` joined by `,` (`|` in a name as `!`), the frequent names as `_<code>` ({@link SHORT}, `_0=2,w0.6=1`); move: the kind's letter, day, lot number in base 36 and coins (`a20747.2jt2svbz87.17`).
+// `<name>=<n>` joined by `,` (`|` in a name as `!`), the frequent names as `_<code>` ({@link SHORT}, `_0=2,w0.6=1`); move: the kind's letter, day, lot number in base 36 and coins (`a20747.2jt2svbz87.17`);
+// `|h`: the moves are held on the member (not filed after the write).
 // Anything the form cannot express is stored as JSON (read back by its leading `{`), as are items
 // written before it.
 import { dayNumber, dayString } from '../../shared/days/days';
@@ -134,12 +135,12 @@ export function encodeCoinOutbox(out: CoinOutbox, at: Position): string {
   if (counts === null) return json();
   const moves = (out.moves ?? []).map(compactMove);
   if (moves.some((m) => m === null)) return json();
-  return `${position}|${counts}|${moves.join(',')}`;
+  return `${position}|${counts}|${moves.join(',')}${out.held ? '|h' : ''}`;
 }
 
 export function decodeCoinOutbox(text: string, at: Position): CoinOutbox {
   if (text.startsWith('{')) return JSON.parse(text) as CoinOutbox;
-  const [position, countsText, movesText] = text.split('|');
+  const [position, countsText, movesText, flags] = text.split('|');
   let shardId: string;
   let seq: string;
   if (position) [shardId, seq] = position.split(' ');
@@ -158,6 +159,7 @@ export function decodeCoinOutbox(text: string, at: Position): CoinOutbox {
       return { id: `${kind}:${ref}`, day: Number(head.slice(1)), kind, coins: Number(coins), lot, ref };
     });
   }
+  if (flags === 'h') out.held = true;
   return out;
 }
 

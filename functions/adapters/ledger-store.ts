@@ -24,12 +24,11 @@ import {
   tierChangeKeys,
 } from '../../shared/keys/ledger-keys';
 import { type Claim, type LedgerPort, type OrderRecord } from '../../shared/member/ledger';
-import { orderCoinEntries, type CoinLedgerReader } from '../../shared/coins/ledger-view';
+import { movesAsEntries, orderCoinEntries, type CoinLedgerReader } from '../../shared/coins/ledger-view';
 import type { OperationRecord, StoredEntry } from '../../shared/coins/operation-records';
 import type { TillRecordsPort } from '../../shared/coins/settle';
 import type { TierChange } from '../../shared/points/tiers';
 import type { BookedMove } from '../../shared/coins/outbox';
-import { dayString } from '../../shared/days/days';
 import { chunks, untilDone } from './retry';
 import { isCancelledByCondition, isConditionFailure } from './errors';
 
@@ -334,8 +333,9 @@ export class DynamoLedger implements LedgerPort, CoinLedgerReader, TillRecordsPo
    * route reads from every `c#` item (`entries`); `at` is the start of the movement's day.
    */
   async putCoinMoves(memberId: string, key: string, moves: readonly BookedMove[]): Promise<void> {
-    const entries = moves.map((m) => ({ ...m, at: `${dayString(m.day)}T00:00:00.000Z` }));
-    await this.client.send(new PutCommand({ TableName: this.table, Item: { memberId, sk: key, kind: 'moves', entries } }));
+    await this.client.send(
+      new PutCommand({ TableName: this.table, Item: { memberId, sk: key, kind: 'moves', entries: movesAsEntries(moves) } }),
+    );
   }
 
   async operation(memberId: string, sk: string): Promise<OperationRecord | null> {

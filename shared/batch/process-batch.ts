@@ -20,7 +20,7 @@ import { decodeBatch, type QuarantineItem, type StreamRecord } from './decode';
 import type { MemberState } from '../member/state';
 import { ordersToStore } from '../member/orders-outbox';
 import { type Deltas } from '../metrics/deltas';
-import { bookedMoves, coinCounts, mergeCounts, movesKey } from '../coins/outbox';
+import { bookedMoves, coinCounts, mergeCounts, movesKey, nextMoves } from '../coins/outbox';
 import { dayOf } from '../days/days';
 import { erasureDeltas, memberErasedAction } from '../privacy/erasure';
 import { planErasures, scrubErasedQuarantine, type ErasurePlan } from '../privacy/erasure-plan';
@@ -201,18 +201,24 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
     const old = stored.get(r.memberId)?.coinOut;
     // What of the old outbox no item holds yet rides on with the new one.
     if (old) mergeCounts(counts, old.counts, counterFlush.notHeld(old, r.memberId));
-    const moves = bookedMoves(r.coinEntries);
+    const { moves, held } = nextMoves(old, bookedMoves(r.coinEntries), !!r.final.linkedTo);
     // At the member's own position (the last record it applied), whatever the batch's cut.
     const at = r.final.highWater?.shardId === shardId ? r.final.highWater.seq : last;
     r.final = {
       ...r.final,
-      coinOut: Object.keys(counts).length || moves.length ? { shardId, seq: at, counts, ...(moves.length ? { moves } : {}) } : null,
+      coinOut:
+        Object.keys(counts).length || moves.length
+          ? { shardId, seq: at, counts, ...(moves.length ? { moves } : {}), ...(held ? { held } : {}) }
+          : null,
     };
   }
-  // Moves an earlier delivery left on the member (it crashed after the member write): stored
-  // before this delivery replaces the outbox. One read per such member; usually already there.
+  // Moves an earlier delivery filed from the member (it may have crashed after the member write):
+  // stored before this delivery replaces the outbox. One read per such member; usually already there.
   await forEachLimited(
-    results.filter((r) => stored.get(r.memberId)?.coinOut?.moves?.length && !plan.erasing.has(r.memberId)),
+    results.filter((r) => {
+      const old = stored.get(r.memberId)?.coinOut;
+      return !!old?.moves?.length && !old.held && !plan.erasing.has(r.memberId);
+    }),
     concurrency,
     async (r) => {
       const old = stored.get(r.memberId)!.coinOut!;
@@ -317,7 +323,7 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
       if (out) counterFlush.add(out, r.memberId);
       try {
         if (r.final!.ordersOut?.length) await ports.ledger.storeOrders(r.memberId, ordersToStore(r.final!.ordersOut, r.final!.highWater));
-        if (out?.moves?.length) await ports.ledger.putCoinMoves(r.memberId, movesKey(out), out.moves);
+        if (out?.moves?.length && !out.held) await ports.ledger.putCoinMoves(r.memberId, movesKey(out), out.moves);
       } catch (error) {
         // Counted above; the redelivery finds the orders and moves on the member and stores them.
         ports.onMemberError?.(error);

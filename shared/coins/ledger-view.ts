@@ -2,13 +2,14 @@
  * The member's coin ledger as GET /members/{id}/coins/ledger lists it, from what the ledger store
  * holds: each order's earn and its refunds' revokes (from the order record the consumer reads too:
  * shared/member/ledger.ts), the API's operations and the consumer's booked movements (their
- * `entries`). One reader (CoinLedgerReader) gives them all; this module only shapes and pages.
+ * `entries`), and the booked movements still held on the member item. One reader (CoinLedgerReader) gives them all; this module only shapes and pages.
  */
 import { dayString } from '../days/days';
 import { originOf, personLedgerKeys, type Origin } from '../identity/person-ledger';
 import type { MemberState } from '../member/state';
 import type { OrderRecord } from '../member/ledger';
 import { lotId, lotNumber } from './lots';
+import { heldMoves, type BookedMove } from './outbox';
 import type { StoredEntry } from './operation-records';
 
 export interface CoinLedgerReader {
@@ -59,18 +60,27 @@ export type PersonEntry = StoredEntry & { origin?: Origin };
  */
 export async function personCoinLedger(
   reader: CoinLedgerReader,
-  state: Pick<MemberState, 'memberId' | 'identities'>,
+  state: Pick<MemberState, 'memberId' | 'identities' | 'coinOut'>,
 ): Promise<PersonEntry[]> {
   const lists = await Promise.all(
     personLedgerKeys(state).map(async (key) => {
       const entries = await reader.coinLedger(key);
-      if (key === state.memberId) return entries;
+      if (key === state.memberId) {
+        // The member's `available` / `expire` movements not filed yet ride on its item (outbox.ts);
+        // one filed meanwhile (a write after this read) is listed once.
+        const ids = new Set(entries.map((e) => e.id));
+        return [...entries, ...movesAsEntries(heldMoves(state.coinOut)).filter((e) => !ids.has(e.id))];
+      }
       const origin = originOf(state.memberId, key);
       return entries.map((e) => ({ ...e, id: `${key}\u0000${e.id}`, origin }));
     }),
   );
   return lists.flat();
 }
+
+/** Booked movements as the ledger stores them: `at` is the start of the movement's day. */
+export const movesAsEntries = (moves: readonly BookedMove[]): StoredEntry[] =>
+  moves.map((m) => ({ ...m, at: `${dayString(m.day)}T00:00:00.000Z` }));
 
 export interface CoinLedgerPage {
   entries: ({ at: string; day: string; kind: StoredEntry['kind']; coins: number; lotId: string | null; ref: string } & Origin)[];

@@ -13,9 +13,12 @@
  * counts coins *after* a successful member write, from the counts that write carried in
  * `coinOut`: a crash between the two leaves them on the member, and the redelivered batch adds
  * them (each counter item's mark says which outboxes it already holds: shared/batch/counter-marks.ts). The same goes
- * for the `available` and `expire` movements the ledger route lists: they ride in `moves` and go
- * to their LedgerTable item after the member write (a redelivery checks the item and writes it if
- * the crash came first).
+ * for the `available` and `expire` movements the ledger route lists: they ride in `moves`, held on
+ * the member (`held`: the ledger route reads them there) until {@link MOVES_PER_ITEM} have gathered
+ * or the member is merged away, and then go to one LedgerTable item after the member write (a
+ * redelivery checks the item and writes it if the crash came first). A moves item per write that
+ * booked one cost a write unit per lot becoming available (#12: coins must add no write beyond
+ * the member's own).
  */
 import { dayString } from '../days/days';
 import { COIN_DAY_PREFIX, COIN_TOTALS_KEY, coinDayKey as coinDayKeyOf, dayKey } from '../keys/metrics-keys';
@@ -54,11 +57,29 @@ export interface CoinOutbox {
   counts: CoinCounts;
   /**
    * The movements the consumer booked that no other item records (`available`, `expire`: earn and
-   * revoke are on the order item), written to the ledger after the member write, keyed by the
-   * outbox's position ({@link movesKey}) so a redelivery rewrites the same item.
+   * revoke are on the order item): unless `held`, written to the ledger after the member write,
+   * keyed by the outbox's position ({@link movesKey}) so a redelivery rewrites the same item.
    */
   moves?: BookedMove[];
+  /** The moves stay on the member (the next write carries them on); absent: they are filed. */
+  held?: boolean;
 }
+
+/** Moves held on a member before they are filed as one LedgerTable item. */
+export const MOVES_PER_ITEM = 8;
+
+/**
+ * The moves a member write carries: those an earlier write left held, then the ones it booked;
+ * held on unless there are {@link MOVES_PER_ITEM} or the member is merged away (its ledger is then
+ * read under its key, from the ledger items only).
+ */
+export function nextMoves(old: CoinOutbox | null | undefined, booked: readonly BookedMove[], mergedAway: boolean) {
+  const moves = [...(old?.held ? (old.moves ?? []) : []), ...booked];
+  return { moves, held: moves.length > 0 && moves.length < MOVES_PER_ITEM && !mergedAway };
+}
+
+/** The moves a member holds that are not filed yet (the ledger route lists them with the filed ones). */
+export const heldMoves = (out: CoinOutbox | null | undefined): BookedMove[] => (out?.held ? (out.moves ?? []) : []);
 
 /** A ledger movement as the ledger route lists it (the consumer's `available` and `expire`). */
 export interface BookedMove {

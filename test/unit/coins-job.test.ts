@@ -7,7 +7,8 @@ import { dayNumber, dayString } from '../../shared/days/days';
 import type { JobCommand } from '../../shared/events/events';
 import { runCoins } from '../../shared/jobs/run-coins';
 import { coinBalance } from '../../shared/coins/lots';
-import { COIN_TOTALS_KEY, coinDayKey, coinFigures } from '../../shared/coins/outbox';
+import { COIN_TOTALS_KEY, coinDayKey, coinFigures, heldMoves, MOVES_PER_ITEM } from '../../shared/coins/outbox';
+import { movesAsEntries, personCoinLedger } from '../../shared/coins/ledger-view';
 import { coinProgramFigures, coinProgramKeys } from '../../shared/coins/program-figures';
 import { at, purchaseLine } from '../support/event-lines';
 import { coinIndexDay } from '../../shared/keys/members-keys';
@@ -121,7 +122,8 @@ describe('the daily coins job', () => {
     expect(notices()).toHaveLength(2);
     expect(dayString(progress.items.get('coins')!.lastDay)).toBe('2027-11-12');
     // The ledger route's `available` and `expire` rows: one each per lot, on their own days.
-    const moves = (id: string) => p.ledger.movesOf(id).map((m) => [m.kind, dayString(m.day), m.coins, m.id]);
+    const moves = (id: string) =>
+      [...p.ledger.movesOf(id), ...heldMoves(p.member(id)?.coinOut)].map((m) => [m.kind, dayString(m.day), m.coins, m.id]);
     expect(moves('m1')).toEqual([
       ['available', '2026-11-08', 100, expect.stringMatching(/^available:L/)],
       ['expire', '2027-11-08', -100, expect.stringMatching(/^expire:L/)],
@@ -132,9 +134,30 @@ describe('the daily coins job', () => {
     ]);
   });
 
-  it('a crash after the member write and before its moves are stored: the redelivery stores them', async () => {
+  it('holds the moves on the member until MOVES_PER_ITEM gather: no ledger item per lot; the ledger route lists them', async () => {
     const { p, job } = setup();
-    await p.deliver(p.records([purchase('m1', 'o1', '2026-11-01', 10_000)]));
+    await p.deliver(p.records([purchase('m1', 'o1', '2026-11-01', 10_000), purchase('m1', 'o2', '2026-11-02', 20_000)]));
+    await job('2026-11-08');
+    await job('2026-11-09');
+    expect(p.ledger.moves.size).toBe(0);
+    const reader = { coinLedger: async (id: string) => movesAsEntries(p.ledger.movesOf(id)) };
+    const listed = await personCoinLedger(reader, p.member('m1')!);
+    expect(listed.map((e) => [e.kind, e.at, e.coins])).toEqual([
+      ['available', '2026-11-08T00:00:00.000Z', 100],
+      ['available', '2026-11-09T00:00:00.000Z', 200],
+    ]);
+    // Filed once MOVES_PER_ITEM have gathered: one item, the member holds none; listed the same.
+    await p.deliver(p.records(Array.from({ length: MOVES_PER_ITEM - 2 }, (_, i) => purchase('m1', `p${i}`, '2026-11-03', 10_000))));
+    await job('2026-11-10');
+    expect(p.ledger.moves.size).toBe(1);
+    expect(heldMoves(p.member('m1')!.coinOut)).toEqual([]);
+    const after = await personCoinLedger(reader, p.member('m1')!);
+    expect(after.filter((e) => e.kind === 'available')).toHaveLength(MOVES_PER_ITEM);
+  });
+
+  it('a crash after the member write and before its moves are filed: the redelivery stores them', async () => {
+    const { p, job } = setup();
+    await p.deliver(p.records(Array.from({ length: MOVES_PER_ITEM }, (_, i) => purchase('m1', `o${i}`, '2026-11-01', 10_000))));
     const put = p.ledger.putCoinMoves.bind(p.ledger);
     let failures = 1;
     p.ledger.putCoinMoves = async (...args) => {
@@ -143,7 +166,9 @@ describe('the daily coins job', () => {
     };
     await job('2026-11-08');
     expect(p.retries).toBe(1);
-    expect(p.ledger.movesOf('m1').map((m) => [m.kind, dayString(m.day), m.coins])).toEqual([['available', '2026-11-08', 100]]);
+    expect(p.ledger.movesOf('m1').map((m) => [m.kind, dayString(m.day), m.coins])).toEqual(
+      Array.from({ length: MOVES_PER_ITEM }, () => ['available', '2026-11-08', 100]),
+    );
     expect(p.ledger.moves.size).toBe(1);
   });
 

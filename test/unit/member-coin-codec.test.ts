@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeCoinOutbox, encodeCoinOutbox } from '../../functions/adapters/coin-outbox-codec';
 import { fromMemberItem, toMemberItem } from '../../functions/adapters/member-item';
-import { COIN_COUNTERS, coinDayKey, COIN_TOTALS_KEY, type CoinOutbox } from '../../shared/coins/outbox';
+import { COIN_COUNTERS, coinDayKey, COIN_TOTALS_KEY, legacyCoinDayKey, type CoinOutbox } from '../../shared/coins/outbox';
 import { lotId } from '../../shared/coins/lots';
 import type { PendingOperation } from '../../shared/coins/operation-records';
 import { newMember } from '../../shared/member/state';
@@ -30,7 +30,7 @@ const outbox = fc.record({
   shardId: fc.constantFrom(HW.shardId, 'shardId-000000000007'),
   seq: fc.constantFrom(HW.seq, '4966', '49660000000000000000000000000000000000000000000000099999'),
   counts: fc.dictionary(
-    fc.oneof(fc.constant(COIN_TOTALS_KEY), fc.integer({ min: 0, max: 60_000 }).map(coinDayKey)),
+    fc.oneof(fc.constant(COIN_TOTALS_KEY), fc.integer({ min: 0, max: 60_000 }).map(coinDayKey), fc.integer({ min: 0, max: 60_000 }).map(legacyCoinDayKey)),
     fc.dictionary(fc.constantFrom(...names), fc.integer({ min: -1e12, max: 1e12 })),
   ),
   moves: fc.option(
@@ -42,13 +42,15 @@ const outbox = fc.record({
     ),
     { nil: undefined },
   ),
+  held: fc.boolean(),
 });
 
 describe('the coin outbox codec', () => {
   it('gives every outbox back exactly (at the high-water mark or elsewhere)', () => {
     fc.assert(
       fc.property(outbox, fc.constantFrom(HW, null), (out, at) => {
-        const clean = out.moves ? out : { shardId: out.shardId, seq: out.seq, counts: out.counts };
+        const { held, ...rest } = out;
+        const clean = rest.moves ? { ...rest, ...(held ? { held } : {}) } : { shardId: out.shardId, seq: out.seq, counts: out.counts };
         expect(decodeCoinOutbox(encodeCoinOutbox(clean, at), at)).toEqual(clean);
       }),
     );
