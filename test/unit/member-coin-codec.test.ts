@@ -30,7 +30,11 @@ const outbox = fc.record({
   shardId: fc.constantFrom(HW.shardId, 'shardId-000000000007'),
   seq: fc.constantFrom(HW.seq, '4966', '49660000000000000000000000000000000000000000000000099999'),
   counts: fc.dictionary(
-    fc.oneof(fc.constant(COIN_TOTALS_KEY), fc.integer({ min: 0, max: 60_000 }).map(coinDayKey), fc.integer({ min: 0, max: 60_000 }).map(legacyCoinDayKey)),
+    fc.oneof(
+      fc.constant(COIN_TOTALS_KEY),
+      fc.integer({ min: 0, max: 60_000 }).map(coinDayKey),
+      fc.integer({ min: 0, max: 60_000 }).map(legacyCoinDayKey),
+    ),
     fc.dictionary(fc.constantFrom(...names), fc.integer({ min: -1e12, max: 1e12 })),
   ),
   moves: fc.option(
