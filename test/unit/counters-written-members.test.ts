@@ -3,21 +3,13 @@
 // the failed-batches bucket books it once (#19 item 2); and the coin counters stay exact when a
 // batch that crashed after some member writes is retried in bisected halves (#12).
 import { describe, expect, it } from 'vitest';
-import { eventsToJsonLines, simulate } from '../../simulator';
-import { buildActivityOracle, type OracleEvent } from '../../harness/oracle/activity-oracle';
 import { processBatch, type BatchPorts, type MemberPort, type StreamRecord } from '../../shared/batch/process-batch';
 import { COIN_TOTALS_KEY } from '../../shared/coins/outbox';
 import type { MemberState } from '../../shared/member/state';
 import { orderLines } from '../support/event-lines';
 import { memoryCoinFigures } from '../support/coin-figures';
 import { MemoryPipeline } from '../support/memory-pipeline';
-
-const FROM = '2026-10-01';
-const TO = '2026-10-10';
-
-function dayFigures(p: MemoryPipeline) {
-  return { daily: p.daily(FROM, TO), retention: p.retention(FROM, TO), sessions: p.sessions(FROM, TO) };
-}
+import { dayFigures, oracleFigures, pipelineAfter } from '../support/pipeline-after';
 
 const coinFiguresOf = memoryCoinFigures;
 
@@ -28,13 +20,7 @@ const snapshot = (p: MemoryPipeline) =>
 
 describe('counters of members whose write failed', () => {
   it('books a member whose write failed on every attempt once, when its records are replayed from the failed-batches bucket', async () => {
-    const events = [...simulate({ members: 30, days: 10, seed: 11 })] as unknown as OracleEvent[];
-    const lines = [...eventsToJsonLines(events as never)];
-    const p = new MemoryPipeline();
-    const records = p.records(lines);
-    const size = 100;
-    const start = 3 * size;
-    await p.deliver(records.slice(0, start), size);
+    const { events, lines, p, records, size, start } = await pipelineAfter(11);
 
     // In the next batch, the member of its first purchase cannot be written: every attempt fails
     // (retried from the member's first record, as Lambda does), then the batch goes to the bucket.
@@ -64,13 +50,8 @@ describe('counters of members whose write failed', () => {
       ...events.filter((e) => !(e.memberId === failing && failedIds.has(e.eventId))),
       ...events.slice(start + (size - attempt.length), start + size),
     ];
-    const oracle = buildActivityOracle(applied, 'Asia/Shanghai');
     expect(p.member(failing)!.activity.activeDays).toBeGreaterThan(0);
-    expect(dayFigures(p)).toEqual({
-      daily: oracle.daily(FROM, TO),
-      retention: oracle.retention(FROM, TO),
-      sessions: oracle.sessions(FROM, TO),
-    });
+    expect(dayFigures(p)).toEqual(oracleFigures(applied));
   });
 
   it('keeps the counts of a member write that committed but answered as failed (the SDK retried it and its version condition failed)', async () => {

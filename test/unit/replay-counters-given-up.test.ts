@@ -4,15 +4,10 @@
 // must hold exactly the members that were written: whatever the attempt booked for a member it never
 // wrote must not stay, since the replay books that member again at its new positions.
 import { describe, expect, it } from 'vitest';
-import { eventsToJsonLines, simulate } from '../../simulator';
-import { buildActivityOracle, type OracleEvent } from '../../harness/oracle/activity-oracle';
+import type { OracleEvent } from '../../harness/oracle/activity-oracle';
 import { processBatch, type MemberPort } from '../../shared/batch/process-batch';
-import { MemoryPipeline } from '../support/memory-pipeline';
-
-const FROM = '2026-10-01';
-const TO = '2026-10-10';
-
-const dayFigures = (p: MemoryPipeline) => ({ daily: p.daily(FROM, TO), retention: p.retention(FROM, TO), sessions: p.sessions(FROM, TO) });
+import type { MemoryPipeline } from '../support/memory-pipeline';
+import { dayFigures, oracleFigures, pipelineAfter } from '../support/pipeline-after';
 
 /** Member writes that commit until `writes` have, then the process is gone: every later call throws. */
 function crashingAfter(p: MemoryPipeline, writes: number): MemberPort & { written: Set<string> } {
@@ -39,13 +34,7 @@ function crashingAfter(p: MemoryPipeline, writes: number): MemberPort & { writte
 describe('a batch given up after its last attempt died among its member writes, replayed from the bucket', () => {
   for (const crashAfter of [0, 3, 10]) {
     it(`counts every member once (the attempt died after ${crashAfter} member writes)`, async () => {
-      const events = [...simulate({ members: 30, days: 10, seed: 7 })] as unknown as OracleEvent[];
-      const lines = [...eventsToJsonLines(events as never)];
-      const p = new MemoryPipeline();
-      const records = p.records(lines);
-      const size = 100;
-      const start = 3 * size;
-      await p.deliver(records.slice(0, start), size);
+      const { events, lines, p, records, size, start } = await pipelineAfter(7);
 
       // Both attempts (MaximumRetryAttempts 1) die, the last after `crashAfter` member writes: the
       // batch goes to the bucket whole.
@@ -72,12 +61,7 @@ describe('a batch given up after its last attempt died among its member writes, 
         ...events.slice(start + size),
         ...inBatch.filter(inLost),
       ];
-      const oracle = buildActivityOracle(applied, 'Asia/Shanghai');
-      expect(dayFigures(p)).toEqual({
-        daily: oracle.daily(FROM, TO),
-        retention: oracle.retention(FROM, TO),
-        sessions: oracle.sessions(FROM, TO),
-      });
+      expect(dayFigures(p)).toEqual(oracleFigures(applied));
     });
   }
 });
