@@ -28,6 +28,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../infra/local/engine/aws';
+import { decodePosition } from '../../functions/adapters/member-item-lists';
 import { Rng } from '../../simulator/rng';
 
 /** Faults injected into process-events invocations (the harness adds the stream-level ones). */
@@ -389,7 +390,7 @@ export class FaultController {
 }
 
 /** The member item a put (or a transaction led by one) writes, with its high-water mark; else null. */
-function memberWriteOf(command: string, input: any, membersTable: string): Omit<CommittedMemberWrite, 'batchFirst'> | null {
+export function memberWriteOf(command: string, input: any, membersTable: string): Omit<CommittedMemberWrite, 'batchFirst'> | null {
   const put =
     command === 'PutItemCommand' || command === 'PutCommand'
       ? input
@@ -397,12 +398,15 @@ function memberWriteOf(command: string, input: any, membersTable: string): Omit<
         ? input?.TransactItems?.[0]?.Put
         : null;
   if (!put || put.TableName !== membersTable) return null;
-  // Marshalled ({ S: … }) below the document client, plain above it.
+  // Marshalled ({ S: … }, { N: … }, { B: … }) below the document client, plain above it. The
+  // high-water mark is stored compactly (functions/adapters/member-item-lists.ts): a Kinesis
+  // shard as its number, the sequence number's digits packed into bytes; other text as it is.
   const text = (v: any): string | undefined => (typeof v === 'string' ? v : typeof v?.S === 'string' ? v.S : undefined);
+  const shard = (v: any): string | number | undefined => (typeof v === 'number' ? v : typeof v?.N === 'string' ? Number(v.N) : text(v));
+  const bytes = (v: any): string | Uint8Array | undefined => (v instanceof Uint8Array ? v : v?.B instanceof Uint8Array ? v.B : text(v));
   const memberId = text(put.Item?.memberId);
-  const shardId = text(put.Item?.hs);
-  const seq = text(put.Item?.hq);
-  return memberId && shardId && seq ? { memberId, shardId, seq } : null;
+  const position = decodePosition(shard(put.Item?.hs), bytes(put.Item?.hq));
+  return memberId && position ? { memberId, ...position } : null;
 }
 
 const KEY = Symbol.for('memberflow.chaos.controller');

@@ -3,7 +3,10 @@
 // the replay — decided from the member writes the run saw commit.
 import { describe, expect, it } from 'vitest';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { FaultController } from '../../harness/chaos/faults';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { FaultController, memberWriteOf } from '../../harness/chaos/faults';
+import { toMemberItem } from '../../functions/adapters/member-item';
+import { newMember } from '../../shared/member/state';
 import { notAppliedBeforeReplay, placeKey, replayOrder } from '../../harness/chaos/replay-order';
 
 const S = 'shardId-000000000000';
@@ -81,5 +84,41 @@ describe('the member writes the run saw commit', () => {
     });
     await controller.invokeTill(() => inner(async () => ({ output: {} }), { commandName: 'TransactWriteCommand' })(put('m3', seq(9))));
     expect(controller.committedMemberWrites).toEqual([{ memberId: 'm1', shardId: S, seq: seq(9), batchFirst: seq(7) }]);
+  });
+});
+
+describe("a member write as the run sees it (the stored item, not the consumer's account)", () => {
+  // The last chaos runs with --max-retries 1 reported till answers the reference did not give
+  // (`pending` 823 where it expected 0): the member item stores its high-water mark compactly (a
+  // shard number, the sequence digits packed into bytes), which the run did not read, so it took
+  // every given-up record for unapplied and moved it after the till's redemptions.
+  const KINESIS_SEQ = '49660000000000000000000000000000000000000000000000015014';
+  const item = toMemberItem({
+    ...newMember('m00031', 20000),
+    version: 3,
+    highWater: { shardId: 'shardId-000000000002', seq: KINESIS_SEQ },
+  });
+
+  it('reads the high-water mark of the real member item, plain (above the document client) and marshalled (below it)', () => {
+    const expected = { memberId: 'm00031', shardId: 'shardId-000000000002', seq: KINESIS_SEQ };
+    expect(memberWriteOf('PutCommand', { TableName: 'members', Item: item }, 'members')).toEqual(expected);
+    const marshalled = marshall(item, { removeUndefinedValues: true });
+    expect(memberWriteOf('PutItemCommand', { TableName: 'members', Item: marshalled }, 'members')).toEqual(expected);
+    expect(
+      memberWriteOf(
+        'TransactWriteItemsCommand',
+        { TransactItems: [{ Put: { TableName: 'members', Item: marshalled } }, { Update: {} }] },
+        'members',
+      ),
+    ).toEqual(expected);
+    expect(memberWriteOf('PutItemCommand', { TableName: 'ledger', Item: marshalled }, 'members')).toBeNull();
+  });
+
+  it("so a given-up record its member's committed write reached is applied where it arrived", () => {
+    const write = memberWriteOf('PutCommand', { TableName: 'members', Item: item }, 'members')!;
+    const failed = [
+      { shardId: write.shardId, sequenceNumber: KINESIS_SEQ, partitionKey: 'm00031', data: Buffer.from(line('p', 'm00031')) },
+    ];
+    expect(notAppliedBeforeReplay(failed, [{ ...write, batchFirst: KINESIS_SEQ }])).toEqual(new Set());
   });
 });
