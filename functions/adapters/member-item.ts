@@ -74,6 +74,8 @@ export interface MemberItem {
   ids?: string;
   /** the operator merge that merged this member away (docs/architecture.md#operator-merge) */
   mg?: string;
+  /** the erasure whose counts the member's last write booked (shared/privacy/erasure.ts); deleted next */
+  eb?: string;
   /** the actions this write derived, JSON (shared/actions/outbox.ts) */
   ao?: string;
   /** the orders this write applied, JSON (shared/member/orders-outbox.ts) */
@@ -246,6 +248,7 @@ export function toMemberItem(state: MemberState): MemberItem {
   }
   if (state.identities.length) item.ids = state.identities.join(',');
   if (state.mergeId) item.mg = state.mergeId;
+  if (state.erasedBy) item.eb = state.erasedBy;
   const actions = encodeActions(state.memberId, state.actionsOut ?? []);
   if (actions) item.ao = actions;
   const orders = encodeOrders(state.ordersOut ?? []);
@@ -303,6 +306,7 @@ export function fromMemberItem(item: MemberItem): MemberState {
     linkedAt: item.lks && item.lkq ? { shardId: item.lks, seq: item.lkq } : null,
     identities: item.ids ? item.ids.split(',') : [],
     ...(item.mg ? { mergeId: item.mg } : {}),
+    ...(item.eb ? { erasedBy: item.eb } : {}),
     ...(item.ao ? { actionsOut: decodeActions(item.memberId, item.ao) } : {}),
     ...(item.oo ? { ordersOut: decodeOrders(item.oo, decodePosition(item.hs, item.hq)) } : {}),
   };

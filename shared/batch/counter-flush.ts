@@ -42,14 +42,6 @@ export class CounterFlush {
     mergeCounts(this.counts, out.counts, this.notHeld(out, memberId));
   }
 
-  /**
-   * Adds counts that ride on no member write (an erasure deletes the member): each at its record's
-   * own position, which the items hold once written, so a retry adds what is missing.
-   */
-  addAt(deltas: Deltas, memberId: string, seq: string): void {
-    this.add({ shardId: this.batch.shardId, seq, counts: deltasToCounts(deltas) }, memberId);
-  }
-
   /** A member whose write failed; `after`: its stored position, before all its records of the batch. */
   memberFailed(memberId: string, after: string): void {
     this.failed.set(memberTag(memberId), after);

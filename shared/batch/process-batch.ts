@@ -72,25 +72,38 @@ async function writeHints(
 }
 
 /**
- * Turns the results of members erased in this batch into their erasure: the totals booked out on
- * the erasure day (a segment ending at the command), no member write, no hints, no segment
- * changes (the sweep removes memberships), no actions naming the member but `member_erased`, and
- * rejected records kept without payload.
+ * Turns the results of members erased in this batch into their erasure: the member's last write,
+ * which carries the totals booked out on the erasure day (a segment ending at the command) in its
+ * outbox like any write's counts, and marks the erasure booked (`erasedBy`), so a retry or a replay
+ * of the command from the failed-batches bucket books nothing again; the member item is deleted
+ * once its counters are added. No hints, no segment changes (the sweep removes memberships), no
+ * ledger records (the sweep would remove them), no actions naming the member but `member_erased`,
+ * and rejected records kept without payload. A member whose erasure is booked already and that
+ * nothing in this batch changed is not written again: its outbox is added where the counter items
+ * do not hold it, and it is deleted.
  */
 function applyErasures(results: MemberResult[], plan: ErasurePlan, stored: Map<string, MemberState>): MemberResult[] {
   if (plan.erasing.size === 0) return results;
   const byId = new Map(results.map((r) => [r.memberId, r]));
   for (const [memberId, erasing] of plan.erasing) {
-    const state = byId.get(memberId)?.final ?? stored.get(memberId)!;
-    const deltas: Deltas = new Map();
-    erasureDeltas(state, erasing.day, deltas);
     const previous = byId.get(memberId);
+    const state = previous?.final ?? stored.get(memberId)!;
+    const booked = stored.get(memberId)?.erasedBy === erasing.erasureId;
+    const segments = [...(previous?.segments ?? [])];
+    if (!booked) {
+      const deltas: Deltas = new Map();
+      erasureDeltas(state, erasing.day, deltas);
+      segments.push({ end: erasing.position.seq, deltas });
+    }
+    const changed = segments.length > 0;
     byId.set(memberId, {
       memberId,
       firstSeq: previous?.firstSeq ?? erasing.position.seq,
-      final: null,
-      changed: false,
-      segments: [...(previous?.segments ?? []), { end: erasing.position.seq, deltas }],
+      final: changed
+        ? { ...state, erasedBy: erasing.erasureId, highWater: erasing.position, ordersOut: undefined, actionsOut: undefined }
+        : null,
+      changed,
+      segments,
       rejections: [],
       tierChanges: [],
       actions: [memberErasedAction(erasing.memberHash, erasing.erasureId, erasing.day)],
@@ -274,13 +287,19 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   for (const r of results) if (toWrite(r)) r.final = { ...r.final!, actionsOut: r.actions.length ? r.actions : undefined };
   const membership = results.flatMap((r) => {
     const before = new Set(stored.get(r.memberId)?.segments ?? []);
-    const after = new Set(r.final?.segments ?? []);
+    // A member erased now leaves every segment (and its sweep removes the memberships again).
+    const after = new Set(plan.erasing.has(r.memberId) ? [] : (r.final?.segments ?? []));
     const entered = [...after].filter((id) => !before.has(id));
     const exited = [...before].filter((id) => !after.has(id));
     return entered.length || exited.length ? [{ memberId: r.memberId, entered, exited }] : [];
   });
   if (membership.length) await ports.segments.apply(membership);
-  await writeHints(results, stored, `${shardId}#${last}`, ports.hints);
+  await writeHints(
+    results.filter((r) => !plan.erasing.has(r.memberId)),
+    stored,
+    `${shardId}#${last}`,
+    ports.hints,
+  );
 
   // Before the first member write; the members an earlier attempt left stay listed until settled.
   await progress.started([...results.filter(toWrite).map((r) => r.memberId), ...unsettledMembers(progressRead), ...till.listed]);
@@ -345,9 +364,6 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
     const old = r.changed ? null : stored.get(r.memberId)?.coinOut;
     if (old) counterFlush.add(old, r.memberId);
   }
-  // An erasure has no member write to carry its counts (the member is deleted after them): each is
-  // added at its record's position, which the items hold once written.
-  for (const r of results) if (plan.erasing.has(r.memberId)) for (const s of r.segments) counterFlush.addAt(s.deltas, r.memberId, s.end);
   for (const m of unsettled.values()) if (m.coinOut) counterFlush.add(m.coinOut, m.memberId);
   // A settle of a member whose write failed waits for the redelivery (its exception covers it).
   for (const c of till.counts) {
@@ -360,11 +376,16 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   // redelivery publishes them from the members' outboxes).
   const committedActions = results.filter((r) => committedIds.has(r.memberId)).flatMap((r) => r.actions);
   if (committedActions.length) await ports.actions.publish(committedActions);
-  // Erasures last: delete the member item, then sweep every other trace (idempotent; a failure
-  // fails the batch, whose retry finds the tombstone and sweeps again).
+  // Erasures last, once the counts their last write carried are added: delete the member item, then
+  // sweep every other trace (idempotent; a failure fails the batch, whose retry finds the tombstone
+  // and the erasure booked, and deletes and sweeps again). A member whose last write failed is not
+  // deleted: its records are reported, and the redelivery books and deletes it.
   const segmentIds = allSegments(ports.program).map((sg) => sg.id);
+  const erasingResults = new Map(results.filter((r) => plan.erasing.has(r.memberId)).map((r) => [r.memberId, r]));
   await forEachLimited([...plan.erasing], concurrency, async ([memberId, erasing]) => {
-    const version = stored.get(memberId)!.version;
+    const last = erasingResults.get(memberId)!;
+    if (toWrite(last) && !committedIds.has(memberId)) return;
+    const version = toWrite(last) ? last.final!.version + 1 : stored.get(memberId)!.version;
     // The ids linked to it first (docs/api.md#privacy-erasure-and-subject-access): the api tombstoned
     // them with the member, so once gone they are never recreated; a retry still finds them listed.
     const linked = await ports.members.getMany(stored.get(memberId)!.identities);

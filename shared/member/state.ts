@@ -129,6 +129,12 @@ export interface MemberState {
    * and `linkedAt` as for a visitor, and the merge's id.
    */
   mergeId?: string;
+  /**
+   * The erasure this member is being erased by, once its last write booked the erasure's counts in
+   * its outbox (shared/privacy/erasure.ts): the member item is deleted next, and a retry or a replay
+   * of the command books nothing again. Absent = none.
+   */
+  erasedBy?: string;
   /** On a member: the keys whose state it folded in (visitor keys, merged members), each once. */
   identities: string[];
   /**

@@ -6,8 +6,8 @@ import { dayNumber, dayString } from '../../../shared/days/days';
 import { dayKey, TOTALS_KEY } from '../../../shared/keys/metrics-keys';
 import { dailyRow, programRow } from '../../../shared/metrics/read';
 import type { ErasurePort } from '../../../shared/privacy/erasure';
-import { idHasher } from '../../../shared/privacy/salted-hash';
 import { MemoryPipeline } from '../../support/memory-pipeline';
+import { everything, hash, memoryErasure } from '../../support/memory-erasure';
 
 const A = dayNumber('2026-09-01');
 const at = (day: number, hh = '09') => `${dayString(day)}T${hh}:00:00+08:00`;
@@ -27,45 +27,6 @@ const bad = (m: string, day: number) =>
   JSON.stringify({ eventId: `${m}-bad`, type: 'purchase', memberId: m, occurredAt: at(day), channel: 'store', orderId: 'x', lines: [] });
 const erase = (m: string, day: number, erasureId: string) =>
   JSON.stringify({ eventId: `erase_member:${erasureId}`, type: 'erase_member', memberId: m, erasureId, occurredAt: at(day, '12') });
-
-const hash = idHasher('unit-test-salt-0123456789abcdef');
-
-/** The api's half (the tombstone) and the sweep, over the pipeline's memory stores. */
-function memoryErasure(p: MemoryPipeline) {
-  const tombstones = new Set<string>();
-  const port: ErasurePort = {
-    hash,
-    tombstones: async (hashes) => new Set(hashes.filter((h) => tombstones.has(h))),
-    deleteMember: async (memberId, version) => {
-      if ((p.members.items.get(memberId)?.version ?? -1) !== version) return false;
-      p.members.items.delete(memberId);
-      return true;
-    },
-    sweep: async (memberId, segmentIds) => {
-      for (const key of p.ledger.orders.keys()) if (key.startsWith(`${memberId}|`)) p.ledger.orders.delete(key); // deleting the visited key during Map iteration is well-defined
-      p.ledger.tiers.delete(memberId);
-      for (const id of segmentIds) p.segments.members.get(id)?.delete(memberId);
-      for (const lists of p.hints.items.values())
-        for (const [source, ids] of lists)
-          lists.set(
-            source,
-            ids.filter((x) => x !== memberId),
-          );
-      for (const [key, q] of p.quarantine.items) if (q.memberId === memberId || q.raw.includes(memberId)) p.quarantine.items.delete(key);
-    },
-  };
-  return { port, tombstone: (memberId: string) => tombstones.add(hash(memberId)) };
-}
-
-const replacer = (_k: string, v: unknown) => (v instanceof Map ? [...v] : v instanceof Set ? [...v] : v);
-
-/** Every store the pipeline holds, as text, for "is the id anywhere?" checks (actions already sent are the outbound stream's, not a store). */
-function everything(p: MemoryPipeline): string {
-  return JSON.stringify(
-    [p.members.items, p.ledger.orders, p.ledger.tiers, p.segments.members, p.hints.items, p.quarantine.items],
-    replacer,
-  );
-}
 
 describe('erasure in the consumer', () => {
   it('removes the member everywhere, keeps past days, drops totals from the erasure day, and never recreates it', async () => {
