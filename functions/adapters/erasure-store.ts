@@ -11,6 +11,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { mergedFromKey, mergeIdKey, TOMBSTONE_PREFIX, tombstoneKey } from '../../shared/keys/members-keys';
+import { BATCH_PROGRESS_KEY } from '../../shared/keys/metrics-keys';
 import { QUARANTINE_TTL_DAYS, quarantineDayKey } from '../../shared/keys/quarantine-keys';
 import type { ErasurePort } from '../../shared/privacy/erasure';
 import type { IdHasher } from '../../shared/privacy/salted-hash';
@@ -119,6 +120,7 @@ export class DynamoErasure implements ErasurePort {
         segmentIds.map((id) => membershipKey(id, memberId)),
       ),
       this.sweepHints(memberId),
+      this.sweepBatchProgress(memberId),
       this.sweepQuarantine(memberId),
       this.sweepMerge(memberId),
     ]);
@@ -178,6 +180,53 @@ export class DynamoErasure implements ErasurePort {
       }
       start = page.LastEvaluatedKey;
     } while (start);
+  }
+
+  /**
+   * The batch progress records (`bp`, one per source shard: shared/batch/batch-progress.ts) that
+   * still list the member — an attempt that died and whose shard never ran a batch again (a parent
+   * shard closed by a reshard) — rewritten without it. Conditional on the record's mark: a
+   * consumer that moved the record on meanwhile wrote its own list, which is read again.
+   */
+  private async sweepBatchProgress(memberId: string): Promise<void> {
+    for (let round = 0; round < 10; round++) {
+      const listing: Record<string, unknown>[] = [];
+      let start: Key | undefined;
+      do {
+        const page = await this.client.send(
+          new QueryCommand({
+            TableName: this.tables.metrics,
+            KeyConditionExpression: 'pk = :pk',
+            FilterExpression: 'contains(hx, :m)',
+            ExpressionAttributeValues: { ':pk': BATCH_PROGRESS_KEY, ':m': memberId },
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        );
+        listing.push(...(page.Items ?? []));
+        start = page.LastEvaluatedKey;
+      } while (start);
+      let movedOn = false;
+      for (const item of listing) {
+        const { hx, ...rest } = item as { hx: string[]; hw?: string };
+        const left = hx.filter((id) => id !== memberId);
+        try {
+          await this.client.send(
+            new PutCommand({
+              TableName: this.tables.metrics,
+              Item: left.length ? { ...rest, hx: left } : rest,
+              ConditionExpression: rest.hw === undefined ? 'attribute_not_exists(hw)' : 'hw = :hw',
+              ExpressionAttributeValues: rest.hw === undefined ? undefined : { ':hw': rest.hw },
+            }),
+          );
+        } catch (error) {
+          if (!isConditionFailure(error)) throw error;
+          movedOn = true;
+        }
+      }
+      if (!movedOn) return;
+    }
+    throw new Error('erasure: a batch progress record kept moving on while the member was swept from it');
   }
 
   /** Quarantined records of the member (by member id, event id or raw text) of the last 30 days (older ones expired). */

@@ -301,8 +301,10 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
     ports.hints,
   );
 
-  // Before the first member write; the members an earlier attempt left stay listed until settled.
-  await progress.started([...results.filter(toWrite).map((r) => r.memberId), ...unsettledMembers(progressRead), ...till.listed]);
+  // Before the first member write; the members an earlier attempt left stay listed until settled —
+  // but for one gone since (erased: no outbox left to add, and its id is kept nowhere).
+  const stillListed = unsettledMembers(progressRead).filter((id) => isSettleEntry(id) || inBatch.has(id) || unsettled.has(id));
+  await progress.started([...results.filter(toWrite).map((r) => r.memberId), ...stillListed, ...till.listed]);
   await till.store();
   const failed: string[] = [];
   /** Members whose write failed → their stored position (before all their records of the batch). */

@@ -129,4 +129,32 @@ describe('an erasure given up to the failed-batches bucket, then replayed from i
     expect(counters(p)).toEqual(expected);
     expect(everything(p)).not.toContain('alice');
   });
+
+  it('a batch progress record stops listing a member erased since (its next attempt drops it)', async () => {
+    const { p, port } = await setUp();
+    const S0 = 'shardId-000000000000';
+    const S1 = 'shardId-000000000001';
+    /** Counter writes fail (the batch progress record's pass): the attempt dies between its member writes and its counters. */
+    const counterless = {
+      erasure: port,
+      metrics: {
+        read: (keys: readonly string[], shard: string) => p.metrics.read(keys, shard),
+        write: async (key: string, shard: string, item: Parameters<typeof p.metrics.write>[2], previous: string | null) => {
+          if (key !== 'bp') throw new Error('injected: counters throttled');
+          await p.metrics.write(key, shard, item, previous);
+        },
+      },
+    };
+    const listed = (shard: string) => p.metrics.items.get('bp')?.get(shard)?.hx ?? [];
+    await expect(processBatch(p.records([open('alice', TODAY, '3'), open('bob', TODAY, '2')], S0), p.ports(counterless))).rejects.toThrow(
+      'injected',
+    );
+    expect(listed(S0)).toEqual(['alice', 'bob']);
+    // Erased through another shard (after a reshard), while shard 0's record still lists her.
+    await p.deliver(p.records([erase('alice', TODAY, 'er-1')], S1), 100, { erasure: port });
+    expect(p.member('alice')).toBeUndefined();
+    // Shard 0's next attempt dies the same way: it keeps bob listed, not alice.
+    await expect(processBatch(p.records([open('bob', TODAY, '4')], S0), p.ports(counterless))).rejects.toThrow('injected');
+    expect(listed(S0)).toEqual(['bob']);
+  });
 });
