@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { auditLog } from '../../functions/adapters/audit-store';
@@ -112,6 +112,17 @@ async function everything(): Promise<{ tables: Record<string, string>; objects: 
   return { tables, objects };
 }
 
+const CLOSED_SHARD = 'shardId-000000000099';
+
+async function withDoc<T>(use: (doc: DynamoDBDocumentClient) => Promise<T>): Promise<T> {
+  const raw = dynamoClient(stack.endpoints);
+  try {
+    return await use(DynamoDBDocumentClient.from(raw));
+  } finally {
+    raw.destroy();
+  }
+}
+
 const holding = (where: Record<string, string>, needle: string) =>
   Object.entries(where)
     .filter(([, text]) => text.includes(needle))
@@ -187,6 +198,21 @@ describe('erasure on the local stack', () => {
   });
 
   it('erasure: 202, the member answers 404 member_erased at once, idempotent on erasureId', async () => {
+    // A batch progress record that still lists the member (shared/batch/batch-progress.ts): an
+    // attempt died on a shard that never ran a batch again (a parent shard closed by a reshard).
+    await withDoc((doc) =>
+      doc.send(
+        new PutCommand({
+          TableName: stack.names.tables.MetricsTable,
+          Item: {
+            pk: 'bp',
+            sk: CLOSED_SHARD,
+            hw: '49660000000000000000000000000000000000000000000000000099',
+            hx: [OTHERS[1], TARGET].sort(),
+          },
+        }),
+      ),
+    );
     const first = await api('POST', `/members/${encodeURIComponent(TARGET)}/erasure`, {
       erasureId: 'er-1',
       reason: `member ${TARGET} asked by phone`,
@@ -236,6 +262,11 @@ describe('erasure on the local stack', () => {
       return held;
     };
     await check();
+    // The closed shard's batch progress record keeps the others it listed.
+    const progress = await withDoc((doc) =>
+      doc.send(new GetCommand({ TableName: stack.names.tables.MetricsTable, Key: { pk: 'bp', sk: CLOSED_SHARD }, ConsistentRead: true })),
+    );
+    expect(progress.Item?.hx).toEqual([OTHERS[1]]);
     await stack.putRecords(file);
     await stack.drain({ timeoutMs: 120_000 });
     const held = await check();
