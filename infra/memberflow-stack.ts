@@ -15,7 +15,7 @@ import { Handler } from './constructs/handler';
 import { HistoryImport } from './constructs/history-import';
 import { HttpApi } from './constructs/http-api';
 import { acknowledge } from './constructs/ids';
-import { allowOnTable, READ } from './constructs/table-access';
+import { allowOnTable, MEMBERS_READ, READ } from './constructs/table-access';
 import { Monitoring } from './constructs/monitoring';
 import { consumeEvents } from './constructs/stream-consumers';
 import { Streams } from './constructs/streams';
@@ -86,12 +86,21 @@ export class MemberflowStack extends Stack {
     const memberWriter = (fn: NodejsFunction) => {
       // DeleteItem: an erasure deletes the member item (conditional on its version); BatchWriteItem:
       // it deletes the merge request that names the member.
-      allowOnTable(fn, tables.members, [...READ, 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']);
+      allowOnTable(fn, tables.members, [...MEMBERS_READ, 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']);
       // Orders claimed by conditional puts, refunds in transactions, claims marked by updates; tier
       // history and an erasure's deletes in batches.
       allowOnTable(fn, tables.ledger, [...READ, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem']);
-      // Scan: an erasure's one filtered sweep of the job hints naming the member (hints have no index by member).
-      allowOnTable(fn, tables.metrics, [...READ, 'dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem']);
+      // Counter items read in batches; Query: an erasure's sweep of the shards' batch progress
+      // records (`bp`); Scan: its one filtered sweep of the job hints naming the member (hints have
+      // no index by member). No GetItem: the consumer gets no single metrics item (the import's job
+      // catch-up does: granted to it below).
+      allowOnTable(fn, tables.metrics, [
+        'dynamodb:BatchGetItem',
+        'dynamodb:Query',
+        'dynamodb:Scan',
+        'dynamodb:PutItem',
+        'dynamodb:BatchWriteItem',
+      ]);
       // Quarantine entries are batch puts; an erasure queries the member's and deletes them in batches.
       allowOnTable(fn, tables.quarantine, ['dynamodb:Query', 'dynamodb:BatchWriteItem']);
       erasureSalt.secret.grantRead(fn);
@@ -125,14 +134,19 @@ export class MemberflowStack extends Stack {
     // Query on the members' indexes: /metrics/program's coins expiring soon (CoinDueIndex).
     // Scan: listing the near-universal segments (base tier, status-active), which have no
     // membership items: the members' own segment lists say it (shared/segments/segments.ts).
-    allowOnTable(api, tables.members, [...READ, 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Scan'], { indexQuery: true });
-    for (const table of [tables.ledger, tables.metrics]) allowOnTable(api, table, [...READ, 'dynamodb:PutItem']);
+    allowOnTable(api, tables.members, [...MEMBERS_READ, 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Scan'], {
+      indexQuery: true,
+    });
+    // Ledger: a coin operation's item (GetItem, PutItem), the member's ledger (Query); metrics:
+    // counter spans, segment memberships (Query) and a coin operation's counters (PutItem).
+    allowOnTable(api, tables.ledger, ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem']);
+    allowOnTable(api, tables.metrics, ['dynamodb:Query', 'dynamodb:PutItem']);
     allowOnTable(api, tables.quarantine, ['dynamodb:Query']);
     // Export requests: created (with their audit record) by puts, failed by an update; never deleted.
     allowOnTable(api, tables.exports, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     // The audit log is append-only: reads and PutItem (new seqs only, by its condition), never
     // UpdateItem or DeleteItem.
-    allowOnTable(api, audit.table, [...READ, 'dynamodb:PutItem'], { indexQuery: true });
+    allowOnTable(api, audit.table, ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'], { indexQuery: true });
     acknowledge(
       api.role!,
       'AwsSolutions-IAM5[Resource::<AuditTable.Arn>/index/*]',
@@ -161,8 +175,9 @@ export class MemberflowStack extends Stack {
         Duration.minutes(15),
       );
       // Scan: exports of the near-universal segments read their members from MembersTable.
-      allowOnTable(exportSegment, tables.members, [...READ, 'dynamodb:Scan']);
-      allowOnTable(exportSegment, tables.metrics, READ);
+      allowOnTable(exportSegment, tables.members, [...MEMBERS_READ, 'dynamodb:Scan']);
+      // The segment's membership items (Query).
+      allowOnTable(exportSegment, tables.metrics, ['dynamodb:Query']);
       // Starts, advances, finishes or fails its export record by conditional updates; never deletes.
       allowOnTable(exportSegment, tables.exports, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
       exportSegment.addToRolePolicy(
@@ -181,10 +196,10 @@ export class MemberflowStack extends Stack {
     // command per member on the events stream; they never write member state or counters.
     const job = (logicalId: string, entry: string, description: string) => {
       const fn = handler(logicalId, entry, description, 1024, Duration.minutes(15));
-      allowOnTable(fn, tables.members, READ, { indexQuery: true });
-      // Candidate hints live in the metrics table; the job writes only its own progress item
-      // (`job#…` keys), so the consumer stays the only writer of counters.
-      allowOnTable(fn, tables.metrics, READ);
+      allowOnTable(fn, tables.members, MEMBERS_READ, { indexQuery: true });
+      // Candidate hints live in the metrics table (Query); the job reads (GetItem) and writes only
+      // its own progress item (`job#…` keys), so the consumer stays the only writer of counters.
+      allowOnTable(fn, tables.metrics, ['dynamodb:GetItem', 'dynamodb:Query']);
       fn.addToRolePolicy(
         new iam.PolicyStatement({
           actions: ['dynamodb:PutItem'],
@@ -234,8 +249,9 @@ export class MemberflowStack extends Stack {
     memberWriter(importApply);
     // Signs its job catch-up's commands and the identity links and forwards it puts (as the consumer verifies).
     commandKey.grantRead(importApply);
-    // The jobs' catch-up reads the members' indexes (due reviews, due coin days).
-    allowOnTable(importApply, tables.members, ['dynamodb:Query'], { indexQuery: true });
+    // The jobs' catch-up reads the members' indexes (due reviews, due coin days) and its progress item.
+    allowOnTable(importApply, tables.members, [], { indexQuery: true });
+    allowOnTable(importApply, tables.metrics, ['dynamodb:GetItem']);
     acknowledge(importApply.role!, 'AwsSolutions-IAM5[Resource::<MembersTable.Arn>/index/*]', indexReason);
     new HistoryImport(this, 'HistoryImport', { stage: importStage, apply: importApply, accessLogs: buckets.logs });
 

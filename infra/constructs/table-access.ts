@@ -5,17 +5,23 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 
-/** Point reads, batch reads and key-condition queries: what every reading adapter uses. */
+/** Point reads, batch reads and key-condition queries. */
 export const READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'] as const;
+/**
+ * MembersTable is read only by batches of keys (functions/adapters/member-store.ts, merge-store.ts,
+ * erasure-store.ts, api/coins-expiring.ts): no adapter gets one item or queries the base table (the
+ * jobs query its indexes, granted apart).
+ */
+export const MEMBERS_READ = ['dynamodb:BatchGetItem'] as const;
 
-/** Allows `actions` on the table (and, with `indexes`, Query on its indexes). */
+/** Allows `actions` on the table (none: no statement) and, with `indexQuery`, Query on its indexes. */
 export function allowOnTable(
   fn: lambda.IFunction,
   table: dynamodb.ITable,
   actions: readonly string[],
   opts: { indexQuery?: boolean } = {},
 ): void {
-  fn.addToRolePolicy(new iam.PolicyStatement({ actions: [...actions], resources: [table.tableArn] }));
+  if (actions.length) fn.addToRolePolicy(new iam.PolicyStatement({ actions: [...actions], resources: [table.tableArn] }));
   if (opts.indexQuery)
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/*`] }));
 }

@@ -59,28 +59,36 @@ describe('least-privilege grants', () => {
   // that deletes it.
   const matrix: Record<string, string[]> = {
     //                      Members, Ledger, Metrics, Quarantine, Exports
+    // (MembersTable is read by batches of keys only; its Query is on its indexes.)
     ProcessEventsFunction: [
-      'read+BatchWriteItem+DeleteItem+PutItem',
+      'BatchGetItem+BatchWriteItem+DeleteItem+PutItem',
       'read+BatchWriteItem+PutItem+UpdateItem',
-      'read+BatchWriteItem+PutItem+Scan',
+      'BatchGetItem+BatchWriteItem+PutItem+Query+Scan',
       'BatchWriteItem+Query',
       'none',
     ],
-    ApiFunction: ['read+ConditionCheckItem+PutItem+Scan', 'read+PutItem', 'read+PutItem', 'Query', 'GetItem+PutItem+UpdateItem'],
-    TierReviewFunction: ['read', 'none', 'read', 'none', 'none'],
-    WinbackFunction: ['read', 'none', 'read', 'none', 'none'],
-    RfmFunction: ['read', 'none', 'read', 'none', 'none'],
-    CoinsFunction: ['read', 'none', 'read', 'none', 'none'],
-    // The history import: stage only quarantines bad lines; apply is the consumer's batch code.
+    ApiFunction: [
+      'BatchGetItem+ConditionCheckItem+PutItem+Query+Scan',
+      'GetItem+PutItem+Query',
+      'PutItem+Query',
+      'Query',
+      'GetItem+PutItem+UpdateItem',
+    ],
+    TierReviewFunction: ['BatchGetItem+Query', 'none', 'GetItem+Query', 'none', 'none'],
+    WinbackFunction: ['BatchGetItem+Query', 'none', 'GetItem+Query', 'none', 'none'],
+    RfmFunction: ['BatchGetItem+Query', 'none', 'GetItem+Query', 'none', 'none'],
+    CoinsFunction: ['BatchGetItem+Query', 'none', 'GetItem+Query', 'none', 'none'],
+    // The history import: stage only quarantines bad lines; apply is the consumer's batch code
+    // plus the jobs' catch-up (index queries, its progress item).
     ImportStageFunction: ['none', 'none', 'none', 'BatchWriteItem', 'none'],
     ImportApplyFunction: [
-      'read+BatchWriteItem+DeleteItem+PutItem',
+      'BatchGetItem+BatchWriteItem+DeleteItem+PutItem+Query',
       'read+BatchWriteItem+PutItem+UpdateItem',
       'read+BatchWriteItem+PutItem+Scan',
       'BatchWriteItem+Query',
       'none',
     ],
-    ...(hasExportSegment ? { ExportSegmentFunction: ['read+Scan', 'none', 'read', 'none', 'GetItem+UpdateItem'] } : {}),
+    ...(hasExportSegment ? { ExportSegmentFunction: ['BatchGetItem+Scan', 'none', 'Query', 'none', 'GetItem+UpdateItem'] } : {}),
   };
 
   it('the matrix covers every function', () => {

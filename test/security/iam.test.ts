@@ -55,6 +55,8 @@ function inventoryOf(fnId: string): Inventory {
 // No Scan but the consumer's erasure sweep and the listing of itemless segments (api, export), no DeleteItem but its erasure of the member item, never
 // ConditionCheckItem, DescribeTable or the DynamoDB stream reads.
 const DDB_READ = ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'];
+// MembersTable is read by batches of keys only (no GetItem, no Query on the base table).
+const BATCH_GET = 'dynamodb:BatchGetItem';
 const PUT = 'dynamodb:PutItem';
 const UPDATE = 'dynamodb:UpdateItem';
 const BATCH_WRITE = 'dynamodb:BatchWriteItem';
@@ -63,9 +65,10 @@ const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 const JOB_PROGRESS = 'MetricsTable if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["job#*"]}}';
 const job: Inventory = {
   EventsStream: ['kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'],
-  MembersTable: DDB_READ,
+  MembersTable: [BATCH_GET],
   'MembersTable/index/*': INDEX_QUERY,
-  MetricsTable: DDB_READ,
+  // Hint lists (Query) and its own progress item (GetItem).
+  MetricsTable: ['dynamodb:GetItem', 'dynamodb:Query'],
   [JOB_PROGRESS]: [PUT],
   // Lambda's on-failure destination of the job's asynchronous invocations (send only).
   JobFailuresQueue: ['sqs:SendMessage'],
@@ -93,9 +96,10 @@ const EXPECTED: Record<string, Inventory> = {
     'ImportBucket/staged/*': ['s3:GetObject', 's3:PutObject'],
     // The consumer's batch code (the same grants as process-events), and the jobs' catch-up index reads.
     LedgerTable: [...DDB_READ, PUT, UPDATE, BATCH_WRITE],
-    MembersTable: [...DDB_READ, PUT, 'dynamodb:DeleteItem', BATCH_WRITE],
+    MembersTable: [BATCH_GET, PUT, 'dynamodb:DeleteItem', BATCH_WRITE],
     'MembersTable/index/*': INDEX_QUERY,
-    MetricsTable: [...DDB_READ, 'dynamodb:Scan', PUT, BATCH_WRITE],
+    // GetItem: the job catch-up's progress item.
+    MetricsTable: [BATCH_GET, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', PUT, BATCH_WRITE],
     QuarantineTable: ['dynamodb:Query', BATCH_WRITE],
     'own log group': LOGS,
   },
@@ -124,16 +128,16 @@ const EXPECTED: Record<string, Inventory> = {
     'FailedBatchesBucket/*': ['s3:PutObject'],
     LedgerTable: [...DDB_READ, PUT, UPDATE, BATCH_WRITE],
     // DeleteItem: an erasure deletes the member item; BatchWriteItem: and the merge request naming it.
-    MembersTable: [...DDB_READ, PUT, 'dynamodb:DeleteItem', BATCH_WRITE],
-    // Scan: an erasure's sweep of the job hints naming the member.
-    MetricsTable: [...DDB_READ, 'dynamodb:Scan', PUT, BATCH_WRITE],
+    MembersTable: [BATCH_GET, PUT, 'dynamodb:DeleteItem', BATCH_WRITE],
+    // Query: an erasure's sweep of the batch progress records; Scan: of the job hints naming the member.
+    MetricsTable: [BATCH_GET, 'dynamodb:Query', 'dynamodb:Scan', PUT, BATCH_WRITE],
     // Batch puts of entries; an erasure queries and batch-deletes the member's.
     QuarantineTable: ['dynamodb:Query', BATCH_WRITE],
     'own log group': LOGS,
   },
   ApiFunction: {
     // Appends to the audit chain (PutItem conditional on the next seq), reads it for GET /audit.
-    AuditTable: [...DDB_READ, PUT],
+    AuditTable: ['dynamodb:GetItem', 'dynamodb:Query', PUT],
     'AuditTable/index/*': INDEX_QUERY,
     ErasureSaltSecret: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
     // erase_member commands go through the stream so the consumer stays the single writer.
@@ -145,20 +149,20 @@ const EXPECTED: Record<string, Inventory> = {
     // PutItem on members, ledger and metrics: a coin redemption/reversal/adjustment is one
     // transaction (member at its version, the operation's ledger item, its coin counters); the
     // members' PutItem also writes erasure tombstones (no narrower grant can coexist with it).
-    LedgerTable: [...DDB_READ, PUT],
+    LedgerTable: ['dynamodb:GetItem', 'dynamodb:Query', PUT],
     // ConditionCheckItem: a merge request's transaction checks the member kept.
     // Scan: listing the segments that have no membership items (base tier, status-active).
-    MembersTable: [...DDB_READ, PUT, 'dynamodb:ConditionCheckItem', 'dynamodb:Scan'],
+    MembersTable: [BATCH_GET, PUT, 'dynamodb:ConditionCheckItem', 'dynamodb:Scan'],
     'MembersTable/index/*': INDEX_QUERY,
-    MetricsTable: [...DDB_READ, PUT],
+    MetricsTable: ['dynamodb:Query', PUT],
     QuarantineTable: ['dynamodb:Query'],
     'own log group': LOGS,
   },
   ExportSegmentFunction: {
     'ExportsBucket/*': ['s3:AbortMultipartUpload', 's3:PutObject'],
     ExportsTable: ['dynamodb:GetItem', UPDATE],
-    MembersTable: [...DDB_READ, 'dynamodb:Scan'],
-    MetricsTable: DDB_READ,
+    MembersTable: [BATCH_GET, 'dynamodb:Scan'],
+    MetricsTable: ['dynamodb:Query'],
     'own log group': LOGS,
   },
   TierReviewFunction: job,
