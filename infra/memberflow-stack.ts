@@ -15,7 +15,7 @@ import { Handler } from './constructs/handler';
 import { HistoryImport } from './constructs/history-import';
 import { HttpApi } from './constructs/http-api';
 import { acknowledge } from './constructs/ids';
-import { allowOnTable, MEMBERS_READ, READ } from './constructs/table-access';
+import { allowOnTable, allowPutRecords, MEMBERS_READ, READ } from './constructs/table-access';
 import { Monitoring } from './constructs/monitoring';
 import { consumeEvents } from './constructs/stream-consumers';
 import { Streams } from './constructs/streams';
@@ -104,7 +104,7 @@ export class MemberflowStack extends Stack {
       // Quarantine entries are batch puts; an erasure queries the member's and deletes them in batches.
       allowOnTable(fn, tables.quarantine, ['dynamodb:Query', 'dynamodb:BatchWriteItem']);
       erasureSalt.secret.grantRead(fn);
-      streams.actions.grantWrite(fn);
+      allowPutRecords(fn, streams.actions);
     };
 
     // Behaviour events and job commands → member state, per-order ledger, counters, quarantine,
@@ -121,7 +121,7 @@ export class MemberflowStack extends Stack {
     commandKey.grantRead(processEvents);
     // Put on its own stream only to forward a KPL aggregated sub-record to its member's shard
     // (an aggregate lands on one shard; each member keeps a single writer).
-    streams.events.grantWrite(processEvents);
+    allowPutRecords(processEvents, streams.events, ['kinesis:ListShards']);
     consumeEvents(processEvents, streams.events, buckets.failedBatches);
 
     // Read-mostly HTTP API; it only writes export requests.
@@ -156,7 +156,7 @@ export class MemberflowStack extends Stack {
     // Erasure and merge: the api writes tombstones (`erased#…`) and merge requests (`merge#…`,
     // `mergedfrom#…`, with a ConditionCheckItem on the member kept) by the PutItem above, and puts the
     // erase_member / member_merge command on EventsStream; the consumer does the rest in stream order.
-    streams.events.grantWrite(api);
+    allowPutRecords(api, streams.events);
     // Pre-signing a download URL needs s3:GetObject on the export objects, nothing more.
     api.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [buckets.exports.arnForObjects('*')] }));
     const exportsReason =
@@ -207,7 +207,7 @@ export class MemberflowStack extends Stack {
           conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${JOB_PROGRESS_PREFIX}*`] } },
         }),
       );
-      streams.events.grantWrite(fn);
+      allowPutRecords(fn, streams.events);
       // Signs the commands it puts on the stream.
       commandKey.grantRead(fn);
       acknowledge(fn.role!, 'AwsSolutions-IAM5[Resource::<MembersTable.Arn>/index/*]', indexReason);

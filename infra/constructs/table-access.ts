@@ -3,6 +3,7 @@
 // (#19 item 14), so every grant here names its actions.
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 
 /** Point reads, batch reads and key-condition queries. */
@@ -24,4 +25,14 @@ export function allowOnTable(
   if (actions.length) fn.addToRolePolicy(new iam.PolicyStatement({ actions: [...actions], resources: [table.tableArn] }));
   if (opts.indexQuery)
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/*`] }));
+}
+
+/**
+ * Puts on a stream, as the adapters call them: PutRecords only (functions/adapters/events-producer.ts,
+ * stream-shards.ts), plus `extra` (ListShards where a forward finds a shard by hash range). CDK's
+ * grantWrite would add PutRecord and ListShards everywhere (the streams use the AWS managed key: no
+ * KMS grant is needed).
+ */
+export function allowPutRecords(fn: lambda.IFunction, stream: kinesis.IStream, extra: readonly string[] = []): void {
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['kinesis:PutRecords', ...extra], resources: [stream.streamArn] }));
 }

@@ -29,8 +29,8 @@ function accessTo(fnId: string, tableId: string): string {
   return [...(reads ? ['read'] : []), ...rest].join('+');
 }
 
-/** What grantWrite gives on a Kinesis stream (AWS managed key: no KMS actions). */
-const KINESIS_PUT = ['kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'];
+/** What a putter may do on a Kinesis stream (allowPutRecords: PutRecords only; AWS managed key: no KMS actions). */
+const KINESIS_PUT = ['kinesis:PutRecords'];
 /** Any action that reads records from a Kinesis stream. */
 const KINESIS_GET = ['kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:SubscribeToShard'];
 
@@ -214,7 +214,7 @@ describe('least-privilege grants', () => {
       const actions = actionsOn(fnId, 'EventsStream');
       if (fnId === 'ProcessEventsFunction') {
         expect(actions).toEqual(expect.arrayContaining(['kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:DescribeStream']));
-        expect(actions.filter((a) => a.startsWith('kinesis:Put'))).toEqual(['kinesis:PutRecord', 'kinesis:PutRecords']);
+        expect(actions.filter((a) => a.startsWith('kinesis:Put'))).toEqual(['kinesis:PutRecords']);
       } else {
         expect(
           actions.filter((a) => KINESIS_GET.includes(a)),
@@ -229,7 +229,7 @@ describe('least-privilege grants', () => {
     for (const fnId of Object.keys(FUNCTIONS)) {
       const actions = actionsOn(fnId, 'EventsStream');
       const puts = actions.filter((a) => a.startsWith('kinesis:Put'));
-      expect(puts, fnId).toEqual(putters.includes(fnId) ? ['kinesis:PutRecord', 'kinesis:PutRecords'] : []);
+      expect(puts, fnId).toEqual(putters.includes(fnId) ? ['kinesis:PutRecords'] : []);
       if (putters.includes(fnId) && fnId !== 'ProcessEventsFunction') expect(actions, fnId).toEqual(KINESIS_PUT);
     }
   });

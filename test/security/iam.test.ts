@@ -64,7 +64,7 @@ const INDEX_QUERY = ['dynamodb:Query'];
 const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 const JOB_PROGRESS = 'MetricsTable if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["job#*"]}}';
 const job: Inventory = {
-  EventsStream: ['kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'],
+  EventsStream: ['kinesis:PutRecords'],
   MembersTable: [BATCH_GET],
   'MembersTable/index/*': INDEX_QUERY,
   // Hint lists (Query) and its own progress item (GetItem).
@@ -88,7 +88,7 @@ const EXPECTED: Record<string, Inventory> = {
     'own log group': LOGS,
   },
   ImportApplyFunction: {
-    ActionsStream: ['kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'],
+    ActionsStream: ['kinesis:PutRecords'],
     // Signs its job catch-up's commands and its identity links and forwards.
     CommandKeySecret: ['secretsmanager:GetSecretValue'],
     ErasureSaltSecret: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
@@ -104,8 +104,8 @@ const EXPECTED: Record<string, Inventory> = {
     'own log group': LOGS,
   },
   ProcessEventsFunction: {
-    // Put only (actions are outbound); ListShards comes with CDK's grantWrite.
-    ActionsStream: ['kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'],
+    // Put only (actions are outbound), PutRecords only.
+    ActionsStream: ['kinesis:PutRecords'],
     // What the event source mapping needs to read the stream (CDK's KinesisEventSource grant),
     // and puts to forward an aggregated sub-record to its member's shard.
     EventsStream: [
@@ -116,7 +116,6 @@ const EXPECTED: Record<string, Inventory> = {
       'kinesis:GetShardIterator',
       'kinesis:ListShards',
       'kinesis:ListStreams',
-      'kinesis:PutRecord',
       'kinesis:PutRecords',
       'kinesis:SubscribeToShard',
     ],
@@ -141,7 +140,7 @@ const EXPECTED: Record<string, Inventory> = {
     'AuditTable/index/*': INDEX_QUERY,
     ErasureSaltSecret: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
     // erase_member commands go through the stream so the consumer stays the single writer.
-    EventsStream: ['kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'],
+    EventsStream: ['kinesis:PutRecords'],
     ExportSegmentFunction: ['lambda:InvokeFunction'],
     'ExportsBucket/*': ['s3:GetObject'],
     // Export requests and their audit records: put, read, failed by an update; never deleted.
