@@ -3,6 +3,8 @@
 // grant shows up here and has to be reviewed). Plus the other security settings of the issue:
 // short-lived export URLs, API throttling, and no request validator on an HTTP API (validation is
 // in the handler: test/security/fuzz-api.test.ts).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
@@ -216,6 +218,56 @@ describe('IAM: every action of every handler, on what', () => {
             fnId,
           ).toContain(resource);
       }
+    }
+  });
+});
+
+describe('docs/iam.md: the inventory as documented', () => {
+  /** function logical id → resource → actions, from the doc's table (a blank function cell repeats the one above). */
+  function documented(): Record<string, Record<string, string[]>> {
+    const text = readFileSync(new URL('../../docs/iam.md', import.meta.url), 'utf8');
+    const byName = new Map(handlers.map((id) => [path.basename(resources[id].Metadata['memberflow:entry'], '.ts'), id]));
+    const out: Record<string, Record<string, Set<string>>> = {};
+    let fns: string[] = [];
+    for (const line of text.split('\n')) {
+      if (!line.startsWith('| ') || line.startsWith('| function ')) continue;
+      const cells = line
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim());
+      expect(cells, line).toHaveLength(4);
+      const [fnCell, resource, actionsCell, why] = cells;
+      if (fnCell)
+        fns = fnCell.split(',').map((name) => {
+          expect(byName.has(name.trim()), `docs/iam.md names no function ${name}`).toBe(true);
+          return byName.get(name.trim())!;
+        });
+      const actions = [...actionsCell.matchAll(/`([a-z0-9-]+:[A-Za-z]+)`/g)].map((m) => m[1]);
+      expect(actions.length, line).toBeGreaterThan(0);
+      // Every action is listed with why it is needed.
+      expect(why.length, line).toBeGreaterThan(10);
+      for (const fn of fns) for (const a of actions) ((out[fn] ??= {})[resource] ??= new Set()).add(a);
+    }
+    return Object.fromEntries(
+      Object.entries(out).map(([fn, byResource]) => [
+        fn,
+        Object.fromEntries(Object.entries(byResource).map(([r, a]) => [r, [...a].sort()])),
+      ]),
+    );
+  }
+
+  it('lists every action of every function on every resource, and none the template does not grant', () => {
+    const docs = documented();
+    expect(Object.keys(docs).sort()).toEqual([...handlers].sort());
+    for (const fn of handlers) {
+      // The doc states conditions in words; its own log group is said once for all.
+      const granted: Record<string, string[]> = {};
+      for (const [key, actions] of Object.entries(inventoryOf(fn))) {
+        if (key === 'own log group') continue;
+        const resource = key.replace(/ if .*$/, '');
+        granted[resource] = [...new Set([...(granted[resource] ?? []), ...actions])].sort();
+      }
+      expect(docs[fn], fn).toEqual(granted);
     }
   });
 });
