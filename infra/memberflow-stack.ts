@@ -156,7 +156,8 @@ export class MemberflowStack extends Stack {
     // Erasure and merge: the api writes tombstones (`erased#…`) and merge requests (`merge#…`,
     // `mergedfrom#…`, with a ConditionCheckItem on the member kept) by the PutItem above, and puts the
     // erase_member / member_merge command on EventsStream; the consumer does the rest in stream order.
-    allowPutRecords(api, streams.events);
+    // PutRecord: a coin operation's `coins_settle` record (its position names where it is counted).
+    allowPutRecords(api, streams.events, ['kinesis:PutRecord']);
     // Pre-signing a download URL needs s3:GetObject on the export objects, nothing more.
     api.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [buckets.exports.arnForObjects('*')] }));
     const exportsReason =

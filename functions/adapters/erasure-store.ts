@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mergedFromKey, mergeIdKey, TOMBSTONE_PREFIX, tombstoneKey } from '../../shared/keys/members-keys';
 import { BATCH_PROGRESS_KEY } from '../../shared/keys/metrics-keys';
+import { isSettleEntry, parseSettleEntry } from '../../shared/coins/settle';
 import { QUARANTINE_TTL_DAYS, quarantineDayKey } from '../../shared/keys/quarantine-keys';
 import type { ErasurePort } from '../../shared/privacy/erasure';
 import type { IdHasher } from '../../shared/privacy/salted-hash';
@@ -184,11 +185,13 @@ export class DynamoErasure implements ErasurePort {
 
   /**
    * The batch progress records (`bp`, one per source shard: shared/batch/batch-progress.ts) that
-   * still list the member — an attempt that died and whose shard never ran a batch again (a parent
+   * still list the member (or a till settle record of it) — an attempt that died and whose shard never ran a batch again (a parent
    * shard closed by a reshard) — rewritten without it. Conditional on the record's mark: a
    * consumer that moved the record on meanwhile wrote its own list, which is read again.
    */
   private async sweepBatchProgress(memberId: string): Promise<void> {
+    // A member id, or a till settle record's entry naming it (`$<seq>$<member>$<op>`).
+    const names = (entry: string) => entry === memberId || (isSettleEntry(entry) && parseSettleEntry(entry).memberId === memberId);
     for (let round = 0; round < 10; round++) {
       const listing: Record<string, unknown>[] = [];
       let start: Key | undefined;
@@ -197,19 +200,19 @@ export class DynamoErasure implements ErasurePort {
           new QueryCommand({
             TableName: this.tables.metrics,
             KeyConditionExpression: 'pk = :pk',
-            FilterExpression: 'contains(hx, :m)',
-            ExpressionAttributeValues: { ':pk': BATCH_PROGRESS_KEY, ':m': memberId },
+            ExpressionAttributeValues: { ':pk': BATCH_PROGRESS_KEY },
             ConsistentRead: true,
             ExclusiveStartKey: start,
           }),
         );
-        listing.push(...(page.Items ?? []));
+        // One record per source shard: read whole, the member's entries found here.
+        listing.push(...(page.Items ?? []).filter((item) => ((item.hx ?? []) as string[]).some(names)));
         start = page.LastEvaluatedKey;
       } while (start);
       let movedOn = false;
       for (const item of listing) {
         const { hx, ...rest } = item as { hx: string[]; hw?: string };
-        const left = hx.filter((id) => id !== memberId);
+        const left = hx.filter((entry) => !names(entry));
         try {
           await this.client.send(
             new PutCommand({

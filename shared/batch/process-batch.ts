@@ -72,15 +72,11 @@ async function writeHints(
 }
 
 /**
- * Turns the results of members erased in this batch into their erasure: the member's last write,
- * which carries the totals booked out on the erasure day (a segment ending at the command) in its
- * outbox like any write's counts, and marks the erasure booked (`erasedBy`), so a retry or a replay
- * of the command from the failed-batches bucket books nothing again; the member item is deleted
- * once its counters are added. No hints, no segment changes (the sweep removes memberships), no
- * ledger records (the sweep would remove them), no actions naming the member but `member_erased`,
- * and rejected records kept without payload. A member whose erasure is booked already and that
- * nothing in this batch changed is not written again: its outbox is added where the counter items
- * do not hold it, and it is deleted.
+ * The members erased in this batch: a last write whose outbox carries the totals booked out on the
+ * erasure day (a segment ending at the command) and which marks the erasure booked (`erasedBy`:
+ * a retry or a replay from the bucket books nothing again); deleted once its counters are added.
+ * No hints, segment changes, ledger records or actions but `member_erased`; rejected records kept
+ * without payload. One booked already that nothing here changed is not written again.
  */
 function applyErasures(results: MemberResult[], plan: ErasurePlan, stored: Map<string, MemberState>): MemberResult[] {
   if (plan.erasing.size === 0) return results;
@@ -294,12 +290,8 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
     return entered.length || exited.length ? [{ memberId: r.memberId, entered, exited }] : [];
   });
   if (membership.length) await ports.segments.apply(membership);
-  await writeHints(
-    results.filter((r) => !plan.erasing.has(r.memberId)),
-    stored,
-    `${shardId}#${last}`,
-    ports.hints,
-  );
+  const notErased = results.filter((r) => !plan.erasing.has(r.memberId));
+  await writeHints(notErased, stored, `${shardId}#${last}`, ports.hints);
 
   // Before the first member write; the members an earlier attempt left stay listed until settled —
   // but for one gone since (erased: no outbox left to add, and its id is kept nowhere).
@@ -378,10 +370,9 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   // redelivery publishes them from the members' outboxes).
   const committedActions = results.filter((r) => committedIds.has(r.memberId)).flatMap((r) => r.actions);
   if (committedActions.length) await ports.actions.publish(committedActions);
-  // Erasures last, once the counts their last write carried are added: delete the member item, then
-  // sweep every other trace (idempotent; a failure fails the batch, whose retry finds the tombstone
-  // and the erasure booked, and deletes and sweeps again). A member whose last write failed is not
-  // deleted: its records are reported, and the redelivery books and deletes it.
+  // Erasures last, once their last write's counts are added: delete the member item, then sweep
+  // every other trace (idempotent: a retry finds the erasure booked). A member whose last write
+  // failed is not deleted: the redelivery books and deletes it.
   const segmentIds = allSegments(ports.program).map((sg) => sg.id);
   const erasingResults = new Map(results.filter((r) => plan.erasing.has(r.memberId)).map((r) => [r.memberId, r]));
   await forEachLimited([...plan.erasing], concurrency, async ([memberId, erasing]) => {

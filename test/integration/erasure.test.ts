@@ -208,7 +208,7 @@ describe('erasure on the local stack', () => {
             pk: 'bp',
             sk: CLOSED_SHARD,
             hw: '49660000000000000000000000000000000000000000000000000099',
-            hx: [OTHERS[1], TARGET].sort(),
+            hx: [OTHERS[1], TARGET, `$49660000000000000000000000000000000000000000000000000001$${TARGET}$r#till-1`].sort(),
           },
         }),
       ),

@@ -141,8 +141,9 @@ const EXPECTED: Record<string, Inventory> = {
     AuditTable: ['dynamodb:GetItem', 'dynamodb:Query', PUT],
     'AuditTable/index/*': INDEX_QUERY,
     ErasureSaltSecret: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
-    // erase_member commands go through the stream so the consumer stays the single writer.
-    EventsStream: ['kinesis:PutRecords'],
+    // erase_member / member_merge commands go through the stream so the consumer stays the single
+    // writer; PutRecord: a coin operation's coins_settle record.
+    EventsStream: ['kinesis:PutRecord', 'kinesis:PutRecords'],
     ExportSegmentFunction: ['lambda:InvokeFunction'],
     'ExportsBucket/*': ['s3:GetObject'],
     // Export requests and their audit records: put, read, failed by an update; never deleted.
