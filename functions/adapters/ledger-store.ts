@@ -23,7 +23,8 @@ import {
   TIER_CHANGE_PREFIX,
   tierChangeKeys,
 } from '../../shared/keys/ledger-keys';
-import { type Claim, type LedgerPort, type OrderRecord } from '../../shared/member/ledger';
+import { type Claim, type LedgerPort, type MemberOrders, type OrderRecord } from '../../shared/member/ledger';
+import { forEachLimited } from '../../shared/util/limit';
 import { movesAsEntries, orderCoinEntries, type CoinLedgerReader } from '../../shared/coins/ledger-view';
 import type { OperationRecord, StoredEntry } from '../../shared/coins/operation-records';
 import type { TillRecordsPort } from '../../shared/coins/settle';
@@ -147,25 +148,48 @@ export class DynamoLedger implements LedgerPort, CoinLedgerReader, TillRecordsPo
     }
   }
 
-  async storeOrders(memberId: string, orders: readonly OrderRecord[]): Promise<void> {
-    // One consistent read for all (usually they are there: stored right after the write); for
-    // each missing order its refunds first, then the order item, which makes it complete.
+  async storeOrders(outboxes: readonly MemberOrders[]): Promise<void> {
+    // One consistent read per 100 orders of all the members (usually they are there: stored right
+    // after the write); for each missing order its refunds first, then the order item, which
+    // makes it complete.
     const present = new Set<string>();
-    for (const batch of chunks(orders, 100)) {
+    const keys = [
+      ...new Map(
+        outboxes.flatMap(({ memberId, orders }) =>
+          orders.map((o) => [`${memberId}\u0000${orderKey(o.orderId)}`, { memberId, sk: orderKey(o.orderId) }]),
+        ),
+      ).values(),
+    ];
+    for (const batch of chunks(keys, 100)) {
       await untilDone(
-        batch.map((o) => ({ memberId, sk: orderKey(o.orderId) })),
-        async (keys) => {
+        batch,
+        async (pending) => {
           const out = await this.client.send(
-            new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'sk' } } }),
+            new BatchGetCommand({
+              RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true, ProjectionExpression: 'memberId, sk' } },
+            }),
           );
-          for (const item of out.Responses?.[this.table] ?? []) present.add(item.sk as string);
-          return (out.UnprocessedKeys?.[this.table]?.Keys ?? []) as typeof keys;
+          for (const item of out.Responses?.[this.table] ?? []) present.add(`${item.memberId as string}\u0000${item.sk as string}`);
+          return (out.UnprocessedKeys?.[this.table]?.Keys ?? []) as typeof pending;
         },
         'BatchGetItem orders',
       );
     }
+    await forEachLimited(outboxes, 16, ({ memberId, orders }) =>
+      this.putOrders(
+        memberId,
+        orders.filter((o) => !present.has(`${memberId}\u0000${orderKey(o.orderId)}`)),
+      ),
+    );
+  }
+
+  async storeNewOrders(memberId: string, orders: readonly OrderRecord[]): Promise<void> {
+    await this.putOrders(memberId, orders);
+  }
+
+  /** Each order's refunds first, then the order item (which makes it complete); a repeat keeps what is stored. */
+  private async putOrders(memberId: string, orders: readonly OrderRecord[]): Promise<void> {
     for (const order of orders) {
-      if (present.has(orderKey(order.orderId))) continue;
       for (const [refundId, r] of Object.entries(order.refunds)) {
         const refund: RefundItem = {
           memberId,

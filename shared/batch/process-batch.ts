@@ -137,11 +137,13 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   const concurrency = ports.concurrency ?? 16;
   // The orders earlier writes of these members applied, on the ledger before any is reduced (an
   // earlier delivery may have died between a member write and its orders: orders-outbox.ts).
-  await forEachLimited(
-    [...stored.values(), ...sources.values()].filter((s) => s.ordersOut?.length),
-    concurrency,
-    (s) => ports.ledger.storeOrders(s.memberId, ordersToStore(s.ordersOut, s.highWater)),
-  );
+  // One read for all of them (per 100 orders), not one per member.
+  const outboxes = new Map<string, MemberState>();
+  for (const s of [...stored.values(), ...sources.values()]) if (s.ordersOut?.length) outboxes.set(s.memberId, s);
+  if (outboxes.size)
+    await ports.ledger.storeOrders(
+      [...outboxes.values()].map((s) => ({ memberId: s.memberId, orders: ordersToStore(s.ordersOut, s.highWater) })),
+    );
   const arrivedAt = (position: { seq: string }) =>
     records.find((x) => x.seq === parentSeq(position.seq))?.arrivedAt ?? records[records.length - 1].arrivedAt;
   const plan: ErasurePlan = ports.erasure
@@ -335,7 +337,9 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
       const out = r.final!.coinOut;
       if (out) counterFlush.add(out, r.memberId);
       try {
-        if (r.final!.ordersOut?.length) await ports.ledger.storeOrders(r.memberId, ordersToStore(r.final!.ordersOut, r.final!.highWater));
+        // New to the ledger when reduced (orders-outbox.ts rule 3): put without reading first.
+        if (r.final!.ordersOut?.length)
+          await ports.ledger.storeNewOrders(r.memberId, ordersToStore(r.final!.ordersOut, r.final!.highWater));
         if (out?.moves?.length && !out.held) await ports.ledger.putCoinMoves(r.memberId, movesKey(out), out.moves);
       } catch (error) {
         // Counted above; the redelivery finds the orders and moves on the member and stores them.

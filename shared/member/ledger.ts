@@ -40,6 +40,12 @@ export interface OrderRecord {
   refunds: Record<string, Claim & { revokedPoints: number; revokedCoins: number }>;
 }
 
+/** A member's orders outbox, to be stored on the ledger. */
+export interface MemberOrders {
+  memberId: string;
+  orders: readonly OrderRecord[];
+}
+
 /** Where per-order earn records live (a DynamoDB table in production, a Map in tests). */
 export interface LedgerPort {
   /**
@@ -51,8 +57,16 @@ export interface LedgerPort {
   /**
    * Stores each order a committed member write applied (its claim and its refunds applied), with
    * the refunds it carries, unless an item with its key exists (a repeat keeps what is stored).
+   * The outboxes of many members at once: the adapter reads which are stored in one request per
+   * 100 orders, not one per member (before a batch is reduced they usually all are).
    */
-  storeOrders(memberId: string, orders: readonly OrderRecord[]): Promise<void>;
+  storeOrders(outboxes: readonly MemberOrders[]): Promise<void>;
+  /**
+   * The same for the orders a member write has just committed: each was on neither the ledger nor
+   * the member's outbox when the write was reduced, so the adapter puts without reading first (a
+   * put that finds an item still keeps it).
+   */
+  storeNewOrders(memberId: string, orders: readonly OrderRecord[]): Promise<void>;
   getOrder(memberId: string, orderId: string): Promise<OrderRecord | null>;
   /**
    * Records a refund unless its refundId is already on the order; `expectedRevoked` guards the

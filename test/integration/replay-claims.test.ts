@@ -217,7 +217,7 @@ describe('ledger claims finished by a replay (DynamoDB Local)', () => {
   it('stores the orders outbox of a write whose order puts never happened, before the member is reduced again', async () => {
     // The puts after the member write fail (the invocation dies there): the orders ride on the member.
     class DeadAfterWrite extends DynamoLedger {
-      override async storeOrders(): Promise<void> {
+      override async storeNewOrders(): Promise<void> {
         throw new Error('injected: gone after the member write');
       }
     }

@@ -5,7 +5,7 @@ import type { BookedMove } from '../../shared/coins/outbox';
 import type { CoinIndexPort, JobName, JobProgressPort, ReviewIndexPort } from '../../shared/jobs/ports';
 import { tierChangeKeys } from '../../shared/keys/ledger-keys';
 import { coinIndexDay } from '../../shared/keys/members-keys';
-import { type AppliedClaim, type Claim, type LedgerPort, type OrderRecord } from '../../shared/member/ledger';
+import { type AppliedClaim, type Claim, type LedgerPort, type MemberOrders, type OrderRecord } from '../../shared/member/ledger';
 import { type MemberState } from '../../shared/member/state';
 import type { TierChange } from '../../shared/points/tiers';
 import type { MergeRequest, MergeRequestPort } from '../../shared/identity/merge-request';
@@ -109,7 +109,13 @@ export class MemoryLedger implements LedgerPort {
     if (!this.orders.has(key)) this.orders.set(key, clone(order));
     return clone(this.orders.get(key)!);
   }
-  async storeOrders(memberId: string, orders: readonly OrderRecord[]) {
+  async storeOrders(outboxes: readonly MemberOrders[]) {
+    for (const { memberId, orders } of outboxes) this.putOrders(memberId, orders);
+  }
+  async storeNewOrders(memberId: string, orders: readonly OrderRecord[]) {
+    this.putOrders(memberId, orders);
+  }
+  private putOrders(memberId: string, orders: readonly OrderRecord[]) {
     for (const order of orders) {
       const key = `${memberId}|${order.orderId}`;
       if (this.orders.has(key)) continue;

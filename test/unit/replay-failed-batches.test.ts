@@ -6,7 +6,7 @@ import { processBatch, type MemberPort } from '../../shared/batch/process-batch'
 import type { MemberState } from '../../shared/member/state';
 import { MemoryPipeline } from '../support/memory-pipeline';
 import { MemoryLedger } from '../support/memory-ports';
-import type { OrderRecord } from '../../shared/member/ledger';
+import type { MemberOrders, OrderRecord } from '../../shared/member/ledger';
 import { openLine as open, purchaseLine as purchase, refundLine } from '../support/event-lines';
 
 /** Refund ids apart from the eventIds. */
@@ -110,9 +110,13 @@ describe('replaying records from the failed-batches bucket', () => {
 /** A ledger whose order puts fail until `up` is set (a crash between the member write and its orders). */
 class FlakyOrders extends MemoryLedger {
   up = false;
-  override async storeOrders(memberId: string, orders: readonly OrderRecord[]) {
+  override async storeOrders(outboxes: readonly MemberOrders[]) {
     if (!this.up) throw new Error('injected: the order puts never happened');
-    return super.storeOrders(memberId, orders);
+    return super.storeOrders(outboxes);
+  }
+  override async storeNewOrders(memberId: string, orders: readonly OrderRecord[]) {
+    if (!this.up) throw new Error('injected: the order puts never happened');
+    return super.storeNewOrders(memberId, orders);
   }
 }
 

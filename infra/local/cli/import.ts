@@ -13,7 +13,9 @@ import { runImport, type ImportCheckpoint } from '../../../shared/import/run-imp
 import { importSourceId } from '../../../shared/import/sequence';
 import { loadProgram } from '../../../shared/programme/load';
 import type { QuarantineItem } from '../../../shared/batch/process-batch';
+import { documentClient } from '../../../functions/adapters/clients';
 import { localSdkEnv } from '../engine/aws';
+import { countRequests } from '../engine/request-count';
 import { mergeRuns, sortToRuns, type BadLine } from './import-sort';
 import { readRunningState, stateFile } from '../engine/state';
 
@@ -68,6 +70,8 @@ async function main(): Promise<void> {
     ACTIONS_STREAM: streams.ActionsStream,
     EXPORTS_BUCKET: buckets.ExportsBucket,
   });
+  // MEMBERFLOW_COUNT_REQUESTS=1: DynamoDB requests by operation and call site, printed at the end.
+  const requests = process.env.MEMBERFLOW_COUNT_REQUESTS ? countRequests(documentClient()) : undefined;
 
   // The same files (path, size, modification time) are the same import: same source id, same marks.
   const sourceId = importSourceId(files.map((f) => `${f}|${statSync(f).size}|${statSync(f).mtimeMs}`));
@@ -155,6 +159,7 @@ async function main(): Promise<void> {
       `${sorted.bad + summary.quarantined} quarantined, ${summary.jobDays} job day(s) with ${summary.jobCommands} command(s)${byType.length ? ` (${byType.join(', ')})` : ''}, ` +
       `${secs.toFixed(1)} s, ${Math.round(summary.events / Math.max(secs, 0.001))} events/s`,
   );
+  if (requests) console.log(requests.report());
 }
 
 main().catch((err) => {
