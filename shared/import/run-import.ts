@@ -35,6 +35,12 @@ export interface ImportCheckpoint {
   jobsThrough: number | null;
   /** A day's job commands computed but not yet committed (applied again, identically, on resume). */
   pending: { day: number; after: number; lines: string[]; types?: Record<string, number> } | null;
+  /**
+   * Identity commands a committed batch put for other owners (links, absorbs, forwarded events),
+   * not yet applied: applied (again, identically, on resume) before the next events.
+   */
+  identity?: { after: number; next: number; lines: string[] } | null;
+  // (lines empty: where the last applied ones ended, so the next ones at the same place follow them)
 }
 
 export const NEW_CHECKPOINT: ImportCheckpoint = { applied: 0, jobsThrough: null, pending: null };
@@ -72,7 +78,10 @@ export interface ImportSummary {
 }
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 const MAX_RETRIES = 20;
+/** Rounds of identity commands one batch may cause (a link's absorb, an absorb's forwards…). */
+const MAX_IDENTITY_ROUNDS = 16;
 
 /** Applies records as Lambda would: a failed member write is retried from the reported record. */
 async function applyBatch(records: StreamRecord[], ports: BatchPorts): Promise<BatchResult> {
@@ -101,7 +110,16 @@ export async function runImport(events: AsyncIterable<ImportEvent>, opts: Import
   const checkpoint: ImportCheckpoint = { ...(opts.checkpoint ?? NEW_CHECKPOINT) };
   const summary: ImportSummary = { events: 0, skipped: 0, quarantined: 0, jobDays: 0, jobCommands: 0, jobCommandsByType: {} };
   const hints = ports.jobs ? hintCache(ports.batch.hints, ports.jobs.hints) : null;
-  const batchPorts: BatchPorts = hints ? { ...ports.batch, hints: hints.writer } : ports.batch;
+  // What a batch puts for other owners (identity commands) is applied by the import itself, right
+  // after that batch, where a live run's consumer applies it: before the history's later events.
+  // Through the events stream it met them in arrival order instead, behind the import.
+  const outgoing: string[] = [];
+  const batchPorts: BatchPorts = {
+    ...ports.batch,
+    ...(hints ? { hints: hints.writer } : {}),
+    forward: { put: async (records) => void outgoing.push(...records.map((r) => decoder.decode(r.data))) },
+  };
+  const identityShard = `${opts.sourceId}-identity`;
   const record = (seq: string, line: string): StreamRecord => ({
     shardId: opts.sourceId,
     seq,
@@ -121,6 +139,33 @@ export async function runImport(events: AsyncIterable<ImportEvent>, opts: Import
       summary.jobCommandsByType[type] = (summary.jobCommandsByType[type] ?? 0) + n;
   };
 
+  /**
+   * The identity commands of the batch just committed, in rounds (what applying them puts comes
+   * next), each saved in the checkpoint before it is applied; positions on the import's identity
+   * shard grow with the events' (importSeq(after, n)), so a resume skips what it applied.
+   */
+  const applyIdentity = async (after: number) => {
+    if (!checkpoint.identity?.lines.length && !outgoing.length) return;
+    // Positions go on after the last ones used at the same place (a batch's, then its day's jobs').
+    const last = checkpoint.identity;
+    let round = last?.lines.length ? last : { after, next: last?.after === after ? last.next : 1, lines: [] as string[] };
+    for (let rounds = 0; ; rounds++) {
+      if (outgoing.length) round = { after: round.after, next: round.next, lines: [...round.lines, ...outgoing.splice(0)] };
+      if (!round.lines.length) break;
+      if (rounds >= MAX_IDENTITY_ROUNDS) throw new Error(`identity commands still coming after ${MAX_IDENTITY_ROUNDS} rounds`);
+      checkpoint.identity = round;
+      await ports.saveCheckpoint({ ...checkpoint });
+      const at = round;
+      const records = at.lines.map((line, i) => ({ ...record(importSeq(at.after, at.next + i), line), shardId: identityShard }));
+      for (let i = 0; i < records.length; i += opts.batchSize) {
+        const result = await applyBatch(records.slice(i, i + opts.batchSize), batchPorts);
+        summary.quarantined += result.quarantined;
+      }
+      round = { after: at.after, next: at.next + at.lines.length, lines: [] };
+    }
+    checkpoint.identity = round;
+  };
+
   /** A day's commands on their own (no events of that day follow, or the import ends). */
   const applyPendingJobs = async () => {
     const pending = checkpoint.pending;
@@ -132,6 +177,7 @@ export async function runImport(events: AsyncIterable<ImportEvent>, opts: Import
       ports.onBatch?.({ applied: checkpoint.applied, result, kind: 'jobs' });
     }
     jobsCommitted();
+    await applyIdentity(checkpoint.applied);
     await ports.saveCheckpoint({ ...checkpoint });
   };
 
@@ -175,10 +221,13 @@ export async function runImport(events: AsyncIterable<ImportEvent>, opts: Import
     checkpoint.applied = index;
     jobsCommitted();
     batch = [];
+    // Saved with the batch's progress, then applied; saved again without them.
+    await applyIdentity(index);
     await ports.saveCheckpoint({ ...checkpoint });
     ports.onBatch?.({ applied: index, result, kind: 'events' });
   };
 
+  await applyIdentity(checkpoint.applied); // left by an interrupted run
   let previousDay: number | null = null;
   for await (const event of events) {
     const day = dayOf(event.at, tz);

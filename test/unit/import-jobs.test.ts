@@ -12,7 +12,7 @@ import { runCoins } from '../../shared/jobs/run-coins';
 import { runRfm } from '../../shared/jobs/run-rfm';
 import { runTierReview } from '../../shared/jobs/run-tier-review';
 import { runWinback } from '../../shared/jobs/run-winback';
-import { eventsToJsonLines, simulate } from '../../simulator';
+import { eventsToJsonLines, simulate, withIdentities } from '../../simulator';
 import { MemoryPipeline } from '../support/memory-pipeline';
 import { MemoryCoinIndex, MemoryJobProgress } from '../support/memory-ports';
 
@@ -21,8 +21,9 @@ const DAYS = 70;
 const ARRIVED = Date.parse('2026-06-01T00:00:00Z');
 const TZ = 'Asia/Shanghai';
 
-function history(): { at: number; line: string }[] {
-  const lines = [...eventsToJsonLines(simulate({ members: 24, days: DAYS, seed: 11, start: START, timezone: TZ }))];
+function history(identities = false): { at: number; line: string }[] {
+  const simulated = simulate({ members: 24, days: DAYS, seed: 11, start: START, timezone: TZ });
+  const lines = [...eventsToJsonLines(identities ? withIdentities(simulated, { seed: 11 }) : simulated)];
   return lines.map((line) => ({ at: Date.parse(JSON.parse(line).occurredAt), line })).sort((a, b) => a.at - b.at);
 }
 
@@ -159,5 +160,22 @@ describe('runImport with the daily jobs caught up', () => {
     expect(second.saved!.applied).toBeGreaterThan(first.saved!.applied);
     const last = await imported(events, 300, counting, Infinity, second.saved, second.p);
     expect(figures(last.p)).toEqual(expected);
+  }, 240_000);
+
+  it('applies the identity commands its batches put itself, before the later events; interrupted and resumed, the same', async () => {
+    const events = history(true);
+    const counting = { hintReads: 0 };
+    const whole = await imported(events, 300, counting);
+    // Links and absorbs took effect in the import (through the stream they came after it).
+    const linked = [...whole.p.members.items.values()].filter((m) => m.identities.length > 0);
+    expect(linked.length).toBeGreaterThan(0);
+    expect(whole.saved?.identity?.lines ?? []).toEqual([]);
+    const first = await imported(events, 300, counting, 25);
+    const second = await imported(events, 300, counting, 25, first.saved, first.p);
+    const last = await imported(events, 300, counting, Infinity, second.saved, second.p);
+    expect(figures(last.p)).toEqual(figures(whole.p));
+    expect([...last.p.members.items.values()].map((m) => [m.memberId, m.identities, m.linkedTo]).sort()).toEqual(
+      [...whole.p.members.items.values()].map((m) => [m.memberId, m.identities, m.linkedTo]).sort(),
+    );
   }, 240_000);
 });
