@@ -11,9 +11,11 @@ export async function renderTiers(stale: () => boolean): Promise<void> {
   const from = state.from < addDay(state.today, -366) ? addDay(state.today, -366) : state.from;
   const to = clampAsOf(state.to);
   const sampleDays = from <= to ? tierSampleDays(from, to) : [to];
-  const [views, segments] = await Promise.all([
+  const [views, segments, reviews] = await Promise.all([
     pool(sampleDays, 6, (d) => api<ProgramView>(`/metrics/program?asOf=${d}`)),
     api<SegmentsResponse>('/segments'),
+    // The reviews ahead (a tier is reviewed a year after it was earned): GET /metrics/tier-reviews.
+    api<{ due: number; keep: number; lose: number }>('/metrics/tier-reviews?days=365'),
   ]);
   if (stale()) return;
   const latest = views[views.length - 1];
@@ -29,6 +31,12 @@ export async function renderTiers(stale: () => boolean): Promise<void> {
       ),
     ),
     card('Members', formatCount(latest.members), 'tier-members', `as of ${latest.asOf}`),
+    card(
+      'Tier reviews ahead',
+      formatCount(reviews.due),
+      'tier-reviews',
+      `next 365 days · on today's points ${formatCount(reviews.keep)} keep, ${formatCount(reviews.lose)} move down`,
+    ),
   );
   const labels = views.map((v) => v.asOf);
   drawChart('chart-tiers', {

@@ -7,7 +7,17 @@ import { getConsoleAsset, getConsolePage } from './console-assets';
 import { getExport, postSegmentExport } from './export-routes';
 import { getAudit, getSubjectAccess, postErasure } from './privacy-routes';
 import { getCoinLedger, getCoinMetrics, postAdjustment, postRedemption, postReversal } from './coin-routes';
-import { getDaily, getMember, getProgram, getRetention, getRetentionByChannel, getSessions, getWinback, type RouteContext } from './routes';
+import {
+  getDaily,
+  getMember,
+  getProgram,
+  getRetention,
+  getRetentionByChannel,
+  getSessions,
+  getTierReviews,
+  getWinback,
+  type RouteContext,
+} from './routes';
 import { getQuarantine } from './quarantine-route';
 import { postMerge } from './merge-routes';
 import { getSegmentMembers, getSegments } from './segment-routes';
@@ -43,6 +53,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/metrics/sessions', role: 'viewer', handler: getSessions },
   { method: 'GET', path: '/metrics/program', role: 'viewer', handler: getProgram },
   { method: 'GET', path: '/metrics/winback', role: 'viewer', handler: getWinback },
+  { method: 'GET', path: '/metrics/tier-reviews', role: 'viewer', handler: getTierReviews },
   { method: 'GET', path: '/quarantine', role: 'operator', handler: getQuarantine },
   { method: 'POST', path: '/members/{memberId}/coins/redemptions', role: 'operator', handler: postRedemption },
   { method: 'POST', path: '/members/{memberId}/coins/redemptions/{redemptionId}/reversal', role: 'operator', handler: postReversal },

@@ -1,5 +1,6 @@
 // The read routes of the HTTP API (docs/api.md).
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { z } from 'zod';
 import { dayString, todayIn } from '../../shared/days/days';
 import { dayKey, TOTALS_KEY } from '../../shared/keys/metrics-keys';
 import {
@@ -17,6 +18,8 @@ import { memberAsOf } from '../../shared/member/as-of';
 import { coinBalance } from '../../shared/coins/lots';
 import { coinProgramFigures, coinProgramKeys } from '../../shared/coins/program-figures';
 import { coinsExpiring } from './coins-expiring';
+import { upcomingReviews } from '../../shared/jobs/upcoming-reviews';
+import { jobPorts } from '../adapters/stores';
 import type { Program } from '../../shared/programme/vocabulary';
 import type { stores } from '../adapters/stores';
 import { dayParam, dayRange, HttpError, query } from './http';
@@ -169,4 +172,17 @@ export async function getProgram(ctx: RouteContext, event: APIGatewayProxyEventV
       expiringNext30Days: expiring,
     },
   };
+}
+
+/**
+ * `GET /metrics/tier-reviews?days=N` (default 30, 1…365): the reviews due in the next N days and
+ * how many would keep or lose their tier on today's points (shared/jobs/upcoming-reviews.ts). The
+ * review job's own index finds them (no scan); their member items are read once.
+ */
+export async function getTierReviews(ctx: RouteContext, event: APIGatewayProxyEventV2) {
+  const today = todayIn(ctx.program.timezone, ctx.now());
+  const { days = 30 } = query(event, { days: z.coerce.number().int().min(1).max(365).optional() });
+  const ids = await jobPorts().reviewIndex.membersWithReviewBy(today + days - 1);
+  const members = await ctx.stores.members.getMany(ids);
+  return upcomingReviews(ctx.program, members.values(), today, days);
 }

@@ -191,6 +191,7 @@ describe.skipIf(!CHROMIUM)('the operations console', () => {
       views.map((v) => [v.asOf, ...tiers.map((t) => formatCount(v.byTier[t])), formatCount(v.members)]),
     );
     for (const t of tiers) expect(await text(`tier-${t}`)).toBe(formatCount(latest.byTier[t]));
+    expect(await text('tier-reviews')).toBe(formatCount((await get('/metrics/tier-reviews?days=365')).due));
     const rfmTotal = Object.values(latest.byRfm as Record<string, number>).reduce((a, b) => a + b, 0);
     expect(rfmTotal).toBeGreaterThan(0);
     expect(await text('rfm-total')).toBe(formatCount(rfmTotal));

@@ -109,6 +109,7 @@ const FUZZ: Record<string, Omit<RouteSpec, 'method' | 'path' | 'pathParam'> | 's
   'GET /metrics/sessions': { query: ['from', 'to'] },
   'GET /metrics/winback': { query: ['from', 'to'] },
   'GET /metrics/program': { query: ['asOf'] },
+  'GET /metrics/tier-reviews': { query: ['days'] },
   'GET /quarantine': { query: ['limit'] },
   'GET /segments': { query: [] },
   'GET /segments/{id}/members': { query: ['limit', 'cursor'], validPath: ['tier-member', 'status-active', 'gold-and-up-silent', 'nope'] },

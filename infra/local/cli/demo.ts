@@ -176,6 +176,9 @@ async function main(): Promise<void> {
   const conversions = winback.reduce((s: number, d: any) => s + d.conversions, 0);
   const segments = (await api('/segments')) as { id: string; size: number }[];
   const programView = await api('/metrics/program');
+  // A tier is reviewed a year after it was earned (contract §3): a history shorter than that has
+  // none behind it, so the summary shows the reviews ahead and how they would go on today's points.
+  const reviews = await api('/metrics/tier-reviews?days=365');
   const quarantined = (await api('/quarantine?limit=1000')).length;
   const coinDays = (await api(`/metrics/coins?from=${dayString(start)}&to=${dayString(today)}`)).days;
   const coinSum = (k: string) => coinDays.reduce((s: number, d: any) => s + d[k], 0);
@@ -198,6 +201,11 @@ memberflow demo — ${lines.length} events (${history.length} imported, ${lines.
     .join(', ')}
   status             ${Object.entries(programView.byStatus)
     .map(([k, v]) => `${k} ${v}`)
+    .join(', ')}
+  tier reviews       ${reviews.due} due in the next 365 days${reviews.nextDays[0] ? ` (first ${reviews.nextDays[0].day})` : ''}: on today's points ${reviews.keep} keep their tier, ${reviews.lose} would move down (${reviews.pointsShort} points short); ${Object.entries(
+    reviews.byTier as Record<string, { due: number; lose: number }>,
+  )
+    .map(([tier, o]) => `${tier} ${o.lose}/${o.due} down`)
     .join(', ')}
   daily jobs         ${jobCommands.get('tier_review') ?? 0} tier reviews, ${jobCommands.get('status_check') ?? 0} status checks, ${jobCommands.get('coins_day') ?? 0} coin days, ${jobCommands.get('rfm_update') ?? 0} RFM updates (commands, imported history and live days)
   win-back           ${offers} offers to silent members, ${conversions} converted (${share(conversions, offers)})
