@@ -211,6 +211,9 @@ export function buildPlan(lines: readonly string[], opts: PlanOptions): SendPlan
   const steps: Step[] = [];
   const chunks: string[][] = [];
   for (let i = 0; i < lines.length; i += chunkSize) chunks.push(lines.slice(i, i + chunkSize) as string[]);
+  // A run shorter than `replayEvery` chunks still replays one file (its last chunk), so every fault
+  // kind is injected at any size.
+  const every = Math.max(1, Math.min(replayEvery, chunks.length));
   const kinesisAt = restarts.kinesis ? Math.max(0, Math.floor(chunks.length / 3) - 1) : -1;
   const dynamoAt = restarts.dynamodb ? Math.max(0, Math.floor((2 * chunks.length) / 3) - 1) : -1;
 
@@ -266,7 +269,7 @@ export function buildPlan(lines: readonly string[], opts: PlanOptions): SendPlan
     for (const r of records) arrive(r);
     steps.push({ kind: 'records', label: `chunk ${ci + 1}/${chunks.length}`, records });
 
-    if (replayEvery > 0 && ci % replayEvery === replayEvery - 1) {
+    if (replayEvery > 0 && ci % every === every - 1) {
       // The chunk's file again, as it was sent; lines gone out of their member's window are left out.
       const replay: SendRecord[] = [];
       for (const r of records) {
