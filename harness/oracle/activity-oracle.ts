@@ -343,11 +343,14 @@ export function buildActivityOracle(
   }
 
   // A person came through the channel of the id it joined under: of its ids with a signup channel,
-  // the one seen first in time (docs/rules.md#identity); on the same day the member's own id (the
-  // member kept by a merge, the member an anonymous id is identified to), else the first to arrive.
+  // the one seen first in time (docs/rules.md#identity); on the same day the member's own: its own
+  // id, then an anonymous id identified to it (the member kept by a merge keeps the channel it had,
+  // even one it took from its visitor), else the first to arrive.
+  const ownRank = (id: string, person: string) =>
+    id === person ? 0 : id.startsWith('anon\u0000') && links.get(id.slice('anon\u0000'.length)) === person ? 1 : 2;
   for (const [person, ids] of channelsOf) {
     const first = [...ids].sort((a, b) =>
-      idFirstDay[a] < idFirstDay[b] ? -1 : idFirstDay[a] > idFirstDay[b] ? 1 : (a === person ? 0 : 1) - (b === person ? 0 : 1),
+      idFirstDay[a] < idFirstDay[b] ? -1 : idFirstDay[a] > idFirstDay[b] ? 1 : ownRank(a, person) - ownRank(b, person),
     )[0];
     members.get(person)!.acquisitionChannel = idChannel.get(first)!;
   }

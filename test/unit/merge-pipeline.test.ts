@@ -144,6 +144,27 @@ describe('operator merge over the in-memory pipeline', () => {
     expect(p.quarantine.items.size).toBe(0);
   });
 
+  it('same first day, both through a visitor: the member kept keeps the channel it took from its visitor (chaos seed 11, m00746)', async () => {
+    // G's visitor signed up first that day (sem), K's visitor hours later (wechat); each identified.
+    const events = [
+      ev({ type: 'signup', anonymousId: 'wx:g', channel: 'app', acquisitionChannel: 'sem' }, 3, 7),
+      ev({ type: 'signup', anonymousId: 'wx:k', channel: 'app', acquisitionChannel: 'wechat' }, 3, 10),
+      ev({ type: 'identify', memberId: 'K2', anonymousId: 'wx:k' }, 5),
+      ev({ type: 'identify', memberId: 'G2', anonymousId: 'wx:g' }, 6),
+      ev({ type: 'app_open', memberId: 'K2' }, 6),
+      ev({ type: 'app_open', memberId: 'G2' }, 7),
+    ];
+    const stream = new ShardedStream(new MemoryPipeline(), 3);
+    stream.put(lines(events));
+    await stream.drain();
+    const p = stream.pipeline;
+    expect([p.member('K2')!.acquisitionChannel, p.member('G2')!.acquisitionChannel]).toEqual(['wechat', 'sem']);
+    stream.put([p.merge('K2', 'G2', 'mg-same-day')]);
+    await stream.drain();
+    expect(p.member('K2')!.acquisitionChannel).toBe('wechat');
+    expectOracle(stream, events, [{ into: 'K2', from: 'G2' }]);
+  });
+
   it('combined points that support more than either member held upgrade the member kept (recorded as a merge)', async () => {
     const p = new MemoryPipeline();
     const stream = new ShardedStream(p, 3);
