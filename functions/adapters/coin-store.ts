@@ -6,10 +6,11 @@
 // and redoes its work on the winner's state (the API: shared/coins/operations.ts; the consumer by
 // reporting the member's records as failed, so Lambda re-delivers them). The API's decision is
 // that one conditional PutItem (the operation pending on the item, `tp`); then a `coins_settle`
-// record on the events stream and the LedgerTable record (`c#r#<redemptionId>`, `c#a#<adjustmentId>`:
-// the exactly-once key for good) naming that record's position, where the consumer adds the
-// operation's coin counts (shared/coins/settle.ts). The API writes no counter item: an operation
-// costs its member write and its ledger record.
+// record on the events stream. The consumer stores the LedgerTable record (`c#r#<redemptionId>`,
+// `c#a#<adjustmentId>`: the exactly-once key for good) naming the position of the settle record it
+// takes, and adds the operation's coin counts there (shared/coins/settle.ts). The API writes no
+// counter item: an operation costs its member write and its ledger record. The api stores a
+// record itself only for an entry it drops from the member before the consumer got to it.
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PutRecordCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { CoinOperationsPort } from '../../shared/coins/operations';
@@ -56,10 +57,21 @@ export class CoinStore implements CoinOperationsPort {
     }
   }
 
+  async announce(memberId: string, pending: PendingOperation): Promise<void> {
+    await this.settleRecord(memberId, pending);
+  }
+
   async store(memberId: string, pending: PendingOperation): Promise<void> {
     if (!pending.settle) return this.storeCounted(memberId, pending);
     // The settle record first: the ledger record names its position (a put retried by the SDK may
     // leave two; the consumer counts at the one the stored record names).
+    const at = await this.settleRecord(memberId, pending);
+    // False: stored first by the consumer (from the member's pending entry) or an earlier attempt.
+    await putOperationRecord(this.client, this.names.ledger, withCountPlace(pending.record, pending.op, at, pending.counts));
+  }
+
+  /** The operation's coins_settle record on the events stream (by the member's key); its place. */
+  private async settleRecord(memberId: string, pending: PendingOperation): Promise<string> {
     const command = {
       type: 'coins_settle',
       eventId: `coins_settle:${pending.op}`,
@@ -70,9 +82,7 @@ export class CoinStore implements CoinOperationsPort {
     const out = await this.kinesis().send(
       new PutRecordCommand({ StreamName: this.names.events, PartitionKey: memberId, Data: encoder.encode(JSON.stringify(command)) }),
     );
-    const at = countPlace(out.ShardId!, out.SequenceNumber!);
-    // False: stored first by the consumer (from the member's pending entry) or an earlier attempt.
-    await putOperationRecord(this.client, this.names.ledger, withCountPlace(pending.record, pending.op, at, pending.counts));
+    return countPlace(out.ShardId!, out.SequenceNumber!);
   }
 
   /** An operation of an earlier api (no settle record): its counter items, as that api wrote them, then its record. */

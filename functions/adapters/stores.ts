@@ -29,7 +29,6 @@ export function stores() {
     members: new MemberStore(client, names.membersTable, names.ledgerTable),
     ledger,
     till: ledger,
-    settlePause: () => new Promise<void>((resolve) => setTimeout(resolve, 150)),
     quarantine: new QuarantineStore(client, names.quarantineTable),
     metrics,
     segments: new SegmentStore(client, names.metricsTable, {

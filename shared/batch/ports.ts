@@ -52,8 +52,6 @@ export interface BatchPorts {
   ledger: LedgerPort;
   /** The till's operation records (coins_settle records: shared/coins/settle.ts). */
   till?: TillRecordsPort;
-  /** A moment to let the api store a record its settle record names, before taking it over. */
-  settlePause?: () => Promise<void>;
   quarantine: QuarantinePort;
   metrics: MetricsPort;
   actions: ActionsPort;

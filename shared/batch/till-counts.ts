@@ -28,7 +28,6 @@ export async function tillCounts(
   items: Map<string, CounterItem>,
   ports: {
     till?: TillRecordsPort;
-    settlePause?: () => Promise<void>;
     metrics: MetricsPort;
     members: { getMany(ids: readonly string[]): Promise<Map<string, MemberState>> };
   },
@@ -43,7 +42,6 @@ export async function tillCounts(
   const plan = await planSettles(shardId, own, taken, {
     till: ports.till,
     members: (ids) => ports.members.getMany(ids),
-    pause: ports.settlePause,
   });
   const keys = [...new Set(plan.counts.flatMap((c) => Object.keys(c.counts)))].filter((k) => !items.has(k));
   if (keys.length) for (const [k, v] of await ports.metrics.read(keys, shardId)) items.set(k, v);

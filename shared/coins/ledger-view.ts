@@ -60,16 +60,24 @@ export type PersonEntry = StoredEntry & { origin?: Origin };
  */
 export async function personCoinLedger(
   reader: CoinLedgerReader,
-  state: Pick<MemberState, 'memberId' | 'identities' | 'coinOut'>,
+  state: Pick<MemberState, 'memberId' | 'identities' | 'coinOut' | 'tillOps'>,
 ): Promise<PersonEntry[]> {
   const lists = await Promise.all(
     personLedgerKeys(state).map(async (key) => {
       const entries = await reader.coinLedger(key);
       if (key === state.memberId) {
-        // The member's `available` / `expire` movements not filed yet ride on its item (outbox.ts);
-        // one filed meanwhile (a write after this read) is listed once.
+        // The member's `available` / `expire` movements not filed yet ride on its item (outbox.ts),
+        // and so do the till's operations the consumer has not stored yet (settle.ts); one filed
+        // meanwhile (a write after this read) is listed once.
         const ids = new Set(entries.map((e) => e.id));
-        return [...entries, ...movesAsEntries(heldMoves(state.coinOut)).filter((e) => !ids.has(e.id))];
+        const held = [...movesAsEntries(heldMoves(state.coinOut)), ...(state.tillOps ?? []).flatMap((p) => p.record.entries)];
+        const out = [...entries];
+        for (const e of held) {
+          if (ids.has(e.id)) continue;
+          ids.add(e.id);
+          out.push(e);
+        }
+        return out;
       }
       const origin = originOf(state.memberId, key);
       return entries.map((e) => ({ ...e, id: `${key}\u0000${e.id}`, origin }));

@@ -3,13 +3,14 @@
  * reversal, an operator's adjustment. Each reads the member, decides on the pure ledger
  * (ledger.ts), and commits with ONE write: the member item, only if it is still at the version read
  * (so no update of the consumer or of another request is lost, and the balance never goes below
- * zero), carrying the operation as pending (`tillOps`, with its coin counts). Then its ledger
- * record is stored, naming the coins_settle record at whose position the consumer adds the counts
- * (settle.ts: the api writes no counter item). Until the record exists the pending entry
- * is the operation's exactly-once key: an operation first stores whatever the member still has
- * pending (a request that died after its member write), then looks the key up in the ledger, and
- * its member write drops the entries it stored. Reading the member before the ledger means an
- * entry dropped in between is already in the ledger.
+ * zero), carrying the operation as pending (`tillOps`, with its coin counts). Then it puts the
+ * operation's coins_settle record on the stream; the consumer stores the ledger record naming the
+ * first such record it takes and adds the counts there (settle.ts: the api writes no counter item
+ * and no ledger record on this path). Until the record exists the pending entry is the
+ * operation's exactly-once key: an operation first stores whatever the member still has pending
+ * (the consumer has not got to it yet, or a request died before its settle record), then looks the
+ * key up in the ledger, and its member write drops the entries it stored. Reading the member
+ * before the ledger means an entry dropped in between is already in the ledger.
  */
 import { todayIn } from '../days/days';
 import type { MemberState } from '../member/state';
@@ -33,10 +34,13 @@ export interface CoinOperationsPort {
   operation<T extends OperationRecord>(memberId: string, key: string): Promise<T | null>;
   /** Writes `state` if the stored member is still at `state.version`; false when it changed first. */
   putMember(state: MemberState): Promise<boolean>;
+  /** Puts a committed operation's coins_settle record on the stream (the consumer stores its record). */
+  announce(memberId: string, pending: PendingOperation): Promise<void>;
   /**
-   * Stores a committed operation: puts its coins_settle record on the stream, then its record
-   * naming that record's position (settle.ts) — a new one only if absent, a reversal only over a
-   * record not reversed yet. Idempotent: the consumer counts at the position the stored record names.
+   * Stores a committed operation the api is about to drop from its member: puts a coins_settle
+   * record, then its record naming that record's position (settle.ts) — a new one only if absent,
+   * a reversal only over a record not reversed yet. Idempotent: the consumer counts at the
+   * position the stored record names.
    */
   store(memberId: string, pending: PendingOperation): Promise<void>;
 }
@@ -78,8 +82,8 @@ const isStored = (p: PendingOperation, known: OperationRecord | null) =>
   !!known && (p.record.kind !== 'redemption' || !p.record.reversed || (known.kind === 'redemption' && known.reversed));
 
 /**
- * Stores what the member still has pending (normally nothing: each request stores its own before
- * answering) and returns the member without it, ready for the next write.
+ * Stores what the member still has pending and the consumer has not stored yet (an operation
+ * moments ago, or one whose request died) and returns the member without it, ready for the next write.
  */
 async function settled(deps: CoinOperationsDeps, state: MemberState): Promise<MemberState> {
   if (!state.tillOps?.length) return state;
@@ -89,7 +93,7 @@ async function settled(deps: CoinOperationsDeps, state: MemberState): Promise<Me
   return { ...state, tillOps: undefined };
 }
 
-/** The member write of an operation (pending on it), then its record and counters; false if raced. */
+/** The member write of an operation (pending on it), then its settle record; false if raced. */
 async function commit(
   deps: CoinOperationsDeps,
   next: MemberState,
@@ -99,7 +103,7 @@ async function commit(
 ): Promise<boolean> {
   const pending: PendingOperation = { op, record, counts: coinCounts(entries), settle: true };
   if (!(await deps.store.putMember({ ...next, tillOps: [pending] }))) return false;
-  await deps.store.store(next.memberId, pending);
+  await deps.store.announce(next.memberId, pending);
   return true;
 }
 

@@ -3,23 +3,22 @@
  *
  * A till operation (redemption, reversal, adjustment) commits with one member write that carries
  * it pending (`tillOps`, with its coin counts), then puts a `coins_settle` record on the events
- * stream (partition key = the member) and stores its ledger record naming that record's position
- * (`cs`, or `vs` for a reversal) and the counts (`cc` / `vc`). The consumer, meeting a settle
- * record at position p, adds the operation's counts at p — with the counter items' marks
- * (shared/batch/counter-marks.ts), as for a member's outbox — only when the ledger record names p.
- * If the record is not stored yet (the api died, or has not got there), the consumer stores it
- * from the member's pending entry, naming p; whoever stores it first decides the position, and
- * every other settle record of the operation (a retried put, a forged one, a replay) counts
- * nothing. So each operation is counted exactly once, with no write of its own: the counters are
- * the batch's (one write per counter item and batch), the ledger record is the one the operation
+ * stream (partition key = the member). The consumer, meeting a settle record at position p once
+ * its batch progress lists it, stores the operation's ledger record from the member's pending
+ * entry naming p (`cs`, or `vs` for a reversal) and the counts (`cc` / `vc`), and adds the counts
+ * at p — with the counter items' marks (shared/batch/counter-marks.ts), as for a member's outbox.
+ * A stored record decides the place: a settle record elsewhere (a retried put, a forged one, a
+ * replay) counts nothing. Whoever stores first decides (the api stores a record itself only when
+ * it drops a pending entry the consumer has not stored yet, naming a settle record it puts then).
+ * So each operation is counted exactly once, with no write of its own: the counters are the
+ * batch's (one write per counter item and batch), the ledger record is the one the operation
  * stores anyway. The figures (`/metrics/coins`, `/metrics/program`) include an operation once the
  * consumer has taken its settle record, seconds later, like any event's counts.
  *
- * An attempt that dies after storing a record and before its counter writes, and that Lambda gives
- * up on, lists its settle records in the shard's batch progress (batch-progress.ts), so the next
- * batch adds them; a settle of a member whose write failed in the batch waits for the redelivery.
- * Known gap: a batch given up with no attempt having reached its batch-progress write leaves its
- * settle records uncounted (their replay at new positions counts nothing).
+ * A batch Lambda gives up on: an attempt that listed its settle records in the shard's batch
+ * progress (batch-progress.ts) before dying has the next batch add those whose record it stored;
+ * one that never got that far stored nothing, so the replay of its settle records from the
+ * failed-batches bucket stores and counts them at their new positions.
  */
 import { adjustmentKey, redemptionKey } from '../keys/ledger-keys';
 import type { MemberState } from '../member/state';
@@ -97,8 +96,6 @@ export async function planSettles(
   deps: {
     till: TillRecordsPort;
     members: (ids: readonly string[]) => Promise<Map<string, MemberState>>;
-    /** Waits a moment before taking over a record the api has not stored (it usually does within milliseconds). */
-    pause?: () => Promise<void>;
   },
 ): Promise<SettlePlan> {
   const counts: SettleCount[] = [];
@@ -110,21 +107,10 @@ export async function planSettles(
   };
   const read = (list: readonly TillSettle[]) => Promise.all(list.map((s) => deps.till.operation(s.memberId, sk(s.op))));
   for (const [i, record] of (await read(taken)).entries()) if (holdsOperation(record, taken[i].op)) counted(record, taken[i], false);
-  let missing: TillSettle[] = [];
+  const missing: TillSettle[] = [];
   for (const [i, record] of (await read(own)).entries()) {
     if (holdsOperation(record, own[i].op)) counted(record, own[i], true);
     else missing.push(own[i]);
-  }
-  if (missing.length && deps.pause) {
-    // A settle record met before the api stored its record: storing it here would cost a write
-    // (and the api's put a failed one); the api is usually a few milliseconds behind.
-    await deps.pause();
-    const again = missing;
-    missing = [];
-    for (const [i, record] of (await read(again)).entries()) {
-      if (holdsOperation(record, again[i].op)) counted(record, again[i], true);
-      else missing.push(again[i]);
-    }
   }
   if (missing.length) {
     // The member before the ledger: an entry it no longer carries was stored before it was dropped.

@@ -49,6 +49,11 @@ class MemoryCoinStore implements CoinOperationsPort {
     return true;
   }
 
+  /** The settle record taken by a consumer at once: it stores the record from the pending entry. */
+  announce(memberId: string, pending: PendingOperation) {
+    return this.store(memberId, pending);
+  }
+
   async store(memberId: string, pending: PendingOperation) {
     if (this.crashNextStore) {
       this.crashNextStore = false;

@@ -53,7 +53,8 @@ class Api implements CoinOperationsPort {
   putMember(state: MemberState) {
     return this.p.members.put(state);
   }
-  async store(memberId: string, pending: PendingOperation) {
+  /** The settle record(s) on the stream, as CoinStore puts them; the last one's record. */
+  private settle(memberId: string, pending: PendingOperation): StreamRecord {
     const die = this.dieNext;
     this.dieNext = null;
     if (die === 'before-settle') throw new Error('the request died');
@@ -68,7 +69,13 @@ class Api implements CoinOperationsPort {
     this.twiceNext = false;
     this.stream.push(...put);
     if (die === 'after-settle') throw new Error('the request died');
-    const last = put[put.length - 1];
+    return put[put.length - 1];
+  }
+  async announce(memberId: string, pending: PendingOperation) {
+    this.settle(memberId, pending);
+  }
+  async store(memberId: string, pending: PendingOperation) {
+    const last = this.settle(memberId, pending);
     await this.till.storeOperation(withCountPlace(pending.record, pending.op, countPlace(last.shardId, last.seq), pending.counts));
   }
   deps(): CoinOperationsDeps {
@@ -112,10 +119,12 @@ describe('the till coin counts, added by the consumer from coins_settle records'
     expect(redeemed(p)).toEqual({ redeemed: 40, reversed: 0, adjusted: 0, outstanding: 960 });
     await reverseRedemption(api.deps(), 'm1', 'r1');
     await adjust(api.deps(), 'm1', 'a1', { coins: 7, reason: 'goodwill' });
-    // The same request again: answered from the ledger, no second settle record.
+    // The same request again: answered from the ledger. Each request first stored the operation
+    // still pending on the member, with a settle record of its own (the consumer had not taken the
+    // first): the reversal's and the adjustment's records twice each, one of them named.
     expect((await redeem(api.deps(), 'm1', 'r1', { coins: 40 })).status).toBe(200);
     const records = api.stream.splice(0);
-    expect(records).toHaveLength(2);
+    expect(records).toHaveLength(4);
     // Delivered twice (a redelivery of the whole batch after it was done).
     await p.deliver(records, 100, ports());
     await p.deliver(records, 100, ports());
@@ -175,6 +184,30 @@ describe('the till coin counts, added by the consumer from coins_settle records'
       expect(redeemed(p), mode).toMatchObject({ redeemed: 30 });
       expect(redeemed(p).outstanding, mode).toBe(mode === 'given-up' ? 980 : 970);
     }
+  });
+
+  it('a batch given up before any attempt listed its settle records: the replay counts them once (chaos seed 11)', async () => {
+    const { p, till, api, ports } = await setup();
+    await redeem(api.deps(), 'm1', 'r1', { coins: 10 });
+    await adjust(api.deps(), 'm2', 'a1', { coins: -4, reason: 'correction' });
+    const batch = api.stream.splice(0);
+    // Every attempt dies at its first read of the counter items, before the batch progress.
+    const dead: MetricsPort = {
+      read: async () => {
+        throw new Error('injected: throttled');
+      },
+      write: (key, shard, item, prev) => p.metrics.write(key, shard, item, prev),
+    };
+    for (let attempt = 0; attempt < 3; attempt++)
+      await expect(processBatch(batch, p.ports({ till, metrics: dead }))).rejects.toThrow('injected');
+    // Given up: the shard moves on, then the runbook replays the records (twice, by mistake).
+    await p.deliver(p.records([orders.purchase('m3', 'o3', '2027-01-10', [['a', 'meat', 1_000]])]), 100, ports());
+    expect(redeemed(p)).toMatchObject({ redeemed: 0, adjusted: 0 });
+    const lines = batch.map((r) => new TextDecoder().decode(r.data));
+    await p.deliver(p.records(lines), 100, ports());
+    await p.deliver(p.records(lines), 100, ports());
+    expect(redeemed(p)).toMatchObject({ redeemed: 10, adjusted: -4, outstanding: 1000 - 10 - 4 + 10 });
+    expect(await till.operation('m1', 'c#r#r1')).toMatchObject({ body: { coins: 10 } });
   });
 
   it('a settle record of a member whose write failed in its batch waits for the redelivery', async () => {
