@@ -133,9 +133,15 @@ export async function planSettles(
     counts,
     async store() {
       for (const t of toStore) {
-        if (await deps.till.storeOperation(t.record)) continue;
+        // Looked up again first: the api stores an operation itself when the member's next till
+        // operation comes before this batch, and a conditional put that fails still bills a write.
+        const stored = async () => deps.till.operation(t.record.memberId, t.record.sk);
+        let record = await stored();
+        if (!holdsOperation(record, t.op)) {
+          if (await deps.till.storeOperation(t.record)) continue;
+          record = await stored();
+        }
         // Stored first by the api or another settle record: counted where that one says.
-        const record = await deps.till.operation(t.record.memberId, t.record.sk);
         const won = holdsOperation(record, t.op) && countedAt(record, t.op).at === t.at;
         if (!won) counts.splice(counts.indexOf(t.count), 1);
       }

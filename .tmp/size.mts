@@ -1,0 +1,26 @@
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { attributeSize } from '/work/main/bench/billing';
+import { toMemberItem } from '/work/main/functions/adapters/member-item';
+import { MemoryPipeline } from '/work/main/test/support/memory-pipeline';
+import { redeem } from '/work/main/shared/coins/operations';
+import { defaultProgram } from '/work/main/shared/programme/load';
+import { addDays, dayString, todayIn } from '/work/main/shared/days/days';
+const program = defaultProgram();
+const now = Date.now();
+const p = new MemoryPipeline(program, () => now);
+const today = todayIn('Asia/Shanghai');
+const lines: string[] = [];
+for (let k = 0; k < 3; k++) lines.push(JSON.stringify({ eventId: `bench-p0-${k}`, type: 'purchase', memberId: 'bench-m0', occurredAt: `${dayString(addDays(today, -20 - k))}T10:00:00+08:00`, channel: 'store', orderId: `bench-o0-${k}`, lines: [{ sku: 'a', category: 'grocery', amountCents: 20_000 + 1_000 * k }] }));
+await p.deliver(p.records(lines));
+const show = (label: string) => {
+  const item = marshall(toMemberItem(p.member('bench-m0')!), { removeUndefinedValues: true, convertClassInstanceToMap: true });
+  const sizes = Object.entries(item).map(([k, v]) => [k, attributeSize(k, v as any)] as const).sort((a, b) => b[1] - a[1]);
+  console.log(label, sizes.reduce((s, [, n]) => s + n, 0), sizes.map(([k, n]) => `${k}:${n}`).join(' '));
+};
+show('after purchases');
+const store = { operation: async () => null, putMember: async (s: any) => p.members.put(s), announce: async () => {}, store: async () => {} };
+await redeem({ store: store as any, member: async (id) => p.member(id)!, coins: program.coins, timezone: program.timezone, now: () => now }, 'bench-m0', 'bench-r0-0', { coins: 10 });
+show('after a redemption');
+console.log(toMemberItem(p.member('bench-m0')!).tp);
+const it = toMemberItem(p.member('bench-m0')!);
+console.log('cx', it.cx); console.log('oo', it.oo); console.log('ao', it.ao);
