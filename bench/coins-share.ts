@@ -18,6 +18,8 @@ export interface CoinsShare {
   /** The issue's bound on |change|. */
   goal: number;
   byTableWithout: Record<string, number>;
+  /** Of byTableWithout, the part spent on index entries (the run with coins: `indexWriteUnitsByTable`). */
+  indexByTableWithout: Record<string, number>;
 }
 
 /** The programme with no coin earned by any tier: the coin ledger never moves. */
@@ -51,6 +53,7 @@ export async function measureCoinsShare(
       change: on / without - 1,
       goal: 0.05,
       byTableWithout: Object.fromEntries(Object.entries(f.byTable).map(([t, v]) => [t, v.writeUnits])),
+      indexByTableWithout: Object.fromEntries(Object.entries(f.byTable).map(([t, v]) => [t, v.indexWriteUnits])),
     };
   } finally {
     if (before === undefined) delete process.env.MEMBERFLOW_PROGRAM_JSON;

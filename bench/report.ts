@@ -49,12 +49,13 @@ export const pricesText = () =>
   ].join('\n');
 
 export function tableBreakdown(f: RunFigures): string {
-  const rows = [['table', 'writes', 'write units', 'WU/event', '>1 KB writes', 'largest item', 'read units']];
+  const rows = [['table', 'writes', 'write units', 'of them index', 'WU/event', '>1 KB writes', 'largest item', 'read units']];
   for (const [t, v] of Object.entries(f.byTable).sort((a, b) => b[1].writeUnits - a[1].writeUnits)) {
     rows.push([
       t,
       n0(v.writes),
       n0(v.writeUnits),
+      n0(v.indexWriteUnits),
       n3(v.writeUnits / f.events),
       n0(v.multiUnitWrites),
       `${n0(v.maxItemBytes)} B`,

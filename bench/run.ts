@@ -428,6 +428,8 @@ async function main(): Promise<void> {
           readUnits: f.readUnits,
           writeUnitsPerEvent: wuPerEvent,
           writeUnitsByTable: Object.fromEntries(Object.entries(f.byTable).map(([t, v]) => [t, v.writeUnits])),
+          // Of writeUnitsByTable, the units spent on index entries (global secondary indexes).
+          indexWriteUnitsByTable: Object.fromEntries(Object.entries(f.byTable).map(([t, v]) => [t, v.indexWriteUnits])),
           baselineEvents: bl?.figures.events ?? null,
           baselineWriteUnits: bl?.figures.writeUnits ?? null,
           baselineReadUnits: bl?.figures.readUnits ?? null,
