@@ -6,6 +6,7 @@ import { BatchGetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient 
 import type { CounterItem, HintPort, MetricsPort } from '../../shared/batch/process-batch';
 import { counterItemKey, counterKeyOf, counterSpans, type CounterSpan } from '../../shared/keys/metrics-keys';
 import { COUNTERS_ATTRIBUTE, decodeCounters, encodeCounters } from './counter-codec';
+import { decodedCounters } from './decoded-counters';
 import { isConditionFailure } from './errors';
 import { chunks, untilDone } from './retry';
 
@@ -107,8 +108,8 @@ export class MetricsStore implements MetricsPort, HintPort {
         this.querySpan(span, (item) => {
           const total = out.get(counterKeyOf(item));
           if (!total) return; // a day between asked-for days
-          for (const [name, value] of Object.entries(decodeCounters(item[COUNTERS_ATTRIBUTE])))
-            total.set(name, (total.get(name) ?? 0) + value);
+          const { names, values } = decodedCounters(`${this.table}|${item.pk}|${item.sk}`, item[COUNTERS_ATTRIBUTE]);
+          for (let i = 0; i < names.length; i++) total.set(names[i], (total.get(names[i]) ?? 0) + values[i]);
         }),
       ),
     );
