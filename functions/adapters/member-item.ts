@@ -10,6 +10,7 @@ import { loadProgram } from '../../shared/programme/load';
 import { decodeActions, encodeActions } from '../../shared/actions/outbox';
 import { decodeCoinOutbox, encodeCoinOutbox } from './coin-outbox-codec';
 import { decodeTillOps, encodeTillOps } from './till-ops-codec';
+import { packOutboxes, unpackOutboxes, type Outboxes } from './outbox-pack';
 import { decodeOrders, encodeOrders } from '../../shared/member/orders-outbox';
 import {
   decodeHistory,
@@ -80,6 +81,8 @@ export interface MemberItem {
   ao?: string;
   /** the orders this write applied, JSON (shared/member/orders-outbox.ts) */
   oo?: string;
+  /** cx, tp, ao and oo deflated together, when smaller (outbox-pack.ts) */
+  ob?: Uint8Array;
 }
 
 /**
@@ -239,8 +242,6 @@ export function toMemberItem(state: MemberState): MemberItem {
   if (lots) item.cl = lots;
   if (state.coins.debt) item.cd = state.coins.debt;
   if (state.coins.asOf !== null) item.ca = state.coins.asOf;
-  if (state.coinOut) item.cx = encodeCoinOutbox(state.coinOut, state.highWater);
-  if (state.tillOps?.length) item.tp = encodeTillOps(state.tillOps, state.highWater);
   if (state.linkedTo) item.lk = state.linkedTo;
   if (state.linkedAt) {
     item.lks = state.linkedAt.shardId;
@@ -249,10 +250,14 @@ export function toMemberItem(state: MemberState): MemberItem {
   if (state.identities.length) item.ids = state.identities.join(',');
   if (state.mergeId) item.mg = state.mergeId;
   if (state.erasedBy) item.eb = state.erasedBy;
+  const outboxes: Outboxes = {};
+  if (state.coinOut) outboxes.cx = encodeCoinOutbox(state.coinOut, state.highWater);
+  if (state.tillOps?.length) outboxes.tp = encodeTillOps(state.tillOps, state.highWater);
   const actions = encodeActions(state.memberId, state.actionsOut ?? []);
-  if (actions) item.ao = actions;
+  if (actions) outboxes.ao = actions;
   const orders = encodeOrders(state.ordersOut ?? []);
-  if (orders) item.oo = orders;
+  if (orders) outboxes.oo = orders;
+  Object.assign(item, packOutboxes(outboxes));
   const due = merged ? null : nextCoinDueDay(state.coins, loadProgram().coins.expiryNoticeDays);
   if (due !== null) {
     item.cjb = reviewBucket(state.memberId);
@@ -267,6 +272,7 @@ export function toMemberItem(state: MemberState): MemberItem {
 
 export function fromMemberItem(item: MemberItem): MemberState {
   const lastActiveOn = item.la ?? null;
+  const box: Outboxes = item.ob ? unpackOutboxes(item.ob) : item;
   return {
     memberId: item.memberId,
     version: item.v,
@@ -300,14 +306,14 @@ export function fromMemberItem(item: MemberItem): MemberState {
     segmentsOn: item.so ?? null,
     contribution: new Map(),
     coins: { lots: decodeLots(item.cl), debt: item.cd ?? 0, asOf: item.ca ?? null },
-    coinOut: item.cx ? decodeCoinOutbox(item.cx, decodePosition(item.hs, item.hq)) : null,
-    ...(item.tp ? { tillOps: decodeTillOps(item.tp, item.memberId, decodePosition(item.hs, item.hq)) } : {}),
+    coinOut: box.cx ? decodeCoinOutbox(box.cx, decodePosition(item.hs, item.hq)) : null,
+    ...(box.tp ? { tillOps: decodeTillOps(box.tp, item.memberId, decodePosition(item.hs, item.hq)) } : {}),
     linkedTo: item.lk ?? null,
     linkedAt: item.lks && item.lkq ? { shardId: item.lks, seq: item.lkq } : null,
     identities: item.ids ? item.ids.split(',') : [],
     ...(item.mg ? { mergeId: item.mg } : {}),
     ...(item.eb ? { erasedBy: item.eb } : {}),
-    ...(item.ao ? { actionsOut: decodeActions(item.memberId, item.ao) } : {}),
-    ...(item.oo ? { ordersOut: decodeOrders(item.oo, decodePosition(item.hs, item.hq)) } : {}),
+    ...(box.ao ? { actionsOut: decodeActions(item.memberId, box.ao) } : {}),
+    ...(box.oo ? { ordersOut: decodeOrders(box.oo, decodePosition(item.hs, item.hq)) } : {}),
   };
 }
