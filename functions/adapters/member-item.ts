@@ -10,7 +10,7 @@ import { loadProgram } from '../../shared/programme/load';
 import { decodeActions, encodeActions } from '../../shared/actions/outbox';
 import { decodeCoinOutbox, encodeCoinOutbox } from './coin-outbox-codec';
 import { decodeTillOps, encodeTillOps } from './till-ops-codec';
-import { packOutboxes, unpackOutboxes, type Outboxes } from './outbox-pack';
+import { packTexts, unpackTexts, type PackedTexts } from './packed-texts';
 import { decodeOrders, encodeOrders } from '../../shared/member/orders-outbox';
 import {
   decodeHistory,
@@ -81,7 +81,7 @@ export interface MemberItem {
   ao?: string;
   /** the orders this write applied, JSON (shared/member/orders-outbox.ts) */
   oo?: string;
-  /** cx, tp, ao and oo deflated together, when smaller (outbox-pack.ts) */
+  /** cx, tp, ao, oo, ps, ph and evd deflated together, when smaller (packed-texts.ts) */
   ob?: Uint8Array;
 }
 
@@ -212,10 +212,11 @@ export function toMemberItem(state: MemberState): MemberItem {
     item.hq = encodeSeq(state.highWater.seq);
   }
   if (state.recentEventIds.length) item.ev = encodeRing(state.recentEventIds);
+  const texts: PackedTexts = {};
   const evd = encodeRingDays(state.recentEventDays, state.recentEventIds.length);
-  if (evd) item.evd = evd;
+  if (evd) texts.evd = evd;
   if (state.recentCommandIds?.length) item.cv = encodeRing(state.recentCommandIds);
-  item.ph = encodeHistory(state.history);
+  texts.ph = encodeHistory(state.history);
   if (tier.tierSince !== null) item.ts = tier.tierSince;
   if (tier.tierReviewOn !== null) item.tr = tier.tierReviewOn;
   if (tier.tierBeforeUpgrade !== null) item.tb = tier.tierBeforeUpgrade;
@@ -224,7 +225,7 @@ export function toMemberItem(state: MemberState): MemberItem {
   if (tier.reviewBeforeUpgrade !== undefined && tier.upgradeOrder !== null) item.tbr = tier.reviewBeforeUpgrade ?? -1;
   if (state.atRiskNotifiedFor !== null) item.ar = state.atRiskNotifiedFor;
   const purchases = encodePurchases(state.purchases);
-  if (purchases) item.ps = purchases;
+  if (purchases) texts.ps = purchases;
   if (state.rfm) {
     const r = state.rfm;
     item.rf = [r.recencyDays, r.frequency, r.monetaryCents, r.r, r.f, r.m, r.segment, r.asOf].join(':');
@@ -250,14 +251,13 @@ export function toMemberItem(state: MemberState): MemberItem {
   if (state.identities.length) item.ids = state.identities.join(',');
   if (state.mergeId) item.mg = state.mergeId;
   if (state.erasedBy) item.eb = state.erasedBy;
-  const outboxes: Outboxes = {};
-  if (state.coinOut) outboxes.cx = encodeCoinOutbox(state.coinOut, state.highWater);
-  if (state.tillOps?.length) outboxes.tp = encodeTillOps(state.tillOps, state.highWater);
+  if (state.coinOut) texts.cx = encodeCoinOutbox(state.coinOut, state.highWater);
+  if (state.tillOps?.length) texts.tp = encodeTillOps(state.tillOps, state.highWater);
   const actions = encodeActions(state.memberId, state.actionsOut ?? []);
-  if (actions) outboxes.ao = actions;
+  if (actions) texts.ao = actions;
   const orders = encodeOrders(state.ordersOut ?? []);
-  if (orders) outboxes.oo = orders;
-  Object.assign(item, packOutboxes(outboxes));
+  if (orders) texts.oo = orders;
+  Object.assign(item, packTexts(texts));
   const due = merged ? null : nextCoinDueDay(state.coins, loadProgram().coins.expiryNoticeDays);
   if (due !== null) {
     item.cjb = reviewBucket(state.memberId);
@@ -272,7 +272,7 @@ export function toMemberItem(state: MemberState): MemberItem {
 
 export function fromMemberItem(item: MemberItem): MemberState {
   const lastActiveOn = item.la ?? null;
-  const box: Outboxes = item.ob ? unpackOutboxes(item.ob) : item;
+  const box: PackedTexts = item.ob ? unpackTexts(item.ob) : item;
   return {
     memberId: item.memberId,
     version: item.v,
@@ -285,10 +285,10 @@ export function fromMemberItem(item: MemberItem): MemberState {
     },
     highWater: decodePosition(item.hs, item.hq),
     recentEventIds: decodeRing(item.ev),
-    ...(item.evd ? { recentEventDays: decodeRingDays(item.evd) } : {}),
+    ...(box.evd ? { recentEventDays: decodeRingDays(box.evd) } : {}),
     recentCommandIds: decodeRing(item.cv),
     lifetimePoints: item.lp,
-    history: decodeHistory(item.ph),
+    history: decodeHistory(box.ph),
     tier: {
       tier: item.t,
       tierSince: item.ts ?? null,
@@ -299,7 +299,7 @@ export function fromMemberItem(item: MemberItem): MemberState {
       reviewBeforeUpgrade: item.tbr === undefined ? undefined : item.tbr === -1 ? null : item.tbr,
     },
     atRiskNotifiedFor: item.ar ?? null,
-    purchases: decodePurchases(item.ps),
+    purchases: decodePurchases(box.ps),
     rfm: decodeRfm(item.rf),
     winback: item.wb ? (([spellFrom, offers, lastOfferOn]) => ({ spellFrom, offers, lastOfferOn }))(item.wb.split(':').map(Number)) : null,
     segments: item.sg ? item.sg.split(',') : [],
