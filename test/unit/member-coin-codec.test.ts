@@ -122,7 +122,7 @@ describe("the member item's pending till operations", () => {
     const item = toMemberItem(state);
     expect(fromMemberItem(item).tillOps).toEqual([pending]);
     expect(encodeTillOps([pending], HW).length).toBeLessThan(JSON.stringify(pending).length / 2);
-    // Packed with the other outboxes when that is smaller (outbox-pack.ts); gone when none pending.
+    // Packed with the other outboxes when that is smaller (packed-texts.ts); gone when none pending.
     expect(item.tp ?? item.ob).toBeDefined();
     const none = toMemberItem({ ...state, tillOps: undefined });
     expect([none.tp, none.ob]).toEqual([undefined, undefined]);
