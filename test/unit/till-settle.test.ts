@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { adjust, redeem, reverseRedemption, type CoinOperationsDeps, type CoinOperationsPort } from '../../shared/coins/operations';
 import type { OperationRecord, PendingOperation } from '../../shared/coins/operation-records';
 import { countPlace, withCountPlace, type TillRecordsPort } from '../../shared/coins/settle';
+import { personCoinLedger } from '../../shared/coins/ledger-view';
 import { processBatch, type StreamRecord } from '../../shared/batch/process-batch';
 import type { MetricsPort } from '../../shared/batch/counter-marks';
 import type { MemberState } from '../../shared/member/state';
@@ -208,6 +209,23 @@ describe('the till coin counts, added by the consumer from coins_settle records'
     await p.deliver(p.records(lines), 100, ports());
     expect(redeemed(p)).toMatchObject({ redeemed: 10, adjusted: -4, outstanding: 1000 - 10 - 4 + 10 });
     expect(await till.operation('m1', 'c#r#r1')).toMatchObject({ body: { coins: 10 } });
+  });
+
+  it('the coin ledger lists a redemption from the member until the consumer stores its record, then once', async () => {
+    const { p, till, api, ports } = await setup();
+    await redeem(api.deps(), 'm1', 'r1', { coins: 25 });
+    const reader = {
+      coinLedger: async (id: string) => [...till.records.values()].filter((r) => r.memberId === id).flatMap((r) => r.entries),
+    };
+    const redeems = async () =>
+      (await personCoinLedger(reader, p.member('m1')!)).filter((e) => e.kind === 'redeem').map((e) => [e.ref, e.coins]);
+    expect(await till.operation('m1', 'c#r#r1')).toBeNull();
+    expect(await redeems()).toEqual([['r1', -25]]);
+    await p.deliver(api.stream.splice(0), 100, ports());
+    expect(await till.operation('m1', 'c#r#r1')).not.toBeNull();
+    // The member still carries the entry (the consumer does not write it for a settle): listed once.
+    expect(p.member('m1')!.tillOps).toHaveLength(1);
+    expect(await redeems()).toEqual([['r1', -25]]);
   });
 
   it('a settle record of a member whose write failed in its batch waits for the redelivery', async () => {
