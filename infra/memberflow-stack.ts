@@ -126,8 +126,9 @@ export class MemberflowStack extends Stack {
 
     // Read-mostly HTTP API; it only writes export requests.
     const api = handler('ApiFunction', 'functions/api.ts', 'HTTP API', 512, Duration.seconds(29));
-    // Coin operations (redemption, reversal, adjustment) write the member, its ledger item and the
-    // API's coin counters in one conditional transaction.
+    // Coin operations (redemption, reversal, adjustment) put the member (conditional on its
+    // version) and a coins_settle record; the API stores a ledger record itself only for an
+    // operation it drops from the member before the consumer stored it (shared/coins/settle.ts).
     // PutItem on members is unconditional in IAM: a coin operation puts the whole member item (any
     // member, conditional on its version in the request), which also covers the erasure's
     // tombstones (`erased#…`); a LeadingKeys condition cannot narrow it while coins put members.

@@ -14,10 +14,13 @@ export interface CounterList {
 }
 
 const EMPTY: CounterList = { names: [], values: [] };
-/** Items kept: a year of day items over a few dozen shards, and then some. */
+/** Items kept: a year of day items over a dozen shards, and then some. */
 export const MAX_DECODED_ITEMS = 20_000;
+/** Memory kept, roughly (the API function has 512 MB): the bytes and ~16 bytes per counter. */
+export const MAX_DECODED_BYTES = 32 * 1024 * 1024;
 
-const cache = new Map<string, { bytes: Uint8Array; list: CounterList }>();
+const cache = new Map<string, { bytes: Uint8Array; list: CounterList; cost: number }>();
+let kept = 0;
 let hits = 0;
 let misses = 0;
 
@@ -35,11 +38,20 @@ export function decodedCounters(itemKey: string, encoded: Uint8Array | undefined
   const counters = decodeCounters(encoded);
   const list: CounterList = { names: Object.keys(counters), values: Object.values(counters) };
   // Map order is insertion order: delete-and-set keeps the most recent last, the oldest goes first.
-  cache.delete(itemKey);
-  cache.set(itemKey, { bytes: Uint8Array.from(encoded), list });
-  if (cache.size > MAX_DECODED_ITEMS) cache.delete(cache.keys().next().value!);
+  if (known) {
+    cache.delete(itemKey);
+    kept -= known.cost;
+  }
+  const cost = encoded.length + 16 * list.names.length + 64;
+  cache.set(itemKey, { bytes: Uint8Array.from(encoded), list, cost });
+  kept += cost;
+  while (cache.size > MAX_DECODED_ITEMS || kept > MAX_DECODED_BYTES) {
+    const [oldest, entry] = cache.entries().next().value!;
+    cache.delete(oldest);
+    kept -= entry.cost;
+  }
   return list;
 }
 
 /** Hits and misses since the process started (for tests and benches). */
-export const decodedCounterStats = () => ({ hits, misses, items: cache.size });
+export const decodedCounterStats = () => ({ hits, misses, items: cache.size, bytes: kept });

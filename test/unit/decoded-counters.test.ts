@@ -3,7 +3,7 @@
 // again, and the cache stays bounded.
 import { describe, expect, it } from 'vitest';
 import { encodeCounters } from '../../functions/adapters/counter-codec';
-import { decodedCounters, decodedCounterStats, MAX_DECODED_ITEMS } from '../../functions/adapters/decoded-counters';
+import { decodedCounters, decodedCounterStats, MAX_DECODED_BYTES, MAX_DECODED_ITEMS } from '../../functions/adapters/decoded-counters';
 
 const asObject = (l: { names: readonly string[]; values: readonly number[] }) =>
   Object.fromEntries(l.names.map((n, i) => [n, l.values[i]]));
@@ -37,6 +37,18 @@ describe('decoded counter items', () => {
     decodedCounters(`bound|${MAX_DECODED_ITEMS + 49}`, bytes); // the newest: still there
     expect(decodedCounterStats().hits).toBe(hits + 1);
     decodedCounters('bound|0', bytes); // the oldest: gone, decoded again
+    expect(decodedCounterStats().hits).toBe(hits + 1);
+  });
+
+  it('keeps at most MAX_DECODED_BYTES of items (large items push the oldest out)', () => {
+    const big = encodeCounters(Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`c${i}`, i * 7919])));
+    for (let i = 0; i < 1200; i++) decodedCounters(`big|${i}`, big);
+    const stats = decodedCounterStats();
+    expect(stats.bytes).toBeLessThanOrEqual(MAX_DECODED_BYTES);
+    const { hits } = decodedCounterStats();
+    decodedCounters('big|0', big); // pushed out by the later ones
+    expect(decodedCounterStats().hits).toBe(hits);
+    decodedCounters('big|1199', big);
     expect(decodedCounterStats().hits).toBe(hits + 1);
   });
 });
