@@ -390,7 +390,8 @@ async function main(): Promise<void> {
       goal: `write units per coin redemption ≤ ${redemptions.goal}`,
       figure: n2(redemptions.perRedemption),
       met: redemptions.perRedemption <= redemptions.goal,
-      cause: 'the member write and the ledger record are 2 already; the consumer adds per-batch counter writes, and the API a record when the next operation comes first (README: Coins)',
+      cause:
+        'the member write and the ledger record are 2 already; the consumer adds per-batch counter writes, and the API a record when the next operation comes first (README: Coins)',
     });
     goals.push({
       goal: `write units per event flat (±${GOALS.sweepSpread * 100}%) across 1,000–16,000 members`,
