@@ -246,7 +246,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       const notApplied = notAppliedBeforeReplay(failed, faulty.committedMemberWrites);
       arrivals = replayOrder(arrivals, arrivalTexts, streamRecords, notApplied);
       if (failed.length)
-        log(`given-up records no attempt had applied: ${notApplied.size} of ${failed.length} (they arrive with the replay)`);
+        log(
+          `given-up user records no attempt had applied: ${notApplied.size} (of ${failed.length} given-up Kinesis records; they arrive with the replay)`,
+        );
       const activity = buildActivityOracle(arrivals, TIMEZONE, merges);
       // A member's points reference starts on the person's first day (its joinedOn, its base tier's
       // tierSince: shared/identity/fold.ts); a member merged away is taken as of its own ids.
@@ -381,7 +383,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         const items = await scanAll(stack, stack.names.tables.QuarantineTable);
         const places = new Set(items.map((q) => `${q.reason}\u0000${placeKey(q.shardId, q.seq)}`));
         for (const q of items) {
-          const first = replayedFrom.get(placeKey(q.shardId, q.seq));
+          // A sub-record of a replayed aggregate: the same index in the aggregate's first place.
+          const dot = q.seq.indexOf('.');
+          const parent = replayedFrom.get(placeKey(q.shardId, dot < 0 ? q.seq : q.seq.slice(0, dot)));
+          const first = parent && dot >= 0 ? `${parent}${q.seq.slice(dot)}` : parent;
           if (first && places.has(`${q.reason}\u0000${first}`)) byReason[q.reason]--;
         }
       }

@@ -7,7 +7,8 @@
 // commit (faults.ts `committedMemberWrites`), not from the consumer's own account.
 import type { FailedRecord } from '../../infra/local/engine/failed-batches';
 import { visitorKey } from '../../shared/identity/keys';
-import { compareSeq } from '../../shared/stream/position';
+import { decodeAggregate, isAggregated } from '../../shared/stream/kpl-aggregate';
+import { compareSeq, subRecordSeq } from '../../shared/stream/position';
 import type { CommittedMemberWrite } from './faults';
 
 /** `shardId/seq`: a record's place on the stream. */
@@ -26,8 +27,22 @@ function memberKeyOf(data: Buffer): string | null {
 }
 
 /**
+ * A given-up record's user records at their positions: itself, or the sub-records of a KPL
+ * aggregate at `<seq>.<index>` (as the consumer places them; a corrupt aggregate holds none).
+ */
+function userRecords(r: FailedRecord): { data: Buffer; seq: string }[] {
+  if (!isAggregated(r.data)) return [{ data: r.data, seq: r.sequenceNumber }];
+  try {
+    return decodeAggregate(r.data).map((sub, i) => ({ data: Buffer.from(sub.data), seq: subRecordSeq(r.sequenceNumber, i) }));
+  } catch {
+    return [];
+  }
+}
+
+/**
  * The places of the given-up records no attempt applied: none of their member's committed writes
- * belonged to a batch holding the record and reached past it.
+ * belonged to a batch holding the record and reached past it. A sub-record of an aggregate has its
+ * own place (`<seq>.<index>`): an attempt may have applied some members of an aggregate and not others.
  */
 export function notAppliedBeforeReplay(failed: readonly FailedRecord[], writes: readonly CommittedMemberWrite[]): Set<string> {
   const byMember = new Map<string, CommittedMemberWrite[]>();
@@ -38,12 +53,14 @@ export function notAppliedBeforeReplay(failed: readonly FailedRecord[], writes: 
   }
   const out = new Set<string>();
   for (const r of failed) {
-    const key = memberKeyOf(r.data);
-    if (key === null) continue;
-    const applied = (byMember.get(key) ?? []).some(
-      (w) => w.shardId === r.shardId && compareSeq(w.batchFirst, r.sequenceNumber) <= 0 && compareSeq(r.sequenceNumber, w.seq) <= 0,
-    );
-    if (!applied) out.add(placeKey(r.shardId, r.sequenceNumber));
+    for (const u of userRecords(r)) {
+      const key = memberKeyOf(u.data);
+      if (key === null) continue;
+      const applied = (byMember.get(key) ?? []).some(
+        (w) => w.shardId === r.shardId && compareSeq(w.batchFirst, u.seq) <= 0 && compareSeq(u.seq, w.seq) <= 0,
+      );
+      if (!applied) out.add(placeKey(r.shardId, u.seq));
+    }
   }
   return out;
 }

@@ -12,6 +12,7 @@ import { sleep } from '../../infra/local/engine/aws';
 import { partitionKeyFor } from '../../infra/local/engine/kinesis-producer';
 import { Producer } from '../../producer';
 import { decodeAggregate, hashKeyOf, isAggregated } from '../../shared/stream/kpl-aggregate';
+import { subRecordSeq } from '../../shared/stream/position';
 import type { SendRecord } from './plan';
 
 /**
@@ -92,7 +93,8 @@ export async function readStreamRecords(client: KinesisClient, StreamName: strin
       out.push({ data: Buffer.from(bytes).toString('utf8'), arrivedAt, shardId, seq });
       return;
     }
-    for (const sub of decodeAggregate(bytes)) {
+    // Each sub-record at its own position, as the consumer places it (shared/stream/position.ts).
+    for (const [i, sub] of decodeAggregate(bytes).entries()) {
       const data = Buffer.from(sub.data).toString('utf8');
       let memberId: unknown;
       try {
@@ -101,7 +103,7 @@ export async function readStreamRecords(client: KinesisClient, StreamName: strin
         memberId = undefined;
       }
       const hash = typeof memberId === 'string' ? hashKeyOf(memberId) : null;
-      if (hash === null || (hash >= range.start && hash <= range.end)) out.push({ data, arrivedAt, shardId, seq });
+      if (hash === null || (hash >= range.start && hash <= range.end)) out.push({ data, arrivedAt, shardId, seq: subRecordSeq(seq, i) });
     }
   };
   const shards = await client.send(new ListShardsCommand({ StreamName }));
