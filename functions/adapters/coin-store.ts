@@ -15,7 +15,7 @@ import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PutRecordCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { CoinOperationsPort } from '../../shared/coins/operations';
 import type { OperationRecord, PendingOperation } from '../../shared/coins/operation-records';
-import { countPlace, withCountPlace } from '../../shared/coins/settle';
+import { withCountPlace } from '../../shared/coins/settle';
 import { hashHex } from '../../shared/util/hash';
 import { counterItemKey } from '../../shared/keys/metrics-keys';
 import type { MemberState } from '../../shared/member/state';
@@ -63,15 +63,16 @@ export class CoinStore implements CoinOperationsPort {
 
   async store(memberId: string, pending: PendingOperation): Promise<void> {
     if (!pending.settle) return this.storeCounted(memberId, pending);
-    // The settle record first: the ledger record names its position (a put retried by the SDK may
-    // leave two; the consumer counts at the one the stored record names).
-    const at = await this.settleRecord(memberId, pending);
+    // A settle record in case the operation's own never went out (a request that died before it),
+    // then the record naming no place: the first settle record the consumer takes claims it
+    // (shared/coins/settle.ts), so one whose batch is given up before it is listed still counts.
+    await this.settleRecord(memberId, pending);
     // False: stored first by the consumer (from the member's pending entry) or an earlier attempt.
-    await putOperationRecord(this.client, this.names.ledger, withCountPlace(pending.record, pending.op, at, pending.counts));
+    await putOperationRecord(this.client, this.names.ledger, withCountPlace(pending.record, pending.op, undefined, pending.counts));
   }
 
-  /** The operation's coins_settle record on the events stream (by the member's key); its place. */
-  private async settleRecord(memberId: string, pending: PendingOperation): Promise<string> {
+  /** The operation's coins_settle record on the events stream (by the member's key). */
+  private async settleRecord(memberId: string, pending: PendingOperation): Promise<void> {
     const command = {
       type: 'coins_settle',
       eventId: `coins_settle:${pending.op}`,
@@ -79,10 +80,9 @@ export class CoinStore implements CoinOperationsPort {
       occurredAt: new Date().toISOString(),
       op: pending.op,
     };
-    const out = await this.kinesis().send(
+    await this.kinesis().send(
       new PutRecordCommand({ StreamName: this.names.events, PartitionKey: memberId, Data: encoder.encode(JSON.stringify(command)) }),
     );
-    return countPlace(out.ShardId!, out.SequenceNumber!);
   }
 
   /** An operation of an earlier api (no settle record): its counter items, as that api wrote them, then its record. */

@@ -9,6 +9,7 @@ import {
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
+  UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import {
@@ -369,6 +370,29 @@ export class DynamoLedger implements LedgerPort, CoinLedgerReader, TillRecordsPo
 
   storeOperation(record: OperationRecord): Promise<boolean> {
     return putOperationRecord(this.client, this.table, record);
+  }
+
+  async claimPlace(memberId: string, sk: string, op: string, at: string): Promise<boolean> {
+    // A reversal's place on a reversed record; the operation's own otherwise (shared/coins/settle.ts).
+    const field = op.startsWith('v#') ? 'vs' : 'cs';
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { memberId, sk },
+          UpdateExpression: `SET ${field} = :at`,
+          ConditionExpression:
+            field === 'vs'
+              ? 'attribute_exists(sk) AND reversed = :t AND attribute_not_exists(vs)'
+              : 'attribute_exists(sk) AND attribute_not_exists(cs)',
+          ExpressionAttributeValues: field === 'vs' ? { ':at': at, ':t': true } : { ':at': at },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   async hasCoinMoves(memberId: string, key: string): Promise<boolean> {

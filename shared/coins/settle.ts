@@ -8,11 +8,14 @@
  * entry naming p (`cs`, or `vs` for a reversal) and the counts (`cc` / `vc`), and adds the counts
  * at p — with the counter items' marks (shared/batch/counter-marks.ts), as for a member's outbox.
  * A stored record decides the place: a settle record elsewhere (a retried put, a forged one, a
- * replay) counts nothing. Whoever stores first decides (the api stores a record itself only when
- * it drops a pending entry the consumer has not stored yet, naming a settle record it puts then).
- * So each operation is counted exactly once, with no write of its own: the counters are the
- * batch's (one write per counter item and batch), the ledger record is the one the operation
- * stores anyway. The figures (`/metrics/coins`, `/metrics/program`) include an operation once the
+ * replay) counts nothing. Whoever stores first decides. The api stores a record itself only when
+ * it drops a pending entry the consumer has not stored yet; it names no place then (it puts a
+ * settle record in case the operation's own never went out), and the first settle record of the
+ * operation the consumer takes, once listed, claims it with a conditional update — so a settle
+ * record whose batch Lambda gives up on before listing it still counts when it is replayed. So
+ * each operation is counted exactly once, with no write of its own on the consumer's usual path:
+ * the counters are the batch's (one write per counter item and batch), the ledger record is the
+ * one the operation stores anyway. The figures (`/metrics/coins`, `/metrics/program`) include an operation once the
  * consumer has taken its settle record, seconds later, like any event's counts.
  *
  * A batch Lambda gives up on: an attempt that listed its settle records in the shard's batch
@@ -38,6 +41,11 @@ export interface TillRecordsPort {
   operation(memberId: string, sk: string): Promise<OperationRecord | null>;
   /** Stores `record` unless its operation is stored (a reversal: unless reversed); false then. */
   storeOperation(record: OperationRecord): Promise<boolean>;
+  /**
+   * Names `at` as where `op`'s counts are added, on a stored record that names no place yet (one
+   * the api stored); false when a place was named first.
+   */
+  claimPlace(memberId: string, sk: string, op: string, at: string): Promise<boolean>;
 }
 
 /** Where counts are added: the settle record's shard and position. */
@@ -55,10 +63,11 @@ export function countedAt(record: OperationRecord, op: string): { at?: string; c
   return { at: record.cs, counts: record.cc };
 }
 
-/** The record to store for a pending operation, its counts added at `at`. */
-export function withCountPlace(record: OperationRecord, op: string, at: string, counts: CoinCounts): OperationRecord {
-  if (isReversal(op) && record.kind === 'redemption') return { ...record, vs: at, vc: counts };
-  return { ...record, cs: at, cc: counts };
+/** The record to store for a pending operation, its counts added at `at` (none yet: the first settle record to claim it). */
+export function withCountPlace(record: OperationRecord, op: string, at: string | undefined, counts: CoinCounts): OperationRecord {
+  const place = <K extends string>(k: K) => (at === undefined ? {} : ({ [k]: at } as Record<K, string>));
+  if (isReversal(op) && record.kind === 'redemption') return { ...record, ...place('vs'), vc: counts };
+  return { ...record, ...place('cs'), cc: counts };
 }
 
 /** Batch-progress entries for settle records (member ids never contain `$`). */
@@ -81,7 +90,7 @@ export interface SettleCount {
 
 export interface SettlePlan {
   counts: SettleCount[];
-  /** After the batch progress lists them: stores the records the api has not; drops a lost race. */
+  /** After the batch progress lists them: stores the records the api has not, claims those it stored; drops a lost race. */
   store(): Promise<void>;
 }
 
@@ -100,10 +109,19 @@ export async function planSettles(
 ): Promise<SettlePlan> {
   const counts: SettleCount[] = [];
   const toStore: { record: OperationRecord; count: SettleCount; op: string; at: string }[] = [];
+  /** Stored records that name no place yet (the api stored them): this settle record claims them. */
+  const toClaim: { memberId: string; sk: string; count: SettleCount; op: string; at: string }[] = [];
   const sk = (op: string) => (op.startsWith('a#') ? adjustmentKey(op.slice(2)) : redemptionKey(op.slice(2)));
   const counted = (record: OperationRecord, s: TillSettle, isOwn: boolean) => {
     const { at, counts: c } = countedAt(record, s.op);
-    if (at === countPlace(shardId, s.seq) && c) counts.push({ memberId: s.memberId, seq: s.seq, counts: c, own: isOwn });
+    const here = countPlace(shardId, s.seq);
+    if (!c) return;
+    const count: SettleCount = { memberId: s.memberId, seq: s.seq, counts: c, own: isOwn };
+    if (at === here) counts.push(count);
+    else if (at === undefined) {
+      counts.push(count);
+      toClaim.push({ memberId: s.memberId, sk: sk(s.op), count, op: s.op, at: here });
+    }
   };
   const read = (list: readonly TillSettle[]) => Promise.all(list.map((s) => deps.till.operation(s.memberId, sk(s.op))));
   for (const [i, record] of (await read(taken)).entries()) if (holdsOperation(record, taken[i].op)) counted(record, taken[i], false);
@@ -132,6 +150,13 @@ export async function planSettles(
   return {
     counts,
     async store() {
+      for (const t of toClaim) {
+        if (await deps.till.claimPlace(t.memberId, t.sk, t.op, t.at)) continue;
+        // Claimed first by another settle record of the operation (or this one, on an earlier attempt).
+        const record = await deps.till.operation(t.memberId, t.sk);
+        const won = holdsOperation(record, t.op) && countedAt(record, t.op).at === t.at;
+        if (!won) counts.splice(counts.indexOf(t.count), 1);
+      }
       for (const t of toStore) {
         // Looked up again first: the api stores an operation itself when the member's next till
         // operation comes before this batch, and a conditional put that fails still bills a write.

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { adjust, redeem, reverseRedemption, type CoinOperationsDeps, type CoinOperationsPort } from '../../shared/coins/operations';
 import type { OperationRecord, PendingOperation } from '../../shared/coins/operation-records';
-import { countPlace, withCountPlace, type TillRecordsPort } from '../../shared/coins/settle';
+import { countedAt, withCountPlace, type TillRecordsPort } from '../../shared/coins/settle';
 import { personCoinLedger } from '../../shared/coins/ledger-view';
 import { processBatch, type StreamRecord } from '../../shared/batch/process-batch';
 import type { MetricsPort } from '../../shared/batch/counter-marks';
@@ -33,6 +33,18 @@ class MemoryTill implements TillRecordsPort {
     if (known && (!reversal || (known.kind === 'redemption' && known.reversed))) return false;
     this.records.set(key, structuredClone(record));
     this.stores++;
+    return true;
+  }
+  async claimPlace(memberId: string, sk: string, op: string, at: string) {
+    const known = this.records.get(`${memberId}|${sk}`);
+    if (!known) return false;
+    if (op.startsWith('v#')) {
+      if (known.kind !== 'redemption' || !known.reversed || known.vs !== undefined) return false;
+      known.vs = at;
+    } else {
+      if (known.cs !== undefined) return false;
+      known.cs = at;
+    }
     return true;
   }
 }
@@ -75,9 +87,10 @@ class Api implements CoinOperationsPort {
   async announce(memberId: string, pending: PendingOperation) {
     this.settle(memberId, pending);
   }
+  /** As CoinStore: a settle record, then the record naming no place (the consumer claims it). */
   async store(memberId: string, pending: PendingOperation) {
-    const last = this.settle(memberId, pending);
-    await this.till.storeOperation(withCountPlace(pending.record, pending.op, countPlace(last.shardId, last.seq), pending.counts));
+    this.settle(memberId, pending);
+    await this.till.storeOperation(withCountPlace(pending.record, pending.op, undefined, pending.counts));
   }
   deps(): CoinOperationsDeps {
     return {
@@ -209,6 +222,30 @@ describe('the till coin counts, added by the consumer from coins_settle records'
     await p.deliver(p.records(lines), 100, ports());
     expect(redeemed(p)).toMatchObject({ redeemed: 10, adjusted: -4, outstanding: 1000 - 10 - 4 + 10 });
     expect(await till.operation('m1', 'c#r#r1')).toMatchObject({ body: { coins: 10 } });
+  });
+
+  it('a record the api stored (the member’s next operation came first) is claimed by the settle record the consumer takes, also after a give-up before listing', async () => {
+    const { p, till, api, ports } = await setup();
+    await redeem(api.deps(), 'm1', 'r1', { coins: 10 });
+    // The next operation before the consumer took r1: the api stores r1 (no place) and drops it.
+    await redeem(api.deps(), 'm1', 'r2', { coins: 5 });
+    expect(countedAt((await till.operation('m1', 'c#r#r1'))!, 'r#r1').at).toBeUndefined();
+    const batch = api.stream.splice(0);
+    // r1's own settle record, the api's second one for r1, r2's: every attempt dies before listing.
+    expect(batch).toHaveLength(3);
+    const dead: MetricsPort = {
+      read: async () => {
+        throw new Error('injected: throttled');
+      },
+      write: (key, shard, item, prev) => p.metrics.write(key, shard, item, prev),
+    };
+    await expect(processBatch(batch, p.ports({ till, metrics: dead }))).rejects.toThrow('injected');
+    await p.deliver(p.records([orders.purchase('m3', 'o3', '2027-01-10', [['a', 'meat', 1_000]])]), 100, ports());
+    const lines = batch.map((r) => new TextDecoder().decode(r.data));
+    await p.deliver(p.records(lines), 100, ports());
+    await p.deliver(p.records(lines), 100, ports());
+    expect(redeemed(p)).toMatchObject({ redeemed: 15 });
+    expect(countedAt((await till.operation('m1', 'c#r#r1'))!, 'r#r1').at).toBeDefined();
   });
 
   it('the coin ledger lists a redemption from the member until the consumer stores its record, then once', async () => {
