@@ -27,7 +27,7 @@ import {
 import { type Claim, type LedgerPort, type MemberOrders, type OrderRecord } from '../../shared/member/ledger';
 import { forEachLimited } from '../../shared/util/limit';
 import { movesAsEntries, orderCoinEntries, type CoinLedgerReader } from '../../shared/coins/ledger-view';
-import type { OperationRecord, StoredEntry } from '../../shared/coins/operation-records';
+import type { OperationRecord, RedemptionRecord, StoredEntry } from '../../shared/coins/operation-records';
 import type { TillRecordsPort } from '../../shared/coins/settle';
 import type { TierChange } from '../../shared/points/tiers';
 import type { BookedMove } from '../../shared/coins/outbox';
@@ -110,24 +110,44 @@ function orderItem(memberId: string, order: OrderRecord): OrderItem {
 /**
  * Stores a till operation's record unless its operation is stored: a new one only if absent, a
  * reversal only over a record not reversed yet. False when it was.
+ *
+ * A reversal is an update that keeps the redemption's count place and counts (`cs`, `cc`): its
+ * record was built from the redemption as read before the reversal committed, and the consumer may
+ * have claimed the redemption's place since (shared/coins/settle.ts). Replacing the item would
+ * drop that claim, and the redemption's next settle record would claim and count it again.
  */
 export async function putOperationRecord(client: DynamoDBDocumentClient, table: string, record: OperationRecord): Promise<boolean> {
-  const reversal = record.kind === 'redemption' && record.reversed;
   try {
-    await client.send(
-      new PutCommand({
-        TableName: table,
-        Item: record,
-        ...(reversal
-          ? { ConditionExpression: 'attribute_not_exists(sk) OR reversed = :f', ExpressionAttributeValues: { ':f': false } }
-          : { ConditionExpression: 'attribute_not_exists(sk)' }),
-      }),
-    );
+    if (record.kind === 'redemption' && record.reversed) await client.send(new UpdateCommand(reversalUpdate(table, record)));
+    else await client.send(new PutCommand({ TableName: table, Item: record, ConditionExpression: 'attribute_not_exists(sk)' }));
     return true;
   } catch (error) {
     if (isConditionFailure(error)) return false;
     throw error;
   }
+}
+
+/** Every attribute of the reversed record set, but the place and counts of the redemption a claim may have set first. */
+function reversalUpdate(table: string, record: RedemptionRecord) {
+  const { memberId, sk, ...rest } = record;
+  const kept = new Set(['cs', 'cc']);
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = { ':f': false };
+  const sets = Object.entries(rest)
+    .filter(([, value]) => value !== undefined)
+    .map(([name, value], i) => {
+      names[`#a${i}`] = name;
+      values[`:a${i}`] = value;
+      return kept.has(name) ? `#a${i} = if_not_exists(#a${i}, :a${i})` : `#a${i} = :a${i}`;
+    });
+  return {
+    TableName: table,
+    Key: { memberId, sk },
+    UpdateExpression: `SET ${sets.join(', ')}`,
+    ConditionExpression: 'attribute_not_exists(sk) OR reversed = :f',
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
 }
 
 export class DynamoLedger implements LedgerPort, CoinLedgerReader, TillRecordsPort {

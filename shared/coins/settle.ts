@@ -39,7 +39,10 @@ export interface TillSettle {
 export interface TillRecordsPort {
   /** The operation's ledger record (consistent read), or null. */
   operation(memberId: string, sk: string): Promise<OperationRecord | null>;
-  /** Stores `record` unless its operation is stored (a reversal: unless reversed); false then. */
+  /**
+   * Stores `record` unless its operation is stored (a reversal: unless reversed; it keeps the place
+   * and counts a claim set on the redemption after the reversal read it); false then.
+   */
   storeOperation(record: OperationRecord): Promise<boolean>;
   /**
    * Names `at` as where `op`'s counts are added, on a stored record that names no place yet (one

@@ -31,7 +31,9 @@ class MemoryTill implements TillRecordsPort {
     const known = this.records.get(key);
     const reversal = record.kind === 'redemption' && record.reversed;
     if (known && (!reversal || (known.kind === 'redemption' && known.reversed))) return false;
-    this.records.set(key, structuredClone(record));
+    // As the DynamoDB ledger: a reversal keeps the place and counts a claim set on the redemption first.
+    const kept = known ? { ...(known.cs !== undefined ? { cs: known.cs } : {}), ...(known.cc ? { cc: known.cc } : {}) } : {};
+    this.records.set(key, structuredClone({ ...record, ...kept }));
     this.stores++;
     return true;
   }
@@ -246,6 +248,34 @@ describe('the till coin counts, added by the consumer from coins_settle records'
     await p.deliver(p.records(lines), 100, ports());
     expect(redeemed(p)).toMatchObject({ redeemed: 15 });
     expect(countedAt((await till.operation('m1', 'c#r#r1'))!, 'r#r1').at).toBeDefined();
+  });
+
+  it('a reversal stored after the consumer claimed its redemption keeps the claim: a redelivered settle record of the redemption counts nothing (chaos seed 2026)', async () => {
+    const { p, till, api, ports } = await setup();
+    await redeem(api.deps(), 'm1', 'r1', { coins: 10 });
+    const [first] = api.stream.splice(0);
+    // The reversal before the consumer took r1: the api stores r1 naming no place (with a settle
+    // record of its own) and builds the reversal from that record, then commits it pending.
+    await reverseRedemption(api.deps(), 'm1', 'r1');
+    const later = api.stream.splice(0);
+    expect(later).toHaveLength(2);
+    // r1's own settle record claims r1's place.
+    await p.deliver([first], 100, ports());
+    expect(countedAt((await till.operation('m1', 'c#r#r1'))!, 'r#r1').at).toBeDefined();
+    // The batch of the api's second r1 settle record and the reversal's: the attempt stores the
+    // reversal, then dies at its first counter write; the redelivery reads r1 again.
+    const failing: MetricsPort = {
+      read: (keys, shard) => p.metrics.read(keys, shard),
+      write: async (key, shard, item, prev) => {
+        if (key.startsWith('cd#')) throw new Error('injected: counter write failed');
+        return p.metrics.write(key, shard, item, prev);
+      },
+    };
+    await expect(processBatch(later, p.ports({ till, metrics: failing }))).rejects.toThrow('injected');
+    expect(await till.operation('m1', 'c#r#r1')).toMatchObject({ reversed: true });
+    expect(countedAt((await till.operation('m1', 'c#r#r1'))!, 'r#r1').at).toBeDefined();
+    await p.deliver(later, 100, ports());
+    expect(redeemed(p)).toEqual({ redeemed: 10, reversed: 10, adjusted: 0, outstanding: 1000 });
   });
 
   it('the coin ledger lists a redemption from the member until the consumer stores its record, then once', async () => {
