@@ -103,7 +103,13 @@ export interface ChaosReport {
     /** Redeliveries run with the clock after the next midnight. */
     retriesAfterMidnight: number;
   };
-  quarantined: { expected: number; actual: number; byReason: Record<string, number>; expectedByReason: Record<string, number> };
+  quarantined: {
+    expected: number;
+    actual: number;
+    listed: number;
+    byReason: Record<string, number>;
+    expectedByReason: Record<string, number>;
+  };
   restarts: { kinesisOutageMs: number | null; dynamodbOutageMs: number | null; dynamodbRestartedAfterRecords: number | null };
   compared: {
     members: number;
@@ -166,7 +172,10 @@ export function formatReport(r: ChaosReport): string {
     ),
     '',
     'quarantine',
-    row('quarantined / expected', `${r.quarantined.actual} / ${r.quarantined.expected}`),
+    row(
+      'quarantined records / expected (entries)',
+      `${r.quarantined.actual} / ${r.quarantined.expected} (${r.quarantined.listed}: a replayed record is listed again)`,
+    ),
     row(
       'by reason',
       Object.entries(r.quarantined.byReason)
