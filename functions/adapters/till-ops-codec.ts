@@ -1,5 +1,6 @@
 // The till's pending operations on the member item (`tp`, shared/coins/operations.ts) in a compact
-// form: the last one rides on the item until the member's next till operation, through every
+// form: they ride on the item until the member's next till operation after the consumer stored
+// them (up to a few wait there: shared/coins/operations.ts), through every
 // consumer write in between, and a member item over 1 KB bills a second write unit. The form drops
 // what the item or the record says besides — the member id, the sort key (from the operation's
 // name), each entry's time when it is the record's, ids and refs derived from the lot or the

@@ -7,10 +7,12 @@
  * operation's coins_settle record on the stream; the consumer stores the ledger record naming the
  * first such record it takes and adds the counts there (settle.ts: the api writes no counter item
  * and no ledger record on this path). Until the record exists the pending entry is the
- * operation's exactly-once key: an operation first stores whatever the member still has pending
- * (the consumer has not got to it yet, or a request died before its settle record), then looks the
- * key up in the ledger, and its member write drops the entries it stored. Reading the member
- * before the ledger means an entry dropped in between is already in the ledger.
+ * operation's exactly-once key. An operation first looks at what the member still has pending:
+ * an entry the consumer stored is dropped; one the consumer has not got to yet keeps waiting (its
+ * settle record put again, in case its request died before putting it) unless it is on the same
+ * key, has waited a minute or is past the cap — the api stores that one itself. Then it looks the
+ * key up in the ledger. Reading the member before the ledger means an entry dropped in between is
+ * already in the ledger.
  */
 import { todayIn } from '../days/days';
 import type { MemberState } from '../member/state';
@@ -81,16 +83,32 @@ export function balanceOf(state: Pick<MemberState, 'coins'>, day: number): Balan
 const isStored = (p: PendingOperation, known: OperationRecord | null) =>
   !!known && (p.record.kind !== 'redemption' || !p.record.reversed || (known.kind === 'redemption' && known.reversed));
 
+/** At most this many operations wait on the member for the consumer (each a few hundred bytes, packed). */
+export const MAX_WAITING = 5;
+/** An operation the consumer has not stored after this long is stored by the api (its settle records may be stuck). */
+export const WAIT_MS = 60_000;
+
+const lastAt = (p: PendingOperation) => p.record.entries.at(-1)?.at ?? p.record.at;
+
 /**
- * Stores what the member still has pending and the consumer has not stored yet (an operation
- * moments ago, or one whose request died) and returns the member without it, ready for the next write.
+ * The member ready for the next write: what it has pending and the consumer has stored is dropped;
+ * an operation on `key` (a repeat, a reversal of a pending redemption), or one waiting too long or
+ * past the cap, is stored by the api (settle.ts: a record naming no place, which the consumer's
+ * settle record then claims — an extra write); the rest keep waiting for the consumer, their settle
+ * record put again in case the request that committed one died before its own went out.
  */
-async function settled(deps: CoinOperationsDeps, state: MemberState): Promise<MemberState> {
+async function settled(deps: CoinOperationsDeps, state: MemberState, key: string): Promise<MemberState> {
   if (!state.tillOps?.length) return state;
-  for (const p of state.tillOps) {
-    if (!isStored(p, await deps.store.operation(state.memberId, p.record.sk))) await deps.store.store(state.memberId, p);
+  const unstored: PendingOperation[] = [];
+  for (const p of state.tillOps) if (!isStored(p, await deps.store.operation(state.memberId, p.record.sk))) unstored.push(p);
+  const canWait = unstored.filter((p) => p.settle && p.record.sk !== key && deps.now() - Date.parse(lastAt(p)) < WAIT_MS);
+  // The newest wait (room for the new operation); the oldest beyond the cap are stored.
+  const waiting = new Set(canWait.slice(-(MAX_WAITING - 1)));
+  for (const p of unstored) {
+    if (waiting.has(p)) await deps.store.announce(state.memberId, p);
+    else await deps.store.store(state.memberId, p);
   }
-  return { ...state, tillOps: undefined };
+  return { ...state, tillOps: waiting.size ? [...waiting] : undefined };
 }
 
 /** The member write of an operation (pending on it), then its settle record; false if raced. */
@@ -102,7 +120,7 @@ async function commit(
   op: string,
 ): Promise<boolean> {
   const pending: PendingOperation = { op, record, counts: coinCounts(entries), settle: true };
-  if (!(await deps.store.putMember({ ...next, tillOps: [pending] }))) return false;
+  if (!(await deps.store.putMember({ ...next, tillOps: [...(next.tillOps ?? []), pending] }))) return false;
   await deps.store.announce(next.memberId, pending);
   return true;
 }
@@ -117,7 +135,7 @@ export async function redeem(
   const key = redemptionKey(redemptionId);
   const reqBody: RedemptionBody = { coins: body.coins, ...(body.orderId ? { orderId: body.orderId } : {}) };
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const state = await settled(deps, await deps.member(memberId));
+    const state = await settled(deps, await deps.member(memberId), key);
     const known = await deps.store.operation<RedemptionRecord>(memberId, key);
     if (known) {
       if (!sameRedemptionBody(known.body, reqBody))
@@ -160,7 +178,7 @@ export async function reverseRedemption(
 ): Promise<{ changed: boolean; coins: number; balance: Balance }> {
   const key = redemptionKey(redemptionId);
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const state = await settled(deps, await deps.member(memberId));
+    const state = await settled(deps, await deps.member(memberId), key);
     const known = await deps.store.operation<RedemptionRecord>(memberId, key);
     if (!known) throw new CoinRefusal(404, 'redemption_not_found', `redemptionId: no redemption ${redemptionId} of member ${memberId}`);
     const today = todayIn(deps.timezone, deps.now());
@@ -190,7 +208,7 @@ export async function adjust(
   const key = adjustmentKey(adjustmentId);
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const today = todayIn(deps.timezone, deps.now());
-    const state = await settled(deps, await deps.member(memberId));
+    const state = await settled(deps, await deps.member(memberId), key);
     const known = await deps.store.operation<AdjustmentRecord>(memberId, key);
     if (known) {
       if (known.body.coins !== body.coins || known.body.reason !== body.reason)

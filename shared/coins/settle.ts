@@ -9,7 +9,8 @@
  * at p — with the counter items' marks (shared/batch/counter-marks.ts), as for a member's outbox.
  * A stored record decides the place: a settle record elsewhere (a retried put, a forged one, a
  * replay) counts nothing. Whoever stores first decides. The api stores a record itself only when
- * it drops a pending entry the consumer has not stored yet; it names no place then (it puts a
+ * it drops a pending entry the consumer has not stored yet (an operation on the same key, one
+ * waiting a minute, or past the cap of entries waiting: operations.ts); it names no place then (it puts a
  * settle record in case the operation's own never went out), and the first settle record of the
  * operation the consumer takes, once listed, claims it with a conditional update — so a settle
  * record whose batch Lambda gives up on before listing it still counts when it is replayed. So
@@ -161,8 +162,8 @@ export async function planSettles(
         if (!won) counts.splice(counts.indexOf(t.count), 1);
       }
       for (const t of toStore) {
-        // Looked up again first: the api stores an operation itself when the member's next till
-        // operation comes before this batch, and a conditional put that fails still bills a write.
+        // Looked up again first: the api stores an operation itself when it cannot wait on the
+        // member (operations.ts), and a conditional put that fails still bills a write.
         const stored = async () => deps.till.operation(t.record.memberId, t.record.sk);
         let record = await stored();
         if (!holdsOperation(record, t.op)) {

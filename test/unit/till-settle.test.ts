@@ -4,7 +4,15 @@
 // and the counter writes, a batch given up and replayed, a settle record put twice, and an api that
 // died before storing its record (the consumer stores it from the member's pending entry).
 import { describe, expect, it } from 'vitest';
-import { adjust, redeem, reverseRedemption, type CoinOperationsDeps, type CoinOperationsPort } from '../../shared/coins/operations';
+import {
+  adjust,
+  redeem,
+  reverseRedemption,
+  MAX_WAITING,
+  WAIT_MS,
+  type CoinOperationsDeps,
+  type CoinOperationsPort,
+} from '../../shared/coins/operations';
 import type { OperationRecord, PendingOperation } from '../../shared/coins/operation-records';
 import { countedAt, withCountPlace, type TillRecordsPort } from '../../shared/coins/settle';
 import { personCoinLedger } from '../../shared/coins/ledger-view';
@@ -90,7 +98,10 @@ class Api implements CoinOperationsPort {
     this.settle(memberId, pending);
   }
   /** As CoinStore: a settle record, then the record naming no place (the consumer claims it). */
+  /** Records the api stored itself (a member's operation that could not wait for the consumer). */
+  stores: string[] = [];
   async store(memberId: string, pending: PendingOperation) {
+    this.stores.push(pending.op);
     this.settle(memberId, pending);
     await this.till.storeOperation(withCountPlace(pending.record, pending.op, undefined, pending.counts));
   }
@@ -135,12 +146,13 @@ describe('the till coin counts, added by the consumer from coins_settle records'
     expect(redeemed(p)).toEqual({ redeemed: 40, reversed: 0, adjusted: 0, outstanding: 960 });
     await reverseRedemption(api.deps(), 'm1', 'r1');
     await adjust(api.deps(), 'm1', 'a1', { coins: 7, reason: 'goodwill' });
-    // The same request again: answered from the ledger. Each request first stored the operation
-    // still pending on the member, with a settle record of its own (the consumer had not taken the
-    // first): the reversal's and the adjustment's records twice each, one of them named.
+    // The same request again: answered from the ledger once the api stored the reversal still
+    // pending on the member (an operation on the same key), with a settle record of its own. The
+    // adjustment keeps waiting for the consumer, its settle record put again each time: the
+    // reversal's records three times, the adjustment's three.
     expect((await redeem(api.deps(), 'm1', 'r1', { coins: 40 })).status).toBe(200);
     const records = api.stream.splice(0);
-    expect(records).toHaveLength(4);
+    expect(records).toHaveLength(5);
     // Delivered twice (a redelivery of the whole batch after it was done).
     await p.deliver(records, 100, ports());
     await p.deliver(records, 100, ports());
@@ -229,8 +241,8 @@ describe('the till coin counts, added by the consumer from coins_settle records'
   it('a record the api stored (the member’s next operation came first) is claimed by the settle record the consumer takes, also after a give-up before listing', async () => {
     const { p, till, api, ports } = await setup();
     await redeem(api.deps(), 'm1', 'r1', { coins: 10 });
-    // The next operation before the consumer took r1: the api stores r1 (no place) and drops it.
-    await redeem(api.deps(), 'm1', 'r2', { coins: 5 });
+    // The next operation a minute later, the consumer still behind: the api stores r1 (no place) and drops it.
+    await redeem({ ...api.deps(), now: () => NOW + WAIT_MS }, 'm1', 'r2', { coins: 5 });
     expect(countedAt((await till.operation('m1', 'c#r#r1'))!, 'r#r1').at).toBeUndefined();
     const batch = api.stream.splice(0);
     // r1's own settle record, the api's second one for r1, r2's: every attempt dies before listing.
@@ -276,6 +288,46 @@ describe('the till coin counts, added by the consumer from coins_settle records'
     expect(countedAt((await till.operation('m1', 'c#r#r1'))!, 'r#r1').at).toBeDefined();
     await p.deliver(later, 100, ports());
     expect(redeemed(p)).toEqual({ redeemed: 10, reversed: 10, adjusted: 0, outstanding: 1000 });
+  });
+
+  it('back-to-back operations on a member wait for the consumer, which stores their records; the api stores only the oldest past the cap', async () => {
+    const { p, till, api, ports } = await setup();
+    const n = MAX_WAITING + 2;
+    const ids = Array.from({ length: n }, (_, i) => `r${i + 1}`);
+    for (const [i, id] of ids.entries()) await redeem(api.deps(), 'm1', id, { coins: i + 1 });
+    // At most MAX_WAITING on the member, the newest; the two oldest were stored by the api.
+    expect(p.member('m1')!.tillOps?.map((op) => op.op)).toEqual(ids.slice(2).map((id) => `r#${id}`));
+    expect(api.stores).toEqual(['r#r1', 'r#r2']);
+    const reader = {
+      coinLedger: async (id: string) => [...till.records.values()].filter((r) => r.memberId === id).flatMap((r) => r.entries),
+    };
+    const listed = async () =>
+      (await personCoinLedger(reader, p.member('m1')!))
+        .filter((e) => e.kind === 'redeem')
+        .map((e) => e.ref)
+        .sort();
+    expect(await listed()).toEqual([...ids].sort());
+    // Each waiting operation's settle record went out again with every later request: all counted once.
+    await p.deliver(api.stream.splice(0), 3, ports());
+    const total = (n * (n + 1)) / 2;
+    expect(redeemed(p)).toEqual({ redeemed: total, reversed: 0, adjusted: 0, outstanding: 1000 - total });
+    for (const id of ids) expect(countedAt((await till.operation('m1', `c#r#${id}`))!, `r#${id}`).at).toBeDefined();
+    expect(await listed()).toEqual([...ids].sort());
+    // A repeat is answered from the ledger; the next operation drops what the consumer stored.
+    expect((await redeem(api.deps(), 'm1', 'r3', { coins: 3 })).status).toBe(200);
+    await redeem(api.deps(), 'm1', 'last', { coins: 1 });
+    expect(p.member('m1')!.tillOps?.map((op) => op.op)).toEqual(['r#last']);
+    expect(api.stores).toEqual(['r#r1', 'r#r2']);
+  });
+
+  it('an operation waiting a minute is stored by the api (its settle records may be stuck) and counted once', async () => {
+    const { p, api, ports } = await setup();
+    api.dieNext = 'before-settle';
+    await expect(redeem(api.deps(), 'm1', 'r1', { coins: 10 })).rejects.toThrow('died');
+    await redeem({ ...api.deps(), now: () => NOW + WAIT_MS }, 'm1', 'r2', { coins: 5 });
+    expect(api.stores).toEqual(['r#r1']);
+    await p.deliver(api.stream.splice(0), 100, ports());
+    expect(redeemed(p)).toMatchObject({ redeemed: 15, outstanding: 985 });
   });
 
   it('the coin ledger lists a redemption from the member until the consumer stores its record, then once', async () => {
