@@ -49,8 +49,8 @@ export class BatchProgress {
     if (list.length || this.listed) await this.put(list);
   }
 
-  /** Once the counters of every write of the attempt are added. */
-  async settled(): Promise<void> {
-    if (this.listed) await this.put([]);
+  /** Once the counters of every write of the attempt are added; `kept`: entries still to add (a later batch takes them over). */
+  async settled(kept: readonly string[] = []): Promise<void> {
+    if (this.listed || kept.length) await this.put(kept);
   }
 }

@@ -34,7 +34,7 @@ import { START } from './counter-marks';
 import { reduceMember, type MemberResult } from './reduce-member';
 import { CounterFlush, deltasToCounts } from './counter-flush';
 import { BATCH_PROGRESS_KEY, BatchProgress, unsettledMembers } from './batch-progress';
-import { isSettleEntry } from '../coins/settle';
+import { isSettleEntry, parseSettleEntry } from '../coins/settle';
 import { tillCounts } from './till-counts';
 import type { BatchPorts, BatchResult, HintPort } from './ports';
 
@@ -369,7 +369,9 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
     else counterFlush.add({ shardId, seq: c.seq, counts: c.counts }, c.memberId);
   }
   const counterItemsWritten = await counterFlush.write();
-  await progress.settled();
+  // Those settle records stay listed: their records name their places, so if Lambda gives up on
+  // this batch, the replay at new positions counts nothing, and the next batch takes them over.
+  await progress.settled(till.listed.filter((entry) => failedMembers.has(parseSettleEntry(entry).memberId)));
   // The committed writes' actions, in the batch's member order (a failure here fails the batch: its
   // redelivery publishes them from the members' outboxes).
   const committedActions = results.filter((r) => committedIds.has(r.memberId)).flatMap((r) => r.actions);

@@ -365,4 +365,26 @@ describe('the till coin counts, added by the consumer from coins_settle records'
     await p.deliver(records, 100, p.ports({ till: ports().till, members }));
     expect(redeemed(p)).toMatchObject({ redeemed: 10 });
   });
+
+  it('a settle record of a member whose write failed, in a batch Lambda then gives up on, counts once after the replay', async () => {
+    const { p, api, ports } = await setup();
+    await redeem(api.deps(), 'm1', 'r1', { coins: 10 });
+    const lines = [
+      ...api.stream.splice(0).map((r) => new TextDecoder().decode(r.data)),
+      orders.purchase('m1', 'o9', '2027-01-10', [['a', 'meat', 1_000]]),
+    ];
+    const members = {
+      getMany: (ids: readonly string[]) => p.members.getMany(ids),
+      put: async () => false, // the api wrote the member first, every time
+    };
+    // The one attempt stores r1's record naming its settle record, its member write fails; given up.
+    const out = await processBatch(p.records(lines), p.ports({ till: ports().till, members }));
+    expect(out.failedSeqs).toHaveLength(1);
+    expect(redeemed(p)).toMatchObject({ redeemed: 0 });
+    // The shard moves on (another member's event), then the runbook replays the batch at new positions.
+    await p.deliver(p.records([orders.purchase('m3', 'o3', '2027-01-10', [['a', 'meat', 1_000]])]), 100, ports());
+    await p.deliver(p.records(lines), 100, ports());
+    expect(redeemed(p)).toMatchObject({ redeemed: 10 });
+    expect(p.member('m1')!.lifetimePoints).toBeGreaterThan(p.member('m2')!.lifetimePoints);
+  });
 });
