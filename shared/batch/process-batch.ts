@@ -349,7 +349,13 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
     },
   );
   // A failed write contributed nothing; its redelivery's outbox is added where the marks passed it.
-  for (const [memberId, after] of failedMembers) counterFlush.memberFailed(memberId, after);
+  // What an earlier attempt's write left on the member rode on the failed one: added now, at its own
+  // position, which the member's exception (from there on) does not cover.
+  for (const [memberId, after] of failedMembers) {
+    const old = stored.get(memberId)?.coinOut;
+    if (old) counterFlush.add(old, memberId);
+    counterFlush.memberFailed(memberId, after);
+  }
   // Identity commands after the writes: a link is stored before its absorb can be read (a member
   // whose write failed forwards nothing now; its retry forwards again).
   const identityForwards = results.filter((r) => !failedMembers.has(r.memberId)).flatMap((r) => r.forwards);

@@ -4,9 +4,10 @@
 // batch that crashed after some member writes is retried in bisected halves (#12).
 import { describe, expect, it } from 'vitest';
 import { processBatch, type BatchPorts, type MemberPort, type StreamRecord } from '../../shared/batch/process-batch';
+import { BATCH_PROGRESS_KEY } from '../../shared/batch/batch-progress';
 import { COIN_TOTALS_KEY } from '../../shared/coins/outbox';
 import type { MemberState } from '../../shared/member/state';
-import { orderLines } from '../support/event-lines';
+import { openLine, orderLines } from '../support/event-lines';
 import { memoryCoinFigures } from '../support/coin-figures';
 import { MemoryPipeline } from '../support/memory-pipeline';
 import { dayFigures, oracleFigures, pipelineAfter } from '../support/pipeline-after';
@@ -153,6 +154,35 @@ describe('counters of members whose write failed', () => {
     expect(coinFiguresOf(p, '2026-11-01', '2026-11-02')).toEqual(coinFiguresOf(clean, '2026-11-01', '2026-11-02'));
     expect(Object.fromEntries(p.metrics.sum(COIN_TOTALS_KEY))).toEqual({ dP: 100 + 200 + 300 + 400 });
     expect(snapshot(p)).toEqual(snapshot(clean));
+  });
+
+  it('adds the outbox an earlier attempt left on a member whose write fails now (a grown retry carried its next records)', async () => {
+    // Chaos seed 14 with grown retries: a new member's day-0 counts were never added. The first
+    // attempt wrote it and died before its counter writes; the retry, grown by the member's next
+    // record, failed to write it, and the items' marks passed the first write's position.
+    const lines = [openLine('e1', 'm1', '2026-11-01'), openLine('e2', 'm2', '2026-11-01'), openLine('e3', 'm1', '2026-11-02')];
+    const clean = new MemoryPipeline();
+    await clean.deliver(clean.records(lines));
+    const p = new MemoryPipeline();
+    const records = p.records(lines);
+    const dead: BatchPorts['metrics'] = {
+      read: (keys, shard) => p.metrics.read(keys, shard),
+      write: async (key, shard, item, previous) => {
+        if (key === BATCH_PROGRESS_KEY) return p.metrics.write(key, shard, item, previous);
+        throw new Error('injected: the process is gone');
+      },
+    };
+    await expect(processBatch(records.slice(0, 2), p.ports({ metrics: dead }))).rejects.toThrow('injected');
+    expect(p.member('m1')!.coinOut).not.toBeNull();
+    // The retry, grown by m1's next record: m1's write fails (the api wrote it first), m2's commits.
+    const refuse: MemberPort = {
+      getMany: (ids) => p.members.getMany(ids),
+      put: async (state, applied) => (state.memberId === 'm1' ? false : p.members.put(state, applied)),
+    };
+    const result = await processBatch(records, p.ports({ members: refuse }));
+    expect(result.failedSeqs).toHaveLength(1);
+    await p.deliver(records.slice(records.findIndex((r) => r.seq === result.failedSeqs[0])));
+    expect(p.daily('2026-11-01', '2026-11-02')).toEqual(clean.daily('2026-11-01', '2026-11-02'));
   });
 });
 
