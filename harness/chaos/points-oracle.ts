@@ -30,6 +30,8 @@ export interface PointsView {
 
 export interface PointsOracle {
   member(memberId: string, joinedOn: string, asOf: string): PointsView;
+  /** Refunds that arrived before their order (a replay from the bucket put the purchase after them): quarantined as unknown_order. */
+  unknownOrderRefunds: number;
   /**
    * A member `into` with `from` merged into it by an operator on day `judged` after both histories
    * (docs/api.md#identity-merging-members, as the contract states it): points add up; the tier is
@@ -55,6 +57,7 @@ export function buildPointsOracle(events: readonly OracleEvent[], timeZone: stri
   const seenEvents = new Set<string>();
   const orders = new Set<string>();
   const refunds = new Set<string>();
+  let unknownOrderRefunds = 0;
   for (const e of events) {
     const key = `${e.memberId}\u0000${e.eventId}`;
     if (seenEvents.has(key)) continue;
@@ -83,7 +86,10 @@ export function buildPointsOracle(events: readonly OracleEvent[], timeZone: stri
         lines: (e.lines ?? []).map((l) => ({ sku: l.sku, category: l.category ?? '', amountCents: l.amountCents })),
       });
     } else {
-      if (!orders.has(orderKey)) continue; // unknown order: quarantined
+      if (!orders.has(orderKey)) {
+        unknownOrderRefunds++; // quarantined
+        continue;
+      }
       const refundKey = `${orderKey}\u0000${e.refundId ?? e.eventId}`;
       if (refunds.has(refundKey)) continue;
       refunds.add(refundKey);
@@ -111,6 +117,7 @@ export function buildPointsOracle(events: readonly OracleEvent[], timeZone: stri
   };
 
   return {
+    unknownOrderRefunds,
     member(memberId, joinedOn, asOf) {
       const ref = modelFor(memberId, joinedOn);
       return {

@@ -8,6 +8,7 @@ import { FaultController, memberWriteOf } from '../../harness/chaos/faults';
 import { toMemberItem } from '../../functions/adapters/member-item';
 import { newMember } from '../../shared/member/state';
 import { notAppliedBeforeReplay, placeKey, replayOrder } from '../../harness/chaos/replay-order';
+import { buildPointsOracle } from '../../harness/chaos/points-oracle';
 
 const S = 'shardId-000000000000';
 const seq = (n: number) => String(n).padStart(20, '0');
@@ -120,5 +121,34 @@ describe("a member write as the run sees it (the stored item, not the consumer's
       { shardId: write.shardId, sequenceNumber: KINESIS_SEQ, partitionKey: 'm00031', data: Buffer.from(line('p', 'm00031')) },
     ];
     expect(notAppliedBeforeReplay(failed, [{ ...write, batchFirst: KINESIS_SEQ }])).toEqual(new Set());
+  });
+});
+
+describe('the quarantine a replay adds', () => {
+  it('counts a refund the replay put before its purchase as quarantined (unknown_order), and one after it as applied', () => {
+    const purchase = {
+      eventId: 'p1',
+      type: 'purchase' as const,
+      memberId: 'm1',
+      occurredAt: '2026-11-02T10:00:00+08:00',
+      channel: 'store',
+      orderId: 'o1',
+      lines: [{ sku: 'a', category: 'meat', amountCents: 50_000 }],
+    };
+    const refund = {
+      eventId: 'r1',
+      type: 'refund' as const,
+      memberId: 'm1',
+      occurredAt: '2026-11-02T11:00:00+08:00',
+      orderId: 'o1',
+      lines: [{ sku: 'a', amountCents: 50_000 }],
+    };
+    // The purchase was given up unapplied and arrives with the replay, after its refund.
+    const replayed = buildPointsOracle([refund, purchase], 'Asia/Shanghai');
+    expect(replayed.unknownOrderRefunds).toBe(1);
+    expect(replayed.member('m1', '2026-11-02', '2026-11-30').lifetimePoints).toBeGreaterThan(0);
+    const inOrder = buildPointsOracle([purchase, refund], 'Asia/Shanghai');
+    expect(inOrder.unknownOrderRefunds).toBe(0);
+    expect(inOrder.member('m1', '2026-11-02', '2026-11-30').lifetimePoints).toBe(0);
   });
 });
