@@ -154,13 +154,14 @@ export async function planSettles(
   return {
     counts,
     async store() {
-      for (const t of toClaim) {
-        if (await deps.till.claimPlace(t.memberId, t.sk, t.op, t.at)) continue;
+      /** Claims `t`'s place on a stored record that names none; whether `t.at` is the place now. */
+      const claim = async (t: { memberId: string; sk: string; op: string; at: string }) => {
+        if (await deps.till.claimPlace(t.memberId, t.sk, t.op, t.at)) return true;
         // Claimed first by another settle record of the operation (or this one, on an earlier attempt).
         const record = await deps.till.operation(t.memberId, t.sk);
-        const won = holdsOperation(record, t.op) && countedAt(record, t.op).at === t.at;
-        if (!won) counts.splice(counts.indexOf(t.count), 1);
-      }
+        return holdsOperation(record, t.op) && countedAt(record, t.op).at === t.at;
+      };
+      for (const t of toClaim) if (!(await claim(t))) counts.splice(counts.indexOf(t.count), 1);
       for (const t of toStore) {
         // Looked up again first: the api stores an operation itself when it cannot wait on the
         // member (operations.ts), and a conditional put that fails still bills a write.
@@ -170,8 +171,12 @@ export async function planSettles(
           if (await deps.till.storeOperation(t.record)) continue;
           record = await stored();
         }
-        // Stored first by the api or another settle record: counted where that one says.
-        const won = holdsOperation(record, t.op) && countedAt(record, t.op).at === t.at;
+        // Stored first by the api or another settle record: counted where that one says — or,
+        // stored by the api naming no place (after this batch looked it up), here if this claims it.
+        // (A record with no counts is a legacy one, counted by the api that stored it: never claimed.)
+        const at = holdsOperation(record, t.op) ? (countedAt(record, t.op).counts ? countedAt(record, t.op).at : null) : null;
+        const won =
+          at === t.at || (at === undefined && (await claim({ memberId: t.record.memberId, sk: t.record.sk, op: t.op, at: t.at })));
         if (!won) counts.splice(counts.indexOf(t.count), 1);
       }
     },

@@ -18,6 +18,7 @@ import { countedAt, withCountPlace, type TillRecordsPort } from '../../shared/co
 import { personCoinLedger } from '../../shared/coins/ledger-view';
 import { processBatch, type StreamRecord } from '../../shared/batch/process-batch';
 import type { MetricsPort } from '../../shared/batch/counter-marks';
+import { BATCH_PROGRESS_KEY } from '../../shared/batch/batch-progress';
 import type { MemberState } from '../../shared/member/state';
 import { defaultProgram } from '../../shared/programme/load';
 import { memoryCoinFigures } from '../support/coin-figures';
@@ -386,5 +387,33 @@ describe('the till coin counts, added by the consumer from coins_settle records'
     await p.deliver(p.records(lines), 100, ports());
     expect(redeemed(p)).toMatchObject({ redeemed: 10 });
     expect(p.member('m1')!.lifetimePoints).toBeGreaterThan(p.member('m2')!.lifetimePoints);
+  });
+
+  it('a record the api stores while the consumer’s batch holds its settle records (after the batch read it missing) is claimed, not dropped', async () => {
+    const { p, till, api, ports } = await setup();
+    await redeem(api.deps(), 'm1', 'r1', { coins: 10 });
+    const pending = p.member('m1')!.tillOps![0];
+    // A repeat of r1 at the till: the api puts a settle record, then stores r1 naming no place —
+    // the record lands after the consumer's batch (both settle records) looked r1 up and before it stores.
+    await api.announce('m1', pending);
+    const batch = api.stream.splice(0);
+    expect(batch).toHaveLength(2);
+    let apiStored = false;
+    const racing: MetricsPort = {
+      read: (keys, shard) => p.metrics.read(keys, shard),
+      write: async (key, shard, item, prev) => {
+        if (key === BATCH_PROGRESS_KEY && !apiStored) {
+          apiStored = await till.storeOperation(withCountPlace(pending.record, pending.op, undefined, pending.counts));
+        }
+        return p.metrics.write(key, shard, item, prev);
+      },
+    };
+    expect((await processBatch(batch, p.ports({ till, metrics: racing }))).failedSeqs).toEqual([]);
+    expect(apiStored).toBe(true);
+    expect(redeemed(p)).toMatchObject({ redeemed: 10, outstanding: 990 });
+    expect(countedAt((await till.operation('m1', 'c#r#r1'))!, 'r#r1').at).toBeDefined();
+    // Delivered again: nothing more.
+    await p.deliver(batch, 100, ports());
+    expect(redeemed(p)).toMatchObject({ redeemed: 10, outstanding: 990 });
   });
 });
