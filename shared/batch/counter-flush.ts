@@ -35,11 +35,15 @@ export class CounterFlush {
     return Object.keys(out.counts).filter((key) => !holds(this.items.get(key), tag, out.seq));
   }
 
-  /** Adds what the items do not hold of an outbox a write of this batch (or an earlier attempt) left. */
-  add(out: CoinOutbox, memberId: string): void {
-    // Beyond the batch (a bisected half before the attempt's end): the half that holds it adds it.
-    if (compareSeq(out.seq, this.batch.last) > 0) return;
+  /**
+   * Adds what the items do not hold of an outbox a write of this batch (or an earlier attempt)
+   * left; false for one beyond the batch (a bisected half, a shorter retry), which the attempt that
+   * reaches it adds — the caller keeps it listed in the batch progress until then.
+   */
+  add(out: CoinOutbox, memberId: string): boolean {
+    if (compareSeq(out.seq, this.batch.last) > 0) return false;
     mergeCounts(this.counts, out.counts, this.notHeld(out, memberId));
+    return true;
   }
 
   /** A member whose write failed; `after`: its stored position, before all its records of the batch. */

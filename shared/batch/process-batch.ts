@@ -34,7 +34,7 @@ import { START } from './counter-marks';
 import { reduceMember, type MemberResult } from './reduce-member';
 import { CounterFlush, deltasToCounts } from './counter-flush';
 import { BATCH_PROGRESS_KEY, BatchProgress, unsettledMembers } from './batch-progress';
-import { isSettleEntry, parseSettleEntry } from '../coins/settle';
+import { isSettleEntry, settleEntry } from '../coins/settle';
 import { tillCounts } from './till-counts';
 import type { BatchPorts, BatchResult, HintPort } from './ports';
 
@@ -363,21 +363,28 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
     if (!ports.forward) throw new Error('identity commands need the forward port');
     await ports.forward.put(identityForwards.map((record) => signedIdentityRecord(record, ports.commands)));
   }
+  /**
+   * What stays listed in the batch progress once the counters are written: counts beyond this
+   * batch (a bisected half, a shorter retry; an attempt that reaches them adds them, and if Lambda
+   * gives up on it first, the next batch does: their replay counts nothing, as the members' marks
+   * or the records' places cover them) and the settle records of members whose write failed.
+   */
+  const kept: string[] = [];
   // Members this delivery did not rewrite may still carry counts an interrupted attempt left.
   for (const r of results) {
     const old = r.changed ? null : stored.get(r.memberId)?.coinOut;
-    if (old) counterFlush.add(old, r.memberId);
+    if (old && !counterFlush.add(old, r.memberId)) kept.push(r.memberId);
   }
-  for (const m of unsettled.values()) if (m.coinOut) counterFlush.add(m.coinOut, m.memberId);
+  for (const m of unsettled.values()) if (m.coinOut && !counterFlush.add(m.coinOut, m.memberId)) kept.push(m.memberId);
   // A settle of a member whose write failed waits for the redelivery (its exception covers it).
   for (const c of till.counts) {
-    if (c.own && failedMembers.has(c.memberId)) failed.push(c.seq);
-    else counterFlush.add({ shardId, seq: c.seq, counts: c.counts }, c.memberId);
+    if (c.own && failedMembers.has(c.memberId)) {
+      failed.push(c.seq);
+      kept.push(settleEntry(c));
+    } else if (!counterFlush.add({ shardId, seq: c.seq, counts: c.counts }, c.memberId)) kept.push(settleEntry(c));
   }
   const counterItemsWritten = await counterFlush.write();
-  // Those settle records stay listed: their records name their places, so if Lambda gives up on
-  // this batch, the replay at new positions counts nothing, and the next batch takes them over.
-  await progress.settled(till.listed.filter((entry) => failedMembers.has(parseSettleEntry(entry).memberId)));
+  await progress.settled(kept);
   // The committed writes' actions, in the batch's member order (a failure here fails the batch: its
   // redelivery publishes them from the members' outboxes).
   const committedActions = results.filter((r) => committedIds.has(r.memberId)).flatMap((r) => r.actions);

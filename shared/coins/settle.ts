@@ -87,6 +87,7 @@ export function parseSettleEntry(entry: string): TillSettle {
 /** Counts to add at a settle record's position; `own`: a record of this batch (not taken over). */
 export interface SettleCount {
   memberId: string;
+  op: string;
   seq: string;
   counts: CoinCounts;
   own: boolean;
@@ -120,7 +121,7 @@ export async function planSettles(
     const { at, counts: c } = countedAt(record, s.op);
     const here = countPlace(shardId, s.seq);
     if (!c) return;
-    const count: SettleCount = { memberId: s.memberId, seq: s.seq, counts: c, own: isOwn };
+    const count: SettleCount = { memberId: s.memberId, op: s.op, seq: s.seq, counts: c, own: isOwn };
     if (at === here) counts.push(count);
     else if (at === undefined) {
       counts.push(count);
@@ -141,7 +142,7 @@ export async function planSettles(
       const pending = members.get(s.memberId)?.tillOps?.find((p) => p.op === s.op && p.settle);
       if (pending) {
         const at = countPlace(shardId, s.seq);
-        const count: SettleCount = { memberId: s.memberId, seq: s.seq, counts: pending.counts, own: true };
+        const count: SettleCount = { memberId: s.memberId, op: s.op, seq: s.seq, counts: pending.counts, own: true };
         counts.push(count);
         toStore.push({ record: withCountPlace(pending.record, s.op, at, pending.counts), count, op: s.op, at });
         continue;

@@ -1,0 +1,181 @@
+// Property: as pipeline-faults.property.test.ts, with the two things the chaos run's
+// `--max-retries 1 --grow-retries` adds — a retry that carries a different stretch of the shard
+// than the attempt before it (longer: records that arrived since; or shorter), and Lambda giving up
+// on a batch after one retry, the shard moving on and the runbook replaying the given-up records
+// from the bucket at new positions at the end — and member writes that lose their version race to
+// the api. Every record applies once wherever it arrives, so the day, session and retention figures
+// equal the activity oracle's on the same events, and the coin totals what the members' lots hold.
+import type { AppliedClaim } from '../../shared/member/ledger';
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { eventsToJsonLines, simulate } from '../../simulator';
+import { buildActivityOracle, type OracleEvent } from '../../harness/oracle/activity-oracle';
+import { processBatch, type BatchPorts, type StreamRecord } from '../../shared/batch/process-batch';
+import type { MemberState } from '../../shared/member/state';
+import { MemoryPipeline } from '../support/memory-pipeline';
+import { COIN_COUNTERS, COIN_TOTALS_KEY } from '../../shared/coins/outbox';
+
+const FROM = '2026-10-01';
+const TO = '2026-11-09';
+
+function workload(seed: number) {
+  const events = [...simulate({ members: 50, days: 40, seed })] as unknown as OracleEvent[];
+  const lines = [...eventsToJsonLines(events as never)];
+  return { lines, oracle: buildActivityOracle(events, 'Asia/Shanghai') };
+}
+const workloads = new Map<number, ReturnType<typeof workload>>();
+const cached = (seed: number) => workloads.get(seed) ?? workloads.set(seed, workload(seed)).get(seed)!;
+
+interface Faults {
+  /** Every n-th member write fails: thrown (a timeout before it was sent) or, every other time, lost to the api (false). */
+  memberModulus: number;
+  /** Every n-th counter write throws. */
+  counterModulus: number;
+  /** Every n-th attempt dies after 1–3 member writes (0: never). */
+  crashModulus: number;
+  /** Attempt lengths cycle through these (a retry may reach further or stop earlier than the attempt before it). */
+  lengths: number[];
+  /** Retries of a batch before Lambda gives up on it. */
+  maxRetries: number;
+}
+
+async function deliverWithGiveUps(pipeline: MemoryPipeline, lines: readonly string[], faults: Faults) {
+  let memberWrites = 0;
+  let counterWrites = 0;
+  let crashAfter = 0;
+  let writesThisAttempt = 0;
+  let dead = false;
+  /** Faults on: the first pass and the first replays (later replays go through, as an operator's last one does). */
+  let faulty = true;
+  const alive = () => {
+    if (dead) throw new Error('injected: the process is gone');
+  };
+  const overrides: Partial<BatchPorts> = {
+    members: {
+      getMany: async (ids) => (alive(), pipeline.members.getMany(ids)),
+      put: async (state: MemberState, applied?: readonly AppliedClaim[]) => {
+        alive();
+        if (crashAfter && ++writesThisAttempt > crashAfter) dead = true;
+        alive();
+        const n = ++memberWrites;
+        if (faulty && n % faults.memberModulus === 0) {
+          if ((n / faults.memberModulus) % 2) throw new Error('injected: member write timed out');
+          return false;
+        }
+        return pipeline.members.put(state, applied);
+      },
+    },
+    metrics: {
+      read: async (keys, shardId) => (alive(), pipeline.metrics.read(keys, shardId)),
+      write: async (...args) => {
+        alive();
+        if (faulty && ++counterWrites % faults.counterModulus === 0) throw new Error('injected: counter write throttled');
+        return pipeline.metrics.write(...args);
+      },
+    },
+  };
+  const decoder = new TextDecoder();
+  let attempts = 0;
+  let givenUp = 0;
+  /** One pass over `records`, as one shard's event source mapping; returns the given-up records' lines. */
+  const pass = async (records: readonly StreamRecord[]): Promise<string[]> => {
+    const bucket: string[] = [];
+    let at = 0;
+    let retries = 0;
+    while (at < records.length) {
+      if (++attempts > 20_000) throw new Error('too many attempts');
+      const part = records.slice(at, at + faults.lengths[attempts % faults.lengths.length]);
+      crashAfter = faulty && faults.crashModulus && attempts % faults.crashModulus === 0 ? 1 + (attempts % 3) : 0;
+      writesThisAttempt = 0;
+      dead = false;
+      let failedSeq: string | undefined;
+      try {
+        failedSeq = (await processBatch(part, pipeline.ports(overrides))).failedSeqs[0];
+      } catch {
+        failedSeq = part[0].seq;
+      }
+      if (failedSeq === undefined) {
+        at += part.length;
+        retries = 0;
+        continue;
+      }
+      const from = records.findIndex((r) => r.seq === failedSeq);
+      if (++retries <= faults.maxRetries) {
+        at = from;
+        continue;
+      }
+      // Given up: this attempt's records from the failed one go to the bucket; the shard moves on.
+      givenUp++;
+      bucket.push(...records.slice(from, at + part.length).map((r) => decoder.decode(r.data)));
+      at += part.length;
+      retries = 0;
+    }
+    return bucket;
+  };
+  let bucket = await pass(pipeline.records(lines));
+  // The runbook replays the bucket (at new positions); a replay may be given up on too, and replayed again.
+  for (let round = 0; bucket.length && round < 5; round++) {
+    faulty = round < 2;
+    bucket = await pass(pipeline.records(bucket));
+  }
+  expect(bucket).toEqual([]);
+  return { attempts, givenUp };
+}
+
+/** The coin totals (`cd#all`) and what the members' lots and debts hold: equal when each movement is counted once. */
+function coinBalances(pipeline: MemoryPipeline) {
+  const totals = pipeline.metrics.sum(COIN_TOTALS_KEY);
+  const lots = { available: 0, pending: 0, debt: 0 };
+  for (const m of pipeline.members.items.values()) {
+    for (const lot of m.coins.lots) lots[lot.booked ? 'available' : 'pending'] += lot.left;
+    lots.debt += m.coins.debt;
+  }
+  const counted = {
+    available: totals.get(COIN_COUNTERS.dAvailable) ?? 0,
+    pending: totals.get(COIN_COUNTERS.dPending) ?? 0,
+    debt: totals.get(COIN_COUNTERS.dDebt) ?? 0,
+  };
+  return { counted, lots };
+}
+
+describe('the batch path with give-ups and replays (property)', () => {
+  it('counts every record once, however retries are cut and whatever Lambda gives up on', async () => {
+    let gaveUp = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          seed: fc.constantFrom(7, 11),
+          memberModulus: fc.integer({ min: 3, max: 11 }),
+          counterModulus: fc.integer({ min: 4, max: 17 }),
+          crashModulus: fc.constantFrom(0, 2, 3, 5),
+          lengths: fc.array(fc.integer({ min: 5, max: 120 }), { minLength: 2, maxLength: 4 }),
+          maxRetries: fc.constantFrom(0, 1, 2),
+        }),
+        async ({ seed, ...faults }) => {
+          const { lines, oracle } = cached(seed);
+          const pipeline = new MemoryPipeline();
+          const { givenUp } = await deliverWithGiveUps(pipeline, lines, faults);
+          gaveUp += givenUp;
+          expect(pipeline.daily(FROM, TO)).toEqual(oracle.daily(FROM, TO));
+          expect(pipeline.sessions(FROM, TO)).toEqual(oracle.sessions(FROM, TO));
+          expect(pipeline.retention(FROM, TO)).toEqual(oracle.retention(FROM, TO));
+          const coins = coinBalances(pipeline);
+          expect(coins.lots.available + coins.lots.pending).toBeGreaterThan(0);
+          expect(coins.counted).toEqual(coins.lots);
+        },
+      ),
+      {
+        numRuns: 25,
+        seed: 7,
+        examples: [
+          // A shorter retry dropped a member from the batch progress when its outbox lay beyond the
+          // retry's end; the attempt that reached it was given up, and the replay found it held
+          // (chaos seed 17 with grown retries: a new member's day-0 counts).
+          [{ seed: 7, memberModulus: 3, counterModulus: 4, crashModulus: 0, lengths: [5, 9], maxRetries: 1 }],
+        ],
+      },
+    );
+    // The property was about give-ups: there were some.
+    expect(gaveUp).toBeGreaterThan(0);
+  }, 300_000);
+});
