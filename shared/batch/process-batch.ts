@@ -34,7 +34,7 @@ import { START } from './counter-marks';
 import { reduceMember, type MemberResult } from './reduce-member';
 import { CounterFlush, deltasToCounts } from './counter-flush';
 import { BATCH_PROGRESS_KEY, BatchProgress, unsettledMembers } from './batch-progress';
-import { isSettleEntry, settleEntry } from '../coins/settle';
+import { isSettleEntry, settleEntry, settleTagSource } from '../coins/settle';
 import { tillCounts } from './till-counts';
 import type { BatchPorts, BatchResult, HintPort } from './ports';
 
@@ -365,9 +365,9 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   }
   /**
    * What stays listed in the batch progress once the counters are written: counts beyond this
-   * batch (a bisected half, a shorter retry; an attempt that reaches them adds them, and if Lambda
-   * gives up on it first, the next batch does: their replay counts nothing, as the members' marks
-   * or the records' places cover them) and the settle records of members whose write failed.
+   * batch (a bisected half, a shorter retry). The attempt that reaches them adds them — and if
+   * Lambda gives up on it first, the next batch does: their replay counts nothing, as the members'
+   * marks or the records' places cover them.
    */
   const kept: string[] = [];
   // Members this delivery did not rewrite may still carry counts an interrupted attempt left.
@@ -376,13 +376,12 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
     if (old && !counterFlush.add(old, r.memberId)) kept.push(r.memberId);
   }
   for (const m of unsettled.values()) if (m.coinOut && !counterFlush.add(m.coinOut, m.memberId)) kept.push(m.memberId);
-  // A settle of a member whose write failed waits for the redelivery (its exception covers it).
-  for (const c of till.counts) {
-    if (c.own && failedMembers.has(c.memberId)) {
-      failed.push(c.seq);
-      kept.push(settleEntry(c));
-    } else if (!counterFlush.add({ shardId, seq: c.seq, counts: c.counts }, c.memberId)) kept.push(settleEntry(c));
-  }
+  // A till operation is the api's, committed whatever becomes of its member's write here: counted
+  // under a tag of its own, which no member exception covers (a failed member write marks the
+  // member's positions from its stored one as not held, and settle records never move that one,
+  // so a settle counted by an earlier batch and taken over again was counted twice).
+  for (const c of till.counts)
+    if (!counterFlush.add({ shardId, seq: c.seq, counts: c.counts }, settleTagSource(c.memberId))) kept.push(settleEntry(c));
   const counterItemsWritten = await counterFlush.write();
   await progress.settled(kept);
   // The committed writes' actions, in the batch's member order (a failure here fails the batch: its

@@ -74,6 +74,9 @@ export function withCountPlace(record: OperationRecord, op: string, at: string |
   return { ...record, ...place('cs'), cc: counts };
 }
 
+/** What a settle record's counts are tagged by in the counter items' marks: not its member's tag (member ids never contain `$`). */
+export const settleTagSource = (memberId: string) => `$${memberId}`;
+
 /** Batch-progress entries for settle records (member ids never contain `$`). */
 export const settleEntry = (s: TillSettle) => `$${s.seq}$${s.memberId}$${s.op}`;
 export const isSettleEntry = (entry: string) => entry.startsWith('$');

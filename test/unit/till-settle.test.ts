@@ -14,7 +14,7 @@ import {
   type CoinOperationsPort,
 } from '../../shared/coins/operations';
 import type { OperationRecord, PendingOperation } from '../../shared/coins/operation-records';
-import { countedAt, withCountPlace, type TillRecordsPort } from '../../shared/coins/settle';
+import { countedAt, withCountPlace } from '../../shared/coins/settle';
 import { personCoinLedger } from '../../shared/coins/ledger-view';
 import { processBatch, type StreamRecord } from '../../shared/batch/process-batch';
 import type { MetricsPort } from '../../shared/batch/counter-marks';
@@ -24,98 +24,11 @@ import { defaultProgram } from '../../shared/programme/load';
 import { memoryCoinFigures } from '../support/coin-figures';
 import { orderLines } from '../support/event-lines';
 import { MemoryPipeline } from '../support/memory-pipeline';
+import { MemoryTill, MemoryTillApi } from '../support/memory-till';
 
 const program = defaultProgram();
 const NOW = Date.parse('2027-01-10T04:00:00Z'); // the purchases' coins are available by then
 const orders = orderLines();
-
-class MemoryTill implements TillRecordsPort {
-  readonly records = new Map<string, OperationRecord>();
-  stores = 0;
-  async operation(memberId: string, sk: string) {
-    return structuredClone(this.records.get(`${memberId}|${sk}`)) ?? null;
-  }
-  async storeOperation(record: OperationRecord) {
-    const key = `${record.memberId}|${record.sk}`;
-    const known = this.records.get(key);
-    const reversal = record.kind === 'redemption' && record.reversed;
-    if (known && (!reversal || (known.kind === 'redemption' && known.reversed))) return false;
-    // As the DynamoDB ledger: a reversal keeps the place and counts a claim set on the redemption first.
-    const kept = known ? { ...(known.cs !== undefined ? { cs: known.cs } : {}), ...(known.cc ? { cc: known.cc } : {}) } : {};
-    this.records.set(key, structuredClone({ ...record, ...kept }));
-    this.stores++;
-    return true;
-  }
-  async claimPlace(memberId: string, sk: string, op: string, at: string) {
-    const known = this.records.get(`${memberId}|${sk}`);
-    if (!known) return false;
-    if (op.startsWith('v#')) {
-      if (known.kind !== 'redemption' || !known.reversed || known.vs !== undefined) return false;
-      known.vs = at;
-    } else {
-      if (known.cs !== undefined) return false;
-      known.cs = at;
-    }
-    return true;
-  }
-}
-
-/** The api over the pipeline's members: puts its settle records on `stream`, as CoinStore does. */
-class Api implements CoinOperationsPort {
-  readonly stream: StreamRecord[] = [];
-  /** What the next `store` does before dying: nothing, or the settle record only. */
-  dieNext: 'before-settle' | 'after-settle' | null = null;
-  /** The next settle record goes on the stream twice (an SDK retry after a lost answer). */
-  twiceNext = false;
-  constructor(
-    readonly p: MemoryPipeline,
-    readonly till: MemoryTill,
-  ) {}
-  operation<T extends OperationRecord>(memberId: string, sk: string) {
-    return this.till.operation(memberId, sk) as Promise<T | null>;
-  }
-  putMember(state: MemberState) {
-    return this.p.members.put(state);
-  }
-  /** The settle record(s) on the stream, as CoinStore puts them; the last one's record. */
-  private settle(memberId: string, pending: PendingOperation): StreamRecord {
-    const die = this.dieNext;
-    this.dieNext = null;
-    if (die === 'before-settle') throw new Error('the request died');
-    const line = JSON.stringify({
-      type: 'coins_settle',
-      eventId: `coins_settle:${pending.op}`,
-      memberId,
-      occurredAt: new Date(NOW).toISOString(),
-      op: pending.op,
-    });
-    const put = this.p.records(this.twiceNext ? [line, line] : [line]);
-    this.twiceNext = false;
-    this.stream.push(...put);
-    if (die === 'after-settle') throw new Error('the request died');
-    return put[put.length - 1];
-  }
-  async announce(memberId: string, pending: PendingOperation) {
-    this.settle(memberId, pending);
-  }
-  /** As CoinStore: a settle record, then the record naming no place (the consumer claims it). */
-  /** Records the api stored itself (a member's operation that could not wait for the consumer). */
-  stores: string[] = [];
-  async store(memberId: string, pending: PendingOperation) {
-    this.stores.push(pending.op);
-    this.settle(memberId, pending);
-    await this.till.storeOperation(withCountPlace(pending.record, pending.op, undefined, pending.counts));
-  }
-  deps(): CoinOperationsDeps {
-    return {
-      store: this,
-      member: async (id) => this.p.member(id)!,
-      coins: program.coins,
-      timezone: program.timezone,
-      now: () => NOW,
-    };
-  }
-}
 
 async function setup() {
   const p = new MemoryPipeline(program, () => NOW);
@@ -126,7 +39,7 @@ async function setup() {
       orders.purchase('m2', 'o2', '2026-11-01', [['a', 'meat', 50_000]]),
     ]),
   );
-  const api = new Api(p, till);
+  const api = new MemoryTillApi(p, till, program, () => NOW);
   return { p, till, api, ports: () => p.ports({ till }) };
 }
 
@@ -348,7 +261,7 @@ describe('the till coin counts, added by the consumer from coins_settle records'
     expect(await redeems()).toEqual([['r1', -25]]);
   });
 
-  it('a settle record of a member whose write failed in its batch waits for the redelivery', async () => {
+  it('a settle record of a member whose write failed in its batch counts once, there or in the redelivery', async () => {
     const { p, api, ports } = await setup();
     await redeem(api.deps(), 'm1', 'r1', { coins: 10 });
     const records = [...api.stream.splice(0), ...p.records([orders.purchase('m1', 'o9', '2027-01-10', [['a', 'meat', 1_000]])])];
@@ -367,7 +280,7 @@ describe('the till coin counts, added by the consumer from coins_settle records'
     expect(redeemed(p)).toMatchObject({ redeemed: 10 });
   });
 
-  it('a settle record of a member whose write failed, in a batch Lambda then gives up on, counts once after the replay', async () => {
+  it('a settle record of a member whose write failed, in a batch Lambda then gives up on, counts once (with that batch, not again after the replay)', async () => {
     const { p, api, ports } = await setup();
     await redeem(api.deps(), 'm1', 'r1', { coins: 10 });
     const lines = [
@@ -378,10 +291,11 @@ describe('the till coin counts, added by the consumer from coins_settle records'
       getMany: (ids: readonly string[]) => p.members.getMany(ids),
       put: async () => false, // the api wrote the member first, every time
     };
-    // The one attempt stores r1's record naming its settle record, its member write fails; given up.
+    // The one attempt stores r1's record naming its settle record and counts it (the api's
+    // operation is committed), its member write fails; given up.
     const out = await processBatch(p.records(lines), p.ports({ till: ports().till, members }));
     expect(out.failedSeqs).toHaveLength(1);
-    expect(redeemed(p)).toMatchObject({ redeemed: 0 });
+    expect(redeemed(p)).toMatchObject({ redeemed: 10 });
     // The shard moves on (another member's event), then the runbook replays the batch at new positions.
     await p.deliver(p.records([orders.purchase('m3', 'o3', '2027-01-10', [['a', 'meat', 1_000]])]), 100, ports());
     await p.deliver(p.records(lines), 100, ports());
