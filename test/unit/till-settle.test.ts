@@ -4,19 +4,10 @@
 // and the counter writes, a batch given up and replayed, a settle record put twice, and an api that
 // died before storing its record (the consumer stores it from the member's pending entry).
 import { describe, expect, it } from 'vitest';
-import {
-  adjust,
-  redeem,
-  reverseRedemption,
-  MAX_WAITING,
-  WAIT_MS,
-  type CoinOperationsDeps,
-  type CoinOperationsPort,
-} from '../../shared/coins/operations';
-import type { OperationRecord, PendingOperation } from '../../shared/coins/operation-records';
+import { adjust, redeem, reverseRedemption, MAX_WAITING, WAIT_MS } from '../../shared/coins/operations';
 import { countedAt, withCountPlace } from '../../shared/coins/settle';
 import { personCoinLedger } from '../../shared/coins/ledger-view';
-import { processBatch, type StreamRecord } from '../../shared/batch/process-batch';
+import { processBatch } from '../../shared/batch/process-batch';
 import type { MetricsPort } from '../../shared/batch/counter-marks';
 import { BATCH_PROGRESS_KEY } from '../../shared/batch/batch-progress';
 import type { MemberState } from '../../shared/member/state';
