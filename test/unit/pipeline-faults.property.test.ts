@@ -7,14 +7,13 @@
 // This family once lost or doubled `ra<cohort>.<lo>.<hi>` retention ranges: a retry re-reduced a
 // member in runs cut at the counters' marks, and a run's range lands in the item of the run's own
 // last-active day, so attempts cut differently booked it into different items.
-import type { AppliedClaim } from '../../shared/member/ledger';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { eventsToJsonLines, simulate } from '../../simulator';
 import { buildActivityOracle, type OracleEvent } from '../../harness/oracle/activity-oracle';
-import { processBatch, type BatchPorts, type StreamRecord } from '../../shared/batch/process-batch';
-import type { MemberState } from '../../shared/member/state';
+import { processBatch, type StreamRecord } from '../../shared/batch/process-batch';
 import { MemoryPipeline } from '../support/memory-pipeline';
+import { FaultyPorts } from '../support/fault-ports';
 import { COIN_COUNTERS, COIN_DAY_PREFIX, COIN_TOTALS_KEY } from '../../shared/coins/outbox';
 
 const FROM = '2026-10-01';
@@ -47,35 +46,8 @@ interface Faults {
  * batch is retried whole, or split in halves with `bisect`.
  */
 async function deliverWithFaults(pipeline: MemoryPipeline, records: readonly StreamRecord[], faults: Faults) {
-  let memberWrites = 0;
-  let counterWrites = 0;
-  /** This attempt's member writes before it dies (0: it does not), and whether it has died. */
-  let crashAfter = 0;
-  let writesThisAttempt = 0;
-  let dead = false;
-  const alive = () => {
-    if (dead) throw new Error('injected: the process is gone');
-  };
-  const overrides: Partial<BatchPorts> = {
-    members: {
-      getMany: async (ids) => (alive(), pipeline.members.getMany(ids)),
-      put: async (state: MemberState, applied?: readonly AppliedClaim[]) => {
-        alive();
-        if (crashAfter && ++writesThisAttempt > crashAfter) dead = true;
-        alive();
-        if (++memberWrites % faults.memberModulus === 0) throw new Error('injected: member write timed out');
-        return pipeline.members.put(state, applied);
-      },
-    },
-    metrics: {
-      read: async (keys, shardId) => (alive(), pipeline.metrics.read(keys, shardId)),
-      write: async (...args) => {
-        alive();
-        if (++counterWrites % faults.counterModulus === 0) throw new Error('injected: counter write throttled');
-        return pipeline.metrics.write(...args);
-      },
-    },
-  };
+  const ports = new FaultyPorts(pipeline, faults);
+  const overrides = ports.overrides();
   let attempts = 0;
   const run = async (batch: readonly StreamRecord[]): Promise<void> => {
     let at = 0;
@@ -83,9 +55,7 @@ async function deliverWithFaults(pipeline: MemoryPipeline, records: readonly Str
       if (++attempts > 20_000) throw new Error('too many attempts');
       const part = batch.slice(at, at + faults.batchSize);
       let failedSeq: string | undefined;
-      crashAfter = faults.crashModulus && attempts % faults.crashModulus === 0 ? 1 + (attempts % 3) : 0;
-      writesThisAttempt = 0;
-      dead = false;
+      ports.attempt(faults.crashModulus && attempts % faults.crashModulus === 0 ? 1 + (attempts % 3) : 0);
       try {
         failedSeq = (await processBatch(part, pipeline.ports(overrides))).failedSeqs[0];
       } catch {

@@ -5,18 +5,17 @@
 // from the bucket at new positions at the end — and member writes that lose their version race to
 // the api. Every record applies once wherever it arrives, so the day, session and retention figures
 // equal the activity oracle's on the same events, and the coin totals what the members' lots hold.
-import type { AppliedClaim } from '../../shared/member/ledger';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { eventsToJsonLines, simulate } from '../../simulator';
 import { buildActivityOracle, type OracleEvent } from '../../harness/oracle/activity-oracle';
-import { processBatch, type BatchPorts, type StreamRecord } from '../../shared/batch/process-batch';
-import type { MemberState } from '../../shared/member/state';
+import { processBatch, type StreamRecord } from '../../shared/batch/process-batch';
 import { MemoryPipeline } from '../support/memory-pipeline';
 import { COIN_COUNTERS, COIN_TOTALS_KEY } from '../../shared/coins/outbox';
 import { CoinRefusal, redeem, reverseRedemption } from '../../shared/coins/operations';
 import { defaultProgram } from '../../shared/programme/load';
 import { MemoryTill, MemoryTillApi } from '../support/memory-till';
+import { FaultyPorts } from '../support/fault-ports';
 
 const FROM = '2026-10-01';
 const TO = '2026-11-09';
@@ -63,42 +62,15 @@ async function deliverWithGiveUps(pipeline: MemoryPipeline, lines: readonly stri
       if (!(error instanceof CoinRefusal)) throw error;
     }
   };
-  let memberWrites = 0;
-  let counterWrites = 0;
-  let crashAfter = 0;
-  let writesThisAttempt = 0;
-  let dead = false;
-  /** Faults on: the first pass and the first replays (later replays go through, as an operator's last one does). */
-  let faulty = true;
-  const alive = () => {
-    if (dead) throw new Error('injected: the process is gone');
-  };
-  const overrides: Partial<BatchPorts> = {
-    members: {
-      getMany: async (ids) => (alive(), pipeline.members.getMany(ids)),
-      put: async (state: MemberState, applied?: readonly AppliedClaim[]) => {
-        alive();
-        if (crashAfter && ++writesThisAttempt > crashAfter) dead = true;
-        alive();
-        const n = ++memberWrites;
-        if (faulty && faults.tillModulus && n % faults.tillModulus === 0 && pipeline.member(state.memberId))
-          await atTheTill(state.memberId);
-        if (faulty && n % faults.memberModulus === 0) {
-          if ((n / faults.memberModulus) % 2) throw new Error('injected: member write timed out');
-          return false;
-        }
-        return pipeline.members.put(state, applied);
-      },
+  const ports = new FaultyPorts(pipeline, {
+    ...faults,
+    lostRaces: true,
+    // The till writes the member first: the consumer's write loses the race.
+    beforeMemberWrite: async (state, n) => {
+      if (faults.tillModulus && n % faults.tillModulus === 0 && pipeline.member(state.memberId)) await atTheTill(state.memberId);
     },
-    metrics: {
-      read: async (keys, shardId) => (alive(), pipeline.metrics.read(keys, shardId)),
-      write: async (...args) => {
-        alive();
-        if (faulty && ++counterWrites % faults.counterModulus === 0) throw new Error('injected: counter write throttled');
-        return pipeline.metrics.write(...args);
-      },
-    },
-  };
+  });
+  const overrides = ports.overrides();
   const decoder = new TextDecoder();
   let attempts = 0;
   let givenUp = 0;
@@ -111,9 +83,7 @@ async function deliverWithGiveUps(pipeline: MemoryPipeline, lines: readonly stri
     while ((records.push(...api.stream.splice(0)), at < records.length)) {
       if (++attempts > 20_000) throw new Error('too many attempts');
       const part = records.slice(at, at + faults.lengths[attempts % faults.lengths.length]);
-      crashAfter = faulty && faults.crashModulus && attempts % faults.crashModulus === 0 ? 1 + (attempts % 3) : 0;
-      writesThisAttempt = 0;
-      dead = false;
+      ports.attempt(faults.crashModulus && attempts % faults.crashModulus === 0 ? 1 + (attempts % 3) : 0);
       let failedSeq: string | undefined;
       try {
         failedSeq = (await processBatch(part, pipeline.ports({ ...overrides, till }))).failedSeqs[0];
@@ -141,7 +111,8 @@ async function deliverWithGiveUps(pipeline: MemoryPipeline, lines: readonly stri
   let bucket = await pass(pipeline.records(lines));
   // The runbook replays the bucket (at new positions); a replay may be given up on too, and replayed again.
   for (let round = 0; bucket.length && round < 5; round++) {
-    faulty = round < 2;
+    // Faults on in the first replays; later ones go through, as an operator's last one does.
+    ports.enabled = round < 2;
     bucket = await pass(pipeline.records(bucket));
   }
   expect(bucket).toEqual([]);
