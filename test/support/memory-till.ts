@@ -90,7 +90,8 @@ export class MemoryTillApi implements CoinOperationsPort {
   deps(): CoinOperationsDeps {
     return {
       store: this,
-      member: async (id) => this.p.member(id)!,
+      // A copy, as a read from the table is: the stored state is never changed in place.
+      member: async (id) => structuredClone(this.p.member(id)!),
       coins: this.program.coins,
       timezone: this.program.timezone,
       now: this.now,
