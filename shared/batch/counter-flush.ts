@@ -20,6 +20,13 @@ export function deltasToCounts(deltas: Deltas, into: CoinCounts = {}): CoinCount
 
 export class CounterFlush {
   private readonly counts: CoinCounts = {};
+  /**
+   * Every key an outbox added to, written even when its counts cancel out (one member's −1 and
+   * another's +1 on the same counter: a cohort re-keyed away and into it). The item's mark must
+   * then still pass both: left behind, the next batch would take each outbox up again on its own,
+   * and one of them held elsewhere by then would be counted without the other.
+   */
+  private readonly touched = new Set<string>();
   /** Members whose write failed: tag → their stored position. */
   private readonly failed = new Map<string, string>();
 
@@ -42,7 +49,9 @@ export class CounterFlush {
    */
   add(out: CoinOutbox, memberId: string): boolean {
     if (compareSeq(out.seq, this.batch.last) > 0) return false;
-    mergeCounts(this.counts, out.counts, this.notHeld(out, memberId));
+    const keys = this.notHeld(out, memberId);
+    mergeCounts(this.counts, out.counts, keys);
+    for (const key of keys) this.touched.add(key);
     return true;
   }
 
@@ -54,11 +63,11 @@ export class CounterFlush {
   /** Writes every item with counts to add (or, for a failed member, an exception); returns how many. */
   async write(): Promise<number> {
     const { shardId, last, metrics, concurrency } = this.batch;
-    const keys = Object.keys(this.counts);
+    const keys = [...new Set([...this.touched, ...Object.keys(this.counts)])];
     await forEachLimited(keys, concurrency, async (key) => {
       const current = this.items.get(key);
       const counters = { ...current?.counters };
-      addInto(counters, new Map(Object.entries(this.counts[key])));
+      addInto(counters, new Map(Object.entries(this.counts[key] ?? {})));
       await metrics.write(key, shardId, { ...nextMark(current, last, this.failed), counters }, current?.hw ?? null);
     });
     return keys.length;
