@@ -117,7 +117,25 @@ async function deliverWithGiveUps(pipeline: MemoryPipeline, lines: readonly stri
   }
   expect(bucket).toEqual([]);
   expect(api.stream).toEqual([]);
-  return { attempts, givenUp, tillOps };
+  return { attempts, givenUp, tillOps, till };
+}
+
+/** The till's coins redeemed and reversed, in the day items and in its records: equal when each operation is counted once. */
+function tillFigures(pipeline: MemoryPipeline, till: MemoryTill) {
+  const counted = { redeemed: 0, reversed: 0 };
+  for (const key of pipeline.metrics.items.keys()) {
+    if (!key.startsWith('d#')) continue;
+    const sum = pipeline.metrics.sum(key);
+    counted.redeemed += sum.get(COIN_COUNTERS.redeemed) ?? 0;
+    counted.reversed += sum.get(COIN_COUNTERS.reversed) ?? 0;
+  }
+  const records = { redeemed: 0, reversed: 0 };
+  for (const r of till.records.values()) {
+    if (r.kind !== 'redemption') continue;
+    records.redeemed += r.body.coins;
+    if (r.reversed) records.reversed += r.body.coins;
+  }
+  return { counted, records };
 }
 
 /** The coin totals (`cd#all`) and what the members' lots and debts hold: equal when each movement is counted once. */
@@ -153,7 +171,7 @@ describe('the batch path with give-ups and replays (property)', () => {
         async ({ seed, ...faults }) => {
           const { lines, oracle } = cached(seed);
           const pipeline = new MemoryPipeline();
-          const { givenUp } = await deliverWithGiveUps(pipeline, lines, faults);
+          const { givenUp, till } = await deliverWithGiveUps(pipeline, lines, faults);
           gaveUp += givenUp;
           expect(pipeline.daily(FROM, TO)).toEqual(oracle.daily(FROM, TO));
           expect(pipeline.sessions(FROM, TO)).toEqual(oracle.sessions(FROM, TO));
@@ -161,6 +179,8 @@ describe('the batch path with give-ups and replays (property)', () => {
           const coins = coinBalances(pipeline);
           expect(coins.lots.available + coins.lots.pending).toBeGreaterThan(0);
           expect(coins.counted).toEqual(coins.lots);
+          const tillCounts = tillFigures(pipeline, till);
+          expect(tillCounts.counted).toEqual(tillCounts.records);
         },
       ),
       {
