@@ -49,16 +49,32 @@ async function deliverWithGiveUps(pipeline: MemoryPipeline, lines: readonly stri
   const redeemed = new Map<string, string[]>();
   let tillOps = 0;
   /** A redemption on the member, or every third time the reversal of its last one; a refusal is fine. */
+  /**
+   * A redemption on the member, or every third time the reversal of its last one; a refusal is
+   * fine. Some requests die after their member write (before or after the settle record) and are
+   * retried at once; some are repeated after they succeeded (the till's own retries).
+   */
   const atTheTill = async (memberId: string) => {
     const n = ++tillOps;
-    try {
-      const last = redeemed.get(memberId)?.at(-1);
+    const last = redeemed.get(memberId)?.at(-1);
+    const op = async () => {
       if (last && n % 3 === 0) await reverseRedemption(api.deps(), memberId, last);
       else {
         await redeem(api.deps(), memberId, `r${n}`, { coins: 1 + (n % 4) });
-        redeemed.set(memberId, [...(redeemed.get(memberId) ?? []), `r${n}`]);
+        if (redeemed.get(memberId)?.at(-1) !== `r${n}`) redeemed.set(memberId, [...(redeemed.get(memberId) ?? []), `r${n}`]);
       }
+    };
+    try {
+      if (n % 5 === 0) api.dieNext = n % 10 === 0 ? 'after-settle' : 'before-settle';
+      try {
+        await op();
+      } catch (error) {
+        if (!(error instanceof Error) || error.message !== 'the request died') throw error;
+        await op();
+      }
+      if (n % 4 === 0) await op();
     } catch (error) {
+      api.dieNext = null;
       if (!(error instanceof CoinRefusal)) throw error;
     }
   };
