@@ -63,7 +63,8 @@ export class CounterFlush {
   /** Writes every item with counts to add (or, for a failed member, an exception); returns how many. */
   async write(): Promise<number> {
     const { shardId, last, metrics, concurrency } = this.batch;
-    const keys = [...new Set([...this.touched, ...Object.keys(this.counts)])];
+    // Every key with counts was touched by the add that brought them.
+    const keys = [...this.touched];
     await forEachLimited(keys, concurrency, async (key) => {
       const current = this.items.get(key);
       const counters = { ...current?.counters };

@@ -178,7 +178,8 @@ export async function planSettles(
         // Stored first by the api or another settle record: counted where that one says — or,
         // stored by the api naming no place (after this batch looked it up), here if this claims it.
         // (A record with no counts is a legacy one, counted by the api that stored it: never claimed.)
-        const at = holdsOperation(record, t.op) ? (countedAt(record, t.op).counts ? countedAt(record, t.op).at : null) : null;
+        const counted = holdsOperation(record, t.op) ? countedAt(record, t.op) : null;
+        const at = counted?.counts ? counted.at : null;
         const won =
           at === t.at || (at === undefined && (await claim({ memberId: t.record.memberId, sk: t.record.sk, op: t.op, at: t.at })));
         if (!won) counts.splice(counts.indexOf(t.count), 1);

@@ -34,6 +34,15 @@ async function setup() {
   return { p, till, api, ports: () => p.ports({ till }) };
 }
 
+/** The pipeline's counters, but every write of a coin totals item (`cd#…`) fails: an attempt dies at its counter writes. */
+const failingTotals = (p: MemoryPipeline): MetricsPort => ({
+  read: (keys, shard) => p.metrics.read(keys, shard),
+  write: async (key, shard, item, prev) => {
+    if (key.startsWith('cd#')) throw new Error('injected: counter write failed');
+    return p.metrics.write(key, shard, item, prev);
+  },
+});
+
 const TODAY = '2027-01-10';
 const redeemed = (p: MemoryPipeline) => {
   const f = memoryCoinFigures(p, TODAY, TODAY)[0];
@@ -97,14 +106,7 @@ describe('the till coin counts, added by the consumer from coins_settle records'
       await expect(redeem(api.deps(), 'm2', 'r2', { coins: 20 })).rejects.toThrow('died');
       const batch = api.stream.splice(0);
       // The attempt stores r2's record, then dies at its first counter write.
-      const failing: MetricsPort = {
-        read: (keys, shard) => p.metrics.read(keys, shard),
-        write: async (key, shard, item, prev) => {
-          if (key.startsWith('cd#')) throw new Error('injected: counter write failed');
-          return p.metrics.write(key, shard, item, prev);
-        },
-      };
-      await expect(processBatch(batch, p.ports({ till, metrics: failing }))).rejects.toThrow('injected');
+      await expect(processBatch(batch, p.ports({ till, metrics: failingTotals(p) }))).rejects.toThrow('injected');
       expect(await till.operation('m2', 'c#r#r2')).not.toBeNull();
       if (mode === 'redelivered') await p.deliver(batch, 100, ports());
       else {
@@ -181,14 +183,7 @@ describe('the till coin counts, added by the consumer from coins_settle records'
     expect(countedAt((await till.operation('m1', 'c#r#r1'))!, 'r#r1').at).toBeDefined();
     // The batch of the api's second r1 settle record and the reversal's: the attempt stores the
     // reversal, then dies at its first counter write; the redelivery reads r1 again.
-    const failing: MetricsPort = {
-      read: (keys, shard) => p.metrics.read(keys, shard),
-      write: async (key, shard, item, prev) => {
-        if (key.startsWith('cd#')) throw new Error('injected: counter write failed');
-        return p.metrics.write(key, shard, item, prev);
-      },
-    };
-    await expect(processBatch(later, p.ports({ till, metrics: failing }))).rejects.toThrow('injected');
+    await expect(processBatch(later, p.ports({ till, metrics: failingTotals(p) }))).rejects.toThrow('injected');
     expect(await till.operation('m1', 'c#r#r1')).toMatchObject({ reversed: true });
     expect(countedAt((await till.operation('m1', 'c#r#r1'))!, 'r#r1').at).toBeDefined();
     await p.deliver(later, 100, ports());
