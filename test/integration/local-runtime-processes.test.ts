@@ -8,7 +8,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sleep } from '../../infra/local/engine/aws';
 import { REPO_ROOT } from '../../infra/local/engine/lambda';
-import { freePort, pidAlive, type ChildInfo } from '../../infra/local/engine/processes';
+import { freePort } from '../../infra/local/engine/ports';
+import { pidAlive, type ChildInfo } from '../../infra/local/engine/processes';
 
 const TSX = path.join(REPO_ROOT, 'node_modules/.bin/tsx');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'memberflow-proc-test-'));

@@ -6,9 +6,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import type { Server } from 'node:http';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
@@ -16,6 +16,7 @@ import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { dynamoClient, kinesisClient, s3Client, sleep, waitFor, type LocalEndpoints } from './aws';
 import { kinesisMockDir } from './kinesis-mock-patch';
+import { LOOPBACK, PORT_ENV, freePort, isBindFailure, startOnPort } from './ports';
 
 export type Logger = (message: string) => void;
 
@@ -52,42 +53,6 @@ export interface StartProcessesOptions {
 }
 
 const require = createRequire(import.meta.url);
-const LOOPBACK = '127.0.0.1';
-
-/** Env var that pins each port, named in "port in use" errors. */
-export const PORT_ENV = {
-  dynamodb: 'MEMBERFLOW_DYNAMODB_PORT',
-  kinesis: 'MEMBERFLOW_KINESIS_PORT',
-  s3: 'MEMBERFLOW_S3_PORT',
-  api: 'MEMBERFLOW_API_PORT',
-} as const;
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, LOOPBACK, () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Resolves `port` (0 = pick a free one); throws a clear error when a fixed port is taken. */
-export async function claimPort(port: number | undefined, envName: string): Promise<number> {
-  if (!port) return freePort();
-  await new Promise<void>((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new Error(`port ${port} is in use; set ${envName}`) : err),
-    );
-    // Probe the wildcard address: a port taken on any interface is taken for us too.
-    srv.listen(port, () => srv.close(() => resolve()));
-  });
-  return port;
-}
-
 export function checkJava(): void {
   const res = spawnSync('java', ['-version'], { encoding: 'utf8' });
   const hint = 'DynamoDB Local needs Java 17+: apt-get install openjdk-17-jre-headless';
@@ -270,6 +235,17 @@ function findServerPid(pgid: number): number {
   return pgid;
 }
 
+const PROBE_TIMEOUT_MS = 5000;
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  work.catch(() => undefined); // a late failure of a probe given up on is not unhandled
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Waits for `probe`, failing fast with the child's output if it dies first. */
 export async function waitReady(
   name: string,
@@ -285,8 +261,11 @@ export async function waitReady(
   let last: unknown;
   for (;;) {
     if (exited) throw new Error(`${name} ${exited}:\n${sup.output()}`);
+    // Its port was taken (ports.ts startOnPort starts it again on another): no use waiting.
+    if (isBindFailure(sup.output())) throw new Error(`${name} could not listen on its port:\n${sup.output()}`);
     try {
-      await probe();
+      // A probe that hangs (something else took the port and never answers) is retried, not awaited.
+      await withTimeout(probe(), Math.min(PROBE_TIMEOUT_MS, Math.max(deadline - Date.now(), 1)));
       return;
     } catch (err) {
       last = err;
@@ -371,7 +350,17 @@ export async function startKinesisMock(port: number, timeoutMs: number): Promise
 export async function startS3(port: number, directory?: string): Promise<{ endpoint: string; stop(): Promise<void> }> {
   const dir = directory ?? mkdtempSync(path.join(os.tmpdir(), 'memberflow-s3-'));
   const server = new S3rver({ port, address: LOOPBACK, silent: true, directory: dir, allowMismatchedSignatures: true });
-  await server.run();
+  // Not run(): on a taken port it never settles and its server's error goes uncaught.
+  let http: Server;
+  try {
+    http = await new Promise<Server>((resolve, reject) => {
+      const listening = server.listen(port, LOOPBACK, () => resolve(listening));
+      listening.once('error', reject);
+    });
+  } catch (err) {
+    if (!directory) rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const endpoint = `http://${LOOPBACK}:${port}`;
   const client = s3Client({ s3: endpoint });
   try {
@@ -382,7 +371,7 @@ export async function startS3(port: number, directory?: string): Promise<{ endpo
   return {
     endpoint,
     async stop() {
-      await server.close().catch(() => undefined);
+      await new Promise((resolve) => http.close(resolve));
       if (!directory) rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -392,36 +381,33 @@ export async function startS3(port: number, directory?: string): Promise<{ endpo
 export async function startLocalProcesses(opts: StartProcessesOptions = {}): Promise<LocalProcesses> {
   const log = opts.log ?? (() => undefined);
   const timeout = opts.readyTimeoutMs ?? 60_000;
-  const [ddbPort, kinPort, s3Port] = [
-    await claimPort(opts.ports?.dynamodb, PORT_ENV.dynamodb),
-    await claimPort(opts.ports?.kinesis, PORT_ENV.kinesis),
-    await claimPort(opts.ports?.s3, PORT_ENV.s3),
-  ];
   const t0 = Date.now();
   const started = await Promise.allSettled([
-    startDynamoDbLocal(ddbPort, timeout, log),
-    startKinesisMock(kinPort, timeout),
-    startS3(s3Port, opts.s3Directory),
+    startOnPort(opts.ports?.dynamodb, PORT_ENV.dynamodb, (port) => startDynamoDbLocal(port, timeout, log)),
+    startOnPort(opts.ports?.kinesis, PORT_ENV.kinesis, (port) => startKinesisMock(port, timeout)),
+    startOnPort(opts.ports?.s3, PORT_ENV.s3, (port) => startS3(port, opts.s3Directory)),
   ]);
   const [ddb, kin, s3] = started;
   const stopAll = async () => {
     await Promise.all([
-      ddb.status === 'fulfilled' ? stopGroup(ddb.value.info.pgid) : undefined,
-      kin.status === 'fulfilled' ? stopGroup(kin.value.info.pgid) : undefined,
-      s3.status === 'fulfilled' ? s3.value.stop() : undefined,
+      ddb.status === 'fulfilled' ? stopGroup(ddb.value.started.info.pgid) : undefined,
+      kin.status === 'fulfilled' ? stopGroup(kin.value.started.info.pgid) : undefined,
+      s3.status === 'fulfilled' ? s3.value.started.stop() : undefined,
     ]);
-    for (const r of [ddb, kin]) if (r.status === 'fulfilled') liveGroups.delete(r.value.info.pgid);
+    for (const r of [ddb, kin]) if (r.status === 'fulfilled') liveGroups.delete(r.value.started.info.pgid);
   };
   const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed || ddb.status !== 'fulfilled' || kin.status !== 'fulfilled' || s3.status !== 'fulfilled') {
     await stopAll();
     throw failed?.reason ?? new Error('local services failed to start');
   }
-  log(`local services up in ${((Date.now() - t0) / 1000).toFixed(1)} s (dynamodb :${ddbPort}, kinesis :${kinPort}, s3 :${s3Port})`);
+  log(
+    `local services up in ${((Date.now() - t0) / 1000).toFixed(1)} s (dynamodb :${ddb.value.port}, kinesis :${kin.value.port}, s3 :${s3.value.port})`,
+  );
   let stopping: Promise<void> | undefined;
   const procs: LocalProcesses = {
-    endpoints: { dynamodb: ddb.value.endpoint, kinesis: kin.value.endpoint, s3: s3.value.endpoint },
-    children: [ddb.value.info, kin.value.info],
+    endpoints: { dynamodb: ddb.value.started.endpoint, kinesis: kin.value.started.endpoint, s3: s3.value.started.endpoint },
+    children: [ddb.value.started.info, kin.value.started.info],
     stop: () => (stopping ??= stopAll()),
   };
   if (opts.handleSignals) onShutdown(procs.stop, log);

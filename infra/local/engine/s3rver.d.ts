@@ -15,6 +15,8 @@ declare module 's3rver' {
   export default class S3rver {
     constructor(options?: S3rverOptions);
     run(): Promise<AddressInfo>;
+    /** With a callback: the listening http.Server, returned at once (its errors are its events). */
+    listen(port: number, address: string, callback: () => void): import('node:http').Server;
     close(): Promise<void>;
   }
 }
