@@ -32,6 +32,8 @@ export interface PointsOracle {
   member(memberId: string, joinedOn: string, asOf: string): PointsView;
   /** Refunds that arrived before their order (a replay from the bucket put the purchase after them): quarantined as unknown_order. */
   unknownOrderRefunds: number;
+  /** Whether a refund (member, order, `refundId` else `eventId`) was applied. */
+  appliedRefund(memberId: string, orderId: string, refundId: string): boolean;
   /**
    * A member `into` with `from` merged into it by an operator on day `judged` after both histories
    * (docs/api.md#identity-merging-members, as the contract states it): points add up; the tier is
@@ -51,6 +53,8 @@ type Step =
   | { kind: 'refund'; day: number; orderId: string; lines: { sku: string; amountCents: number }[] }
   /** Any other non-refund event (a repeated order too): the member has seen its day. */
   | { kind: 'seen'; day: number };
+
+const refundKeyOf = (memberId: string, orderId: string, refundId: string) => `${memberId}\u0000${orderId}\u0000${refundId}`;
 
 export function buildPointsOracle(events: readonly OracleEvent[], timeZone: string): PointsOracle {
   const steps = new Map<string, Step[]>();
@@ -90,7 +94,7 @@ export function buildPointsOracle(events: readonly OracleEvent[], timeZone: stri
         unknownOrderRefunds++; // quarantined
         continue;
       }
-      const refundKey = `${orderKey}\u0000${e.refundId ?? e.eventId}`;
+      const refundKey = refundKeyOf(e.memberId, e.orderId!, e.refundId ?? e.eventId);
       if (refunds.has(refundKey)) continue;
       refunds.add(refundKey);
       list.push({
@@ -118,6 +122,7 @@ export function buildPointsOracle(events: readonly OracleEvent[], timeZone: stri
 
   return {
     unknownOrderRefunds,
+    appliedRefund: (memberId, orderId, refundId) => refunds.has(refundKeyOf(memberId, orderId, refundId)),
     member(memberId, joinedOn, asOf) {
       const ref = modelFor(memberId, joinedOn);
       return {

@@ -96,3 +96,33 @@ export function replayOrder<E>(
   const out = new Set(moved);
   return [...arrivals.filter((_, i) => !out.has(i)), ...moved.map((i) => arrivals[i])];
 }
+
+/** A quarantine entry as the table keeps it (the fields read here). */
+export interface QuarantineListing {
+  reason: string;
+  shardId: string;
+  seq: string;
+  raw?: string;
+}
+
+/**
+ * The `unknown_order` entries an attempt of a given-up batch wrote (quarantine is written before
+ * the member writes, so a record skipped by a member's high-water mark is never lost) for a refund
+ * the replay then applied: its purchase was given up earlier on the shard, and the replay brought
+ * both, in order. The entry stays listed, as the record arrived then (README runbook); whether the
+ * refund was applied is the oracle's word, which the points comparison holds the consumer to.
+ */
+export function quarantinedThenApplied(
+  listings: readonly QuarantineListing[],
+  failed: readonly FailedRecord[],
+  applied: (memberId: string, orderId: string, refundId: string) => boolean,
+): number {
+  const givenUp = new Set(failed.flatMap((r) => userRecords(r).map((u) => placeKey(r.shardId, u.seq))));
+  let n = 0;
+  for (const q of listings) {
+    if (q.reason !== 'unknown_order' || !givenUp.has(placeKey(q.shardId, q.seq))) continue;
+    const e = JSON.parse(q.raw ?? '{}') as { memberId?: string; orderId?: string; refundId?: string; eventId?: string };
+    if (e.memberId && e.orderId && applied(e.memberId, e.orderId, e.refundId ?? e.eventId ?? '')) n++;
+  }
+  return n;
+}
