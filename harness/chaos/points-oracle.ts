@@ -30,7 +30,10 @@ export interface PointsView {
 
 export interface PointsOracle {
   member(memberId: string, joinedOn: string, asOf: string): PointsView;
-  /** Refunds that arrived before their order (a replay from the bucket put the purchase after them): quarantined as unknown_order. */
+  /**
+   * Refunds that arrived before their order (a replay from the bucket put the purchase after them),
+   * every copy, a member's or an anonymous id's: quarantined as unknown_order.
+   */
   unknownOrderRefunds: number;
   /** Whether a refund (member, order, `refundId` else `eventId`) was applied. */
   appliedRefund(memberId: string, orderId: string, refundId: string): boolean;
@@ -61,13 +64,23 @@ export function buildPointsOracle(events: readonly OracleEvent[], timeZone: stri
   const seenEvents = new Set<string>();
   const orders = new Set<string>();
   const refunds = new Set<string>();
+  /** An anonymous id's orders: its refunds need them too (the simulator keeps a refund under its order's id). */
+  const anonymousOrders = new Set<string>();
   let unknownOrderRefunds = 0;
   for (const e of events) {
     const key = `${e.memberId}\u0000${e.eventId}`;
     if (seenEvents.has(key)) continue;
+    // A refund before its order is quarantined and not remembered: a later copy is judged afresh.
+    if (e.type === 'refund' && !(e.memberId ? orders : anonymousOrders).has(`${e.memberId ?? e.anonymousId}\u0000${e.orderId}`)) {
+      unknownOrderRefunds++;
+      continue;
+    }
     seenEvents.add(key);
     // Anonymous events are the person's, not a member's (docs/rules.md#identity).
-    if (!e.memberId) continue;
+    if (!e.memberId) {
+      if (e.type === 'purchase') anonymousOrders.add(`${e.anonymousId}\u0000${e.orderId}`);
+      continue;
+    }
     const day = dayIndex(dayInZone(e.occurredAt, timeZone));
     let list = steps.get(e.memberId);
     if (!list) steps.set(e.memberId, (list = []));
@@ -90,10 +103,6 @@ export function buildPointsOracle(events: readonly OracleEvent[], timeZone: stri
         lines: (e.lines ?? []).map((l) => ({ sku: l.sku, category: l.category ?? '', amountCents: l.amountCents })),
       });
     } else {
-      if (!orders.has(orderKey)) {
-        unknownOrderRefunds++; // quarantined
-        continue;
-      }
       const refundKey = refundKeyOf(e.memberId, e.orderId!, e.refundId ?? e.eventId);
       if (refunds.has(refundKey)) continue;
       refunds.add(refundKey);

@@ -154,6 +154,42 @@ describe('the quarantine a replay adds', () => {
     expect(replayed.appliedRefund('m1', 'o1', 'r1')).toBe(false);
   });
 
+  // The same run's other unmodelled entry: an anonymous id's refund whose purchase (under the same
+  // anonymous id) was given up and replayed after it — the oracle skipped anonymous events first.
+  it("counts an anonymous id's refund before its purchase, and every copy of a refund that arrives before it", () => {
+    const anonymous = <T extends { memberId?: string }>({ memberId: _m, ...e }: T) => ({ ...e, anonymousId: 'card:m1' });
+    const purchase = {
+      eventId: 'p1',
+      type: 'purchase' as const,
+      memberId: 'm1',
+      occurredAt: '2026-11-02T10:00:00+08:00',
+      channel: 'store',
+      orderId: 'o1',
+      lines: [{ sku: 'a', category: 'meat', amountCents: 50_000 }],
+    };
+    const refund = {
+      eventId: 'r1',
+      type: 'refund' as const,
+      memberId: 'm1',
+      occurredAt: '2026-11-02T11:00:00+08:00',
+      orderId: 'o1',
+      lines: [{ sku: 'a', amountCents: 100 }],
+    };
+    const tz = 'Asia/Shanghai';
+    expect(buildPointsOracle([anonymous(refund), anonymous(purchase)], tz).unknownOrderRefunds).toBe(1);
+    expect(buildPointsOracle([anonymous(purchase), anonymous(refund)], tz).unknownOrderRefunds).toBe(0);
+    // Another anonymous id's order, or a member's, is not this one's.
+    expect(buildPointsOracle([purchase, anonymous(refund)], tz).unknownOrderRefunds).toBe(1);
+    // A producer repeat of a refund quarantined before its order is quarantined again; one after the
+    // order is applied (the consumer remembers only what it applied).
+    const twice = buildPointsOracle([refund, refund, purchase], tz);
+    expect(twice.unknownOrderRefunds).toBe(2);
+    const thenApplied = buildPointsOracle([refund, purchase, refund, refund], tz);
+    expect(thenApplied.unknownOrderRefunds).toBe(1);
+    expect(thenApplied.appliedRefund('m1', 'o1', 'r1')).toBe(true);
+    expect(thenApplied.member('m1', '2026-11-02', '2026-11-30').lifetimePoints).toBe(499);
+  });
+
   // `npm run chaos -- --seed 13 --max-retries 1 --aggregate` once counted unknown_order 138 where
   // the run expected 137, with every member's points right: the purchase's batch was given up, the
   // refund's next batch too, after an attempt had quarantined the refund (quarantine is written
