@@ -125,24 +125,25 @@ describe("a member write as the run sees it (the stored item, not the consumer's
 });
 
 describe('the quarantine a replay adds', () => {
+  const purchase = {
+    eventId: 'p1',
+    type: 'purchase' as const,
+    memberId: 'm1',
+    occurredAt: '2026-11-02T10:00:00+08:00',
+    channel: 'store',
+    orderId: 'o1',
+    lines: [{ sku: 'a', category: 'meat', amountCents: 50_000 }],
+  };
+  const refundOf = (amountCents: number) => ({
+    eventId: 'r1',
+    type: 'refund' as const,
+    memberId: 'm1',
+    occurredAt: '2026-11-02T11:00:00+08:00',
+    orderId: 'o1',
+    lines: [{ sku: 'a', amountCents }],
+  });
   it('counts a refund the replay put before its purchase as quarantined (unknown_order), and one after it as applied', () => {
-    const purchase = {
-      eventId: 'p1',
-      type: 'purchase' as const,
-      memberId: 'm1',
-      occurredAt: '2026-11-02T10:00:00+08:00',
-      channel: 'store',
-      orderId: 'o1',
-      lines: [{ sku: 'a', category: 'meat', amountCents: 50_000 }],
-    };
-    const refund = {
-      eventId: 'r1',
-      type: 'refund' as const,
-      memberId: 'm1',
-      occurredAt: '2026-11-02T11:00:00+08:00',
-      orderId: 'o1',
-      lines: [{ sku: 'a', amountCents: 50_000 }],
-    };
+    const refund = refundOf(50_000);
     // The purchase was given up unapplied and arrives with the replay, after its refund.
     const replayed = buildPointsOracle([refund, purchase], 'Asia/Shanghai');
     expect(replayed.unknownOrderRefunds).toBe(1);
@@ -158,23 +159,7 @@ describe('the quarantine a replay adds', () => {
   // anonymous id) was given up and replayed after it — the oracle skipped anonymous events first.
   it("counts an anonymous id's refund before its purchase, and every copy of a refund that arrives before it", () => {
     const anonymous = <T extends { memberId?: string }>({ memberId: _m, ...e }: T) => ({ ...e, anonymousId: 'card:m1' });
-    const purchase = {
-      eventId: 'p1',
-      type: 'purchase' as const,
-      memberId: 'm1',
-      occurredAt: '2026-11-02T10:00:00+08:00',
-      channel: 'store',
-      orderId: 'o1',
-      lines: [{ sku: 'a', category: 'meat', amountCents: 50_000 }],
-    };
-    const refund = {
-      eventId: 'r1',
-      type: 'refund' as const,
-      memberId: 'm1',
-      occurredAt: '2026-11-02T11:00:00+08:00',
-      orderId: 'o1',
-      lines: [{ sku: 'a', amountCents: 100 }],
-    };
+    const refund = refundOf(100);
     const tz = 'Asia/Shanghai';
     expect(buildPointsOracle([anonymous(refund), anonymous(purchase)], tz).unknownOrderRefunds).toBe(1);
     expect(buildPointsOracle([anonymous(purchase), anonymous(refund)], tz).unknownOrderRefunds).toBe(0);
