@@ -70,6 +70,8 @@ export async function applyPurchase(
   claims: RunClaims,
   /** The ledger key of a merged member's forwarded purchase: once per (that member, orderId), forever. */
   ledgerKey?: string,
+  /** The ledger key of the linked anonymous id a purchase was forwarded from: its orders before the link. */
+  visitorLedgerKey?: string,
 ): Promise<void> {
   // An anonymous purchase is the person's order (revenue, paying, RFM) but earns nothing.
   const earned = anonymous ? { ...purchasePoints(program, event), points: 0 } : purchasePoints(program, event);
@@ -93,6 +95,12 @@ export async function applyPurchase(
   if (ledgerKey === undefined) {
     // The member's own order: new unless this write or the ledger has it (shared/member/orders-outbox.ts).
     if (state.ordersOut?.some((o) => o.orderId === event.orderId)) return;
+    // A repeat (a re-confirmed copy, a replay) of an order the anonymous id made before its link:
+    // the id applied it (stored from its outbox), and the fold counted it as the person's.
+    if (visitorLedgerKey !== undefined) {
+      const made = await ledger.getOrder(visitorLedgerKey, event.orderId);
+      if (made && made.claim.applied !== false) return;
+    }
     const found = await ledger.getOrder(state.memberId, event.orderId);
     if (found) {
       // Stored from an outbox (applied), or claimed by the older protocol: applied unless its

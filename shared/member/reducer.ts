@@ -394,6 +394,7 @@ async function applyBehaviour(
         anonymous,
         claims,
         fromMember ?? undefined,
+        forwardedFrom === null ? undefined : visitorKey(forwardedFrom),
       );
   }
   return state;
