@@ -3,6 +3,7 @@
 // bind failure is recognised, and the service is started again on another port.
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../../infra/local/engine/aws';
 import { LOOPBACK, PORT_ENV, freePort, isBindFailure, startOnPort } from '../../infra/local/engine/ports';
 import { startDynamoDbLocal, startKinesisMock, startS3, stopGroup } from '../../infra/local/engine/processes';
 
@@ -88,6 +89,12 @@ describe('local services on a port taken after it was picked', () => {
       }),
     ).rejects.toThrow('out of memory');
     expect(starts).toBe(1);
+  });
+
+  it('a wait for a service that never answers ends at its deadline, not never', async () => {
+    await expect(waitFor(() => new Promise<never>(() => undefined), 200, 'a silent neighbour')).rejects.toThrow(
+      'timed out after 200 ms waiting for a silent neighbour: no answer within',
+    );
   });
 
   it('gives up after a few taken ports', async () => {

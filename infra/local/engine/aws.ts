@@ -61,13 +61,23 @@ export function s3Client(endpoints: Pick<LocalEndpoints, 's3'>): S3Client {
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Polls `probe` until it resolves, or throws the last error after `timeoutMs`. */
+/** `work`, or a rejection after `ms` (a probe that never answers is given up on, not awaited). */
+export function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  work.catch(() => undefined); // a late failure of a probe given up on is not unhandled
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Polls `probe` until it resolves, or throws the last error after `timeoutMs` (a hanging probe included). */
 export async function waitFor<T>(probe: () => Promise<T>, timeoutMs: number, what: string, intervalMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
-      return await probe();
+      return await withTimeout(probe(), Math.max(deadline - Date.now(), 1));
     } catch (err) {
       last = err;
     }

@@ -14,7 +14,7 @@ import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
-import { dynamoClient, kinesisClient, s3Client, sleep, waitFor, type LocalEndpoints } from './aws';
+import { dynamoClient, kinesisClient, s3Client, sleep, waitFor, withTimeout, type LocalEndpoints } from './aws';
 import { kinesisMockDir } from './kinesis-mock-patch';
 import { LOOPBACK, PORT_ENV, freePort, isBindFailure, startOnPort } from './ports';
 
@@ -236,15 +236,6 @@ function findServerPid(pgid: number): number {
 }
 
 const PROBE_TIMEOUT_MS = 5000;
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  work.catch(() => undefined); // a late failure of a probe given up on is not unhandled
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
 
 /** Waits for `probe`, failing fast with the child's output if it dies first. */
 export async function waitReady(
