@@ -9,30 +9,43 @@ import { FaultController } from '../../harness/chaos/faults';
 const event = { Records: [{ eventID: 'shardId-000000000000:1' }] } as unknown as KinesisStreamEvent;
 const ok: KinesisStreamBatchResponse = { batchItemFailures: [] };
 
+type Run = (controller: FaultController, work: () => Promise<void>) => Promise<unknown>;
+const consumer: Run = (controller, work) => controller.invoke(event, async () => (await work(), ok));
+const till: Run = (controller, work) => controller.invokeTill(work);
+
+/**
+ * A hold waits for the request running when it is asked for (which finishes its puts), and the
+ * hold's snapshot and kill come before any request started after it.
+ */
+async function expectHeldAround(run: Run, what: string): Promise<void> {
+  const controller = new FaultController(1, 'members');
+  const log: string[] = [];
+  let finishRunning!: () => void;
+  const running = run(controller, async () => {
+    log.push(`running ${what} started`);
+    await new Promise<void>((resolve) => (finishRunning = resolve));
+    log.push(`running ${what} put its records`);
+  });
+  await Promise.resolve();
+  const holding = controller.hold().then((release) => (log.push('held: snapshot, kill'), release));
+  const later = run(controller, async () => {
+    log.push(`later ${what} started`);
+  });
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(log).toEqual([`running ${what} started`]);
+  finishRunning();
+  const release = await holding;
+  await running;
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(log).toEqual([`running ${what} started`, `running ${what} put its records`, 'held: snapshot, kill']);
+  release();
+  await later;
+  expect(log).toEqual([`running ${what} started`, `running ${what} put its records`, 'held: snapshot, kill', `later ${what} started`]);
+}
+
 describe('holding the chaos consumer', () => {
   it('waits for the running invocation, and starts none until released', async () => {
-    const controller = new FaultController(1, 'members');
-    const log: string[] = [];
-    let finishRunning!: () => void;
-    const running = controller.invoke(event, async () => {
-      log.push('running started');
-      await new Promise<void>((resolve) => (finishRunning = resolve));
-      log.push('running put its actions');
-      return ok;
-    });
-    await Promise.resolve();
-    const holding = controller.hold().then((release) => (log.push('held: snapshot, kill'), release));
-    const later = controller.invoke(event, async () => (log.push('later started'), ok));
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(log).toEqual(['running started']);
-    finishRunning();
-    const release = await holding;
-    await running;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(log).toEqual(['running started', 'running put its actions', 'held: snapshot, kill']);
-    release();
-    await later;
-    expect(log).toEqual(['running started', 'running put its actions', 'held: snapshot, kill', 'later started']);
+    await expectHeldAround(consumer, 'invocation');
   });
 
   it('holds at once when nothing runs', async () => {
@@ -48,28 +61,6 @@ describe('holding the chaos consumer', () => {
   });
 
   it('holds the till too: its coins_settle records would be forgotten the same way (seed 22)', async () => {
-    const controller = new FaultController(1, 'members');
-    const log: string[] = [];
-    let finishRunning!: () => void;
-    const running = controller.invokeTill(async () => {
-      log.push('till request started');
-      await new Promise<void>((resolve) => (finishRunning = resolve));
-      log.push('till put its settle record');
-    });
-    await Promise.resolve();
-    const holding = controller.hold().then((release) => (log.push('held: snapshot, kill'), release));
-    const later = controller.invokeTill(async () => {
-      log.push('later till request started');
-    });
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(log).toEqual(['till request started']);
-    finishRunning();
-    const release = await holding;
-    await running;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(log).toEqual(['till request started', 'till put its settle record', 'held: snapshot, kill']);
-    release();
-    await later;
-    expect(log.at(-1)).toBe('later till request started');
+    await expectHeldAround(till, 'till request');
   });
 });
