@@ -20,6 +20,7 @@ import { Monitoring } from './constructs/monitoring';
 import { consumeEvents } from './constructs/stream-consumers';
 import { Streams } from './constructs/streams';
 import { Tables } from './constructs/tables';
+import { BATCH_CODE_V8_FLAGS } from './runtime-flags';
 
 /** Repository root, from which handler entries (`functions/*.ts`) are resolved. */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -67,7 +68,14 @@ export class MemberflowStack extends Stack {
       POWERTOOLS_LOG_LEVEL: 'INFO',
       MEMBERFLOW_TZ: timezone,
     };
-    const handler = (logicalId: string, entry: string, description: string, memorySize: number, timeout: Duration) =>
+    const handler = (
+      logicalId: string,
+      entry: string,
+      description: string,
+      memorySize: number,
+      timeout: Duration,
+      v8Flags?: readonly string[],
+    ) =>
       new Handler(this, logicalId, {
         repoRoot: REPO_ROOT,
         entry,
@@ -76,6 +84,7 @@ export class MemberflowStack extends Stack {
         timeout,
         environment,
         programJson: props.programJson,
+        v8Flags,
       }).fn;
     const indexReason =
       'Scoped to MembersTable: the /index/* wildcard covers only its TierReviewIndex and ' +
@@ -115,6 +124,7 @@ export class MemberflowStack extends Stack {
       'EventsStream consumer: applies behaviour events to members and counters',
       1024,
       Duration.minutes(2),
+      BATCH_CODE_V8_FLAGS,
     );
     memberWriter(processEvents);
     // Verifies the daily jobs' signature on every command (producers cannot read the key).
@@ -247,6 +257,7 @@ export class MemberflowStack extends Stack {
       'History import: the staged days applied in time order, jobs caught up',
       1769,
       Duration.minutes(15),
+      BATCH_CODE_V8_FLAGS,
     );
     memberWriter(importApply);
     // Signs its job catch-up's commands and the identity links and forwards it puts (as the consumer verifies).

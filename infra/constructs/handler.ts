@@ -21,6 +21,8 @@ export interface HandlerProps {
   readonly environment: Record<string, string>;
   /** Validated programme JSON, inlined at bundle time as `process.env.MEMBERFLOW_PROGRAM_JSON`. */
   readonly programJson?: string;
+  /** V8 flags for NODE_OPTIONS (infra/runtime-flags.ts), after `--enable-source-maps`. */
+  readonly v8Flags?: readonly string[];
 }
 
 /**
@@ -55,7 +57,7 @@ export class Handler extends Construct {
       role: this.role,
       logGroup,
       // Stack traces point at the TypeScript sources.
-      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      environment: { ...props.environment, NODE_OPTIONS: ['--enable-source-maps', ...(props.v8Flags ?? [])].join(' ') },
       bundling: {
         format: OutputFormat.ESM,
         target: 'node22',

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { routeKey, ROUTES } from '../../functions/api/route-table';
 import { REPO_ROOT } from '../../infra/memberflow-stack';
+import { BATCH_CODE_V8_FLAGS } from '../../infra/runtime-flags';
 import { createStack, synthTemplate } from '../../infra/synth';
 import { arn, FUNCTIONS, hasExportSegment, resources, statementsOfRole, template } from '../support/stack-template';
 
@@ -193,6 +194,14 @@ describe('Lambda functions', () => {
       POWERTOOLS_LOG_LEVEL: 'INFO',
       MEMBERFLOW_TZ: 'Asia/Shanghai',
     });
+  });
+
+  it('the functions that run the batch code get the V8 flags the bench measures under; the rest only source maps', () => {
+    const options = (id: string) => resources[id].Properties.Environment.Variables.NODE_OPTIONS;
+    const batchCode = ['ProcessEventsFunction', 'ImportApplyFunction'];
+    for (const id of batchCode) expect(options(id)).toBe(['--enable-source-maps', ...BATCH_CODE_V8_FLAGS].join(' '));
+    for (const id of Object.keys(FUNCTIONS).filter((id) => !batchCode.includes(id))) expect(options(id)).toBe('--enable-source-maps');
+    expect(BATCH_CODE_V8_FLAGS).toContain('--max-semi-space-size=64');
   });
 
   it('uses no AWS managed policies (each role writes only to its own log group)', () => {
