@@ -38,8 +38,9 @@ export class CounterFlush {
   /** The keys of an outbox the counter items do not hold yet (an outbox of another shard: none here). */
   notHeld(out: CoinOutbox, memberId: string): string[] {
     if (out.shardId !== this.batch.shardId) return [];
-    const tag = memberTag(memberId);
-    return Object.keys(out.counts).filter((key) => !holds(this.items.get(key), tag, out.seq));
+    let tag: string | undefined;
+    const tagOf = () => (tag ??= memberTag(memberId));
+    return Object.keys(out.counts).filter((key) => !holds(this.items.get(key), tagOf, out.seq));
   }
 
   /**

@@ -48,11 +48,15 @@ function exceptions(item: CounterItem | undefined): Map<string, Exception> {
   return out;
 }
 
-/** Whether the item holds member `tag`'s contribution at position `seq`. */
-export function holds(item: CounterItem | undefined, tag: string, seq: string): boolean {
+/**
+ * Whether the item holds member `tag`'s contribution at position `seq`. The tag may be given as a
+ * function: it is hashed only for an item with exceptions (few are; #16).
+ */
+export function holds(item: CounterItem | undefined, tag: string | (() => string), seq: string): boolean {
   const hw = item?.hw ?? null;
   if (hw === null || compareSeq(seq, hw) > 0) return false;
-  const x = exceptions(item).get(tag);
+  if (!item!.hx?.length) return true;
+  const x = exceptions(item).get(typeof tag === 'string' ? tag : tag());
   return !x || compareSeq(seq, x.after) <= 0 || compareSeq(seq, x.to) > 0;
 }
 

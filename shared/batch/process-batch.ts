@@ -183,12 +183,17 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   results = applyErasures(results, plan, stored);
   // Counts ride on the member write (its outbox, `coinOut`) and are added to the counters after it.
   const counterKeys = new Set<string>();
-  for (const r of results) {
-    for (const s of r.segments) for (const key of s.deltas.keys()) counterKeys.add(key);
-    for (const key of Object.keys(coinCounts(r.coinEntries))) counterKeys.add(key);
+  /** Each result's own counts (its coin entries' and its records' deltas), built once. */
+  const ownCounts = results.map((r) => {
+    const counts = coinCounts(r.coinEntries);
+    for (const s of r.segments) deltasToCounts(s.deltas, counts);
+    return counts;
+  });
+  results.forEach((r, i) => {
+    for (const key in ownCounts[i]) counterKeys.add(key);
     const old = stored.get(r.memberId)?.coinOut;
     if (old && old.shardId === shardId) for (const key of Object.keys(old.counts)) counterKeys.add(key);
-  }
+  });
   counterKeys.add(BATCH_PROGRESS_KEY);
   const counterItems = await ports.metrics.read([...counterKeys], shardId);
   // Members an earlier attempt may have written without adding their counters (batch-progress.ts).
@@ -205,10 +210,9 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   // The till's operations to count (shared/coins/settle.ts): no member write carries them.
   const till = await tillCounts(shardId, settles, progressRead, counterItems, ports);
   const counterFlush = new CounterFlush(counterItems, { shardId, last, metrics: ports.metrics, concurrency });
-  for (const r of results) {
-    if (!r.changed || !r.final) continue;
-    const counts = coinCounts(r.coinEntries);
-    for (const s of r.segments) deltasToCounts(s.deltas, counts);
+  results.forEach((r, i) => {
+    if (!r.changed || !r.final) return;
+    const counts = ownCounts[i];
     const old = stored.get(r.memberId)?.coinOut;
     // What of the old outbox no item holds yet rides on with the new one.
     if (old) mergeCounts(counts, old.counts, counterFlush.notHeld(old, r.memberId));
@@ -222,7 +226,7 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
           ? { shardId, seq: at, counts, ...(moves.length ? { moves } : {}), ...(held ? { held } : {}) }
           : null,
     };
-  }
+  });
   // Moves an earlier delivery filed from the member (it may have crashed after the member write):
   // stored before this delivery replaces the outbox. One read per such member; usually already there.
   await forEachLimited(

@@ -13,9 +13,9 @@ import { memberDeltas, type Deltas } from '../metrics/deltas';
 import type { TierChange } from '../points/tiers';
 import type { BatchPorts } from './ports';
 
-/** The counter deltas of one record (or of an erasure) of a member. */
+/** The counter deltas of a member's records in a batch (or of an erasure): the sum of each record's own. */
 export interface SegmentResult {
-  /** The record's position: a counter item whose mark is at or after it already holds these deltas. */
+  /** The last record's position. */
   end: string;
   deltas: Deltas;
 }
@@ -43,11 +43,10 @@ const IN_PLACE: ReadonlySet<string> = new Set(BEHAVIOUR_TYPES);
 
 /**
  * Reduces a member's records one at a time and books each record's own deltas (the change from
- * the state before it to the state after it), tagged with the record's position. A record's
+ * the state before it to the state after it), added up in one map per member. A record's
  * deltas therefore depend only on the member's state before it, never on how a batch was cut:
- * whichever attempt (a longer retry, a bisected half) books a record into a counter item, it books
- * the same deltas into the same items, and a counter item can skip exactly the records up to its
- * own mark. (Deltas of a run of records taken together are not the sum of the records' own: the
+ * whichever attempt (a longer retry, a bisected half) applies a record, it books the same deltas
+ * into the same items (through the member write's outbox: counter-flush.ts). (Deltas of a run of records taken together are not the sum of the records' own: the
  * `ra` range a run books lands in the item of the run's final last-active day, a tier change in the
  * item of its final tier day, so runs cut differently by different attempts lost or doubled them.)
  *
@@ -103,6 +102,8 @@ async function reduce(
   /** Whether `state` is this reduction's own copy (else the stored member, never changed). */
   let owned = false;
   const applied = new Set<string>();
+  /** The member's deltas: the sum of each applied record's own (one map, not one per record: #16). */
+  let deltas: Deltas | undefined;
   const context = { program: ports.program, ledger: ports.ledger, sources, applied, mergeRequests };
   for (const record of records) {
     let outcome: BatchOutcome;
@@ -133,9 +134,10 @@ async function reduce(
     for (const x of outcome.coinEntries) result.coinEntries.push(x);
     for (const x of outcome.actions) result.actions.push(x);
     if (!outcome.changed) continue;
-    const deltas: Deltas = new Map();
+    // Each record's own deltas (from the state before it), added into the member's one map.
+    if (!deltas) result.segments.push({ end: record.position.seq, deltas: (deltas = new Map()) });
+    else result.segments[0].end = record.position.seq;
     memberDeltas(before, outcome.state, deltas, ports.program);
-    result.segments.push({ end: record.position.seq, deltas });
     // A state applyRecords returned is its own copy, now this reduction's.
     state = outcome.state;
     owned = true;

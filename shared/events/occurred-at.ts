@@ -25,7 +25,13 @@ export function parseOccurredAt(value: string): OccurredAt {
   }
   const [, ys, mos, ds, hs, mis, ss, frac, zone] = m;
   if (zone === undefined) return { ok: false, message: `needs Z or an offset such as +08:00: a local time names no instant (${EXAMPLE})` };
-  const [y, mo, d, h, mi, s] = [ys, mos, ds, hs, mis, ss ?? '0'].map(Number);
+  // (No array of the parts: this runs for every record.)
+  const y = Number(ys);
+  const mo = Number(mos);
+  const d = Number(ds);
+  const h = Number(hs);
+  const mi = Number(mis);
+  const s = ss === undefined ? 0 : Number(ss);
   if (mo < 1 || mo > 12) return { ok: false, message: `month ${mos} is not 01–12` };
   if (d < 1 || d > daysInMonth(y, mo)) return { ok: false, message: `${ys}-${mos} has no day ${ds}` };
   if (h > 23) return { ok: false, message: `hour ${hs} is not 00–23` };
