@@ -113,7 +113,7 @@ async function reduce(
         state = ownedCopy(state);
         owned = true;
       }
-      before = state && beforeView(state);
+      before = state && beforeView(state, record.event.type);
       outcome = await applyRecordOwned(memberId, state, record, context);
       if (before && !outcome.changed) {
         // As if not applied (the reference drops its copy): the last change's own counts stay.
@@ -149,10 +149,18 @@ async function reduce(
 }
 
 /**
- * What memberDeltas reads of a state, kept before a record changes it in place: the lists the
- * reducer changes in place are copied (active days, points history); the rest is replaced when it
- * changes (tier, segments), or not read.
+ * Types whose rules never change the points history in place (only orders.ts does, for purchases
+ * and refunds, and an identify's fold: identity/fold.ts); the in-place test holds this list to the
+ * copy-per-record reference.
  */
-function beforeView(state: MemberState): MemberState {
-  return { ...state, activity: { ...state.activity, recent: [...state.activity.recent] }, history: [...state.history] };
+const HISTORY_UNCHANGED: ReadonlySet<string> = new Set(['app_open', 'page_view', 'session_end', 'signup', 'recharge']);
+
+/**
+ * What memberDeltas reads of a state, kept before a record changes it in place: the lists the
+ * reducer changes in place are copied (active days; the points history when the record's type
+ * may change it); the rest is replaced when it changes (tier, segments), or not read.
+ */
+function beforeView(state: MemberState, type: string): MemberState {
+  const history = HISTORY_UNCHANGED.has(type) ? state.history : [...state.history];
+  return { ...state, activity: { ...state.activity, recent: [...state.activity.recent] }, history };
 }

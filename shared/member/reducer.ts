@@ -148,7 +148,8 @@ async function applyRecordsOnce(
   const ledger = guardedLedger(port);
   // This pass's claims stay its own until it returns (a poisoned record reruns the pass).
   const appliedClaims: AppliedClaim[] = [];
-  const run = new Set(before ?? []);
+  // (Mostly empty: no iterator for a copy of nothing. This runs for every record.)
+  const run = before?.size ? new Set(before) : new Set<string>();
   const claims = { run, apply: (claim: AppliedClaim) => (appliedClaims.push(claim), run.add(claimKey(claim))) };
   const tz = program.timezone;
   const today = todayIn(tz, records[records.length - 1].arrivedAt);
