@@ -243,9 +243,13 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   );
 
   // Quarantine first: records skipped by a member's high-water mark are never looked at again.
-  const arrivals = new Map(records.map((x) => [x.seq, x.arrivedAt]));
+  // Looked up only for a batch with rejections (most have none: no map of every record).
+  const anyRejected = results.some((r) => r.rejections.length);
+  const arrivals = anyRejected ? new Map(records.map((x) => [x.seq, x.arrivedAt])) : new Map<string, number>();
   // The original text, never a re-serialisation of the parsed event (which may nest thousands deep).
-  const raws = new Map([...byMember.values()].flatMap((list) => list.map((x) => [x.position.seq, x.raw ?? ''] as const)));
+  const raws = anyRejected
+    ? new Map([...byMember.values()].flatMap((list) => list.map((x) => [x.position.seq, x.raw ?? ''] as const)))
+    : new Map<string, string>();
   const rejected: QuarantineItem[] = results.flatMap((r) =>
     r.rejections.map((rej) => ({
       receivedAt: new Date(arrivals.get(parentSeq(rej.position.seq))!).toISOString(),
