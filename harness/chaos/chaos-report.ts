@@ -97,6 +97,8 @@ export interface ChaosReport {
     recordsRetried: number;
     toDestination: number;
     replayedFromDestination: number;
+    /** Replays of the destination: a replayed batch given up again comes back in the next. */
+    replayRounds: number;
     /** Retries that re-read past the attempt before, and the records they added. */
     grownRetries: number;
     recordsAddedOnRetry: number;
@@ -160,7 +162,7 @@ export function formatReport(r: ChaosReport): string {
     row('records delivered', r.delivery.recordsDelivered),
     row('records retried (delivered again)', r.delivery.recordsRetried),
     row('records to the on-failure destination', r.delivery.toDestination),
-    row('records replayed from it', r.delivery.replayedFromDestination),
+    row('records replayed from it (rounds)', `${r.delivery.replayedFromDestination} (${r.delivery.replayRounds})`),
     row('grown retries (records they added)', `${r.delivery.grownRetries} (${r.delivery.recordsAddedOnRetry})`),
     row('retries run after the next midnight', r.delivery.retriesAfterMidnight),
     row('kinesis-mock restart outage', r.restarts.kinesisOutageMs === null ? 'not restarted' : `${r.restarts.kinesisOutageMs} ms`),

@@ -21,8 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { setDocumentClient } from '../../functions/adapters/clients';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamoClient, kinesisClient, s3Client, sleep } from '../../infra/local/engine/aws';
-import { type FailedRecord, inStreamOrder, readFailedBatches } from '../../infra/local/engine/failed-batches';
+import { dynamoClient, kinesisClient, sleep } from '../../infra/local/engine/aws';
 import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
 import { synthTemplate } from '../../infra/synth';
 import { addDays, dayString, MS_PER_DAY, todayIn, zoneOffsetMs } from '../../shared/days/days';
@@ -34,8 +33,9 @@ import { compareCoins } from './coin-compare';
 import { Till } from './coin-till';
 import { api, Differ, forEachLimited } from './compare';
 import { DEFAULT_RATES, FaultController, installController, TILL_FAULTS } from './faults';
-import { buildPlan, type SendRecord } from './plan';
+import { buildPlan } from './plan';
 import { buildPointsOracle } from './points-oracle';
+import { BucketReplay } from './replay-bucket';
 import { notAppliedBeforeReplay, placeKey, quarantinedThenApplied, replayOrder, type QuarantineListing } from './replay-order';
 import { type ChaosServices, startChaosServices } from './services';
 import { readStream, readStreamRecords, sendAggregated, sendRecords } from './stream-io';
@@ -190,30 +190,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       till?.stop();
       await till?.settle();
 
-      // Runbook: replay whatever reached the on-failure destination (none, when all goes well),
-      // in stream order, each record once.
-      let replayedFromDestination = 0;
-      let failed: FailedRecord[] = [];
-      /** Where each replayed record landed (`shardId/seq`) → its first place. */
-      const replayedFrom = new Map<string, string>();
+      // Runbook: replay whatever reached the on-failure destination, round after round (replay-bucket.ts).
+      const replay = new BucketReplay(stack, kin, stream, log);
       let mergesAccepted = 0;
-      const s3 = s3Client(endpoints);
-      try {
-        failed = inStreamOrder(await readFailedBatches(s3, stack.names.buckets.FailedBatchesBucket));
-        const places = await sendRecords(
-          kin,
-          stream,
-          failed.map((r): SendRecord => ({ data: r.data, memberId: r.partitionKey })),
-        );
-        places.forEach((place, i) => replayedFrom.set(place, placeKey(failed[i].shardId, failed[i].sequenceNumber)));
-        replayedFromDestination = failed.length;
-      } finally {
-        s3.destroy();
-      }
-      if (replayedFromDestination) {
-        log(`replayed ${replayedFromDestination} records from the on-failure destination`);
-        await stack.drain({ timeoutMs: 900_000 });
-      }
+      await replay.run();
       // Today's coins job (its commands still meet the consumer's faults): every lot due by today booked.
       log(`coins job: ${JSON.stringify(await stack.runJob('coins', dayString(today)))}`);
       await stack.drain({ timeoutMs: 900_000 });
@@ -236,6 +216,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         log(`operator merges: ${mergesAccepted} of ${merges.length} accepted; draining`);
         await stack.drain({ timeoutMs: 900_000 });
       }
+      // What the coins job and the merges had given up.
+      await replay.run();
       faulty.enabled = false;
 
       // ---- compare with the oracles ----
@@ -243,8 +225,23 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       // The events as the consumer met them: a given-up record no attempt applied arrives with the
       // replay (harness/chaos/replay-order.ts).
       const streamRecords = await readStreamRecords(kin, stream);
+      const failed = replay.rounds[0] ?? [];
       const notApplied = notAppliedBeforeReplay(failed, faulty.committedMemberWrites);
-      arrivals = replayOrder(arrivals, arrivalTexts, streamRecords, notApplied);
+      // Of those, the ones a later round gave up again before applying arrive with its replay.
+      const skipped = [
+        notApplied,
+        ...replay.rounds
+          .slice(1)
+          .map(
+            (round) =>
+              new Set(
+                [...notAppliedBeforeReplay(round, faulty.committedMemberWrites)]
+                  .map((place) => replay.origin(place))
+                  .filter((place) => notApplied.has(place)),
+              ),
+          ),
+      ];
+      arrivals = replayOrder(arrivals, arrivalTexts, streamRecords, skipped);
       if (failed.length)
         log(
           `given-up user records no attempt had applied: ${notApplied.size} (of ${failed.length} given-up Kinesis records; they arrive with the replay)`,
@@ -382,21 +379,20 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       if (points.unknownOrderRefunds) expectedByReason.unknown_order = (expectedByReason.unknown_order ?? 0) + points.unknownOrderRefunds;
       // A bad record replayed from the bucket is listed again under its new place (the API shows no
       // places: the table does): a listing whose first place is listed too is the same record.
-      if (replayedFrom.size) {
+      if (replay.records) {
         const items = await scanAll(stack, stack.names.tables.QuarantineTable);
         // A refund an attempt of a given-up batch quarantined, and the replay applied after its purchase.
-        const thenApplied = quarantinedThenApplied(items, failed, points.appliedRefund);
+        const thenApplied = quarantinedThenApplied(items, replay.rounds.flat(), points.appliedRefund, (place) => replay.origin(place));
         if (thenApplied) {
           expectedByReason.unknown_order = (expectedByReason.unknown_order ?? 0) + thenApplied;
           log(`refunds an attempt of a given-up batch quarantined and the replay applied: ${thenApplied}`);
         }
-        const places = new Set(items.map((q) => `${q.reason}\u0000${placeKey(q.shardId, q.seq)}`));
+        // One listing per record: the others of the same first place (any round's replay) are repeats.
+        const seen = new Set<string>();
         for (const q of items) {
-          // A sub-record of a replayed aggregate: the same index in the aggregate's first place.
-          const dot = q.seq.indexOf('.');
-          const parent = replayedFrom.get(placeKey(q.shardId, dot < 0 ? q.seq : q.seq.slice(0, dot)));
-          const first = parent && dot >= 0 ? `${parent}${q.seq.slice(dot)}` : parent;
-          if (first && places.has(`${q.reason}\u0000${first}`)) byReason[q.reason]--;
+          const record = `${q.reason}\u0000${replay.origin(placeKey(q.shardId, q.seq))}`;
+          if (seen.has(record)) byReason[q.reason]--;
+          else seen.add(record);
         }
       }
       const sortKeys = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
@@ -440,9 +436,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
           failedInvocations: stats.failedInvocations,
           recordsDelivered: stats.recordsDelivered,
           // Deliveries count Kinesis records (an aggregate once).
-          recordsRetried: stats.recordsDelivered - (opts.aggregate ? aggregatedRecords : recordsSent) - replayedFromDestination,
+          recordsRetried: stats.recordsDelivered - (opts.aggregate ? aggregatedRecords : recordsSent) - replay.records,
           toDestination: stats.recordsToDestination,
-          replayedFromDestination,
+          replayedFromDestination: replay.records,
+          replayRounds: replay.rounds.length,
           grownRetries: stats.grownRetries,
           recordsAddedOnRetry: stats.recordsAddedOnRetry,
           retriesAfterMidnight: retryClock?.retries ?? 0,

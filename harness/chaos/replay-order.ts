@@ -66,17 +66,33 @@ export function notAppliedBeforeReplay(failed: readonly FailedRecord[], writes: 
 }
 
 /**
- * The arrivals (valid events in send order, `texts` their lines) with each record of `skipped`
- * moved to the end, in stream order (the replay's order). A line sent more than once (a producer
- * repeat) is matched by its rank: its n-th place on the stream is its n-th send.
+ * The first place of a record (or of a sub-record, `<seq>.<index>`) a replay put on the stream
+ * again: `replayedFrom` maps each replayed Kinesis record's place to its first place.
+ */
+export function originOf(replayedFrom: ReadonlyMap<string, string>, place: string): string {
+  const dot = place.indexOf('.', place.indexOf('/'));
+  const parent = dot < 0 ? place : place.slice(0, dot);
+  const first = replayedFrom.get(parent);
+  return first === undefined ? place : first + (dot < 0 ? '' : place.slice(dot));
+}
+
+/**
+ * The arrivals (valid events in send order, `texts` their lines) with each record a replay
+ * brought moved to the end, in stream order (the replay's order). `rounds[k]`: the first places
+ * of the records no attempt had applied before replay k + 1; a record in several arrives with
+ * the last of them (the replays before it were given up again), after the records of earlier
+ * rounds. A line sent more than once (a producer repeat) is matched by its rank: its n-th place
+ * on the stream is its n-th send.
  */
 export function replayOrder<E>(
   arrivals: readonly E[],
   texts: readonly string[],
   stream: readonly { data: string; shardId: string; seq: string }[],
-  skipped: ReadonlySet<string>,
+  rounds: readonly ReadonlySet<string>[],
 ): E[] {
-  if (skipped.size === 0) return [...arrivals];
+  const lastRound = new Map<string, number>();
+  rounds.forEach((places, k) => places.forEach((place) => lastRound.set(place, k)));
+  if (lastRound.size === 0) return [...arrivals];
   const sends = new Map<string, number[]>();
   texts.forEach((t, i) => {
     const list = sends.get(t);
@@ -84,17 +100,20 @@ export function replayOrder<E>(
     else sends.set(t, [i]);
   });
   const rank = new Map<string, number>();
-  const moved: number[] = [];
+  const moved: { index: number; round: number }[] = [];
   for (const r of stream) {
     const n = rank.get(r.data) ?? 0;
     rank.set(r.data, n + 1);
-    if (!skipped.has(placeKey(r.shardId, r.seq))) continue;
+    const round = lastRound.get(placeKey(r.shardId, r.seq));
+    if (round === undefined) continue;
     // A poison record (quarantined wherever it arrives) is no arrival.
     const index = sends.get(r.data)?.[n];
-    if (index !== undefined) moved.push(index);
+    if (index !== undefined) moved.push({ index, round });
   }
-  const out = new Set(moved);
-  return [...arrivals.filter((_, i) => !out.has(i)), ...moved.map((i) => arrivals[i])];
+  // Round by round; in stream order within one (a stable sort).
+  moved.sort((a, b) => a.round - b.round);
+  const out = new Set(moved.map((m) => m.index));
+  return [...arrivals.filter((_, i) => !out.has(i)), ...moved.map((m) => arrivals[m.index])];
 }
 
 /** A quarantine entry as the table keeps it (the fields read here). */
@@ -116,13 +135,16 @@ export function quarantinedThenApplied(
   listings: readonly QuarantineListing[],
   failed: readonly FailedRecord[],
   applied: (memberId: string, orderId: string, refundId: string) => boolean,
+  /** A place's first place: listings of one record (attempts of several replays) count once. */
+  origin: (place: string) => string = (place) => place,
 ): number {
   const givenUp = new Set(failed.flatMap((r) => userRecords(r).map((u) => placeKey(r.shardId, u.seq))));
-  let n = 0;
+  const records = new Set<string>();
   for (const q of listings) {
     if (q.reason !== 'unknown_order' || !givenUp.has(placeKey(q.shardId, q.seq))) continue;
     const e = JSON.parse(q.raw ?? '{}') as { memberId?: string; orderId?: string; refundId?: string; eventId?: string };
-    if (e.memberId && e.orderId && applied(e.memberId, e.orderId, e.refundId ?? e.eventId ?? '')) n++;
+    if (e.memberId && e.orderId && applied(e.memberId, e.orderId, e.refundId ?? e.eventId ?? ''))
+      records.add(origin(placeKey(q.shardId, q.seq)));
   }
-  return n;
+  return records.size;
 }

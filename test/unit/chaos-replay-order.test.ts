@@ -7,7 +7,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { FaultController, memberWriteOf } from '../../harness/chaos/faults';
 import { toMemberItem } from '../../functions/adapters/member-item';
 import { newMember } from '../../shared/member/state';
-import { notAppliedBeforeReplay, placeKey, quarantinedThenApplied, replayOrder } from '../../harness/chaos/replay-order';
+import { notAppliedBeforeReplay, originOf, placeKey, quarantinedThenApplied, replayOrder } from '../../harness/chaos/replay-order';
 import { buildPointsOracle } from '../../harness/chaos/points-oracle';
 
 const S = 'shardId-000000000000';
@@ -52,15 +52,36 @@ describe('the arrival order with the replay', () => {
       { data: a, shardId: S, seq: seq(5) },
     ];
     // `b` was given up unapplied: it arrives after the later `a`.
-    expect(replayOrder(arrivals, texts, stream, new Set([placeKey(S, seq(2))]))).toEqual(['a#1', 'a#2', 'b']);
+    expect(replayOrder(arrivals, texts, stream, [new Set([placeKey(S, seq(2))])])).toEqual(['a#1', 'a#2', 'b']);
     // The first send of `a` (not the repeat) was given up unapplied.
-    expect(replayOrder(arrivals, texts, stream, new Set([placeKey(S, seq(1))]))).toEqual(['b', 'a#2', 'a#1']);
-    expect(replayOrder(arrivals, texts, stream, new Set([placeKey(S, seq(3)), placeKey(S, seq(2))]))).toEqual(['a#1', 'b', 'a#2']);
-    expect(replayOrder(arrivals, texts, stream, new Set())).toEqual(arrivals);
+    expect(replayOrder(arrivals, texts, stream, [new Set([placeKey(S, seq(1))])])).toEqual(['b', 'a#2', 'a#1']);
+    expect(replayOrder(arrivals, texts, stream, [new Set([placeKey(S, seq(3)), placeKey(S, seq(2))])])).toEqual(['a#1', 'b', 'a#2']);
+    expect(replayOrder(arrivals, texts, stream, [new Set()])).toEqual(arrivals);
     // A given-up poison record is no arrival: nothing moves.
-    expect(replayOrder(arrivals, texts, [...stream, { data: 'x', shardId: S, seq: seq(6) }], new Set([placeKey(S, seq(6))]))).toEqual(
+    expect(replayOrder(arrivals, texts, [...stream, { data: 'x', shardId: S, seq: seq(6) }], [new Set([placeKey(S, seq(6))])])).toEqual(
       arrivals,
     );
+  });
+
+  it('puts a record a later replay gave up again after the records the first replay applied', () => {
+    const [a, b, c] = ['a', 'b', 'c'].map((id) => line(id, 'm1'));
+    const stream = [a, b, c].map((data, i) => ({ data, shardId: S, seq: seq(i + 1) }));
+    const first = new Set([placeKey(S, seq(1)), placeKey(S, seq(2))]);
+    // Both replayed; `a`'s replay was given up again before it was applied: it came with the second.
+    expect(replayOrder(['a', 'b', 'c'], [a, b, c], stream, [first, new Set([placeKey(S, seq(1))])])).toEqual(['c', 'b', 'a']);
+    // One round: in stream order.
+    expect(replayOrder(['a', 'b', 'c'], [a, b, c], stream, [first])).toEqual(['c', 'a', 'b']);
+  });
+
+  it("names a replayed record, or one of its aggregate's sub-records, by its first place", () => {
+    // The first replay put S/1 at S/7, the second put that at S/9 (each mapped to the first place).
+    const replayedFrom = new Map([
+      [placeKey(S, seq(7)), placeKey(S, seq(1))],
+      [placeKey(S, seq(9)), placeKey(S, seq(1))],
+    ]);
+    expect(originOf(replayedFrom, placeKey(S, seq(9)))).toBe(placeKey(S, seq(1)));
+    expect(originOf(replayedFrom, placeKey(S, `${seq(7)}.12`))).toBe(placeKey(S, `${seq(1)}.12`));
+    expect(originOf(replayedFrom, placeKey(S, seq(2)))).toBe(placeKey(S, seq(2)));
   });
 });
 
