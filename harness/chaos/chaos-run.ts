@@ -36,7 +36,7 @@ import { DEFAULT_RATES, FaultController, installController, TILL_FAULTS } from '
 import { buildPlan } from './plan';
 import { buildPointsOracle } from './points-oracle';
 import { BucketReplay } from './replay-bucket';
-import { notAppliedBeforeReplay, placeKey, quarantinedThenApplied, replayOrder, type QuarantineListing } from './replay-order';
+import { notAppliedBeforeReplay, placeKey, quarantinedThenApplied, replayOrder, userPlaces, type QuarantineListing } from './replay-order';
 import { type ChaosServices, startChaosServices } from './services';
 import { readStream, readStreamRecords, sendAggregated, sendRecords } from './stream-io';
 import { actionKey, expectedActions } from './actions-oracle';
@@ -223,25 +223,24 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       // ---- compare with the oracles ----
       log('comparing every member and figure with the oracles');
       // The events as the consumer met them: a given-up record no attempt applied arrives with the
-      // replay (harness/chaos/replay-order.ts).
+      // replay, and every replay's copy is an arrival (harness/chaos/replay-order.ts).
       const streamRecords = await readStreamRecords(kin, stream);
       const failed = replay.rounds[0] ?? [];
-      const notApplied = notAppliedBeforeReplay(failed, faulty.committedMemberWrites);
-      // Of those, the ones a later round gave up again before applying arrive with its replay.
-      const skipped = [
+      /** Each round's places (first places, or an earlier replay's copies) given up before any attempt applied them. */
+      const unappliedByRound = replay.rounds.map((round) => notAppliedBeforeReplay(round, faulty.committedMemberWrites));
+      const notApplied = unappliedByRound[0] ?? new Set<string>();
+      const unapplied = new Set(unappliedByRound.flatMap((places) => [...places]));
+      const origins = (places: Iterable<string>) => new Set([...places].map((place) => replay.origin(place)));
+      arrivals = replayOrder(
+        arrivals,
+        arrivalTexts,
+        streamRecords,
         notApplied,
-        ...replay.rounds
-          .slice(1)
-          .map(
-            (round) =>
-              new Set(
-                [...notAppliedBeforeReplay(round, faulty.committedMemberWrites)]
-                  .map((place) => replay.origin(place))
-                  .filter((place) => notApplied.has(place)),
-              ),
-          ),
-      ];
-      arrivals = replayOrder(arrivals, arrivalTexts, streamRecords, skipped);
+        replay.rounds.map((round, k) => ({
+          replayed: origins(round.flatMap(userPlaces)),
+          givenUpUnapplied: origins(unappliedByRound[k + 1] ?? []),
+        })),
+      );
       if (failed.length)
         log(
           `given-up user records no attempt had applied: ${notApplied.size} (of ${failed.length} given-up Kinesis records; they arrive with the replay)`,
@@ -321,7 +320,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       // none extra — from the events stream as the consumer met it (order and arrival days).
       const actionRecords = await readStream(kin, stack.names.streams.ActionsStream);
       const expectedByMember = expectedActions(
-        streamRecords.filter((r) => !notApplied.has(placeKey(r.shardId, r.seq))),
+        streamRecords.filter((r) => !unapplied.has(placeKey(r.shardId, r.seq))),
         validData,
         {
           timeZone: TIMEZONE,
@@ -363,7 +362,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
             till,
             kin,
             validData,
-            notApplied,
+            notApplied: unapplied,
             timeZone: TIMEZONE,
             from,
             today: dayString(today),
@@ -382,7 +381,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       if (replay.records) {
         const items = await scanAll(stack, stack.names.tables.QuarantineTable);
         // A refund an attempt of a given-up batch quarantined, and the replay applied after its purchase.
-        const thenApplied = quarantinedThenApplied(items, replay.rounds.flat(), points.appliedRefund, (place) => replay.origin(place));
+        const thenApplied = quarantinedThenApplied(items, unapplied, points.appliedRefund, (place) => replay.origin(place));
         if (thenApplied) {
           expectedByReason.unknown_order = (expectedByReason.unknown_order ?? 0) + thenApplied;
           log(`refunds an attempt of a given-up batch quarantined and the replay applied: ${thenApplied}`);

@@ -76,44 +76,58 @@ export function originOf(replayedFrom: ReadonlyMap<string, string>, place: strin
   return first === undefined ? place : first + (dot < 0 ? '' : place.slice(dot));
 }
 
+/** The places of a given-up record's user records (itself, or an aggregate's sub-records). */
+export function userPlaces(r: FailedRecord): string[] {
+  return userRecords(r).map((u) => placeKey(r.shardId, u.seq));
+}
+
+/** One replay of the on-failure destination, in first places (before any replay: {@link originOf}). */
+export interface ReplayRound {
+  /** The records it put on the stream again. */
+  replayed: ReadonlySet<string>;
+  /** Those whose copy from this replay was given up again before any attempt applied it. */
+  givenUpUnapplied: ReadonlySet<string>;
+}
+
 /**
- * The arrivals (valid events in send order, `texts` their lines) with each record a replay
- * brought moved to the end, in stream order (the replay's order). `rounds[k]`: the first places
- * of the records no attempt had applied before replay k + 1; a record in several arrives with
- * the last of them (the replays before it were given up again), after the records of earlier
- * rounds. A line sent more than once (a producer repeat) is matched by its rank: its n-th place
- * on the stream is its n-th send.
+ * The events as the consumer met them (`arrivals`: valid events in send order, `texts` their
+ * lines). Each place a record was on counts as an arrival unless it was given up before any
+ * attempt applied it: its first place (unless in `unappliedAtFirst`), then each replay's copy
+ * (unless that replay's copy was given up unapplied too), replay after replay, in stream order
+ * within one. A copy of a record applied before is a repeat, which the oracles treat as the
+ * consumer does (an event id seen has no effect; a refund quarantined before its order was not
+ * remembered and applies when it comes again after it). A line sent more than once (a producer
+ * repeat) is matched by its rank: its n-th place on the stream is its n-th send.
  */
 export function replayOrder<E>(
   arrivals: readonly E[],
   texts: readonly string[],
   stream: readonly { data: string; shardId: string; seq: string }[],
-  rounds: readonly ReadonlySet<string>[],
+  unappliedAtFirst: ReadonlySet<string>,
+  rounds: readonly ReplayRound[] = [],
 ): E[] {
-  const lastRound = new Map<string, number>();
-  rounds.forEach((places, k) => places.forEach((place) => lastRound.set(place, k)));
-  if (lastRound.size === 0) return [...arrivals];
+  if (unappliedAtFirst.size === 0 && rounds.length === 0) return [...arrivals];
   const sends = new Map<string, number[]>();
   texts.forEach((t, i) => {
     const list = sends.get(t);
     if (list) list.push(i);
     else sends.set(t, [i]);
   });
+  // Each send's first place, in stream order (a replay's copy is a place beyond the sends).
   const rank = new Map<string, number>();
-  const moved: { index: number; round: number }[] = [];
+  const firsts: { index: number; place: string }[] = [];
   for (const r of stream) {
     const n = rank.get(r.data) ?? 0;
     rank.set(r.data, n + 1);
-    const round = lastRound.get(placeKey(r.shardId, r.seq));
-    if (round === undefined) continue;
     // A poison record (quarantined wherever it arrives) is no arrival.
     const index = sends.get(r.data)?.[n];
-    if (index !== undefined) moved.push({ index, round });
+    if (index !== undefined) firsts.push({ index, place: placeKey(r.shardId, r.seq) });
   }
-  // Round by round; in stream order within one (a stable sort).
-  moved.sort((a, b) => a.round - b.round);
-  const out = new Set(moved.map((m) => m.index));
-  return [...arrivals.filter((_, i) => !out.has(i)), ...moved.map((m) => arrivals[m.index])];
+  const notAtFirst = new Set(firsts.filter((f) => unappliedAtFirst.has(f.place)).map((f) => f.index));
+  const out = arrivals.filter((_, i) => !notAtFirst.has(i));
+  for (const round of rounds)
+    for (const f of firsts) if (round.replayed.has(f.place) && !round.givenUpUnapplied.has(f.place)) out.push(arrivals[f.index]);
+  return out;
 }
 
 /** A quarantine entry as the table keeps it (the fields read here). */
@@ -127,24 +141,30 @@ export interface QuarantineListing {
 /**
  * The `unknown_order` entries an attempt of a given-up batch wrote (quarantine is written before
  * the member writes, so a record skipped by a member's high-water mark is never lost) for a refund
- * the replay then applied: its purchase was given up earlier on the shard, and the replay brought
- * both, in order. The entry stays listed, as the record arrived then (README runbook); whether the
- * refund was applied is the oracle's word, which the points comparison holds the consumer to.
+ * the replay then applied, at a place that is no arrival (`unapplied`: places given up before any
+ * attempt applied them; the oracle counts the entries of arrivals itself): its purchase was given
+ * up earlier on the shard, and the replay brought both, in order. The entry stays listed, as the
+ * record arrived then (README runbook); whether the refund was applied is the oracle's word, which
+ * the points comparison holds the consumer to. One per record (`origin`: a place's first place),
+ * and none for a record the quarantine also lists at an arrival.
  */
 export function quarantinedThenApplied(
   listings: readonly QuarantineListing[],
-  failed: readonly FailedRecord[],
+  unapplied: ReadonlySet<string>,
   applied: (memberId: string, orderId: string, refundId: string) => boolean,
-  /** A place's first place: listings of one record (attempts of several replays) count once. */
   origin: (place: string) => string = (place) => place,
 ): number {
-  const givenUp = new Set(failed.flatMap((r) => userRecords(r).map((u) => placeKey(r.shardId, u.seq))));
+  const atArrival = new Set<string>();
   const records = new Set<string>();
   for (const q of listings) {
-    if (q.reason !== 'unknown_order' || !givenUp.has(placeKey(q.shardId, q.seq))) continue;
+    if (q.reason !== 'unknown_order') continue;
+    const place = placeKey(q.shardId, q.seq);
+    if (!unapplied.has(place)) {
+      atArrival.add(origin(place));
+      continue;
+    }
     const e = JSON.parse(q.raw ?? '{}') as { memberId?: string; orderId?: string; refundId?: string; eventId?: string };
-    if (e.memberId && e.orderId && applied(e.memberId, e.orderId, e.refundId ?? e.eventId ?? ''))
-      records.add(origin(placeKey(q.shardId, q.seq)));
+    if (e.memberId && e.orderId && applied(e.memberId, e.orderId, e.refundId ?? e.eventId ?? '')) records.add(origin(place));
   }
-  return records.size;
+  return [...records].filter((r) => !atArrival.has(r)).length;
 }

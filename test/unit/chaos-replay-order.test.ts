@@ -7,7 +7,14 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { FaultController, memberWriteOf } from '../../harness/chaos/faults';
 import { toMemberItem } from '../../functions/adapters/member-item';
 import { newMember } from '../../shared/member/state';
-import { notAppliedBeforeReplay, originOf, placeKey, quarantinedThenApplied, replayOrder } from '../../harness/chaos/replay-order';
+import {
+  notAppliedBeforeReplay,
+  originOf,
+  placeKey,
+  quarantinedThenApplied,
+  replayOrder,
+  userPlaces,
+} from '../../harness/chaos/replay-order';
 import { buildPointsOracle } from '../../harness/chaos/points-oracle';
 
 const S = 'shardId-000000000000';
@@ -52,25 +59,55 @@ describe('the arrival order with the replay', () => {
       { data: a, shardId: S, seq: seq(5) },
     ];
     // `b` was given up unapplied: it arrives after the later `a`.
-    expect(replayOrder(arrivals, texts, stream, [new Set([placeKey(S, seq(2))])])).toEqual(['a#1', 'a#2', 'b']);
+    expect(
+      replayOrder(arrivals, texts, stream, new Set([placeKey(S, seq(2))]), [
+        { replayed: new Set([placeKey(S, seq(2))]), givenUpUnapplied: new Set() },
+      ]),
+    ).toEqual(['a#1', 'a#2', 'b']);
     // The first send of `a` (not the repeat) was given up unapplied.
-    expect(replayOrder(arrivals, texts, stream, [new Set([placeKey(S, seq(1))])])).toEqual(['b', 'a#2', 'a#1']);
-    expect(replayOrder(arrivals, texts, stream, [new Set([placeKey(S, seq(3)), placeKey(S, seq(2))])])).toEqual(['a#1', 'b', 'a#2']);
-    expect(replayOrder(arrivals, texts, stream, [new Set()])).toEqual(arrivals);
+    expect(
+      replayOrder(arrivals, texts, stream, new Set([placeKey(S, seq(1))]), [
+        { replayed: new Set([placeKey(S, seq(1))]), givenUpUnapplied: new Set() },
+      ]),
+    ).toEqual(['b', 'a#2', 'a#1']);
+    expect(
+      replayOrder(arrivals, texts, stream, new Set([placeKey(S, seq(3)), placeKey(S, seq(2))]), [
+        { replayed: new Set([placeKey(S, seq(3)), placeKey(S, seq(2))]), givenUpUnapplied: new Set() },
+      ]),
+    ).toEqual(['a#1', 'b', 'a#2']);
+    expect(replayOrder(arrivals, texts, stream, new Set())).toEqual(arrivals);
     // A given-up poison record is no arrival: nothing moves.
-    expect(replayOrder(arrivals, texts, [...stream, { data: 'x', shardId: S, seq: seq(6) }], [new Set([placeKey(S, seq(6))])])).toEqual(
-      arrivals,
-    );
+    expect(
+      replayOrder(arrivals, texts, [...stream, { data: 'x', shardId: S, seq: seq(6) }], new Set([placeKey(S, seq(6))]), [
+        { replayed: new Set([placeKey(S, seq(6))]), givenUpUnapplied: new Set() },
+      ]),
+    ).toEqual(arrivals);
   });
 
-  it('puts a record a later replay gave up again after the records the first replay applied', () => {
+  it("counts a replay's copy of a record applied before as a repeat, and one a later replay gave up again with that replay", () => {
     const [a, b, c] = ['a', 'b', 'c'].map((id) => line(id, 'm1'));
     const stream = [a, b, c].map((data, i) => ({ data, shardId: S, seq: seq(i + 1) }));
-    const first = new Set([placeKey(S, seq(1)), placeKey(S, seq(2))]);
-    // Both replayed; `a`'s replay was given up again before it was applied: it came with the second.
-    expect(replayOrder(['a', 'b', 'c'], [a, b, c], stream, [first, new Set([placeKey(S, seq(1))])])).toEqual(['c', 'b', 'a']);
-    // One round: in stream order.
-    expect(replayOrder(['a', 'b', 'c'], [a, b, c], stream, [first])).toEqual(['c', 'a', 'b']);
+    const both = new Set([placeKey(S, seq(1)), placeKey(S, seq(2))]);
+    const none = new Set<string>();
+    // `b` was applied before its batch was given up: its first place stays, the replay's copy comes again.
+    expect(
+      replayOrder(['a', 'b', 'c'], [a, b, c], stream, new Set([placeKey(S, seq(1))]), [{ replayed: both, givenUpUnapplied: none }]),
+    ).toEqual(['b', 'c', 'a', 'b']);
+    // Both unapplied; `a`'s copy from the first replay was given up unapplied too: it came with the second.
+    const rounds = [
+      { replayed: both, givenUpUnapplied: new Set([placeKey(S, seq(1))]) },
+      { replayed: new Set([placeKey(S, seq(1))]), givenUpUnapplied: none },
+    ];
+    expect(replayOrder(['a', 'b', 'c'], [a, b, c], stream, both, rounds)).toEqual(['c', 'b', 'a']);
+    expect(
+      replayOrder(
+        ['a', 'b', 'c'],
+        [a, b, c],
+        stream,
+        both,
+        rounds.slice(0, 1).map((r) => ({ ...r, givenUpUnapplied: none })),
+      ),
+    ).toEqual(['c', 'a', 'b']);
   });
 
   it("names a replayed record, or one of its aggregate's sub-records, by its first place", () => {
@@ -209,9 +246,13 @@ describe('the quarantine a replay adds', () => {
     // r1: given up, listed, applied → expected. r2 (refundId x): listed, never applied (the oracle
     // counts it itself). The same refund listed at a place nobody gave up (not this case), or
     // under another reason: not added.
-    expect(quarantinedThenApplied([listing(11, refund('r1')), listing(12, refund('r2', 'x'))], failed, applied)).toBe(1);
-    expect(quarantinedThenApplied([listing(13, refund('r1'))], failed, applied)).toBe(0);
-    expect(quarantinedThenApplied([listing(11, refund('r1'), 'invalid_event')], failed, applied)).toBe(0);
-    expect(quarantinedThenApplied([], failed, applied)).toBe(0);
+    const unapplied = new Set(failed.flatMap(userPlaces));
+    expect(quarantinedThenApplied([listing(11, refund('r1')), listing(12, refund('r2', 'x'))], unapplied, applied)).toBe(1);
+    expect(quarantinedThenApplied([listing(13, refund('r1'))], unapplied, applied)).toBe(0);
+    expect(quarantinedThenApplied([listing(11, refund('r1'), 'invalid_event')], unapplied, applied)).toBe(0);
+    expect(quarantinedThenApplied([], unapplied, applied)).toBe(0);
+    // Listed at an arrival as well (place 13, its first place by `origin`): the oracle counts that entry itself.
+    const origin = (place: string) => (place === placeKey(S, seq(13)) ? placeKey(S, seq(11)) : place);
+    expect(quarantinedThenApplied([listing(11, refund('r1')), listing(13, refund('r1'))], unapplied, applied, origin)).toBe(0);
   });
 });
