@@ -46,9 +46,10 @@ const IN_PLACE: ReadonlySet<string> = new Set(BEHAVIOUR_TYPES);
  * the state before it to the state after it), added up in one map per member. A record's
  * deltas therefore depend only on the member's state before it, never on how a batch was cut:
  * whichever attempt (a longer retry, a bisected half) applies a record, it books the same deltas
- * into the same items (through the member write's outbox: counter-flush.ts). (Deltas of a run of records taken together are not the sum of the records' own: the
- * `ra` range a run books lands in the item of the run's final last-active day, a tier change in the
- * item of its final tier day, so runs cut differently by different attempts lost or doubled them.)
+ * into the same items (through the member write's outbox: counter-flush.ts). (Deltas of a run of
+ * records taken together are not the sum of the records' own: the `ra` range a run books lands in
+ * the item of the run's final last-active day, a tier change in the item of its final tier day,
+ * so runs cut differently by different attempts lost or doubled them.)
  *
  * One copy of the member per batch (#16): behaviour events change that copy in place, and only
  * what {@link memberDeltas} reads of the state before each is kept. Should the rules throw on a
