@@ -89,7 +89,7 @@ function applyErasures(results: MemberResult[], plan: ErasurePlan, stored: Map<s
     if (!booked) {
       const deltas: Deltas = new Map();
       erasureDeltas(state, erasing.day, deltas);
-      segments.push({ end: erasing.position.seq, deltas });
+      segments.push({ deltas });
     }
     const changed = segments.length > 0;
     byId.set(memberId, {

@@ -15,8 +15,6 @@ import type { BatchPorts } from './ports';
 
 /** The counter deltas of a member's records in a batch (or of an erasure): the sum of each record's own. */
 export interface SegmentResult {
-  /** The last record's position. */
-  end: string;
   deltas: Deltas;
 }
 
@@ -136,8 +134,10 @@ async function reduce(
     for (const x of outcome.actions) result.actions.push(x);
     if (!outcome.changed) continue;
     // Each record's own deltas (from the state before it), added into the member's one map.
-    if (!deltas) result.segments.push({ end: record.position.seq, deltas: (deltas = new Map()) });
-    else result.segments[0].end = record.position.seq;
+    if (!deltas) {
+      deltas = new Map();
+      result.segments.push({ deltas });
+    }
     memberDeltas(before, outcome.state, deltas, ports.program);
     // A state applyRecords returned is its own copy, now this reduction's.
     state = outcome.state;
