@@ -4,7 +4,8 @@
 // asynchronous stacks lose their callers, so filter nothing), for `npx tsx bench/profile-table.ts
 // FILE`. `--ports sharing`: ports that copy nothing (bench/cpu.ts), after checking that a pass on
 // them ends as one on the copying ports does — the handler's own CPU without the test store's copies.
-import { DEPLOYED_V8_FLAGS } from './deployed-flags';
+import './deployed-flags';
+import { BATCH_CODE_V8_FLAGS } from '../infra/runtime-flags';
 import './quiet';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -41,13 +42,13 @@ if (session) {
   session.disconnect();
 }
 console.log(
-  `${w.plan.records} events, ${ports} ports, V8 flags ${DEPLOYED_V8_FLAGS.join(' ')}: ${cpu.microsPerEvent.toFixed(1)} µs per event (passes ${cpu.passes.map((x) => x.toFixed(1)).join(', ')})`,
+  `${w.plan.records} events, ${ports} ports, V8 flags ${BATCH_CODE_V8_FLAGS.join(' ')}: ${cpu.microsPerEvent.toFixed(1)} µs per event (passes ${cpu.passes.map((x) => x.toFixed(1)).join(', ')})`,
 );
 console.log(
   JSON.stringify({
     events: w.plan.records,
     ports,
-    v8Flags: DEPLOYED_V8_FLAGS,
+    v8Flags: BATCH_CODE_V8_FLAGS,
     handlerMicrosPerEvent: cpu.microsPerEvent,
     passes: cpu.passes,
   }),

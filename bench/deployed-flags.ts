@@ -11,6 +11,3 @@ if (missing.length) {
   const run = spawnSync(process.execPath, [...process.execArgv, ...missing, ...process.argv.slice(1)], { stdio: 'inherit' });
   process.exit(run.status ?? 1);
 }
-
-/** The V8 flags this process runs with, of those the stack sets (for the report). */
-export const DEPLOYED_V8_FLAGS = BATCH_CODE_V8_FLAGS;

@@ -8,7 +8,8 @@
  * cost per million events. `--sweep` runs memberflow and the lower bound at 1,000, 2,000 and 4,000
  * members. With `--json` the last line of stdout is one JSON object.
  */
-import { DEPLOYED_V8_FLAGS } from './deployed-flags';
+import './deployed-flags';
+import { BATCH_CODE_V8_FLAGS } from '../infra/runtime-flags';
 import './quiet';
 import { performance } from 'node:perf_hooks';
 import { planAggregatedBatches } from '../infra/local/engine/batch-plan';
@@ -271,7 +272,7 @@ async function main(): Promise<void> {
     }
     say();
     say(
-      `handler CPU (in-memory ports, no I/O, V8 flags as deployed: ${DEPLOYED_V8_FLAGS.join(' ')}): ${cpu.microsPerEvent.toFixed(1)} µs per event (fastest of ${cpu.passes.length} passes: ${cpu.passes.map((x) => x.toFixed(1)).join(', ')} µs)`,
+      `handler CPU (in-memory ports, no I/O, V8 flags as deployed: ${BATCH_CODE_V8_FLAGS.join(' ')}): ${cpu.microsPerEvent.toFixed(1)} µs per event (fastest of ${cpu.passes.length} passes: ${cpu.passes.map((x) => x.toFixed(1)).join(', ')} µs)`,
     );
     say(
       `ratios: memberflow / lower bound = ${n2(f.writeUnits / lb.writeUnits)}×, / refined lower bound (+1 per new order: ${n0(lb.refinedWriteUnits)} WU) = ${n2(f.writeUnits / lb.refinedWriteUnits)}×` +
@@ -446,7 +447,7 @@ async function main(): Promise<void> {
           eventsPerSecond: f.eventsPerSecond,
           baselineEventsPerSecond: bl?.figures.eventsPerSecond ?? null,
           handlerMicrosPerEvent: cpu.microsPerEvent,
-          handlerV8Flags: DEPLOYED_V8_FLAGS,
+          handlerV8Flags: BATCH_CODE_V8_FLAGS,
           readUnitsPerRequest: readUnitsByRoute(mf.routeReads),
           readsByRoute: mf.routeReads.map((r) => ({ ...r, route: routeLabel(r, mf.routeReads) })),
           costPerMillionEventsUsd: cost.total,
