@@ -2,7 +2,7 @@
 import type { MemberState, PurchaseStat } from './state';
 import { lastActiveAsOf, statusAsOf } from './status';
 import type { Program, SegmentFacts } from '../programme/vocabulary';
-import { memberSegments, segmentDiff } from '../segments/segments';
+import { memberSegments, sameIds, segmentDiff } from '../segments/segments';
 import { qualifyingPoints } from '../points/tiers';
 
 /** R, F, M over purchases in [asOf − window + 1, asOf]; null when none. */
@@ -39,7 +39,8 @@ export function memberFacts(program: Program, state: MemberState, asOf: number):
 export function evaluateSegments(program: Program, state: MemberState, asOf: number): { entered: string[]; exited: string[] } {
   const next = memberSegments(program, memberFacts(program, state, asOf));
   const diff = segmentDiff(state.segments, next);
-  state.segments = next;
+  // The same list stays the same array: memberDeltas then sees no change without comparing (#16).
+  if (!sameIds(state.segments, next)) state.segments = next;
   if (diff.entered.length || diff.exited.length) state.segmentsOn = asOf;
   return diff;
 }

@@ -57,8 +57,13 @@ function total(deltas: Deltas, day: number, counter: string, by: number): void {
   add(deltas, dayKey(day), counter, by);
 }
 
+/** What the deltas read of the state before a write (the reducer keeps only this before a record: #16). */
+export type DeltaBase = Pick<MemberState, 'joinedOn' | 'acquisitionChannel' | 'tier' | 'segments' | 'history'> & {
+  activity: Pick<MemberState['activity'], 'recent' | 'lastActiveOn'>;
+};
+
 /** Adds the deltas of one write. `old` is null for a member's first write. */
-export function memberDeltas(old: MemberState | null, next: MemberState, deltas: Deltas, program: ChannelList): void {
+export function memberDeltas(old: DeltaBase | null, next: MemberState, deltas: Deltas, program: ChannelList): void {
   for (const [day, row] of next.contribution) {
     for (let i = 0; i < CONTRIBUTION_WIDTH; i++) if (row[i]) add(deltas, dayKey(day), CONTRIBUTION_COUNTERS[i], row[i]);
   }
@@ -110,11 +115,14 @@ export function memberDeltas(old: MemberState | null, next: MemberState, deltas:
       total(deltas, day, tierCounter(next.tier.tier), 1);
     }
   }
-  const before = new Set(old?.segments ?? []);
-  const after = new Set(next.segments);
-  const segmentDay = next.segmentsOn ?? j;
-  for (const id of after) if (!before.has(id)) total(deltas, segmentDay, segmentSizeCounter(id), 1);
-  for (const id of before) if (!after.has(id)) total(deltas, segmentDay, segmentSizeCounter(id), -1);
+  // (Most records keep the member's segment list as it was: no sets built.)
+  if (!old || old.segments !== next.segments) {
+    const before = new Set(old?.segments ?? []);
+    const after = new Set(next.segments);
+    const segmentDay = next.segmentsOn ?? j;
+    for (const id of after) if (!before.has(id)) total(deltas, segmentDay, segmentSizeCounter(id), 1);
+    for (const id of before) if (!after.has(id)) total(deltas, segmentDay, segmentSizeCounter(id), -1);
+  }
 
   activityDeltas(rekeyed(old, next, deltas, false, program), next, deltas, false, program);
   customerDeltas(old, next, deltas, false);
@@ -129,7 +137,7 @@ export function memberDeltas(old: MemberState | null, next: MemberState, deltas:
  * the 128-day window of recent days, which a move by a record that counts as activity (not late:
  * within 60 days of the latest active day) guarantees.
  */
-function rekeyed(old: MemberState | null, next: MemberState, deltas: Deltas, visitor: boolean, program: ChannelList): MemberState | null {
+function rekeyed(old: DeltaBase | null, next: MemberState, deltas: Deltas, visitor: boolean, program: ChannelList): DeltaBase | null {
   if (!old) return null;
   // Usually neither moved: no copy (this runs for every record).
   if (old.joinedOn === next.joinedOn && channelOf(program, old) === channelOf(program, next)) return old;
@@ -142,7 +150,7 @@ function rekeyed(old: MemberState | null, next: MemberState, deltas: Deltas, vis
 }
 
 /** Customers: persons with a purchase (any paying day, anonymous ones too) in the 30 days to a day. */
-function customerDeltas(old: MemberState | null, next: MemberState, deltas: Deltas, visitor: boolean): void {
+function customerDeltas(old: DeltaBase | null, next: MemberState, deltas: Deltas, visitor: boolean): void {
   // The same paying days (most records): nothing new, no set built.
   if (old && sameDays(old.history, next.history)) return;
   const days = new Set((old?.history ?? []).map((e) => e.day));
@@ -167,7 +175,7 @@ export function wholeDeltas(state: MemberState, program: ChannelList): Deltas {
   return deltas;
 }
 
-function activityDeltas(old: MemberState | null, next: MemberState, deltas: Deltas, visitor: boolean, program: ChannelList): void {
+function activityDeltas(old: DeltaBase | null, next: DeltaBase, deltas: Deltas, visitor: boolean, program: ChannelList): void {
   // The same active days (a member's second record of a day): no day added, nothing to book.
   if (old && sameList(old.activity.recent, next.activity.recent)) return;
   const before = new Set(old?.activity.recent ?? []);

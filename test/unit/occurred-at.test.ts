@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeRecord } from '../../shared/events/events';
 import { forwardRecord } from '../../shared/identity/commands';
-import { parseOccurredAt } from '../../shared/events/occurred-at';
+import fc from 'fast-check';
+import { parseAnyForm, parseOccurredAt } from '../../shared/events/occurred-at';
 
 const NOW = Date.parse('2026-12-01T00:00:00Z');
 const decode = (occurredAt: string, extra: object = {}) =>
@@ -32,6 +33,36 @@ describe('occurredAt', () => {
 
   it('reads fractions to the millisecond and leap days', () => {
     expect(parseOccurredAt('2028-02-29T23:59:59.9999+08')).toEqual({ ok: true, ms: Date.parse('2028-02-29T15:59:59.999Z') });
+  });
+
+  it("reads the producers' common form by character codes as the full parser does, values out of range too", () => {
+    const two = (max: number) => fc.integer({ min: 0, max }).map((n) => String(n).padStart(2, '0'));
+    const form = fc
+      .tuple(
+        fc.integer({ min: 0, max: 9999 }).map((n) => String(n).padStart(4, '0')),
+        two(13),
+        two(32),
+        two(25),
+        two(61),
+        two(61),
+        fc.option(
+          fc.integer({ min: 0, max: 999 }).map((n) => `.${String(n).padStart(3, '0')}`),
+          { nil: '' },
+        ),
+        fc.oneof(
+          fc.constant('Z'),
+          fc.tuple(fc.constantFrom('+', '-'), two(20), two(61)).map(([s, h, m]) => `${s}${h}:${m}`),
+        ),
+      )
+      .map(([y, mo, d, h, mi, s, f, z]) => `${y}-${mo}-${d}T${h}:${mi}:${s}${f}${z}`);
+    fc.assert(
+      fc.property(form, (v) => {
+        expect(parseOccurredAt(v)).toEqual(parseAnyForm(v));
+      }),
+      { numRuns: 5000 },
+    );
+    for (const v of ['2024-02-29T23:59:59.999+14:00', '2023-02-29T00:00:00Z', '0099-01-01T00:00:00Z', '2026-11-10T10:00:00.12Z'])
+      expect(parseOccurredAt(v)).toEqual(parseAnyForm(v));
   });
 
   for (const [form, detail] of [
