@@ -152,7 +152,8 @@ async function applyRecordsOnce(
   const run = before?.size ? new Set(before) : new Set<string>();
   const claims = { run, apply: (claim: AppliedClaim) => (appliedClaims.push(claim), run.add(claimKey(claim))) };
   const tz = program.timezone;
-  const today = todayIn(tz, records[records.length - 1].arrivedAt);
+  const lastRecord = records[records.length - 1];
+  const today = todayIn(tz, lastRecord.arrivedAt);
   let state: MemberState | null = stored && !owned ? ownedCopy(stored) : stored;
   if (state && owned) {
     // This record's counts only (a copy starts with none).
@@ -244,12 +245,13 @@ async function applyRecordsOnce(
         const fromMember = event.type === 'identity_forward' ? (event.fromMemberId ?? null) : null;
         const anonymous = visitor || (event.type === 'identity_forward' && !fromMember);
         const fromVisitor = event.type === 'identity_forward' && !fromMember ? (event.anonymousId ?? null) : null;
-        const next = await applyBehaviour(rc, record, state, applied, anonymous, fromVisitor, fromMember);
+        const result = applyBehaviour(rc, record, day, state, applied, anonymous, fromVisitor, fromMember);
+        const next = result instanceof Promise ? await result : result;
         if (next === 'rejected') continue;
         state = next;
       }
       if (!state) continue;
-      remember(state, idHash, command, todayIn(tz, record.arrivedAt));
+      remember(state, idHash, command, record === lastRecord ? today : todayIn(tz, record.arrivedAt));
       state.highWater = position;
       changed = true;
     } catch (error) {
@@ -286,15 +288,18 @@ async function applyRecordsOnce(
   // A visitor is no member: no segments (docs/rules.md#identity).
   // Nor is a member merged away (it left its segments with the merge).
   const segmentChanges = changed && !visitor && !state.linkedTo ? evaluateSegments(program, state, today) : { entered: [], exited: [] };
-  for (const [type, ids] of [
-    ['segment_entered', segmentChanges.entered],
-    ['segment_exited', segmentChanges.exited],
-  ] as const) {
-    // The record that made the change names it by its eventId (not by the member version, which
-    // differs when a bisected retry wrote part of the batch in between, nor by its stream position,
-    // which a replay from the failed-batches bucket changes): every attempt sends the same action.
-    const cause = records[records.length - 1].event.eventId;
-    for (const segmentId of ids) actions.push(makeAction(type, memberId, today, { segmentId }, [segmentId, cause]));
+  // (Most records change no segment: nothing to build.)
+  if (segmentChanges.entered.length || segmentChanges.exited.length) {
+    const cause = lastRecord.event.eventId;
+    for (const [type, ids] of [
+      ['segment_entered', segmentChanges.entered],
+      ['segment_exited', segmentChanges.exited],
+    ] as const) {
+      // The record that made the change names it by its eventId (not by the member version, which
+      // differs when a bisected retry wrote part of the batch in between, nor by its stream position,
+      // which a replay from the failed-batches bucket changes): every attempt sends the same action.
+      for (const segmentId of ids) actions.push(makeAction(type, memberId, today, { segmentId }, [segmentId, cause]));
+    }
   }
   return { state, changed, rejections, tierChanges, actions, coinEntries, applied: appliedClaims, segmentChanges, forwards };
 }
@@ -312,92 +317,105 @@ interface RecordContext {
 }
 
 /** Applies one behaviour event: the member as it is after it, or 'rejected' (the rejection noted). */
-async function applyBehaviour(
+function applyBehaviour(
   rc: RecordContext,
   record: IncomingRecord,
+  /** The record's day (its `at` in the programme's zone). */
+  day: number,
   current: MemberState | null,
   event: BehaviourEvent,
   anonymous: boolean,
   forwardedFrom: string | null,
   fromMember: string | null,
+): MemberState | 'rejected' | Promise<MemberState | 'rejected'> {
+  // Only the order types read the ledger: the others apply without a promise (an await per
+  // record was the largest cost left of applyRecordsOnce: #16).
+  if (event.type === 'refund') return applyRefundRecord(rc, record, day, current, event, forwardedFrom, fromMember);
+  const { memberId, ledger, program, tierChanges, coinEntries, claims } = rc;
+  const { position } = record;
+  const state = current ?? newMember(memberId, day);
+  if (event.type === 'signup' && event.acquisitionChannel && !state.acquisitionChannel) {
+    state.acquisitionChannel = event.acquisitionChannel;
+  }
+  const previous = state.activity.lastActiveOn;
+  const outcome = markActive(state.activity, day, program.activity.lateActivityLimitDays);
+  if (outcome === 'late') bump(state.contribution, day, C.lateActivity);
+  // An earlier-dated record that arrives after later ones (a retry, a replay, a forward that
+  // overtook another): the member joined on its day, as in time order.
+  if (outcome === 'new') joinedBy(state, day);
+  if (outcome === 'new' && (previous === null || day > previous)) endSilence(program, state, previous, day, state.contribution);
+  countEvent(state.contribution, event, day);
+  if (event.type !== 'purchase') return state;
+  return applyPurchase(
+    state,
+    event,
+    day,
+    position,
+    ledger,
+    program,
+    tierChanges,
+    coinEntries,
+    anonymous,
+    claims,
+    fromMember ?? undefined,
+    forwardedFrom === null ? undefined : visitorKey(forwardedFrom),
+  ).then(() => state);
+}
+
+async function applyRefundRecord(
+  rc: RecordContext,
+  record: IncomingRecord,
+  day: number,
+  state: MemberState | null,
+  event: Extract<BehaviourEvent, { type: 'refund' }>,
+  forwardedFrom: string | null,
+  fromMember: string | null,
 ): Promise<MemberState | 'rejected'> {
   const { memberId, ledger, program, rejections, tierChanges, coinEntries, claims, run } = rc;
   const { position } = record;
-  let state = current;
-  const day = dayOf(record.at, program.timezone);
-  if (event.type === 'refund') {
-    // A refund never creates a member: without a member there is no order to refund. A forwarded
-    // refund may name an order the anonymous id made before its link (kept under its own key), a
-    // merged member's event one that member made; a member's refund one of the ids folded into it.
-    let ledgerKey = memberId;
-    let order: OrderRecord | null = null;
-    // An order this write applied is in its outbox, not on the ledger yet: the refund is recorded on it.
-    const pending = state?.ordersOut?.find((o) => o.orderId === event.orderId);
-    if (state && pending) {
-      if (recordOutboxRefund(pending, event, position))
-        applyRefund(state, event, pending, day, pending, undefined, program, tierChanges, coinEntries, claims, true);
-      return state;
-    }
-    const keys = [...(fromMember ? [fromMember] : []), memberId, ...(forwardedFrom !== null ? [visitorKey(forwardedFrom)] : [])];
-    for (const key of state ? new Set([...keys, ...state.identities]) : []) {
-      order = await ledger.getOrder(key, event.orderId);
-      if (order) {
-        ledgerKey = key;
-        break;
-      }
-    }
-    // An order first claimed by a later record was unknown when this refund arrived.
-    const foreign = ledgerKey === memberId ? undefined : ledgerKey;
-    if (!state || !order || !purchaseApplied(order, foreign, position, run)) {
-      rejections.push({
-        position,
-        event,
-        reason: 'unknown_order',
-        detail: `orderId: no purchase ${event.orderId} by member ${memberId}`,
-      });
-      return 'rejected';
-    }
-    applyRefund(
-      state,
-      event,
-      order,
-      day,
-      await claimRefundOnce(ledger, ledgerKey, event, order, position),
-      foreign,
-      program,
-      tierChanges,
-      coinEntries,
-      claims,
-    );
-  } else {
-    if (!state) state = newMember(memberId, day);
-    if (event.type === 'signup' && event.acquisitionChannel && !state.acquisitionChannel) {
-      state.acquisitionChannel = event.acquisitionChannel;
-    }
-    const previous = state.activity.lastActiveOn;
-    const outcome = markActive(state.activity, day, program.activity.lateActivityLimitDays);
-    if (outcome === 'late') bump(state.contribution, day, C.lateActivity);
-    // An earlier-dated record that arrives after later ones (a retry, a replay, a forward that
-    // overtook another): the member joined on its day, as in time order.
-    if (outcome === 'new') joinedBy(state, day);
-    if (outcome === 'new' && (previous === null || day > previous)) endSilence(program, state, previous, day, state.contribution);
-    countEvent(state.contribution, event, day);
-    if (event.type === 'purchase')
-      await applyPurchase(
-        state,
-        event,
-        day,
-        position,
-        ledger,
-        program,
-        tierChanges,
-        coinEntries,
-        anonymous,
-        claims,
-        fromMember ?? undefined,
-        forwardedFrom === null ? undefined : visitorKey(forwardedFrom),
-      );
+  // A refund never creates a member: without a member there is no order to refund. A forwarded
+  // refund may name an order the anonymous id made before its link (kept under its own key), a
+  // merged member's event one that member made; a member's refund one of the ids folded into it.
+  let ledgerKey = memberId;
+  let order: OrderRecord | null = null;
+  // An order this write applied is in its outbox, not on the ledger yet: the refund is recorded on it.
+  const pending = state?.ordersOut?.find((o) => o.orderId === event.orderId);
+  if (state && pending) {
+    if (recordOutboxRefund(pending, event, position))
+      applyRefund(state, event, pending, day, pending, undefined, program, tierChanges, coinEntries, claims, true);
+    return state;
   }
+  const keys = [...(fromMember ? [fromMember] : []), memberId, ...(forwardedFrom !== null ? [visitorKey(forwardedFrom)] : [])];
+  for (const key of state ? new Set([...keys, ...state.identities]) : []) {
+    order = await ledger.getOrder(key, event.orderId);
+    if (order) {
+      ledgerKey = key;
+      break;
+    }
+  }
+  // An order first claimed by a later record was unknown when this refund arrived.
+  const foreign = ledgerKey === memberId ? undefined : ledgerKey;
+  if (!state || !order || !purchaseApplied(order, foreign, position, run)) {
+    rejections.push({
+      position,
+      event,
+      reason: 'unknown_order',
+      detail: `orderId: no purchase ${event.orderId} by member ${memberId}`,
+    });
+    return 'rejected';
+  }
+  applyRefund(
+    state,
+    event,
+    order,
+    day,
+    await claimRefundOnce(ledger, ledgerKey, event, order, position),
+    foreign,
+    program,
+    tierChanges,
+    coinEntries,
+    claims,
+  );
   return state;
 }
 
