@@ -113,7 +113,9 @@ async function reduce(
         owned = true;
       }
       before = state && beforeView(state, record.event.type);
-      outcome = await applyRecordOwned(memberId, state, record, context);
+      // A promise only for an order's ledger read: the rest go on without an await (#16).
+      const applied = applyRecordOwned(memberId, state, record, context);
+      outcome = applied instanceof Promise ? await applied : applied;
       if (before && !outcome.changed) {
         // As if not applied (the reference drops its copy): the last change's own counts stay.
         outcome.state.contribution = before.contribution;

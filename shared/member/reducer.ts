@@ -3,12 +3,8 @@
 // Job commands (tier_review, status_check, rfm_update) arrive on the same stream and apply here too,
 // so this is the only place member state changes. What each kind of record does lives beside it:
 // orders.ts (purchases, refunds), job-commands.ts, behaviour-counts.ts, identity/ (link, absorb).
-import { markActive } from './activity';
-import { C } from '../metrics/catalogue';
-import { bump } from '../metrics/contribution';
 import { makeAction, type Action } from '../actions/actions';
 import { dayNumber, dayOf, todayIn } from '../days/days';
-import type { BehaviourEvent, StreamEvent } from '../events/events';
 import { isVisitorKey, visitorKey } from '../identity/keys';
 import { absorbRecord, linkRecord, type OutgoingRecord } from '../identity/commands';
 import { absorb, markMerged } from '../identity/merge-apply';
@@ -19,24 +15,16 @@ import type { Program } from '../programme/vocabulary';
 import { evaluateSegments } from './facts';
 import { claimKey, type AppliedClaim, type LedgerPort, type OrderRecord } from './ledger';
 import { newMember, type IncomingRecord, type MemberState } from './state';
-import { joinedBy } from './joined';
-import { endSilence } from '../winback/winback';
 import type { TierChange } from '../points/tiers';
 import type { StreamPosition } from '../stream/position';
 import type { CoinEntry } from '../coins/ledger';
-import { countEvent } from './behaviour-counts';
-import { claimRefundOnce, purchaseApplied, recordOutboxRefund, type RunClaims } from './claims';
 import { applyJobCommand, isJobCommand } from './job-commands';
-import { applyPurchase, applyRefund, pruneHistory } from './orders';
+import { pruneHistory } from './orders';
 import { guarded, PortFailure, RecordFailure } from './record-failures';
 import { covers, remember, seenRecently } from './repeats';
+import { applyBehaviour, type RecordContext, type Rejection } from './behaviour';
 
-export interface Rejection {
-  position: StreamPosition;
-  event: StreamEvent;
-  reason: 'unknown_order' | 'invalid_event' | 'identity_conflict' | 'identity_unverified' | 'merge_not_requested';
-  detail: string;
-}
+export type { Rejection };
 
 export interface BatchOutcome {
   state: MemberState;
@@ -112,7 +100,7 @@ export function applyRecordOwned(
   state: MemberState | null,
   record: IncomingRecord,
   context: ReducerContext,
-): Promise<BatchOutcome> {
+): BatchOutcome | Promise<BatchOutcome> {
   return applyRecordsOnce(memberId, state, [record], context, NO_POISON, true);
 }
 
@@ -136,49 +124,109 @@ export function ownedCopy(stored: MemberState): MemberState {
   return state;
 }
 
-async function applyRecordsOnce(
+/**
+ * One pass over a member's records (see {@link applyRecords}). Synchronous until a record needs
+ * the ledger (an order type): the other records, most of the stream, apply without a promise, and
+ * a single-record call (applyRecordOwned) returns its outcome as a value (an await per record was
+ * a large part of the handler's CPU: #16).
+ */
+function applyRecordsOnce(
   memberId: string,
   stored: MemberState | null,
   records: readonly IncomingRecord[],
-  { program, ledger: port, sources, applied: before, mergeRequests }: ReducerContext,
+  context: ReducerContext,
   poisoned: ReadonlyMap<string, string>,
   /** `stored` is the caller's own to change (applyRecordOwned): no copy. */
   owned = false,
-): Promise<BatchOutcome> {
-  const ledger = guardedLedger(port);
-  // This pass's claims stay its own until it returns (a poisoned record reruns the pass).
-  const appliedClaims: AppliedClaim[] = [];
-  // (Mostly empty: no iterator for a copy of nothing. This runs for every record.)
-  const run = before?.size ? new Set(before) : new Set<string>();
-  const claims = { run, apply: (claim: AppliedClaim) => (appliedClaims.push(claim), run.add(claimKey(claim))) };
-  const tz = program.timezone;
-  const lastRecord = records[records.length - 1];
-  const today = todayIn(tz, lastRecord.arrivedAt);
-  let state: MemberState | null = stored && !owned ? ownedCopy(stored) : stored;
-  if (state && owned) {
-    // This record's counts only (a copy starts with none).
-    state.contribution = new Map();
-    state.identityDeltas = undefined;
+): BatchOutcome | Promise<BatchOutcome> {
+  const pass = new Pass(memberId, stored, records, context, poisoned, owned);
+  for (let i = 0; i < records.length; i++) {
+    const pending = pass.step(records[i]);
+    if (pending) return pass.finishAfter(pending, i + 1);
   }
-  const visitor = isVisitorKey(memberId);
-  const forwards: OutgoingRecord[] = [];
-  const rejections: Rejection[] = [];
-  const tierChanges: TierChange[] = [];
-  const actions: Action[] = [];
-  const coinEntries: CoinEntry[] = [];
-  let changed = false;
-  const rc: RecordContext = { memberId, ledger, program, rejections, tierChanges, coinEntries, claims, run };
+  return pass.finish();
+}
 
-  for (const record of records) {
+class Pass {
+  private readonly ledger: LedgerPort;
+  // This pass's claims stay its own until it returns (a poisoned record reruns the pass).
+  private readonly appliedClaims: AppliedClaim[] = [];
+  private readonly tz: string;
+  private readonly lastRecord: IncomingRecord;
+  private readonly today: number;
+  private state: MemberState | null;
+  private readonly visitor: boolean;
+  private readonly forwards: OutgoingRecord[] = [];
+  private readonly rejections: Rejection[] = [];
+  private readonly tierChanges: TierChange[] = [];
+  private readonly actions: Action[] = [];
+  private readonly coinEntries: CoinEntry[] = [];
+  private changed = false;
+  private readonly rc: RecordContext;
+  private readonly program: Program;
+  private readonly sources: ReducerContext['sources'];
+  private readonly mergeRequests: ReducerContext['mergeRequests'];
+
+  constructor(
+    private readonly memberId: string,
+    stored: MemberState | null,
+    private readonly records: readonly IncomingRecord[],
+    { program, ledger: port, sources, applied: before, mergeRequests }: ReducerContext,
+    private readonly poisoned: ReadonlyMap<string, string>,
+    private readonly owned: boolean,
+  ) {
+    this.program = program;
+    this.sources = sources;
+    this.mergeRequests = mergeRequests;
+    this.ledger = guardedLedger(port);
+    // (Mostly empty: no iterator for a copy of nothing. This runs for every record.)
+    const run = before?.size ? new Set(before) : new Set<string>();
+    const appliedClaims = this.appliedClaims;
+    const claims = { run, apply: (claim: AppliedClaim) => (appliedClaims.push(claim), run.add(claimKey(claim))) };
+    this.tz = program.timezone;
+    this.lastRecord = records[records.length - 1];
+    this.today = todayIn(this.tz, this.lastRecord.arrivedAt);
+    this.state = stored && !owned ? ownedCopy(stored) : stored;
+    if (this.state && owned) {
+      // This record's counts only (a copy starts with none).
+      this.state.contribution = new Map();
+      this.state.identityDeltas = undefined;
+    }
+    this.visitor = isVisitorKey(memberId);
+    this.rc = {
+      memberId,
+      ledger: this.ledger,
+      program,
+      rejections: this.rejections,
+      tierChanges: this.tierChanges,
+      coinEntries: this.coinEntries,
+      claims,
+      run,
+    };
+  }
+
+  /** The records from `from` on, after the record whose ledger read is pending. */
+  async finishAfter(pending: Promise<void>, from: number): Promise<BatchOutcome> {
+    await pending;
+    for (let i = from; i < this.records.length; i++) {
+      const next = this.step(this.records[i]);
+      if (next) await next;
+    }
+    return this.finish();
+  }
+
+  /** Applies one record; a promise only while it waits on the ledger. */
+  step(record: IncomingRecord): Promise<void> | undefined {
+    const { memberId, visitor, rejections, forwards, tz } = this;
     const { event, position } = record;
     // Identity routing comes before the high-water mark: a retry after a crash between this owner's
     // write and its forwards puts them again, and the receiving owner absorbs the repeat. A linked
     // visitor's or a merged member's records go on to the member it is linked to.
-    const routed = routeLinked(memberId, state, record);
+    const routed = routeLinked(memberId, this.state, record);
     if (routed) {
       forwards.push(...routed.forwards);
       if (routed.conflict) rejections.push({ position, event, reason: 'identity_conflict', detail: routed.conflict });
-      continue;
+      return;
     }
     // An identify (or one forwarded from a member merged into this one) links its anonymous id to
     // this member, unless that id is folded in already (through a merged member).
@@ -188,27 +236,28 @@ async function applyRecordsOnce(
         : event.type === 'identity_forward' && event.fromMemberId && event.event.type === 'identify'
           ? event.event
           : null;
-    if (!visitor && identify && !state?.identities.includes(visitorKey(identify.anonymousId)))
+    if (!visitor && identify && !this.state?.identities.includes(visitorKey(identify.anonymousId)))
       forwards.push(linkRecord({ ...identify, memberId }));
-    if (state && covers(state.highWater, position)) continue;
-    const poison = poisoned.get(position.seq);
+    if (this.state && covers(this.state.highWater, position)) return;
+    const poison = this.poisoned.get(position.seq);
     if (poison !== undefined) {
       rejections.push({ position, event, reason: 'invalid_event', detail: poison });
-      continue;
+      return;
     }
     try {
       const idHash = hash48(event.eventId);
       const command = isJobCommand(event);
+      let state = this.state;
       if (state && seenRecently(state, idHash, command)) {
         state.highWater = position;
-        changed = true;
-        continue;
+        this.changed = true;
+        return;
       }
       const day = dayOf(record.at, tz);
       if (event.type === 'identity_link') {
         // An unlinked visitor (or none yet): mark it linked, then ask the member to fold it in.
-        if (!visitor) continue;
-        if (!state) state = newMember(memberId, day);
+        if (!visitor) return;
+        if (!state) this.state = state = newMember(memberId, day);
         state.linkedTo = event.memberId;
         state.linkedAt = position;
         forwards.push(absorbRecord(event.memberId, memberId, event.occurredAt));
@@ -216,28 +265,38 @@ async function applyRecordsOnce(
         // The api's merge: this member is merged away (docs/architecture.md#operator-merge).
         const refused = visitor
           ? 'memberId: required'
-          : markMerged(state, event, position, todayIn(tz, record.arrivedAt), mergeRequests?.get(memberId), { actions, forwards });
+          : markMerged(state, event, position, todayIn(tz, record.arrivedAt), this.mergeRequests?.get(memberId), {
+              actions: this.actions,
+              forwards,
+            });
         if (refused) {
           rejections.push({ position, event, reason: 'merge_not_requested', detail: refused });
-          continue;
+          return;
         }
       } else if (event.type === 'identity_absorb') {
         const refused = visitor
           ? 'memberId: required'
-          : absorb(state, event, sources?.get(event.from), day, program, { actions, tierChanges });
+          : absorb(state, event, this.sources?.get(event.from), day, this.program, {
+              actions: this.actions,
+              tierChanges: this.tierChanges,
+            });
         if (refused) {
           rejections.push({ position, event, reason: 'identity_unverified', detail: refused });
-          continue;
+          return;
         }
       } else if (isJobCommand(event)) {
         // A job command: it never creates a member and is not activity; visitors get none.
-        if (!state || visitor) continue;
+        if (!state || visitor) return;
         const asOf = dayNumber(event.asOf);
         if (!(asOf <= todayIn(tz, record.arrivedAt))) {
           rejections.push({ position, event, reason: 'invalid_event', detail: `asOf: ${event.asOf} is after today` });
-          continue;
+          return;
         }
-        applyJobCommand(state, event, asOf, program, { tierChanges, actions, coinEntries });
+        applyJobCommand(state, event, asOf, this.program, {
+          tierChanges: this.tierChanges,
+          actions: this.actions,
+          coinEntries: this.coinEntries,
+        });
       } else {
         // A forwarded event applies to the member as the anonymous id's event (no points, no coins),
         // or in full as the event of a member merged into it (its orders on that member's ledger key).
@@ -245,178 +304,87 @@ async function applyRecordsOnce(
         const fromMember = event.type === 'identity_forward' ? (event.fromMemberId ?? null) : null;
         const anonymous = visitor || (event.type === 'identity_forward' && !fromMember);
         const fromVisitor = event.type === 'identity_forward' && !fromMember ? (event.anonymousId ?? null) : null;
-        const result = applyBehaviour(rc, record, day, state, applied, anonymous, fromVisitor, fromMember);
-        const next = result instanceof Promise ? await result : result;
-        if (next === 'rejected') continue;
-        state = next;
+        const next = applyBehaviour(this.rc, record, day, state, applied, anonymous, fromVisitor, fromMember);
+        if (next instanceof Promise)
+          return next.then(
+            (after) => this.guard(position, () => this.applied(record, after, idHash, command)),
+            (error) => {
+              throw recordFailure(error, position);
+            },
+          );
+        this.applied(record, next, idHash, command);
+        return;
       }
-      if (!state) continue;
-      remember(state, idHash, command, record === lastRecord ? today : todayIn(tz, record.arrivedAt));
-      state.highWater = position;
-      changed = true;
+      this.applied(record, this.state, idHash, command);
     } catch (error) {
-      if (error instanceof PortFailure) throw error.original;
-      throw new RecordFailure(position.seq, `(record): could not be applied: ${String((error as Error)?.message ?? error)}`.slice(0, 512));
+      throw recordFailure(error, position);
     }
   }
-  if (!state)
-    return {
-      state: newMember(memberId, 0),
-      changed: false,
-      rejections,
-      tierChanges,
-      actions,
-      coinEntries,
-      applied: appliedClaims,
-      segmentChanges: { entered: [], exited: [] },
-      forwards,
-    };
-  // An owned state is the caller's next state whatever the outcome: unchanged, it stays as it was.
-  if (owned && !changed)
+
+  /** `fn`, its failure as the record's. */
+  private guard(position: StreamPosition, fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      throw recordFailure(error, position);
+    }
+  }
+
+  /** The record applied (its state, or 'rejected'): remembered, the high-water mark moved on. */
+  private applied(record: IncomingRecord, next: MemberState | null | 'rejected', idHash: number, command: boolean): void {
+    if (next === 'rejected') return;
+    this.state = next;
+    if (!next) return;
+    remember(next, idHash, command, record === this.lastRecord ? this.today : todayIn(this.tz, record.arrivedAt));
+    next.highWater = record.position;
+    this.changed = true;
+  }
+
+  finish(): BatchOutcome {
+    const { state, changed, memberId, today, program } = this;
+    if (!state) return this.outcome(newMember(memberId, 0), false, { entered: [], exited: [] });
+    // An owned state is the caller's next state whatever the outcome: unchanged, it stays as it was.
+    if (this.owned && !changed) return this.outcome(state, changed, { entered: [], exited: [] });
+    pruneHistory(state, program);
+    // A visitor is no member: no segments (docs/rules.md#identity).
+    // Nor is a member merged away (it left its segments with the merge).
+    const segmentChanges =
+      changed && !this.visitor && !state.linkedTo ? evaluateSegments(program, state, today) : { entered: [], exited: [] };
+    // (Most records change no segment: nothing to build.)
+    if (segmentChanges.entered.length || segmentChanges.exited.length) {
+      const cause = this.lastRecord.event.eventId;
+      for (const [type, ids] of [
+        ['segment_entered', segmentChanges.entered],
+        ['segment_exited', segmentChanges.exited],
+      ] as const) {
+        // The record that made the change names it by its eventId (not by the member version, which
+        // differs when a bisected retry wrote part of the batch in between, nor by its stream position,
+        // which a replay from the failed-batches bucket changes): every attempt sends the same action.
+        for (const segmentId of ids) this.actions.push(makeAction(type, memberId, today, { segmentId }, [segmentId, cause]));
+      }
+    }
+    return this.outcome(state, changed, segmentChanges);
+  }
+
+  private outcome(state: MemberState, changed: boolean, segmentChanges: BatchOutcome['segmentChanges']): BatchOutcome {
     return {
       state,
       changed,
-      rejections,
-      tierChanges,
-      actions,
-      coinEntries,
-      applied: appliedClaims,
-      segmentChanges: { entered: [], exited: [] },
-      forwards,
+      rejections: this.rejections,
+      tierChanges: this.tierChanges,
+      actions: this.actions,
+      coinEntries: this.coinEntries,
+      applied: this.appliedClaims,
+      segmentChanges,
+      forwards: this.forwards,
     };
-  pruneHistory(state, program);
-  // A visitor is no member: no segments (docs/rules.md#identity).
-  // Nor is a member merged away (it left its segments with the merge).
-  const segmentChanges = changed && !visitor && !state.linkedTo ? evaluateSegments(program, state, today) : { entered: [], exited: [] };
-  // (Most records change no segment: nothing to build.)
-  if (segmentChanges.entered.length || segmentChanges.exited.length) {
-    const cause = lastRecord.event.eventId;
-    for (const [type, ids] of [
-      ['segment_entered', segmentChanges.entered],
-      ['segment_exited', segmentChanges.exited],
-    ] as const) {
-      // The record that made the change names it by its eventId (not by the member version, which
-      // differs when a bisected retry wrote part of the batch in between, nor by its stream position,
-      // which a replay from the failed-batches bucket changes): every attempt sends the same action.
-      for (const segmentId of ids) actions.push(makeAction(type, memberId, today, { segmentId }, [segmentId, cause]));
-    }
   }
-  return { state, changed, rejections, tierChanges, actions, coinEntries, applied: appliedClaims, segmentChanges, forwards };
 }
 
-/** What one pass of applyRecordsOnce gives each behaviour record (one object per pass, no closure per record). */
-interface RecordContext {
-  memberId: string;
-  ledger: LedgerPort;
-  program: Program;
-  rejections: Rejection[];
-  tierChanges: TierChange[];
-  coinEntries: CoinEntry[];
-  claims: RunClaims;
-  run: ReadonlySet<string>;
-}
-
-/** Applies one behaviour event: the member as it is after it, or 'rejected' (the rejection noted). */
-function applyBehaviour(
-  rc: RecordContext,
-  record: IncomingRecord,
-  /** The record's day (its `at` in the programme's zone). */
-  day: number,
-  current: MemberState | null,
-  event: BehaviourEvent,
-  anonymous: boolean,
-  forwardedFrom: string | null,
-  fromMember: string | null,
-): MemberState | 'rejected' | Promise<MemberState | 'rejected'> {
-  // Only the order types read the ledger: the others apply without a promise (an await per
-  // record was the largest cost left of applyRecordsOnce: #16).
-  if (event.type === 'refund') return applyRefundRecord(rc, record, day, current, event, forwardedFrom, fromMember);
-  const { memberId, ledger, program, tierChanges, coinEntries, claims } = rc;
-  const { position } = record;
-  const state = current ?? newMember(memberId, day);
-  if (event.type === 'signup' && event.acquisitionChannel && !state.acquisitionChannel) {
-    state.acquisitionChannel = event.acquisitionChannel;
-  }
-  const previous = state.activity.lastActiveOn;
-  const outcome = markActive(state.activity, day, program.activity.lateActivityLimitDays);
-  if (outcome === 'late') bump(state.contribution, day, C.lateActivity);
-  // An earlier-dated record that arrives after later ones (a retry, a replay, a forward that
-  // overtook another): the member joined on its day, as in time order.
-  if (outcome === 'new') joinedBy(state, day);
-  if (outcome === 'new' && (previous === null || day > previous)) endSilence(program, state, previous, day, state.contribution);
-  countEvent(state.contribution, event, day);
-  if (event.type !== 'purchase') return state;
-  return applyPurchase(
-    state,
-    event,
-    day,
-    position,
-    ledger,
-    program,
-    tierChanges,
-    coinEntries,
-    anonymous,
-    claims,
-    fromMember ?? undefined,
-    forwardedFrom === null ? undefined : visitorKey(forwardedFrom),
-  ).then(() => state);
-}
-
-async function applyRefundRecord(
-  rc: RecordContext,
-  record: IncomingRecord,
-  day: number,
-  state: MemberState | null,
-  event: Extract<BehaviourEvent, { type: 'refund' }>,
-  forwardedFrom: string | null,
-  fromMember: string | null,
-): Promise<MemberState | 'rejected'> {
-  const { memberId, ledger, program, rejections, tierChanges, coinEntries, claims, run } = rc;
-  const { position } = record;
-  // A refund never creates a member: without a member there is no order to refund. A forwarded
-  // refund may name an order the anonymous id made before its link (kept under its own key), a
-  // merged member's event one that member made; a member's refund one of the ids folded into it.
-  let ledgerKey = memberId;
-  let order: OrderRecord | null = null;
-  // An order this write applied is in its outbox, not on the ledger yet: the refund is recorded on it.
-  const pending = state?.ordersOut?.find((o) => o.orderId === event.orderId);
-  if (state && pending) {
-    if (recordOutboxRefund(pending, event, position))
-      applyRefund(state, event, pending, day, pending, undefined, program, tierChanges, coinEntries, claims, true);
-    return state;
-  }
-  const keys = [...(fromMember ? [fromMember] : []), memberId, ...(forwardedFrom !== null ? [visitorKey(forwardedFrom)] : [])];
-  for (const key of state ? new Set([...keys, ...state.identities]) : []) {
-    order = await ledger.getOrder(key, event.orderId);
-    if (order) {
-      ledgerKey = key;
-      break;
-    }
-  }
-  // An order first claimed by a later record was unknown when this refund arrived.
-  const foreign = ledgerKey === memberId ? undefined : ledgerKey;
-  if (!state || !order || !purchaseApplied(order, foreign, position, run)) {
-    rejections.push({
-      position,
-      event,
-      reason: 'unknown_order',
-      detail: `orderId: no purchase ${event.orderId} by member ${memberId}`,
-    });
-    return 'rejected';
-  }
-  applyRefund(
-    state,
-    event,
-    order,
-    day,
-    await claimRefundOnce(ledger, ledgerKey, event, order, position),
-    foreign,
-    program,
-    tierChanges,
-    coinEntries,
-    claims,
-  );
-  return state;
+/** What a record's failure throws: a port's own error (the batch fails), else the record's RecordFailure. */
+function recordFailure(error: unknown, position: StreamPosition): unknown {
+  if (error instanceof PortFailure) return error.original;
+  return new RecordFailure(position.seq, `(record): could not be applied: ${String((error as Error)?.message ?? error)}`.slice(0, 512));
 }
 
 /** The ledger port with its failures marked (record-failures.ts), one wrapper per port. */
