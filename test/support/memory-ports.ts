@@ -29,8 +29,14 @@ import type {
 export function clone<T>(value: T): T {
   if (typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) {
-    const out = new Array(value.length);
-    for (let i = 0; i < value.length; i++) if (i in value) out[i] = clone(value[i]);
+    // A copy of the same elements kind (a list of numbers stays packed numbers, as a store's decode
+    // gives it; an array filled one by one is holey, and every later operation on it slower: #16),
+    // then its objects copied in turn.
+    const out: unknown[] = value.slice();
+    for (let i = 0; i < out.length; i++) {
+      const v = out[i];
+      if (typeof v === 'object' && v !== null) out[i] = clone(v);
+    }
     return out as T;
   }
   const proto = Object.getPrototypeOf(value);
