@@ -219,13 +219,12 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
     const { moves, held } = nextMoves(old, bookedMoves(r.coinEntries), !!r.final.linkedTo);
     // At the member's own position (the last record it applied), whatever the batch's cut.
     const at = r.final.highWater?.shardId === shardId ? r.final.highWater.seq : last;
-    r.final = {
-      ...r.final,
-      coinOut:
-        Object.keys(counts).length || moves.length
-          ? { shardId, seq: at, counts, ...(moves.length ? { moves } : {}), ...(held ? { held } : {}) }
-          : null,
-    };
+    // A changed member's final state is this batch's own (its reduction's copy, never the stored
+    // member): its outboxes are set in place, no copy of the member per write (#16).
+    r.final.coinOut =
+      Object.keys(counts).length || moves.length
+        ? { shardId, seq: at, counts, ...(moves.length ? { moves } : {}), ...(held ? { held } : {}) }
+        : null;
   });
   // Moves an earlier delivery filed from the member (it may have crashed after the member write):
   // stored before this delivery replaces the outbox. One read per such member; usually already there.
@@ -290,7 +289,7 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
     ...results.filter((r) => !toWrite(r)).flatMap((r) => r.actions),
   ];
   if (earlier.length) await ports.actions.publish(earlier);
-  for (const r of results) if (toWrite(r)) r.final = { ...r.final!, actionsOut: r.actions.length ? r.actions : undefined };
+  for (const r of results) if (toWrite(r)) r.final!.actionsOut = r.actions.length ? r.actions : undefined;
   const membership = results.flatMap((r) => {
     const before = new Set(stored.get(r.memberId)?.segments ?? []);
     // A member erased now leaves every segment (and its sweep removes the memberships again).
