@@ -6,7 +6,7 @@ import { BEHAVIOUR_TYPES } from '../events/events';
 import type { OutgoingRecord } from '../identity/commands';
 import type { MergeRequest } from '../identity/merge-request';
 import { claimKey, type AppliedClaim } from '../member/ledger';
-import { applyRecordOwned, applyRecords, ownedCopy, type BatchOutcome, type Rejection } from '../member/reducer';
+import { applyRecordOwned, applyRecords, ownedCopy, type BatchOutcome, type ReducerContext, type Rejection } from '../member/reducer';
 import { RecordFailure } from '../member/record-failures';
 import type { IncomingRecord, MemberState } from '../member/state';
 import { memberDeltas, type DeltaBase, type Deltas } from '../metrics/deltas';
@@ -103,7 +103,9 @@ async function reduce(
   const applied = new Set<string>();
   /** The member's deltas: the sum of each applied record's own (one map, not one per record: #16). */
   let deltas: Deltas | undefined;
-  const context = { program: ports.program, ledger: ports.ledger, sources, applied, mergeRequests };
+  /** The day the segments of `state` were evaluated for (ReducerContext.segmentsAsOf). */
+  let segmentsAsOf: number | undefined;
+  const context: ReducerContext = { program: ports.program, ledger: ports.ledger, sources, applied, mergeRequests };
   for (const record of records) {
     let outcome: BatchOutcome;
     let before: Before | null = state;
@@ -114,6 +116,7 @@ async function reduce(
       }
       before = state && beforeView(state, record.event.type);
       // A promise only for an order's ledger read: the rest go on without an await (#16).
+      context.segmentsAsOf = segmentsAsOf;
       const applied = applyRecordOwned(memberId, state, record, context);
       outcome = applied instanceof Promise ? await applied : applied;
       if (before && !outcome.changed) {
@@ -121,7 +124,12 @@ async function reduce(
         outcome.state.contribution = before.contribution;
         outcome.state.identityDeltas = before.identityDeltas;
       } else if (before) outcome.state.recentCommandIds ??= []; // as the reference's copy has it
-    } else outcome = await applyRecords(memberId, state, [record], context);
+    } else {
+      context.segmentsAsOf = undefined;
+      outcome = await applyRecords(memberId, state, [record], context);
+    }
+    // The segments of the state the next record starts from are current for this day (#16).
+    if (outcome.changed) segmentsAsOf = outcome.segmentsAsOf;
     for (const x of outcome.forwards) result.forwards.push(x);
     for (const claim of outcome.applied) {
       applied.add(claimKey(claim));

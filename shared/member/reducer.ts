@@ -39,6 +39,8 @@ export interface BatchOutcome {
   /** Ledger claims these records applied: the member write marks them applied (MemberPort.put). */
   applied: AppliedClaim[];
   segmentChanges: { entered: string[]; exited: string[] };
+  /** The day the state's segments are current for (evaluated or kept), when they were looked at. */
+  segmentsAsOf?: number;
   /** Identity commands for other owners (docs/architecture.md#identity), put after the member write. */
   forwards: OutgoingRecord[];
 }
@@ -52,7 +54,19 @@ export interface ReducerContext {
   applied?: ReadonlySet<string>;
   /** The stored merge requests of the members this batch's member_merge records merge away. */
   mergeRequests?: ReadonlyMap<string, MergeRequest>;
+  /**
+   * The day the owned state's segments were evaluated for by the previous record's pass
+   * (applyRecordOwned): a record of {@link KEEPS_FACTS} that changes nothing of the member's
+   * activity, on that same day, keeps them as they are — no fact a segment reads has moved (#16).
+   */
+  segmentsAsOf?: number;
 }
+
+/**
+ * Types that change no segment fact (tier, points, purchases, channel, RFM) but through activity:
+ * on a day already active, such a record leaves every fact as it was.
+ */
+const KEEPS_FACTS: ReadonlySet<string> = new Set(['app_open', 'page_view', 'session_end']);
 
 /**
  * Applies the records of one member, in arrival order. `stored` is the member as read (null when
@@ -166,12 +180,15 @@ class Pass {
   private readonly program: Program;
   private readonly sources: ReducerContext['sources'];
   private readonly mergeRequests: ReducerContext['mergeRequests'];
+  /** The member's activity before the record, when its segments may be kept (ReducerContext.segmentsAsOf). */
+  private readonly activityBefore: { lastActiveOn: number | null; activeDays: number; recent: number } | undefined;
+  private readonly segmentsAsOf: number | undefined;
 
   constructor(
     private readonly memberId: string,
     stored: MemberState | null,
     private readonly records: readonly IncomingRecord[],
-    { program, ledger: port, sources, applied: before, mergeRequests }: ReducerContext,
+    { program, ledger: port, sources, applied: before, mergeRequests, segmentsAsOf }: ReducerContext,
     private readonly poisoned: ReadonlyMap<string, string>,
     private readonly owned: boolean,
   ) {
@@ -193,6 +210,12 @@ class Pass {
       this.state.identityDeltas = undefined;
     }
     this.visitor = isVisitorKey(memberId);
+    this.segmentsAsOf = owned ? segmentsAsOf : undefined;
+    const activity = this.state?.activity;
+    this.activityBefore =
+      owned && activity && segmentsAsOf === this.today && records.length === 1 && KEEPS_FACTS.has(records[0].event.type)
+        ? { lastActiveOn: activity.lastActiveOn, activeDays: activity.activeDays, recent: activity.recent.length }
+        : undefined;
     this.rc = {
       memberId,
       ledger: this.ledger,
@@ -344,12 +367,16 @@ class Pass {
     const { state, changed, memberId, today, program } = this;
     if (!state) return this.outcome(newMember(memberId, 0), false, { entered: [], exited: [] });
     // An owned state is the caller's next state whatever the outcome: unchanged, it stays as it was.
-    if (this.owned && !changed) return this.outcome(state, changed, { entered: [], exited: [] });
+    if (this.owned && !changed) return this.outcome(state, changed, { entered: [], exited: [] }, this.segmentsAsOf);
     pruneHistory(state, program);
     // A visitor is no member: no segments (docs/rules.md#identity).
     // Nor is a member merged away (it left its segments with the merge).
-    const segmentChanges =
-      changed && !this.visitor && !state.linkedTo ? evaluateSegments(program, state, today) : { entered: [], exited: [] };
+    const evaluated = changed && !this.visitor && !state.linkedTo;
+    const segmentChanges = !evaluated
+      ? { entered: [], exited: [] }
+      : this.factsKept(state)
+        ? { entered: [], exited: [] }
+        : evaluateSegments(program, state, today);
     // (Most records change no segment: nothing to build.)
     if (segmentChanges.entered.length || segmentChanges.exited.length) {
       const cause = this.lastRecord.event.eventId;
@@ -363,13 +390,29 @@ class Pass {
         for (const segmentId of ids) this.actions.push(makeAction(type, memberId, today, { segmentId }, [segmentId, cause]));
       }
     }
-    return this.outcome(state, changed, segmentChanges);
+    return this.outcome(state, changed, segmentChanges, evaluated ? today : undefined);
   }
 
-  private outcome(state: MemberState, changed: boolean, segmentChanges: BatchOutcome['segmentChanges']): BatchOutcome {
+  /** Whether the record left the member's activity as it was, on the day its segments are current for. */
+  private factsKept(state: MemberState): boolean {
+    const before = this.activityBefore;
+    if (!before) return false;
+    const { activity } = state;
+    return (
+      activity.lastActiveOn === before.lastActiveOn && activity.activeDays === before.activeDays && activity.recent.length === before.recent
+    );
+  }
+
+  private outcome(
+    state: MemberState,
+    changed: boolean,
+    segmentChanges: BatchOutcome['segmentChanges'],
+    segmentsAsOf?: number,
+  ): BatchOutcome {
     return {
       state,
       changed,
+      segmentsAsOf,
       rejections: this.rejections,
       tierChanges: this.tierChanges,
       actions: this.actions,

@@ -63,6 +63,51 @@ describe('the in-place reduction of a member', () => {
     expect(deltas).toBeGreaterThan(1000);
   });
 
+  it('evaluates the segments again for a record that arrived on another day, though it changed no activity', async () => {
+    // m1 active on 1 May only. Two page views of that day arrive late, on 21 May (still active) and
+    // on 10 June (silent: more than 30 days since): the second keeps the activity as it was, but
+    // its day is not the one the segments were evaluated for.
+    const pipeline = new MemoryPipeline();
+    const event = (eventId: string, type: string) =>
+      JSON.stringify({ eventId, type, memberId: 'm1', occurredAt: '2027-05-01T10:00:00+08:00', channel: 'app' });
+    await pipeline.deliver(pipeline.records([event('a1', 'app_open')]));
+    const records = pipeline.records([event('v1', 'page_view'), event('v2', 'page_view')]);
+    records[0].arrivedAt = Date.parse('2027-05-21T10:00:00+08:00');
+    records[1].arrivedAt = Date.parse('2027-06-10T10:00:00+08:00');
+    const { byMember } = await decodeBatch(records, { canForward: false });
+    const run = (inPlace: boolean) =>
+      reduceMember('m1', clone(pipeline.member('m1')!), byMember.get('m1')!, pipeline.ports(), new Map(), new Map(), inPlace);
+    const [inPlace, reference] = [await run(true), await run(false)];
+    expect(inPlace).toEqual(reference);
+    expect(inPlace.final?.segments).toContain('status-silent');
+    expect(inPlace.actions.map((a) => [a.type, a.day, a.details])).toContainEqual([
+      'segment_exited',
+      '2027-06-10',
+      { segmentId: 'status-active' },
+    ]);
+  });
+
+  it('evaluates the segments again for a record of the same day that made the member active', async () => {
+    // m1 active on 1 May only; on 10 June a page view of 1 May (silent as of that day), then one of
+    // 10 June, the same arrival day: the second changes the activity, and the member is active again.
+    const pipeline = new MemoryPipeline();
+    const event = (eventId: string, type: string, occurredAt: string) =>
+      JSON.stringify({ eventId, type, memberId: 'm1', occurredAt, channel: 'app' });
+    await pipeline.deliver(pipeline.records([event('a1', 'app_open', '2027-05-01T10:00:00+08:00')]));
+    const records = pipeline.records([
+      event('v1', 'page_view', '2027-05-01T10:00:00+08:00'),
+      event('v2', 'page_view', '2027-06-10T09:00:00+08:00'),
+    ]);
+    for (const r of records) r.arrivedAt = Date.parse('2027-06-10T10:00:00+08:00');
+    const { byMember } = await decodeBatch(records, { canForward: false });
+    const run = (inPlace: boolean) =>
+      reduceMember('m1', clone(pipeline.member('m1')!), byMember.get('m1')!, pipeline.ports(), new Map(), new Map(), inPlace);
+    const [inPlace, reference] = [await run(true), await run(false)];
+    expect(inPlace).toEqual(reference);
+    expect(inPlace.final?.segments).toContain('status-active');
+    expect(inPlace.actions.map((a) => [a.type, a.details])).toContainEqual(['segment_exited', { segmentId: 'status-silent' }]);
+  });
+
   it('rejects a record the rules throw on as the reference does, the records around it applied once', async () => {
     // A stored order without its sku list: the refund's rules throw a TypeError.
     class CorruptLedger extends MemoryLedger {
