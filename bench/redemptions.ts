@@ -3,8 +3,9 @@
  * members with available coins (their purchases streamed through the consumer first), then
  * redemptions at the till through the HTTP API on the local stack, one after another per member,
  * every DynamoDB call of the API metered, and of the consumer until the stream is drained (it adds
- * the redemptions' coin counts: shared/coins/settle.ts). `npx tsx bench/redemptions.ts` runs it alone; `npm run
- * bench` prints it with the rest.
+ * the redemptions' coin counts: shared/coins/settle.ts), under the deployed mapping's batching window.
+ * `npx tsx bench/redemptions.ts [--batching-window SECONDS]` runs it alone; `npm run bench` prints
+ * it with the rest.
  */
 import { GetItemCommand, type AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -14,9 +15,12 @@ import { attachLocalStack } from '../infra/local/engine/stack';
 import { addDays, dayString, todayIn } from '../shared/days/days';
 import type { AttrMap } from './billing';
 import { CapacityMeter, describeWith } from './meter';
+import { MAX_BATCHING_WINDOW_SECONDS } from '../infra/constructs/stream-consumers';
 
 export interface RedemptionBench {
   members: number;
+  /** The stream mapping's batching window the consumer ran with. */
+  batchingWindowSeconds: number;
   redemptions: number;
   writeUnits: number;
   perRedemption: number;
@@ -30,17 +34,20 @@ const TOKEN = 'bench-redemptions';
 
 export async function measureRedemptions(
   endpoints: LocalEndpoints,
-  opts: { members?: number; perMember?: number } = {},
+  opts: { members?: number; perMember?: number; batchingWindowSeconds?: number } = {},
 ): Promise<RedemptionBench> {
   const members = opts.members ?? 40;
   const perMember = opts.perMember ?? 5;
+  // The deployed mapping's window by default: the consumer's counter writes per batch are shared
+  // by the settle records that batch gathers, as in production (with 0, nearly one batch each).
+  const batchingWindowSeconds = opts.batchingWindowSeconds ?? MAX_BATCHING_WINDOW_SECONDS;
   const stack = await attachLocalStack({
     endpoints,
     prefix: `benchr${process.pid}-`,
     apiPort: 0,
     token: TOKEN,
     withScheduler: false,
-    mappingOverrides: { maximumBatchingWindowInSeconds: 0 },
+    mappingOverrides: { maximumBatchingWindowInSeconds: batchingWindowSeconds },
   });
   const raw = dynamoClient(endpoints);
   const meter = new CapacityMeter(describeWith(raw), async (table, key) => {
@@ -96,7 +103,7 @@ export async function measureRedemptions(
       if (d) byTable[logical.get(table) ?? table] = d / redemptions;
     }
     const writeUnits = after.writeUnits - before.writeUnits;
-    return { members, redemptions, writeUnits, perRedemption: writeUnits / redemptions, byTable, goal: 2 };
+    return { members, batchingWindowSeconds, redemptions, writeUnits, perRedemption: writeUnits / redemptions, byTable, goal: 2 };
   } finally {
     setDocumentClient(undefined);
     client.destroy();
@@ -109,14 +116,19 @@ export function formatRedemptionBench(b: RedemptionBench): string {
   const tables = Object.entries(b.byTable)
     .map(([t, wu]) => `${t} ${wu.toFixed(2)}`)
     .join(', ');
-  return `coin redemptions: ${b.redemptions} at the till (${b.members} members): ${b.perRedemption.toFixed(2)} write units per redemption (goal ≤ ${b.goal}; ${tables})`;
+  return `coin redemptions: ${b.redemptions} at the till (${b.members} members, batching window ${b.batchingWindowSeconds} s): ${b.perRedemption.toFixed(2)} write units per redemption (goal ≤ ${b.goal}; ${tables})`;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { startLocalProcesses } = await import('../infra/local/engine/processes');
   const procs = await startLocalProcesses();
+  const at = process.argv.indexOf('--batching-window');
   try {
-    console.log(formatRedemptionBench(await measureRedemptions(procs.endpoints)));
+    console.log(
+      formatRedemptionBench(
+        await measureRedemptions(procs.endpoints, at > 0 ? { batchingWindowSeconds: Number(process.argv[at + 1]) } : {}),
+      ),
+    );
   } finally {
     await procs.stop();
   }

@@ -51,6 +51,9 @@ export const MAX_RECORD_AGE = Duration.hours(12);
  */
 export const RETRY_ATTEMPTS = 10_000;
 
+/** How long a stream mapping gathers records before it invokes (the benchmarks run with it too). */
+export const MAX_BATCHING_WINDOW_SECONDS = 2;
+
 /**
  * Shared mapping settings (docs/architecture.md, docs/aws.md): retries bounded by record age,
  * bisect on error, partial batch responses and an S3 copy of anything given up on, so one bad
@@ -60,7 +63,7 @@ function mappingSettings(failedBatches: s3.IBucket): StreamEventSourceProps {
   return {
     startingPosition: lambda.StartingPosition.TRIM_HORIZON,
     batchSize: 500,
-    maxBatchingWindow: Duration.seconds(2),
+    maxBatchingWindow: Duration.seconds(MAX_BATCHING_WINDOW_SECONDS),
     bisectBatchOnError: true,
     reportBatchItemFailures: true,
     retryAttempts: RETRY_ATTEMPTS,
