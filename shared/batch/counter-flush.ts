@@ -69,7 +69,7 @@ export class CounterFlush {
     await forEachLimited(keys, concurrency, async (key) => {
       const current = this.items.get(key);
       const counters = { ...current?.counters };
-      addInto(counters, new Map(Object.entries(this.counts[key] ?? {})));
+      addInto(counters, this.counts[key] ?? {});
       await metrics.write(key, shardId, { ...nextMark(current, last, this.failed), counters }, current?.hw ?? null);
     });
     return keys.length;

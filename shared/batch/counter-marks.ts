@@ -79,9 +79,10 @@ export function nextMark(item: CounterItem | undefined, last: string, failed: Re
   return { hw: item?.hw ? later(item.hw, last) : last, ...(hx.length ? { hx } : {}) };
 }
 
-export function addInto(target: Record<string, number>, deltas: Map<string, number>, sign = 1): void {
-  for (const [name, value] of deltas) {
-    const next = (target[name] ?? 0) + sign * value;
+/** Adds `deltas` (times `sign`) into a counter item's counters; a counter back at 0 is dropped. */
+export function addInto(target: Record<string, number>, deltas: Readonly<Record<string, number>>, sign = 1): void {
+  for (const name in deltas) {
+    const next = (target[name] ?? 0) + sign * deltas[name];
     if (next === 0) delete target[name];
     else target[name] = next;
   }
