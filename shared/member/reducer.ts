@@ -38,7 +38,6 @@ export interface BatchOutcome {
   coinEntries: CoinEntry[];
   /** Ledger claims these records applied: the member write marks them applied (MemberPort.put). */
   applied: AppliedClaim[];
-  segmentChanges: { entered: string[]; exited: string[] };
   /** The day the state's segments are current for (evaluated or kept), when they were looked at. */
   segmentsAsOf?: number;
   /** Identity commands for other owners (docs/architecture.md#identity), put after the member write. */
@@ -365,20 +364,16 @@ class Pass {
 
   finish(): BatchOutcome {
     const { state, changed, memberId, today, program } = this;
-    if (!state) return this.outcome(newMember(memberId, 0), false, { entered: [], exited: [] });
+    if (!state) return this.outcome(newMember(memberId, 0), false);
     // An owned state is the caller's next state whatever the outcome: unchanged, it stays as it was.
-    if (this.owned && !changed) return this.outcome(state, changed, { entered: [], exited: [] }, this.segmentsAsOf);
+    if (this.owned && !changed) return this.outcome(state, changed, this.segmentsAsOf);
     pruneHistory(state, program);
     // A visitor is no member: no segments (docs/rules.md#identity).
     // Nor is a member merged away (it left its segments with the merge).
     const evaluated = changed && !this.visitor && !state.linkedTo;
-    const segmentChanges = !evaluated
-      ? { entered: [], exited: [] }
-      : this.factsKept(state)
-        ? { entered: [], exited: [] }
-        : evaluateSegments(program, state, today);
+    const segmentChanges = evaluated && !this.factsKept(state) ? evaluateSegments(program, state, today) : null;
     // (Most records change no segment: nothing to build.)
-    if (segmentChanges.entered.length || segmentChanges.exited.length) {
+    if (segmentChanges && (segmentChanges.entered.length || segmentChanges.exited.length)) {
       const cause = this.lastRecord.event.eventId;
       for (const [type, ids] of [
         ['segment_entered', segmentChanges.entered],
@@ -390,7 +385,7 @@ class Pass {
         for (const segmentId of ids) this.actions.push(makeAction(type, memberId, today, { segmentId }, [segmentId, cause]));
       }
     }
-    return this.outcome(state, changed, segmentChanges, evaluated ? today : undefined);
+    return this.outcome(state, changed, evaluated ? today : undefined);
   }
 
   /** Whether the record left the member's activity as it was, on the day its segments are current for. */
@@ -403,12 +398,7 @@ class Pass {
     );
   }
 
-  private outcome(
-    state: MemberState,
-    changed: boolean,
-    segmentChanges: BatchOutcome['segmentChanges'],
-    segmentsAsOf?: number,
-  ): BatchOutcome {
+  private outcome(state: MemberState, changed: boolean, segmentsAsOf?: number): BatchOutcome {
     return {
       state,
       changed,
@@ -418,7 +408,6 @@ class Pass {
       actions: this.actions,
       coinEntries: this.coinEntries,
       applied: this.appliedClaims,
-      segmentChanges,
       forwards: this.forwards,
     };
   }

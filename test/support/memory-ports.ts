@@ -42,7 +42,11 @@ export function clone<T>(value: T): T {
   const proto = Object.getPrototypeOf(value);
   if (proto === Object.prototype || proto === null) {
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value)) out[key] = clone((value as Record<string, unknown>)[key]);
+    // (for…in: no array of keys per object; a plain object inherits nothing enumerable.)
+    for (const key in value) {
+      const v = (value as Record<string, unknown>)[key];
+      out[key] = typeof v === 'object' && v !== null ? clone(v) : v;
+    }
     return out as T;
   }
   if (value instanceof Map) {
