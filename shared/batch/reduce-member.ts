@@ -117,8 +117,8 @@ async function reduce(
       before = state && beforeView(state, record.event.type);
       // A promise only for an order's ledger read: the rest go on without an await (#16).
       context.segmentsAsOf = segmentsAsOf;
-      const applied = applyRecordOwned(memberId, state, record, context);
-      outcome = applied instanceof Promise ? await applied : applied;
+      const done = applyRecordOwned(memberId, state, record, context);
+      outcome = done instanceof Promise ? await done : done;
       if (before && !outcome.changed) {
         // As if not applied (the reference drops its copy): the last change's own counts stay.
         outcome.state.contribution = before.contribution;
