@@ -5,8 +5,8 @@
  * (bench/baseline.ts), on the same simulated workload and the same fixed batch plan (4 shards by
  * memberId, 500 records per batch, arrival order), in one run, on DynamoDB Local:
  * write and read units by DynamoDB's billing rules (bench/meter.ts), throughput, handler CPU and
- * cost per million events. `--sweep` runs memberflow and the lower bound at 1,000, 2,000 and 4,000
- * members. With `--json` the last line of stdout is one JSON object.
+ * cost per million events. `--sweep` runs memberflow and the lower bound at 1,000, 4,000 and 16,000
+ * members (bench/sweep.ts). With `--json` the last line of stdout is one JSON object.
  */
 import './deployed-flags';
 import { BATCH_CODE_V8_FLAGS } from '../infra/runtime-flags';
@@ -18,10 +18,10 @@ import { dayString } from '../shared/days/days';
 import { loadProgram } from '../shared/programme/load';
 import { SIMPLE_COUNTERS } from './baseline';
 import { arriveLive } from './clock';
-import { ASSUMPTIONS, capacityRow, type CostBreakdown, costPerMillionEvents, PRICES } from './cost';
+import { ASSUMPTIONS, capacityRow, costPerMillionEvents, PRICES } from './cost';
 import { measureHandlerCpu } from './cpu';
 import type { PeakShare } from './meter';
-import { BATCH_SIZE, GOALS, options, SHARDS, SWEEP } from './options';
+import { BATCH_SIZE, GOALS, options, SHARDS } from './options';
 import {
   aggregationReport,
   capacityTable,
@@ -41,6 +41,7 @@ import { formatRedemptionBench, measureRedemptions } from './redemptions';
 import { formatCoinsShare, measureCoinsShare } from './coins-share';
 import { formatIdentity, identityGoal, identityJson, measureIdentity } from './identity';
 import { batchCount, compareDays, progress, runBaseline, type RunFigures, runMemberflow, subPlan, workload } from './runs';
+import { runSweep } from './sweep';
 
 async function main(): Promise<void> {
   const opts = options(process.argv.slice(2));
@@ -65,111 +66,7 @@ async function main(): Promise<void> {
   status('starting DynamoDB Local, kinesis-mock and s3rver…');
   const procs = await startLocalProcesses();
   try {
-    if (opts.sweep) {
-      const rows: {
-        members: number;
-        events: number;
-        lowerBound: number;
-        refinedLowerBound: number;
-        writeUnits: number;
-        readUnits: number;
-        eventsPerSecond: number;
-        cost: CostBreakdown;
-        meterCheck: RunFigures['meterCheck'];
-      }[] = [];
-      for (const members of SWEEP) {
-        status(`simulating ${members} members × ${opts.days} days (seed ${opts.seed})…`);
-        const w = workload(members, opts.days, opts.seed, opts.start, program);
-        const mf = await runMemberflow(procs.endpoints, w, program, bar, `memberflow ${members}`);
-        const f = mf.figures;
-        rows.push({
-          members,
-          events: f.events,
-          lowerBound: w.lowerBound.writeUnits,
-          refinedLowerBound: w.lowerBound.refinedWriteUnits,
-          writeUnits: f.writeUnits,
-          readUnits: f.readUnits,
-          eventsPerSecond: f.eventsPerSecond,
-          cost: costPerMillionEvents(perEvent(f)),
-          meterCheck: f.meterCheck,
-        });
-        // Each size as it finishes (a 16,000-member run takes long on DynamoDB Local).
-        status(
-          `sweep ${members}: ${f.events} events, ${f.writeUnits} WU (${(f.writeUnits / f.events).toFixed(3)}/event), lower bound ${w.lowerBound.writeUnits}, refined ${w.lowerBound.refinedWriteUnits}, ${f.eventsPerSecond.toFixed(0)} events/s`,
-        );
-      }
-      const perEventWu = rows.map((r) => r.writeUnits / r.events);
-      const mean = perEventWu.reduce((a, b) => a + b, 0) / perEventWu.length;
-      const spread = Math.max(...perEventWu.map((x) => Math.abs(x / mean - 1)));
-      say();
-      say(
-        `memberflow write units across the workload (${opts.days} days, seed ${opts.seed}, ${SHARDS} shards × ${BATCH_SIZE}-record batches, DynamoDB Local)`,
-      );
-      say();
-      say(
-        table([
-          [
-            'members',
-            'events',
-            'lower bound WU',
-            'write units',
-            'WU/event',
-            'LB WU/event',
-            'WU / LB',
-            'WU / refined LB',
-            'RU/event',
-            'events/s',
-            'USD / M events',
-          ],
-          ...rows.map((r) => [
-            n0(r.members),
-            n0(r.events),
-            n0(r.lowerBound),
-            n0(r.writeUnits),
-            n3(r.writeUnits / r.events),
-            n3(r.lowerBound / r.events),
-            n2(r.writeUnits / r.lowerBound),
-            n2(r.writeUnits / r.refinedLowerBound),
-            n3(r.readUnits / r.events),
-            n0(r.eventsPerSecond),
-            usd(r.cost.total),
-          ]),
-        ]),
-      );
-      say();
-      say(
-        `write units per event vary by at most ${(spread * 100).toFixed(1)}% from their mean ${n3(mean)} (goal ±${GOALS.sweepSpread * 100}%): ${spread <= GOALS.sweepSpread ? 'met' : 'MISSED'}`,
-      );
-      say(
-        `meter check: ${rows.every((r) => r.meterCheck.mismatched === 0) ? "the meter's item sizes equal the stored items' in every run" : rows.map((r) => `${r.members}: ${r.meterCheck.mismatched} mismatched`).join(', ')}`,
-      );
-      say(pricesText());
-      say(`total ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-      if (opts.json) {
-        say(
-          JSON.stringify({
-            mode: 'sweep',
-            days: opts.days,
-            seed: opts.seed,
-            rows: rows.map((r) => ({
-              members: r.members,
-              events: r.events,
-              lowerBoundWriteUnits: r.lowerBound,
-              refinedLowerBoundWriteUnits: r.refinedLowerBound,
-              writeUnits: r.writeUnits,
-              readUnits: r.readUnits,
-              writeUnitsPerEvent: r.writeUnits / r.events,
-              eventsPerSecond: r.eventsPerSecond,
-              costPerMillionEventsUsd: r.cost.total,
-            })),
-            writeUnitsPerEventSpread: spread,
-            flat: spread <= GOALS.sweepSpread,
-            prices: PRICES,
-          }),
-        );
-      }
-      return;
-    }
+    if (opts.sweep) return await runSweep(procs.endpoints, opts, program, { bar, say, status, t0 });
 
     const identityRun = () =>
       measureIdentity(
