@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeBatch } from '../../shared/batch/decode';
 import { reduceMember, type MemberResult } from '../../shared/batch/reduce-member';
+import type { StreamRecord } from '../../shared/batch/process-batch';
 import { dayNumber } from '../../shared/days/days';
 import { dayKey } from '../../shared/keys/metrics-keys';
 import type { OrderRecord } from '../../shared/member/ledger';
@@ -44,6 +45,14 @@ async function bothWays(
   return out;
 }
 
+/** m1's records reduced in place and by the reference, each from m1's stored state. */
+async function m1BothWays(pipeline: MemoryPipeline, records: StreamRecord[]): Promise<[MemberResult, MemberResult]> {
+  const { byMember } = await decodeBatch(records, { canForward: false });
+  const run = (inPlace: boolean) =>
+    reduceMember('m1', clone(pipeline.member('m1')!), byMember.get('m1')!, pipeline.ports(), new Map(), new Map(), inPlace);
+  return [await run(true), await run(false)];
+}
+
 describe('the in-place reduction of a member', () => {
   it('gives what a copy per record gives, batch after batch of a simulated stream', async () => {
     const lines = [...eventsToJsonLines(simulate({ members: 40, days: 25, seed: 11 }))];
@@ -74,10 +83,7 @@ describe('the in-place reduction of a member', () => {
     const records = pipeline.records([event('v1', 'page_view'), event('v2', 'page_view')]);
     records[0].arrivedAt = Date.parse('2027-05-21T10:00:00+08:00');
     records[1].arrivedAt = Date.parse('2027-06-10T10:00:00+08:00');
-    const { byMember } = await decodeBatch(records, { canForward: false });
-    const run = (inPlace: boolean) =>
-      reduceMember('m1', clone(pipeline.member('m1')!), byMember.get('m1')!, pipeline.ports(), new Map(), new Map(), inPlace);
-    const [inPlace, reference] = [await run(true), await run(false)];
+    const [inPlace, reference] = await m1BothWays(pipeline, records);
     expect(inPlace).toEqual(reference);
     expect(inPlace.final?.segments).toContain('status-silent');
     expect(inPlace.actions.map((a) => [a.type, a.day, a.details])).toContainEqual([
@@ -99,10 +105,7 @@ describe('the in-place reduction of a member', () => {
       event('v2', 'page_view', '2027-06-10T09:00:00+08:00'),
     ]);
     for (const r of records) r.arrivedAt = Date.parse('2027-06-10T10:00:00+08:00');
-    const { byMember } = await decodeBatch(records, { canForward: false });
-    const run = (inPlace: boolean) =>
-      reduceMember('m1', clone(pipeline.member('m1')!), byMember.get('m1')!, pipeline.ports(), new Map(), new Map(), inPlace);
-    const [inPlace, reference] = [await run(true), await run(false)];
+    const [inPlace, reference] = await m1BothWays(pipeline, records);
     expect(inPlace).toEqual(reference);
     expect(inPlace.final?.segments).toContain('status-active');
     expect(inPlace.actions.map((a) => [a.type, a.details])).toContainEqual(['segment_exited', { segmentId: 'status-silent' }]);
