@@ -2,7 +2,8 @@
 import type { MemberState, PurchaseStat } from './state';
 import { lastActiveAsOf, statusAsOf } from './status';
 import type { Program, SegmentFacts } from '../programme/vocabulary';
-import { memberSegments, sameIds, segmentDiff } from '../segments/segments';
+import { memberSegments, segmentDiff } from '../segments/segments';
+import { sameItems } from '../util/same-items';
 import { qualifyingPoints } from '../points/tiers';
 
 /** R, F, M over purchases in [asOf − window + 1, asOf]; null when none. */
@@ -38,9 +39,11 @@ export function memberFacts(program: Program, state: MemberState, asOf: number):
 /** Re-evaluates the member's segments as of `asOf`; returns what changed. */
 export function evaluateSegments(program: Program, state: MemberState, asOf: number): { entered: string[]; exited: string[] } {
   const next = memberSegments(program, memberFacts(program, state, asOf));
+  // Nearly every record leaves the list as it was: it stays the same array (memberDeltas then sees
+  // no change without comparing) and no sets are built (#16).
+  if (sameItems(state.segments, next)) return { entered: [], exited: [] };
   const diff = segmentDiff(state.segments, next);
-  // The same list stays the same array: memberDeltas then sees no change without comparing (#16).
-  if (!sameIds(state.segments, next)) state.segments = next;
+  state.segments = next;
   if (diff.entered.length || diff.exited.length) state.segmentsOn = asOf;
   return diff;
 }

@@ -21,6 +21,7 @@ import {
 import { dayKey, TOTALS_KEY } from '../keys/metrics-keys';
 import type { MemberState } from '../member/state';
 import { isVisitorKey } from '../identity/keys';
+import { sameItems } from '../util/same-items';
 import { OTHER_CHANNEL, type Program } from '../programme/vocabulary';
 
 /** item key → counter → delta */
@@ -177,7 +178,7 @@ export function wholeDeltas(state: MemberState, program: ChannelList): Deltas {
 
 function activityDeltas(old: DeltaBase | null, next: DeltaBase, deltas: Deltas, visitor: boolean, program: ChannelList): void {
   // The same active days (a member's second record of a day): no day added, nothing to book.
-  if (old && sameList(old.activity.recent, next.activity.recent)) return;
+  if (old && sameItems(old.activity.recent, next.activity.recent)) return;
   const before = new Set(old?.activity.recent ?? []);
   const added = next.activity.recent.filter((d) => !before.has(d));
   if (added.length === 0) return;
@@ -238,12 +239,6 @@ function rangeCell(deltas: Deltas, key: string, prefix: RangePrefix, d: number, 
   const a = Math.max(p + width - d, 0);
   const b = Math.min(n - 1 - d, width - 1);
   if (a <= b) add(deltas, key, rangeCellCounter(prefix, a, b), 1);
-}
-
-function sameList(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function sameDays(a: readonly { day: number }[], b: readonly { day: number }[]): boolean {

@@ -85,17 +85,7 @@ export function segmentsListedFromMembers(program: Program): ReadonlySet<string>
 
 /** `entered`: in `after` only (in `after`'s order); `exited`: in `before` only. No duplicates. */
 export function segmentDiff(before: readonly string[], after: readonly string[]): { entered: string[]; exited: string[] } {
-  // Nearly every record leaves the list as it was, in the same order: no sets built (#16).
-  if (sameIds(before, after)) return { entered: [], exited: [] };
   const b = new Set(before);
   const a = new Set(after);
   return { entered: [...a].filter((id) => !b.has(id)), exited: [...b].filter((id) => !a.has(id)) };
-}
-
-/** The same ids in the same order. */
-export function sameIds(a: readonly string[], b: readonly string[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
