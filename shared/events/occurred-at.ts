@@ -64,7 +64,7 @@ function commonForm(v: string): number | undefined {
     offsetMinutes = (zone === 45 ? -1 : 1) * (oh * 60 + om);
     if (Math.abs(offsetMinutes) > MAX_OFFSET_MINUTES) return undefined;
   } else return undefined;
-  return Date.UTC(y, mo - 1, d, h, mi, s, fraction) - offsetMinutes * 60_000;
+  return instantMs(y, mo, d, h, mi, s, fraction, offsetMinutes);
 }
 
 /** Epoch ms of an occurredAt, or why it is not one (a message for `occurredAt: …`). */
@@ -104,10 +104,15 @@ export function parseAnyForm(value: string): OccurredAt {
     if (Math.abs(offsetMinutes) > MAX_OFFSET_MINUTES) return { ok: false, message: `offset ${zone} is beyond ±18:00` };
   }
   const fraction = frac ? Math.floor(Number(`0.${frac}`) * 1000) : 0;
+  return { ok: true, ms: instantMs(y, mo, d, h, mi, s, fraction, offsetMinutes) };
+}
+
+/** Epoch ms of a checked calendar date and time at an offset (both parsers end here). */
+function instantMs(y: number, mo: number, d: number, h: number, mi: number, s: number, fraction: number, offsetMinutes: number): number {
   // Date.UTC reads years 0–99 as 1900–1999: those take the slower, literal way.
-  if (y >= 100) return { ok: true, ms: Date.UTC(y, mo - 1, d, h, mi, s, fraction) - offsetMinutes * 60_000 };
+  if (y >= 100) return Date.UTC(y, mo - 1, d, h, mi, s, fraction) - offsetMinutes * 60_000;
   const date = new Date(0);
   date.setUTCFullYear(y, mo - 1, d);
   date.setUTCHours(h, mi, s, fraction);
-  return { ok: true, ms: date.getTime() - offsetMinutes * 60_000 };
+  return date.getTime() - offsetMinutes * 60_000;
 }
