@@ -1,5 +1,7 @@
 // Ledger table: one earn record per order (sk `o#<orderId>`) with the running total its refunds
 // revoked; each refund its own item (sk `rf#…`, ledger-keys.ts), so no order's item grows with them.
+// A refund an orders outbox stores after its order item (`x`) is in its own item only: the order's
+// totals are the item's plus those refunds'.
 // The one reader of these items: the consumer's order reads and the coin ledger route both go
 // through toRecord (an order with its refunds, wherever they are stored).
 import {
@@ -24,7 +26,7 @@ import {
   TIER_CHANGE_PREFIX,
   tierChangeKeys,
 } from '../../shared/keys/ledger-keys';
-import { type Claim, type LedgerPort, type MemberOrders, type OrderRecord } from '../../shared/member/ledger';
+import { itemRevokedPoints, type LedgerPort, type MemberOrders, type OrderRecord, type RefundClaim } from '../../shared/member/ledger';
 import { forEachLimited } from '../../shared/util/limit';
 import { movesAsEntries, orderCoinEntries, type CoinLedgerReader } from '../../shared/coins/ledger-view';
 import type { OperationRecord, RedemptionRecord, StoredEntry } from '../../shared/coins/operation-records';
@@ -61,6 +63,8 @@ interface RefundFields {
   p: number;
   c?: number;
   a?: boolean;
+  /** stored from an orders outbox after the order item: not in the item's `rv` / `rc` */
+  x?: boolean;
 }
 
 /** A refund's own item: sk `rf#…` (refundKey), the claim and what it revoked. */
@@ -72,8 +76,14 @@ function toRecord(item: OrderItem, refundItems: readonly RefundItem[] = []): Ord
     ...Object.entries(item.rf ?? {}),
     ...refundItems.map((r) => [r.refundId, r] as [string, RefundFields]),
   ];
+  let revokedPoints = item.rv;
+  let revokedCoins = item.rc ?? 0;
   for (const [refundId, r] of entries) {
     refunds[refundId] = { eventId: r.e, shardId: r.s, seq: r.q, applied: r.a, revokedPoints: r.p, revokedCoins: r.c ?? 0 };
+    if (!r.x) continue;
+    refunds[refundId].afterOrder = true;
+    revokedPoints += r.p;
+    revokedCoins += r.c ?? 0;
   }
   return {
     orderId: orderIdOf(item.sk),
@@ -81,9 +91,9 @@ function toRecord(item: OrderItem, refundItems: readonly RefundItem[] = []): Ord
     points: item.pts,
     eligibleCents: item.ec,
     eligibleSkus: item.skus ?? [],
-    revokedPoints: item.rv,
+    revokedPoints,
     coins: item.co ?? 0,
-    revokedCoins: item.rc ?? 0,
+    revokedCoins,
     claim: { eventId: item.ce, shardId: item.cs, seq: item.cq, applied: item.ca },
     refunds,
   };
@@ -150,6 +160,14 @@ function reversalUpdate(table: string, record: RedemptionRecord) {
   };
 }
 
+/** The items that store an outbox entry: the order's (its refunds are put first), or its new refunds'. */
+const itemKeys = (order: OrderRecord): string[] =>
+  order.ledgerRefunds
+    ? Object.keys(order.refunds)
+        .filter((id) => !order.ledgerRefunds!.includes(id))
+        .map((id) => refundKey(order.orderId, id))
+    : [orderKey(order.orderId)];
+
 export class DynamoLedger implements LedgerPort, CoinLedgerReader, TillRecordsPort {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -170,15 +188,14 @@ export class DynamoLedger implements LedgerPort, CoinLedgerReader, TillRecordsPo
   }
 
   async storeOrders(outboxes: readonly MemberOrders[]): Promise<void> {
-    // One consistent read per 100 orders of all the members (usually they are there: stored right
-    // after the write); for each missing order its refunds first, then the order item, which
-    // makes it complete.
+    // One consistent read per 100 items of all the members (usually they are there: stored right
+    // after the write), then the missing items. An order's item makes it complete (its refunds are
+    // put first); an entry of refunds to an order on the ledger is its refund items.
     const present = new Set<string>();
+    const id = (memberId: string, sk: string) => `${memberId}\u0000${sk}`;
     const keys = [
       ...new Map(
-        outboxes.flatMap(({ memberId, orders }) =>
-          orders.map((o) => [`${memberId}\u0000${orderKey(o.orderId)}`, { memberId, sk: orderKey(o.orderId) }]),
-        ),
+        outboxes.flatMap(({ memberId, orders }) => orders.flatMap((o) => itemKeys(o).map((sk) => [id(memberId, sk), { memberId, sk }]))),
       ).values(),
     ];
     for (const batch of chunks(keys, 100)) {
@@ -190,7 +207,7 @@ export class DynamoLedger implements LedgerPort, CoinLedgerReader, TillRecordsPo
               RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true, ProjectionExpression: 'memberId, sk' } },
             }),
           );
-          for (const item of out.Responses?.[this.table] ?? []) present.add(`${item.memberId as string}\u0000${item.sk as string}`);
+          for (const item of out.Responses?.[this.table] ?? []) present.add(id(item.memberId as string, item.sk as string));
           return (out.UnprocessedKeys?.[this.table]?.Keys ?? []) as typeof pending;
         },
         'BatchGetItem orders',
@@ -199,7 +216,11 @@ export class DynamoLedger implements LedgerPort, CoinLedgerReader, TillRecordsPo
     await forEachLimited(outboxes, 16, ({ memberId, orders }) =>
       this.putOrders(
         memberId,
-        orders.filter((o) => !present.has(`${memberId}\u0000${orderKey(o.orderId)}`)),
+        orders.flatMap((o) => {
+          if (!o.ledgerRefunds) return present.has(id(memberId, orderKey(o.orderId))) ? [] : [o];
+          const refunds = Object.entries(o.refunds).filter(([refundId]) => !present.has(id(memberId, refundKey(o.orderId, refundId))));
+          return refunds.length ? [{ ...o, refunds: Object.fromEntries(refunds) }] : [];
+        }),
       ),
     );
   }
@@ -208,10 +229,15 @@ export class DynamoLedger implements LedgerPort, CoinLedgerReader, TillRecordsPo
     await this.putOrders(memberId, orders);
   }
 
-  /** Each order's refunds first, then the order item (which makes it complete); a repeat keeps what is stored. */
+  /**
+   * Each order's refunds first, then the order item (which makes it complete); an order on the
+   * ledger already gets its new refunds only. A repeat keeps what is stored.
+   */
   private async putOrders(memberId: string, orders: readonly OrderRecord[]): Promise<void> {
     for (const order of orders) {
+      const onLedger = new Set(order.ledgerRefunds ?? []);
       for (const [refundId, r] of Object.entries(order.refunds)) {
+        if (onLedger.has(refundId)) continue;
         const refund: RefundItem = {
           memberId,
           sk: refundKey(order.orderId, refundId),
@@ -222,10 +248,11 @@ export class DynamoLedger implements LedgerPort, CoinLedgerReader, TillRecordsPo
           p: r.revokedPoints,
           c: r.revokedCoins,
           a: true,
+          ...(order.ledgerRefunds ? { x: true } : {}),
         };
         await this.putNew(refund);
       }
-      await this.putNew(orderItem(memberId, { ...order, claim: { ...order.claim, applied: true } }));
+      if (!order.ledgerRefunds) await this.putNew(orderItem(memberId, { ...order, claim: { ...order.claim, applied: true } }));
     }
   }
 
@@ -292,14 +319,9 @@ export class DynamoLedger implements LedgerPort, CoinLedgerReader, TillRecordsPo
     ];
   }
 
-  async claimRefund(
-    memberId: string,
-    orderId: string,
-    refundId: string,
-    refund: Claim & { revokedPoints: number; revokedCoins: number },
-    expectedRevoked: number,
-  ): Promise<OrderRecord> {
-    // The refund's own item and the order's running total, at once: the total guards the cap.
+  async claimRefund(memberId: string, orderId: string, refundId: string, refund: RefundClaim, expected: OrderRecord): Promise<OrderRecord> {
+    // The refund's own item and the order's running total, at once: the total guards the cap (a
+    // refund an outbox stored after the order item is not in it: itemRevokedPoints).
     const item: RefundItem = {
       memberId,
       sk: refundKey(orderId, refundId),
@@ -327,7 +349,7 @@ export class DynamoLedger implements LedgerPort, CoinLedgerReader, TillRecordsPo
                   ':points': refund.revokedPoints,
                   ':coins': refund.revokedCoins,
                   ':zero': 0,
-                  ':expected': expectedRevoked,
+                  ':expected': itemRevokedPoints(expected),
                 },
               },
             },

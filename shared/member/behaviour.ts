@@ -124,6 +124,16 @@ async function applyRefundRecord(
     });
     return 'rejected';
   }
+  // A new refund of the member's own stored order rides on this write (orders-outbox.ts: stored on
+  // the ledger after it, no claim and no transaction). Refunds of another key's orders, and one a
+  // claiming attempt left unapplied, keep the claim protocol.
+  if (foreign === undefined && !order.refunds[event.refundId ?? event.eventId]) {
+    const out: OrderRecord = { ...order, refunds: { ...order.refunds }, ledgerRefunds: Object.keys(order.refunds) };
+    recordOutboxRefund(out, event, position);
+    state.ordersOut = [...(state.ordersOut ?? []), out];
+    applyRefund(state, event, out, day, out, undefined, program, tierChanges, coinEntries, claims, true);
+    return state;
+  }
   applyRefund(
     state,
     event,

@@ -65,7 +65,7 @@ export async function claimRefundOnce(
     order.orderId,
     refundId,
     { eventId: event.eventId, shardId: position.shardId, seq: position.seq, applied: false, revokedPoints, revokedCoins },
-    order.revokedPoints,
+    order,
   );
 }
 

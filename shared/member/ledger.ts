@@ -37,8 +37,27 @@ export interface OrderRecord {
   /** Coins revoked from the order by its refunds so far. */
   revokedCoins: number;
   claim: Claim;
-  refunds: Record<string, Claim & { revokedPoints: number; revokedCoins: number }>;
+  refunds: Record<string, RefundClaim>;
+  /**
+   * Set on an order of a member's outbox that is on the ledger already: it rides on the write only
+   * for its refunds new in this write (all but these, which the ledger has); shared/member/orders-outbox.ts.
+   */
+  ledgerRefunds?: readonly string[];
 }
+
+export type RefundClaim = Claim & {
+  revokedPoints: number;
+  revokedCoins: number;
+  /**
+   * Stored from an orders outbox after the order item (its own item only): not in the item's
+   * running total, which the claim protocol's guard compares (LedgerPort.claimRefund).
+   */
+  afterOrder?: boolean;
+};
+
+/** The part of an order's revoked points its own item's running total holds (the claim guard's base). */
+export const itemRevokedPoints = (order: OrderRecord) =>
+  Object.values(order.refunds).reduce((sum, r) => (r.afterOrder ? sum - r.revokedPoints : sum), order.revokedPoints);
 
 /** A member's orders outbox, to be stored on the ledger. */
 export interface MemberOrders {
@@ -69,16 +88,11 @@ export interface LedgerPort {
   storeNewOrders(memberId: string, orders: readonly OrderRecord[]): Promise<void>;
   getOrder(memberId: string, orderId: string): Promise<OrderRecord | null>;
   /**
-   * Records a refund unless its refundId is already on the order; `expectedRevoked` guards the
-   * running total. Returns the stored order either way.
+   * Records a refund unless its refundId is already on the order, if no other refund was recorded
+   * since the order was read as `expected` (its revocation was computed from that). Returns the
+   * stored order either way.
    */
-  claimRefund(
-    memberId: string,
-    orderId: string,
-    refundId: string,
-    refund: Claim & { revokedPoints: number; revokedCoins: number },
-    expectedRevoked: number,
-  ): Promise<OrderRecord>;
+  claimRefund(memberId: string, orderId: string, refundId: string, refund: RefundClaim, expected: OrderRecord): Promise<OrderRecord>;
   /** Appends tier changes to the member's history (keyed by content, so a retry rewrites the same entries). */
   recordTierChanges(memberId: string, changes: readonly TierChange[]): Promise<void>;
   tierHistory(memberId: string): Promise<TierChange[]>;

@@ -21,11 +21,12 @@ const day = (d: number | null | undefined) => (d === null || d === undefined ? n
 /** An order with its refunds: those on its own item (older items) and those in their own items. */
 function order(memberId: string, item: LedgerRecord, refundItems: readonly LedgerRecord[]) {
   const orderId = item.sk.slice(ORDER_PREFIX.length);
+  const ownItems = refundItems.filter((r) => r.memberId === item.memberId && refundIdsOf(r.sk).orderId === orderId);
+  // Refunds an orders outbox stored after the order item (`x`) are not in its running total.
+  const afterOrder = ownItems.reduce((sum, r) => (r.x ? sum + (r.p as number) : sum), 0);
   const refunds = [
     ...Object.entries((item.rf ?? {}) as Record<string, { e: string; p: number }>).map(([refundId, r]) => ({ refundId, r })),
-    ...refundItems
-      .filter((r) => r.memberId === item.memberId && refundIdsOf(r.sk).orderId === orderId)
-      .map((r) => ({ refundId: refundIdsOf(r.sk).refundId, r: r as unknown as { e: string; p: number } })),
+    ...ownItems.map((r) => ({ refundId: refundIdsOf(r.sk).refundId, r: r as unknown as { e: string; p: number } })),
   ].map(({ refundId, r }) => ({ refundId, eventId: r.e, revokedPoints: r.p }));
   return {
     orderId,
@@ -34,7 +35,7 @@ function order(memberId: string, item: LedgerRecord, refundItems: readonly Ledge
     points: item.pts ?? 0,
     eligibleCents: item.ec ?? 0,
     eligibleSkus: item.skus ?? [],
-    revokedPoints: item.rv ?? 0,
+    revokedPoints: ((item.rv as number | undefined) ?? 0) + afterOrder,
     refunds,
     ...originOf(memberId, item.memberId),
   };

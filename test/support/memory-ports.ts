@@ -5,7 +5,14 @@ import type { BookedMove } from '../../shared/coins/outbox';
 import type { CoinIndexPort, JobName, JobProgressPort, ReviewIndexPort } from '../../shared/jobs/ports';
 import { tierChangeKeys } from '../../shared/keys/ledger-keys';
 import { coinIndexDay } from '../../shared/keys/members-keys';
-import { type AppliedClaim, type Claim, type LedgerPort, type MemberOrders, type OrderRecord } from '../../shared/member/ledger';
+import {
+  itemRevokedPoints,
+  type AppliedClaim,
+  type LedgerPort,
+  type MemberOrders,
+  type OrderRecord,
+  type RefundClaim,
+} from '../../shared/member/ledger';
 import { type MemberState } from '../../shared/member/state';
 import type { TierChange } from '../../shared/points/tiers';
 import type { MergeRequest, MergeRequestPort } from '../../shared/identity/merge-request';
@@ -128,6 +135,18 @@ export class MemoryLedger implements LedgerPort {
   private putOrders(memberId: string, orders: readonly OrderRecord[]) {
     for (const order of orders) {
       const key = `${memberId}|${order.orderId}`;
+      if (order.ledgerRefunds) {
+        // New refunds of an order on the ledger: each stored once, after the order's own (DynamoLedger's `x`).
+        const stored = this.orders.get(key);
+        if (!stored) throw new Error(`refunds of an order not on the ledger: ${order.orderId}`);
+        for (const [id, r] of Object.entries(order.refunds)) {
+          if (order.ledgerRefunds.includes(id) || stored.refunds[id]) continue;
+          stored.refunds[id] = { ...r, applied: true, afterOrder: true };
+          stored.revokedPoints += r.revokedPoints;
+          stored.revokedCoins += r.revokedCoins;
+        }
+        continue;
+      }
       if (this.orders.has(key)) continue;
       const refunds = Object.fromEntries(Object.entries(order.refunds).map(([id, r]) => [id, { ...r, applied: true }]));
       this.orders.set(key, clone({ ...order, claim: { ...order.claim, applied: true }, refunds }));
@@ -145,16 +164,10 @@ export class MemoryLedger implements LedgerPort {
     const found = this.orders.get(`${memberId}|${orderId}`);
     return found ? clone(found) : null;
   }
-  async claimRefund(
-    memberId: string,
-    orderId: string,
-    refundId: string,
-    refund: Claim & { revokedPoints: number; revokedCoins: number },
-    expectedRevoked: number,
-  ) {
+  async claimRefund(memberId: string, orderId: string, refundId: string, refund: RefundClaim, expected: OrderRecord) {
     const order = this.orders.get(`${memberId}|${orderId}`)!;
     if (!order.refunds[refundId]) {
-      if (order.revokedPoints !== expectedRevoked) throw new Error('refund claim raced');
+      if (itemRevokedPoints(order) !== itemRevokedPoints(expected)) throw new Error('refund claim raced');
       order.refunds[refundId] = { ...refund };
       order.revokedPoints += refund.revokedPoints;
       order.revokedCoins = (order.revokedCoins ?? 0) + refund.revokedCoins;

@@ -66,19 +66,23 @@ describe('replaying records from the failed-batches bucket', () => {
     expect(pipeline.member('m2')!.activity.activeDays).toBe(2);
   });
 
-  it('applies a refund claimed by an attempt that never wrote the member, once', async () => {
+  it('applies a refund of a stored order whose attempts never wrote the member on its replay, once', async () => {
     const pipeline = new MemoryPipeline();
     await pipeline.deliver(pipeline.records([purchase('p1', 'm1', 'o1', '2026-11-01', 60_000)]));
     expect(pipeline.member('m1')!.lifetimePoints).toBe(600);
     const failed = await giveUp(pipeline, [refund('r1', 'm1', 'o1', '2026-11-02', 20_000)], 'm1');
-    expect(pipeline.ledger.orders.get('m1|o1')?.refunds['r1-id']).toMatchObject({ revokedPoints: 200, applied: false });
+    // The refund rides on the member write (orders-outbox.ts): attempts that never wrote it stored nothing.
+    expect(pipeline.ledger.orders.get('m1|o1')?.refunds['r1-id']).toBeUndefined();
     await pipeline.deliver(pipeline.records([open('e2', 'm1', '2026-11-03')]));
     expect(pipeline.member('m1')!.lifetimePoints).toBe(600);
 
     await pipeline.deliver(pipeline.records(failed));
     await pipeline.deliver(pipeline.records(failed));
     expect(pipeline.member('m1')!.lifetimePoints).toBe(400);
-    expect(pipeline.ledger.orders.get('m1|o1')?.refunds['r1-id'].applied).toBe(true);
+    expect(pipeline.ledger.orders.get('m1|o1')).toMatchObject({
+      revokedPoints: 200,
+      refunds: { 'r1-id': { revokedPoints: 200, applied: true, afterOrder: true } },
+    });
   });
 
   it('does not apply a replayed purchase twice when the first attempt did write the member, even 64 events later', async () => {
