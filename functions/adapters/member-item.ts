@@ -4,11 +4,11 @@ import { coinIndexDay, REVIEW_BUCKETS } from '../../shared/keys/members-keys';
 import { hash53 } from '../../shared/util/hash';
 import type { MemberState } from '../../shared/member/state';
 import type { RfmClass } from '../../shared/programme/vocabulary';
-import type { CoinLot } from '../../shared/coins/lots';
 import { nextCoinDueDay } from '../../shared/coins/lots';
 import { loadProgram } from '../../shared/programme/load';
 import { decodeActions, encodeActions } from '../../shared/actions/outbox';
 import { decodeCoinOutbox, encodeCoinOutbox } from './coin-outbox-codec';
+import { encodeLots, lotsOf } from './coin-lots-codec';
 import { decodeTillOps, encodeTillOps } from './till-ops-codec';
 import { packTexts, unpackTexts, type PackedTexts } from './packed-texts';
 import { decodeOrders, encodeOrders } from '../../shared/member/orders-outbox';
@@ -56,7 +56,8 @@ export interface MemberItem {
   /** sparse TierReviewIndex keys: only members above the base tier */
   rvb?: string;
   rv?: number;
-  /** coin lots, 16 bytes each (see encodeLots), debt, ledger day, outbox JSON */
+  /** coin lots (coin-lots-codec.ts: `cm`, about 10 bytes each; `cl` on items written before it, 16), debt, ledger day, outbox */
+  cm?: Uint8Array;
   cl?: Uint8Array;
   cd?: number;
   ca?: number;
@@ -83,47 +84,6 @@ export interface MemberItem {
   oo?: string;
   /** cx, tp, ao, oo, ps, ph and evd deflated together, when smaller (packed-texts.ts) */
   ob?: Uint8Array;
-}
-
-/**
- * 16 bytes per live lot: number (6), availableOn (3), expiresOn − availableOn (2), coins left (4),
- * flags (1: booked, 2: noticed). A member buying every day holds at most ~372 lots (≈ 6 KB); a
- * typical member a handful, and lots leave the item as soon as they are used up or expire.
- */
-export function encodeLots(lots: readonly CoinLot[]): Uint8Array | undefined {
-  if (!lots.length) return undefined;
-  const bytes = new Uint8Array(lots.length * 16);
-  const view = new DataView(bytes.buffer);
-  lots.forEach((lot, i) => {
-    const o = i * 16;
-    view.setUint16(o, Math.floor(lot.seq / 2 ** 32));
-    view.setUint32(o + 2, lot.seq % 2 ** 32);
-    view.setUint8(o + 6, (lot.availableOn >> 16) & 0xff);
-    view.setUint16(o + 7, lot.availableOn & 0xffff);
-    view.setUint16(o + 9, lot.expiresOn - lot.availableOn);
-    view.setUint32(o + 11, lot.left);
-    view.setUint8(o + 15, (lot.booked ? 1 : 0) | (lot.noticed ? 2 : 0));
-  });
-  return bytes;
-}
-
-export function decodeLots(bytes: Uint8Array | undefined): CoinLot[] {
-  const lots: CoinLot[] = [];
-  if (!bytes) return lots;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let o = 0; o + 16 <= bytes.length; o += 16) {
-    const availableOn = (view.getUint8(o + 6) << 16) | view.getUint16(o + 7);
-    const flags = view.getUint8(o + 15);
-    lots.push({
-      seq: view.getUint16(o) * 2 ** 32 + view.getUint32(o + 2),
-      availableOn,
-      expiresOn: availableOn + view.getUint16(o + 9),
-      left: view.getUint32(o + 11),
-      booked: (flags & 1) !== 0,
-      noticed: (flags & 2) !== 0,
-    });
-  }
-  return lots;
 }
 
 function encodeRing(hashes: readonly number[]): Uint8Array {
@@ -240,7 +200,7 @@ export function toMemberItem(state: MemberState): MemberItem {
     item.rv = tier.tierReviewOn;
   }
   const lots = encodeLots(state.coins.lots);
-  if (lots) item.cl = lots;
+  if (lots) item.cm = lots;
   if (state.coins.debt) item.cd = state.coins.debt;
   if (state.coins.asOf !== null) item.ca = state.coins.asOf;
   if (state.linkedTo) item.lk = state.linkedTo;
@@ -305,7 +265,7 @@ export function fromMemberItem(item: MemberItem): MemberState {
     segments: item.sg ? item.sg.split(',') : [],
     segmentsOn: item.so ?? null,
     contribution: new Map(),
-    coins: { lots: decodeLots(item.cl), debt: item.cd ?? 0, asOf: item.ca ?? null },
+    coins: { lots: lotsOf(item), debt: item.cd ?? 0, asOf: item.ca ?? null },
     coinOut: box.cx ? decodeCoinOutbox(box.cx, decodePosition(item.hs, item.hq)) : null,
     ...(box.tp ? { tillOps: decodeTillOps(box.tp, item.memberId, decodePosition(item.hs, item.hq)) } : {}),
     linkedTo: item.lk ?? null,

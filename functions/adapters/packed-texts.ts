@@ -6,7 +6,7 @@
 // 1 KB — a second write unit on every write of it (bench: 286 of 1,095 member writes on 300
 // members × 30 days with none packed, 118 with the outboxes packed). An item keeps them apart when
 // packing does not save bytes (small texts: deflate's few bytes of overhead). Attributes read by
-// projection (`sg`, `cl`) and the random eventId ring `ev` (it does not compress) stay apart.
+// projection (`sg`, `cm`) and the random eventId ring `ev` (it does not compress) stay apart.
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 
 export interface PackedTexts {

@@ -9,7 +9,7 @@ import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import { CoinIndex } from '../adapters/job-stores';
 import { documentClient } from '../adapters/clients';
 import { resourceNames } from '../adapters/config';
-import { decodeLots } from '../adapters/member-item';
+import { lotsOf } from '../adapters/coin-lots-codec';
 import { chunks, untilDone } from '../adapters/retry';
 
 export interface Expiring {
@@ -29,12 +29,11 @@ export async function coinsExpiring(today: number, days: number): Promise<Expiri
         batch.map((memberId) => ({ memberId })),
         async (pending) => {
           const out = await client.send(
-            new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ProjectionExpression: 'memberId, cl' } } }),
+            new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ProjectionExpression: 'memberId, cm, cl' } } }),
           );
           for (const item of out.Responses?.[table] ?? []) {
             let mine = 0;
-            for (const lot of decodeLots(item.cl as Uint8Array | undefined))
-              if (lot.left > 0 && lot.expiresOn > today && lot.expiresOn <= today + days) mine += lot.left;
+            for (const lot of lotsOf(item)) if (lot.left > 0 && lot.expiresOn > today && lot.expiresOn <= today + days) mine += lot.left;
             coins += mine;
             if (mine) holders++;
           }
