@@ -1,6 +1,7 @@
 /**
  * Write units per coin redemption (issue 12: goal ≤ 2), by DynamoDB's billing rules (bench/meter.ts):
- * members with available coins (their purchases streamed through the consumer first), then
+ * members with available coins (their purchases streamed through the consumer first, then the
+ * daily coins job of today, which books their lots available), then
  * redemptions at the till through the HTTP API on the local stack, one after another per member,
  * every DynamoDB call of the API metered, and of the consumer until the stream is drained (it adds
  * the redemptions' coin counts: shared/coins/settle.ts), under the deployed mapping's batching window.
@@ -77,6 +78,10 @@ export async function measureRedemptions(
       }
     }
     await stack.putRecords(lines);
+    await stack.drain();
+    // The daily coins job of today, as deployed (it has booked the lots available on their days):
+    // the redemptions then find the members as a till does, not doing the job's bookings themselves.
+    await stack.runJob('coins', dayString(today));
     await stack.drain();
     const before = meter.snapshot();
     let redemptions = 0;

@@ -1,6 +1,7 @@
 // Erasure's storage side (shared/privacy/erasure.ts): tombstones in MembersTable keyed
 // `erased#<salted hash>` (a member id never contains '#'), the conditional delete of the member
 // item, and the sweep of every other place that can hold the member id.
+import { exceptionsAttributes, exceptionsOf, type StoredExceptions } from './counter-exceptions';
 import {
   BatchGetCommand,
   BatchWriteCommand,
@@ -206,18 +207,18 @@ export class DynamoErasure implements ErasurePort {
           }),
         );
         // One record per source shard: read whole, the member's entries found here.
-        listing.push(...(page.Items ?? []).filter((item) => ((item.hx ?? []) as string[]).some(names)));
+        listing.push(...(page.Items ?? []).filter((item) => (exceptionsOf(item) ?? []).some(names)));
         start = page.LastEvaluatedKey;
       } while (start);
       let movedOn = false;
       for (const item of listing) {
-        const { hx, ...rest } = item as { hx: string[]; hw?: string };
-        const left = hx.filter((entry) => !names(entry));
+        const { hx: _hx, hz: _hz, ...rest } = item as StoredExceptions & { hw?: string };
+        const left = exceptionsOf(item)!.filter((entry) => !names(entry));
         try {
           await this.client.send(
             new PutCommand({
               TableName: this.tables.metrics,
-              Item: left.length ? { ...rest, hx: left } : rest,
+              Item: { ...rest, ...exceptionsAttributes(left) },
               ConditionExpression: rest.hw === undefined ? 'attribute_not_exists(hw)' : 'hw = :hw',
               ExpressionAttributeValues: rest.hw === undefined ? undefined : { ':hw': rest.hw },
             }),

@@ -7,16 +7,16 @@ import type { CounterItem, HintPort, MetricsPort } from '../../shared/batch/proc
 import { counterItemKey, counterKeyOf, counterSpans, type CounterSpan } from '../../shared/keys/metrics-keys';
 import { COUNTERS_ATTRIBUTE, decodeCounters, encodeCounters } from './counter-codec';
 import { decodedCounters } from './decoded-counters';
+import { exceptionsAttributes, exceptionsOf, type StoredExceptions } from './counter-exceptions';
 import { isConditionFailure } from './errors';
 import { chunks, untilDone } from './retry';
 
-interface StoredCounterItem {
+interface StoredCounterItem extends StoredExceptions {
   pk: string;
   sk: string;
   hw?: string;
   /** The counters, encoded (counter-codec.ts). */
   [COUNTERS_ATTRIBUTE]?: Uint8Array;
-  hx?: string[];
 }
 
 export class MetricsStore implements MetricsPort, HintPort {
@@ -35,10 +35,11 @@ export class MetricsStore implements MetricsPort, HintPort {
             new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }),
           );
           for (const item of (out.Responses?.[this.table] ?? []) as StoredCounterItem[]) {
+            const hx = exceptionsOf(item);
             found.set(counterKeyOf(item), {
               hw: item.hw ?? null,
               counters: decodeCounters(item[COUNTERS_ATTRIBUTE]),
-              ...(item.hx?.length ? { hx: item.hx } : {}),
+              ...(hx ? { hx } : {}),
             });
           }
           return (out.UnprocessedKeys?.[this.table]?.Keys ?? []) as { pk: string; sk: string }[];
@@ -58,7 +59,7 @@ export class MetricsStore implements MetricsPort, HintPort {
             ...counterItemKey(key, shardId),
             hw: item.hw,
             [COUNTERS_ATTRIBUTE]: encodeCounters(item.counters),
-            ...(item.hx?.length ? { hx: item.hx } : {}),
+            ...exceptionsAttributes(item.hx),
           },
           ConditionExpression: previousHw === null ? 'attribute_not_exists(pk)' : 'hw = :previous',
           ExpressionAttributeValues: previousHw === null ? undefined : { ':previous': previousHw },

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { auditLog } from '../../functions/adapters/audit-store';
 import { dynamoClient, s3Client } from '../../infra/local/engine/aws';
 import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
+import { exceptionsAttributes, exceptionsOf } from '../../functions/adapters/counter-exceptions';
 import { dayString, todayIn } from '../../shared/days/days';
 
 const token = 'erasure-test-token';
@@ -113,6 +114,12 @@ async function everything(): Promise<{ tables: Record<string, string>; objects: 
 }
 
 const CLOSED_SHARD = 'shardId-000000000099';
+const PACKED_SHARD = 'shardId-000000000098';
+/** A closed shard's progress listing 40 till settle records, two of them the member's. */
+const PACKED_LIST = Array.from({ length: 40 }, (_, i) => {
+  const who = i === 7 || i === 30 ? TARGET : OTHERS[i % OTHERS.length];
+  return `$496600000000000000000000000000000000000000000000000${String(1000 + i)}$${who}$r#till-${i}`;
+}).sort();
 
 async function withDoc<T>(use: (doc: DynamoDBDocumentClient) => Promise<T>): Promise<T> {
   const raw = dynamoClient(stack.endpoints);
@@ -213,6 +220,20 @@ describe('erasure on the local stack', () => {
         }),
       ),
     );
+    // And one long enough to be stored deflated (functions/adapters/counter-exceptions.ts).
+    await withDoc((doc) =>
+      doc.send(
+        new PutCommand({
+          TableName: stack.names.tables.MetricsTable,
+          Item: {
+            pk: 'bp',
+            sk: PACKED_SHARD,
+            hw: '49660000000000000000000000000000000000000000000000000099',
+            ...exceptionsAttributes(PACKED_LIST),
+          },
+        }),
+      ),
+    );
     const first = await api('POST', `/members/${encodeURIComponent(TARGET)}/erasure`, {
       erasureId: 'er-1',
       reason: `member ${TARGET} asked by phone`,
@@ -267,6 +288,11 @@ describe('erasure on the local stack', () => {
       doc.send(new GetCommand({ TableName: stack.names.tables.MetricsTable, Key: { pk: 'bp', sk: CLOSED_SHARD }, ConsistentRead: true })),
     );
     expect(progress.Item?.hx).toEqual([OTHERS[1]]);
+    const packed = await withDoc((doc) =>
+      doc.send(new GetCommand({ TableName: stack.names.tables.MetricsTable, Key: { pk: 'bp', sk: PACKED_SHARD }, ConsistentRead: true })),
+    );
+    expect(packed.Item?.hz).toBeDefined();
+    expect(exceptionsOf(packed.Item!)).toEqual(PACKED_LIST.filter((entry) => !entry.includes(TARGET)));
     await stack.putRecords(file);
     await stack.drain({ timeoutMs: 120_000 });
     const held = await check();
