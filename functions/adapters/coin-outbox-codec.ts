@@ -18,7 +18,7 @@ import { dayNumber, dayString } from '../../shared/days/days';
 import {
   COIN_COUNTERS,
   COIN_DAY_PREFIX,
-  COIN_TOTALS_KEY,
+  LEGACY_COIN_TOTALS_KEY,
   type BookedMove,
   type CoinCounts,
   type CoinOutbox,
@@ -85,7 +85,7 @@ const COUNTER_KEY = /^d#-?\d{1,7}$/;
 type Position = { shardId: string; seq: string } | null;
 
 function compactKey(key: string): string | null {
-  if (key === COIN_TOTALS_KEY) return '*';
+  if (key === LEGACY_COIN_TOTALS_KEY) return '*';
   if (key === TOTALS_KEY) return 't';
   if (COUNTER_KEY.test(key)) return `d${key.slice(2)}`;
   if (!DAY_KEY.test(key)) return null;
@@ -179,7 +179,7 @@ export function parseCounts(text: string): CoinCounts {
       counts[k === 't' ? TOTALS_KEY : `d#${k.slice(1)}`] = item;
       continue;
     }
-    const key = k === '*' ? COIN_TOTALS_KEY : `${COIN_DAY_PREFIX}${dayString(Number(k))}`;
+    const key = k === '*' ? LEGACY_COIN_TOTALS_KEY : `${COIN_DAY_PREFIX}${dayString(Number(k))}`;
     for (const [, letter, n] of part.slice(colon + 1).matchAll(/([A-Za-z])(-?\d+)/g)) item[NAME[letter]] = Number(n);
     counts[key] = item;
   }

@@ -5,7 +5,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { dayNumber, todayIn } from '../../shared/days/days';
-import { COIN_TOTALS_KEY, coinDayCounters, coinDayKeys, coinFigures } from '../../shared/coins/outbox';
+import { COIN_TOTALS_KEYS, coinDayCounters, coinDayKeys, coinFigures, coinTotals } from '../../shared/coins/outbox';
 import { adjust, CoinRefusal, redeem, reverseRedemption, type CoinOperationsDeps } from '../../shared/coins/operations';
 import { coinLedgerPage, personCoinLedger } from '../../shared/coins/ledger-view';
 import { CoinStore } from '../adapters/coin-store';
@@ -153,7 +153,7 @@ export async function getCoinMetrics(ctx: RouteContext, event: APIGatewayProxyEv
   const { from, to } = dayRange(event);
   const today = todayIn(ctx.program.timezone, ctx.now());
   const last = Math.max(to, today + 1);
-  const keys = [COIN_TOTALS_KEY];
+  const keys = [...COIN_TOTALS_KEYS];
   for (let d = from; d <= last; d++) keys.push(...coinDayKeys(d));
   const sums = await ctx.stores.metrics.sum(keys);
   const byDay = new Map<number, Record<string, number>>();
@@ -163,7 +163,7 @@ export async function getCoinMetrics(ctx: RouteContext, event: APIGatewayProxyEv
   }
   const days: number[] = [];
   for (let d = from; d <= to; d++) days.push(d);
-  return { days: coinFigures(days, byDay, Object.fromEntries(sums.get(COIN_TOTALS_KEY) ?? new Map()), ctx.program.coins.fenPerCoin) };
+  return { days: coinFigures(days, byDay, coinTotals(sums), ctx.program.coins.fenPerCoin) };
 }
 
 export { dayNumber };

@@ -1,9 +1,11 @@
 /**
  * Coin counters: per-day movement counts, in the day's counter item (`d#<day>`, beside the day's
  * other counters: one item write per day per flush, not two), and the running sums of available,
- * pending and debt (`cd#all`), from which end-of-day figures are derived. Coin day counts written
- * before they joined the day items are in `cd#<YYYY-MM-DD>` items ({@link legacyCoinDayKey}): the
- * reads add them in ({@link coinDayKeys}), and an outbox stored before still flushes to them.
+ * pending and debt, in the totals item (`totals`, beside members, tiers and segment sizes: one
+ * item write per flush, not two), from which end-of-day figures are derived. Coin counts written
+ * before they joined those items are in `cd#<YYYY-MM-DD>` and `cd#all` items
+ * ({@link legacyCoinDayKey}, {@link LEGACY_COIN_TOTALS_KEY}): the reads add them in
+ * ({@link coinDayKeys}, {@link COIN_TOTALS_KEYS}), and an outbox stored before still flushes to them.
  *
  * Why an outbox. Two writers change a member's coins: the stream consumer and the API (a
  * redemption at the till). The consumer writes its other counters *before* the member; if an API
@@ -21,11 +23,15 @@
  * the member's own).
  */
 import { dayString } from '../days/days';
-import { COIN_DAY_PREFIX, COIN_TOTALS_KEY, coinDayKey as coinDayKeyOf, dayKey } from '../keys/metrics-keys';
+import { COIN_DAY_PREFIX, LEGACY_COIN_TOTALS_KEY, coinDayKey as coinDayKeyOf, dayKey, TOTALS_KEY } from '../keys/metrics-keys';
 import { COIN_COUNTERS } from '../metrics/catalogue';
 import type { CoinEntry } from './ledger';
 
-export { COIN_COUNTERS, COIN_DAY_PREFIX, COIN_TOTALS_KEY };
+export { COIN_COUNTERS, COIN_DAY_PREFIX, LEGACY_COIN_TOTALS_KEY };
+/** The counter key the coin figures' running sums are added to: the totals item. */
+export const COIN_TOTALS_KEY = TOTALS_KEY;
+/** The counter keys holding the coin figures' running sums: the totals item and the legacy `cd#all`. */
+export const COIN_TOTALS_KEYS: readonly string[] = [COIN_TOTALS_KEY, LEGACY_COIN_TOTALS_KEY];
 /** The counter key a day's coin movements are added to: the day's own counter item. */
 export const coinDayKey = (day: number) => dayKey(day);
 /** Where coin day counts were kept before they joined the day items (read, never written anew). */
@@ -43,6 +49,20 @@ export function coinDayCounters(sums: ReadonlyMap<string, ReadonlyMap<string, nu
     for (const name of COIN_NAMES) {
       const n = m.get(name);
       if (n) (out ??= {})[name] = (out[name] ?? 0) + n;
+    }
+  }
+  return out;
+}
+
+/** The coin figures' running sums from summed counter items (the totals item's other counters left out). */
+export function coinTotals(sums: ReadonlyMap<string, ReadonlyMap<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const key of COIN_TOTALS_KEYS) {
+    const m = sums.get(key);
+    if (!m) continue;
+    for (const name of COIN_NAMES) {
+      const n = m.get(name);
+      if (n) out[name] = (out[name] ?? 0) + n;
     }
   }
   return out;

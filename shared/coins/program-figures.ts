@@ -2,7 +2,7 @@
  * The coin figures of `GET /metrics/program?asOf=`: the balances at the end of `asOf` (what
  * finance books as a provision: `liabilityFen`) and the movements of the 30 days up to it.
  */
-import { COIN_TOTALS_KEY, coinDayCounters, coinDayKeys, coinFigures } from './outbox';
+import { COIN_TOTALS_KEYS, coinDayCounters, coinDayKeys, coinFigures, coinTotals } from './outbox';
 
 export const COIN_PROGRAM_WINDOW_DAYS = 30;
 
@@ -17,7 +17,7 @@ export interface CoinProgramFigures {
 
 /** The counter keys to read: the totals and every day from the window's first to `lastDay` (today + 1). */
 export function coinProgramKeys(asOf: number, lastDay: number): string[] {
-  const keys = [COIN_TOTALS_KEY];
+  const keys = [...COIN_TOTALS_KEYS];
   for (let d = asOf - COIN_PROGRAM_WINDOW_DAYS + 1; d <= lastDay; d++) keys.push(...coinDayKeys(d));
   return keys;
 }
@@ -35,7 +35,7 @@ export function coinProgramFigures(
   }
   const days: number[] = [];
   for (let d = asOf - COIN_PROGRAM_WINDOW_DAYS + 1; d <= asOf; d++) days.push(d);
-  const rows = coinFigures(days, byDay, Object.fromEntries(sums.get(COIN_TOTALS_KEY) ?? new Map()), fenPerCoin);
+  const rows = coinFigures(days, byDay, coinTotals(sums), fenPerCoin);
   const end = rows[rows.length - 1];
   const sum = (k: 'issued' | 'redeemed' | 'reversed' | 'revoked' | 'expired' | 'adjusted') => rows.reduce((s, r) => s + r[k], 0);
   return {

@@ -29,8 +29,12 @@ export const BATCH_PROGRESS_KEY = 'bp';
  */
 export const COIN_DAY_PREFIX = 'cd#';
 export const coinDayKey = (day: string) => `${COIN_DAY_PREFIX}${day}`;
-/** Running sums of the coin figures' deltas (`cd#all`): partition `cd#all`, sk = source. */
-export const COIN_TOTALS_KEY = 'cd#all';
+/**
+ * Legacy coin totals (`cd#all`): partition `cd#all`, sk = source. The running sums of the coin
+ * figures' deltas are now counted in the totals items (`totals`); these are only read (and
+ * flushed from an outbox stored before the change).
+ */
+export const LEGACY_COIN_TOTALS_KEY = 'cd#all';
 
 /** A day family: its counter keys' prefix, its partition, and its sort keys' day part (fixed width, so they sort). */
 interface DayFamily {

@@ -7,7 +7,7 @@
  * running sums live in the coin totals item (`cd#all`) too. (Coin day counts written before they
  * joined the day items are in legacy coin day items `cd#<YYYY-MM-DD>`: read, never written anew.)
  */
-export type CounterItemKind = 'day' | 'totals' | 'day+totals' | 'day+coinTotals';
+export type CounterItemKind = 'day' | 'totals' | 'day+totals';
 
 export interface CounterSpec {
   /** The stored name, or its pattern with `<…>` placeholders. */
@@ -193,7 +193,7 @@ export const COUNTER_CATALOGUE: readonly CounterSpec[] = [
   { name: 'reversed', item: 'day', doc: 'coins put back by redemption reversals (API)' },
   { name: 'expired', item: 'day', doc: 'coins expired' },
   { name: 'adjusted', item: 'day', doc: 'net coins of operator adjustments (API)' },
-  { name: 'dA', item: 'day+coinTotals', doc: 'change of the available (outstanding) coins' },
-  { name: 'dP', item: 'day+coinTotals', doc: 'change of the pending coins' },
-  { name: 'dD', item: 'day+coinTotals', doc: 'change of the coin debt' },
+  { name: 'dA', item: 'day+totals', doc: 'change of the available (outstanding) coins' },
+  { name: 'dP', item: 'day+totals', doc: 'change of the pending coins' },
+  { name: 'dD', item: 'day+totals', doc: 'change of the coin debt' },
 ];

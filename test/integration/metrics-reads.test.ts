@@ -22,7 +22,7 @@ import { getSegments } from '../../functions/api/segment-routes';
 import { dynamoClient } from '../../infra/local/engine/aws';
 import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
 import { dayNumber, dayString } from '../../shared/days/days';
-import { coinDayKey, COIN_TOTALS_KEY, dayKey, TOTALS_KEY } from '../../shared/keys/metrics-keys';
+import { coinDayKey, dayKey, LEGACY_COIN_TOTALS_KEY, TOTALS_KEY } from '../../shared/keys/metrics-keys';
 import { loadProgram } from '../../shared/programme/load';
 import { toMemberItem } from '../../functions/adapters/member-item';
 import { newMember } from '../../shared/member/state';
@@ -59,8 +59,11 @@ beforeAll(async () => {
   const store = new MetricsStore(DynamoDBDocumentClient.from(dynamoClient(inject('endpoints'))), stack.names.tables.MetricsTable);
   const writes: (() => Promise<void>)[] = [];
   SOURCES.forEach((source, s) => {
-    writes.push(() => store.write(TOTALS_KEY, source, { hw: '1', counters: { members: 100, 'seg|status-active': 10 * (s + 1) } }, null));
-    writes.push(() => store.write(COIN_TOTALS_KEY, source, { hw: '1', counters: { dA: 50 } }, null));
+    // Coin totals in the totals items, and in the legacy coin totals items written before.
+    writes.push(() =>
+      store.write(TOTALS_KEY, source, { hw: '1', counters: { members: 100, 'seg|status-active': 10 * (s + 1), dA: 30 } }, null),
+    );
+    writes.push(() => store.write(LEGACY_COIN_TOTALS_KEY, source, { hw: '1', counters: { dA: 20 } }, null));
     for (let d = FIRST; d <= TODAY + 1; d++) {
       // Coin day counts in the day items, and in the legacy coin day items written before.
       writes.push(() => store.write(dayKey(d), source, { hw: '1', counters: { dau: dauOf(d, s), new: 1, b2: s, issued: 3 } }, null));

@@ -2,12 +2,13 @@
 // the CoinDueIndex, one coins_day command per member and day with work, lots made available and
 // expired on their own days, coins_expiring once per lot, missed days caught up (a notice due on a
 // missed day still goes out before its lot expires), and a second run for a day doing nothing.
+import { memoryCoinTotals } from '../support/coin-figures';
 import { describe, expect, it } from 'vitest';
 import { dayNumber, dayString } from '../../shared/days/days';
 import type { JobCommand } from '../../shared/events/events';
 import { runCoins } from '../../shared/jobs/run-coins';
 import { coinBalance } from '../../shared/coins/lots';
-import { COIN_TOTALS_KEY, coinDayKey, coinFigures, heldMoves, MOVES_PER_ITEM } from '../../shared/coins/outbox';
+import { coinDayKey, coinFigures, heldMoves, MOVES_PER_ITEM } from '../../shared/coins/outbox';
 import { movesAsEntries, personCoinLedger } from '../../shared/coins/ledger-view';
 import { coinProgramFigures, coinProgramKeys } from '../../shared/coins/program-figures';
 import { at, purchaseLine } from '../support/event-lines';
@@ -44,7 +45,7 @@ function setup() {
       const m = p.metrics.sum(coinDayKey(d));
       if (m.size) byDay.set(d, Object.fromEntries(m));
     }
-    return coinFigures([dayNumber(day)], byDay, Object.fromEntries(p.metrics.sum(COIN_TOTALS_KEY)), 1)[0];
+    return coinFigures([dayNumber(day)], byDay, memoryCoinTotals(p), 1)[0];
   };
   const notices = () =>
     [...p.actions.byId.values()]

@@ -2,7 +2,7 @@
 // describes, the contribution row follows it, and docs/metrics.md shows exactly its table.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BATCH_PROGRESS_KEY, COIN_DAY_PREFIX, COIN_TOTALS_KEY, dayKey, TOTALS_KEY } from '../../shared/keys/metrics-keys';
+import { BATCH_PROGRESS_KEY, COIN_DAY_PREFIX, dayKey, TOTALS_KEY } from '../../shared/keys/metrics-keys';
 import { C, CONTRIBUTION_COUNTERS, CONTRIBUTION_WIDTH, COUNTER, COUNTER_CATALOGUE, type CounterSpec } from '../../shared/metrics/catalogue';
 import { eventsToJsonLines, simulate } from '../../simulator';
 import { MemoryPipeline } from '../support/memory-pipeline';
@@ -74,13 +74,11 @@ describe('counter catalogue', () => {
       const kind =
         key === TOTALS_KEY
           ? 'totals'
-          : key === COIN_TOTALS_KEY
-            ? 'coinTotals'
-            : key.startsWith(COIN_DAY_PREFIX)
-              ? null // legacy coin day items: no longer written
-              : key.startsWith(dayKey(0).slice(0, 2))
-                ? 'day'
-                : null;
+          : key.startsWith(COIN_DAY_PREFIX)
+            ? null // legacy coin day and coin totals items (`cd#…`, `cd#all`): no longer written
+            : key.startsWith(dayKey(0).slice(0, 2))
+              ? 'day'
+              : null;
       expect(kind, key).not.toBeNull();
       for (const item of shards.values()) {
         for (const name of Object.keys(item.counters)) {

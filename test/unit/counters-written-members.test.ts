@@ -5,10 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { processBatch, type BatchPorts, type MemberPort, type StreamRecord } from '../../shared/batch/process-batch';
 import { BATCH_PROGRESS_KEY } from '../../shared/batch/batch-progress';
-import { COIN_TOTALS_KEY } from '../../shared/coins/outbox';
 import type { MemberState } from '../../shared/member/state';
 import { openLine, orderLines } from '../support/event-lines';
-import { memoryCoinFigures } from '../support/coin-figures';
+import { memoryCoinFigures, memoryCoinTotals } from '../support/coin-figures';
 import { MemoryPipeline } from '../support/memory-pipeline';
 import { dayFigures, oracleFigures, pipelineAfter } from '../support/pipeline-after';
 
@@ -152,7 +151,7 @@ describe('counters of members whose write failed', () => {
     await deliverHalf(p, records.slice(2));
 
     expect(coinFiguresOf(p, '2026-11-01', '2026-11-02')).toEqual(coinFiguresOf(clean, '2026-11-01', '2026-11-02'));
-    expect(Object.fromEntries(p.metrics.sum(COIN_TOTALS_KEY))).toEqual({ dP: 100 + 200 + 300 + 400 });
+    expect(memoryCoinTotals(p)).toEqual({ dP: 100 + 200 + 300 + 400 });
     expect(snapshot(p)).toEqual(snapshot(clean));
   });
 

@@ -3,7 +3,7 @@
 // Query per family, whatever its length.
 import { describe, expect, it } from 'vitest';
 import {
-  COIN_TOTALS_KEY,
+  LEGACY_COIN_TOTALS_KEY,
   coinDayKey,
   counterItemKey,
   counterKeyOf,
@@ -16,7 +16,15 @@ const SOURCES = ['shardId-000000000000', 'shardId-000000000003', 'api#5f3a'];
 
 describe('counter item keys', () => {
   it('round-trip every counter key and source', () => {
-    const keys = [TOTALS_KEY, COIN_TOTALS_KEY, dayKey(0), dayKey(-719_528), dayKey(20_394), dayKey(2_932_896), coinDayKey('2026-11-02')];
+    const keys = [
+      TOTALS_KEY,
+      LEGACY_COIN_TOTALS_KEY,
+      dayKey(0),
+      dayKey(-719_528),
+      dayKey(20_394),
+      dayKey(2_932_896),
+      coinDayKey('2026-11-02'),
+    ];
     for (const key of keys) {
       for (const source of SOURCES) {
         const stored = counterItemKey(key, source);
@@ -30,7 +38,7 @@ describe('counter item keys', () => {
     expect(counterItemKey(dayKey(20_394), 's0')).toEqual({ pk: 'd', sk: '1020394#s0' });
     expect(counterItemKey(coinDayKey('2026-11-02'), 'api#1')).toEqual({ pk: 'cd', sk: '2026-11-02#api#1' });
     expect(counterItemKey(TOTALS_KEY, 's0')).toEqual({ pk: TOTALS_KEY, sk: 's0' });
-    expect(counterItemKey(COIN_TOTALS_KEY, 's0')).toEqual({ pk: COIN_TOTALS_KEY, sk: 's0' });
+    expect(counterItemKey(LEGACY_COIN_TOTALS_KEY, 's0')).toEqual({ pk: LEGACY_COIN_TOTALS_KEY, sk: 's0' });
   });
 
   it('sort day items by day, before and after 1970', () => {
@@ -57,7 +65,7 @@ describe('counter item keys', () => {
         expect(sk >= from && sk <= to).toBe(false);
       }
     }
-    const coins = counterSpans([COIN_TOTALS_KEY, coinDayKey('2026-10-30'), coinDayKey('2026-11-02'), coinDayKey('2026-10-31')]);
-    expect(coins).toEqual([{ pk: COIN_TOTALS_KEY }, { pk: 'cd', between: ['2026-10-30#', '2026-11-02$'] }]);
+    const coins = counterSpans([LEGACY_COIN_TOTALS_KEY, coinDayKey('2026-10-30'), coinDayKey('2026-11-02'), coinDayKey('2026-10-31')]);
+    expect(coins).toEqual([{ pk: LEGACY_COIN_TOTALS_KEY }, { pk: 'cd', between: ['2026-10-30#', '2026-11-02$'] }]);
   });
 });

@@ -5,7 +5,7 @@
 // fails here; a name appended after the last one passes.
 import { describe, expect, it } from 'vitest';
 import { compactCounts, parseCounts } from '../../functions/adapters/coin-outbox-codec';
-import { COIN_COUNTERS, COIN_TOTALS_KEY } from '../../shared/coins/outbox';
+import { COIN_COUNTERS, LEGACY_COIN_TOTALS_KEY } from '../../shared/coins/outbox';
 
 /** The day-counter names in the order their codes `_0`, `_1`, … were given. Never edit: append. */
 const STORED_SHORT_NAMES = [
@@ -67,8 +67,8 @@ describe('the counter outbox codes (stored format: append only)', () => {
   it('the coin counters keep their letters', () => {
     expect(Object.keys(STORED_LETTERS).sort()).toEqual(Object.values(COIN_COUNTERS).sort());
     for (const [name, letter] of Object.entries(STORED_LETTERS)) {
-      expect(compactCounts({ [COIN_TOTALS_KEY]: { [name]: 7 } })).toBe(`*:${letter}7`);
-      expect(parseCounts(`*:${letter}7`)).toEqual({ [COIN_TOTALS_KEY]: { [name]: 7 } });
+      expect(compactCounts({ [LEGACY_COIN_TOTALS_KEY]: { [name]: 7 } })).toBe(`*:${letter}7`);
+      expect(parseCounts(`*:${letter}7`)).toEqual({ [LEGACY_COIN_TOTALS_KEY]: { [name]: 7 } });
     }
   });
 });

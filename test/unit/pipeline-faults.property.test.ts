@@ -84,7 +84,7 @@ function members(pipeline: MemoryPipeline) {
 const actionIds = (pipeline: MemoryPipeline) => [...pipeline.actions.byId.keys()].sort();
 
 const COIN_NAMES = new Set<string>(Object.values(COIN_COUNTERS));
-/** Every coin counter (in the day items `d#<day>`, legacy `cd#<day>`, `cd#all`), summed over its shard items. */
+/** Every coin counter (in the day items `d#<day>` and the totals, legacy `cd#<day>` and `cd#all`), summed over its shard items. */
 const coinCounters = (pipeline: MemoryPipeline) =>
   Object.fromEntries(
     [...pipeline.metrics.items.keys()]

@@ -11,7 +11,8 @@ import { eventsToJsonLines, simulate } from '../../simulator';
 import { buildActivityOracle, type OracleEvent } from '../../harness/oracle/activity-oracle';
 import { processBatch, type StreamRecord } from '../../shared/batch/process-batch';
 import { MemoryPipeline } from '../support/memory-pipeline';
-import { COIN_COUNTERS, COIN_TOTALS_KEY } from '../../shared/coins/outbox';
+import { COIN_COUNTERS } from '../../shared/coins/outbox';
+import { memoryCoinTotals } from '../support/coin-figures';
 import { CoinRefusal, redeem, reverseRedemption } from '../../shared/coins/operations';
 import { defaultProgram } from '../../shared/programme/load';
 import { MemoryTill, MemoryTillApi } from '../support/memory-till';
@@ -154,18 +155,18 @@ function tillFigures(pipeline: MemoryPipeline, till: MemoryTill) {
   return { counted, records };
 }
 
-/** The coin totals (`cd#all`) and what the members' lots and debts hold: equal when each movement is counted once. */
+/** The coin totals (in the totals items) and what the members' lots and debts hold: equal when each movement is counted once. */
 function coinBalances(pipeline: MemoryPipeline) {
-  const totals = pipeline.metrics.sum(COIN_TOTALS_KEY);
+  const totals = memoryCoinTotals(pipeline);
   const lots = { available: 0, pending: 0, debt: 0 };
   for (const m of pipeline.members.items.values()) {
     for (const lot of m.coins.lots) lots[lot.booked ? 'available' : 'pending'] += lot.left;
     lots.debt += m.coins.debt;
   }
   const counted = {
-    available: totals.get(COIN_COUNTERS.dAvailable) ?? 0,
-    pending: totals.get(COIN_COUNTERS.dPending) ?? 0,
-    debt: totals.get(COIN_COUNTERS.dDebt) ?? 0,
+    available: totals[COIN_COUNTERS.dAvailable] ?? 0,
+    pending: totals[COIN_COUNTERS.dPending] ?? 0,
+    debt: totals[COIN_COUNTERS.dDebt] ?? 0,
   };
   return { counted, lots };
 }

@@ -3,6 +3,7 @@
 // at that record's position, exactly once — under a redelivery, a crash between the ledger record
 // and the counter writes, a batch given up and replayed, a settle record put twice, and an api that
 // died before storing its record (the consumer stores it from the member's pending entry).
+import { COIN_TOTALS_KEY } from '../../shared/coins/outbox';
 import { describe, expect, it } from 'vitest';
 import { adjust, redeem, reverseRedemption, MAX_WAITING, WAIT_MS } from '../../shared/coins/operations';
 import { countedAt, withCountPlace } from '../../shared/coins/settle';
@@ -34,11 +35,11 @@ async function setup() {
   return { p, till, api, ports: () => p.ports({ till }) };
 }
 
-/** The pipeline's counters, but every write of a coin totals item (`cd#…`) fails: an attempt dies at its counter writes. */
+/** The pipeline's counters, but every write of the coin totals' item (`totals`) fails: an attempt dies at its counter writes. */
 const failingTotals = (p: MemoryPipeline): MetricsPort => ({
   read: (keys, shard) => p.metrics.read(keys, shard),
   write: async (key, shard, item, prev) => {
-    if (key.startsWith('cd#')) throw new Error('injected: counter write failed');
+    if (key === COIN_TOTALS_KEY) throw new Error('injected: counter write failed');
     return p.metrics.write(key, shard, item, prev);
   },
 });
