@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { auditLog } from '../../functions/adapters/audit-store';
 import { dynamoClient, s3Client } from '../../infra/local/engine/aws';
 import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
-import { exceptionsAttributes, exceptionsOf } from '../../functions/adapters/counter-exceptions';
+import { exceptionsAttributes, exceptionsOf, type StoredExceptions } from '../../functions/adapters/counter-exceptions';
 import { dayString, todayIn } from '../../shared/days/days';
 
 const token = 'erasure-test-token';
@@ -207,33 +207,20 @@ describe('erasure on the local stack', () => {
   it('erasure: 202, the member answers 404 member_erased at once, idempotent on erasureId', async () => {
     // A batch progress record that still lists the member (shared/batch/batch-progress.ts): an
     // attempt died on a shard that never ran a batch again (a parent shard closed by a reshard).
-    await withDoc((doc) =>
-      doc.send(
-        new PutCommand({
-          TableName: stack.names.tables.MetricsTable,
-          Item: {
-            pk: 'bp',
-            sk: CLOSED_SHARD,
-            hw: '49660000000000000000000000000000000000000000000000000099',
-            hx: [OTHERS[1], TARGET, `$49660000000000000000000000000000000000000000000000000001$${TARGET}$r#till-1`].sort(),
-          },
-        }),
-      ),
-    );
+    const progress = (sk: string, list: StoredExceptions) =>
+      withDoc((doc) =>
+        doc.send(
+          new PutCommand({
+            TableName: stack.names.tables.MetricsTable,
+            Item: { pk: 'bp', sk, hw: '49660000000000000000000000000000000000000000000000000099', ...list },
+          }),
+        ),
+      );
+    await progress(CLOSED_SHARD, {
+      hx: [OTHERS[1], TARGET, `$49660000000000000000000000000000000000000000000000000001$${TARGET}$r#till-1`].sort(),
+    });
     // And one long enough to be stored deflated (functions/adapters/counter-exceptions.ts).
-    await withDoc((doc) =>
-      doc.send(
-        new PutCommand({
-          TableName: stack.names.tables.MetricsTable,
-          Item: {
-            pk: 'bp',
-            sk: PACKED_SHARD,
-            hw: '49660000000000000000000000000000000000000000000000000099',
-            ...exceptionsAttributes(PACKED_LIST),
-          },
-        }),
-      ),
-    );
+    await progress(PACKED_SHARD, exceptionsAttributes(PACKED_LIST));
     const first = await api('POST', `/members/${encodeURIComponent(TARGET)}/erasure`, {
       erasureId: 'er-1',
       reason: `member ${TARGET} asked by phone`,

@@ -11,6 +11,7 @@ import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stac
 import { processBatch, type BatchPorts, type MemberPort, type StreamRecord } from '../../shared/batch/process-batch';
 import { orderKey, redemptionKey, refundKey } from '../../shared/keys/ledger-keys';
 import { defaultProgram } from '../../shared/programme/load';
+import type { OrderRecord } from '../../shared/member/ledger';
 import { MemoryActions, MemoryHints, MemoryMetrics, MemoryQuarantine, MemorySegments } from '../support/memory-ports';
 import { openLine as open, purchaseLine as purchase, refundLine as refund } from '../support/event-lines';
 
@@ -116,13 +117,16 @@ describe('ledger claims finished by a replay (DynamoDB Local)', () => {
   it('finishes a refund an older consumer claimed but never applied, once, in the member write’s transaction', async () => {
     await processBatch(records([purchase('g1', 'r7', 'o1', '2026-11-01', 60_000)]), ports());
     const order = (await ledger.getOrder('r7', 'o1'))!;
-    await ledger.claimRefund(
-      'r7',
-      'o1',
-      'g2',
-      { eventId: 'g2', shardId: 'shardId-000000000000', seq: '1', applied: false, revokedPoints: 200, revokedCoins: 200 },
-      order,
-    );
+    // A refund claimed as an older consumer claimed them (the claim protocol, kept for another key's orders).
+    const claim = (refundId: string, seq: string, revoked: number, as: OrderRecord) =>
+      ledger.claimRefund(
+        'r7',
+        'o1',
+        refundId,
+        { eventId: refundId, shardId: 'shardId-000000000000', seq, applied: false, revokedPoints: revoked, revokedCoins: revoked },
+        as,
+      );
+    await claim('g2', '1', 200, order);
     expect(await refundItem('r7', 'o1', 'g2')).toMatchObject({ a: false });
     const claimed = [refund('g2', 'r7', 'o1', '2026-11-02', 20_000)];
     await processBatch(records(claimed), ports());
@@ -136,13 +140,7 @@ describe('ledger claims finished by a replay (DynamoDB Local)', () => {
     expect(await points('r7')).toBe(300);
     const after = (await ledger.getOrder('r7', 'o1'))!;
     expect(after.revokedPoints).toBe(300);
-    await ledger.claimRefund(
-      'r7',
-      'o1',
-      'g4',
-      { eventId: 'g4', shardId: 'shardId-000000000000', seq: '9', applied: false, revokedPoints: 100, revokedCoins: 100 },
-      after,
-    );
+    await claim('g4', '9', 100, after);
     expect(await ledger.getOrder('r7', 'o1')).toMatchObject({ revokedPoints: 400 });
   });
 
