@@ -48,11 +48,13 @@ export function clone<T>(value: T): T {
   }
   const proto = Object.getPrototypeOf(value);
   if (proto === Object.prototype || proto === null) {
-    const out: Record<string, unknown> = {};
-    // (for…in: no array of keys per object; a plain object inherits nothing enumerable.)
-    for (const key in value) {
-      const v = (value as Record<string, unknown>)[key];
-      out[key] = typeof v === 'object' && v !== null ? clone(v) : v;
+    // A spread copies the own properties in one step (V8's fast path for a plain object: #16,
+    // 6 % of the bench's copying figure), then the object's objects are copied in turn (for…in:
+    // no array of keys per object; a plain object inherits nothing enumerable).
+    const out: Record<string, unknown> = proto === null ? Object.assign(Object.create(null), value) : { ...value };
+    for (const key in out) {
+      const v = out[key];
+      if (typeof v === 'object' && v !== null) out[key] = clone(v);
     }
     return out as T;
   }
