@@ -40,10 +40,10 @@ export const legacyCoinDayKey = (day: number) => coinDayKeyOf(dayString(day));
 export const coinDayKeys = (day: number) => [coinDayKey(day), legacyCoinDayKey(day)];
 
 const COIN_NAMES: readonly string[] = Object.values(COIN_COUNTERS);
-/** A day's coin counters from summed counter items (the day item's other counters left out), or null if none. */
-export function coinDayCounters(sums: ReadonlyMap<string, ReadonlyMap<string, number>>, day: number): Record<string, number> | null {
+/** The coin counters of `keys`' summed counter items (their other counters left out), or null if none. */
+function coinCountersOf(sums: ReadonlyMap<string, ReadonlyMap<string, number>>, keys: readonly string[]): Record<string, number> | null {
   let out: Record<string, number> | null = null;
-  for (const key of coinDayKeys(day)) {
+  for (const key of keys) {
     const m = sums.get(key);
     if (!m) continue;
     for (const name of COIN_NAMES) {
@@ -54,18 +54,14 @@ export function coinDayCounters(sums: ReadonlyMap<string, ReadonlyMap<string, nu
   return out;
 }
 
+/** A day's coin counters from summed counter items (the day item's other counters left out), or null if none. */
+export function coinDayCounters(sums: ReadonlyMap<string, ReadonlyMap<string, number>>, day: number): Record<string, number> | null {
+  return coinCountersOf(sums, coinDayKeys(day));
+}
+
 /** The coin figures' running sums from summed counter items (the totals item's other counters left out). */
 export function coinTotals(sums: ReadonlyMap<string, ReadonlyMap<string, number>>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const key of COIN_TOTALS_KEYS) {
-    const m = sums.get(key);
-    if (!m) continue;
-    for (const name of COIN_NAMES) {
-      const n = m.get(name);
-      if (n) out[name] = (out[name] ?? 0) + n;
-    }
-  }
-  return out;
+  return coinCountersOf(sums, COIN_TOTALS_KEYS) ?? {};
 }
 
 export type CoinCounts = Record<string, Record<string, number>>;
