@@ -26,7 +26,14 @@ import {
   TIER_CHANGE_PREFIX,
   tierChangeKeys,
 } from '../../shared/keys/ledger-keys';
-import { itemRevokedPoints, type LedgerPort, type MemberOrders, type OrderRecord, type RefundClaim } from '../../shared/member/ledger';
+import {
+  itemRevokedPoints,
+  newRefunds,
+  type LedgerPort,
+  type MemberOrders,
+  type OrderRecord,
+  type RefundClaim,
+} from '../../shared/member/ledger';
 import { forEachLimited } from '../../shared/util/limit';
 import { movesAsEntries, orderCoinEntries, type CoinLedgerReader } from '../../shared/coins/ledger-view';
 import type { OperationRecord, RedemptionRecord, StoredEntry } from '../../shared/coins/operation-records';
@@ -162,11 +169,7 @@ function reversalUpdate(table: string, record: RedemptionRecord) {
 
 /** The items that store an outbox entry: the order's (its refunds are put first), or its new refunds'. */
 const itemKeys = (order: OrderRecord): string[] =>
-  order.ledgerRefunds
-    ? Object.keys(order.refunds)
-        .filter((id) => !order.ledgerRefunds!.includes(id))
-        .map((id) => refundKey(order.orderId, id))
-    : [orderKey(order.orderId)];
+  order.ledgerRefunds ? newRefunds(order).map(([id]) => refundKey(order.orderId, id)) : [orderKey(order.orderId)];
 
 export class DynamoLedger implements LedgerPort, CoinLedgerReader, TillRecordsPort {
   constructor(
@@ -218,7 +221,7 @@ export class DynamoLedger implements LedgerPort, CoinLedgerReader, TillRecordsPo
         memberId,
         orders.flatMap((o) => {
           if (!o.ledgerRefunds) return present.has(id(memberId, orderKey(o.orderId))) ? [] : [o];
-          const refunds = Object.entries(o.refunds).filter(([refundId]) => !present.has(id(memberId, refundKey(o.orderId, refundId))));
+          const refunds = newRefunds(o).filter(([refundId]) => !present.has(id(memberId, refundKey(o.orderId, refundId))));
           return refunds.length ? [{ ...o, refunds: Object.fromEntries(refunds) }] : [];
         }),
       ),
@@ -235,9 +238,7 @@ export class DynamoLedger implements LedgerPort, CoinLedgerReader, TillRecordsPo
    */
   private async putOrders(memberId: string, orders: readonly OrderRecord[]): Promise<void> {
     for (const order of orders) {
-      const onLedger = new Set(order.ledgerRefunds ?? []);
-      for (const [refundId, r] of Object.entries(order.refunds)) {
-        if (onLedger.has(refundId)) continue;
+      for (const [refundId, r] of newRefunds(order)) {
         const refund: RefundItem = {
           memberId,
           sk: refundKey(order.orderId, refundId),

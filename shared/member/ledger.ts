@@ -55,6 +55,13 @@ export type RefundClaim = Claim & {
   afterOrder?: boolean;
 };
 
+/** The refunds an outbox order carries that the ledger has not got yet (all of them, unless `ledgerRefunds` names some). */
+export function newRefunds(order: OrderRecord): [string, RefundClaim][] {
+  const entries = Object.entries(order.refunds);
+  const onLedger = order.ledgerRefunds;
+  return onLedger?.length ? entries.filter(([id]) => !onLedger.includes(id)) : entries;
+}
+
 /** The part of an order's revoked points its own item's running total holds (the claim guard's base). */
 export const itemRevokedPoints = (order: OrderRecord) =>
   Object.values(order.refunds).reduce((sum, r) => (r.afterOrder ? sum - r.revokedPoints : sum), order.revokedPoints);

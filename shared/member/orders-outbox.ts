@@ -26,7 +26,7 @@
 // batch stored its outbox). A later write of the member replaces the outbox (rule 2
 // stored it first); members not rewritten keep theirs, and their next delivery reads the ledger
 // before putting (a put that finds the item is skipped: no write units for a repeat).
-import type { OrderRecord } from './ledger';
+import { newRefunds, type OrderRecord } from './ledger';
 import type { StreamPosition } from '../stream/position';
 
 /** [orderId, day, points, eligibleCents, eligibleSkus, coins, eventId, revokedPoints, revokedCoins, refunds] */
@@ -43,13 +43,7 @@ export function encodeOrders(orders: readonly OrderRecord[]): string | undefined
   if (!orders.length) return undefined;
   return JSON.stringify(
     orders.map((o): StoredOrder | StoredNewRefunds => {
-      if (o.ledgerRefunds) {
-        const onLedger = new Set(o.ledgerRefunds);
-        return [
-          o.orderId,
-          Object.fromEntries(Object.entries(o.refunds).flatMap(([id, r]) => (onLedger.has(id) ? [] : [[id, storedRefund(r)]]))),
-        ];
-      }
+      if (o.ledgerRefunds) return [o.orderId, Object.fromEntries(newRefunds(o).map(([id, r]) => [id, storedRefund(r)]))];
       const refunds = Object.entries(o.refunds);
       const stored: StoredOrder = [o.orderId, o.day, o.points, o.eligibleCents, o.eligibleSkus, o.coins, o.claim.eventId];
       if (refunds.length || o.revokedPoints || o.revokedCoins) stored.push(o.revokedPoints, o.revokedCoins);

@@ -7,6 +7,7 @@ import { tierChangeKeys } from '../../shared/keys/ledger-keys';
 import { coinIndexDay } from '../../shared/keys/members-keys';
 import {
   itemRevokedPoints,
+  newRefunds,
   type AppliedClaim,
   type LedgerPort,
   type MemberOrders,
@@ -141,8 +142,8 @@ export class MemoryLedger implements LedgerPort {
         // New refunds of an order on the ledger: each stored once, after the order's own (DynamoLedger's `x`).
         const stored = this.orders.get(key);
         if (!stored) throw new Error(`refunds of an order not on the ledger: ${order.orderId}`);
-        for (const [id, r] of Object.entries(order.refunds)) {
-          if (order.ledgerRefunds.includes(id) || stored.refunds[id]) continue;
+        for (const [id, r] of newRefunds(order)) {
+          if (stored.refunds[id]) continue;
           stored.refunds[id] = { ...r, applied: true, afterOrder: true };
           stored.revokedPoints += r.revokedPoints;
           stored.revokedCoins += r.revokedCoins;
