@@ -10,7 +10,8 @@
 // number of a legacy coin day item `cd#<day>`, `*` for `cd#all`, `d<n>` for the day item `d#<n>`
 // (which holds the coin day counts too), `t` for `totals`; counts
 // of a coin key: a letter per counter and its signed integer (`a17A17P-17`); of a day or totals key:
-// `<name>=<n>` joined by `,` (`|` in a name as `!`), the frequent names as `_<code>` ({@link SHORT}, `_0=2,w0.6=1`); move: the kind's letter, day, lot number in base 36 and coins (`a20747.2jt2svbz87.17`);
+// `<name>=<n>` joined by `,` (`|` in a name as `!`), the frequent names as `_<code>` ({@link SHORT}, `_0=2,w0.6=1`), a coin counter of an earlier
+// day (`<counter>@<day>`) as its code and how many days before the item's it is (`_o@3=17`); move: the kind's letter, day, lot number in base 36 and coins (`a20747.2jt2svbz87.17`);
 // `|h`: the moves are held on the member (not filed after the write).
 // Anything the form cannot express is stored as JSON (read back by its leading `{`), as are items
 // written before it.
@@ -19,6 +20,8 @@ import {
   COIN_COUNTERS,
   COIN_DAY_PREFIX,
   LEGACY_COIN_TOTALS_KEY,
+  pastDayName,
+  splitPastDayName,
   type BookedMove,
   type CoinCounts,
   type CoinOutbox,
@@ -102,8 +105,9 @@ export function compactCounts(counts: CoinCounts): string | null {
     let text = `${k}:`;
     if (k === 't' || k.startsWith('d')) {
       const pairs: string[] = [];
+      const keyDay = k === 't' ? null : Number(k.slice(1));
       for (const [name, n] of Object.entries(item)) {
-        const code = SHORT_CODE.get(name) ?? (PLAIN_NAME.test(name) ? name.replaceAll('|', '!') : null);
+        const code = SHORT_CODE.get(name) ?? pastDayCode(name, keyDay) ?? (PLAIN_NAME.test(name) ? name.replaceAll('|', '!') : null);
         if (code === null || !Number.isSafeInteger(n)) return null;
         pairs.push(`${code}=${n}`);
       }
@@ -117,6 +121,23 @@ export function compactCounts(counts: CoinCounts): string | null {
     parts.push(text);
   }
   return parts.join(';');
+}
+
+/**
+ * A counter of an earlier day in a day item (`<counter>@<day>`: shared/coins/outbox.ts) as its
+ * short code and the days before the item's own (`_o@3`), or null.
+ */
+function pastDayCode(name: string, keyDay: number | null): string | null {
+  const past = keyDay === null ? null : splitPastDayName(name);
+  const code = past && SHORT_CODE.get(past.counter);
+  return code && past.day < keyDay! ? `${code}@${keyDay! - past.day}` : null;
+}
+
+/** The counter name of a short code, with its day when it is one of an earlier day's (`_o@3` in `d20749`). */
+function shortName(code: string, key: string): string {
+  const at = code.indexOf('@');
+  if (at < 0) return SHORT[parseInt(code.slice(1), 36)];
+  return pastDayName(SHORT[parseInt(code.slice(1, at), 36)], Number(key.slice(1)) - Number(code.slice(at + 1)));
 }
 
 function compactMove(m: BookedMove): string | null {
@@ -174,7 +195,7 @@ export function parseCounts(text: string): CoinCounts {
         if (!pair) continue;
         const eq = pair.lastIndexOf('=');
         const name = pair.slice(0, eq);
-        item[name.startsWith('_') ? SHORT[parseInt(name.slice(1), 36)] : name.replaceAll('!', '|')] = Number(pair.slice(eq + 1));
+        item[name.startsWith('_') ? shortName(name, k) : name.replaceAll('!', '|')] = Number(pair.slice(eq + 1));
       }
       counts[k === 't' ? TOTALS_KEY : `d#${k.slice(1)}`] = item;
       continue;

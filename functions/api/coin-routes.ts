@@ -5,7 +5,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { dayNumber, todayIn } from '../../shared/days/days';
-import { COIN_TOTALS_KEYS, coinDayCounters, coinDayKeys, coinFigures, coinTotals } from '../../shared/coins/outbox';
+import { COIN_TOTALS_KEYS, coinDayKeys, coinDays, coinFigures, coinTotals } from '../../shared/coins/outbox';
 import { adjust, CoinRefusal, redeem, reverseRedemption, type CoinOperationsDeps } from '../../shared/coins/operations';
 import { coinLedgerPage, personCoinLedger } from '../../shared/coins/ledger-view';
 import { CoinStore } from '../adapters/coin-store';
@@ -156,11 +156,7 @@ export async function getCoinMetrics(ctx: RouteContext, event: APIGatewayProxyEv
   const keys = [...COIN_TOTALS_KEYS];
   for (let d = from; d <= last; d++) keys.push(...coinDayKeys(d));
   const sums = await ctx.stores.metrics.sum(keys);
-  const byDay = new Map<number, Record<string, number>>();
-  for (let d = from; d <= last; d++) {
-    const m = coinDayCounters(sums, d);
-    if (m) byDay.set(d, m);
-  }
+  const byDay = coinDays(sums, from, last);
   const days: number[] = [];
   for (let d = from; d <= to; d++) days.push(d);
   return { days: coinFigures(days, byDay, coinTotals(sums), ctx.program.coins.fenPerCoin) };

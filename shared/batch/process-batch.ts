@@ -185,7 +185,7 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   const counterKeys = new Set<string>();
   /** Each result's own counts (its coin entries' and its records' deltas), built once. */
   const ownCounts = results.map((r) => {
-    const counts = coinCounts(r.coinEntries);
+    const counts = coinCounts(r.coinEntries, r.final?.coins.asOf ?? null);
     for (const s of r.segments) deltasToCounts(s.deltas, counts);
     return counts;
   });

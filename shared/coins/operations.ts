@@ -119,7 +119,7 @@ async function commit(
   entries: readonly CoinEntry[],
   op: string,
 ): Promise<boolean> {
-  const pending: PendingOperation = { op, record, counts: coinCounts(entries), settle: true };
+  const pending: PendingOperation = { op, record, counts: coinCounts(entries, next.coins.asOf), settle: true };
   if (!(await deps.store.putMember({ ...next, tillOps: [...(next.tillOps ?? []), pending] }))) return false;
   await deps.store.announce(next.memberId, pending);
   return true;

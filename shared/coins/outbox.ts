@@ -40,6 +40,26 @@ export const legacyCoinDayKey = (day: number) => coinDayKeyOf(dayString(day));
 export const coinDayKeys = (day: number) => [coinDayKey(day), legacyCoinDayKey(day)];
 
 const COIN_NAMES: readonly string[] = Object.values(COIN_COUNTERS);
+const COIN_NAME_SET: ReadonlySet<string> = new Set(COIN_NAMES);
+
+/**
+ * A coin counter of an earlier day, counted in a later day's item: `<counter>@<day>`. A write
+ * books movements of days before its own (an `available` the member's next event books lazily,
+ * a late purchase); added to their own days' items, each such day was one more counter item write
+ * per batch. They are added to the writing day's item instead (written in that batch anyway),
+ * named for their day, and the readers, which read every day item from the first day asked for
+ * up to tomorrow, count them on their own day.
+ */
+export const pastDayName = (counter: string, day: number) => `${counter}@${day}`;
+
+/** The counter and day of a {@link pastDayName}, or null for a name of the item's own day. */
+export function splitPastDayName(name: string): { counter: string; day: number } | null {
+  const at = name.indexOf('@');
+  if (at < 0) return null;
+  const day = Number(name.slice(at + 1));
+  return Number.isSafeInteger(day) ? { counter: name.slice(0, at), day } : null;
+}
+
 /** The coin counters of `keys`' summed counter items (their other counters left out), or null if none. */
 function coinCountersOf(sums: ReadonlyMap<string, ReadonlyMap<string, number>>, keys: readonly string[]): Record<string, number> | null {
   let out: Record<string, number> | null = null;
@@ -54,9 +74,37 @@ function coinCountersOf(sums: ReadonlyMap<string, ReadonlyMap<string, number>>, 
   return out;
 }
 
-/** A day's coin counters from summed counter items (the day item's other counters left out), or null if none. */
-export function coinDayCounters(sums: ReadonlyMap<string, ReadonlyMap<string, number>>, day: number): Record<string, number> | null {
-  return coinCountersOf(sums, coinDayKeys(day));
+/**
+ * Each day's coin counters, from summed counter items of the days `from` to `last` (their other
+ * counters left out): a day's own, and those later days' items hold for it ({@link pastDayName};
+ * a day before `from` among them too). Days without any are absent.
+ */
+export function coinDays(
+  sums: ReadonlyMap<string, ReadonlyMap<string, number>>,
+  from: number,
+  last: number,
+): Map<number, Record<string, number>> {
+  const byDay = new Map<number, Record<string, number>>();
+  const add = (day: number, name: string, n: number) => {
+    if (!n) return;
+    let m = byDay.get(day);
+    if (!m) byDay.set(day, (m = {}));
+    m[name] = (m[name] ?? 0) + n;
+  };
+  for (let d = from; d <= last; d++) {
+    for (const key of coinDayKeys(d)) {
+      const m = sums.get(key);
+      if (!m) continue;
+      for (const [name, n] of m) {
+        if (COIN_NAME_SET.has(name)) add(d, name, n);
+        else if (name.includes('@')) {
+          const past = splitPastDayName(name);
+          if (past && COIN_NAME_SET.has(past.counter)) add(past.day, past.counter, n);
+        }
+      }
+    }
+  }
+  return byDay;
 }
 
 /** The coin figures' running sums from summed counter items (the totals item's other counters left out). */
@@ -147,17 +195,24 @@ const MOVEMENT: Record<CoinEntry['kind'], [string, number]> = {
   adjust: [COIN_COUNTERS.adjusted, 1],
 };
 
-/** The counter deltas of some ledger entries, booked on each entry's own day. */
-export function coinCounts(entries: readonly CoinEntry[], into: CoinCounts = {}): CoinCounts {
+/**
+ * The counter deltas of some ledger entries, booked on each entry's own day: in that day's item,
+ * or, for a day before `writtenOn` (the day the write applies on: the member's coin day after
+ * it), in `writtenOn`'s item under {@link pastDayName}s.
+ */
+export function coinCounts(entries: readonly CoinEntry[], writtenOn: number | null = null, into: CoinCounts = {}): CoinCounts {
   for (const e of entries) {
-    const key = coinDayKey(e.day);
-    const [name, sign] = MOVEMENT[e.kind];
-    addCount(into, key, name, sign * e.coins);
-    for (const k of [key, COIN_TOTALS_KEY]) {
-      addCount(into, k, COIN_COUNTERS.dAvailable, e.delta.available);
-      addCount(into, k, COIN_COUNTERS.dPending, e.delta.pending);
-      addCount(into, k, COIN_COUNTERS.dDebt, e.delta.debt);
-    }
+    const past = writtenOn !== null && e.day < writtenOn;
+    const key = coinDayKey(past ? writtenOn : e.day);
+    const name = (counter: string) => (past ? pastDayName(counter, e.day) : counter);
+    const [movement, sign] = MOVEMENT[e.kind];
+    addCount(into, key, name(movement), sign * e.coins);
+    addCount(into, key, name(COIN_COUNTERS.dAvailable), e.delta.available);
+    addCount(into, key, name(COIN_COUNTERS.dPending), e.delta.pending);
+    addCount(into, key, name(COIN_COUNTERS.dDebt), e.delta.debt);
+    addCount(into, COIN_TOTALS_KEY, COIN_COUNTERS.dAvailable, e.delta.available);
+    addCount(into, COIN_TOTALS_KEY, COIN_COUNTERS.dPending, e.delta.pending);
+    addCount(into, COIN_TOTALS_KEY, COIN_COUNTERS.dDebt, e.delta.debt);
   }
   return into;
 }

@@ -2,7 +2,7 @@
  * The coin figures of `GET /metrics/program?asOf=`: the balances at the end of `asOf` (what
  * finance books as a provision: `liabilityFen`) and the movements of the 30 days up to it.
  */
-import { COIN_TOTALS_KEYS, coinDayCounters, coinDayKeys, coinFigures, coinTotals } from './outbox';
+import { COIN_TOTALS_KEYS, coinDayKeys, coinDays, coinFigures, coinTotals } from './outbox';
 
 export const COIN_PROGRAM_WINDOW_DAYS = 30;
 
@@ -28,11 +28,7 @@ export function coinProgramFigures(
   lastDay: number,
   fenPerCoin: number,
 ): CoinProgramFigures {
-  const byDay = new Map<number, Record<string, number>>();
-  for (let d = asOf - COIN_PROGRAM_WINDOW_DAYS + 1; d <= lastDay; d++) {
-    const m = coinDayCounters(sums, d);
-    if (m) byDay.set(d, m);
-  }
+  const byDay = coinDays(sums, asOf - COIN_PROGRAM_WINDOW_DAYS + 1, lastDay);
   const days: number[] = [];
   for (let d = asOf - COIN_PROGRAM_WINDOW_DAYS + 1; d <= asOf; d++) days.push(d);
   const rows = coinFigures(days, byDay, coinTotals(sums), fenPerCoin);

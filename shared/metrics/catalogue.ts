@@ -196,4 +196,9 @@ export const COUNTER_CATALOGUE: readonly CounterSpec[] = [
   { name: 'dA', item: 'day+totals', doc: 'change of the available (outstanding) coins' },
   { name: 'dP', item: 'day+totals', doc: 'change of the pending coins' },
   { name: 'dD', item: 'day+totals', doc: 'change of the coin debt' },
+  {
+    name: '<coin counter>@<day>',
+    item: 'day',
+    doc: 'a coin counter above of an earlier day, added to the day of the write that booked it (a lot made available by a later event); read as that day’s',
+  },
 ];

@@ -27,6 +27,7 @@ import { loadProgram } from '../../shared/programme/load';
 import { toMemberItem } from '../../functions/adapters/member-item';
 import { newMember } from '../../shared/member/state';
 import type { CoinLot } from '../../shared/coins/lots';
+import { COIN_COUNTERS, pastDayName } from '../../shared/coins/outbox';
 
 const SOURCES = ['shardId-000000000000', 'shardId-000000000001', 'shardId-000000000002'];
 const TODAY = dayNumber('2026-11-30');
@@ -66,7 +67,11 @@ beforeAll(async () => {
     writes.push(() => store.write(LEGACY_COIN_TOTALS_KEY, source, { hw: '1', counters: { dA: 20 } }, null));
     for (let d = FIRST; d <= TODAY + 1; d++) {
       // Coin day counts in the day items, and in the legacy coin day items written before.
-      writes.push(() => store.write(dayKey(d), source, { hw: '1', counters: { dau: dauOf(d, s), new: 1, b2: s, issued: 3 } }, null));
+      // The first source's items also hold coins made available two days before (pastDayName).
+      const past = s === 0 ? { [pastDayName(COIN_COUNTERS.available, d - 2)]: 7 } : {};
+      writes.push(() =>
+        store.write(dayKey(d), source, { hw: '1', counters: { dau: dauOf(d, s), new: 1, b2: s, issued: 3, ...past } }, null),
+      );
       writes.push(() => store.write(coinDayKey(dayString(d)), source, { hw: '1', counters: { issued: 2 } }, null));
     }
   });
@@ -122,6 +127,8 @@ describe('metrics reads', () => {
     expect(body.days).toHaveLength(90);
     for (const row of body.days) {
       expect(row.issued, row.day).toBe(SOURCES.length * (3 + 2));
+      // Counted on its own day, though the item two days later holds it.
+      expect(row.available, row.day).toBe(7);
       // No day moved the outstanding coins: every day ends with the totals' 30 + legacy 20 per source.
       expect(row.outstanding, row.day).toBe(SOURCES.length * (30 + 20));
     }

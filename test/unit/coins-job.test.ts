@@ -2,13 +2,13 @@
 // the CoinDueIndex, one coins_day command per member and day with work, lots made available and
 // expired on their own days, coins_expiring once per lot, missed days caught up (a notice due on a
 // missed day still goes out before its lot expires), and a second run for a day doing nothing.
-import { memoryCoinTotals } from '../support/coin-figures';
+import { memoryCoinFigures } from '../support/coin-figures';
 import { describe, expect, it } from 'vitest';
 import { dayNumber, dayString } from '../../shared/days/days';
 import type { JobCommand } from '../../shared/events/events';
 import { runCoins } from '../../shared/jobs/run-coins';
 import { coinBalance } from '../../shared/coins/lots';
-import { coinDayKey, coinFigures, heldMoves, MOVES_PER_ITEM } from '../../shared/coins/outbox';
+import { heldMoves, MOVES_PER_ITEM } from '../../shared/coins/outbox';
 import { movesAsEntries, personCoinLedger } from '../../shared/coins/ledger-view';
 import { coinProgramFigures, coinProgramKeys } from '../../shared/coins/program-figures';
 import { at, purchaseLine } from '../support/event-lines';
@@ -39,14 +39,7 @@ function setup() {
     await p.deliver(p.records(sent.map((c) => p.command(c))));
     return { ...summary, ids };
   };
-  const figures = (day: string) => {
-    const byDay = new Map<number, Record<string, number>>();
-    for (let d = dayNumber(day); d <= dayNumber('2028-12-31'); d++) {
-      const m = p.metrics.sum(coinDayKey(d));
-      if (m.size) byDay.set(d, Object.fromEntries(m));
-    }
-    return coinFigures([dayNumber(day)], byDay, memoryCoinTotals(p), 1)[0];
-  };
+  const figures = (day: string) => memoryCoinFigures(p, day, day)[0];
   const notices = () =>
     [...p.actions.byId.values()]
       .filter((a) => a.type === 'coins_expiring')

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeCoinOutbox, encodeCoinOutbox } from '../../functions/adapters/coin-outbox-codec';
 import { fromMemberItem, toMemberItem } from '../../functions/adapters/member-item';
 import { encodeTillOps } from '../../functions/adapters/till-ops-codec';
-import { COIN_COUNTERS, coinDayKey, COIN_TOTALS_KEY, legacyCoinDayKey, type CoinOutbox } from '../../shared/coins/outbox';
+import { COIN_COUNTERS, coinDayKey, COIN_TOTALS_KEY, legacyCoinDayKey, pastDayName, type CoinOutbox } from '../../shared/coins/outbox';
 import { lotId } from '../../shared/coins/lots';
 import type { PendingOperation } from '../../shared/coins/operation-records';
 import { newMember } from '../../shared/member/state';
@@ -36,7 +36,14 @@ const outbox = fc.record({
       fc.integer({ min: 0, max: 60_000 }).map(coinDayKey),
       fc.integer({ min: 0, max: 60_000 }).map(legacyCoinDayKey),
     ),
-    fc.dictionary(fc.constantFrom(...names), fc.integer({ min: -1e12, max: 1e12 })),
+    fc.dictionary(
+      fc.oneof(
+        fc.constantFrom(...names),
+        // A movement of an earlier day (or, never written so, of a later one) in a day item.
+        fc.tuple(fc.constantFrom(...names), fc.integer({ min: -10, max: 60_010 })).map(([name, day]) => pastDayName(name, day)),
+      ),
+      fc.integer({ min: -1e12, max: 1e12 }),
+    ),
   ),
   moves: fc.option(
     fc.array(
@@ -76,6 +83,14 @@ describe('the coin outbox codec', () => {
       '|d20394:_0=1,_3=3,w0.6=1,ra0.0.3=-1,seg!rfm-important-value=1,nc!wechat=1,b2=1;t:_a=1,tier0=1;d-3:_c=1;20759:i17A17|',
     );
     expect(decodeCoinOutbox(text, HW)).toEqual(out);
+    // Coins of an earlier day in a day item: the short code and how many days earlier.
+    const past: CoinOutbox = {
+      ...HW,
+      counts: { 'd#20749': { [pastDayName('available', 20746)]: 5, [pastDayName('dP', 20746)]: -5, dA: 5 } },
+    };
+    const pastText = encodeCoinOutbox(past, HW);
+    expect(pastText).toMatch(/^\|d20749:_[0-9a-z]+@3=5,_[0-9a-z]+@3=-5,_[0-9a-z]+=5\|$/);
+    expect(decodeCoinOutbox(pastText, HW)).toEqual(past);
     // A name the pair form cannot hold: the whole outbox as JSON.
     const odd: CoinOutbox = { ...HW, counts: { 'd#1': { 'a=b': 1 } } };
     expect(encodeCoinOutbox(odd, HW).startsWith('{')).toBe(true);
