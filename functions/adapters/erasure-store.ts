@@ -160,8 +160,9 @@ export class DynamoErasure implements ErasurePort {
   }
 
   /**
-   * Job hint lists (`la#…`, `pu#…` in MetricsTable) naming the member are rewritten without it.
-   * Hints have no index by member, so this is one filtered scan of the table: erasure is rare.
+   * Job hint lists (`la#…`, `pu#…` in MetricsTable, lists `ids` and `la`) naming the member are
+   * rewritten without it. Hints have no index by member, so this is one filtered scan of the
+   * table: erasure is rare.
    */
   private async sweepHints(memberId: string): Promise<void> {
     let start: Key | undefined;
@@ -169,16 +170,17 @@ export class DynamoErasure implements ErasurePort {
       const page = await this.client.send(
         new ScanCommand({
           TableName: this.tables.metrics,
-          FilterExpression: '(begins_with(#pk, :la) OR begins_with(#pk, :pu)) AND contains(#ids, :m)',
-          ExpressionAttributeNames: { '#pk': 'pk', '#ids': 'ids' },
+          FilterExpression: '(begins_with(#pk, :la) OR begins_with(#pk, :pu)) AND (contains(#ids, :m) OR contains(#la, :m))',
+          ExpressionAttributeNames: { '#pk': 'pk', '#ids': 'ids', '#la': 'la' },
           ExpressionAttributeValues: { ':la': 'la#', ':pu': 'pu#', ':m': memberId },
           ConsistentRead: true,
           ExclusiveStartKey: start,
         }),
       );
       for (const item of page.Items ?? []) {
-        const ids = (item.ids as string[]).filter((id) => id !== memberId);
-        await this.client.send(new PutCommand({ TableName: this.tables.metrics, Item: { ...item, ids } }));
+        const without = (list: unknown) => ((list as string[] | undefined) ?? []).filter((id) => id !== memberId);
+        const rewritten = { ...item, ids: without(item.ids), ...(item.la ? { la: without(item.la) } : {}) };
+        await this.client.send(new PutCommand({ TableName: this.tables.metrics, Item: rewritten }));
       }
       start = page.LastEvaluatedKey;
     } while (start);

@@ -4,7 +4,8 @@
 // counter-codec.ts's.
 import { BatchGetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CounterItem, HintPort, MetricsPort } from '../../shared/batch/process-batch';
-import { counterItemKey, counterKeyOf, counterSpans, type CounterSpan } from '../../shared/keys/metrics-keys';
+import type { DayHints } from '../../shared/batch/ports';
+import { counterItemKey, counterKeyOf, counterSpans, dayHintsKey, hintSources, type CounterSpan } from '../../shared/keys/metrics-keys';
 import { COUNTERS_ATTRIBUTE, decodeCounters, encodeCounters } from './counter-codec';
 import { decodedCounters } from './decoded-counters';
 import { exceptionsAttributes, exceptionsOf, type StoredExceptions } from './counter-exceptions';
@@ -71,27 +72,36 @@ export class MetricsStore implements MetricsPort, HintPort {
     }
   }
 
-  /** A job hint list (see HintPort); `source` = shard, batch and list, so a retry naming fewer members adds an item. */
-  async put(key: string, source: string, memberIds: readonly string[]): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.table, Item: { pk: key, sk: source, ids: memberIds } }));
+  /** A batch's hint lists of a day (see HintPort); `source` = shard, batch and lists, so a retry naming fewer members adds an item. */
+  async put(day: number, source: string, lists: DayHints): Promise<void> {
+    const la = lists.lastActive.length ? { la: lists.lastActive } : {};
+    await this.client.send(
+      new PutCommand({ TableName: this.table, Item: { pk: dayHintsKey(day), sk: source, ids: lists.purchased, ...la } }),
+    );
   }
 
-  /** The union of a hint key's lists. */
+  /** The union of a hint key's lists (metrics-keys.ts hintSources: the day's hint items, and older last-active items). */
   async hintIds(key: string): Promise<string[]> {
     const ids = new Set<string>();
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': key },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) for (const id of (item.ids as string[]) ?? []) ids.add(id);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    await Promise.all(
+      hintSources(key).map(async ({ pk, attribute }) => {
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          const page = await this.client.send(
+            new QueryCommand({
+              TableName: this.table,
+              KeyConditionExpression: 'pk = :pk',
+              ExpressionAttributeValues: { ':pk': pk },
+              ProjectionExpression: '#a',
+              ExpressionAttributeNames: { '#a': attribute },
+              ExclusiveStartKey: startKey,
+            }),
+          );
+          for (const item of page.Items ?? []) for (const id of (item[attribute] as string[]) ?? []) ids.add(id);
+          startKey = page.LastEvaluatedKey;
+        } while (startKey);
+      }),
+    );
     return [...ids];
   }
 

@@ -30,17 +30,24 @@ export interface SegmentPort {
   apply(changes: readonly { memberId: string; entered: readonly string[]; exited: readonly string[] }[]): Promise<void>;
 }
 
+/** A batch's hints of one day: the members who purchased on it, and those whose last active day became it. */
+export interface DayHints {
+  purchased: readonly string[];
+  lastActive: readonly string[];
+}
+
 /**
  * Candidate lists for the daily jobs (`la#<day>`: members whose last active day became that day;
- * `pu#<day>`: members who purchased on that day). Hints only: a job re-reads each member.
+ * `pu#<day>`: members who purchased on that day), one item per batch and day (`dayHintsKey`).
+ * Hints only: a job re-reads each member.
  */
 export interface HintPort {
   /**
-   * Stores the list under (key, source), replacing what that source held; a key's candidates are
-   * the union of its sources. The batch code names a source by shard, batch and the list itself,
-   * so a retry naming fewer members adds to the lists of earlier attempts.
+   * Stores the day's lists under (day, source), replacing what that source held; a key's
+   * candidates are the union of its sources. The batch code names a source by shard, batch and
+   * the lists themselves, so a retry naming fewer members adds to the lists of earlier attempts.
    */
-  put(key: string, source: string, memberIds: readonly string[]): Promise<void>;
+  put(day: number, source: string, lists: DayHints): Promise<void>;
 }
 
 export interface ActionsPort {

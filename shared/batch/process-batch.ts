@@ -12,7 +12,6 @@
 // the change from the state before the record to the state after it, so they do not depend on how
 // the attempts were cut.
 import type { Action } from '../actions/actions';
-import { lastActiveHintKey, purchaseHintKey } from '../keys/metrics-keys';
 import { hashHex } from '../util/hash';
 import { forEachLimited } from '../util/limit';
 import { compareSeq, parentSeq } from '../stream/position';
@@ -50,25 +49,30 @@ async function writeHints(
   source: string,
   hints: HintPort,
 ): Promise<void> {
-  const lists = new Map<string, string[]>();
-  const note = (key: string, memberId: string) => {
-    const list = lists.get(key);
-    if (list) list.push(memberId);
-    else lists.set(key, [memberId]);
+  const days = new Map<number, { purchased: string[]; lastActive: string[] }>();
+  const note = (day: number, list: 'purchased' | 'lastActive', memberId: string) => {
+    let lists = days.get(day);
+    if (!lists) days.set(day, (lists = { purchased: [], lastActive: [] }));
+    lists[list].push(memberId);
   };
   for (const r of results) {
     // Visitors are no members: the daily jobs have nothing to do for them.
     if (!r.changed || !r.final || isVisitorKey(r.memberId)) continue;
     const before = stored.get(r.memberId);
     const la = r.final.activity.lastActiveOn;
-    if (la !== null && la !== (before?.activity.lastActiveOn ?? null)) note(lastActiveHintKey(la), r.memberId);
+    if (la !== null && la !== (before?.activity.lastActiveOn ?? null)) note(la, 'lastActive', r.memberId);
     const known = new Map((before?.purchases ?? []).map((p) => [p.day, p.orders]));
-    for (const p of r.final.purchases) if ((known.get(p.day) ?? 0) !== p.orders) note(purchaseHintKey(p.day), r.memberId);
+    for (const p of r.final.purchases) if ((known.get(p.day) ?? 0) !== p.orders) note(p.day, 'purchased', r.memberId);
   }
-  // Each list under its own content's name: a retry from a failed member (to the same last record)
-  // names fewer members — those written by an earlier attempt skip their records — and must add
-  // its list to theirs, not replace it (an identical list, as a retry from the start, rewrites it).
-  await Promise.all([...lists].map(([key, ids]) => hints.put(key, `${source}#${hashHex([...ids].sort().join(','))}`, ids)));
+  // Each day's lists under their own content's name: a retry from a failed member (to the same last
+  // record) names fewer members — those written by an earlier attempt skip their records — and must
+  // add its lists to theirs, not replace them (identical lists, as a retry from the start, rewrite them).
+  await Promise.all(
+    [...days].map(([day, lists]) => {
+      const digest = hashHex(`${[...lists.purchased].sort().join(',')}|${[...lists.lastActive].sort().join(',')}`);
+      return hints.put(day, `${source}#${digest}`, lists);
+    }),
+  );
 }
 
 /**

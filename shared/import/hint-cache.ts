@@ -3,6 +3,7 @@
 // are the only writer, so a list read once stays right until one of those batches writes its key:
 // the cache forgets a key when the batch code writes it, and reads it again when next asked.
 import type { HintPort } from '../batch/ports';
+import { lastActiveHintKey, purchaseHintKey } from '../keys/metrics-keys';
 
 export interface HintReader {
   hintIds(key: string): Promise<string[]>;
@@ -12,12 +13,14 @@ export function hintCache(write: HintPort, read: HintReader): { writer: HintPort
   const cached = new Map<string, Promise<string[]>>();
   return {
     writer: {
-      async put(key, source, memberIds) {
-        cached.delete(key); // before the write: a read racing it reads again after it
+      async put(day, source, lists) {
+        // Both keys of the day's item, before the write (a read racing it reads again after it) and after.
+        const forget = () => [lastActiveHintKey(day), purchaseHintKey(day)].forEach((key) => cached.delete(key));
+        forget();
         try {
-          await write.put(key, source, memberIds);
+          await write.put(day, source, lists);
         } finally {
-          cached.delete(key);
+          forget();
         }
       },
     },

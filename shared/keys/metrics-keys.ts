@@ -117,10 +117,27 @@ export function counterSpans(keys: readonly string[]): CounterSpan[] {
   return [...spans.values()];
 }
 
-/** Job hint: members whose last active day became `day` (`la#<day>`); sk = shard, batch and list digest. */
+/** Job hint: members whose last active day became `day` (`la#<day>`); read through {@link hintSources}. */
 export const lastActiveHintKey = (day: number) => `la#${day}`;
-/** Job hint: members who purchased on `day` (`pu#<day>`); sk = shard, batch and list digest. */
+/** Job hint: members who purchased on `day` (`pu#<day>`); read through {@link hintSources}. */
 export const purchaseHintKey = (day: number) => `pu#${day}`;
+
+/**
+ * A batch's hints of one day are one item (pk `pu#<day>`, sk = shard, batch and digest of the
+ * lists): the members who purchased on the day in `ids`, those whose last active day became the
+ * day in `la` — one write per batch and day where there were two. Last-active lists written
+ * before are in their own items (pk `la#<day>`, `ids`).
+ */
+export const dayHintsKey = purchaseHintKey;
+
+/** Where a hint key's lists are stored: item partitions and the attribute holding the list. */
+export function hintSources(key: string): { pk: string; attribute: 'ids' | 'la' }[] {
+  if (!key.startsWith('la#')) return [{ pk: key, attribute: 'ids' }];
+  return [
+    { pk: dayHintsKey(Number(key.slice(3))), attribute: 'la' },
+    { pk: key, attribute: 'ids' },
+  ];
+}
 
 /** A daily job's progress item (`job#<name>`, sk `progress`). The jobs may write only these keys. */
 export const JOB_PROGRESS_PREFIX = 'job#';

@@ -22,7 +22,7 @@ import { getSegments } from '../../functions/api/segment-routes';
 import { dynamoClient } from '../../infra/local/engine/aws';
 import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
 import { dayNumber, dayString } from '../../shared/days/days';
-import { coinDayKey, dayKey, LEGACY_COIN_TOTALS_KEY, TOTALS_KEY } from '../../shared/keys/metrics-keys';
+import { coinDayKey, dayKey, lastActiveHintKey, LEGACY_COIN_TOTALS_KEY, purchaseHintKey, TOTALS_KEY } from '../../shared/keys/metrics-keys';
 import { loadProgram } from '../../shared/programme/load';
 import { toMemberItem } from '../../functions/adapters/member-item';
 import { newMember } from '../../shared/member/state';
@@ -183,6 +183,22 @@ describe('metrics reads', () => {
       made.join(),
     ).toHaveLength(1);
     expect(made.filter((r) => r === 'QueryCommand')).toHaveLength(4 + 10);
+  });
+
+  it('job hints: one item per batch and day read back as both lists, and last-active items stored before too', async () => {
+    const store = new MetricsStore(DynamoDBDocumentClient.from(dynamoClient(inject('endpoints'))), stack.names.tables.MetricsTable);
+    const day = TODAY - 200;
+    await store.put(day, 'shardId-000000000000#7#a1', { purchased: ['m1'], lastActive: ['m1', 'm2'] });
+    await store.put(day, 'shardId-000000000001#3#b2', { purchased: ['m3'], lastActive: [] });
+    // A last-active list as consumers before the day items wrote it.
+    await DynamoDBDocumentClient.from(dynamoClient(inject('endpoints'))).send(
+      new PutCommand({
+        TableName: stack.names.tables.MetricsTable,
+        Item: { pk: lastActiveHintKey(day), sk: 'shardId-000000000002#1#c3', ids: ['m4'] },
+      }),
+    );
+    expect((await store.hintIds(purchaseHintKey(day))).sort()).toEqual(['m1', 'm3']);
+    expect((await store.hintIds(lastActiveHintKey(day))).sort()).toEqual(['m1', 'm2', 'm4']);
   });
 
   it('GET /segments: one request for every segment size', async () => {

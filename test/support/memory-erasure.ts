@@ -22,11 +22,10 @@ export function memoryErasure(p: MemoryPipeline) {
       p.ledger.tiers.delete(memberId);
       for (const id of segmentIds) p.segments.members.get(id)?.delete(memberId);
       for (const lists of p.hints.items.values())
-        for (const [source, ids] of lists)
-          lists.set(
-            source,
-            ids.filter((x) => x !== memberId),
-          );
+        for (const [source, item] of lists) {
+          const without = (list: string[]) => list.filter((x) => x !== memberId);
+          lists.set(source, { ids: without(item.ids), ...(item.la ? { la: without(item.la) } : {}) });
+        }
       for (const [key, q] of p.quarantine.items) if (q.memberId === memberId || q.raw.includes(memberId)) p.quarantine.items.delete(key);
     },
   };

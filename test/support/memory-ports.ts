@@ -5,6 +5,8 @@ import type { BookedMove } from '../../shared/coins/outbox';
 import type { CoinIndexPort, JobName, JobProgressPort, ReviewIndexPort } from '../../shared/jobs/ports';
 import { tierChangeKeys } from '../../shared/keys/ledger-keys';
 import { coinIndexDay } from '../../shared/keys/members-keys';
+import { dayHintsKey, hintSources } from '../../shared/keys/metrics-keys';
+import type { DayHints } from '../../shared/batch/ports';
 import {
   itemRevokedPoints,
   newRefunds,
@@ -226,14 +228,20 @@ export class MemorySegments implements SegmentPort {
   }
 }
 
+/** Hint items as the MetricsTable holds them: pk → sk → attributes (`ids`, `la`). */
 export class MemoryHints implements HintPort {
-  readonly items = new Map<string, Map<string, string[]>>();
-  async put(key: string, source: string, memberIds: readonly string[]) {
+  readonly items = new Map<string, Map<string, { ids: string[]; la?: string[] }>>();
+  async put(day: number, source: string, lists: DayHints) {
+    const key = dayHintsKey(day);
     if (!this.items.has(key)) this.items.set(key, new Map());
-    this.items.get(key)!.set(source, [...memberIds]);
+    this.items.get(key)!.set(source, { ids: [...lists.purchased], ...(lists.lastActive.length ? { la: [...lists.lastActive] } : {}) });
   }
+  /** The union of a hint key's lists, read where the store reads them (hintSources). */
   ids(key: string): string[] {
-    return [...new Set([...(this.items.get(key)?.values() ?? [])].flat())];
+    const out = new Set<string>();
+    for (const { pk, attribute } of hintSources(key))
+      for (const item of this.items.get(pk)?.values() ?? []) for (const id of item[attribute] ?? []) out.add(id);
+    return [...out];
   }
 }
 
