@@ -5,21 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { processBatch } from '../../shared/batch/process-batch';
 import { dayNumber } from '../../shared/days/days';
 import { dayHintsKey, lastActiveHintKey, purchaseHintKey } from '../../shared/keys/metrics-keys';
+import { openLine, orderLines } from '../support/event-lines';
 import { MemoryPipeline } from '../support/memory-pipeline';
 
 const DAY = '2027-01-05';
-const at = `${DAY}T10:00:00+08:00`;
-const open = (id: string) => JSON.stringify({ eventId: `o-${id}`, type: 'app_open', memberId: id, occurredAt: at });
-const purchase = (id: string) =>
-  JSON.stringify({
-    eventId: `p-${id}`,
-    type: 'purchase',
-    memberId: id,
-    occurredAt: at,
-    orderId: `order-${id}`,
-    channel: 'store',
-    lines: [{ sku: 's1', category: 'shoes', amountCents: 12_000 }],
-  });
+const orders = orderLines();
+const open = (id: string) => openLine(`o-${id}`, id, DAY);
+const purchase = (id: string) => orders.purchase(id, `order-${id}`, DAY, [['s1', 'shoes', 12_000]]);
 
 describe('job hints', () => {
   it('are one item per batch and day, holding the purchasers and the newly last-active members', async () => {
