@@ -35,6 +35,11 @@ export interface MemberflowStackProps extends StackProps {
   readonly eventShards?: number;
   /** Provisioned shards of ActionsStream; default 1. */
   readonly actionShards?: number;
+  /**
+   * Leave CoinDueIndex out (`cdk deploy -c coinDueIndex=off`): the first of the two deploys that
+   * replace it on a stack whose index has an older definition (README, Operations).
+   */
+  readonly withoutCoinDueIndex?: boolean;
 }
 
 /** The whole AWS deployment; logical ids follow docs/architecture.md. */
@@ -44,7 +49,7 @@ export class MemberflowStack extends Stack {
     const timezone = props.timezone ?? 'Asia/Shanghai';
 
     const streams = new Streams(this, 'Streams', { eventShards: props.eventShards ?? 4, actionShards: props.actionShards ?? 1 });
-    const tables = new Tables(this, 'Tables');
+    const tables = new Tables(this, 'Tables', { coinDueIndex: !props.withoutCoinDueIndex });
     const buckets = new Buckets(this, 'Buckets');
     const audit = new AuditTable(this, 'Audit');
     const erasureSalt = new ErasureSalt(this, 'Privacy');

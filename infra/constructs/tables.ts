@@ -18,7 +18,7 @@ export class Tables extends Construct {
   readonly quarantine: dynamodb.Table;
   readonly exports: dynamodb.Table;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, opts: { coinDueIndex?: boolean } = {}) {
     super(scope, id);
     this.members = this.table('MembersTable', { partitionKey: { name: 'memberId', type: S } });
     // Sparse (only non-base tiers carry rvb/rv) and KEYS_ONLY, so a member write that does not
@@ -33,13 +33,16 @@ export class Tables extends Construct {
     // with coin work due by a day without a scan. It projects `ce` (the period of the earliest
     // lot's expiry) only, so /metrics/program's coins expiring reads the lots of the members with
     // coins expiring soon, not of every member with a lot becoming available (#16).
-    this.members.addGlobalSecondaryIndex({
-      indexName: COIN_DUE_INDEX,
-      partitionKey: { name: 'cjb', type: S },
-      sortKey: { name: 'cj', type: N },
-      projectionType: dynamodb.ProjectionType.INCLUDE,
-      nonKeyAttributes: ['ce'],
-    });
+    // DynamoDB cannot change an index's keys or projection in place, and one update adds or removes
+    // one index: a stack with an older CoinDueIndex is deployed once without it, then with it.
+    if (opts.coinDueIndex !== false)
+      this.members.addGlobalSecondaryIndex({
+        indexName: COIN_DUE_INDEX,
+        partitionKey: { name: 'cjb', type: S },
+        sortKey: { name: 'cj', type: N },
+        projectionType: dynamodb.ProjectionType.INCLUDE,
+        nonKeyAttributes: ['ce'],
+      });
     this.ledger = this.table('LedgerTable', {
       partitionKey: { name: 'memberId', type: S },
       sortKey: { name: 'sk', type: S },

@@ -121,6 +121,17 @@ describe('DynamoDB tables', () => {
     });
   });
 
+  it('`-c coinDueIndex=off` leaves CoinDueIndex out, and only it (the first deploy of its replacement)', () => {
+    const without = Template.fromStack(createStack({ withoutCoinDueIndex: true }));
+    const members = Object.values(without.findResources('AWS::DynamoDB::Table')).find((t) =>
+      (t.Properties.GlobalSecondaryIndexes ?? []).some((g: { IndexName: string }) => g.IndexName === 'TierReviewIndex'),
+    );
+    expect(members?.Properties.GlobalSecondaryIndexes.map((g: { IndexName: string }) => g.IndexName)).toEqual(['TierReviewIndex']);
+    expect(Object.keys(without.findResources('AWS::DynamoDB::Table')).sort()).toEqual(
+      Object.keys(template.findResources('AWS::DynamoDB::Table')).sort(),
+    );
+  });
+
   it('no table has a change stream (the events consumer writes counters itself)', () => {
     for (const [id, r] of Object.entries(resources).filter(([, r]) => r.Type === 'AWS::DynamoDB::Table')) {
       expect(r.Properties.StreamSpecification, id).toBeUndefined();
