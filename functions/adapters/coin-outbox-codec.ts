@@ -11,7 +11,8 @@
 // (which holds the coin day counts too), `t` for `totals`; counts
 // of a coin key: a letter per counter and its signed integer (`a17A17P-17`); of a day or totals key:
 // `<name>=<n>` joined by `,` (`|` in a name as `!`), the frequent names as `_<code>` ({@link SHORT}, `_0=2,w0.6=1`), a coin counter of an earlier
-// day (`<counter>@<day>`) as its code and how many days before the item's it is (`_o@3=17`); move: the kind's letter, day, lot number in base 36 and coins (`a20747.2jt2svbz87.17`);
+// day (`<counter>@<day>`) as its code and how many days before the item's it is (`_o@3=17`); move: the kind's letter, day, lot number in base 36 and coins (`a20747.2jt2svbz87.17`),
+// or, for a lot made available that the item still holds, `A`, the lot's place among the item's lots in base 36 and coins (`A3.17`: a lot number does not compress);
 // `|h`: the moves are held on the member (not filed after the write).
 // Anything the form cannot express is stored as JSON (read back by its leading `{`), as are items
 // written before it.
@@ -26,7 +27,7 @@ import {
   type CoinCounts,
   type CoinOutbox,
 } from '../../shared/coins/outbox';
-import { lotId } from '../../shared/coins/lots';
+import { lotId, type CoinLot } from '../../shared/coins/lots';
 import { TOTALS_KEY } from '../../shared/keys/metrics-keys';
 
 const LETTER: Record<string, string> = {
@@ -140,26 +141,32 @@ function shortName(code: string, key: string): string {
   return pastDayName(SHORT[parseInt(code.slice(1, at), 36)], Number(key.slice(1)) - Number(code.slice(at + 1)));
 }
 
-function compactMove(m: BookedMove): string | null {
+function compactMove(m: BookedMove, lots: readonly CoinLot[]): string | null {
   if ((m.kind !== 'available' && m.kind !== 'expire') || m.lot === null || !Number.isSafeInteger(m.lot) || m.lot < 0) return null;
   const ref = lotId(m.lot);
   if (m.id !== `${m.kind}:${ref}` || m.ref !== ref || !Number.isSafeInteger(m.day) || !Number.isSafeInteger(m.coins)) return null;
+  // A lot made available and still on the item: its place there gives its number and day.
+  const at = m.kind === 'available' ? lots.findIndex((l) => l.seq === m.lot && l.availableOn === m.day) : -1;
+  if (at >= 0) return `A${at.toString(36)}.${m.coins}`;
   return `${m.kind[0]}${m.day}.${m.lot.toString(36)}.${m.coins}`;
 }
 
-/** The outbox as stored; `at` is the member's high-water mark the item holds besides. */
-export function encodeCoinOutbox(out: CoinOutbox, at: Position): string {
+/**
+ * The outbox as stored; `at` is the member's high-water mark the item holds besides, `lots` the
+ * coin lots it holds besides, in their stored order.
+ */
+export function encodeCoinOutbox(out: CoinOutbox, at: Position, lots: readonly CoinLot[] = []): string {
   const json = () => JSON.stringify(out);
   const position = at && at.shardId === out.shardId && at.seq === out.seq ? '' : `${out.shardId} ${out.seq}`;
   if (/[|\s]/.test(out.shardId) || /[|\s]/.test(out.seq)) return json();
   const counts = compactCounts(out.counts);
   if (counts === null) return json();
-  const moves = (out.moves ?? []).map(compactMove);
+  const moves = (out.moves ?? []).map((m) => compactMove(m, lots));
   if (moves.some((m) => m === null)) return json();
   return `${position}|${counts}|${moves.join(',')}${out.held ? '|h' : ''}`;
 }
 
-export function decodeCoinOutbox(text: string, at: Position): CoinOutbox {
+export function decodeCoinOutbox(text: string, at: Position, lots: readonly CoinLot[] = []): CoinOutbox {
   if (text.startsWith('{')) return JSON.parse(text) as CoinOutbox;
   const [position, countsText, movesText, flags] = text.split('|');
   let shardId: string;
@@ -173,6 +180,13 @@ export function decodeCoinOutbox(text: string, at: Position): CoinOutbox {
   const out: CoinOutbox = { shardId, seq, counts };
   if (movesText) {
     out.moves = movesText.split(',').map((m) => {
+      if (m[0] === 'A') {
+        const [head, coins] = m.split('.');
+        const lot = lots[parseInt(head.slice(1), 36)];
+        if (!lot) throw new Error(`coin outbox: a move names lot ${head.slice(1)} of the item's ${lots.length}`);
+        const ref = lotId(lot.seq);
+        return { id: `available:${ref}`, day: lot.availableOn, kind: 'available' as const, coins: Number(coins), lot: lot.seq, ref };
+      }
       const [head, lot36, coins] = m.split('.');
       const kind = MOVE_KINDS[head[0]];
       const lot = parseInt(lot36, 36);

@@ -211,7 +211,7 @@ export function toMemberItem(state: MemberState): MemberItem {
   if (state.identities.length) item.ids = state.identities.join(',');
   if (state.mergeId) item.mg = state.mergeId;
   if (state.erasedBy) item.eb = state.erasedBy;
-  if (state.coinOut) texts.cx = encodeCoinOutbox(state.coinOut, state.highWater);
+  if (state.coinOut) texts.cx = encodeCoinOutbox(state.coinOut, state.highWater, state.coins.lots);
   if (state.tillOps?.length) texts.tp = encodeTillOps(state.tillOps, state.highWater);
   const actions = encodeActions(state.memberId, state.actionsOut ?? []);
   if (actions) texts.ao = actions;
@@ -233,6 +233,8 @@ export function toMemberItem(state: MemberState): MemberItem {
 export function fromMemberItem(item: MemberItem): MemberState {
   const lastActiveOn = item.la ?? null;
   const box: PackedTexts = item.ob ? unpackTexts(item.ob) : item;
+  // The coin outbox's held moves may name their lots by place among these.
+  const lots = lotsOf(item);
   return {
     memberId: item.memberId,
     version: item.v,
@@ -265,8 +267,8 @@ export function fromMemberItem(item: MemberItem): MemberState {
     segments: item.sg ? item.sg.split(',') : [],
     segmentsOn: item.so ?? null,
     contribution: new Map(),
-    coins: { lots: lotsOf(item), debt: item.cd ?? 0, asOf: item.ca ?? null },
-    coinOut: box.cx ? decodeCoinOutbox(box.cx, decodePosition(item.hs, item.hq)) : null,
+    coins: { lots, debt: item.cd ?? 0, asOf: item.ca ?? null },
+    coinOut: box.cx ? decodeCoinOutbox(box.cx, decodePosition(item.hs, item.hq), lots) : null,
     ...(box.tp ? { tillOps: decodeTillOps(box.tp, item.memberId, decodePosition(item.hs, item.hq)) } : {}),
     linkedTo: item.lk ?? null,
     linkedAt: item.lks && item.lkq ? { shardId: item.lks, seq: item.lkq } : null,

@@ -7,7 +7,7 @@ import { decodeCoinOutbox, encodeCoinOutbox } from '../../functions/adapters/coi
 import { fromMemberItem, toMemberItem } from '../../functions/adapters/member-item';
 import { encodeTillOps } from '../../functions/adapters/till-ops-codec';
 import { COIN_COUNTERS, coinDayKey, COIN_TOTALS_KEY, legacyCoinDayKey, pastDayName, type CoinOutbox } from '../../shared/coins/outbox';
-import { lotId } from '../../shared/coins/lots';
+import { lotId, type CoinLot } from '../../shared/coins/lots';
 import type { PendingOperation } from '../../shared/coins/operation-records';
 import { newMember } from '../../shared/member/state';
 
@@ -102,6 +102,48 @@ describe('the coin outbox codec', () => {
     expect(encodeCoinOutbox(odd, HW).startsWith('{')).toBe(true);
     expect(decodeCoinOutbox(encodeCoinOutbox(odd, HW), HW)).toEqual(odd);
     expect(decodeCoinOutbox(JSON.stringify(sample), HW)).toEqual(sample);
+  });
+
+  it('names a lot made available that the item still holds by its place among the item’s lots', () => {
+    const lots: CoinLot[] = [
+      { seq: 228139071365222, availableOn: 20740, expiresOn: 21105, left: 5, booked: true, noticed: false },
+      { seq: 258999661581847, availableOn: 20747, expiresOn: 21112, left: 17, booked: true, noticed: false },
+    ];
+    const text = encodeCoinOutbox({ ...sample, held: true }, HW, lots);
+    // The first move's lot is the item's second; the second move's (an expiry) is gone from it.
+    expect(text.split('|')[2]).toBe('A1.17,e20748.28v9n4pq3q.-233');
+    expect(decodeCoinOutbox(text, HW, lots)).toEqual({ ...sample, held: true });
+    // A lot of that number on another day is not the move's: the full form.
+    const moved = [lots[0], { ...lots[1], availableOn: 20748 }];
+    expect(encodeCoinOutbox(sample, HW, moved).split('|')[2]).toBe('a20747.2jt2svbz87.17,e20748.28v9n4pq3q.-233');
+    // Through the member item: the lots and the moves naming them come back together.
+    const state = { ...newMember('m1', 20700), highWater: HW, coins: { lots, debt: 0, asOf: 20749 }, coinOut: { ...sample, held: true } };
+    expect(fromMemberItem(toMemberItem(state)).coinOut).toEqual({ ...sample, held: true });
+    // Read without the item's lots, a place names nothing: an error, never a wrong move.
+    expect(() => decodeCoinOutbox(text, HW)).toThrow(/names lot 1 of the item's 0/);
+  });
+
+  it('gives every outbox back exactly with the lots it may name (property)', () => {
+    const lot = fc.record({ seq: fc.nat(), availableOn: fc.nat(60_000) });
+    fc.assert(
+      fc.property(outbox, fc.array(lot, { maxLength: 6 }), fc.array(fc.nat(5), { maxLength: 4 }), (out, raw, picks) => {
+        const lots: CoinLot[] = raw.map((l) => ({ ...l, expiresOn: l.availableOn + 365, left: 1, booked: true, noticed: false }));
+        // Moves of the item's lots besides the arbitrary ones (which may name its lots too).
+        const own = picks
+          .filter((i) => i < lots.length)
+          .map((i) => ({
+            id: `available:${lotId(lots[i].seq)}`,
+            day: lots[i].availableOn,
+            kind: 'available' as const,
+            coins: 3,
+            lot: lots[i].seq,
+            ref: lotId(lots[i].seq),
+          }));
+        const moves = [...(out.moves ?? []), ...own];
+        const clean: CoinOutbox = { shardId: out.shardId, seq: out.seq, counts: out.counts, ...(moves.length ? { moves } : {}) };
+        expect(decodeCoinOutbox(encodeCoinOutbox(clean, HW, lots), HW, lots)).toEqual(clean);
+      }),
+    );
   });
 
   it('stores the sample in a fraction of its JSON (the 56-digit position is the item’s own)', () => {
