@@ -166,6 +166,12 @@ export function encodeCoinOutbox(out: CoinOutbox, at: Position, lots: readonly C
   return `${position}|${counts}|${moves.join(',')}${out.held ? '|h' : ''}`;
 }
 
+/** A stored move of a lot: its id and ref are the lot's (compactMove stores no other). */
+function lotMove(kind: 'available' | 'expire', day: number, lot: number, coins: number): BookedMove {
+  const ref = lotId(lot);
+  return { id: `${kind}:${ref}`, day, kind, coins, lot, ref };
+}
+
 export function decodeCoinOutbox(text: string, at: Position, lots: readonly CoinLot[] = []): CoinOutbox {
   if (text.startsWith('{')) return JSON.parse(text) as CoinOutbox;
   const [position, countsText, movesText, flags] = text.split('|');
@@ -184,14 +190,11 @@ export function decodeCoinOutbox(text: string, at: Position, lots: readonly Coin
         const [head, coins] = m.split('.');
         const lot = lots[parseInt(head.slice(1), 36)];
         if (!lot) throw new Error(`coin outbox: a move names lot ${head.slice(1)} of the item's ${lots.length}`);
-        const ref = lotId(lot.seq);
-        return { id: `available:${ref}`, day: lot.availableOn, kind: 'available' as const, coins: Number(coins), lot: lot.seq, ref };
+        return lotMove('available', lot.availableOn, lot.seq, Number(coins));
       }
       const [head, lot36, coins] = m.split('.');
       const kind = MOVE_KINDS[head[0]];
-      const lot = parseInt(lot36, 36);
-      const ref = lotId(lot);
-      return { id: `${kind}:${ref}`, day: Number(head.slice(1)), kind, coins: Number(coins), lot, ref };
+      return lotMove(kind, Number(head.slice(1)), parseInt(lot36, 36), Number(coins));
     });
   }
   if (flags === 'h') out.held = true;
