@@ -38,7 +38,6 @@ const app = new App();
 new MemberflowStack(app, 'Memberflow', {
   programJson: programme.json,
   timezone: programme.timezone ?? process.env.MEMBERFLOW_TZ ?? DEFAULT_TIMEZONE,
-  withoutCoinDueIndex: app.node.tryGetContext('coinDueIndex') === 'off',
 });
 // cdk-nag v3 runs as a policy-validation plugin (it replaced the v2 Aspect); any unacknowledged
 // finding fails `cdk synth`.

@@ -5,7 +5,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { type Construct } from 'constructs';
-import { JOB_PROGRESS_PREFIX } from '../shared/keys/metrics-keys';
+import { JOB_PROGRESS_PREFIX, COIN_DUE_PREFIX } from '../shared/keys/metrics-keys';
 import { AuditTable } from './constructs/audit-table';
 import { Buckets } from './constructs/buckets';
 import { DailyJobs } from './constructs/daily-jobs';
@@ -35,11 +35,6 @@ export interface MemberflowStackProps extends StackProps {
   readonly eventShards?: number;
   /** Provisioned shards of ActionsStream; default 1. */
   readonly actionShards?: number;
-  /**
-   * Leave CoinDueIndex out (`cdk deploy -c coinDueIndex=off`): the first of the two deploys that
-   * replace it on a stack whose index has an older definition (README, Operations).
-   */
-  readonly withoutCoinDueIndex?: boolean;
 }
 
 /** The whole AWS deployment; logical ids follow docs/architecture.md. */
@@ -49,7 +44,7 @@ export class MemberflowStack extends Stack {
     const timezone = props.timezone ?? 'Asia/Shanghai';
 
     const streams = new Streams(this, 'Streams', { eventShards: props.eventShards ?? 4, actionShards: props.actionShards ?? 1 });
-    const tables = new Tables(this, 'Tables', { coinDueIndex: !props.withoutCoinDueIndex });
+    const tables = new Tables(this, 'Tables');
     const buckets = new Buckets(this, 'Buckets');
     const audit = new AuditTable(this, 'Audit');
     const erasureSalt = new ErasureSalt(this, 'Privacy');
@@ -92,8 +87,8 @@ export class MemberflowStack extends Stack {
         v8Flags,
       }).fn;
     const indexReason =
-      'Scoped to MembersTable: the /index/* wildcard covers only its TierReviewIndex and ' +
-      'CoinDueIndex (Query only), which daily jobs (and the api, for coins expiring) query for due members.';
+      'Scoped to MembersTable: the /index/* wildcard covers only its TierReviewIndex (Query only), ' +
+      'which the tier review job queries for due members.';
 
     // What the consumer's batch code calls wherever it runs (process-events, the import applier),
     // action by action (docs/iam.md); the erasure salt; actions out.
@@ -106,10 +101,11 @@ export class MemberflowStack extends Stack {
       allowOnTable(fn, tables.ledger, [...READ, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem']);
       // Counter items read in batches; Query: an erasure's sweep of the shards' batch progress
       // records (`bp`); Scan: its one filtered sweep of the job hints naming the member (hints have
-      // no index by member). No GetItem: the consumer gets no single metrics item (the import's job
-      // catch-up does: granted to it below).
+      // no index by member); GetItem: the coins job's start mark, read after writing coin-due hints
+      // (shared/coins/due-hints.ts).
       allowOnTable(fn, tables.metrics, [
         'dynamodb:BatchGetItem',
+        'dynamodb:GetItem',
         'dynamodb:Query',
         'dynamodb:Scan',
         'dynamodb:PutItem',
@@ -147,16 +143,14 @@ export class MemberflowStack extends Stack {
     // PutItem on members is unconditional in IAM: a coin operation puts the whole member item (any
     // member, conditional on its version in the request), which also covers the erasure's
     // tombstones (`erased#…`); a LeadingKeys condition cannot narrow it while coins put members.
-    // Query on the members' indexes: /metrics/program's coins expiring soon (CoinDueIndex).
     // Scan: listing the near-universal segments (base tier, status-active), which have no
     // membership items: the members' own segment lists say it (shared/segments/segments.ts).
-    allowOnTable(api, tables.members, [...MEMBERS_READ, 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Scan'], {
-      indexQuery: true,
-    });
+    allowOnTable(api, tables.members, [...MEMBERS_READ, 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Scan']);
     // Ledger: a coin operation's item (GetItem, PutItem), the member's ledger (Query); metrics:
-    // counter spans, segment memberships (Query) and a coin operation's counters (PutItem).
+    // counter spans, segment memberships, coin-due hints (Query), a coin operation's counters and
+    // coin-due hint (PutItem), the coins job's progress and start mark (GetItem).
     allowOnTable(api, tables.ledger, ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem']);
-    allowOnTable(api, tables.metrics, ['dynamodb:Query', 'dynamodb:PutItem']);
+    allowOnTable(api, tables.metrics, ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem']);
     allowOnTable(api, tables.quarantine, ['dynamodb:Query']);
     // Export requests: created (with their audit record) by puts, failed by an update; never deleted.
     allowOnTable(api, tables.exports, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
@@ -179,7 +173,6 @@ export class MemberflowStack extends Stack {
     const exportsReason =
       'Export object keys are generated per request, so access is granted on any key of ' +
       'ExportsBucket only (GetObject for the API, PutObject for the export job).';
-    acknowledge(api.role!, 'AwsSolutions-IAM5[Resource::<MembersTable.Arn>/index/*]', indexReason);
     acknowledge(api.role!, 'AwsSolutions-IAM5[Resource::<ExportsBucket.Arn>/*]', exportsReason);
 
     // Segment export (the handler lands later: included only once its file exists).
@@ -211,29 +204,35 @@ export class MemberflowStack extends Stack {
 
     // Daily jobs: find due members through the sparse index or the consumer's hints and put a
     // command per member on the events stream; they never write member state or counters.
-    const job = (logicalId: string, entry: string, description: string) => {
+    const job = (logicalId: string, entry: string, description: string, opts: { reviewIndex?: boolean; writes?: string[] } = {}) => {
       const fn = handler(logicalId, entry, description, 1024, Duration.minutes(15));
-      allowOnTable(fn, tables.members, MEMBERS_READ, { indexQuery: true });
+      allowOnTable(fn, tables.members, MEMBERS_READ, { indexQuery: opts.reviewIndex });
       // Candidate hints live in the metrics table (Query); the job reads (GetItem) and writes only
-      // its own progress item (`job#…` keys), so the consumer stays the only writer of counters.
+      // its own progress item (`job#…` keys) and the keys in `writes`, so the consumer stays the
+      // only writer of counters.
       allowOnTable(fn, tables.metrics, ['dynamodb:GetItem', 'dynamodb:Query']);
       fn.addToRolePolicy(
         new iam.PolicyStatement({
           actions: ['dynamodb:PutItem'],
           resources: [tables.metrics.tableArn],
-          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${JOB_PROGRESS_PREFIX}*`] } },
+          conditions: {
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${JOB_PROGRESS_PREFIX}*`, ...(opts.writes ?? []).map((p) => `${p}*`)] },
+          },
         }),
       );
       allowPutRecords(fn, streams.events);
       // Signs the commands it puts on the stream.
       commandKey.grantRead(fn);
-      acknowledge(fn.role!, 'AwsSolutions-IAM5[Resource::<MembersTable.Arn>/index/*]', indexReason);
+      if (opts.reviewIndex) acknowledge(fn.role!, 'AwsSolutions-IAM5[Resource::<MembersTable.Arn>/index/*]', indexReason);
       return fn;
     };
-    const tierReview = job('TierReviewFunction', 'functions/tier-review.ts', 'Daily tier review');
+    const tierReview = job('TierReviewFunction', 'functions/tier-review.ts', 'Daily tier review', { reviewIndex: true });
     const winback = job('WinbackFunction', 'functions/winback.ts', 'Daily win-back offers');
     const rfm = job('RfmFunction', 'functions/rfm.ts', 'Daily RFM cut-offs and classes');
-    const coins = job('CoinsFunction', 'functions/coins.ts', 'Daily coins: lots available, expired, expiry notices');
+    // The coins job hints each member it read again at its next due day (shared/coins/due-hints.ts).
+    const coins = job('CoinsFunction', 'functions/coins.ts', 'Daily coins: lots available, expired, expiry notices', {
+      writes: [COIN_DUE_PREFIX],
+    });
     const dailyJobs = new DailyJobs(this, 'DailyJobs', {
       timezone,
       jobs: [
@@ -267,9 +266,9 @@ export class MemberflowStack extends Stack {
     memberWriter(importApply);
     // Signs its job catch-up's commands and the identity links and forwards it puts (as the consumer verifies).
     commandKey.grantRead(importApply);
-    // The jobs' catch-up reads the members' indexes (due reviews, due coin days) and its progress item.
+    // The jobs' catch-up reads TierReviewIndex (due reviews) and its progress item; the batch code's
+    // grants above cover the coin-due hints and the coins job's start mark.
     allowOnTable(importApply, tables.members, [], { indexQuery: true });
-    allowOnTable(importApply, tables.metrics, ['dynamodb:GetItem']);
     acknowledge(importApply.role!, 'AwsSolutions-IAM5[Resource::<MembersTable.Arn>/index/*]', indexReason);
     new HistoryImport(this, 'HistoryImport', { stage: importStage, apply: importApply, accessLogs: buckets.logs });
 

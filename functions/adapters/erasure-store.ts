@@ -12,7 +12,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { mergedFromKey, mergeIdKey, TOMBSTONE_PREFIX, tombstoneKey } from '../../shared/keys/members-keys';
-import { BATCH_PROGRESS_KEY } from '../../shared/keys/metrics-keys';
+import { BATCH_PROGRESS_KEY, COIN_DUE_PREFIX } from '../../shared/keys/metrics-keys';
 import { isSettleEntry, parseSettleEntry } from '../../shared/coins/settle';
 import { QUARANTINE_TTL_DAYS, quarantineDayKey } from '../../shared/keys/quarantine-keys';
 import type { ErasurePort } from '../../shared/privacy/erasure';
@@ -160,7 +160,7 @@ export class DynamoErasure implements ErasurePort {
   }
 
   /**
-   * Job hint lists (`la#…`, `pu#…` in MetricsTable, lists `ids` and `la`) naming the member are
+   * Job hint lists (`la#…`, `pu#…`, `cd#…` in MetricsTable, lists `ids` and `la`) naming the member are
    * rewritten without it. Hints have no index by member, so this is one filtered scan of the
    * table: erasure is rare.
    */
@@ -170,9 +170,10 @@ export class DynamoErasure implements ErasurePort {
       const page = await this.client.send(
         new ScanCommand({
           TableName: this.tables.metrics,
-          FilterExpression: '(begins_with(#pk, :la) OR begins_with(#pk, :pu)) AND (contains(#ids, :m) OR contains(#la, :m))',
+          FilterExpression:
+            '(begins_with(#pk, :la) OR begins_with(#pk, :pu) OR begins_with(#pk, :cd)) AND (contains(#ids, :m) OR contains(#la, :m))',
           ExpressionAttributeNames: { '#pk': 'pk', '#ids': 'ids', '#la': 'la' },
-          ExpressionAttributeValues: { ':la': 'la#', ':pu': 'pu#', ':m': memberId },
+          ExpressionAttributeValues: { ':la': 'la#', ':pu': 'pu#', ':cd': COIN_DUE_PREFIX, ':m': memberId },
           ConsistentRead: true,
           ExclusiveStartKey: start,
         }),

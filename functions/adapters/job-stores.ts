@@ -1,8 +1,8 @@
 // The daily jobs' adapters: their progress items in MetricsTable (pk `job#<name>`, the only keys
-// their role may write there) and the sparse TierReviewIndex and CoinDueIndex of MembersTable.
+// their role may write there) and the sparse TierReviewIndex of MembersTable.
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { CoinIndexPort, JobName, JobProgressPort, ReviewIndexPort } from '../../shared/jobs/ports';
-import { COIN_DUE_INDEX, REVIEW_BUCKETS, TIER_REVIEW_INDEX } from '../../shared/keys/members-keys';
+import type { JobName, JobProgressPort, ReviewIndexPort } from '../../shared/jobs/ports';
+import { REVIEW_BUCKETS, TIER_REVIEW_INDEX } from '../../shared/keys/members-keys';
 import { jobProgressKey } from '../../shared/keys/metrics-keys';
 
 export class JobProgressStore implements JobProgressPort {
@@ -25,7 +25,7 @@ export class JobProgressStore implements JobProgressPort {
 async function queryBucketedIndex(
   client: DynamoDBDocumentClient,
   table: string,
-  index: { name: string; bucket: string; day: string; filter?: string },
+  index: { name: string; bucket: string; day: string },
   lastDay: number,
 ): Promise<string[]> {
   const ids: string[] = [];
@@ -38,9 +38,7 @@ async function queryBucketedIndex(
             TableName: table,
             IndexName: index.name,
             KeyConditionExpression: '#b = :bucket AND #d <= :last',
-            // A projected day attribute that must be ≤ lastDay too (items written before it have none).
-            FilterExpression: index.filter ? 'attribute_not_exists(#f) OR #f <= :last' : undefined,
-            ExpressionAttributeNames: { '#b': index.bucket, '#d': index.day, ...(index.filter ? { '#f': index.filter } : {}) },
+            ExpressionAttributeNames: { '#b': index.bucket, '#d': index.day },
             ExpressionAttributeValues: { ':bucket': String(bucket), ':last': lastDay },
             ProjectionExpression: 'memberId',
             ExclusiveStartKey: startKey,
@@ -62,25 +60,5 @@ export class ReviewIndex implements ReviewIndexPort {
 
   membersWithReviewBy(lastDay: number): Promise<string[]> {
     return queryBucketedIndex(this.client, this.table, { name: TIER_REVIEW_INDEX, bucket: 'rvb', day: 'rv' }, lastDay);
-  }
-}
-
-export class CoinIndex implements CoinIndexPort {
-  constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly table: string,
-  ) {}
-
-  membersWithCoinsDueBy(lastDay: number): Promise<string[]> {
-    return queryBucketedIndex(this.client, this.table, { name: COIN_DUE_INDEX, bucket: 'cjb', day: 'cj' }, lastDay);
-  }
-
-  /**
-   * Member ids whose earliest live lot expires in a CoinDueIndex period starting ≤ lastDay: every
-   * member with a lot expiring by lastDay (and a few more: re-read them), but not the members whose
-   * only due work is a lot becoming available or a notice.
-   */
-  membersWithCoinsExpiringBy(lastDay: number): Promise<string[]> {
-    return queryBucketedIndex(this.client, this.table, { name: COIN_DUE_INDEX, bucket: 'cjb', day: 'cj', filter: 'ce' }, lastDay);
   }
 }

@@ -1,11 +1,9 @@
 // The member item's storage layout: short attribute names keep it under 1 KB (one write unit).
 import { decodeRecent, encodeRecent } from '../../shared/member/activity';
-import { coinIndexDay, REVIEW_BUCKETS } from '../../shared/keys/members-keys';
+import { REVIEW_BUCKETS } from '../../shared/keys/members-keys';
 import { hash53 } from '../../shared/util/hash';
 import type { MemberState } from '../../shared/member/state';
 import type { RfmClass } from '../../shared/programme/vocabulary';
-import { nextCoinDueDay } from '../../shared/coins/lots';
-import { loadProgram } from '../../shared/programme/load';
 import { decodeActions, encodeActions } from '../../shared/actions/outbox';
 import { decodeCoinOutbox, encodeCoinOutbox } from './coin-outbox-codec';
 import { encodeLots, lotsOf } from './coin-lots-codec';
@@ -64,11 +62,6 @@ export interface MemberItem {
   cx?: string;
   /** the API's coin operations pending on the member (shared/coins/operations.ts; till-ops-codec.ts) */
   tp?: string;
-  /** sparse CoinDueIndex keys: only members with a coin lot the daily job must look at */
-  cjb?: string;
-  cj?: number;
-  /** CoinDueIndex's projected attribute: the period (coinIndexDay) of the earliest live lot's expiry */
-  ce?: number;
   /** identity: linked to (a visitor's member), the link's shard and sequence, folded-in keys (comma-separated) */
   lk?: string;
   lks?: string;
@@ -218,15 +211,6 @@ export function toMemberItem(state: MemberState): MemberItem {
   const orders = encodeOrders(state.ordersOut ?? []);
   if (orders) texts.oo = orders;
   Object.assign(item, packTexts(texts));
-  const due = merged ? null : nextCoinDueDay(state.coins, loadProgram().coins.expiryNoticeDays);
-  if (due !== null) {
-    item.cjb = reviewBucket(state.memberId);
-    item.cj = coinIndexDay(due);
-    // Coins expiring (functions/api/coins-expiring.ts) filters the index on it; lots are kept in
-    // spending order (earliest expiry first), and the period moves rarely, so few index writes.
-    const first = state.coins.lots.find((lot) => lot.left > 0);
-    if (first) item.ce = coinIndexDay(first.expiresOn);
-  }
   return item;
 }
 

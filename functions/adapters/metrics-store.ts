@@ -10,6 +10,7 @@ import { COUNTERS_ATTRIBUTE, decodeCounters, encodeCounters } from './counter-co
 import { decodedCounters } from './decoded-counters';
 import { exceptionsAttributes, exceptionsOf, type StoredExceptions } from './counter-exceptions';
 import { isConditionFailure } from './errors';
+import { CoinDueStore } from './coin-due-store';
 import { chunks, untilDone } from './retry';
 
 interface StoredCounterItem extends StoredExceptions {
@@ -21,10 +22,13 @@ interface StoredCounterItem extends StoredExceptions {
 }
 
 export class MetricsStore implements MetricsPort, HintPort {
+  readonly coinDue: CoinDueStore;
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
-  ) {}
+  ) {
+    this.coinDue = new CoinDueStore(client, table);
+  }
 
   async read(keys: readonly string[], shardId: string): Promise<Map<string, CounterItem>> {
     const found = new Map<string, CounterItem>();

@@ -8,7 +8,7 @@ import { commandKey } from './command-key';
 import { putJsonRecords } from './events-producer';
 import { ExportObjectWriter, PART_BYTES } from './export-file';
 import { exportsStore } from './exports-table';
-import { CoinIndex, JobProgressStore, ReviewIndex } from './job-stores';
+import { JobProgressStore, ReviewIndex } from './job-stores';
 import { DynamoLedger } from './ledger-store';
 import { MemberStore } from './member-store';
 import { MetricsStore } from './metrics-store';
@@ -63,7 +63,7 @@ export function jobPorts(): JobPorts {
     },
     progress: new JobProgressStore(client, names.metricsTable),
     reviewIndex: new ReviewIndex(client, names.membersTable),
-    coinIndex: new CoinIndex(client, names.membersTable),
+    coinDue: hints.coinDue,
     now: Date.now,
   };
 }

@@ -9,6 +9,7 @@ import { COIN_TOTALS_KEYS, coinDayKeys, coinDays, coinFigures, coinTotals } from
 import { adjust, CoinRefusal, redeem, reverseRedemption, type CoinOperationsDeps } from '../../shared/coins/operations';
 import { coinLedgerPage, personCoinLedger } from '../../shared/coins/ledger-view';
 import { CoinStore } from '../adapters/coin-store';
+import { CoinDueStore } from '../adapters/coin-due-store';
 import { documentClient, kinesisClient } from '../adapters/clients';
 import { auditLog } from '../adapters/audit-store';
 import { memberIdHasher } from '../adapters/erasure-salt';
@@ -42,6 +43,7 @@ function operations(ctx: RouteContext): CoinOperationsDeps {
   }
   return {
     store,
+    hints: new CoinDueStore(documentClient(), resourceNames().metricsTable),
     member: (memberId) => requireMember(memberId, ctx),
     coins: ctx.program.coins,
     timezone: ctx.program.timezone,

@@ -1,12 +1,13 @@
-// Coins expiring in the next days (the console's Coins panel, GET /metrics/program `coins`):
-// members with a lot expiring by `today + days` carry a CoinDueIndex day at or before it (the
-// index day is never later than any live lot's expiry), so the index finds them without a scan,
-// and its projected `ce` (the period of the earliest lot's expiry) leaves out the members whose
-// lots all expire later (most of them: a lot lives a year); their items' coin lots give the coins. Only the lots are read (a projection, eventually
-// consistent: a dashboard figure), not whole member states: this was the largest part of
-// /metrics/program's time.
+// Coins expiring in the next days (the console's Coins panel, GET /metrics/program `coins`): a
+// member with a lot expiring by `today + days` has its next coin due day by then, so it is named in
+// a coin-due hint of a day after the coins job's last run and up to then (shared/coins/due-hints.ts):
+// those hints find it without a scan; their items' coin lots give the coins. Only the lots are read
+// (a projection, eventually consistent: a dashboard figure), not whole member states.
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
-import { CoinIndex } from '../adapters/job-stores';
+import { JobProgressStore } from '../adapters/job-stores';
+import { CoinDueStore } from '../adapters/coin-due-store';
+import { firstRunDays } from '../../shared/jobs/run-coins';
+import type { Program } from '../../shared/programme/vocabulary';
 import { documentClient } from '../adapters/clients';
 import { resourceNames } from '../adapters/config';
 import { lotsOf } from '../adapters/coin-lots-codec';
@@ -17,10 +18,14 @@ export interface Expiring {
   members: number;
 }
 
-export async function coinsExpiring(today: number, days: number): Promise<Expiring> {
+export async function coinsExpiring(program: Program, today: number, days: number): Promise<Expiring> {
   const client = documentClient();
-  const table = resourceNames().membersTable;
-  const ids = await new CoinIndex(client, table).membersWithCoinsExpiringBy(today + days);
+  const names = resourceNames();
+  const table = names.membersTable;
+  const last = await new JobProgressStore(client, names.metricsTable).lastRun('coins');
+  // Hints of days the job has read are behind it (it hinted their members again after them).
+  const from = last === null ? today - firstRunDays(program) : Math.min(last + 1, today);
+  const ids = await new CoinDueStore(client, names.metricsTable).membersDue(from, today + days);
   let coins = 0;
   let holders = 0;
   await Promise.all(

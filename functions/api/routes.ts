@@ -155,7 +155,7 @@ export async function getProgram(ctx: RouteContext, event: APIGatewayProxyEventV
   // Known for today only (a past day's view of its future expiries is not kept); read alongside.
   const [sums, expiring] = await Promise.all([
     ctx.stores.metrics.sum([...keys, ...coinKeys]),
-    asOf === today ? coinsExpiring(today, 30) : null,
+    asOf === today ? coinsExpiring(ctx.program, today, 30) : null,
   ]);
   const empty = new Map<string, number>();
   const window: DayCounters = (day) => sums.get(dayKey(day)) ?? empty;

@@ -1,14 +1,14 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { COIN_DUE_INDEX, TIER_REVIEW_INDEX } from '../../shared/keys/members-keys';
+import { TIER_REVIEW_INDEX } from '../../shared/keys/members-keys';
 import { pinLogicalId } from './ids';
 
 const S = dynamodb.AttributeType.STRING;
 const N = dynamodb.AttributeType.NUMBER;
 
 /** Name of the sparse index the tier-review job queries by due day. */
-export { COIN_DUE_INDEX, TIER_REVIEW_INDEX };
+export { TIER_REVIEW_INDEX };
 
 /** The DynamoDB tables; keys follow docs/architecture.md. */
 export class Tables extends Construct {
@@ -18,7 +18,7 @@ export class Tables extends Construct {
   readonly quarantine: dynamodb.Table;
   readonly exports: dynamodb.Table;
 
-  constructor(scope: Construct, id: string, opts: { coinDueIndex?: boolean } = {}) {
+  constructor(scope: Construct, id: string) {
     super(scope, id);
     this.members = this.table('MembersTable', { partitionKey: { name: 'memberId', type: S } });
     // Sparse (only non-base tiers carry rvb/rv) and KEYS_ONLY, so a member write that does not
@@ -29,20 +29,6 @@ export class Tables extends Construct {
       sortKey: { name: 'rv', type: N },
       projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
-    // Sparse too (only members holding a coin lot carry cjb/cj): the coins job finds the members
-    // with coin work due by a day without a scan. It projects `ce` (the period of the earliest
-    // lot's expiry) only, so /metrics/program's coins expiring reads the lots of the members with
-    // coins expiring soon, not of every member with a lot becoming available (#16).
-    // DynamoDB cannot change an index's keys or projection in place, and one update adds or removes
-    // one index: a stack with an older CoinDueIndex is deployed once without it, then with it.
-    if (opts.coinDueIndex !== false)
-      this.members.addGlobalSecondaryIndex({
-        indexName: COIN_DUE_INDEX,
-        partitionKey: { name: 'cjb', type: S },
-        sortKey: { name: 'cj', type: N },
-        projectionType: dynamodb.ProjectionType.INCLUDE,
-        nonKeyAttributes: ['ce'],
-      });
     this.ledger = this.table('LedgerTable', {
       partitionKey: { name: 'memberId', type: S },
       sortKey: { name: 'sk', type: S },

@@ -9,6 +9,7 @@ import type { MemberState } from '../member/state';
 import type { Program } from '../programme/vocabulary';
 import type { MetricsPort } from './counter-marks';
 import type { TillRecordsPort } from '../coins/settle';
+import type { CoinDuePort } from '../coins/due-hints';
 import type { ForwardPort, QuarantineItem, ShardRangePort } from './decode';
 
 export interface MemberPort {
@@ -48,6 +49,8 @@ export interface HintPort {
    * the lists themselves, so a retry naming fewer members adds to the lists of earlier attempts.
    */
   put(day: number, source: string, lists: DayHints): Promise<void>;
+  /** The daily coins job's candidates (shared/coins/due-hints.ts). */
+  readonly coinDue: CoinDuePort;
 }
 
 export interface ActionsPort {

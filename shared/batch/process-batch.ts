@@ -35,6 +35,7 @@ import { CounterFlush, deltasToCounts } from './counter-flush';
 import { BATCH_PROGRESS_KEY, BatchProgress, unsettledMembers } from './batch-progress';
 import { isSettleEntry, settleEntry, settleTagSource } from '../coins/settle';
 import { tillCounts } from './till-counts';
+import { dueToHint, hintsByDay, putDueHints } from '../coins/due-hints';
 import type { BatchPorts, BatchResult, HintPort } from './ports';
 
 export type { ForwardedRecord, ForwardPort, QuarantineItem, ShardRangePort, StreamRecord } from './decode';
@@ -48,8 +49,10 @@ async function writeHints(
   stored: Map<string, MemberState>,
   source: string,
   hints: HintPort,
+  noticeDays: number,
 ): Promise<void> {
   const days = new Map<number, { purchased: string[]; lastActive: string[] }>();
+  const dues: [string, number][] = [];
   const note = (day: number, list: 'purchased' | 'lastActive', memberId: string) => {
     let lists = days.get(day);
     if (!lists) days.set(day, (lists = { purchased: [], lastActive: [] }));
@@ -63,6 +66,9 @@ async function writeHints(
     if (la !== null && la !== (before?.activity.lastActiveOn ?? null)) note(la, 'lastActive', r.memberId);
     const known = new Map((before?.purchases ?? []).map((p) => [p.day, p.orders]));
     for (const p of r.final.purchases) if ((known.get(p.day) ?? 0) !== p.orders) note(p.day, 'purchased', r.memberId);
+    // A member merged away holds no lots the job would look at (its survivor is hinted itself).
+    const due = r.final.linkedTo ? null : dueToHint(before?.coins, r.final.coins, noticeDays);
+    if (due !== null) dues.push([r.memberId, due]);
   }
   // Each day's lists under their own content's name: a retry from a failed member (to the same last
   // record) names fewer members — those written by an earlier attempt skip their records — and must
@@ -73,6 +79,7 @@ async function writeHints(
       return hints.put(day, `${source}#${digest}`, lists);
     }),
   );
+  await putDueHints(hints.coinDue, hintsByDay(dues), source, (ids) => hashHex(ids.join(',')));
 }
 
 /**
@@ -304,7 +311,7 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   });
   if (membership.length) await ports.segments.apply(membership);
   const notErased = results.filter((r) => !plan.erasing.has(r.memberId));
-  await writeHints(notErased, stored, `${shardId}#${last}`, ports.hints);
+  await writeHints(notErased, stored, `${shardId}#${last}`, ports.hints, ports.program.coins.expiryNoticeDays);
 
   // Before the first member write; the members an earlier attempt left stay listed until settled —
   // but for one gone since (erased: no outbox left to add, and its id is kept nowhere).

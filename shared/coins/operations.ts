@@ -22,6 +22,8 @@ import { sameRedemptionBody, type RedemptionAnswer, type RedemptionBody } from '
 import { adjustCoins, redeemCoins, reverseCoins, type CoinEntry } from './ledger';
 import { coinBalance, lotNumber } from './lots';
 import { coinCounts } from './outbox';
+import { dueToHint, hintsByDay, putDueHints, type CoinDuePort } from './due-hints';
+import { hashHex } from '../util/hash';
 import {
   placeOf,
   stored,
@@ -49,6 +51,8 @@ export interface CoinOperationsPort {
 
 export interface CoinOperationsDeps {
   store: CoinOperationsPort;
+  /** The coins job's candidates: an operation putting coins back may bring the member's next due day forward. */
+  hints: CoinDuePort;
   /** The member to operate on; rejects (404, merged) for one that cannot take coin operations. */
   member: (memberId: string) => Promise<MemberState>;
   coins: Pick<CoinsProgram, 'fenPerCoin' | 'pendingDays' | 'expiryDays' | 'expiryNoticeDays' | 'allowDebt'>;
@@ -114,11 +118,18 @@ async function settled(deps: CoinOperationsDeps, state: MemberState, key: string
 /** The member write of an operation (pending on it), then its settle record; false if raced. */
 async function commit(
   deps: CoinOperationsDeps,
+  before: MemberState,
   next: MemberState,
   record: OperationRecord,
   entries: readonly CoinEntry[],
   op: string,
 ): Promise<boolean> {
+  // Before the member write (a hint too many is harmless, one missing is not): a reversal or an
+  // adjustment may move the member's next due day (due-hints.ts). A redemption only takes coins:
+  // its member's next due day can only move later, and any hint from before it comes first.
+  const takesOnly = record.kind === 'redemption' && !record.reversed;
+  const due = next.linkedTo || takesOnly ? null : dueToHint(before.coins, next.coins, deps.coins.expiryNoticeDays);
+  if (due !== null) await putDueHints(deps.hints, hintsByDay([[next.memberId, due]]), `api#${op}`, (ids) => hashHex(ids.join(',')));
   const pending: PendingOperation = { op, record, counts: coinCounts(entries, next.coins.asOf), settle: true };
   if (!(await deps.store.putMember({ ...next, tillOps: [...(next.tillOps ?? []), pending] }))) return false;
   await deps.store.announce(next.memberId, pending);
@@ -165,7 +176,7 @@ export async function redeem(
       at,
       place: placeOf(state),
     };
-    if (await commit(deps, next, record, r.entries, `r#${redemptionId}`)) return { status: 201, answer };
+    if (await commit(deps, state, next, record, r.entries, `r#${redemptionId}`)) return { status: 201, answer };
   }
   throw new CoinRefusal(503, 'busy', 'the member changed too often while redeeming; retry with the same redemptionId');
 }
@@ -192,7 +203,7 @@ export async function reverseRedemption(
       entries: [...known.entries, ...stored(step.entries, at)],
       reversedPlace: placeOf(state),
     };
-    if (await commit(deps, next, record, step.entries, `v#${redemptionId}`))
+    if (await commit(deps, state, next, record, step.entries, `v#${redemptionId}`))
       return { changed: true, coins: known.body.coins, balance: balanceOf(next, today) };
   }
   throw new CoinRefusal(503, 'busy', 'the member changed too often; retry');
@@ -231,7 +242,7 @@ export async function adjust(
       entries: stored(r.entries, at),
       at,
     };
-    if (await commit(deps, next, record, r.entries, `a#${adjustmentId}`)) return { changed: true, balance: balanceOf(next, today) };
+    if (await commit(deps, state, next, record, r.entries, `a#${adjustmentId}`)) return { changed: true, balance: balanceOf(next, today) };
   }
   throw new CoinRefusal(503, 'busy', 'the member changed too often; retry with the same adjustmentId');
 }

@@ -13,6 +13,8 @@ export function hintCache(write: HintPort, read: HintReader): { writer: HintPort
   const cached = new Map<string, Promise<string[]>>();
   return {
     writer: {
+      // The coins job's hints are read by a range per run, not cached.
+      coinDue: write.coinDue,
       async put(day, source, lists) {
         // Both keys of the day's item, before the write (a read racing it reads again after it) and after.
         const forget = () => [lastActiveHintKey(day), purchaseHintKey(day)].forEach((key) => cached.delete(key));

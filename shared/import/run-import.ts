@@ -48,7 +48,7 @@ export const NEW_CHECKPOINT: ImportCheckpoint = { applied: 0, jobsThrough: null,
 export interface ImportPorts {
   batch: BatchPorts;
   /** The jobs' read ports; null imports events only (no job catch-up). */
-  jobs: Pick<JobPorts, 'members' | 'hints' | 'progress' | 'reviewIndex' | 'coinIndex'> | null;
+  jobs: Pick<JobPorts, 'members' | 'hints' | 'progress' | 'reviewIndex' | 'coinDue'> | null;
   saveCheckpoint(checkpoint: ImportCheckpoint): Promise<void>;
   onBatch?(progress: { applied: number; result: BatchResult; kind: 'events' | 'jobs' }): void;
 }

@@ -2,6 +2,7 @@
 // put one command per member on the events stream and keep their own progress.
 import type { JobCommand } from '../events/events';
 import type { MemberState } from '../member/state';
+import type { CoinDuePort } from '../coins/due-hints';
 
 export type JobName = 'tier-review' | 'winback' | 'rfm' | 'coins';
 
@@ -14,7 +15,8 @@ export interface JobPorts {
   /** The last day a job ran for, with whatever it keeps beside it. */
   progress: JobProgressPort;
   reviewIndex: ReviewIndexPort;
-  coinIndex: CoinIndexPort;
+  /** The coins job's candidates (shared/coins/due-hints.ts). */
+  coinDue: CoinDuePort;
   /** Epoch ms (the commands' occurredAt). */
   now: () => number;
 }
@@ -27,9 +29,4 @@ export interface JobProgressPort {
 export interface ReviewIndexPort {
   /** Member ids of the sparse TierReviewIndex with tierReviewOn ≤ lastDay. */
   membersWithReviewBy(lastDay: number): Promise<string[]>;
-}
-
-export interface CoinIndexPort {
-  /** Member ids of the sparse CoinDueIndex with a coin due day ≤ lastDay (may be stale: re-read them). */
-  membersWithCoinsDueBy(lastDay: number): Promise<string[]>;
 }

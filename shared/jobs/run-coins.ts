@@ -1,15 +1,18 @@
 // The daily coins use case: members with coin work due (a lot to make available, a notice to send,
-// a lot to expire) are found through the sparse CoinDueIndex and get a coins_day command; the
-// consumer books the movements and sends the notices, exactly once (deterministic eventIds).
+// a lot to expire) are found through the coin-due hints (shared/coins/due-hints.ts) and get a
+// coins_day command; the consumer books the movements and sends the notices, exactly once
+// (deterministic eventIds). The run hints each member it read again at its next due day.
 //
-// Catching up: the index holds every member due by now, however long ago. A member gets one
-// command per missed day on which it had work, as that day's run would have sent it (simulated on
-// the state read here), so a notice due on a missed day still goes out before its lot expires.
-// The ledger books each movement on its own day (`available` on availableOn, `expire` on
+// Catching up: a run reads the hints of every day since the last run, however long ago. A member
+// gets one command per missed day on which it had work, as that day's run would have sent it
+// (simulated on the state read here), so a notice due on a missed day still goes out before its lot
+// expires. The ledger books each movement on its own day (`available` on availableOn, `expire` on
 // expiresOn, a notice dated expiresOn − noticeDays) whatever day the command runs.
 import { dayString } from '../days/days';
 import type { JobCommand } from '../events/events';
 import { runCoinDay } from '../coins/ledger';
+import { hintsByDay, putDueHints } from '../coins/due-hints';
+import { hashHex } from '../util/hash';
 import { nextCoinDueDay } from '../coins/lots';
 import type { Program } from '../programme/vocabulary';
 import { daysToRun } from './catch-up';
@@ -19,28 +22,41 @@ import type { JobPorts } from './ports';
 export async function runCoins(
   program: Program,
   asOf: number,
-  ports: Pick<JobPorts, 'members' | 'coinIndex' | 'commands' | 'progress' | 'now'>,
+  ports: Pick<JobPorts, 'members' | 'coinDue' | 'commands' | 'progress' | 'now'>,
 ) {
   const last = await ports.progress.lastRun('coins');
   // A run for a day already done (a retry, `npm run job`) runs that day again: a no-op per member.
   const caughtUp = daysToRun(last, asOf);
   const days = caughtUp.length ? caughtUp : [asOf];
-  const candidates = await ports.coinIndex.membersWithCoinsDueBy(asOf);
+  // Before reading: a writer that hints a day up to asOf from now on sees it and hints the next day.
+  await ports.coinDue.start(asOf);
+  // The first run ever reads back over a lot's whole life; later runs every day after the last.
+  const from = last === null ? asOf - firstRunDays(program) : Math.min(last + 1, days[0]);
+  const candidates = await ports.coinDue.membersDue(from, asOf);
   const members = await ports.members.getMany(candidates);
   const now = ports.now();
   const commands: JobCommand[] = [];
+  const next: [string, number][] = [];
   const ids = [...members.keys()].sort();
   for (const id of ids) {
-    // The index is eventually consistent and its keys may lag the item: decide on the item.
+    // Hints are candidates only: decide on the item.
     let coins = members.get(id)!.coins;
+    if (members.get(id)!.linkedTo) continue; // merged away: its survivor holds the lots
     for (const day of days) {
       const due = nextCoinDueDay(coins, program.coins.expiryNoticeDays);
       if (due === null || due > day) continue;
       commands.push(coinsDayCommand(id, day, now));
       coins = runCoinDay(coins, day, program.coins).state;
     }
+    // Its hint read now is behind the job from tomorrow: hint the next due day after this run.
+    const due = nextCoinDueDay(coins, program.coins.expiryNoticeDays);
+    if (due !== null) next.push([id, due]);
   }
   await ports.commands.put(commands);
+  await putDueHints(ports.coinDue, hintsByDay(next), `coins-job#${asOf}`, (part) => hashHex(part.join(',')));
   if (last === null || asOf > last) await ports.progress.recordRun('coins', asOf);
   return { asOf: dayString(asOf), days: days.length, candidates: candidates.length, commands: commands.length };
 }
+
+/** Days the first run reads back: a lot made available before then has expired (its own hints are older). */
+export const firstRunDays = (program: Program) => program.coins.pendingDays + program.coins.expiryDays;

@@ -139,6 +139,34 @@ export function hintSources(key: string): { pk: string; attribute: 'ids' | 'la' 
   ];
 }
 
+/**
+ * Coin-due hints (shared/coins/due-hints.ts): members the daily coins job must re-read on a day.
+ * pk `cd#<first day of the 14-day period>`, sk `<day, 6 digits>#<source>`, `ids`: a run reads the
+ * days after its last run with one Query per period (usually one), and coins expiring reads a
+ * month ahead with three.
+ */
+export const COIN_DUE_PREFIX = 'cd#';
+export const COIN_DUE_PERIOD_DAYS = 14;
+const coinDuePeriod = (day: number) => day - (((day % COIN_DUE_PERIOD_DAYS) + COIN_DUE_PERIOD_DAYS) % COIN_DUE_PERIOD_DAYS);
+const coinDueSk = (day: number) => String(day).padStart(6, '0');
+export const coinDueHintKey = (day: number, source: string) => ({
+  pk: `${COIN_DUE_PREFIX}${coinDuePeriod(day)}`,
+  sk: `${coinDueSk(day)}#${source}`,
+});
+/** The hint day of a coin-due hint's sort key. */
+export const coinDueHintDay = (sk: string) => Number(sk.slice(0, sk.indexOf('#')));
+/** The Queries reading the coin-due hints of days `from`..`to`: a partition and a sort-key range each. */
+export function coinDueSpans(from: number, to: number): { pk: string; between: [string, string] }[] {
+  const spans: { pk: string; between: [string, string] }[] = [];
+  for (let period = coinDuePeriod(from); period <= to; period += COIN_DUE_PERIOD_DAYS) {
+    const first = Math.max(from, period);
+    const last = Math.min(to, period + COIN_DUE_PERIOD_DAYS - 1);
+    // `#` < `$`: `<day>#…` sorts between `<day>#` and `<day>$`.
+    spans.push({ pk: `${COIN_DUE_PREFIX}${period}`, between: [`${coinDueSk(first)}#`, `${coinDueSk(last)}$`] });
+  }
+  return spans;
+}
+
 /** A daily job's progress item (`job#<name>`, sk `progress`). The jobs may write only these keys. */
 export const JOB_PROGRESS_PREFIX = 'job#';
 export const jobProgressKey = (job: string) => ({ pk: `${JOB_PROGRESS_PREFIX}${job}`, sk: 'progress' });

@@ -91,20 +91,18 @@ describe('DynamoDB tables', () => {
       SSESpecification: { SSEEnabled: true },
     });
     for (const attr of table.Properties.AttributeDefinitions) {
-      expect(attr.AttributeType).toBe(attr.AttributeName === 'rv' || attr.AttributeName === 'cj' ? 'N' : 'S');
+      expect(attr.AttributeType).toBe(attr.AttributeName === 'rv' ? 'N' : 'S');
     }
     expect(table.DeletionPolicy).toBe('Retain');
   });
 
-  it('MembersTable has no stream and has the sparse TierReviewIndex and CoinDueIndex', () => {
+  it('MembersTable has no stream and has the sparse TierReviewIndex alone (the coins job reads coin-due hints)', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: key('memberId'),
       StreamSpecification: Match.absent(),
       AttributeDefinitions: Match.arrayWith([
         { AttributeName: 'rvb', AttributeType: 'S' },
         { AttributeName: 'rv', AttributeType: 'N' },
-        { AttributeName: 'cjb', AttributeType: 'S' },
-        { AttributeName: 'cj', AttributeType: 'N' },
       ]),
       GlobalSecondaryIndexes: [
         {
@@ -112,24 +110,8 @@ describe('DynamoDB tables', () => {
           KeySchema: key('rvb', 'rv'),
           Projection: { ProjectionType: 'KEYS_ONLY' },
         },
-        {
-          IndexName: 'CoinDueIndex',
-          KeySchema: key('cjb', 'cj'),
-          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['ce'] },
-        },
       ],
     });
-  });
-
-  it('`-c coinDueIndex=off` leaves CoinDueIndex out, and only it (the first deploy of its replacement)', () => {
-    const without = Template.fromStack(createStack({ withoutCoinDueIndex: true }));
-    const members = Object.values(without.findResources('AWS::DynamoDB::Table')).find((t) =>
-      (t.Properties.GlobalSecondaryIndexes ?? []).some((g: { IndexName: string }) => g.IndexName === 'TierReviewIndex'),
-    );
-    expect(members?.Properties.GlobalSecondaryIndexes.map((g: { IndexName: string }) => g.IndexName)).toEqual(['TierReviewIndex']);
-    expect(Object.keys(without.findResources('AWS::DynamoDB::Table')).sort()).toEqual(
-      Object.keys(template.findResources('AWS::DynamoDB::Table')).sort(),
-    );
   });
 
   it('no table has a change stream (the events consumer writes counters itself)', () => {

@@ -7,6 +7,8 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { setDocumentClient } from '../../functions/adapters/clients';
 import { MetricsStore } from '../../functions/adapters/metrics-store';
+import { CoinDueStore } from '../../functions/adapters/coin-due-store';
+import { JobProgressStore } from '../../functions/adapters/job-stores';
 import { stores } from '../../functions/adapters/stores';
 import { getCoinMetrics } from '../../functions/api/coin-routes';
 import {
@@ -22,7 +24,15 @@ import { getSegments } from '../../functions/api/segment-routes';
 import { dynamoClient } from '../../infra/local/engine/aws';
 import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
 import { dayNumber, dayString } from '../../shared/days/days';
-import { coinDayKey, dayKey, lastActiveHintKey, LEGACY_COIN_TOTALS_KEY, purchaseHintKey, TOTALS_KEY } from '../../shared/keys/metrics-keys';
+import {
+  coinDayKey,
+  coinDueSpans,
+  dayKey,
+  lastActiveHintKey,
+  LEGACY_COIN_TOTALS_KEY,
+  purchaseHintKey,
+  TOTALS_KEY,
+} from '../../shared/keys/metrics-keys';
 import { loadProgram } from '../../shared/programme/load';
 import { toMemberItem } from '../../functions/adapters/member-item';
 import { newMember } from '../../shared/member/state';
@@ -150,10 +160,11 @@ describe('metrics reads', () => {
     expect(year.body.members).toBe(300 - 3 * 121);
   });
 
-  it('GET /metrics/program as of today: coin lots read only of members with coins expiring soon', async () => {
-    // 150 members with a lot becoming available in 3 days (due, so in CoinDueIndex, but expiring in
-    // a year) and one with 250 coins expiring on day +12: before the index's `ce`, all 151 members'
-    // lots were read (2 BatchGetItem); now only the one's.
+  it("GET /metrics/program as of today: coin lots read only of members hinted after the coins job's last run and within the month", async () => {
+    // The job ran yesterday: hints of days up to then are behind it (it hinted their members
+    // again). 100 members hinted on a day it read, 100 on a day after the month, 20 with a lot
+    // becoming available in 3 days (read: their lots expire in a year), and one with 250 coins
+    // expiring on day +12 (hinted on its notice day, passed, so on the job's next day).
     const lot = (seq: number, availableOn: number, expiresOn: number, left: number, booked: boolean): CoinLot => ({
       seq,
       availableOn,
@@ -167,22 +178,34 @@ describe('metrics reads', () => {
       state.coins = { lots, debt: 0, asOf: TODAY };
       return toMemberItem(state);
     };
-    const items = Array.from({ length: 150 }, (_, i) => member(`pending-${i}`, [lot(1, TODAY + 3, TODAY + 368, 10, false)]));
-    items.push(member('expiring', [lot(2, TODAY - 353, TODAY + 12, 250, true), lot(3, TODAY - 10, TODAY + 355, 40, true)]));
-    expect(items.every((item) => item.cj !== undefined && item.ce !== undefined)).toBe(true);
+    const far = (i: number, prefix: string) => member(`${prefix}-${i}`, [lot(1, TODAY - 30, TODAY + 335, 10, true)]);
+    const groups = {
+      behind: Array.from({ length: 100 }, (_, i) => far(i, 'behind')),
+      later: Array.from({ length: 100 }, (_, i) => far(i, 'later')),
+      pending: Array.from({ length: 20 }, (_, i) => member(`pending-${i}`, [lot(1, TODAY + 3, TODAY + 368, 10, false)])),
+      expiring: [member('expiring', [lot(2, TODAY - 353, TODAY + 12, 250, true), lot(3, TODAY - 10, TODAY + 355, 40, true)])],
+    };
     const client = DynamoDBDocumentClient.from(dynamoClient(inject('endpoints')));
+    const items = Object.values(groups).flat();
     for (let i = 0; i < items.length; i += 32)
       await Promise.all(
         items.slice(i, i + 32).map((Item) => client.send(new PutCommand({ TableName: stack.names.tables.MembersTable, Item }))),
       );
+    const hints = new CoinDueStore(client, stack.names.tables.MetricsTable);
+    const ids = (list: { memberId: string }[]) => list.map((m) => m.memberId);
+    await hints.put(TODAY - 5, 'test#behind', ids(groups.behind));
+    await hints.put(TODAY + 31, 'test#later', ids(groups.later));
+    await hints.put(TODAY + 3, 'test#pending', ids(groups.pending));
+    await hints.put(TODAY, 'test#expiring', ids(groups.expiring));
+    await new JobProgressStore(client, stack.names.tables.MetricsTable).recordRun('coins', TODAY - 1);
     const { body, requests: made } = await counted(() => getProgram(ctx, event({})));
     expect(body.coins.expiringNext30Days).toEqual({ coins: 250, members: 1 });
-    // 4 counter Queries, one CoinDueIndex Query per bucket, one BatchGetItem.
-    expect(
-      made.filter((r) => r.startsWith('BatchGet')),
-      made.join(),
-    ).toHaveLength(1);
-    expect(made.filter((r) => r === 'QueryCommand')).toHaveLength(4 + 10);
+    // 21 members' lots in one BatchGetItem; 4 counter Queries and one per 14-day period of hints
+    // from today to day +30 (3); the job's progress item.
+    expect(made.filter((r) => r.startsWith('BatchGet'))).toHaveLength(1);
+    expect(made.filter((r) => r === 'QueryCommand')).toHaveLength(4 + coinDueSpans(TODAY, TODAY + 30).length);
+    expect(coinDueSpans(TODAY, TODAY + 30).length).toBeLessThanOrEqual(4);
+    expect(made.filter((r) => r.startsWith('Get'))).toHaveLength(1);
   });
 
   it('job hints: one item per batch and day read back as both lists, and last-active items stored before too', async () => {

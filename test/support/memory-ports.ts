@@ -1,11 +1,10 @@
 // In-memory implementations of the batch ports: the benchmark's no-I/O runs and fast unit tests.
 // They keep the same semantics as the DynamoDB adapters (conditional writes, claims).
-import { nextCoinDueDay } from '../../shared/coins/lots';
 import type { BookedMove } from '../../shared/coins/outbox';
-import type { CoinIndexPort, JobName, JobProgressPort, ReviewIndexPort } from '../../shared/jobs/ports';
+import type { JobName, JobProgressPort, ReviewIndexPort } from '../../shared/jobs/ports';
+import type { CoinDuePort } from '../../shared/coins/due-hints';
 import { tierChangeKeys } from '../../shared/keys/ledger-keys';
-import { coinIndexDay } from '../../shared/keys/members-keys';
-import { dayHintsKey, hintSources } from '../../shared/keys/metrics-keys';
+import { coinDueHintKey, coinDueSpans, dayHintsKey, hintSources } from '../../shared/keys/metrics-keys';
 import type { DayHints } from '../../shared/batch/ports';
 import {
   itemRevokedPoints,
@@ -231,6 +230,7 @@ export class MemorySegments implements SegmentPort {
 /** Hint items as the MetricsTable holds them: pk → sk → attributes (`ids`, `la`). */
 export class MemoryHints implements HintPort {
   readonly items = new Map<string, Map<string, { ids: string[]; la?: string[] }>>();
+  constructor(readonly coinDue = new MemoryCoinDue()) {}
   async put(day: number, source: string, lists: DayHints) {
     const key = dayHintsKey(day);
     if (!this.items.has(key)) this.items.set(key, new Map());
@@ -263,20 +263,27 @@ export class MemoryJobProgress implements JobProgressPort {
   }
 }
 
-/** The sparse CoinDueIndex over in-memory members: the index day the member item would carry (coinIndexDay). */
-export class MemoryCoinIndex implements CoinIndexPort {
-  constructor(
-    private readonly members: MemoryMembers,
-    private readonly noticeDays: number,
-  ) {}
-  async membersWithCoinsDueBy(lastDay: number) {
-    return [...this.members.items.values()]
-      .filter((m) => {
-        // A member merged away leaves the index (functions/adapters/member-item.ts).
-        const due = m.linkedTo ? null : nextCoinDueDay(m.coins, this.noticeDays);
-        return due !== null && coinIndexDay(due) <= lastDay;
-      })
-      .map((m) => m.memberId);
+/** Coin-due hints and the coins job's start mark, as MetricsTable holds them (coin-due-store.ts). */
+export class MemoryCoinDue implements CoinDuePort {
+  /** pk → sk → ids, keys as the store writes them. */
+  readonly items = new Map<string, Map<string, string[]>>();
+  startedDay: number | null = null;
+  async put(day: number, source: string, ids: readonly string[]) {
+    const { pk, sk } = coinDueHintKey(day, source);
+    if (!this.items.has(pk)) this.items.set(pk, new Map());
+    this.items.get(pk)!.set(sk, [...ids]);
+  }
+  async membersDue(from: number, to: number) {
+    const out = new Set<string>();
+    for (const { pk, between } of coinDueSpans(from, to))
+      for (const [sk, ids] of this.items.get(pk) ?? []) if (sk >= between[0] && sk <= between[1]) ids.forEach((id) => out.add(id));
+    return [...out];
+  }
+  async started() {
+    return this.startedDay;
+  }
+  async start(day: number) {
+    if (this.startedDay === null || day > this.startedDay) this.startedDay = day;
   }
 }
 

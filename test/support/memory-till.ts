@@ -90,6 +90,7 @@ export class MemoryTillApi implements CoinOperationsPort {
   deps(): CoinOperationsDeps {
     return {
       store: this,
+      hints: this.p.hints.coinDue,
       // A copy, as a read from the table is: the stored state is never changed in place.
       member: async (id) => structuredClone(this.p.member(id)!),
       coins: this.program.coins,

@@ -1,6 +1,7 @@
 // The API's coin use cases (shared/coins/operations.ts) against an in-memory CoinOperationsPort:
 // idempotent on redemptionId, 409 insufficient_coins changing nothing, a commit that loses the
 // member's version redone on the winner's state, reversal once, adjustments once.
+import { MemoryCoinDue } from '../support/memory-ports';
 import { describe, expect, it } from 'vitest';
 import { dayString } from '../../shared/days/days';
 import { earnCoins } from '../../shared/coins/ledger';
@@ -74,6 +75,7 @@ function setup(coins = 100) {
   store.members.set('m', member);
   const deps: CoinOperationsDeps = {
     store,
+    hints: new MemoryCoinDue(),
     member: async (id) => store.members.get(id)!,
     coins: program.coins,
     timezone: program.timezone,

@@ -1,5 +1,5 @@
 // The daily coins job (shared/jobs/run-coins.ts) over the in-memory pipeline: due members through
-// the CoinDueIndex, one coins_day command per member and day with work, lots made available and
+// the coin-due hints, one coins_day command per member and day with work, lots made available and
 // expired on their own days, coins_expiring once per lot, missed days caught up (a notice due on a
 // missed day still goes out before its lot expires), and a second run for a day doing nothing.
 import { memoryCoinFigures } from '../support/coin-figures';
@@ -12,9 +12,8 @@ import { heldMoves, MOVES_PER_ITEM } from '../../shared/coins/outbox';
 import { movesAsEntries, personCoinLedger } from '../../shared/coins/ledger-view';
 import { coinProgramFigures, coinProgramKeys } from '../../shared/coins/program-figures';
 import { at, purchaseLine } from '../support/event-lines';
-import { coinIndexDay } from '../../shared/keys/members-keys';
 import { MemoryPipeline } from '../support/memory-pipeline';
-import { MemoryCoinIndex, MemoryJobProgress } from '../support/memory-ports';
+import { MemoryJobProgress } from '../support/memory-ports';
 
 const purchase = (memberId: string, orderId: string, day: string, cents: number) =>
   purchaseLine(`e-${orderId}`, memberId, orderId, day, cents, { sku: 'a', category: 'meat' });
@@ -26,7 +25,7 @@ function setup() {
   const sent: JobCommand[] = [];
   const ports = {
     members: p.members,
-    coinIndex: new MemoryCoinIndex(p.members, p.program.coins.expiryNoticeDays),
+    coinDue: p.hints.coinDue,
     commands: { put: async (c: readonly JobCommand[]) => void sent.push(...c) },
     progress,
     now: () => Date.parse('2028-01-01T00:00:00Z'),
@@ -68,13 +67,10 @@ describe('the daily coins job', () => {
       ]),
     );
 
-    // A member's index day is the start of the 14-day period holding its next due day
-    // (coinIndexDay): the job may find it days early; it re-reads it and sends nothing before its
-    // lot is due (m1's on 2026-11-08, m2's on 2026-11-12).
-    const found = (day: string) => ['2026-11-08', '2026-11-12'].filter((due) => coinIndexDay(dayNumber(due)) <= dayNumber(day)).length;
-    expect(found('2026-11-07')).toBeGreaterThan(0);
-    expect(await job('2026-11-07')).toMatchObject({ asOf: '2026-11-07', days: 1, candidates: found('2026-11-07'), commands: 0 });
-    expect(await job('2026-11-08')).toMatchObject({ days: 1, candidates: found('2026-11-08'), ids: ['coins_day:2026-11-08:m1'] });
+    // The consumer hinted each member at its lot's day (shared/coins/due-hints.ts): the first run
+    // finds nobody yet, the next one m1 alone (m2's day is the 12th).
+    expect(await job('2026-11-07')).toMatchObject({ asOf: '2026-11-07', days: 1, candidates: 0, commands: 0 });
+    expect(await job('2026-11-08')).toMatchObject({ days: 1, candidates: 1, ids: ['coins_day:2026-11-08:m1'] });
     expect(coinBalance(p.member('m1')!.coins, dayNumber('2026-11-08'))).toMatchObject({ available: 100, pending: 0 });
     expect(p.member('m1')!.coins.lots[0].booked).toBe(true);
     expect(figures('2026-11-08')).toMatchObject({ available: 100, outstanding: 100, pending: 250, liabilityFen: 350 });
@@ -111,8 +107,10 @@ describe('the daily coins job', () => {
 
     expect((await job('2027-11-12')).ids).toEqual(['coins_day:2027-11-12:m2']);
     expect(figures('2027-11-12')).toMatchObject({ expired: 250, outstanding: 0, liabilityFen: 0 });
-    // Nothing left to do for anyone; running the day again sends nothing and no second notice.
-    expect(await job('2027-11-12')).toMatchObject({ candidates: 0, commands: 0 });
+    // Nothing left to do for anyone; running the day again re-reads m2 (its hint of that day),
+    // sends nothing and no second notice, and hints nobody (no lot left).
+    expect(await job('2027-11-12')).toMatchObject({ candidates: 1, commands: 0 });
+    expect(await p.hints.coinDue.membersDue(dayNumber('2027-11-13'), dayNumber('2029-01-01'))).toEqual([]);
     expect(notices()).toHaveLength(2);
     expect(dayString(progress.items.get('coins')!.lastDay)).toBe('2027-11-12');
     // The ledger route's `available` and `expire` rows: one each per lot, on their own days.

@@ -14,7 +14,7 @@ import { runWinback } from '../../shared/jobs/run-winback';
 import { lastActiveHintKey, purchaseHintKey } from '../../shared/keys/metrics-keys';
 import { eventsToJsonLines, simulate } from '../../simulator';
 import { MemoryPipeline } from '../support/memory-pipeline';
-import { MemoryCoinIndex, MemoryJobProgress } from '../support/memory-ports';
+import { MemoryJobProgress } from '../support/memory-ports';
 
 const TZ = 'Asia/Shanghai';
 const DAY = '2027-01-05';
@@ -92,7 +92,7 @@ describe('job hints of a batch retried from a failed member write', () => {
             hints: { hintIds: async (key) => p.hints.ids(key) },
             progress: new MemoryJobProgress(),
             reviewIndex: { membersWithReviewBy: async () => [] },
-            coinIndex: new MemoryCoinIndex(p.members, p.program.coins.expiryNoticeDays),
+            coinDue: p.hints.coinDue,
           },
           saveCheckpoint: async () => {},
         },

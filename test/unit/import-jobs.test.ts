@@ -14,7 +14,7 @@ import { runTierReview } from '../../shared/jobs/run-tier-review';
 import { runWinback } from '../../shared/jobs/run-winback';
 import { eventsToJsonLines, simulate, withIdentities } from '../../simulator';
 import { MemoryPipeline } from '../support/memory-pipeline';
-import { MemoryCoinIndex, MemoryJobProgress } from '../support/memory-ports';
+import { MemoryJobProgress } from '../support/memory-ports';
 
 const START = '2026-03-01';
 const DAYS = 70;
@@ -46,7 +46,7 @@ function jobPorts(p: MemoryPipeline, counting?: { hintReads: number }): Omit<Job
           .filter((m) => m.tier.tier > 0 && m.tier.tierReviewOn !== null && m.tier.tierReviewOn <= last && !m.linkedTo)
           .map((m) => m.memberId),
     },
-    coinIndex: new MemoryCoinIndex(p.members, p.program.coins.expiryNoticeDays),
+    coinDue: p.hints.coinDue,
   };
 }
 

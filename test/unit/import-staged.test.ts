@@ -11,7 +11,7 @@ import { checkpointKey, chunkKey, stagingPrefix, type StagedLine } from '../../s
 import { hashHex } from '../../shared/util/hash';
 import { eventsToJsonLines, simulate } from '../../simulator';
 import { MemoryPipeline } from '../support/memory-pipeline';
-import { MemoryCoinIndex, MemoryJobProgress, MemoryReviewIndex } from '../support/memory-ports';
+import { MemoryJobProgress, MemoryReviewIndex } from '../support/memory-ports';
 
 class MemoryImportStaging implements ImportStagingPort {
   readonly inputs = new Map<string, string>();
@@ -69,7 +69,7 @@ async function staged() {
           hints: { hintIds: async (key) => p.hints.ids(key) },
           progress,
           reviewIndex: new MemoryReviewIndex(p.members),
-          coinIndex: new MemoryCoinIndex(p.members, p.program.coins.expiryNoticeDays),
+          coinDue: p.hints.coinDue,
         },
         outOfTime,
       },

@@ -1,0 +1,66 @@
+// The coin-due hints in MetricsTable (shared/coins/due-hints.ts; keys in metrics-keys.ts) and the
+// coins job's start mark beside its progress item (`job#coins`, sk `started`). Written by the
+// consumer, the api's coin operations and the coins job; read by the job and coins expiring.
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { CoinDuePort } from '../../shared/coins/due-hints';
+import { coinDueHintKey, coinDueSpans, JOB_PROGRESS_PREFIX } from '../../shared/keys/metrics-keys';
+import { isConditionFailure } from './errors';
+
+const START_KEY = { pk: `${JOB_PROGRESS_PREFIX}coins`, sk: 'started' };
+
+export class CoinDueStore implements CoinDuePort {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async put(day: number, source: string, ids: readonly string[]): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.table, Item: { ...coinDueHintKey(day, source), ids: [...ids] } }));
+  }
+
+  async membersDue(from: number, to: number): Promise<string[]> {
+    const ids = new Set<string>();
+    await Promise.all(
+      coinDueSpans(from, to).map(async (span) => {
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          const page = await this.client.send(
+            new QueryCommand({
+              TableName: this.table,
+              KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+              ExpressionAttributeValues: { ':pk': span.pk, ':from': span.between[0], ':to': span.between[1] },
+              ProjectionExpression: 'ids',
+              // The writers' protocol needs a read that sees every hint written before it.
+              ConsistentRead: true,
+              ExclusiveStartKey: startKey,
+            }),
+          );
+          for (const item of page.Items ?? []) for (const id of (item.ids as string[] | undefined) ?? []) ids.add(id);
+          startKey = page.LastEvaluatedKey;
+        } while (startKey);
+      }),
+    );
+    return [...ids];
+  }
+
+  async started(): Promise<number | null> {
+    const out = await this.client.send(new GetCommand({ TableName: this.table, Key: START_KEY, ConsistentRead: true }));
+    return (out.Item?.day as number | undefined) ?? null;
+  }
+
+  async start(day: number): Promise<void> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...START_KEY, day },
+          ConditionExpression: 'attribute_not_exists(pk) OR #d < :day',
+          ExpressionAttributeNames: { '#d': 'day' },
+          ExpressionAttributeValues: { ':day': day },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error; // a run for this day or a later one began before
+    }
+  }
+}

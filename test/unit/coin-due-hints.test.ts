@@ -1,0 +1,128 @@
+// Coin-due hints (shared/coins/due-hints.ts): which day a write hints, the writers' protocol with
+// a coins job run that began meanwhile, and the rule kept across the job and the consumer on the
+// in-memory pipeline (a purchase applied between a run's read and its command).
+import { describe, expect, it } from 'vitest';
+import { dayNumber } from '../../shared/days/days';
+import type { JobCommand } from '../../shared/events/events';
+import { dueToHint, putDueHints, type CoinDuePort } from '../../shared/coins/due-hints';
+import type { CoinLot, CoinState } from '../../shared/coins/lots';
+import { runCoins } from '../../shared/jobs/run-coins';
+import { coinDueSpans } from '../../shared/keys/metrics-keys';
+import { purchaseLine } from '../support/event-lines';
+import { MemoryPipeline } from '../support/memory-pipeline';
+import { MemoryCoinDue, MemoryJobProgress } from '../support/memory-ports';
+
+const NOTICE = 30;
+const lot = (seq: number, availableOn: number, expiresOn: number, booked: boolean, noticed = false): CoinLot => ({
+  seq,
+  availableOn,
+  expiresOn,
+  left: 10,
+  booked,
+  noticed,
+});
+const state = (...lots: CoinLot[]): CoinState => ({ lots, debt: 0, asOf: 100 });
+
+describe('dueToHint', () => {
+  it('hints the next due day when it changed, in either direction; nothing when it did not or there is none', () => {
+    // A first lot: due on its availableOn (107).
+    expect(dueToHint(undefined, state(lot(1, 107, 472, false)), NOTICE)).toBe(107);
+    expect(dueToHint(state(), state(lot(1, 107, 472, false)), NOTICE)).toBe(107);
+    // Booked: next is its notice, 472 − 30.
+    expect(dueToHint(state(lot(1, 107, 472, false)), state(lot(1, 107, 472, true)), NOTICE)).toBe(442);
+    // A second lot due later than the first: the next due day stays 107.
+    expect(dueToHint(state(lot(1, 107, 472, false)), state(lot(1, 107, 472, false), lot(2, 110, 475, false)), NOTICE)).toBeNull();
+    // A lot put back whose notice comes before the other lot's availability.
+    expect(dueToHint(state(lot(2, 130, 495, false)), state(lot(1, 50, 120, true), lot(2, 130, 495, false)), NOTICE)).toBe(90);
+    // The last coins gone.
+    expect(dueToHint(state(lot(1, 107, 472, true)), state(), NOTICE)).toBeNull();
+  });
+});
+
+/** A store whose start mark moves on while a writer writes (a run beginning in between). */
+class RacingCoinDue extends MemoryCoinDue {
+  constructor(private readonly startsAfterPut: number[]) {
+    super();
+  }
+  override async put(day: number, source: string, ids: readonly string[]) {
+    await super.put(day, source, ids);
+    const next = this.startsAfterPut.shift();
+    if (next !== undefined) await this.start(next);
+  }
+}
+
+const hinted = async (port: CoinDuePort, from: number, to: number) => {
+  const out: Record<number, string[]> = {};
+  for (let d = from; d <= to; d++) {
+    const ids = await port.membersDue(d, d);
+    if (ids.length) out[d] = ids.sort();
+  }
+  return out;
+};
+const digest = (ids: readonly string[]) => ids.join('+');
+
+describe('putDueHints', () => {
+  it('puts each day as asked while no run has begun; a day a run began goes to the day after', async () => {
+    const port = new MemoryCoinDue();
+    await putDueHints(port, new Map([[107, ['m1', 'm2']]]), 'b1', digest);
+    await port.start(110);
+    await putDueHints(port, new Map([[105, ['m3']], [120, ['m4']]]), 'b2', digest);
+    expect(await hinted(port, 100, 130)).toEqual({ 107: ['m1', 'm2'], 111: ['m3'], 120: ['m4'] });
+  });
+
+  it('a run that begins between the write and the check: the day it may have read is written again after it', async () => {
+    // The run for 108 begins right after the first put (it may have read day 108 before the put).
+    const port = new RacingCoinDue([108]);
+    await putDueHints(port, new Map([[108, ['m1']]]), 'b1', digest);
+    expect(await port.started()).toBe(108);
+    // Still on 108 (a hint too many is harmless) and again on 109, the next run's first day.
+    expect(await hinted(port, 100, 130)).toEqual({ 108: ['m1'], 109: ['m1'] });
+    // Runs beginning twice in a row: placed until a check finds no new start.
+    const twice = new RacingCoinDue([108, 109]);
+    await putDueHints(twice, new Map([[108, ['m1']]]), 'b1', digest);
+    expect(await hinted(twice, 100, 130)).toEqual({ 108: ['m1'], 109: ['m1'], 110: ['m1'] });
+  });
+
+  it('splits a long list over items; ranges read across 14-day periods', async () => {
+    const port = new MemoryCoinDue();
+    const ids = Array.from({ length: 4_500 }, (_, i) => `m${i}`);
+    await putDueHints(port, new Map([[200, ids]]), 'job', (part) => `${part.length}:${part[0]}`);
+    expect([...port.items.values()].flatMap((sks) => [...sks.values()]).map((list) => list.length)).toEqual([2_000, 2_000, 500]);
+    expect((await port.membersDue(150, 250)).length).toBe(4_500);
+    expect(coinDueSpans(195, 230).map((s) => s.pk)).toEqual(['cd#182', 'cd#196', 'cd#210', 'cd#224']);
+  });
+});
+
+describe('the coins job and the consumer keep every member with a lot hinted', () => {
+  it('a purchase applied after a run read the member and before its command: the new lot is still made available on its day', async () => {
+    const p = new MemoryPipeline(undefined, () => Date.parse('2028-01-01T00:00:00Z'));
+    const progress = new MemoryJobProgress();
+    const sent: JobCommand[] = [];
+    const ports = {
+      members: p.members,
+      coinDue: p.hints.coinDue,
+      commands: { put: async (c: readonly JobCommand[]) => void sent.push(...c) },
+      progress,
+      now: () => Date.parse('2028-01-01T00:00:00Z'),
+    };
+    const purchase = (orderId: string, day: string) =>
+      purchaseLine(`e-${orderId}`, 'm1', orderId, day, 10_000, { sku: 'a', category: 'meat' });
+    const run = async (day: string) => {
+      sent.length = 0;
+      await runCoins(p.program, dayNumber(day), ports);
+      return [...sent];
+    };
+    // o1 on 11-01: its lot is due 11-08.
+    await p.deliver(p.records([purchase('o1', '2026-11-01')]));
+    await run('2026-11-07');
+    const commands = await run('2026-11-08');
+    expect(commands.map((c) => c.eventId)).toEqual(['coins_day:2026-11-08:m1']);
+    // o2 on 11-08 reaches the consumer before the run's command: its write books o1's lot (its
+    // day has come) and adds o2's, due 11-15. The run hinted m1 from what it read: o1's notice.
+    await p.deliver(p.records([purchase('o2', '2026-11-08')]));
+    await p.deliver(p.records(commands.map((c) => p.command(c))));
+    for (const day of ['2026-11-09', '2026-11-10', '2026-11-11', '2026-11-12', '2026-11-13', '2026-11-14'])
+      expect(await run(day), day).toEqual([]);
+    expect((await run('2026-11-15')).map((c) => c.eventId)).toEqual(['coins_day:2026-11-15:m1']);
+  });
+});
