@@ -29,7 +29,7 @@ export class CoinDueStore implements CoinDuePort {
               TableName: this.table,
               KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
               ExpressionAttributeValues: { ':pk': span.pk, ':from': span.between[0], ':to': span.between[1] },
-              ProjectionExpression: 'ids',
+              ProjectionExpression: 'pk, sk, ids',
               // The writers' protocol needs a read that sees every hint written before it.
               ConsistentRead: true,
               ExclusiveStartKey: startKey,

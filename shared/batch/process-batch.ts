@@ -36,6 +36,7 @@ import { BATCH_PROGRESS_KEY, BatchProgress, unsettledMembers } from './batch-pro
 import { isSettleEntry, settleEntry, settleTagSource } from '../coins/settle';
 import { tillCounts } from './till-counts';
 import { dueToHint, hintsByDay, putDueHints } from '../coins/due-hints';
+import { nextCoinDueDay } from '../coins/lots';
 import type { BatchPorts, BatchResult, HintPort } from './ports';
 
 export type { ForwardedRecord, ForwardPort, QuarantineItem, ShardRangePort, StreamRecord } from './decode';
@@ -50,7 +51,8 @@ async function writeHints(
   source: string,
   hints: HintPort,
   noticeDays: number,
-): Promise<void> {
+  relisted: readonly MemberState[],
+): Promise<() => Promise<void>> {
   const days = new Map<number, { purchased: string[]; lastActive: string[] }>();
   const dues: [string, number][] = [];
   const note = (day: number, list: 'purchased' | 'lastActive', memberId: string) => {
@@ -70,6 +72,12 @@ async function writeHints(
     const due = r.final.linkedTo ? null : dueToHint(before?.coins, r.final.coins, noticeDays);
     if (due !== null) dues.push([r.memberId, due]);
   }
+  // Members an earlier attempt listed: it may have died between their writes and its check of the
+  // hints (due-hints.ts), so they are hinted again at their stored next due day.
+  for (const m of relisted) {
+    const due = m.linkedTo ? null : nextCoinDueDay(m.coins, noticeDays);
+    if (due !== null) dues.push([m.memberId, due]);
+  }
   // Each day's lists under their own content's name: a retry from a failed member (to the same last
   // record) names fewer members — those written by an earlier attempt skip their records — and must
   // add its lists to theirs, not replace them (identical lists, as a retry from the start, rewrite them).
@@ -79,7 +87,8 @@ async function writeHints(
       return hints.put(day, `${source}#${digest}`, lists);
     }),
   );
-  await putDueHints(hints.coinDue, hintsByDay(dues), source, (ids) => hashHex(ids.join(',')));
+  // The coin-due hints' check once the member writes committed (shared/coins/due-hints.ts).
+  return putDueHints(hints.coinDue, hintsByDay(dues), source, (ids) => hashHex(ids.join(',')));
 }
 
 /**
@@ -311,7 +320,17 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   });
   if (membership.length) await ports.segments.apply(membership);
   const notErased = results.filter((r) => !plan.erasing.has(r.memberId));
-  await writeHints(notErased, stored, `${shardId}#${last}`, ports.hints, ports.program.coins.expiryNoticeDays);
+  const relisted = unsettledMembers(progressRead)
+    .filter((id) => !isSettleEntry(id) && !plan.erasing.has(id))
+    .flatMap((id) => stored.get(id) ?? unsettled.get(id) ?? []);
+  const checkDueHints = await writeHints(
+    notErased,
+    stored,
+    `${shardId}#${last}`,
+    ports.hints,
+    ports.program.coins.expiryNoticeDays,
+    relisted,
+  );
 
   // Before the first member write; the members an earlier attempt left stay listed until settled —
   // but for one gone since (erased: no outbox left to add, and its id is kept nowhere).
@@ -366,6 +385,7 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
       }
     },
   );
+  await checkDueHints();
   // A failed write contributed nothing; its redelivery's outbox is added where the marks passed it.
   // What an earlier attempt's write left on the member rode on the failed one: added now, at its own
   // position, which the member's exception (from there on) does not cover.

@@ -12,10 +12,13 @@
  * - A run reads the hints of the days after its last run up to its own day, re-reads those members,
  *   and hints each again at its next due day after the run's commands (shared/jobs/run-coins.ts):
  *   the consumer hints again when it applies them, but a command it refuses would leave none.
- * - A writer's day the job has begun to read may be read already: the run says it began (`start`)
- *   before reading, and a writer reads that after writing and, if its day is not after it, writes
- *   the hint again on the next day ({@link putDueHints}). Either the run's read sees the write or
- *   the writer's read sees the run's start.
+ * - A writer's day the job has begun to read may be read already, and so may its member, before
+ *   the write: the run says it began (`start`) before reading hints and members; a writer reads
+ *   that once its member write committed and, if a hinted day is not after it, writes the hint
+ *   again on the next day ({@link putDueHints}). Either the run's reads see the writes or the
+ *   writer's read sees the run's start. A consumer attempt that dies in between leaves its
+ *   members listed in the shard's batch progress (shared/batch/batch-progress.ts): the next
+ *   attempt hints them again at their stored next due day.
  */
 import type { CoinState } from './lots';
 import { nextCoinDueDay } from './lots';
@@ -60,22 +63,24 @@ export const HINT_IDS_PER_ITEM = 2_000;
 
 /**
  * Writes the hints, none on a day a coins job run has begun (it may have read that day already):
- * those go to the day after the latest start, and after writing the start is read again until no
- * hint is on a started day. `source` names the writer (shard and batch, job run); each item's
- * name adds its part, so a retry naming other members adds items rather than replacing them.
+ * those go to the day after the latest start. `source` names the writer (shard and batch, job
+ * run); each item's name adds its part, so a retry naming other members adds items rather than
+ * replacing them. Returns the check to make once the member writes the hints are for committed:
+ * a run that began before then may have read a hinted day, or those members, before the writes,
+ * so the check reads the start again and places the hints of days it reached on the day after,
+ * until no new start is found.
  */
 export async function putDueHints(
   port: CoinDuePort,
   byDay: Map<number, string[]>,
   source: string,
   digest: (ids: readonly string[]) => string,
-) {
-  if (!byDay.size) return;
+): Promise<() => Promise<void>> {
+  if (!byDay.size) return async () => {};
   let started = await port.started();
-  let pending = [...byDay];
-  for (let round = 0; pending.length; round++) {
+  const place = async (hints: [number, string[]][]) => {
     const floor = started === null ? null : started + 1;
-    const placed = pending.map(([day, ids]) => [floor === null ? day : Math.max(day, floor), ids] as const);
+    const placed = hints.map(([day, ids]): [number, string[]] => [floor === null ? day : Math.max(day, floor), ids]);
     await Promise.all(
       placed.flatMap(([day, ids]) => {
         const parts: Promise<void>[] = [];
@@ -86,11 +91,18 @@ export async function putDueHints(
         return parts;
       }),
     );
-    const now = await port.started();
-    if (now === started) return;
-    started = now;
-    // A run that began meanwhile may have read these days before the writes: place them again.
-    pending = placed.filter(([day]) => now !== null && day <= now).map(([day, ids]) => [day, [...ids]]);
-    if (round > 100) throw new Error('coin-due hints: the coins job kept starting new days');
-  }
+    return placed;
+  };
+  let placed = await place([...byDay]);
+  return async () => {
+    for (let round = 0; ; round++) {
+      const now = await port.started();
+      if (now === started || now === null) return;
+      started = now;
+      const reached = placed.filter(([day]) => day <= now);
+      if (!reached.length) return;
+      if (round > 100) throw new Error('coin-due hints: the coins job kept starting new days');
+      placed = await place(reached);
+    }
+  };
 }

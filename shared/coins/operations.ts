@@ -129,9 +129,11 @@ async function commit(
   // its member's next due day can only move later, and any hint from before it comes first.
   const takesOnly = record.kind === 'redemption' && !record.reversed;
   const due = next.linkedTo || takesOnly ? null : dueToHint(before.coins, next.coins, deps.coins.expiryNoticeDays);
-  if (due !== null) await putDueHints(deps.hints, hintsByDay([[next.memberId, due]]), `api#${op}`, (ids) => hashHex(ids.join(',')));
+  const checkHints =
+    due === null ? null : await putDueHints(deps.hints, hintsByDay([[next.memberId, due]]), `api#${op}`, (ids) => hashHex(ids.join(',')));
   const pending: PendingOperation = { op, record, counts: coinCounts(entries, next.coins.asOf), settle: true };
   if (!(await deps.store.putMember({ ...next, tillOps: [...(next.tillOps ?? []), pending] }))) return false;
+  await checkHints?.();
   await deps.store.announce(next.memberId, pending);
   return true;
 }

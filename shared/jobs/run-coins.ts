@@ -53,6 +53,7 @@ export async function runCoins(
     if (due !== null) next.push([id, due]);
   }
   await ports.commands.put(commands);
+  // This run began on asOf: its hints, all of later days, need no check against it.
   await putDueHints(ports.coinDue, hintsByDay(next), `coins-job#${asOf}`, (part) => hashHex(part.join(',')));
   if (last === null || asOf > last) await ports.progress.recordRun('coins', asOf);
   return { asOf: dayString(asOf), days: days.length, candidates: candidates.length, commands: commands.length };

@@ -64,29 +64,48 @@ const digest = (ids: readonly string[]) => ids.join('+');
 describe('putDueHints', () => {
   it('puts each day as asked while no run has begun; a day a run began goes to the day after', async () => {
     const port = new MemoryCoinDue();
-    await putDueHints(port, new Map([[107, ['m1', 'm2']]]), 'b1', digest);
+    await (
+      await putDueHints(port, new Map([[107, ['m1', 'm2']]]), 'b1', digest)
+    )();
     await port.start(110);
-    await putDueHints(port, new Map([[105, ['m3']], [120, ['m4']]]), 'b2', digest);
+    await (
+      await putDueHints(
+        port,
+        new Map([
+          [105, ['m3']],
+          [120, ['m4']],
+        ]),
+        'b2',
+        digest,
+      )
+    )();
     expect(await hinted(port, 100, 130)).toEqual({ 107: ['m1', 'm2'], 111: ['m3'], 120: ['m4'] });
   });
 
   it('a run that begins between the write and the check: the day it may have read is written again after it', async () => {
-    // The run for 108 begins right after the first put (it may have read day 108 before the put).
+    // The run for 108 begins right after the first put (it may have read day 108, or the member,
+    // before the writes); the check after the member write finds it.
     const port = new RacingCoinDue([108]);
-    await putDueHints(port, new Map([[108, ['m1']]]), 'b1', digest);
+    const check = await putDueHints(port, new Map([[108, ['m1']]]), 'b1', digest);
+    expect(await hinted(port, 100, 130)).toEqual({ 108: ['m1'] });
+    await check();
     expect(await port.started()).toBe(108);
     // Still on 108 (a hint too many is harmless) and again on 109, the next run's first day.
     expect(await hinted(port, 100, 130)).toEqual({ 108: ['m1'], 109: ['m1'] });
     // Runs beginning twice in a row: placed until a check finds no new start.
     const twice = new RacingCoinDue([108, 109]);
-    await putDueHints(twice, new Map([[108, ['m1']]]), 'b1', digest);
+    await (
+      await putDueHints(twice, new Map([[108, ['m1']]]), 'b1', digest)
+    )();
     expect(await hinted(twice, 100, 130)).toEqual({ 108: ['m1'], 109: ['m1'], 110: ['m1'] });
   });
 
   it('splits a long list over items; ranges read across 14-day periods', async () => {
     const port = new MemoryCoinDue();
     const ids = Array.from({ length: 4_500 }, (_, i) => `m${i}`);
-    await putDueHints(port, new Map([[200, ids]]), 'job', (part) => `${part.length}:${part[0]}`);
+    await (
+      await putDueHints(port, new Map([[200, ids]]), 'job', (part) => `${part.length}:${part[0]}`)
+    )();
     expect([...port.items.values()].flatMap((sks) => [...sks.values()]).map((list) => list.length)).toEqual([2_000, 2_000, 500]);
     expect((await port.membersDue(150, 250)).length).toBe(4_500);
     expect(coinDueSpans(195, 230).map((s) => s.pk)).toEqual(['cd#182', 'cd#196', 'cd#210', 'cd#224']);
@@ -124,5 +143,28 @@ describe('the coins job and the consumer keep every member with a lot hinted', (
     for (const day of ['2026-11-09', '2026-11-10', '2026-11-11', '2026-11-12', '2026-11-13', '2026-11-14'])
       expect(await run(day), day).toEqual([]);
     expect((await run('2026-11-15')).map((c) => c.eventId)).toEqual(['coins_day:2026-11-15:m1']);
+  });
+
+  it('an attempt that dies after its member writes, before its check of the hints: the retry hints its members again', async () => {
+    const p = new MemoryPipeline(undefined, () => Date.parse('2028-01-01T00:00:00Z'));
+    const due = p.hints.coinDue;
+    const started = due.started.bind(due);
+    const put = due.put.bind(due);
+    let calls = 0;
+    let puts = 0;
+    // The first attempt: its hint of 11-08 (o1's lot) is put, the run for 11-08 begins, and the
+    // attempt dies at its check (the run may have read m1 before its write).
+    due.put = async (day, source, ids) => {
+      await put(day, source, ids);
+      if (puts++ === 0) await due.start(dayNumber('2026-11-08'));
+    };
+    due.started = async () => {
+      if (++calls === 2) throw new Error('injected: the process died');
+      return started();
+    };
+    await p.deliver(p.records([purchaseLine('e-o1', 'm1', 'o1', '2026-11-01', 10_000, { sku: 'a', category: 'meat' })]));
+    expect(p.retries).toBe(1);
+    // The retry finds m1 listed in the batch progress and hints it on the run's next day.
+    expect(await due.membersDue(dayNumber('2026-11-09'), dayNumber('2026-11-09'))).toEqual(['m1']);
   });
 });
