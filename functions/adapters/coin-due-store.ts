@@ -14,11 +14,13 @@ export class CoinDueStore implements CoinDuePort {
     private readonly table: string,
   ) {}
 
-  async put(day: number, source: string, ids: readonly string[]): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.table, Item: { ...coinDueHintKey(day, source), ids: [...ids] } }));
+  async put(day: number, source: string, ids: readonly string[], expiresBy: number): Promise<void> {
+    await this.client.send(
+      new PutCommand({ TableName: this.table, Item: { ...coinDueHintKey(day, source), ids: [...ids], ex: expiresBy } }),
+    );
   }
 
-  async membersDue(from: number, to: number): Promise<string[]> {
+  async membersDue(from: number, to: number, expiringBy?: number): Promise<string[]> {
     const ids = new Set<string>();
     await Promise.all(
       coinDueSpans(from, to).map(async (span) => {
@@ -28,7 +30,13 @@ export class CoinDueStore implements CoinDuePort {
             new QueryCommand({
               TableName: this.table,
               KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-              ExpressionAttributeValues: { ':pk': span.pk, ':from': span.between[0], ':to': span.between[1] },
+              ExpressionAttributeValues: {
+                ':pk': span.pk,
+                ':from': span.between[0],
+                ':to': span.between[1],
+                ...(expiringBy === undefined ? {} : { ':ex': expiringBy }),
+              },
+              ...(expiringBy === undefined ? {} : { FilterExpression: 'ex <= :ex' }),
               ProjectionExpression: 'pk, sk, ids',
               // The writers' protocol needs a read that sees every hint written before it.
               ConsistentRead: true,

@@ -25,7 +25,8 @@ export async function coinsExpiring(program: Program, today: number, days: numbe
   const last = await new JobProgressStore(client, names.metricsTable).lastRun('coins');
   // Hints of days the job has read are behind it (it hinted their members again after them).
   const from = last === null ? today - firstRunDays(program) : Math.min(last + 1, today);
-  const ids = await new CoinDueStore(client, names.metricsTable).membersDue(from, today + days);
+  // Only the hint items naming a member whose earliest lot expired by then, as they were written.
+  const ids = await new CoinDueStore(client, names.metricsTable).membersDue(from, today + days, today + days);
   let coins = 0;
   let holders = 0;
   await Promise.all(

@@ -35,8 +35,7 @@ import { CounterFlush, deltasToCounts } from './counter-flush';
 import { BATCH_PROGRESS_KEY, BatchProgress, unsettledMembers } from './batch-progress';
 import { isSettleEntry, settleEntry, settleTagSource } from '../coins/settle';
 import { tillCounts } from './till-counts';
-import { dueToHint, hintsByDay, putDueHints } from '../coins/due-hints';
-import { nextCoinDueDay } from '../coins/lots';
+import { dueToHint, hintOf, hintsByDay, putDueHints, type DueHint } from '../coins/due-hints';
 import type { BatchPorts, BatchResult, HintPort } from './ports';
 
 export type { ForwardedRecord, ForwardPort, QuarantineItem, ShardRangePort, StreamRecord } from './decode';
@@ -54,7 +53,7 @@ async function writeHints(
   relisted: readonly MemberState[],
 ): Promise<() => Promise<void>> {
   const days = new Map<number, { purchased: string[]; lastActive: string[] }>();
-  const dues: [string, number][] = [];
+  const dues: DueHint[] = [];
   const note = (day: number, list: 'purchased' | 'lastActive', memberId: string) => {
     let lists = days.get(day);
     if (!lists) days.set(day, (lists = { purchased: [], lastActive: [] }));
@@ -69,14 +68,14 @@ async function writeHints(
     const known = new Map((before?.purchases ?? []).map((p) => [p.day, p.orders]));
     for (const p of r.final.purchases) if ((known.get(p.day) ?? 0) !== p.orders) note(p.day, 'purchased', r.memberId);
     // A member merged away holds no lots the job would look at (its survivor is hinted itself).
-    const due = r.final.linkedTo ? null : dueToHint(before?.coins, r.final.coins, noticeDays);
-    if (due !== null) dues.push([r.memberId, due]);
+    const hint = r.final.linkedTo ? null : dueToHint(r.memberId, before?.coins, r.final.coins, noticeDays);
+    if (hint) dues.push(hint);
   }
   // Members an earlier attempt listed: it may have died between their writes and its check of the
   // hints (due-hints.ts), so they are hinted again at their stored next due day.
   for (const m of relisted) {
-    const due = m.linkedTo ? null : nextCoinDueDay(m.coins, noticeDays);
-    if (due !== null) dues.push([m.memberId, due]);
+    const hint = m.linkedTo ? null : hintOf(m.memberId, m.coins, noticeDays);
+    if (hint) dues.push(hint);
   }
   // Each day's lists under their own content's name: a retry from a failed member (to the same last
   // record) names fewer members — those written by an earlier attempt skip their records — and must

@@ -8,7 +8,9 @@
  * the coins job has not yet read, and no later than the member's next due day (or the job's next
  * day, when that day has passed).
  * - A write that moves a member's next due day (a first lot, a new lot, a lot booked, spent or
- *   expired, coins put back) hints the new day ({@link dueToHint}).
+ *   expired, coins put back), or brings its earliest lot expiry forward, hints its next due day
+ *   ({@link dueToHint}). A hint item also keeps the earliest lot expiry of the members it names,
+ *   as of the write (`ex`): coins expiring soon reads only the items that can hold such members.
  * - A run reads the hints of the days after its last run up to its own day, re-reads those members,
  *   and hints each again at its next due day after the run's commands (shared/jobs/run-coins.ts):
  *   the consumer hints again when it applies them, but a command it refuses would leave none.
@@ -24,38 +26,67 @@ import type { CoinState } from './lots';
 import { nextCoinDueDay } from './lots';
 
 export interface CoinDuePort {
-  /** Stores `ids` as the hint of `day` under `source` (replacing what that source held on that day). */
-  put(day: number, source: string, ids: readonly string[]): Promise<void>;
-  /** The ids hinted on days `from`..`to` (with repeats removed). */
-  membersDue(from: number, to: number): Promise<string[]>;
+  /**
+   * Stores `ids` as the hint of `day` under `source` (replacing what that source held on that
+   * day), with `expiresBy`: the earliest expiry of any lot of theirs at the write.
+   */
+  put(day: number, source: string, ids: readonly string[], expiresBy: number): Promise<void>;
+  /**
+   * The ids hinted on days `from`..`to` (with repeats removed); with `expiringBy`, only those of
+   * items naming a member with a lot expiring by then.
+   */
+  membersDue(from: number, to: number, expiringBy?: number): Promise<string[]>;
   /** The latest day a coins job run began to read hints for, or null. */
   started(): Promise<number | null>;
   /** Records that a run for `day` begins (a later day only: never moves back). */
   start(day: number): Promise<void>;
 }
 
+/** A member to hint: its next coin due day, and the earliest expiry of its live lots. */
+export interface DueHint {
+  memberId: string;
+  day: number;
+  expiresOn: number;
+}
+
+/** The earliest expiry of a state's live lots, or null without any. */
+export function earliestExpiry(state: CoinState): number | null {
+  let first: number | null = null;
+  for (const lot of state.lots) if (lot.left > 0 && (first === null || lot.expiresOn < first)) first = lot.expiresOn;
+  return first;
+}
+
+/** A member's hint of its present state (its next due day and earliest expiry), or null without lots. */
+export function hintOf(memberId: string, state: CoinState, noticeDays: number): DueHint | null {
+  const day = nextCoinDueDay(state, noticeDays);
+  const expiresOn = earliestExpiry(state);
+  return day === null || expiresOn === null ? null : { memberId, day, expiresOn };
+}
+
 /**
- * The day a write must hint for a member: its next coin due day after the write, when that changed
- * (null when it did not, or there is none). Also when it moved later: a run that has begun may have
- * read the earlier hint and hinted the member again from the state it read, without this write's
- * lots (a purchase applied before the run's command, whose lot is due before that run's next day).
+ * What a write must hint for a member: its next coin due day after the write, when that changed
+ * or its earliest lot expiry came forward (null otherwise, or without lots). Also when the due
+ * day moved later: a run that has begun may have read the earlier hint and hinted the member
+ * again from the state it read, without this write's lots (a purchase applied before the run's
+ * command, whose lot is due before that run's next day).
  */
-export function dueToHint(before: CoinState | undefined, after: CoinState, noticeDays: number): number | null {
-  const due = nextCoinDueDay(after, noticeDays);
-  if (due === null) return null;
-  const was = before ? nextCoinDueDay(before, noticeDays) : null;
-  return due === was ? null : due;
+export function dueToHint(memberId: string, before: CoinState | undefined, after: CoinState, noticeDays: number): DueHint | null {
+  const hint = hintOf(memberId, after, noticeDays);
+  if (!hint || !before) return hint;
+  const was = nextCoinDueDay(before, noticeDays);
+  const expired = earliestExpiry(before);
+  return hint.day !== was || expired === null || hint.expiresOn < expired ? hint : null;
 }
 
 /** Hints by day: a member once per day, ids sorted (a source's content names it). */
-export function hintsByDay(dues: Iterable<readonly [memberId: string, day: number]>): Map<number, string[]> {
-  const byDay = new Map<number, Set<string>>();
-  for (const [id, day] of dues) {
-    let ids = byDay.get(day);
-    if (!ids) byDay.set(day, (ids = new Set()));
-    ids.add(id);
+export function hintsByDay(hints: Iterable<DueHint>): Map<number, Map<string, number>> {
+  const byDay = new Map<number, Map<string, number>>();
+  for (const h of hints) {
+    let members = byDay.get(h.day);
+    if (!members) byDay.set(h.day, (members = new Map()));
+    members.set(h.memberId, Math.min(h.expiresOn, members.get(h.memberId) ?? Infinity));
   }
-  return new Map([...byDay].map(([day, ids]) => [day, [...ids].sort()]));
+  return new Map([...byDay].map(([day, members]) => [day, new Map([...members].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))]));
 }
 
 /** A hint item holds at most this many ids (a job run's hints of one day may name many members). */
@@ -72,21 +103,23 @@ export const HINT_IDS_PER_ITEM = 2_000;
  */
 export async function putDueHints(
   port: CoinDuePort,
-  byDay: Map<number, string[]>,
+  byDay: Map<number, Map<string, number>>,
   source: string,
   digest: (ids: readonly string[]) => string,
 ): Promise<() => Promise<void>> {
   if (!byDay.size) return async () => {};
   let started = await port.started();
-  const place = async (hints: [number, string[]][]) => {
+  const place = async (hints: [number, Map<string, number>][]) => {
     const floor = started === null ? null : started + 1;
-    const placed = hints.map(([day, ids]): [number, string[]] => [floor === null ? day : Math.max(day, floor), ids]);
+    const placed = hints.map(([day, members]): [number, Map<string, number>] => [floor === null ? day : Math.max(day, floor), members]);
     await Promise.all(
-      placed.flatMap(([day, ids]) => {
+      placed.flatMap(([day, members]) => {
+        const ids = [...members.keys()];
         const parts: Promise<void>[] = [];
         for (let i = 0; i < ids.length; i += HINT_IDS_PER_ITEM) {
           const part = ids.slice(i, i + HINT_IDS_PER_ITEM);
-          parts.push(port.put(day, `${source}#${digest(part)}`, part));
+          const expiresBy = Math.min(...part.map((id) => members.get(id)!));
+          parts.push(port.put(day, `${source}#${digest(part)}`, part, expiresBy));
         }
         return parts;
       }),

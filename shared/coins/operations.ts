@@ -126,11 +126,11 @@ async function commit(
 ): Promise<boolean> {
   // Before the member write (a hint too many is harmless, one missing is not): a reversal or an
   // adjustment may move the member's next due day (due-hints.ts). A redemption only takes coins:
-  // its member's next due day can only move later, and any hint from before it comes first.
+  // its member's next due day can only move later, its earliest expiry too, and any hint from
+  // before it comes first.
   const takesOnly = record.kind === 'redemption' && !record.reversed;
-  const due = next.linkedTo || takesOnly ? null : dueToHint(before.coins, next.coins, deps.coins.expiryNoticeDays);
-  const checkHints =
-    due === null ? null : await putDueHints(deps.hints, hintsByDay([[next.memberId, due]]), `api#${op}`, (ids) => hashHex(ids.join(',')));
+  const hint = next.linkedTo || takesOnly ? null : dueToHint(next.memberId, before.coins, next.coins, deps.coins.expiryNoticeDays);
+  const checkHints = hint && (await putDueHints(deps.hints, hintsByDay([hint]), `api#${op}`, (ids) => hashHex(ids.join(','))));
   const pending: PendingOperation = { op, record, counts: coinCounts(entries, next.coins.asOf), settle: true };
   if (!(await deps.store.putMember({ ...next, tillOps: [...(next.tillOps ?? []), pending] }))) return false;
   await checkHints?.();

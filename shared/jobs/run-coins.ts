@@ -11,7 +11,7 @@
 import { dayString } from '../days/days';
 import type { JobCommand } from '../events/events';
 import { runCoinDay } from '../coins/ledger';
-import { hintsByDay, putDueHints } from '../coins/due-hints';
+import { hintOf, hintsByDay, putDueHints, type DueHint } from '../coins/due-hints';
 import { hashHex } from '../util/hash';
 import { nextCoinDueDay } from '../coins/lots';
 import type { Program } from '../programme/vocabulary';
@@ -36,7 +36,7 @@ export async function runCoins(
   const members = await ports.members.getMany(candidates);
   const now = ports.now();
   const commands: JobCommand[] = [];
-  const next: [string, number][] = [];
+  const next: DueHint[] = [];
   const ids = [...members.keys()].sort();
   for (const id of ids) {
     // Hints are candidates only: decide on the item.
@@ -49,8 +49,8 @@ export async function runCoins(
       coins = runCoinDay(coins, day, program.coins).state;
     }
     // Its hint read now is behind the job from tomorrow: hint the next due day after this run.
-    const due = nextCoinDueDay(coins, program.coins.expiryNoticeDays);
-    if (due !== null) next.push([id, due]);
+    const hint = hintOf(id, coins, program.coins.expiryNoticeDays);
+    if (hint) next.push(hint);
   }
   await ports.commands.put(commands);
   // This run began on asOf: its hints, all of later days, need no check against it.

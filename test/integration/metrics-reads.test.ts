@@ -162,9 +162,10 @@ describe('metrics reads', () => {
 
   it("GET /metrics/program as of today: coin lots read only of members hinted after the coins job's last run and within the month", async () => {
     // The job ran yesterday: hints of days up to then are behind it (it hinted their members
-    // again). 100 members hinted on a day it read, 100 on a day after the month, 20 with a lot
-    // becoming available in 3 days (read: their lots expire in a year), and one with 250 coins
-    // expiring on day +12 (hinted on its notice day, passed, so on the job's next day).
+    // again). 100 members hinted on a day it read, 100 on a day after the month, 120 with a lot
+    // becoming available in 3 days (their items are skipped: every lot of theirs expires in a
+    // year: unfiltered, 2 BatchGetItem), and one with 250 coins expiring on day +12, hinted with 5 of
+    // them (read: 6 members).
     const lot = (seq: number, availableOn: number, expiresOn: number, left: number, booked: boolean): CoinLot => ({
       seq,
       availableOn,
@@ -182,7 +183,7 @@ describe('metrics reads', () => {
     const groups = {
       behind: Array.from({ length: 100 }, (_, i) => far(i, 'behind')),
       later: Array.from({ length: 100 }, (_, i) => far(i, 'later')),
-      pending: Array.from({ length: 20 }, (_, i) => member(`pending-${i}`, [lot(1, TODAY + 3, TODAY + 368, 10, false)])),
+      pending: Array.from({ length: 120 }, (_, i) => member(`pending-${i}`, [lot(1, TODAY + 3, TODAY + 368, 10, false)])),
       expiring: [member('expiring', [lot(2, TODAY - 353, TODAY + 12, 250, true), lot(3, TODAY - 10, TODAY + 355, 40, true)])],
     };
     const client = DynamoDBDocumentClient.from(dynamoClient(inject('endpoints')));
@@ -193,14 +194,14 @@ describe('metrics reads', () => {
       );
     const hints = new CoinDueStore(client, stack.names.tables.MetricsTable);
     const ids = (list: { memberId: string }[]) => list.map((m) => m.memberId);
-    await hints.put(TODAY - 5, 'test#behind', ids(groups.behind));
-    await hints.put(TODAY + 31, 'test#later', ids(groups.later));
-    await hints.put(TODAY + 3, 'test#pending', ids(groups.pending));
-    await hints.put(TODAY, 'test#expiring', ids(groups.expiring));
+    await hints.put(TODAY - 5, 'test#behind', ids(groups.behind), TODAY + 335);
+    await hints.put(TODAY + 31, 'test#later', ids(groups.later), TODAY + 335);
+    await hints.put(TODAY + 3, 'test#pending', ids(groups.pending), TODAY + 368);
+    await hints.put(TODAY + 4, 'test#pending-and-expiring', [...ids(groups.pending).slice(0, 5), 'expiring'], TODAY + 12);
     await new JobProgressStore(client, stack.names.tables.MetricsTable).recordRun('coins', TODAY - 1);
     const { body, requests: made } = await counted(() => getProgram(ctx, event({})));
     expect(body.coins.expiringNext30Days).toEqual({ coins: 250, members: 1 });
-    // 21 members' lots in one BatchGetItem; 4 counter Queries and one per 14-day period of hints
+    // 6 members' lots in one BatchGetItem; 4 counter Queries and one per 14-day period of hints
     // from today to day +30 (3); the job's progress item.
     expect(made.filter((r) => r.startsWith('BatchGet'))).toHaveLength(1);
     expect(made.filter((r) => r === 'QueryCommand')).toHaveLength(4 + coinDueSpans(TODAY, TODAY + 30).length);

@@ -266,17 +266,19 @@ export class MemoryJobProgress implements JobProgressPort {
 /** Coin-due hints and the coins job's start mark, as MetricsTable holds them (coin-due-store.ts). */
 export class MemoryCoinDue implements CoinDuePort {
   /** pk → sk → ids, keys as the store writes them. */
-  readonly items = new Map<string, Map<string, string[]>>();
+  readonly items = new Map<string, Map<string, { ids: string[]; ex: number }>>();
   startedDay: number | null = null;
-  async put(day: number, source: string, ids: readonly string[]) {
+  async put(day: number, source: string, ids: readonly string[], expiresBy: number) {
     const { pk, sk } = coinDueHintKey(day, source);
     if (!this.items.has(pk)) this.items.set(pk, new Map());
-    this.items.get(pk)!.set(sk, [...ids]);
+    this.items.get(pk)!.set(sk, { ids: [...ids], ex: expiresBy });
   }
-  async membersDue(from: number, to: number) {
+  async membersDue(from: number, to: number, expiringBy?: number) {
     const out = new Set<string>();
     for (const { pk, between } of coinDueSpans(from, to))
-      for (const [sk, ids] of this.items.get(pk) ?? []) if (sk >= between[0] && sk <= between[1]) ids.forEach((id) => out.add(id));
+      for (const [sk, item] of this.items.get(pk) ?? [])
+        if (sk >= between[0] && sk <= between[1] && (expiringBy === undefined || item.ex <= expiringBy))
+          item.ids.forEach((id) => out.add(id));
     return [...out];
   }
   async started() {

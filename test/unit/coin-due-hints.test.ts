@@ -24,18 +24,24 @@ const lot = (seq: number, availableOn: number, expiresOn: number, booked: boolea
 const state = (...lots: CoinLot[]): CoinState => ({ lots, debt: 0, asOf: 100 });
 
 describe('dueToHint', () => {
-  it('hints the next due day when it changed, in either direction; nothing when it did not or there is none', () => {
-    // A first lot: due on its availableOn (107).
-    expect(dueToHint(undefined, state(lot(1, 107, 472, false)), NOTICE)).toBe(107);
-    expect(dueToHint(state(), state(lot(1, 107, 472, false)), NOTICE)).toBe(107);
+  const hint = (before: CoinState | undefined, after: CoinState) => {
+    const h = dueToHint('m', before, after, NOTICE);
+    return h && [h.day, h.expiresOn];
+  };
+  it('hints the next due day when it changed, in either direction, or the earliest expiry came forward', () => {
+    // A first lot: due on its availableOn (107); it expires on 472.
+    expect(hint(undefined, state(lot(1, 107, 472, false)))).toEqual([107, 472]);
+    expect(hint(state(), state(lot(1, 107, 472, false)))).toEqual([107, 472]);
     // Booked: next is its notice, 472 − 30.
-    expect(dueToHint(state(lot(1, 107, 472, false)), state(lot(1, 107, 472, true)), NOTICE)).toBe(442);
-    // A second lot due later than the first: the next due day stays 107.
-    expect(dueToHint(state(lot(1, 107, 472, false)), state(lot(1, 107, 472, false), lot(2, 110, 475, false)), NOTICE)).toBeNull();
+    expect(hint(state(lot(1, 107, 472, false)), state(lot(1, 107, 472, true)))).toEqual([442, 472]);
+    // A second lot due later than the first: the next due day stays 107, nothing to hint.
+    expect(hint(state(lot(1, 107, 472, false)), state(lot(1, 107, 472, false), lot(2, 110, 475, false)))).toBeNull();
     // A lot put back whose notice comes before the other lot's availability.
-    expect(dueToHint(state(lot(2, 130, 495, false)), state(lot(1, 50, 120, true), lot(2, 130, 495, false)), NOTICE)).toBe(90);
+    expect(hint(state(lot(2, 130, 495, false)), state(lot(1, 50, 120, true), lot(2, 130, 495, false)))).toEqual([90, 120]);
+    // A lot put back expiring first, its notice sent: the due day stays 130, the expiry came forward.
+    expect(hint(state(lot(2, 130, 495, false)), state(lot(1, 50, 200, true, true), lot(2, 130, 495, false)))).toEqual([130, 200]);
     // The last coins gone.
-    expect(dueToHint(state(lot(1, 107, 472, true)), state(), NOTICE)).toBeNull();
+    expect(hint(state(lot(1, 107, 472, true)), state())).toBeNull();
   });
 });
 
@@ -44,8 +50,8 @@ class RacingCoinDue extends MemoryCoinDue {
   constructor(private readonly startsAfterPut: number[]) {
     super();
   }
-  override async put(day: number, source: string, ids: readonly string[]) {
-    await super.put(day, source, ids);
+  override async put(day: number, source: string, ids: readonly string[], expiresBy: number) {
+    await super.put(day, source, ids, expiresBy);
     const next = this.startsAfterPut.shift();
     if (next !== undefined) await this.start(next);
   }
@@ -60,18 +66,20 @@ const hinted = async (port: CoinDuePort, from: number, to: number) => {
   return out;
 };
 const digest = (ids: readonly string[]) => ids.join('+');
+/** Hints by day, every member's earliest lot expiring on day 500. */
+const byDay = (days: [number, string[]][]) => new Map(days.map(([day, ids]) => [day, new Map(ids.map((id) => [id, 500]))]));
 
 describe('putDueHints', () => {
   it('puts each day as asked while no run has begun; a day a run began goes to the day after', async () => {
     const port = new MemoryCoinDue();
     await (
-      await putDueHints(port, new Map([[107, ['m1', 'm2']]]), 'b1', digest)
+      await putDueHints(port, byDay([[107, ['m1', 'm2']]]), 'b1', digest)
     )();
     await port.start(110);
     await (
       await putDueHints(
         port,
-        new Map([
+        byDay([
           [105, ['m3']],
           [120, ['m4']],
         ]),
@@ -86,7 +94,7 @@ describe('putDueHints', () => {
     // The run for 108 begins right after the first put (it may have read day 108, or the member,
     // before the writes); the check after the member write finds it.
     const port = new RacingCoinDue([108]);
-    const check = await putDueHints(port, new Map([[108, ['m1']]]), 'b1', digest);
+    const check = await putDueHints(port, byDay([[108, ['m1']]]), 'b1', digest);
     expect(await hinted(port, 100, 130)).toEqual({ 108: ['m1'] });
     await check();
     expect(await port.started()).toBe(108);
@@ -95,7 +103,7 @@ describe('putDueHints', () => {
     // Runs beginning twice in a row: placed until a check finds no new start.
     const twice = new RacingCoinDue([108, 109]);
     await (
-      await putDueHints(twice, new Map([[108, ['m1']]]), 'b1', digest)
+      await putDueHints(twice, byDay([[108, ['m1']]]), 'b1', digest)
     )();
     expect(await hinted(twice, 100, 130)).toEqual({ 108: ['m1'], 109: ['m1'], 110: ['m1'] });
   });
@@ -104,10 +112,13 @@ describe('putDueHints', () => {
     const port = new MemoryCoinDue();
     const ids = Array.from({ length: 4_500 }, (_, i) => `m${i}`);
     await (
-      await putDueHints(port, new Map([[200, ids]]), 'job', (part) => `${part.length}:${part[0]}`)
+      await putDueHints(port, byDay([[200, ids]]), 'job', (part) => `${part.length}:${part[0]}`)
     )();
-    expect([...port.items.values()].flatMap((sks) => [...sks.values()]).map((list) => list.length)).toEqual([2_000, 2_000, 500]);
+    expect([...port.items.values()].flatMap((sks) => [...sks.values()]).map((item) => item.ids.length)).toEqual([2_000, 2_000, 500]);
     expect((await port.membersDue(150, 250)).length).toBe(4_500);
+    // Coins expiring by day 499: no item names a member with a lot expiring by then.
+    expect(await port.membersDue(150, 250, 499)).toEqual([]);
+    expect((await port.membersDue(150, 250, 500)).length).toBe(4_500);
     expect(coinDueSpans(195, 230).map((s) => s.pk)).toEqual(['cd#182', 'cd#196', 'cd#210', 'cd#224']);
   });
 });
@@ -154,8 +165,8 @@ describe('the coins job and the consumer keep every member with a lot hinted', (
     let puts = 0;
     // The first attempt: its hint of 11-08 (o1's lot) is put, the run for 11-08 begins, and the
     // attempt dies at its check (the run may have read m1 before its write).
-    due.put = async (day, source, ids) => {
-      await put(day, source, ids);
+    due.put = async (day, source, ids, expiresBy) => {
+      await put(day, source, ids, expiresBy);
       if (puts++ === 0) await due.start(dayNumber('2026-11-08'));
     };
     due.started = async () => {
