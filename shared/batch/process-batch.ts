@@ -35,7 +35,7 @@ import { CounterFlush, deltasToCounts } from './counter-flush';
 import { BATCH_PROGRESS_KEY, BatchProgress, unsettledMembers } from './batch-progress';
 import { isSettleEntry, settleEntry, settleTagSource } from '../coins/settle';
 import { tillCounts } from './till-counts';
-import { dueToHint, hintOf, hintsByDay, putDueHints, type DueHint } from '../coins/due-hints';
+import { dueToHint, hintOf, putDueHints, type DueHint } from '../coins/due-hints';
 import type { BatchPorts, BatchResult, HintPort } from './ports';
 
 export type { ForwardedRecord, ForwardPort, QuarantineItem, ShardRangePort, StreamRecord } from './decode';
@@ -87,7 +87,7 @@ async function writeHints(
     }),
   );
   // The coin-due hints' check once the member writes committed (shared/coins/due-hints.ts).
-  return putDueHints(hints.coinDue, hintsByDay(dues), source, (ids) => hashHex(ids.join(',')));
+  return putDueHints(hints.coinDue, dues, source, (ids) => hashHex(ids.join(',')));
 }
 
 /**

@@ -47,6 +47,13 @@ export interface DueHint {
   memberId: string;
   day: number;
   expiresOn: number;
+  /**
+   * Set when the write moved the next due day later, to the day before it: the hint is needed only
+   * if a run has begun on or after that day by the time the write committed (that run may have
+   * read the earlier hint, and the member before the write); otherwise the earlier hint is read
+   * after the write, and the run that reads it hints the member from what it reads.
+   */
+  wasDue?: number;
 }
 
 /** The earliest expiry of a state's live lots, or null without any. */
@@ -65,20 +72,19 @@ export function hintOf(memberId: string, state: CoinState, noticeDays: number): 
 
 /**
  * What a write must hint for a member: its next coin due day after the write, when that changed
- * or its earliest lot expiry came forward (null otherwise, or without lots). Also when the due
- * day moved later: a run that has begun may have read the earlier hint and hinted the member
- * again from the state it read, without this write's lots (a purchase applied before the run's
- * command, whose lot is due before that run's next day).
+ * or its earliest lot expiry came forward (null otherwise, or without lots). A due day that only
+ * moved later carries the day before ({@link DueHint.wasDue}).
  */
 export function dueToHint(memberId: string, before: CoinState | undefined, after: CoinState, noticeDays: number): DueHint | null {
   const hint = hintOf(memberId, after, noticeDays);
   if (!hint || !before) return hint;
   const was = nextCoinDueDay(before, noticeDays);
   const expired = earliestExpiry(before);
-  return hint.day !== was || expired === null || hint.expiresOn < expired ? hint : null;
+  if (was === null || expired === null || hint.day < was || hint.expiresOn < expired) return hint;
+  return hint.day === was ? null : { ...hint, wasDue: was };
 }
 
-/** Hints by day: a member once per day, ids sorted (a source's content names it). */
+/** Hints by day: a member once per day (its earliest expiry the least given), ids sorted (a source's content names it). */
 export function hintsByDay(hints: Iterable<DueHint>): Map<number, Map<string, number>> {
   const byDay = new Map<number, Map<string, number>>();
   for (const h of hints) {
@@ -98,22 +104,24 @@ export const HINT_IDS_PER_ITEM = 2_000;
  * run); each item's name adds its part, so a retry naming other members adds items rather than
  * replacing them. Returns the check to make once the member writes the hints are for committed:
  * a run that began before then may have read a hinted day, or those members, before the writes,
- * so the check reads the start again and places the hints of days it reached on the day after,
- * until no new start is found.
+ * so the check reads the start again and places the hints of days it reached on the day after
+ * (and writes the hints of due days moved later that it reached), until no new start is found.
  */
 export async function putDueHints(
   port: CoinDuePort,
-  byDay: Map<number, Map<string, number>>,
+  hints: readonly DueHint[],
   source: string,
   digest: (ids: readonly string[]) => string,
 ): Promise<() => Promise<void>> {
-  if (!byDay.size) return async () => {};
+  if (!hints.length) return async () => {};
   let started = await port.started();
-  const place = async (hints: [number, Map<string, number>][]) => {
-    const floor = started === null ? null : started + 1;
-    const placed = hints.map(([day, members]): [number, Map<string, number>] => [floor === null ? day : Math.max(day, floor), members]);
+  const reachedBy = (day: number | undefined) => day === undefined || (started !== null && day <= started);
+  let waiting = hints.filter((h) => !reachedBy(h.wasDue));
+  const place = async (list: readonly DueHint[]): Promise<DueHint[]> => {
+    const floor = started === null ? -Infinity : started + 1;
+    const placed = list.map((h) => ({ ...h, day: Math.max(h.day, floor) }));
     await Promise.all(
-      placed.flatMap(([day, members]) => {
+      [...hintsByDay(placed)].flatMap(([day, members]) => {
         const ids = [...members.keys()];
         const parts: Promise<void>[] = [];
         for (let i = 0; i < ids.length; i += HINT_IDS_PER_ITEM) {
@@ -126,16 +134,18 @@ export async function putDueHints(
     );
     return placed;
   };
-  let placed = await place([...byDay]);
+  let placed = await place(hints.filter((h) => reachedBy(h.wasDue)));
   return async () => {
     for (let round = 0; ; round++) {
       const now = await port.started();
       if (now === started || now === null) return;
       started = now;
-      const reached = placed.filter(([day]) => day <= now);
-      if (!reached.length) return;
+      const reached = placed.filter((h) => h.day <= now);
+      const woken = waiting.filter((h) => reachedBy(h.wasDue));
+      if (!reached.length && !woken.length) return;
       if (round > 100) throw new Error('coin-due hints: the coins job kept starting new days');
-      placed = await place(reached);
+      waiting = waiting.filter((h) => !reachedBy(h.wasDue));
+      placed = [...placed.filter((h) => h.day > now), ...(await place([...reached, ...woken]))];
     }
   };
 }

@@ -22,7 +22,7 @@ import { sameRedemptionBody, type RedemptionAnswer, type RedemptionBody } from '
 import { adjustCoins, redeemCoins, reverseCoins, type CoinEntry } from './ledger';
 import { coinBalance, lotNumber } from './lots';
 import { coinCounts } from './outbox';
-import { dueToHint, hintsByDay, putDueHints, type CoinDuePort } from './due-hints';
+import { dueToHint, putDueHints, type CoinDuePort } from './due-hints';
 import { hashHex } from '../util/hash';
 import {
   placeOf,
@@ -130,7 +130,7 @@ async function commit(
   // before it comes first.
   const takesOnly = record.kind === 'redemption' && !record.reversed;
   const hint = next.linkedTo || takesOnly ? null : dueToHint(next.memberId, before.coins, next.coins, deps.coins.expiryNoticeDays);
-  const checkHints = hint && (await putDueHints(deps.hints, hintsByDay([hint]), `api#${op}`, (ids) => hashHex(ids.join(','))));
+  const checkHints = hint && (await putDueHints(deps.hints, [hint], `api#${op}`, (ids) => hashHex(ids.join(','))));
   const pending: PendingOperation = { op, record, counts: coinCounts(entries, next.coins.asOf), settle: true };
   if (!(await deps.store.putMember({ ...next, tillOps: [...(next.tillOps ?? []), pending] }))) return false;
   await checkHints?.();

@@ -11,7 +11,7 @@
 import { dayString } from '../days/days';
 import type { JobCommand } from '../events/events';
 import { runCoinDay } from '../coins/ledger';
-import { hintOf, hintsByDay, putDueHints, type DueHint } from '../coins/due-hints';
+import { hintOf, putDueHints, type DueHint } from '../coins/due-hints';
 import { hashHex } from '../util/hash';
 import { nextCoinDueDay } from '../coins/lots';
 import type { Program } from '../programme/vocabulary';
@@ -54,7 +54,7 @@ export async function runCoins(
   }
   await ports.commands.put(commands);
   // This run began on asOf: its hints, all of later days, need no check against it.
-  await putDueHints(ports.coinDue, hintsByDay(next), `coins-job#${asOf}`, (part) => hashHex(part.join(',')));
+  await putDueHints(ports.coinDue, next, `coins-job#${asOf}`, (part) => hashHex(part.join(',')));
   if (last === null || asOf > last) await ports.progress.recordRun('coins', asOf);
   return { asOf: dayString(asOf), days: days.length, candidates: candidates.length, commands: commands.length };
 }

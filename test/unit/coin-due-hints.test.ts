@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { dayNumber } from '../../shared/days/days';
 import type { JobCommand } from '../../shared/events/events';
-import { dueToHint, putDueHints, type CoinDuePort } from '../../shared/coins/due-hints';
+import { dueToHint, putDueHints, type CoinDuePort, type DueHint } from '../../shared/coins/due-hints';
 import type { CoinLot, CoinState } from '../../shared/coins/lots';
 import { runCoins } from '../../shared/jobs/run-coins';
 import { coinDueSpans } from '../../shared/keys/metrics-keys';
@@ -32,8 +32,10 @@ describe('dueToHint', () => {
     // A first lot: due on its availableOn (107); it expires on 472.
     expect(hint(undefined, state(lot(1, 107, 472, false)))).toEqual([107, 472]);
     expect(hint(state(), state(lot(1, 107, 472, false)))).toEqual([107, 472]);
-    // Booked: next is its notice, 472 − 30.
+    // Booked: next is its notice, 472 − 30, later than before: needed only if a run reached 107.
     expect(hint(state(lot(1, 107, 472, false)), state(lot(1, 107, 472, true)))).toEqual([442, 472]);
+    expect(dueToHint('m', state(lot(1, 107, 472, false)), state(lot(1, 107, 472, true)), NOTICE)?.wasDue).toBe(107);
+    expect(dueToHint('m', undefined, state(lot(1, 107, 472, false)), NOTICE)?.wasDue).toBeUndefined();
     // A second lot due later than the first: the next due day stays 107, nothing to hint.
     expect(hint(state(lot(1, 107, 472, false)), state(lot(1, 107, 472, false), lot(2, 110, 475, false)))).toBeNull();
     // A lot put back whose notice comes before the other lot's availability.
@@ -67,7 +69,8 @@ const hinted = async (port: CoinDuePort, from: number, to: number) => {
 };
 const digest = (ids: readonly string[]) => ids.join('+');
 /** Hints by day, every member's earliest lot expiring on day 500. */
-const byDay = (days: [number, string[]][]) => new Map(days.map(([day, ids]) => [day, new Map(ids.map((id) => [id, 500]))]));
+const byDay = (days: [number, string[]][]): DueHint[] =>
+  days.flatMap(([day, ids]) => ids.map((memberId) => ({ memberId, day, expiresOn: 500 })));
 
 describe('putDueHints', () => {
   it('puts each day as asked while no run has begun; a day a run began goes to the day after', async () => {
@@ -106,6 +109,30 @@ describe('putDueHints', () => {
       await putDueHints(twice, byDay([[108, ['m1']]]), 'b1', digest)
     )();
     expect(await hinted(twice, 100, 130)).toEqual({ 108: ['m1'], 109: ['m1'], 110: ['m1'] });
+  });
+
+  it('a due day moved later is hinted only if a run reached the day before, at once or by the check', async () => {
+    const later: DueHint = { memberId: 'm1', day: 442, expiresOn: 472, wasDue: 107 };
+    // No run began: the hint of 107 is read after the write, by a run that reads the member as written.
+    const quiet = new MemoryCoinDue();
+    await (
+      await putDueHints(quiet, [later], 'b1', digest)
+    )();
+    expect(quiet.items.size).toBe(0);
+    // The run of 107 had begun (it may have read m1 before the write): hinted at once.
+    const begun = new MemoryCoinDue();
+    await begun.start(107);
+    await (
+      await putDueHints(begun, [later], 'b1', digest)
+    )();
+    expect(await hinted(begun, 100, 500)).toEqual({ 442: ['m1'] });
+    // It begins while the member is written: the check writes it.
+    const racing = new RacingCoinDue([]);
+    const check = await putDueHints(racing, [later, { memberId: 'm2', day: 300, expiresOn: 480 }], 'b1', digest);
+    await racing.start(107);
+    expect(await hinted(racing, 100, 500)).toEqual({ 300: ['m2'] });
+    await check();
+    expect(await hinted(racing, 100, 500)).toEqual({ 300: ['m2'], 442: ['m1'] });
   });
 
   it('splits a long list over items; ranges read across 14-day periods', async () => {
