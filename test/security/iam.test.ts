@@ -68,7 +68,6 @@ const JOB_PROGRESS = 'MetricsTable if {"ForAllValues:StringLike":{"dynamodb:Lead
 const job: Inventory = {
   EventsStream: ['kinesis:PutRecords'],
   MembersTable: [BATCH_GET],
-  'MembersTable/index/*': INDEX_QUERY,
   // Hint lists (Query) and its own progress item (GetItem).
   MetricsTable: ['dynamodb:GetItem', 'dynamodb:Query'],
   [JOB_PROGRESS]: [PUT],
@@ -130,8 +129,9 @@ const EXPECTED: Record<string, Inventory> = {
     LedgerTable: [...DDB_READ, PUT, UPDATE, BATCH_WRITE],
     // DeleteItem: an erasure deletes the member item; BatchWriteItem: and the merge request naming it.
     MembersTable: [BATCH_GET, PUT, 'dynamodb:DeleteItem', BATCH_WRITE],
-    // Query: an erasure's sweep of the batch progress records; Scan: of the job hints naming the member.
-    MetricsTable: [BATCH_GET, 'dynamodb:Query', 'dynamodb:Scan', PUT, BATCH_WRITE],
+    // Query: an erasure's sweep of the batch progress records; Scan: of the job hints naming the
+    // member; GetItem: the coins job's start mark, read after writing coin-due hints.
+    MetricsTable: [BATCH_GET, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', PUT, BATCH_WRITE],
     // Batch puts of entries; an erasure queries and batch-deletes the member's.
     QuarantineTable: ['dynamodb:Query', BATCH_WRITE],
     'own log group': LOGS,
@@ -155,8 +155,8 @@ const EXPECTED: Record<string, Inventory> = {
     // ConditionCheckItem: a merge request's transaction checks the member kept.
     // Scan: listing the segments that have no membership items (base tier, status-active).
     MembersTable: [BATCH_GET, PUT, 'dynamodb:ConditionCheckItem', 'dynamodb:Scan'],
-    'MembersTable/index/*': INDEX_QUERY,
-    MetricsTable: ['dynamodb:Query', PUT],
+    // GetItem: the coins job's progress and start mark (coins expiring, a coin-due hint).
+    MetricsTable: ['dynamodb:GetItem', 'dynamodb:Query', PUT],
     QuarantineTable: ['dynamodb:Query'],
     'own log group': LOGS,
   },
@@ -167,10 +167,15 @@ const EXPECTED: Record<string, Inventory> = {
     MetricsTable: ['dynamodb:Query'],
     'own log group': LOGS,
   },
-  TierReviewFunction: job,
+  // Tier review alone queries an index (TierReviewIndex).
+  TierReviewFunction: { ...job, 'MembersTable/index/*': INDEX_QUERY },
   WinbackFunction: job,
   RfmFunction: job,
-  CoinsFunction: job,
+  // The coins job hints each member it read again (coin-due hints, `cd#…`), beside its progress.
+  CoinsFunction: (({ [JOB_PROGRESS]: _progress, ...rest }) => ({
+    ...rest,
+    'MetricsTable if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["job#*","cd#*"]}}': [PUT],
+  }))(job),
 };
 
 describe('IAM: every action of every handler, on what', () => {
