@@ -1,7 +1,7 @@
 // The coin-due hints in MetricsTable (shared/coins/due-hints.ts; keys in metrics-keys.ts) and the
 // coins job's start mark beside its progress item (`job#coins`, sk `started`). Written by the
 // consumer, the api's coin operations and the coins job; read by the job and coins expiring.
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, paginateQuery, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CoinDuePort } from '../../shared/coins/due-hints';
 import { coinDueHintKey, coinDueSpans, JOB_PROGRESS_PREFIX } from '../../shared/keys/metrics-keys';
 import { isConditionFailure } from './errors';
@@ -24,28 +24,25 @@ export class CoinDueStore implements CoinDuePort {
     const ids = new Set<string>();
     await Promise.all(
       coinDueSpans(from, to).map(async (span) => {
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          const page = await this.client.send(
-            new QueryCommand({
-              TableName: this.table,
-              KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-              ExpressionAttributeValues: {
-                ':pk': span.pk,
-                ':from': span.between[0],
-                ':to': span.between[1],
-                ...(expiringBy === undefined ? {} : { ':ex': expiringBy }),
-              },
-              ...(expiringBy === undefined ? {} : { FilterExpression: 'ex <= :ex' }),
-              ProjectionExpression: 'pk, sk, ids',
-              // The writers' protocol needs a read that sees every hint written before it.
-              ConsistentRead: true,
-              ExclusiveStartKey: startKey,
-            }),
-          );
+        const pages = paginateQuery(
+          { client: this.client },
+          {
+            TableName: this.table,
+            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+            ExpressionAttributeValues: {
+              ':pk': span.pk,
+              ':from': span.between[0],
+              ':to': span.between[1],
+              ...(expiringBy === undefined ? {} : { ':ex': expiringBy }),
+            },
+            ...(expiringBy === undefined ? {} : { FilterExpression: 'ex <= :ex' }),
+            ProjectionExpression: 'pk, sk, ids',
+            // The writers' protocol needs a read that sees every hint written before it.
+            ConsistentRead: true,
+          },
+        );
+        for await (const page of pages)
           for (const item of page.Items ?? []) for (const id of (item.ids as string[] | undefined) ?? []) ids.add(id);
-          startKey = page.LastEvaluatedKey;
-        } while (startKey);
       }),
     );
     return [...ids];

@@ -3,14 +3,14 @@
 // in-memory pipeline (a purchase applied between a run's read and its command).
 import { describe, expect, it } from 'vitest';
 import { dayNumber } from '../../shared/days/days';
-import type { JobCommand } from '../../shared/events/events';
 import { dueToHint, putDueHints, type CoinDuePort, type DueHint } from '../../shared/coins/due-hints';
 import type { CoinLot, CoinState } from '../../shared/coins/lots';
 import { runCoins } from '../../shared/jobs/run-coins';
 import { coinDueSpans } from '../../shared/keys/metrics-keys';
 import { purchaseLine } from '../support/event-lines';
 import { MemoryPipeline } from '../support/memory-pipeline';
-import { MemoryCoinDue, MemoryJobProgress } from '../support/memory-ports';
+import { MemoryCoinDue } from '../support/memory-ports';
+import { COINS_JOB_NOW, coinsJobPorts } from '../support/coins-job-ports';
 
 const NOTICE = 30;
 const lot = (seq: number, availableOn: number, expiresOn: number, booked: boolean, noticed = false): CoinLot => ({
@@ -152,16 +152,8 @@ describe('putDueHints', () => {
 
 describe('the coins job and the consumer keep every member with a lot hinted', () => {
   it('a purchase applied after a run read the member and before its command: the new lot is still made available on its day', async () => {
-    const p = new MemoryPipeline(undefined, () => Date.parse('2028-01-01T00:00:00Z'));
-    const progress = new MemoryJobProgress();
-    const sent: JobCommand[] = [];
-    const ports = {
-      members: p.members,
-      coinDue: p.hints.coinDue,
-      commands: { put: async (c: readonly JobCommand[]) => void sent.push(...c) },
-      progress,
-      now: () => Date.parse('2028-01-01T00:00:00Z'),
-    };
+    const p = new MemoryPipeline(undefined, () => COINS_JOB_NOW);
+    const { ports, sent } = coinsJobPorts(p);
     const purchase = (orderId: string, day: string) =>
       purchaseLine(`e-${orderId}`, 'm1', orderId, day, 10_000, { sku: 'a', category: 'meat' });
     const run = async (day: string) => {

@@ -5,7 +5,6 @@
 import { memoryCoinFigures } from '../support/coin-figures';
 import { describe, expect, it } from 'vitest';
 import { dayNumber, dayString } from '../../shared/days/days';
-import type { JobCommand } from '../../shared/events/events';
 import { runCoins } from '../../shared/jobs/run-coins';
 import { coinBalance } from '../../shared/coins/lots';
 import { heldMoves, MOVES_PER_ITEM } from '../../shared/coins/outbox';
@@ -13,23 +12,14 @@ import { movesAsEntries, personCoinLedger } from '../../shared/coins/ledger-view
 import { coinProgramFigures, coinProgramKeys } from '../../shared/coins/program-figures';
 import { at, purchaseLine } from '../support/event-lines';
 import { MemoryPipeline } from '../support/memory-pipeline';
-import { MemoryJobProgress } from '../support/memory-ports';
+import { COINS_JOB_NOW, coinsJobPorts } from '../support/coins-job-ports';
 
 const purchase = (memberId: string, orderId: string, day: string, cents: number) =>
   purchaseLine(`e-${orderId}`, memberId, orderId, day, cents, { sku: 'a', category: 'meat' });
 
 function setup() {
-  // Records arrive after every day the job runs for (a command for a future day is refused).
-  const p = new MemoryPipeline(undefined, () => Date.parse('2028-01-01T00:00:00Z'));
-  const progress = new MemoryJobProgress();
-  const sent: JobCommand[] = [];
-  const ports = {
-    members: p.members,
-    coinDue: p.hints.coinDue,
-    commands: { put: async (c: readonly JobCommand[]) => void sent.push(...c) },
-    progress,
-    now: () => Date.parse('2028-01-01T00:00:00Z'),
-  };
+  const p = new MemoryPipeline(undefined, () => COINS_JOB_NOW);
+  const { ports, progress, sent } = coinsJobPorts(p);
   /** Runs the job as of `day`, delivers its commands, returns the summary and the commands' ids. */
   const job = async (day: string) => {
     sent.length = 0;
