@@ -204,9 +204,14 @@ export class MemberflowStack extends Stack {
 
     // Daily jobs: find due members through the sparse index or the consumer's hints and put a
     // command per member on the events stream; they never write member state or counters.
-    const job = (logicalId: string, entry: string, description: string, opts: { reviewIndex?: boolean; writes?: string[] } = {}) => {
+    const job = (
+      logicalId: string,
+      entry: string,
+      description: string,
+      opts: { reviewIndex?: boolean; writes?: string[]; scanMembers?: boolean } = {},
+    ) => {
       const fn = handler(logicalId, entry, description, 1024, Duration.minutes(15));
-      allowOnTable(fn, tables.members, MEMBERS_READ, { indexQuery: opts.reviewIndex });
+      allowOnTable(fn, tables.members, [...MEMBERS_READ, ...(opts.scanMembers ? ['dynamodb:Scan'] : [])], { indexQuery: opts.reviewIndex });
       // Candidate hints live in the metrics table (Query); the job reads (GetItem) and writes only
       // its own progress item (`job#…` keys) and the keys in `writes`, so the consumer stays the
       // only writer of counters.
@@ -229,9 +234,11 @@ export class MemberflowStack extends Stack {
     const tierReview = job('TierReviewFunction', 'functions/tier-review.ts', 'Daily tier review', { reviewIndex: true });
     const winback = job('WinbackFunction', 'functions/winback.ts', 'Daily win-back offers');
     const rfm = job('RfmFunction', 'functions/rfm.ts', 'Daily RFM cut-offs and classes');
-    // The coins job hints each member it read again at its next due day (shared/coins/due-hints.ts).
+    // The coins job hints each member it read again at its next due day (shared/coins/due-hints.ts);
+    // Scan: its first run on a stack upgraded from CoinDueIndex reads every member with a lot, once.
     const coins = job('CoinsFunction', 'functions/coins.ts', 'Daily coins: lots available, expired, expiry notices', {
       writes: [COIN_DUE_PREFIX],
+      scanMembers: true,
     });
     const dailyJobs = new DailyJobs(this, 'DailyJobs', {
       timezone,
@@ -267,8 +274,9 @@ export class MemberflowStack extends Stack {
     // Signs its job catch-up's commands and the identity links and forwards it puts (as the consumer verifies).
     commandKey.grantRead(importApply);
     // The jobs' catch-up reads TierReviewIndex (due reviews) and its progress item; the batch code's
-    // grants above cover the coin-due hints and the coins job's start mark.
-    allowOnTable(importApply, tables.members, [], { indexQuery: true });
+    // grants above cover the coin-due hints and the coins job's start mark; Scan: the coins job's
+    // once-only read of every member with a lot, should an import be its first run on an upgraded stack.
+    allowOnTable(importApply, tables.members, ['dynamodb:Scan'], { indexQuery: true });
     acknowledge(importApply.role!, 'AwsSolutions-IAM5[Resource::<MembersTable.Arn>/index/*]', indexReason);
     new HistoryImport(this, 'HistoryImport', { stage: importStage, apply: importApply, accessLogs: buckets.logs });
 

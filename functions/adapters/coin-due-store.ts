@@ -3,10 +3,8 @@
 // consumer, the api's coin operations and the coins job; read by the job and coins expiring.
 import { GetCommand, paginateQuery, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CoinDuePort } from '../../shared/coins/due-hints';
-import { coinDueHintKey, coinDueSpans, JOB_PROGRESS_PREFIX } from '../../shared/keys/metrics-keys';
+import { COINS_JOB_BACKFILLED_KEY, COINS_JOB_START_KEY, coinDueHintKey, coinDueSpans } from '../../shared/keys/metrics-keys';
 import { isConditionFailure } from './errors';
-
-const START_KEY = { pk: `${JOB_PROGRESS_PREFIX}coins`, sk: 'started' };
 
 export class CoinDueStore implements CoinDuePort {
   constructor(
@@ -49,7 +47,7 @@ export class CoinDueStore implements CoinDuePort {
   }
 
   async started(): Promise<number | null> {
-    const out = await this.client.send(new GetCommand({ TableName: this.table, Key: START_KEY, ConsistentRead: true }));
+    const out = await this.client.send(new GetCommand({ TableName: this.table, Key: COINS_JOB_START_KEY, ConsistentRead: true }));
     return (out.Item?.day as number | undefined) ?? null;
   }
 
@@ -58,7 +56,7 @@ export class CoinDueStore implements CoinDuePort {
       await this.client.send(
         new PutCommand({
           TableName: this.table,
-          Item: { ...START_KEY, day },
+          Item: { ...COINS_JOB_START_KEY, day },
           ConditionExpression: 'attribute_not_exists(pk) OR #d < :day',
           ExpressionAttributeNames: { '#d': 'day' },
           ExpressionAttributeValues: { ':day': day },
@@ -67,5 +65,14 @@ export class CoinDueStore implements CoinDuePort {
     } catch (error) {
       if (!isConditionFailure(error)) throw error; // a run for this day or a later one began before
     }
+  }
+
+  async backfilled(): Promise<boolean> {
+    const out = await this.client.send(new GetCommand({ TableName: this.table, Key: COINS_JOB_BACKFILLED_KEY, ConsistentRead: true }));
+    return !!out.Item;
+  }
+
+  async markBackfilled(): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.table, Item: { ...COINS_JOB_BACKFILLED_KEY, at: new Date().toISOString() } }));
   }
 }

@@ -1,7 +1,14 @@
 // Members table: batched consistent reads and one version-conditioned write per member. A write
 // that applies ledger claims (purchases, refunds) marks them applied in the same transaction.
 import { isConditionFailure } from './errors';
-import { BatchGetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  paginateScan,
+  PutCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { orderKey, refundKey } from '../../shared/keys/ledger-keys';
 import type { AppliedClaim } from '../../shared/member/ledger';
 import type { MemberState } from '../../shared/member/state';
@@ -20,6 +27,15 @@ export class MemberStore implements MemberPort {
   async getMany(memberIds: readonly string[]): Promise<Map<string, MemberState>> {
     const items = await this.getItems(memberIds);
     return new Map([...items].map(([id, item]) => [id, fromMemberItem(item)]));
+  }
+
+  /** Every member holding a coin lot (`cm`), a page at a time: the coins job's upgrade scan. */
+  async *coinHolders(): AsyncIterable<MemberState[]> {
+    const pages = paginateScan(
+      { client: this.client },
+      { TableName: this.table, FilterExpression: 'attribute_exists(cm)', ConsistentRead: true },
+    );
+    for await (const page of pages) yield ((page.Items ?? []) as MemberItem[]).map(fromMemberItem);
   }
 
   async put(state: MemberState, applied: readonly AppliedClaim[] = []): Promise<boolean> {

@@ -40,6 +40,9 @@ export interface CoinDuePort {
   started(): Promise<number | null>;
   /** Records that a run for `day` begins (a later day only: never moves back). */
   start(day: number): Promise<void>;
+  /** Whether every member with a lot has been hinted once (a run after the hints came, or the first run). */
+  backfilled(): Promise<boolean>;
+  markBackfilled(): Promise<void>;
 }
 
 /** A member to hint: its next coin due day, and the earliest expiry of its live lots. */

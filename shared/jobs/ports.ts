@@ -7,7 +7,11 @@ import type { CoinDuePort } from '../coins/due-hints';
 export type JobName = 'tier-review' | 'winback' | 'rfm' | 'coins';
 
 export interface JobPorts {
-  members: { getMany(memberIds: readonly string[]): Promise<Map<string, MemberState>> };
+  members: {
+    getMany(memberIds: readonly string[]): Promise<Map<string, MemberState>>;
+    /** Every member holding a coin lot, page by page (one Scan: the coins job's upgrade, once). */
+    coinHolders(): AsyncIterable<MemberState[]>;
+  };
   /** The consumer's candidate lists (`la#<day>`, `pu#<day>`): hints only, each member is re-read. */
   hints: { hintIds(key: string): Promise<string[]> };
   /** The events stream (partition key = memberId). */

@@ -18,6 +18,7 @@ import type { Program } from '../programme/vocabulary';
 import { daysToRun } from './catch-up';
 import { coinsDayCommand } from './commands';
 import type { JobPorts } from './ports';
+import type { MemberState } from '../member/state';
 
 export async function runCoins(
   program: Program,
@@ -28,35 +29,50 @@ export async function runCoins(
   // A run for a day already done (a retry, `npm run job`) runs that day again: a no-op per member.
   const caughtUp = daysToRun(last, asOf);
   const days = caughtUp.length ? caughtUp : [asOf];
+  // A stack whose coins job ran before coin-due hints existed (CoinDueIndex) has members with
+  // lots and no hint: its first run since reads every member with a lot, once (one Scan).
+  const upgrading = last !== null && !(await ports.coinDue.backfilled());
   // Before reading: a writer that hints a day up to asOf from now on sees it and hints the next day.
   await ports.coinDue.start(asOf);
   // The first run ever reads back over a lot's whole life; later runs every day after the last.
   const from = last === null ? asOf - firstRunDays(program) : Math.min(last + 1, days[0]);
   const candidates = await ports.coinDue.membersDue(from, asOf);
-  const members = await ports.members.getMany(candidates);
   const now = ports.now();
   const commands: JobCommand[] = [];
   const next: DueHint[] = [];
-  const ids = [...members.keys()].sort();
-  for (const id of ids) {
-    // Hints are candidates only: decide on the item.
-    let coins = members.get(id)!.coins;
-    if (members.get(id)!.linkedTo) continue; // merged away: its survivor holds the lots
-    for (const day of days) {
-      const due = nextCoinDueDay(coins, program.coins.expiryNoticeDays);
-      if (due === null || due > day) continue;
-      commands.push(coinsDayCommand(id, day, now));
-      coins = runCoinDay(coins, day, program.coins).state;
+  const seen = new Set<string>();
+  const plan = (members: Iterable<MemberState>) => {
+    for (const member of [...members].sort((a, b) => (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0))) {
+      const id = member.memberId;
+      // Hints are candidates only: decide on the item; a member merged away has no lots left.
+      if (seen.has(id) || member.linkedTo) continue;
+      seen.add(id);
+      let coins = member.coins;
+      for (const day of days) {
+        const due = nextCoinDueDay(coins, program.coins.expiryNoticeDays);
+        if (due === null || due > day) continue;
+        commands.push(coinsDayCommand(id, day, now));
+        coins = runCoinDay(coins, day, program.coins).state;
+      }
+      // Its hint read now is behind the job from tomorrow: hint the next due day after this run.
+      const hint = hintOf(id, coins, program.coins.expiryNoticeDays);
+      if (hint) next.push(hint);
     }
-    // Its hint read now is behind the job from tomorrow: hint the next due day after this run.
-    const hint = hintOf(id, coins, program.coins.expiryNoticeDays);
-    if (hint) next.push(hint);
-  }
+  };
+  plan((await ports.members.getMany(candidates)).values());
+  if (upgrading) for await (const page of ports.members.coinHolders()) plan(page);
   await ports.commands.put(commands);
   // This run began on asOf: its hints, all of later days, need no check against it.
   await putDueHints(ports.coinDue, next, `coins-job#${asOf}`, (part) => hashHex(part.join(',')));
+  if (upgrading || last === null) await ports.coinDue.markBackfilled();
   if (last === null || asOf > last) await ports.progress.recordRun('coins', asOf);
-  return { asOf: dayString(asOf), days: days.length, candidates: candidates.length, commands: commands.length };
+  return {
+    asOf: dayString(asOf),
+    days: days.length,
+    candidates: candidates.length,
+    commands: commands.length,
+    ...(upgrading ? { backfilled: seen.size } : {}),
+  };
 }
 
 /** Days the first run reads back: a lot made available before then has expired (its own hints are older). */

@@ -170,6 +170,10 @@ export function coinDueSpans(from: number, to: number): { pk: string; between: [
 /** A daily job's progress item (`job#<name>`, sk `progress`). The jobs may write only these keys. */
 export const JOB_PROGRESS_PREFIX = 'job#';
 export const jobProgressKey = (job: string) => ({ pk: `${JOB_PROGRESS_PREFIX}${job}`, sk: 'progress' });
+/** The coins job's start mark (`day`: the latest run that began reading hints; shared/coins/due-hints.ts). */
+export const COINS_JOB_START_KEY = { pk: `${JOB_PROGRESS_PREFIX}coins`, sk: 'started' };
+/** Written once every member with a lot has been hinted (shared/jobs/run-coins.ts). */
+export const COINS_JOB_BACKFILLED_KEY = { pk: `${JOB_PROGRESS_PREFIX}coins`, sk: 'backfilled' };
 
 /** Segment membership (`sm#<segmentId>#<bucket>`, sk = memberId), spread over this many buckets. */
 export const SEGMENT_BUCKETS = 8;

@@ -77,12 +77,12 @@ describe('least-privilege grants', () => {
     TierReviewFunction: ['BatchGetItem+Query', 'none', 'GetItem+Query', 'none', 'none'],
     WinbackFunction: ['BatchGetItem', 'none', 'GetItem+Query', 'none', 'none'],
     RfmFunction: ['BatchGetItem', 'none', 'GetItem+Query', 'none', 'none'],
-    CoinsFunction: ['BatchGetItem', 'none', 'GetItem+Query', 'none', 'none'],
+    CoinsFunction: ['BatchGetItem+Scan', 'none', 'GetItem+Query', 'none', 'none'],
     // The history import: stage only quarantines bad lines; apply is the consumer's batch code
     // plus the jobs' catch-up (index queries, its progress item).
     ImportStageFunction: ['none', 'none', 'none', 'BatchWriteItem', 'none'],
     ImportApplyFunction: [
-      'BatchGetItem+BatchWriteItem+DeleteItem+PutItem+Query',
+      'BatchGetItem+BatchWriteItem+DeleteItem+PutItem+Query+Scan',
       'read+BatchWriteItem+PutItem+UpdateItem',
       'read+BatchWriteItem+PutItem+Scan',
       'BatchWriteItem+Query',

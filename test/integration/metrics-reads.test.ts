@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { setDocumentClient } from '../../functions/adapters/clients';
 import { MetricsStore } from '../../functions/adapters/metrics-store';
 import { CoinDueStore } from '../../functions/adapters/coin-due-store';
+import { MemberStore } from '../../functions/adapters/member-store';
 import { JobProgressStore } from '../../functions/adapters/job-stores';
 import { stores } from '../../functions/adapters/stores';
 import { getCoinMetrics } from '../../functions/api/coin-routes';
@@ -207,6 +208,11 @@ describe('metrics reads', () => {
     expect(made.filter((r) => r === 'QueryCommand')).toHaveLength(4 + coinDueSpans(TODAY, TODAY + 30).length);
     expect(coinDueSpans(TODAY, TODAY + 30).length).toBeLessThanOrEqual(4);
     expect(made.filter((r) => r.startsWith('Get'))).toHaveLength(1);
+    // The coins job's upgrade scan (run-coins.ts) pages through every member with a lot, and no other.
+    const holders: string[] = [];
+    for await (const page of new MemberStore(client, stack.names.tables.MembersTable).coinHolders())
+      holders.push(...page.map((m) => m.memberId));
+    expect(holders.sort()).toEqual(ids(items.map((item) => ({ memberId: item.memberId }))).sort());
   });
 
   it('job hints: one item per batch and day read back as both lists, and last-active items stored before too', async () => {

@@ -97,7 +97,8 @@ const EXPECTED: Record<string, Inventory> = {
     'ImportBucket/staged/*': ['s3:GetObject', 's3:PutObject'],
     // The consumer's batch code (the same grants as process-events), and the jobs' catch-up index reads.
     LedgerTable: [...DDB_READ, PUT, UPDATE, BATCH_WRITE],
-    MembersTable: [BATCH_GET, PUT, 'dynamodb:DeleteItem', BATCH_WRITE],
+    // Scan: the coins job's once-only read of every member with a lot (an upgraded stack).
+    MembersTable: [BATCH_GET, PUT, 'dynamodb:DeleteItem', BATCH_WRITE, 'dynamodb:Scan'],
     'MembersTable/index/*': INDEX_QUERY,
     // GetItem: the job catch-up's progress item.
     MetricsTable: [BATCH_GET, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', PUT, BATCH_WRITE],
@@ -172,8 +173,10 @@ const EXPECTED: Record<string, Inventory> = {
   WinbackFunction: job,
   RfmFunction: job,
   // The coins job hints each member it read again (coin-due hints, `cd#…`), beside its progress.
+  // Scan: its first run on a stack upgraded from CoinDueIndex reads every member with a lot, once.
   CoinsFunction: (({ [JOB_PROGRESS]: _progress, ...rest }) => ({
     ...rest,
+    MembersTable: [BATCH_GET, 'dynamodb:Scan'],
     'MetricsTable if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["job#*","cd#*"]}}': [PUT],
   }))(job),
 };

@@ -91,6 +91,10 @@ export class MemoryMembers implements MemberPort {
     }
     return out;
   }
+  /** Every member holding a coin lot, as the store's scan pages them (here one page). */
+  async *coinHolders() {
+    yield [...this.items.values()].filter((m) => m.coins.lots.length).map((m) => clone(m));
+  }
   async put(state: MemberState, applied: readonly AppliedClaim[] = []) {
     const current = this.items.get(state.memberId)?.version ?? 0;
     if (current !== state.version) return false;
@@ -286,6 +290,13 @@ export class MemoryCoinDue implements CoinDuePort {
   }
   async start(day: number) {
     if (this.startedDay === null || day > this.startedDay) this.startedDay = day;
+  }
+  isBackfilled = false;
+  async backfilled() {
+    return this.isBackfilled;
+  }
+  async markBackfilled() {
+    this.isBackfilled = true;
   }
 }
 

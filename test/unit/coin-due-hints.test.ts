@@ -197,4 +197,39 @@ describe('the coins job and the consumer keep every member with a lot hinted', (
     // The retry finds m1 listed in the batch progress and hints it on the run's next day.
     expect(await due.membersDue(dayNumber('2026-11-09'), dayNumber('2026-11-09'))).toEqual(['m1']);
   });
+
+  it('a stack upgraded from CoinDueIndex: the first run reads every member with a lot once and hints them; later runs do not scan', async () => {
+    const p = new MemoryPipeline(undefined, () => COINS_JOB_NOW);
+    const { ports, progress, sent } = coinsJobPorts(p);
+    const buy = (memberId: string, orderId: string, day: string) =>
+      purchaseLine(`e-${orderId}`, memberId, orderId, day, 10_000, { sku: 'a', category: 'meat' });
+    // m1's lot is due 11-08, m2's 11-20; the stack's coins job last ran on 11-06, before hints.
+    await p.deliver(p.records([buy('m1', 'o1', '2026-11-01'), buy('m2', 'o2', '2026-11-13')]));
+    p.hints.coinDue.items.clear();
+    await progress.recordRun('coins', dayNumber('2026-11-06'));
+    let scans = 0;
+    const members = { getMany: p.members.getMany.bind(p.members), coinHolders: () => (scans++, p.members.coinHolders()) };
+    const run = async (day: string) => {
+      sent.length = 0;
+      const summary = await runCoins(p.program, dayNumber(day), { ...ports, members });
+      await p.deliver(p.records(sent.map((c) => p.command(c))));
+      return { summary, ids: sent.map((c) => c.eventId) };
+    };
+    const first = await run('2026-11-08');
+    expect(first.summary).toMatchObject({ candidates: 0, backfilled: 2 });
+    expect(first.ids).toEqual(['coins_day:2026-11-08:m1']);
+    // m2 hinted on its lot's day (and m1 on its notice day).
+    expect(await p.hints.coinDue.membersDue(dayNumber('2026-11-20'), dayNumber('2026-11-20'))).toEqual(['m2']);
+    expect((await run('2026-11-20')).ids).toEqual(['coins_day:2026-11-20:m2']);
+    expect(scans).toBe(1);
+    // A fresh stack's first run scans nothing and marks the hints complete.
+    const fresh = new MemoryPipeline(undefined, () => COINS_JOB_NOW);
+    const freshPorts = coinsJobPorts(fresh).ports;
+    await runCoins(fresh.program, dayNumber('2026-11-08'), {
+      ...freshPorts,
+      members: { getMany: fresh.members.getMany.bind(fresh.members), coinHolders: () => (scans++, fresh.members.coinHolders()) },
+    });
+    expect(scans).toBe(1);
+    expect(await fresh.hints.coinDue.backfilled()).toBe(true);
+  });
 });
