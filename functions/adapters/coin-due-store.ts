@@ -18,7 +18,11 @@ export class CoinDueStore implements CoinDuePort {
     );
   }
 
-  async membersDue(from: number, to: number, expiringBy?: number): Promise<string[]> {
+  async membersDue(
+    from: number,
+    to: number,
+    { expiringBy, consistent = true }: { expiringBy?: number; consistent?: boolean } = {},
+  ): Promise<string[]> {
     const ids = new Set<string>();
     await Promise.all(
       coinDueSpans(from, to).map(async (span) => {
@@ -35,8 +39,7 @@ export class CoinDueStore implements CoinDuePort {
             },
             ...(expiringBy === undefined ? {} : { FilterExpression: 'ex <= :ex' }),
             ProjectionExpression: 'pk, sk, ids',
-            // The writers' protocol needs a read that sees every hint written before it.
-            ConsistentRead: true,
+            ConsistentRead: consistent,
           },
         );
         for await (const page of pages)

@@ -1,6 +1,6 @@
 // The daily jobs' adapters: their progress items in MetricsTable (pk `job#<name>`, the only keys
 // their role may write there) and the sparse TierReviewIndex of MembersTable.
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, paginateQuery, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { JobName, JobProgressPort, ReviewIndexPort } from '../../shared/jobs/ports';
 import { REVIEW_BUCKETS, TIER_REVIEW_INDEX } from '../../shared/keys/members-keys';
 import { jobProgressKey } from '../../shared/keys/metrics-keys';
@@ -31,22 +31,18 @@ async function queryBucketedIndex(
   const ids: string[] = [];
   await Promise.all(
     Array.from({ length: REVIEW_BUCKETS }, async (_, bucket) => {
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await client.send(
-          new QueryCommand({
-            TableName: table,
-            IndexName: index.name,
-            KeyConditionExpression: '#b = :bucket AND #d <= :last',
-            ExpressionAttributeNames: { '#b': index.bucket, '#d': index.day },
-            ExpressionAttributeValues: { ':bucket': String(bucket), ':last': lastDay },
-            ProjectionExpression: 'memberId',
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        for (const item of page.Items ?? []) ids.push(item.memberId as string);
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
+      const pages = paginateQuery(
+        { client },
+        {
+          TableName: table,
+          IndexName: index.name,
+          KeyConditionExpression: '#b = :bucket AND #d <= :last',
+          ExpressionAttributeNames: { '#b': index.bucket, '#d': index.day },
+          ExpressionAttributeValues: { ':bucket': String(bucket), ':last': lastDay },
+          ProjectionExpression: 'memberId',
+        },
+      );
+      for await (const page of pages) for (const item of page.Items ?? []) ids.push(item.memberId as string);
     }),
   );
   return ids;

@@ -2,7 +2,7 @@
 // it includes. Reads of a counter key sum its source items; where the items live is
 // keys/metrics-keys.ts's (a span of days is one Query there), how their counters are stored
 // counter-codec.ts's.
-import { BatchGetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, paginateQuery, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CounterItem, HintPort, MetricsPort } from '../../shared/batch/process-batch';
 import type { DayHints } from '../../shared/batch/ports';
 import { counterItemKey, counterKeyOf, counterSpans, dayHintsKey, hintSources, type CounterSpan } from '../../shared/keys/metrics-keys';
@@ -89,21 +89,18 @@ export class MetricsStore implements MetricsPort, HintPort {
     const ids = new Set<string>();
     await Promise.all(
       hintSources(key).map(async ({ pk, attribute }) => {
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          const page = await this.client.send(
-            new QueryCommand({
-              TableName: this.table,
-              KeyConditionExpression: 'pk = :pk',
-              ExpressionAttributeValues: { ':pk': pk },
-              ProjectionExpression: '#a',
-              ExpressionAttributeNames: { '#a': attribute },
-              ExclusiveStartKey: startKey,
-            }),
-          );
+        const pages = paginateQuery(
+          { client: this.client },
+          {
+            TableName: this.table,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': pk },
+            ProjectionExpression: '#a',
+            ExpressionAttributeNames: { '#a': attribute },
+          },
+        );
+        for await (const page of pages)
           for (const item of page.Items ?? []) for (const id of (item[attribute] as string[]) ?? []) ids.add(id);
-          startKey = page.LastEvaluatedKey;
-        } while (startKey);
       }),
     );
     return [...ids];
@@ -132,21 +129,15 @@ export class MetricsStore implements MetricsPort, HintPort {
   }
 
   private async querySpan(span: CounterSpan, each: (item: StoredCounterItem) => void): Promise<void> {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: span.between ? 'pk = :pk AND sk BETWEEN :from AND :to' : 'pk = :pk',
-          ExpressionAttributeValues: span.between
-            ? { ':pk': span.pk, ':from': span.between[0], ':to': span.between[1] }
-            : { ':pk': span.pk },
-          ProjectionExpression: `pk, sk, ${COUNTERS_ATTRIBUTE}`,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of (page.Items ?? []) as StoredCounterItem[]) each(item);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.table,
+        KeyConditionExpression: span.between ? 'pk = :pk AND sk BETWEEN :from AND :to' : 'pk = :pk',
+        ExpressionAttributeValues: span.between ? { ':pk': span.pk, ':from': span.between[0], ':to': span.between[1] } : { ':pk': span.pk },
+        ProjectionExpression: `pk, sk, ${COUNTERS_ATTRIBUTE}`,
+      },
+    );
+    for await (const page of pages) for (const item of (page.Items ?? []) as StoredCounterItem[]) each(item);
   }
 }

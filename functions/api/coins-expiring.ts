@@ -25,8 +25,12 @@ export async function coinsExpiring(program: Program, today: number, days: numbe
   const last = await new JobProgressStore(client, names.metricsTable).lastRun('coins');
   // Hints of days the job has read are behind it (it hinted their members again after them).
   const from = last === null ? today - firstRunDays(program) : Math.min(last + 1, today);
-  // Only the hint items naming a member whose earliest lot expired by then, as they were written.
-  const ids = await new CoinDueStore(client, names.metricsTable).membersDue(from, today + days, today + days);
+  // Only the hint items naming a member whose earliest lot expired by then, as they were written
+  // (eventually consistent: a dashboard figure).
+  const ids = await new CoinDueStore(client, names.metricsTable).membersDue(from, today + days, {
+    expiringBy: today + days,
+    consistent: false,
+  });
   let coins = 0;
   let holders = 0;
   await Promise.all(

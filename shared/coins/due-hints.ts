@@ -32,10 +32,11 @@ export interface CoinDuePort {
    */
   put(day: number, source: string, ids: readonly string[], expiresBy: number): Promise<void>;
   /**
-   * The ids hinted on days `from`..`to` (with repeats removed); with `expiringBy`, only those of
-   * items naming a member with a lot expiring by then.
+   * The ids hinted on days `from`..`to` (with repeats removed), read consistently (the writers'
+   * protocol needs a read that sees every hint written before it) unless `consistent` is false;
+   * with `expiringBy`, only those of items naming a member with a lot expiring by then.
    */
-  membersDue(from: number, to: number, expiringBy?: number): Promise<string[]>;
+  membersDue(from: number, to: number, opts?: { expiringBy?: number; consistent?: boolean }): Promise<string[]>;
   /** The latest day a coins job run began to read hints for, or null. */
   started(): Promise<number | null>;
   /** Records that a run for `day` begins (a later day only: never moves back). */

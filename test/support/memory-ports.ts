@@ -277,7 +277,7 @@ export class MemoryCoinDue implements CoinDuePort {
     if (!this.items.has(pk)) this.items.set(pk, new Map());
     this.items.get(pk)!.set(sk, { ids: [...ids], ex: expiresBy });
   }
-  async membersDue(from: number, to: number, expiringBy?: number) {
+  async membersDue(from: number, to: number, { expiringBy }: { expiringBy?: number } = {}) {
     const out = new Set<string>();
     for (const { pk, between } of coinDueSpans(from, to))
       for (const [sk, item] of this.items.get(pk) ?? [])

@@ -144,8 +144,8 @@ describe('putDueHints', () => {
     expect([...port.items.values()].flatMap((sks) => [...sks.values()]).map((item) => item.ids.length)).toEqual([2_000, 2_000, 500]);
     expect((await port.membersDue(150, 250)).length).toBe(4_500);
     // Coins expiring by day 499: no item names a member with a lot expiring by then.
-    expect(await port.membersDue(150, 250, 499)).toEqual([]);
-    expect((await port.membersDue(150, 250, 500)).length).toBe(4_500);
+    expect(await port.membersDue(150, 250, { expiringBy: 499 })).toEqual([]);
+    expect((await port.membersDue(150, 250, { expiringBy: 500 })).length).toBe(4_500);
     expect(coinDueSpans(195, 230).map((s) => s.pk)).toEqual(['cd#182', 'cd#196', 'cd#210', 'cd#224']);
   });
 });
