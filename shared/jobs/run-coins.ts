@@ -62,8 +62,10 @@ export async function runCoins(
   plan((await ports.members.getMany(candidates)).values());
   if (upgrading) for await (const page of ports.members.coinHolders()) plan(page);
   await ports.commands.put(commands);
-  // This run began on asOf: its hints, all of later days, need no check against it.
-  await putDueHints(ports.coinDue, next, `coins-job#${asOf}`, (part) => hashHex(part.join(',')));
+  // Its hints are of days after asOf; the check covers a later run begun meanwhile (a manual one).
+  await (
+    await putDueHints(ports.coinDue, next, `coins-job#${asOf}`, (part) => hashHex(part.join(',')))
+  )();
   if (upgrading || last === null) await ports.coinDue.markBackfilled();
   if (last === null || asOf > last) await ports.progress.recordRun('coins', asOf);
   return {
