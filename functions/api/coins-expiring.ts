@@ -6,7 +6,7 @@
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import { JobProgressStore } from '../adapters/job-stores';
 import { CoinDueStore } from '../adapters/coin-due-store';
-import { firstRunDays } from '../../shared/jobs/run-coins';
+import { unreadFrom } from '../../shared/jobs/run-coins';
 import type { Program } from '../../shared/programme/vocabulary';
 import { documentClient } from '../adapters/clients';
 import { resourceNames } from '../adapters/config';
@@ -24,7 +24,7 @@ export async function coinsExpiring(program: Program, today: number, days: numbe
   const table = names.membersTable;
   const last = await new JobProgressStore(client, names.metricsTable).lastRun('coins');
   // Hints of days the job has read are behind it (it hinted their members again after them).
-  const from = last === null ? today - firstRunDays(program) : Math.min(last + 1, today);
+  const from = unreadFrom(program, last, today);
   // Only the hint items naming a member whose earliest lot expired by then, as they were written
   // (eventually consistent: a dashboard figure).
   const ids = await new CoinDueStore(client, names.metricsTable).membersDue(from, today + days, {

@@ -87,7 +87,7 @@ async function writeHints(
     }),
   );
   // The coin-due hints' check once the member writes committed (shared/coins/due-hints.ts).
-  return putDueHints(hints.coinDue, dues, source, (ids) => hashHex(ids.join(',')));
+  return putDueHints(hints.coinDue, dues, source);
 }
 
 /**

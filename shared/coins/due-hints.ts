@@ -24,6 +24,7 @@
  */
 import type { CoinState } from './lots';
 import { nextCoinDueDay } from './lots';
+import { hashHex } from '../util/hash';
 
 export interface CoinDuePort {
   /**
@@ -105,18 +106,13 @@ export const HINT_IDS_PER_ITEM = 2_000;
 /**
  * Writes the hints, none on a day a coins job run has begun (it may have read that day already):
  * those go to the day after the latest start. `source` names the writer (shard and batch, job
- * run); each item's name adds its part, so a retry naming other members adds items rather than
- * replacing them. Returns the check to make once the member writes the hints are for committed:
+ * run); each item's name adds a digest of its ids, so a retry naming other members adds items
+ * rather than replacing them. Returns the check to make once the member writes the hints are for committed:
  * a run that began before then may have read a hinted day, or those members, before the writes,
  * so the check reads the start again and places the hints of days it reached on the day after
  * (and writes the hints of due days moved later that it reached), until no new start is found.
  */
-export async function putDueHints(
-  port: CoinDuePort,
-  hints: readonly DueHint[],
-  source: string,
-  digest: (ids: readonly string[]) => string,
-): Promise<() => Promise<void>> {
+export async function putDueHints(port: CoinDuePort, hints: readonly DueHint[], source: string): Promise<() => Promise<void>> {
   if (!hints.length) return async () => {};
   let started = await port.started();
   const reachedBy = (day: number | undefined) => day === undefined || (started !== null && day <= started);
@@ -131,7 +127,7 @@ export async function putDueHints(
         for (let i = 0; i < ids.length; i += HINT_IDS_PER_ITEM) {
           const part = ids.slice(i, i + HINT_IDS_PER_ITEM);
           const expiresBy = Math.min(...part.map((id) => members.get(id)!));
-          parts.push(port.put(day, `${source}#${digest(part)}`, part, expiresBy));
+          parts.push(port.put(day, `${source}#${hashHex(part.join(','))}`, part, expiresBy));
         }
         return parts;
       }),

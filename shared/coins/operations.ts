@@ -23,7 +23,6 @@ import { adjustCoins, redeemCoins, reverseCoins, type CoinEntry } from './ledger
 import { coinBalance, lotNumber } from './lots';
 import { coinCounts } from './outbox';
 import { dueToHint, putDueHints, type CoinDuePort } from './due-hints';
-import { hashHex } from '../util/hash';
 import {
   placeOf,
   stored,
@@ -130,7 +129,7 @@ async function commit(
   // before it comes first.
   const takesOnly = record.kind === 'redemption' && !record.reversed;
   const hint = next.linkedTo || takesOnly ? null : dueToHint(next.memberId, before.coins, next.coins, deps.coins.expiryNoticeDays);
-  const checkHints = hint && (await putDueHints(deps.hints, [hint], `api#${op}`, (ids) => hashHex(ids.join(','))));
+  const checkHints = hint && (await putDueHints(deps.hints, [hint], `api#${op}`));
   const pending: PendingOperation = { op, record, counts: coinCounts(entries, next.coins.asOf), settle: true };
   if (!(await deps.store.putMember({ ...next, tillOps: [...(next.tillOps ?? []), pending] }))) return false;
   await checkHints?.();

@@ -12,7 +12,6 @@ import { dayString } from '../days/days';
 import type { JobCommand } from '../events/events';
 import { runCoinDay } from '../coins/ledger';
 import { hintOf, putDueHints, type DueHint } from '../coins/due-hints';
-import { hashHex } from '../util/hash';
 import { nextCoinDueDay } from '../coins/lots';
 import type { Program } from '../programme/vocabulary';
 import { daysToRun } from './catch-up';
@@ -34,8 +33,7 @@ export async function runCoins(
   const upgrading = last !== null && !(await ports.coinDue.backfilled());
   // Before reading: a writer that hints a day up to asOf from now on sees it and hints the next day.
   await ports.coinDue.start(asOf);
-  // The first run ever reads back over a lot's whole life; later runs every day after the last.
-  const from = last === null ? asOf - firstRunDays(program) : Math.min(last + 1, days[0]);
+  const from = unreadFrom(program, last, asOf);
   const candidates = await ports.coinDue.membersDue(from, asOf);
   const now = ports.now();
   const commands: JobCommand[] = [];
@@ -64,7 +62,7 @@ export async function runCoins(
   await ports.commands.put(commands);
   // Its hints are of days after asOf; the check covers a later run begun meanwhile (a manual one).
   await (
-    await putDueHints(ports.coinDue, next, `coins-job#${asOf}`, (part) => hashHex(part.join(',')))
+    await putDueHints(ports.coinDue, next, `coins-job#${asOf}`)
   )();
   if (upgrading || last === null) await ports.coinDue.markBackfilled();
   if (last === null || asOf > last) await ports.progress.recordRun('coins', asOf);
@@ -77,5 +75,11 @@ export async function runCoins(
   };
 }
 
-/** Days the first run reads back: a lot made available before then has expired (its own hints are older). */
-export const firstRunDays = (program: Program) => program.coins.pendingDays + program.coins.expiryDays;
+/**
+ * The first coin-due hint day not read by the runs up to `last` (a read up to `day` starts there):
+ * the day after it, never after `day` (a run for a day already done reads that day again); without
+ * any run, back over a lot's whole life (a lot made available before then has expired).
+ */
+export function unreadFrom(program: Program, last: number | null, day: number): number {
+  return last === null ? day - (program.coins.pendingDays + program.coins.expiryDays) : Math.min(last + 1, day);
+}
