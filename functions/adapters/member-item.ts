@@ -75,7 +75,8 @@ export interface MemberItem {
   ao?: string;
   /** the orders this write applied, JSON (shared/member/orders-outbox.ts) */
   oo?: string;
-  /** cx, tp, ao, oo, ps, ph and evd deflated together, when smaller (packed-texts.ts) */
+  /** cx, tp, ao, oo, ps, ph and evd deflated together, when smaller (packed-texts.ts: `oz`; `ob` before its dictionary) */
+  oz?: Uint8Array;
   ob?: Uint8Array;
 }
 
@@ -216,7 +217,7 @@ export function toMemberItem(state: MemberState): MemberItem {
 
 export function fromMemberItem(item: MemberItem): MemberState {
   const lastActiveOn = item.la ?? null;
-  const box: PackedTexts = item.ob ? unpackTexts(item.ob) : item;
+  const box: PackedTexts = unpackTexts(item) ?? item;
   // The coin outbox's held moves may name their lots by place among these.
   const lots = lotsOf(item);
   return {

@@ -180,9 +180,9 @@ describe("the member item's pending till operations", () => {
     expect(fromMemberItem(item).tillOps).toEqual([pending]);
     expect(encodeTillOps([pending], HW).length).toBeLessThan(JSON.stringify(pending).length / 2);
     // Packed with the other outboxes when that is smaller (packed-texts.ts); gone when none pending.
-    expect(item.tp ?? item.ob).toBeDefined();
+    expect(item.tp ?? item.oz).toBeDefined();
     const none = toMemberItem({ ...state, tillOps: undefined });
-    expect([none.tp, none.ob]).toEqual([undefined, undefined]);
+    expect([none.tp, none.oz]).toEqual([undefined, undefined]);
     // Carried by a consumer write that moved the high-water mark on, a reversal and an adjustment
     // with entries the derivations do not cover (debt, another time, another ref).
     const later = { shardId: 'shardId-000000000002', seq: '49660000000000000000000000000000000000000000000000099999' };
