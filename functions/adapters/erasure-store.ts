@@ -189,9 +189,10 @@ export class DynamoErasure implements ErasurePort {
 
   /**
    * The batch progress records (`bp`, one per source shard: shared/batch/batch-progress.ts) that
-   * still list the member (or a till settle record of it) — an attempt that died and whose shard never ran a batch again (a parent
-   * shard closed by a reshard) — rewritten without it. Conditional on the record's mark: a
-   * consumer that moved the record on meanwhile wrote its own list, which is read again.
+   * still list the member (or a till settle record of it) — the shard's latest batch that wrote
+   * members, settled or not; its shard may never run a batch again (a parent shard closed by a
+   * reshard) — rewritten without it, keeping the attempt they name. Conditional on the record's
+   * mark: a consumer that moved the record on meanwhile wrote its own list, which is read again.
    */
   private async sweepBatchProgress(memberId: string): Promise<void> {
     // A member id, or a till settle record's entry naming it (`$<seq>$<member>$<op>`).

@@ -17,6 +17,8 @@ interface StoredCounterItem extends StoredExceptions {
   pk: string;
   sk: string;
   hw?: string;
+  /** The attempt a batch progress record names, or the totals item settled (shared/batch/batch-progress.ts). */
+  ba?: string;
   /** The counters, encoded (counter-codec.ts). */
   [COUNTERS_ATTRIBUTE]?: Uint8Array;
 }
@@ -45,6 +47,7 @@ export class MetricsStore implements MetricsPort, HintPort {
               hw: item.hw ?? null,
               counters: decodeCounters(item[COUNTERS_ATTRIBUTE]),
               ...(hx ? { hx } : {}),
+              ...(item.ba ? { attempt: item.ba } : {}),
             });
           }
           return (out.UnprocessedKeys?.[this.table]?.Keys ?? []) as { pk: string; sk: string }[];
@@ -65,6 +68,7 @@ export class MetricsStore implements MetricsPort, HintPort {
             hw: item.hw,
             [COUNTERS_ATTRIBUTE]: encodeCounters(item.counters),
             ...exceptionsAttributes(item.hx),
+            ...(item.attempt ? { ba: item.attempt } : {}),
           },
           ConditionExpression: previousHw === null ? 'attribute_not_exists(pk)' : 'hw = :previous',
           ExpressionAttributeValues: previousHw === null ? undefined : { ':previous': previousHw },

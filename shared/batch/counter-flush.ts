@@ -10,6 +10,7 @@ import { compareSeq } from '../stream/position';
 import { forEachLimited } from '../util/limit';
 import { addCount, mergeCounts, type CoinCounts, type CoinOutbox } from '../coins/outbox';
 import type { Deltas } from '../metrics/deltas';
+import { TOTALS_KEY } from '../keys/metrics-keys';
 import { addInto, holds, memberTag, nextMark, type CounterBatch, type CounterItem } from './counter-marks';
 
 /** Deltas (a map per counter key) as outbox counts (a record per counter key), added into `into`. */
@@ -61,17 +62,27 @@ export class CounterFlush {
     this.failed.set(memberTag(memberId), after);
   }
 
-  /** Writes every item with counts to add (or, for a failed member, an exception); returns how many. */
-  async write(): Promise<number> {
+  /**
+   * Writes every item with counts to add (or, for a failed member, an exception); returns how many.
+   * `attempt`: the batch progress record's name for this attempt, written on the totals item once
+   * every other item is written — touched or not (batch-progress.ts: the record is settled then).
+   */
+  async write(attempt?: string): Promise<number> {
     const { shardId, last, metrics, concurrency } = this.batch;
-    // Every key with counts was touched by the add that brought them.
-    const keys = [...this.touched];
-    await forEachLimited(keys, concurrency, async (key) => {
+    const writeItem = async (key: string) => {
       const current = this.items.get(key);
       const counters = { ...current?.counters };
       addInto(counters, this.counts[key] ?? {});
-      await metrics.write(key, shardId, { ...nextMark(current, last, this.failed), counters }, current?.hw ?? null);
-    });
-    return keys.length;
+      // The totals item keeps the attempt it names until another attempt settles.
+      const named = key === TOTALS_KEY ? (attempt ?? current?.attempt) : undefined;
+      const item = { ...nextMark(current, last, this.failed), counters, ...(named ? { attempt: named } : {}) };
+      await metrics.write(key, shardId, item, current?.hw ?? null);
+    };
+    // Every key with counts was touched by the add that brought them.
+    const keys = [...this.touched].filter((key) => key !== TOTALS_KEY);
+    await forEachLimited(keys, concurrency, writeItem);
+    if (!attempt && !this.touched.has(TOTALS_KEY)) return keys.length;
+    await writeItem(TOTALS_KEY);
+    return keys.length + 1;
   }
 }

@@ -19,6 +19,11 @@ export interface CounterItem {
   counters: Record<string, number>;
   /** Exceptions to `hw`: `<member tag>:<after>:<to>`, the member's contributions in (after, to] are not in. */
   hx?: string[];
+  /**
+   * On a shard's batch progress record, the attempt that wrote it; on its totals item, the last
+   * attempt whose counter writes all completed (batch-progress.ts).
+   */
+  attempt?: string;
 }
 
 export interface MetricsPort {

@@ -32,7 +32,8 @@ import type { MergeRequest } from '../identity/merge-request';
 import { START } from './counter-marks';
 import { reduceMember, type MemberResult } from './reduce-member';
 import { CounterFlush, deltasToCounts } from './counter-flush';
-import { BATCH_PROGRESS_KEY, BatchProgress, unsettledMembers } from './batch-progress';
+import { BATCH_PROGRESS_KEY, BatchProgress } from './batch-progress';
+import { TOTALS_KEY } from '../keys/metrics-keys';
 import { isSettleEntry, settleEntry, settleTagSource } from '../coins/settle';
 import { tillCounts } from './till-counts';
 import { dueToHint, hintOf, putDueHints, type DueHint } from '../coins/due-hints';
@@ -213,21 +214,23 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
     const old = stored.get(r.memberId)?.coinOut;
     if (old && old.shardId === shardId) for (const key of Object.keys(old.counts)) counterKeys.add(key);
   });
+  // The batch progress record, and the totals item that tells whether its attempt settled.
   counterKeys.add(BATCH_PROGRESS_KEY);
+  counterKeys.add(TOTALS_KEY);
   const counterItems = await ports.metrics.read([...counterKeys], shardId);
   // Members an earlier attempt may have written without adding their counters (batch-progress.ts).
   const progressRead = counterItems.get(BATCH_PROGRESS_KEY);
   counterItems.delete(BATCH_PROGRESS_KEY);
-  const progress = new BatchProgress(ports.metrics, shardId, last, progressRead);
+  const progress = new BatchProgress(ports.metrics, shardId, last, progressRead, counterItems.get(TOTALS_KEY));
   const inBatch = new Set(results.map((r) => r.memberId));
-  const unsettledIds = unsettledMembers(progressRead).filter((id) => !inBatch.has(id) && !isSettleEntry(id));
+  const unsettledIds = progress.earlier.filter((id) => !inBatch.has(id) && !isSettleEntry(id));
   const unsettled = unsettledIds.length ? await ports.members.getMany(unsettledIds) : new Map<string, MemberState>();
   const moreKeys = [...unsettled.values()].flatMap((m) =>
     m.coinOut?.shardId === shardId ? Object.keys(m.coinOut.counts).filter((k) => !counterKeys.has(k)) : [],
   );
   if (moreKeys.length) for (const [k, v] of await ports.metrics.read([...new Set(moreKeys)], shardId)) counterItems.set(k, v);
   // The till's operations to count (shared/coins/settle.ts): no member write carries them.
-  const till = await tillCounts(shardId, settles, progressRead, counterItems, ports);
+  const till = await tillCounts(shardId, settles, progress.earlier, counterItems, ports);
   const counterFlush = new CounterFlush(counterItems, { shardId, last, metrics: ports.metrics, concurrency });
   results.forEach((r, i) => {
     if (!r.changed || !r.final) return;
@@ -319,7 +322,7 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   });
   if (membership.length) await ports.segments.apply(membership);
   const notErased = results.filter((r) => !plan.erasing.has(r.memberId));
-  const relisted = unsettledMembers(progressRead)
+  const relisted = progress.earlier
     .filter((id) => !isSettleEntry(id) && !plan.erasing.has(id))
     .flatMap((id) => stored.get(id) ?? unsettled.get(id) ?? []);
   const checkDueHints = await writeHints(
@@ -333,7 +336,7 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
 
   // Before the first member write; the members an earlier attempt left stay listed until settled —
   // but for one gone since (erased: no outbox left to add, and its id is kept nowhere).
-  const stillListed = unsettledMembers(progressRead).filter((id) => isSettleEntry(id) || inBatch.has(id) || unsettled.has(id));
+  const stillListed = progress.earlier.filter((id) => isSettleEntry(id) || inBatch.has(id) || unsettled.has(id));
   await progress.started([...results.filter(toWrite).map((r) => r.memberId), ...stillListed, ...till.listed]);
   await till.store();
   const failed: string[] = [];
@@ -419,7 +422,9 @@ export async function processBatch(records: readonly StreamRecord[], ports: Batc
   // so a settle counted by an earlier batch and taken over again was counted twice).
   for (const c of till.counts)
     if (!counterFlush.add({ shardId, seq: c.seq, counts: c.counts }, settleTagSource(c.memberId))) kept.push(settleEntry(c));
-  const counterItemsWritten = await counterFlush.write();
+  // Settled on the totals item only when nothing stays listed: otherwise the record, until it is
+  // rewritten with what stays, must still list everything (an attempt dying in between left it so).
+  const counterItemsWritten = await counterFlush.write(kept.length ? undefined : progress.attempt);
   await progress.settled(kept);
   // The committed writes' actions, in the batch's member order (a failure here fails the batch: its
   // redelivery publishes them from the members' outboxes).

@@ -10,7 +10,6 @@ import {
   type TillSettle,
 } from '../coins/settle';
 import type { MemberState } from '../member/state';
-import { unsettledMembers } from './batch-progress';
 import type { CounterItem, MetricsPort } from './counter-marks';
 
 export interface TillCounts extends SettlePlan {
@@ -24,7 +23,8 @@ export const NO_TILL_COUNTS: TillCounts = { counts: [], listed: [], store: async
 export async function tillCounts(
   shardId: string,
   own: readonly TillSettle[],
-  progress: CounterItem | undefined,
+  /** The batch progress entries an earlier attempt left unsettled (batch-progress.ts). */
+  earlier: readonly string[],
   items: Map<string, CounterItem>,
   ports: {
     till?: TillRecordsPort;
@@ -34,9 +34,7 @@ export async function tillCounts(
 ): Promise<TillCounts> {
   // Listed by an earlier attempt of this very batch (a retry): its own records, counted as such.
   const mine = new Set(own.map(settleEntry));
-  const taken = unsettledMembers(progress)
-    .filter((entry) => isSettleEntry(entry) && !mine.has(entry))
-    .map(parseSettleEntry);
+  const taken = earlier.filter((entry) => isSettleEntry(entry) && !mine.has(entry)).map(parseSettleEntry);
   if (!own.length && !taken.length) return NO_TILL_COUNTS;
   if (!ports.till) throw new Error('coins_settle records need the till records port');
   const plan = await planSettles(shardId, own, taken, {

@@ -155,6 +155,58 @@ describe('counters of members whose write failed', () => {
     expect(snapshot(p)).toEqual(snapshot(clean));
   });
 
+  it('keeps listed what a bisected half leaves for later when it dies after its counters and Lambda gives up on the batch', async () => {
+    // The progress record counts as settled once the totals item names its attempt (batch-progress.ts).
+    // A half whose taken-over entries reach beyond it must not name it there: dying before it
+    // rewrote the record with those entries, the next batch would find it settled and skip them.
+    const orders = orderLines();
+    const buy = (memberId: string, orderId: string, day: string, cents: number) =>
+      orders.purchase(memberId, orderId, day, [['a', 'meat', cents]]);
+    const lines = [
+      buy('m1', 'o1', '2026-11-01', 10_000),
+      buy('m2', 'o1', '2026-11-01', 20_000),
+      buy('m1', 'o2', '2026-11-01', 30_000),
+      buy('m3', 'o1', '2026-11-02', 40_000),
+    ];
+    const p = new MemoryPipeline();
+    const records = p.records(lines);
+    // The first attempt writes m1 (both purchases) and m2, then dies before its counters.
+    let writes = 0;
+    const dead = () => {
+      throw new Error('injected: the process is gone');
+    };
+    const first: BatchPorts = {
+      ...p.ports(),
+      members: {
+        getMany: (ids) => (writes >= 2 ? dead() : p.members.getMany(ids)),
+        put: async (state, applied) => (writes++ >= 2 ? dead() : p.members.put(state, applied)),
+      },
+      metrics: {
+        read: (keys, shard) => p.metrics.read(keys, shard),
+        write: async (...args) => (writes >= 2 ? dead() : p.metrics.write(...args)),
+      },
+    };
+    await expect(processBatch(records, first)).rejects.toThrow('injected');
+    // The first half takes m1 over, adds its first purchase and keeps its second (beyond the half)
+    // listed — and dies writing the record that keeps it.
+    let progressWrites = 0;
+    const half: BatchPorts = {
+      ...p.ports(),
+      metrics: {
+        read: (keys, shard) => p.metrics.read(keys, shard),
+        write: async (key, shard, item, previous) =>
+          key === BATCH_PROGRESS_KEY && progressWrites++ > 0 ? dead() : p.metrics.write(key, shard, item, previous),
+      },
+    };
+    await expect(processBatch(records.slice(0, 2), half)).rejects.toThrow('injected');
+    expect(progressWrites).toBe(2);
+    // Lambda gives up on the batch; the shard moves on, then the bucket is replayed at new positions.
+    await p.deliver(p.records([buy('m4', 'o1', '2026-11-02', 50_000)]));
+    await p.deliver(p.records(lines.slice(0, 2)));
+    await p.deliver(p.records(lines.slice(2)));
+    expect(memoryCoinTotals(p)).toEqual({ dP: 100 + 200 + 300 + 400 + 500 });
+  });
+
   it('adds the outbox an earlier attempt left on a member whose write fails now (a grown retry carried its next records)', async () => {
     // Chaos seed 14 with grown retries: a new member's day-0 counts were never added. The first
     // attempt wrote it and died before its counter writes; the retry, grown by the member's next
