@@ -9,6 +9,7 @@
 // two with the flags in the low bits, and the coins left. About 10 bytes a lot.
 // `cl` (items written before it): 16 bytes a lot, read as it is.
 import type { CoinLot } from '../../shared/coins/lots';
+import { unzigzag, varint, varintReader, zigzag } from './varint';
 
 const BOOKED = 1;
 const NOTICED = 2;
@@ -41,32 +42,22 @@ export function lotsOf(item: { cm?: Uint8Array; cl?: Uint8Array }): CoinLot[] {
 
 function decodeCompact(bytes: Uint8Array): CoinLot[] {
   const lots: CoinLot[] = [];
-  let at = 0;
+  const reader = varintReader(bytes, 'coin lots');
   let previous = 0;
   let previousSpan = 0;
-  const next = (): number => {
-    let value = 0;
-    let scale = 1;
-    for (;;) {
-      const byte = bytes[at++];
-      if (byte === undefined) throw new Error('coin lots: truncated');
-      value += (byte & 0x7f) * scale;
-      if (byte < 0x80) return value;
-      scale *= 128;
-    }
-  };
-  while (at < bytes.length) {
+  while (reader.at < bytes.length) {
+    const at = reader.at;
     const seq =
       ((bytes[at] << 8) | bytes[at + 1]) * 2 ** 32 +
       ((bytes[at + 2] << 24) >>> 0) +
       ((bytes[at + 3] << 16) | (bytes[at + 4] << 8) | bytes[at + 5]);
-    at += 6;
-    const availableOn = previous + unzigzag(next());
+    reader.skip(6);
+    const availableOn = previous + unzigzag(reader.next());
     previous = availableOn;
-    const spanAndFlags = next();
+    const spanAndFlags = reader.next();
     const span = previousSpan + unzigzag(Math.floor(spanAndFlags / 4));
     previousSpan = span;
-    const left = next();
+    const left = reader.next();
     lots.push({
       seq,
       availableOn,
@@ -97,17 +88,4 @@ function decodeFixed(bytes: Uint8Array | undefined): CoinLot[] {
     });
   }
   return lots;
-}
-
-const zigzag = (n: number) => (n >= 0 ? n * 2 : -n * 2 - 1);
-const unzigzag = (z: number) => (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
-
-/** Unsigned LEB128 of a non-negative safe integer. */
-function varint(out: number[], value: number): void {
-  let rest = value;
-  while (rest >= 0x80) {
-    out.push((rest % 0x80) | 0x80);
-    rest = Math.floor(rest / 0x80);
-  }
-  out.push(rest);
 }

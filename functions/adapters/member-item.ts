@@ -9,6 +9,7 @@ import { decodeCoinOutbox, encodeCoinOutbox } from './coin-outbox-codec';
 import { encodeLots, lotsOf } from './coin-lots-codec';
 import { decodeTillOps, encodeTillOps } from './till-ops-codec';
 import { packTexts, unpackTexts, type PackedTexts } from './packed-texts';
+import { decodeNumbers, encodeNumbers, NUMBER_FIELDS, type MemberNumbers } from './member-numbers';
 import { decodeOrders, encodeOrders } from '../../shared/member/orders-outbox';
 import {
   decodeHistory,
@@ -20,13 +21,15 @@ import {
   encodeShard,
 } from './member-item-lists';
 
-export interface MemberItem {
+export interface MemberItem extends Partial<MemberNumbers> {
   memberId: string;
   /** version */ v: number;
-  /** joinedOn */ j: number;
+  /** the numbers below (j, ad, lp, t, ts, tr, tb, tbs, tbr, ar, so, la, ca, cd) packed: member-numbers.ts; apart on items written before */
+  nm?: Uint8Array;
+  /** joinedOn */ j?: number;
   /** acquisitionChannel */ ac?: string;
   /** lastActiveOn */ la?: number;
-  /** activeDays */ ad: number;
+  /** activeDays */ ad?: number;
   /** recent active days bitmap, bit i = lastActiveOn − i */ rb?: Uint8Array;
   /** high-water shard and sequence (member-item-lists.ts: a Kinesis shard id as its number, digits packed) */
   hs?: string | number;
@@ -34,10 +37,10 @@ export interface MemberItem {
   /** ring of 6-byte eventId hashes */ ev?: Uint8Array;
   /** the ring's arrival days, run-length `day:count,…` (absent on items written before them) */ evd?: string;
   /** ring of 6-byte hashes of the job commands' eventIds */ cv?: Uint8Array;
-  /** lifetime points */ lp: number;
+  /** lifetime points */ lp?: number;
   /** points history `~day:points,…`, days after the first as distances (member-item-lists.ts) */ ph?: string;
   /** tier index, since, review day, tier before the latest upgrade, order ref of that upgrade */
-  t: number;
+  t?: number;
   ts?: number;
   tr?: number;
   tb?: number;
@@ -212,47 +215,59 @@ export function toMemberItem(state: MemberState): MemberItem {
   const orders = encodeOrders(state.ordersOut ?? []);
   if (orders) texts.oo = orders;
   Object.assign(item, packTexts(texts));
+  return packNumbers(item);
+}
+
+/** The item with its small numbers in `nm` (member-numbers.ts), unless one does not fit it. */
+function packNumbers(item: MemberItem): MemberItem {
+  const numbers = {} as MemberNumbers;
+  for (const f of NUMBER_FIELDS) if (item[f] !== undefined) numbers[f] = item[f]!;
+  const nm = encodeNumbers(numbers);
+  if (!nm) return item;
+  for (const f of NUMBER_FIELDS) delete item[f];
+  item.nm = nm;
   return item;
 }
 
 export function fromMemberItem(item: MemberItem): MemberState {
-  const lastActiveOn = item.la ?? null;
+  const n: Partial<MemberNumbers> = item.nm ? decodeNumbers(item.nm) : item;
+  const lastActiveOn = n.la ?? null;
   const box: PackedTexts = unpackTexts(item) ?? item;
   // The coin outbox's held moves may name their lots by place among these.
   const lots = lotsOf(item);
   return {
     memberId: item.memberId,
     version: item.v,
-    joinedOn: item.j,
+    joinedOn: n.j!,
     acquisitionChannel: item.ac ?? null,
     activity: {
       lastActiveOn,
       recent: lastActiveOn === null ? [] : decodeRecent(lastActiveOn, item.rb),
-      activeDays: item.ad,
+      activeDays: n.ad!,
     },
     highWater: decodePosition(item.hs, item.hq),
     recentEventIds: decodeRing(item.ev),
     ...(box.evd ? { recentEventDays: decodeRingDays(box.evd) } : {}),
     recentCommandIds: decodeRing(item.cv),
-    lifetimePoints: item.lp,
+    lifetimePoints: n.lp!,
     history: decodeHistory(box.ph),
     tier: {
-      tier: item.t,
-      tierSince: item.ts ?? null,
-      tierReviewOn: item.tr ?? null,
-      tierBeforeUpgrade: item.tb ?? null,
+      tier: n.t!,
+      tierSince: n.ts ?? null,
+      tierReviewOn: n.tr ?? null,
+      tierBeforeUpgrade: n.tb ?? null,
       upgradeOrder: item.to ?? null,
-      sinceBeforeUpgrade: item.tbs === undefined ? undefined : item.tbs === -1 ? null : item.tbs,
-      reviewBeforeUpgrade: item.tbr === undefined ? undefined : item.tbr === -1 ? null : item.tbr,
+      sinceBeforeUpgrade: n.tbs === undefined ? undefined : n.tbs === -1 ? null : n.tbs,
+      reviewBeforeUpgrade: n.tbr === undefined ? undefined : n.tbr === -1 ? null : n.tbr,
     },
-    atRiskNotifiedFor: item.ar ?? null,
+    atRiskNotifiedFor: n.ar ?? null,
     purchases: decodePurchases(box.ps),
     rfm: decodeRfm(item.rf),
     winback: item.wb ? (([spellFrom, offers, lastOfferOn]) => ({ spellFrom, offers, lastOfferOn }))(item.wb.split(':').map(Number)) : null,
     segments: item.sg ? item.sg.split(',') : [],
-    segmentsOn: item.so ?? null,
+    segmentsOn: n.so ?? null,
     contribution: new Map(),
-    coins: { lots, debt: item.cd ?? 0, asOf: item.ca ?? null },
+    coins: { lots, debt: n.cd ?? 0, asOf: n.ca ?? null },
     coinOut: box.cx ? decodeCoinOutbox(box.cx, decodePosition(item.hs, item.hq), lots) : null,
     ...(box.tp ? { tillOps: decodeTillOps(box.tp, item.memberId, decodePosition(item.hs, item.hq)) } : {}),
     linkedTo: item.lk ?? null,

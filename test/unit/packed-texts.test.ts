@@ -20,7 +20,7 @@ const FIELDS = ['cx', 'tp', 'ao', 'oo', 'ps', 'ph', 'evd'] as const;
 /** How an item written before the dictionary packed its texts. */
 const packedBefore = (o: PackedTexts) => deflateRawSync(JSON.stringify(FIELDS.map((f) => o[f] ?? null)));
 const size = (x: object) => itemSize(marshall(x, { removeUndefinedValues: true }));
-const DAYS = Array.from({ length: 15 }, (_, i) => `2026-11-${String(i + 1).padStart(2, '0')}`);
+const DAYS = Array.from({ length: 17 }, (_, i) => `2026-11-${String(i + 1).padStart(2, '0')}`);
 
 /** A member who bought on each of `days` (a basket of three lines, amounts varying) and viewed `views` pages each day. */
 async function buyer(days: readonly string[], views = 0) {
