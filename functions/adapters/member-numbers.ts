@@ -5,8 +5,8 @@
 // tier; here they are zigzag LEB128 varints behind a bitmask of the fields present, the days as
 // distances from the joined day: about 25. With the eventId ring the contract fixes at 64 ids and
 // the coin lots, these bytes were what kept a heavy buyer's item over 1 KB (a second write unit
-// per write): on the bench's workload, 207 of 16,357 member writes, 105 with the numbers packed
-// (in-memory count). The version `v` (every write's condition) and the TierReviewIndex keys
+// per write): on the bench's workload (`npm run bench`), 297 of 16,357 member writes, 153 with
+// the numbers packed. The version `v` (every write's condition) and the TierReviewIndex keys
 // (`rvb`, `rv`) stay attributes. Items written before `nm` hold the attributes, read as they are.
 
 import { unzigzag, varint, varintReader, zigzag } from './varint';
