@@ -111,39 +111,14 @@ describe('counters of members whose write failed', () => {
   });
 
   it('keeps the coin counters exact when a batch crashed after some member writes and is retried in bisected halves', async () => {
-    const orders = orderLines();
-    const buy = (memberId: string, orderId: string, day: string, cents: number) =>
-      orders.purchase(memberId, orderId, day, [['a', 'meat', cents]]);
-    // m1 has records in both halves; m2 and m3 in one each.
-    const lines = [
-      buy('m1', 'o1', '2026-11-01', 10_000),
-      buy('m2', 'o1', '2026-11-01', 20_000),
-      buy('m1', 'o2', '2026-11-01', 30_000),
-      buy('m3', 'o1', '2026-11-02', 40_000),
-    ];
+    const { lines } = splitPurchases();
     const clean = new MemoryPipeline();
     await clean.deliver(clean.records(lines));
 
     const p = new MemoryPipeline();
     const records = p.records(lines);
-    // The first attempt writes two members (m1 with both its purchases, m2), then the process dies:
-    // every later call fails and the invocation throws.
-    let writes = 0;
-    const dead = () => {
-      throw new Error('injected: the process is gone');
-    };
-    const crashing = (base: BatchPorts): BatchPorts => ({
-      ...base,
-      members: {
-        getMany: (ids) => (writes >= 2 ? dead() : base.members.getMany(ids)),
-        put: async (state, applied) => (writes++ >= 2 ? dead() : base.members.put(state, applied)),
-      },
-      metrics: {
-        read: (keys, shard) => base.metrics.read(keys, shard),
-        write: async (...args) => (writes >= 2 ? dead() : base.metrics.write(...args)),
-      },
-    });
-    await expect(processBatch(records, crashing(p.ports()))).rejects.toThrow('injected');
+    // The first attempt writes two members (m1 with both its purchases, m2), then the process dies.
+    await expect(processBatch(records, dyingAfterTwoWrites(p.ports()))).rejects.toThrow('injected');
     expect(p.member('m1')?.lifetimePoints).toBe(400);
     expect(p.member('m3')).toBeUndefined();
     // Lambda bisects the batch on the function error and retries each half in turn.
@@ -159,34 +134,11 @@ describe('counters of members whose write failed', () => {
     // The progress record counts as settled once the totals item names its attempt (batch-progress.ts).
     // A half whose taken-over entries reach beyond it must not name it there: dying before it
     // rewrote the record with those entries, the next batch would find it settled and skip them.
-    const orders = orderLines();
-    const buy = (memberId: string, orderId: string, day: string, cents: number) =>
-      orders.purchase(memberId, orderId, day, [['a', 'meat', cents]]);
-    const lines = [
-      buy('m1', 'o1', '2026-11-01', 10_000),
-      buy('m2', 'o1', '2026-11-01', 20_000),
-      buy('m1', 'o2', '2026-11-01', 30_000),
-      buy('m3', 'o1', '2026-11-02', 40_000),
-    ];
+    const { buy, lines } = splitPurchases();
     const p = new MemoryPipeline();
     const records = p.records(lines);
     // The first attempt writes m1 (both purchases) and m2, then dies before its counters.
-    let writes = 0;
-    const dead = () => {
-      throw new Error('injected: the process is gone');
-    };
-    const first: BatchPorts = {
-      ...p.ports(),
-      members: {
-        getMany: (ids) => (writes >= 2 ? dead() : p.members.getMany(ids)),
-        put: async (state, applied) => (writes++ >= 2 ? dead() : p.members.put(state, applied)),
-      },
-      metrics: {
-        read: (keys, shard) => p.metrics.read(keys, shard),
-        write: async (...args) => (writes >= 2 ? dead() : p.metrics.write(...args)),
-      },
-    };
-    await expect(processBatch(records, first)).rejects.toThrow('injected');
+    await expect(processBatch(records, dyingAfterTwoWrites(p.ports()))).rejects.toThrow('injected');
     // The first half takes m1 over, adds its first purchase and keeps its second (beyond the half)
     // listed — and dies writing the record that keeps it.
     let progressWrites = 0;
@@ -236,6 +188,40 @@ describe('counters of members whose write failed', () => {
     expect(p.daily('2026-11-01', '2026-11-02')).toEqual(clean.daily('2026-11-01', '2026-11-02'));
   });
 });
+
+/** Purchases where m1 has records in both halves of the batch, m2 and m3 in one each (the buyer for more). */
+function splitPurchases() {
+  const orders = orderLines();
+  const buy = (memberId: string, orderId: string, day: string, cents: number) =>
+    orders.purchase(memberId, orderId, day, [['a', 'meat', cents]]);
+  const lines = [
+    buy('m1', 'o1', '2026-11-01', 10_000),
+    buy('m2', 'o1', '2026-11-01', 20_000),
+    buy('m1', 'o2', '2026-11-01', 30_000),
+    buy('m3', 'o1', '2026-11-02', 40_000),
+  ];
+  return { buy, lines };
+}
+
+const dead = () => {
+  throw new Error('injected: the process is gone');
+};
+
+/** Ports whose process dies after two member writes: every later call fails and the invocation throws. */
+function dyingAfterTwoWrites(base: BatchPorts): BatchPorts {
+  let writes = 0;
+  return {
+    ...base,
+    members: {
+      getMany: (ids) => (writes >= 2 ? dead() : base.members.getMany(ids)),
+      put: async (state, applied) => (writes++ >= 2 ? dead() : base.members.put(state, applied)),
+    },
+    metrics: {
+      read: (keys, shard) => base.metrics.read(keys, shard),
+      write: async (...args) => (writes >= 2 ? dead() : base.metrics.write(...args)),
+    },
+  };
+}
 
 async function deliverHalf(p: MemoryPipeline, half: StreamRecord[]) {
   await p.deliver(half, half.length);
