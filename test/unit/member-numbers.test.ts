@@ -42,7 +42,7 @@ describe('the member item numbers', () => {
           cd: fc.option(fc.nat(), { nil: undefined }),
         }),
         (raw) => {
-          const numbers = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)) as MemberNumbers;
+          const numbers = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)) as unknown as MemberNumbers;
           expect(decodeNumbers(encodeNumbers(numbers)!)).toEqual(numbers);
         },
       ),
