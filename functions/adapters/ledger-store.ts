@@ -36,6 +36,7 @@ import {
 } from '../../shared/member/ledger';
 import { forEachLimited } from '../../shared/util/limit';
 import { movesAsEntries, orderCoinEntries, type CoinLedgerReader } from '../../shared/coins/ledger-view';
+import { packMoves, unpackMoves } from './coin-moves-codec';
 import type { OperationRecord, RedemptionRecord, StoredEntry } from '../../shared/coins/operation-records';
 import type { TillRecordsPort } from '../../shared/coins/settle';
 import type { TierChange } from '../../shared/points/tiers';
@@ -307,7 +308,7 @@ export class DynamoLedger implements LedgerPort, CoinLedgerReader, TillRecordsPo
     const [orders, refunds, coinItems] = await Promise.all([
       this.query<OrderItem>(memberId, ORDER_PREFIX),
       this.query<RefundItem>(memberId, REFUND_PREFIX),
-      this.query<{ entries?: StoredEntry[] }>(memberId, COIN_PREFIX),
+      this.query<{ entries?: StoredEntry[]; mz?: Uint8Array }>(memberId, COIN_PREFIX),
     ]);
     const refundsOf = new Map<string, RefundItem[]>();
     for (const r of refunds) {
@@ -316,7 +317,7 @@ export class DynamoLedger implements LedgerPort, CoinLedgerReader, TillRecordsPo
     }
     return [
       ...orders.flatMap((o) => orderCoinEntries(toRecord(o, refundsOf.get(orderIdOf(o.sk)) ?? []))),
-      ...coinItems.flatMap((item) => item.entries ?? []),
+      ...coinItems.flatMap((item) => item.entries ?? (item.mz ? movesAsEntries(unpackMoves(item.mz)) : [])),
     ];
   }
 
@@ -397,13 +398,11 @@ export class DynamoLedger implements LedgerPort, CoinLedgerReader, TillRecordsPo
   }
 
   /**
-   * The consumer's `available` / `expire` movements of one batch, in the shape the coin ledger
-   * route reads from every `c#` item (`entries`); `at` is the start of the movement's day.
+   * The consumer's `available` / `expire` movements of one batch, packed (coin-moves-codec.ts); the
+   * coin ledger reads them as entries, `at` the start of the movement's day.
    */
   async putCoinMoves(memberId: string, key: string, moves: readonly BookedMove[]): Promise<void> {
-    await this.client.send(
-      new PutCommand({ TableName: this.table, Item: { memberId, sk: key, kind: 'moves', entries: movesAsEntries(moves) } }),
-    );
+    await this.client.send(new PutCommand({ TableName: this.table, Item: { memberId, sk: key, kind: 'moves', mz: packMoves(moves) } }));
   }
 
   async operation(memberId: string, sk: string): Promise<OperationRecord | null> {
@@ -452,6 +451,13 @@ export class DynamoLedger implements LedgerPort, CoinLedgerReader, TillRecordsPo
   async itemsOf(keys: readonly string[]): Promise<(Record<string, unknown> & { memberId: string; sk: string })[]> {
     const items: (Record<string, unknown> & { memberId: string; sk: string })[] = [];
     for (const memberId of keys) items.push(...(await this.query<(typeof items)[number]>(memberId, undefined, true)));
-    return items;
+    // Packed coin moves as the entries they hold: the document shows every record readable.
+    return items.map((item) => (item.mz instanceof Uint8Array ? withMovesUnpacked(item, item.mz) : item));
   }
+}
+
+/** A coin moves item with its packed moves (`mz`) as the `entries` items written before held. */
+function withMovesUnpacked<T extends { memberId: string; sk: string }>(item: T, mz: Uint8Array): T {
+  const { mz: _packed, ...rest } = item as T & { mz?: Uint8Array };
+  return { ...rest, entries: movesAsEntries(unpackMoves(mz)) } as unknown as T;
 }

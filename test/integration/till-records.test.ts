@@ -9,6 +9,9 @@ import { dynamoClient } from '../../infra/local/engine/aws';
 import { attachLocalStack, type LocalStack } from '../../infra/local/engine/stack';
 import type { RedemptionRecord } from '../../shared/coins/operation-records';
 import { redemptionKey } from '../../shared/keys/ledger-keys';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { movesKey, type BookedMove } from '../../shared/coins/outbox';
+import { movesAsEntries } from '../../shared/coins/ledger-view';
 
 let stack: LocalStack;
 let raw: ReturnType<typeof dynamoClient>;
@@ -82,5 +85,21 @@ describe('till records on DynamoDB Local', () => {
     const { cs: _dropped, ...stale } = named;
     expect(await ledger.storeOperation({ ...reversalOf(stale), vs: 'shard-0|9' })).toBe(true);
     expect(await ledger.operation('t2', named.sk)).toMatchObject({ reversed: true, cs: 'shard-0|5', vs: 'shard-0|9' });
+  });
+
+  it('the consumer’s booked moves are stored packed and read back as ledger entries, by the coin ledger and subject access', async () => {
+    const moves: BookedMove[] = [
+      { id: 'available:L3', day: 20_830, kind: 'available', coins: 40, lot: 3, ref: 'L3' },
+      { id: 'expire:L2', day: 20_831, kind: 'expire', coins: -5, lot: 2, ref: 'L2' },
+    ];
+    const key = movesKey({ shardId: 'shardId-000000000001', seq: '4966' });
+    await ledger.putCoinMoves('t3', key, moves);
+    expect(await ledger.hasCoinMoves('t3', key)).toBe(true);
+    const stored = await raw.send(
+      new GetItemCommand({ TableName: stack.names.tables.LedgerTable, Key: { memberId: { S: 't3' }, sk: { S: key } } }),
+    );
+    expect(Object.keys(stored.Item!).sort()).toEqual(['kind', 'memberId', 'mz', 'sk']);
+    expect(await ledger.coinLedger('t3')).toEqual(movesAsEntries(moves));
+    expect(await ledger.itemsOf(['t3'])).toEqual([{ memberId: 't3', sk: key, kind: 'moves', entries: movesAsEntries(moves) }]);
   });
 });
