@@ -3,17 +3,16 @@
 // order, not a list of maps. As maps (`entries`, items written before it) each movement spelt out
 // its seven attribute names and its day as a timestamp, and a member whose next event booked ten
 // lots made the item over 1 KB (a second write unit: 21 of 67 such writes on the bench).
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { deflateJson, inflateJson } from './deflated-json';
 import type { BookedMove } from '../../shared/coins/outbox';
 
 type StoredMove = [id: string, day: number, kind: BookedMove['kind'], coins: number, lot: number | null, ref: string];
 
 export function packMoves(moves: readonly BookedMove[]): Uint8Array {
   const rows: StoredMove[] = moves.map((m) => [m.id, m.day, m.kind, m.coins, m.lot, m.ref]);
-  return new Uint8Array(deflateRawSync(JSON.stringify(rows)));
+  return new Uint8Array(deflateJson(rows));
 }
 
 export function unpackMoves(bytes: Uint8Array): BookedMove[] {
-  const rows = JSON.parse(inflateRawSync(bytes).toString('utf8')) as StoredMove[];
-  return rows.map(([id, day, kind, coins, lot, ref]) => ({ id, day, kind, coins, lot, ref }));
+  return inflateJson<StoredMove[]>(bytes).map(([id, day, kind, coins, lot, ref]) => ({ id, day, kind, coins, lot, ref }));
 }

@@ -9,7 +9,7 @@
 // marker byte no deflate stream begins with: a first byte's bits 1–2 are its block's type, and
 // type 3 is reserved (RFC 1951 §3.2.3), so 0x07 tells the two forms apart. Items written before
 // it, deflated without one, are read as they are.
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { deflateJson, inflateJson } from './deflated-json';
 import { COUNTER_DICTIONARY_1 } from './counter-dictionary';
 
 /** The attribute holding the encoded counters. */
@@ -20,7 +20,7 @@ export const DICTIONARY_1_MARKER = 0x07;
 const WITH_DICTIONARY = { dictionary: COUNTER_DICTIONARY_1 };
 
 export function encodeCounters(counters: Readonly<Record<string, number>>): Uint8Array {
-  const packed = deflateRawSync(JSON.stringify(counters), WITH_DICTIONARY);
+  const packed = deflateJson(counters, WITH_DICTIONARY);
   const out = new Uint8Array(packed.length + 1);
   out[0] = DICTIONARY_1_MARKER;
   out.set(packed, 1);
@@ -30,6 +30,6 @@ export function encodeCounters(counters: Readonly<Record<string, number>>): Uint
 /** The counters of an item's `z` (an item without one holds none). */
 export function decodeCounters(encoded: Uint8Array | undefined): Record<string, number> {
   if (!encoded) return {};
-  const text = encoded[0] === DICTIONARY_1_MARKER ? inflateRawSync(encoded.subarray(1), WITH_DICTIONARY) : inflateRawSync(encoded);
-  return JSON.parse(text.toString('utf8')) as Record<string, number>;
+  type Counters = Record<string, number>;
+  return encoded[0] === DICTIONARY_1_MARKER ? inflateJson<Counters>(encoded.subarray(1), WITH_DICTIONARY) : inflateJson<Counters>(encoded);
 }

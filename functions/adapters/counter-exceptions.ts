@@ -3,7 +3,7 @@
 // is smaller. A batch's settle entries each carry a 56-digit sequence number and repeat the same
 // prefixes: listed as they are, a batch of till redemptions made its progress record several KB,
 // written twice per batch (bench/redemptions.ts: most of the consumer's write units per redemption).
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { deflateJson, inflateJson } from './deflated-json';
 
 export interface StoredExceptions {
   hx?: string[];
@@ -12,7 +12,7 @@ export interface StoredExceptions {
 
 /** The list as stored, either form. */
 export function exceptionsOf(item: StoredExceptions): string[] | undefined {
-  if (item.hz) return JSON.parse(inflateRawSync(item.hz).toString('utf8')) as string[];
+  if (item.hz) return inflateJson<string[]>(item.hz);
   return item.hx?.length ? item.hx : undefined;
 }
 
@@ -22,6 +22,6 @@ export function exceptionsAttributes(list: readonly string[] | undefined): Store
   // A list attribute costs each string's bytes plus a byte or so per element and a few for the list.
   const listed = list.reduce((n, s) => n + Buffer.byteLength(s) + 1, 3);
   if (listed < 100) return { hx: [...list] };
-  const packed = deflateRawSync(JSON.stringify(list));
+  const packed = deflateJson(list);
   return packed.length < listed ? { hz: new Uint8Array(packed) } : { hx: [...list] };
 }

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mergedFromKey, mergeIdKey, TOMBSTONE_PREFIX, tombstoneKey } from '../../shared/keys/members-keys';
 import { BATCH_PROGRESS_KEY, COIN_DUE_PREFIX } from '../../shared/keys/metrics-keys';
-import { isSettleEntry, parseSettleEntry } from '../../shared/coins/settle';
+import { entryNamesMember } from '../../shared/coins/settle';
 import { QUARANTINE_TTL_DAYS, quarantineDayKey } from '../../shared/keys/quarantine-keys';
 import type { ErasurePort } from '../../shared/privacy/erasure';
 import type { IdHasher } from '../../shared/privacy/salted-hash';
@@ -195,8 +195,7 @@ export class DynamoErasure implements ErasurePort {
    * mark: a consumer that moved the record on meanwhile wrote its own list, which is read again.
    */
   private async sweepBatchProgress(memberId: string): Promise<void> {
-    // A member id, or a till settle record's entry naming it (`$<seq>$<member>$<op>`).
-    const names = (entry: string) => entry === memberId || (isSettleEntry(entry) && parseSettleEntry(entry).memberId === memberId);
+    const names = (entry: string) => entryNamesMember(entry, memberId);
     for (let round = 0; round < 10; round++) {
       const listing: Record<string, unknown>[] = [];
       let start: Key | undefined;

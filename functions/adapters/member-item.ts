@@ -21,7 +21,7 @@ import {
   encodeShard,
 } from './member-item-lists';
 
-export interface MemberItem extends Partial<MemberNumbers> {
+export interface MemberItem {
   memberId: string;
   /** version */ v: number;
   /** the numbers below (j, ad, lp, t, ts, tr, tb, tbs, tbr, ar, so, la, ca, cd) packed: member-numbers.ts; apart on items written before */

@@ -12,7 +12,7 @@
 // (packed-texts-dictionary.ts): a text no longer spells them out once itself. On the bench's
 // workload that took 516 of 16,357 member writes over 1 KB down to 297. `ob`, deflated without
 // one, is what items written before it hold; both are read.
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { deflateJson, inflateJson } from './deflated-json';
 import { PACKED_TEXTS_DICTIONARY_1 } from './packed-texts-dictionary';
 
 export interface PackedTexts {
@@ -44,15 +44,17 @@ export function packTexts(o: PackedTexts): PackedTexts | { oz: Uint8Array } {
   let separate = 0;
   for (const f of FIELDS) if (o[f] !== undefined) separate += f.length + utf8Length(o[f]!);
   if (separate < MIN_PACKED_INPUT) return o;
-  const packed = deflateRawSync(JSON.stringify(FIELDS.map((f) => o[f] ?? null)), WITH_DICTIONARY);
+  const packed = deflateJson(
+    FIELDS.map((f) => o[f] ?? null),
+    WITH_DICTIONARY,
+  );
   return 'oz'.length + packed.length < separate ? { oz: packed } : o;
 }
 
 /** The texts of an item's packed attribute, or null when it has none (its texts stand apart). */
 export function unpackTexts(item: PackedAttributes): PackedTexts | null {
   if (!item.oz && !item.ob) return null;
-  const text = item.oz ? inflateRawSync(item.oz, WITH_DICTIONARY) : inflateRawSync(item.ob!);
-  const values = JSON.parse(text.toString('utf8')) as (string | null)[];
+  const values = item.oz ? inflateJson<(string | null)[]>(item.oz, WITH_DICTIONARY) : inflateJson<(string | null)[]>(item.ob!);
   const out: PackedTexts = {};
   FIELDS.forEach((f, i) => {
     if (values[i] !== null && values[i] !== undefined) out[f] = values[i]!;

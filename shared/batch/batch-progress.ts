@@ -29,13 +29,13 @@ import type { CounterItem, MetricsPort } from './counter-marks';
 export { BATCH_PROGRESS_KEY };
 
 /** The entries an earlier attempt listed and did not settle: none when `anchor` names its attempt. */
-export function unsettledEntries(progress: CounterItem | undefined, anchor: CounterItem | undefined): string[] {
+function unsettledEntries(progress: CounterItem | undefined, anchor: CounterItem | undefined): string[] {
   if (progress?.attempt && anchor?.attempt === progress.attempt) return [];
   return progress?.hx ?? [];
 }
 
 /** The attempt name after `previous` (`<n>.<digest of the attempt's last position>`). */
-export function nextAttempt(previous: string | undefined, last: string): string {
+function nextAttempt(previous: string | undefined, last: string): string {
   const n = previous ? Number.parseInt(previous, 10) : 0;
   return `${(Number.isSafeInteger(n) ? n : 0) + 1}.${hash48(last).toString(36)}`;
 }

@@ -25,6 +25,7 @@
 import type { CoinState } from './lots';
 import { nextCoinDueDay } from './lots';
 import { hashHex } from '../util/hash';
+import { byCodeUnits } from '../util/compare';
 
 export interface CoinDuePort {
   /**
@@ -97,7 +98,7 @@ export function hintsByDay(hints: Iterable<DueHint>): Map<number, Map<string, nu
     if (!members) byDay.set(h.day, (members = new Map()));
     members.set(h.memberId, Math.min(h.expiresOn, members.get(h.memberId) ?? Infinity));
   }
-  return new Map([...byDay].map(([day, members]) => [day, new Map([...members].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))]));
+  return new Map([...byDay].map(([day, members]) => [day, new Map([...members].sort(([a], [b]) => byCodeUnits(a, b)))]));
 }
 
 /** A hint item holds at most this many ids (a job run's hints of one day may name many members). */

@@ -86,6 +86,9 @@ export function parseSettleEntry(entry: string): TillSettle {
   const j = rest.indexOf('$', i + 1);
   return { seq: rest.slice(0, i), memberId: rest.slice(i + 1, j), op: rest.slice(j + 1) };
 }
+/** Whether a batch-progress entry names the member: its id, or a settle record of it (`$<seq>$<member>$<op>`). */
+export const entryNamesMember = (entry: string, memberId: string) =>
+  entry === memberId || (isSettleEntry(entry) && parseSettleEntry(entry).memberId === memberId);
 
 /** Counts to add at a settle record's position; `own`: a record of this batch (not taken over). */
 export interface SettleCount {

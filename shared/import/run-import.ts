@@ -21,6 +21,7 @@ import { runTierReview } from '../jobs/run-tier-review';
 import { runWinback } from '../jobs/run-winback';
 import { hintCache } from './hint-cache';
 import { importSeq } from './sequence';
+import { byCodeUnits } from '../util/compare';
 
 /** One event line with its occurredAt (epoch ms); the input is sorted by `at`. */
 export interface ImportEvent {
@@ -191,8 +192,7 @@ export async function runImport(events: AsyncIterable<ImportEvent>, opts: Import
       ...ports.jobs,
       hints: hints.reader,
       commands: {
-        put: async (c: readonly JobCommand[]) =>
-          void commands.push([...c].sort((a, b) => (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0))),
+        put: async (c: readonly JobCommand[]) => void commands.push([...c].sort((a, b) => byCodeUnits(a.memberId, b.memberId))),
       },
       now: () => startOfDay(day, tz),
     };

@@ -18,6 +18,7 @@ import { daysToRun } from './catch-up';
 import { coinsDayCommand } from './commands';
 import type { JobPorts } from './ports';
 import type { MemberState } from '../member/state';
+import { byCodeUnits } from '../util/compare';
 
 export async function runCoins(
   program: Program,
@@ -40,7 +41,7 @@ export async function runCoins(
   const next: DueHint[] = [];
   const seen = new Set<string>();
   const plan = (members: Iterable<MemberState>) => {
-    for (const member of [...members].sort((a, b) => (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0))) {
+    for (const member of [...members].sort((a, b) => byCodeUnits(a.memberId, b.memberId))) {
       const id = member.memberId;
       // Hints are candidates only: decide on the item; a member merged away has no lots left.
       if (seen.has(id) || member.linkedTo) continue;

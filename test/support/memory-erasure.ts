@@ -4,7 +4,7 @@ import type { ErasurePort } from '../../shared/privacy/erasure';
 import { idHasher } from '../../shared/privacy/salted-hash';
 import type { MemoryPipeline } from './memory-pipeline';
 import { BATCH_PROGRESS_KEY } from '../../shared/keys/metrics-keys';
-import { isSettleEntry, parseSettleEntry } from '../../shared/coins/settle';
+import { entryNamesMember } from '../../shared/coins/settle';
 
 export const hash = idHasher('unit-test-salt-0123456789abcdef');
 
@@ -31,9 +31,8 @@ export function memoryErasure(p: MemoryPipeline) {
       for (const [key, q] of p.quarantine.items) if (q.memberId === memberId || q.raw.includes(memberId)) p.quarantine.items.delete(key);
       // The batch progress records that list it (a member id, or a till settle entry naming it), as
       // functions/adapters/erasure-store.ts rewrites them.
-      const names = (entry: string) => entry === memberId || (isSettleEntry(entry) && parseSettleEntry(entry).memberId === memberId);
       for (const item of p.metrics.items.get(BATCH_PROGRESS_KEY)?.values() ?? []) {
-        const left = item.hx?.filter((entry) => !names(entry));
+        const left = item.hx?.filter((entry) => !entryNamesMember(entry, memberId));
         if (left?.length) item.hx = left;
         else delete item.hx;
       }
