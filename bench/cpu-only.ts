@@ -1,5 +1,6 @@
-// `npm run bench:cpu [-- --members N --days D --seed S] [--profile FILE] [--ports sharing]`: the
-// handler CPU figure alone (in-memory ports, no DynamoDB Local). `--profile FILE` also writes a V8
+// The handler CPU figure alone (in-memory ports, no DynamoDB Local): `npm run bench:cpu` runs it
+// bundled as deployed (bench/cpu-bundle.ts), `npm run bench:cpu:source` from the sources under tsx.
+// `[-- --members N --days D --seed S] [--profile FILE] [--ports sharing]`. `--profile FILE` also writes a V8
 // CPU profile of the measured passes only (not of the workload's generation or the warm-up;
 // asynchronous stacks lose their callers, so filter nothing), for `npx tsx bench/profile-table.ts
 // FILE`. `--ports sharing`: ports that copy nothing (bench/cpu.ts), after checking that a pass on

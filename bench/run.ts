@@ -19,7 +19,7 @@ import { loadProgram } from '../shared/programme/load';
 import { SIMPLE_COUNTERS } from './baseline';
 import { arriveLive } from './clock';
 import { ASSUMPTIONS, capacityRow, costPerMillionEvents, PRICES } from './cost';
-import { measureHandlerCpu } from './cpu';
+import { bundledHandlerCpu } from './cpu-bundle';
 import type { PeakShare } from './meter';
 import { BATCH_SIZE, GOALS, options, SHARDS } from './options';
 import {
@@ -59,8 +59,21 @@ async function main(): Promise<void> {
       : await (async () => {
           status(`simulating ${opts.members} members × ${opts.days} days (seed ${opts.seed})…`);
           const w = workload(opts.members, opts.days, opts.seed, opts.start, program);
-          status(`${w.plan.records} events in ${batchCount(w.plan)} batches; handler CPU with in-memory ports…`);
-          return { w, cpu: await measureHandlerCpu(w.plan.batches, program) };
+          status(`${w.plan.records} events in ${batchCount(w.plan)} batches; handler CPU with in-memory ports, bundled as deployed…`);
+          // The code as Lambda runs it (bench/cpu-bundle.ts), on the same workload (same options, same seed).
+          const measured = await bundledHandlerCpu([
+            '--members',
+            `${opts.members}`,
+            '--days',
+            `${opts.days}`,
+            '--seed',
+            `${opts.seed}`,
+            '--start',
+            opts.start,
+          ]);
+          if (measured.events !== w.plan.records)
+            throw new Error(`the bundled handler ran ${measured.events} events, not ${w.plan.records}`);
+          return { w, cpu: { microsPerEvent: measured.handlerMicrosPerEvent, passes: measured.passes } };
         })();
 
   status('starting DynamoDB Local, kinesis-mock and s3rver…');
@@ -179,7 +192,7 @@ async function main(): Promise<void> {
     }
     say();
     say(
-      `handler CPU (in-memory ports, no I/O, V8 flags as deployed: ${BATCH_CODE_V8_FLAGS.join(' ')}): ${cpu.microsPerEvent.toFixed(1)} µs per event (fastest of ${cpu.passes.length} passes: ${cpu.passes.map((x) => x.toFixed(1)).join(', ')} µs)`,
+      `handler CPU (in-memory ports, no I/O, bundled and V8 flags as deployed: ${BATCH_CODE_V8_FLAGS.join(' ')}): ${cpu.microsPerEvent.toFixed(1)} µs per event (fastest of ${cpu.passes.length} passes: ${cpu.passes.map((x) => x.toFixed(1)).join(', ')} µs)`,
     );
     say(
       `ratios: memberflow / lower bound = ${n2(f.writeUnits / lb.writeUnits)}×, / refined lower bound (+1 per new order: ${n0(lb.refinedWriteUnits)} WU) = ${n2(f.writeUnits / lb.refinedWriteUnits)}×` +

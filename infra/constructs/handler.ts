@@ -6,6 +6,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledge, pinLogicalId } from './ids';
+import { BASE_NODE_OPTIONS, BUNDLE_BANNER, BUNDLE_MAIN_FIELDS, BUNDLE_MINIFY, BUNDLE_SOURCE_MAP, BUNDLE_TARGET } from '../bundling';
 
 /** Metadata key the local runtime uses to find a function's handler file. */
 export const ENTRY_METADATA = 'memberflow:entry';
@@ -56,16 +57,15 @@ export class Handler extends Construct {
       timeout: props.timeout,
       role: this.role,
       logGroup,
-      // Stack traces point at the TypeScript sources.
-      environment: { ...props.environment, NODE_OPTIONS: ['--enable-source-maps', ...(props.v8Flags ?? [])].join(' ') },
+      // Stack traces point at the TypeScript sources (infra/bundling.ts: the bench bundles alike).
+      environment: { ...props.environment, NODE_OPTIONS: [...BASE_NODE_OPTIONS, ...(props.v8Flags ?? [])].join(' ') },
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        // Bundled CommonJS dependencies still call require(); give ESM output one.
-        banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
-        minify: true,
-        sourceMap: true,
+        target: BUNDLE_TARGET,
+        mainFields: [...BUNDLE_MAIN_FIELDS],
+        banner: BUNDLE_BANNER,
+        minify: BUNDLE_MINIFY,
+        sourceMap: BUNDLE_SOURCE_MAP,
         // Pin the SDK version we test with instead of the runtime's.
         bundleAwsSDK: true,
         forceDockerBundling: false,
