@@ -8,14 +8,17 @@
 // each counter item decides by its mark whether it holds it (counter-marks.ts).
 import { compareSeq } from '../stream/position';
 import { forEachLimited } from '../util/limit';
-import { addCount, mergeCounts, type CoinCounts, type CoinOutbox } from '../coins/outbox';
+import { addCount, copyCounts, mergeCounts, type CoinCounts, type CoinOutbox } from '../coins/outbox';
 import type { Deltas } from '../metrics/deltas';
 import { TOTALS_KEY } from '../keys/metrics-keys';
 import { addInto, holds, memberTag, nextMark, type CounterBatch, type CounterItem } from './counter-marks';
 
 /** Deltas (a map per counter key) as outbox counts (a record per counter key), added into `into`. */
 export function deltasToCounts(deltas: Deltas, into: CoinCounts = {}): CoinCounts {
-  for (const [key, counters] of deltas) for (const [name, n] of counters) addCount(into, key, name, n);
+  for (const [key, counters] of deltas) {
+    if (into[key]) for (const [name, n] of counters) addCount(into, key, name, n);
+    else copyCounts(into, key, counters);
+  }
   return into;
 }
 
