@@ -34,7 +34,12 @@ describe('npm scripts that load the console build it first', () => {
 
   it('finds the scripts that start the stack', () => {
     const needing = entries.filter((s) => reaches(s.entry, 'functions/api/console-assets.ts')).map((s) => s.name);
-    expect(needing).toEqual(expect.arrayContaining(['start', 'demo', 'chaos', 'load', 'bench:cpu']));
+    expect(needing).toEqual(expect.arrayContaining(['start', 'demo', 'chaos', 'load', 'bench:cpu:source']));
+  });
+
+  it('bench:cpu, which bundles bench/cpu-only.ts (bench/cpu-bundle.ts) instead of importing it', () => {
+    expect(reaches('bench/cpu-only.ts', 'functions/api/console-assets.ts')).toBe(true);
+    expect(buildsConsole('bench:cpu')).toBe(true);
   });
 
   it.each(entries.map((s) => [s.name, s.entry]))('%s', (name, entry) => {
