@@ -3,7 +3,13 @@
 // consumer, the api's coin operations and the coins job; read by the job and coins expiring.
 import { GetCommand, paginateQuery, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CoinDuePort } from '../../shared/coins/due-hints';
-import { COINS_JOB_BACKFILLED_KEY, COINS_JOB_START_KEY, coinDueHintKey, coinDueSpans } from '../../shared/keys/metrics-keys';
+import {
+  COINS_JOB_BACKFILLED_KEY,
+  COINS_JOB_BACKFILL_FROM_KEY,
+  COINS_JOB_START_KEY,
+  coinDueHintKey,
+  coinDueSpans,
+} from '../../shared/keys/metrics-keys';
 import { isConditionFailure } from './errors';
 
 export class CoinDueStore implements CoinDuePort {
@@ -77,5 +83,14 @@ export class CoinDueStore implements CoinDuePort {
 
   async markBackfilled(): Promise<void> {
     await this.client.send(new PutCommand({ TableName: this.table, Item: { ...COINS_JOB_BACKFILLED_KEY, at: new Date().toISOString() } }));
+  }
+
+  async backfillFrom(): Promise<string | undefined> {
+    const out = await this.client.send(new GetCommand({ TableName: this.table, Key: COINS_JOB_BACKFILL_FROM_KEY, ConsistentRead: true }));
+    return out.Item?.from as string | undefined;
+  }
+
+  async saveBackfillFrom(next: string): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.table, Item: { ...COINS_JOB_BACKFILL_FROM_KEY, from: next } }));
   }
 }

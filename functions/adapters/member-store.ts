@@ -3,7 +3,7 @@
 import { isConditionFailure } from './errors';
 import {
   BatchGetCommand,
-  paginateScan,
+  ScanCommand,
   PutCommand,
   TransactWriteCommand,
   UpdateCommand,
@@ -13,6 +13,7 @@ import { orderKey, refundKey } from '../../shared/keys/ledger-keys';
 import type { AppliedClaim } from '../../shared/member/ledger';
 import type { MemberState } from '../../shared/member/state';
 import type { MemberPort } from '../../shared/batch/process-batch';
+import type { CoinHoldersPage } from '../../shared/jobs/ports';
 import { fromMemberItem, toMemberItem, type MemberItem } from './member-item';
 import { chunks, untilDone } from './retry';
 
@@ -29,13 +30,25 @@ export class MemberStore implements MemberPort {
     return new Map([...items].map(([id, item]) => [id, fromMemberItem(item)]));
   }
 
-  /** Every member holding a coin lot (`cm`), a page at a time: the coins job's upgrade scan. */
-  async *coinHolders(): AsyncIterable<MemberState[]> {
-    const pages = paginateScan(
-      { client: this.client },
-      { TableName: this.table, FilterExpression: 'attribute_exists(cm)', ConsistentRead: true },
-    );
-    for await (const page of pages) yield ((page.Items ?? []) as MemberItem[]).map(fromMemberItem);
+  /**
+   * Every member holding a coin lot (`cm`), a page at a time, from `from` (a page's `next`: its
+   * LastEvaluatedKey as JSON) on: the coins job's upgrade scan. `limit`: items read per page (tests).
+   */
+  async *coinHolders(from?: string, limit?: number): AsyncIterable<CoinHoldersPage> {
+    let start = from === undefined ? undefined : (JSON.parse(from) as Record<string, unknown>);
+    do {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.table,
+          FilterExpression: 'attribute_exists(cm)',
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+          Limit: limit,
+        }),
+      );
+      start = page.LastEvaluatedKey;
+      yield { members: ((page.Items ?? []) as MemberItem[]).map(fromMemberItem), ...(start ? { next: JSON.stringify(start) } : {}) };
+    } while (start);
   }
 
   async put(state: MemberState, applied: readonly AppliedClaim[] = []): Promise<boolean> {

@@ -46,6 +46,9 @@ export interface CoinDuePort {
   /** Whether every member with a lot has been hinted once (a run after the hints came, or the first run). */
   backfilled(): Promise<boolean>;
   markBackfilled(): Promise<void>;
+  /** Where an upgrade scan a run stopped before its end goes on (a page's `next`), or undefined. */
+  backfillFrom(): Promise<string | undefined>;
+  saveBackfillFrom(next: string): Promise<void>;
 }
 
 /** A member to hint: its next coin due day, and the earliest expiry of its live lots. */

@@ -9,8 +9,11 @@ export type JobName = 'tier-review' | 'winback' | 'rfm' | 'coins';
 export interface JobPorts {
   members: {
     getMany(memberIds: readonly string[]): Promise<Map<string, MemberState>>;
-    /** Every member holding a coin lot, page by page (one Scan: the coins job's upgrade, once). */
-    coinHolders(): AsyncIterable<MemberState[]>;
+    /**
+     * Every member holding a coin lot, page by page (one Scan: the coins job's upgrade, once), from
+     * `from` (a page's `next`) on; `next` names where the pages after one begin (none after the last).
+     */
+    coinHolders(from?: string): AsyncIterable<CoinHoldersPage>;
   };
   /** The consumer's candidate lists (`la#<day>`, `pu#<day>`): hints only, each member is re-read. */
   hints: { hintIds(key: string): Promise<string[]> };
@@ -23,6 +26,12 @@ export interface JobPorts {
   coinDue: CoinDuePort;
   /** Epoch ms (the commands' occurredAt). */
   now: () => number;
+}
+
+/** A page of the coins job's upgrade scan and where the next one begins (none: the scan is done). */
+export interface CoinHoldersPage {
+  members: MemberState[];
+  next?: string;
 }
 
 export interface JobProgressPort {

@@ -174,6 +174,8 @@ export const jobProgressKey = (job: string) => ({ pk: `${JOB_PROGRESS_PREFIX}${j
 export const COINS_JOB_START_KEY = { pk: `${JOB_PROGRESS_PREFIX}coins`, sk: 'started' };
 /** Written once every member with a lot has been hinted (shared/jobs/run-coins.ts). */
 export const COINS_JOB_BACKFILLED_KEY = { pk: `${JOB_PROGRESS_PREFIX}coins`, sk: 'backfilled' };
+/** Where the upgrade scan goes on (`from`: a scan page's `next`) after a run stopped before its end. */
+export const COINS_JOB_BACKFILL_FROM_KEY = { pk: `${JOB_PROGRESS_PREFIX}coins`, sk: 'backfill-from' };
 
 /** Segment membership (`sm#<segmentId>#<bucket>`, sk = memberId), spread over this many buckets. */
 export const SEGMENT_BUCKETS = 8;

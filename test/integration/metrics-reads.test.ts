@@ -2,6 +2,7 @@
 // constant number of DynamoDB requests, the same for 7 days as for 90 (day items are one partition
 // per family with the day in the sort key, shared/keys/metrics-keys.ts), and sums every source's
 // items. Requests are counted by a middleware on the client the route's stores use.
+import type { CoinHoldersPage } from '../../shared/jobs/ports';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -209,10 +210,24 @@ describe('metrics reads', () => {
     expect(coinDueSpans(TODAY, TODAY + 30).length).toBeLessThanOrEqual(4);
     expect(made.filter((r) => r.startsWith('Get'))).toHaveLength(1);
     // The coins job's upgrade scan (run-coins.ts) pages through every member with a lot, and no other.
+    const members = new MemberStore(client, stack.names.tables.MembersTable);
+    const idsOf = (page: CoinHoldersPage) => page.members.map((m) => m.memberId);
     const holders: string[] = [];
-    for await (const page of new MemberStore(client, stack.names.tables.MembersTable).coinHolders())
-      holders.push(...page.map((m) => m.memberId));
+    for await (const page of members.coinHolders()) holders.push(...idsOf(page));
     expect(holders.sort()).toEqual(ids(items.map((item) => ({ memberId: item.memberId }))).sort());
+    // Two items a page: a scan stopped after its first page goes on from that page's `next`; between them, each holder once.
+    const first: string[] = [];
+    let next: string | undefined;
+    for await (const page of members.coinHolders(undefined, 2)) {
+      first.push(...idsOf(page));
+      next = page.next;
+      break;
+    }
+    expect(next).toBeDefined();
+    const rest: string[] = [];
+    for await (const page of members.coinHolders(next, 2)) rest.push(...idsOf(page));
+    expect(rest.length).toBeGreaterThan(0);
+    expect([...first, ...rest].sort()).toEqual(holders);
   });
 
   it('job hints: one item per batch and day read back as both lists, and last-active items stored before too', async () => {

@@ -1,8 +1,9 @@
 // In-memory implementations of the batch ports: the benchmark's no-I/O runs and fast unit tests.
 // They keep the same semantics as the DynamoDB adapters (conditional writes, claims).
 import type { BookedMove } from '../../shared/coins/outbox';
-import type { JobName, JobProgressPort, ReviewIndexPort } from '../../shared/jobs/ports';
+import type { CoinHoldersPage, JobName, JobProgressPort, ReviewIndexPort } from '../../shared/jobs/ports';
 import type { CoinDuePort } from '../../shared/coins/due-hints';
+import { byCodeUnits } from '../../shared/util/compare';
 import { tierChangeKeys } from '../../shared/keys/ledger-keys';
 import { coinDueHintKey, coinDueSpans, dayHintsKey, hintSources } from '../../shared/keys/metrics-keys';
 import type { DayHints } from '../../shared/batch/ports';
@@ -91,9 +92,17 @@ export class MemoryMembers implements MemberPort {
     }
     return out;
   }
-  /** Every member holding a coin lot, as the store's scan pages them (here one page). */
-  async *coinHolders() {
-    yield [...this.items.values()].filter((m) => m.coins.lots.length).map((m) => clone(m));
+  /** Members read per page of the upgrade scan: the store's scan pages them, so a test can stop between. */
+  scanPageSize = 1_000;
+  /** Every member holding a coin lot, by member id, a page at a time from `from` (the id a page ended at). */
+  async *coinHolders(from?: string): AsyncIterable<CoinHoldersPage> {
+    const ids = [...this.items.keys()].sort(byCodeUnits).filter((id) => from === undefined || byCodeUnits(id, from) > 0);
+    for (let i = 0; i < ids.length || i === 0; i += this.scanPageSize) {
+      const page = ids.slice(i, i + this.scanPageSize);
+      const members = page.map((id) => this.items.get(id)!).filter((m) => m.coins.lots.length);
+      const last = i + this.scanPageSize < ids.length ? page[page.length - 1] : undefined;
+      yield { members: members.map((m) => clone(m)), ...(last === undefined ? {} : { next: last }) };
+    }
   }
   async put(state: MemberState, applied: readonly AppliedClaim[] = []) {
     const current = this.items.get(state.memberId)?.version ?? 0;
@@ -297,6 +306,13 @@ export class MemoryCoinDue implements CoinDuePort {
   }
   async markBackfilled() {
     this.isBackfilled = true;
+  }
+  backfillAt: string | undefined;
+  async backfillFrom() {
+    return this.backfillAt;
+  }
+  async saveBackfillFrom(next: string) {
+    this.backfillAt = next;
   }
 }
 

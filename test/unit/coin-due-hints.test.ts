@@ -7,7 +7,7 @@ import { dueToHint, putDueHints, type CoinDuePort, type DueHint } from '../../sh
 import type { CoinLot, CoinState } from '../../shared/coins/lots';
 import { runCoins } from '../../shared/jobs/run-coins';
 import { coinDueSpans } from '../../shared/keys/metrics-keys';
-import { purchaseLine } from '../support/event-lines';
+import { openLine, purchaseLine } from '../support/event-lines';
 import { MemoryPipeline } from '../support/memory-pipeline';
 import { MemoryCoinDue } from '../support/memory-ports';
 import { COINS_JOB_NOW, coinsJobPorts } from '../support/coins-job-ports';
@@ -206,7 +206,7 @@ describe('the coins job and the consumer keep every member with a lot hinted', (
     p.hints.coinDue.items.clear();
     await progress.recordRun('coins', dayNumber('2026-11-06'));
     let scans = 0;
-    const members = { getMany: p.members.getMany.bind(p.members), coinHolders: () => (scans++, p.members.coinHolders()) };
+    const members = { getMany: p.members.getMany.bind(p.members), coinHolders: (from?: string) => (scans++, p.members.coinHolders(from)) };
     const run = async (day: string) => {
       sent.length = 0;
       const summary = await runCoins(p.program, dayNumber(day), { ...ports, members });
@@ -225,9 +225,59 @@ describe('the coins job and the consumer keep every member with a lot hinted', (
     const freshPorts = coinsJobPorts(fresh).ports;
     await runCoins(fresh.program, dayNumber('2026-11-08'), {
       ...freshPorts,
-      members: { getMany: fresh.members.getMany.bind(fresh.members), coinHolders: () => (scans++, fresh.members.coinHolders()) },
+      members: {
+        getMany: fresh.members.getMany.bind(fresh.members),
+        coinHolders: (from?: string) => (scans++, fresh.members.coinHolders(from)),
+      },
     });
     expect(scans).toBe(1);
     expect(await fresh.hints.coinDue.backfilled()).toBe(true);
+  });
+  it('an upgrade scan out of time stops after a page and the next run goes on from there: the same commands and hints as one run', async () => {
+    const buy = (memberId: string, orderId: string, day: string) =>
+      purchaseLine(`e-${orderId}`, memberId, orderId, day, 10_000, { sku: 'a', category: 'meat' });
+    // Seven members with a lot each (due 11-08 .. 11-14), an eighth without; the job last ran on 11-06, before hints.
+    const upgraded = async () => {
+      const p = new MemoryPipeline(undefined, () => COINS_JOB_NOW);
+      const lines = Array.from({ length: 7 }, (_, i) => buy(`m${i + 1}`, `o${i + 1}`, `2026-11-0${i + 1}`));
+      await p.deliver(p.records([...lines, openLine('e-m8', 'm8', '2026-11-01')]));
+      p.hints.coinDue.items.clear();
+      p.members.scanPageSize = 3;
+      const jobs = coinsJobPorts(p);
+      await jobs.progress.recordRun('coins', dayNumber('2026-11-06'));
+      return { p, ...jobs };
+    };
+    const hinted = (p: MemoryPipeline) => p.hints.coinDue.membersDue(dayNumber('2026-11-09'), dayNumber('2026-12-31'));
+
+    // One run with all the time it needs.
+    const whole = await upgraded();
+    const one = await runCoins(whole.p.program, dayNumber('2026-11-10'), whole.ports);
+    expect(one).toMatchObject({ backfillDone: true, backfilled: 7 });
+
+    // The same stack, each run out of time after its first page.
+    const cut = await upgraded();
+    const starts: (string | undefined)[] = [];
+    const members = {
+      getMany: cut.p.members.getMany.bind(cut.p.members),
+      coinHolders: (from?: string) => (starts.push(from), cut.p.members.coinHolders(from)),
+    };
+    const run = () => runCoins(cut.p.program, dayNumber('2026-11-10'), { ...cut.ports, members }, { outOfTime: () => true });
+    expect(await run()).toMatchObject({ backfillDone: false, backfilled: 3 });
+    // Not the day's run yet: neither marked nor recorded.
+    expect(await cut.p.hints.coinDue.backfilled()).toBe(false);
+    expect(await cut.progress.lastRun('coins')).toBe(dayNumber('2026-11-06'));
+    expect(await run()).toMatchObject({ backfillDone: false });
+    // The third page is the last: the scan is done whatever the time.
+    expect(await run()).toMatchObject({ backfillDone: true });
+    expect(starts).toEqual([undefined, 'm3', 'm6']);
+    expect(await cut.p.hints.coinDue.backfilled()).toBe(true);
+    expect(await cut.progress.lastRun('coins')).toBe(dayNumber('2026-11-10'));
+    // Every command the whole run sent, each once, and the same members hinted for later.
+    expect([...new Set(cut.sent.map((c) => c.eventId))].sort()).toEqual(whole.sent.map((c) => c.eventId).sort());
+    expect(whole.sent.length).toBeGreaterThan(0);
+    expect((await hinted(cut.p)).sort()).toEqual((await hinted(whole.p)).sort());
+    // A later run does not scan.
+    await runCoins(cut.p.program, dayNumber('2026-11-11'), { ...cut.ports, members });
+    expect(starts).toHaveLength(3);
   });
 });
