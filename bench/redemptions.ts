@@ -27,6 +27,8 @@ export interface RedemptionBench {
   perRedemption: number;
   /** Write units per redemption by table (logical id), index writes included. */
   byTable: Record<string, number>;
+  /** The consumer's MetricsTable writes during the redemptions by item kind (partition key prefix): writes and units. */
+  metricsByKind: Record<string, { writes: number; writeUnits: number }>;
   /** The issue's goal in write units per redemption. */
   goal: number;
 }
@@ -84,6 +86,8 @@ export async function measureRedemptions(
     await stack.runJob('coins', dayString(today));
     await stack.drain();
     const before = meter.snapshot();
+    const metricsTable = stack.names.tables.MetricsTable;
+    const partitionsBefore = new Map(meter.partitions(metricsTable).map((p) => [p.key, p]));
     let redemptions = 0;
     await Promise.all(
       Array.from({ length: members }, async (_, m) => {
@@ -107,8 +111,26 @@ export async function measureRedemptions(
       const d = t.writeUnits - (before.byTable[table]?.writeUnits ?? 0);
       if (d) byTable[logical.get(table) ?? table] = d / redemptions;
     }
+    const metricsByKind: RedemptionBench['metricsByKind'] = {};
+    for (const p of meter.partitions(metricsTable)) {
+      const was = partitionsBefore.get(p.key);
+      const writes = p.writes - (was?.writes ?? 0);
+      if (!writes) continue;
+      const k = (metricsByKind[p.key.slice(1).replace(/#.*$/, '#')] ??= { writes: 0, writeUnits: 0 });
+      k.writes += writes;
+      k.writeUnits += p.writeUnits - (was?.writeUnits ?? 0);
+    }
     const writeUnits = after.writeUnits - before.writeUnits;
-    return { members, batchingWindowSeconds, redemptions, writeUnits, perRedemption: writeUnits / redemptions, byTable, goal: 2 };
+    return {
+      members,
+      batchingWindowSeconds,
+      redemptions,
+      writeUnits,
+      perRedemption: writeUnits / redemptions,
+      byTable,
+      metricsByKind,
+      goal: 2,
+    };
   } finally {
     setDocumentClient(undefined);
     client.destroy();
@@ -121,7 +143,10 @@ export function formatRedemptionBench(b: RedemptionBench): string {
   const tables = Object.entries(b.byTable)
     .map(([t, wu]) => `${t} ${wu.toFixed(2)}`)
     .join(', ');
-  return `coin redemptions: ${b.redemptions} at the till (${b.members} members, batching window ${b.batchingWindowSeconds} s): ${b.perRedemption.toFixed(2)} write units per redemption (goal ≤ ${b.goal}; ${tables})`;
+  const kinds = Object.entries(b.metricsByKind)
+    .map(([kind, k]) => `${kind} ${k.writes} / ${k.writeUnits}`)
+    .join(', ');
+  return `coin redemptions: ${b.redemptions} at the till (${b.members} members, batching window ${b.batchingWindowSeconds} s): ${b.perRedemption.toFixed(2)} write units per redemption (goal ≤ ${b.goal}; ${tables}; MetricsTable writes / units by kind: ${kinds})`;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -393,6 +393,7 @@ async function main(): Promise<void> {
           identity: identity ? identityJson(identity) : null,
           writeUnitsPerRedemption: redemptions.perRedemption,
           writeUnitsPerRedemptionByTable: redemptions.byTable,
+          redemptionMetricsByKind: redemptions.metricsByKind,
           goals: goals.map(({ goal, figure, met }) => ({ goal, figure, met })),
           capacity,
           aggregation: aggregation?.json ?? null,
