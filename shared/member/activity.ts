@@ -37,15 +37,20 @@ export function markActive(activity: Activity, day: number, lateLimitDays: numbe
   if (last !== null && day < last - lateLimitDays) return 'late';
   if (activity.recent.includes(day)) return 'repeat';
   activity.activeDays += 1;
+  // A new list, never the old one changed: a state's copy may share it (reducer.ts ownedCopy), and
+  // the reduction keeps it as the days before a record (reduce-member.ts beforeView) without a copy.
   if (last === null || day > last) {
     activity.lastActiveOn = day;
     const floor = day - RECENT_WINDOW_DAYS + 1;
-    activity.recent = activity.recent.filter((d) => d >= floor);
-    activity.recent.push(day);
+    const recent = activity.recent.filter((d) => d >= floor);
+    recent.push(day);
+    activity.recent = recent;
   } else {
-    const at = activity.recent.findIndex((d) => d > day);
-    if (at < 0) activity.recent.push(day);
-    else activity.recent.splice(at, 0, day);
+    const recent = activity.recent.slice();
+    const at = recent.findIndex((d) => d > day);
+    if (at < 0) recent.push(day);
+    else recent.splice(at, 0, day);
+    activity.recent = recent;
   }
   return 'new';
 }

@@ -120,7 +120,8 @@ export function applyRecordOwned(
 /** The reducer's own copy of a stored member: the parts it changes in place are copied. */
 export function ownedCopy(stored: MemberState): MemberState {
   const state: MemberState = { ...stored, contribution: new Map() };
-  state.activity = { ...state.activity, recent: [...state.activity.recent] };
+  // (The active days are replaced when they change, never changed in place: activity.ts markActive.)
+  state.activity = { ...state.activity };
   state.recentEventIds = [...state.recentEventIds];
   if (state.recentEventDays) state.recentEventDays = [...state.recentEventDays];
   state.recentCommandIds = [...(state.recentCommandIds ?? [])];
