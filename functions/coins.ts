@@ -3,6 +3,7 @@
 import type { Context } from 'aws-lambda';
 import { runCoins } from '../shared/jobs/run-coins';
 import { loadProgram } from '../shared/programme/load';
+import { invokeAgain } from './adapters/invoke-again';
 import { jobDay } from './adapters/job-event';
 import { createLogger } from './adapters/logger';
 import { jobPorts } from './adapters/stores';
@@ -21,7 +22,13 @@ export const handler = async (event: unknown, context?: Context) => {
   const summary = await runCoins(program, jobDay(event, program.timezone), jobPorts(), {
     outOfTime: () => !!context && context.getRemainingTimeInMillis() < RESERVE_MS,
   });
-  if (summary.backfillDone === false) logger.warn('coins upgrade scan stopped before its end: the next run goes on from there', summary);
-  else logger.info('coins day scheduled', summary);
-  return summary;
+  if (summary.backfillDone !== false) {
+    logger.info('coins day scheduled', summary);
+    return summary;
+  }
+  // The upgrade scan stopped short of its end: the same day's run goes on from the saved page at
+  // once in a new invocation (or, should that invoke fail, at the next scheduled run).
+  const continued = await invokeAgain(context, { job: 'coins', asOf: summary.asOf });
+  logger.warn('coins upgrade scan stopped before its end', { ...summary, continued });
+  return { ...summary, continued };
 };

@@ -240,6 +240,13 @@ export class MemberflowStack extends Stack {
       writes: [COIN_DUE_PREFIX],
       scanMembers: true,
     });
+    // A scan out of time goes on in a new asynchronous invocation of the same function
+    // (functions/coins.ts). A policy of its own: in the role's default policy, which the function
+    // depends on, its own ARN would make a cycle.
+    new iam.Policy(this, 'CoinsInvokeAgainPolicy', {
+      roles: [coins.role!],
+      statements: [new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [coins.functionArn] })],
+    });
     const dailyJobs = new DailyJobs(this, 'DailyJobs', {
       timezone,
       jobs: [

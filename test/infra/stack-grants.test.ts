@@ -127,7 +127,7 @@ describe('least-privilege grants', () => {
       TierReviewFunction: ['CommandKeySecret', 'EventsStream', 'JobFailuresQueue', 'MembersTable', 'MetricsTable'],
       WinbackFunction: ['CommandKeySecret', 'EventsStream', 'JobFailuresQueue', 'MembersTable', 'MetricsTable'],
       RfmFunction: ['CommandKeySecret', 'EventsStream', 'JobFailuresQueue', 'MembersTable', 'MetricsTable'],
-      CoinsFunction: ['CommandKeySecret', 'EventsStream', 'JobFailuresQueue', 'MembersTable', 'MetricsTable'],
+      CoinsFunction: ['CoinsFunction', 'CommandKeySecret', 'EventsStream', 'JobFailuresQueue', 'MembersTable', 'MetricsTable'],
       ExportSegmentFunction: ['ExportsBucket', 'ExportsTable', 'MembersTable', 'MetricsTable'],
       ImportStageFunction: ['ImportBucket', 'QuarantineTable'],
       ImportApplyFunction: [

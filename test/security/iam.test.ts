@@ -173,9 +173,11 @@ const EXPECTED: Record<string, Inventory> = {
   WinbackFunction: job,
   RfmFunction: job,
   // The coins job hints each member it read again (coin-due hints, `cd#…`), beside its progress.
-  // Scan: its first run on a stack upgraded from CoinDueIndex reads every member with a lot, once.
+  // Scan: its first run on a stack upgraded from CoinDueIndex reads every member with a lot, once;
+  // out of time, it invokes itself again to go on (functions/coins.ts).
   CoinsFunction: (({ [JOB_PROGRESS]: _progress, ...rest }) => ({
     ...rest,
+    CoinsFunction: ['lambda:InvokeFunction'],
     MembersTable: [BATCH_GET, 'dynamodb:Scan'],
     'MetricsTable if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["job#*","cd#*"]}}': [PUT],
   }))(job),
