@@ -463,6 +463,9 @@ export class CapacityMeter {
   }
 }
 
+/** A partition's item kind from its hot-spot label (`S<partition key>`): the key up to its first `#`. */
+export const partitionKind = (label: string): string => label.slice(1).replace(/#.*$/, '#');
+
 /** An item's kind from its sort key (or its only key): the prefix up to its first `#`, else `item`. */
 function kindOf(key: string): string {
   const at = key.indexOf('#');

@@ -15,7 +15,7 @@ import { dynamoClient, LOCAL_CREDENTIALS, LOCAL_REGION, type LocalEndpoints } fr
 import { attachLocalStack } from '../infra/local/engine/stack';
 import { addDays, dayString, todayIn } from '../shared/days/days';
 import type { AttrMap } from './billing';
-import { CapacityMeter, describeWith } from './meter';
+import { CapacityMeter, describeWith, partitionKind } from './meter';
 import { MAX_BATCHING_WINDOW_SECONDS } from '../infra/constructs/stream-consumers';
 
 export interface RedemptionBench {
@@ -116,7 +116,7 @@ export async function measureRedemptions(
       const was = partitionsBefore.get(p.key);
       const writes = p.writes - (was?.writes ?? 0);
       if (!writes) continue;
-      const k = (metricsByKind[p.key.slice(1).replace(/#.*$/, '#')] ??= { writes: 0, writeUnits: 0 });
+      const k = (metricsByKind[partitionKind(p.key)] ??= { writes: 0, writeUnits: 0 });
       k.writes += writes;
       k.writeUnits += p.writeUnits - (was?.writeUnits ?? 0);
     }

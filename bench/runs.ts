@@ -20,7 +20,7 @@ import { createBaselineTables, makeBaselineHandler, readBaselineDays, SIMPLE_COU
 import { arriveLive, atTime, batchTime, currentTime } from './clock';
 import { lowerBound, type LowerBound } from './lower-bound';
 import type { AttrMap } from './billing';
-import { CapacityMeter, describeWith, type MeterSnapshot, type PeakShare, type TableTotals } from './meter';
+import { CapacityMeter, describeWith, partitionKind, type MeterSnapshot, type PeakShare, type TableTotals } from './meter';
 import { BATCH_SIZE, SHARDS } from './options';
 import { measureRouteReads, type RouteReads } from './reads';
 
@@ -303,7 +303,7 @@ export async function runMemberflow(
     const partitions = meter.partitions(metricsTable);
     f.metricsByKind = {};
     for (const p of partitions) {
-      const kind = p.key.slice(1).replace(/#.*$/, '#');
+      const kind = partitionKind(p.key);
       const k = (f.metricsByKind[kind] ??= { writes: 0, writeUnits: 0, maxWriteUnits: 0 });
       k.writes += p.writes;
       k.writeUnits += p.writeUnits;

@@ -22,7 +22,6 @@ import { coinsDayCommand } from './commands';
 import type { JobPorts } from './ports';
 import type { MemberState } from '../member/state';
 import { byCodeUnits } from '../util/compare';
-import { hashHex } from '../util/hash';
 
 /** How a run may end early: checked after each page of the upgrade scan. */
 export interface CoinsRunOptions {
@@ -50,8 +49,11 @@ export async function runCoins(
   const now = ports.now();
   const seen = new Set<string>();
   let commandCount = 0;
-  /** Commands for `members`' due days, then their hints at their next due day (as one run's, under `source`). */
-  const plan = async (members: Iterable<MemberState>, source: string) => {
+  /**
+   * Commands for `members`' due days, then their hints at their next due day. One source for the
+   * run's hints: a hint item's key names its members too, so the scan's pages never replace each other's.
+   */
+  const plan = async (members: Iterable<MemberState>) => {
     const commands: JobCommand[] = [];
     const next: DueHint[] = [];
     for (const member of [...members].sort((a, b) => byCodeUnits(a.memberId, b.memberId))) {
@@ -74,18 +76,18 @@ export async function runCoins(
     commandCount += commands.length;
     // Its hints are of days after asOf; the check covers a later run begun meanwhile (a manual one).
     await (
-      await putDueHints(ports.coinDue, next, source)
+      await putDueHints(ports.coinDue, next, `coins-job#${asOf}`)
     )();
   };
-  await plan((await ports.members.getMany(candidates)).values(), `coins-job#${asOf}`);
-  const scan = upgrading
-    ? await upgradeScan(ports, opts, (members, at) => plan(members, `coins-job#${asOf}#scan#${hashHex(at ?? '')}`))
-    : null;
+  await plan((await ports.members.getMany(candidates)).values());
+  const scan = upgrading ? await upgradeScan(ports, opts, plan) : null;
   // A scan stopped early: not this day's run yet, the next run reads the same days again (its
   // commands repeat as no-ops) and scans on from where this one stopped.
   const done = scan?.stoppedAt === undefined;
-  if (done && (upgrading || last === null)) await ports.coinDue.markBackfilled();
-  if (done && (last === null || asOf > last)) await ports.progress.recordRun('coins', asOf);
+  if (done) {
+    if (upgrading || last === null) await ports.coinDue.markBackfilled();
+    if (last === null || asOf > last) await ports.progress.recordRun('coins', asOf);
+  }
   return {
     asOf: dayString(asOf),
     days: days.length,
@@ -103,11 +105,11 @@ export async function runCoins(
 async function upgradeScan(
   ports: Pick<JobPorts, 'members' | 'coinDue'>,
   opts: CoinsRunOptions,
-  plan: (members: MemberState[], at: string | undefined) => Promise<void>,
+  plan: (members: MemberState[]) => Promise<void>,
 ): Promise<{ stoppedAt?: string }> {
   let at = await ports.coinDue.backfillFrom();
   for await (const page of ports.members.coinHolders(at)) {
-    await plan(page.members, at);
+    await plan(page.members);
     if (page.next === undefined) return {};
     at = page.next;
     await ports.coinDue.saveBackfillFrom(at);
